@@ -1,0 +1,39 @@
+# sannip - header-only library; this Makefile builds the tool, examples, tests, benchmarks.
+CC      ?= cc
+CXX     ?= c++
+CFLAGS  ?= -O2 -g
+WARN    = -std=c99 -Wall -Wextra -pedantic -Wno-unused-function
+OMP     ?= -fopenmp
+LDLIBS  = -lm
+SHARED  ?= ../shared
+HEADERS = sannip.h sannip_train.h sannip_spin.h
+
+TESTS   = $(patsubst tests/%.c,build/%,$(wildcard tests/test_*.c))
+BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
+EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
+
+.PHONY: all test bench demo clean
+all: bin/sannip $(EXAMPLES)
+
+bin/sannip: tools/sannip.c $(HEADERS) | bin
+	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
+bin/%: examples/%.c $(HEADERS) | bin
+	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
+build/test_%: tests/test_%.c tests/test.h $(HEADERS) | build
+	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
+build/bench_%: bench/bench_%.c $(HEADERS) | build
+	$(CC) $(WARN) -O3 -march=native -g $(OMP) $< -o $@ $(LDLIBS)
+bin build:
+	mkdir -p $@
+
+test: bin/sannip $(TESTS)
+	@SANNIP_SHARED=$(SHARED) tests/run.sh $(TESTS)
+
+bench: $(BENCHES)
+	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
+
+demo: bin/sannip
+	@sh examples/demo.sh $(SHARED)
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,3553 @@
+/* sannip.h - v0.1.0 - spin-aware neural-network interatomic potentials, one header.
+   MIT-0 or public domain (text at the end of the file).
+
+   In exactly one C or C++ file:
+       #define SANNIP_IMPLEMENTATION
+       #include "sannip.h"         // and sannip_train.h / sannip_spin.h when used
+
+   sannip.h evaluates atomistic neural-network potentials: periodic (triclinic) or open
+   cells, an O(N) cell-list neighbour search, Behler-Parrinello and Gauss-Fourier
+   descriptors with analytic derivatives, hand-written dense kernels, per-element MLPs,
+   feature and energy scalers, and a model that returns the total energy, per-atom
+   energies, forces and the virial. It reads and writes its own model files, imports n2p2
+   potentials and reads/writes n2p2 `input.data` and extended XYZ structures.
+
+   OPTIONS (define before including the implementation)
+   | macro                     | meaning                                                   |
+   |---------------------------|-----------------------------------------------------------|
+   | SANNIP_FLOAT              | sannip_real is float (default double)                     |
+   | SANNIP_STATIC             | all functions static (private copy per translation unit)  |
+   | SANNIP_API                | linkage of public functions (default extern)              |
+   | SANNIP_MALLOC/REALLOC/FREE| (sz,ctx)/(p,sz,ctx)/(p,ctx) default allocator: all or none|
+   | SANNIP_ASSERT(x)          | internal invariants only (default assert)                 |
+   | SANNIP_NO_STDIO           | remove FILE* functions; memory-buffer variants remain     |
+   | SANNIP_NO_OPENMP          | ignore OpenMP even when compiled with -fopenmp            |
+   | SANNIP_NO_SIMD            | keep the scalar kernels only (no `omp simd` hints)        |
+   | SANNIP_MAX_ATOMS          | largest structure accepted (default 50,000,000)           |
+   | SANNIP_MAX_ELEMENTS       | elements per model (default 16)                           |
+   | SANNIP_MAX_LAYERS         | layers per network (default 16)                           |
+
+   QUICK START (energy and forces of a structure with a saved model)
+       sannip_model m; sannip_workspace ws; sannip_error err;
+       sannip_model_init(&m, NULL);
+       if (sannip_model_load_file(&m, "water.sannip", &err) != SANNIP_SUCCESS)
+           { fprintf(stderr, "%s\n", err.message); return 1; }
+       sannip_workspace_init(&ws, NULL);
+       sannip_system sys = {0};
+       sys.n = n; sys.pos = pos; sys.Z = Z;            // n x 3 positions (A), atomic numbers
+       memcpy(sys.cell, cell, sizeof cell);            // rows = lattice vectors
+       sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 1;
+       sannip_real E, F[3 * MAXN], W[9];
+       sannip_result r = sannip_model_compute(&m, &ws, &sys, &E, NULL, F, W, &err);
+       sannip_workspace_uninit(&ws); sannip_model_uninit(&m);
+
+   SECTIONS (grep for them): 1. RESULTS  2. MEMORY  3. RNG  4. GEOMETRY  5. CUTOFFS
+   6. DESCRIPTORS  7. KERNELS  8. NETWORKS  9. SCALERS  10. MODEL  11. FILES  12. N2P2
+
+   UNITS AND CONVENTIONS
+   Lengths and energies are those of the model (sannip's own presets: Angstrom and eV;
+   imported n2p2 potentials keep the units of their training data, e.g. bohr and Hartree).
+   Forces F = -dE/dr. Virial W_ab = -sum_i r_i,a dE/dr_i,b, accumulated from relative pair
+   vectors so it is correct in periodic cells (stress = -W/V). Arrays are row-major:
+   positions n x 3, cell rows are the lattice vectors a, b, c.
+   Three-body sums: G4/G5 (and n2p2 types 3, 9, 13) sum over unordered neighbour pairs
+   {j,k} (n2p2's convention, half the thesis's ordered sum T2.21); the Gauss-Fourier
+   three-body bases (T C.9, C.31, C.37) sum over ordered pairs (j,k), j != k, as written.
+
+   DOES NOT: allocate in hot kernels, print, exit, abort, read environment variables, keep
+   global state, call rand(), set the OpenMP thread count, or depend on the C locale.
+   Results do not depend on the number of threads: every reduction has a fixed order.
+*/
+#ifndef SANNIP_H
+#define SANNIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#ifndef SANNIP_NO_STDIO
+#include <stdio.h>
+#endif
+
+#define SANNIP_VERSION_MAJOR 0
+#define SANNIP_VERSION_MINOR 1
+#define SANNIP_VERSION_PATCH 0
+#define SANNIP_MODEL_FORMAT_VERSION 1
+
+#ifndef SANNIP_API
+#  ifdef SANNIP_STATIC
+#    define SANNIP_API static
+#  else
+#    define SANNIP_API extern
+#  endif
+#endif
+
+#ifndef SANNIP_MAX_ATOMS
+#define SANNIP_MAX_ATOMS 50000000
+#endif
+#ifndef SANNIP_MAX_ELEMENTS
+#define SANNIP_MAX_ELEMENTS 16
+#endif
+#ifndef SANNIP_MAX_LAYERS
+#define SANNIP_MAX_LAYERS 16
+#endif
+#define SANNIP_MAX_LAYER_WIDTH 100000
+#define SANNIP_MAX_BASES 100000
+#define SANNIP_MAX_Z 118
+
+#ifdef SANNIP_FLOAT
+typedef float sannip_real;
+#define SANNIP_REAL_FMT "%.9g"
+#else
+typedef double sannip_real;
+#define SANNIP_REAL_FMT "%.17g"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== 1. RESULTS ======================================================================= */
+typedef enum sannip_result {
+    SANNIP_SUCCESS          =   0,
+    SANNIP_ERROR            =  -1,  /* generic failure (see the message) */
+    SANNIP_INVALID_ARGS     =  -2,  /* NULL pointer, negative count, inconsistent sizes */
+    SANNIP_OUT_OF_MEMORY    =  -3,
+    SANNIP_TOO_BIG          =  -4,  /* a size beyond SANNIP_MAX_* or overflowing size_t */
+    SANNIP_IO_ERROR         =  -5,  /* open, read, write or rename failed */
+    SANNIP_PARSE_ERROR      =  -6,  /* malformed text: see error line/field */
+    SANNIP_BAD_VERSION      =  -7,  /* model file of an unknown format version */
+    SANNIP_UNKNOWN_ELEMENT  =  -8,  /* an element symbol or Z the model does not know */
+    SANNIP_NONFINITE        =  -9,  /* NaN or Inf in an input */
+    SANNIP_SINGULAR_CELL    = -10,  /* periodic cell with (near) zero volume */
+    SANNIP_ATOMS_OVERLAP    = -11,  /* two atoms (or periodic images) closer than 1e-8 */
+    SANNIP_BAD_CUTOFF       = -12,  /* cutoff radius <= 0, inner >= outer, ... */
+    SANNIP_BAD_PARAMETER    = -13,  /* a descriptor/network parameter outside its domain */
+    SANNIP_UNSUPPORTED      = -14,  /* a feature this build or format does not provide */
+    SANNIP_NEEDS_SPIN       = -15,  /* spin-aware model without sannip_spin.h */
+    SANNIP_TRUNCATED        = -16,  /* input ended before it was complete */
+    SANNIP_MISSING_FILE     = -17   /* a file that must exist is missing */
+} sannip_result;
+
+/* Where an operation failed. Optional everywhere ([in, optional] sannip_error *err).
+   line/field are 1-based, 0 when they do not apply. message is always NUL-terminated. */
+typedef struct sannip_error {
+    sannip_result code;
+    int line;
+    int field;
+    char message[320];
+} sannip_error;
+
+/* [in] r. Returns a static string naming the code (e.g. "SANNIP_PARSE_ERROR: ..."). */
+SANNIP_API const char *sannip_result_string(sannip_result r);
+
+/* ==== 2. MEMORY ======================================================================== */
+/* A runtime allocator; NULL functions mean the compile-time default (malloc by default). */
+typedef struct sannip_allocator {
+    void *(*alloc_fn)(size_t size, void *user_data);
+    void *(*realloc_fn)(void *p, size_t size, void *user_data);
+    void  (*free_fn)(void *p, void *user_data);
+    void  *user_data;
+} sannip_allocator;
+
+/* ==== 3. RNG =========================================================================== */
+/* xoshiro256** (Blackman & Vigna 2018) seeded through splitmix64. Caller-owned state. */
+typedef struct sannip_rng { uint64_t s[4]; } sannip_rng;
+SANNIP_API void     sannip_rng_seed(sannip_rng *rng, uint64_t seed);
+SANNIP_API uint64_t sannip_rng_next(sannip_rng *rng);
+SANNIP_API double   sannip_rng_uniform(sannip_rng *rng);       /* [0, 1), 53 bits */
+SANNIP_API double   sannip_rng_normal(sannip_rng *rng);        /* N(0,1), Box-Muller */
+/* Advances by 2^128 steps: rng keeps going, *split receives an independent stream. */
+SANNIP_API void     sannip_rng_split(sannip_rng *rng, sannip_rng *split);
+
+/* ==== 4. GEOMETRY ====================================================================== */
+/* A read-only view of the atoms to evaluate. The caller owns every array.
+   pos: n x 3 (pos[3*i+a]); Z: atomic numbers; cell: rows a, b, c (cell[3*r+c]);
+   pbc[a] != 0 makes direction a periodic (its cell row must then be non-degenerate).
+   With no periodic direction the cell is ignored. spins: n x 3 or NULL (spin models). */
+typedef struct sannip_system {
+    int n;
+    const sannip_real *pos;
+    const int *Z;
+    sannip_real cell[9];
+    int pbc[3];
+    const sannip_real *spins;
+} sannip_system;
+
+/* A full neighbour list (every atom lists all its neighbours, periodic images included).
+   Pairs of atom i are [start[i], start[i+1]); for pair p: j[p] is the atom index,
+   d[3p..3p+2] = r_j + image shift - r_i, r[p] = |d|. Caller-owned; init/uninit. */
+typedef struct sannip_neighbors {
+    int n_atoms;
+    size_t n_pairs;
+    size_t *start;
+    int *j;
+    sannip_real *d;
+    sannip_real *r;
+    sannip_real cutoff;
+    size_t cap_pairs, cap_atoms;
+    int *scratch; size_t cap_scratch;   /* cell-list storage, reused between builds */
+    sannip_allocator alloc;
+} sannip_neighbors;
+
+SANNIP_API void sannip_neighbors_init(sannip_neighbors *nl, const sannip_allocator *alloc);
+SANNIP_API void sannip_neighbors_uninit(sannip_neighbors *nl);
+/* Builds the list of all pairs closer than cutoff with O(N) cell lists. Handles triclinic
+   cells thinner than the cutoff by searching as many images as needed. Validates the
+   system: NaN/Inf coordinates, singular periodic cell, overlapping atoms (< 1e-8 apart). */
+SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
+                                                sannip_real cutoff, sannip_error *err);
+/* Checks a system's arrays: n in range, finite positions/cell, Z in 1..118,
+   a non-singular cell in periodic directions. */
+SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_error *err);
+
+/* Element symbols <-> atomic numbers (1..118). Returns 0 for an unknown symbol. */
+SANNIP_API int sannip_element_z(const char *symbol);
+SANNIP_API const char *sannip_element_symbol(int Z);  /* "X" when Z is out of range */
+
+/* ==== 5. CUTOFFS ======================================================================= */
+typedef enum sannip_cutoff_type {
+    SANNIP_CUT_HARD = 0,    /* 1 inside rc (n2p2 type 0) */
+    SANNIP_CUT_COS,         /* 1/2 [cos(pi x) + 1] (T2.16; n2p2 1) */
+    SANNIP_CUT_TANHU,       /* tanh^3(1 - r/rc) (Behler 2011; n2p2 2) */
+    SANNIP_CUT_TANH,        /* tanh^3(1 - r/rc) / tanh^3(1) (n2p2 3) */
+    SANNIP_CUT_EXP,         /* exp(1 - 1/(1 - x^2)) (n2p2 4) */
+    SANNIP_CUT_POLY1,       /* (2x - 3)x^2 + 1 (n2p2 5) */
+    SANNIP_CUT_POLY2,       /* ((15 - 6x)x - 10)x^3 + 1 (n2p2 6) */
+    SANNIP_CUT_POLY3,       /* x^4(x(x(20x - 70) + 84) - 35) + 1 (n2p2 7) */
+    SANNIP_CUT_POLY4,       /* x^5(x(x(x(315 - 70x) - 540) + 420) - 126) + 1 (n2p2 8) */
+    SANNIP_CUT_FSPLINE,     /* Fourier-spline window f_B (T C.2, corrected) */
+    SANNIP_CUT_COUNT
+} sannip_cutoff_type;
+
+/* A cutoff f_c(r), zero for r >= rc. x = (r - alpha rc)/(rc - alpha rc) for the n2p2 types
+   with an inner cutoff (cos, exp, poly*): f = 1 below alpha rc.
+   FSPLINE: a C1 bump that is 0 below rs - eps_dn, rises as 1 - cos^xi_dn to 1 at rs and
+   falls as 1 - sin^xi_up(pi (r - rs) / (2 eps_up)) to 0 at rs + eps_up (= rc). */
+typedef struct sannip_cutoff {
+    int type;
+    sannip_real rc, alpha;
+    sannip_real eps_dn, rs, eps_up;
+    int xi_dn, xi_up;
+} sannip_cutoff;
+
+/* Fills a valid cutoff or returns SANNIP_BAD_CUTOFF (rc <= 0, alpha outside [0,1), odd or
+   non-positive xi, eps <= 0, rs - eps_dn < 0). */
+SANNIP_API sannip_result sannip_cutoff_make(sannip_cutoff *c, int type, sannip_real rc,
+                                            sannip_real alpha, sannip_error *err);
+SANNIP_API sannip_result sannip_cutoff_make_fspline(sannip_cutoff *c, sannip_real eps_dn,
+        sannip_real rs, sannip_real eps_up, int xi_dn, int xi_up, sannip_error *err);
+/* f_c(r) and, if df != NULL, df/dr. */
+SANNIP_API sannip_real sannip_cutoff_eval(const sannip_cutoff *c, sannip_real r, sannip_real *df);
+SANNIP_API const char *sannip_cutoff_name(int type);
+
+/* ==== 6. DESCRIPTORS =================================================================== */
+typedef enum sannip_basis_kind {
+    SANNIP_G2 = 1,          /* sum_j exp(-eta (r_ij - rs)^2) fc(r_ij)                 T2.18 */
+    SANNIP_G4,              /* 2^(1-zeta) sum_{j<k} (1 + lambda cos)^zeta
+                               exp(-eta [(r_ij-rs)^2 + (r_ik-rs)^2 + (r_jk-rs)^2]) fc fc fc T2.21 */
+    SANNIP_G5,              /* G4 without the r_jk terms (n2p2 type 9) */
+    SANNIP_GF_RADIAL,       /* sum_j exp(-eta (r_ij - rs)^2) f_B(r_ij)                T C.5 */
+    SANNIP_GF_BIRADIAL,     /* sum_{j!=k} e^{-eta (r_ij-rs)^2} e^{-eta2 (r_ik-rs2)^2} f_B f_B' C.9 */
+    SANNIP_GF_ANGULAR1,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} x C.9 terms C.31 */
+    SANNIP_GF_ANGULAR2,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} f_B f_B'    C.37 */
+    SANNIP_BASIS_SPIN_FIRST = 100   /* kinds >= 100 are spin bases (sannip_spin.h) */
+} sannip_basis_kind;
+
+#define SANNIP_ANY 0          /* element restriction: any element */
+#define SANNIP_ZWEIGHT (-1)   /* element restriction: all elements, weighted by Z (n2p2 12/13) */
+
+/* One basis function. center: Z of the central atom (SANNIP_ANY = all elements).
+   nbr[0], nbr[1]: Z of neighbour j (and k), SANNIP_ANY or SANNIP_ZWEIGHT.
+   cut[0] applies to r_ij (and r_ik, r_jk for G4/G5); cut[1] to r_ik of the Gauss-Fourier
+   three-body bases. eta2/rs2 are the r_ik Gaussian of GF_BIRADIAL/GF_ANGULAR1;
+   eta_t/theta_s the angular term of GF_ANGULAR1/2 (theta_s in radians). */
+typedef struct sannip_basis {
+    int kind;
+    int center;
+    int nbr[2];
+    sannip_cutoff cut[2];
+    sannip_real eta, rs, lambda, zeta;
+    sannip_real eta2, rs2, eta_t, theta_s;
+} sannip_basis;
+
+/* An ordered set of bases (a caller-owned growable array). */
+typedef struct sannip_descriptors {
+    int n;
+    sannip_basis *b;
+    int cap;
+    sannip_allocator alloc;
+} sannip_descriptors;
+
+SANNIP_API void sannip_descriptors_init(sannip_descriptors *d, const sannip_allocator *alloc);
+SANNIP_API void sannip_descriptors_uninit(sannip_descriptors *d);
+/* Validates and appends a copy of *b (SANNIP_BAD_PARAMETER / SANNIP_BAD_CUTOFF). */
+SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const sannip_basis *b,
+                                                sannip_error *err);
+SANNIP_API sannip_result sannip_basis_check(const sannip_basis *b, sannip_error *err);
+/* True when basis b belongs to central element Z. */
+SANNIP_API int sannip_basis_applies(const sannip_basis *b, int Z);
+SANNIP_API int sannip_basis_is_angular(const sannip_basis *b);
+SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b);   /* largest radius used */
+SANNIP_API const char *sannip_basis_kind_name(int kind);
+
+/* The definition-file format, one basis per line ('#' starts a comment):
+     g2   CENTER NBR             cut=TYPE rc=R [alpha=A] eta=E rs=S
+     g4   CENTER NBR1 NBR2       cut=TYPE rc=R [alpha=A] eta=E lambda=L zeta=Z [rs=S]
+     g5   (as g4)
+     gf_radial    CENTER NBR      eta=E rs=S fb=EPSDN,RS,EPSUP,XIDN,XIUP
+     gf_biradial  CENTER NBR1 NBR2 eta=E rs=S eta2=E2 rs2=S2 fb=... fb2=...
+     gf_angular1  CENTER NBR1 NBR2 eta=E rs=S eta2=E2 rs2=S2 eta_t=ET theta_s=TS fb=... fb2=...
+     gf_angular2  CENTER NBR1 NBR2 eta_t=ET theta_s=TS fb=... fb2=...
+   Elements are symbols, "*" for any, "Zw" for Z-weighted. cut TYPE is a name (hard, cos,
+   tanhu, tanh, exp, poly1..poly4) or an n2p2 number. n2p2 lines are accepted as they are:
+     cutoff_type N [ALPHA]                 (applies to the n2p2 lines that follow)
+     symfunction_short EC 2 E1 eta rs rc
+     symfunction_short EC 3|9 E1 E2 eta lambda zeta rc [rs]
+     symfunction_short EC 12 eta rs rc
+     symfunction_short EC 13 eta rs lambda zeta rc
+   Parses one line into *b. Returns SANNIP_SUCCESS, or 1 when the line holds no basis
+   (blank, comment, cutoff_type), or an error. *cut_state carries cutoff_type between
+   lines (initialise it to cos, rc 0). */
+SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line, sannip_cutoff *cut_state,
+                                  sannip_error *err);
+/* Writes the canonical line of b into buf (at most size bytes, NUL-terminated).
+   Returns the length, or -1 if it did not fit. */
+SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size);
+/* Parses a whole definition text (NUL-terminated); errors name the line. */
+SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const char *text,
+                                                  sannip_error *err);
+/* The thesis's BP comparator for Fe (T A.1): 24 G2 + 18 G4, cos cutoff, rc = 6 A,
+   all restricted to central element Z and neighbour element Z. */
+SANNIP_API sannip_result sannip_descriptors_preset_bp_fe(sannip_descriptors *d, int Z,
+                                                         sannip_error *err);
+
+/* The neighbourhood of one atom, as the descriptor engine sees it (internal view, exposed
+   so that sannip_spin.h and host codes can drive it): n neighbours with element Zn[k],
+   relative vectors d[3k..] and distances r[k]. */
+typedef struct sannip_env {
+    int n;
+    int Zc;
+    const int *Zn;
+    const sannip_real *d;
+    const sannip_real *r;
+} sannip_env;
+
+/* Evaluates the bases idx[0..nf-1] of set for one atom.
+   [out] G: nf values. [out, optional] dG: nf x (n+1) x 3, dG[(f (n+1) + k) 3 + a] =
+   dG_f/dd_k,a for neighbour k < n (d_k = r_k - r_i); slot n holds dG_f/dr_i,a.
+   [in, optional] g, [out, optional] c: if g != NULL, c[3k+a] = sum_f g_f dG_f/dd_k,a for the
+   n neighbours (the force contraction; G is still written).
+   [in] work: sannip_env_work_size(nf, env->n) reals of scratch. Never allocates. */
+SANNIP_API size_t sannip_env_work_size(int nf, int n_neighbors);
+SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
+        const sannip_env *env, sannip_real *G, sannip_real *dG,
+        const sannip_real *g, sannip_real *c, sannip_real *work);
+
+/* ==== 7. KERNELS ======================================================================= */
+/* C (m x n, ldc) += A (m x k, lda) * B^T where B is n x k (ldb): dot-product form.
+   C (m x n) += A (m x k) * B (k x n): axpy form. C (m x n) += A^T B with A k x m, B k x n. */
+SANNIP_API void sannip_gemm_nt(int m, int n, int k, const sannip_real *A, int lda,
+                               const sannip_real *B, int ldb, sannip_real *C, int ldc);
+SANNIP_API void sannip_gemm_nn(int m, int n, int k, const sannip_real *A, int lda,
+                               const sannip_real *B, int ldb, sannip_real *C, int ldc);
+SANNIP_API void sannip_gemm_tn(int m, int n, int k, const sannip_real *A, int lda,
+                               const sannip_real *B, int ldb, sannip_real *C, int ldc);
+
+/* ==== 8. NETWORKS ====================================================================== */
+typedef enum sannip_activation {
+    SANNIP_ACT_LINEAR = 0,  /* x                                         (n2p2 'l') */
+    SANNIP_ACT_TANH,        /* tanh x                                    (n2p2 't') */
+    SANNIP_ACT_SIGMOID,     /* 1/(1+e^-x)                                (n2p2 's') */
+    SANNIP_ACT_SOFTPLUS,    /* ln(1+e^x)                                 (n2p2 'p') */
+    SANNIP_ACT_RELU,        /* max(0,x): piecewise-constant forces, T2.1.6 (n2p2 'r') */
+    SANNIP_ACT_SWISH,       /* x/(1+e^-x), SiLU (Madsen; beta = 1)       (n2p2 'L'?) */
+    SANNIP_ACT_SSP,         /* ln(1+e^x) - ln 2, shifted softplus (SchNet) */
+    SANNIP_ACT_GAUSSIAN,    /* exp(-x^2/2)                               (n2p2 'g') */
+    SANNIP_ACT_COS,         /* cos x                                     (n2p2 'c') */
+    SANNIP_ACT_REVSIGMOID,  /* 1 - 1/(1+e^-x)                            (n2p2 'S') */
+    SANNIP_ACT_EXP,         /* exp(-x)                                   (n2p2 'e') */
+    SANNIP_ACT_HARMONIC,    /* x^2                                       (n2p2 'h') */
+    SANNIP_ACT_COUNT
+} sannip_activation;
+
+SANNIP_API const char *sannip_activation_name(int act);
+SANNIP_API int sannip_activation_parse(const char *name);   /* -1 when unknown */
+/* y = act(x) and dy/dx. */
+SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_real *dydx);
+
+/* A dense feed-forward network. Layer l maps sizes[l] -> sizes[l+1]:
+   y = act[l](W_l x + b_l), W_l row-major sizes[l+1] x sizes[l]. All parameters live in one
+   array: params = [W_0, b_0, W_1, b_1, ...] (the order of training gradients). */
+typedef struct sannip_network {
+    int n_layers;
+    int sizes[SANNIP_MAX_LAYERS + 1];
+    int act[SANNIP_MAX_LAYERS];
+    size_t n_params;
+    sannip_real *params;
+    sannip_allocator alloc;
+} sannip_network;
+
+/* sizes: n_layers + 1 entries (inputs, hidden..., outputs); act: n_layers entries.
+   Parameters are zero until set. */
+SANNIP_API sannip_result sannip_network_init(sannip_network *net, int n_layers, const int *sizes,
+                                             const int *act, const sannip_allocator *alloc,
+                                             sannip_error *err);
+SANNIP_API void sannip_network_uninit(sannip_network *net);
+SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int layer);
+SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer);
+/* Number of reals of workspace the forward/backward passes need for a batch. */
+SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch);
+/* Forward pass of batch rows X (batch x sizes[0]) into Y (batch x n_out). work keeps the
+   activations and their derivatives for sannip_network_backward_input. Never allocates. */
+SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, const sannip_real *X,
+                                       sannip_real *Y, sannip_real *work);
+/* Given dL/dY (batch x n_out), writes dL/dX (batch x sizes[0]) after a forward pass with
+   the same work. work is overwritten. */
+SANNIP_API void sannip_network_backward_input(const sannip_network *net, int batch,
+                                              const sannip_real *dY, sannip_real *dX,
+                                              sannip_real *work);
+
+/* ==== 9. SCALERS ======================================================================= */
+typedef enum sannip_scaling {
+    SANNIP_SCALE_NONE = 0,      /* G                                                      */
+    SANNIP_SCALE_MINMAX,        /* smin + (smax - smin)(G - min)/(max - min)   T2.36-2.39 */
+    SANNIP_SCALE_CENTER,        /* G - mean                                     (n2p2)    */
+    SANNIP_SCALE_SCALECENTER,   /* smin + (smax - smin)(G - mean)/(max - min)   (n2p2)    */
+    SANNIP_SCALE_SCALESIGMA,    /* smin + (smax - smin)(G - mean)/sigma         (n2p2)    */
+    SANNIP_SCALE_STANDARD,      /* (G - mean)/sigma                             T F.20    */
+    SANNIP_SCALE_MODIFIED,      /* (G - mean)/max|G - mean|                     T3.21-3.24 */
+    SANNIP_SCALE_COUNT
+} sannip_scaling;
+
+/* Statistics of one feature over a training set; `dev` = max |G - mean|. */
+typedef struct sannip_feature_stats {
+    sannip_real min, max, mean, sigma, dev;
+} sannip_feature_stats;
+
+SANNIP_API const char *sannip_scaling_name(int mode);
+SANNIP_API int sannip_scaling_parse(const char *name);     /* -1 when unknown */
+/* The affine map y = a (G - c) + d that mode applies to a feature with statistics st
+   (written as n2p2 evaluates it). A constant feature (zero range or sigma) maps to d with
+   a = 0: no division by zero. */
+SANNIP_API void sannip_scaling_affine(int mode, const sannip_feature_stats *st, sannip_real smin,
+                                      sannip_real smax, sannip_real *a, sannip_real *c, sannip_real *d);
+
+/* ==== 10. MODEL ======================================================================== */
+/* Per-element part of a model: which bases feed the network, how they are scaled, the
+   network, and the affine energy map E_i = energy_scale * NN(G_i) + energy_offset. */
+typedef struct sannip_element_model {
+    int Z;
+    int n_features;
+    int *feature;                 /* indices into model->desc, n_features */
+    int scaling;                  /* sannip_scaling */
+    sannip_real smin, smax;
+    sannip_feature_stats *stats;  /* n_features */
+    sannip_real *scale_a, *scale_c, *scale_d;  /* y = a (G - c) + d, derived from scaling + stats */
+    sannip_network net;
+    sannip_real energy_scale, energy_offset;
+} sannip_element_model;
+
+typedef struct sannip_model {
+    int n_elements;
+    sannip_element_model el[SANNIP_MAX_ELEMENTS];
+    sannip_descriptors desc;
+    sannip_real cutoff;           /* largest basis cutoff (derived) */
+    char units_energy[16], units_length[16];
+    char *description;            /* free text (owned) */
+    sannip_allocator alloc;
+} sannip_model;
+
+SANNIP_API void sannip_model_init(sannip_model *m, const sannip_allocator *alloc);
+SANNIP_API void sannip_model_uninit(sannip_model *m);
+/* Adds element Z whose features are the bases of m->desc that apply to Z (in order), with
+   a network of the given hidden layers and activations (output linear). Stats default to
+   identity scaling until sannip_model_set_scaling. */
+SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_hidden,
+        const int *hidden, const int *act, sannip_error *err);
+/* Recomputes derived state (scale_a/c/d, cutoff) after the caller edits stats or bases. */
+SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *err);
+SANNIP_API int sannip_model_element_index(const sannip_model *m, int Z);  /* -1 if absent */
+SANNIP_API size_t sannip_model_n_params(const sannip_model *m);
+/* Trainable parameters per input (T3.25) of element e's network. */
+SANNIP_API double sannip_model_tpi(const sannip_model *m, int e);
+
+/* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand.
+   One model may be shared read-only by many threads, each with its own workspace. */
+typedef struct sannip_workspace {
+    sannip_neighbors nl;
+    sannip_real *buf; size_t cap;
+    sannip_allocator alloc;
+} sannip_workspace;
+SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc);
+SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws);
+
+/* Total energy, and optionally per-atom energies (n), forces (n x 3) and the virial (3 x 3).
+   Parallel over atoms with OpenMP when enabled; bit-identical for any thread count. */
+SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
+        sannip_real *forces, sannip_real *virial, sannip_error *err);
+
+/* Raw (unscaled) descriptors of every atom: G is n x stride, row i holding the features of
+   atom i's element in the model's order (unused columns 0). stride >= max n_features. */
+SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *G, int stride, sannip_error *err);
+/* Raw descriptors of every atom for a whole descriptor set (n x set->n, all bases, 0 where
+   a basis does not apply to the atom's element). */
+SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *set,
+        sannip_workspace *ws, const sannip_system *sys, sannip_real *G, sannip_error *err);
+
+/* ==== 11. FILES ======================================================================== */
+/* Model text format "sannip-model 1": self-describing, locale independent, round-trips
+   exactly (%.17g). Saving to a path writes PATH.tmp then renames it over PATH, so a failed
+   save leaves an existing file intact. */
+SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out, size_t *len,
+                                               sannip_error *err);  /* *out owned by caller:
+                                               free with m's allocator (sannip_free) */
+SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text, size_t len,
+                                               sannip_error *err);
+SANNIP_API void sannip_free(const sannip_allocator *alloc, void *p);
+
+/* An owned structure with optional reference data (for I/O, tests and training). */
+typedef struct sannip_structure {
+    int n;
+    sannip_real *pos;        /* n x 3 */
+    int *Z;                  /* n */
+    sannip_real cell[9];
+    int pbc[3];
+    sannip_real *forces;     /* n x 3 or NULL */
+    sannip_real *spins;      /* n x 3 or NULL */
+    sannip_real *charges;    /* n or NULL */
+    sannip_real energy;
+    int has_energy;
+    sannip_real virial[9];
+    int has_virial;
+    sannip_real weight;      /* per-structure training weight, default 1 */
+    char comment[256];
+    sannip_allocator alloc;
+} sannip_structure;
+
+SANNIP_API void sannip_structure_init(sannip_structure *s, const sannip_allocator *alloc);
+SANNIP_API void sannip_structure_uninit(sannip_structure *s);
+SANNIP_API sannip_result sannip_structure_resize(sannip_structure *s, int n, int with_forces,
+                                                 int with_spins, sannip_error *err);
+/* A sannip_system view of s (no copy). */
+SANNIP_API sannip_system sannip_structure_view(const sannip_structure *s);
+
+/* Streaming readers over a text buffer: *pos is advanced past the structure read.
+   Return SANNIP_SUCCESS, 1 at the end of the text, or an error naming the line
+   (line numbers count from *line, which is advanced too). */
+SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos,
+                                int *line, sannip_error *err);
+SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos,
+                               int *line, sannip_error *err);
+
+/* A growable text buffer (used by the writers). */
+typedef struct sannip_text { char *s; size_t len, cap; int failed; sannip_allocator alloc; } sannip_text;
+SANNIP_API void sannip_text_init(sannip_text *t, const sannip_allocator *alloc);
+SANNIP_API void sannip_text_uninit(sannip_text *t);
+SANNIP_API void sannip_text_printf(sannip_text *t, const char *fmt, ...);
+SANNIP_API void sannip_text_real(sannip_text *t, sannip_real x);  /* " %.17g", '.' always */
+
+/* Writers append one structure; energy/forces/virial override s's own when not NULL. */
+SANNIP_API void sannip_write_n2p2(sannip_text *t, const sannip_structure *s,
+        const sannip_real *energy, const sannip_real *forces);
+SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s,
+        const sannip_real *energy, const sannip_real *forces, const sannip_real *virial,
+        const sannip_real *atom_energy);
+
+/* Locale-independent number parsing/formatting used by all readers. */
+SANNIP_API int sannip_parse_real(const char *s, const char **end, sannip_real *out);
+SANNIP_API int sannip_format_real(char *buf, size_t size, sannip_real x);
+
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path,
+                                                sannip_error *err);
+SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *path,
+                                                sannip_error *err);
+/* Reads a whole file into a NUL-terminated buffer owned by the caller (sannip_free). */
+SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocator *alloc,
+                                          char **out, size_t *len, sannip_error *err);
+/* Writes len bytes to PATH.tmp and renames it to PATH. */
+SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len,
+                                                  sannip_error *err);
+#endif
+
+/* ==== 12. N2P2 ========================================================================= */
+/* Imports an n2p2 potential from the texts of input.nn and scaling.data and the weight
+   files (weights[e] for the e-th element in ascending atomic number, n2p2's order). Unit
+   normalisation (mean_energy, conv_energy, conv_length) and atom_energy offsets become
+   the elements' energy maps, so the model predicts in the units of the training data. */
+SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *input_nn,
+        const char *scaling_data, const char *const *weights, int n_weights, sannip_error *err);
+#ifndef SANNIP_NO_STDIO
+/* Reads DIR/input.nn, DIR/scaling.data and DIR/weights.%03d.data (Z). */
+SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir,
+                                                sannip_error *err);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SANNIP_H */
+
+/* ======================================================================================= */
+/*                                   IMPLEMENTATION                                        */
+/* ======================================================================================= */
+#if defined(SANNIP_IMPLEMENTATION) && !defined(SANNIP_IMPLEMENTATION_DONE)
+#define SANNIP_IMPLEMENTATION_DONE
+
+#include <math.h>
+#include <string.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <locale.h>
+#include <float.h>
+
+#if defined(_OPENMP) && !defined(SANNIP_NO_OPENMP)
+#include <omp.h>
+#define SANNIP__OMP 1
+#endif
+
+#if defined(SANNIP_MALLOC) || defined(SANNIP_REALLOC) || defined(SANNIP_FREE)
+#  if !defined(SANNIP_MALLOC) || !defined(SANNIP_REALLOC) || !defined(SANNIP_FREE)
+#    error "Define all or none of SANNIP_MALLOC, SANNIP_REALLOC, SANNIP_FREE"
+#  endif
+#else
+#  define SANNIP_MALLOC(sz, ctx) malloc(sz)
+#  define SANNIP_REALLOC(p, sz, ctx) realloc(p, sz)
+#  define SANNIP_FREE(p, ctx) free(p)
+#endif
+#ifndef SANNIP_ASSERT
+#include <assert.h>
+#define SANNIP_ASSERT(x) assert(x)
+#endif
+
+#define SANNIP__PI 3.14159265358979323846
+#define SANNIP__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define SANNIP__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- 1. RESULTS ----------------------------------------------------------------------- */
+SANNIP_API const char *sannip_result_string(sannip_result r)
+{
+    switch (r) {
+    case SANNIP_SUCCESS: return "SANNIP_SUCCESS: no error";
+    case SANNIP_ERROR: return "SANNIP_ERROR: failure";
+    case SANNIP_INVALID_ARGS: return "SANNIP_INVALID_ARGS: invalid arguments";
+    case SANNIP_OUT_OF_MEMORY: return "SANNIP_OUT_OF_MEMORY: out of memory";
+    case SANNIP_TOO_BIG: return "SANNIP_TOO_BIG: size beyond the limits";
+    case SANNIP_IO_ERROR: return "SANNIP_IO_ERROR: input/output error";
+    case SANNIP_PARSE_ERROR: return "SANNIP_PARSE_ERROR: malformed input";
+    case SANNIP_BAD_VERSION: return "SANNIP_BAD_VERSION: unknown format version";
+    case SANNIP_UNKNOWN_ELEMENT: return "SANNIP_UNKNOWN_ELEMENT: element not known";
+    case SANNIP_NONFINITE: return "SANNIP_NONFINITE: NaN or Inf in input";
+    case SANNIP_SINGULAR_CELL: return "SANNIP_SINGULAR_CELL: singular periodic cell";
+    case SANNIP_ATOMS_OVERLAP: return "SANNIP_ATOMS_OVERLAP: atoms on top of each other";
+    case SANNIP_BAD_CUTOFF: return "SANNIP_BAD_CUTOFF: invalid cutoff";
+    case SANNIP_BAD_PARAMETER: return "SANNIP_BAD_PARAMETER: parameter outside its domain";
+    case SANNIP_UNSUPPORTED: return "SANNIP_UNSUPPORTED: not supported";
+    case SANNIP_NEEDS_SPIN: return "SANNIP_NEEDS_SPIN: spin-aware model needs sannip_spin.h";
+    case SANNIP_TRUNCATED: return "SANNIP_TRUNCATED: input ended early";
+    case SANNIP_MISSING_FILE: return "SANNIP_MISSING_FILE: file not found";
+    }
+    return "SANNIP_?: unknown result code";
+}
+
+/* Records code, place and message in err (if any); returns code. */
+static sannip_result sannip__fail(sannip_error *err, sannip_result code, int line, int field,
+                                  const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->code = code; err->line = line; err->field = field;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+/* Prepends "prefix" to err's message (truncating the end if needed). */
+static void sannip__err_prefix(sannip_error *err, const char *prefix)
+{
+    size_t p, m;
+    if (!err) return;
+    p = strlen(prefix); m = strlen(err->message);
+    if (p >= sizeof err->message) p = sizeof err->message - 1;
+    if (p + m >= sizeof err->message) m = sizeof err->message - 1 - p;
+    memmove(err->message + p, err->message, m);
+    memcpy(err->message, prefix, p);
+    err->message[p + m] = 0;
+}
+static void sannip__ok(sannip_error *err)
+{
+    if (err) { err->code = SANNIP_SUCCESS; err->line = err->field = 0; err->message[0] = 0; }
+}
+
+/* ---- 2. MEMORY ------------------------------------------------------------------------ */
+static sannip_allocator sannip__alloc_copy(const sannip_allocator *a)
+{
+    sannip_allocator r;
+    if (a) r = *a; else memset(&r, 0, sizeof r);
+    return r;
+}
+static void *sannip__malloc(const sannip_allocator *a, size_t n)
+{
+    if (n == 0) n = 1;
+    if (a && a->alloc_fn) return a->alloc_fn(n, a->user_data);
+    return SANNIP_MALLOC(n, a ? a->user_data : NULL);
+}
+static void *sannip__realloc(const sannip_allocator *a, void *p, size_t n)
+{
+    if (n == 0) n = 1;
+    if (a && a->realloc_fn) return a->realloc_fn(p, n, a->user_data);
+    if (a && a->alloc_fn) return NULL;   /* custom alloc without realloc: refuse */
+    return SANNIP_REALLOC(p, n, a ? a->user_data : NULL);
+}
+SANNIP_API void sannip_free(const sannip_allocator *a, void *p)
+{
+    if (!p) return;
+    if (a && a->free_fn) { a->free_fn(p, a->user_data); return; }
+    SANNIP_FREE(p, a ? a->user_data : NULL);
+}
+/* a*b (+c) in size_t with overflow detection: returns 0 on overflow. */
+static int sannip__mul(size_t a, size_t b, size_t *out)
+{
+    if (a && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+/* Grows *p to hold n elements of size sz; keeps contents. */
+static sannip_result sannip__grow(const sannip_allocator *a, void **p, size_t *cap, size_t n, size_t sz)
+{
+    size_t bytes, ncap;
+    void *q;
+    if (n <= *cap && *p) return SANNIP_SUCCESS;
+    ncap = *cap ? *cap : 16;
+    while (ncap < n) { if (ncap > SIZE_MAX / 2) return SANNIP_TOO_BIG; ncap *= 2; }
+    if (!sannip__mul(ncap, sz, &bytes)) return SANNIP_TOO_BIG;
+    q = *p ? sannip__realloc(a, *p, bytes) : sannip__malloc(a, bytes);
+    if (!q) return SANNIP_OUT_OF_MEMORY;
+    *p = q; *cap = ncap;
+    return SANNIP_SUCCESS;
+}
+static void *sannip__calloc(const sannip_allocator *a, size_t n, size_t sz)
+{
+    size_t bytes;
+    void *p;
+    if (!sannip__mul(n, sz, &bytes)) return NULL;
+    p = sannip__malloc(a, bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+/* ---- 3. RNG --------------------------------------------------------------------------- */
+static uint64_t sannip__splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+SANNIP_API void sannip_rng_seed(sannip_rng *rng, uint64_t seed)
+{
+    int i;
+    for (i = 0; i < 4; i++) rng->s[i] = sannip__splitmix64(&seed);
+}
+static uint64_t sannip__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+SANNIP_API uint64_t sannip_rng_next(sannip_rng *rng)
+{
+    uint64_t *s = rng->s;
+    uint64_t result = sannip__rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = sannip__rotl(s[3], 45);
+    return result;
+}
+SANNIP_API double sannip_rng_uniform(sannip_rng *rng)
+{
+    return (double)(sannip_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+SANNIP_API double sannip_rng_normal(sannip_rng *rng)
+{
+    double u1 = sannip_rng_uniform(rng), u2 = sannip_rng_uniform(rng);
+    return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * SANNIP__PI * u2);
+}
+SANNIP_API void sannip_rng_split(sannip_rng *rng, sannip_rng *split)
+{
+    static const uint64_t JUMP[] = { 0x180ec6d33cfd0abaull, 0xd5a61266f0c9392cull,
+                                     0xa9582618e03fc9aaull, 0x39abdc4529b1661cull };
+    uint64_t s[4] = { 0, 0, 0, 0 };
+    int i, b, k;
+    *split = *rng;
+    for (i = 0; i < 4; i++)
+        for (b = 0; b < 64; b++) {
+            if (JUMP[i] & ((uint64_t)1 << b))
+                for (k = 0; k < 4; k++) s[k] ^= rng->s[k];
+            sannip_rng_next(rng);
+        }
+    memcpy(rng->s, s, sizeof s);
+}
+
+/* ---- elements ------------------------------------------------------------------------- */
+static const char *const sannip__symbols[SANNIP_MAX_Z + 1] = { "X",
+ "H","He","Li","Be","B","C","N","O","F","Ne","Na","Mg","Al","Si","P","S","Cl","Ar","K","Ca",
+ "Sc","Ti","V","Cr","Mn","Fe","Co","Ni","Cu","Zn","Ga","Ge","As","Se","Br","Kr","Rb","Sr","Y",
+ "Zr","Nb","Mo","Tc","Ru","Rh","Pd","Ag","Cd","In","Sn","Sb","Te","I","Xe","Cs","Ba","La","Ce",
+ "Pr","Nd","Pm","Sm","Eu","Gd","Tb","Dy","Ho","Er","Tm","Yb","Lu","Hf","Ta","W","Re","Os","Ir",
+ "Pt","Au","Hg","Tl","Pb","Bi","Po","At","Rn","Fr","Ra","Ac","Th","Pa","U","Np","Pu","Am","Cm",
+ "Bk","Cf","Es","Fm","Md","No","Lr","Rf","Db","Sg","Bh","Hs","Mt","Ds","Rg","Cn","Nh","Fl","Mc",
+ "Lv","Ts","Og" };
+SANNIP_API int sannip_element_z(const char *symbol)
+{
+    int z;
+    if (!symbol) return 0;
+    for (z = 1; z <= SANNIP_MAX_Z; z++)
+        if (strcmp(symbol, sannip__symbols[z]) == 0) return z;
+    return 0;
+}
+SANNIP_API const char *sannip_element_symbol(int Z)
+{
+    return (Z >= 1 && Z <= SANNIP_MAX_Z) ? sannip__symbols[Z] : "X";
+}
+
+/* ---- locale-independent numbers ------------------------------------------------------- */
+/* Numbers are always written with '.'; the C library's strtod/snprintf use the locale's
+   decimal point, so we swap it in and out. */
+static char sannip__decimal_point(void)
+{
+    const struct lconv *lc = localeconv();
+    return (lc && lc->decimal_point && lc->decimal_point[0]) ? lc->decimal_point[0] : '.';
+}
+SANNIP_API int sannip_parse_real(const char *s, const char **end, sannip_real *out)
+{
+    char buf[128];
+    size_t n = 0;
+    char dp = sannip__decimal_point(), *e;
+    double v;
+    while (*s == ' ' || *s == '\t') s++;
+    while (s[n] && n < sizeof buf - 1 && (strchr("0123456789+-.eEdDxXpPaAbBcCfFiInNtTyY", s[n]))) n++;
+    if (n == 0 || n >= sizeof buf - 1) return 0;
+    memcpy(buf, s, n); buf[n] = 0;
+    for (e = buf; *e; e++) {
+        if (*e == '.') *e = dp;
+        else if ((*e == 'd' || *e == 'D') && !(buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X'))) *e = 'e';  /* Fortran 1.0D+00 */
+    }
+    v = strtod(buf, &e);
+    if (e == buf) return 0;
+    if (end) *end = s + (e - buf);
+    *out = (sannip_real)v;
+    return 1;
+}
+SANNIP_API int sannip_format_real(char *buf, size_t size, sannip_real x)
+{
+    char dp = sannip__decimal_point(), *p;
+    int n = snprintf(buf, size, SANNIP_REAL_FMT, (double)x);
+    if (dp != '.') for (p = buf; *p; p++) if (*p == dp) *p = '.';
+    return n;
+}
+
+/* ---- text buffer ---------------------------------------------------------------------- */
+SANNIP_API void sannip_text_init(sannip_text *t, const sannip_allocator *alloc)
+{
+    memset(t, 0, sizeof *t);
+    t->alloc = sannip__alloc_copy(alloc);
+}
+SANNIP_API void sannip_text_uninit(sannip_text *t)
+{
+    sannip_free(&t->alloc, t->s);
+    t->s = NULL; t->len = t->cap = 0;
+}
+static void sannip__text_append(sannip_text *t, const char *s, size_t n)
+{
+    void *p = t->s;
+    if (t->failed) return;
+    if (sannip__grow(&t->alloc, &p, &t->cap, t->len + n + 1, 1) != SANNIP_SUCCESS) { t->failed = 1; return; }
+    t->s = (char *)p;
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = 0;
+}
+SANNIP_API void sannip_text_printf(sannip_text *t, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) { t->failed = 1; return; }
+    if ((size_t)n < sizeof small) { sannip__text_append(t, small, (size_t)n); return; }
+    {
+        char *big = (char *)sannip__malloc(&t->alloc, (size_t)n + 1);
+        if (!big) { t->failed = 1; return; }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        sannip__text_append(t, big, (size_t)n);
+        sannip_free(&t->alloc, big);
+    }
+}
+SANNIP_API void sannip_text_real(sannip_text *t, sannip_real x)
+{
+    char buf[64];
+    int n;
+    buf[0] = ' ';
+    n = sannip_format_real(buf + 1, sizeof buf - 1, x);
+    sannip__text_append(t, buf, (size_t)n + 1);
+}
+
+/* ---- 4. GEOMETRY ---------------------------------------------------------------------- */
+static sannip_real sannip__det3(const sannip_real *m)
+{
+    return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6])
+         + m[2] * (m[3] * m[7] - m[4] * m[6]);
+}
+static void sannip__cross(const sannip_real *a, const sannip_real *b, sannip_real *c)
+{
+    c[0] = a[1] * b[2] - a[2] * b[1];
+    c[1] = a[2] * b[0] - a[0] * b[2];
+    c[2] = a[0] * b[1] - a[1] * b[0];
+}
+static sannip_real sannip__norm3(const sannip_real *a) { return sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]); }
+
+/* The cell used for binning: the periodic rows of sys->cell, completed with unit vectors
+   orthogonal to them for open directions (fractional = Cartesian when all are open). */
+static sannip_result sannip__search_cell(const sannip_system *sys, sannip_real *cell, sannip_error *err)
+{
+    int a, np = sys->pbc[0] + sys->pbc[1] + sys->pbc[2];
+    sannip_real vol, scale = 0;
+    for (a = 0; a < 9; a++) cell[a] = 0;
+    if (np == 0) { cell[0] = cell[4] = cell[8] = 1; return SANNIP_SUCCESS; }
+    for (a = 0; a < 3; a++) if (sys->pbc[a]) {
+        memcpy(cell + 3 * a, sys->cell + 3 * a, 3 * sizeof(sannip_real));
+        scale = SANNIP__MAX(scale, sannip__norm3(cell + 3 * a));
+    }
+    if (!(scale > 0)) return sannip__fail(err, SANNIP_SINGULAR_CELL, 0, 0, "periodic cell vector has zero length");
+    if (np == 1) {
+        /* complete one periodic vector v with two orthonormal vectors */
+        int p = sys->pbc[0] ? 0 : sys->pbc[1] ? 1 : 2, q = (p + 1) % 3, s = (p + 2) % 3;
+        sannip_real *v = cell + 3 * p, t[3] = { 0, 0, 0 }, u[3], w[3], n;
+        int m = fabs(v[0]) <= fabs(v[1]) && fabs(v[0]) <= fabs(v[2]) ? 0 : fabs(v[1]) <= fabs(v[2]) ? 1 : 2;
+        t[m] = 1;
+        sannip__cross(v, t, u); n = sannip__norm3(u); u[0] /= n; u[1] /= n; u[2] /= n;
+        sannip__cross(v, u, w); n = sannip__norm3(w); w[0] /= n; w[1] /= n; w[2] /= n;
+        memcpy(cell + 3 * q, u, sizeof u); memcpy(cell + 3 * s, w, sizeof w);
+    } else if (np == 2) {
+        int o = !sys->pbc[0] ? 0 : !sys->pbc[1] ? 1 : 2;
+        sannip_real u[3], n;
+        sannip__cross(cell + 3 * ((o + 1) % 3), cell + 3 * ((o + 2) % 3), u);
+        n = sannip__norm3(u);
+        if (!(n > 0)) return sannip__fail(err, SANNIP_SINGULAR_CELL, 0, 0, "the two periodic cell vectors are parallel");
+        cell[3 * o] = u[0] / n; cell[3 * o + 1] = u[1] / n; cell[3 * o + 2] = u[2] / n;
+    }
+    vol = sannip__det3(cell);
+    if (!(fabs(vol) > 1e-10 * scale * scale * scale))
+        return sannip__fail(err, SANNIP_SINGULAR_CELL, 0, 0, "periodic cell is singular (volume %g)", (double)vol);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_error *err)
+{
+    int i, a;
+    sannip_real cell[9];
+    if (!sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "system is NULL");
+    if (sys->n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "negative atom count %d", sys->n);
+    if (sys->n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms exceed SANNIP_MAX_ATOMS (%d)", sys->n, SANNIP_MAX_ATOMS);
+    if (sys->n > 0 && (!sys->pos || !sys->Z)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "positions or atomic numbers are NULL");
+    for (a = 0; a < 9; a++)
+        if (sys->pbc[a / 3] && !isfinite(sys->cell[a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "cell component %d is not finite", a);
+    for (i = 0; i < sys->n; i++) {
+        for (a = 0; a < 3; a++)
+            if (!isfinite(sys->pos[3 * i + a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "atom %d: coordinate %c is %g", i + 1, 'x' + a, (double)sys->pos[3 * i + a]);
+        if (sys->Z[i] < 1 || sys->Z[i] > SANNIP_MAX_Z) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: atomic number %d", i + 1, sys->Z[i]);
+        if (sys->spins) for (a = 0; a < 3; a++)
+            if (!isfinite(sys->spins[3 * i + a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "atom %d: spin component %d is not finite", i + 1, a);
+    }
+    return sannip__search_cell(sys, cell, err);
+}
+
+SANNIP_API void sannip_neighbors_init(sannip_neighbors *nl, const sannip_allocator *alloc)
+{
+    memset(nl, 0, sizeof *nl);
+    nl->alloc = sannip__alloc_copy(alloc);
+}
+SANNIP_API void sannip_neighbors_uninit(sannip_neighbors *nl)
+{
+    sannip_free(&nl->alloc, nl->start); sannip_free(&nl->alloc, nl->j);
+    sannip_free(&nl->alloc, nl->d); sannip_free(&nl->alloc, nl->r);
+    sannip_free(&nl->alloc, nl->scratch);
+    memset(nl, 0, sizeof *nl);
+}
+
+static void sannip__inverse3(const sannip_real *m, sannip_real *inv)
+{
+    sannip_real det = sannip__det3(m);
+    inv[0] = (m[4] * m[8] - m[5] * m[7]) / det; inv[1] = (m[2] * m[7] - m[1] * m[8]) / det; inv[2] = (m[1] * m[5] - m[2] * m[4]) / det;
+    inv[3] = (m[5] * m[6] - m[3] * m[8]) / det; inv[4] = (m[0] * m[8] - m[2] * m[6]) / det; inv[5] = (m[2] * m[3] - m[0] * m[5]) / det;
+    inv[6] = (m[3] * m[7] - m[4] * m[6]) / det; inv[7] = (m[1] * m[6] - m[0] * m[7]) / det; inv[8] = (m[0] * m[4] - m[1] * m[3]) / det;
+}
+
+/* Cell-list geometry: for each direction a, nb[a] bins along fractional coordinate a over
+   [lo[a], lo[a] + span[a]), and m[a] bins to search on either side (enough to cover the
+   cutoff, several periodic images when the cell is thinner than the cutoff). */
+typedef struct sannip__grid {
+    sannip_real cell[9], inv[9];
+    sannip_real lo[3], span[3];
+    int nb[3], m[3], per[3];
+} sannip__grid;
+
+static void sannip__frac(const sannip__grid *g, const sannip_real *x, sannip_real *u)
+{
+    /* x = u cell  =>  u = x inv (row vector times matrix) */
+    int a;
+    for (a = 0; a < 3; a++) u[a] = x[0] * g->inv[a] + x[1] * g->inv[3 + a] + x[2] * g->inv[6 + a];
+}
+
+static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sys, sannip_real rc, sannip_error *err)
+{
+    int a, i;
+    double total;
+    sannip_result r = sannip__search_cell(sys, g->cell, err);
+    if (r) return r;
+    sannip__inverse3(g->cell, g->inv);
+    for (a = 0; a < 3; a++) {
+        sannip_real cr[3], h, umin = 0, umax = 0, w;
+        /* distance between lattice planes a: V / |b x c| */
+        sannip__cross(g->cell + 3 * ((a + 1) % 3), g->cell + 3 * ((a + 2) % 3), cr);
+        h = fabs(sannip__det3(g->cell)) / sannip__norm3(cr);
+        g->per[a] = sys->pbc[a] != 0;
+        if (g->per[a]) { g->lo[a] = 0; g->span[a] = 1; }
+        else {
+            for (i = 0; i < sys->n; i++) {
+                sannip_real u[3];
+                sannip__frac(g, sys->pos + 3 * i, u);
+                if (i == 0 || u[a] < umin) umin = u[a];
+                if (i == 0 || u[a] > umax) umax = u[a];
+            }
+            g->lo[a] = umin;
+            g->span[a] = (umax - umin) * (1 + 1e-9) + 1e-12;
+        }
+        w = g->span[a] * h;                       /* extent in Angstrom */
+        g->nb[a] = (int)SANNIP__MIN((double)(w / rc), 1e6);
+        if (g->nb[a] < 1) g->nb[a] = 1;
+        g->m[a] = 0;
+        (void)i;
+        g->span[a] = g->span[a];
+        /* bins to search: ceil(rc / bin width) */
+        {
+            double binw = (double)w / g->nb[a];
+            double mm = ceil((double)rc / binw - 1e-12);
+            if (!g->per[a] && mm > g->nb[a]) mm = g->nb[a];
+            if (mm > 1e6) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell is %g times thinner than the cutoff", mm);
+            g->m[a] = (int)mm;
+        }
+    }
+    /* keep the number of bins O(N) */
+    total = (double)g->nb[0] * g->nb[1] * g->nb[2];
+    while (total > 2.0 * sys->n + 8) {
+        int big = g->nb[0] >= g->nb[1] && g->nb[0] >= g->nb[2] ? 0 : g->nb[1] >= g->nb[2] ? 1 : 2;
+        int nbnew = (g->nb[big] + 1) / 2;
+        g->m[big] = (g->m[big] + 1) / 2 + 1;  /* wider bins: fewer needed (conservative) */
+        if (!g->per[big] && g->m[big] > nbnew) g->m[big] = nbnew;
+        g->nb[big] = nbnew;
+        total = (double)g->nb[0] * g->nb[1] * g->nb[2];
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* Bin of atom i and its wrapped fractional coordinate shift (integer image of the atom). */
+static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
+{
+    int a;
+    sannip_real u[3];
+    sannip__frac(g, x, u);
+    for (a = 0; a < 3; a++) {
+        sannip_real t = (u[a] - g->lo[a]) / g->span[a];
+        int b;
+        if (g->per[a]) t -= floor(t);
+        b = (int)(t * g->nb[a]);
+        if (b < 0) b = 0;
+        if (b >= g->nb[a]) b = g->nb[a] - 1;
+        b3[a] = b;
+    }
+    return (b3[2] * g->nb[1] + b3[1]) * g->nb[0] + b3[0];
+}
+
+/* Pairs of atom i: visits every atom in the bins around i's bin, with the periodic image
+   shift implied by wrapping. count_only: just count. Positions are wrapped into the cell
+   (wrapped = pos + shift_i) so bins and images agree. */
+static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
+                               const int *head, const int *next, int i, sannip_real rc2,
+                               int *jout, sannip_real *dout, sannip_real *rout, int *overlap)
+{
+    int b3[3], d0, d1, d2;
+    size_t cnt = 0;
+    const sannip_real *xi = wrapped + 3 * i;
+    sannip__bin_of(g, xi, b3);
+    for (d2 = -g->m[2]; d2 <= g->m[2]; d2++) {
+        int c2 = b3[2] + d2, s2 = 0;
+        if (g->per[2]) { s2 = (int)floor((double)c2 / g->nb[2]); c2 -= s2 * g->nb[2]; }
+        else if (c2 < 0 || c2 >= g->nb[2]) continue;
+        for (d1 = -g->m[1]; d1 <= g->m[1]; d1++) {
+            int c1 = b3[1] + d1, s1 = 0;
+            if (g->per[1]) { s1 = (int)floor((double)c1 / g->nb[1]); c1 -= s1 * g->nb[1]; }
+            else if (c1 < 0 || c1 >= g->nb[1]) continue;
+            for (d0 = -g->m[0]; d0 <= g->m[0]; d0++) {
+                int c0 = b3[0] + d0, s0 = 0, j;
+                sannip_real sh[3];
+                if (g->per[0]) { s0 = (int)floor((double)c0 / g->nb[0]); c0 -= s0 * g->nb[0]; }
+                else if (c0 < 0 || c0 >= g->nb[0]) continue;
+                sh[0] = s0 * g->cell[0] + s1 * g->cell[3] + s2 * g->cell[6];
+                sh[1] = s0 * g->cell[1] + s1 * g->cell[4] + s2 * g->cell[7];
+                sh[2] = s0 * g->cell[2] + s1 * g->cell[5] + s2 * g->cell[8];
+                for (j = head[(c2 * g->nb[1] + c1) * g->nb[0] + c0]; j >= 0; j = next[j]) {
+                    const sannip_real *xj = wrapped + 3 * j;
+                    sannip_real dx = xj[0] + sh[0] - xi[0], dy = xj[1] + sh[1] - xi[1], dz = xj[2] + sh[2] - xi[2];
+                    sannip_real r2 = dx * dx + dy * dy + dz * dz;
+                    if (r2 >= rc2) continue;
+                    if (r2 < 1e-16) { if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue; *overlap = j; continue; }
+                    if (jout) { jout[cnt] = j; dout[3 * cnt] = dx; dout[3 * cnt + 1] = dy; dout[3 * cnt + 2] = dz; rout[cnt] = sqrt(r2); }
+                    cnt++;
+                }
+            }
+        }
+    }
+    (void)sys;
+    return cnt;
+}
+
+SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
+                                                sannip_real cutoff, sannip_error *err)
+{
+    sannip__grid g;
+    sannip_result r;
+    int i, n, nbins, *head, *next, bad = -1, badj = -1;
+    size_t total, need, cap;
+    sannip_real *wrapped;
+    void *p;
+    if (!nl || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (!(cutoff > 0) || !isfinite(cutoff)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff %g must be positive and finite", (double)cutoff);
+    if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
+    n = sys->n;
+    if ((r = sannip__grid_setup(&g, sys, cutoff, err)) != SANNIP_SUCCESS) return r;
+    nbins = g.nb[0] * g.nb[1] * g.nb[2];
+    /* scratch: head[nbins], next[n], wrapped positions (3n reals) */
+    need = (size_t)nbins + (size_t)n + (3 * (size_t)n * sizeof(sannip_real) + sizeof(int) - 1) / sizeof(int) + 4;
+    p = nl->scratch; cap = nl->cap_scratch;
+    if ((r = sannip__grow(&nl->alloc, &p, &cap, need, sizeof(int))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list scratch (%d atoms)", n);
+    nl->scratch = (int *)p; nl->cap_scratch = cap;
+    head = nl->scratch; next = head + nbins;
+    wrapped = (sannip_real *)(void *)(((uintptr_t)(next + n) + sizeof(sannip_real) - 1) & ~(uintptr_t)(sizeof(sannip_real) - 1));
+    for (i = 0; i < nbins; i++) head[i] = -1;
+    /* wrap periodic coordinates into the cell; insert in reverse so lists run in index order */
+    for (i = 0; i < n; i++) {
+        sannip_real u[3];
+        int a;
+        sannip__frac(&g, sys->pos + 3 * i, u);
+        for (a = 0; a < 3; a++) if (g.per[a]) u[a] -= floor(u[a]);
+        for (a = 0; a < 3; a++) wrapped[3 * i + a] = u[0] * g.cell[a] + u[1] * g.cell[3 + a] + u[2] * g.cell[6 + a];
+        for (a = 0; a < 3; a++) if (!g.per[0] && !g.per[1] && !g.per[2]) wrapped[3 * i + a] = sys->pos[3 * i + a];
+    }
+    for (i = n - 1; i >= 0; i--) {
+        int b3[3], b = sannip__bin_of(&g, wrapped + 3 * i, b3);
+        next[i] = head[b]; head[b] = i;
+    }
+    p = nl->start; cap = nl->cap_atoms;
+    if ((r = sannip__grow(&nl->alloc, &p, &cap, (size_t)n + 1, sizeof(size_t))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list offsets");
+    nl->start = (size_t *)p; nl->cap_atoms = cap;
+    /* pass 1: count */
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(static) if (n > 256)
+#endif
+    for (i = 0; i < n; i++) {
+        int ov = -1;
+        nl->start[i + 1] = sannip__pairs_of(&g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
+        if (ov >= 0) {
+#ifdef SANNIP__OMP
+#pragma omp critical(sannip_overlap)
+#endif
+            if (bad < 0 || i < bad) { bad = i; badj = ov; }
+        }
+    }
+    if (bad >= 0) return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms %d and %d (or its periodic image) are on top of each other", bad + 1, badj + 1);
+    nl->start[0] = 0;
+    for (i = 0; i < n; i++) nl->start[i + 1] += nl->start[i];
+    total = nl->start[n];
+    p = nl->j; cap = nl->cap_pairs;
+    if ((r = sannip__grow(&nl->alloc, &p, &cap, total, sizeof(int))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
+    nl->j = (int *)p;
+    {
+        size_t c2 = nl->cap_pairs, c3 = nl->cap_pairs;
+        void *pr = nl->r, *pd = nl->d;
+        if ((r = sannip__grow(&nl->alloc, &pr, &c2, total, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
+        nl->r = (sannip_real *)pr;
+        if ((r = sannip__grow(&nl->alloc, &pd, &c3, total, 3 * sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
+        nl->d = (sannip_real *)pd;
+        nl->cap_pairs = SANNIP__MIN(cap, SANNIP__MIN(c2, c3));
+    }
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(static) if (n > 256)
+#endif
+    for (i = 0; i < n; i++) {
+        int ov = -1;
+        size_t s = nl->start[i];
+        sannip__pairs_of(&g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
+    }
+    nl->n_atoms = n; nl->n_pairs = total; nl->cutoff = cutoff;
+    return SANNIP_SUCCESS;
+}
+
+/* ---- 5. CUTOFFS ----------------------------------------------------------------------- */
+static const char *const sannip__cut_names[SANNIP_CUT_COUNT] = {
+    "hard", "cos", "tanhu", "tanh", "exp", "poly1", "poly2", "poly3", "poly4", "fspline" };
+SANNIP_API const char *sannip_cutoff_name(int type)
+{
+    return (type >= 0 && type < SANNIP_CUT_COUNT) ? sannip__cut_names[type] : "?";
+}
+SANNIP_API sannip_result sannip_cutoff_make(sannip_cutoff *c, int type, sannip_real rc,
+                                            sannip_real alpha, sannip_error *err)
+{
+    if (!c) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "cutoff is NULL");
+    memset(c, 0, sizeof *c);
+    if (type < 0 || type >= SANNIP_CUT_COUNT || type == SANNIP_CUT_FSPLINE)
+        return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "unknown cutoff type %d", type);
+    if (!(rc > 0) || !isfinite(rc)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff radius %g must be > 0", (double)rc);
+    if (!(alpha >= 0 && alpha < 1)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "inner cutoff fraction %g must be in [0, 1)", (double)alpha);
+    c->type = type; c->rc = rc; c->alpha = alpha;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_cutoff_make_fspline(sannip_cutoff *c, sannip_real eps_dn,
+        sannip_real rs, sannip_real eps_up, int xi_dn, int xi_up, sannip_error *err)
+{
+    if (!c) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "cutoff is NULL");
+    memset(c, 0, sizeof *c);
+    if (!(eps_dn > 0) || !(eps_up > 0) || !isfinite(eps_dn) || !isfinite(eps_up) || !isfinite(rs))
+        return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "Fourier-spline widths must be > 0 (eps_dn %g, eps_up %g)", (double)eps_dn, (double)eps_up);
+    if (rs - eps_dn < 0) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "Fourier-spline window starts below 0 (rs %g - eps_dn %g)", (double)rs, (double)eps_dn);
+    if (xi_dn < 2 || xi_up < 2 || (xi_dn & 1) || (xi_up & 1))
+        return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "Fourier-spline exponents must be even and >= 2 (T C.3), got %d, %d", xi_dn, xi_up);
+    c->type = SANNIP_CUT_FSPLINE; c->eps_dn = eps_dn; c->rs = rs; c->eps_up = eps_up;
+    c->xi_dn = xi_dn; c->xi_up = xi_up; c->rc = rs + eps_up; c->alpha = 0;
+    return SANNIP_SUCCESS;
+}
+static sannip_real sannip__ipow(sannip_real x, int n)
+{
+    sannip_real r = 1;
+    while (n > 0) { if (n & 1) r *= x; x *= x; n >>= 1; }
+    return r;
+}
+/* The cutoff value and derivative; the hot path of every descriptor. */
+static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real *df)
+{
+    sannip_real x, iw, t, f;
+    if (r >= c->rc) { *df = 0; return 0; }
+    switch (c->type) {
+    case SANNIP_CUT_HARD: *df = 0; return 1;
+    case SANNIP_CUT_TANHU:
+        t = tanh(1 - r / c->rc);
+        *df = 3 * t * t * (t * t - 1) / c->rc;
+        return t * t * t;
+    case SANNIP_CUT_TANH: {
+        const sannip_real pre = (sannip_real)1.6444375462529084;  /* 1/tanh^3(1) */
+        t = tanh(1 - r / c->rc);
+        *df = 3 * pre * t * t * (t * t - 1) / c->rc;
+        return pre * t * t * t;
+    }
+    case SANNIP_CUT_FSPLINE: {
+        sannip_real lo = c->rs - c->eps_dn, s, co, k;
+        if (r < lo) { *df = 0; return 0; }
+        if (r < c->rs) {   /* rising: 1 - cos^xi(pi (r - lo) / (2 eps_dn)), T C.2 */
+            k = (sannip_real)SANNIP__PI / (2 * c->eps_dn);
+            co = cos(k * (r - lo)); s = sin(k * (r - lo));
+            t = sannip__ipow(co, c->xi_dn - 1);
+            *df = c->xi_dn * t * s * k;
+            return 1 - t * co;
+        }
+        /* falling: 1 - sin^xi(pi (r - rs) / (2 eps_up)), the evident intent of T C.2 */
+        k = (sannip_real)SANNIP__PI / (2 * c->eps_up);
+        co = cos(k * (r - c->rs)); s = sin(k * (r - c->rs));
+        t = sannip__ipow(s, c->xi_up - 1);
+        *df = -c->xi_up * t * co * k;
+        return 1 - t * s;
+    }
+    default: break;
+    }
+    /* types with an inner cutoff: f = 1 below alpha rc */
+    if (r < c->alpha * c->rc) { *df = 0; return 1; }
+    iw = 1 / (c->rc - c->alpha * c->rc);
+    x = (r - c->alpha * c->rc) * iw;
+    switch (c->type) {
+    case SANNIP_CUT_COS:
+        *df = -(sannip_real)(SANNIP__PI / 2) * iw * sin((sannip_real)SANNIP__PI * x);
+        return (sannip_real)0.5 * (cos((sannip_real)SANNIP__PI * x) + 1);
+    case SANNIP_CUT_EXP: {
+        sannip_real tmp = 1 / (x * x - 1), e = (sannip_real)2.718281828459045 * exp(tmp);
+        *df = -2 * x * tmp * tmp * e * iw;
+        return e;
+    }
+    case SANNIP_CUT_POLY1: *df = x * (6 * x - 6) * iw; return (2 * x - 3) * x * x + 1;
+    case SANNIP_CUT_POLY2: *df = x * x * ((60 - 30 * x) * x - 30) * iw; return ((15 - 6 * x) * x - 10) * x * x * x + 1;
+    case SANNIP_CUT_POLY3:
+        *df = x * x * x * (x * (x * (140 * x - 420) + 420) - 140) * iw;
+        return (x * (x * (20 * x - 70) + 84) - 35) * x * x * x * x + 1;
+    case SANNIP_CUT_POLY4:
+        *df = x * x * x * x * (x * (x * ((2520 - 630 * x) * x - 3780) + 2520) - 630) * iw;
+        return (x * (x * ((315 - 70 * x) * x - 540) + 420) - 126) * x * x * x * x * x + 1;
+    }
+    f = 0; *df = 0;
+    return f;
+}
+SANNIP_API sannip_real sannip_cutoff_eval(const sannip_cutoff *c, sannip_real r, sannip_real *df)
+{
+    sannip_real d;
+    sannip_real f = sannip__fc(c, r, &d);
+    if (df) *df = d;
+    return f;
+}
+static int sannip__cutoff_equal(const sannip_cutoff *a, const sannip_cutoff *b)
+{
+    return a->type == b->type && a->rc == b->rc && a->alpha == b->alpha && a->eps_dn == b->eps_dn
+        && a->rs == b->rs && a->eps_up == b->eps_up && a->xi_dn == b->xi_dn && a->xi_up == b->xi_up;
+}
+static sannip_result sannip__cutoff_check(const sannip_cutoff *c, sannip_error *err)
+{
+    sannip_cutoff t;
+    if (c->type == SANNIP_CUT_FSPLINE) return sannip_cutoff_make_fspline(&t, c->eps_dn, c->rs, c->eps_up, c->xi_dn, c->xi_up, err);
+    return sannip_cutoff_make(&t, c->type, c->rc, c->alpha, err);
+}
+
+/* ---- 6. DESCRIPTORS ------------------------------------------------------------------- */
+static const char *const sannip__kind_names[] = { "?", "g2", "g4", "g5", "gf_radial", "gf_biradial",
+                                                  "gf_angular1", "gf_angular2" };
+SANNIP_API const char *sannip_basis_kind_name(int kind)
+{
+    return (kind >= SANNIP_G2 && kind <= SANNIP_GF_ANGULAR2) ? sannip__kind_names[kind] : "spin";
+}
+SANNIP_API int sannip_basis_is_angular(const sannip_basis *b)
+{
+    return b->kind == SANNIP_G4 || b->kind == SANNIP_G5 || b->kind == SANNIP_GF_BIRADIAL
+        || b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2;
+}
+static int sannip__is_gf3(int kind) { return kind >= SANNIP_GF_BIRADIAL && kind <= SANNIP_GF_ANGULAR2; }
+SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b)
+{
+    return sannip__is_gf3(b->kind) ? SANNIP__MAX(b->cut[0].rc, b->cut[1].rc) : b->cut[0].rc;
+}
+SANNIP_API int sannip_basis_applies(const sannip_basis *b, int Z)
+{
+    return b->center == SANNIP_ANY || b->center == Z;
+}
+static int sannip__elem_ok(int e, int allow_w)
+{
+    return e == SANNIP_ANY || (allow_w && e == SANNIP_ZWEIGHT) || (e >= 1 && e <= SANNIP_MAX_Z);
+}
+SANNIP_API sannip_result sannip_basis_check(const sannip_basis *b, sannip_error *err)
+{
+    sannip_result r;
+    int three;
+    if (!b) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "basis is NULL");
+    if (b->kind >= SANNIP_BASIS_SPIN_FIRST)
+        return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "basis kind %d is a spin basis: include sannip_spin.h", b->kind);
+    if (b->kind < SANNIP_G2 || b->kind > SANNIP_GF_ANGULAR2)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown basis kind %d", b->kind);
+    three = sannip_basis_is_angular(b);
+    if (!(b->center == SANNIP_ANY || (b->center >= 1 && b->center <= SANNIP_MAX_Z)))
+        return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "central element Z = %d", b->center);
+    if (!sannip__elem_ok(b->nbr[0], b->kind == SANNIP_G2 || b->kind == SANNIP_G4 || b->kind == SANNIP_G5)
+        || (three && !sannip__elem_ok(b->nbr[1], b->kind == SANNIP_G4 || b->kind == SANNIP_G5)))
+        return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "neighbour element Z = %d, %d", b->nbr[0], b->nbr[1]);
+    if (three && ((b->nbr[0] == SANNIP_ZWEIGHT) != (b->nbr[1] == SANNIP_ZWEIGHT)))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "Z weighting must apply to both neighbours");
+    if ((r = sannip__cutoff_check(&b->cut[0], err)) != SANNIP_SUCCESS) return r;
+    if (b->kind >= SANNIP_GF_RADIAL && b->cut[0].type != SANNIP_CUT_FSPLINE)
+        return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "Gauss-Fourier bases need a Fourier-spline window (fb=...)");
+    if (sannip__is_gf3(b->kind)) {
+        if ((r = sannip__cutoff_check(&b->cut[1], err)) != SANNIP_SUCCESS) return r;
+        if (b->cut[1].type != SANNIP_CUT_FSPLINE) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "Gauss-Fourier three-body bases need a second window (fb2=...)");
+    }
+    if (!(b->eta >= 0) || !isfinite(b->eta) || !isfinite(b->rs) || !(b->eta2 >= 0) || !isfinite(b->eta2) || !isfinite(b->rs2))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "eta must be finite and >= 0, rs finite (eta %g, rs %g)", (double)b->eta, (double)b->rs);
+    if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
+        if (!(fabs(b->lambda) <= 1)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "lambda %g must be in [-1, 1]", (double)b->lambda);
+        if (!(b->zeta >= 1) || !(b->zeta <= 1024)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "zeta %g must be in [1, 1024]", (double)b->zeta);
+    }
+    if (b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2) {
+        if (!(b->eta_t >= 0) || !isfinite(b->eta_t)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "eta_t %g must be >= 0", (double)b->eta_t);
+        if (!(b->theta_s >= 0 && b->theta_s <= (sannip_real)SANNIP__PI + 1e-12)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "theta_s %g must be in [0, pi]", (double)b->theta_s);
+    }
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API void sannip_descriptors_init(sannip_descriptors *d, const sannip_allocator *alloc)
+{
+    memset(d, 0, sizeof *d);
+    d->alloc = sannip__alloc_copy(alloc);
+}
+SANNIP_API void sannip_descriptors_uninit(sannip_descriptors *d)
+{
+    sannip_free(&d->alloc, d->b);
+    d->b = NULL; d->n = d->cap = 0;
+}
+SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const sannip_basis *b, sannip_error *err)
+{
+    sannip_result r;
+    size_t cap;
+    void *p;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
+    if ((r = sannip_basis_check(b, err)) != SANNIP_SUCCESS) return r;
+    if (d->n >= SANNIP_MAX_BASES) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "more than %d bases", SANNIP_MAX_BASES);
+    cap = (size_t)d->cap; p = d->b;
+    if ((r = sannip__grow(&d->alloc, &p, &cap, (size_t)d->n + 1, sizeof *b)) != SANNIP_SUCCESS)
+        return sannip__fail(err, r, 0, 0, "growing the descriptor set");
+    d->b = (sannip_basis *)p; d->cap = (int)cap;
+    d->b[d->n++] = *b;
+    return SANNIP_SUCCESS;
+}
+
+/* ---- descriptor engine ---------------------------------------------------------------- */
+/* One atom's environment is evaluated in two loops shared by every basis kind: a pair loop
+   (radial terms) and an unordered-pair loop over neighbours j < k (three-body terms).
+   Each term reports its value and the scalar derivatives dT/dcos, dT/dr_ij, dT/dr_ik,
+   dT/dr_jk; sannip__tri_chain turns them into vectors once. Cutoffs and Gaussians that
+   depend on one neighbour only are cached per neighbour. */
+typedef struct sannip__envplan {
+    int nf, nrad, ntri, ncut, ngs;
+    int *rad, *tri;        /* positions in idx of radial / three-body bases */
+    int *cid, *cid2;       /* cutoff id of cut[0], cut[1] per position */
+    int *gid, *gid2;       /* Gaussian id of (eta, rs), (eta2, rs2) per position */
+    const sannip_cutoff **cuts;
+    sannip_real *geta, *grs;
+    sannip_real *pre;      /* 2^(1-zeta) per position (G4/G5) */
+    sannip_real *tf, *tdf, *tg;  /* per-triplet caches: cutoff at r_jk per cut id, Gaussian per id */
+    int *tcs, *tgs;        /* stamps: triplet number for which tf/tg are valid */
+} sannip__envplan;
+
+SANNIP_API size_t sannip_env_work_size(int nf, int n_neighbors)
+{
+    /* plan: 8 int arrays of nf + cut pointers + 2 nf reals; caches: n x (2 ncut + 2 ngs) */
+    return (size_t)nf * 32 + 64 + (size_t)(n_neighbors + 1) * (size_t)(6 * nf + 4);
+}
+
+static int sannip__gauss_id(sannip__envplan *p, sannip_real eta, sannip_real rs)
+{
+    int g;
+    for (g = 0; g < p->ngs; g++) if (p->geta[g] == eta && p->grs[g] == rs) return g;
+    p->geta[p->ngs] = eta; p->grs[p->ngs] = rs;
+    return p->ngs++;
+}
+static int sannip__cut_id(sannip__envplan *p, const sannip_cutoff *c)
+{
+    int k;
+    for (k = 0; k < p->ncut; k++) if (sannip__cutoff_equal(p->cuts[k], c)) return k;
+    p->cuts[p->ncut] = c;
+    return p->ncut++;
+}
+/* Carves the plan out of work (reals) and fills it. Returns the first free real. */
+static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
+                                         int nf, sannip_real *work)
+{
+    int f, *iw;
+    sannip_real *rw;
+    size_t ni = (size_t)nf * 10;
+    iw = (int *)(void *)work;
+    rw = work + (ni * sizeof(int) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
+    p->cuts = (const sannip_cutoff **)(void *)rw;
+    rw += ((size_t)2 * nf * sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
+    p->geta = rw; p->grs = rw + 2 * nf; p->pre = rw + 4 * nf;
+    p->tf = rw + 5 * nf; p->tdf = rw + 7 * nf; p->tg = rw + 9 * nf; rw += 11 * nf;
+    p->rad = iw; p->tri = iw + nf; p->cid = iw + 2 * nf; p->cid2 = iw + 3 * nf; p->gid = iw + 4 * nf; p->gid2 = iw + 5 * nf;
+    p->tcs = iw + 6 * nf; p->tgs = iw + 8 * nf;
+    for (f = 0; f < 2 * nf; f++) p->tcs[f] = p->tgs[f] = -1;
+    p->nf = nf; p->nrad = p->ntri = p->ncut = p->ngs = 0;
+    for (f = 0; f < nf; f++) {
+        const sannip_basis *b = &set->b[idx[f]];
+        if (sannip_basis_is_angular(b)) p->tri[p->ntri++] = f; else p->rad[p->nrad++] = f;
+        p->cid[f] = sannip__cut_id(p, &b->cut[0]);
+        p->cid2[f] = sannip__is_gf3(b->kind) ? sannip__cut_id(p, &b->cut[1]) : p->cid[f];
+        p->gid[f] = b->kind == SANNIP_GF_ANGULAR2 ? -1 : sannip__gauss_id(p, b->eta, b->rs);
+        p->gid2[f] = (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) ? sannip__gauss_id(p, b->eta2, b->rs2)
+                   : b->kind == SANNIP_GF_ANGULAR2 ? -1 : p->gid[f];
+        p->pre[f] = (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) ? pow((sannip_real)2, 1 - b->zeta) : 1;
+    }
+    return rw;
+}
+
+/* Weight of neighbour element Zn under restriction e (0 when it does not match). */
+static sannip_real sannip__elem_w(int e, int Zn)
+{
+    if (e == SANNIP_ANY) return 1;
+    if (e == SANNIP_ZWEIGHT) return (sannip_real)Zn;
+    return e == Zn ? (sannip_real)1 : (sannip_real)0;
+}
+
+/* Scalar derivatives of one three-body term with respect to (cos, r_ij, r_ik, r_jk). */
+typedef struct sannip__tri_d { sannip_real dc, dij, dik, djk; } sannip__tri_d;
+
+/* Turns scalar derivatives into dT/dd_ij (gj) and dT/dd_ik (gk); u* are unit vectors. */
+static void sannip__tri_chain(const sannip__tri_d *t, sannip_real cs, sannip_real rij, sannip_real rik,
+                              const sannip_real *uij, const sannip_real *uik, const sannip_real *ujk,
+                              sannip_real *gj, sannip_real *gk)
+{
+    int a;
+    sannip_real aij = t->dc / rij, aik = t->dc / rik;
+    for (a = 0; a < 3; a++) {
+        gj[a] = aij * (uik[a] - cs * uij[a]) + t->dij * uij[a] - t->djk * ujk[a];
+        gk[a] = aik * (uij[a] - cs * uik[a]) + t->dik * uik[a] + t->djk * ujk[a];
+    }
+}
+
+/* Value and scalar derivatives of basis b for the ordered or unordered triplet (j, k).
+   fj/dfj: cut[0] at r_ij; fk/dfk: cut[1] (or cut[0]) at r_ik; gj, gk: cached Gaussians.
+   Returns 0 when the term vanishes. */
+static sannip_real sannip__tri_term(const sannip_basis *b, sannip_real pre, sannip_real cs, sannip_real rij,
+                                    sannip_real rik, sannip_real rjk, sannip_real fj, sannip_real dfj,
+                                    sannip_real fk, sannip_real dfk, sannip_real gj, sannip_real gk,
+                                    sannip_real fjk, sannip_real dfjk, sannip_real gjk, sannip__tri_d *d)
+{
+    sannip_real T;
+    d->dc = d->dij = d->dik = d->djk = 0;
+    if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
+        /* T2.21 / n2p2 SymFncExpAng{n,w}: 2^(1-zeta) (1+lambda cos)^zeta e^{-eta sum (r-rs)^2} fc..fc */
+        sannip_real p = 1 + b->lambda * cs, pz1, norm, E, F, dFj, dFk, dFjk = 0;
+        int iz = (int)b->zeta;
+        if (p <= 0) return 0;
+        pz1 = ((sannip_real)iz == b->zeta) ? sannip__ipow(p, iz - 1) : pow(p, b->zeta - 1);
+        E = gj * gk;
+        if (b->kind == SANNIP_G4) {
+            if (fjk == 0 && dfjk == 0) return 0;
+            E *= gjk;
+        } else { fjk = 1; dfjk = 0; }
+        norm = pre * E;
+        F = fj * fk * fjk;
+        dFj = dfj * fk * fjk; dFk = fj * dfk * fjk; dFjk = fj * fk * dfjk;
+        T = norm * pz1 * p * F;
+        d->dc = norm * b->zeta * pz1 * b->lambda * F;
+        d->dij = norm * pz1 * p * (dFj - 2 * b->eta * (rij - b->rs) * F);
+        d->dik = norm * pz1 * p * (dFk - 2 * b->eta * (rik - b->rs) * F);
+        d->djk = b->kind == SANNIP_G4 ? norm * pz1 * p * (dFjk - 2 * b->eta * (rjk - b->rs) * F) : 0;
+        return T;
+    } else {
+        /* Gauss-Fourier three-body: alpha(theta) R(r_ij) Q(r_ik), T C.9 / C.31 / C.37 */
+        sannip_real R = fj, dR = dfj, Q = fk, dQ = dfk, al = 1, dal = 0;
+        if (b->kind != SANNIP_GF_ANGULAR2) {
+            sannip_real x = rij - b->rs, y = rik - b->rs2;
+            dR = gj * (dfj - 2 * b->eta * x * fj); R = gj * fj;
+            dQ = gk * (dfk - 2 * b->eta2 * y * fk); Q = gk * fk;
+        }
+        if (b->kind != SANNIP_GF_BIRADIAL) {
+            /* alpha = exp(-eta_t (1 - cos th cos ts - sin th sin ts)) (T C.32); sin th has a
+               kink at collinear triplets: its derivative is taken as 0 there. */
+            sannip_real sn2 = 1 - cs * cs, sn = sn2 > 0 ? sqrt(sn2) : 0, cts = cos(b->theta_s), sts = sin(b->theta_s);
+            sannip_real dsn = sn > 1e-12 ? -cs / sn : 0;
+            al = exp(-b->eta_t * (1 - cs * cts - sn * sts));
+            dal = al * b->eta_t * (cts + sts * dsn);
+        }
+        T = al * R * Q;
+        d->dc = dal * R * Q; d->dij = al * dR * Q; d->dik = al * R * dQ; d->djk = 0;
+        (void)rjk;
+        return T;
+    }
+}
+
+/* The engine proper; work has sannip_env_work_size(nf, env->n) reals. */
+static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                             sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                             sannip_real *work)
+{
+    sannip__envplan P;
+    int n = env->n, j, k, f, q, s, stamp = 0;
+    size_t stride = (size_t)(n + 1) * 3;
+    sannip_real *fc, *dfc, *gs, rtri = 0;
+    fc = sannip__envplan_make(&P, set, idx, nf, work);
+    dfc = fc + (size_t)n * P.ncut; gs = dfc + (size_t)n * P.ncut;
+    for (f = 0; f < nf; f++) G[f] = 0;
+    if (dG) memset(dG, 0, sizeof(sannip_real) * stride * (size_t)nf);
+    if (c) memset(c, 0, sizeof(sannip_real) * 3 * (size_t)n);
+    for (q = 0; q < P.ntri; q++) rtri = SANNIP__MAX(rtri, sannip_basis_cutoff(&set->b[idx[P.tri[q]]]));
+    /* per-neighbour caches */
+    for (j = 0; j < n; j++) {
+        sannip_real r = env->r[j];
+        for (q = 0; q < P.ncut; q++) fc[(size_t)j * P.ncut + q] = sannip__fc(P.cuts[q], r, &dfc[(size_t)j * P.ncut + q]);
+        for (q = 0; q < P.ngs; q++) { sannip_real x = r - P.grs[q]; gs[(size_t)j * P.ngs + q] = exp(-P.geta[q] * x * x); }
+    }
+    /* pair loop: G2, gf_radial */
+    for (j = 0; j < n; j++) {
+        sannip_real r = env->r[j], u[3], acc = 0;
+        u[0] = env->d[3 * j] / r; u[1] = env->d[3 * j + 1] / r; u[2] = env->d[3 * j + 2] / r;
+        for (q = 0; q < P.nrad; q++) {
+            const sannip_basis *b;
+            sannip_real w, fv, dfv, e, x, dT;
+            f = P.rad[q]; b = &set->b[idx[f]];
+            fv = fc[(size_t)j * P.ncut + P.cid[f]]; dfv = dfc[(size_t)j * P.ncut + P.cid[f]];
+            if (fv == 0 && dfv == 0) continue;
+            w = sannip__elem_w(b->nbr[0], env->Zn[j]);
+            if (w == 0) continue;
+            e = w * gs[(size_t)j * P.ngs + P.gid[f]]; x = r - b->rs;
+            G[f] += e * fv;                                /* T2.18, T C.5 */
+            dT = e * (dfv - 2 * b->eta * x * fv);          /* T C.6 */
+            if (g) acc += g[f] * dT;
+            if (dG) { sannip_real *o = dG + (size_t)f * stride + 3 * (size_t)j; o[0] += dT * u[0]; o[1] += dT * u[1]; o[2] += dT * u[2]; }
+        }
+        if (c && acc != 0) { c[3 * j] += acc * u[0]; c[3 * j + 1] += acc * u[1]; c[3 * j + 2] += acc * u[2]; }
+    }
+    /* unordered-pair loop: G4, G5 (n2p2 convention), Gauss-Fourier three-body (both orders) */
+    if (P.ntri > 0) for (j = 0; j < n; j++) {
+        sannip_real rij = env->r[j], uij[3];
+        const sannip_real *dj = env->d + 3 * j;
+        if (rij >= rtri) continue;
+        uij[0] = dj[0] / rij; uij[1] = dj[1] / rij; uij[2] = dj[2] / rij;
+        for (k = j + 1; k < n; k++) {
+            sannip_real rik = env->r[k], uik[3], ujk[3], djk[3], rjk, cs;
+            sannip__tri_d acc = { 0, 0, 0, 0 };
+            const sannip_real *dk = env->d + 3 * k;
+            int any = 0;
+            if (rik >= rtri) continue;
+            uik[0] = dk[0] / rik; uik[1] = dk[1] / rik; uik[2] = dk[2] / rik;
+            djk[0] = dk[0] - dj[0]; djk[1] = dk[1] - dj[1]; djk[2] = dk[2] - dj[2];
+            rjk = sqrt(djk[0] * djk[0] + djk[1] * djk[1] + djk[2] * djk[2]);
+            ujk[0] = djk[0] / rjk; ujk[1] = djk[1] / rjk; ujk[2] = djk[2] / rjk;
+            cs = uij[0] * uik[0] + uij[1] * uik[1] + uij[2] * uik[2];
+            stamp++;
+            for (q = 0; q < P.ntri; q++) {
+                const sannip_basis *b;
+                f = P.tri[q]; b = &set->b[idx[f]];
+                for (s = 0; s < 2; s++) {
+                    /* s = 0: (j, k); s = 1: (k, j) for the ordered Gauss-Fourier sums */
+                    int a = s ? k : j, bb = s ? j : k;
+                    sannip_real w, T, ra = s ? rik : rij, rb = s ? rij : rik, fjk = 1, dfjk = 0, gjk = 1;
+                    sannip__tri_d d;
+                    size_t ca = (size_t)a * P.ncut, cb = (size_t)bb * P.ncut;
+                    if (s == 1 && !sannip__is_gf3(b->kind)) break;
+                    if (sannip__is_gf3(b->kind)) {
+                        w = sannip__elem_w(b->nbr[0], env->Zn[a]) * sannip__elem_w(b->nbr[1], env->Zn[bb]);
+                    } else {
+                        w = sannip__elem_w(b->nbr[0], env->Zn[j]) * sannip__elem_w(b->nbr[1], env->Zn[k]);
+                        if (w == 0) w = sannip__elem_w(b->nbr[0], env->Zn[k]) * sannip__elem_w(b->nbr[1], env->Zn[j]);
+                    }
+                    if (w == 0) continue;
+                    if (fc[ca + P.cid[f]] == 0 && dfc[ca + P.cid[f]] == 0) continue;
+                    if (fc[cb + P.cid2[f]] == 0 && dfc[cb + P.cid2[f]] == 0) continue;
+                    if (b->kind == SANNIP_G4) {
+                        /* r_jk terms, computed once per triplet per cutoff / Gaussian */
+                        int ci = P.cid[f], gi = P.gid[f];
+                        if (P.tcs[ci] != stamp) { P.tcs[ci] = stamp; P.tf[ci] = sannip__fc(P.cuts[ci], rjk, &P.tdf[ci]); }
+                        if (P.tf[ci] == 0 && P.tdf[ci] == 0) continue;
+                        if (P.tgs[gi] != stamp) { sannip_real x = rjk - P.grs[gi]; P.tgs[gi] = stamp; P.tg[gi] = exp(-P.geta[gi] * x * x); }
+                        fjk = P.tf[ci]; dfjk = P.tdf[ci]; gjk = P.tg[gi];
+                    }
+                    T = sannip__tri_term(b, P.pre[f], cs, ra, rb, rjk, fc[ca + P.cid[f]], dfc[ca + P.cid[f]],
+                                         fc[cb + P.cid2[f]], dfc[cb + P.cid2[f]],
+                                         P.gid[f] >= 0 ? gs[(size_t)a * P.ngs + P.gid[f]] : 1,
+                                         P.gid2[f] >= 0 ? gs[(size_t)bb * P.ngs + P.gid2[f]] : 1,
+                                         fjk, dfjk, gjk, &d);
+                    if (T == 0 && d.dc == 0 && d.dij == 0 && d.dik == 0 && d.djk == 0) continue;
+                    if (s) { sannip_real t = d.dij; d.dij = d.dik; d.dik = t; }  /* back to (j, k) */
+                    G[f] += w * T;
+                    d.dc *= w; d.dij *= w; d.dik *= w; d.djk *= w;
+                    if (g) { acc.dc += g[f] * d.dc; acc.dij += g[f] * d.dij; acc.dik += g[f] * d.dik; acc.djk += g[f] * d.djk; any = 1; }
+                    if (dG) {
+                        sannip_real vj[3], vk[3], *o = dG + (size_t)f * stride;
+                        sannip__tri_chain(&d, cs, rij, rik, uij, uik, ujk, vj, vk);
+                        o[3 * j] += vj[0]; o[3 * j + 1] += vj[1]; o[3 * j + 2] += vj[2];
+                        o[3 * k] += vk[0]; o[3 * k + 1] += vk[1]; o[3 * k + 2] += vk[2];
+                    }
+                }
+            }
+            if (any) {
+                sannip_real vj[3], vk[3];
+                sannip__tri_chain(&acc, cs, rij, rik, uij, uik, ujk, vj, vk);
+                c[3 * j] += vj[0]; c[3 * j + 1] += vj[1]; c[3 * j + 2] += vj[2];
+                c[3 * k] += vk[0]; c[3 * k + 1] += vk[1]; c[3 * k + 2] += vk[2];
+            }
+        }
+    }
+    /* derivative with respect to the central atom: minus the sum over neighbours */
+    if (dG) for (f = 0; f < nf; f++) {
+        sannip_real *o = dG + (size_t)f * stride, sx = 0, sy = 0, sz = 0;
+        for (j = 0; j < n; j++) { sx += o[3 * j]; sy += o[3 * j + 1]; sz += o[3 * j + 2]; }
+        o[3 * n] = -sx; o[3 * n + 1] = -sy; o[3 * n + 2] = -sz;
+    }
+}
+
+SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
+        const sannip_env *env, sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+        sannip_real *work)
+{
+    int f;
+    if (!set || !env || !G || (nf > 0 && !idx) || (g && !c) || !work) return SANNIP_INVALID_ARGS;
+    for (f = 0; f < nf; f++) if (idx[f] < 0 || idx[f] >= set->n) return SANNIP_INVALID_ARGS;
+    sannip__env_eval(set, idx, nf, env, G, dG, g, c, work);
+    return SANNIP_SUCCESS;
+}
+
+/* ---- descriptor definition files ------------------------------------------------------ */
+/* Splits s into at most max whitespace-separated tokens (s is modified). */
+static int sannip__tokens(char *s, char **tok, int max)
+{
+    int n = 0;
+    while (*s) {
+        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') *s++ = 0;
+        if (!*s || *s == '#') { *s = 0; break; }
+        if (n == max) return max + 1;
+        tok[n++] = s;
+        while (*s && *s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') s++;
+    }
+    return n;
+}
+/* A whole token as a number. */
+static int sannip__num(const char *tok, sannip_real *out)
+{
+    const char *end;
+    if (!sannip_parse_real(tok, &end, out)) return 0;
+    return *end == 0 && isfinite(*out);
+}
+static int sannip__int(const char *tok, int *out)
+{
+    char *end;
+    long v = strtol(tok, &end, 10);
+    if (end == tok || *end || v < -2147483647L || v > 2147483647L) return 0;
+    *out = (int)v;
+    return 1;
+}
+/* Element token: symbol, '*' (any), 'Zw' (weighted); -2 when unknown. */
+static int sannip__elem_token(const char *t)
+{
+    int z;
+    if (strcmp(t, "*") == 0) return SANNIP_ANY;
+    if (strcmp(t, "Zw") == 0) return SANNIP_ZWEIGHT;
+    z = sannip_element_z(t);
+    return z ? z : -2;
+}
+static const char *sannip__elem_str(int e)
+{
+    return e == SANNIP_ANY ? "*" : e == SANNIP_ZWEIGHT ? "Zw" : sannip_element_symbol(e);
+}
+static int sannip__cut_type_token(const char *t)
+{
+    int k, v;
+    for (k = 0; k < SANNIP_CUT_COUNT; k++) if (strcmp(t, sannip__cut_names[k]) == 0) return k;
+    if (sannip__int(t, &v) && v >= 0 && v <= 8) return v;   /* n2p2 numbering */
+    return -1;
+}
+static int sannip__fb_token(const char *t, sannip_cutoff *c, sannip_error *err, int line, int field)
+{
+    sannip_real v[5];
+    char buf[256], *p = buf, *q;
+    int i;
+    if (strlen(t) >= sizeof buf) return sannip__fail(err, SANNIP_PARSE_ERROR, line, field, "Fourier-spline parameters too long");
+    strcpy(buf, t);
+    for (i = 0; i < 5; i++) {
+        q = strchr(p, ',');
+        if (q) *q = 0;
+        if ((i < 4 && !q) || (i == 4 && q) || !sannip__num(p, &v[i]))
+            return sannip__fail(err, SANNIP_PARSE_ERROR, line, field, "fb= needs 5 numbers EPSDN,RS,EPSUP,XIDN,XIUP, got '%s'", t);
+        if (q) p = q + 1;
+    }
+    if (v[3] != floor(v[3]) || v[4] != floor(v[4]))
+        return sannip__fail(err, SANNIP_BAD_CUTOFF, line, field, "Fourier-spline exponents must be even integers: '%s'", t);
+    if (sannip_cutoff_make_fspline(c, v[0], v[1], v[2], (int)v[3], (int)v[4], err)) { if (err) { err->line = line; err->field = field; } return err ? err->code : SANNIP_BAD_CUTOFF; }
+    return SANNIP_SUCCESS;
+}
+
+static int sannip__parse_n2p2_sf(sannip_basis *b, char **tok, int nt, const sannip_cutoff *cs, sannip_error *err, int line)
+{
+    /* symfunction_short EC TYPE ... (n2p2 keywords.rst) */
+    int type, need, e1 = 0, e2 = 0, i;
+    sannip_real v[6];
+    sannip_result r;
+    if (nt < 3 || !sannip__int(tok[2], &type)) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 3, "symfunction_short: missing type");
+    b->center = sannip__elem_token(tok[1]);
+    if (b->center <= 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, 2, "unknown element '%s'", tok[1]);
+    switch (type) {
+    case 2: need = 7; break;
+    case 3: case 9: need = 9; break;
+    case 12: need = 6; break;
+    case 13: need = 8; break;
+    default: return sannip__fail(err, SANNIP_UNSUPPORTED, line, 3, "n2p2 symmetry function type %d is not supported (2, 3, 9, 12, 13 are)", type);
+    }
+    if (nt < need || nt > need + ((type == 3 || type == 9) ? 1 : 0))
+        return sannip__fail(err, SANNIP_PARSE_ERROR, line, nt < need ? nt + 1 : need + 1, "symfunction_short type %d: expected %d fields, found %d", type, need, nt);
+    i = 3;
+    if (type == 2 || type == 3 || type == 9) {
+        e1 = sannip__elem_token(tok[i]);
+        if (e1 <= 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, i + 1, "unknown element '%s'", tok[i]);
+        i++;
+        if (type != 2) {
+            e2 = sannip__elem_token(tok[i]);
+            if (e2 <= 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, i + 1, "unknown element '%s'", tok[i]);
+            i++;
+        }
+    }
+    {
+        int first = i;   /* numeric fields follow the element fields */
+        for (; i < nt; i++) if (!sannip__num(tok[i], &v[i - first]))
+            return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "'%s' is not a finite number", tok[i]);
+    }
+    /* v[] now holds the numeric fields in file order */
+    b->rs = 0;
+    switch (type) {
+    case 2: b->kind = SANNIP_G2; b->nbr[0] = e1; b->eta = v[0]; b->rs = v[1]; b->cut[0].rc = v[2]; break;
+    case 3: case 9:
+        b->kind = type == 3 ? SANNIP_G4 : SANNIP_G5; b->nbr[0] = e1; b->nbr[1] = e2;
+        b->eta = v[0]; b->lambda = v[1]; b->zeta = v[2]; b->cut[0].rc = v[3];
+        if (nt == need + 1) b->rs = v[4];
+        if (b->rs < 0) b->rs = 0;   /* n2p2's symmetry-function groups ignore rs <= 0 */
+        break;
+    case 12: b->kind = SANNIP_G2; b->nbr[0] = SANNIP_ZWEIGHT; b->eta = v[0]; b->rs = v[1]; b->cut[0].rc = v[2]; break;
+    case 13:
+        b->kind = SANNIP_G4; b->nbr[0] = b->nbr[1] = SANNIP_ZWEIGHT;
+        b->eta = v[0]; b->rs = v[1]; b->lambda = v[2]; b->zeta = v[3]; b->cut[0].rc = v[4]; break;
+    }
+    if ((r = sannip_cutoff_make(&b->cut[0], cs->type, b->cut[0].rc, cs->alpha, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip_cutoff *cut_state, sannip_error *err)
+{
+    char buf[1024], *tok[40];
+    int nt, i, kind = 0, line = err && err->line ? err->line : 0, nel, ctype = -1, have_rc = 0;
+    sannip_real rc = 0, alpha = 0;
+    sannip_result r;
+    if (!b || !line_text || !cut_state) return sannip__fail(err, SANNIP_INVALID_ARGS, line, 0, "NULL argument");
+    if (strlen(line_text) >= sizeof buf) return sannip__fail(err, SANNIP_TOO_BIG, line, 0, "line longer than %d characters", (int)sizeof buf - 1);
+    strcpy(buf, line_text);
+    nt = sannip__tokens(buf, tok, 39);
+    if (nt == 0) return 1;
+    if (nt > 39) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 40, "too many fields");
+    memset(b, 0, sizeof *b);
+    if (strcmp(tok[0], "cutoff_type") == 0) {
+        int t = nt >= 2 ? sannip__cut_type_token(tok[1]) : -1;
+        if (t < 0 || t == SANNIP_CUT_FSPLINE) return sannip__fail(err, SANNIP_BAD_CUTOFF, line, 2, "cutoff_type: unknown type '%s'", nt >= 2 ? tok[1] : "");
+        alpha = 0;
+        if (nt >= 3 && !sannip__num(tok[2], &alpha)) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 3, "cutoff_type: '%s' is not a number", tok[2]);
+        if (!(alpha >= 0 && alpha < 1)) return sannip__fail(err, SANNIP_BAD_CUTOFF, line, 3, "inner cutoff fraction %g must be in [0, 1)", (double)alpha);
+        cut_state->type = t; cut_state->alpha = alpha;
+        return 1;
+    }
+    if (strcmp(tok[0], "symfunction_short") == 0) {
+        r = (sannip_result)sannip__parse_n2p2_sf(b, tok, nt, cut_state, err, line);
+        if (r) return r;
+        return sannip_basis_check(b, err) ? (err ? (err->line = line, err->code) : SANNIP_BAD_PARAMETER) : SANNIP_SUCCESS;
+    }
+    for (i = SANNIP_G2; i <= SANNIP_GF_ANGULAR2; i++) if (strcmp(tok[0], sannip__kind_names[i]) == 0) kind = i;
+    if (!kind) {
+        if (strncmp(tok[0], "spin", 4) == 0 || strncmp(tok[0], "s00", 3) == 0 || tok[0][0] == 'F')
+            return sannip__fail(err, SANNIP_NEEDS_SPIN, line, 1, "'%s' is a spin basis: include sannip_spin.h", tok[0]);
+        return sannip__fail(err, SANNIP_PARSE_ERROR, line, 1, "unknown basis type '%s'", tok[0]);
+    }
+    b->kind = kind;
+    nel = (kind == SANNIP_G2 || kind == SANNIP_GF_RADIAL) ? 2 : 3;
+    if (nt < 1 + nel) return sannip__fail(err, SANNIP_PARSE_ERROR, line, nt + 1, "%s needs %d element fields", tok[0], nel);
+    for (i = 0; i < nel; i++) {
+        int e = sannip__elem_token(tok[1 + i]);
+        if (e == -2) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, 2 + i, "unknown element '%s'", tok[1 + i]);
+        if (i == 0) b->center = e; else b->nbr[i - 1] = e;
+    }
+    if (b->center == SANNIP_ZWEIGHT) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 2, "the central element cannot be Z-weighted");
+    for (i = 1 + nel; i < nt; i++) {
+        char *eq = strchr(tok[i], '='), *key = tok[i], *val;
+        sannip_real v = 0;
+        if (!eq) return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "expected key=value, got '%s'", tok[i]);
+        *eq = 0; val = eq + 1;
+        if (strcmp(key, "cut") == 0) {
+            ctype = sannip__cut_type_token(val);
+            if (ctype < 0 || ctype == SANNIP_CUT_FSPLINE) return sannip__fail(err, SANNIP_BAD_CUTOFF, line, i + 1, "unknown cutoff type '%s'", val);
+            continue;
+        }
+        if (strcmp(key, "fb") == 0 || strcmp(key, "fb2") == 0) {
+            r = (sannip_result)sannip__fb_token(val, &b->cut[key[2] == '2'], err, line, i + 1);
+            if (r) return r;
+            continue;
+        }
+        if (!sannip__num(val, &v)) return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "%s: '%s' is not a finite number", key, val);
+        if (strcmp(key, "rc") == 0) { rc = v; have_rc = 1; }
+        else if (strcmp(key, "alpha") == 0) alpha = v;
+        else if (strcmp(key, "eta") == 0) b->eta = v;
+        else if (strcmp(key, "rs") == 0) b->rs = v;
+        else if (strcmp(key, "lambda") == 0) b->lambda = v;
+        else if (strcmp(key, "zeta") == 0) b->zeta = v;
+        else if (strcmp(key, "eta2") == 0) b->eta2 = v;
+        else if (strcmp(key, "rs2") == 0) b->rs2 = v;
+        else if (strcmp(key, "eta_t") == 0) b->eta_t = v;
+        else if (strcmp(key, "theta_s") == 0) b->theta_s = v;
+        else return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "unknown key '%s'", key);
+    }
+    if (kind <= SANNIP_G5) {
+        if (!have_rc) return sannip__fail(err, SANNIP_BAD_CUTOFF, line, 0, "%s needs rc=", tok[0]);
+        if ((r = sannip_cutoff_make(&b->cut[0], ctype < 0 ? SANNIP_CUT_COS : ctype, rc, alpha, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
+    }
+    if ((r = sannip_basis_check(b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size)
+{
+    sannip_text t;
+    int n;
+    const sannip_cutoff *c = &b->cut[0];
+    sannip_text_init(&t, NULL);
+    sannip_text_printf(&t, "%-11s %-2s %-2s", sannip_basis_kind_name(b->kind), sannip__elem_str(b->center), sannip__elem_str(b->nbr[0]));
+    if (sannip_basis_is_angular(b)) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[1]));
+#define SANNIP__KV(name, x) do { sannip_text_printf(&t, " " name "="); { char nb[64]; sannip_format_real(nb, sizeof nb, x); sannip_text_printf(&t, "%s", nb); } } while (0)
+    if (b->kind <= SANNIP_G5) {
+        sannip_text_printf(&t, " cut=%s", sannip_cutoff_name(c->type));
+        SANNIP__KV("rc", c->rc);
+        if (c->alpha != 0) SANNIP__KV("alpha", c->alpha);
+    }
+    if (b->kind != SANNIP_GF_ANGULAR2) { SANNIP__KV("eta", b->eta); SANNIP__KV("rs", b->rs); }
+    if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) { SANNIP__KV("lambda", b->lambda); SANNIP__KV("zeta", b->zeta); }
+    if (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) { SANNIP__KV("eta2", b->eta2); SANNIP__KV("rs2", b->rs2); }
+    if (b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2) { SANNIP__KV("eta_t", b->eta_t); SANNIP__KV("theta_s", b->theta_s); }
+    if (b->kind >= SANNIP_GF_RADIAL) {
+        int w;
+        for (w = 0; w < (sannip__is_gf3(b->kind) ? 2 : 1); w++) {
+            char n1[64], n2[64], n3[64];
+            sannip_format_real(n1, sizeof n1, b->cut[w].eps_dn); sannip_format_real(n2, sizeof n2, b->cut[w].rs);
+            sannip_format_real(n3, sizeof n3, b->cut[w].eps_up);
+            sannip_text_printf(&t, " %s=%s,%s,%s,%d,%d", w ? "fb2" : "fb", n1, n2, n3, b->cut[w].xi_dn, b->cut[w].xi_up);
+        }
+    }
+#undef SANNIP__KV
+    n = t.failed ? -1 : (int)t.len;
+    if (n >= 0 && (size_t)n < size) memcpy(buf, t.s, (size_t)n + 1); else n = -1;
+    sannip_text_uninit(&t);
+    return n;
+}
+
+SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const char *text, sannip_error *err)
+{
+    sannip_cutoff cs;
+    int line = 0, n2p2;
+    const char *p = text;
+    if (!d || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    n2p2 = strstr(text, "symfunction_short") != NULL;   /* an n2p2 settings file */
+    memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;
+    while (*p) {
+        char buf[1024];
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        sannip_basis b;
+        int r;
+        line++;
+        if (len >= sizeof buf) return sannip__fail(err, SANNIP_TOO_BIG, line, 0, "line longer than %d characters", (int)sizeof buf - 1);
+        memcpy(buf, p, len); buf[len] = 0;
+        p = e ? e + 1 : p + len;
+        if (err) err->line = line;
+        r = sannip_basis_parse(&b, buf, &cs, err);
+        if (r == 1) continue;
+        if (r == SANNIP_SUCCESS) {
+            /* n2p2 input.nn files carry many other keywords: only basis lines matter here */
+            if ((r = sannip_descriptors_add(d, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return (sannip_result)r; }
+            continue;
+        }
+        if (r == SANNIP_PARSE_ERROR && err && err->field == 1 && strncmp(buf, "symfunction", 11) != 0) {
+            /* unknown first word: tolerated only in n2p2 settings files (keyword lines) */
+            char *tok[2], tmp[1024];
+            strcpy(tmp, buf);
+            if (n2p2 && sannip__tokens(tmp, tok, 1) >= 1 && !strchr(tok[0], '=')) continue;
+        }
+        if (err) err->line = line;
+        return (sannip_result)r;
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_descriptors_preset_bp_fe(sannip_descriptors *d, int Z, sannip_error *err)
+{
+    /* T A.1: radial eta x R_s, angular eta x lambda x xi, r_c = 6 A, cosine cutoff (T2.16) */
+    static const double reta[3] = { 1.5, 6.25, 25.0 };
+    static const double aeta[3] = { 0.000357, 0.028569, 0.089277 };
+    static const double xi[3] = { 1, 2, 4 };
+    int i, k, l;
+    sannip_basis b;
+    sannip_result r;
+    for (i = 0; i < 3; i++) for (k = 0; k < 8; k++) {
+        memset(&b, 0, sizeof b);
+        b.kind = SANNIP_G2; b.center = Z; b.nbr[0] = Z;
+        b.eta = (sannip_real)reta[i]; b.rs = (sannip_real)(1.5 + 0.5 * k);
+        sannip_cutoff_make(&b.cut[0], SANNIP_CUT_COS, 6, 0, NULL);
+        if ((r = sannip_descriptors_add(d, &b, err)) != SANNIP_SUCCESS) return r;
+    }
+    for (i = 0; i < 3; i++) for (k = 0; k < 2; k++) for (l = 0; l < 3; l++) {
+        memset(&b, 0, sizeof b);
+        b.kind = SANNIP_G4; b.center = Z; b.nbr[0] = Z; b.nbr[1] = Z;
+        b.eta = (sannip_real)aeta[i]; b.lambda = k ? 1 : -1; b.zeta = (sannip_real)xi[l];
+        sannip_cutoff_make(&b.cut[0], SANNIP_CUT_COS, 6, 0, NULL);
+        if ((r = sannip_descriptors_add(d, &b, err)) != SANNIP_SUCCESS) return r;
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* ---- 7. KERNELS ----------------------------------------------------------------------- */
+/* Plain loops written so that compilers vectorise them without reassociating sums: every
+   output element accumulates its terms in a fixed order, so results do not depend on the
+   vector width, the blocking or the number of threads. */
+SANNIP_API void sannip_gemm_nt(int m, int n, int k, const sannip_real *A, int lda,
+                               const sannip_real *B, int ldb, sannip_real *C, int ldc)
+{
+    int i, j, p;
+    /* 4 x 4 register blocks of dot products */
+    for (i = 0; i + 4 <= m; i += 4) {
+        for (j = 0; j + 4 <= n; j += 4) {
+            sannip_real c[4][4] = { { 0 } };
+            const sannip_real *a0 = A + (size_t)i * lda, *b0 = B + (size_t)j * ldb;
+            int r, s;
+            for (p = 0; p < k; p++) {
+                sannip_real av[4], bv[4];
+                for (r = 0; r < 4; r++) { av[r] = a0[(size_t)r * lda + p]; bv[r] = b0[(size_t)r * ldb + p]; }
+                for (r = 0; r < 4; r++) for (s = 0; s < 4; s++) c[r][s] += av[r] * bv[s];
+            }
+            for (r = 0; r < 4; r++) for (s = 0; s < 4; s++) C[(size_t)(i + r) * ldc + j + s] += c[r][s];
+        }
+        for (; j < n; j++) {
+            int r;
+            for (r = 0; r < 4; r++) {
+                sannip_real acc = 0;
+                const sannip_real *a0 = A + (size_t)(i + r) * lda, *b0 = B + (size_t)j * ldb;
+                for (p = 0; p < k; p++) acc += a0[p] * b0[p];
+                C[(size_t)(i + r) * ldc + j] += acc;
+            }
+        }
+    }
+    for (; i < m; i++)
+        for (j = 0; j < n; j++) {
+            sannip_real acc = 0;
+            const sannip_real *a0 = A + (size_t)i * lda, *b0 = B + (size_t)j * ldb;
+            for (p = 0; p < k; p++) acc += a0[p] * b0[p];
+            C[(size_t)i * ldc + j] += acc;
+        }
+}
+SANNIP_API void sannip_gemm_nn(int m, int n, int k, const sannip_real *A, int lda,
+                               const sannip_real *B, int ldb, sannip_real *C, int ldc)
+{
+    int i, j, p;
+    for (i = 0; i < m; i++) {
+        sannip_real *c = C + (size_t)i * ldc;
+        const sannip_real *a = A + (size_t)i * lda;
+        for (p = 0; p < k; p++) {
+            const sannip_real av = a[p], *b = B + (size_t)p * ldb;
+            if (av == 0) continue;
+#if !defined(SANNIP_NO_SIMD) && defined(_OPENMP)
+#pragma omp simd
+#endif
+            for (j = 0; j < n; j++) c[j] += av * b[j];
+        }
+    }
+}
+SANNIP_API void sannip_gemm_tn(int m, int n, int k, const sannip_real *A, int lda,
+                               const sannip_real *B, int ldb, sannip_real *C, int ldc)
+{
+    int i, j, p;
+    for (p = 0; p < k; p++) {
+        const sannip_real *a = A + (size_t)p * lda, *b = B + (size_t)p * ldb;
+        for (i = 0; i < m; i++) {
+            const sannip_real av = a[i];
+            sannip_real *c = C + (size_t)i * ldc;
+            if (av == 0) continue;
+#if !defined(SANNIP_NO_SIMD) && defined(_OPENMP)
+#pragma omp simd
+#endif
+            for (j = 0; j < n; j++) c[j] += av * b[j];
+        }
+    }
+}
+
+/* ---- 8. NETWORKS ---------------------------------------------------------------------- */
+static const char *const sannip__act_names[SANNIP_ACT_COUNT] = {
+    "linear", "tanh", "sigmoid", "softplus", "relu", "swish", "ssp", "gaussian", "cos",
+    "revsigmoid", "exp", "harmonic" };
+static const char sannip__act_letters[SANNIP_ACT_COUNT + 1] = "ltsprwPgcSeh";
+SANNIP_API const char *sannip_activation_name(int act)
+{
+    return (act >= 0 && act < SANNIP_ACT_COUNT) ? sannip__act_names[act] : "?";
+}
+SANNIP_API int sannip_activation_parse(const char *name)
+{
+    int k;
+    if (!name) return -1;
+    for (k = 0; k < SANNIP_ACT_COUNT; k++) if (strcmp(name, sannip__act_names[k]) == 0) return k;
+    if (strcmp(name, "silu") == 0) return SANNIP_ACT_SWISH;
+    if (strcmp(name, "logistic") == 0) return SANNIP_ACT_SIGMOID;
+    if (name[0] && !name[1]) {    /* n2p2 letters */
+        const char *q = strchr(sannip__act_letters, name[0]);
+        if (q && name[0] != 'w' && name[0] != 'P') return (int)(q - sannip__act_letters);
+    }
+    return -1;
+}
+/* The n2p2 conventions (NeuralNetwork.cpp, EXP_LIMIT = 35) for the logistic family. */
+SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_real *dydx)
+{
+    sannip_real y, d, e;
+    switch (act) {
+    case SANNIP_ACT_TANH: y = tanh(x); d = 1 - y * y; break;
+    case SANNIP_ACT_SIGMOID:
+        if (x > 35) { y = 1; d = 0; } else if (x < -35) { y = 0; d = 0; }
+        else { y = 1 / (1 + exp(-x)); d = y * (1 - y); }
+        break;
+    case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP:
+        if (x > 35) { y = x; d = 1; } else if (x < -35) { y = 0; d = 0; }
+        else { e = exp(x); y = log(1 + e); d = e / (1 + e); }
+        if (act == SANNIP_ACT_SSP) y -= (sannip_real)0.6931471805599453;
+        break;
+    case SANNIP_ACT_RELU: y = x > 0 ? x : 0; d = x > 0 ? 1 : 0; break;
+    case SANNIP_ACT_SWISH:
+        if (x < -700) { y = 0; d = 0; break; }
+        e = 1 / (1 + exp(-x)); y = x * e; d = e + x * e * (1 - e); break;
+    case SANNIP_ACT_GAUSSIAN: y = exp(-(sannip_real)0.5 * x * x); d = -x * y; break;
+    case SANNIP_ACT_COS: y = cos(x); d = -sin(x); break;
+    case SANNIP_ACT_REVSIGMOID: e = 1 / (1 + exp(-x)); y = 1 - e; d = -e * (1 - e); break;
+    case SANNIP_ACT_EXP: y = exp(-x); d = -y; break;
+    case SANNIP_ACT_HARMONIC: y = x * x; d = 2 * x; break;
+    default: y = x; d = 1; break;
+    }
+    if (dydx) *dydx = d;
+    return y;
+}
+static void sannip__activate(int act, size_t n, sannip_real *z, sannip_real *dz)
+{
+    size_t i;
+    if (act == SANNIP_ACT_LINEAR) { for (i = 0; i < n; i++) dz[i] = 1; return; }
+    if (act == SANNIP_ACT_TANH) {
+        for (i = 0; i < n; i++) { sannip_real y = tanh(z[i]); z[i] = y; dz[i] = 1 - y * y; }
+        return;
+    }
+    for (i = 0; i < n; i++) z[i] = sannip_activation_eval(act, z[i], &dz[i]);
+}
+
+SANNIP_API sannip_result sannip_network_init(sannip_network *net, int n_layers, const int *sizes,
+                                             const int *act, const sannip_allocator *alloc, sannip_error *err)
+{
+    int l;
+    size_t np = 0, t;
+    if (!net || !sizes || !act) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    memset(net, 0, sizeof *net);
+    net->alloc = sannip__alloc_copy(alloc);
+    if (n_layers < 1 || n_layers > SANNIP_MAX_LAYERS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d layers (1..%d allowed)", n_layers, SANNIP_MAX_LAYERS);
+    for (l = 0; l <= n_layers; l++)
+        if (sizes[l] < (l == 0 ? 0 : 1) || sizes[l] > SANNIP_MAX_LAYER_WIDTH) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "layer %d width %d (allowed 1..%d)", l, sizes[l], SANNIP_MAX_LAYER_WIDTH);
+    for (l = 0; l < n_layers; l++) {
+        if (act[l] < 0 || act[l] >= SANNIP_ACT_COUNT) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "layer %d: unknown activation %d", l + 1, act[l]);
+        t = (size_t)sizes[l + 1] * ((size_t)sizes[l] + 1);
+        np += t;
+    }
+    net->n_layers = n_layers;
+    for (l = 0; l <= n_layers; l++) net->sizes[l] = sizes[l];
+    for (l = 0; l < n_layers; l++) net->act[l] = act[l];
+    net->n_params = np;
+    net->params = (sannip_real *)sannip__calloc(&net->alloc, np, sizeof(sannip_real));
+    if (!net->params) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "%zu network parameters", np);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_network_uninit(sannip_network *net)
+{
+    if (!net) return;
+    sannip_free(&net->alloc, net->params);
+    net->params = NULL; net->n_params = 0; net->n_layers = 0;
+}
+SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int layer)
+{
+    size_t off = 0;
+    int l;
+    for (l = 0; l < layer; l++) off += (size_t)net->sizes[l + 1] * ((size_t)net->sizes[l] + 1);
+    return net->params + off;
+}
+SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer)
+{
+    return sannip_network_weights(net, layer) + (size_t)net->sizes[layer + 1] * net->sizes[layer];
+}
+SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch)
+{
+    size_t s = 0;
+    int l, wmax = net->sizes[0];
+    for (l = 1; l <= net->n_layers; l++) { s += 2 * (size_t)net->sizes[l]; if (net->sizes[l] > wmax) wmax = net->sizes[l]; }
+    return (size_t)batch * (s + 2 * (size_t)wmax);
+}
+/* work layout: for each layer l: y_l (batch x sizes[l+1]), y'_l (batch x sizes[l+1]); then
+   two batch x wmax buffers for the backward pass. */
+SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, const sannip_real *X,
+                                       sannip_real *Y, sannip_real *work)
+{
+    int l, i;
+    const sannip_real *in = X;
+    sannip_real *w = work;
+    for (l = 0; l < net->n_layers; l++) {
+        int ni = net->sizes[l], no = net->sizes[l + 1];
+        sannip_real *z = w, *dz = w + (size_t)batch * no;
+        const sannip_real *W = sannip_network_weights(net, l), *b = W + (size_t)no * ni;
+        for (i = 0; i < batch; i++) memcpy(z + (size_t)i * no, b, sizeof(sannip_real) * (size_t)no);
+        sannip_gemm_nt(batch, no, ni, in, ni, W, ni, z, no);
+        sannip__activate(net->act[l], (size_t)batch * no, z, dz);
+        in = z;
+        w += 2 * (size_t)batch * no;
+    }
+    if (Y) memcpy(Y, in, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
+}
+SANNIP_API void sannip_network_backward_input(const sannip_network *net, int batch, const sannip_real *dY,
+                                              sannip_real *dX, sannip_real *work)
+{
+    int l, wmax = net->sizes[0];
+    size_t off[SANNIP_MAX_LAYERS + 1], o = 0, i;
+    sannip_real *t0, *t1;
+    for (l = 0; l < net->n_layers; l++) { off[l] = o; o += 2 * (size_t)batch * net->sizes[l + 1]; if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1]; }
+    t0 = work + o; t1 = t0 + (size_t)batch * wmax;
+    memcpy(t0, dY, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
+    for (l = net->n_layers - 1; l >= 0; l--) {
+        int ni = net->sizes[l], no = net->sizes[l + 1];
+        const sannip_real *dz = work + off[l] + (size_t)batch * no;
+        sannip_real *out = l == 0 ? dX : t1, *sw;
+        for (i = 0; i < (size_t)batch * no; i++) t0[i] *= dz[i];     /* dL/dz = dL/dy * act'(z) */
+        memset(out, 0, sizeof(sannip_real) * (size_t)batch * ni);
+        sannip_gemm_nn(batch, ni, no, t0, no, sannip_network_weights(net, l), ni, out, ni);
+        sw = t0; t0 = t1; t1 = sw;
+    }
+}
+
+/* ---- 9. SCALERS ----------------------------------------------------------------------- */
+static const char *const sannip__scaling_names[SANNIP_SCALE_COUNT] = {
+    "none", "minmax", "center", "scalecenter", "scalesigma", "standard", "modified" };
+SANNIP_API const char *sannip_scaling_name(int mode)
+{
+    return (mode >= 0 && mode < SANNIP_SCALE_COUNT) ? sannip__scaling_names[mode] : "?";
+}
+SANNIP_API int sannip_scaling_parse(const char *name)
+{
+    int k;
+    for (k = 0; k < SANNIP_SCALE_COUNT; k++) if (name && strcmp(name, sannip__scaling_names[k]) == 0) return k;
+    return -1;
+}
+SANNIP_API void sannip_scaling_affine(int mode, const sannip_feature_stats *st, sannip_real smin,
+                                      sannip_real smax, sannip_real *a, sannip_real *c, sannip_real *d)
+{
+    sannip_real range = st->max - st->min;
+    *a = 1; *c = 0; *d = 0;
+    switch (mode) {
+    case SANNIP_SCALE_MINMAX:       /* T2.36-2.39, n2p2 "scale" */
+        *c = st->min; *d = smin; *a = range > 0 ? (smax - smin) / range : 0; break;
+    case SANNIP_SCALE_CENTER: *c = st->mean; break;
+    case SANNIP_SCALE_SCALECENTER:
+        *c = st->mean; *d = smin; *a = range > 0 ? (smax - smin) / range : 0; break;
+    case SANNIP_SCALE_SCALESIGMA:
+        *c = st->mean; *d = smin; *a = st->sigma > 0 ? (smax - smin) / st->sigma : 0; break;
+    case SANNIP_SCALE_STANDARD:     /* T F.20-F.23 */
+        *c = st->mean; *a = st->sigma > 0 ? 1 / st->sigma : 0; break;
+    case SANNIP_SCALE_MODIFIED:     /* T3.21-3.24: (G - mu)/max|G - mu| */
+        *c = st->mean; *a = st->dev > 0 ? 1 / st->dev : 0; break;
+    default: break;
+    }
+}
+
+/* ---- 10. MODEL ------------------------------------------------------------------------ */
+SANNIP_API void sannip_model_init(sannip_model *m, const sannip_allocator *alloc)
+{
+    memset(m, 0, sizeof *m);
+    m->alloc = sannip__alloc_copy(alloc);
+    sannip_descriptors_init(&m->desc, alloc);
+    strcpy(m->units_energy, "eV"); strcpy(m->units_length, "Angstrom");
+}
+static void sannip__element_free(sannip_model *m, sannip_element_model *e)
+{
+    sannip_free(&m->alloc, e->feature); sannip_free(&m->alloc, e->stats);
+    sannip_free(&m->alloc, e->scale_a);
+    sannip_network_uninit(&e->net);
+    memset(e, 0, sizeof *e);
+}
+SANNIP_API void sannip_model_uninit(sannip_model *m)
+{
+    int e;
+    if (!m) return;
+    for (e = 0; e < m->n_elements; e++) sannip__element_free(m, &m->el[e]);
+    sannip_descriptors_uninit(&m->desc);
+    sannip_free(&m->alloc, m->description);
+    m->description = NULL; m->n_elements = 0;
+}
+SANNIP_API int sannip_model_element_index(const sannip_model *m, int Z)
+{
+    int e;
+    for (e = 0; e < m->n_elements; e++) if (m->el[e].Z == Z) return e;
+    return -1;
+}
+/* Allocates the per-feature arrays of element e for nf features. */
+static sannip_result sannip__element_alloc(sannip_model *m, sannip_element_model *e, int nf)
+{
+    int f;
+    e->n_features = nf;
+    e->feature = (int *)sannip__calloc(&m->alloc, (size_t)nf + 1, sizeof(int));
+    e->stats = (sannip_feature_stats *)sannip__calloc(&m->alloc, (size_t)nf + 1, sizeof(sannip_feature_stats));
+    e->scale_a = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)nf + 3, sizeof(sannip_real));
+    if (!e->feature || !e->stats || !e->scale_a) return SANNIP_OUT_OF_MEMORY;
+    e->scale_c = e->scale_a + nf; e->scale_d = e->scale_c + nf;
+    for (f = 0; f < nf; f++) { e->stats[f].max = 1; e->stats[f].sigma = 1; e->stats[f].dev = 1; }
+    e->smin = 0; e->smax = 1;
+    e->energy_scale = 1;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_hidden, const int *hidden,
+                                                  const int *act, sannip_error *err)
+{
+    sannip_element_model *e;
+    int f, nf = 0, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS], l;
+    sannip_result r;
+    if (!m || (n_hidden > 0 && (!hidden || !act))) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (Z < 1 || Z > SANNIP_MAX_Z) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atomic number %d", Z);
+    if (sannip_model_element_index(m, Z) >= 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s is already in the model", sannip_element_symbol(Z));
+    if (m->n_elements >= SANNIP_MAX_ELEMENTS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "more than %d elements", SANNIP_MAX_ELEMENTS);
+    if (n_hidden < 0 || n_hidden + 1 > SANNIP_MAX_LAYERS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d hidden layers", n_hidden);
+    for (f = 0; f < m->desc.n; f++) if (sannip_basis_applies(&m->desc.b[f], Z)) nf++;
+    e = &m->el[m->n_elements];
+    memset(e, 0, sizeof *e);
+    e->Z = Z;
+    if (sannip__element_alloc(m, e, nf) != SANNIP_SUCCESS) { sannip__element_free(m, e); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "element %s", sannip_element_symbol(Z)); }
+    nf = 0;
+    for (f = 0; f < m->desc.n; f++) if (sannip_basis_applies(&m->desc.b[f], Z)) e->feature[nf++] = f;
+    sizes[0] = nf;
+    for (l = 0; l < n_hidden; l++) { sizes[l + 1] = hidden[l]; acts[l] = act[l]; }
+    sizes[n_hidden + 1] = 1; acts[n_hidden] = SANNIP_ACT_LINEAR;
+    if ((r = sannip_network_init(&e->net, n_hidden + 1, sizes, acts, &m->alloc, err)) != SANNIP_SUCCESS) { sannip__element_free(m, e); return r; }
+    m->n_elements++;
+    return sannip_model_finalize(m, err);
+}
+SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *err)
+{
+    int e, f;
+    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
+    m->cutoff = 0;
+    for (e = 0; e < m->n_elements; e++) {
+        sannip_element_model *el = &m->el[e];
+        if (el->net.sizes[0] != el->n_features)
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: network has %d inputs for %d features", sannip_element_symbol(el->Z), el->net.sizes[0], el->n_features);
+        if (el->net.sizes[el->net.n_layers] != 1)
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: network must have one output", sannip_element_symbol(el->Z));
+        for (f = 0; f < el->n_features; f++) {
+            const sannip_basis *b;
+            if (el->feature[f] < 0 || el->feature[f] >= m->desc.n) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: feature %d refers to basis %d of %d", sannip_element_symbol(el->Z), f + 1, el->feature[f] + 1, m->desc.n);
+            b = &m->desc.b[el->feature[f]];
+            if (!sannip_basis_applies(b, el->Z)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: basis %d belongs to element %s", sannip_element_symbol(el->Z), el->feature[f] + 1, sannip_element_symbol(b->center));
+            m->cutoff = SANNIP__MAX(m->cutoff, sannip_basis_cutoff(b));
+            sannip_scaling_affine(el->scaling, &el->stats[f], el->smin, el->smax, &el->scale_a[f], &el->scale_c[f], &el->scale_d[f]);
+        }
+    }
+    return SANNIP_SUCCESS;
+}
+SANNIP_API size_t sannip_model_n_params(const sannip_model *m)
+{
+    size_t n = 0;
+    int e;
+    for (e = 0; e < m->n_elements; e++) n += m->el[e].net.n_params;
+    return n;
+}
+SANNIP_API double sannip_model_tpi(const sannip_model *m, int e)
+{
+    /* T3.25: trainable parameters of the network divided by its inputs */
+    if (e < 0 || e >= m->n_elements || m->el[e].n_features == 0) return 0;
+    return (double)m->el[e].net.n_params / m->el[e].n_features;
+}
+
+SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc)
+{
+    memset(ws, 0, sizeof *ws);
+    ws->alloc = sannip__alloc_copy(alloc);
+    sannip_neighbors_init(&ws->nl, alloc);
+}
+SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
+{
+    sannip_neighbors_uninit(&ws->nl);
+    sannip_free(&ws->alloc, ws->buf);
+    ws->buf = NULL; ws->cap = 0;
+}
+
+#define SANNIP__BLOCK 32   /* atoms per network batch */
+
+/* Per-thread scratch of the compute loop. */
+typedef struct sannip__scratch {
+    sannip_real *env_work, *G, *X, *Y, *dX, *net_work;
+    int *Zn;
+} sannip__scratch;
+
+static size_t sannip__scratch_size(int fmax, size_t net_work, int nmax)
+{
+    return sannip_env_work_size(fmax, nmax) + 4 * (size_t)SANNIP__BLOCK * (fmax + 1) + net_work + (size_t)nmax + 16;
+}
+static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, int fmax, size_t net_work, int nmax)
+{
+    size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1);
+    s->env_work = p; p += sannip_env_work_size(fmax, nmax);
+    s->G = p; p += blk; s->X = p; p += blk; s->Y = p; p += blk; s->dX = p; p += blk;
+    s->net_work = p; p += net_work;
+    s->Zn = (int *)(void *)p;
+}
+
+/* The environment of atom i from the neighbour list (Zn filled into scratch). */
+static sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system *sys, int i, int *Zn)
+{
+    sannip_env env;
+    size_t s = nl->start[i], p;
+    env.n = (int)(nl->start[i + 1] - s);
+    env.Zc = sys->Z[i];
+    for (p = 0; p < (size_t)env.n; p++) Zn[p] = sys->Z[nl->j[s + p]];
+    env.Zn = Zn; env.d = nl->d + 3 * s; env.r = nl->r + s;
+    return env;
+}
+
+/* Shared set-up of compute/features: checks the atoms, builds neighbours, sizes buffers.
+   Returns the block list in *blocks (pairs element, first-index-in-order) via order[]. */
+typedef struct sannip__run {
+    int n, nthreads, fmax, nmax, nblocks;
+    size_t net_work, per_thread;
+    int *order;       /* atoms sorted by element (stable) */
+    int *bstart;      /* nblocks + 1 offsets into order; block b has one element */
+    int *belem;
+    sannip_real *pairc;  /* 3 x n_pairs force contractions */
+    sannip_real *eat;    /* n atom energies */
+    sannip_real *thread; /* nthreads x per_thread */
+} sannip__run;
+
+static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *ws, const sannip_system *sys,
+                                       sannip__run *run, int need_pairs, sannip_error *err)
+{
+    sannip_result r;
+    int i, e, cnt[SANNIP_MAX_ELEMENTS], eidx;
+    size_t total, need, ints;
+    void *p;
+    memset(run, 0, sizeof *run);
+    if (!m || !ws || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
+    if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
+    for (i = 0; i < sys->n; i++)
+        if (sannip_model_element_index(m, sys->Z[i]) < 0)
+            return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i]));
+    if ((r = sannip_neighbors_build(&ws->nl, sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
+    run->n = sys->n;
+    run->nthreads = 1;
+#ifdef SANNIP__OMP
+    run->nthreads = omp_get_max_threads();
+    if (run->nthreads < 1) run->nthreads = 1;
+#endif
+    for (e = 0; e < m->n_elements; e++) {
+        size_t w = sannip_network_work_size(&m->el[e].net, SANNIP__BLOCK);
+        if (m->el[e].n_features > run->fmax) run->fmax = m->el[e].n_features;
+        if (w > run->net_work) run->net_work = w;
+    }
+    for (i = 0; i < sys->n; i++) {
+        int c = (int)(ws->nl.start[i + 1] - ws->nl.start[i]);
+        if (c > run->nmax) run->nmax = c;
+    }
+    run->per_thread = sannip__scratch_size(run->fmax, run->net_work, run->nmax);
+    /* ints: order n, bstart, belem (<= n/BLOCK + n_elements + 1 each) */
+    ints = (size_t)sys->n + 2 * ((size_t)sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
+    total = (ints * sizeof(int) + sizeof(sannip_real)) / sizeof(sannip_real) + 1;
+    total += (need_pairs ? 3 * ws->nl.n_pairs : 0) + (size_t)sys->n;
+    if (!sannip__mul(run->per_thread, (size_t)run->nthreads, &need) || need > SIZE_MAX - total)
+        return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "workspace size overflows");
+    need += total;
+    p = ws->buf;
+    if ((r = sannip__grow(&ws->alloc, &p, &ws->cap, need, sizeof(sannip_real))) != SANNIP_SUCCESS)
+        return sannip__fail(err, r, 0, 0, "workspace of %zu reals", need);
+    ws->buf = (sannip_real *)p;
+    run->thread = ws->buf;
+    run->eat = run->thread + run->per_thread * run->nthreads;
+    run->pairc = run->eat + sys->n;
+    run->order = (int *)(void *)(run->pairc + (need_pairs ? 3 * ws->nl.n_pairs : 0));
+    run->bstart = run->order + sys->n;
+    run->belem = run->bstart + (sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
+    /* stable sort of atoms by element, then blocks of at most SANNIP__BLOCK atoms */
+    for (e = 0; e < m->n_elements; e++) cnt[e] = 0;
+    {
+        int pos = 0;
+        for (e = 0; e < m->n_elements; e++) {
+            int first = pos;
+            for (i = 0; i < sys->n; i++) if (sys->Z[i] == m->el[e].Z) run->order[pos++] = i;
+            for (i = first; i < pos; i += SANNIP__BLOCK) { run->bstart[run->nblocks] = i; run->belem[run->nblocks] = e; run->nblocks++; }
+        }
+        run->bstart[run->nblocks] = pos;
+    }
+    (void)eidx; (void)cnt;
+    return SANNIP_SUCCESS;
+}
+
+/* Raw descriptors of the atoms of block b into s->G (rows of fmax+1). */
+static void sannip__block_features(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                                   const sannip__run *run, int b, sannip__scratch *s, int ld)
+{
+    const sannip_element_model *el = &m->el[run->belem[b]];
+    int a;
+    for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
+        int i = run->order[a];
+        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn);
+        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, s->G + (size_t)(a - run->bstart[b]) * ld, NULL, NULL, NULL, s->env_work);
+    }
+}
+
+/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs. */
+static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                                  const sannip__run *run, int b, sannip__scratch *s)
+{
+    const sannip_element_model *el = &m->el[run->belem[b]];
+    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f;
+    sannip__block_features(m, ws, sys, run, b, s, nf);
+    /* scaled features X = a (G - c) + d */
+    for (a = 0; a < nb; a++)
+        for (f = 0; f < nf; f++)
+            s->X[(size_t)a * nf + f] = el->scale_a[f] * (s->G[(size_t)a * nf + f] - el->scale_c[f]) + el->scale_d[f];
+    sannip_network_forward(&el->net, nb, s->X, s->Y, s->net_work);
+    for (a = 0; a < nb; a++) run->eat[run->order[run->bstart[b] + a]] = el->energy_scale * s->Y[a] + el->energy_offset;
+    if (!run->pairc) return;
+    /* dE_i/dG = energy_scale * dNN/dX * a (the scaler's Jacobian, T2.45-2.47) */
+    for (a = 0; a < nb; a++) s->Y[a] = el->energy_scale;
+    sannip_network_backward_input(&el->net, nb, s->Y, s->dX, s->net_work);
+    for (a = 0; a < nb; a++) {
+        int i = run->order[run->bstart[b] + a];
+        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn);
+        sannip_real *g = s->dX + (size_t)a * nf;
+        for (f = 0; f < nf; f++) g[f] *= el->scale_a[f];
+        sannip__env_eval(&m->desc, el->feature, nf, &env, s->G, NULL, g, run->pairc + 3 * ws->nl.start[i], s->env_work);
+    }
+}
+
+SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
+        sannip_real *forces, sannip_real *virial, sannip_error *err)
+{
+    sannip__run run;
+    sannip_result r;
+    int b, i;
+    int need_pairs = forces != NULL || virial != NULL;
+    if ((r = sannip__run_setup(m, ws, sys, &run, need_pairs, err)) != SANNIP_SUCCESS) return r;
+    if (!need_pairs) run.pairc = NULL;
+#ifdef SANNIP__OMP
+#pragma omp parallel if (run.nblocks > 1 && run.nthreads > 1)
+#endif
+    {
+        sannip__scratch s;
+        int t = 0;
+#ifdef SANNIP__OMP
+        t = omp_get_thread_num();
+#endif
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.fmax, run.net_work, run.nmax);
+#ifdef SANNIP__OMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (b = 0; b < run.nblocks; b++) sannip__block_compute(m, ws, sys, &run, b, &s);
+    }
+    /* fixed-order reductions: energies, forces and virial do not depend on threads */
+    if (energy) { sannip_real E = 0; for (i = 0; i < run.n; i++) E += run.eat[i]; *energy = E; }
+    if (atom_energy) memcpy(atom_energy, run.eat, sizeof(sannip_real) * (size_t)run.n);
+    if (forces) memset(forces, 0, sizeof(sannip_real) * 3 * (size_t)run.n);
+    if (virial) memset(virial, 0, sizeof(sannip_real) * 9);
+    if (need_pairs) for (i = 0; i < run.n; i++) {
+        size_t p;
+        for (p = ws->nl.start[i]; p < ws->nl.start[i + 1]; p++) {
+            const sannip_real *c = run.pairc + 3 * p, *d = ws->nl.d + 3 * p;
+            int j = ws->nl.j[p], a, bb;
+            /* c = dE_i/dd_ij: atom j feels -c, atom i feels +c */
+            if (forces) for (a = 0; a < 3; a++) { forces[3 * j + a] -= c[a]; forces[3 * i + a] += c[a]; }
+            if (virial) for (a = 0; a < 3; a++) for (bb = 0; bb < 3; bb++) virial[3 * a + bb] -= d[a] * c[bb];
+        }
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *G, int stride, sannip_error *err)
+{
+    sannip__run run;
+    sannip_result r;
+    int b;
+    if ((r = sannip__run_setup(m, ws, sys, &run, 0, err)) != SANNIP_SUCCESS) return r;
+    if (!G || stride < run.fmax) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "feature stride %d < %d", stride, run.fmax);
+    memset(G, 0, sizeof(sannip_real) * (size_t)stride * run.n);
+#ifdef SANNIP__OMP
+#pragma omp parallel if (run.nblocks > 1 && run.nthreads > 1)
+#endif
+    {
+        sannip__scratch s;
+        int t = 0, a, bb;
+#ifdef SANNIP__OMP
+        t = omp_get_thread_num();
+#endif
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.fmax, run.net_work, run.nmax);
+#ifdef SANNIP__OMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (bb = 0; bb < run.nblocks; bb++) {
+            int nf = m->el[run.belem[bb]].n_features;
+            sannip__block_features(m, ws, sys, &run, bb, &s, nf);
+            for (a = run.bstart[bb]; a < run.bstart[bb + 1]; a++)
+                memcpy(G + (size_t)run.order[a] * stride, s.G + (size_t)(a - run.bstart[bb]) * nf, sizeof(sannip_real) * (size_t)nf);
+        }
+    }
+    (void)b;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *set, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *G, sannip_error *err)
+{
+    sannip_result r;
+    int i, f, nmax = 0, *idx = NULL, *Zn;
+    sannip_real rc = 0, *work;
+    size_t wsz;
+    void *p;
+    if (!set || !ws || !sys || !G) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    for (f = 0; f < set->n; f++) rc = SANNIP__MAX(rc, sannip_basis_cutoff(&set->b[f]));
+    if ((r = sannip_neighbors_build(&ws->nl, sys, rc > 0 ? rc : 1, err)) != SANNIP_SUCCESS) return r;
+    for (i = 0; i < sys->n; i++) nmax = SANNIP__MAX(nmax, (int)(ws->nl.start[i + 1] - ws->nl.start[i]));
+    wsz = sannip_env_work_size(set->n, nmax) + 2 * (size_t)set->n + (size_t)nmax + 8;
+    p = ws->buf;
+    if ((r = sannip__grow(&ws->alloc, &p, &ws->cap, wsz, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "descriptor workspace");
+    ws->buf = (sannip_real *)p;
+    work = ws->buf; idx = (int *)(void *)(work + sannip_env_work_size(set->n, nmax)); Zn = idx + set->n + 2;
+    for (i = 0; i < sys->n; i++) {
+        int nf = 0;
+        sannip_env env;
+        sannip_real *row = G + (size_t)i * set->n;
+        for (f = 0; f < set->n; f++) if (sannip_basis_applies(&set->b[f], sys->Z[i])) idx[nf++] = f;
+        env = sannip__env_of(&ws->nl, sys, i, Zn);
+        memset(row, 0, sizeof(sannip_real) * (size_t)set->n);
+        /* evaluate into the front of the row, then spread to the basis columns (backwards) */
+        sannip__env_eval(set, idx, nf, &env, row, NULL, NULL, NULL, work);
+        for (f = nf - 1; f >= 0; f--) { sannip_real v = row[f]; row[f] = 0; row[idx[f]] = v; }
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* ---- 11. FILES ------------------------------------------------------------------------ */
+/* A line cursor over a text buffer with line numbers for error messages. */
+typedef struct sannip__cursor {
+    const char *text;
+    size_t len, pos;
+    int line;
+    char buf[4096];
+} sannip__cursor;
+
+/* Next line into c->buf (without the newline). 0 at the end, -1 if the line is too long. */
+static int sannip__next_line(sannip__cursor *c)
+{
+    size_t s = c->pos, e = s, n;
+    if (c->pos >= c->len) return 0;
+    while (e < c->len && c->text[e] != '\n') e++;
+    c->pos = e < c->len ? e + 1 : e;
+    c->line++;
+    n = e - s;
+    if (n > 0 && c->text[s + n - 1] == '\r') n--;
+    if (n >= sizeof c->buf) return -1;
+    memcpy(c->buf, c->text + s, n);
+    c->buf[n] = 0;
+    if (memchr(c->buf, 0, n)) return -1;   /* binary data */
+    return 1;
+}
+/* Next non-empty, non-comment line split into tokens. Returns the token count, 0 at end. */
+static int sannip__next_tokens(sannip__cursor *c, char **tok, int max, sannip_error *err, int *bad)
+{
+    int r, n;
+    *bad = 0;
+    for (;;) {
+        r = sannip__next_line(c);
+        if (r == 0) return 0;
+        if (r < 0) { *bad = 1; sannip__fail(err, SANNIP_PARSE_ERROR, c->line, 0, "line too long or contains binary data"); return 0; }
+        n = sannip__tokens(c->buf, tok, max);
+        if (n > 0) return n;
+    }
+}
+
+/* model file ----------------------------------------------------------------------------- */
+SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out, size_t *len, sannip_error *err)
+{
+    sannip_text t;
+    int e, f, l;
+    size_t k;
+    char line[1024];
+    if (!m || !out) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    sannip_text_init(&t, &m->alloc);
+    sannip_text_printf(&t, "sannip-model %d\n", SANNIP_MODEL_FORMAT_VERSION);
+    sannip_text_printf(&t, "# written by sannip %d.%d.%d; numbers are exact (%%.17g), '.' is the decimal point\n",
+                       SANNIP_VERSION_MAJOR, SANNIP_VERSION_MINOR, SANNIP_VERSION_PATCH);
+    sannip_text_printf(&t, "units %s %s\n", m->units_energy, m->units_length);
+    if (m->description) {
+        const char *p = m->description;
+        while (*p) {
+            const char *q = strchr(p, '\n');
+            size_t n = q ? (size_t)(q - p) : strlen(p);
+            sannip_text_printf(&t, "description %.*s\n", (int)n, p);
+            p += n + (q ? 1 : 0);
+        }
+    }
+    sannip_text_printf(&t, "bases %d\n", m->desc.n);
+    for (f = 0; f < m->desc.n; f++) {
+        if (m->desc.b[f].kind >= SANNIP_BASIS_SPIN_FIRST) { sannip_text_uninit(&t); return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "basis %d is a spin basis: save with sannip_spin.h", f + 1); }
+        if (sannip_basis_format(&m->desc.b[f], line, sizeof line) < 0) { sannip_text_uninit(&t); return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "basis %d line too long", f + 1); }
+        sannip_text_printf(&t, "%s\n", line);
+    }
+    sannip_text_printf(&t, "elements %d\n", m->n_elements);
+    for (e = 0; e < m->n_elements; e++) {
+        const sannip_element_model *el = &m->el[e];
+        const sannip_network *net = &el->net;
+        sannip_text_printf(&t, "element %s features %d scaling %s", sannip_element_symbol(el->Z), el->n_features, sannip_scaling_name(el->scaling));
+        sannip_text_printf(&t, "\nscale_range"); sannip_text_real(&t, el->smin); sannip_text_real(&t, el->smax);
+        sannip_text_printf(&t, "\nenergy_map"); sannip_text_real(&t, el->energy_scale); sannip_text_real(&t, el->energy_offset);
+        sannip_text_printf(&t, "\nfeature_indices");
+        for (f = 0; f < el->n_features; f++) sannip_text_printf(&t, (f % 16 == 15 && f + 1 < el->n_features) ? " %d\n" : " %d", el->feature[f] + 1);
+        sannip_text_printf(&t, "\n# feature statistics: min max mean sigma max|G-mean|\n");
+        for (f = 0; f < el->n_features; f++) {
+            sannip_text_printf(&t, "stats");
+            sannip_text_real(&t, el->stats[f].min); sannip_text_real(&t, el->stats[f].max);
+            sannip_text_real(&t, el->stats[f].mean); sannip_text_real(&t, el->stats[f].sigma);
+            sannip_text_real(&t, el->stats[f].dev);
+            sannip_text_printf(&t, "\n");
+        }
+        sannip_text_printf(&t, "network %d sizes", net->n_layers);
+        for (l = 0; l <= net->n_layers; l++) sannip_text_printf(&t, " %d", net->sizes[l]);
+        sannip_text_printf(&t, " activations");
+        for (l = 0; l < net->n_layers; l++) sannip_text_printf(&t, " %s", sannip_activation_name(net->act[l]));
+        sannip_text_printf(&t, "\n# parameters: per layer W (rows = outputs) then b\nparams %zu\n", net->n_params);
+        for (k = 0; k < net->n_params; k++) {
+            sannip_text_real(&t, net->params[k]);
+            if (k % 4 == 3 || k + 1 == net->n_params) sannip_text_printf(&t, "\n");
+        }
+        sannip_text_printf(&t, "end_element\n");
+    }
+    sannip_text_printf(&t, "end\n");
+    if (t.failed) { sannip_text_uninit(&t); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "model text"); }
+    *out = t.s;
+    if (len) *len = t.len;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+#define SANNIP__EXPECT(cond, code, field, ...) do { if (!(cond)) { r = sannip__fail(err, code, c.line, field, __VA_ARGS__); goto fail; } } while (0)
+
+SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text, size_t len, sannip_error *err)
+{
+    sannip__cursor c;
+    char *tok[64];
+    int nt, bad, nb, ne, e, f, l, version;
+    sannip_result r = SANNIP_SUCCESS;
+    sannip_cutoff cs;
+    sannip_allocator alloc;
+    if (!m || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    alloc = m->alloc;
+    sannip_model_uninit(m);
+    sannip_model_init(m, &alloc);
+    memset(&c, 0, sizeof c);
+    c.text = text; c.len = len;
+    memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;
+#define SANNIP__TOKENS() do { nt = sannip__next_tokens(&c, tok, 63, err, &bad); if (bad) { r = SANNIP_PARSE_ERROR; goto fail; } \
+        SANNIP__EXPECT(nt > 0, SANNIP_TRUNCATED, 0, "model file ends early (after line %d)", c.line); \
+        SANNIP__EXPECT(nt <= 63, SANNIP_PARSE_ERROR, 64, "too many fields"); } while (0)
+    SANNIP__TOKENS();
+    SANNIP__EXPECT(strcmp(tok[0], "sannip-model") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "not a sannip model file (first line must be 'sannip-model VERSION')");
+    SANNIP__EXPECT(sannip__int(tok[1], &version), SANNIP_PARSE_ERROR, 2, "version '%s' is not an integer", tok[1]);
+    SANNIP__EXPECT(version == SANNIP_MODEL_FORMAT_VERSION, SANNIP_BAD_VERSION, 2, "model format version %d; this build reads version %d", version, SANNIP_MODEL_FORMAT_VERSION);
+    for (;;) {
+        SANNIP__TOKENS();
+        if (strcmp(tok[0], "units") == 0) {
+            SANNIP__EXPECT(nt == 3 && strlen(tok[1]) < sizeof m->units_energy && strlen(tok[2]) < sizeof m->units_length, SANNIP_PARSE_ERROR, 2, "units ENERGY LENGTH expected");
+            strcpy(m->units_energy, tok[1]); strcpy(m->units_length, tok[2]);
+        } else if (strcmp(tok[0], "description") == 0) {
+            continue;   /* free text: kept out of the numeric state */
+        } else break;
+    }
+    SANNIP__EXPECT(strcmp(tok[0], "bases") == 0 && nt == 2 && sannip__int(tok[1], &nb), SANNIP_PARSE_ERROR, 1, "expected 'bases N'");
+    SANNIP__EXPECT(nb >= 0 && nb <= SANNIP_MAX_BASES, SANNIP_TOO_BIG, 2, "%d bases (at most %d)", nb, SANNIP_MAX_BASES);
+    for (f = 0; f < nb; f++) {
+        sannip_basis b;
+        int rr, line;
+        rr = sannip__next_line(&c);
+        SANNIP__EXPECT(rr != 0, SANNIP_TRUNCATED, 0, "model file ends inside the basis list (%d of %d read)", f, nb);
+        SANNIP__EXPECT(rr > 0, SANNIP_PARSE_ERROR, 0, "line too long or binary");
+        line = c.line;
+        if (err) err->line = line;
+        rr = sannip_basis_parse(&b, c.buf, &cs, err);
+        if (rr == 1) { f--; continue; }
+        if (rr != SANNIP_SUCCESS) { r = (sannip_result)rr; if (err) err->line = line; goto fail; }
+        if ((r = sannip_descriptors_add(&m->desc, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; goto fail; }
+    }
+    SANNIP__TOKENS();
+    SANNIP__EXPECT(strcmp(tok[0], "elements") == 0 && nt == 2 && sannip__int(tok[1], &ne), SANNIP_PARSE_ERROR, 1, "expected 'elements N'");
+    SANNIP__EXPECT(ne >= 1 && ne <= SANNIP_MAX_ELEMENTS, SANNIP_TOO_BIG, 2, "%d elements (1..%d allowed)", ne, SANNIP_MAX_ELEMENTS);
+    for (e = 0; e < ne; e++) {
+        sannip_element_model *el = &m->el[e];
+        int Z, nf, mode, nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS];
+        size_t np, k;
+        sannip_real v[5];
+        SANNIP__TOKENS();
+        SANNIP__EXPECT(strcmp(tok[0], "element") == 0 && nt == 6 && strcmp(tok[2], "features") == 0 && strcmp(tok[4], "scaling") == 0,
+                       SANNIP_PARSE_ERROR, 1, "expected 'element SYMBOL features N scaling MODE'");
+        Z = sannip_element_z(tok[1]);
+        SANNIP__EXPECT(Z > 0, SANNIP_UNKNOWN_ELEMENT, 2, "unknown element '%s'", tok[1]);
+        SANNIP__EXPECT(sannip_model_element_index(m, Z) < 0, SANNIP_PARSE_ERROR, 2, "element %s appears twice", tok[1]);
+        SANNIP__EXPECT(sannip__int(tok[3], &nf) && nf >= 0 && nf <= nb, SANNIP_PARSE_ERROR, 4, "feature count '%s' (0..%d)", tok[3], nb);
+        mode = sannip_scaling_parse(tok[5]);
+        SANNIP__EXPECT(mode >= 0, SANNIP_PARSE_ERROR, 6, "unknown scaling '%s'", tok[5]);
+        memset(el, 0, sizeof *el);
+        el->Z = Z;
+        m->n_elements = e + 1;
+        SANNIP__EXPECT(sannip__element_alloc(m, el, nf) == SANNIP_SUCCESS, SANNIP_OUT_OF_MEMORY, 0, "element %s", tok[1]);
+        el->scaling = mode;
+        SANNIP__TOKENS();
+        SANNIP__EXPECT(strcmp(tok[0], "scale_range") == 0 && nt == 3 && sannip__num(tok[1], &el->smin) && sannip__num(tok[2], &el->smax), SANNIP_PARSE_ERROR, 1, "expected 'scale_range MIN MAX'");
+        SANNIP__TOKENS();
+        SANNIP__EXPECT(strcmp(tok[0], "energy_map") == 0 && nt == 3 && sannip__num(tok[1], &el->energy_scale) && sannip__num(tok[2], &el->energy_offset), SANNIP_PARSE_ERROR, 1, "expected 'energy_map SCALE OFFSET'");
+        SANNIP__TOKENS();
+        SANNIP__EXPECT(strcmp(tok[0], "feature_indices") == 0, SANNIP_PARSE_ERROR, 1, "expected 'feature_indices'");
+        {
+            /* indices continue over as many lines as needed (16 per line when written) */
+            int got = 0, i, first = 1;
+            for (;;) {
+                for (i = first; i < nt; i++) {
+                    int ix;
+                    SANNIP__EXPECT(got < nf, SANNIP_PARSE_ERROR, i + 1, "more than %d feature indices", nf);
+                    SANNIP__EXPECT(sannip__int(tok[i], &ix) && ix >= 1 && ix <= nb, SANNIP_PARSE_ERROR, i + 1, "feature index '%s' (1..%d)", tok[i], nb);
+                    el->feature[got++] = ix - 1;
+                }
+                if (got == nf) break;
+                SANNIP__TOKENS();
+                first = 0;
+            }
+        }
+        for (f = 0; f < nf; f++) {
+            int i;
+            SANNIP__TOKENS();
+            SANNIP__EXPECT(strcmp(tok[0], "stats") == 0 && nt == 6, SANNIP_PARSE_ERROR, 1, "expected 'stats MIN MAX MEAN SIGMA DEV' (%d of %d)", f + 1, nf);
+            for (i = 0; i < 5; i++) SANNIP__EXPECT(sannip__num(tok[i + 1], &v[i]), SANNIP_PARSE_ERROR, i + 2, "'%s' is not a finite number", tok[i + 1]);
+            el->stats[f].min = v[0]; el->stats[f].max = v[1]; el->stats[f].mean = v[2]; el->stats[f].sigma = v[3]; el->stats[f].dev = v[4];
+        }
+        SANNIP__TOKENS();
+        SANNIP__EXPECT(strcmp(tok[0], "network") == 0 && nt >= 2 && sannip__int(tok[1], &nl), SANNIP_PARSE_ERROR, 1, "expected 'network LAYERS sizes ... activations ...'");
+        SANNIP__EXPECT(nl >= 1 && nl <= SANNIP_MAX_LAYERS, SANNIP_TOO_BIG, 2, "%d layers (1..%d)", nl, SANNIP_MAX_LAYERS);
+        SANNIP__EXPECT(nt == 4 + 2 * nl + 1 && strcmp(tok[2], "sizes") == 0 && strcmp(tok[4 + nl], "activations") == 0, SANNIP_PARSE_ERROR, 3, "network line needs %d sizes and %d activations", nl + 1, nl);
+        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sannip__int(tok[3 + l], &sizes[l]), SANNIP_PARSE_ERROR, 4 + l, "size '%s'", tok[3 + l]);
+        for (l = 0; l < nl; l++) { acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
+        SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
+        SANNIP__EXPECT(sizes[nl] == 1, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output");
+        if ((r = sannip_network_init(&el->net, nl, sizes, acts, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
+        SANNIP__TOKENS();
+        SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
+        {
+            char *end;
+            unsigned long long pp = strtoull(tok[1], &end, 10);
+            np = (size_t)pp;
+            SANNIP__EXPECT(*end == 0 && np == el->net.n_params, SANNIP_PARSE_ERROR, 2, "params %s, the network has %zu", tok[1], el->net.n_params);
+        }
+        k = 0;
+        while (k < np) {
+            int i;
+            SANNIP__TOKENS();
+            for (i = 0; i < nt; i++) {
+                SANNIP__EXPECT(k < np, SANNIP_PARSE_ERROR, i + 1, "more than %zu parameters", np);
+                SANNIP__EXPECT(sannip__num(tok[i], &el->net.params[k]), SANNIP_PARSE_ERROR, i + 1, "parameter %zu: '%s' is not a finite number", k + 1, tok[i]);
+                k++;
+            }
+        }
+        SANNIP__TOKENS();
+        SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
+    }
+    SANNIP__TOKENS();
+    SANNIP__EXPECT(strcmp(tok[0], "end") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end', found '%s'", tok[0]);
+    if ((r = sannip_model_finalize(m, err)) != SANNIP_SUCCESS) goto fail;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+fail:
+    sannip_model_uninit(m);
+    sannip_model_init(m, &alloc);
+    return r;
+#undef SANNIP__TOKENS
+}
+
+/* structures ----------------------------------------------------------------------------- */
+SANNIP_API void sannip_structure_init(sannip_structure *s, const sannip_allocator *alloc)
+{
+    memset(s, 0, sizeof *s);
+    s->alloc = sannip__alloc_copy(alloc);
+    s->weight = 1;
+}
+SANNIP_API void sannip_structure_uninit(sannip_structure *s)
+{
+    sannip_allocator a = s->alloc;
+    sannip_free(&a, s->pos); sannip_free(&a, s->Z); sannip_free(&a, s->forces);
+    sannip_free(&a, s->spins); sannip_free(&a, s->charges);
+    sannip_structure_init(s, &a);
+}
+SANNIP_API sannip_result sannip_structure_resize(sannip_structure *s, int n, int with_forces, int with_spins, sannip_error *err)
+{
+    sannip_allocator a = s->alloc;
+    if (n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "negative atom count");
+    if (n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms exceed SANNIP_MAX_ATOMS", n);
+    sannip_free(&a, s->pos); sannip_free(&a, s->Z); sannip_free(&a, s->forces); sannip_free(&a, s->spins); sannip_free(&a, s->charges);
+    s->pos = (sannip_real *)sannip__calloc(&a, 3 * (size_t)n, sizeof(sannip_real));
+    s->Z = (int *)sannip__calloc(&a, (size_t)n, sizeof(int));
+    s->forces = with_forces ? (sannip_real *)sannip__calloc(&a, 3 * (size_t)n, sizeof(sannip_real)) : NULL;
+    s->spins = with_spins ? (sannip_real *)sannip__calloc(&a, 3 * (size_t)n, sizeof(sannip_real)) : NULL;
+    s->charges = NULL;
+    s->n = n;
+    if (!s->pos || !s->Z || (with_forces && !s->forces) || (with_spins && !s->spins)) {
+        sannip_structure_uninit(s);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "structure of %d atoms", n);
+    }
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_system sannip_structure_view(const sannip_structure *s)
+{
+    sannip_system v;
+    memset(&v, 0, sizeof v);
+    v.n = s->n; v.pos = s->pos; v.Z = s->Z;
+    memcpy(v.cell, s->cell, sizeof v.cell);
+    v.pbc[0] = s->pbc[0]; v.pbc[1] = s->pbc[1]; v.pbc[2] = s->pbc[2];
+    v.spins = s->spins;
+    return v;
+}
+
+/* Growable per-atom arrays used while a reader does not yet know the atom count. */
+static sannip_result sannip__structure_push(sannip_structure *s, size_t *cap, int with_forces)
+{
+    sannip_allocator *a = &s->alloc;
+    void *p;
+    size_t c1, c2, c3;
+    sannip_result r;
+    if (s->n >= SANNIP_MAX_ATOMS) return SANNIP_TOO_BIG;
+    c1 = c2 = c3 = *cap;
+    p = s->pos; if ((r = sannip__grow(a, &p, &c1, (size_t)s->n + 1, 3 * sizeof(sannip_real))) != SANNIP_SUCCESS) return r; s->pos = (sannip_real *)p;
+    p = s->Z; if ((r = sannip__grow(a, &p, &c2, (size_t)s->n + 1, sizeof(int))) != SANNIP_SUCCESS) return r; s->Z = (int *)p;
+    if (with_forces) { size_t c4 = *cap; p = s->forces; if ((r = sannip__grow(a, &p, &c4, (size_t)s->n + 1, 3 * sizeof(sannip_real))) != SANNIP_SUCCESS) return r; s->forces = (sannip_real *)p; }
+    { size_t c5 = *cap; p = s->charges; if ((r = sannip__grow(a, &p, &c5, (size_t)s->n + 1, sizeof(sannip_real))) != SANNIP_SUCCESS) return r; s->charges = (sannip_real *)p; }
+    *cap = c1 < c2 ? c1 : c2;
+    (void)c3;
+    return SANNIP_SUCCESS;
+}
+
+#define SANNIP__RFAIL(code, field, ...) do { r = sannip__fail(err, code, c.line, field, __VA_ARGS__); goto fail; } while (0)
+
+SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos, int *line, sannip_error *err)
+{
+    /* n2p2 input.data: begin / comment / lattice x3 / atom x y z El q e fx fy fz / energy / charge / end */
+    sannip__cursor c;
+    char *tok[16];
+    int nt, bad, nlat = 0, i, have_f = 1, have_energy = 0;
+    size_t cap = 0;
+    sannip_result r;
+    if (!s || !text || !pos) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    memset(&c, 0, sizeof c);
+    c.text = text; c.len = len; c.pos = *pos; c.line = line ? *line : 0;
+    sannip_structure_uninit(s);
+    nt = sannip__next_tokens(&c, tok, 15, err, &bad);
+    if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
+    if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return 1; }
+    if (strcmp(tok[0], "begin") != 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "expected 'begin', found '%s'", tok[0]);
+    for (;;) {
+        nt = sannip__next_tokens(&c, tok, 15, err, &bad);
+        if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
+        if (nt == 0) SANNIP__RFAIL(SANNIP_TRUNCATED, 0, "structure without 'end' (file ends at line %d)", c.line);
+        if (strcmp(tok[0], "end") == 0) break;
+        if (strcmp(tok[0], "comment") == 0) {
+            const char *q = c.text + (c.pos > 0 ? c.pos - 1 : 0);
+            (void)q;
+            continue;
+        }
+        if (nt > 15) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 16, "too many fields");
+        if (strcmp(tok[0], "lattice") == 0) {
+            if (nlat >= 3) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "more than 3 lattice lines");
+            if (nt != 4) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < 4 ? nt + 1 : 5, "lattice needs 3 numbers, found %d", nt - 1);
+            for (i = 0; i < 3; i++) if (!sannip__num(tok[1 + i], &s->cell[3 * nlat + i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 2 + i, "'%s' is not a finite number", tok[1 + i]);
+            nlat++;
+        } else if (strcmp(tok[0], "atom") == 0) {
+            int Z;
+            if (nt != 10) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < 10 ? nt + 1 : 11, "atom line needs 9 fields (x y z element charge energy fx fy fz), found %d", nt - 1);
+            if ((r = sannip__structure_push(s, &cap, 1)) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 0, "cannot grow structure at atom %d", s->n + 1);
+            for (i = 0; i < 3; i++) if (!sannip__num(tok[1 + i], &s->pos[3 * s->n + i])) SANNIP__RFAIL(SANNIP_NONFINITE, 2 + i, "atom %d: coordinate '%s' is not a finite number", s->n + 1, tok[1 + i]);
+            Z = sannip_element_z(tok[4]);
+            if (!Z) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, 5, "atom %d: unknown element '%s'", s->n + 1, tok[4]);
+            s->Z[s->n] = Z;
+            if (!sannip__num(tok[5], &s->charges[s->n])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 6, "atom %d: charge '%s' is not a finite number", s->n + 1, tok[5]);
+            {
+                sannip_real dummy;
+                if (!sannip__num(tok[6], &dummy)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 7, "atom %d: atomic energy '%s' is not a finite number", s->n + 1, tok[6]);
+            }
+            for (i = 0; i < 3; i++) if (!sannip__num(tok[7 + i], &s->forces[3 * s->n + i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 8 + i, "atom %d: force '%s' is not a finite number", s->n + 1, tok[7 + i]);
+            s->n++;
+        } else if (strcmp(tok[0], "energy") == 0) {
+            if (nt != 2 || !sannip__num(tok[1], &s->energy)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 2, "energy needs one finite number");
+            have_energy = 1;
+        } else if (strcmp(tok[0], "charge") == 0) {
+            sannip_real q;
+            if (nt != 2 || !sannip__num(tok[1], &q)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 2, "charge needs one finite number");
+        } else if (strcmp(tok[0], "begin") == 0) {
+            SANNIP__RFAIL(SANNIP_TRUNCATED, 1, "'begin' before the previous structure's 'end'");
+        } else SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "unknown keyword '%s'", tok[0]);
+    }
+    if (nlat != 0 && nlat != 3) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "%d lattice lines (0 or 3 expected)", nlat);
+    if (s->n == 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "structure has no atoms");
+    s->pbc[0] = s->pbc[1] = s->pbc[2] = nlat == 3;
+    s->has_energy = have_energy;
+    (void)have_f;
+    *pos = c.pos; if (line) *line = c.line;
+    return SANNIP_SUCCESS;
+fail:
+    sannip_structure_uninit(s);
+    return r;
+}
+
+/* extended XYZ -------------------------------------------------------------------------- */
+/* Finds key=value in an extended XYZ comment line (quotes "..." allowed). Case-insensitive
+   key. Copies the value (without quotes) into out. */
+static int sannip__xyz_value(const char *line, const char *key, char *out, size_t size)
+{
+    const char *p = line;
+    size_t kl = strlen(key);
+    while (*p) {
+        const char *ks, *ke, *vs, *ve;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        ks = p;
+        while (*p && *p != '=' && *p != ' ' && *p != '\t') p++;
+        ke = p;
+        if (*p != '=') { continue; }
+        p++;
+        if (*p == '"') { vs = ++p; while (*p && *p != '"') p++; ve = p; if (*p) p++; }
+        else if (*p == '{') { vs = ++p; while (*p && *p != '}') p++; ve = p; if (*p) p++; }
+        else { vs = p; while (*p && *p != ' ' && *p != '\t') p++; ve = p; }
+        if ((size_t)(ke - ks) == kl) {
+            size_t i;
+            int same = 1;
+            for (i = 0; i < kl; i++) { char a = ks[i], b = key[i]; if (a >= 'A' && a <= 'Z') a += 32; if (b >= 'A' && b <= 'Z') b += 32; if (a != b) same = 0; }
+            if (same) {
+                size_t n = (size_t)(ve - vs);
+                if (n >= size) n = size - 1;
+                memcpy(out, vs, n); out[n] = 0;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos, int *line, sannip_error *err)
+{
+    /* ASE's extended XYZ: N / key=value comment (Lattice, Properties, energy, pbc, ...) /
+       N lines of columns named by Properties (species:S:1:pos:R:3:forces:R:3:...) */
+    sannip__cursor c;
+    char *tok[64], comment[4096], val[1024], *ptok[96];
+    int nt, bad, n, i, np, col, ncols = 0;
+    int c_species = -1, c_pos = -1, c_forces = -1, c_spin = -1, spin_dim = 0;
+    sannip_result r;
+    if (!s || !text || !pos) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    memset(&c, 0, sizeof c);
+    c.text = text; c.len = len; c.pos = *pos; c.line = line ? *line : 0;
+    sannip_structure_uninit(s);
+    nt = sannip__next_tokens(&c, tok, 63, err, &bad);
+    if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
+    if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return 1; }
+    if (nt != 1 || !sannip__int(tok[0], &n)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "expected the atom count, found '%s'", tok[0]);
+    if (n <= 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "atom count %d must be positive", n);
+    if (n > SANNIP_MAX_ATOMS) SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %d exceeds SANNIP_MAX_ATOMS", n);
+    if ((i = sannip__next_line(&c)) <= 0) SANNIP__RFAIL(i == 0 ? SANNIP_TRUNCATED : SANNIP_PARSE_ERROR, 0, "missing comment line");
+    strcpy(comment, c.buf);
+    /* Properties */
+    if (!sannip__xyz_value(comment, "Properties", val, sizeof val)) strcpy(val, "species:S:1:pos:R:3");
+    {
+        char *p = val;
+        np = 0;
+        while (p && np < 93) { ptok[np++] = p; p = strchr(p, ':'); if (p) *p++ = 0; }
+        if (np % 3) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Properties must be name:type:count triples");
+        for (i = 0; i < np; i += 3) {
+            int cnt;
+            if (!sannip__int(ptok[i + 2], &cnt) || cnt < 1 || cnt > 9) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Properties: bad count '%s' for %s", ptok[i + 2], ptok[i]);
+            if (strcmp(ptok[i], "species") == 0) c_species = ncols;
+            else if (strcmp(ptok[i], "pos") == 0 && cnt == 3) c_pos = ncols;
+            else if ((strcmp(ptok[i], "forces") == 0 || strcmp(ptok[i], "force") == 0) && cnt == 3) c_forces = ncols;
+            else if (c_spin < 0 && (strcmp(ptok[i], "magmoms") == 0 || strcmp(ptok[i], "initial_magmoms") == 0 || strcmp(ptok[i], "spins") == 0
+                     || strcmp(ptok[i], "spin") == 0 || strcmp(ptok[i], "magnetic_moments") == 0) && (cnt == 1 || cnt == 3)) { c_spin = ncols; spin_dim = cnt; }
+            ncols += cnt;
+        }
+        if (c_species < 0 || c_pos < 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Properties lacks species:S:1 or pos:R:3");
+        if (ncols > 63) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "too many columns (%d)", ncols);
+    }
+    if ((r = sannip_structure_resize(s, n, c_forces >= 0, c_spin >= 0, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
+    if (sannip__xyz_value(comment, "Lattice", val, sizeof val)) {
+        char *lt[10];
+        int k = sannip__tokens(val, lt, 9);
+        if (k != 9) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Lattice needs 9 numbers, found %d", k);
+        for (i = 0; i < 9; i++) if (!sannip__num(lt[i], &s->cell[i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Lattice: '%s' is not a finite number", lt[i]);
+        s->pbc[0] = s->pbc[1] = s->pbc[2] = 1;
+    }
+    if (sannip__xyz_value(comment, "pbc", val, sizeof val)) {
+        char *pt[4];
+        int k = sannip__tokens(val, pt, 3);
+        if (k != 3) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "pbc needs 3 values");
+        for (i = 0; i < 3; i++) s->pbc[i] = (pt[i][0] == 'T' || pt[i][0] == 't' || pt[i][0] == '1');
+    }
+    if (sannip__xyz_value(comment, "energy", val, sizeof val)) {
+        if (!sannip__num(val, &s->energy)) SANNIP__RFAIL(val[0] ? SANNIP_NONFINITE : SANNIP_PARSE_ERROR, 0, "energy '%s' is not a finite number", val);
+        s->has_energy = 1;
+    }
+    if (sannip__xyz_value(comment, "virial", val, sizeof val)) {
+        char *vt[10];
+        if (sannip__tokens(val, vt, 9) == 9) {
+            for (i = 0; i < 9; i++) if (!sannip__num(vt[i], &s->virial[i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "virial: '%s' is not a finite number", vt[i]);
+            s->has_virial = 1;
+        }
+    }
+    if (sannip__xyz_value(comment, "weight", val, sizeof val) && !sannip__num(val, &s->weight))
+        SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "weight '%s' is not a finite number", val);
+    memcpy(s->comment, comment, sizeof s->comment - 1);
+    s->comment[sizeof s->comment - 1] = 0;
+    for (i = 0; i < n; i++) {
+        nt = sannip__next_tokens(&c, tok, 63, err, &bad);
+        if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
+        if (nt == 0) SANNIP__RFAIL(SANNIP_TRUNCATED, 0, "file ends after %d of %d atoms", i, n);
+        if (nt != ncols) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < ncols ? nt + 1 : ncols + 1, "atom %d: %d columns, Properties declares %d", i + 1, nt, ncols);
+        s->Z[i] = sannip_element_z(tok[c_species]);
+        if (!s->Z[i]) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, c_species + 1, "atom %d: unknown element '%s'", i + 1, tok[c_species]);
+        for (col = 0; col < 3; col++) if (!sannip__num(tok[c_pos + col], &s->pos[3 * i + col])) SANNIP__RFAIL(SANNIP_NONFINITE, c_pos + col + 1, "atom %d: coordinate '%s' is not a finite number", i + 1, tok[c_pos + col]);
+        if (c_forces >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[c_forces + col], &s->forces[3 * i + col])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_forces + col + 1, "atom %d: force '%s' is not a finite number", i + 1, tok[c_forces + col]);
+        if (c_spin >= 0) {
+            if (spin_dim == 1) { s->spins[3 * i] = s->spins[3 * i + 1] = 0; if (!sannip__num(tok[c_spin], &s->spins[3 * i + 2])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_spin + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[c_spin]); }
+            else for (col = 0; col < 3; col++) if (!sannip__num(tok[c_spin + col], &s->spins[3 * i + col])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_spin + col + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[c_spin + col]);
+        }
+    }
+    *pos = c.pos; if (line) *line = c.line;
+    return SANNIP_SUCCESS;
+fail:
+    sannip_structure_uninit(s);
+    return r;
+}
+
+SANNIP_API void sannip_write_n2p2(sannip_text *t, const sannip_structure *s, const sannip_real *energy, const sannip_real *forces)
+{
+    int i, a;
+    const sannip_real *F = forces ? forces : s->forces;
+    sannip_text_printf(t, "begin\ncomment %s\n", s->comment[0] ? s->comment : "written by sannip");
+    if (s->pbc[0] || s->pbc[1] || s->pbc[2])
+        for (i = 0; i < 3; i++) { sannip_text_printf(t, "lattice"); for (a = 0; a < 3; a++) sannip_text_real(t, s->cell[3 * i + a]); sannip_text_printf(t, "\n"); }
+    for (i = 0; i < s->n; i++) {
+        sannip_text_printf(t, "atom");
+        for (a = 0; a < 3; a++) sannip_text_real(t, s->pos[3 * i + a]);
+        sannip_text_printf(t, " %s", sannip_element_symbol(s->Z[i]));
+        sannip_text_real(t, s->charges ? s->charges[i] : 0);
+        sannip_text_real(t, 0);
+        for (a = 0; a < 3; a++) sannip_text_real(t, F ? F[3 * i + a] : 0);
+        sannip_text_printf(t, "\n");
+    }
+    sannip_text_printf(t, "energy"); sannip_text_real(t, energy ? *energy : s->energy);
+    sannip_text_printf(t, "\ncharge 0\nend\n");
+}
+
+SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s, const sannip_real *energy,
+        const sannip_real *forces, const sannip_real *virial, const sannip_real *atom_energy)
+{
+    int i, a;
+    const sannip_real *F = forces ? forces : s->forces;
+    const sannip_real *W = virial ? virial : (s->has_virial ? s->virial : NULL);
+    sannip_text_printf(t, "%d\n", s->n);
+    if (s->pbc[0] || s->pbc[1] || s->pbc[2]) {
+        sannip_text_printf(t, "Lattice=\"");
+        for (a = 0; a < 9; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, s->cell[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+        sannip_text_printf(t, "\" ");
+    }
+    sannip_text_printf(t, "Properties=species:S:1:pos:R:3%s%s%s", F ? ":forces:R:3" : "", s->spins ? ":magmoms:R:3" : "", atom_energy ? ":energies:R:1" : "");
+    if (energy || s->has_energy) { char nb[64]; sannip_format_real(nb, sizeof nb, energy ? *energy : s->energy); sannip_text_printf(t, " energy=%s", nb); }
+    if (W) {
+        sannip_text_printf(t, " virial=\"");
+        for (a = 0; a < 9; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, W[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+        sannip_text_printf(t, "\"");
+    }
+    sannip_text_printf(t, " pbc=\"%c %c %c\"\n", s->pbc[0] ? 'T' : 'F', s->pbc[1] ? 'T' : 'F', s->pbc[2] ? 'T' : 'F');
+    for (i = 0; i < s->n; i++) {
+        sannip_text_printf(t, "%-2s", sannip_element_symbol(s->Z[i]));
+        for (a = 0; a < 3; a++) sannip_text_real(t, s->pos[3 * i + a]);
+        if (F) for (a = 0; a < 3; a++) sannip_text_real(t, F[3 * i + a]);
+        if (s->spins) for (a = 0; a < 3; a++) sannip_text_real(t, s->spins[3 * i + a]);
+        if (atom_energy) sannip_text_real(t, atom_energy[i]);
+        sannip_text_printf(t, "\n");
+    }
+}
+
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocator *alloc, char **out, size_t *len, sannip_error *err)
+{
+    FILE *f;
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+    if (!path || !out) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    f = fopen(path, "rb");
+    if (!f) return sannip__fail(err, SANNIP_MISSING_FILE, 0, 0, "cannot open '%s'", path);
+    for (;;) {
+        void *p = buf;
+        if (sannip__grow(alloc, &p, &cap, n + 65536 + 1, 1) != SANNIP_SUCCESS) { sannip_free(alloc, buf); fclose(f); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "reading '%s'", path); }
+        buf = (char *)p;
+        got = fread(buf + n, 1, 65536, f);
+        n += got;
+        if (got < 65536) break;
+    }
+    if (ferror(f)) { sannip_free(alloc, buf); fclose(f); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "read error on '%s'", path); }
+    fclose(f);
+    buf[n] = 0;
+    *out = buf;
+    if (len) *len = n;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len, sannip_error *err)
+{
+    char tmp[4096];
+    FILE *f;
+    if (!path || !data) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (strlen(path) + 5 > sizeof tmp) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (!f) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot create '%s'", tmp);
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0) { fclose(f); remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot write '%s'", tmp); }
+    if (fclose(f) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot close '%s'", tmp); }
+    if (rename(tmp, path) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot rename '%s' to '%s'", tmp, path); }
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path, sannip_error *err)
+{
+    char *text;
+    size_t len;
+    sannip_result r = sannip_model_save_mem(m, &text, &len, err);
+    if (r) return r;
+    r = sannip_write_file_atomic(path, text, len, err);
+    sannip_free(&m->alloc, text);
+    return r;
+}
+SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *path, sannip_error *err)
+{
+    char *text;
+    size_t len;
+    sannip_result r;
+    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
+    if ((r = sannip_read_file(path, &m->alloc, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = sannip_model_load_mem(m, text, len, err);
+    sannip_free(&m->alloc, text);
+    if (r && err) {
+        char pre[300];
+        snprintf(pre, sizeof pre, "%.200s:%d: ", path, err->line);
+        sannip__err_prefix(err, pre);
+    }
+    return r;
+}
+#endif
+
+/* ---- 12. N2P2 ------------------------------------------------------------------------- */
+/* n2p2's per-element order of symmetry functions (SymFnc*::operator<): type, cutoff, rc,
+   eta, rs, then zeta, lambda (angular) and the neighbour element indices (by Z). */
+typedef struct sannip__n2p2sf {
+    sannip_basis b;
+    int type;
+    sannip_real rs_raw;
+    int e1, e2;    /* element indices in ascending Z, e1 <= e2 */
+} sannip__n2p2sf;
+
+static int sannip__n2p2_less(const sannip__n2p2sf *x, const sannip__n2p2sf *y)
+{
+#define SANNIP__CMP(a, b) do { if ((a) < (b)) return 1; if ((a) > (b)) return 0; } while (0)
+    int ang = x->type == 3 || x->type == 9 || x->type == 13;
+    SANNIP__CMP(x->type, y->type);
+    SANNIP__CMP(x->b.cut[0].rc, y->b.cut[0].rc);
+    SANNIP__CMP(x->b.eta, y->b.eta);
+    SANNIP__CMP(x->rs_raw, y->rs_raw);
+    if (ang) { SANNIP__CMP(x->b.zeta, y->b.zeta); SANNIP__CMP(x->b.lambda, y->b.lambda); }
+    if (x->type == 2 || x->type == 3 || x->type == 9) SANNIP__CMP(x->e1, y->e1);
+    if (x->type == 3 || x->type == 9) SANNIP__CMP(x->e2, y->e2);
+    return 0;
+#undef SANNIP__CMP
+}
+
+/* Next line of a settings text; returns tokens (0 at end). */
+static int sannip__n2p2_line(sannip__cursor *c, char **tok, int max)
+{
+    int bad;
+    return sannip__next_tokens(c, tok, max, NULL, &bad);
+}
+
+SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *input_nn, const char *scaling_data,
+        const char *const *weights, int n_weights, sannip_error *err)
+{
+    sannip__cursor c;
+    char *tok[64];
+    int nt, ne = 0, nexp = -1, Zs[SANNIP_MAX_ELEMENTS], i, e, k, nhid = -1, nodes[SANNIP_MAX_LAYERS], nnodes = -1;
+    int acts[SANNIP_MAX_LAYERS + 1], nacts = -1, scale = 0, center = 0, sigma = 0, have_cut = 0, norm_nodes = 0;
+    int have_mean = 0, have_conv_e = 0, have_conv_l = 0, line_elements = 0;
+    sannip_real smin = 0, smax = 1, mean_e = 0, conv_e = 1, conv_l = 1, offs[SANNIP_MAX_ELEMENTS];
+    sannip_cutoff cs;
+    sannip__n2p2sf *sf = NULL;
+    size_t nsf = 0, capsf = 0;
+    sannip_result r = SANNIP_SUCCESS;
+    sannip_allocator alloc;
+    if (!m || !input_nn || !scaling_data || !weights) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    alloc = m->alloc;
+    sannip_model_uninit(m);
+    sannip_model_init(m, &alloc);
+    memset(&cs, 0, sizeof cs);
+    for (e = 0; e < SANNIP_MAX_ELEMENTS; e++) offs[e] = 0;
+    /* pass 1: settings (n2p2 reads every keyword before building symmetry functions) */
+    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
+#define SANNIP__NFAIL(code, field, ...) do { r = sannip__fail(err, code, c.line, field, "input.nn:" __VA_ARGS__); goto fail; } while (0)
+    while ((nt = sannip__n2p2_line(&c, tok, 63)) > 0) {
+        const char *key = tok[0];
+        if (nt > 63) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 64, "%d: too many fields", c.line);
+        if (strcmp(key, "number_of_elements") == 0) {
+            if (nt < 2 || !sannip__int(tok[1], &nexp)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: number_of_elements needs an integer", c.line);
+        } else if (strcmp(key, "elements") == 0) {
+            line_elements = c.line;
+            ne = nt - 1;
+            if (ne < 1 || ne > SANNIP_MAX_ELEMENTS) SANNIP__NFAIL(SANNIP_TOO_BIG, 2, "%d: %d elements (1..%d)", c.line, ne, SANNIP_MAX_ELEMENTS);
+            for (i = 0; i < ne; i++) {
+                Zs[i] = sannip_element_z(tok[1 + i]);
+                if (!Zs[i]) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 2 + i, "%d: unknown element '%s'", c.line, tok[1 + i]);
+            }
+        } else if (strcmp(key, "cutoff_type") == 0) {
+            sannip_basis dummy;
+            char l2[256];
+            snprintf(l2, sizeof l2, "cutoff_type %s %s", nt > 1 ? tok[1] : "", nt > 2 ? tok[2] : "");
+            if (err) err->line = c.line;
+            if (sannip_basis_parse(&dummy, l2, &cs, err) != 1) { r = err ? err->code : SANNIP_BAD_CUTOFF; goto fail; }
+            have_cut = 1;
+        } else if (strcmp(key, "scale_symmetry_functions") == 0) scale = 1;
+        else if (strcmp(key, "center_symmetry_functions") == 0) center = 1;
+        else if (strcmp(key, "scale_symmetry_functions_sigma") == 0) sigma = 1;
+        else if (strcmp(key, "scale_min_short") == 0 || strcmp(key, "scale_max_short") == 0) {
+            sannip_real v;
+            if (nt < 2 || !sannip__num(tok[1], &v)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: %s needs a number", c.line, key);
+            if (key[6] == 'i') smin = v; else smax = v;
+        } else if (strcmp(key, "global_hidden_layers_short") == 0) {
+            if (nt < 2 || !sannip__int(tok[1], &nhid) || nhid < 0 || nhid >= SANNIP_MAX_LAYERS) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: bad number of hidden layers", c.line);
+        } else if (strcmp(key, "global_nodes_short") == 0) {
+            nnodes = nt - 1;
+            if (nnodes > SANNIP_MAX_LAYERS) SANNIP__NFAIL(SANNIP_TOO_BIG, 2, "%d: too many layers", c.line);
+            for (i = 0; i < nnodes; i++) if (!sannip__int(tok[1 + i], &nodes[i]) || nodes[i] < 1 || nodes[i] > SANNIP_MAX_LAYER_WIDTH) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2 + i, "%d: bad node count '%s'", c.line, tok[1 + i]);
+        } else if (strcmp(key, "global_activation_short") == 0) {
+            nacts = nt - 1;
+            if (nacts > SANNIP_MAX_LAYERS + 1) SANNIP__NFAIL(SANNIP_TOO_BIG, 2, "%d: too many activations", c.line);
+            for (i = 0; i < nacts; i++) {
+                acts[i] = strlen(tok[1 + i]) == 1 ? sannip_activation_parse(tok[1 + i]) : -1;
+                if (acts[i] < 0) SANNIP__NFAIL(SANNIP_UNSUPPORTED, 2 + i, "%d: unknown n2p2 activation '%s'", c.line, tok[1 + i]);
+            }
+        } else if (strcmp(key, "mean_energy") == 0 || strcmp(key, "conv_energy") == 0 || strcmp(key, "conv_length") == 0) {
+            sannip_real v;
+            if (nt < 2 || !sannip__num(tok[1], &v)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: %s needs a number", c.line, key);
+            if (key[0] == 'm') { mean_e = v; have_mean = 1; }
+            else if (key[5] == 'e') { conv_e = v; have_conv_e = 1; }
+            else { conv_l = v; have_conv_l = 1; }
+        } else if (strcmp(key, "normalize_nodes") == 0) norm_nodes = 1;
+        else if (strcmp(key, "nnp_type") == 0 || strcmp(key, "nnp_generation") == 0) {
+            if (nt >= 2 && strcmp(tok[1], "0") != 0 && strcmp(tok[1], "2") != 0 && strcmp(tok[1], "2G-HDNNP") != 0)
+                SANNIP__NFAIL(SANNIP_UNSUPPORTED, 2, "%d: nnp_type %s (only short-range 2G-HDNNP potentials are supported)", c.line, tok[1]);
+        } else if (strncmp(key, "element_", 8) == 0 && strstr(key, "_short")) {
+            SANNIP__NFAIL(SANNIP_UNSUPPORTED, 1, "%d: per-element network settings (%s) are not supported yet", c.line, key);
+        }
+    }
+    if (!ne) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: no 'elements' keyword", 0);
+    if (nexp >= 0 && nexp != ne) { c.line = line_elements; SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: number_of_elements %d but %d elements listed", c.line, nexp, ne); }
+    if (!have_cut) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: no 'cutoff_type' keyword", 0);
+    if (nhid < 0 || nnodes != nhid || nacts < nhid) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: network keywords inconsistent (hidden layers %d, nodes %d, activations %d)", 0, nhid, nnodes, nacts);
+    if ((have_mean || have_conv_e || have_conv_l) && !(have_mean && have_conv_e && have_conv_l))
+        SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: mean_energy, conv_energy and conv_length must be given together", 0);
+    if (!(conv_e > 0) || !(conv_l > 0)) SANNIP__NFAIL(SANNIP_BAD_PARAMETER, 0, "%d: conv_energy and conv_length must be > 0", 0);
+    /* elements in ascending Z: n2p2's element indices */
+    for (i = 1; i < ne; i++) for (k = i; k > 0 && Zs[k - 1] > Zs[k]; k--) { int t = Zs[k]; Zs[k] = Zs[k - 1]; Zs[k - 1] = t; }
+    for (i = 1; i < ne; i++) if (Zs[i] == Zs[i - 1]) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: element %s listed twice", line_elements, sannip_element_symbol(Zs[i]));
+    if (n_weights != ne) SANNIP__NFAIL(SANNIP_INVALID_ARGS, 0, "%d: %d weight files for %d elements", 0, n_weights, ne);
+    /* atom_energy offsets */
+    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
+    while ((nt = sannip__n2p2_line(&c, tok, 63)) > 0) {
+        if (strcmp(tok[0], "atom_energy") == 0) {
+            int z = nt >= 3 ? sannip_element_z(tok[1]) : 0;
+            sannip_real v;
+            for (e = 0; e < ne && Zs[e] != z; e++) {}
+            if (e == ne) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 2, "%d: atom_energy for unknown element '%s'", c.line, nt >= 2 ? tok[1] : "");
+            if (!sannip__num(tok[2], &v)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 3, "%d: atom_energy needs a number", c.line);
+            offs[e] = v;
+        }
+    }
+    /* pass 2: symmetry functions */
+    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
+    for (;;) {
+        int rr, line;
+        sannip__n2p2sf x;
+        rr = sannip__next_line(&c);
+        if (rr == 0) break;
+        if (rr < 0) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: line too long", c.line);
+        if (strncmp(c.buf + strspn(c.buf, " \t"), "symfunction_short", 17) != 0) continue;
+        line = c.line;
+        memset(&x, 0, sizeof x);
+        if (err) err->line = line;
+        {
+            char *t2[16], copy[4096];
+            int n2;
+            strcpy(copy, c.buf);
+            n2 = sannip__tokens(copy, t2, 15);
+            if (n2 >= 3) sannip__int(t2[2], &x.type);
+            if (n2 >= 7 && (x.type == 3 || x.type == 9)) {
+                x.rs_raw = 0;
+                if (n2 == 10 && !sannip__num(t2[9], &x.rs_raw)) x.rs_raw = 0;
+            } else if (n2 >= 6 && (x.type == 2 || x.type == 12 || x.type == 13)) {
+                sannip__num(t2[x.type == 2 ? 5 : 4], &x.rs_raw);
+            }
+        }
+        rr = sannip_basis_parse(&x.b, c.buf, &cs, err);
+        if (rr != SANNIP_SUCCESS) { r = rr == 1 ? SANNIP_PARSE_ERROR : (sannip_result)rr; if (err) { char pre[32]; snprintf(pre, sizeof pre, "input.nn:%d: ", line); sannip__err_prefix(err, pre); err->line = line; } goto fail; }
+        for (e = 0; e < ne && Zs[e] != x.b.center; e++) {}
+        if (e == ne) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 2, "%d: symmetry function for element %s, which is not in 'elements'", line, sannip_element_symbol(x.b.center));
+        x.e1 = x.e2 = -1;
+        for (k = 0; k < ne; k++) { if (Zs[k] == x.b.nbr[0]) x.e1 = k; if (Zs[k] == x.b.nbr[1]) x.e2 = k; }
+        if ((x.type == 2 || x.type == 3 || x.type == 9) && x.e1 < 0) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 4, "%d: neighbour element %s is not in 'elements'", line, sannip_element_symbol(x.b.nbr[0]));
+        if ((x.type == 3 || x.type == 9) && x.e2 < 0) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 5, "%d: neighbour element %s is not in 'elements'", line, sannip_element_symbol(x.b.nbr[1]));
+        if ((x.type == 3 || x.type == 9) && x.e1 > x.e2) {
+            int t = x.e1; x.e1 = x.e2; x.e2 = t;
+            t = x.b.nbr[0]; x.b.nbr[0] = x.b.nbr[1]; x.b.nbr[1] = t;
+        }
+        {
+            void *p = sf;
+            if ((r = sannip__grow(&m->alloc, &p, &capsf, nsf + 1, sizeof *sf)) != SANNIP_SUCCESS) SANNIP__NFAIL(r, 0, "%d: out of memory", line);
+            sf = (sannip__n2p2sf *)p;
+        }
+        sf[nsf++] = x;
+    }
+    /* per element: sort, add bases, scaling, network */
+    {
+        sannip__cursor sc;
+        memset(&sc, 0, sizeof sc); sc.text = scaling_data; sc.len = strlen(scaling_data);
+        for (e = 0; e < ne; e++) {
+            sannip_element_model *el;
+            size_t a, first = (size_t)m->desc.n;
+            int nf = 0, sizes[SANNIP_MAX_LAYERS + 1], act[SANNIP_MAX_LAYERS], l;
+            sannip__cursor wc;
+            size_t np, got = 0;
+            /* selection in n2p2's order, independent of the order in input.nn */
+            for (;;) {
+                size_t best = nsf;
+                for (a = 0; a < nsf; a++) if (sf[a].b.center == Zs[e] && sf[a].type > 0 && (best == nsf || sannip__n2p2_less(&sf[a], &sf[best]))) best = a;
+                if (best == nsf) break;
+                if ((r = sannip_descriptors_add(&m->desc, &sf[best].b, err)) != SANNIP_SUCCESS) goto fail;
+                sf[best].type = -sf[best].type;
+                nf++;
+            }
+            el = &m->el[e];
+            memset(el, 0, sizeof *el);
+            el->Z = Zs[e];
+            m->n_elements = e + 1;
+            if (sannip__element_alloc(m, el, nf) != SANNIP_SUCCESS) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "element %s", sannip_element_symbol(Zs[e])); goto fail; }
+            for (i = 0; i < nf; i++) el->feature[i] = (int)first + i;
+            el->scaling = scale && center ? SANNIP_SCALE_SCALECENTER : scale ? SANNIP_SCALE_MINMAX : center ? SANNIP_SCALE_CENTER
+                        : sigma ? SANNIP_SCALE_SCALESIGMA : SANNIP_SCALE_NONE;
+            el->smin = smin; el->smax = smax;
+            /* scaling.data: nf lines for this element (e_index sf_index min max mean [sigma]) */
+            for (i = 0; i < nf; i++) {
+                sannip_real v[4] = { 0, 0, 0, 0 };
+                int q, ei, si;
+                nt = sannip__n2p2_line(&sc, tok, 63);
+                if (nt == 0) { r = sannip__fail(err, SANNIP_TRUNCATED, sc.line, 0, "scaling.data ends after %d lines; element %s needs %d", sc.line, sannip_element_symbol(Zs[e]), nf); goto fail; }
+                if (nt < 5 || nt > 6) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 0, "scaling.data:%d: %d columns (5 or 6 expected)", sc.line, nt); goto fail; }
+                if (!sannip__int(tok[0], &ei) || !sannip__int(tok[1], &si)) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 1, "scaling.data:%d: element/function index not an integer", sc.line); goto fail; }
+                if (ei != e + 1 || si != i + 1) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 1, "scaling.data:%d: expected element %d function %d, found %d %d", sc.line, e + 1, i + 1, ei, si); goto fail; }
+                for (q = 0; q < nt - 2; q++) if (!sannip__num(tok[2 + q], &v[q])) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 3 + q, "scaling.data:%d: '%s' is not a finite number", sc.line, tok[2 + q]); goto fail; }
+                el->stats[i].min = v[0]; el->stats[i].max = v[1]; el->stats[i].mean = v[2]; el->stats[i].sigma = v[3];
+                el->stats[i].dev = SANNIP__MAX(v[1] - v[2], v[2] - v[0]);
+                if (el->scaling == SANNIP_SCALE_SCALESIGMA && nt == 5) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 6, "scaling.data:%d: sigma column needed for scale_symmetry_functions_sigma", sc.line); goto fail; }
+            }
+            /* network: n2p2 layer l = f(W y + b); output linear unless a last letter is given */
+            sizes[0] = nf;
+            for (l = 0; l < nhid; l++) { sizes[l + 1] = nodes[l]; act[l] = acts[l]; }
+            sizes[nhid + 1] = 1;
+            act[nhid] = nacts == nhid + 1 ? acts[nhid] : SANNIP_ACT_LINEAR;
+            if ((r = sannip_network_init(&el->net, nhid + 1, sizes, act, &m->alloc, err)) != SANNIP_SUCCESS) goto fail;
+            memset(&wc, 0, sizeof wc); wc.text = weights[e]; wc.len = weights[e] ? strlen(weights[e]) : 0;
+            np = el->net.n_params;
+            for (l = 0; l <= nhid; l++) {
+                int ni = sizes[l], no = sizes[l + 1], jj, kk;
+                sannip_real *W = sannip_network_weights(&el->net, l), *bb = sannip_network_biases(&el->net, l);
+                sannip_real div = norm_nodes ? (sannip_real)ni : 1;
+                /* n2p2 order: for j (inputs) for k (outputs) w_kj, then the biases b_k */
+                for (jj = 0; jj <= ni; jj++) for (kk = 0; kk < no; kk++) {
+                    sannip_real v;
+                    if (jj == ni && kk == 0) {} /* biases follow */
+                    nt = sannip__n2p2_line(&wc, tok, 63);
+                    if (nt == 0) { r = sannip__fail(err, SANNIP_TRUNCATED, wc.line, 0, "weights.%03d.data: %zu of %zu values", Zs[e], got, np); goto fail; }
+                    if (!sannip__num(tok[0], &v)) { r = sannip__fail(err, SANNIP_PARSE_ERROR, wc.line, 1, "weights.%03d.data:%d: '%s' is not a finite number", Zs[e], wc.line, tok[0]); goto fail; }
+                    if (jj < ni) W[(size_t)kk * ni + jj] = v / div; else bb[kk] = v / div;
+                    got++;
+                }
+            }
+            if (sannip__n2p2_line(&wc, tok, 63) != 0) { r = sannip__fail(err, SANNIP_PARSE_ERROR, wc.line, 1, "weights.%03d.data:%d: more values than the %zu the network needs", Zs[e], wc.line, np); goto fail; }
+            /* E_phys = sum NN / conv_energy + N mean_energy + sum offsets (n2p2 Structure::toPhysicalUnits) */
+            el->energy_scale = (sannip_real)1 / conv_e;
+            el->energy_offset = mean_e + offs[e];
+        }
+        if (sannip__n2p2_line(&sc, tok, 63) != 0) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 0, "scaling.data:%d: more lines than symmetry functions", sc.line); goto fail; }
+    }
+    (void)conv_l;
+    strcpy(m->units_energy, "n2p2"); strcpy(m->units_length, "n2p2");
+    sannip_free(&m->alloc, sf);
+    if ((r = sannip_model_finalize(m, err)) != SANNIP_SUCCESS) goto fail2;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+fail:
+    sannip_free(&m->alloc, sf);
+fail2:
+    sannip_model_uninit(m);
+    sannip_model_init(m, &alloc);
+    return r;
+#undef SANNIP__NFAIL
+}
+
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir, sannip_error *err)
+{
+    char path[4096], *nn = NULL, *sc = NULL, *w[SANNIP_MAX_ELEMENTS];
+    const char *wc[SANNIP_MAX_ELEMENTS];
+    int Zs[SANNIP_MAX_ELEMENTS], ne = 0, i, k;
+    sannip_result r;
+    sannip__cursor c;
+    char *tok[64];
+    int nt;
+    if (!m || !dir) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (strlen(dir) > sizeof path - 32) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long");
+    snprintf(path, sizeof path, "%s/input.nn", dir);
+    if ((r = sannip_read_file(path, &m->alloc, &nn, NULL, err)) != SANNIP_SUCCESS) return r;
+    snprintf(path, sizeof path, "%s/scaling.data", dir);
+    if ((r = sannip_read_file(path, &m->alloc, &sc, NULL, err)) != SANNIP_SUCCESS) { sannip_free(&m->alloc, nn); return r; }
+    memset(&c, 0, sizeof c); c.text = nn; c.len = strlen(nn);
+    while ((nt = sannip__n2p2_line(&c, tok, 63)) > 0)
+        if (strcmp(tok[0], "elements") == 0) {
+            for (i = 1; i < nt && ne < SANNIP_MAX_ELEMENTS; i++) { int z = sannip_element_z(tok[i]); if (z) Zs[ne++] = z; }
+            break;
+        }
+    for (i = 1; i < ne; i++) for (k = i; k > 0 && Zs[k - 1] > Zs[k]; k--) { int t = Zs[k]; Zs[k] = Zs[k - 1]; Zs[k - 1] = t; }
+    for (i = 0; i < ne; i++) w[i] = NULL;
+    for (i = 0; i < ne; i++) {
+        snprintf(path, sizeof path, "%s/weights.%03d.data", dir, Zs[i]);
+        if ((r = sannip_read_file(path, &m->alloc, &w[i], NULL, err)) != SANNIP_SUCCESS) goto done;
+        wc[i] = w[i];
+    }
+    r = sannip_n2p2_import_mem(m, nn, sc, wc, ne, err);
+done:
+    for (i = 0; i < ne; i++) sannip_free(&m->alloc, w[i]);
+    sannip_free(&m->alloc, nn); sannip_free(&m->alloc, sc);
+    return r;
+}
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#undef SANNIP__MIN
+#undef SANNIP__MAX
+#undef SANNIP__PI
+#undef SANNIP__EXPECT
+#undef SANNIP__RFAIL
+#undef SANNIP__BLOCK
+#endif /* SANNIP_IMPLEMENTATION */
+
+/*
+REVISION HISTORY
+    0.1.0 (2026-11-21)  first release: geometry, descriptors, networks, models, n2p2 import.
+
+LICENSE
+    This software is available under MIT No Attribution (MIT-0) or as public domain
+    (Unlicense), at your choice. See the LICENSE file.
+*/

@@ -1,0 +1,55 @@
+/* n2p2 compatibility: bin/sannip import-n2p2 + predict reproduce n2p2's own predictions
+   for the 20 water structures (energy rel. diff < 1e-10, forces within 1e-8). */
+#define SANNIP_IMPLEMENTATION
+#include "../sannip.h"
+#include "test.h"
+#include <stdlib.h>
+#include <string.h>
+
+static int read_all(const char *path, sannip_structure **out)
+{
+    char *text; size_t len, pos = 0; int line = 0, n = 0, r; sannip_error err;
+    sannip_structure *s = NULL;
+    if (sannip_read_file(path, NULL, &text, &len, &err)) { fprintf(stderr, "%s\n", err.message); return -1; }
+    for (;;) {
+        s = (sannip_structure *)realloc(s, sizeof *s * (size_t)(n + 1));
+        sannip_structure_init(&s[n], NULL);
+        r = sannip_read_n2p2(&s[n], text, len, &pos, &line, &err);
+        if (r == 1) break;
+        if (r) { fprintf(stderr, "%s: %s\n", path, err.message); free(text); return -1; }
+        n++;
+    }
+    free(text); *out = s; return n;
+}
+
+int main(void)
+{
+    char cmd[2048], path[1024];
+    const char *sh = test_shared();
+    sannip_structure *ref = NULL, *got = NULL;
+    int nr, ng, i, k;
+    double maxe = 0, maxf = 0;
+    snprintf(cmd, sizeof cmd, "./bin/sannip import-n2p2 %s/peers/n2p2/H2O_RPBE-D3 -o build/h2o.sannip > /dev/null && "
+             "./bin/sannip predict build/h2o.sannip %s/peers/n2p2/H2O_RPBE-D3/input.data -o build/h2o_pred.data > /dev/null", sh, sh);
+    CHECK(system(cmd) == 0, "command failed: %s", cmd);
+    snprintf(path, sizeof path, "%s/peers/n2p2/H2O_RPBE-D3/n2p2_predictions.data", sh);
+    nr = read_all(path, &ref);
+    ng = read_all("build/h2o_pred.data", &got);
+    CHECK(nr == 20 && ng == 20, "structures: n2p2 %d, sannip %d", nr, ng);
+    for (i = 0; i < nr && i < ng; i++) {
+        double rel = fabs(got[i].energy - ref[i].energy) / fabs(ref[i].energy);
+        CHECK(got[i].n == ref[i].n, "structure %d: %d vs %d atoms", i + 1, got[i].n, ref[i].n);
+        CHECK(rel < 1e-10, "structure %d: energy %.17g vs n2p2 %.17g (rel %.3g)", i + 1, got[i].energy, ref[i].energy, rel);
+        if (rel > maxe) maxe = rel;
+        for (k = 0; k < 3 * ref[i].n && got[i].n == ref[i].n; k++) {
+            double d = fabs(got[i].forces[k] - ref[i].forces[k]);
+            if (d > maxf) maxf = d;
+            CHECK(d < 1e-8, "structure %d atom %d: force %.17g vs n2p2 %.17g", i + 1, k / 3 + 1, got[i].forces[k], ref[i].forces[k]);
+        }
+    }
+    printf("n2p2 water: max energy rel. diff %.3g, max force diff %.3g\n", maxe, maxf);
+    for (i = 0; i < nr; i++) sannip_structure_uninit(&ref[i]);
+    for (i = 0; i < ng; i++) sannip_structure_uninit(&got[i]);
+    free(ref); free(got);
+    return test_report("test_n2p2");
+}
