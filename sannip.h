@@ -336,8 +336,9 @@ typedef struct sannip_env {
    dG_f/dd_k,a for neighbour k < n (d_k = r_k - r_i); slot n holds dG_f/dr_i,a.
    [in, optional] g, [out, optional] c: if g != NULL, c[3k+a] = sum_f g_f dG_f/dd_k,a for the
    n neighbours (the force contraction; G is still written).
-   [in] work: sannip_env_work_size(nf, env->n) reals of scratch. Never allocates. */
-SANNIP_API size_t sannip_env_work_size(int nf, int n_neighbors);
+   [in] work: sannip_env_work_size(set, idx, nf, env->n) reals of scratch. Never allocates. */
+SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf,
+                                       int n_neighbors);
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
         const sannip_env *env, sannip_real *G, sannip_real *dG,
         const sannip_real *g, sannip_real *c, sannip_real *work);
@@ -1412,21 +1413,54 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
    dT/dr_jk; sannip__tri_chain turns them into vectors once. Cutoffs and Gaussians that
    depend on one neighbour only are cached per neighbour. */
 typedef struct sannip__envplan {
-    int nf, nrad, ntri, ncut, ngs;
-    int *rad, *tri;        /* positions in idx of radial / three-body bases */
+    int nf, ncut, ngs, C;  /* C neighbour classes: elements named by the bases, + "other" */
+    int cls_of_z[SANNIP_MAX_Z + 1];
+    int *rad_off, *rad;    /* radial positions per neighbour class: rad[rad_off[c]..rad_off[c+1]) */
+    int *tri_off, *tri;    /* three-body entries (2 f + swap) per class pair (cj C + ck), j < k */
     int *cid, *cid2;       /* cutoff id of cut[0], cut[1] per position */
-    int *gid, *gid2;       /* Gaussian id of (eta, rs), (eta2, rs2) per position */
+    int *gid, *gid2;       /* Gaussian id of (eta, rs), (eta2, rs2) per position (-1: none) */
     const sannip_cutoff **cuts;
     sannip_real *geta, *grs;
     sannip_real *pre;      /* 2^(1-zeta) per position (G4/G5) */
     sannip_real *tf, *tdf, *tg;  /* per-triplet caches: cutoff at r_jk per cut id, Gaussian per id */
     int *tcs, *tgs;        /* stamps: triplet number for which tf/tg are valid */
+    sannip_real rtri;      /* largest three-body radius */
 } sannip__envplan;
 
-SANNIP_API size_t sannip_env_work_size(int nf, int n_neighbors)
+/* Elements named by the restrictions of the bases idx, in first-seen order. */
+static int sannip__named_elements(const sannip_descriptors *set, const int *idx, int nf, int *named)
 {
-    /* plan: 8 int arrays of nf + cut pointers + 2 nf reals; caches: n x (2 ncut + 2 ngs) */
-    return (size_t)nf * 32 + 64 + (size_t)(n_neighbors + 1) * (size_t)(6 * nf + 4);
+    int f, s, k, n = 0;
+    for (f = 0; f < nf; f++)
+        for (s = 0; s < 2; s++) {
+            int z = set->b[idx[f]].nbr[s];
+            if (z < 1 || z > SANNIP_MAX_Z) continue;
+            for (k = 0; k < n && named[k] != z; k++) {}
+            if (k == n) named[n++] = z;
+        }
+    return n;
+}
+static int sannip__restr_match(int e, int Z) { return e == SANNIP_ANY || e == SANNIP_ZWEIGHT || e == Z; }
+
+/* Ints and reals the plan of bases idx needs (besides per-neighbour caches). */
+static void sannip__envplan_sizes(const sannip_descriptors *set, const int *idx, int nf, size_t *ni, size_t *nr, int *C)
+{
+    int named[2 * SANNIP_MAX_Z + 2], nn = sannip__named_elements(set, idx, nf, named);
+    size_t c = (size_t)nn + 1;
+    *C = (int)c;
+    /* rad: offsets + c*nf entries; tri: offsets + c*c*2nf entries; 6 id arrays; stamps */
+    *ni = (c + 1) + c * (size_t)nf + (c * c + 1) + c * c * 2 * (size_t)nf + 6 * (size_t)nf + 4 * (size_t)nf + 8;
+    *nr = 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real) + 11 * (size_t)nf + 8;
+}
+
+SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
+{
+    size_t ni, nr;
+    int C;
+    sannip__envplan_sizes(set, idx, nf, &ni, &nr, &C);
+    /* per neighbour: class (int), unit vector (3), fc, dfc (2 ncut <= 4 nf), Gaussians (<= 2 nf) */
+    return (ni + (size_t)n_neighbors + 2) * sizeof(int) / sizeof(sannip_real) + 2 + nr
+         + (size_t)(n_neighbors + 1) * (size_t)(6 * nf + 3);
 }
 
 static int sannip__gauss_id(sannip__envplan *p, sannip_real eta, sannip_real rs)
@@ -1443,42 +1477,74 @@ static int sannip__cut_id(sannip__envplan *p, const sannip_cutoff *c)
     p->cuts[p->ncut] = c;
     return p->ncut++;
 }
-/* Carves the plan out of work (reals) and fills it. Returns the first free real. */
+/* Carves the plan out of work and fills it; *ints_end receives the first free int
+   (n_neighbors of them are used for classes). Returns the first free real. */
 static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
-                                         int nf, sannip_real *work)
+                                         int nf, int n_neighbors, sannip_real *work, int **cls)
 {
-    int f, *iw;
+    int f, *iw, named[2 * SANNIP_MAX_Z + 2], nn, c, cj, ck, C, z;
+    size_t ni, nr;
     sannip_real *rw;
-    size_t ni = (size_t)nf * 10;
+    sannip__envplan_sizes(set, idx, nf, &ni, &nr, &C);
     iw = (int *)(void *)work;
-    rw = work + (ni * sizeof(int) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
+    rw = work + ((ni + (size_t)n_neighbors + 2) * sizeof(int) / sizeof(sannip_real) + 2);
+    *cls = iw + ni;
+    p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0;
+    nn = sannip__named_elements(set, idx, nf, named);
+    for (z = 0; z <= SANNIP_MAX_Z; z++) p->cls_of_z[z] = nn;          /* "other" */
+    for (c = 0; c < nn; c++) p->cls_of_z[named[c]] = c;
+    p->rad_off = iw; iw += C + 1;
+    p->rad = iw; iw += (size_t)C * nf;
+    p->tri_off = iw; iw += (size_t)C * C + 1;
+    p->tri = iw; iw += (size_t)C * C * 2 * nf;
+    p->cid = iw; p->cid2 = iw + nf; p->gid = iw + 2 * nf; p->gid2 = iw + 3 * nf; iw += 4 * nf;
+    p->tcs = iw; p->tgs = iw + 2 * nf; iw += 4 * nf;
     p->cuts = (const sannip_cutoff **)(void *)rw;
-    rw += ((size_t)2 * nf * sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
+    rw += 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
     p->geta = rw; p->grs = rw + 2 * nf; p->pre = rw + 4 * nf;
-    p->tf = rw + 5 * nf; p->tdf = rw + 7 * nf; p->tg = rw + 9 * nf; rw += 11 * nf;
-    p->rad = iw; p->tri = iw + nf; p->cid = iw + 2 * nf; p->cid2 = iw + 3 * nf; p->gid = iw + 4 * nf; p->gid2 = iw + 5 * nf;
-    p->tcs = iw + 6 * nf; p->tgs = iw + 8 * nf;
+    p->tf = rw + 5 * nf; p->tdf = rw + 7 * nf; p->tg = rw + 9 * nf; rw += 11 * (size_t)nf + 8;
     for (f = 0; f < 2 * nf; f++) p->tcs[f] = p->tgs[f] = -1;
-    p->nf = nf; p->nrad = p->ntri = p->ncut = p->ngs = 0;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
-        if (sannip_basis_is_angular(b)) p->tri[p->ntri++] = f; else p->rad[p->nrad++] = f;
         p->cid[f] = sannip__cut_id(p, &b->cut[0]);
         p->cid2[f] = sannip__is_gf3(b->kind) ? sannip__cut_id(p, &b->cut[1]) : p->cid[f];
         p->gid[f] = b->kind == SANNIP_GF_ANGULAR2 ? -1 : sannip__gauss_id(p, b->eta, b->rs);
         p->gid2[f] = (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) ? sannip__gauss_id(p, b->eta2, b->rs2)
                    : b->kind == SANNIP_GF_ANGULAR2 ? -1 : p->gid[f];
         p->pre[f] = (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) ? pow((sannip_real)2, 1 - b->zeta) : 1;
+        if (sannip_basis_is_angular(b)) p->rtri = SANNIP__MAX(p->rtri, sannip_basis_cutoff(b));
+    }
+    /* lists per neighbour class; a class stands for its element (or any other element) */
+    {
+        int k = 0;
+        for (c = 0; c < C; c++) {
+            int zc = c < nn ? named[c] : -1;
+            p->rad_off[c] = k;
+            for (f = 0; f < nf; f++) {
+                const sannip_basis *b = &set->b[idx[f]];
+                if (!sannip_basis_is_angular(b) && sannip__restr_match(b->nbr[0], zc)) p->rad[k++] = f;
+            }
+        }
+        p->rad_off[C] = k;
+        k = 0;
+        for (cj = 0; cj < C; cj++) for (ck = 0; ck < C; ck++) {
+            int zj = cj < nn ? named[cj] : -1, zk = ck < nn ? named[ck] : -1;
+            p->tri_off[cj * C + ck] = k;
+            for (f = 0; f < nf; f++) {
+                const sannip_basis *b = &set->b[idx[f]];
+                int fw, bw;
+                if (!sannip_basis_is_angular(b)) continue;
+                fw = sannip__restr_match(b->nbr[0], zj) && sannip__restr_match(b->nbr[1], zk);
+                bw = sannip__restr_match(b->nbr[0], zk) && sannip__restr_match(b->nbr[1], zj);
+                if (sannip__is_gf3(b->kind)) {        /* ordered: (j, k) and (k, j) */
+                    if (fw) p->tri[k++] = 2 * f;
+                    if (bw) p->tri[k++] = 2 * f + 1;
+                } else if (fw || bw) p->tri[k++] = 2 * f;   /* unordered pair counted once */
+            }
+        }
+        p->tri_off[C * C] = k;
     }
     return rw;
-}
-
-/* Weight of neighbour element Zn under restriction e (0 when it does not match). */
-static sannip_real sannip__elem_w(int e, int Zn)
-{
-    if (e == SANNIP_ANY) return 1;
-    if (e == SANNIP_ZWEIGHT) return (sannip_real)Zn;
-    return e == Zn ? (sannip_real)1 : (sannip_real)0;
 }
 
 /* Scalar derivatives of one three-body term with respect to (cos, r_ij, r_ik, r_jk). */
@@ -1503,7 +1569,8 @@ static void sannip__tri_chain(const sannip__tri_d *t, sannip_real cs, sannip_rea
 static sannip_real sannip__tri_term(const sannip_basis *b, sannip_real pre, sannip_real cs, sannip_real rij,
                                     sannip_real rik, sannip_real rjk, sannip_real fj, sannip_real dfj,
                                     sannip_real fk, sannip_real dfk, sannip_real gj, sannip_real gk,
-                                    sannip_real fjk, sannip_real dfjk, sannip_real gjk, sannip__tri_d *d)
+                                    sannip_real fjk, sannip_real dfjk, sannip_real gjk, int deriv,
+                                    sannip__tri_d *d)
 {
     sannip_real T;
     d->dc = d->dij = d->dik = d->djk = 0;
@@ -1522,6 +1589,7 @@ static sannip_real sannip__tri_term(const sannip_basis *b, sannip_real pre, sann
         F = fj * fk * fjk;
         dFj = dfj * fk * fjk; dFk = fj * dfk * fjk; dFjk = fj * fk * dfjk;
         T = norm * pz1 * p * F;
+        if (!deriv) return T;
         d->dc = norm * b->zeta * pz1 * b->lambda * F;
         d->dij = norm * pz1 * p * (dFj - 2 * b->eta * (rij - b->rs) * F);
         d->dik = norm * pz1 * p * (dFk - 2 * b->eta * (rik - b->rs) * F);
@@ -1550,108 +1618,103 @@ static sannip_real sannip__tri_term(const sannip_basis *b, sannip_real pre, sann
     }
 }
 
-/* The engine proper; work has sannip_env_work_size(nf, env->n) reals. */
+/* The engine proper; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
 static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
                              sannip_real *work)
 {
     sannip__envplan P;
-    int n = env->n, j, k, f, q, s, stamp = 0;
+    int n = env->n, j, k, f, q, stamp = 0, *cls, deriv = dG != NULL || g != NULL;
     size_t stride = (size_t)(n + 1) * 3;
-    sannip_real *fc, *dfc, *gs, rtri = 0;
-    fc = sannip__envplan_make(&P, set, idx, nf, work);
-    dfc = fc + (size_t)n * P.ncut; gs = dfc + (size_t)n * P.ncut;
+    sannip_real *u, *fc, *dfc, *gs;
+    u = sannip__envplan_make(&P, set, idx, nf, n, work, &cls);
+    fc = u + 3 * (size_t)n; dfc = fc + (size_t)n * P.ncut; gs = dfc + (size_t)n * P.ncut;
     for (f = 0; f < nf; f++) G[f] = 0;
     if (dG) memset(dG, 0, sizeof(sannip_real) * stride * (size_t)nf);
     if (c) memset(c, 0, sizeof(sannip_real) * 3 * (size_t)n);
-    for (q = 0; q < P.ntri; q++) rtri = SANNIP__MAX(rtri, sannip_basis_cutoff(&set->b[idx[P.tri[q]]]));
-    /* per-neighbour caches */
+    /* per-neighbour caches: class, unit vector, cutoffs, Gaussians */
     for (j = 0; j < n; j++) {
         sannip_real r = env->r[j];
+        int z = env->Zn[j];
+        cls[j] = P.cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
+        u[3 * j] = env->d[3 * j] / r; u[3 * j + 1] = env->d[3 * j + 1] / r; u[3 * j + 2] = env->d[3 * j + 2] / r;
         for (q = 0; q < P.ncut; q++) fc[(size_t)j * P.ncut + q] = sannip__fc(P.cuts[q], r, &dfc[(size_t)j * P.ncut + q]);
         for (q = 0; q < P.ngs; q++) { sannip_real x = r - P.grs[q]; gs[(size_t)j * P.ngs + q] = exp(-P.geta[q] * x * x); }
     }
-    /* pair loop: G2, gf_radial */
+    /* pair loop: G2, gf_radial (T2.18, T C.5/C.6) */
     for (j = 0; j < n; j++) {
-        sannip_real r = env->r[j], u[3], acc = 0;
-        u[0] = env->d[3 * j] / r; u[1] = env->d[3 * j + 1] / r; u[2] = env->d[3 * j + 2] / r;
-        for (q = 0; q < P.nrad; q++) {
+        sannip_real r = env->r[j], acc = 0;
+        const sannip_real *uj = u + 3 * j, *fj = fc + (size_t)j * P.ncut, *dfj = dfc + (size_t)j * P.ncut, *gj = gs + (size_t)j * P.ngs;
+        int e0 = P.rad_off[cls[j]], e1 = P.rad_off[cls[j] + 1];
+        for (q = e0; q < e1; q++) {
             const sannip_basis *b;
-            sannip_real w, fv, dfv, e, x, dT;
+            sannip_real fv, dfv, e, dT;
             f = P.rad[q]; b = &set->b[idx[f]];
-            fv = fc[(size_t)j * P.ncut + P.cid[f]]; dfv = dfc[(size_t)j * P.ncut + P.cid[f]];
+            fv = fj[P.cid[f]]; dfv = dfj[P.cid[f]];
             if (fv == 0 && dfv == 0) continue;
-            w = sannip__elem_w(b->nbr[0], env->Zn[j]);
-            if (w == 0) continue;
-            e = w * gs[(size_t)j * P.ngs + P.gid[f]]; x = r - b->rs;
-            G[f] += e * fv;                                /* T2.18, T C.5 */
-            dT = e * (dfv - 2 * b->eta * x * fv);          /* T C.6 */
+            e = gj[P.gid[f]];
+            if (b->nbr[0] == SANNIP_ZWEIGHT) e *= (sannip_real)env->Zn[j];
+            G[f] += e * fv;
+            if (!deriv) continue;
+            dT = e * (dfv - 2 * b->eta * (r - b->rs) * fv);
             if (g) acc += g[f] * dT;
-            if (dG) { sannip_real *o = dG + (size_t)f * stride + 3 * (size_t)j; o[0] += dT * u[0]; o[1] += dT * u[1]; o[2] += dT * u[2]; }
+            if (dG) { sannip_real *o = dG + (size_t)f * stride + 3 * (size_t)j; o[0] += dT * uj[0]; o[1] += dT * uj[1]; o[2] += dT * uj[2]; }
         }
-        if (c && acc != 0) { c[3 * j] += acc * u[0]; c[3 * j + 1] += acc * u[1]; c[3 * j + 2] += acc * u[2]; }
+        if (c && acc != 0) { c[3 * j] += acc * uj[0]; c[3 * j + 1] += acc * uj[1]; c[3 * j + 2] += acc * uj[2]; }
     }
-    /* unordered-pair loop: G4, G5 (n2p2 convention), Gauss-Fourier three-body (both orders) */
-    if (P.ntri > 0) for (j = 0; j < n; j++) {
-        sannip_real rij = env->r[j], uij[3];
-        const sannip_real *dj = env->d + 3 * j;
-        if (rij >= rtri) continue;
-        uij[0] = dj[0] / rij; uij[1] = dj[1] / rij; uij[2] = dj[2] / rij;
+    /* unordered-pair loop j < k: G4, G5 (n2p2 convention) and the ordered Gauss-Fourier sums
+       (both orientations of each pair are separate list entries) */
+    if (P.tri_off[P.C * P.C] > 0) for (j = 0; j < n; j++) {
+        sannip_real rij = env->r[j];
+        const sannip_real *uij = u + 3 * j, *dj = env->d + 3 * j;
+        if (rij >= P.rtri) continue;
         for (k = j + 1; k < n; k++) {
-            sannip_real rik = env->r[k], uik[3], ujk[3], djk[3], rjk, cs;
+            sannip_real rik = env->r[k], ujk[3], djk[3], rjk, cs;
             sannip__tri_d acc = { 0, 0, 0, 0 };
-            const sannip_real *dk = env->d + 3 * k;
-            int any = 0;
-            if (rik >= rtri) continue;
-            uik[0] = dk[0] / rik; uik[1] = dk[1] / rik; uik[2] = dk[2] / rik;
+            const sannip_real *dk = env->d + 3 * k, *uik = u + 3 * k;
+            int any = 0, l0, l1;
+            if (rik >= P.rtri) continue;
+            l0 = P.tri_off[cls[j] * P.C + cls[k]]; l1 = P.tri_off[cls[j] * P.C + cls[k] + 1];
+            if (l0 == l1) continue;
             djk[0] = dk[0] - dj[0]; djk[1] = dk[1] - dj[1]; djk[2] = dk[2] - dj[2];
             rjk = sqrt(djk[0] * djk[0] + djk[1] * djk[1] + djk[2] * djk[2]);
             ujk[0] = djk[0] / rjk; ujk[1] = djk[1] / rjk; ujk[2] = djk[2] / rjk;
             cs = uij[0] * uik[0] + uij[1] * uik[1] + uij[2] * uik[2];
             stamp++;
-            for (q = 0; q < P.ntri; q++) {
+            for (q = l0; q < l1; q++) {
                 const sannip_basis *b;
-                f = P.tri[q]; b = &set->b[idx[f]];
-                for (s = 0; s < 2; s++) {
-                    /* s = 0: (j, k); s = 1: (k, j) for the ordered Gauss-Fourier sums */
-                    int a = s ? k : j, bb = s ? j : k;
-                    sannip_real w, T, ra = s ? rik : rij, rb = s ? rij : rik, fjk = 1, dfjk = 0, gjk = 1;
-                    sannip__tri_d d;
-                    size_t ca = (size_t)a * P.ncut, cb = (size_t)bb * P.ncut;
-                    if (s == 1 && !sannip__is_gf3(b->kind)) break;
-                    if (sannip__is_gf3(b->kind)) {
-                        w = sannip__elem_w(b->nbr[0], env->Zn[a]) * sannip__elem_w(b->nbr[1], env->Zn[bb]);
-                    } else {
-                        w = sannip__elem_w(b->nbr[0], env->Zn[j]) * sannip__elem_w(b->nbr[1], env->Zn[k]);
-                        if (w == 0) w = sannip__elem_w(b->nbr[0], env->Zn[k]) * sannip__elem_w(b->nbr[1], env->Zn[j]);
-                    }
-                    if (w == 0) continue;
-                    if (fc[ca + P.cid[f]] == 0 && dfc[ca + P.cid[f]] == 0) continue;
-                    if (fc[cb + P.cid2[f]] == 0 && dfc[cb + P.cid2[f]] == 0) continue;
-                    if (b->kind == SANNIP_G4) {
-                        /* r_jk terms, computed once per triplet per cutoff / Gaussian */
-                        int ci = P.cid[f], gi = P.gid[f];
-                        if (P.tcs[ci] != stamp) { P.tcs[ci] = stamp; P.tf[ci] = sannip__fc(P.cuts[ci], rjk, &P.tdf[ci]); }
-                        if (P.tf[ci] == 0 && P.tdf[ci] == 0) continue;
-                        if (P.tgs[gi] != stamp) { sannip_real x = rjk - P.grs[gi]; P.tgs[gi] = stamp; P.tg[gi] = exp(-P.geta[gi] * x * x); }
-                        fjk = P.tf[ci]; dfjk = P.tdf[ci]; gjk = P.tg[gi];
-                    }
-                    T = sannip__tri_term(b, P.pre[f], cs, ra, rb, rjk, fc[ca + P.cid[f]], dfc[ca + P.cid[f]],
-                                         fc[cb + P.cid2[f]], dfc[cb + P.cid2[f]],
-                                         P.gid[f] >= 0 ? gs[(size_t)a * P.ngs + P.gid[f]] : 1,
-                                         P.gid2[f] >= 0 ? gs[(size_t)bb * P.ngs + P.gid2[f]] : 1,
-                                         fjk, dfjk, gjk, &d);
-                    if (T == 0 && d.dc == 0 && d.dij == 0 && d.dik == 0 && d.djk == 0) continue;
-                    if (s) { sannip_real t = d.dij; d.dij = d.dik; d.dik = t; }  /* back to (j, k) */
-                    G[f] += w * T;
-                    d.dc *= w; d.dij *= w; d.dik *= w; d.djk *= w;
-                    if (g) { acc.dc += g[f] * d.dc; acc.dij += g[f] * d.dij; acc.dik += g[f] * d.dik; acc.djk += g[f] * d.djk; any = 1; }
-                    if (dG) {
-                        sannip_real vj[3], vk[3], *o = dG + (size_t)f * stride;
-                        sannip__tri_chain(&d, cs, rij, rik, uij, uik, ujk, vj, vk);
-                        o[3 * j] += vj[0]; o[3 * j + 1] += vj[1]; o[3 * j + 2] += vj[2];
-                        o[3 * k] += vk[0]; o[3 * k + 1] += vk[1]; o[3 * k + 2] += vk[2];
-                    }
+                int s = P.tri[q] & 1, a, bb;
+                sannip_real w = 1, T, ra, rb, fjk = 1, dfjk = 0, gjk = 1, fa, dfa, fb, dfb;
+                sannip__tri_d d;
+                f = P.tri[q] >> 1; b = &set->b[idx[f]];
+                a = s ? k : j; bb = s ? j : k; ra = s ? rik : rij; rb = s ? rij : rik;
+                fa = fc[(size_t)a * P.ncut + P.cid[f]]; dfa = dfc[(size_t)a * P.ncut + P.cid[f]];
+                if (fa == 0 && dfa == 0) continue;
+                fb = fc[(size_t)bb * P.ncut + P.cid2[f]]; dfb = dfc[(size_t)bb * P.ncut + P.cid2[f]];
+                if (fb == 0 && dfb == 0) continue;
+                if (b->kind == SANNIP_G4) {
+                    /* r_jk terms, computed once per triplet per cutoff / Gaussian */
+                    int ci = P.cid[f], gi = P.gid[f];
+                    if (P.tcs[ci] != stamp) { P.tcs[ci] = stamp; P.tf[ci] = sannip__fc(P.cuts[ci], rjk, &P.tdf[ci]); }
+                    if (P.tf[ci] == 0 && P.tdf[ci] == 0) continue;
+                    if (P.tgs[gi] != stamp) { sannip_real x = rjk - P.grs[gi]; P.tgs[gi] = stamp; P.tg[gi] = exp(-P.geta[gi] * x * x); }
+                    fjk = P.tf[ci]; dfjk = P.tdf[ci]; gjk = P.tg[gi];
+                }
+                if (b->nbr[0] == SANNIP_ZWEIGHT) w = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k];
+                T = sannip__tri_term(b, P.pre[f], cs, ra, rb, rjk, fa, dfa, fb, dfb,
+                                     P.gid[f] >= 0 ? gs[(size_t)a * P.ngs + P.gid[f]] : 1,
+                                     P.gid2[f] >= 0 ? gs[(size_t)bb * P.ngs + P.gid2[f]] : 1,
+                                     fjk, dfjk, gjk, deriv, &d);
+                G[f] += w * T;
+                if (!deriv) continue;
+                if (s) { sannip_real t = d.dij; d.dij = d.dik; d.dik = t; }  /* back to (j, k) */
+                d.dc *= w; d.dij *= w; d.dik *= w; d.djk *= w;
+                if (g) { acc.dc += g[f] * d.dc; acc.dij += g[f] * d.dij; acc.dik += g[f] * d.dik; acc.djk += g[f] * d.djk; any = 1; }
+                if (dG) {
+                    sannip_real vj[3], vk[3], *o = dG + (size_t)f * stride;
+                    sannip__tri_chain(&d, cs, rij, rik, uij, uik, ujk, vj, vk);
+                    o[3 * j] += vj[0]; o[3 * j + 1] += vj[1]; o[3 * j + 2] += vj[2];
+                    o[3 * k] += vk[0]; o[3 * k + 1] += vk[1]; o[3 * k + 2] += vk[2];
                 }
             }
             if (any) {
@@ -2365,14 +2428,14 @@ typedef struct sannip__scratch {
     int *Zn;
 } sannip__scratch;
 
-static size_t sannip__scratch_size(int fmax, size_t net_work, int nmax)
+static size_t sannip__scratch_size(size_t env_w, int fmax, size_t net_work, int nmax)
 {
-    return sannip_env_work_size(fmax, nmax) + 4 * (size_t)SANNIP__BLOCK * (fmax + 1) + net_work + (size_t)nmax + 16;
+    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1) + net_work + (size_t)nmax + 16;
 }
-static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, int fmax, size_t net_work, int nmax)
+static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t env_w, int fmax, size_t net_work)
 {
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1);
-    s->env_work = p; p += sannip_env_work_size(fmax, nmax);
+    s->env_work = p; p += env_w;
     s->G = p; p += blk; s->X = p; p += blk; s->Y = p; p += blk; s->dX = p; p += blk;
     s->net_work = p; p += net_work;
     s->Zn = (int *)(void *)p;
@@ -2394,7 +2457,7 @@ static sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system
    Returns the block list in *blocks (pairs element, first-index-in-order) via order[]. */
 typedef struct sannip__run {
     int n, nthreads, fmax, nmax, nblocks;
-    size_t net_work, per_thread;
+    size_t net_work, per_thread, env_w;
     int *order;       /* atoms sorted by element (stable) */
     int *bstart;      /* nblocks + 1 offsets into order; block b has one element */
     int *belem;
@@ -2433,7 +2496,11 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
         int c = (int)(ws->nl.start[i + 1] - ws->nl.start[i]);
         if (c > run->nmax) run->nmax = c;
     }
-    run->per_thread = sannip__scratch_size(run->fmax, run->net_work, run->nmax);
+    for (e = 0; e < m->n_elements; e++) {
+        size_t w = sannip_env_work_size(&m->desc, m->el[e].feature, m->el[e].n_features, run->nmax);
+        if (w > run->env_w) run->env_w = w;
+    }
+    run->per_thread = sannip__scratch_size(run->env_w, run->fmax, run->net_work, run->nmax);
     /* ints: order n, bstart, belem (<= n/BLOCK + n_elements + 1 each) */
     ints = (size_t)sys->n + 2 * ((size_t)sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
     total = (ints * sizeof(int) + sizeof(sannip_real)) / sizeof(sannip_real) + 1;
@@ -2524,7 +2591,7 @@ SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_work
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.fmax, run.net_work, run.nmax);
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -2567,7 +2634,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.fmax, run.net_work, run.nmax);
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -2595,11 +2662,20 @@ SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *se
     for (f = 0; f < set->n; f++) rc = SANNIP__MAX(rc, sannip_basis_cutoff(&set->b[f]));
     if ((r = sannip_neighbors_build(&ws->nl, sys, rc > 0 ? rc : 1, err)) != SANNIP_SUCCESS) return r;
     for (i = 0; i < sys->n; i++) nmax = SANNIP__MAX(nmax, (int)(ws->nl.start[i + 1] - ws->nl.start[i]));
-    wsz = sannip_env_work_size(set->n, nmax) + 2 * (size_t)set->n + (size_t)nmax + 8;
-    p = ws->buf;
-    if ((r = sannip__grow(&ws->alloc, &p, &ws->cap, wsz, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "descriptor workspace");
-    ws->buf = (sannip_real *)p;
-    work = ws->buf; idx = (int *)(void *)(work + sannip_env_work_size(set->n, nmax)); Zn = idx + set->n + 2;
+    /* idx holds 0..n-1 first: the plan of the whole set bounds that of any subset */
+    {
+        size_t ew;
+        int *all = (int *)sannip__calloc(&ws->alloc, (size_t)set->n + 1, sizeof(int));
+        if (!all) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "descriptor workspace");
+        for (f = 0; f < set->n; f++) all[f] = f;
+        ew = sannip_env_work_size(set, all, set->n, nmax);
+        sannip_free(&ws->alloc, all);
+        wsz = ew + 2 * (size_t)set->n + (size_t)nmax + 8;
+        p = ws->buf;
+        if ((r = sannip__grow(&ws->alloc, &p, &ws->cap, wsz, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "descriptor workspace");
+        ws->buf = (sannip_real *)p;
+        work = ws->buf; idx = (int *)(void *)(work + ew); Zn = idx + set->n + 2;
+    }
     for (i = 0; i < sys->n; i++) {
         int nf = 0;
         sannip_env env;
