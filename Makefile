@@ -8,7 +8,11 @@ LDLIBS  = -lm
 SHARED  ?= ../shared
 HEADERS = sannip.h sannip_train.h sannip_spin.h
 
+# every tests/test_*.c is built twice: double (build/test_x) and float (build/test_x_f);
+# every tests/test_*.sh is run as it is. Each prints "N passed, N failed".
 TESTS   = $(patsubst tests/%.c,build/%,$(wildcard tests/test_*.c))
+TESTS_F = $(patsubst tests/%.c,build/%_f,$(wildcard tests/test_*.c))
+SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
@@ -19,6 +23,8 @@ bin/sannip: tools/sannip.c $(HEADERS) | bin
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
 bin/%: examples/%.c $(HEADERS) | bin
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
+build/test_%_f: tests/test_%.c tests/test.h $(HEADERS) | build
+	$(CC) $(WARN) $(CFLAGS) $(OMP) -DSANNIP_FLOAT $< -o $@ $(LDLIBS)
 build/test_%: tests/test_%.c tests/test.h $(HEADERS) | build
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
 build/bench_%: bench/bench_%.c $(HEADERS) | build
@@ -26,8 +32,8 @@ build/bench_%: bench/bench_%.c $(HEADERS) | build
 bin build:
 	mkdir -p $@
 
-test: bin/sannip $(TESTS)
-	@SANNIP_SHARED=$(SHARED) tests/run.sh $(TESTS)
+test: bin/sannip $(TESTS) $(TESTS_F)
+	@SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
