@@ -2420,21 +2420,27 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
     ws->buf = NULL; ws->cap = 0;
 }
 
-#define SANNIP__BLOCK 32   /* atoms per network batch */
+#define SANNIP__BLOCK 8    /* atoms per network batch (their dG must stay in cache) */
 
 /* Per-thread scratch of the compute loop. */
 typedef struct sannip__scratch {
-    sannip_real *env_work, *G, *X, *Y, *dX, *net_work;
+    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *dG;
     int *Zn;
 } sannip__scratch;
 
-static size_t sannip__scratch_size(size_t env_w, int fmax, size_t net_work, int nmax)
+/* dG of one atom: fmax x (nmax + 1) x 3 */
+static size_t sannip__dg_size(int fmax, int nmax) { return (size_t)fmax * ((size_t)nmax + 1) * 3; }
+static size_t sannip__scratch_size(size_t env_w, int fmax, size_t net_work, int nmax, int with_dg)
 {
-    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1) + net_work + (size_t)nmax + 16;
+    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1) + net_work + (size_t)nmax + 16
+         + (with_dg ? (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax) : 0);
 }
-static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t env_w, int fmax, size_t net_work)
+static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t env_w, int fmax, size_t net_work,
+                                  int nmax, int with_dg)
 {
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1);
+    s->dG = NULL;
+    if (with_dg) { s->dG = p; p += (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax); }
     s->env_work = p; p += env_w;
     s->G = p; p += blk; s->X = p; p += blk; s->Y = p; p += blk; s->dX = p; p += blk;
     s->net_work = p; p += net_work;
@@ -2500,7 +2506,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
         size_t w = sannip_env_work_size(&m->desc, m->el[e].feature, m->el[e].n_features, run->nmax);
         if (w > run->env_w) run->env_w = w;
     }
-    run->per_thread = sannip__scratch_size(run->env_w, run->fmax, run->net_work, run->nmax);
+    run->per_thread = sannip__scratch_size(run->env_w, run->fmax, run->net_work, run->nmax, need_pairs);
     /* ints: order n, bstart, belem (<= n/BLOCK + n_elements + 1 each) */
     ints = (size_t)sys->n + 2 * ((size_t)sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
     total = (ints * sizeof(int) + sizeof(sannip_real)) / sizeof(sannip_real) + 1;
@@ -2533,26 +2539,30 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     return SANNIP_SUCCESS;
 }
 
-/* Raw descriptors of the atoms of block b into s->G (rows of fmax+1). */
+/* Raw descriptors of the atoms of block b into s->G (rows of ld), and their derivatives
+   into s->dG (one fmax x (nmax+1) x 3 slab per atom) when dg_stride > 0. */
 static void sannip__block_features(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                                   const sannip__run *run, int b, sannip__scratch *s, int ld)
+                                   const sannip__run *run, int b, sannip__scratch *s, int ld, size_t dg_stride)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     int a;
     for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
-        int i = run->order[a];
+        int i = run->order[a], k = a - run->bstart[b];
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn);
-        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, s->G + (size_t)(a - run->bstart[b]) * ld, NULL, NULL, NULL, s->env_work);
+        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, s->G + (size_t)k * ld,
+                         dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL, s->env_work);
     }
 }
 
-/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs. */
+/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs:
+   one descriptor pass with derivatives, the batched network, then c_ij = sum_f g_f dG_f/dd_ij. */
 static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
                                   const sannip__run *run, int b, sannip__scratch *s)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f;
-    sannip__block_features(m, ws, sys, run, b, s, nf);
+    size_t dgs = run->pairc ? sannip__dg_size(run->fmax, run->nmax) : 0;
+    sannip__block_features(m, ws, sys, run, b, s, nf, dgs);
     /* scaled features X = a (G - c) + d */
     for (a = 0; a < nb; a++)
         for (f = 0; f < nf; f++)
@@ -2565,10 +2575,15 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     sannip_network_backward_input(&el->net, nb, s->Y, s->dX, s->net_work);
     for (a = 0; a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
-        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn);
-        sannip_real *g = s->dX + (size_t)a * nf;
-        for (f = 0; f < nf; f++) g[f] *= el->scale_a[f];
-        sannip__env_eval(&m->desc, el->feature, nf, &env, s->G, NULL, g, run->pairc + 3 * ws->nl.start[i], s->env_work);
+        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]), st = n3 + 3, q;
+        const sannip_real *g = s->dX + (size_t)a * nf, *dG = s->dG + (size_t)a * dgs;
+        sannip_real *c = run->pairc + 3 * ws->nl.start[i];
+        memset(c, 0, sizeof(sannip_real) * n3);
+        for (f = 0; f < nf; f++) {
+            const sannip_real gf = g[f] * el->scale_a[f], *row = dG + (size_t)f * st;
+            if (gf == 0) continue;
+            for (q = 0; q < n3; q++) c[q] += gf * row[q];
+        }
     }
 }
 
@@ -2591,7 +2606,7 @@ SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_work
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work);
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work, run.nmax, run.pairc != NULL);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -2634,13 +2649,13 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work);
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work, run.nmax, 0);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (bb = 0; bb < run.nblocks; bb++) {
             int nf = m->el[run.belem[bb]].n_features;
-            sannip__block_features(m, ws, sys, &run, bb, &s, nf);
+            sannip__block_features(m, ws, sys, &run, bb, &s, nf, 0);
             for (a = run.bstart[bb]; a < run.bstart[bb + 1]; a++)
                 memcpy(G + (size_t)run.order[a] * stride, s.G + (size_t)(a - run.bstart[bb]) * nf, sizeof(sannip_real) * (size_t)nf);
         }
