@@ -1238,6 +1238,13 @@ static sannip_real sannip__ipow(sannip_real x, int n)
     while (n > 0) { if (n & 1) r *= x; x *= x; n >>= 1; }
     return r;
 }
+/* tanh(x) for 0 <= x <= 1 through one exp (about 3x cheaper than tanh); the absolute error
+   stays at rounding level, which is all tanh^3 near the cutoff needs. */
+static sannip_real sannip__tanh01(sannip_real x)
+{
+    sannip_real e = exp(-2 * x);
+    return (1 - e) / (1 + e);
+}
 /* The cutoff value and derivative; the hot path of every descriptor. */
 static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real *df)
 {
@@ -1246,12 +1253,12 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
     switch (c->type) {
     case SANNIP_CUT_HARD: *df = 0; return 1;
     case SANNIP_CUT_TANHU:
-        t = tanh(1 - r / c->rc);
+        t = sannip__tanh01(1 - r / c->rc);
         *df = 3 * t * t * (t * t - 1) / c->rc;
         return t * t * t;
     case SANNIP_CUT_TANH: {
         const sannip_real pre = (sannip_real)1.6444375462529084;  /* 1/tanh^3(1) */
-        t = tanh(1 - r / c->rc);
+        t = sannip__tanh01(1 - r / c->rc);
         *df = 3 * pre * t * t * (t * t - 1) / c->rc;
         return pre * t * t * t;
     }
@@ -1425,7 +1432,15 @@ typedef struct sannip__envplan {
     sannip_real *tf, *tdf, *tg;  /* per-triplet caches: cutoff at r_jk per cut id, Gaussian per id */
     int *tcs, *tgs;        /* stamps: triplet number for which tf/tg are valid */
     sannip_real rtri;      /* largest three-body radius */
+    struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
+    int *rc_off, *rcid, *rg_off, *rgid;  /* per class pair: cut/Gaussian ids needed at r_jk (G4) */
 } sannip__envplan;
+
+/* Parameters of one three-body basis, packed for the triplet loop. */
+typedef struct sannip__tterm {
+    int kind, cid, cid2, gid, gid2, izeta, zw;   /* izeta: integer zeta or -1; zw: Z-weighted */
+    sannip_real lambda, zeta, pre, eta, rs, eta2, rs2, eta_t, cts, sts;
+} sannip__tterm;
 
 /* Elements named by the restrictions of the bases idx, in first-seen order. */
 static int sannip__named_elements(const sannip_descriptors *set, const int *idx, int nf, int *named)
@@ -1449,8 +1464,10 @@ static void sannip__envplan_sizes(const sannip_descriptors *set, const int *idx,
     size_t c = (size_t)nn + 1;
     *C = (int)c;
     /* rad: offsets + c*nf entries; tri: offsets + c*c*2nf entries; 6 id arrays; stamps */
-    *ni = (c + 1) + c * (size_t)nf + (c * c + 1) + c * c * 2 * (size_t)nf + 6 * (size_t)nf + 4 * (size_t)nf + 8;
-    *nr = 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real) + 11 * (size_t)nf + 8;
+    *ni = (c + 1) + c * (size_t)nf + (c * c + 1) + c * c * 2 * (size_t)nf + 6 * (size_t)nf + 4 * (size_t)nf + 8
+        + 2 * (c * c + 1) + 2 * c * c * 2 * (size_t)nf;
+    *nr = 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real) + 11 * (size_t)nf + 8
+        + (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
@@ -1499,10 +1516,15 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     p->tri = iw; iw += (size_t)C * C * 2 * nf;
     p->cid = iw; p->cid2 = iw + nf; p->gid = iw + 2 * nf; p->gid2 = iw + 3 * nf; iw += 4 * nf;
     p->tcs = iw; p->tgs = iw + 2 * nf; iw += 4 * nf;
+    p->rc_off = iw; iw += (size_t)C * C + 1;
+    p->rcid = iw; iw += (size_t)C * C * 2 * nf;
+    p->rg_off = iw; iw += (size_t)C * C + 1;
+    p->rgid = iw; iw += (size_t)C * C * 2 * nf;
     p->cuts = (const sannip_cutoff **)(void *)rw;
     rw += 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
     p->geta = rw; p->grs = rw + 2 * nf; p->pre = rw + 4 * nf;
     p->tf = rw + 5 * nf; p->tdf = rw + 7 * nf; p->tg = rw + 9 * nf; rw += 11 * (size_t)nf + 8;
+    p->tt = (sannip__tterm *)(void *)rw; rw += (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
     for (f = 0; f < 2 * nf; f++) p->tcs[f] = p->tgs[f] = -1;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
@@ -1512,7 +1534,16 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
         p->gid2[f] = (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) ? sannip__gauss_id(p, b->eta2, b->rs2)
                    : b->kind == SANNIP_GF_ANGULAR2 ? -1 : p->gid[f];
         p->pre[f] = (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) ? pow((sannip_real)2, 1 - b->zeta) : 1;
-        if (sannip_basis_is_angular(b)) p->rtri = SANNIP__MAX(p->rtri, sannip_basis_cutoff(b));
+        if (sannip_basis_is_angular(b)) {
+            sannip__tterm *t = &p->tt[f];
+            p->rtri = SANNIP__MAX(p->rtri, sannip_basis_cutoff(b));
+            t->kind = b->kind; t->cid = p->cid[f]; t->cid2 = p->cid2[f]; t->gid = p->gid[f]; t->gid2 = p->gid2[f];
+            t->izeta = (b->zeta == floor(b->zeta) && b->zeta <= 64) ? (int)b->zeta : -1;
+            t->zw = b->nbr[0] == SANNIP_ZWEIGHT;
+            t->lambda = b->lambda; t->zeta = b->zeta; t->pre = p->pre[f]; t->eta = b->eta; t->rs = b->rs;
+            t->eta2 = b->eta2; t->rs2 = b->rs2; t->eta_t = b->eta_t;
+            t->cts = cos(b->theta_s); t->sts = sin(b->theta_s);
+        }
     }
     /* lists per neighbour class; a class stands for its element (or any other element) */
     {
@@ -1543,6 +1574,22 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
             }
         }
         p->tri_off[C * C] = k;
+        /* ids of the r_jk cutoffs and Gaussians that the G4 entries of each list need */
+        {
+            int kc = 0, kg = 0, q, l, seen;
+            for (cj = 0; cj < C * C; cj++) {
+                p->rc_off[cj] = kc; p->rg_off[cj] = kg;
+                for (q = p->tri_off[cj]; q < p->tri_off[cj + 1]; q++) {
+                    int ff = p->tri[q] >> 1;
+                    if (set->b[idx[ff]].kind != SANNIP_G4) continue;
+                    for (l = p->rc_off[cj], seen = 0; l < kc; l++) seen |= p->rcid[l] == p->cid[ff];
+                    if (!seen) p->rcid[kc++] = p->cid[ff];
+                    for (l = p->rg_off[cj], seen = 0; l < kg; l++) seen |= p->rgid[l] == p->gid[ff];
+                    if (!seen) p->rgid[kg++] = p->gid[ff];
+                }
+            }
+            p->rc_off[C * C] = kc; p->rg_off[C * C] = kg;
+        }
     }
     return rw;
 }
@@ -1566,7 +1613,7 @@ static void sannip__tri_chain(const sannip__tri_d *t, sannip_real cs, sannip_rea
 /* Value and scalar derivatives of basis b for the ordered or unordered triplet (j, k).
    fj/dfj: cut[0] at r_ij; fk/dfk: cut[1] (or cut[0]) at r_ik; gj, gk: cached Gaussians.
    Returns 0 when the term vanishes. */
-static sannip_real sannip__tri_term(const sannip_basis *b, sannip_real pre, sannip_real cs, sannip_real rij,
+static sannip_real sannip__tri_term(const sannip__tterm *b, sannip_real cs, sannip_real rij,
                                     sannip_real rik, sannip_real rjk, sannip_real fj, sannip_real dfj,
                                     sannip_real fk, sannip_real dfk, sannip_real gj, sannip_real gk,
                                     sannip_real fjk, sannip_real dfjk, sannip_real gjk, int deriv,
@@ -1576,24 +1623,19 @@ static sannip_real sannip__tri_term(const sannip_basis *b, sannip_real pre, sann
     d->dc = d->dij = d->dik = d->djk = 0;
     if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
         /* T2.21 / n2p2 SymFncExpAng{n,w}: 2^(1-zeta) (1+lambda cos)^zeta e^{-eta sum (r-rs)^2} fc..fc */
-        sannip_real p = 1 + b->lambda * cs, pz1, norm, E, F, dFj, dFk, dFjk = 0;
-        int iz = (int)b->zeta;
+        sannip_real p = 1 + b->lambda * cs, pz1, norm, F, dFj, dFk, pp;
         if (p <= 0) return 0;
-        pz1 = ((sannip_real)iz == b->zeta) ? sannip__ipow(p, iz - 1) : pow(p, b->zeta - 1);
-        E = gj * gk;
-        if (b->kind == SANNIP_G4) {
-            if (fjk == 0 && dfjk == 0) return 0;
-            E *= gjk;
-        } else { fjk = 1; dfjk = 0; }
-        norm = pre * E;
+        pz1 = b->izeta >= 1 ? sannip__ipow(p, b->izeta - 1) : pow(p, b->zeta - 1);
+        norm = b->pre * gj * gk * gjk;          /* gjk = 1, fjk = 1 for G5 */
         F = fj * fk * fjk;
-        dFj = dfj * fk * fjk; dFk = fj * dfk * fjk; dFjk = fj * fk * dfjk;
         T = norm * pz1 * p * F;
         if (!deriv) return T;
+        dFj = dfj * fk * fjk; dFk = fj * dfk * fjk;
+        pp = norm * pz1 * p;
         d->dc = norm * b->zeta * pz1 * b->lambda * F;
-        d->dij = norm * pz1 * p * (dFj - 2 * b->eta * (rij - b->rs) * F);
-        d->dik = norm * pz1 * p * (dFk - 2 * b->eta * (rik - b->rs) * F);
-        d->djk = b->kind == SANNIP_G4 ? norm * pz1 * p * (dFjk - 2 * b->eta * (rjk - b->rs) * F) : 0;
+        d->dij = pp * (dFj - 2 * b->eta * (rij - b->rs) * F);
+        d->dik = pp * (dFk - 2 * b->eta * (rik - b->rs) * F);
+        if (b->kind == SANNIP_G4) d->djk = pp * (fj * fk * dfjk - 2 * b->eta * (rjk - b->rs) * F);
         return T;
     } else {
         /* Gauss-Fourier three-body: alpha(theta) R(r_ij) Q(r_ik), T C.9 / C.31 / C.37 */
@@ -1606,10 +1648,10 @@ static sannip_real sannip__tri_term(const sannip_basis *b, sannip_real pre, sann
         if (b->kind != SANNIP_GF_BIRADIAL) {
             /* alpha = exp(-eta_t (1 - cos th cos ts - sin th sin ts)) (T C.32); sin th has a
                kink at collinear triplets: its derivative is taken as 0 there. */
-            sannip_real sn2 = 1 - cs * cs, sn = sn2 > 0 ? sqrt(sn2) : 0, cts = cos(b->theta_s), sts = sin(b->theta_s);
+            sannip_real sn2 = 1 - cs * cs, sn = sn2 > 0 ? sqrt(sn2) : 0;
             sannip_real dsn = sn > 1e-12 ? -cs / sn : 0;
-            al = exp(-b->eta_t * (1 - cs * cts - sn * sts));
-            dal = al * b->eta_t * (cts + sts * dsn);
+            al = exp(-b->eta_t * (1 - cs * b->cts - sn * b->sts));
+            dal = al * b->eta_t * (b->cts + b->sts * dsn);
         }
         T = al * R * Q;
         d->dc = dal * R * Q; d->dij = al * dR * Q; d->dik = al * R * dQ; d->djk = 0;
@@ -1624,7 +1666,7 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
                              sannip_real *work)
 {
     sannip__envplan P;
-    int n = env->n, j, k, f, q, stamp = 0, *cls, deriv = dG != NULL || g != NULL;
+    int n = env->n, j, k, f, q, *cls, deriv = dG != NULL || g != NULL;
     size_t stride = (size_t)(n + 1) * 3;
     sannip_real *u, *fc, *dfc, *gs;
     u = sannip__envplan_make(&P, set, idx, nf, n, work, &cls);
@@ -1680,30 +1722,30 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
             rjk = sqrt(djk[0] * djk[0] + djk[1] * djk[1] + djk[2] * djk[2]);
             ujk[0] = djk[0] / rjk; ujk[1] = djk[1] / rjk; ujk[2] = djk[2] / rjk;
             cs = uij[0] * uik[0] + uij[1] * uik[1] + uij[2] * uik[2];
-            stamp++;
+            {   /* r_jk cutoffs and Gaussians of this class pair's G4 entries, once per triplet */
+                int cp = cls[j] * P.C + cls[k];
+                for (q = P.rc_off[cp]; q < P.rc_off[cp + 1]; q++) { int ci = P.rcid[q]; P.tf[ci] = sannip__fc(P.cuts[ci], rjk, &P.tdf[ci]); }
+                for (q = P.rg_off[cp]; q < P.rg_off[cp + 1]; q++) { int gi = P.rgid[q]; sannip_real x = rjk - P.grs[gi]; P.tg[gi] = exp(-P.geta[gi] * x * x); }
+            }
             for (q = l0; q < l1; q++) {
-                const sannip_basis *b;
+                const sannip__tterm *b;
                 int s = P.tri[q] & 1, a, bb;
                 sannip_real w = 1, T, ra, rb, fjk = 1, dfjk = 0, gjk = 1, fa, dfa, fb, dfb;
                 sannip__tri_d d;
-                f = P.tri[q] >> 1; b = &set->b[idx[f]];
+                f = P.tri[q] >> 1; b = &P.tt[f];
                 a = s ? k : j; bb = s ? j : k; ra = s ? rik : rij; rb = s ? rij : rik;
-                fa = fc[(size_t)a * P.ncut + P.cid[f]]; dfa = dfc[(size_t)a * P.ncut + P.cid[f]];
-                if (fa == 0 && dfa == 0) continue;
-                fb = fc[(size_t)bb * P.ncut + P.cid2[f]]; dfb = dfc[(size_t)bb * P.ncut + P.cid2[f]];
-                if (fb == 0 && dfb == 0) continue;
+                fa = fc[(size_t)a * P.ncut + b->cid]; dfa = dfc[(size_t)a * P.ncut + b->cid];
+                fb = fc[(size_t)bb * P.ncut + b->cid2]; dfb = dfc[(size_t)bb * P.ncut + b->cid2];
+                if ((fa == 0 && dfa == 0) || (fb == 0 && dfb == 0)) continue;
                 if (b->kind == SANNIP_G4) {
-                    /* r_jk terms, computed once per triplet per cutoff / Gaussian */
-                    int ci = P.cid[f], gi = P.gid[f];
-                    if (P.tcs[ci] != stamp) { P.tcs[ci] = stamp; P.tf[ci] = sannip__fc(P.cuts[ci], rjk, &P.tdf[ci]); }
-                    if (P.tf[ci] == 0 && P.tdf[ci] == 0) continue;
-                    if (P.tgs[gi] != stamp) { sannip_real x = rjk - P.grs[gi]; P.tgs[gi] = stamp; P.tg[gi] = exp(-P.geta[gi] * x * x); }
-                    fjk = P.tf[ci]; dfjk = P.tdf[ci]; gjk = P.tg[gi];
+                    fjk = P.tf[b->cid]; dfjk = P.tdf[b->cid];
+                    if (fjk == 0 && dfjk == 0) continue;
+                    gjk = P.tg[b->gid];
                 }
-                if (b->nbr[0] == SANNIP_ZWEIGHT) w = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k];
-                T = sannip__tri_term(b, P.pre[f], cs, ra, rb, rjk, fa, dfa, fb, dfb,
-                                     P.gid[f] >= 0 ? gs[(size_t)a * P.ngs + P.gid[f]] : 1,
-                                     P.gid2[f] >= 0 ? gs[(size_t)bb * P.ngs + P.gid2[f]] : 1,
+                if (b->zw) w = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k];
+                T = sannip__tri_term(b, cs, ra, rb, rjk, fa, dfa, fb, dfb,
+                                     b->gid >= 0 ? gs[(size_t)a * P.ngs + b->gid] : 1,
+                                     b->gid2 >= 0 ? gs[(size_t)bb * P.ngs + b->gid2] : 1,
                                      fjk, dfjk, gjk, deriv, &d);
                 G[f] += w * T;
                 if (!deriv) continue;
