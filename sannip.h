@@ -173,8 +173,9 @@ typedef struct sannip_system {
 } sannip_system;
 
 /* A full neighbour list (every atom lists all its neighbours, periodic images included).
-   Pairs of atom i are [start[i], start[i+1]); for pair p: j[p] is the atom index,
-   d[3p..3p+2] = r_j + image shift - r_i, r[p] = |d|. Caller-owned; init/uninit. */
+   Pairs of atom i are [start[i], start[i+1]), ordered by the neighbour's atomic number
+   (stable); for pair p: j[p] is the atom index, d[3p..3p+2] = r_j + image shift - r_i,
+   r[p] = |d|. Caller-owned; init/uninit. */
 typedef struct sannip_neighbors {
     int n_atoms;
     size_t n_pairs;
@@ -185,6 +186,7 @@ typedef struct sannip_neighbors {
     sannip_real cutoff;
     size_t cap_pairs, cap_atoms;
     int *scratch; size_t cap_scratch;   /* cell-list storage, reused between builds */
+    sannip_real *sort; size_t cap_sort; /* per-thread buffers for ordering pairs by element */
     sannip_allocator alloc;
 } sannip_neighbors;
 
@@ -978,6 +980,7 @@ SANNIP_API void sannip_neighbors_uninit(sannip_neighbors *nl)
     sannip_free(&nl->alloc, nl->start); sannip_free(&nl->alloc, nl->j);
     sannip_free(&nl->alloc, nl->d); sannip_free(&nl->alloc, nl->r);
     sannip_free(&nl->alloc, nl->scratch);
+    sannip_free(&nl->alloc, nl->sort);
     memset(nl, 0, sizeof *nl);
 }
 
@@ -1029,6 +1032,8 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
             g->lo[a] = umin;
             g->span[a] = (umax - umin) * (1 + 1e-9) + 1e-12;
         }
+        if (g->per[a] && h < 1e-8 && sys->n > 0)
+            return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms 1 and 1 (its periodic image) are on top of each other: cell thickness %g along lattice vector %d", (double)h, a + 1);
         w = g->span[a] * h;                       /* extent in Angstrom */
         g->nb[a] = (int)SANNIP__MIN((double)(w / rc), 1e6);
         if (g->nb[a] < 1) g->nb[a] = 1;
@@ -1043,6 +1048,10 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
             if (mm > 1e6) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell is %g times thinner than the cutoff", mm);
             g->m[a] = (int)mm;
         }
+    }
+    {   /* bins visited per atom: refuse absurd image counts instead of running for hours */
+        double visits = (2.0 * g->m[0] + 1) * (2.0 * g->m[1] + 1) * (2.0 * g->m[2] + 1);
+        if (visits > 4e6) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell is too thin for cutoff %g: %.3g periodic image cells per atom", (double)rc, visits);
     }
     /* keep the number of bins O(N) */
     total = (double)g->nb[0] * g->nb[1] * g->nb[2];
@@ -1118,6 +1127,32 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, 
     return cnt;
 }
 
+/* Stable reordering of one atom's pairs by ascending neighbour Z, so that each element's
+   neighbours are contiguous (the descriptor engine runs its inner loops over such runs).
+   tmp holds 5 (cnt + 1) reals. */
+static void sannip__order_by_element(const int *Z, int *j, sannip_real *d, sannip_real *r, size_t cnt, sannip_real *tmp)
+{
+    size_t p, o = 0;
+    int *tj = (int *)(void *)(tmp + 4 * cnt), zlast = 0;
+    for (p = 1; p < cnt && Z[j[p]] >= Z[j[p - 1]]; p++) {}
+    if (p >= cnt) return;                       /* already ordered */
+    for (p = 0; p < cnt; p++) {
+        tmp[4 * p] = d[3 * p]; tmp[4 * p + 1] = d[3 * p + 1]; tmp[4 * p + 2] = d[3 * p + 2];
+        tmp[4 * p + 3] = r[p]; tj[p] = j[p];
+    }
+    for (;;) {
+        int zmin = SANNIP_MAX_Z + 1;
+        for (p = 0; p < cnt; p++) { int z = Z[tj[p]]; if (z > zlast && z < zmin) zmin = z; }
+        if (zmin > SANNIP_MAX_Z) break;
+        for (p = 0; p < cnt; p++) if (Z[tj[p]] == zmin) {
+            d[3 * o] = tmp[4 * p]; d[3 * o + 1] = tmp[4 * p + 1]; d[3 * o + 2] = tmp[4 * p + 2];
+            r[o] = tmp[4 * p + 3]; j[o] = tj[p];
+            o++;
+        }
+        zlast = zmin;
+    }
+}
+
 SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
                                                 sannip_real cutoff, sannip_error *err)
 {
@@ -1187,13 +1222,38 @@ SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sann
         nl->d = (sannip_real *)pd;
         nl->cap_pairs = SANNIP__MIN(cap, SANNIP__MIN(c2, c3));
     }
+    {
+        /* per-thread buffers (5 reals per pair of the busiest atom) for the element ordering */
+        int nth = 1;
+        size_t maxc = 0, need_sort;
+        void *ps = nl->sort;
 #ifdef SANNIP__OMP
-#pragma omp parallel for schedule(static) if (n > 256)
+        nth = omp_get_max_threads();
 #endif
-    for (i = 0; i < n; i++) {
-        int ov = -1;
-        size_t s = nl->start[i];
-        sannip__pairs_of(&g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
+        for (i = 0; i < n; i++) if (nl->start[i + 1] - nl->start[i] > maxc) maxc = nl->start[i + 1] - nl->start[i];
+        need_sort = 5 * (maxc + 1) * (size_t)nth;
+        if ((r = sannip__grow(&nl->alloc, &ps, &nl->cap_sort, need_sort, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list buffers");
+        nl->sort = (sannip_real *)ps;
+#ifdef SANNIP__OMP
+#pragma omp parallel if (n > 256)
+#endif
+        {
+            int t = 0;
+            sannip_real *tmp;
+#ifdef SANNIP__OMP
+            t = omp_get_thread_num();
+#endif
+            tmp = nl->sort + 5 * (maxc + 1) * (size_t)t;
+#ifdef SANNIP__OMP
+#pragma omp for schedule(static)
+#endif
+            for (i = 0; i < n; i++) {
+                int ov = -1;
+                size_t s = nl->start[i];
+                size_t cnt = sannip__pairs_of(&g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
+                sannip__order_by_element(sys->Z, nl->j + s, nl->d + 3 * s, nl->r + s, cnt, tmp);
+            }
+        }
     }
     nl->n_atoms = n; nl->n_pairs = total; nl->cutoff = cutoff;
     return SANNIP_SUCCESS;
@@ -1257,7 +1317,7 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
         *df = 3 * t * t * (t * t - 1) / c->rc;
         return t * t * t;
     case SANNIP_CUT_TANH: {
-        const sannip_real pre = (sannip_real)1.6444375462529084;  /* 1/tanh^3(1) */
+        const sannip_real pre = (sannip_real)2.2637537952253513;  /* 1/tanh^3(1) */
         t = sannip__tanh01(1 - r / c->rc);
         *df = 3 * pre * t * t * (t * t - 1) / c->rc;
         return pre * t * t * t;
@@ -1429,8 +1489,6 @@ typedef struct sannip__envplan {
     const sannip_cutoff **cuts;
     sannip_real *geta, *grs;
     sannip_real *pre;      /* 2^(1-zeta) per position (G4/G5) */
-    sannip_real *tf, *tdf, *tg;  /* per-triplet caches: cutoff at r_jk per cut id, Gaussian per id */
-    int *tcs, *tgs;        /* stamps: triplet number for which tf/tg are valid */
     sannip_real rtri;      /* largest three-body radius */
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
     int *rc_off, *rcid, *rg_off, *rgid;  /* per class pair: cut/Gaussian ids needed at r_jk (G4) */
@@ -1476,8 +1534,8 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     int C;
     sannip__envplan_sizes(set, idx, nf, &ni, &nr, &C);
     /* per neighbour: class (int), unit vector (3), fc, dfc (2 ncut <= 4 nf), Gaussians (<= 2 nf) */
-    return (ni + (size_t)n_neighbors + 2) * sizeof(int) / sizeof(sannip_real) + 2 + nr
-         + (size_t)(n_neighbors + 1) * (size_t)(6 * nf + 3);
+    return (ni + 2 * (size_t)n_neighbors + 4) * sizeof(int) / sizeof(sannip_real) + 2 + nr
+         + (size_t)(n_neighbors + 1) * (size_t)(12 * nf + 24);
 }
 
 static int sannip__gauss_id(sannip__envplan *p, sannip_real eta, sannip_real rs)
@@ -1504,7 +1562,7 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     sannip_real *rw;
     sannip__envplan_sizes(set, idx, nf, &ni, &nr, &C);
     iw = (int *)(void *)work;
-    rw = work + ((ni + (size_t)n_neighbors + 2) * sizeof(int) / sizeof(sannip_real) + 2);
+    rw = work + ((ni + 2 * (size_t)n_neighbors + 4) * sizeof(int) / sizeof(sannip_real) + 2);
     *cls = iw + ni;
     p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0;
     nn = sannip__named_elements(set, idx, nf, named);
@@ -1515,7 +1573,6 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     p->tri_off = iw; iw += (size_t)C * C + 1;
     p->tri = iw; iw += (size_t)C * C * 2 * nf;
     p->cid = iw; p->cid2 = iw + nf; p->gid = iw + 2 * nf; p->gid2 = iw + 3 * nf; iw += 4 * nf;
-    p->tcs = iw; p->tgs = iw + 2 * nf; iw += 4 * nf;
     p->rc_off = iw; iw += (size_t)C * C + 1;
     p->rcid = iw; iw += (size_t)C * C * 2 * nf;
     p->rg_off = iw; iw += (size_t)C * C + 1;
@@ -1523,9 +1580,8 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     p->cuts = (const sannip_cutoff **)(void *)rw;
     rw += 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
     p->geta = rw; p->grs = rw + 2 * nf; p->pre = rw + 4 * nf;
-    p->tf = rw + 5 * nf; p->tdf = rw + 7 * nf; p->tg = rw + 9 * nf; rw += 11 * (size_t)nf + 8;
+    rw += 5 * (size_t)nf + 8;
     p->tt = (sannip__tterm *)(void *)rw; rw += (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
-    for (f = 0; f < 2 * nf; f++) p->tcs[f] = p->tgs[f] = -1;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
         p->cid[f] = sannip__cut_id(p, &b->cut[0]);
@@ -1594,69 +1650,141 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     return rw;
 }
 
-/* Scalar derivatives of one three-body term with respect to (cos, r_ij, r_ik, r_jk). */
-typedef struct sannip__tri_d { sannip_real dc, dij, dik, djk; } sannip__tri_d;
-
-/* Turns scalar derivatives into dT/dd_ij (gj) and dT/dd_ik (gk); u* are unit vectors. */
-static void sannip__tri_chain(const sannip__tri_d *t, sannip_real cs, sannip_real rij, sannip_real rik,
-                              const sannip_real *uij, const sannip_real *uik, const sannip_real *ujk,
-                              sannip_real *gj, sannip_real *gk)
+/* exp(x) over an array, in place: Cody-Waite reduction x = k ln2 + t, |t| <= ln2/2, a
+   degree-13 Taylor polynomial (relative error < 2e-16) and 2^k assembled in the exponent
+   bits. Branch-free so that compilers vectorise it; inputs below -708 give 0. */
+static void sannip__exp_array(sannip_real *x, int n)
 {
-    int a;
-    sannip_real aij = t->dc / rij, aik = t->dc / rik;
-    for (a = 0; a < 3; a++) {
-        gj[a] = aij * (uik[a] - cs * uij[a]) + t->dij * uij[a] - t->djk * ujk[a];
-        gk[a] = aik * (uij[a] - cs * uik[a]) + t->dik * uik[a] + t->djk * ujk[a];
+    int i;
+    for (i = 0; i < n; i++) {
+        double v = (double)x[i], kf, t, p, big, sc;
+        uint64_t bits;
+        v = v < -708 ? -708 : v > 708 ? 708 : v;
+        big = v * 1.4426950408889634 + 6755399441055744.0;     /* 1.5 * 2^52: round to int */
+        kf = big - 6755399441055744.0;
+        t = v - kf * 0.693147180559890330187 - kf * 5.4979230187083711552e-14;
+        p = 1.0 / 6227020800.0;
+        p = p * t + 1.0 / 479001600.0; p = p * t + 1.0 / 39916800.0; p = p * t + 1.0 / 3628800.0;
+        p = p * t + 1.0 / 362880.0;    p = p * t + 1.0 / 40320.0;    p = p * t + 1.0 / 5040.0;
+        p = p * t + 1.0 / 720.0;       p = p * t + 1.0 / 120.0;      p = p * t + 1.0 / 24.0;
+        p = p * t + 1.0 / 6.0;         p = p * t + 0.5;              p = p * t + 1.0;
+        p = p * t + 1.0;
+        memcpy(&bits, &big, sizeof bits);
+        bits = (bits + 1023) << 52;   /* the low 12 bits of big's pattern hold k (mod 2^12) */
+        memcpy(&sc, &bits, sizeof sc);
+        x[i] = (sannip_real)(p * sc);
     }
 }
 
-/* Value and scalar derivatives of basis b for the ordered or unordered triplet (j, k).
-   fj/dfj: cut[0] at r_ij; fk/dfk: cut[1] (or cut[0]) at r_ik; gj, gk: cached Gaussians.
-   Returns 0 when the term vanishes. */
-static sannip_real sannip__tri_term(const sannip__tterm *b, sannip_real cs, sannip_real rij,
-                                    sannip_real rik, sannip_real rjk, sannip_real fj, sannip_real dfj,
-                                    sannip_real fk, sannip_real dfk, sannip_real gj, sannip_real gk,
-                                    sannip_real fjk, sannip_real dfjk, sannip_real gjk, int deriv,
-                                    sannip__tri_d *d)
+/* f_c and df_c/dr of cutoff c at n radii r (out f, df). Types evaluated through exp go
+   through sannip__exp_array; the rest are polynomial, so every loop vectorises. */
+static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n, sannip_real *f, sannip_real *df)
 {
-    sannip_real T;
-    d->dc = d->dij = d->dik = d->djk = 0;
+    int i;
+    if (c->type == SANNIP_CUT_TANHU || c->type == SANNIP_CUT_TANH) {
+        sannip_real pre = c->type == SANNIP_CUT_TANH ? (sannip_real)2.2637537952253513 : 1, irc = 1 / c->rc;
+        for (i = 0; i < n; i++) { sannip_real x = 1 - r[i] * irc; f[i] = -2 * (x > 0 ? x : 0); }
+        sannip__exp_array(f, n);
+        for (i = 0; i < n; i++) {
+            sannip_real e = f[i], t = (1 - e) / (1 + e), in = r[i] < c->rc;
+            f[i] = in * pre * t * t * t;
+            df[i] = in * 3 * pre * t * t * (t * t - 1) * irc;
+        }
+        return;
+    }
+    for (i = 0; i < n; i++) f[i] = sannip__fc(c, r[i], &df[i]);
+}
+
+/* Sum of x[0..n) with four partial sums (a fixed order: results do not depend on SIMD). */
+static sannip_real sannip__sum4(const sannip_real *x, int n)
+{
+    sannip_real a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int i;
+    for (i = 0; i + 4 <= n; i += 4) { a0 += x[i]; a1 += x[i + 1]; a2 += x[i + 2]; a3 += x[i + 3]; }
+    for (; i < n; i++) a0 += x[i];
+    return (a0 + a1) + (a2 + a3);
+}
+static sannip_real sannip__dot4(const sannip_real *x, const sannip_real *y, int n)
+{
+    sannip_real a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int i;
+    for (i = 0; i + 4 <= n; i += 4) { a0 += x[i] * y[i]; a1 += x[i + 1] * y[i + 1]; a2 += x[i + 2] * y[i + 2]; a3 += x[i + 3] * y[i + 3]; }
+    for (; i < n; i++) a0 += x[i] * y[i];
+    return (a0 + a1) + (a2 + a3);
+}
+
+/* Scratch arrays of one run of neighbours k (same element) against neighbour j. */
+typedef struct sannip__runbuf {
+    sannip_real *rjk, *cs, *ux, *uy, *uz;        /* r_jk, cos(theta_ijk), unit vector j->k */
+    sannip_real *T, *dc, *dij, *dik, *djk, *pz, *pb;
+    sannip_real *A, *B, *Cc, *D;                 /* contraction accumulators (g mode) */
+    sannip_real *tf, *tdf, *tg;                  /* r_jk cutoffs per cut id, Gaussians per id */
+} sannip__runbuf;
+
+/* Values and scalar derivatives (cos, r_ij, r_ik, r_jk) of three-body term b for neighbour j
+   against the K neighbours k0..k0+K-1 (all of one element), into R->T, dc, dij, dik, djk. */
+static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int K, int n, const sannip_real *r,
+                            const sannip_real *fcT, const sannip_real *dfcT, const sannip_real *gsT,
+                            sannip__runbuf *R, int deriv)
+{
+    int kk;
+    const sannip_real *fk = fcT + (size_t)b->cid2 * n + k0, *dfk = dfcT + (size_t)b->cid2 * n + k0, *rk = r + k0;
     if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
-        /* T2.21 / n2p2 SymFncExpAng{n,w}: 2^(1-zeta) (1+lambda cos)^zeta e^{-eta sum (r-rs)^2} fc..fc */
-        sannip_real p = 1 + b->lambda * cs, pz1, norm, F, dFj, dFk, pp;
-        if (p <= 0) return 0;
-        pz1 = b->izeta >= 1 ? sannip__ipow(p, b->izeta - 1) : pow(p, b->zeta - 1);
-        norm = b->pre * gj * gk * gjk;          /* gjk = 1, fjk = 1 for G5 */
-        F = fj * fk * fjk;
-        T = norm * pz1 * p * F;
-        if (!deriv) return T;
-        dFj = dfj * fk * fjk; dFk = fj * dfk * fjk;
-        pp = norm * pz1 * p;
-        d->dc = norm * b->zeta * pz1 * b->lambda * F;
-        d->dij = pp * (dFj - 2 * b->eta * (rij - b->rs) * F);
-        d->dik = pp * (dFk - 2 * b->eta * (rik - b->rs) * F);
-        if (b->kind == SANNIP_G4) d->djk = pp * (fj * fk * dfjk - 2 * b->eta * (rjk - b->rs) * F);
-        return T;
-    } else {
-        /* Gauss-Fourier three-body: alpha(theta) R(r_ij) Q(r_ik), T C.9 / C.31 / C.37 */
-        sannip_real R = fj, dR = dfj, Q = fk, dQ = dfk, al = 1, dal = 0;
+        /* T2.21 / n2p2 SymFncExpAng{n,w}: 2^(1-zeta) (1+lambda cos)^zeta e^{-eta sum (r-rs)^2} fc fc fc;
+           a non-positive 1 + lambda cos gives 0 (n2p2) */
+        sannip_real fj = fcT[(size_t)b->cid * n + j], dfj = dfcT[(size_t)b->cid * n + j], rij = r[j];
+        sannip_real gj = gsT[(size_t)b->gid * n + j], pre = b->pre * gj, lam = b->lambda, two_eta = 2 * b->eta;
+        const sannip_real *gk = gsT + (size_t)b->gid * n + k0;
+        const sannip_real *tf = R->tf + (size_t)b->cid * n, *tdf = R->tdf + (size_t)b->cid * n, *tg = R->tg + (size_t)b->gid * n;
+        int g4 = b->kind == SANNIP_G4, e;
+        for (kk = 0; kk < K; kk++) {
+            sannip_real p = 1 + lam * R->cs[kk];
+            R->pb[kk] = p > 0 ? p : 0; R->pz[kk] = 1;
+        }
+        if (b->izeta >= 1) {
+            for (e = b->izeta - 1; e; e >>= 1) {     /* p^(zeta-1) by squaring, loop over k inside */
+                if (e & 1) for (kk = 0; kk < K; kk++) R->pz[kk] *= R->pb[kk];
+                if (e > 1) for (kk = 0; kk < K; kk++) R->pb[kk] *= R->pb[kk];
+            }
+            for (kk = 0; kk < K; kk++) { sannip_real p = 1 + lam * R->cs[kk]; R->pb[kk] = p > 0 ? p : 0; }
+        } else for (kk = 0; kk < K; kk++) R->pz[kk] = R->pb[kk] > 0 ? pow(R->pb[kk], b->zeta - 1) : 0;
+        for (kk = 0; kk < K; kk++) {
+            sannip_real fjk = g4 ? tf[kk] : 1, E = pre * gk[kk] * (g4 ? tg[kk] : 1), F = fj * fk[kk] * fjk;
+            sannip_real pp = E * R->pz[kk] * R->pb[kk];
+            R->T[kk] = pp * F;
+            if (!deriv) continue;
+            R->dc[kk] = R->pb[kk] > 0 ? E * b->zeta * R->pz[kk] * lam * F : 0;
+            R->dij[kk] = pp * (dfj * fk[kk] * fjk - two_eta * (rij - b->rs) * F);
+            R->dik[kk] = pp * (fj * dfk[kk] * fjk - two_eta * (rk[kk] - b->rs) * F);
+            R->djk[kk] = g4 ? pp * (fj * fk[kk] * tdf[kk] - two_eta * (R->rjk[kk] - b->rs) * F) : 0;
+        }
+        return;
+    }
+    /* Gauss-Fourier three-body (T C.9, C.31, C.37): alpha(theta) R(r_a) Q(r_b) with (a, b) =
+       (j, k), or (k, j) for the swapped orientation of the ordered sum */
+    for (kk = 0; kk < K; kk++) {
+        int k = k0 + kk, a = swap ? k : j, bb = swap ? j : k;
+        sannip_real fa = fcT[(size_t)b->cid * n + a], dfa = dfcT[(size_t)b->cid * n + a];
+        sannip_real fb = fcT[(size_t)b->cid2 * n + bb], dfb = dfcT[(size_t)b->cid2 * n + bb];
+        sannip_real Ra = fa, dRa = dfa, Qb = fb, dQb = dfb, al = 1, dal = 0, cs = R->cs[kk];
         if (b->kind != SANNIP_GF_ANGULAR2) {
-            sannip_real x = rij - b->rs, y = rik - b->rs2;
-            dR = gj * (dfj - 2 * b->eta * x * fj); R = gj * fj;
-            dQ = gk * (dfk - 2 * b->eta2 * y * fk); Q = gk * fk;
+            sannip_real ga = gsT[(size_t)b->gid * n + a], gb = gsT[(size_t)b->gid2 * n + bb];
+            dRa = ga * (dfa - 2 * b->eta * (r[a] - b->rs) * fa); Ra = ga * fa;
+            dQb = gb * (dfb - 2 * b->eta2 * (r[bb] - b->rs2) * fb); Qb = gb * fb;
         }
         if (b->kind != SANNIP_GF_BIRADIAL) {
-            /* alpha = exp(-eta_t (1 - cos th cos ts - sin th sin ts)) (T C.32); sin th has a
-               kink at collinear triplets: its derivative is taken as 0 there. */
-            sannip_real sn2 = 1 - cs * cs, sn = sn2 > 0 ? sqrt(sn2) : 0;
-            sannip_real dsn = sn > 1e-12 ? -cs / sn : 0;
+            /* alpha = exp(-eta_t (1 - cos th cos ts - sin th sin ts)) (T C.32); sin th has a kink
+               at collinear triplets: its derivative is taken as 0 there */
+            sannip_real sn2 = 1 - cs * cs, sn = sn2 > 0 ? sqrt(sn2) : 0, dsn = sn > 1e-12 ? -cs / sn : 0;
             al = exp(-b->eta_t * (1 - cs * b->cts - sn * b->sts));
             dal = al * b->eta_t * (b->cts + b->sts * dsn);
         }
-        T = al * R * Q;
-        d->dc = dal * R * Q; d->dij = al * dR * Q; d->dik = al * R * dQ; d->djk = 0;
-        (void)rjk;
-        return T;
+        R->T[kk] = al * Ra * Qb;
+        if (!deriv) continue;
+        R->dc[kk] = dal * Ra * Qb;
+        R->dij[kk] = swap ? al * Ra * dQb : al * dRa * Qb;
+        R->dik[kk] = swap ? al * dRa * Qb : al * Ra * dQb;
+        R->djk[kk] = 0;
     }
 }
 
@@ -1666,35 +1794,49 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
                              sannip_real *work)
 {
     sannip__envplan P;
-    int n = env->n, j, k, f, q, *cls, deriv = dG != NULL || g != NULL;
-    size_t stride = (size_t)(n + 1) * 3;
-    sannip_real *u, *fc, *dfc, *gs;
+    sannip__runbuf R;
+    int n = env->n, j, k, f, q, *cls, deriv = dG != NULL || g != NULL, nrun, *runs;
+    size_t stride = (size_t)(n + 1) * 3, nn = (size_t)n;
+    sannip_real *u, *fc, *dfc, *gs, *w;
     u = sannip__envplan_make(&P, set, idx, nf, n, work, &cls);
-    fc = u + 3 * (size_t)n; dfc = fc + (size_t)n * P.ncut; gs = dfc + (size_t)n * P.ncut;
+    /* per-neighbour caches, id-major (fc[q n + j]) so that runs of k are contiguous */
+    fc = u + 3 * nn; dfc = fc + nn * P.ncut; gs = dfc + nn * P.ncut; w = gs + nn * P.ngs;
+    R.rjk = w; R.cs = w + nn; R.ux = w + 2 * nn; R.uy = w + 3 * nn; R.uz = w + 4 * nn;
+    R.T = w + 5 * nn; R.dc = w + 6 * nn; R.dij = w + 7 * nn; R.dik = w + 8 * nn; R.djk = w + 9 * nn;
+    R.pz = w + 10 * nn; R.pb = w + 11 * nn; R.A = w + 12 * nn; R.B = w + 13 * nn; R.Cc = w + 14 * nn; R.D = w + 15 * nn;
+    R.tf = w + 16 * nn; R.tdf = R.tf + nn * P.ncut; R.tg = R.tdf + nn * P.ncut;
+    runs = cls + n;   /* run starts share the int region after cls (n + 1 entries) */
     for (f = 0; f < nf; f++) G[f] = 0;
     if (dG) memset(dG, 0, sizeof(sannip_real) * stride * (size_t)nf);
-    if (c) memset(c, 0, sizeof(sannip_real) * 3 * (size_t)n);
-    /* per-neighbour caches: class, unit vector, cutoffs, Gaussians */
+    if (c) memset(c, 0, sizeof(sannip_real) * 3 * nn);
     for (j = 0; j < n; j++) {
         sannip_real r = env->r[j];
         int z = env->Zn[j];
         cls[j] = P.cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
         u[3 * j] = env->d[3 * j] / r; u[3 * j + 1] = env->d[3 * j + 1] / r; u[3 * j + 2] = env->d[3 * j + 2] / r;
-        for (q = 0; q < P.ncut; q++) fc[(size_t)j * P.ncut + q] = sannip__fc(P.cuts[q], r, &dfc[(size_t)j * P.ncut + q]);
-        for (q = 0; q < P.ngs; q++) { sannip_real x = r - P.grs[q]; gs[(size_t)j * P.ngs + q] = exp(-P.geta[q] * x * x); }
     }
+    for (q = 0; q < P.ncut; q++) sannip__fc_array(P.cuts[q], env->r, n, fc + nn * q, dfc + nn * q);
+    for (q = 0; q < P.ngs; q++) {
+        sannip_real *o = gs + nn * q;
+        for (j = 0; j < n; j++) { sannip_real x = env->r[j] - P.grs[q]; o[j] = -P.geta[q] * x * x; }
+        sannip__exp_array(o, n);
+    }
+    /* runs of equal neighbour element (the neighbour list orders pairs by element) */
+    nrun = 0;
+    for (j = 0; j < n; j++) if (j == 0 || env->Zn[j] != env->Zn[j - 1]) runs[nrun++] = j;
+    runs[nrun] = n;
     /* pair loop: G2, gf_radial (T2.18, T C.5/C.6) */
     for (j = 0; j < n; j++) {
         sannip_real r = env->r[j], acc = 0;
-        const sannip_real *uj = u + 3 * j, *fj = fc + (size_t)j * P.ncut, *dfj = dfc + (size_t)j * P.ncut, *gj = gs + (size_t)j * P.ngs;
+        const sannip_real *uj = u + 3 * j;
         int e0 = P.rad_off[cls[j]], e1 = P.rad_off[cls[j] + 1];
         for (q = e0; q < e1; q++) {
             const sannip_basis *b;
             sannip_real fv, dfv, e, dT;
             f = P.rad[q]; b = &set->b[idx[f]];
-            fv = fj[P.cid[f]]; dfv = dfj[P.cid[f]];
+            fv = fc[nn * P.cid[f] + j]; dfv = dfc[nn * P.cid[f] + j];
             if (fv == 0 && dfv == 0) continue;
-            e = gj[P.gid[f]];
+            e = gs[nn * P.gid[f] + j];
             if (b->nbr[0] == SANNIP_ZWEIGHT) e *= (sannip_real)env->Zn[j];
             G[f] += e * fv;
             if (!deriv) continue;
@@ -1704,66 +1846,86 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
         }
         if (c && acc != 0) { c[3 * j] += acc * uj[0]; c[3 * j + 1] += acc * uj[1]; c[3 * j + 2] += acc * uj[2]; }
     }
-    /* unordered-pair loop j < k: G4, G5 (n2p2 convention) and the ordered Gauss-Fourier sums
-       (both orientations of each pair are separate list entries) */
+    /* three-body terms: for each neighbour j and each run of neighbours k > j of one element,
+       the geometry of all (j, k) at once, then each basis of the (class j, class k) list over
+       the run. G4/G5 sum over unordered pairs (n2p2); the Gauss-Fourier lists hold both
+       orientations of their ordered sums. */
     if (P.tri_off[P.C * P.C] > 0) for (j = 0; j < n; j++) {
         sannip_real rij = env->r[j];
         const sannip_real *uij = u + 3 * j, *dj = env->d + 3 * j;
+        int ir;
         if (rij >= P.rtri) continue;
-        for (k = j + 1; k < n; k++) {
-            sannip_real rik = env->r[k], ujk[3], djk[3], rjk, cs;
-            sannip__tri_d acc = { 0, 0, 0, 0 };
-            const sannip_real *dk = env->d + 3 * k, *uik = u + 3 * k;
-            int any = 0, l0, l1;
-            if (rik >= P.rtri) continue;
-            l0 = P.tri_off[cls[j] * P.C + cls[k]]; l1 = P.tri_off[cls[j] * P.C + cls[k] + 1];
+        for (ir = 0; ir < nrun; ir++) {
+            int k0 = runs[ir] > j + 1 ? runs[ir] : j + 1, k1 = runs[ir + 1], K = k1 - k0, kk, cp, l0, l1;
+            sannip_real wz = 1;
+            if (K <= 0) continue;
+            cp = cls[j] * P.C + cls[k0];
+            l0 = P.tri_off[cp]; l1 = P.tri_off[cp + 1];
             if (l0 == l1) continue;
-            djk[0] = dk[0] - dj[0]; djk[1] = dk[1] - dj[1]; djk[2] = dk[2] - dj[2];
-            rjk = sqrt(djk[0] * djk[0] + djk[1] * djk[1] + djk[2] * djk[2]);
-            ujk[0] = djk[0] / rjk; ujk[1] = djk[1] / rjk; ujk[2] = djk[2] / rjk;
-            cs = uij[0] * uik[0] + uij[1] * uik[1] + uij[2] * uik[2];
-            {   /* r_jk cutoffs and Gaussians of this class pair's G4 entries, once per triplet */
-                int cp = cls[j] * P.C + cls[k];
-                for (q = P.rc_off[cp]; q < P.rc_off[cp + 1]; q++) { int ci = P.rcid[q]; P.tf[ci] = sannip__fc(P.cuts[ci], rjk, &P.tdf[ci]); }
-                for (q = P.rg_off[cp]; q < P.rg_off[cp + 1]; q++) { int gi = P.rgid[q]; sannip_real x = rjk - P.grs[gi]; P.tg[gi] = exp(-P.geta[gi] * x * x); }
+            for (kk = 0; kk < K; kk++) {
+                const sannip_real *dk = env->d + 3 * (k0 + kk), *uk = u + 3 * (k0 + kk);
+                sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2], rr = sqrt(x * x + y * y + z * z);
+                R.rjk[kk] = rr; R.ux[kk] = x / rr; R.uy[kk] = y / rr; R.uz[kk] = z / rr;
+                R.cs[kk] = uij[0] * uk[0] + uij[1] * uk[1] + uij[2] * uk[2];
             }
+            for (q = P.rc_off[cp]; q < P.rc_off[cp + 1]; q++) {
+                int ci = P.rcid[q];
+                sannip__fc_array(P.cuts[ci], R.rjk, K, R.tf + nn * ci, R.tdf + nn * ci);
+            }
+            for (q = P.rg_off[cp]; q < P.rg_off[cp + 1]; q++) {
+                int gi = P.rgid[q];
+                sannip_real *o = R.tg + nn * gi;
+                for (kk = 0; kk < K; kk++) { sannip_real x = R.rjk[kk] - P.grs[gi]; o[kk] = -P.geta[gi] * x * x; }
+                sannip__exp_array(o, K);
+            }
+            if (g) for (kk = 0; kk < K; kk++) R.A[kk] = R.B[kk] = R.Cc[kk] = R.D[kk] = 0;
             for (q = l0; q < l1; q++) {
                 const sannip__tterm *b;
-                int s = P.tri[q] & 1, a, bb;
-                sannip_real w = 1, T, ra, rb, fjk = 1, dfjk = 0, gjk = 1, fa, dfa, fb, dfb;
-                sannip__tri_d d;
+                int swap = P.tri[q] & 1;
                 f = P.tri[q] >> 1; b = &P.tt[f];
-                a = s ? k : j; bb = s ? j : k; ra = s ? rik : rij; rb = s ? rij : rik;
-                fa = fc[(size_t)a * P.ncut + b->cid]; dfa = dfc[(size_t)a * P.ncut + b->cid];
-                fb = fc[(size_t)bb * P.ncut + b->cid2]; dfb = dfc[(size_t)bb * P.ncut + b->cid2];
-                if ((fa == 0 && dfa == 0) || (fb == 0 && dfb == 0)) continue;
-                if (b->kind == SANNIP_G4) {
-                    fjk = P.tf[b->cid]; dfjk = P.tdf[b->cid];
-                    if (fjk == 0 && dfjk == 0) continue;
-                    gjk = P.tg[b->gid];
-                }
-                if (b->zw) w = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k];
-                T = sannip__tri_term(b, cs, ra, rb, rjk, fa, dfa, fb, dfb,
-                                     b->gid >= 0 ? gs[(size_t)a * P.ngs + b->gid] : 1,
-                                     b->gid2 >= 0 ? gs[(size_t)bb * P.ngs + b->gid2] : 1,
-                                     fjk, dfjk, gjk, deriv, &d);
-                G[f] += w * T;
+                sannip__tri_run(b, swap, j, k0, K, n, env->r, fc, dfc, gs, &R, deriv);
+                wz = b->zw ? (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0] : 1;   /* one element per run */
+                G[f] += wz * sannip__sum4(R.T, K);
                 if (!deriv) continue;
-                if (s) { sannip_real t = d.dij; d.dij = d.dik; d.dik = t; }  /* back to (j, k) */
-                d.dc *= w; d.dij *= w; d.dik *= w; d.djk *= w;
-                if (g) { acc.dc += g[f] * d.dc; acc.dij += g[f] * d.dij; acc.dik += g[f] * d.dik; acc.djk += g[f] * d.djk; any = 1; }
+                if (g) {
+                    sannip_real gw = g[f] * wz;
+                    for (kk = 0; kk < K; kk++) { R.A[kk] += gw * R.dc[kk]; R.B[kk] += gw * R.dij[kk]; R.Cc[kk] += gw * R.dik[kk]; R.D[kk] += gw * R.djk[kk]; }
+                }
                 if (dG) {
-                    sannip_real vj[3], vk[3], *o = dG + (size_t)f * stride;
-                    sannip__tri_chain(&d, cs, rij, rik, uij, uik, ujk, vj, vk);
-                    o[3 * j] += vj[0]; o[3 * j + 1] += vj[1]; o[3 * j + 2] += vj[2];
-                    o[3 * k] += vk[0]; o[3 * k + 1] += vk[1]; o[3 * k + 2] += vk[2];
+                    /* dT/dd_ij = dc (u_ik - cs u_ij)/r_ij + dij u_ij - djk u_jk, summed over the run;
+                       dT/dd_ik = dc (u_ij - cs u_ik)/r_ik + dik u_ik + djk u_jk, per k */
+                    sannip_real *o = dG + (size_t)f * stride, s1x = 0, s1y = 0, s1z = 0, s2, s3, s4x, s4y, s4z;
+                    for (kk = 0; kk < K; kk++) { const sannip_real *uk = u + 3 * (k0 + kk); s1x += R.dc[kk] * uk[0]; s1y += R.dc[kk] * uk[1]; s1z += R.dc[kk] * uk[2]; }
+                    s2 = sannip__dot4(R.dc, R.cs, K); s3 = sannip__sum4(R.dij, K);
+                    s4x = sannip__dot4(R.djk, R.ux, K); s4y = sannip__dot4(R.djk, R.uy, K); s4z = sannip__dot4(R.djk, R.uz, K);
+                    o[3 * j]     += wz * ((s1x - s2 * uij[0]) / rij + s3 * uij[0] - s4x);
+                    o[3 * j + 1] += wz * ((s1y - s2 * uij[1]) / rij + s3 * uij[1] - s4y);
+                    o[3 * j + 2] += wz * ((s1z - s2 * uij[2]) / rij + s3 * uij[2] - s4z);
+                    for (kk = 0; kk < K; kk++) {
+                        int k = k0 + kk;
+                        const sannip_real *uk = u + 3 * k;
+                        sannip_real a = R.dc[kk] / env->r[k], cs = R.cs[kk], dk = R.dik[kk], dj = R.djk[kk];
+                        o[3 * k]     += wz * (a * (uij[0] - cs * uk[0]) + dk * uk[0] + dj * R.ux[kk]);
+                        o[3 * k + 1] += wz * (a * (uij[1] - cs * uk[1]) + dk * uk[1] + dj * R.uy[kk]);
+                        o[3 * k + 2] += wz * (a * (uij[2] - cs * uk[2]) + dk * uk[2] + dj * R.uz[kk]);
+                    }
                 }
             }
-            if (any) {
-                sannip_real vj[3], vk[3];
-                sannip__tri_chain(&acc, cs, rij, rik, uij, uik, ujk, vj, vk);
-                c[3 * j] += vj[0]; c[3 * j + 1] += vj[1]; c[3 * j + 2] += vj[2];
-                c[3 * k] += vk[0]; c[3 * k + 1] += vk[1]; c[3 * k + 2] += vk[2];
+            if (g) {
+                /* one chain rule per triplet for the contracted derivatives */
+                sannip_real sjx = 0, sjy = 0, sjz = 0;
+                for (kk = 0; kk < K; kk++) {
+                    int k = k0 + kk;
+                    const sannip_real *uk = u + 3 * k;
+                    sannip_real cs = R.cs[kk], aj = R.A[kk] / rij, ak = R.A[kk] / env->r[k];
+                    sjx += aj * (uk[0] - cs * uij[0]) + R.B[kk] * uij[0] - R.D[kk] * R.ux[kk];
+                    sjy += aj * (uk[1] - cs * uij[1]) + R.B[kk] * uij[1] - R.D[kk] * R.uy[kk];
+                    sjz += aj * (uk[2] - cs * uij[2]) + R.B[kk] * uij[2] - R.D[kk] * R.uz[kk];
+                    c[3 * k]     += ak * (uij[0] - cs * uk[0]) + R.Cc[kk] * uk[0] + R.D[kk] * R.ux[kk];
+                    c[3 * k + 1] += ak * (uij[1] - cs * uk[1]) + R.Cc[kk] * uk[1] + R.D[kk] * R.uy[kk];
+                    c[3 * k + 2] += ak * (uij[2] - cs * uk[2]) + R.Cc[kk] * uk[2] + R.D[kk] * R.uz[kk];
+                }
+                c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
             }
         }
     }
@@ -1806,6 +1968,13 @@ static int sannip__num(const char *tok, sannip_real *out)
     const char *end;
     if (!sannip_parse_real(tok, &end, out)) return 0;
     return *end == 0 && isfinite(*out);
+}
+/* As sannip__num, but tells a non-number (SANNIP_PARSE_ERROR) from NaN/Inf (SANNIP_NONFINITE). */
+static sannip_result sannip__num_code(const char *tok, sannip_real *out)
+{
+    const char *end;
+    if (!sannip_parse_real(tok, &end, out) || *end != 0) return SANNIP_PARSE_ERROR;
+    return isfinite(*out) ? SANNIP_SUCCESS : SANNIP_NONFINITE;
 }
 static int sannip__int(const char *tok, int *out)
 {
@@ -2754,6 +2923,7 @@ typedef struct sannip__cursor {
     const char *text;
     size_t len, pos;
     int line;
+    int partial;      /* the last line read ended at the end of the text without a newline */
     char buf[4096];
 } sannip__cursor;
 
@@ -2763,6 +2933,7 @@ static int sannip__next_line(sannip__cursor *c)
     size_t s = c->pos, e = s, n;
     if (c->pos >= c->len) return 0;
     while (e < c->len && c->text[e] != '\n') e++;
+    c->partial = e >= c->len;
     c->pos = e < c->len ? e + 1 : e;
     c->line++;
     n = e - s;
@@ -2957,6 +3128,12 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
         for (l = 0; l < nl; l++) { acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
         SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
         SANNIP__EXPECT(sizes[nl] == 1, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output");
+        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
+        {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
+            double need = 0;
+            for (l = 0; l < nl; l++) need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
+            SANNIP__EXPECT(2 * need <= (double)(c.len - c.pos) + 1, SANNIP_TRUNCATED, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
+        }
         if ((r = sannip_network_init(&el->net, nl, sizes, acts, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
         SANNIP__TOKENS();
         SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
@@ -2985,6 +3162,11 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
     sannip__ok(err);
     return SANNIP_SUCCESS;
 fail:
+    /* an error on a last line without its newline means the text was cut short */
+    if (c.partial && r != SANNIP_OUT_OF_MEMORY && r != SANNIP_TRUNCATED) {
+        r = SANNIP_TRUNCATED;
+        if (err) { err->code = r; sannip__err_prefix(err, "text ends inside this line: "); }
+    }
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
     return r;
@@ -3090,7 +3272,7 @@ SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t le
             int Z;
             if (nt != 10) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < 10 ? nt + 1 : 11, "atom line needs 9 fields (x y z element charge energy fx fy fz), found %d", nt - 1);
             if ((r = sannip__structure_push(s, &cap, 1)) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 0, "cannot grow structure at atom %d", s->n + 1);
-            for (i = 0; i < 3; i++) if (!sannip__num(tok[1 + i], &s->pos[3 * s->n + i])) SANNIP__RFAIL(SANNIP_NONFINITE, 2 + i, "atom %d: coordinate '%s' is not a finite number", s->n + 1, tok[1 + i]);
+            for (i = 0; i < 3; i++) if ((r = sannip__num_code(tok[1 + i], &s->pos[3 * s->n + i])) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 2 + i, "atom %d: coordinate '%s' is not a finite number", s->n + 1, tok[1 + i]);
             Z = sannip_element_z(tok[4]);
             if (!Z) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, 5, "atom %d: unknown element '%s'", s->n + 1, tok[4]);
             s->Z[s->n] = Z;
@@ -3102,7 +3284,8 @@ SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t le
             for (i = 0; i < 3; i++) if (!sannip__num(tok[7 + i], &s->forces[3 * s->n + i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 8 + i, "atom %d: force '%s' is not a finite number", s->n + 1, tok[7 + i]);
             s->n++;
         } else if (strcmp(tok[0], "energy") == 0) {
-            if (nt != 2 || !sannip__num(tok[1], &s->energy)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 2, "energy needs one finite number");
+            if (nt != 2) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 2, "energy needs one number");
+            if ((r = sannip__num_code(tok[1], &s->energy)) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 2, "energy '%s' is not a finite number", tok[1]);
             have_energy = 1;
         } else if (strcmp(tok[0], "charge") == 0) {
             sannip_real q;
@@ -3198,6 +3381,10 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
         if (c_species < 0 || c_pos < 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Properties lacks species:S:1 or pos:R:3");
         if (ncols > 63) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "too many columns (%d)", ncols);
     }
+    /* every atom line holds ncols tokens, so at least 2 ncols bytes: refuse a count the text
+       cannot hold before allocating for it */
+    if ((double)n * 2 * ncols > (double)(c.len - c.pos) + 1)
+        SANNIP__RFAIL(SANNIP_TRUNCATED, 1, "%d atoms declared but only %zu bytes remain", n, (size_t)(c.len - c.pos));
     if ((r = sannip_structure_resize(s, n, c_forces >= 0, c_spin >= 0, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
     if (sannip__xyz_value(comment, "Lattice", val, sizeof val)) {
         char *lt[10];
@@ -3213,7 +3400,7 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
         for (i = 0; i < 3; i++) s->pbc[i] = (pt[i][0] == 'T' || pt[i][0] == 't' || pt[i][0] == '1');
     }
     if (sannip__xyz_value(comment, "energy", val, sizeof val)) {
-        if (!sannip__num(val, &s->energy)) SANNIP__RFAIL(val[0] ? SANNIP_NONFINITE : SANNIP_PARSE_ERROR, 0, "energy '%s' is not a finite number", val);
+        if ((r = sannip__num_code(val, &s->energy)) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 0, "energy '%s' is not a finite number", val);
         s->has_energy = 1;
     }
     if (sannip__xyz_value(comment, "virial", val, sizeof val)) {
@@ -3234,7 +3421,7 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
         if (nt != ncols) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < ncols ? nt + 1 : ncols + 1, "atom %d: %d columns, Properties declares %d", i + 1, nt, ncols);
         s->Z[i] = sannip_element_z(tok[c_species]);
         if (!s->Z[i]) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, c_species + 1, "atom %d: unknown element '%s'", i + 1, tok[c_species]);
-        for (col = 0; col < 3; col++) if (!sannip__num(tok[c_pos + col], &s->pos[3 * i + col])) SANNIP__RFAIL(SANNIP_NONFINITE, c_pos + col + 1, "atom %d: coordinate '%s' is not a finite number", i + 1, tok[c_pos + col]);
+        for (col = 0; col < 3; col++) if ((r = sannip__num_code(tok[c_pos + col], &s->pos[3 * i + col])) != SANNIP_SUCCESS) SANNIP__RFAIL(r, c_pos + col + 1, "atom %d: coordinate '%s' is not a finite number", i + 1, tok[c_pos + col]);
         if (c_forces >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[c_forces + col], &s->forces[3 * i + col])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_forces + col + 1, "atom %d: force '%s' is not a finite number", i + 1, tok[c_forces + col]);
         if (c_spin >= 0) {
             if (spin_dim == 1) { s->spins[3 * i] = s->spins[3 * i + 1] = 0; if (!sannip__num(tok[c_spin], &s->spins[3 * i + 2])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_spin + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[c_spin]); }
