@@ -1354,14 +1354,16 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
         *df = -2 * x * tmp * tmp * e * iw;
         return e;
     }
-    case SANNIP_CUT_POLY1: *df = x * (6 * x - 6) * iw; return (2 * x - 3) * x * x + 1;
-    case SANNIP_CUT_POLY2: *df = x * x * ((60 - 30 * x) * x - 30) * iw; return ((15 - 6 * x) * x - 10) * x * x * x + 1;
-    case SANNIP_CUT_POLY3:
-        *df = x * x * x * (x * (x * (140 * x - 420) + 420) - 140) * iw;
-        return (x * (x * (20 * x - 70) + 84) - 35) * x * x * x * x + 1;
-    case SANNIP_CUT_POLY4:
-        *df = x * x * x * x * (x * (x * ((2520 - 630 * x) * x - 3780) + 2520) - 630) * iw;
-        return (x * (x * ((315 - 70 * x) * x - 540) + 420) - 126) * x * x * x * x * x + 1;
+    /* n2p2's polynomials written as (1-x)^k q(x): the same functions, without the
+       cancellation of 1 + x^k(...) near the cutoff */
+    case SANNIP_CUT_POLY1: { sannip_real y = 1 - x;
+        *df = -6 * x * y * iw; return y * y * (1 + 2 * x); }
+    case SANNIP_CUT_POLY2: { sannip_real y = 1 - x, xy = x * y;
+        *df = -30 * xy * xy * iw; return y * y * y * (1 + x * (3 + 6 * x)); }
+    case SANNIP_CUT_POLY3: { sannip_real y = 1 - x, xy = x * y;
+        *df = -140 * xy * xy * xy * iw; return y * y * y * y * (1 + x * (4 + x * (10 + 20 * x))); }
+    case SANNIP_CUT_POLY4: { sannip_real y = 1 - x, xy = x * y, y2 = y * y;
+        *df = -630 * xy * xy * xy * xy * iw; return y2 * y2 * y * (1 + x * (5 + x * (15 + x * (35 + 70 * x)))); }
     }
     f = 0; *df = 0;
     return f;
@@ -1525,6 +1527,7 @@ static void sannip__envplan_sizes(const sannip_descriptors *set, const int *idx,
     *ni = (c + 1) + c * (size_t)nf + (c * c + 1) + c * c * 2 * (size_t)nf + 6 * (size_t)nf + 4 * (size_t)nf + 8
         + 2 * (c * c + 1) + 2 * c * c * 2 * (size_t)nf;
     *nr = 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real) + 11 * (size_t)nf + 8
+        + sizeof(void *) / sizeof(sannip_real)
         + (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
 }
 
@@ -1577,6 +1580,8 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     p->rcid = iw; iw += (size_t)C * C * 2 * nf;
     p->rg_off = iw; iw += (size_t)C * C + 1;
     p->rgid = iw; iw += (size_t)C * C * 2 * nf;
+    /* pointers need their own alignment (a float work buffer is only 4-byte aligned) */
+    rw = (sannip_real *)(void *)(((uintptr_t)rw + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1));
     p->cuts = (const sannip_cutoff **)(void *)rw;
     rw += 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
     p->geta = rw; p->grs = rw + 2 * nf; p->pre = rw + 4 * nf;
@@ -1795,7 +1800,7 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
 {
     sannip__envplan P;
     sannip__runbuf R;
-    int n = env->n, j, k, f, q, *cls, deriv = dG != NULL || g != NULL, nrun, *runs;
+    int n = env->n, j, f, q, *cls, deriv = dG != NULL || g != NULL, nrun, *runs;
     size_t stride = (size_t)(n + 1) * 3, nn = (size_t)n;
     sannip_real *u, *fc, *dfc, *gs, *w;
     u = sannip__envplan_make(&P, set, idx, nf, n, work, &cls);
@@ -3052,7 +3057,20 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
             SANNIP__EXPECT(nt == 3 && strlen(tok[1]) < sizeof m->units_energy && strlen(tok[2]) < sizeof m->units_length, SANNIP_PARSE_ERROR, 2, "units ENERGY LENGTH expected");
             strcpy(m->units_energy, tok[1]); strcpy(m->units_length, tok[2]);
         } else if (strcmp(tok[0], "description") == 0) {
-            continue;   /* free text: kept out of the numeric state */
+            /* free text, one line per 'description' keyword (the raw line after the keyword) */
+            const char *line = c.text + (c.pos - (c.partial ? 0 : 1)), *ls = line, *p;
+            size_t old = m->description ? strlen(m->description) : 0, add;
+            char *nd;
+            while (ls > c.text && ls[-1] != '\n') ls--;
+            p = strstr(ls, "description") + 11;
+            if (*p == ' ') p++;
+            add = (size_t)(line - p);
+            if (add > 0 && p[add - 1] == '\r') add--;
+            nd = (char *)sannip__realloc(&m->alloc, m->description, old + add + 2);
+            SANNIP__EXPECT(nd != NULL, SANNIP_OUT_OF_MEMORY, 0, "description");
+            if (old) nd[old++] = '\n';
+            memcpy(nd + old, p, add); nd[old + add] = 0;
+            m->description = nd;
         } else break;
     }
     SANNIP__EXPECT(strcmp(tok[0], "bases") == 0 && nt == 2 && sannip__int(tok[1], &nb), SANNIP_PARSE_ERROR, 1, "expected 'bases N'");
