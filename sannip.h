@@ -118,7 +118,7 @@ typedef enum sannip_result {
     SANNIP_UNKNOWN_ELEMENT  =  -8,  /* an element symbol or Z the model does not know */
     SANNIP_NONFINITE        =  -9,  /* NaN or Inf in an input */
     SANNIP_SINGULAR_CELL    = -10,  /* periodic cell with (near) zero volume */
-    SANNIP_ATOMS_OVERLAP    = -11,  /* two atoms (or periodic images) closer than 1e-8 */
+    SANNIP_ATOMS_OVERLAP    = -11,  /* two atoms (or images) closer than 1e-8 A (float: 1e-4) */
     SANNIP_BAD_CUTOFF       = -12,  /* cutoff radius <= 0, inner >= outer, ... */
     SANNIP_BAD_PARAMETER    = -13,  /* a descriptor/network parameter outside its domain */
     SANNIP_UNSUPPORTED      = -14,  /* a feature this build or format does not provide */
@@ -194,7 +194,8 @@ SANNIP_API void sannip_neighbors_init(sannip_neighbors *nl, const sannip_allocat
 SANNIP_API void sannip_neighbors_uninit(sannip_neighbors *nl);
 /* Builds the list of all pairs closer than cutoff with O(N) cell lists. Handles triclinic
    cells thinner than the cutoff by searching as many images as needed. Validates the
-   system: NaN/Inf coordinates, singular periodic cell, overlapping atoms (< 1e-8 apart). */
+   system: NaN/Inf coordinates, singular periodic cell, overlapping atoms (< 1e-8 apart;
+   1e-4 in float builds). */
 SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
                                                 sannip_real cutoff, sannip_error *err);
 /* Checks a system's arrays: n in range, finite positions/cell, Z in 1..118,
@@ -602,6 +603,7 @@ SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir
 #include <string.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdio.h>     /* snprintf/vsnprintf only under SANNIP_NO_STDIO: no FILE* is used */
 #include <locale.h>
 #include <float.h>
 
@@ -1066,6 +1068,13 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
     return SANNIP_SUCCESS;
 }
 
+/* Squared distance below which two atoms (or images) overlap: 1e-8 A in double; in float
+   the wrapping of coordinates alone moves atoms by ~1e-6 A, so 1e-4 A. */
+#ifdef SANNIP_FLOAT
+#define SANNIP__OVERLAP2 1e-8f
+#else
+#define SANNIP__OVERLAP2 1e-16
+#endif
 /* Bin of atom i and its wrapped fractional coordinate shift (integer image of the atom). */
 static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
 {
@@ -1116,7 +1125,7 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, 
                     sannip_real dx = xj[0] + sh[0] - xi[0], dy = xj[1] + sh[1] - xi[1], dz = xj[2] + sh[2] - xi[2];
                     sannip_real r2 = dx * dx + dy * dy + dz * dz;
                     if (r2 >= rc2) continue;
-                    if (r2 < 1e-16) { if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue; *overlap = j; continue; }
+                    if (r2 < SANNIP__OVERLAP2) { if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue; *overlap = j; continue; }
                     if (jout) { jout[cnt] = j; dout[3 * cnt] = dx; dout[3 * cnt + 1] = dy; dout[3 * cnt + 2] = dz; rout[cnt] = sqrt(r2); }
                     cnt++;
                 }
@@ -3879,6 +3888,7 @@ done:
 #undef SANNIP__EXPECT
 #undef SANNIP__RFAIL
 #undef SANNIP__BLOCK
+#undef SANNIP__OVERLAP2
 #endif /* SANNIP_IMPLEMENTATION */
 
 /*
