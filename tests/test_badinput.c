@@ -1,0 +1,1193 @@
+/* Robustness: every bad input gives its own sannip_result code and a message that says what
+   and where (err.line for text inputs), never a crash, a leak, a hang or a "successful" load
+   of garbage. Covers model files (truncated at many offsets, corrupted fields, wrong version,
+   binary), structures (NaN/Inf, singular cells, overlaps, unknown elements, absurd sizes),
+   descriptor parameters, n2p2 input.data / extended XYZ / n2p2 potentials edited in memory,
+   the command-line tool, and a counting allocator that fails on the N-th allocation. */
+#define _POSIX_C_SOURCE 200809L   /* fork/alarm for the "does not hang" check */
+#define SANNIP_IMPLEMENTATION
+#include "../sannip.h"
+#include "test.h"
+#include <stdlib.h>
+#include <string.h>
+#if defined(__unix__)
+#include <unistd.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#define HAVE_FORK 1
+#endif
+
+#ifdef SANNIP_FLOAT
+#define SUFFIX "_f"
+#else
+#define SUFFIX ""
+#endif
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+static sannip_error err;
+
+static void reset(void)
+{
+    err.code = (sannip_result)12345; err.line = -1; err.field = -1; err.message[0] = 0;
+}
+
+/* r must be `want` and the message non-empty. line > 0: err.line must equal it; line < 0:
+   err.line must be set (> 0); line == 0: no text line applies. contains: a substring the
+   message must hold (NULL: none). */
+static void expect(const char *what, int r, sannip_result want, int line, const char *contains)
+{
+    CHECK(r == (int)want, "%s: returned %s, expected %s (message '%s')", what,
+          sannip_result_string((sannip_result)r), sannip_result_string(want), err.message);
+    CHECK(err.message[0] != 0, "%s: no error message", what);
+    if (r != SANNIP_SUCCESS) CHECK(err.code == (sannip_result)r, "%s: err.code %d but returned %d", what, (int)err.code, r);
+    if (line > 0) CHECK(err.line == line, "%s: err.line %d, expected %d ('%s')", what, err.line, line, err.message);
+    else if (line < 0) CHECK(err.line > 0, "%s: err.line not set ('%s')", what, err.message);
+    if (contains) CHECK(strstr(err.message, contains) != NULL, "%s: message '%s' does not mention '%s'", what, err.message, contains);
+    if (r == (int)want && err.message[0]) printf("ok %s: %s\n", what, err.message);
+}
+
+static char *dupn(const char *s, size_t n)    /* exactly n bytes, no terminator beyond n */
+{
+    char *p = (char *)malloc(n ? n : 1);
+    if (n) memcpy(p, s, n);
+    return p;
+}
+static char *dupz(const char *s, size_t n)    /* n bytes + NUL */
+{
+    char *p = (char *)malloc(n + 1);
+    memcpy(p, s, n); p[n] = 0;
+    return p;
+}
+static char *str(const char *s) { return dupz(s, strlen(s)); }
+static int line_of(const char *text, size_t pos)
+{
+    int line = 1;
+    size_t i;
+    for (i = 0; i < pos && text[i]; i++) if (text[i] == '\n') line++;
+    return line;
+}
+/* text with [pos, pos+len) replaced by repl (NUL-terminated, malloc'd). */
+static char *replace_at(const char *text, size_t pos, size_t len, const char *repl)
+{
+    size_t n = strlen(text), r = strlen(repl);
+    char *p = (char *)malloc(n - len + r + 1);
+    memcpy(p, text, pos); memcpy(p + pos, repl, r);
+    memcpy(p + pos + r, text + pos + len, n - pos - len + 1);
+    return p;
+}
+/* The first occurrence of find replaced by repl; *line receives its line number. */
+static char *replace(const char *text, const char *find, const char *repl, int *line)
+{
+    const char *q = strstr(text, find);
+    CHECK(q != NULL, "test pattern '%s' not found (has the file format changed?)", find);
+    if (!q) { if (line) *line = 0; return dupz(text, strlen(text)); }
+    if (line) *line = line_of(text, (size_t)(q - text));
+    return replace_at(text, (size_t)(q - text), strlen(find), repl);
+}
+/* Position of the first token of the first line after `after` that holds data. */
+static size_t token_after(const char *text, const char *after, size_t *toklen)
+{
+    const char *q = strstr(text, after);
+    size_t p, e;
+    CHECK(q != NULL, "test pattern '%s' not found (has the file format changed?)", after);
+    if (!q) { *toklen = 0; return 0; }
+    p = (size_t)(q - text) + strlen(after);
+    while (text[p] == ' ' || text[p] == '\t' || text[p] == '\n' || text[p] == '\r') p++;
+    e = p;
+    while (text[e] && text[e] != ' ' && text[e] != '\t' && text[e] != '\n') e++;
+    *toklen = e - p;
+    return p;
+}
+/* Position of the k-th (0-based) line that is neither blank nor a '#' comment. */
+static size_t data_line(const char *text, int k)
+{
+    size_t p = 0;
+    for (;;) {
+        size_t q = p + strspn(text + p, " \t");
+        if (!text[p]) { CHECK(0, "test text has no data line %d", k); return 0; }
+        if (text[q] != '#' && text[q] != '\n' && text[q] != '\r' && k-- == 0) return p;
+        while (text[p] && text[p] != '\n') p++;
+        if (text[p]) p++;
+    }
+}
+/* Position and length of token k (0-based) of the line starting at p. */
+static size_t token_in_line(const char *text, size_t p, int k, size_t *toklen)
+{
+    for (;;) {
+        size_t e;
+        p += strspn(text + p, " \t");
+        e = p + strcspn(text + p, " \t\r\n");
+        if (k-- == 0) { *toklen = e - p; return p; }
+        p = e;
+    }
+}
+/* The first line whose first word is `word` replaced by repl; *line receives its number. */
+static char *replace_line(const char *text, const char *word, const char *repl, int *line)
+{
+    size_t p = 0, w = strlen(word);
+    while (text[p]) {
+        size_t q = p + strspn(text + p, " \t");
+        if (strncmp(text + q, word, w) == 0 && (text[q + w] == ' ' || text[q + w] == '\t' || text[q + w] == '\n')) {
+            if (line) *line = line_of(text, p);
+            return replace_at(text, p, strcspn(text + p, "\n"), repl);
+        }
+        while (text[p] && text[p] != '\n') p++;
+        if (text[p]) p++;
+    }
+    CHECK(0, "test text has no line '%s' (has the file format changed?)", word);
+    if (line) *line = 0;
+    return dupz(text, strlen(text));
+}
+/* The text without its last k lines. */
+static char *drop_last_lines(const char *text, int k)
+{
+    size_t n = strlen(text);
+    if (n && text[n - 1] == '\n') n--;
+    while (k-- > 0 && n > 0) { while (n > 0 && text[n - 1] != '\n') n--; if (n) n--; }
+    return dupz(text, n ? n + 1 : 0);
+}
+
+/* ---- a counting allocator that can fail on the N-th call or above a size ---------------- */
+typedef struct counter {
+    long live, calls, fail_at;  /* fail_at: the N-th call (alloc or realloc) fails; 0: never */
+    int failed;
+    size_t cap, max_request;    /* requests above cap fail (0: no cap) */
+} counter;
+typedef union hdr { size_t n; long double ld; void *p; double d; } hdr;
+/* (allocations happen outside parallel regions today; the critical sections keep the counts
+   right if that changes) */
+#ifdef _OPENMP
+#define COUNTER_LOCK _Pragma("omp critical(test_counter)")
+#else
+#define COUNTER_LOCK
+#endif
+static void *c_alloc_locked(size_t n, void *ud);
+static void *c_alloc(size_t n, void *ud)
+{
+    void *p;
+    COUNTER_LOCK
+    p = c_alloc_locked(n, ud);
+    return p;
+}
+static void *c_alloc_locked(size_t n, void *ud)
+{
+    counter *c = (counter *)ud;
+    hdr *h;
+    c->calls++;
+    if (n > c->max_request) c->max_request = n;
+    if ((c->fail_at && c->calls == c->fail_at) || (c->cap && n > c->cap)) { c->failed = 1; return NULL; }
+    h = (hdr *)malloc(sizeof *h + n);
+    if (!h) return NULL;
+    h->n = n; c->live++;
+    return h + 1;
+}
+static void *c_realloc_locked(void *p, size_t n, void *ud);
+static void *c_realloc(void *p, size_t n, void *ud)
+{
+    void *q;
+    COUNTER_LOCK
+    q = c_realloc_locked(p, n, ud);
+    return q;
+}
+static void *c_realloc_locked(void *p, size_t n, void *ud)
+{
+    counter *c = (counter *)ud;
+    hdr *h;
+    if (!p) return c_alloc_locked(n, ud);
+    c->calls++;
+    if (n > c->max_request) c->max_request = n;
+    if ((c->fail_at && c->calls == c->fail_at) || (c->cap && n > c->cap)) { c->failed = 1; return NULL; }
+    h = (hdr *)realloc((hdr *)p - 1, sizeof *h + n);
+    if (!h) return NULL;
+    h->n = n;
+    return h + 1;
+}
+static void c_free(void *p, void *ud)
+{
+    counter *c = (counter *)ud;
+    if (!p) return;
+    COUNTER_LOCK
+    c->live--;
+    free((hdr *)p - 1);
+}
+static sannip_allocator counting(counter *c)
+{
+    sannip_allocator a;
+    a.alloc_fn = c_alloc; a.realloc_fn = c_realloc; a.free_fn = c_free; a.user_data = c;
+    return a;
+}
+
+/* ---- a small valid model and structure ---------------------------------------------------- */
+static const char *DESC =
+    "g2 H H cut=cos rc=4 eta=0.5 rs=0\n"
+    "g2 H O cut=cos rc=4 eta=0.5 rs=1\n"
+    "g4 H H O cut=cos rc=4 eta=0.1 lambda=1 zeta=2\n"
+    "g2 O H cut=cos rc=4 eta=0.5 rs=0\n"
+    "g2 O O cut=tanh rc=4 eta=0.3 rs=0\n"
+    "g4 O H H cut=poly2 rc=4 alpha=0.2 eta=0.1 lambda=-1 zeta=1\n";
+
+static void build_model(sannip_model *m)
+{
+    int hid[1] = { 4 }, act[1] = { SANNIP_ACT_TANH }, e, f;
+    size_t k;
+    sannip_rng rng;
+    sannip_model_init(m, NULL);
+    if (sannip_descriptors_parse(&m->desc, DESC, &err) || sannip_model_add_element(m, 1, 1, hid, act, &err)
+        || sannip_model_add_element(m, 8, 1, hid, act, &err)) { fprintf(stderr, "model: %s\n", err.message); exit(2); }
+    sannip_rng_seed(&rng, 5);
+    for (e = 0; e < m->n_elements; e++) {
+        sannip_element_model *el = &m->el[e];
+        for (k = 0; k < el->net.n_params; k++) el->net.params[k] = (sannip_real)(0.3 * sannip_rng_normal(&rng));
+        el->scaling = SANNIP_SCALE_MINMAX;
+        for (f = 0; f < el->n_features; f++) { el->stats[f].min = 0; el->stats[f].max = (sannip_real)(2 + f); el->stats[f].mean = 1; }
+    }
+    sannip_model_finalize(m, &err);
+}
+
+/* Six atoms (two waters) in a periodic 6 A cube. */
+static sannip_real POS0[18] = { 1.0, 1.0, 1.0,  1.8, 1.3, 1.0,  0.6, 1.7, 1.2,
+                                4.0, 3.5, 3.8,  4.7, 3.9, 3.3,  3.3, 4.1, 4.1 };
+static int Z0[6] = { 8, 1, 1, 8, 1, 1 };
+static sannip_real pos[18];
+static int Zs[6];
+static sannip_system small_system(void)
+{
+    sannip_system s;
+    memset(&s, 0, sizeof s);
+    memcpy(pos, POS0, sizeof pos); memcpy(Zs, Z0, sizeof Zs);
+    s.n = 6; s.pos = pos; s.Z = Zs;
+    s.cell[0] = s.cell[4] = s.cell[8] = 6;
+    s.pbc[0] = s.pbc[1] = s.pbc[2] = 1;
+    return s;
+}
+
+static char *MT;          /* the model's text */
+static size_t MT_LEN;
+static double E_REF;      /* its energy on small_system() */
+
+static int load_text(sannip_model *m, const char *text, size_t len)
+{
+    reset();
+    return sannip_model_load_mem(m, text, len, &err);
+}
+
+/* ---- 1. model files ------------------------------------------------------------------------ */
+static void model_truncations(void)
+{
+    sannip_model m;
+    size_t off;
+    int bad_success = 0, bad_code = 0, first_bad = -1, first_code = 0, n = 0;
+    sannip_model_init(&m, NULL);
+    /* every 97 bytes: TRUNCATED or PARSE_ERROR with a message (and a line once there is one) */
+    for (off = 0; off + 1 < MT_LEN; off += 97) {
+        char *t = dupn(MT, off), what[64];
+        int r = load_text(&m, t, off);
+        snprintf(what, sizeof what, "model cut at byte %d of %d", (int)off, (int)MT_LEN);
+        CHECK(r == SANNIP_TRUNCATED || r == SANNIP_PARSE_ERROR, "%s: %s (%s)", what, sannip_result_string((sannip_result)r), err.message);
+        CHECK(err.message[0] != 0 && (off == 0 || err.line > 0), "%s: message '%s' line %d", what, err.message, err.line);
+        CHECK(m.n_elements == 0, "%s: failed load left %d elements", what, m.n_elements);
+        free(t);
+    }
+    /* every byte: never a success (the last complete line is "end"), never a crash */
+    for (off = 0; off + 1 < MT_LEN; off++) {
+        char *t = dupn(MT, off);
+        int r = load_text(&m, t, off);
+        n++;
+        if (r == SANNIP_SUCCESS) bad_success++;
+        else if (r != SANNIP_TRUNCATED && r != SANNIP_PARSE_ERROR && bad_code++ == 0) { first_bad = (int)off; first_code = r; }
+        free(t);
+    }
+    CHECK(bad_success == 0, "%d of %d truncated model texts loaded successfully", bad_success, n);
+    CHECK(bad_code == 0, "%d of %d truncated model texts gave a code other than TRUNCATED/PARSE_ERROR; "
+          "first at byte %d: %s (text ends '...%.40s')", bad_code, n, first_bad,
+          sannip_result_string((sannip_result)first_code), first_bad >= 0 ? MT + (first_bad > 40 ? first_bad - 40 : 0) : "");
+    /* the full text (positive control) and the text without its final newline */
+    CHECK(load_text(&m, MT, MT_LEN) == SANNIP_SUCCESS, "full model text: %s", err.message);
+    CHECK(load_text(&m, MT, MT_LEN - 1) == SANNIP_SUCCESS, "model text without final newline: %s", err.message);
+    sannip_model_uninit(&m);
+}
+
+static void model_case(const char *what, char *text, sannip_result want, int line, const char *contains)
+{
+    sannip_model m;
+    int r;
+    sannip_model_init(&m, NULL);
+    r = load_text(&m, text, strlen(text));
+    expect(what, r, want, line, contains);
+    if (r != SANNIP_SUCCESS) CHECK(m.n_elements == 0 && m.desc.n == 0, "%s: failed load left a partial model", what);
+    sannip_model_uninit(&m);
+    free(text);
+}
+
+static void model_corruptions(void)
+{
+    int line;
+    size_t p, n;
+    char *t;
+    sannip_model m;
+    sannip_workspace ws;
+    sannip_system sys = small_system();
+
+    t = replace(MT, "sannip-model 1", "sannip-model 99", &line);
+    model_case("model version 99", t, SANNIP_BAD_VERSION, 1, "99");
+    t = replace(MT, "sannip-model 1", "sannip-model one", &line);
+    model_case("model version 'one'", t, SANNIP_PARSE_ERROR, 1, NULL);
+    model_case("not a model file", str("hello world\nthis is text\n"), SANNIP_PARSE_ERROR, 1, NULL);
+    model_case("n2p2 file given as a model", str("begin\natom 0 0 0 H 0 0 0 0 0\nend\n"), SANNIP_PARSE_ERROR, 1, NULL);
+    model_case("empty model text", str(""), SANNIP_TRUNCATED, 0, NULL);
+    model_case("model text of comments only", str("# nothing\n\n   \n"), SANNIP_TRUNCATED, 0, NULL);
+
+    p = token_after(MT, "params 21\n", &n);
+    t = replace_at(MT, p, n, "abc");
+    model_case("model parameter 'abc'", t, SANNIP_PARSE_ERROR, line_of(MT, p), "abc");
+    p = token_after(MT, "params 21\n", &n);
+    t = replace_at(MT, p, n, "nan");
+    model_case("model parameter 'nan'", t, SANNIP_PARSE_ERROR, line_of(MT, p), "nan");
+    p = token_after(MT, "params 21\n", &n);
+    t = replace_at(MT, p, n, "-inf");
+    model_case("model parameter '-inf'", t, SANNIP_PARSE_ERROR, line_of(MT, p), "inf");
+    p = token_after(MT, "params 21\n", &n);
+    t = replace_at(MT, p, n, "");          /* one parameter missing: 'end_element' is read as one */
+    model_case("model with a parameter missing", t, SANNIP_PARSE_ERROR, -1, NULL);
+    p = token_after(MT, "params 21\n", &n);
+    t = replace_at(MT, p, 0, "0.5 ");      /* one parameter too many */
+    model_case("model with an extra parameter", t, SANNIP_PARSE_ERROR, -1, NULL);
+    t = replace(MT, "params 21", "params 20", &line);
+    model_case("model params count 20 for 21", t, SANNIP_PARSE_ERROR, line, "20");
+    t = replace(MT, "stats 0 2 1 1 1", "stats 0 nan 1 1 1", &line);
+    model_case("model stats 'nan'", t, SANNIP_PARSE_ERROR, line, NULL);
+    t = replace(MT, "energy_map 1 0", "energy_map 1 inf", &line);
+    model_case("model energy_map 'inf'", t, SANNIP_PARSE_ERROR, line, NULL);
+    t = replace(MT, "activations tanh linear", "activations tanhh linear", &line);
+    model_case("model activation 'tanhh'", t, SANNIP_PARSE_ERROR, line, "tanhh");
+    t = replace(MT, "scaling minmax", "scaling bogus", &line);
+    model_case("model scaling 'bogus'", t, SANNIP_PARSE_ERROR, line, "bogus");
+    t = replace(MT, "element H features 3", "element H features 2", &line);
+    model_case("model feature count 2 for 3 indices", t, SANNIP_PARSE_ERROR, line + 3, NULL);
+    t = replace(MT, "element H features 3", "element H features 7", &line);
+    model_case("model feature count 7 > 6 bases", t, SANNIP_PARSE_ERROR, line, "7");
+    t = replace(MT, "feature_indices 1 2 3", "feature_indices 1 2 9", &line);
+    model_case("model feature index 9 of 6", t, SANNIP_PARSE_ERROR, line, "9");
+    t = replace(MT, "sizes 3 4 1", "sizes 4 4 1", &line);
+    model_case("model network inputs 4 for 3 features", t, SANNIP_PARSE_ERROR, line, NULL);
+    t = replace(MT, "sizes 3 4 1", "sizes 3 1000000000 1", &line);
+    model_case("model network of 1e9 units", t, SANNIP_TOO_BIG, line, NULL);
+    t = replace(MT, "network 2 sizes 3 4 1", "network 99 sizes 3 4 1", &line);
+    model_case("model network of 99 layers", t, SANNIP_TOO_BIG, line, NULL);
+    t = replace(MT, "element O", "element Qq", &line);
+    model_case("model unknown element 'Qq'", t, SANNIP_UNKNOWN_ELEMENT, line, "Qq");
+    t = replace(MT, "element O", "element H", &line);
+    model_case("model duplicated element H", t, SANNIP_PARSE_ERROR, line, "twice");
+    t = replace(MT, "g2          O  H", "g2          Qq H", &line);
+    model_case("model basis with element 'Qq'", t, SANNIP_UNKNOWN_ELEMENT, line, "Qq");
+    t = replace(MT, "bases 6", "bases 7", &line);
+    model_case("model 'bases 7' with 6 lines", t, SANNIP_PARSE_ERROR, line + 7, NULL);
+    t = replace(MT, "bases 6", "bases 5", &line);
+    model_case("model 'bases 5' with 6 lines", t, SANNIP_PARSE_ERROR, line + 6, NULL);
+    t = replace(MT, "bases 6", "bases 100001", &line);
+    model_case("model 'bases 100001'", t, SANNIP_TOO_BIG, line, NULL);
+    t = replace(MT, "lambda=1 zeta=2", "lambda=1 zeta=0.5", &line);
+    model_case("model basis zeta 0.5", t, SANNIP_BAD_PARAMETER, line, "zeta");
+    t = replace(MT, "lambda=1 zeta=2", "lambda=1.5 zeta=2", &line);
+    model_case("model basis lambda 1.5", t, SANNIP_BAD_PARAMETER, line, "lambda");
+    t = replace(MT, "cut=cos rc=4", "cut=cos rc=-4", &line);
+    model_case("model basis rc -4", t, SANNIP_BAD_CUTOFF, line, NULL);
+    t = replace(MT, "cut=cos rc=4", "cut=cosine rc=4", &line);
+    model_case("model basis cutoff 'cosine'", t, SANNIP_BAD_CUTOFF, line, "cosine");
+    p = (size_t)(strstr(MT, "alpha=") - MT);
+    t = replace_at(MT, p, strcspn(MT + p, " "), "alpha=1");
+    model_case("model basis alpha 1", t, SANNIP_BAD_CUTOFF, line_of(MT, p), NULL);
+    p = (size_t)(strstr(MT, "g2          H  H") - MT);
+    t = replace_at(MT, p, strcspn(MT + p, "\n"), "spin001_s2 Fe Fe rc=5 eta=1");
+    model_case("model with a spin basis", t, SANNIP_NEEDS_SPIN, line_of(MT, p), "spin");
+    t = replace(MT, "units eV Angstrom", "units electronvolt_per_particle Angstrom", &line);
+    model_case("model units too long", t, SANNIP_PARSE_ERROR, line, NULL);
+    p = (size_t)(strstr(MT, "units") - MT);
+    {
+        char *big = (char *)malloc(6000);
+        memset(big, 'x', 5999); big[5999] = 0; memcpy(big, "description ", 12);
+        t = replace_at(MT, p, 0, big);
+        free(big);
+    }
+    model_case("model line of 6000 characters", t, SANNIP_PARSE_ERROR, line_of(MT, p), NULL);
+    t = replace(MT, "end_element\nend\n", "end_element\n", &line);
+    model_case("model without 'end'", t, SANNIP_TRUNCATED, 0, NULL);
+    /* binary: a NUL in the middle, and random bytes */
+    {
+        char *b = dupn(MT, MT_LEN);
+        sannip_rng rng;
+        size_t k;
+        int r;
+        sannip_model_init(&m, NULL);
+        p = (size_t)(strstr(MT, "elements 2") - MT);
+        b[p + 3] = 0;
+        r = load_text(&m, b, MT_LEN);
+        expect("model with a NUL byte", r, SANNIP_PARSE_ERROR, line_of(MT, p), NULL);
+        sannip_rng_seed(&rng, 99);
+        for (k = 0; k < MT_LEN; k++) b[k] = (char)(sannip_rng_next(&rng) >> 56);
+        b[5] = 0;
+        r = load_text(&m, b, MT_LEN);
+        expect("model of random bytes", r, SANNIP_PARSE_ERROR, 1, NULL);
+        free(b);
+        sannip_model_uninit(&m);
+    }
+    /* CRLF line ends load and predict the same energy (positive control) */
+    {
+        char *crlf = (char *)malloc(2 * MT_LEN + 1), *q = crlf;
+        size_t k;
+        sannip_real E = 0;
+        for (k = 0; k < MT_LEN; k++) { if (MT[k] == '\n') *q++ = '\r'; *q++ = MT[k]; }
+        sannip_model_init(&m, NULL); sannip_workspace_init(&ws, NULL);
+        CHECK(load_text(&m, crlf, (size_t)(q - crlf)) == SANNIP_SUCCESS, "CRLF model: %s", err.message);
+        CHECK(sannip_model_compute(&m, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_SUCCESS && E == E_REF,
+              "CRLF model: energy %.17g vs %.17g (%s)", (double)E, E_REF, err.message);
+        /* a failed load into a loaded model leaves it empty and usable */
+        CHECK(load_text(&m, "sannip-model 2\n", 15) == SANNIP_BAD_VERSION && m.n_elements == 0, "reload: %s", err.message);
+        reset();
+        expect("compute with an empty model", sannip_model_compute(&m, &ws, &sys, &E, NULL, NULL, NULL, &err), SANNIP_INVALID_ARGS, 0, NULL);
+        sannip_workspace_uninit(&ws); sannip_model_uninit(&m);
+        free(crlf);
+    }
+    /* files */
+#ifndef SANNIP_NO_STDIO
+    sannip_model_init(&m, NULL);
+    reset();
+    expect("load_file of a missing file", sannip_model_load_file(&m, "build/no_such_model" SUFFIX ".sannip", &err),
+           SANNIP_MISSING_FILE, 0, "no_such_model");
+    reset();
+    expect("load_file of a directory", sannip_model_load_file(&m, "tests", &err), SANNIP_IO_ERROR, 0, "tests");
+    reset();
+    expect("import_dir of a missing directory", sannip_n2p2_import_dir(&m, "build/no_such_dir", &err), SANNIP_MISSING_FILE, 0, "input.nn");
+    sannip_model_uninit(&m);
+#endif
+}
+
+/* A model file that declares a huge network in a few hundred bytes must not make the loader
+   allocate gigabytes before it finds the parameters missing. */
+static void model_huge_claims(void)
+{
+    counter c;
+    sannip_allocator a;
+    sannip_model m;
+    int line, r;
+    char *t = replace(MT, "network 2 sizes 3 4 1 activations tanh linear",
+                      "network 3 sizes 3 100000 100000 1 activations tanh tanh linear", &line), *u;
+    u = dupz(t, (size_t)(strstr(t, "params") - t));   /* cut before the parameters */
+    memset(&c, 0, sizeof c); c.cap = (size_t)64 << 20;
+    a = counting(&c);
+    sannip_model_init(&m, &a);
+    r = load_text(&m, u, strlen(u));
+    CHECK(r != SANNIP_SUCCESS && c.max_request <= ((size_t)64 << 20),
+          "model text of %d bytes declaring 1e10 parameters: %s, largest allocation request %.3g bytes "
+          "(expected TRUNCATED/TOO_BIG before allocating)", (int)strlen(u), sannip_result_string((sannip_result)r), (double)c.max_request);
+    sannip_model_uninit(&m);
+    CHECK(c.live == 0, "huge claim: %ld allocations leaked", c.live);
+    free(t); free(u);
+}
+
+/* ---- 2. systems and geometry ---------------------------------------------------------------- */
+static void system_errors(void)
+{
+    sannip_model m;
+    sannip_workspace ws;
+    sannip_neighbors nl;
+    sannip_system sys;
+    sannip_real E, F[18];
+    const sannip_real NaN = (sannip_real)NAN, Inf = (sannip_real)INFINITY;
+    sannip_model_init(&m, NULL); sannip_workspace_init(&ws, NULL); sannip_neighbors_init(&nl, NULL);
+    load_text(&m, MT, MT_LEN);
+
+    sys = small_system();
+    reset();
+    CHECK(sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err) == SANNIP_SUCCESS && E == E_REF, "control: %s", err.message);
+
+    sys = small_system(); pos[3 * 1 + 2] = NaN;
+    reset(); expect("NaN coordinate of atom 2", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_NONFINITE, 0, "atom 2");
+    sys = small_system(); pos[3 * 4 + 0] = -Inf;
+    reset(); expect("-Inf coordinate of atom 5", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_NONFINITE, 0, "atom 5");
+    sys = small_system(); pos[0] = Inf;
+    reset(); expect("Inf coordinate (neighbors_build)", sannip_neighbors_build(&nl, &sys, 3, &err), SANNIP_NONFINITE, 0, "atom 1");
+    sys = small_system(); sys.cell[4] = NaN;
+    reset(); expect("NaN in a periodic cell", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_NONFINITE, 0, NULL);
+    sys = small_system(); sys.cell[4] = NaN; sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 0;
+    reset(); CHECK(sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err) == SANNIP_SUCCESS, "NaN cell of an open system is ignored: %s", err.message);
+    {
+        sannip_real sp[18];
+        memset(sp, 0, sizeof sp); sp[7] = NaN;
+        sys = small_system(); sys.spins = sp;
+        reset(); expect("NaN spin of atom 3", sannip_system_check(&sys, &err), SANNIP_NONFINITE, 0, "atom 3");
+    }
+
+    /* singular periodic cells */
+    sys = small_system(); memset(sys.cell, 0, sizeof sys.cell);
+    reset(); expect("zero periodic cell", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_SINGULAR_CELL, 0, NULL);
+    sys = small_system(); sys.cell[6] = 6; sys.cell[7] = 6; sys.cell[8] = 0;   /* c = a + b */
+    reset(); expect("coplanar cell vectors", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_SINGULAR_CELL, 0, NULL);
+    sys = small_system(); sys.cell[8] = (sannip_real)1e-12;
+    reset(); expect("cell with one vector of 1e-12", sannip_neighbors_build(&nl, &sys, 3, &err), SANNIP_SINGULAR_CELL, 0, NULL);
+    sys = small_system(); sys.pbc[2] = 0; sys.cell[3] = 6; sys.cell[4] = 0;  /* a, b parallel */
+    reset(); expect("two parallel periodic vectors", sannip_system_check(&sys, &err), SANNIP_SINGULAR_CELL, 0, NULL);
+    sys = small_system(); sys.pbc[0] = sys.pbc[1] = 0; sys.cell[8] = 0;
+    reset(); expect("one periodic vector of length 0", sannip_neighbors_build(&nl, &sys, 3, &err), SANNIP_SINGULAR_CELL, 0, NULL);
+
+    /* overlaps */
+    sys = small_system(); memcpy(pos + 3, pos, 3 * sizeof(sannip_real));
+    reset(); expect("atoms 1 and 2 at the same place", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_ATOMS_OVERLAP, 0, "1 and 2");
+    sys = small_system(); memcpy(pos + 3, pos, 3 * sizeof(sannip_real)); sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 0;
+    reset(); expect("overlap in an open system", sannip_neighbors_build(&nl, &sys, 3, &err), SANNIP_ATOMS_OVERLAP, 0, "1 and 2");
+    /* coordinates chosen so that atom 6 - atom 4 = (6, 0, -12) exactly, in float builds too */
+    sys = small_system(); pos[3 * 3 + 2] = (sannip_real)3.75;
+    pos[3 * 5] = pos[3 * 3] + 6; pos[3 * 5 + 1] = pos[3 * 3 + 1]; pos[3 * 5 + 2] = pos[3 * 3 + 2] - 12;
+    reset(); expect("atoms 4 and 6 one lattice vector apart", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_ATOMS_OVERLAP, 0, "4 and 6");
+    {
+        /* triclinic cell: atom 2 = atom 1 + a + b - c (exact in float too: atom 1 is at 1, 1, 1) */
+        static const sannip_real tc[9] = { 7, 0, 0,  2, 6.5, 0,  1, 1.5, 8 };
+        sys = small_system(); memcpy(sys.cell, tc, sizeof tc);
+        pos[3] = pos[0] + tc[0] + tc[3] - tc[6]; pos[4] = pos[1] + tc[1] + tc[4] - tc[7]; pos[5] = pos[2] + tc[2] + tc[5] - tc[8];
+        reset(); expect("triclinic: atoms 1 and 2 at a+b-c", sannip_neighbors_build(&nl, &sys, 3, &err), SANNIP_ATOMS_OVERLAP, 0, "1 and 2");
+    }
+    {
+        /* one atom in a cube of 1e-9: on top of its own images */
+        sannip_real p1[3] = { 0, 0, 0 };
+        int z1[1] = { 8 };
+        memset(&sys, 0, sizeof sys);
+        sys.n = 1; sys.pos = p1; sys.Z = z1; sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 1;
+        sys.cell[0] = sys.cell[4] = sys.cell[8] = (sannip_real)1e-9;
+        reset(); expect("atom on its own image (cube of 1e-9, cutoff 1e-8)", sannip_neighbors_build(&nl, &sys, (sannip_real)1e-8, &err), SANNIP_ATOMS_OVERLAP, 0, "1 and 1");
+        reset(); expect("atom on its own image (cube of 1e-9, model)", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_ATOMS_OVERLAP, 0, NULL);
+        /* a genuine small cell: its own images are neighbours, not overlaps (bcc, 64 within 6 A) */
+        {
+            static const sannip_real bcc[9] = { -1.435, 1.435, 1.435,  1.435, -1.435, 1.435,  1.435, 1.435, -1.435 };
+            memcpy(sys.cell, bcc, sizeof bcc);
+        }
+        reset();
+        CHECK(sannip_neighbors_build(&nl, &sys, 6, &err) == SANNIP_SUCCESS && nl.n_pairs == 64,
+              "bcc primitive cell: %d pairs within 6 A, expected 64 (%s)", (int)nl.n_pairs, err.message);
+    }
+
+    /* unknown elements and bad counts */
+    sys = small_system(); Zs[2] = 26;
+    reset(); expect("Fe (Z 26) in an H/O model", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_UNKNOWN_ELEMENT, 0, "atom 3");
+    sys = small_system(); Zs[3] = 0;
+    reset(); expect("atomic number 0", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_UNKNOWN_ELEMENT, 0, "atom 4");
+    sys = small_system(); Zs[0] = 500;
+    reset(); expect("atomic number 500", sannip_system_check(&sys, &err), SANNIP_UNKNOWN_ELEMENT, 0, "atom 1");
+    sys = small_system(); sys.n = -1;
+    reset(); expect("system of -1 atoms", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_INVALID_ARGS, 0, NULL);
+    sys = small_system(); sys.n = 2000000000;
+    reset(); expect("system of 2e9 atoms", sannip_system_check(&sys, &err), SANNIP_TOO_BIG, 0, NULL);
+    sys = small_system(); sys.pos = NULL;
+    reset(); expect("system without positions", sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err), SANNIP_INVALID_ARGS, 0, NULL);
+    reset(); expect("compute with a NULL system", sannip_model_compute(&m, &ws, NULL, &E, NULL, F, NULL, &err), SANNIP_INVALID_ARGS, 0, NULL);
+
+    /* cutoffs of the neighbour search */
+    sys = small_system();
+    reset(); expect("neighbors_build cutoff 0", sannip_neighbors_build(&nl, &sys, 0, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("neighbors_build cutoff -2", sannip_neighbors_build(&nl, &sys, -2, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("neighbors_build cutoff NaN", sannip_neighbors_build(&nl, &sys, NaN, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("neighbors_build cutoff Inf", sannip_neighbors_build(&nl, &sys, Inf, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("neighbors_build cutoff 1e30 in a 6 A cell", sannip_neighbors_build(&nl, &sys, (sannip_real)1e30, &err), SANNIP_TOO_BIG, 0, NULL);
+
+    sannip_neighbors_uninit(&nl); sannip_workspace_uninit(&ws); sannip_model_uninit(&m);
+}
+
+/* A periodic cell 1000 times thinner than the cutoff must be refused (TOO_BIG) quickly, not
+   searched through (2 x 1000 + 1)^3 images. Run in a child with a 5 s alarm. */
+static void thin_cell_does_not_hang(void)
+{
+#ifdef HAVE_FORK
+    pid_t pid;
+    int st = 0;
+    fflush(stdout); fflush(stderr);
+    pid = fork();
+    if (pid == 0) {
+        sannip_neighbors nl;
+        sannip_system sys;
+        sannip_real p1[3] = { 0, 0, 0 };
+        int z1[1] = { 8 }, r;
+        alarm(5);
+        memset(&sys, 0, sizeof sys);
+        sys.n = 1; sys.pos = p1; sys.Z = z1; sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 1;
+        sys.cell[0] = sys.cell[4] = sys.cell[8] = (sannip_real)1e-3;
+        sannip_neighbors_init(&nl, NULL);
+        r = sannip_neighbors_build(&nl, &sys, 1, NULL);
+        _exit(r == SANNIP_TOO_BIG ? 0 : r == SANNIP_SUCCESS ? 10 : 11);
+    }
+    CHECK(pid > 0, "fork failed");
+    if (pid > 0) {
+        waitpid(pid, &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "cube of 1e-3 A with cutoff 1 A: %s (expected SANNIP_TOO_BIG within 5 s)",
+              WIFSIGNALED(st) ? (WTERMSIG(st) == SIGALRM ? "still searching after 5 s (hang)" : "crashed")
+              : WEXITSTATUS(st) == 10 ? "returned SUCCESS" : "returned another error");
+    }
+#endif
+}
+
+/* ---- 3. descriptors, cutoffs, networks ---------------------------------------------------- */
+static void parameter_errors(void)
+{
+    sannip_cutoff c;
+    sannip_basis b;
+    sannip_descriptors d;
+    sannip_network net;
+    const sannip_real NaN = (sannip_real)NAN;
+    int sizes[3] = { 3, 1000000000, 1 }, acts[2] = { SANNIP_ACT_TANH, SANNIP_ACT_LINEAR };
+
+    reset(); expect("cutoff rc 0", sannip_cutoff_make(&c, SANNIP_CUT_COS, 0, 0, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("cutoff rc -1", sannip_cutoff_make(&c, SANNIP_CUT_COS, -1, 0, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("cutoff rc NaN", sannip_cutoff_make(&c, SANNIP_CUT_POLY2, NaN, 0, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("cutoff alpha 1", sannip_cutoff_make(&c, SANNIP_CUT_COS, 6, 1, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("cutoff alpha 1.5", sannip_cutoff_make(&c, SANNIP_CUT_EXP, 6, (sannip_real)1.5, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("cutoff alpha -0.1", sannip_cutoff_make(&c, SANNIP_CUT_EXP, 6, (sannip_real)-0.1, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("cutoff type 42", sannip_cutoff_make(&c, 42, 6, 0, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+    reset(); expect("Fourier spline xi 3", sannip_cutoff_make_fspline(&c, 1, 3, 1, 3, 2, &err), SANNIP_BAD_CUTOFF, 0, "3");
+    reset(); expect("Fourier spline xi_up 5", sannip_cutoff_make_fspline(&c, 1, 3, 1, 2, 5, &err), SANNIP_BAD_CUTOFF, 0, "5");
+    reset(); expect("Fourier spline eps 0", sannip_cutoff_make_fspline(&c, 0, 3, 1, 2, 2, &err), SANNIP_BAD_CUTOFF, 0, NULL);
+
+    memset(&b, 0, sizeof b);
+    b.kind = SANNIP_G4; b.center = 8; b.nbr[0] = 1; b.nbr[1] = 1; b.eta = (sannip_real)0.1; b.lambda = 1; b.zeta = 1;
+    sannip_cutoff_make(&b.cut[0], SANNIP_CUT_COS, 6, 0, NULL);
+    reset(); CHECK(sannip_basis_check(&b, &err) == SANNIP_SUCCESS, "valid G4: %s", err.message);
+    b.zeta = (sannip_real)0.5;
+    reset(); expect("G4 zeta 0.5", sannip_basis_check(&b, &err), SANNIP_BAD_PARAMETER, 0, "zeta");
+    b.zeta = 1; b.lambda = (sannip_real)-1.5;
+    reset(); expect("G4 lambda -1.5", sannip_basis_check(&b, &err), SANNIP_BAD_PARAMETER, 0, "lambda");
+    b.lambda = 1; b.eta = -1;
+    reset(); expect("G4 eta -1", sannip_basis_check(&b, &err), SANNIP_BAD_PARAMETER, 0, "eta");
+    b.eta = 1; b.kind = SANNIP_BASIS_SPIN_FIRST + 1;
+    reset(); expect("spin basis kind without sannip_spin.h", sannip_basis_check(&b, &err), SANNIP_NEEDS_SPIN, 0, NULL);
+    sannip_descriptors_init(&d, NULL);
+    b.kind = SANNIP_G5; b.zeta = 0;
+    reset(); expect("descriptors_add G5 zeta 0", sannip_descriptors_add(&d, &b, &err), SANNIP_BAD_PARAMETER, 0, "zeta");
+    CHECK(d.n == 0, "a rejected basis was added");
+
+    /* definition files: the line of the bad basis */
+    reset(); expect("definition: zeta=0.5 on line 2", sannip_descriptors_parse(&d, "g2 H H rc=5 eta=1\ng4 H H H rc=5 eta=1 lambda=1 zeta=0.5\n", &err), SANNIP_BAD_PARAMETER, 2, "zeta");
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: lambda=2 on line 3", sannip_descriptors_parse(&d, "# c\n\ng5 O H H rc=5 eta=1 lambda=2 zeta=1\n", &err), SANNIP_BAD_PARAMETER, 3, "lambda");
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: rc=0", sannip_descriptors_parse(&d, "g2 H H cut=cos rc=0 eta=1\n", &err), SANNIP_BAD_CUTOFF, 1, NULL);
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: alpha=1", sannip_descriptors_parse(&d, "g2 H H cut=poly1 rc=5 alpha=1 eta=1\n", &err), SANNIP_BAD_CUTOFF, 1, NULL);
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: odd Fourier-spline exponent", sannip_descriptors_parse(&d, "g2 H H rc=5 eta=1\ngf_radial Fe Fe eta=1 rs=2 fb=1,3,1,3,2\n", &err), SANNIP_BAD_CUTOFF, 2, NULL);
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: spin basis line", sannip_descriptors_parse(&d, "g2 Fe Fe rc=5 eta=1\nspin001_s2 Fe Fe rc=5 eta=1\n", &err), SANNIP_NEEDS_SPIN, 2, "spin001_s2");
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: unknown element", sannip_descriptors_parse(&d, "g2 Fe Qq rc=5 eta=1\n", &err), SANNIP_UNKNOWN_ELEMENT, 1, "Qq");
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: unknown basis type", sannip_descriptors_parse(&d, "g2 Fe Fe rc=5 eta=1\n\ng7 Fe Fe rc=5\n", &err), SANNIP_PARSE_ERROR, 3, "g7");
+    sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
+    reset(); expect("definition: eta=abc", sannip_descriptors_parse(&d, "g2 Fe Fe rc=5 eta=abc\n", &err), SANNIP_PARSE_ERROR, 1, "abc");
+    sannip_descriptors_uninit(&d);
+
+    /* networks */
+    reset(); expect("network with 1e9 hidden units", sannip_network_init(&net, 2, sizes, acts, NULL, &err), SANNIP_TOO_BIG, 0, NULL);
+    sannip_network_uninit(&net);
+    sizes[1] = 5; acts[0] = 99;
+    reset(); expect("network activation 99", sannip_network_init(&net, 2, sizes, acts, NULL, &err), SANNIP_BAD_PARAMETER, 0, "99");
+    sannip_network_uninit(&net);
+    acts[0] = SANNIP_ACT_TANH;
+    reset(); expect("network of 1000 layers", sannip_network_init(&net, 1000, sizes, acts, NULL, &err), SANNIP_TOO_BIG, 0, NULL);
+    sannip_network_uninit(&net);
+    {
+        sannip_model m;
+        int hid[1] = { 1000000000 }, act[1] = { SANNIP_ACT_TANH };
+        build_model(&m);
+        reset(); expect("add_element with 1e9 hidden units", sannip_model_add_element(&m, 6, 1, hid, act, &err), SANNIP_TOO_BIG, 0, NULL);
+        hid[0] = 3;
+        reset(); expect("add_element twice", sannip_model_add_element(&m, 8, 1, hid, act, &err), SANNIP_INVALID_ARGS, 0, "O");
+        reset(); expect("add_element Z 0", sannip_model_add_element(&m, 0, 1, hid, act, &err), SANNIP_UNKNOWN_ELEMENT, 0, NULL);
+        CHECK(m.n_elements == 2, "failed add_element changed the model (%d elements)", m.n_elements);
+        sannip_model_uninit(&m);
+    }
+}
+
+/* ---- 4. structures: sizes, n2p2 input.data, extended XYZ ---------------------------------- */
+static int read_n2p2(sannip_structure *s, const char *text, int *line)
+{
+    size_t pos = 0, n = strlen(text);
+    char *t = dupn(text, n);     /* exactly the bytes: no terminator to lean on */
+    int r, l = 0;
+    reset();
+    r = sannip_read_n2p2(s, t, n, &pos, &l, &err);
+    if (r == SANNIP_SUCCESS) { reset(); r = sannip_read_n2p2(s, t, n, &pos, &l, &err); }   /* a second structure, if any */
+    free(t);
+    if (line) *line = l;
+    return r == 1 ? SANNIP_SUCCESS : r;
+}
+static int read_xyz(sannip_structure *s, const char *text)
+{
+    size_t pos = 0, n = strlen(text);
+    char *t = dupn(text, n);
+    int r, l = 0;
+    reset();
+    r = sannip_read_xyz(s, t, n, &pos, &l, &err);
+    free(t);
+    return r;
+}
+
+static const char *N2P2_OK =
+    "begin\n"                                   /* 1 */
+    "comment two atoms\n"                       /* 2 */
+    "lattice 10 0 0\n"                          /* 3 */
+    "lattice 0 10 0\n"                          /* 4 */
+    "lattice 0 0 10\n"                          /* 5 */
+    "atom 1 1 1 O -0.5 0 0.1 0.2 0.3\n"         /* 6 */
+    "atom 2 1 1 H 0.5 0 -0.1 -0.2 -0.3\n"       /* 7 */
+    "energy -1.5\n"                             /* 8 */
+    "charge 0\n"                                /* 9 */
+    "end\n";                                    /* 10 */
+
+static void n2p2_data_errors(void)
+{
+    sannip_structure s;
+    char *t, *two;
+    int line;
+    sannip_structure_init(&s, NULL);
+    CHECK(read_n2p2(&s, N2P2_OK, NULL) == SANNIP_SUCCESS, "valid input.data: %s", err.message);
+    t = replace(N2P2_OK, "0.1 0.2 0.3\n", "0.1 0.2\n", &line);
+    expect("input.data atom line with 8 fields", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line, "atom");
+    free(t);
+    t = replace(N2P2_OK, "-0.1 -0.2 -0.3\n", "-0.1 -0.2 -0.3 7\n", &line);
+    expect("input.data atom line with 10 fields", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line, NULL);
+    free(t);
+    t = replace(N2P2_OK, "0.1 0.2 0.3", "0.1 x 0.3", &line);
+    expect("input.data force 'x'", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line, "x");
+    free(t);
+    t = replace(N2P2_OK, "atom 2 1 1", "atom 2 one 1", &line);
+    expect("input.data coordinate 'one'", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line, "one");
+    free(t);
+    t = replace(N2P2_OK, "atom 2 1 1", "atom 2 nan 1", &line);
+    expect("input.data coordinate 'nan'", read_n2p2(&s, t, NULL), SANNIP_NONFINITE, line, "atom 2");
+    free(t);
+    t = replace(N2P2_OK, "energy -1.5", "energy -1.5e", &line);
+    expect("input.data energy '-1.5e'", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line, NULL);
+    free(t);
+    t = replace(N2P2_OK, " H 0.5", " Qq 0.5", &line);
+    expect("input.data element 'Qq'", read_n2p2(&s, t, NULL), SANNIP_UNKNOWN_ELEMENT, line, "Qq");
+    free(t);
+    t = replace(N2P2_OK, "end\n", "", &line);
+    expect("input.data without 'end'", read_n2p2(&s, t, NULL), SANNIP_TRUNCATED, 0, "end");
+    free(t);
+    t = replace(N2P2_OK, "lattice 0 0 10\n", "", &line);
+    expect("input.data with 2 lattice lines", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, -1, "lattice");
+    free(t);
+    t = replace(N2P2_OK, "lattice 0 0 10\n", "lattice 0 0 10\nlattice 1 1 1\n", &line);
+    expect("input.data with 4 lattice lines", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line + 1, "lattice");
+    free(t);
+    t = replace(N2P2_OK, "lattice 0 10 0", "lattice 0 10", &line);
+    expect("input.data lattice with 2 numbers", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line, NULL);
+    free(t);
+    t = replace(N2P2_OK, "begin\n", "", &line);
+    expect("input.data without 'begin'", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, 1, NULL);
+    free(t);
+    t = replace(N2P2_OK, "atom 1 1 1 O -0.5 0 0.1 0.2 0.3\natom 2 1 1 H 0.5 0 -0.1 -0.2 -0.3\n", "", &line);
+    expect("input.data without atoms", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, -1, NULL);
+    free(t);
+    t = replace(N2P2_OK, "charge 0\n", "charge 0\nvelocity 1 2 3\n", &line);
+    expect("input.data unknown keyword", read_n2p2(&s, t, NULL), SANNIP_PARSE_ERROR, line + 1, "velocity");
+    free(t);
+    /* the second structure is broken: the line counts on from the first */
+    t = replace(N2P2_OK, "atom 2 1 1 H", "atom 2 1 1 Xx", &line);
+    two = (char *)malloc(strlen(N2P2_OK) + strlen(t) + 1);
+    strcpy(two, N2P2_OK); strcat(two, t);
+    expect("input.data, error in the second structure", read_n2p2(&s, two, NULL), SANNIP_UNKNOWN_ELEMENT, 10 + line, "Xx");
+    free(t); free(two);
+    CHECK(s.n == 0 && s.pos == NULL, "a failed read left %d atoms", s.n);
+    sannip_structure_uninit(&s);
+}
+
+static const char *XYZ_OK =
+    "2\n"
+    "Lattice=\"10 0 0 0 10 0 0 0 10\" Properties=species:S:1:pos:R:3:forces:R:3 energy=-1.5 pbc=\"T T T\"\n"
+    "O 1 1 1 0.1 0.2 0.3\n"
+    "H 2 1 1 -0.1 -0.2 -0.3\n";
+
+static void xyz_errors(void)
+{
+    sannip_structure s;
+    char *t;
+    int line;
+    counter c;
+    sannip_allocator a;
+    sannip_structure_init(&s, NULL);
+    CHECK(read_xyz(&s, XYZ_OK) == SANNIP_SUCCESS && s.n == 2, "valid extended XYZ: %s", err.message);
+    t = replace(XYZ_OK, "-0.1 -0.2 -0.3", "-0.1 -0.2", &line);
+    expect("xyz: 6 columns, Properties declares 7", read_xyz(&s, t), SANNIP_PARSE_ERROR, line, "7");
+    free(t);
+    t = replace(XYZ_OK, "0.1 0.2 0.3", "0.1 0.2 0.3 9", &line);
+    expect("xyz: 8 columns, Properties declares 7", read_xyz(&s, t), SANNIP_PARSE_ERROR, line, NULL);
+    free(t);
+    t = replace(XYZ_OK, "0 0 0 10\"", "0 0 0\"", &line);
+    expect("xyz: Lattice with 8 numbers", read_xyz(&s, t), SANNIP_PARSE_ERROR, 2, "Lattice");
+    free(t);
+    t = replace(XYZ_OK, "Lattice=\"10 0", "Lattice=\"ten 0", &line);
+    expect("xyz: Lattice 'ten'", read_xyz(&s, t), SANNIP_PARSE_ERROR, 2, "ten");
+    free(t);
+    t = replace(XYZ_OK, "2\n", "3\n", &line);
+    expect("xyz: 3 atoms declared, 2 given", read_xyz(&s, t), SANNIP_TRUNCATED, 0, NULL);
+    free(t);
+    t = replace(XYZ_OK, "2\n", "two\n", &line);
+    expect("xyz: atom count 'two'", read_xyz(&s, t), SANNIP_PARSE_ERROR, 1, "two");
+    free(t);
+    t = replace(XYZ_OK, "2\n", "-3\n", &line);
+    expect("xyz: atom count -3", read_xyz(&s, t), SANNIP_PARSE_ERROR, 1, NULL);
+    free(t);
+    t = replace(XYZ_OK, "pos:R:3", "pos:R:2", &line);
+    expect("xyz: Properties without pos:R:3", read_xyz(&s, t), SANNIP_PARSE_ERROR, 2, "pos");
+    free(t);
+    t = replace(XYZ_OK, "forces:R:3", "forces:R", &line);
+    expect("xyz: Properties not in triples", read_xyz(&s, t), SANNIP_PARSE_ERROR, 2, "Properties");
+    free(t);
+    t = replace(XYZ_OK, "\nH 2", "\nQq 2", &line);
+    expect("xyz: species 'Qq'", read_xyz(&s, t), SANNIP_UNKNOWN_ELEMENT, line + 1, "Qq");
+    free(t);
+    t = replace(XYZ_OK, "O 1 1 1", "O 1 inf 1", &line);
+    expect("xyz: coordinate 'inf'", read_xyz(&s, t), SANNIP_NONFINITE, line, "atom 1");
+    free(t);
+    t = replace(XYZ_OK, "energy=-1.5", "energy=abc", &line);
+    expect("xyz: energy 'abc'", read_xyz(&s, t), SANNIP_PARSE_ERROR, 2, "abc");
+    free(t);
+    expect("xyz: only the count line", read_xyz(&s, "2\n"), SANNIP_TRUNCATED, 0, NULL);
+    sannip_structure_uninit(&s);
+
+    /* 2e9 atoms: TOO_BIG without allocating anything */
+    memset(&c, 0, sizeof c);
+    a = counting(&c);
+    sannip_structure_init(&s, &a);
+    t = replace(XYZ_OK, "2\n", "2000000000\n", &line);
+    expect("xyz: 2000000000 atoms declared", read_xyz(&s, t), SANNIP_TOO_BIG, 1, NULL);
+    CHECK(c.calls == 0, "xyz with 2e9 atoms: %ld allocations (largest %.3g bytes)", c.calls, (double)c.max_request);
+    free(t);
+    /* 40 million atoms declared in a 150-byte text: TRUNCATED without a gigabyte allocation */
+    memset(&c, 0, sizeof c); c.cap = (size_t)64 << 20;
+    t = replace(XYZ_OK, "2\n", "40000000\n", &line);
+    {
+        int r = read_xyz(&s, t);
+        CHECK(r == SANNIP_TRUNCATED && c.max_request <= ((size_t)1 << 20),
+              "xyz of %d bytes declaring 4e7 atoms: %s, largest allocation request %.3g bytes "
+              "(expected TRUNCATED without allocating for atoms the text cannot hold)",
+              (int)strlen(t), sannip_result_string((sannip_result)r), (double)c.max_request);
+    }
+    free(t);
+    sannip_structure_uninit(&s);
+    CHECK(c.live == 0, "xyz: %ld allocations leaked", c.live);
+
+    /* sannip_structure_resize */
+    sannip_structure_init(&s, NULL);
+    reset(); expect("structure_resize to 2e9 atoms", sannip_structure_resize(&s, 2000000000, 1, 0, &err), SANNIP_TOO_BIG, 0, NULL);
+    reset(); expect("structure_resize to -1 atoms", sannip_structure_resize(&s, -1, 0, 0, &err), SANNIP_INVALID_ARGS, 0, NULL);
+    reset(); CHECK(sannip_structure_resize(&s, 3, 1, 1, &err) == SANNIP_SUCCESS && s.n == 3, "resize 3: %s", err.message);
+    sannip_structure_uninit(&s);
+}
+
+/* ---- 5. n2p2 potentials edited in memory --------------------------------------------------- */
+static char *NN, *SC, *W1, *W8, *input_data;
+
+static void import_case(const char *what, const char *nn, const char *sc, const char *w1, const char *w8, int nw,
+                        sannip_result want, int line, const char *contains)
+{
+    sannip_model m;
+    const char *w[2];
+    w[0] = w1; w[1] = w8;
+    sannip_model_init(&m, NULL);
+    reset();
+    expect(what, sannip_n2p2_import_mem(&m, nn, sc, w, nw, &err), want, line, contains);
+    CHECK(m.n_elements == 0 && m.desc.n == 0, "%s: failed import left a partial model", what);
+    sannip_model_uninit(&m);
+}
+
+static void n2p2_potential_errors(void)
+{
+    char path[1024], *t, *u;
+    size_t p, n;
+    int line;
+    const char *sh = test_shared();
+    sannip_model m;
+    const char *w[2];
+    snprintf(path, sizeof path, "%s/peers/n2p2/H2O_RPBE-D3/input.nn", sh);
+    CHECK(sannip_read_file(path, NULL, &NN, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    snprintf(path, sizeof path, "%s/peers/n2p2/H2O_RPBE-D3/scaling.data", sh);
+    CHECK(sannip_read_file(path, NULL, &SC, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    snprintf(path, sizeof path, "%s/peers/n2p2/H2O_RPBE-D3/weights.001.data", sh);
+    CHECK(sannip_read_file(path, NULL, &W1, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    snprintf(path, sizeof path, "%s/peers/n2p2/H2O_RPBE-D3/weights.008.data", sh);
+    CHECK(sannip_read_file(path, NULL, &W8, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    if (!NN || !SC || !W1 || !W8) return;
+    /* the unedited texts import (positive control) */
+    sannip_model_init(&m, NULL);
+    w[0] = W1; w[1] = W8;
+    reset();
+    CHECK(sannip_n2p2_import_mem(&m, NN, SC, w, 2, &err) == SANNIP_SUCCESS && m.n_elements == 2, "water import: %s", err.message);
+    sannip_model_uninit(&m);
+
+    t = replace_line(NN, "elements", "# no elements line", &line);
+    import_case("input.nn without 'elements'", t, SC, W1, W8, 2, SANNIP_PARSE_ERROR, 0, "elements");
+    free(t);
+    t = replace_line(NN, "elements", "elements H O C", &line);
+    import_case("input.nn: 3 elements, number_of_elements 2", t, SC, W1, W8, 2, SANNIP_PARSE_ERROR, line, "number_of_elements");
+    free(t);
+    t = replace_line(NN, "elements", "elements H Qq", &line);
+    import_case("input.nn: element 'Qq'", t, SC, W1, W8, 2, SANNIP_UNKNOWN_ELEMENT, line, "Qq");
+    free(t);
+    u = replace_line(NN, "number_of_elements", "number_of_elements 3", &line);
+    t = replace_line(u, "elements", "elements H O O", &line);
+    free(u);
+    import_case("input.nn: element O listed twice", t, SC, W1, W8, 2, SANNIP_PARSE_ERROR, -1, "twice");
+    free(t);
+    t = replace(NN, "symfunction_short H 2 H 0.001", "symfunction_short H 5 H 0.001", &line);
+    import_case("input.nn: symmetry function type 5", t, SC, W1, W8, 2, SANNIP_UNSUPPORTED, line, "5");
+    free(t);
+    t = replace(NN, "symfunction_short H 2 H 0.001", "symfunction_short H 2 C 0.001", &line);
+    import_case("input.nn: neighbour C not in elements", t, SC, W1, W8, 2, SANNIP_UNKNOWN_ELEMENT, line, NULL);
+    free(t);
+    t = replace(NN, "symfunction_short H 2 H 0.001", "symfunction_short H 2 H 0.0x1", &line);
+    import_case("input.nn: symmetry function eta '0.0x1'", t, SC, W1, W8, 2, SANNIP_PARSE_ERROR, line, NULL);
+    free(t);
+    t = replace(NN, "symfunction_short O 3 H H 0.07  1.0 1.0", "symfunction_short O 3 H H 0.07  1.0 0.5", &line);
+    import_case("input.nn: symmetry function zeta 0.5", t, SC, W1, W8, 2, SANNIP_BAD_PARAMETER, line, "zeta");
+    free(t);
+    t = replace_line(NN, "cutoff_type", "cutoff_type 42", &line);
+    import_case("input.nn: cutoff_type 42", t, SC, W1, W8, 2, SANNIP_BAD_CUTOFF, line, NULL);
+    free(t);
+    t = replace_line(NN, "global_activation_short", "global_activation_short t q l", &line);
+    import_case("input.nn: activation 'q'", t, SC, W1, W8, 2, SANNIP_UNSUPPORTED, line, "q");
+    free(t);
+    t = replace_line(NN, "global_nodes_short", "global_nodes_short 25", &line);
+    import_case("input.nn: 1 node count for 2 hidden layers", t, SC, W1, W8, 2, SANNIP_PARSE_ERROR, 0, NULL);
+    free(t);
+    import_case("n2p2: 1 weight file for 2 elements", NN, SC, W1, W8, 1, SANNIP_INVALID_ARGS, 0, NULL);
+
+    t = drop_last_lines(SC, 5);
+    import_case("scaling.data 5 lines short", NN, t, W1, W8, 2, SANNIP_TRUNCATED, -1, "scaling.data");
+    free(t);
+    p = data_line(SC, 1);
+    p = token_in_line(SC, p, 2, &n);
+    t = replace_at(SC, p, n, "1.0882O16636170764E+00");
+    import_case("scaling.data value with a letter O", NN, t, W1, W8, 2, SANNIP_PARSE_ERROR, line_of(SC, p), "scaling.data");
+    free(t);
+    p = data_line(SC, 1);
+    p = token_in_line(SC, p, 1, &n);
+    t = replace_at(SC, p, n, "3");
+    import_case("scaling.data function index out of order", NN, t, W1, W8, 2, SANNIP_PARSE_ERROR, line_of(SC, p), "scaling.data");
+    free(t);
+    t = (char *)malloc(strlen(SC) + 64);
+    strcpy(t, SC); strcat(t, "         2         31   1 2 1 1\n");
+    import_case("scaling.data with an extra line", NN, t, W1, W8, 2, SANNIP_PARSE_ERROR, -1, "scaling.data");
+    free(t);
+
+    t = drop_last_lines(W1, 3);
+    import_case("weights.001.data 3 values short", NN, SC, t, W8, 2, SANNIP_TRUNCATED, 0, "weights.001");
+    free(t);
+    t = (char *)malloc(strlen(W8) + 64);
+    strcpy(t, W8); strcat(t, "  1.0 b 1377 3 2\n");
+    import_case("weights.008.data with an extra value", NN, SC, W1, t, 2, SANNIP_PARSE_ERROR, -1, "weights.008");
+    free(t);
+    p = token_in_line(W1, data_line(W1, 0), 0, &n);
+    t = replace_at(W1, p, n, "1.25391558653521x7E+00");
+    import_case("weights.001.data non-number", NN, SC, t, W8, 2, SANNIP_PARSE_ERROR, line_of(W1, p), "weights.001");
+    free(t);
+    import_case("weights.001.data empty", NN, SC, "", W8, 2, SANNIP_TRUNCATED, 0, "weights.001");
+}
+
+/* ---- 6. the command-line tool --------------------------------------------------------------- */
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END); n = ftell(f); fclose(f);
+    return n;
+}
+static int file_has(const char *path, const char *s)
+{
+    char buf[4096];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    n = fread(buf, 1, sizeof buf - 1, f); buf[n] = 0; fclose(f);
+    return strstr(buf, s) != NULL;
+}
+
+static void cli_errors(void)
+{
+    int rc;
+    const char *e1 = "build/badinput_cli1" SUFFIX ".err", *e2 = "build/badinput_cli2" SUFFIX ".err";
+    const char *e3 = "build/badinput_cli3" SUFFIX ".err";
+    FILE *f;
+    rc = system("./bin/sannip predict build/badinput_missing.sannip build/badinput_x.data -o build/badinput_y" SUFFIX ".data "
+                "> /dev/null 2> build/badinput_cli1" SUFFIX ".err");
+    CHECK(rc != 0, "sannip predict with a missing model exited 0");
+    CHECK(file_size(e1) > 0 && file_has(e1, "badinput_missing.sannip"), "sannip predict with a missing model: stderr does not name the file");
+    rc = system("./bin/sannip bogus > /dev/null 2> build/badinput_cli2" SUFFIX ".err");
+    CHECK(rc != 0, "sannip bogus exited 0");
+    CHECK(file_size(e2) > 0 && file_has(e2, "bogus"), "sannip bogus: stderr does not name the command");
+    /* a valid model and a structure file with an unknown element: non-zero, the line named */
+    f = fopen("build/badinput_model" SUFFIX ".sannip", "wb");
+    if (f) { fwrite(MT, 1, MT_LEN, f); fclose(f); }
+    f = fopen("build/badinput_bad" SUFFIX ".data", "wb");
+    if (f) { fputs("begin\nlattice 6 0 0\nlattice 0 6 0\nlattice 0 0 6\natom 1 1 1 O 0 0 0 0 0\natom 2 1 1 Zz 0 0 0 0 0\nend\n", f); fclose(f); }
+    rc = system("./bin/sannip predict build/badinput_model" SUFFIX ".sannip build/badinput_bad" SUFFIX ".data -o build/badinput_out" SUFFIX ".data "
+                "> /dev/null 2> build/badinput_cli3" SUFFIX ".err");
+    CHECK(rc != 0, "sannip predict on a structure with element 'Zz' exited 0");
+    CHECK(file_has(e3, "Zz"), "sannip predict on element 'Zz': stderr does not name it");
+}
+
+/* ---- 7. allocation failures ----------------------------------------------------------------- */
+/* Runs pipeline(a) with the N-th allocation failing, N = 1, 2, ... until a run with no failed
+   allocation: every earlier run must return an error (OUT_OF_MEMORY), leave no allocation
+   behind and not crash; the last must give the reference energy. */
+typedef int (*pipeline_fn)(const sannip_allocator *a, double *energy);
+
+static void alloc_failure_loop(const char *name, pipeline_fn run, double e_ref)
+{
+    long n, leaks = 0, other = 0, swallowed = 0, nomsg = 0, first_leak = 0, first_other = 0;
+    int done = 0, other_code = 0;
+    double E = 0;
+    for (n = 1; n <= 100000 && !done; n++) {
+        counter c;
+        sannip_allocator a;
+        int r;
+        memset(&c, 0, sizeof c); c.fail_at = n;
+        a = counting(&c);
+        reset();
+        E = 0;
+        r = run(&a, &E);
+        if (c.live != 0 && leaks++ == 0) first_leak = n;
+        if (!c.failed) { done = 1; CHECK(r == SANNIP_SUCCESS, "%s: run without failures returned %s: %s", name, sannip_result_string((sannip_result)r), err.message); break; }
+        if (r == SANNIP_SUCCESS) { swallowed++; if (E != e_ref) other++; continue; }
+        if (err.message[0] == 0) nomsg++;
+        if (r != SANNIP_OUT_OF_MEMORY && other++ == 0) { first_other = n; other_code = r; }
+    }
+    CHECK(done, "%s: never succeeded", name);
+    CHECK(leaks == 0, "%s: %ld runs leaked allocations, first when allocation %ld failed", name, leaks, first_leak);
+    CHECK(other == 0, "%s: %ld runs gave a code other than OUT_OF_MEMORY, first when allocation %ld failed: %s (%s)",
+          name, other, first_other, sannip_result_string((sannip_result)other_code), err.message);
+    CHECK(nomsg == 0, "%s: %ld failed runs without a message", name, nomsg);
+    CHECK(E == e_ref, "%s: energy %.17g after the loop, expected %.17g", name, E, e_ref);
+    printf("%s: %ld allocation points, each failure handled (%ld absorbed)\n", name, n - 1, swallowed);
+}
+
+/* model text -> model -> workspace -> energy, forces and virial (twice: buffers reused) */
+static int pipeline_model(const sannip_allocator *a, double *energy)
+{
+    sannip_model m;
+    sannip_workspace ws;
+    sannip_system sys = small_system();
+    sannip_real E = 0, F[18], W[9];
+    int r;
+    sannip_model_init(&m, a);
+    sannip_workspace_init(&ws, a);
+    r = sannip_model_load_mem(&m, MT, MT_LEN, &err);
+    if (r == SANNIP_SUCCESS) r = sannip_model_compute(&m, &ws, &sys, &E, NULL, F, W, &err);
+    if (r == SANNIP_SUCCESS) r = sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err);
+    sannip_workspace_uninit(&ws);
+    sannip_model_uninit(&m);
+    *energy = E;
+    return r;
+}
+
+/* n2p2 import -> save -> load -> read a water structure -> energy and forces */
+static int pipeline_n2p2(const sannip_allocator *a, double *energy)
+{
+    sannip_model m, m2;
+    sannip_workspace ws;
+    sannip_structure s;
+    sannip_system sys;
+    const char *w[2];
+    char *text = NULL, *data;
+    size_t len = 0, pos = 0;
+    sannip_real E = 0, *F = NULL;
+    int r, line = 0;
+    if (!input_data) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/peers/n2p2/H2O_RPBE-D3/input.data", test_shared());
+        if (sannip_read_file(path, NULL, &input_data, NULL, &err)) return SANNIP_MISSING_FILE;
+    }
+    data = input_data;
+    w[0] = W1; w[1] = W8;
+    sannip_model_init(&m, a); sannip_model_init(&m2, a);
+    sannip_workspace_init(&ws, a);
+    sannip_structure_init(&s, a);
+    r = sannip_n2p2_import_mem(&m, NN, SC, w, 2, &err);
+    if (r == SANNIP_SUCCESS) r = sannip_model_save_mem(&m, &text, &len, &err);
+    if (r == SANNIP_SUCCESS) r = sannip_model_load_mem(&m2, text, len, &err);
+    if (r == SANNIP_SUCCESS) r = sannip_read_n2p2(&s, data, strlen(data), &pos, &line, &err);
+    if (r == SANNIP_SUCCESS) {
+        sys = sannip_structure_view(&s);
+        F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s.n);
+        r = sannip_model_compute(&m2, &ws, &sys, &E, NULL, F, NULL, &err);
+        free(F);
+    }
+    if (text) sannip_free(&m.alloc, text);
+    sannip_structure_uninit(&s);
+    sannip_workspace_uninit(&ws);
+    sannip_model_uninit(&m2); sannip_model_uninit(&m);
+    *energy = E;
+    return r;
+}
+
+/* Workspaces grow on demand: computing the same system again allocates nothing. */
+static void steady_state_allocations(void)
+{
+    counter c;
+    sannip_allocator a;
+    sannip_model m;
+    sannip_workspace ws;
+    sannip_system sys = small_system();
+    sannip_real E = 0, F[18], W[9];
+    long before;
+    int r;
+    memset(&c, 0, sizeof c);
+    a = counting(&c);
+    sannip_model_init(&m, &a); sannip_workspace_init(&ws, &a);
+    r = load_text(&m, MT, MT_LEN);
+    if (r == SANNIP_SUCCESS) r = sannip_model_compute(&m, &ws, &sys, &E, NULL, F, W, &err);
+    before = c.calls;
+    if (r == SANNIP_SUCCESS) r = sannip_model_compute(&m, &ws, &sys, &E, NULL, F, W, &err);
+    CHECK(r == SANNIP_SUCCESS && c.calls == before, "second compute of the same system: %s, %ld allocations", err.message, c.calls - before);
+    sannip_workspace_uninit(&ws); sannip_model_uninit(&m);
+    CHECK(c.live == 0, "model + workspace with a counting allocator: %ld allocations not freed", c.live);
+}
+
+int main(void)
+{
+    sannip_model m;
+    sannip_workspace ws;
+    sannip_system sys;
+    sannip_real E = 0;
+    double e_n2p2 = 0;
+    setvbuf(stdout, NULL, _IONBF, 0);   /* keep "ok" lines and failures in order */
+    thin_cell_does_not_hang();   /* first: fork before any OpenMP thread exists */
+
+    build_model(&m);
+    CHECK(sannip_model_save_mem(&m, &MT, &MT_LEN, &err) == SANNIP_SUCCESS, "save: %s", err.message);
+    sannip_model_uninit(&m);
+    sannip_model_init(&m, NULL); sannip_workspace_init(&ws, NULL);
+    sys = small_system();
+    CHECK(load_text(&m, MT, MT_LEN) == SANNIP_SUCCESS && sannip_model_compute(&m, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_SUCCESS,
+          "reference: %s", err.message);
+    E_REF = E;
+    sannip_workspace_uninit(&ws); sannip_model_uninit(&m);
+
+    model_truncations();
+    model_corruptions();
+    model_huge_claims();
+    system_errors();
+    parameter_errors();
+    n2p2_data_errors();
+    xyz_errors();
+    n2p2_potential_errors();
+    cli_errors();
+    steady_state_allocations();
+    alloc_failure_loop("allocation failures: model text + compute", pipeline_model, E_REF);
+    if (NN && SC && W1 && W8) {
+        pipeline_n2p2(NULL, &e_n2p2);
+        alloc_failure_loop("allocation failures: n2p2 import + save + load + read + compute", pipeline_n2p2, e_n2p2);
+    }
+    free(MT); free(NN); free(SC); free(W1); free(W8); free(input_data);
+    return test_report("test_badinput");
+}
