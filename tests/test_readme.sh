@@ -1,0 +1,23 @@
+#!/bin/sh
+# README.md stays true: its C quick start compiles (C and C++) and runs on the water model,
+# and the command-line session it shows works.
+CC=${CC:-cc}; CXX=${CXX:-c++}; SHARED=${SANNIP_SHARED:-../shared}
+pass=0; fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+dir=build/readme; rm -rf $dir; mkdir -p $dir
+awk '/^```c$/{f=1;next} /^```$/{f=0} f' README.md > $dir/quick.c
+[ -s $dir/quick.c ] && ok || bad "README has no C quick start"
+$CC -std=c99 -Wall -Wextra -O2 -I. $dir/quick.c -o $dir/quick -lm 2>$dir/cc.log && ok || { bad "quick start does not compile as C"; cat $dir/cc.log; }
+$CXX -x c++ -Wall -O2 -I. $dir/quick.c -o $dir/quick_cpp 2>$dir/cxx.log && ok || { bad "quick start does not compile as C++"; cat $dir/cxx.log; }
+./bin/sannip import-n2p2 $SHARED/peers/n2p2/H2O_RPBE-D3 -o $dir/water.sannip >/dev/null && ok || bad "import-n2p2 of the README session"
+(cd $dir && ./quick > out.txt) && grep -q "^E = " $dir/out.txt && ok || bad "quick start does not run: $(cat $dir/out.txt)"
+./bin/sannip predict $dir/water.sannip $SHARED/peers/n2p2/H2O_RPBE-D3/input.data -o $dir/pred.xyz >/dev/null && ok || bad "predict of the README session"
+[ "$(grep -c Lattice= $dir/pred.xyz)" = 20 ] && ok || bad "pred.xyz should hold 20 structures"
+./bin/sannip features $dir/water.sannip $SHARED/peers/n2p2/H2O_RPBE-D3/input.data -o $dir/features.csv >/dev/null && ok || bad "features of the README session"
+for c in import-n2p2 predict info features descriptors help; do
+    ./bin/sannip help $c | grep -q "^usage: sannip $c" && ok || bad "sannip help $c"
+    grep -q "sannip $c" README.md && ok || bad "README does not show 'sannip $c'"
+done
+echo "test_readme: $pass passed, $fail failed"
+[ $fail -eq 0 ]
