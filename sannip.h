@@ -377,6 +377,8 @@ SANNIP_API const char *sannip_activation_name(int act);
 SANNIP_API int sannip_activation_parse(const char *name);   /* -1 when unknown */
 /* y = act(x) and dy/dx. */
 SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_real *dydx);
+/* y = act(x), dy/dx and d2y/dx2 (force training differentiates the input gradient). */
+SANNIP_API sannip_real sannip_activation_eval2(int act, sannip_real x, sannip_real *d1, sannip_real *d2);
 
 /* A dense feed-forward network. Layer l maps sizes[l] -> sizes[l+1]:
    y = act[l](W_l x + b_l), W_l row-major sizes[l+1] x sizes[l]. All parameters live in one
@@ -409,6 +411,12 @@ SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, con
 SANNIP_API void sannip_network_backward_input(const sannip_network *net, int batch,
                                               const sannip_real *dY, sannip_real *dX,
                                               sannip_real *work);
+/* Backpropagation after sannip_network_forward(net, batch, X, ., work): given dL/dY, adds
+   dL/dparams to grad (n_params, the layout of params) and, if dX != NULL, writes dL/dX.
+   Rows are summed in order, so the result does not depend on threads. work is overwritten. */
+SANNIP_API void sannip_network_backward(const sannip_network *net, int batch, const sannip_real *X,
+                                        const sannip_real *dY, sannip_real *dX, sannip_real *grad,
+                                        sannip_real *work);
 
 /* ==== 9. SCALERS ======================================================================= */
 typedef enum sannip_scaling {
@@ -430,8 +438,8 @@ typedef struct sannip_feature_stats {
 SANNIP_API const char *sannip_scaling_name(int mode);
 SANNIP_API int sannip_scaling_parse(const char *name);     /* -1 when unknown */
 /* The affine map y = a (G - c) + d that mode applies to a feature with statistics st
-   (written as n2p2 evaluates it). A constant feature (zero range or sigma) maps to d with
-   a = 0: no division by zero. */
+   (written as n2p2 evaluates it). A constant feature (a spread below 1e-8 of its magnitude:
+   rounding noise) maps to d with a = 0: no division by zero, no blown-up forces. */
 SANNIP_API void sannip_scaling_affine(int mode, const sannip_feature_stats *st, sannip_real smin,
                                       sannip_real smax, sannip_real *a, sannip_real *c, sannip_real *d);
 
@@ -2453,6 +2461,26 @@ SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_rea
     if (dydx) *dydx = d;
     return y;
 }
+SANNIP_API sannip_real sannip_activation_eval2(int act, sannip_real x, sannip_real *d1, sannip_real *d2)
+{
+    sannip_real y = sannip_activation_eval(act, x, d1), dd = 0, e;
+    switch (act) {
+    case SANNIP_ACT_TANH: dd = -2 * y * *d1; break;
+    case SANNIP_ACT_SIGMOID: dd = *d1 * (1 - 2 * y); break;
+    case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP: dd = *d1 * (1 - *d1); break;   /* d1 = sigmoid */
+    case SANNIP_ACT_SWISH:
+        if (x < -700) { dd = 0; break; }
+        e = 1 / (1 + exp(-x)); dd = e * (1 - e) * (2 + x * (1 - 2 * e)); break;
+    case SANNIP_ACT_GAUSSIAN: dd = (x * x - 1) * y; break;
+    case SANNIP_ACT_COS: dd = -y; break;
+    case SANNIP_ACT_REVSIGMOID: e = 1 - y; dd = -(e * (1 - e)) * (1 - 2 * e); break;
+    case SANNIP_ACT_EXP: dd = y; break;
+    case SANNIP_ACT_HARMONIC: dd = 2; break;
+    default: dd = 0; break;   /* linear, relu (almost everywhere) */
+    }
+    if (d2) *d2 = dd;
+    return y;
+}
 static void sannip__activate(int act, size_t n, sannip_real *z, sannip_real *dz)
 {
     size_t i;
@@ -2552,6 +2580,38 @@ SANNIP_API void sannip_network_backward_input(const sannip_network *net, int bat
     }
 }
 
+SANNIP_API void sannip_network_backward(const sannip_network *net, int batch, const sannip_real *X,
+                                        const sannip_real *dY, sannip_real *dX, sannip_real *grad,
+                                        sannip_real *work)
+{
+    int l, wmax = net->sizes[0], i, k;
+    size_t off[SANNIP_MAX_LAYERS + 1], o = 0, q, gofs[SANNIP_MAX_LAYERS + 1], go = 0;
+    sannip_real *t0, *t1;
+    for (l = 0; l < net->n_layers; l++) {
+        off[l] = o; o += 2 * (size_t)batch * net->sizes[l + 1];
+        gofs[l] = go; go += (size_t)net->sizes[l + 1] * ((size_t)net->sizes[l] + 1);
+        if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1];
+    }
+    t0 = work + o; t1 = t0 + (size_t)batch * wmax;
+    memcpy(t0, dY, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
+    for (l = net->n_layers - 1; l >= 0; l--) {
+        int ni = net->sizes[l], no = net->sizes[l + 1];
+        const sannip_real *dz = work + off[l] + (size_t)batch * no;
+        const sannip_real *in = l == 0 ? X : work + off[l - 1];
+        sannip_real *gW = grad + gofs[l], *gb = gW + (size_t)no * ni, *sw;
+        for (q = 0; q < (size_t)batch * no; q++) t0[q] *= dz[q];      /* dL/dz */
+        sannip_gemm_tn(no, ni, batch, t0, no, in, ni, gW, ni);        /* dW += dz^T y_{l-1} */
+        for (i = 0; i < batch; i++) for (k = 0; k < no; k++) gb[k] += t0[(size_t)i * no + k];
+        if (l == 0 && !dX) break;
+        {
+            sannip_real *out = l == 0 ? dX : t1;
+            memset(out, 0, sizeof(sannip_real) * (size_t)batch * ni);
+            sannip_gemm_nn(batch, ni, no, t0, no, sannip_network_weights(net, l), ni, out, ni);
+        }
+        sw = t0; t0 = t1; t1 = sw;
+    }
+}
+
 /* ---- 9. SCALERS ----------------------------------------------------------------------- */
 static const char *const sannip__scaling_names[SANNIP_SCALE_COUNT] = {
     "none", "minmax", "center", "scalecenter", "scalesigma", "standard", "modified" };
@@ -2565,10 +2625,17 @@ SANNIP_API int sannip_scaling_parse(const char *name)
     for (k = 0; k < SANNIP_SCALE_COUNT; k++) if (name && strcmp(name, sannip__scaling_names[k]) == 0) return k;
     return -1;
 }
+/* A spread below 1e-8 of the feature's magnitude is rounding noise: such a feature is
+   treated as constant (a = 0) instead of being blown up by 1/spread. */
+static sannip_real sannip__spread(sannip_real x, const sannip_feature_stats *st)
+{
+    sannip_real mag = SANNIP__MAX(fabs(st->min), fabs(st->max));
+    return x > (sannip_real)1e-8 * mag ? x : 0;
+}
 SANNIP_API void sannip_scaling_affine(int mode, const sannip_feature_stats *st, sannip_real smin,
                                       sannip_real smax, sannip_real *a, sannip_real *c, sannip_real *d)
 {
-    sannip_real range = st->max - st->min;
+    sannip_real range = sannip__spread(st->max - st->min, st), sigma = sannip__spread(st->sigma, st), dev = sannip__spread(st->dev, st);
     *a = 1; *c = 0; *d = 0;
     switch (mode) {
     case SANNIP_SCALE_MINMAX:       /* T2.36-2.39, n2p2 "scale" */
@@ -2577,11 +2644,11 @@ SANNIP_API void sannip_scaling_affine(int mode, const sannip_feature_stats *st, 
     case SANNIP_SCALE_SCALECENTER:
         *c = st->mean; *d = smin; *a = range > 0 ? (smax - smin) / range : 0; break;
     case SANNIP_SCALE_SCALESIGMA:
-        *c = st->mean; *d = smin; *a = st->sigma > 0 ? (smax - smin) / st->sigma : 0; break;
+        *c = st->mean; *d = smin; *a = sigma > 0 ? (smax - smin) / st->sigma : 0; break;
     case SANNIP_SCALE_STANDARD:     /* T F.20-F.23 */
-        *c = st->mean; *a = st->sigma > 0 ? 1 / st->sigma : 0; break;
+        *c = st->mean; *a = sigma > 0 ? 1 / st->sigma : 0; break;
     case SANNIP_SCALE_MODIFIED:     /* T3.21-3.24: (G - mu)/max|G - mu| */
-        *c = st->mean; *a = st->dev > 0 ? 1 / st->dev : 0; break;
+        *c = st->mean; *a = dev > 0 ? 1 / st->dev : 0; break;
     default: break;
     }
 }

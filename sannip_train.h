@@ -15,11 +15,132 @@
 extern "C" {
 #endif
 
+/* ==== 1. DATA SETS ===================================================================== */
+/* An owned list of structures with reference energies/forces (spins, weights optional). */
+typedef struct sannip_dataset {
+    int n, cap;
+    sannip_structure *s;
+    sannip_allocator alloc;
+} sannip_dataset;
+
+SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc);
+SANNIP_API void sannip_dataset_uninit(sannip_dataset *d);
+/* Appends every structure of a text (n2p2 input.data or extended XYZ, detected from the
+   content); errors name the line and field. */
+SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len,
+                                                 sannip_error *err);
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err);
+#endif
+/* Checks that every structure has a finite reference energy (and forces if need_forces). */
+SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_forces, sannip_error *err);
+
 /* Fits every element's feature statistics (min, max, mean, sigma, max|G-mean|) over the
    atoms of n structures, then the scalers (sannip_model_finalize). Sums run in structure
    and atom order, so the result does not depend on threads. */
 SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_structure *s, int n,
                                                   sannip_error *err);
+/* Per-element energy offsets by least squares, E_s ~ sum_e N_e,s mu_e (T F.28), and the
+   energy scale as the spread of the per-atom residual (T F.24-F.27): energy_offset = mu_e,
+   energy_scale = sigma. idx selects the structures (NULL: all). */
+SANNIP_API sannip_result sannip_model_fit_energy(sannip_model *m, const sannip_dataset *d, const int *idx,
+                                                 int n, sannip_error *err);
+
+/* ==== 2. FEATURE CACHES ================================================================ */
+/* Descriptors (and optionally their derivatives) of every atom of every structure, computed
+   once (OpenMP over structures). Per structure: G (n x fmax), per-atom dG slabs
+   (nf x (n_i + 1) x 3, neighbour slots then self) with the neighbour atom indices. */
+typedef struct sannip_cache_entry {
+    int n;
+    sannip_real *G;
+    sannip_real *dG;          /* NULL when derivatives are not stored */
+    size_t *dg_off;           /* n + 1 offsets into dG */
+    size_t *nb_start;         /* n + 1 offsets into nb */
+    int *nb;                  /* neighbour atom of each slot */
+} sannip_cache_entry;
+
+typedef struct sannip_feature_cache {
+    int n, fmax;
+    int with_derivatives;
+    sannip_cache_entry *e;
+    size_t bytes;             /* memory held */
+    sannip_allocator alloc;
+} sannip_feature_cache;
+
+SANNIP_API void sannip_feature_cache_init(sannip_feature_cache *c, const sannip_allocator *alloc);
+SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c);
+/* Builds the cache of every structure of d for model m's bases. with_derivatives = 0 keeps
+   only G (derivatives are then recomputed per structure when needed). */
+SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, const sannip_model *m,
+        const sannip_dataset *d, int with_derivatives, sannip_error *err);
+/* Bytes the cache with derivatives would take, without building it. */
+SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d);
+
+/* ==== 3. TRAINING ====================================================================== */
+typedef enum sannip_optimizer { SANNIP_OPT_ADAM = 0, SANNIP_OPT_SGD = 1 } sannip_optimizer;
+
+typedef struct sannip_train_progress {
+    int epoch, epochs, best_epoch;
+    double loss, train_rmse_e, train_rmse_f;  /* energy RMSE per atom, force RMSE per component */
+    double val_rmse_e, val_rmse_f;            /* -1 without a validation set */
+    double seconds_epoch, eta_seconds;
+} sannip_train_progress;
+
+/* Returning non-zero from the callback stops training (the best model so far is kept). */
+typedef int (*sannip_progress_fn)(const sannip_train_progress *p, void *user);
+
+typedef struct sannip_train_config {
+    int optimizer;            /* sannip_optimizer */
+    int epochs;               /* default 100 */
+    int batch_size;           /* structures per update, default 8 */
+    double learning_rate;     /* default 1e-3 (Adam), the thesis used 1e-4 with SGD */
+    double lr_decay;          /* learning rate multiplied by this every epoch, default 1 */
+    double beta1, beta2, eps; /* Adam, defaults 0.9, 0.999, 1e-8 */
+    double energy_weight;     /* w_E, default 1 */
+    double force_weight;      /* w_F, default 1; 0 trains on energies only */
+    double l2;                /* weight decay on weights (not biases), default 0 */
+    double validation_fraction;  /* default 0.2 (T4.2) */
+    int patience;             /* epochs without validation improvement before stopping; 0 = never */
+    uint64_t seed;            /* initialisation, split and batch order */
+    int keep_weights;         /* 1: start from the model's parameters instead of a fresh init */
+    int fit_scaling;          /* 1 (default): fit feature scalers and energy map on the training split */
+    int cache_derivatives;    /* 1 (default): store dG; 0: recompute per structure (less memory) */
+    sannip_progress_fn progress;
+    void *user;
+} sannip_train_config;
+
+typedef struct sannip_train_report {
+    int epochs_run, best_epoch, n_train, n_val;
+    double train_rmse_e, train_rmse_f, val_rmse_e, val_rmse_f;   /* of the best model */
+    double train_mae_e, train_mae_f, val_mae_e, val_mae_f;
+    double seconds, seconds_per_epoch;
+    size_t cache_bytes;
+    int *val_index;           /* validation structures (owned; sannip_train_report_free) */
+} sannip_train_report;
+
+SANNIP_API sannip_train_config sannip_train_config_init(void);
+/* Trains m on d. The model must have its descriptor set and elements (networks) in place.
+   On return m holds the parameters with the best validation error (training error without a
+   validation set). A non-finite loss stops training with SANNIP_NONFINITE and m keeps the
+   last good model. Same seed, same data -> bit-identical model, whatever the threads. */
+SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
+                                      sannip_train_report *report, sannip_error *err);
+SANNIP_API void sannip_train_report_free(sannip_train_report *r);
+
+/* Loss gradient of one structure for tests and custom loops: adds dL/dparams (all element
+   networks concatenated in element order) to grad and returns the structure's loss terms. */
+SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const sannip_structure *s,
+        double energy_weight, double force_weight, double *loss, sannip_real *grad, sannip_error *err);
+/* All parameters of m as one vector (copy in/out) and their count. */
+SANNIP_API size_t sannip_model_get_params(const sannip_model *m, sannip_real *out);
+SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in);
+/* Fresh weights: uniform in +-sqrt(6/(fan_in + fan_out)) (Glorot), zero biases. */
+SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng);
+
+/* One optimiser step on n parameters. Adam keeps m, v (2n reals, zero at start) and t. */
+SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
+                                 double lr, double b1, double b2, double eps);
+SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, double lr);
 
 #ifdef __cplusplus
 }
@@ -34,6 +155,76 @@ SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- 1. DATA SETS -------------------------------------------------------------------- */
+SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc)
+{
+    memset(d, 0, sizeof *d);
+    d->alloc = sannip__alloc_copy(alloc);
+}
+SANNIP_API void sannip_dataset_uninit(sannip_dataset *d)
+{
+    int i;
+    for (i = 0; i < d->n; i++) sannip_structure_uninit(&d->s[i]);
+    sannip_free(&d->alloc, d->s);
+    d->s = NULL; d->n = d->cap = 0;
+}
+SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len, sannip_error *err)
+{
+    size_t pos = 0, k = 0;
+    int line = 0, n2p2, r;
+    if (!d || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n')) k++;
+    n2p2 = len - k >= 5 && strncmp(text + k, "begin", 5) == 0;
+    for (;;) {
+        void *p = d->s;
+        size_t cap = (size_t)d->cap;
+        if ((r = sannip__grow(&d->alloc, &p, &cap, (size_t)d->n + 1, sizeof(sannip_structure))) != SANNIP_SUCCESS)
+            return sannip__fail(err, (sannip_result)r, line, 0, "data set of %d structures", d->n + 1);
+        d->s = (sannip_structure *)p; d->cap = (int)cap;
+        sannip_structure_init(&d->s[d->n], &d->alloc);
+        r = n2p2 ? sannip_read_n2p2(&d->s[d->n], text, len, &pos, &line, err) : sannip_read_xyz(&d->s[d->n], text, len, &pos, &line, err);
+        if (r == 1) break;
+        if (r != SANNIP_SUCCESS) {
+            char pre[64];
+            snprintf(pre, sizeof pre, "structure %d: ", d->n + 1);
+            sannip__err_prefix(err, pre);
+            return (sannip_result)r;
+        }
+        d->n++;
+    }
+    if (d->n == 0) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "no structures");
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err)
+{
+    char *text;
+    size_t len;
+    sannip_result r;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if ((r = sannip_read_file(path, &d->alloc, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = sannip_dataset_read_mem(d, text, len, err);
+    sannip_free(&d->alloc, text);
+    if (r && err) { char pre[300]; snprintf(pre, sizeof pre, "%.200s:%d: ", path, err->line); sannip__err_prefix(err, pre); }
+    return r;
+}
+#endif
+SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_forces, sannip_error *err)
+{
+    int i;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (d->n == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty data set");
+    for (i = 0; i < d->n; i++) {
+        const sannip_structure *s = &d->s[i];
+        if (!s->has_energy) return sannip__fail(err, SANNIP_PARSE_ERROR, 0, 0, "structure %d has no reference energy", i + 1);
+        if (!isfinite(s->energy)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "structure %d: energy is not finite", i + 1);
+        if (!(s->weight >= 0) || !isfinite(s->weight)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "structure %d: weight %g", i + 1, (double)s->weight);
+        if (need_forces && !s->forces) return sannip__fail(err, SANNIP_PARSE_ERROR, 0, 0, "structure %d has no reference forces (use force weight 0 to train on energies only)", i + 1);
+    }
+    return SANNIP_SUCCESS;
+}
 
 SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_structure *s, int n, sannip_error *err)
 {
@@ -87,6 +278,730 @@ SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_
     return r;
 }
 
+/* Per-element energy offsets by least squares (T F.28) and the per-atom residual spread. */
+SANNIP_API sannip_result sannip_model_fit_energy(sannip_model *m, const sannip_dataset *d, const int *idx,
+                                                 int n, sannip_error *err)
+{
+    double A[SANNIP_MAX_ELEMENTS * SANNIP_MAX_ELEMENTS], b[SANNIP_MAX_ELEMENTS], mu[SANNIP_MAX_ELEMENTS];
+    double cnt[SANNIP_MAX_ELEMENTS], s1 = 0, s2 = 0, tot = 0;
+    int ne, i, e, k, a, piv;
+    if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    ne = m->n_elements;
+    for (e = 0; e < ne * ne; e++) A[e] = 0;
+    for (e = 0; e < ne; e++) b[e] = 0;
+    /* normal equations sum_s N_s N_s^T mu = sum_s N_s E_s, with a tiny ridge for elements
+       that always appear in the same ratio */
+    for (i = 0; i < n; i++) {
+        const sannip_structure *s = &d->s[idx ? idx[i] : i];
+        for (e = 0; e < ne; e++) cnt[e] = 0;
+        for (a = 0; a < s->n; a++) { int q = sannip_model_element_index(m, s->Z[a]); if (q < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "structure %d atom %d: element %s is not in the model", (idx ? idx[i] : i) + 1, a + 1, sannip_element_symbol(s->Z[a])); cnt[q] += 1; }
+        for (e = 0; e < ne; e++) { for (k = 0; k < ne; k++) A[e * ne + k] += cnt[e] * cnt[k]; b[e] += cnt[e] * s->energy; }
+    }
+    for (e = 0; e < ne; e++) A[e * ne + e] += 1e-9 * (A[e * ne + e] + 1);
+    /* Gaussian elimination with partial pivoting */
+    for (e = 0; e < ne; e++) {
+        double best = fabs(A[e * ne + e]);
+        piv = e;
+        for (k = e + 1; k < ne; k++) if (fabs(A[k * ne + e]) > best) { best = fabs(A[k * ne + e]); piv = k; }
+        if (piv != e) { for (k = 0; k < ne; k++) { double t = A[e * ne + k]; A[e * ne + k] = A[piv * ne + k]; A[piv * ne + k] = t; } { double t = b[e]; b[e] = b[piv]; b[piv] = t; } }
+        if (A[e * ne + e] == 0) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "energy offsets: singular system");
+        for (k = e + 1; k < ne; k++) {
+            double f = A[k * ne + e] / A[e * ne + e];
+            int c;
+            for (c = e; c < ne; c++) A[k * ne + c] -= f * A[e * ne + c];
+            b[k] -= f * b[e];
+        }
+    }
+    for (e = ne - 1; e >= 0; e--) { double t = b[e]; for (k = e + 1; k < ne; k++) t -= A[e * ne + k] * mu[k]; mu[e] = t / A[e * ne + e]; }
+    for (i = 0; i < n; i++) {
+        const sannip_structure *s = &d->s[idx ? idx[i] : i];
+        double r = s->energy;
+        for (a = 0; a < s->n; a++) r -= mu[sannip_model_element_index(m, s->Z[a])];
+        r /= s->n; s1 += r; s2 += r * r; tot += 1;
+    }
+    for (e = 0; e < ne; e++) {
+        double var = tot > 0 ? s2 / tot - (s1 / tot) * (s1 / tot) : 0;
+        m->el[e].energy_offset = (sannip_real)mu[e];
+        m->el[e].energy_scale = (sannip_real)(var > 1e-24 ? sqrt(var) : 1);
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* ---- 2. FEATURE CACHES ---------------------------------------------------------------- */
+SANNIP_API void sannip_feature_cache_init(sannip_feature_cache *c, const sannip_allocator *alloc)
+{
+    memset(c, 0, sizeof *c);
+    c->alloc = sannip__alloc_copy(alloc);
+}
+static void sannip__entry_free(const sannip_allocator *a, sannip_cache_entry *e)
+{
+    sannip_free(a, e->G); sannip_free(a, e->dG); sannip_free(a, e->dg_off); sannip_free(a, e->nb_start); sannip_free(a, e->nb);
+    memset(e, 0, sizeof *e);
+}
+SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c)
+{
+    int i;
+    for (i = 0; i < c->n; i++) sannip__entry_free(&c->alloc, &c->e[i]);
+    sannip_free(&c->alloc, c->e);
+    c->e = NULL; c->n = 0; c->bytes = 0;
+}
+static int sannip__model_fmax(const sannip_model *m)
+{
+    int e, f = 0;
+    for (e = 0; e < m->n_elements; e++) if (m->el[e].n_features > f) f = m->el[e].n_features;
+    return f;
+}
+/* Descriptors (and derivatives) of one structure into e (allocated with a). */
+static sannip_result sannip__entry_build(const sannip_model *m, const sannip_structure *s, int with_dg,
+                                         sannip_cache_entry *e, sannip_workspace *ws, const sannip_allocator *a,
+                                         sannip_error *err)
+{
+    sannip_system sys = sannip_structure_view(s);
+    sannip_result r;
+    int i, fmax = sannip__model_fmax(m), nmax = 0;
+    size_t tot = 0, work_n = 0;
+    sannip_real *work;
+    int *Zn;
+    memset(e, 0, sizeof *e);
+    if ((r = sannip_neighbors_build(&ws->nl, &sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
+    for (i = 0; i < sys.n; i++) {
+        int q = sannip_model_element_index(m, sys.Z[i]), c = (int)(ws->nl.start[i + 1] - ws->nl.start[i]);
+        if (q < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys.Z[i]));
+        if (c > nmax) nmax = c;
+        tot += (size_t)m->el[q].n_features * ((size_t)c + 1) * 3;
+    }
+    for (i = 0; i < m->n_elements; i++) {
+        size_t w = sannip_env_work_size(&m->desc, m->el[i].feature, m->el[i].n_features, nmax);
+        if (w > work_n) work_n = w;
+    }
+    e->n = sys.n;
+    e->G = (sannip_real *)sannip__calloc(a, (size_t)sys.n * (fmax + 1) + 1, sizeof(sannip_real));
+    e->dg_off = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
+    e->nb_start = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
+    e->nb = (int *)sannip__calloc(a, ws->nl.n_pairs + 1, sizeof(int));
+    e->dG = with_dg ? (sannip_real *)sannip__calloc(a, tot + 1, sizeof(sannip_real)) : NULL;
+    work = (sannip_real *)sannip__calloc(a, work_n + (size_t)nmax + 8, sizeof(sannip_real));
+    if (!e->G || !e->dg_off || !e->nb_start || !e->nb || (with_dg && !e->dG) || !work) {
+        sannip_free(a, work); sannip__entry_free(a, e);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache of a %d-atom structure", sys.n);
+    }
+    Zn = (int *)(void *)(work + work_n);
+    memcpy(e->nb_start, ws->nl.start, sizeof(size_t) * ((size_t)sys.n + 1));
+    memcpy(e->nb, ws->nl.j, sizeof(int) * ws->nl.n_pairs);
+    tot = 0;
+    for (i = 0; i < sys.n; i++) {
+        const sannip_element_model *el = &m->el[sannip_model_element_index(m, sys.Z[i])];
+        sannip_env env = sannip__env_of(&ws->nl, &sys, i, Zn);
+        e->dg_off[i] = tot;
+        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, e->G + (size_t)i * (fmax + 1),
+                         with_dg ? e->dG + tot : NULL, NULL, NULL, work);
+        tot += (size_t)el->n_features * ((size_t)env.n + 1) * 3;
+    }
+    e->dg_off[sys.n] = tot;
+    sannip_free(a, work);
+    return SANNIP_SUCCESS;
+}
+static size_t sannip__entry_bytes(const sannip_cache_entry *e, int fmax)
+{
+    size_t b = ((size_t)e->n * (fmax + 1)) * sizeof(sannip_real) + 2 * ((size_t)e->n + 1) * sizeof(size_t);
+    b += e->nb_start ? e->nb_start[e->n] * sizeof(int) : 0;
+    if (e->dG) b += e->dg_off[e->n] * sizeof(sannip_real);
+    return b;
+}
+SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d)
+{
+    /* neighbour counts from a cheap neighbour pass per structure */
+    sannip_neighbors nl;
+    size_t b = 0;
+    int i, a, fmax = sannip__model_fmax(m);
+    sannip_neighbors_init(&nl, &m->alloc);
+    for (i = 0; i < d->n; i++) {
+        sannip_system sys = sannip_structure_view(&d->s[i]);
+        if (sannip_neighbors_build(&nl, &sys, m->cutoff > 0 ? m->cutoff : 1, NULL) != SANNIP_SUCCESS) continue;
+        for (a = 0; a < sys.n; a++) {
+            int q = sannip_model_element_index(m, sys.Z[a]);
+            if (q >= 0) b += (size_t)m->el[q].n_features * (nl.start[a + 1] - nl.start[a] + 1) * 3 * sizeof(sannip_real);
+        }
+        b += (size_t)sys.n * (fmax + 1) * sizeof(sannip_real) + nl.n_pairs * sizeof(int);
+    }
+    sannip_neighbors_uninit(&nl);
+    return b;
+}
+SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, const sannip_model *m,
+        const sannip_dataset *d, int with_derivatives, sannip_error *err)
+{
+    sannip_result r = SANNIP_SUCCESS;
+    int i, bad = -1;
+    sannip_error e1;
+    if (!c || !m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    sannip_feature_cache_uninit(c);
+    c->e = (sannip_cache_entry *)sannip__calloc(&c->alloc, (size_t)d->n + 1, sizeof(sannip_cache_entry));
+    if (!c->e) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache");
+    c->n = d->n; c->fmax = sannip__model_fmax(m); c->with_derivatives = with_derivatives;
+    memset(&e1, 0, sizeof e1);
+#ifdef SANNIP__OMP
+#pragma omp parallel
+#endif
+    {
+        sannip_workspace ws;
+        sannip_error le;
+        sannip_workspace_init(&ws, &c->alloc);
+#ifdef SANNIP__OMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (i = 0; i < d->n; i++) {
+            sannip_result rr = sannip__entry_build(m, &d->s[i], with_derivatives, &c->e[i], &ws, &c->alloc, &le);
+            if (rr != SANNIP_SUCCESS) {
+#ifdef SANNIP__OMP
+#pragma omp critical(sannip_cache_err)
+#endif
+                if (bad < 0 || i < bad) { bad = i; r = rr; e1 = le; }
+            }
+        }
+        sannip_workspace_uninit(&ws);
+    }
+    if (bad >= 0) {
+        char pre[48];
+        if (err) { *err = e1; snprintf(pre, sizeof pre, "structure %d: ", bad + 1); sannip__err_prefix(err, pre); }
+        sannip_feature_cache_uninit(c);
+        return r;
+    }
+    c->bytes = 0;
+    for (i = 0; i < c->n; i++) c->bytes += sannip__entry_bytes(&c->e[i], c->fmax);
+    return SANNIP_SUCCESS;
+}
+
+/* ---- 3. TRAINING ---------------------------------------------------------------------- */
+SANNIP_API size_t sannip_model_get_params(const sannip_model *m, sannip_real *out)
+{
+    size_t n = 0;
+    int e;
+    for (e = 0; e < m->n_elements; e++) {
+        if (out) memcpy(out + n, m->el[e].net.params, sizeof(sannip_real) * m->el[e].net.n_params);
+        n += m->el[e].net.n_params;
+    }
+    return n;
+}
+SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in)
+{
+    size_t n = 0;
+    int e;
+    for (e = 0; e < m->n_elements; e++) {
+        memcpy(m->el[e].net.params, in + n, sizeof(sannip_real) * m->el[e].net.n_params);
+        n += m->el[e].net.n_params;
+    }
+}
+SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng)
+{
+    int e, l;
+    for (e = 0; e < m->n_elements; e++) {
+        sannip_network *net = &m->el[e].net;
+        for (l = 0; l < net->n_layers; l++) {
+            int ni = net->sizes[l], no = net->sizes[l + 1];
+            sannip_real *W = sannip_network_weights(net, l), *b = sannip_network_biases(net, l);
+            double lim = sqrt(6.0 / (ni + no));
+            size_t k;
+            for (k = 0; k < (size_t)ni * no; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(rng) - 1) * lim);
+            for (k = 0; k < (size_t)no; k++) b[k] = 0;
+        }
+    }
+}
+SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
+                                 double lr, double b1, double b2, double eps)
+{
+    size_t i;
+    double c1 = 1 - pow(b1, (double)t), c2 = 1 - pow(b2, (double)t);
+    sannip_real *m = mv, *v = mv + n;
+    for (i = 0; i < n; i++) {
+        m[i] = (sannip_real)(b1 * m[i] + (1 - b1) * g[i]);
+        v[i] = (sannip_real)(b2 * v[i] + (1 - b2) * (double)g[i] * g[i]);
+        p[i] -= (sannip_real)(lr * (m[i] / c1) / (sqrt(v[i] / c2) + eps));
+    }
+}
+SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, double lr)
+{
+    size_t i;
+    for (i = 0; i < n; i++) p[i] -= (sannip_real)(lr * g[i]);
+}
+
+/* Tangent forward and combined backward of a network on a batch (force training).
+   With s_row = qL NN(x_row) + pL D_u NN(x_row) (u = U_row, the derivative of the output
+   along u), adds sum_rows ds/dparams to grad. U == NULL: energy term only. */
+static size_t sannip__tangent_work(const sannip_network *net, int B)
+{
+    size_t t = 0;
+    int l, wmax = net->sizes[0];
+    for (l = 1; l <= net->n_layers; l++) { t += 5 * (size_t)net->sizes[l]; if (net->sizes[l] > wmax) wmax = net->sizes[l]; }
+    return (size_t)B * (t + 4 * (size_t)wmax);
+}
+static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_real *X, const sannip_real *U,
+                                 const sannip_real *qL, const sannip_real *pL, sannip_real *grad, sannip_real *work)
+{
+    int L = net->n_layers, l, i, k, wmax = net->sizes[0];
+    size_t off[SANNIP_MAX_LAYERS], o = 0, gofs[SANNIP_MAX_LAYERS], go = 0, q;
+    sannip_real *P, *Q, *P2, *Q2;
+    for (l = 0; l < L; l++) {
+        off[l] = o; o += 5 * (size_t)B * net->sizes[l + 1];
+        gofs[l] = go; go += (size_t)net->sizes[l + 1] * ((size_t)net->sizes[l] + 1);
+        if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1];
+    }
+    P = work + o; Q = P + (size_t)B * wmax; P2 = Q + (size_t)B * wmax; Q2 = P2 + (size_t)B * wmax;
+    /* forward: y, y', y'', zdot, ydot per layer */
+    for (l = 0; l < L; l++) {
+        int ni = net->sizes[l], no = net->sizes[l + 1];
+        const sannip_real *W = sannip_network_weights(net, l), *b = W + (size_t)no * ni;
+        const sannip_real *in = l ? work + off[l - 1] : X, *ind = l ? work + off[l - 1] + 4 * (size_t)B * ni : U;
+        sannip_real *y = work + off[l], *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = d2 + (size_t)B * no, *yd = zd + (size_t)B * no;
+        for (i = 0; i < B; i++) memcpy(y + (size_t)i * no, b, sizeof(sannip_real) * (size_t)no);
+        sannip_gemm_nt(B, no, ni, in, ni, W, ni, y, no);
+        memset(zd, 0, sizeof(sannip_real) * (size_t)B * no);
+        if (ind) sannip_gemm_nt(B, no, ni, ind, ni, W, ni, zd, no);
+        for (q = 0; q < (size_t)B * no; q++) { y[q] = sannip_activation_eval2(net->act[l], y[q], &d1[q], &d2[q]); yd[q] = d1[q] * zd[q]; }
+    }
+    /* backward: P = ds/dydot, Q = ds/dy */
+    {
+        int no = net->sizes[L];
+        for (i = 0; i < B; i++) for (k = 0; k < no; k++) { P[(size_t)i * no + k] = pL ? pL[i] : 0; Q[(size_t)i * no + k] = qL[i]; }
+    }
+    for (l = L - 1; l >= 0; l--) {
+        int ni = net->sizes[l], no = net->sizes[l + 1];
+        const sannip_real *y = work + off[l], *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = d2 + (size_t)B * no;
+        const sannip_real *in = l ? work + off[l - 1] : X, *ind = l ? work + off[l - 1] + 4 * (size_t)B * ni : U;
+        sannip_real *gW = grad + gofs[l], *gb = gW + (size_t)no * ni, *t;
+        for (q = 0; q < (size_t)B * no; q++) {
+            sannip_real a = P[q] * d1[q], bz = Q[q] * d1[q] + P[q] * d2[q] * zd[q];
+            P[q] = a; Q[q] = bz;                     /* ds/dzdot, ds/dz */
+        }
+        sannip_gemm_tn(no, ni, B, Q, no, in, ni, gW, ni);
+        if (ind) sannip_gemm_tn(no, ni, B, P, no, ind, ni, gW, ni);
+        for (i = 0; i < B; i++) for (k = 0; k < no; k++) gb[k] += Q[(size_t)i * no + k];
+        if (l == 0) break;
+        memset(P2, 0, sizeof(sannip_real) * (size_t)B * ni);
+        memset(Q2, 0, sizeof(sannip_real) * (size_t)B * ni);
+        if (ind) sannip_gemm_nn(B, ni, no, P, no, sannip_network_weights(net, l), ni, P2, ni);
+        sannip_gemm_nn(B, ni, no, Q, no, sannip_network_weights(net, l), ni, Q2, ni);
+        t = P; P = P2; P2 = t; t = Q; Q = Q2; Q2 = t;
+    }
+}
+
+/* Scratch of one structure evaluation (grown as needed, per thread). */
+typedef struct sannip__tscratch {
+    sannip_real *buf; size_t cap;
+    sannip_workspace ws;
+    sannip_cache_entry own;      /* recompute mode */
+    sannip_allocator alloc;
+} sannip__tscratch;
+
+#define SANNIP__TB 64   /* atoms per network batch in training */
+
+/* Energy (and forces) of structure s from its cache entry; if grad != NULL also the loss
+   gradient with weights ew, fw (loss = ew (dE/N)^2 + fw mean |dF|^2, times s->weight). */
+static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_structure *s, const sannip_cache_entry *ce,
+                                            double ew, double fw, int want_forces, double *E_out, sannip_real *F,
+                                            double *loss, sannip_real *grad, sannip__tscratch *ts, sannip_error *err)
+{
+    int n = s->n, fmax = sannip__model_fmax(m), e, a, f;
+    size_t tw = 0, need, pofs[SANNIP_MAX_ELEMENTS + 1];
+    sannip_real *Eat, *X, *Y, *dX, *work, *gall, *R, *V, *qv, *pv;
+    double E = 0, dE, N = n, lf = 0;
+    int forces = want_forces || (grad && fw > 0);
+    void *p;
+    (void)err;
+    pofs[0] = 0;
+    for (e = 0; e < m->n_elements; e++) {
+        size_t w1 = sannip_network_work_size(&m->el[e].net, SANNIP__TB), w2 = sannip__tangent_work(&m->el[e].net, SANNIP__TB);
+        if (w1 > tw) tw = w1;
+        if (w2 > tw) tw = w2;
+        pofs[e + 1] = pofs[e] + m->el[e].net.n_params;
+    }
+    /* Eat n, X/Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p */
+    need = (size_t)n + 3 * (size_t)SANNIP__TB * (fmax + 1) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB + 16;
+    p = ts->buf;
+    if (sannip__grow(&ts->alloc, &p, &ts->cap, need, sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
+    ts->buf = (sannip_real *)p;
+    Eat = ts->buf; X = Eat + n; Y = X + (size_t)SANNIP__TB * (fmax + 1); dX = Y + (size_t)SANNIP__TB * (fmax + 1);
+    work = dX + (size_t)SANNIP__TB * (fmax + 1); gall = work + tw; R = gall + (size_t)n * (fmax + 1);
+    V = R + 3 * (size_t)n; qv = V + (size_t)SANNIP__TB * (fmax + 1); pv = qv + SANNIP__TB;
+    /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms */
+    for (e = 0; e < m->n_elements; e++) {
+        const sannip_element_model *el = &m->el[e];
+        int nf = el->n_features, first = 0;
+        while (first < n) {
+            int rows[SANNIP__TB], nb = 0, r;
+            for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
+            first = a;
+            if (!nb) continue;
+            for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
+                X[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
+            sannip_network_forward(&el->net, nb, X, Y, work);
+            for (r = 0; r < nb; r++) Eat[rows[r]] = el->energy_scale * Y[r] + el->energy_offset;
+            if (!forces) continue;
+            for (r = 0; r < nb; r++) Y[r] = el->energy_scale;
+            sannip_network_backward_input(&el->net, nb, Y, dX, work);
+            for (r = 0; r < nb; r++) for (f = 0; f < nf; f++) gall[(size_t)rows[r] * (fmax + 1) + f] = dX[(size_t)r * nf + f] * el->scale_a[f];
+        }
+    }
+    for (a = 0; a < n; a++) E += Eat[a];
+    if (E_out) *E_out = E;
+    if (forces) {
+        /* F_k = -sum_i sum_f g_if dG_if/dr_k over the slots of each atom's slab */
+        memset(F, 0, sizeof(sannip_real) * 3 * (size_t)n);
+        for (a = 0; a < n; a++) {
+            const sannip_element_model *el = &m->el[sannip_model_element_index(m, s->Z[a])];
+            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl;
+            const sannip_real *dG = ce->dG + ce->dg_off[a], *g = gall + (size_t)a * (fmax + 1);
+            for (sl = 0; sl < nsl; sl++) {
+                int k = sl + 1 == nsl ? a : ce->nb[ce->nb_start[a] + sl];
+                sannip_real fx = 0, fy = 0, fz = 0;
+                for (f = 0; f < el->n_features; f++) {
+                    const sannip_real *d = dG + ((size_t)f * nsl + sl) * 3;
+                    fx += g[f] * d[0]; fy += g[f] * d[1]; fz += g[f] * d[2];
+                }
+                F[3 * k] -= fx; F[3 * k + 1] -= fy; F[3 * k + 2] -= fz;
+            }
+        }
+    }
+    if (!grad) return SANNIP_SUCCESS;
+    /* residuals and adjoints */
+    dE = E - s->energy;
+    lf = 0;
+    if (fw > 0) for (a = 0; a < 3 * n; a++) { double d = F[a] - s->forces[a]; lf += d * d; R[a] = (sannip_real)(s->weight * fw * 2 * d / (3 * N)); }
+    if (loss) *loss = s->weight * (ew * (dE / N) * (dE / N) + fw * lf / (3 * N));
+    /* pass 2: weight gradients; u_i = a (dG_i . R) for the force term */
+    for (e = 0; e < m->n_elements; e++) {
+        const sannip_element_model *el = &m->el[e];
+        int nf = el->n_features, first = 0;
+        sannip_real *ge = grad + pofs[e];
+        while (first < n) {
+            int rows[SANNIP__TB], nb = 0, r;
+            for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
+            first = a;
+            if (!nb) continue;
+            for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
+                X[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
+            for (r = 0; r < nb; r++) { qv[r] = (sannip_real)(s->weight * ew * 2 * dE / (N * N) * el->energy_scale); pv[r] = -el->energy_scale; }
+            if (fw > 0) {
+                for (r = 0; r < nb; r++) {
+                    int i = rows[r];
+                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl;
+                    const sannip_real *dG = ce->dG + ce->dg_off[i];
+                    for (f = 0; f < nf; f++) {
+                        const sannip_real *d = dG + (size_t)f * nsl * 3;
+                        sannip_real v = 0;
+                        for (sl = 0; sl < nsl; sl++) {
+                            int k = sl + 1 == nsl ? i : ce->nb[ce->nb_start[i] + sl];
+                            v += d[3 * sl] * R[3 * k] + d[3 * sl + 1] * R[3 * k + 1] + d[3 * sl + 2] * R[3 * k + 2];
+                        }
+                        V[(size_t)r * nf + f] = el->scale_a[f] * v;
+                    }
+                }
+                sannip__tangent_grad(&el->net, nb, X, V, qv, pv, ge, work);
+            } else {
+                sannip_network_forward(&el->net, nb, X, Y, work);
+                sannip_network_backward(&el->net, nb, X, qv, NULL, ge, work);
+            }
+        }
+    }
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const sannip_structure *s,
+        double energy_weight, double force_weight, double *loss, sannip_real *grad, sannip_error *err)
+{
+    sannip__tscratch ts;
+    sannip_cache_entry ce;
+    sannip_result r;
+    sannip_real *F;
+    double E;
+    if (!m || !s || !grad) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (!s->has_energy || (force_weight > 0 && !s->forces)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "structure lacks reference energy or forces");
+    memset(&ts, 0, sizeof ts);
+    ts.alloc = m->alloc;
+    sannip_workspace_init(&ts.ws, &m->alloc);
+    if ((r = sannip__entry_build(m, s, force_weight > 0, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
+    F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
+    r = F ? sannip__structure_pass(m, s, &ce, energy_weight, force_weight, 0, &E, F, loss, grad, &ts, err) : SANNIP_OUT_OF_MEMORY;
+    sannip_free(&m->alloc, F);
+    sannip__entry_free(&m->alloc, &ce);
+    sannip_free(&ts.alloc, ts.buf);
+    sannip_workspace_uninit(&ts.ws);
+    return r;
+}
+
+SANNIP_API sannip_train_config sannip_train_config_init(void)
+{
+    sannip_train_config c;
+    memset(&c, 0, sizeof c);
+    c.optimizer = SANNIP_OPT_ADAM; c.epochs = 100; c.batch_size = 8; c.learning_rate = 1e-3; c.lr_decay = 1;
+    c.beta1 = 0.9; c.beta2 = 0.999; c.eps = 1e-8; c.energy_weight = 1; c.force_weight = 1;
+    c.validation_fraction = 0.2; c.patience = 0; c.seed = 1; c.fit_scaling = 1; c.cache_derivatives = 1;
+    return c;
+}
+SANNIP_API void sannip_train_report_free(sannip_train_report *r)
+{
+    if (r) { free(r->val_index); r->val_index = NULL; }
+}
+
+/* Errors of the current model on the structures idx (energy per atom, force components). */
+typedef struct sannip__errs { double se, ae, sf, af, ne, nf; } sannip__errs;
+
+#ifdef SANNIP__OMP
+static double sannip__now(void) { return omp_get_wtime(); }
+#else
+#include <time.h>
+static double sannip__now(void) { return (double)clock() / CLOCKS_PER_SEC; }
+#endif
+
+/* Per-thread scratch array for the parallel loops. */
+typedef struct sannip__trainer {
+    const sannip_model *m;
+    const sannip_dataset *d;
+    sannip_feature_cache *cache;
+    int nthreads;
+    sannip__tscratch *ts;
+    sannip_real **F;       /* per thread: 3 nmax forces */
+} sannip__trainer;
+
+static sannip_result sannip__entry_for(sannip__trainer *T, int si, int need_dg, sannip__tscratch *ts, const sannip_cache_entry **ce, sannip_error *err)
+{
+    if (T->cache->e[si].dG || !need_dg) { *ce = &T->cache->e[si]; return SANNIP_SUCCESS; }
+    sannip__entry_free(&ts->alloc, &ts->own);
+    *ce = &ts->own;
+    return sannip__entry_build(T->m, &T->d->s[si], 1, &ts->own, &ts->ws, &ts->alloc, err);
+}
+
+static sannip_result sannip__evaluate(sannip__trainer *T, const int *idx, int n, int forces, sannip__errs *out, sannip_error *err)
+{
+    int i;
+    sannip_result r = SANNIP_SUCCESS;
+    double *pe = (double *)calloc((size_t)n * 4 + 1, sizeof(double));
+    if (!pe) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "evaluation");
+    memset(out, 0, sizeof *out);
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+    for (i = 0; i < n; i++) {
+        int t = 0, k;
+        const sannip_structure *s = &T->d->s[idx[i]];
+        const sannip_cache_entry *ce;
+        double E;
+        sannip_result rr;
+#ifdef SANNIP__OMP
+        t = omp_get_thread_num();
+#endif
+        rr = sannip__entry_for(T, idx[i], forces, &T->ts[t], &ce, NULL);
+        if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(T->m, s, ce, 0, 0, forces, &E, T->F[t], NULL, NULL, &T->ts[t], NULL);
+        if (rr != SANNIP_SUCCESS) { r = rr; continue; }
+        pe[4 * i] = (E - s->energy) / s->n;
+        if (forces && s->forces) for (k = 0; k < 3 * s->n; k++) { double df = T->F[t][k] - s->forces[k]; pe[4 * i + 1] += df * df; pe[4 * i + 2] += fabs(df); }
+        pe[4 * i + 3] = forces && s->forces ? 3 * s->n : 0;
+    }
+    for (i = 0; i < n; i++) {   /* fixed-order reduction */
+        out->se += pe[4 * i] * pe[4 * i]; out->ae += fabs(pe[4 * i]); out->ne += 1;
+        out->sf += pe[4 * i + 1]; out->af += pe[4 * i + 2]; out->nf += pe[4 * i + 3];
+    }
+    free(pe);
+    if (r) return sannip__fail(err, r, 0, 0, "evaluation failed");
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
+                                      sannip_train_report *report, sannip_error *err)
+{
+    sannip_train_config c = cfg ? *cfg : sannip_train_config_init();
+    sannip_train_report rep;
+    sannip_feature_cache cache;
+    sannip__trainer T;
+    sannip_rng rng;
+    sannip_result r = SANNIP_SUCCESS;
+    int *perm = NULL, *tr = NULL, *va = NULL, ntr, nva, i, k, epoch, t, nmax = 0, best_epoch = -1, since = 0, bs;
+    size_t np;
+    sannip_real *best = NULL, *grads = NULL, *g = NULL, *mv = NULL, *params = NULL;
+    double *losses = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te;
+    long step = 0;
+    int use_forces;
+    if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
+    if (c.epochs < 0 || c.batch_size < 1 || !(c.learning_rate > 0) || !(c.validation_fraction >= 0 && c.validation_fraction < 1)
+        || !(c.energy_weight >= 0) || !(c.force_weight >= 0) || !(c.l2 >= 0))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "training configuration out of range");
+    use_forces = c.force_weight > 0;
+    if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
+    memset(&rep, 0, sizeof rep);
+    memset(&T, 0, sizeof T);
+    sannip_feature_cache_init(&cache, &m->alloc);
+    sannip_rng_seed(&rng, c.seed);
+    /* seeded validation split (T4.2) */
+    perm = (int *)calloc((size_t)d->n + 1, sizeof(int));
+    if (!perm) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "split");
+    for (i = 0; i < d->n; i++) perm[i] = i;
+    for (i = d->n - 1; i > 0; i--) { int j = (int)(sannip_rng_next(&rng) % (uint64_t)(i + 1)), tt = perm[i]; perm[i] = perm[j]; perm[j] = tt; }
+    nva = (int)floor(c.validation_fraction * d->n + 0.5);
+    if (c.validation_fraction > 0 && nva == 0 && d->n >= 2) nva = 1;
+    if (nva >= d->n) nva = d->n - 1;
+    ntr = d->n - nva;
+    va = perm; tr = perm + nva;
+    for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
+    /* initialisation and scaling fitted on the training split only */
+    if (!c.keep_weights) sannip_model_init_weights(m, &rng);
+    if (c.fit_scaling) {
+        sannip_structure *trs = (sannip_structure *)calloc((size_t)ntr + 1, sizeof(sannip_structure));
+        if (!trs) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "scaling"); goto done; }
+        for (i = 0; i < ntr; i++) trs[i] = d->s[tr[i]];    /* shallow views */
+        for (k = 0; k < m->n_elements; k++) if (m->el[k].scaling == SANNIP_SCALE_NONE) { m->el[k].scaling = SANNIP_SCALE_MODIFIED; }
+        r = sannip_model_fit_scaling(m, trs, ntr, err);
+        free(trs);
+        if (r) goto done;
+        if ((r = sannip_model_fit_energy(m, d, tr, ntr, err)) != SANNIP_SUCCESS) goto done;
+    }
+    if ((r = sannip_feature_cache_build(&cache, m, d, use_forces && c.cache_derivatives, err)) != SANNIP_SUCCESS) goto done;
+    rep.cache_bytes = cache.bytes;
+    /* per-thread scratch */
+    T.m = m; T.d = d; T.cache = &cache; T.nthreads = 1;
+#ifdef SANNIP__OMP
+    T.nthreads = omp_get_max_threads();
+#endif
+    T.ts = (sannip__tscratch *)calloc((size_t)T.nthreads, sizeof(sannip__tscratch));
+    T.F = (sannip_real **)calloc((size_t)T.nthreads, sizeof(sannip_real *));
+    np = sannip_model_get_params(m, NULL);
+    bs = c.batch_size < ntr ? c.batch_size : ntr;
+    best = (sannip_real *)calloc(np + 1, sizeof(sannip_real));
+    params = (sannip_real *)calloc(np + 1, sizeof(sannip_real));
+    g = (sannip_real *)calloc(np + 1, sizeof(sannip_real));
+    mv = (sannip_real *)calloc(2 * np + 1, sizeof(sannip_real));
+    grads = (sannip_real *)calloc((size_t)bs * np + 1, sizeof(sannip_real));
+    losses = (double *)calloc((size_t)bs + 1, sizeof(double));
+    if (!T.ts || !T.F || !best || !params || !g || !mv || !grads || !losses) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers (%zu parameters)", np); goto done; }
+    for (t = 0; t < T.nthreads; t++) {
+        T.ts[t].alloc = m->alloc;
+        sannip_workspace_init(&T.ts[t].ws, &m->alloc);
+        T.F[t] = (sannip_real *)calloc(3 * (size_t)nmax + 1, sizeof(sannip_real));
+        if (!T.F[t]) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers"); goto done; }
+    }
+    sannip_model_get_params(m, best);
+    lr = c.learning_rate;
+    te = sannip__now();
+    for (epoch = 1; epoch <= c.epochs; epoch++) {
+        sannip__errs etr, eva;
+        sannip_train_progress pr;
+        double ep_loss = 0, metric;
+        int b0;
+        /* shuffle the training split (seeded) */
+        for (i = ntr - 1; i > 0; i--) { int j = (int)(sannip_rng_next(&rng) % (uint64_t)(i + 1)), tt = tr[i]; tr[i] = tr[j]; tr[j] = tt; }
+        for (b0 = 0; b0 < ntr; b0 += bs) {
+            int nb = ntr - b0 < bs ? ntr - b0 : bs, bad = 0;
+            double wsum = 0;
+            memset(grads, 0, sizeof(sannip_real) * (size_t)nb * np);
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+            for (i = 0; i < nb; i++) {
+                int th = 0;
+                const sannip_cache_entry *ce;
+                double E;
+                sannip_result rr;
+#ifdef SANNIP__OMP
+                th = omp_get_thread_num();
+#endif
+                rr = sannip__entry_for(&T, tr[b0 + i], use_forces, &T.ts[th], &ce, NULL);
+                if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(m, &d->s[tr[b0 + i]], ce, c.energy_weight, c.force_weight, 0, &E, T.F[th], &losses[i], grads + (size_t)i * np, &T.ts[th], NULL);
+                if (rr != SANNIP_SUCCESS) bad = 1;
+            }
+            if (bad) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "epoch %d: structure evaluation failed", epoch); goto restore; }
+            /* fixed-order reduction over the batch: the update does not depend on threads */
+            memset(g, 0, sizeof(sannip_real) * np);
+            for (i = 0; i < nb; i++) {
+                const sannip_real *gi = grads + (size_t)i * np;
+                size_t q;
+                for (q = 0; q < np; q++) g[q] += gi[q];
+                ep_loss += losses[i];
+                wsum += d->s[tr[b0 + i]].weight;
+            }
+            if (!(wsum > 0)) continue;
+            sannip_model_get_params(m, params);
+            {
+                size_t q;
+                for (q = 0; q < np; q++) {
+                    g[q] /= (sannip_real)wsum;
+                    if (!isfinite(g[q])) { r = sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: non-finite gradient; the last good model is kept", epoch); goto restore; }
+                }
+            }
+            if (c.l2 > 0) {
+                /* weight decay on weights only (not biases) */
+                int e, l;
+                size_t off = 0;
+                for (e = 0; e < m->n_elements; e++) {
+                    const sannip_network *net = &m->el[e].net;
+                    for (l = 0; l < net->n_layers; l++) {
+                        size_t nw = (size_t)net->sizes[l + 1] * net->sizes[l], q;
+                        for (q = 0; q < nw; q++) g[off + q] += (sannip_real)(2 * c.l2 * params[off + q]);
+                        off += nw + (size_t)net->sizes[l + 1];
+                    }
+                }
+            }
+            step++;
+            if (c.optimizer == SANNIP_OPT_SGD) sannip_sgd_step(params, g, np, lr);
+            else sannip_adam_step(params, g, mv, np, step, lr, c.beta1, c.beta2, c.eps);
+            sannip_model_set_params(m, params);
+        }
+        lr *= c.lr_decay;
+        /* errors after the epoch */
+        if ((r = sannip__evaluate(&T, tr, ntr, use_forces, &etr, err)) != SANNIP_SUCCESS) goto restore;
+        if (nva) { if ((r = sannip__evaluate(&T, va, nva, use_forces, &eva, err)) != SANNIP_SUCCESS) goto restore; }
+        memset(&pr, 0, sizeof pr);
+        pr.epoch = epoch; pr.epochs = c.epochs;
+        pr.loss = ep_loss / (ntr > 0 ? ntr : 1);
+        pr.train_rmse_e = sqrt(etr.se / (etr.ne > 0 ? etr.ne : 1));
+        pr.train_rmse_f = etr.nf > 0 ? sqrt(etr.sf / etr.nf) : -1;
+        pr.val_rmse_e = nva ? sqrt(eva.se / eva.ne) : -1;
+        pr.val_rmse_f = nva && eva.nf > 0 ? sqrt(eva.sf / eva.nf) : -1;
+        if (!isfinite(pr.loss) || !isfinite(pr.train_rmse_e) || (use_forces && !isfinite(pr.train_rmse_f))) {
+            r = sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: the loss is not finite; the last good model is kept", epoch);
+            goto restore;
+        }
+        /* early stopping on the validation loss (training loss without a validation set) */
+        metric = nva ? c.energy_weight * pr.val_rmse_e * pr.val_rmse_e + (use_forces ? c.force_weight * pr.val_rmse_f * pr.val_rmse_f : 0)
+                     : c.energy_weight * pr.train_rmse_e * pr.train_rmse_e + (use_forces ? c.force_weight * pr.train_rmse_f * pr.train_rmse_f : 0);
+        if (metric < best_metric) { best_metric = metric; best_epoch = epoch; since = 0; sannip_model_get_params(m, best); }
+        else since++;
+        pr.best_epoch = best_epoch;
+        pr.seconds_epoch = (sannip__now() - te) / epoch;
+        pr.eta_seconds = pr.seconds_epoch * (c.epochs - epoch);
+        rep.epochs_run = epoch;
+        if (c.progress && c.progress(&pr, c.user)) break;
+        if (c.patience > 0 && since >= c.patience) break;
+    }
+restore:
+    sannip_model_set_params(m, best);   /* the best (or last good) model */
+    if (r == SANNIP_SUCCESS) {
+        sannip__errs etr, eva;
+        if ((r = sannip__evaluate(&T, tr, ntr, use_forces, &etr, err)) == SANNIP_SUCCESS) {
+            rep.train_rmse_e = sqrt(etr.se / etr.ne); rep.train_mae_e = etr.ae / etr.ne;
+            rep.train_rmse_f = etr.nf > 0 ? sqrt(etr.sf / etr.nf) : -1; rep.train_mae_f = etr.nf > 0 ? etr.af / etr.nf : -1;
+        }
+        if (r == SANNIP_SUCCESS && nva && (r = sannip__evaluate(&T, va, nva, use_forces, &eva, err)) == SANNIP_SUCCESS) {
+            rep.val_rmse_e = sqrt(eva.se / eva.ne); rep.val_mae_e = eva.ae / eva.ne;
+            rep.val_rmse_f = eva.nf > 0 ? sqrt(eva.sf / eva.nf) : -1; rep.val_mae_f = eva.nf > 0 ? eva.af / eva.nf : -1;
+        } else if (!nva) rep.val_rmse_e = rep.val_rmse_f = rep.val_mae_e = rep.val_mae_f = -1;
+    }
+    rep.best_epoch = best_epoch; rep.n_train = ntr; rep.n_val = nva;
+    rep.seconds = sannip__now() - t0;
+    rep.seconds_per_epoch = rep.epochs_run > 0 ? (sannip__now() - te) / rep.epochs_run : 0;
+    if (report) {
+        rep.val_index = (int *)calloc((size_t)nva + 1, sizeof(int));
+        if (rep.val_index) memcpy(rep.val_index, va, sizeof(int) * (size_t)nva);
+        *report = rep;
+    }
+done:
+    if (T.ts) for (t = 0; t < T.nthreads; t++) { sannip_workspace_uninit(&T.ts[t].ws); sannip_free(&T.ts[t].alloc, T.ts[t].buf); sannip__entry_free(&T.ts[t].alloc, &T.ts[t].own); }
+    if (T.F) for (t = 0; t < T.nthreads; t++) free(T.F[t]);
+    free(T.ts); free(T.F);
+    sannip_feature_cache_uninit(&cache);
+    free(perm); free(best); free(params); free(g); free(mv); free(grads); free(losses);
+    return r;
+}
+
+#undef SANNIP__TB
 #ifdef __cplusplus
 }
 #endif
