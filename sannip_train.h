@@ -137,6 +137,56 @@ SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in);
 /* Fresh weights: uniform in +-sqrt(6/(fan_in + fan_out)) (Glorot), zero biases. */
 SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng);
 
+/* ==== 4. COMMITTEES ==================================================================== */
+/* A bag of M models (T4.2.1-4.2.2): same architecture, each with its own initialisation and
+   validation split. */
+typedef struct sannip_committee {
+    int n;
+    sannip_model *m;          /* n models (owned) */
+    sannip_allocator alloc;
+} sannip_committee;
+
+typedef struct sannip_committee_report {
+    double agg_rmse_e, agg_mae_e, agg_rmse_f, agg_mae_f;   /* T4.5: mean prediction vs reference, all data */
+    double val_rmse_e, val_mae_e, val_rmse_f, val_mae_f;   /* T4.6: concatenated validation predictions */
+    double seconds_per_epoch;                               /* mean over members */
+    double fom_e, fom_f;                                    /* T4.7: 1 / (s/epoch x validation RMSE) */
+    double seconds;
+} sannip_committee_report;
+
+SANNIP_API void sannip_committee_init(sannip_committee *c, const sannip_allocator *alloc);
+SANNIP_API void sannip_committee_uninit(sannip_committee *c);
+/* Makes n copies of the template model (descriptors, elements, architecture). */
+SANNIP_API sannip_result sannip_committee_create(sannip_committee *c, const sannip_model *tmpl, int n, sannip_error *err);
+/* Trains every member with seed cfg->seed + k (its own split and initialisation), then fills
+   the report. Results do not depend on the number of threads. */
+SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sannip_dataset *d, const sannip_train_config *cfg,
+        sannip_committee_report *rep, sannip_error *err);
+/* Committee mean and spread (standard deviation over members) of the energy, per-atom
+   energies and forces of one system. Optional outputs may be NULL. ws: one workspace. */
+SANNIP_API sannip_result sannip_committee_predict(const sannip_committee *c, sannip_workspace *ws, const sannip_system *sys,
+        sannip_real *energy, sannip_real *energy_spread, sannip_real *atom_spread,
+        sannip_real *forces, sannip_real *force_spread, sannip_error *err);
+/* Query by committee: indices of the structures of d sorted by decreasing energy spread per
+   atom (spread[k] receives the spread of order[k]). */
+SANNIP_API sannip_result sannip_committee_rank(const sannip_committee *c, const sannip_dataset *d, int *order,
+        sannip_real *spread, sannip_error *err);
+/* Committee files: "sannip-committee 1 M" followed by the M model texts. A plain model
+   file loads as a committee of one. */
+SANNIP_API sannip_result sannip_committee_save_mem(const sannip_committee *c, char **out, size_t *len, sannip_error *err);
+SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const char *text, size_t len, sannip_error *err);
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, const char *path, sannip_error *err);
+SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const char *path, sannip_error *err);
+#endif
+/* A copy of a model (same allocator). */
+SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err);
+
+/* The thesis's BP parameter grid (T A.1: 24 G2 + 18 G4, cosine cutoff) for every element of
+   Zs, with neighbours of any element, at cutoff rc (6 A in the thesis). */
+SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc,
+                                                      sannip_error *err);
+
 /* One optimiser step on n parameters. Adam keeps m, v (2n reals, zero at start) and t. */
 SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
                                  double lr, double b1, double b2, double eps);
@@ -998,6 +1048,303 @@ done:
     free(T.ts); free(T.F);
     sannip_feature_cache_uninit(&cache);
     free(perm); free(best); free(params); free(g); free(mv); free(grads); free(losses);
+    return r;
+}
+
+/* ---- 4. COMMITTEES ------------------------------------------------------------------- */
+SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err)
+{
+    char *text;
+    size_t len;
+    sannip_result r;
+    if ((r = sannip_model_save_mem(src, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    sannip_model_init(dst, &src->alloc);
+    r = sannip_model_load_mem(dst, text, len, err);     /* exact: %.17g round trip */
+    sannip_free(&src->alloc, text);
+    return r;
+}
+SANNIP_API void sannip_committee_init(sannip_committee *c, const sannip_allocator *alloc)
+{
+    memset(c, 0, sizeof *c);
+    c->alloc = sannip__alloc_copy(alloc);
+}
+SANNIP_API void sannip_committee_uninit(sannip_committee *c)
+{
+    int k;
+    for (k = 0; k < c->n; k++) sannip_model_uninit(&c->m[k]);
+    sannip_free(&c->alloc, c->m);
+    c->m = NULL; c->n = 0;
+}
+SANNIP_API sannip_result sannip_committee_create(sannip_committee *c, const sannip_model *tmpl, int n, sannip_error *err)
+{
+    int k;
+    sannip_result r;
+    if (!c || !tmpl || n < 1 || n > 100000) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "committee of %d members", n);
+    sannip_committee_uninit(c);
+    c->m = (sannip_model *)sannip__calloc(&c->alloc, (size_t)n, sizeof(sannip_model));
+    if (!c->m) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee of %d", n);
+    for (k = 0; k < n; k++) {
+        if ((r = sannip_model_copy(&c->m[k], tmpl, err)) != SANNIP_SUCCESS) { c->n = k; sannip_committee_uninit(c); return r; }
+        c->n = k + 1;
+    }
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_committee_predict(const sannip_committee *c, sannip_workspace *ws, const sannip_system *sys,
+        sannip_real *energy, sannip_real *energy_spread, sannip_real *atom_spread,
+        sannip_real *forces, sannip_real *force_spread, sannip_error *err)
+{
+    int k, i, n = sys ? sys->n : 0;
+    sannip_result r;
+    double e1 = 0, e2 = 0;
+    double *a1 = NULL, *a2 = NULL, *f1 = NULL, *f2 = NULL;
+    sannip_real *ea = NULL, *F = NULL, E;
+    if (!c || c->n < 1 || !ws || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee or NULL argument");
+    a1 = (double *)sannip__calloc(&c->alloc, 4 * (size_t)n + 1, sizeof(double));
+    f1 = (double *)sannip__calloc(&c->alloc, 6 * (size_t)n + 1, sizeof(double));
+    ea = (sannip_real *)sannip__calloc(&c->alloc, (size_t)n + 1, sizeof(sannip_real));
+    F = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)n + 1, sizeof(sannip_real));
+    if (!a1 || !f1 || !ea || !F) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee prediction"); goto done; }
+    a2 = a1 + n; f2 = f1 + 3 * (size_t)n;
+    for (k = 0; k < c->n; k++) {
+        if ((r = sannip_model_compute(&c->m[k], ws, sys, &E, ea, (forces || force_spread) ? F : NULL, NULL, err)) != SANNIP_SUCCESS) goto done;
+        e1 += E; e2 += (double)E * E;
+        for (i = 0; i < n; i++) { a1[i] += ea[i]; a2[i] += (double)ea[i] * ea[i]; }
+        if (forces || force_spread) for (i = 0; i < 3 * n; i++) { f1[i] += F[i]; f2[i] += (double)F[i] * F[i]; }
+    }
+    /* spread = population standard deviation over members */
+#define SANNIP__SD(s1, s2) sqrt(fmax((s2) / c->n - ((s1) / c->n) * ((s1) / c->n), 0))
+    if (energy) *energy = (sannip_real)(e1 / c->n);
+    if (energy_spread) *energy_spread = (sannip_real)SANNIP__SD(e1, e2);
+    if (atom_spread) for (i = 0; i < n; i++) atom_spread[i] = (sannip_real)SANNIP__SD(a1[i], a2[i]);
+    if (forces) for (i = 0; i < 3 * n; i++) forces[i] = (sannip_real)(f1[i] / c->n);
+    if (force_spread) for (i = 0; i < 3 * n; i++) force_spread[i] = (sannip_real)SANNIP__SD(f1[i], f2[i]);
+#undef SANNIP__SD
+    r = SANNIP_SUCCESS;
+done:
+    sannip_free(&c->alloc, a1); sannip_free(&c->alloc, f1); sannip_free(&c->alloc, ea); sannip_free(&c->alloc, F);
+    return r;
+}
+
+SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sannip_dataset *d, const sannip_train_config *cfg,
+        sannip_committee_report *rep, sannip_error *err)
+{
+    sannip_train_config base = cfg ? *cfg : sannip_train_config_init();
+    sannip_train_report *reps = NULL;
+    sannip_result r = SANNIP_SUCCESS, *codes = NULL;
+    sannip_error *errs = NULL;
+    int k, i, a;
+    double t0 = sannip__now();
+    if (!c || c->n < 1 || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee or NULL argument");
+    reps = (sannip_train_report *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *reps);
+    codes = (sannip_result *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *codes);
+    errs = (sannip_error *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *errs);
+    if (!reps || !codes || !errs) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee"); goto done; }
+    /* members in parallel (each trains serially inside: nested regions are inactive) */
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(dynamic, 1) if (c->n > 1)
+#endif
+    for (k = 0; k < c->n; k++) {
+        sannip_train_config mc = base;
+        mc.seed = base.seed + (uint64_t)k;
+        mc.progress = k == 0 ? base.progress : NULL;     /* one member reports progress */
+        codes[k] = sannip_train(&c->m[k], d, &mc, &reps[k], &errs[k]);
+    }
+    for (k = 0; k < c->n; k++) if (codes[k] != SANNIP_SUCCESS) {
+        char pre[48];
+        if (err) { *err = errs[k]; snprintf(pre, sizeof pre, "member %d: ", k + 1); sannip__err_prefix(err, pre); }
+        r = codes[k]; goto done;
+    }
+    if (rep) {
+        sannip_workspace ws;
+        double se = 0, ae = 0, sf = 0, af = 0, ne = 0, nf = 0, vse = 0, vae = 0, vsf = 0, vaf = 0, vne = 0, vnf = 0, spe = 0;
+        sannip_real *F = NULL, *Fk = NULL;
+        int nmax = 0;
+        memset(rep, 0, sizeof *rep);
+        for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
+        F = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
+        Fk = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
+        if (!F || !Fk) { sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk); r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee report"); goto done; }
+        sannip_workspace_init(&ws, &c->alloc);
+        /* T4.5: aggregate (mean) prediction against every reference */
+        for (i = 0; i < d->n && r == SANNIP_SUCCESS; i++) {
+            const sannip_structure *s = &d->s[i];
+            sannip_system sys = sannip_structure_view(s);
+            sannip_real E;
+            if ((r = sannip_committee_predict(c, &ws, &sys, &E, NULL, NULL, s->forces ? F : NULL, NULL, err)) != SANNIP_SUCCESS) break;
+            se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); ae += fabs((E - s->energy) / s->n); ne++;
+            if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = F[a] - s->forces[a]; sf += df * df; af += fabs(df); nf++; }
+        }
+        /* T4.6: every member's validation predictions concatenated */
+        for (k = 0; k < c->n && r == SANNIP_SUCCESS; k++) {
+            for (i = 0; i < reps[k].n_val; i++) {
+                const sannip_structure *s = &d->s[reps[k].val_index[i]];
+                sannip_system sys = sannip_structure_view(s);
+                sannip_real E;
+                if ((r = sannip_model_compute(&c->m[k], &ws, &sys, &E, NULL, s->forces ? Fk : NULL, NULL, err)) != SANNIP_SUCCESS) break;
+                vse += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); vae += fabs((E - s->energy) / s->n); vne++;
+                if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = Fk[a] - s->forces[a]; vsf += df * df; vaf += fabs(df); vnf++; }
+            }
+            spe += reps[k].seconds_per_epoch;
+        }
+        sannip_workspace_uninit(&ws);
+        sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk);
+        if (r) goto done;
+        rep->agg_rmse_e = sqrt(se / ne); rep->agg_mae_e = ae / ne;
+        rep->agg_rmse_f = nf > 0 ? sqrt(sf / nf) : -1; rep->agg_mae_f = nf > 0 ? af / nf : -1;
+        rep->val_rmse_e = vne > 0 ? sqrt(vse / vne) : -1; rep->val_mae_e = vne > 0 ? vae / vne : -1;
+        rep->val_rmse_f = vnf > 0 ? sqrt(vsf / vnf) : -1; rep->val_mae_f = vnf > 0 ? vaf / vnf : -1;
+        rep->seconds_per_epoch = spe / c->n;
+        rep->fom_e = rep->val_rmse_e > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_e) : 0;
+        rep->fom_f = rep->val_rmse_f > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_f) : 0;
+        rep->seconds = sannip__now() - t0;
+    }
+done:
+    if (reps) for (k = 0; k < c->n; k++) sannip_train_report_free(&reps[k]);
+    sannip_free(&c->alloc, reps); sannip_free(&c->alloc, codes); sannip_free(&c->alloc, errs);
+    return r;
+}
+
+SANNIP_API sannip_result sannip_committee_rank(const sannip_committee *c, const sannip_dataset *d, int *order,
+        sannip_real *spread, sannip_error *err)
+{
+    sannip_workspace ws;
+    sannip_real *sp;
+    int i, j;
+    sannip_result r = SANNIP_SUCCESS;
+    if (!c || !d || !order) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    sp = (sannip_real *)sannip__calloc(&c->alloc, (size_t)d->n + 1, sizeof(sannip_real));
+    if (!sp) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "ranking");
+    sannip_workspace_init(&ws, &c->alloc);
+    for (i = 0; i < d->n && r == SANNIP_SUCCESS; i++) {
+        sannip_system sys = sannip_structure_view(&d->s[i]);
+        sannip_real E, s;
+        r = sannip_committee_predict(c, &ws, &sys, &E, &s, NULL, NULL, NULL, err);
+        sp[i] = s / d->s[i].n;
+        order[i] = i;
+    }
+    sannip_workspace_uninit(&ws);
+    /* stable insertion sort by decreasing spread (ties keep data order) */
+    for (i = 1; i < d->n && r == SANNIP_SUCCESS; i++) {
+        int o = order[i];
+        for (j = i; j > 0 && sp[order[j - 1]] < sp[o]; j--) order[j] = order[j - 1];
+        order[j] = o;
+    }
+    if (spread && r == SANNIP_SUCCESS) for (i = 0; i < d->n; i++) spread[i] = sp[order[i]];
+    sannip_free(&c->alloc, sp);
+    return r;
+}
+
+SANNIP_API sannip_result sannip_committee_save_mem(const sannip_committee *c, char **out, size_t *len, sannip_error *err)
+{
+    sannip_text t;
+    int k;
+    if (!c || !out || c->n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee");
+    sannip_text_init(&t, &c->alloc);
+    sannip_text_printf(&t, "sannip-committee 1 %d\n", c->n);
+    for (k = 0; k < c->n; k++) {
+        char *m; size_t ml;
+        sannip_result r = sannip_model_save_mem(&c->m[k], &m, &ml, err);
+        if (r) { sannip_text_uninit(&t); return r; }
+        sannip_text_printf(&t, "%s", m);
+        sannip_free(&c->m[k].alloc, m);
+    }
+    if (t.failed) { sannip_text_uninit(&t); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee text"); }
+    *out = t.s; if (len) *len = t.len;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const char *text, size_t len, sannip_error *err)
+{
+    int n = 1, k, version = 0;
+    size_t pos = 0, start, line0 = 0;
+    sannip_result r;
+    if (!c || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    sannip_committee_uninit(c);
+    while (pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
+    if (len - pos >= 16 && strncmp(text + pos, "sannip-committee", 16) == 0) {
+        char head[64];
+        size_t e = pos;
+        while (e < len && text[e] != '\n') e++;
+        if (e - pos >= sizeof head) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "bad committee header");
+        memcpy(head, text + pos, e - pos); head[e - pos] = 0;
+        if (sscanf(head, "sannip-committee %d %d", &version, &n) != 2) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "expected 'sannip-committee 1 M'");
+        if (version != 1) return sannip__fail(err, SANNIP_BAD_VERSION, 1, 2, "committee format version %d; this build reads 1", version);
+        if (n < 1 || (size_t)n > len / 16 + 1) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 3, "committee of %d members", n);
+        pos = e < len ? e + 1 : e;
+        line0 = 1;
+    }
+    c->m = (sannip_model *)sannip__calloc(&c->alloc, (size_t)n, sizeof(sannip_model));
+    if (!c->m) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee");
+    for (k = 0; k < n; k++) {
+        /* member k runs to the next line starting with "sannip-model" */
+        size_t e = pos;
+        start = pos;
+        for (;;) {
+            while (e < len && text[e] != '\n') e++;
+            if (e >= len) break;
+            e++;
+            if (len - e >= 12 && strncmp(text + e, "sannip-model", 12) == 0) break;
+        }
+        sannip_model_init(&c->m[k], &c->alloc);
+        c->n = k + 1;
+        if (start >= len) { r = sannip__fail(err, SANNIP_TRUNCATED, 0, 0, "committee ends after %d of %d members", k, n); sannip_committee_uninit(c); return r; }
+        if ((r = sannip_model_load_mem(&c->m[k], text + start, e - start, err)) != SANNIP_SUCCESS) {
+            char pre[48];
+            snprintf(pre, sizeof pre, "member %d: ", k + 1);
+            sannip__err_prefix(err, pre);
+            sannip_committee_uninit(c);
+            return r;
+        }
+        pos = e;
+    }
+    (void)line0;
+    return SANNIP_SUCCESS;
+}
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, const char *path, sannip_error *err)
+{
+    char *text;
+    size_t len;
+    sannip_result r = sannip_committee_save_mem(c, &text, &len, err);
+    if (r) return r;
+    r = sannip_write_file_atomic(path, text, len, err);
+    sannip_free(&c->alloc, text);
+    return r;
+}
+SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const char *path, sannip_error *err)
+{
+    char *text;
+    size_t len;
+    sannip_result r;
+    if (!c) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if ((r = sannip_read_file(path, &c->alloc, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = sannip_committee_load_mem(c, text, len, err);
+    sannip_free(&c->alloc, text);
+    if (r && err) { char pre[300]; snprintf(pre, sizeof pre, "%.200s: ", path); sannip__err_prefix(err, pre); }
+    return r;
+}
+#endif
+
+SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc, sannip_error *err)
+{
+    sannip_descriptors one;
+    sannip_result r = SANNIP_SUCCESS;
+    int e, f;
+    if (!d || !Zs || n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "preset needs elements");
+    if (!(rc > 0)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff %g", (double)rc);
+    sannip_descriptors_init(&one, &d->alloc);
+    for (e = 0; e < n && r == SANNIP_SUCCESS; e++) {
+        one.n = 0;
+        if ((r = sannip_descriptors_preset_bp_fe(&one, Zs[e], err)) != SANNIP_SUCCESS) break;
+        for (f = 0; f < one.n && r == SANNIP_SUCCESS; f++) {
+            sannip_basis b = one.b[f];
+            b.nbr[0] = SANNIP_ANY; if (b.kind == SANNIP_G4) b.nbr[1] = SANNIP_ANY;
+            b.cut[0].rc = rc;
+            if (b.kind == SANNIP_G2) b.rs = b.rs * rc / 6;     /* the R_s grid scales with the cutoff */
+            r = sannip_descriptors_add(d, &b, err);
+        }
+    }
+    sannip_descriptors_uninit(&one);
     return r;
 }
 

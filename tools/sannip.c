@@ -1,7 +1,7 @@
 /* sannip - command-line tool: import n2p2 potentials, predict, inspect models and features.
    Build: make (bin/sannip). Every command documents its flags: sannip help CMD. */
 #define SANNIP_IMPLEMENTATION
-#include "../sannip.h"
+#include "../sannip_train.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +16,42 @@ static const help_entry HELP[] = {
       "with its inner cutoff, every scaling mode, unit normalisation and atom_energy offsets\n"
       "are carried over so the model predicts what n2p2 predicts, in the same units.\n"
       "  -o MODEL   output model file (written to MODEL.tmp, then renamed)\n" },
+    { "train", "sannip train DATA -o MODEL [options]",
+      "Trains a model (or a committee) on DATA (extended XYZ or n2p2 input.data with\n"
+      "energies and, unless --force-weight 0, forces). Prints one progress line per epoch.\n"
+      "  -o MODEL            output model (a committee file when --committee > 1)\n"
+      "  --descriptors D     bp (thesis grid T A.1 for every element, neighbours of any\n"
+      "                      element; default), bp-fe (Fe only), or a definition file\n"
+      "  --rc R              cutoff of the bp preset (default 6)\n"
+      "  --hidden 25,25      hidden layer widths (default 25,25)\n"
+      "  --activation A      tanh (default), sigmoid, softplus, relu, swish, ssp, ...\n"
+      "  --scaling S         feature scaling: modified (default, T3.21), minmax, standard, none\n"
+      "  --optimizer O       adam (default) or sgd\n"
+      "  --lr X              learning rate (default 1e-3)\n"
+      "  --lr-decay X        learning rate factor per epoch (default 1)\n"
+      "  --epochs N          default 100\n"
+      "  --batch N           structures per update (default 8)\n"
+      "  --energy-weight X   w_E (default 1)\n"
+      "  --force-weight X    w_F (default 1; 0 = energies only)\n"
+      "  --l2 X              weight decay (default 0)\n"
+      "  --val F             validation fraction (default 0.2)\n"
+      "  --patience N        stop after N epochs without validation improvement (0 = never)\n"
+      "  --seed N            initialisation, split and batch order (default 1)\n"
+      "  --committee M       train M members with seeds seed..seed+M-1 (default 1)\n"
+      "  --no-cache          recompute descriptor derivatives instead of storing them\n"
+      "  --parity FILE.csv   reference vs predicted energies and forces of every structure\n"
+      "  --quiet             no progress lines\n"
+      "The best model (lowest validation error) is written, also when training stops early.\n" },
+    { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv]",
+      "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
+      "overall and per element.\n"
+      "  --parity FILE.csv         rows: kind,structure,atom,element,component,reference,predicted\n"
+      "  --per-structure FILE.csv  rows: structure,atoms,energy error per atom,force RMSE,spread\n" },
     { "predict", "sannip predict MODEL STRUCTURES -o OUT [--format n2p2|xyz] [--atom-energies]",
       "Predicts energy, forces and virial of every structure in STRUCTURES (n2p2 input.data\n"
-      "or extended XYZ, detected from the content) and writes them to OUT.\n"
+      "or extended XYZ, detected from the content) and writes them to OUT. With a committee\n"
+      "file the committee mean is written, and its spread as energy_spread= and a\n"
+      "forces_spread column (extended XYZ).\n"
       "  -o OUT           output file; format from --format, else from the extension\n"
       "                   (.xyz/.extxyz -> extended XYZ with energy=, forces, virial=; else n2p2)\n"
       "  --format F       n2p2 or xyz\n"
@@ -74,7 +107,16 @@ static int cmd_help(int argc, char **argv)
 }
 
 /* Options: positional arguments and -o/--format/--atom-energies. */
-typedef struct opts { const char *pos[4]; int npos; const char *out, *format; int atom_e; } opts;
+/* Options: positional arguments, -o, and --name [value] pairs checked against a list. */
+typedef struct opts {
+    const char *pos[4]; int npos; const char *out, *format; int atom_e;
+    const char *key[32], *val[32]; int nkv;
+} opts;
+static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
+    "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
+    "--seed", "--committee", "--parity", "--per-structure", NULL };
+static const char *const FLAGS[] = { "--no-cache", "--quiet", NULL };
+static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
 {
     int i;
@@ -83,10 +125,36 @@ static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
         if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) { if (++i >= argc) return usage_error(cmd, "-o needs a file"); o->out = argv[i]; }
         else if (strcmp(argv[i], "--format") == 0) { if (++i >= argc) return usage_error(cmd, "--format needs n2p2 or xyz"); o->format = argv[i]; }
         else if (strcmp(argv[i], "--atom-energies") == 0) o->atom_e = 1;
+        else if (in_list(VALUED, argv[i]) || in_list(FLAGS, argv[i])) {
+            if (o->nkv == 32) return usage_error(cmd, "too many options");
+            o->key[o->nkv] = argv[i];
+            if (in_list(VALUED, argv[i])) { if (++i >= argc) { char m[256]; snprintf(m, sizeof m, "%s needs a value", argv[i - 1]); return usage_error(cmd, m); } o->val[o->nkv] = argv[i]; }
+            else o->val[o->nkv] = "1";
+            o->nkv++;
+        }
         else if (argv[i][0] == '-' && argv[i][1]) { char m[256]; snprintf(m, sizeof m, "unknown flag '%s'", argv[i]); return usage_error(cmd, m); }
         else { if (o->npos == 4) return usage_error(cmd, "too many arguments"); o->pos[o->npos++] = argv[i]; }
     }
     return 0;
+}
+static const char *opt(const opts *o, const char *key, const char *def)
+{
+    int i;
+    for (i = o->nkv - 1; i >= 0; i--) if (strcmp(o->key[i], key) == 0) return o->val[i];
+    return def;
+}
+/* A number option; returns 0 (and prints) when it does not parse or is out of range. */
+static int opt_num(const opts *o, const char *cmd, const char *key, double def, double lo, double hi, double *out)
+{
+    const char *v = opt(o, key, NULL);
+    char *end;
+    if (!v) { *out = def; return 1; }
+    *out = strtod(v, &end);
+    if (end == v || *end || !(*out >= lo && *out <= hi)) {
+        char m[256]; snprintf(m, sizeof m, "%s: '%s' must be a number in [%g, %g]", key, v, lo, hi);
+        usage_error(cmd, m); return 0;
+    }
+    return 1;
 }
 
 /* Reads every structure of a file (n2p2 or extended XYZ, by content). */
@@ -126,6 +194,7 @@ static int read_structures(const char *path, structures *L, sannip_error *err)
     return SANNIP_SUCCESS;
 }
 
+static int load_descriptors(const char *path, sannip_descriptors *d, sannip_error *err);
 static int load_model(const char *path, sannip_model *m, sannip_error *err)
 {
     sannip_model_init(m, NULL);
@@ -153,7 +222,7 @@ static int ends_with(const char *s, const char *t) { size_t a = strlen(s), b = s
 static int cmd_predict(int argc, char **argv)
 {
     opts o;
-    sannip_model m;
+    sannip_committee cm;
     sannip_workspace ws;
     sannip_error err;
     structures L;
@@ -164,36 +233,264 @@ static int cmd_predict(int argc, char **argv)
     if (o.npos != 2 || !o.out) return usage_error("predict", "needs MODEL STRUCTURES -o OUT");
     if (o.format && strcmp(o.format, "n2p2") && strcmp(o.format, "xyz")) return usage_error("predict", "--format must be n2p2 or xyz");
     xyz = o.format ? strcmp(o.format, "xyz") == 0 : (ends_with(o.out, ".xyz") || ends_with(o.out, ".extxyz"));
-    if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) { sannip_model_uninit(&m); return fail(&err, (sannip_result)r); }
+    sannip_committee_init(&cm, NULL);
+    if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) { sannip_committee_uninit(&cm); return fail(&err, (sannip_result)r); }
     sannip_workspace_init(&ws, NULL);
     sannip_text_init(&out, NULL);
     t0 = (double)clock();
     for (i = 0; i < L.n; i++) {
         sannip_structure *s = &L.s[i];
         sannip_system sys = sannip_structure_view(s);
-        sannip_real E, W[9], *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n), *ea = (sannip_real *)malloc(sizeof(sannip_real) * (size_t)s->n);
-        if (!F || !ea) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
-        if ((r = sannip_model_compute(&m, &ws, &sys, &E, ea, F, W, &err)) != SANNIP_SUCCESS) {
+        sannip_real E, Es = 0, W[9];
+        sannip_real *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n), *ea = (sannip_real *)malloc(sizeof(sannip_real) * (size_t)s->n);
+        sannip_real *Fs = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
+        if (!F || !ea || !Fs) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
+        r = cm.n == 1 ? sannip_model_compute(&cm.m[0], &ws, &sys, &E, ea, F, W, &err)
+                      : sannip_committee_predict(&cm, &ws, &sys, &E, &Es, NULL, F, Fs, &err);
+        if (r != SANNIP_SUCCESS) {
             fprintf(stderr, "sannip predict: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
-            free(F); free(ea); sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_model_uninit(&m);
+            free(F); free(ea); free(Fs); sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
             return 1;
         }
         if (s->has_energy) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
         if (s->forces) { int k; for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; } }
-        if (xyz) sannip_write_xyz(&out, s, &E, F, (s->pbc[0] || s->pbc[1] || s->pbc[2]) ? W : NULL, o.atom_e ? ea : NULL);
-        else sannip_write_n2p2(&out, s, &E, F);
-        free(F); free(ea);
+        if (xyz) {
+            size_t before = out.len;
+            sannip_write_xyz(&out, s, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL, (o.atom_e && cm.n == 1) ? ea : NULL);
+            if (cm.n > 1 && !out.failed) {
+                /* committee spread: energy_spread= in the comment line, forces_spread column */
+                char *nl1 = strchr(out.s + before, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+                sannip_text t2;
+                int a;
+                sannip_text_init(&t2, NULL);
+                if (nl1 && nl2) {
+                    char *p = out.s + before;
+                    sannip_text_printf(&t2, "%.*s", (int)(nl2 - p), p);
+                    { char nb[64]; sannip_format_real(nb, sizeof nb, Es); sannip_text_printf(&t2, " energy_spread=%s committee=%d\n", nb, cm.n); }
+                    p = nl2 + 1;
+                    for (a = 0; a < s->n; a++) {
+                        char *e = strchr(p, '\n');
+                        sannip_text_printf(&t2, "%.*s", (int)(e - p), p);
+                        sannip_text_real(&t2, Fs[3 * a]); sannip_text_real(&t2, Fs[3 * a + 1]); sannip_text_real(&t2, Fs[3 * a + 2]);
+                        sannip_text_printf(&t2, "\n");
+                        p = e + 1;
+                    }
+                    {   /* declare the column */
+                        char *pp = strstr(t2.s, "Properties=");
+                        char *q = pp ? strchr(pp, ' ') : NULL;
+                        sannip_text t3;
+                        sannip_text_init(&t3, NULL);
+                        if (q) sannip_text_printf(&t3, "%.*s:forces_spread:R:3%s", (int)(q - t2.s), t2.s, q);
+                        out.len = before;
+                        if (out.s) out.s[before] = 0;
+                        sannip_text_printf(&out, "%s", q ? t3.s : t2.s);
+                        sannip_text_uninit(&t3);
+                    }
+                }
+                sannip_text_uninit(&t2);
+            }
+        } else sannip_write_n2p2(&out, s, &E, F);
+        free(F); free(ea); free(Fs);
     }
     t0 = ((double)clock() - t0) / CLOCKS_PER_SEC;
     if (out.failed) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
     if ((r = sannip_write_file_atomic(o.out, out.s, out.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    printf("predicted %d structures in %.3f s -> %s\n", L.n, t0, o.out);
-    if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), m.units_energy);
-    if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), m.units_energy, m.units_length);
+    printf("predicted %d structures%s in %.3f s -> %s\n", L.n, cm.n > 1 ? " (committee mean and spread)" : "", t0, o.out);
+    if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), cm.m[0].units_energy);
+    if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), cm.m[0].units_energy, cm.m[0].units_length);
     if (nE || nF) printf("\n");
-    sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_model_uninit(&m);
+    sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
     return 0;
+}
+
+/* ---- train and evaluate ---- */
+static double energy_unit_scale(const sannip_model *m, const char **unit)
+{
+    if (strcmp(m->units_energy, "eV") == 0) { *unit = "meV/atom"; return 1000; }
+    *unit = "per atom"; return 1;
+}
+static int print_progress(const sannip_train_progress *p, void *user)
+{
+    const sannip_model *m = (const sannip_model *)user;
+    const char *u;
+    double k = energy_unit_scale(m, &u);
+    printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
+    if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
+    printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, m->units_energy, m->units_length, p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
+    fflush(stdout);
+    return 0;
+}
+
+/* Energy/force errors of a committee on a data set, overall and per element; optional CSVs. */
+static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const char *parity, const char *per_structure)
+{
+    sannip_workspace ws;
+    sannip_error err;
+    sannip_text pt, st;
+    double se = 0, ae = 0, ne = 0, sfe[SANNIP_MAX_Z + 1], afe[SANNIP_MAX_Z + 1], nfe[SANNIP_MAX_Z + 1], sf = 0, af = 0, nf = 0, k;
+    int i, a, c, z, r;
+    const char *u;
+    memset(sfe, 0, sizeof sfe); memset(afe, 0, sizeof afe); memset(nfe, 0, sizeof nfe);
+    sannip_workspace_init(&ws, NULL);
+    sannip_text_init(&pt, NULL); sannip_text_init(&st, NULL);
+    sannip_text_printf(&pt, "kind,structure,atom,element,component,reference,predicted\n");
+    sannip_text_printf(&st, "structure,atoms,energy_error_per_atom,force_rmse,energy_spread_per_atom\n");
+    for (i = 0; i < d->n; i++) {
+        const sannip_structure *s = &d->s[i];
+        sannip_system sys = sannip_structure_view(s);
+        sannip_real E, Es = 0, *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n + 1);
+        double fse = 0;
+        if (!F) return 1;
+        r = sannip_committee_predict(cm, &ws, &sys, &E, &Es, NULL, F, NULL, &err);
+        if (r) { fprintf(stderr, "sannip evaluate: structure %d: %s\n", i + 1, err.message); free(F); return 1; }
+        if (s->has_energy) {
+            double de = (E - s->energy) / s->n;
+            se += de * de; ae += fabs(de); ne++;
+            sannip_text_printf(&pt, "energy_per_atom,%d,,,,", i + 1); sannip_text_real(&pt, s->energy / s->n); sannip_text_printf(&pt, ","); sannip_text_real(&pt, E / s->n); sannip_text_printf(&pt, "\n");
+        }
+        if (s->forces) for (a = 0; a < s->n; a++) for (c = 0; c < 3; c++) {
+            double df = F[3 * a + c] - s->forces[3 * a + c];
+            z = s->Z[a];
+            sf += df * df; af += fabs(df); nf++; sfe[z] += df * df; afe[z] += fabs(df); nfe[z]++; fse += df * df;
+            sannip_text_printf(&pt, "force,%d,%d,%s,%c,", i + 1, a + 1, sannip_element_symbol(z), 'x' + c);
+            sannip_text_real(&pt, s->forces[3 * a + c]); sannip_text_printf(&pt, ","); sannip_text_real(&pt, F[3 * a + c]); sannip_text_printf(&pt, "\n");
+        }
+        sannip_text_printf(&st, "%d,%d,", i + 1, s->n);
+        sannip_text_real(&st, s->has_energy ? (E - s->energy) / s->n : 0); sannip_text_printf(&st, ",");
+        sannip_text_real(&st, s->forces ? sqrt(fse / (3.0 * s->n)) : 0); sannip_text_printf(&st, ",");
+        sannip_text_real(&st, Es / s->n); sannip_text_printf(&st, "\n");
+        free(F);
+    }
+    k = energy_unit_scale(&cm->m[0], &u);
+    printf("%d structures%s\n", d->n, cm->n > 1 ? " (committee mean)" : "");
+    if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s)\n", sqrt(se / ne) * k, ae / ne * k, u);
+    if (nf) {
+        printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s)\n", sqrt(sf / nf), af / nf, cm->m[0].units_energy, cm->m[0].units_length);
+        for (z = 1; z <= SANNIP_MAX_Z; z++) if (nfe[z] > 0) printf("    %-2s: RMSE %.5g  MAE %.5g  (%d atoms)\n", sannip_element_symbol(z), sqrt(sfe[z] / nfe[z]), afe[z] / nfe[z], (int)(nfe[z] / 3));
+    }
+    if (parity && sannip_write_file_atomic(parity, pt.s, pt.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
+    if (per_structure && sannip_write_file_atomic(per_structure, st.s, st.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
+    if (parity) printf("  parity data -> %s\n", parity);
+    if (per_structure) printf("  per-structure errors -> %s\n", per_structure);
+    sannip_text_uninit(&pt); sannip_text_uninit(&st); sannip_workspace_uninit(&ws);
+    return 0;
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    opts o;
+    sannip_dataset d;
+    sannip_model tmpl;
+    sannip_committee cm;
+    sannip_error err;
+    sannip_train_config c = sannip_train_config_init();
+    int r, i, a, Zs[SANNIP_MAX_ELEMENTS], nz = 0, hidden[SANNIP_MAX_LAYERS], nh = 0, acts[SANNIP_MAX_LAYERS], act, scaling;
+    double v, rc, M;
+    const char *desc, *hs;
+    if ((r = parse_opts(argc, argv, &o, "train")) != 0) return r;
+    if (o.npos != 1 || !o.out) return usage_error("train", "needs DATA and -o MODEL");
+    if (!opt_num(&o, "train", "--rc", 6, 1e-3, 1e3, &rc) || !opt_num(&o, "train", "--lr", 1e-3, 1e-12, 10, &c.learning_rate)
+        || !opt_num(&o, "train", "--lr-decay", 1, 0.01, 1, &c.lr_decay) || !opt_num(&o, "train", "--energy-weight", 1, 0, 1e12, &c.energy_weight)
+        || !opt_num(&o, "train", "--force-weight", 1, 0, 1e12, &c.force_weight) || !opt_num(&o, "train", "--l2", 0, 0, 1e6, &c.l2)
+        || !opt_num(&o, "train", "--val", 0.2, 0, 0.95, &c.validation_fraction) || !opt_num(&o, "train", "--committee", 1, 1, 1000, &M))
+        return 2;
+    if (!opt_num(&o, "train", "--epochs", 100, 0, 1e8, &v)) return 2;
+    c.epochs = (int)v;
+    if (!opt_num(&o, "train", "--batch", 8, 1, 1e6, &v)) return 2;
+    c.batch_size = (int)v;
+    if (!opt_num(&o, "train", "--patience", 0, 0, 1e8, &v)) return 2;
+    c.patience = (int)v;
+    if (!opt_num(&o, "train", "--seed", 1, 0, 1.8e19, &v)) return 2;
+    c.seed = (uint64_t)v;
+    c.cache_derivatives = opt(&o, "--no-cache", NULL) == NULL;
+    if (strcmp(opt(&o, "--optimizer", "adam"), "adam") == 0) c.optimizer = SANNIP_OPT_ADAM;
+    else if (strcmp(opt(&o, "--optimizer", "adam"), "sgd") == 0) c.optimizer = SANNIP_OPT_SGD;
+    else return usage_error("train", "--optimizer must be adam or sgd");
+    act = sannip_activation_parse(opt(&o, "--activation", "tanh"));
+    if (act < 0) return usage_error("train", "unknown --activation");
+    scaling = sannip_scaling_parse(opt(&o, "--scaling", "modified"));
+    if (scaling < 0) return usage_error("train", "unknown --scaling");
+    hs = opt(&o, "--hidden", "25,25");
+    while (*hs) {
+        char *end;
+        long w = strtol(hs, &end, 10);
+        if (end == hs || w < 1 || w > SANNIP_MAX_LAYER_WIDTH || nh >= SANNIP_MAX_LAYERS - 1) return usage_error("train", "--hidden needs widths like 25,25");
+        hidden[nh] = (int)w; acts[nh] = act; nh++;
+        hs = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',') return usage_error("train", "--hidden needs widths like 25,25");
+    }
+    sannip_dataset_init(&d, NULL);
+    if ((r = sannip_dataset_read_file(&d, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    for (i = 0; i < d.n; i++) for (a = 0; a < d.s[i].n; a++) {
+        int k, z = d.s[i].Z[a];
+        for (k = 0; k < nz && Zs[k] != z; k++) {}
+        if (k == nz) { if (nz == SANNIP_MAX_ELEMENTS) { fprintf(stderr, "sannip train: more than %d elements\n", SANNIP_MAX_ELEMENTS); return 1; } Zs[nz++] = z; }
+    }
+    for (i = 1; i < nz; i++) for (a = i; a > 0 && Zs[a - 1] > Zs[a]; a--) { int t = Zs[a]; Zs[a] = Zs[a - 1]; Zs[a - 1] = t; }
+    sannip_model_init(&tmpl, NULL);
+    desc = opt(&o, "--descriptors", "bp");
+    if (strcmp(desc, "bp") == 0) r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, nz, (sannip_real)rc, &err);
+    else if (strcmp(desc, "bp-fe") == 0) r = sannip_descriptors_preset_bp_fe(&tmpl.desc, 26, &err);
+    else {
+        sannip_descriptors tmp;
+        r = load_descriptors(desc, &tmp, &err);
+        for (i = 0; r == SANNIP_SUCCESS && i < tmp.n; i++) r = sannip_descriptors_add(&tmpl.desc, &tmp.b[i], &err);
+        sannip_descriptors_uninit(&tmp);
+    }
+    if (r) return fail(&err, (sannip_result)r);
+    for (i = 0; i < nz; i++) if ((r = sannip_model_add_element(&tmpl, Zs[i], nh, hidden, acts, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    for (i = 0; i < nz; i++) tmpl.el[i].scaling = scaling;
+    if (scaling == SANNIP_SCALE_MINMAX) for (i = 0; i < nz; i++) { tmpl.el[i].smin = -1; tmpl.el[i].smax = 1; }
+    if (!opt(&o, "--quiet", NULL)) { c.progress = print_progress; c.user = &tmpl; }
+    printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
+    for (i = 0; i < nh; i++) printf(" %d", hidden[i]);
+    printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
+           c.optimizer == SANNIP_OPT_ADAM ? "Adam" : "SGD", c.epochs, c.batch_size, (int)M);
+    sannip_committee_init(&cm, NULL);
+    if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (!opt(&o, "--quiet", NULL)) c.user = &cm.m[0];
+    {
+        sannip_committee_report rep;
+        const char *u;
+        double k;
+        r = sannip_committee_train(&cm, &d, &c, &rep, &err);
+        if (r != SANNIP_SUCCESS) {
+            /* keep what was learned: the members hold their best (last good) parameters */
+            fprintf(stderr, "sannip train: %s: %s\n", sannip_result_string((sannip_result)r), err.message);
+            if (sannip_committee_save_file(&cm, o.out, &err) == SANNIP_SUCCESS) fprintf(stderr, "sannip train: the last good model was written to %s\n", o.out);
+            return 1;
+        }
+        k = energy_unit_scale(&cm.m[0], &u);
+        printf("done in %.1f s (%.4g s/epoch per member)\n", rep.seconds, rep.seconds_per_epoch);
+        printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.agg_rmse_e * k, rep.agg_mae_e * k, u, rep.agg_rmse_f, rep.agg_mae_f);
+        if (rep.val_rmse_e >= 0)
+            printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.val_rmse_e * k, rep.val_mae_e * k, u, rep.val_rmse_f, rep.val_mae_f);
+        if (rep.fom_f > 0) printf("  figure of merit (T4.7): 1/(s/epoch x val force RMSE) = %.4g\n", rep.fom_f);
+    }
+    if ((r = cm.n == 1 ? sannip_model_save_file(&cm.m[0], o.out, &err) : sannip_committee_save_file(&cm, o.out, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    printf("model -> %s\n", o.out);
+    if (opt(&o, "--parity", NULL)) evaluate(&cm, &d, opt(&o, "--parity", NULL), NULL);
+    sannip_committee_uninit(&cm); sannip_model_uninit(&tmpl); sannip_dataset_uninit(&d);
+    return 0;
+}
+
+static int cmd_evaluate(int argc, char **argv)
+{
+    opts o;
+    sannip_dataset d;
+    sannip_committee cm;
+    sannip_error err;
+    int r;
+    if ((r = parse_opts(argc, argv, &o, "evaluate")) != 0) return r;
+    if (o.npos != 2) return usage_error("evaluate", "needs MODEL DATA");
+    sannip_committee_init(&cm, NULL);
+    if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    sannip_dataset_init(&d, NULL);
+    if ((r = sannip_dataset_read_file(&d, o.pos[1], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    r = evaluate(&cm, &d, opt(&o, "--parity", NULL), opt(&o, "--per-structure", NULL));
+    sannip_committee_uninit(&cm); sannip_dataset_uninit(&d);
+    return r;
 }
 
 static const char *basis_class(const sannip_basis *b)
@@ -331,6 +628,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(argc, argv);
     if (strcmp(argv[1], "import-n2p2") == 0) return cmd_import(argc, argv);
     if (strcmp(argv[1], "predict") == 0) return cmd_predict(argc, argv);
+    if (strcmp(argv[1], "train") == 0) return cmd_train(argc, argv);
+    if (strcmp(argv[1], "evaluate") == 0) return cmd_evaluate(argc, argv);
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc, argv);
     if (strcmp(argv[1], "features") == 0) return cmd_features(argc, argv);
     if (strcmp(argv[1], "descriptors") == 0) return cmd_descriptors(argc, argv);
