@@ -2625,12 +2625,13 @@ SANNIP_API int sannip_scaling_parse(const char *name)
     for (k = 0; k < SANNIP_SCALE_COUNT; k++) if (name && strcmp(name, sannip__scaling_names[k]) == 0) return k;
     return -1;
 }
-/* A spread below 1e-8 of the feature's magnitude is rounding noise: such a feature is
-   treated as constant (a = 0) instead of being blown up by 1/spread. */
+/* A spread below 1e-8 (float: 2e-5) of the feature's magnitude is rounding noise: such a
+   feature is treated as constant (a = 0) instead of being blown up by 1/spread. */
 static sannip_real sannip__spread(sannip_real x, const sannip_feature_stats *st)
 {
-    sannip_real mag = SANNIP__MAX(fabs(st->min), fabs(st->max));
-    return x > (sannip_real)1e-8 * mag ? x : 0;
+    /* 1e-8 in double; float's rounding noise in feature sums is ~1e-6 relative */
+    sannip_real mag = SANNIP__MAX(fabs(st->min), fabs(st->max)), rel = sizeof(sannip_real) < 8 ? (sannip_real)2e-5 : (sannip_real)1e-8;
+    return x > rel * mag ? x : 0;
 }
 SANNIP_API void sannip_scaling_affine(int mode, const sannip_feature_stats *st, sannip_real smin,
                                       sannip_real smax, sannip_real *a, sannip_real *c, sannip_real *d)
