@@ -380,13 +380,21 @@ SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_rea
 /* y = act(x), dy/dx and d2y/dx2 (force training differentiates the input gradient). */
 SANNIP_API sannip_real sannip_activation_eval2(int act, sannip_real x, sannip_real *d1, sannip_real *d2);
 
-/* A dense feed-forward network. Layer l maps sizes[l] -> sizes[l+1]:
-   y = act[l](W_l x + b_l), W_l row-major sizes[l+1] x sizes[l]. All parameters live in one
-   array: params = [W_0, b_0, W_1, b_1, ...] (the order of training gradients). */
+#define SANNIP_MAX_CLASSES 8
+
+/* A feed-forward network. A dense layer l maps sizes[l] -> sizes[l+1]:
+   y = act[l](W_l x + b_l), W_l row-major sizes[l+1] x sizes[l]. A class-convolution layer
+   (nblk[l] > 0, T3.2.3) applies one dense i_c -> i_c map per input class c (columns
+   blk[l][c] .. blk[l][c+1]); with pass[l] its raw inputs follow its outputs (the "raw inputs
+   fed alongside" variant), so sizes[l+1] = 2 sizes[l]. All parameters live in one array:
+   per layer [W_0, b_0, ...] (class layers: W_c, b_c per class), the order of gradients. */
 typedef struct sannip_network {
     int n_layers;
     int sizes[SANNIP_MAX_LAYERS + 1];
     int act[SANNIP_MAX_LAYERS];
+    int nblk[SANNIP_MAX_LAYERS];
+    int blk[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES + 1];
+    int pass[SANNIP_MAX_LAYERS];
     size_t n_params;
     sannip_real *params;
     sannip_allocator alloc;
@@ -397,9 +405,26 @@ typedef struct sannip_network {
 SANNIP_API sannip_result sannip_network_init(sannip_network *net, int n_layers, const int *sizes,
                                              const int *act, const sannip_allocator *alloc,
                                              sannip_error *err);
+/* As sannip_network_init, with class-convolution layers: nblk[l] classes of sizes
+   blk[l][0..nblk[l]-1] (nblk NULL or 0: dense), pass[l] (NULL: 0). sizes[l+1] must be
+   sizes[l] (2 sizes[l] with pass) for class layers. */
+SANNIP_API sannip_result sannip_network_init_layers(sannip_network *net, int n_layers, const int *sizes,
+        const int *act, const int *nblk, const int (*blk)[SANNIP_MAX_CLASSES], const int *pass,
+        const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API size_t sannip_network_layer_params(const sannip_network *net, int layer);
 SANNIP_API void sannip_network_uninit(sannip_network *net);
+/* First parameter of layer l (dense: W then b; class layer: W_c, b_c per class). */
 SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int layer);
-SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer);
+SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer);   /* dense layers */
+/* Layer-level kernels shared by every pass (forward, input gradient, weight gradient,
+   force training): z (batch x sizes[l+1]) = W x + b (class layers: per class; pass: raw
+   inputs appended); din += dz W (dz over the layer's outputs); grad_l += dz^T x. */
+SANNIP_API void sannip_network_layer_affine(const sannip_network *net, int l, int batch, const sannip_real *in, sannip_real *z);
+SANNIP_API void sannip_network_layer_back_input(const sannip_network *net, int l, int batch, const sannip_real *dz, sannip_real *din);
+SANNIP_API void sannip_network_layer_back_weights(const sannip_network *net, int l, int batch, const sannip_real *dz,
+                                                  const sannip_real *in, sannip_real *grad_l);
+/* Columns of layer l's output that go through the activation (the rest pass unchanged). */
+SANNIP_API int sannip_network_layer_active(const sannip_network *net, int l);
 /* Number of reals of workspace the forward/backward passes need for a batch. */
 SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch);
 /* Forward pass of batch rows X (batch x sizes[0]) into Y (batch x n_out). work keeps the
@@ -475,6 +500,14 @@ SANNIP_API void sannip_model_uninit(sannip_model *m);
    identity scaling until sannip_model_set_scaling. */
 SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_hidden,
         const int *hidden, const int *act, sannip_error *err);
+/* As sannip_model_add_element, with the class-convolution network of T3.2.3: the element's
+   features are grouped by class (radial, angular, spin; order kept within a class), each
+   class c gets its own i_c -> i_c layer (activation act[0]) feeding the hidden layers; with
+   raw_inputs the features are also fed to the first hidden layer alongside. */
+SANNIP_API sannip_result sannip_model_add_element_cnn(sannip_model *m, int Z, int raw_inputs, int n_hidden,
+        const int *hidden, const int *act, sannip_error *err);
+/* Class of a basis: 0 radial, 1 angular (three-body), 2 spin. */
+SANNIP_API int sannip_basis_class(const sannip_basis *b);
 /* Recomputes derived state (scale_a/c/d, cutoff) after the caller edits stats or bases. */
 SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *err);
 SANNIP_API int sannip_model_element_index(const sannip_model *m, int Z);  /* -1 if absent */
@@ -2492,29 +2525,63 @@ static void sannip__activate(int act, size_t n, sannip_real *z, sannip_real *dz)
     for (i = 0; i < n; i++) z[i] = sannip_activation_eval(act, z[i], &dz[i]);
 }
 
-SANNIP_API sannip_result sannip_network_init(sannip_network *net, int n_layers, const int *sizes,
-                                             const int *act, const sannip_allocator *alloc, sannip_error *err)
+SANNIP_API size_t sannip_network_layer_params(const sannip_network *net, int l)
 {
-    int l;
-    size_t np = 0, t;
+    size_t n = 0;
+    int c;
+    if (net->nblk[l] <= 0) return (size_t)net->sizes[l + 1] * ((size_t)net->sizes[l] + 1);
+    for (c = 0; c < net->nblk[l]; c++) {
+        size_t w = (size_t)(net->blk[l][c + 1] - net->blk[l][c]);
+        n += w * (w + 1);                 /* T3.27: (i_c + 1) i_c per class */
+    }
+    return n;
+}
+SANNIP_API int sannip_network_layer_active(const sannip_network *net, int l)
+{
+    return net->pass[l] ? net->sizes[l] : net->sizes[l + 1];
+}
+SANNIP_API sannip_result sannip_network_init_layers(sannip_network *net, int n_layers, const int *sizes,
+        const int *act, const int *nblk, const int (*blk)[SANNIP_MAX_CLASSES], const int *pass,
+        const sannip_allocator *alloc, sannip_error *err)
+{
+    int l, c;
+    size_t np = 0;
     if (!net || !sizes || !act) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     memset(net, 0, sizeof *net);
     net->alloc = sannip__alloc_copy(alloc);
     if (n_layers < 1 || n_layers > SANNIP_MAX_LAYERS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d layers (1..%d allowed)", n_layers, SANNIP_MAX_LAYERS);
     for (l = 0; l <= n_layers; l++)
         if (sizes[l] < (l == 0 ? 0 : 1) || sizes[l] > SANNIP_MAX_LAYER_WIDTH) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "layer %d width %d (allowed 1..%d)", l, sizes[l], SANNIP_MAX_LAYER_WIDTH);
-    for (l = 0; l < n_layers; l++) {
-        if (act[l] < 0 || act[l] >= SANNIP_ACT_COUNT) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "layer %d: unknown activation %d", l + 1, act[l]);
-        t = (size_t)sizes[l + 1] * ((size_t)sizes[l] + 1);
-        np += t;
-    }
     net->n_layers = n_layers;
     for (l = 0; l <= n_layers; l++) net->sizes[l] = sizes[l];
-    for (l = 0; l < n_layers; l++) net->act[l] = act[l];
+    for (l = 0; l < n_layers; l++) {
+        if (act[l] < 0 || act[l] >= SANNIP_ACT_COUNT) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "layer %d: unknown activation %d", l + 1, act[l]);
+        net->act[l] = act[l];
+        net->nblk[l] = nblk ? nblk[l] : 0;
+        net->pass[l] = pass ? (pass[l] != 0) : 0;
+        if (net->nblk[l] < 0 || net->nblk[l] > SANNIP_MAX_CLASSES) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "layer %d: %d classes (at most %d)", l + 1, net->nblk[l], SANNIP_MAX_CLASSES);
+        if (net->pass[l] && net->nblk[l] == 0) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "layer %d: raw-input passing needs a class layer", l + 1);
+        if (net->nblk[l] > 0) {
+            int tot = 0;
+            net->blk[l][0] = 0;
+            for (c = 0; c < net->nblk[l]; c++) {
+                if (blk[l][c] < 1) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "layer %d: class %d has %d inputs", l + 1, c + 1, blk[l][c]);
+                tot += blk[l][c]; net->blk[l][c + 1] = tot;
+            }
+            if (tot != sizes[l] || sizes[l + 1] != sizes[l] * (1 + net->pass[l]))
+                return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "layer %d: classes cover %d of %d inputs, or outputs %d != %d", l + 1, tot, sizes[l], sizes[l + 1], sizes[l] * (1 + net->pass[l]));
+        }
+        np += sannip_network_layer_params(net, l);
+    }
     net->n_params = np;
     net->params = (sannip_real *)sannip__calloc(&net->alloc, np, sizeof(sannip_real));
     if (!net->params) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "%zu network parameters", np);
     return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_network_init(sannip_network *net, int n_layers, const int *sizes,
+                                             const int *act, const sannip_allocator *alloc, sannip_error *err)
+{
+    return sannip_network_init_layers(net, n_layers, sizes, act, NULL, NULL, NULL, alloc, err);
 }
 SANNIP_API void sannip_network_uninit(sannip_network *net)
 {
@@ -2526,7 +2593,7 @@ SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int la
 {
     size_t off = 0;
     int l;
-    for (l = 0; l < layer; l++) off += (size_t)net->sizes[l + 1] * ((size_t)net->sizes[l] + 1);
+    for (l = 0; l < layer; l++) off += sannip_network_layer_params(net, l);
     return net->params + off;
 }
 SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer)
@@ -2540,56 +2607,108 @@ SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch)
     for (l = 1; l <= net->n_layers; l++) { s += 2 * (size_t)net->sizes[l]; if (net->sizes[l] > wmax) wmax = net->sizes[l]; }
     return (size_t)batch * (s + 2 * (size_t)wmax);
 }
+
+/* z = W in (+ b when bias); the tangent pass of force training uses bias = 0. */
+static void sannip__layer_lin(const sannip_network *net, int l, int B, const sannip_real *in, sannip_real *z, int bias)
+{
+    int ni = net->sizes[l], no = net->sizes[l + 1], i, c;
+    const sannip_real *W = sannip_network_weights(net, l);
+    if (net->nblk[l] <= 0) {
+        const sannip_real *b = W + (size_t)no * ni;
+        for (i = 0; i < B; i++) { if (bias) memcpy(z + (size_t)i * no, b, sizeof(sannip_real) * (size_t)no); else memset(z + (size_t)i * no, 0, sizeof(sannip_real) * (size_t)no); }
+        sannip_gemm_nt(B, no, ni, in, ni, W, ni, z, no);
+        return;
+    }
+    for (c = 0; c < net->nblk[l]; c++) {                     /* one i_c -> i_c map per class */
+        int s0 = net->blk[l][c], w = net->blk[l][c + 1] - s0;
+        const sannip_real *b = W + (size_t)w * w;
+        for (i = 0; i < B; i++) { if (bias) memcpy(z + (size_t)i * no + s0, b, sizeof(sannip_real) * (size_t)w); else memset(z + (size_t)i * no + s0, 0, sizeof(sannip_real) * (size_t)w); }
+        sannip_gemm_nt(B, w, w, in + s0, ni, W, w, z + s0, no);
+        W += (size_t)w * (w + 1);
+    }
+    if (net->pass[l]) for (i = 0; i < B; i++) memcpy(z + (size_t)i * no + ni, in + (size_t)i * ni, sizeof(sannip_real) * (size_t)ni);
+}
+SANNIP_API void sannip_network_layer_affine(const sannip_network *net, int l, int B, const sannip_real *in, sannip_real *z)
+{
+    sannip__layer_lin(net, l, B, in, z, 1);
+}
+SANNIP_API void sannip_network_layer_back_input(const sannip_network *net, int l, int B, const sannip_real *dz, sannip_real *din)
+{
+    int ni = net->sizes[l], no = net->sizes[l + 1], i, c, q;
+    const sannip_real *W = sannip_network_weights(net, l);
+    if (net->nblk[l] <= 0) { sannip_gemm_nn(B, ni, no, dz, no, W, ni, din, ni); return; }
+    for (c = 0; c < net->nblk[l]; c++) {
+        int s0 = net->blk[l][c], w = net->blk[l][c + 1] - s0;
+        sannip_gemm_nn(B, w, w, dz + s0, no, W, w, din + s0, ni);
+        W += (size_t)w * (w + 1);
+    }
+    if (net->pass[l]) for (i = 0; i < B; i++) for (q = 0; q < ni; q++) din[(size_t)i * ni + q] += dz[(size_t)i * no + ni + q];
+}
+/* grad += dz^T in (and the bias gradient, sum of dz rows, when bias). */
+static void sannip__layer_bw(const sannip_network *net, int l, int B, const sannip_real *dz, const sannip_real *in,
+                             sannip_real *g, int bias)
+{
+    int ni = net->sizes[l], no = net->sizes[l + 1], i, k, c;
+    if (net->nblk[l] <= 0) {
+        sannip_real *gb = g + (size_t)no * ni;
+        sannip_gemm_tn(no, ni, B, dz, no, in, ni, g, ni);           /* dW += dz^T x */
+        if (bias) for (i = 0; i < B; i++) for (k = 0; k < no; k++) gb[k] += dz[(size_t)i * no + k];
+        return;
+    }
+    for (c = 0; c < net->nblk[l]; c++) {
+        int s0 = net->blk[l][c], w = net->blk[l][c + 1] - s0;
+        sannip_real *gb = g + (size_t)w * w;
+        sannip_gemm_tn(w, w, B, dz + s0, no, in + s0, ni, g, w);
+        if (bias) for (i = 0; i < B; i++) for (k = 0; k < w; k++) gb[k] += dz[(size_t)i * no + s0 + k];
+        g += (size_t)w * (w + 1);
+    }
+}
+SANNIP_API void sannip_network_layer_back_weights(const sannip_network *net, int l, int B, const sannip_real *dz,
+                                                  const sannip_real *in, sannip_real *g)
+{
+    sannip__layer_bw(net, l, B, dz, in, g, 1);
+}
+
+/* Activation of the active columns of a batch of layer outputs (pass-through columns keep
+   their value with derivative 1). */
+static void sannip__layer_activate(const sannip_network *net, int l, int B, sannip_real *z, sannip_real *dz)
+{
+    int no = net->sizes[l + 1], na = sannip_network_layer_active(net, l), i, q;
+    if (na == no) { sannip__activate(net->act[l], (size_t)B * no, z, dz); return; }
+    for (i = 0; i < B; i++) {
+        sannip__activate(net->act[l], (size_t)na, z + (size_t)i * no, dz + (size_t)i * no);
+        for (q = na; q < no; q++) dz[(size_t)i * no + q] = 1;
+    }
+}
+
 /* work layout: for each layer l: y_l (batch x sizes[l+1]), y'_l (batch x sizes[l+1]); then
    two batch x wmax buffers for the backward pass. */
 SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, const sannip_real *X,
                                        sannip_real *Y, sannip_real *work)
 {
-    int l, i;
+    int l;
     const sannip_real *in = X;
     sannip_real *w = work;
     for (l = 0; l < net->n_layers; l++) {
-        int ni = net->sizes[l], no = net->sizes[l + 1];
+        int no = net->sizes[l + 1];
         sannip_real *z = w, *dz = w + (size_t)batch * no;
-        const sannip_real *W = sannip_network_weights(net, l), *b = W + (size_t)no * ni;
-        for (i = 0; i < batch; i++) memcpy(z + (size_t)i * no, b, sizeof(sannip_real) * (size_t)no);
-        sannip_gemm_nt(batch, no, ni, in, ni, W, ni, z, no);
-        sannip__activate(net->act[l], (size_t)batch * no, z, dz);
+        sannip_network_layer_affine(net, l, batch, in, z);
+        sannip__layer_activate(net, l, batch, z, dz);
         in = z;
         w += 2 * (size_t)batch * no;
     }
     if (Y) memcpy(Y, in, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
 }
-SANNIP_API void sannip_network_backward_input(const sannip_network *net, int batch, const sannip_real *dY,
-                                              sannip_real *dX, sannip_real *work)
+/* The shared backward sweep: dL/dz per layer; weight gradients if grad, dL/dX if dX. */
+static void sannip__network_backprop(const sannip_network *net, int batch, const sannip_real *X, const sannip_real *dY,
+                                     sannip_real *dX, sannip_real *grad, sannip_real *work)
 {
     int l, wmax = net->sizes[0];
-    size_t off[SANNIP_MAX_LAYERS + 1], o = 0, i;
-    sannip_real *t0, *t1;
-    for (l = 0; l < net->n_layers; l++) { off[l] = o; o += 2 * (size_t)batch * net->sizes[l + 1]; if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1]; }
-    t0 = work + o; t1 = t0 + (size_t)batch * wmax;
-    memcpy(t0, dY, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
-    for (l = net->n_layers - 1; l >= 0; l--) {
-        int ni = net->sizes[l], no = net->sizes[l + 1];
-        const sannip_real *dz = work + off[l] + (size_t)batch * no;
-        sannip_real *out = l == 0 ? dX : t1, *sw;
-        for (i = 0; i < (size_t)batch * no; i++) t0[i] *= dz[i];     /* dL/dz = dL/dy * act'(z) */
-        memset(out, 0, sizeof(sannip_real) * (size_t)batch * ni);
-        sannip_gemm_nn(batch, ni, no, t0, no, sannip_network_weights(net, l), ni, out, ni);
-        sw = t0; t0 = t1; t1 = sw;
-    }
-}
-
-SANNIP_API void sannip_network_backward(const sannip_network *net, int batch, const sannip_real *X,
-                                        const sannip_real *dY, sannip_real *dX, sannip_real *grad,
-                                        sannip_real *work)
-{
-    int l, wmax = net->sizes[0], i, k;
     size_t off[SANNIP_MAX_LAYERS + 1], o = 0, q, gofs[SANNIP_MAX_LAYERS + 1], go = 0;
-    sannip_real *t0, *t1;
+    sannip_real *t0, *t1, *sw;
     for (l = 0; l < net->n_layers; l++) {
         off[l] = o; o += 2 * (size_t)batch * net->sizes[l + 1];
-        gofs[l] = go; go += (size_t)net->sizes[l + 1] * ((size_t)net->sizes[l] + 1);
+        gofs[l] = go; go += sannip_network_layer_params(net, l);
         if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1];
     }
     t0 = work + o; t1 = t0 + (size_t)batch * wmax;
@@ -2597,19 +2716,27 @@ SANNIP_API void sannip_network_backward(const sannip_network *net, int batch, co
     for (l = net->n_layers - 1; l >= 0; l--) {
         int ni = net->sizes[l], no = net->sizes[l + 1];
         const sannip_real *dz = work + off[l] + (size_t)batch * no;
-        const sannip_real *in = l == 0 ? X : work + off[l - 1];
-        sannip_real *gW = grad + gofs[l], *gb = gW + (size_t)no * ni, *sw;
-        for (q = 0; q < (size_t)batch * no; q++) t0[q] *= dz[q];      /* dL/dz */
-        sannip_gemm_tn(no, ni, batch, t0, no, in, ni, gW, ni);        /* dW += dz^T y_{l-1} */
-        for (i = 0; i < batch; i++) for (k = 0; k < no; k++) gb[k] += t0[(size_t)i * no + k];
+        for (q = 0; q < (size_t)batch * no; q++) t0[q] *= dz[q];      /* dL/dz = dL/dy * act'(z) */
+        if (grad) sannip_network_layer_back_weights(net, l, batch, t0, l == 0 ? X : work + off[l - 1], grad + gofs[l]);
         if (l == 0 && !dX) break;
         {
             sannip_real *out = l == 0 ? dX : t1;
             memset(out, 0, sizeof(sannip_real) * (size_t)batch * ni);
-            sannip_gemm_nn(batch, ni, no, t0, no, sannip_network_weights(net, l), ni, out, ni);
+            sannip_network_layer_back_input(net, l, batch, t0, out);
         }
         sw = t0; t0 = t1; t1 = sw;
     }
+}
+SANNIP_API void sannip_network_backward_input(const sannip_network *net, int batch, const sannip_real *dY,
+                                              sannip_real *dX, sannip_real *work)
+{
+    sannip__network_backprop(net, batch, NULL, dY, dX, NULL, work);
+}
+SANNIP_API void sannip_network_backward(const sannip_network *net, int batch, const sannip_real *X,
+                                        const sannip_real *dY, sannip_real *dX, sannip_real *grad,
+                                        sannip_real *work)
+{
+    sannip__network_backprop(net, batch, X, dY, dX, grad, work);
 }
 
 /* ---- 9. SCALERS ----------------------------------------------------------------------- */
@@ -2722,6 +2849,48 @@ SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_
     sizes[n_hidden + 1] = 1; acts[n_hidden] = SANNIP_ACT_LINEAR;
     if ((r = sannip_network_init(&e->net, n_hidden + 1, sizes, acts, &m->alloc, err)) != SANNIP_SUCCESS) { sannip__element_free(m, e); return r; }
     m->n_elements++;
+    return sannip_model_finalize(m, err);
+}
+SANNIP_API int sannip_basis_class(const sannip_basis *b)
+{
+    return b->kind >= SANNIP_BASIS_SPIN_FIRST ? 2 : sannip_basis_is_angular(b) ? 1 : 0;
+}
+SANNIP_API sannip_result sannip_model_add_element_cnn(sannip_model *m, int Z, int raw_inputs, int n_hidden,
+        const int *hidden, const int *act, sannip_error *err)
+{
+    sannip_result r;
+    sannip_element_model *el;
+    int sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS], nblk[SANNIP_MAX_LAYERS], pass[SANNIP_MAX_LAYERS];
+    int blk[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES], l, c, f, k = 0, nc = 0, nf;
+    if (n_hidden < 1 || !hidden || !act) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "a class-convolution network needs hidden layers");
+    if (n_hidden + 2 > SANNIP_MAX_LAYERS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d hidden layers", n_hidden);
+    if ((r = sannip_model_add_element(m, Z, n_hidden, hidden, act, err)) != SANNIP_SUCCESS) return r;
+    el = &m->el[m->n_elements - 1];
+    nf = el->n_features;
+    /* stable grouping of the features by class */
+    {
+        int tmp[SANNIP_MAX_BASES > 0 ? 1 : 1];
+        int *ord = (int *)sannip__calloc(&m->alloc, (size_t)nf + 1, sizeof(int));
+        (void)tmp;
+        if (!ord) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "features");
+        for (c = 0; c < 3; c++) {
+            int cnt = 0;
+            for (f = 0; f < nf; f++) if (sannip_basis_class(&m->desc.b[el->feature[f]]) == c) { ord[k++] = el->feature[f]; cnt++; }
+            if (cnt) blk[0][nc++] = cnt;
+        }
+        memcpy(el->feature, ord, sizeof(int) * (size_t)nf);
+        sannip_free(&m->alloc, ord);
+    }
+    /* layer 0: class convolution; then the hidden layers; linear output */
+    memset(nblk, 0, sizeof nblk); memset(pass, 0, sizeof pass);
+    sizes[0] = nf; nblk[0] = nc; pass[0] = raw_inputs != 0; acts[0] = act[0];
+    sizes[1] = nf * (1 + pass[0]);
+    for (l = 0; l < n_hidden; l++) { sizes[l + 2] = hidden[l]; acts[l + 1] = act[l]; }
+    sizes[n_hidden + 2] = 1; acts[n_hidden + 1] = SANNIP_ACT_LINEAR;
+    sannip_network_uninit(&el->net);
+    if ((r = sannip_network_init_layers(&el->net, n_hidden + 2, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blk, pass, &m->alloc, err)) != SANNIP_SUCCESS) {
+        m->n_elements--; sannip__element_free(m, el); return r;
+    }
     return sannip_model_finalize(m, err);
 }
 SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *err)
@@ -3149,6 +3318,11 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
         for (l = 0; l <= net->n_layers; l++) sannip_text_printf(&t, " %d", net->sizes[l]);
         sannip_text_printf(&t, " activations");
         for (l = 0; l < net->n_layers; l++) sannip_text_printf(&t, " %s", sannip_activation_name(net->act[l]));
+        for (l = 0; l < net->n_layers; l++) if (net->nblk[l] > 0) {
+            int c;
+            sannip_text_printf(&t, "\nclasses %d %d %d", l + 1, net->pass[l], net->nblk[l]);
+            for (c = 0; c < net->nblk[l]; c++) sannip_text_printf(&t, " %d", net->blk[l][c + 1] - net->blk[l][c]);
+        }
         sannip_text_printf(&t, "\n# parameters: per layer W (rows = outputs) then b\nparams %zu\n", net->n_params);
         for (k = 0; k < net->n_params; k++) {
             sannip_text_real(&t, net->params[k]);
@@ -3230,7 +3404,8 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
     SANNIP__EXPECT(ne >= 1 && ne <= SANNIP_MAX_ELEMENTS, SANNIP_TOO_BIG, 2, "%d elements (1..%d allowed)", ne, SANNIP_MAX_ELEMENTS);
     for (e = 0; e < ne; e++) {
         sannip_element_model *el = &m->el[e];
-        int Z, nf, mode, nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS];
+        int Z, nf, mode, nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS], have_tokens = 0;
+        int nblk[SANNIP_MAX_LAYERS], npass[SANNIP_MAX_LAYERS], blkv[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES];
         size_t np, k;
         sannip_real v[5];
         SANNIP__TOKENS();
@@ -3283,14 +3458,26 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
         for (l = 0; l < nl; l++) { acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
         SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
         SANNIP__EXPECT(sizes[nl] == 1, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output");
+        memset(nblk, 0, sizeof nblk); memset(npass, 0, sizeof npass);
+        for (;;) {   /* optional 'classes LAYER PASS N i_1 .. i_N' lines (class convolution) */
+            int lay, cc;
+            SANNIP__TOKENS();
+            if (strcmp(tok[0], "classes") != 0) break;
+            SANNIP__EXPECT(nt >= 4 && sannip__int(tok[1], &lay) && lay >= 1 && lay <= nl && sannip__int(tok[2], &npass[lay - 1])
+                           && sannip__int(tok[3], &nblk[lay - 1]) && nblk[lay - 1] >= 1 && nblk[lay - 1] <= SANNIP_MAX_CLASSES && nt == 4 + nblk[lay - 1],
+                           SANNIP_PARSE_ERROR, 2, "expected 'classes LAYER PASS N i_1 .. i_N'");
+            for (cc = 0; cc < nblk[lay - 1]; cc++) SANNIP__EXPECT(sannip__int(tok[4 + cc], &blkv[lay - 1][cc]) && blkv[lay - 1][cc] >= 1 && blkv[lay - 1][cc] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_PARSE_ERROR, 5 + cc, "class size '%s'", tok[4 + cc]);
+        }
+        have_tokens = 1;
         for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
         {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
             double need = 0;
             for (l = 0; l < nl; l++) need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
             SANNIP__EXPECT(2 * need <= (double)(c.len - c.pos) + 1, SANNIP_TRUNCATED, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
         }
-        if ((r = sannip_network_init(&el->net, nl, sizes, acts, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
-        SANNIP__TOKENS();
+        if ((r = sannip_network_init_layers(&el->net, nl, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blkv, npass, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
+        if (!have_tokens) SANNIP__TOKENS();
+        have_tokens = 0;
         SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
         {
             char *end;

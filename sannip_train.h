@@ -541,20 +541,28 @@ SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in)
         n += m->el[e].net.n_params;
     }
 }
-SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng)
+/* Glorot-uniform weights, zero biases, for one network (class layers: per class). */
+static void sannip__net_init_weights(sannip_network *net, sannip_rng *rng)
 {
-    int e, l;
-    for (e = 0; e < m->n_elements; e++) {
-        sannip_network *net = &m->el[e].net;
-        for (l = 0; l < net->n_layers; l++) {
-            int ni = net->sizes[l], no = net->sizes[l + 1];
-            sannip_real *W = sannip_network_weights(net, l), *b = sannip_network_biases(net, l);
+    int l, c;
+    size_t k;
+    for (l = 0; l < net->n_layers; l++) {
+        sannip_real *W = sannip_network_weights(net, l);
+        int nb = net->nblk[l] > 0 ? net->nblk[l] : 1;
+        for (c = 0; c < nb; c++) {
+            int ni = net->nblk[l] > 0 ? net->blk[l][c + 1] - net->blk[l][c] : net->sizes[l];
+            int no = net->nblk[l] > 0 ? ni : net->sizes[l + 1];
             double lim = sqrt(6.0 / (ni + no));
-            size_t k;
             for (k = 0; k < (size_t)ni * no; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(rng) - 1) * lim);
-            for (k = 0; k < (size_t)no; k++) b[k] = 0;
+            for (k = 0; k < (size_t)no; k++) W[(size_t)ni * no + k] = 0;
+            W += (size_t)no * (ni + 1);
         }
     }
+}
+SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng)
+{
+    int e;
+    for (e = 0; e < m->n_elements; e++) sannip__net_init_weights(&m->el[e].net, rng);
 }
 SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
                                  double lr, double b1, double b2, double eps)
@@ -592,21 +600,23 @@ static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_
     sannip_real *P, *Q, *P2, *Q2;
     for (l = 0; l < L; l++) {
         off[l] = o; o += 5 * (size_t)B * net->sizes[l + 1];
-        gofs[l] = go; go += (size_t)net->sizes[l + 1] * ((size_t)net->sizes[l] + 1);
+        gofs[l] = go; go += sannip_network_layer_params(net, l);
         if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1];
     }
     P = work + o; Q = P + (size_t)B * wmax; P2 = Q + (size_t)B * wmax; Q2 = P2 + (size_t)B * wmax;
-    /* forward: y, y', y'', zdot, ydot per layer */
+    /* forward: y, y', y'', zdot, ydot per layer (pass-through columns: y' = 1, y'' = 0) */
     for (l = 0; l < L; l++) {
-        int ni = net->sizes[l], no = net->sizes[l + 1];
-        const sannip_real *W = sannip_network_weights(net, l), *b = W + (size_t)no * ni;
+        int ni = net->sizes[l], no = net->sizes[l + 1], na = sannip_network_layer_active(net, l);
         const sannip_real *in = l ? work + off[l - 1] : X, *ind = l ? work + off[l - 1] + 4 * (size_t)B * ni : U;
         sannip_real *y = work + off[l], *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = d2 + (size_t)B * no, *yd = zd + (size_t)B * no;
-        for (i = 0; i < B; i++) memcpy(y + (size_t)i * no, b, sizeof(sannip_real) * (size_t)no);
-        sannip_gemm_nt(B, no, ni, in, ni, W, ni, y, no);
-        memset(zd, 0, sizeof(sannip_real) * (size_t)B * no);
-        if (ind) sannip_gemm_nt(B, no, ni, ind, ni, W, ni, zd, no);
-        for (q = 0; q < (size_t)B * no; q++) { y[q] = sannip_activation_eval2(net->act[l], y[q], &d1[q], &d2[q]); yd[q] = d1[q] * zd[q]; }
+        sannip__layer_lin(net, l, B, in, y, 1);
+        if (ind) sannip__layer_lin(net, l, B, ind, zd, 0); else memset(zd, 0, sizeof(sannip_real) * (size_t)B * no);
+        for (i = 0; i < B; i++) for (k = 0; k < no; k++) {
+            q = (size_t)i * no + k;
+            if (k < na) y[q] = sannip_activation_eval2(net->act[l], y[q], &d1[q], &d2[q]);
+            else { d1[q] = 1; d2[q] = 0; }
+            yd[q] = d1[q] * zd[q];
+        }
     }
     /* backward: P = ds/dydot, Q = ds/dy */
     {
@@ -617,19 +627,18 @@ static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_
         int ni = net->sizes[l], no = net->sizes[l + 1];
         const sannip_real *y = work + off[l], *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = d2 + (size_t)B * no;
         const sannip_real *in = l ? work + off[l - 1] : X, *ind = l ? work + off[l - 1] + 4 * (size_t)B * ni : U;
-        sannip_real *gW = grad + gofs[l], *gb = gW + (size_t)no * ni, *t;
+        sannip_real *t;
         for (q = 0; q < (size_t)B * no; q++) {
             sannip_real a = P[q] * d1[q], bz = Q[q] * d1[q] + P[q] * d2[q] * zd[q];
             P[q] = a; Q[q] = bz;                     /* ds/dzdot, ds/dz */
         }
-        sannip_gemm_tn(no, ni, B, Q, no, in, ni, gW, ni);
-        if (ind) sannip_gemm_tn(no, ni, B, P, no, ind, ni, gW, ni);
-        for (i = 0; i < B; i++) for (k = 0; k < no; k++) gb[k] += Q[(size_t)i * no + k];
+        sannip__layer_bw(net, l, B, Q, in, grad + gofs[l], 1);
+        if (ind) sannip__layer_bw(net, l, B, P, ind, grad + gofs[l], 0);
         if (l == 0) break;
         memset(P2, 0, sizeof(sannip_real) * (size_t)B * ni);
         memset(Q2, 0, sizeof(sannip_real) * (size_t)B * ni);
-        if (ind) sannip_gemm_nn(B, ni, no, P, no, sannip_network_weights(net, l), ni, P2, ni);
-        sannip_gemm_nn(B, ni, no, Q, no, sannip_network_weights(net, l), ni, Q2, ni);
+        if (ind) sannip_network_layer_back_input(net, l, B, P, P2);
+        sannip_network_layer_back_input(net, l, B, Q, Q2);
         t = P; P = P2; P2 = t; t = Q; Q = Q2; Q2 = t;
     }
 }
@@ -978,14 +987,18 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
             }
             if (c.l2 > 0) {
                 /* weight decay on weights only (not biases) */
-                int e, l;
+                int e, l, cc;
                 size_t off = 0;
                 for (e = 0; e < m->n_elements; e++) {
                     const sannip_network *net = &m->el[e].net;
                     for (l = 0; l < net->n_layers; l++) {
-                        size_t nw = (size_t)net->sizes[l + 1] * net->sizes[l], q;
-                        for (q = 0; q < nw; q++) g[off + q] += (sannip_real)(2 * c.l2 * params[off + q]);
-                        off += nw + (size_t)net->sizes[l + 1];
+                        int nb = net->nblk[l] > 0 ? net->nblk[l] : 1;
+                        for (cc = 0; cc < nb; cc++) {
+                            size_t ni = (size_t)(net->nblk[l] > 0 ? net->blk[l][cc + 1] - net->blk[l][cc] : net->sizes[l]);
+                            size_t no = net->nblk[l] > 0 ? ni : (size_t)net->sizes[l + 1], q;
+                            for (q = 0; q < ni * no; q++) g[off + q] += (sannip_real)(2 * c.l2 * params[off + q]);
+                            off += ni * no + no;
+                        }
                     }
                 }
             }

@@ -9,7 +9,11 @@
 #endif
 
 /* A small Ni/O model with G2 and G4 bases restricted by element. */
-static void small_model(sannip_model *m, int act)
+static void small_model_arch(sannip_model *m, int act, int arch);
+static void small_model(sannip_model *m, int act) { small_model_arch(m, act, 0); }
+/* arch 0: BP per-element MLPs; 1: class convolution (T3.2.3); 2: class convolution with the
+   raw inputs fed alongside */
+static void small_model_arch(sannip_model *m, int act, int arch)
 {
     static const char *defs =
         "g2 * Ni cut=cos rc=4.5 eta=0.5 rs=2.0\n"
@@ -24,8 +28,13 @@ static void small_model(sannip_model *m, int act)
     acts[0] = acts[1] = act;
     sannip_model_init(m, NULL);
     CHECK(sannip_descriptors_parse(&m->desc, defs, &err) == SANNIP_SUCCESS, "%s", err.message);
-    CHECK(sannip_model_add_element(m, 8, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
-    CHECK(sannip_model_add_element(m, 28, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
+    if (arch == 0) {
+        CHECK(sannip_model_add_element(m, 8, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_model_add_element(m, 28, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
+    } else {
+        CHECK(sannip_model_add_element_cnn(m, 8, arch == 2, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_model_add_element_cnn(m, 28, arch == 2, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
+    }
     sannip_rng_seed(&rng, 7);
     sannip_model_init_weights(m, &rng);
 }
@@ -44,11 +53,11 @@ static double loss_of(sannip_model *m, const sannip_structure *s, double ew, dou
     return s->weight * (ew * dE * dE + fw * lf / (3.0 * s->n));
 }
 
-static void gradient_check(const sannip_dataset *d, int act, const char *name)
+static void gradient_check_arch(const sannip_dataset *d, int act, int arch, const char *name)
 {
     sannip_model m; sannip_error err;
     size_t np, q; sannip_real *g, *p; double L, worst = 0, scale = 0; int term;
-    small_model(&m, act);
+    small_model_arch(&m, act, arch);
     CHECK(sannip_model_fit_scaling(&m, d->s, d->n, &err) == SANNIP_SUCCESS, "%s", err.message);
     /* energy map left at scale 1, offset 0: large residuals exercise every term */
     np = sannip_model_get_params(&m, NULL);
@@ -76,6 +85,42 @@ static void gradient_check(const sannip_dataset *d, int act, const char *name)
     }
     free(g); free(p); sannip_model_uninit(&m);
 }
+static void gradient_check(const sannip_dataset *d, int act, const char *name) { gradient_check_arch(d, act, 0, name); }
+
+/* T3.25-3.28 and Table 3.1: trainable parameters per input of the bilayer (2 x 25) and the
+   class-convolution network for BP (24 radial + 18 angular) and SANNIP (+ 20 spin). */
+static void table_3_1(void)
+{
+    sannip_model m; sannip_error err; sannip_network net;
+    int hid[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
+    int sizes[5] = { 62, 62, 25, 25, 1 }, acts[4] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH, SANNIP_ACT_TANH, SANNIP_ACT_LINEAR };
+    int nblk[4] = { 3, 0, 0, 0 }, blk[4][SANNIP_MAX_CLASSES] = { { 24, 18, 20 } }, dsz[4] = { 62, 25, 25, 1 };
+    double tpi;
+    sannip_model_init(&m, NULL);
+    sannip_descriptors_preset_bp_fe(&m.desc, 26, &err);
+    CHECK(sannip_model_add_element(&m, 26, 2, hid, act, &err) == SANNIP_SUCCESS, "%s", err.message);
+    tpi = sannip_model_tpi(&m, 0);
+    CHECK(floor(tpi * 10 + 0.5) == 417, "Table 3.1 BP bilayer: TPI %.2f, thesis 41.7", tpi);
+    printf("Table 3.1: BP bilayer %.1f", tpi);
+    sannip_model_uninit(&m); sannip_model_init(&m, NULL);
+    sannip_descriptors_preset_bp_fe(&m.desc, 26, &err);
+    CHECK(sannip_model_add_element_cnn(&m, 26, 0, 2, hid, act, &err) == SANNIP_SUCCESS, "%s", err.message);
+    tpi = sannip_model_tpi(&m, 0);
+    CHECK(floor(tpi * 10 + 0.5) == 641, "Table 3.1 BP CNN: TPI %.2f, thesis 64.1", tpi);
+    printf(", BP CNN %.1f", tpi);
+    sannip_model_uninit(&m);
+    /* SANNIP: 62 inputs (the spin bases arrive with sannip_spin.h): the networks alone */
+    CHECK(sannip_network_init(&net, 3, dsz, acts + 1, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    tpi = (double)net.n_params / 62;
+    CHECK(floor(tpi * 10 + 0.5) == 363, "Table 3.1 SANNIP bilayer: TPI %.2f, thesis 36.3", tpi);
+    printf(", SANNIP bilayer %.1f", tpi);
+    sannip_network_uninit(&net);
+    CHECK(sannip_network_init_layers(&net, 4, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blk, NULL, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    tpi = (double)net.n_params / 62;
+    CHECK(floor(tpi * 10 + 0.5) == 583, "Table 3.1 SANNIP CNN: TPI %.2f, thesis 58.3", tpi);
+    printf(", SANNIP CNN %.1f (thesis: 41.7, 64.1, 36.3, 58.3)\n", tpi);
+    sannip_network_uninit(&net);
+}
 
 int main(void)
 {
@@ -102,6 +147,20 @@ int main(void)
     gradient_check(&small, SANNIP_ACT_SOFTPLUS, "softplus");
     gradient_check(&small, SANNIP_ACT_SWISH, "swish");
     gradient_check(&small, SANNIP_ACT_SIGMOID, "sigmoid");
+    gradient_check_arch(&small, SANNIP_ACT_TANH, 1, "cnn");
+    gradient_check_arch(&small, SANNIP_ACT_SOFTPLUS, 2, "cnn+raw");
+    table_3_1();
+    {   /* class-convolution models round-trip through the model file */
+        sannip_model a, b; char *text; size_t len; sannip_workspace ws; sannip_system sys = sannip_structure_view(&small.s[0]);
+        sannip_real E1, E2, F1[96], F2[96];
+        small_model_arch(&a, SANNIP_ACT_TANH, 2);
+        sannip_model_init(&b, NULL); sannip_workspace_init(&ws, NULL);
+        CHECK(sannip_model_save_mem(&a, &text, &len, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_model_load_mem(&b, text, len, &err) == SANNIP_SUCCESS, "%s", err.message);
+        sannip_model_compute(&a, &ws, &sys, &E1, NULL, F1, NULL, &err); sannip_model_compute(&b, &ws, &sys, &E2, NULL, F2, NULL, &err);
+        CHECK(E1 == E2 && memcmp(F1, F2, sizeof F1) == 0 && b.el[0].net.nblk[0] == 2 && b.el[0].net.pass[0] == 1, "CNN round trip");
+        free(text); sannip_workspace_uninit(&ws); sannip_model_uninit(&a); sannip_model_uninit(&b);
+    }
     /* training is reproducible and thread-independent */
     {
         sannip_model a, b; sannip_train_config c = sannip_train_config_init(); sannip_train_report ra, rb;
