@@ -3404,7 +3404,7 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
     SANNIP__EXPECT(ne >= 1 && ne <= SANNIP_MAX_ELEMENTS, SANNIP_TOO_BIG, 2, "%d elements (1..%d allowed)", ne, SANNIP_MAX_ELEMENTS);
     for (e = 0; e < ne; e++) {
         sannip_element_model *el = &m->el[e];
-        int Z, nf, mode, nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS], have_tokens = 0;
+        int Z, nf, mode, nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS], have_tokens = 0, net_line = 0;
         int nblk[SANNIP_MAX_LAYERS], npass[SANNIP_MAX_LAYERS], blkv[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES];
         size_t np, k;
         sannip_real v[5];
@@ -3458,6 +3458,13 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
         for (l = 0; l < nl; l++) { acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
         SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
         SANNIP__EXPECT(sizes[nl] == 1, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output");
+        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
+        {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
+            double need = 0;
+            for (l = 0; l < nl; l++) need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
+            SANNIP__EXPECT(2 * need <= (double)(c.len - c.pos) + 1, SANNIP_TRUNCATED, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
+        }
+        net_line = c.line;
         memset(nblk, 0, sizeof nblk); memset(npass, 0, sizeof npass);
         for (;;) {   /* optional 'classes LAYER PASS N i_1 .. i_N' lines (class convolution) */
             int lay, cc;
@@ -3469,13 +3476,7 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
             for (cc = 0; cc < nblk[lay - 1]; cc++) SANNIP__EXPECT(sannip__int(tok[4 + cc], &blkv[lay - 1][cc]) && blkv[lay - 1][cc] >= 1 && blkv[lay - 1][cc] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_PARSE_ERROR, 5 + cc, "class size '%s'", tok[4 + cc]);
         }
         have_tokens = 1;
-        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
-        {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
-            double need = 0;
-            for (l = 0; l < nl; l++) need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
-            SANNIP__EXPECT(2 * need <= (double)(c.len - c.pos) + 1, SANNIP_TRUNCATED, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
-        }
-        if ((r = sannip_network_init_layers(&el->net, nl, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blkv, npass, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
+        if ((r = sannip_network_init_layers(&el->net, nl, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blkv, npass, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = net_line; goto fail; }
         if (!have_tokens) SANNIP__TOKENS();
         have_tokens = 0;
         SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
