@@ -661,7 +661,7 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
 {
     int n = s->n, fmax = sannip__model_fmax(m), e, a, f;
     size_t tw = 0, need, pofs[SANNIP_MAX_ELEMENTS + 1];
-    sannip_real *Eat, *X, *Y, *dX, *work, *gall, *R, *V, *qv, *pv;
+    sannip_real *Eat, *X, *Y, *dX, *work, *gall, *R, *V, *qv, *pv, *Cs;
     double E = 0, dE, N = n, lf = 0;
     int forces = want_forces || (grad && fw > 0);
     void *p;
@@ -674,13 +674,14 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
         pofs[e + 1] = pofs[e] + m->el[e].net.n_params;
     }
     /* Eat n, X/Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p */
-    need = (size_t)n + 3 * (size_t)SANNIP__TB * (fmax + 1) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB + 16;
+    need = (size_t)n + 3 * (size_t)SANNIP__TB * (fmax + 1) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB + 16
+         + 3 * (ce->nb_start[n] + 1);
     p = ts->buf;
     if (sannip__grow(&ts->alloc, &p, &ts->cap, need, sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
     ts->buf = (sannip_real *)p;
     Eat = ts->buf; X = Eat + n; Y = X + (size_t)SANNIP__TB * (fmax + 1); dX = Y + (size_t)SANNIP__TB * (fmax + 1);
     work = dX + (size_t)SANNIP__TB * (fmax + 1); gall = work + tw; R = gall + (size_t)n * (fmax + 1);
-    V = R + 3 * (size_t)n; qv = V + (size_t)SANNIP__TB * (fmax + 1); pv = qv + SANNIP__TB;
+    V = R + 3 * (size_t)n; qv = V + (size_t)SANNIP__TB * (fmax + 1); pv = qv + SANNIP__TB; Cs = pv + SANNIP__TB;
     /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms */
     for (e = 0; e < m->n_elements; e++) {
         const sannip_element_model *el = &m->el[e];
@@ -706,17 +707,19 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
         /* F_k = -sum_i sum_f g_if dG_if/dr_k over the slots of each atom's slab */
         memset(F, 0, sizeof(sannip_real) * 3 * (size_t)n);
         for (a = 0; a < n; a++) {
+            /* c = sum_f g_f dG_f over the slab (contiguous rows), then scattered by slot */
             const sannip_element_model *el = &m->el[sannip_model_element_index(m, s->Z[a])];
-            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl;
+            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl, q, n3 = 3 * nsl;
             const sannip_real *dG = ce->dG + ce->dg_off[a], *g = gall + (size_t)a * (fmax + 1);
+            memset(Cs, 0, sizeof(sannip_real) * n3);
+            for (f = 0; f < el->n_features; f++) {
+                const sannip_real gf = g[f], *row = dG + (size_t)f * n3;
+                if (gf == 0) continue;
+                for (q = 0; q < n3; q++) Cs[q] += gf * row[q];
+            }
             for (sl = 0; sl < nsl; sl++) {
                 int k = sl + 1 == nsl ? a : ce->nb[ce->nb_start[a] + sl];
-                sannip_real fx = 0, fy = 0, fz = 0;
-                for (f = 0; f < el->n_features; f++) {
-                    const sannip_real *d = dG + ((size_t)f * nsl + sl) * 3;
-                    fx += g[f] * d[0]; fy += g[f] * d[1]; fz += g[f] * d[2];
-                }
-                F[3 * k] -= fx; F[3 * k + 1] -= fy; F[3 * k + 2] -= fz;
+                F[3 * k] -= Cs[3 * sl]; F[3 * k + 1] -= Cs[3 * sl + 1]; F[3 * k + 2] -= Cs[3 * sl + 2];
             }
         }
     }
@@ -741,18 +744,15 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
             for (r = 0; r < nb; r++) { qv[r] = (sannip_real)(s->weight * ew * 2 * dE / (N * N) * el->energy_scale); pv[r] = -el->energy_scale; }
             if (fw > 0) {
                 for (r = 0; r < nb; r++) {
+                    /* the residuals of the slab's atoms gathered once, then one dot per feature */
                     int i = rows[r];
-                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl;
+                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, n3 = 3 * nsl;
                     const sannip_real *dG = ce->dG + ce->dg_off[i];
-                    for (f = 0; f < nf; f++) {
-                        const sannip_real *d = dG + (size_t)f * nsl * 3;
-                        sannip_real v = 0;
-                        for (sl = 0; sl < nsl; sl++) {
-                            int k = sl + 1 == nsl ? i : ce->nb[ce->nb_start[i] + sl];
-                            v += d[3 * sl] * R[3 * k] + d[3 * sl + 1] * R[3 * k + 1] + d[3 * sl + 2] * R[3 * k + 2];
-                        }
-                        V[(size_t)r * nf + f] = el->scale_a[f] * v;
+                    for (sl = 0; sl < nsl; sl++) {
+                        int k = sl + 1 == nsl ? i : ce->nb[ce->nb_start[i] + sl];
+                        Cs[3 * sl] = R[3 * k]; Cs[3 * sl + 1] = R[3 * k + 1]; Cs[3 * sl + 2] = R[3 * k + 2];
                     }
+                    for (f = 0; f < nf; f++) V[(size_t)r * nf + f] = el->scale_a[f] * sannip__dot4(dG + (size_t)f * n3, Cs, (int)n3);
                 }
                 sannip__tangent_grad(&el->net, nb, X, V, qv, pv, ge, work);
             } else {
@@ -876,7 +876,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
     int *perm = NULL, *tr = NULL, *va = NULL, ntr, nva, i, k, epoch, t, nmax = 0, best_epoch = -1, since = 0, bs;
     size_t np;
     sannip_real *best = NULL, *grads = NULL, *g = NULL, *mv = NULL, *params = NULL;
-    double *losses = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te;
+    double *losses = NULL, *perr = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te;
     long step = 0;
     int use_forces;
     if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
@@ -930,7 +930,8 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
     mv = (sannip_real *)calloc(2 * np + 1, sizeof(sannip_real));
     grads = (sannip_real *)calloc((size_t)bs * np + 1, sizeof(sannip_real));
     losses = (double *)calloc((size_t)bs + 1, sizeof(double));
-    if (!T.ts || !T.F || !best || !params || !g || !mv || !grads || !losses) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers (%zu parameters)", np); goto done; }
+    perr = (double *)calloc(4 * (size_t)bs + 1, sizeof(double));
+    if (!T.ts || !T.F || !best || !params || !g || !mv || !grads || !losses || !perr) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers (%zu parameters)", np); goto done; }
     for (t = 0; t < T.nthreads; t++) {
         T.ts[t].alloc = m->alloc;
         sannip_workspace_init(&T.ts[t].ws, &m->alloc);
@@ -945,6 +946,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
         sannip_train_progress pr;
         double ep_loss = 0, metric;
         int b0;
+        memset(&etr, 0, sizeof etr);
         /* shuffle the training split (seeded) */
         for (i = ntr - 1; i > 0; i--) { int j = (int)(sannip_rng_next(&rng) % (uint64_t)(i + 1)), tt = tr[i]; tr[i] = tr[j]; tr[j] = tt; }
         for (b0 = 0; b0 < ntr; b0 += bs) {
@@ -965,16 +967,26 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
                 rr = sannip__entry_for(&T, tr[b0 + i], use_forces, &T.ts[th], &ce, NULL);
                 if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(m, &d->s[tr[b0 + i]], ce, c.energy_weight, c.force_weight, 0, &E, T.F[th], &losses[i], grads + (size_t)i * np, &T.ts[th], NULL);
                 if (rr != SANNIP_SUCCESS) bad = 1;
+                else {
+                    /* running training errors (the parameters before this batch's update) */
+                    const sannip_structure *s = &d->s[tr[b0 + i]];
+                    int k;
+                    double *pe = perr + 4 * (size_t)i;
+                    pe[0] = (E - s->energy) / s->n; pe[1] = pe[2] = 0; pe[3] = use_forces ? 3 * s->n : 0;
+                    if (use_forces) for (k = 0; k < 3 * s->n; k++) { double df = T.F[th][k] - s->forces[k]; pe[1] += df * df; pe[2] += fabs(df); }
+                }
             }
             if (bad) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "epoch %d: structure evaluation failed", epoch); goto restore; }
             /* fixed-order reduction over the batch: the update does not depend on threads */
             memset(g, 0, sizeof(sannip_real) * np);
             for (i = 0; i < nb; i++) {
                 const sannip_real *gi = grads + (size_t)i * np;
+                const double *pe = perr + 4 * (size_t)i;
                 size_t q;
                 for (q = 0; q < np; q++) g[q] += gi[q];
                 ep_loss += losses[i];
                 wsum += d->s[tr[b0 + i]].weight;
+                etr.se += pe[0] * pe[0]; etr.ae += fabs(pe[0]); etr.ne += 1; etr.sf += pe[1]; etr.af += pe[2]; etr.nf += pe[3];
             }
             if (!(wsum > 0)) continue;
             sannip_model_get_params(m, params);
@@ -1008,8 +1020,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
             sannip_model_set_params(m, params);
         }
         lr *= c.lr_decay;
-        /* errors after the epoch */
-        if ((r = sannip__evaluate(&T, tr, ntr, use_forces, &etr, err)) != SANNIP_SUCCESS) goto restore;
+        /* validation errors after the epoch (training errors ran along with the updates) */
         if (nva) { if ((r = sannip__evaluate(&T, va, nva, use_forces, &eva, err)) != SANNIP_SUCCESS) goto restore; }
         memset(&pr, 0, sizeof pr);
         pr.epoch = epoch; pr.epochs = c.epochs;
@@ -1060,7 +1071,7 @@ done:
     if (T.F) for (t = 0; t < T.nthreads; t++) free(T.F[t]);
     free(T.ts); free(T.F);
     sannip_feature_cache_uninit(&cache);
-    free(perm); free(best); free(params); free(g); free(mv); free(grads); free(losses);
+    free(perm); free(best); free(params); free(g); free(mv); free(grads); free(losses); free(perr);
     return r;
 }
 
@@ -1183,7 +1194,7 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
         for (i = 0; i < d->n && r == SANNIP_SUCCESS; i++) {
             const sannip_structure *s = &d->s[i];
             sannip_system sys = sannip_structure_view(s);
-            sannip_real E;
+            sannip_real E = 0;
             if ((r = sannip_committee_predict(c, &ws, &sys, &E, NULL, NULL, s->forces ? F : NULL, NULL, err)) != SANNIP_SUCCESS) break;
             se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); ae += fabs((E - s->energy) / s->n); ne++;
             if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = F[a] - s->forces[a]; sf += df * df; af += fabs(df); nf++; }
@@ -1231,7 +1242,7 @@ SANNIP_API sannip_result sannip_committee_rank(const sannip_committee *c, const 
     sannip_workspace_init(&ws, &c->alloc);
     for (i = 0; i < d->n && r == SANNIP_SUCCESS; i++) {
         sannip_system sys = sannip_structure_view(&d->s[i]);
-        sannip_real E, s;
+        sannip_real E = 0, s = 0;
         r = sannip_committee_predict(c, &ws, &sys, &E, &s, NULL, NULL, NULL, err);
         sp[i] = s / d->s[i].n;
         order[i] = i;
