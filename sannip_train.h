@@ -105,6 +105,7 @@ typedef struct sannip_train_config {
     int keep_weights;         /* 1: start from the model's parameters instead of a fresh init */
     int fit_scaling;          /* 1 (default): fit feature scalers and energy map on the training split */
     int cache_derivatives;    /* 1 (default): store dG; 0: recompute per structure (less memory) */
+    int pca;                  /* k > 0: PCA initialisation (T3.2.2) of the first k neurons */
     sannip_progress_fn progress;
     void *user;
 } sannip_train_config;
@@ -186,6 +187,16 @@ SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model
    Zs, with neighbours of any element, at cutoff rc (6 A in the thesis). */
 SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc,
                                                       sannip_error *err);
+
+/* PCA initialisation (T3.2.2): for every element whose first layer is dense, the first k
+   neurons become the top-k principal components of the scaled features of the cached
+   atoms (rows = unit eigenvectors of the covariance, bias = -v.mean); the rest stay as they
+   are. Structures idx[0..n) of the cache. Deterministic (cyclic Jacobi, fixed signs). */
+SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_feature_cache *c, const sannip_dataset *d,
+                                               const int *idx, int n, int k, sannip_error *err);
+/* Eigen-decomposition of a symmetric n x n matrix A (destroyed): eigenvalues in w
+   (descending) and unit eigenvectors in the rows of V. */
+SANNIP_API void sannip_symmetric_eigen(double *A, int n, double *w, double *V);
 
 /* One optimiser step on n parameters. Adam keeps m, v (2n reals, zero at start) and t. */
 SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
@@ -915,6 +926,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
     }
     if ((r = sannip_feature_cache_build(&cache, m, d, use_forces && c.cache_derivatives, err)) != SANNIP_SUCCESS) goto done;
     rep.cache_bytes = cache.bytes;
+    if (c.pca > 0 && !c.keep_weights && (r = sannip_model_pca_init(m, &cache, d, tr, ntr, c.pca, err)) != SANNIP_SUCCESS) goto done;
     /* per-thread scratch */
     T.m = m; T.d = d; T.cache = &cache; T.nthreads = 1;
 #ifdef SANNIP__OMP
@@ -1073,6 +1085,102 @@ done:
     sannip_feature_cache_uninit(&cache);
     free(perm); free(best); free(params); free(g); free(mv); free(grads); free(losses); free(perr);
     return r;
+}
+
+/* ---- PCA ------------------------------------------------------------------------------ */
+SANNIP_API void sannip_symmetric_eigen(double *A, int n, double *w, double *V)
+{
+    int i, j, p, q, sweep;
+    for (i = 0; i < n; i++) for (j = 0; j < n; j++) V[i * n + j] = i == j;
+    for (sweep = 0; sweep < 100; sweep++) {
+        double off = 0;
+        for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) off += A[p * n + q] * A[p * n + q];
+        if (off < 1e-30) break;
+        for (p = 0; p < n; p++) for (q = p + 1; q < n; q++) {
+            double apq = A[p * n + q], th, t, c, s;
+            if (fabs(apq) < 1e-300) continue;
+            th = (A[q * n + q] - A[p * n + p]) / (2 * apq);
+            t = (th >= 0 ? 1 : -1) / (fabs(th) + sqrt(th * th + 1));
+            c = 1 / sqrt(t * t + 1); s = t * c;
+            for (i = 0; i < n; i++) {     /* A <- J^T A J */
+                double aip = A[i * n + p], aiq = A[i * n + q];
+                A[i * n + p] = c * aip - s * aiq; A[i * n + q] = s * aip + c * aiq;
+            }
+            for (i = 0; i < n; i++) {
+                double api = A[p * n + i], aqi = A[q * n + i];
+                A[p * n + i] = c * api - s * aqi; A[q * n + i] = s * api + c * aqi;
+            }
+            for (i = 0; i < n; i++) {     /* eigenvectors as rows of V */
+                double vp = V[p * n + i], vq = V[q * n + i];
+                V[p * n + i] = c * vp - s * vq; V[q * n + i] = s * vp + c * vq;
+            }
+        }
+    }
+    for (i = 0; i < n; i++) w[i] = A[i * n + i];
+    /* descending order (selection sort, stable), sign: largest component positive */
+    for (i = 0; i < n; i++) {
+        int b = i;
+        for (j = i + 1; j < n; j++) if (w[j] > w[b]) b = j;
+        if (b != i) { double t = w[i]; w[i] = w[b]; w[b] = t; for (j = 0; j < n; j++) { t = V[i * n + j]; V[i * n + j] = V[b * n + j]; V[b * n + j] = t; } }
+    }
+    for (i = 0; i < n; i++) {
+        int b = 0;
+        for (j = 1; j < n; j++) if (fabs(V[i * n + j]) > fabs(V[i * n + b]) + 1e-12) b = j;
+        if (V[i * n + b] < 0) for (j = 0; j < n; j++) V[i * n + j] = -V[i * n + j];
+    }
+}
+
+SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_feature_cache *c, const sannip_dataset *d,
+                                               const int *idx, int n, int k, sannip_error *err)
+{
+    int e, i, a, f, g, nf;
+    if (!m || !c || !d || k < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    for (e = 0; e < m->n_elements; e++) {
+        sannip_element_model *el = &m->el[e];
+        sannip_network *net = &el->net;
+        double *C, *mu, *w, *V, cnt = 0;
+        int kk;
+        sannip_real *W, *b;
+        nf = el->n_features;
+        if (net->nblk[0] > 0 || nf == 0) continue;        /* PCA seeds a dense first layer only */
+        kk = k < net->sizes[1] ? k : net->sizes[1];
+        if (kk > nf) kk = nf;
+        C = (double *)sannip__calloc(&m->alloc, (size_t)nf * nf * 2 + 2 * (size_t)nf + 1, sizeof(double));
+        if (!C) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "PCA");
+        mu = C + (size_t)nf * nf; w = mu + nf; V = w + nf;
+        for (i = 0; i < n; i++) {
+            const sannip_structure *s = &d->s[idx ? idx[i] : i];
+            const sannip_cache_entry *ce = &c->e[idx ? idx[i] : i];
+            for (a = 0; a < s->n; a++) if (s->Z[a] == el->Z) {
+                const sannip_real *G = ce->G + (size_t)a * (c->fmax + 1);
+                for (f = 0; f < nf; f++) mu[f] += el->scale_a[f] * (G[f] - el->scale_c[f]) + el->scale_d[f];
+                cnt++;
+            }
+        }
+        if (cnt < 2) { sannip_free(&m->alloc, C); continue; }
+        for (f = 0; f < nf; f++) mu[f] /= cnt;
+        for (i = 0; i < n; i++) {
+            const sannip_structure *s = &d->s[idx ? idx[i] : i];
+            const sannip_cache_entry *ce = &c->e[idx ? idx[i] : i];
+            for (a = 0; a < s->n; a++) if (s->Z[a] == el->Z) {
+                const sannip_real *G = ce->G + (size_t)a * (c->fmax + 1);
+                for (f = 0; f < nf; f++) {
+                    double xf = el->scale_a[f] * (G[f] - el->scale_c[f]) + el->scale_d[f] - mu[f];
+                    for (g = 0; g <= f; g++) C[(size_t)f * nf + g] += xf * (el->scale_a[g] * (G[g] - el->scale_c[g]) + el->scale_d[g] - mu[g]);
+                }
+            }
+        }
+        for (f = 0; f < nf; f++) for (g = 0; g <= f; g++) { C[(size_t)f * nf + g] /= cnt; C[(size_t)g * nf + f] = C[(size_t)f * nf + g]; }
+        sannip_symmetric_eigen(C, nf, w, V);
+        W = sannip_network_weights(net, 0); b = sannip_network_biases(net, 0);
+        for (g = 0; g < kk; g++) {
+            double bias = 0;
+            for (f = 0; f < nf; f++) { W[(size_t)g * nf + f] = (sannip_real)V[(size_t)g * nf + f]; bias -= V[(size_t)g * nf + f] * mu[f]; }
+            b[g] = (sannip_real)bias;
+        }
+        sannip_free(&m->alloc, C);
+    }
+    return SANNIP_SUCCESS;
 }
 
 /* ---- 4. COMMITTEES ------------------------------------------------------------------- */

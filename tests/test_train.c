@@ -150,6 +150,19 @@ int main(void)
     gradient_check_arch(&small, SANNIP_ACT_TANH, 1, "cnn");
     gradient_check_arch(&small, SANNIP_ACT_SOFTPLUS, 2, "cnn+raw");
     table_3_1();
+    {   /* symmetric eigen-decomposition: A v = w v, descending, orthonormal */
+        double A[9] = { 4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 1 }, B[9], w[3], V[9];
+        int i, j, k2;
+        memcpy(B, A, sizeof A);
+        sannip_symmetric_eigen(B, 3, w, V);
+        CHECK(w[0] >= w[1] && w[1] >= w[2], "eigenvalues not descending");
+        for (i = 0; i < 3; i++) for (j = 0; j < 3; j++) {
+            double av = 0, dot = 0;
+            for (k2 = 0; k2 < 3; k2++) { av += A[j * 3 + k2] * V[i * 3 + k2]; dot += V[i * 3 + k2] * V[j * 3 + k2]; }
+            CHECK_NEAR(av, w[i] * V[i * 3 + j], 1e-12, "A v = w v");
+            CHECK_NEAR(dot, i == j, 1e-12, "orthonormal eigenvectors");
+        }
+    }
     {   /* class-convolution models round-trip through the model file */
         sannip_model a, b; char *text; size_t len; sannip_workspace ws; sannip_system sys = sannip_structure_view(&small.s[0]);
         sannip_real E1, E2, F1[96], F2[96];
@@ -190,7 +203,7 @@ int main(void)
         sannip_model m; sannip_train_config c = sannip_train_config_init(); sannip_train_report rp;
         double zero = 0, nz = 0; int k, a;
         small_model(&m, SANNIP_ACT_TANH);
-        c.epochs = TOL(40, 15); c.batch_size = 8; c.seed = 5;
+        c.epochs = TOL(40, 15); c.batch_size = 8; c.seed = 5; c.pca = 3;
         CHECK(sannip_train(&m, &d, &c, &rp, &err) == SANNIP_SUCCESS, "%s", err.message);
         for (k = 0; k < rp.n_val; k++) { const sannip_structure *s = &d.s[rp.val_index[k]]; for (a = 0; a < 3 * s->n; a++) { zero += (double)s->forces[a] * s->forces[a]; nz++; } }
         zero = sqrt(zero / nz);

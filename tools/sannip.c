@@ -24,6 +24,11 @@ static const help_entry HELP[] = {
       "                      element; default), bp-fe (Fe only), or a definition file\n"
       "  --rc R              cutoff of the bp preset (default 6)\n"
       "  --hidden 25,25      hidden layer widths (default 25,25)\n"
+      "  --architecture A    bp (per-element MLPs, default), cnn (class convolution, T3.2.3:\n"
+      "                      one i_c -> i_c layer per descriptor class), cnn-raw (cnn with the\n"
+      "                      raw inputs also fed to the first hidden layer)\n"
+      "  --pca K             start the first K neurons as the top-K principal components of\n"
+      "                      the scaled training features (T3.2.2; dense first layers)\n"
       "  --activation A      tanh (default), sigmoid, softplus, relu, swish, ssp, ...\n"
       "  --scaling S         feature scaling: modified (default, T3.21), minmax, standard, none\n"
       "  --optimizer O       adam (default) or sgd\n"
@@ -114,7 +119,7 @@ typedef struct opts {
 } opts;
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
-    "--seed", "--committee", "--parity", "--per-structure", NULL };
+    "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--quiet", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
@@ -403,6 +408,8 @@ static int cmd_train(int argc, char **argv)
     c.patience = (int)v;
     if (!opt_num(&o, "train", "--seed", 1, 0, 1.8e19, &v)) return 2;
     c.seed = (uint64_t)v;
+    if (!opt_num(&o, "train", "--pca", 0, 0, 1e5, &v)) return 2;
+    c.pca = (int)v;
     c.cache_derivatives = opt(&o, "--no-cache", NULL) == NULL;
     if (strcmp(opt(&o, "--optimizer", "adam"), "adam") == 0) c.optimizer = SANNIP_OPT_ADAM;
     else if (strcmp(opt(&o, "--optimizer", "adam"), "sgd") == 0) c.optimizer = SANNIP_OPT_SGD;
@@ -439,7 +446,16 @@ static int cmd_train(int argc, char **argv)
         sannip_descriptors_uninit(&tmp);
     }
     if (r) return fail(&err, (sannip_result)r);
-    for (i = 0; i < nz; i++) if ((r = sannip_model_add_element(&tmpl, Zs[i], nh, hidden, acts, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    {
+        const char *arch = opt(&o, "--architecture", "bp");
+        int cnn = strcmp(arch, "cnn") == 0, raw = strcmp(arch, "cnn-raw") == 0;
+        if (!cnn && !raw && strcmp(arch, "bp") != 0) return usage_error("train", "--architecture must be bp, cnn or cnn-raw");
+        for (i = 0; i < nz; i++) {
+            r = (cnn || raw) ? sannip_model_add_element_cnn(&tmpl, Zs[i], raw, nh, hidden, acts, &err)
+                             : sannip_model_add_element(&tmpl, Zs[i], nh, hidden, acts, &err);
+            if (r) return fail(&err, (sannip_result)r);
+        }
+    }
     for (i = 0; i < nz; i++) tmpl.el[i].scaling = scaling;
     if (scaling == SANNIP_SCALE_MINMAX) for (i = 0; i < nz; i++) { tmpl.el[i].smin = -1; tmpl.el[i].smax = 1; }
     if (!opt(&o, "--quiet", NULL)) { c.progress = print_progress; c.user = &tmpl; }
