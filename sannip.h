@@ -3459,11 +3459,6 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
         SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
         SANNIP__EXPECT(sizes[nl] == 1, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output");
         for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
-        {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
-            double need = 0;
-            for (l = 0; l < nl; l++) need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
-            SANNIP__EXPECT(2 * need <= (double)(c.len - c.pos) + 1, SANNIP_TRUNCATED, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
-        }
         net_line = c.line;
         memset(nblk, 0, sizeof nblk); memset(npass, 0, sizeof npass);
         for (;;) {   /* optional 'classes LAYER PASS N i_1 .. i_N' lines (class convolution) */
@@ -3476,6 +3471,18 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
             for (cc = 0; cc < nblk[lay - 1]; cc++) SANNIP__EXPECT(sannip__int(tok[4 + cc], &blkv[lay - 1][cc]) && blkv[lay - 1][cc] >= 1 && blkv[lay - 1][cc] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_PARSE_ERROR, 5 + cc, "class size '%s'", tok[4 + cc]);
         }
         have_tokens = 1;
+        {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
+            double need = 0;
+            int cc;
+            for (l = 0; l < nl; l++) {
+                if (nblk[l] > 0) for (cc = 0; cc < nblk[l]; cc++) need += (double)blkv[l][cc] * (blkv[l][cc] + 1);
+                else need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
+            }
+            if (!(2 * need <= (double)(c.len - c.pos) + 1)) {
+                r = sannip__fail(err, SANNIP_TRUNCATED, net_line, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
+                goto fail;
+            }
+        }
         if ((r = sannip_network_init_layers(&el->net, nl, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blkv, npass, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = net_line; goto fail; }
         if (!have_tokens) SANNIP__TOKENS();
         have_tokens = 0;
