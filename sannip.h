@@ -479,7 +479,9 @@ typedef struct sannip_element_model {
     sannip_real smin, smax;
     sannip_feature_stats *stats;  /* n_features */
     sannip_real *scale_a, *scale_c, *scale_d;  /* y = a (G - c) + d, derived from scaling + stats */
-    sannip_network net;
+    sannip_network net;           /* unused when shared */
+    int shared;                   /* 1: the multi-task network of element 0 (T3.2.1) */
+    int output;                   /* output column of the network giving this element's energy */
     sannip_real energy_scale, energy_offset;
 } sannip_element_model;
 
@@ -506,6 +508,13 @@ SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_
    raw_inputs the features are also fed to the first hidden layer alongside. */
 SANNIP_API sannip_result sannip_model_add_element_cnn(sannip_model *m, int Z, int raw_inputs, int n_hidden,
         const int *hidden, const int *act, sannip_error *err);
+/* Turns the model into one multi-task network (T3.2.1): a single MLP with one output per
+   element, an atom using its element's output. Every element must have the same features
+   (bases for any central element). Hidden layers and activations as for add_element. */
+SANNIP_API sannip_result sannip_model_make_multitask(sannip_model *m, int n_hidden, const int *hidden, const int *act,
+                                                     sannip_error *err);
+/* The network that evaluates element e (its own, or the shared multi-task network). */
+SANNIP_API sannip_network *sannip_model_network(const sannip_model *m, int e);
 /* Class of a basis: 0 radial, 1 angular (three-body), 2 spin. */
 SANNIP_API int sannip_basis_class(const sannip_basis *b);
 /* Recomputes derived state (scale_a/c/d, cutoff) after the caller edits stats or bases. */
@@ -2851,6 +2860,30 @@ SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_
     m->n_elements++;
     return sannip_model_finalize(m, err);
 }
+SANNIP_API sannip_network *sannip_model_network(const sannip_model *m, int e)
+{
+    return (sannip_network *)(m->el[e].shared ? &m->el[0].net : &m->el[e].net);
+}
+SANNIP_API sannip_result sannip_model_make_multitask(sannip_model *m, int n_hidden, const int *hidden, const int *act,
+                                                     sannip_error *err)
+{
+    int e, l, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS];
+    sannip_network net;
+    sannip_result r;
+    if (!m || m->n_elements < 1 || (n_hidden > 0 && (!hidden || !act))) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model without elements or NULL argument");
+    if (n_hidden < 0 || n_hidden + 1 > SANNIP_MAX_LAYERS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d hidden layers", n_hidden);
+    for (e = 1; e < m->n_elements; e++)
+        if (m->el[e].n_features != m->el[0].n_features || memcmp(m->el[e].feature, m->el[0].feature, sizeof(int) * (size_t)m->el[0].n_features) != 0)
+            return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "multi-task networks need the same features for every element (%s differs from %s)",
+                                sannip_element_symbol(m->el[e].Z), sannip_element_symbol(m->el[0].Z));
+    sizes[0] = m->el[0].n_features;
+    for (l = 0; l < n_hidden; l++) { sizes[l + 1] = hidden[l]; acts[l] = act[l]; }
+    sizes[n_hidden + 1] = m->n_elements; acts[n_hidden] = SANNIP_ACT_LINEAR;
+    if ((r = sannip_network_init(&net, n_hidden + 1, sizes, acts, &m->alloc, err)) != SANNIP_SUCCESS) return r;
+    for (e = 0; e < m->n_elements; e++) { sannip_network_uninit(&m->el[e].net); m->el[e].shared = e > 0; m->el[e].output = e; }
+    m->el[0].net = net;
+    return sannip_model_finalize(m, err);
+}
 SANNIP_API int sannip_basis_class(const sannip_basis *b)
 {
     return b->kind >= SANNIP_BASIS_SPIN_FIRST ? 2 : sannip_basis_is_angular(b) ? 1 : 0;
@@ -2900,10 +2933,12 @@ SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *er
     m->cutoff = 0;
     for (e = 0; e < m->n_elements; e++) {
         sannip_element_model *el = &m->el[e];
-        if (el->net.sizes[0] != el->n_features)
-            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: network has %d inputs for %d features", sannip_element_symbol(el->Z), el->net.sizes[0], el->n_features);
-        if (el->net.sizes[el->net.n_layers] != 1)
-            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: network must have one output", sannip_element_symbol(el->Z));
+        const sannip_network *net = sannip_model_network(m, e);
+        if (el->shared && e == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element 1 cannot share another network");
+        if (net->sizes[0] != el->n_features)
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: network has %d inputs for %d features", sannip_element_symbol(el->Z), net->sizes[0], el->n_features);
+        if (el->output < 0 || el->output >= net->sizes[net->n_layers] || (!el->shared && e > 0 && net->sizes[net->n_layers] != 1))
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: output %d of a network with %d outputs", sannip_element_symbol(el->Z), el->output + 1, net->sizes[net->n_layers]);
         for (f = 0; f < el->n_features; f++) {
             const sannip_basis *b;
             if (el->feature[f] < 0 || el->feature[f] >= m->desc.n) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "element %s: feature %d refers to basis %d of %d", sannip_element_symbol(el->Z), f + 1, el->feature[f] + 1, m->desc.n);
@@ -2919,14 +2954,14 @@ SANNIP_API size_t sannip_model_n_params(const sannip_model *m)
 {
     size_t n = 0;
     int e;
-    for (e = 0; e < m->n_elements; e++) n += m->el[e].net.n_params;
+    for (e = 0; e < m->n_elements; e++) if (!m->el[e].shared) n += m->el[e].net.n_params;
     return n;
 }
 SANNIP_API double sannip_model_tpi(const sannip_model *m, int e)
 {
     /* T3.25: trainable parameters of the network divided by its inputs */
     if (e < 0 || e >= m->n_elements || m->el[e].n_features == 0) return 0;
-    return (double)m->el[e].net.n_params / m->el[e].n_features;
+    return (double)sannip_model_network(m, e)->n_params / m->el[e].n_features;
 }
 
 SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc)
@@ -2954,13 +2989,13 @@ typedef struct sannip__scratch {
 static size_t sannip__dg_size(int fmax, int nmax) { return (size_t)fmax * ((size_t)nmax + 1) * 3; }
 static size_t sannip__scratch_size(size_t env_w, int fmax, size_t net_work, int nmax, int with_dg)
 {
-    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1) + net_work + (size_t)nmax + 16
+    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS) + net_work + (size_t)nmax + 16
          + (with_dg ? (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax) : 0);
 }
 static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t env_w, int fmax, size_t net_work,
                                   int nmax, int with_dg)
 {
-    size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1);
+    size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
     s->dG = NULL;
     if (with_dg) { s->dG = p; p += (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax); }
     s->env_work = p; p += env_w;
@@ -3016,7 +3051,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     if (run->nthreads < 1) run->nthreads = 1;
 #endif
     for (e = 0; e < m->n_elements; e++) {
-        size_t w = sannip_network_work_size(&m->el[e].net, SANNIP__BLOCK);
+        size_t w = sannip_network_work_size(sannip_model_network(m, e), SANNIP__BLOCK);
         if (m->el[e].n_features > run->fmax) run->fmax = m->el[e].n_features;
         if (w > run->net_work) run->net_work = w;
     }
@@ -3082,19 +3117,20 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
                                   const sannip__run *run, int b, sannip__scratch *s)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
-    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f;
+    const sannip_network *net = sannip_model_network(m, run->belem[b]);
+    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f, no = net->sizes[net->n_layers];
     size_t dgs = run->pairc ? sannip__dg_size(run->fmax, run->nmax) : 0;
     sannip__block_features(m, ws, sys, run, b, s, nf, dgs);
     /* scaled features X = a (G - c) + d */
     for (a = 0; a < nb; a++)
         for (f = 0; f < nf; f++)
             s->X[(size_t)a * nf + f] = el->scale_a[f] * (s->G[(size_t)a * nf + f] - el->scale_c[f]) + el->scale_d[f];
-    sannip_network_forward(&el->net, nb, s->X, s->Y, s->net_work);
-    for (a = 0; a < nb; a++) run->eat[run->order[run->bstart[b] + a]] = el->energy_scale * s->Y[a] + el->energy_offset;
+    sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
+    for (a = 0; a < nb; a++) run->eat[run->order[run->bstart[b] + a]] = el->energy_scale * s->Y[(size_t)a * no + el->output] + el->energy_offset;
     if (!run->pairc) return;
     /* dE_i/dG = energy_scale * dNN/dX * a (the scaler's Jacobian, T2.45-2.47) */
-    for (a = 0; a < nb; a++) s->Y[a] = el->energy_scale;
-    sannip_network_backward_input(&el->net, nb, s->Y, s->dX, s->net_work);
+    for (a = 0; a < nb * no; a++) s->Y[a] = (a % no == el->output) ? el->energy_scale : 0;
+    sannip_network_backward_input(net, nb, s->Y, s->dX, s->net_work);
     for (a = 0; a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
         size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]), st = n3 + 3, q;
@@ -3302,6 +3338,22 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
         const sannip_element_model *el = &m->el[e];
         const sannip_network *net = &el->net;
         sannip_text_printf(&t, "element %s features %d scaling %s", sannip_element_symbol(el->Z), el->n_features, sannip_scaling_name(el->scaling));
+        if (el->shared) {   /* multi-task: element 1's network, output column of this element */
+            sannip_text_printf(&t, "\nscale_range"); sannip_text_real(&t, el->smin); sannip_text_real(&t, el->smax);
+            sannip_text_printf(&t, "\nenergy_map"); sannip_text_real(&t, el->energy_scale); sannip_text_real(&t, el->energy_offset);
+            sannip_text_printf(&t, "\nfeature_indices");
+            for (f = 0; f < el->n_features; f++) sannip_text_printf(&t, (f % 16 == 15 && f + 1 < el->n_features) ? " %d\n" : " %d", el->feature[f] + 1);
+            sannip_text_printf(&t, "\n");
+            for (f = 0; f < el->n_features; f++) {
+                sannip_text_printf(&t, "stats");
+                sannip_text_real(&t, el->stats[f].min); sannip_text_real(&t, el->stats[f].max);
+                sannip_text_real(&t, el->stats[f].mean); sannip_text_real(&t, el->stats[f].sigma);
+                sannip_text_real(&t, el->stats[f].dev);
+                sannip_text_printf(&t, "\n");
+            }
+            sannip_text_printf(&t, "network shared %d\nend_element\n", el->output + 1);
+            continue;
+        }
         sannip_text_printf(&t, "\nscale_range"); sannip_text_real(&t, el->smin); sannip_text_real(&t, el->smax);
         sannip_text_printf(&t, "\nenergy_map"); sannip_text_real(&t, el->energy_scale); sannip_text_real(&t, el->energy_offset);
         sannip_text_printf(&t, "\nfeature_indices");
@@ -3451,13 +3503,21 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
             el->stats[f].min = v[0]; el->stats[f].max = v[1]; el->stats[f].mean = v[2]; el->stats[f].sigma = v[3]; el->stats[f].dev = v[4];
         }
         SANNIP__TOKENS();
+        if (nt == 3 && strcmp(tok[0], "network") == 0 && strcmp(tok[1], "shared") == 0) {
+            int out;
+            SANNIP__EXPECT(e > 0 && sannip__int(tok[2], &out) && out >= 1 && out <= SANNIP_MAX_ELEMENTS, SANNIP_PARSE_ERROR, 3, "'network shared OUTPUT' needs element 1's network and an output 1..%d", SANNIP_MAX_ELEMENTS);
+            el->shared = 1; el->output = out - 1;
+            SANNIP__TOKENS();
+            SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
+            continue;
+        }
         SANNIP__EXPECT(strcmp(tok[0], "network") == 0 && nt >= 2 && sannip__int(tok[1], &nl), SANNIP_PARSE_ERROR, 1, "expected 'network LAYERS sizes ... activations ...'");
         SANNIP__EXPECT(nl >= 1 && nl <= SANNIP_MAX_LAYERS, SANNIP_TOO_BIG, 2, "%d layers (1..%d)", nl, SANNIP_MAX_LAYERS);
         SANNIP__EXPECT(nt == 4 + 2 * nl + 1 && strcmp(tok[2], "sizes") == 0 && strcmp(tok[4 + nl], "activations") == 0, SANNIP_PARSE_ERROR, 3, "network line needs %d sizes and %d activations", nl + 1, nl);
         for (l = 0; l <= nl; l++) SANNIP__EXPECT(sannip__int(tok[3 + l], &sizes[l]), SANNIP_PARSE_ERROR, 4 + l, "size '%s'", tok[3 + l]);
         for (l = 0; l < nl; l++) { acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
         SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
-        SANNIP__EXPECT(sizes[nl] == 1, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output");
+        SANNIP__EXPECT(sizes[nl] == 1 || (e == 0 && sizes[nl] == ne), SANNIP_PARSE_ERROR, 4 + nl, "network must have one output (or one per element for element 1's multi-task network)");
         for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
         net_line = c.line;
         memset(nblk, 0, sizeof nblk); memset(npass, 0, sizeof npass);

@@ -538,6 +538,7 @@ SANNIP_API size_t sannip_model_get_params(const sannip_model *m, sannip_real *ou
     size_t n = 0;
     int e;
     for (e = 0; e < m->n_elements; e++) {
+        if (m->el[e].shared) continue;      /* the multi-task network counts once */
         if (out) memcpy(out + n, m->el[e].net.params, sizeof(sannip_real) * m->el[e].net.n_params);
         n += m->el[e].net.n_params;
     }
@@ -548,6 +549,7 @@ SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in)
     size_t n = 0;
     int e;
     for (e = 0; e < m->n_elements; e++) {
+        if (m->el[e].shared) continue;
         memcpy(m->el[e].net.params, in + n, sizeof(sannip_real) * m->el[e].net.n_params);
         n += m->el[e].net.n_params;
     }
@@ -573,7 +575,7 @@ static void sannip__net_init_weights(sannip_network *net, sannip_rng *rng)
 SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng)
 {
     int e;
-    for (e = 0; e < m->n_elements; e++) sannip__net_init_weights(&m->el[e].net, rng);
+    for (e = 0; e < m->n_elements; e++) if (!m->el[e].shared) sannip__net_init_weights(&m->el[e].net, rng);
 }
 SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
                                  double lr, double b1, double b2, double eps)
@@ -594,8 +596,8 @@ SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, 
 }
 
 /* Tangent forward and combined backward of a network on a batch (force training).
-   With s_row = qL NN(x_row) + pL D_u NN(x_row) (u = U_row, the derivative of the output
-   along u), adds sum_rows ds/dparams to grad. U == NULL: energy term only. */
+   With s_row = qL . NN(x_row) + pL . D_u NN(x_row) (u = U_row, the derivative of the
+   outputs along u; qL, pL: batch x n_out), adds sum_rows ds/dparams to grad. */
 static size_t sannip__tangent_work(const sannip_network *net, int B)
 {
     size_t t = 0;
@@ -632,7 +634,7 @@ static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_
     /* backward: P = ds/dydot, Q = ds/dy */
     {
         int no = net->sizes[L];
-        for (i = 0; i < B; i++) for (k = 0; k < no; k++) { P[(size_t)i * no + k] = pL ? pL[i] : 0; Q[(size_t)i * no + k] = qL[i]; }
+        for (i = 0; i < B; i++) for (k = 0; k < no; k++) { P[(size_t)i * no + k] = pL ? pL[(size_t)i * no + k] : 0; Q[(size_t)i * no + k] = qL[(size_t)i * no + k]; }
     }
     for (l = L - 1; l >= 0; l--) {
         int ni = net->sizes[l], no = net->sizes[l + 1];
@@ -679,24 +681,27 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     (void)err;
     pofs[0] = 0;
     for (e = 0; e < m->n_elements; e++) {
-        size_t w1 = sannip_network_work_size(&m->el[e].net, SANNIP__TB), w2 = sannip__tangent_work(&m->el[e].net, SANNIP__TB);
+        const sannip_network *net = sannip_model_network(m, e);
+        size_t w1 = sannip_network_work_size(net, SANNIP__TB), w2 = sannip__tangent_work(net, SANNIP__TB);
         if (w1 > tw) tw = w1;
         if (w2 > tw) tw = w2;
-        pofs[e + 1] = pofs[e] + m->el[e].net.n_params;
+        pofs[e + 1] = pofs[e] + (m->el[e].shared ? 0 : m->el[e].net.n_params);
+        if (m->el[e].shared) pofs[e] = 0;   /* the multi-task network's gradient is element 1's */
     }
     /* Eat n, X/Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p */
-    need = (size_t)n + 3 * (size_t)SANNIP__TB * (fmax + 1) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB + 16
-         + 3 * (ce->nb_start[n] + 1);
+    need = (size_t)n + 3 * (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n
+         + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB * SANNIP_MAX_ELEMENTS + 16 + 3 * (ce->nb_start[n] + 1);
     p = ts->buf;
     if (sannip__grow(&ts->alloc, &p, &ts->cap, need, sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
     ts->buf = (sannip_real *)p;
-    Eat = ts->buf; X = Eat + n; Y = X + (size_t)SANNIP__TB * (fmax + 1); dX = Y + (size_t)SANNIP__TB * (fmax + 1);
-    work = dX + (size_t)SANNIP__TB * (fmax + 1); gall = work + tw; R = gall + (size_t)n * (fmax + 1);
-    V = R + 3 * (size_t)n; qv = V + (size_t)SANNIP__TB * (fmax + 1); pv = qv + SANNIP__TB; Cs = pv + SANNIP__TB;
+    Eat = ts->buf; X = Eat + n; Y = X + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS); dX = Y + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS);
+    work = dX + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS); gall = work + tw; R = gall + (size_t)n * (fmax + 1);
+    V = R + 3 * (size_t)n; qv = V + (size_t)SANNIP__TB * (fmax + 1); pv = qv + SANNIP__TB * SANNIP_MAX_ELEMENTS; Cs = pv + SANNIP__TB * SANNIP_MAX_ELEMENTS;
     /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms */
     for (e = 0; e < m->n_elements; e++) {
         const sannip_element_model *el = &m->el[e];
-        int nf = el->n_features, first = 0;
+        const sannip_network *net = sannip_model_network(m, e);
+        int nf = el->n_features, first = 0, no = net->sizes[net->n_layers];
         while (first < n) {
             int rows[SANNIP__TB], nb = 0, r;
             for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
@@ -704,11 +709,11 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
             if (!nb) continue;
             for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
                 X[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
-            sannip_network_forward(&el->net, nb, X, Y, work);
-            for (r = 0; r < nb; r++) Eat[rows[r]] = el->energy_scale * Y[r] + el->energy_offset;
+            sannip_network_forward(net, nb, X, Y, work);
+            for (r = 0; r < nb; r++) Eat[rows[r]] = el->energy_scale * Y[(size_t)r * no + el->output] + el->energy_offset;
             if (!forces) continue;
-            for (r = 0; r < nb; r++) Y[r] = el->energy_scale;
-            sannip_network_backward_input(&el->net, nb, Y, dX, work);
+            for (r = 0; r < nb * no; r++) Y[r] = (r % no == el->output) ? el->energy_scale : 0;
+            sannip_network_backward_input(net, nb, Y, dX, work);
             for (r = 0; r < nb; r++) for (f = 0; f < nf; f++) gall[(size_t)rows[r] * (fmax + 1) + f] = dX[(size_t)r * nf + f] * el->scale_a[f];
         }
     }
@@ -743,7 +748,8 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     /* pass 2: weight gradients; u_i = a (dG_i . R) for the force term */
     for (e = 0; e < m->n_elements; e++) {
         const sannip_element_model *el = &m->el[e];
-        int nf = el->n_features, first = 0;
+        const sannip_network *net = sannip_model_network(m, e);
+        int nf = el->n_features, first = 0, no = net->sizes[net->n_layers], q2;
         sannip_real *ge = grad + pofs[e];
         while (first < n) {
             int rows[SANNIP__TB], nb = 0, r;
@@ -752,7 +758,11 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
             if (!nb) continue;
             for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
                 X[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
-            for (r = 0; r < nb; r++) { qv[r] = (sannip_real)(s->weight * ew * 2 * dE / (N * N) * el->energy_scale); pv[r] = -el->energy_scale; }
+            /* adjoints on this element's output column only (multi-task: one column per element) */
+            for (r = 0; r < nb; r++) for (q2 = 0; q2 < no; q2++) {
+                qv[(size_t)r * no + q2] = q2 == el->output ? (sannip_real)(s->weight * ew * 2 * dE / (N * N) * el->energy_scale) : 0;
+                pv[(size_t)r * no + q2] = q2 == el->output ? -el->energy_scale : 0;
+            }
             if (fw > 0) {
                 for (r = 0; r < nb; r++) {
                     /* the residuals of the slab's atoms gathered once, then one dot per feature */
@@ -765,10 +775,10 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
                     }
                     for (f = 0; f < nf; f++) V[(size_t)r * nf + f] = el->scale_a[f] * sannip__dot4(dG + (size_t)f * n3, Cs, (int)n3);
                 }
-                sannip__tangent_grad(&el->net, nb, X, V, qv, pv, ge, work);
+                sannip__tangent_grad(net, nb, X, V, qv, pv, ge, work);
             } else {
-                sannip_network_forward(&el->net, nb, X, Y, work);
-                sannip_network_backward(&el->net, nb, X, qv, NULL, ge, work);
+                sannip_network_forward(net, nb, X, Y, work);
+                sannip_network_backward(net, nb, X, qv, NULL, ge, work);
             }
         }
     }
@@ -1015,6 +1025,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
                 size_t off = 0;
                 for (e = 0; e < m->n_elements; e++) {
                     const sannip_network *net = &m->el[e].net;
+                    if (m->el[e].shared) continue;
                     for (l = 0; l < net->n_layers; l++) {
                         int nb = net->nblk[l] > 0 ? net->nblk[l] : 1;
                         for (cc = 0; cc < nb; cc++) {
@@ -1139,6 +1150,7 @@ SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_fea
         sannip_element_model *el = &m->el[e];
         sannip_network *net = &el->net;
         double *C, *mu, *w, *V, cnt = 0;
+        if (el->shared) continue;   /* a multi-task network is seeded from element 1's atoms */
         int kk;
         sannip_real *W, *b;
         nf = el->n_features;

@@ -12,7 +12,7 @@
 static void small_model_arch(sannip_model *m, int act, int arch);
 static void small_model(sannip_model *m, int act) { small_model_arch(m, act, 0); }
 /* arch 0: BP per-element MLPs; 1: class convolution (T3.2.3); 2: class convolution with the
-   raw inputs fed alongside */
+   raw inputs fed alongside; 3: one multi-task network with an output per element (T3.2.1) */
 static void small_model_arch(sannip_model *m, int act, int arch)
 {
     static const char *defs =
@@ -28,9 +28,10 @@ static void small_model_arch(sannip_model *m, int act, int arch)
     acts[0] = acts[1] = act;
     sannip_model_init(m, NULL);
     CHECK(sannip_descriptors_parse(&m->desc, defs, &err) == SANNIP_SUCCESS, "%s", err.message);
-    if (arch == 0) {
+    if (arch == 0 || arch == 3) {
         CHECK(sannip_model_add_element(m, 8, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
         CHECK(sannip_model_add_element(m, 28, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
+        if (arch == 3) CHECK(sannip_model_make_multitask(m, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
     } else {
         CHECK(sannip_model_add_element_cnn(m, 8, arch == 2, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
         CHECK(sannip_model_add_element_cnn(m, 28, arch == 2, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
@@ -149,6 +150,7 @@ int main(void)
     gradient_check(&small, SANNIP_ACT_SIGMOID, "sigmoid");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 1, "cnn");
     gradient_check_arch(&small, SANNIP_ACT_SOFTPLUS, 2, "cnn+raw");
+    gradient_check_arch(&small, SANNIP_ACT_TANH, 3, "multitask");
     table_3_1();
     {   /* symmetric eigen-decomposition: A v = w v, descending, orthonormal */
         double A[9] = { 4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 1 }, B[9], w[3], V[9];
@@ -172,6 +174,13 @@ int main(void)
         CHECK(sannip_model_load_mem(&b, text, len, &err) == SANNIP_SUCCESS, "%s", err.message);
         sannip_model_compute(&a, &ws, &sys, &E1, NULL, F1, NULL, &err); sannip_model_compute(&b, &ws, &sys, &E2, NULL, F2, NULL, &err);
         CHECK(E1 == E2 && memcmp(F1, F2, sizeof F1) == 0 && b.el[0].net.nblk[0] == 2 && b.el[0].net.pass[0] == 1, "CNN round trip");
+        free(text); sannip_model_uninit(&a); sannip_model_uninit(&b);
+        small_model_arch(&a, SANNIP_ACT_TANH, 3);
+        sannip_model_init(&b, NULL);
+        CHECK(sannip_model_save_mem(&a, &text, &len, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_model_load_mem(&b, text, len, &err) == SANNIP_SUCCESS, "%s", err.message);
+        sannip_model_compute(&a, &ws, &sys, &E1, NULL, F1, NULL, &err); sannip_model_compute(&b, &ws, &sys, &E2, NULL, F2, NULL, &err);
+        CHECK(E1 == E2 && memcmp(F1, F2, sizeof F1) == 0 && b.el[1].shared && b.el[1].output == 1 && sannip_model_n_params(&b) == b.el[0].net.n_params, "multi-task round trip");
         free(text); sannip_workspace_uninit(&ws); sannip_model_uninit(&a); sannip_model_uninit(&b);
     }
     /* training is reproducible and thread-independent */

@@ -26,7 +26,8 @@ static const help_entry HELP[] = {
       "  --hidden 25,25      hidden layer widths (default 25,25)\n"
       "  --architecture A    bp (per-element MLPs, default), cnn (class convolution, T3.2.3:\n"
       "                      one i_c -> i_c layer per descriptor class), cnn-raw (cnn with the\n"
-      "                      raw inputs also fed to the first hidden layer)\n"
+      "                      raw inputs also fed to the first hidden layer), multitask (one\n"
+      "                      MLP with an output per element, T3.2.1; needs bases for any element)\n"
       "  --pca K             start the first K neurons as the top-K principal components of\n"
       "                      the scaled training features (T3.2.2; dense first layers)\n"
       "  --activation A      tanh (default), sigmoid, softplus, relu, swish, ssp, ...\n"
@@ -448,13 +449,14 @@ static int cmd_train(int argc, char **argv)
     if (r) return fail(&err, (sannip_result)r);
     {
         const char *arch = opt(&o, "--architecture", "bp");
-        int cnn = strcmp(arch, "cnn") == 0, raw = strcmp(arch, "cnn-raw") == 0;
-        if (!cnn && !raw && strcmp(arch, "bp") != 0) return usage_error("train", "--architecture must be bp, cnn or cnn-raw");
+        int cnn = strcmp(arch, "cnn") == 0, raw = strcmp(arch, "cnn-raw") == 0, mt = strcmp(arch, "multitask") == 0;
+        if (!cnn && !raw && !mt && strcmp(arch, "bp") != 0) return usage_error("train", "--architecture must be bp, cnn, cnn-raw or multitask");
         for (i = 0; i < nz; i++) {
             r = (cnn || raw) ? sannip_model_add_element_cnn(&tmpl, Zs[i], raw, nh, hidden, acts, &err)
                              : sannip_model_add_element(&tmpl, Zs[i], nh, hidden, acts, &err);
             if (r) return fail(&err, (sannip_result)r);
         }
+        if (mt && (r = sannip_model_make_multitask(&tmpl, nh, hidden, acts, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     }
     for (i = 0; i < nz; i++) tmpl.el[i].scaling = scaling;
     if (scaling == SANNIP_SCALE_MINMAX) for (i = 0; i < nz; i++) { tmpl.el[i].smin = -1; tmpl.el[i].smax = 1; }
@@ -533,11 +535,18 @@ static int cmd_info(int argc, char **argv)
             if (c[0] == 'r') nr++; else if (c[0] == 'a') na++; else ns++;
         }
         printf("  element %s: %d features (%d radial, %d angular, %d spin), scaling %s\n", sannip_element_symbol(el->Z), el->n_features, nr, na, ns, sannip_scaling_name(el->scaling));
-        printf("    network:");
-        for (l = 0; l <= el->net.n_layers; l++) printf(" %d", el->net.sizes[l]);
-        printf("  activations:");
-        for (l = 0; l < el->net.n_layers; l++) printf(" %s", sannip_activation_name(el->net.act[l]));
-        printf("\n    parameters: %zu, per input (T3.25): %.1f\n", el->net.n_params, sannip_model_tpi(&m, e));
+        {
+            const sannip_network *net = sannip_model_network(&m, e);
+            if (el->shared) printf("    network: the multi-task network of element %s, output %d\n", sannip_element_symbol(m.el[0].Z), el->output + 1);
+            else {
+                printf("    network:");
+                for (l = 0; l <= net->n_layers; l++) printf(" %d", net->sizes[l]);
+                printf("  activations:");
+                for (l = 0; l < net->n_layers; l++) printf(" %s", sannip_activation_name(net->act[l]));
+                for (l = 0; l < net->n_layers; l++) if (net->nblk[l] > 0) printf("  (layer %d: class convolution, %d classes%s)", l + 1, net->nblk[l], net->pass[l] ? ", raw inputs passed on" : "");
+                printf("\n    parameters: %zu, per input (T3.25): %.1f\n", net->n_params, sannip_model_tpi(&m, e));
+            }
+        }
         printf("    energy: %.17g * NN + %.17g\n", (double)el->energy_scale, (double)el->energy_offset);
     }
     printf("  total parameters: %zu\n", sannip_model_n_params(&m));
