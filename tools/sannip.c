@@ -438,7 +438,11 @@ static int cmd_train(int argc, char **argv)
     for (i = 1; i < nz; i++) for (a = i; a > 0 && Zs[a - 1] > Zs[a]; a--) { int t = Zs[a]; Zs[a] = Zs[a - 1]; Zs[a - 1] = t; }
     sannip_model_init(&tmpl, NULL);
     desc = opt(&o, "--descriptors", "bp");
-    if (strcmp(desc, "bp") == 0) r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, nz, (sannip_real)rc, &err);
+    if (strcmp(desc, "bp") == 0) {
+        r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, strcmp(opt(&o, "--architecture", "bp"), "multitask") == 0 ? 1 : nz, (sannip_real)rc, &err);
+        if (strcmp(opt(&o, "--architecture", "bp"), "multitask") == 0)   /* one featurisation for all elements */
+            for (i = 0; i < tmpl.desc.n; i++) tmpl.desc.b[i].center = SANNIP_ANY;
+    }
     else if (strcmp(desc, "bp-fe") == 0) r = sannip_descriptors_preset_bp_fe(&tmpl.desc, 26, &err);
     else {
         sannip_descriptors tmp;
