@@ -1,12 +1,23 @@
-/* sannip_train.h - v0.1.0 - training for sannip models (data sets, feature statistics,
-   losses, optimisers, committees). MIT-0 or public domain (see the end of sannip.h).
+/* sannip_train.h - v0.1.0 - training for sannip models: data sets, descriptor caches,
+   analytic loss gradients, optimisers, committees. MIT-0 or public domain (see sannip.h).
 
    In exactly one C or C++ file:
        #define SANNIP_IMPLEMENTATION
        #include "sannip_train.h"      // includes sannip.h
 
-   This release holds the feature statistics that fit a model's scalers; the training loop,
-   optimisers and committees follow (SPEC sections 8-9).
+   Sections: 1. DATA SETS  2. FEATURE CACHES  3. TRAINING  4. COMMITTEES
+
+   Loss per structure s (weight w_s from the data set, default 1):
+       L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s) ]
+   averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. The energy
+   term backpropagates through the networks; the force term differentiates the input
+   gradient: with R_k = dL/dF_k and v_i = sum_k (dG_i/dr_k) R_k, dL/dtheta gets
+   -d/dtheta (dE_i/dG_i . v_i), computed by a tangent forward pass along a v_i and one
+   combined backward pass (second derivatives of the activations), never by differences.
+   Architectures: per-element MLPs (BP), the multi-task network (T3.2.1), the
+   class-convolution network with or without raw inputs (T3.2.3), PCA initialisation
+   (T3.2.2). Same seed, same data -> bit-identical models whatever the number of threads
+   (per-structure gradients are summed in a fixed order).
 */
 #ifndef SANNIP_TRAIN_H
 #define SANNIP_TRAIN_H

@@ -335,6 +335,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     sannip_error err;
     sannip_text pt, st;
     double se = 0, ae = 0, ne = 0, sfe[SANNIP_MAX_Z + 1], afe[SANNIP_MAX_Z + 1], nfe[SANNIP_MAX_Z + 1], sf = 0, af = 0, nf = 0, k;
+    double f0 = 0, e1 = 0, e2 = 0;   /* trivial predictors: zero forces, the mean energy per atom */
     int i, a, c, z, r;
     const char *u;
     memset(sfe, 0, sizeof sfe); memset(afe, 0, sizeof afe); memset(nfe, 0, sizeof nfe);
@@ -353,12 +354,14 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         if (s->has_energy) {
             double de = (E - s->energy) / s->n;
             se += de * de; ae += fabs(de); ne++;
+            e1 += s->energy / s->n; e2 += (s->energy / s->n) * (s->energy / s->n);
             sannip_text_printf(&pt, "energy_per_atom,%d,,,,", i + 1); sannip_text_real(&pt, s->energy / s->n); sannip_text_printf(&pt, ","); sannip_text_real(&pt, E / s->n); sannip_text_printf(&pt, "\n");
         }
         if (s->forces) for (a = 0; a < s->n; a++) for (c = 0; c < 3; c++) {
             double df = F[3 * a + c] - s->forces[3 * a + c];
             z = s->Z[a];
             sf += df * df; af += fabs(df); nf++; sfe[z] += df * df; afe[z] += fabs(df); nfe[z]++; fse += df * df;
+            f0 += s->forces[3 * a + c] * s->forces[3 * a + c];
             sannip_text_printf(&pt, "force,%d,%d,%s,%c,", i + 1, a + 1, sannip_element_symbol(z), 'x' + c);
             sannip_text_real(&pt, s->forces[3 * a + c]); sannip_text_printf(&pt, ","); sannip_text_real(&pt, F[3 * a + c]); sannip_text_printf(&pt, "\n");
         }
@@ -370,9 +373,10 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     }
     k = energy_unit_scale(&cm->m[0], &u);
     printf("%d structures%s\n", d->n, cm->n > 1 ? " (committee mean)" : "");
-    if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s)\n", sqrt(se / ne) * k, ae / ne * k, u);
+    if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s); mean-energy predictor: RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u,
+                   sqrt(fmax(e2 / ne - (e1 / ne) * (e1 / ne), 0)) * k);
     if (nf) {
-        printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s)\n", sqrt(sf / nf), af / nf, cm->m[0].units_energy, cm->m[0].units_length);
+        printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s); zero-force predictor: RMSE %.5g\n", sqrt(sf / nf), af / nf, cm->m[0].units_energy, cm->m[0].units_length, sqrt(f0 / nf));
         for (z = 1; z <= SANNIP_MAX_Z; z++) if (nfe[z] > 0) printf("    %-2s: RMSE %.5g  MAE %.5g  (%d atoms)\n", sannip_element_symbol(z), sqrt(sfe[z] / nfe[z]), afe[z] / nfe[z], (int)(nfe[z] / 3));
     }
     if (parity && sannip_write_file_atomic(parity, pt.s, pt.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
