@@ -830,7 +830,7 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
 }
 SANNIP_API void sannip_train_report_free(sannip_train_report *r)
 {
-    if (r) { free(r->val_index); r->val_index = NULL; }
+    if (r) { sannip_free(NULL, r->val_index); r->val_index = NULL; }   /* default allocator */
 }
 
 /* Errors of the current model on the structures idx (energy per atom, force components). */
@@ -865,7 +865,7 @@ static sannip_result sannip__evaluate(sannip__trainer *T, const int *idx, int n,
 {
     int i;
     sannip_result r = SANNIP_SUCCESS;
-    double *pe = (double *)calloc((size_t)n * 4 + 1, sizeof(double));
+    double *pe = (double *)sannip__calloc(&T->m->alloc, (size_t)n * 4 + 1, sizeof(double));
     if (!pe) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "evaluation");
     memset(out, 0, sizeof *out);
 #ifdef SANNIP__OMP
@@ -891,7 +891,7 @@ static sannip_result sannip__evaluate(sannip__trainer *T, const int *idx, int n,
         out->se += pe[4 * i] * pe[4 * i]; out->ae += fabs(pe[4 * i]); out->ne += 1;
         out->sf += pe[4 * i + 1]; out->af += pe[4 * i + 2]; out->nf += pe[4 * i + 3];
     }
-    free(pe);
+    sannip_free(&T->m->alloc, pe);
     if (r) return sannip__fail(err, r, 0, 0, "evaluation failed");
     return SANNIP_SUCCESS;
 }
@@ -923,7 +923,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
     sannip_feature_cache_init(&cache, &m->alloc);
     sannip_rng_seed(&rng, c.seed);
     /* seeded validation split (T4.2) */
-    perm = (int *)calloc((size_t)d->n + 1, sizeof(int));
+    perm = (int *)sannip__calloc(&m->alloc, (size_t)d->n + 1, sizeof(int));
     if (!perm) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "split");
     for (i = 0; i < d->n; i++) perm[i] = i;
     for (i = d->n - 1; i > 0; i--) { int j = (int)(sannip_rng_next(&rng) % (uint64_t)(i + 1)), tt = perm[i]; perm[i] = perm[j]; perm[j] = tt; }
@@ -936,12 +936,12 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
     /* initialisation and scaling fitted on the training split only */
     if (!c.keep_weights) sannip_model_init_weights(m, &rng);
     if (c.fit_scaling) {
-        sannip_structure *trs = (sannip_structure *)calloc((size_t)ntr + 1, sizeof(sannip_structure));
+        sannip_structure *trs = (sannip_structure *)sannip__calloc(&m->alloc, (size_t)ntr + 1, sizeof(sannip_structure));
         if (!trs) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "scaling"); goto done; }
         for (i = 0; i < ntr; i++) trs[i] = d->s[tr[i]];    /* shallow views */
         for (k = 0; k < m->n_elements; k++) if (m->el[k].scaling == SANNIP_SCALE_NONE) { m->el[k].scaling = SANNIP_SCALE_MODIFIED; }
         r = sannip_model_fit_scaling(m, trs, ntr, err);
-        free(trs);
+        sannip_free(&m->alloc, trs);
         if (r) goto done;
         if ((r = sannip_model_fit_energy(m, d, tr, ntr, err)) != SANNIP_SUCCESS) goto done;
     }
@@ -953,22 +953,22 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
 #ifdef SANNIP__OMP
     T.nthreads = omp_get_max_threads();
 #endif
-    T.ts = (sannip__tscratch *)calloc((size_t)T.nthreads, sizeof(sannip__tscratch));
-    T.F = (sannip_real **)calloc((size_t)T.nthreads, sizeof(sannip_real *));
+    T.ts = (sannip__tscratch *)sannip__calloc(&m->alloc, (size_t)T.nthreads, sizeof(sannip__tscratch));
+    T.F = (sannip_real **)sannip__calloc(&m->alloc, (size_t)T.nthreads, sizeof(sannip_real *));
     np = sannip_model_get_params(m, NULL);
     bs = c.batch_size < ntr ? c.batch_size : ntr;
-    best = (sannip_real *)calloc(np + 1, sizeof(sannip_real));
-    params = (sannip_real *)calloc(np + 1, sizeof(sannip_real));
-    g = (sannip_real *)calloc(np + 1, sizeof(sannip_real));
-    mv = (sannip_real *)calloc(2 * np + 1, sizeof(sannip_real));
-    grads = (sannip_real *)calloc((size_t)bs * np + 1, sizeof(sannip_real));
-    losses = (double *)calloc((size_t)bs + 1, sizeof(double));
-    perr = (double *)calloc(4 * (size_t)bs + 1, sizeof(double));
+    best = (sannip_real *)sannip__calloc(&m->alloc, np + 1, sizeof(sannip_real));
+    params = (sannip_real *)sannip__calloc(&m->alloc, np + 1, sizeof(sannip_real));
+    g = (sannip_real *)sannip__calloc(&m->alloc, np + 1, sizeof(sannip_real));
+    mv = (sannip_real *)sannip__calloc(&m->alloc, 2 * np + 1, sizeof(sannip_real));
+    grads = (sannip_real *)sannip__calloc(&m->alloc, (size_t)bs * np + 1, sizeof(sannip_real));
+    losses = (double *)sannip__calloc(&m->alloc, (size_t)bs + 1, sizeof(double));
+    perr = (double *)sannip__calloc(&m->alloc, 4 * (size_t)bs + 1, sizeof(double));
     if (!T.ts || !T.F || !best || !params || !g || !mv || !grads || !losses || !perr) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers (%zu parameters)", np); goto done; }
     for (t = 0; t < T.nthreads; t++) {
         T.ts[t].alloc = m->alloc;
         sannip_workspace_init(&T.ts[t].ws, &m->alloc);
-        T.F[t] = (sannip_real *)calloc(3 * (size_t)nmax + 1, sizeof(sannip_real));
+        T.F[t] = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
         if (!T.F[t]) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers"); goto done; }
     }
     sannip_model_get_params(m, best);
@@ -1096,16 +1096,16 @@ restore:
     rep.seconds = sannip__now() - t0;
     rep.seconds_per_epoch = rep.epochs_run > 0 ? (sannip__now() - te) / rep.epochs_run : 0;
     if (report) {
-        rep.val_index = (int *)calloc((size_t)nva + 1, sizeof(int));
+        rep.val_index = (int *)sannip__calloc(NULL, (size_t)nva + 1, sizeof(int));
         if (rep.val_index) memcpy(rep.val_index, va, sizeof(int) * (size_t)nva);
         *report = rep;
     }
 done:
     if (T.ts) for (t = 0; t < T.nthreads; t++) { sannip_workspace_uninit(&T.ts[t].ws); sannip_free(&T.ts[t].alloc, T.ts[t].buf); sannip__entry_free(&T.ts[t].alloc, &T.ts[t].own); }
-    if (T.F) for (t = 0; t < T.nthreads; t++) free(T.F[t]);
-    free(T.ts); free(T.F);
+    if (T.F) for (t = 0; t < T.nthreads; t++) sannip_free(&m->alloc, T.F[t]);
+    sannip_free(&m->alloc, T.ts); sannip_free(&m->alloc, T.F);
     sannip_feature_cache_uninit(&cache);
-    free(perm); free(best); free(params); free(g); free(mv); free(grads); free(losses); free(perr);
+    sannip_free(&m->alloc, perm); sannip_free(&m->alloc, best); sannip_free(&m->alloc, params); sannip_free(&m->alloc, g); sannip_free(&m->alloc, mv); sannip_free(&m->alloc, grads); sannip_free(&m->alloc, losses); sannip_free(&m->alloc, perr);
     return r;
 }
 
