@@ -146,8 +146,10 @@ SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const 
 /* All parameters of m as one vector (copy in/out) and their count. */
 SANNIP_API size_t sannip_model_get_params(const sannip_model *m, sannip_real *out);
 SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in);
-/* Fresh weights: uniform in +-sqrt(6/(fan_in + fan_out)) (Glorot), zero biases. */
+/* Fresh weights: uniform in +-sqrt(6/(fan_in + fan_out)) (Glorot), zero biases; for every
+   network of a model, or one network (class layers: per class). */
 SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng);
+SANNIP_API void sannip_network_init_weights(sannip_network *net, sannip_rng *rng);
 
 /* ==== 4. COMMITTEES ==================================================================== */
 /* A bag of M models (T4.2.1-4.2.2): same architecture, each with its own initialisation and
@@ -565,8 +567,7 @@ SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in)
         n += m->el[e].net.n_params;
     }
 }
-/* Glorot-uniform weights, zero biases, for one network (class layers: per class). */
-static void sannip__net_init_weights(sannip_network *net, sannip_rng *rng)
+SANNIP_API void sannip_network_init_weights(sannip_network *net, sannip_rng *rng)
 {
     int l, c;
     size_t k;
@@ -586,7 +587,7 @@ static void sannip__net_init_weights(sannip_network *net, sannip_rng *rng)
 SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng)
 {
     int e;
-    for (e = 0; e < m->n_elements; e++) if (!m->el[e].shared) sannip__net_init_weights(&m->el[e].net, rng);
+    for (e = 0; e < m->n_elements; e++) if (!m->el[e].shared) sannip_network_init_weights(&m->el[e].net, rng);
 }
 SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
                                  double lr, double b1, double b2, double eps)

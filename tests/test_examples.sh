@@ -1,0 +1,109 @@
+#!/bin/sh
+# The thesis-tutorial examples (examples/fit_sin.c, examples/lj_dimer.c): builds them if
+# needed (make), runs them with few epochs into build/examples_out and checks the exit codes,
+# the CSV files (columns, row counts, numbers), the printed tables, the thesis's findings
+# (many samples with low noise fit sin best; emphasising near-equilibrium samples brings the
+# fitted Lennard-Jones minimum closer) and that a second run with the same seed is identical.
+# Run from anywhere; prints "test_examples: N passed, N failed" and exits 1 on failure.
+cd "$(dirname "$0")/.." || exit 1
+OUT=build/examples_out
+EPOCHS_SIN=1000      # fit_sin default 3000
+EPOCHS_LJ=2000       # lj_dimer default 4000
+pass=0; fail=0
+ok() { pass=$((pass + 1)); echo "ok $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# check NAME CMD...: CMD must succeed
+check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+# header FILE EXPECTED: the first line of FILE is EXPECTED
+header() { [ -f "$1" ] && [ "$(head -n 1 "$1")" = "$2" ]; }
+# rows FILE N COLS [FIRST_TEXT]: N data lines after the header, each with COLS comma-separated
+# numbers (column 1 may be text when FIRST_TEXT is given)
+rows() {
+    [ -f "$1" ] || return 1
+    awk -F, -v n="$2" -v cols="$3" -v text="$4" '
+        function num(s) { return s ~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ }
+        NR > 1 { if (NF != cols) bad = 1
+                 for (i = text ? 2 : 1; i <= NF; i++) if (!num($i)) bad = 1
+                 m++ }
+        END { exit (bad || m != n) }' "$1"
+}
+# field FILE CASE COL: column COL of the table row whose first word is CASE
+field() { awk -v c="$2" -v k="$3" '$1 == c { print $k; exit }' "$1"; }
+isnum() { printf '%s\n' "$1" | grep -Eq '^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$'; }
+# table_numbers FILE FIRSTCOL LASTCOL CASES...: every listed row has numbers in those columns
+table_numbers() {
+    f=$1; c0=$2; c1=$3; shift 3
+    for c in "$@"; do
+        k=$c0
+        while [ $k -le $c1 ]; do isnum "$(field "$f" "$c" $k)" || return 1; k=$((k + 1)); done
+    done
+}
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+
+# command_line PROG: --help exits 0 and names every flag; bad flags or values exit non-zero
+command_line() {
+    ./bin/$1 --help > $OUT/$1_help.txt 2>&1; rc=$?
+    check "$1 --help exits 0" [ $rc -eq 0 ]
+    for f in --seed --epochs --out --help; do
+        check "$1 --help documents $f" grep -q -- "$f" $OUT/$1_help.txt
+    done
+    for bad_args in "--bogus" "--epochs 0" "--seed x" "--out"; do
+        ./bin/$1 $bad_args > /dev/null 2>&1; rc=$?
+        check "$1 rejects '$bad_args'" [ $rc -ne 0 ]
+    done
+}
+
+rm -rf $OUT
+mkdir -p $OUT
+check "build bin/fit_sin and bin/lj_dimer" ${MAKE:-make} -s bin/fit_sin bin/lj_dimer
+
+# ---- fit_sin ---------------------------------------------------------------------------------
+S=$OUT/fit_sin
+command_line fit_sin
+./bin/fit_sin --seed 1 --epochs $EPOCHS_SIN --out $S > $OUT/fit_sin.txt 2>&1; rc=$?
+check "fit_sin exits 0" [ $rc -eq 0 ]
+check "fit_sin_curves.csv columns" header $S/fit_sin_curves.csv "x,true,pred_few_low,pred_few_high,pred_many_low,pred_many_high"
+check "fit_sin_curves.csv: 1001 rows of 6 numbers" rows $S/fit_sin_curves.csv 1001 6
+check "fit_sin_samples.csv columns" header $S/fit_sin_samples.csv "case,x,y"
+check "fit_sin_samples.csv: 10+10+200+200 rows" rows $S/fit_sin_samples.csv 420 3 text
+check "fit_sin_history.csv columns" header $S/fit_sin_history.csv "epoch,rmse_few_low,rmse_few_high,rmse_many_low,rmse_many_high"
+check "fit_sin_history.csv: one row per 20 epochs" rows $S/fit_sin_history.csv $((EPOCHS_SIN / 20)) 5
+check "fit_sin table: numbers in every case row" table_numbers $OUT/fit_sin.txt 2 6 few_low few_high many_low many_high
+ml=$(field $OUT/fit_sin.txt many_low 5)
+check "fit_sin many/low test RMSE $ml < 0.05" lt "$ml" 0.05
+best=1
+for c in few_low few_high many_high; do lt "$ml" "$(field $OUT/fit_sin.txt $c 5)" || best=0; done
+check "fit_sin many/low has the lowest test RMSE" [ $best -eq 1 ]
+fh_train=$(field $OUT/fit_sin.txt few_high 4)
+check "fit_sin few/high overfits: train RMSE $fh_train < sigma 0.3" lt "$fh_train" 0.3
+./bin/fit_sin --seed 1 --epochs $EPOCHS_SIN --out $S.again > $OUT/fit_sin_again.txt 2>&1
+check "fit_sin is deterministic (same seed, same CSV files)" sh -c "for f in curves samples history; do cmp -s $S/fit_sin_\$f.csv $S.again/fit_sin_\$f.csv || exit 1; done"
+./bin/fit_sin --seed 2 --epochs 20 --out $S.seed2 > /dev/null 2>&1
+check "fit_sin --seed changes the samples" sh -c "! cmp -s $S/fit_sin_samples.csv $S.seed2/fit_sin_samples.csv"
+
+# ---- lj_dimer --------------------------------------------------------------------------------
+L=$OUT/lj_dimer
+command_line lj_dimer
+./bin/lj_dimer --seed 1 --epochs $EPOCHS_LJ --out $L > $OUT/lj_dimer.txt 2>&1; rc=$?
+check "lj_dimer exits 0" [ $rc -eq 0 ]
+check "lj_dimer_curves.csv columns" header $L/lj_dimer_curves.csv "r,exact,pred_uniform,pred_wide,pred_emphasised,force_exact,force_uniform,force_wide,force_emphasised"
+check "lj_dimer_curves.csv: 4201 rows of 9 numbers" rows $L/lj_dimer_curves.csv 4201 9
+check "lj_dimer_samples.csv columns" header $L/lj_dimer_samples.csv "r,E,weight_emphasised"
+check "lj_dimer_samples.csv: 100 rows of 3 numbers" rows $L/lj_dimer_samples.csv 100 3
+check "lj_dimer table: numbers in every case row" table_numbers $OUT/lj_dimer.txt 2 9 uniform wide emphasised
+check "lj_dimer exact minimum 1.12246, -1" [ "$(field $OUT/lj_dimer.txt exact 3) $(field $OUT/lj_dimer.txt exact 5)" = "1.12246 -1.00000" ]
+u=$(field $OUT/lj_dimer.txt uniform 7); e=$(field $OUT/lj_dimer.txt emphasised 7)
+check "lj_dimer emphasised minimum error $e <= uniform $u" le "$e" "$u"
+check "lj_dimer uniform minimum within 0.05 of the exact one ($u)" lt "$u" 0.05
+# the network forces in the CSV are -dE/dr of the network energies (central differences)
+check "lj_dimer network forces = -dE/dr of the network energies" awk -F, '
+    NR > 1 { r[NR] = $1; e[NR] = $3; f[NR] = $7 }
+    END { for (k = 3; k < NR; k++) { d = -(e[k + 1] - e[k - 1]) / (r[k + 1] - r[k - 1]) - f[k]
+                                     if (d < 0) d = -d; if (d > 1e-3 * (1 + (f[k] < 0 ? -f[k] : f[k]))) exit 1 } }' $L/lj_dimer_curves.csv
+./bin/lj_dimer --seed 1 --epochs $EPOCHS_LJ --out $L.again > /dev/null 2>&1
+check "lj_dimer is deterministic (same seed, same CSV files)" sh -c "cmp -s $L/lj_dimer_curves.csv $L.again/lj_dimer_curves.csv && cmp -s $L/lj_dimer_samples.csv $L.again/lj_dimer_samples.csv"
+
+echo "test_examples: $pass passed, $fail failed"
+[ $fail -eq 0 ]
