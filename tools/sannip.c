@@ -7,6 +7,7 @@
 #include <string.h>
 #include <math.h>
 #include <time.h>
+#include <signal.h>
 
 typedef struct help_entry { const char *name, *usage, *text; } help_entry;
 static const help_entry HELP[] = {
@@ -47,7 +48,9 @@ static const help_entry HELP[] = {
       "  --no-cache          recompute descriptor derivatives instead of storing them\n"
       "  --parity FILE.csv   reference vs predicted energies and forces of every structure\n"
       "  --quiet             no progress lines\n"
-      "The best model (lowest validation error) is written, also when training stops early.\n" },
+      "The best model (lowest validation error) is written at the end, also when training\n"
+      "stops early, a non-finite loss stops it, or Ctrl-C interrupts it (after the current\n"
+      "epoch); while a single model trains, each new best is also written (at most every 10 s).\n" },
     { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
       "overall and per element.\n"
@@ -316,15 +319,30 @@ static double energy_unit_scale(const sannip_model *m, const char **unit)
     if (strcmp(m->units_energy, "eV") == 0) { *unit = "meV/atom"; return 1000; }
     *unit = "per atom"; return 1;
 }
+/* Ctrl-C during training: stop after the current epoch and keep the best model. */
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig) { (void)sig; interrupted = 1; }
+
+/* Progress display and checkpoints: the best model so far is written to the output path
+   (at most every 10 s), so even a killed run leaves it on disk. */
+typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint; double last_save; } progress_ctx;
 static int print_progress(const sannip_train_progress *p, void *user)
 {
-    const sannip_model *m = (const sannip_model *)user;
+    progress_ctx *ctx = (progress_ctx *)user;
+    const sannip_model *m = ctx->m;
     const char *u;
-    double k = energy_unit_scale(m, &u);
-    printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
-    if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
-    printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, m->units_energy, m->units_length, p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
-    fflush(stdout);
+    double k = energy_unit_scale(m, &u), now = (double)time(NULL);
+    if (!ctx->quiet) {
+        printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
+        if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
+        printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, m->units_energy, m->units_length, p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
+        fflush(stdout);
+    }
+    if (ctx->checkpoint && p->best_epoch == p->epoch && now - ctx->last_save >= 10) {
+        sannip_error err;
+        if (sannip_model_save_file(m, ctx->path, &err) == SANNIP_SUCCESS) ctx->last_save = now;
+    }
+    if (interrupted) { printf("interrupted at epoch %d: keeping the best model (epoch %d)\n", p->epoch, p->best_epoch); return 1; }
     return 0;
 }
 
@@ -395,6 +413,7 @@ static int cmd_train(int argc, char **argv)
     sannip_committee cm;
     sannip_error err;
     sannip_train_config c = sannip_train_config_init();
+    progress_ctx pctx;
     int r, i, a, Zs[SANNIP_MAX_ELEMENTS], nz = 0, hidden[SANNIP_MAX_LAYERS], nh = 0, acts[SANNIP_MAX_LAYERS], act, scaling;
     double v, rc, M;
     const char *desc, *hs;
@@ -468,14 +487,16 @@ static int cmd_train(int argc, char **argv)
     }
     for (i = 0; i < nz; i++) tmpl.el[i].scaling = scaling;
     if (scaling == SANNIP_SCALE_MINMAX) for (i = 0; i < nz; i++) { tmpl.el[i].smin = -1; tmpl.el[i].smax = 1; }
-    if (!opt(&o, "--quiet", NULL)) { c.progress = print_progress; c.user = &tmpl; }
+    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = (double)time(NULL);
+    c.progress = print_progress; c.user = &pctx;
     printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
     for (i = 0; i < nh; i++) printf(" %d", hidden[i]);
     printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
            c.optimizer == SANNIP_OPT_ADAM ? "Adam" : "SGD", c.epochs, c.batch_size, (int)M);
     sannip_committee_init(&cm, NULL);
     if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    if (!opt(&o, "--quiet", NULL)) c.user = &cm.m[0];
+    pctx.m = &cm.m[0];
+    signal(SIGINT, on_sigint);
     {
         sannip_committee_report rep;
         const char *u;
