@@ -3820,6 +3820,18 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
             s->has_virial = 1;
         }
     }
+    if (!s->has_virial && sannip__xyz_value(comment, "stress", val, sizeof val)) {
+        /* ASE: stress = -virial / volume, 9 values or Voigt (xx yy zz yz xz xy) */
+        char *vt[10];
+        sannip_real st[9], v6[6], vol = fabs(sannip__det3(s->cell));
+        int k = sannip__tokens(val, vt, 9);
+        if (k != 9 && k != 6) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "stress needs 9 or 6 numbers, found %d", k);
+        for (i = 0; i < k; i++) if (!sannip__num(vt[i], k == 9 ? &st[i] : &v6[i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "stress: '%s' is not a finite number", vt[i]);
+        if (k == 6) { st[0] = v6[0]; st[4] = v6[1]; st[8] = v6[2]; st[5] = st[7] = v6[3]; st[2] = st[6] = v6[4]; st[1] = st[3] = v6[5]; }
+        if (!(vol > 0)) SANNIP__RFAIL(SANNIP_SINGULAR_CELL, 0, "stress given without a periodic cell (no volume)");
+        for (i = 0; i < 9; i++) s->virial[i] = -vol * st[i];
+        s->has_virial = 1;
+    }
     if (sannip__xyz_value(comment, "weight", val, sizeof val) && !sannip__num(val, &s->weight))
         SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "weight '%s' is not a finite number", val);
     memcpy(s->comment, comment, sizeof s->comment - 1);

@@ -274,6 +274,13 @@ int main(void)
         sannip_dataset_uninit(&bad); sannip_dataset_init(&bad, NULL);
         CHECK(sannip_dataset_read_mem(&bad, nanE, strlen(nanE), &e2) == SANNIP_NONFINITE && e2.line == 2, "NaN energy: line %d: %s", e2.line, e2.message);
         sannip_dataset_uninit(&bad);
+        {   /* ASE stress (Voigt) becomes the virial W = -V sigma */
+            const char *st = "1\nLattice=\"2 0 0 0 2 0 0 0 2\" Properties=species:S:1:pos:R:3 energy=1 stress=\"1 2 3 4 5 6\"\nFe 0 0 0\n";
+            sannip_dataset_init(&bad, NULL);
+            CHECK(sannip_dataset_read_mem(&bad, st, strlen(st), &e2) == SANNIP_SUCCESS && bad.s[0].has_virial, "stress: %s", e2.message);
+            CHECK(bad.s[0].virial[0] == -8 && bad.s[0].virial[1] == -48 && bad.s[0].virial[5] == -32 && bad.s[0].virial[8] == -24, "stress to virial");
+            sannip_dataset_uninit(&bad);
+        }
     }
     for (i = 0; i < small.n; i++) sannip_structure_uninit(&small.s[i]);
     free(small.s);
