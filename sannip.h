@@ -1090,8 +1090,6 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
         g->nb[a] = (int)SANNIP__MIN((double)(w / rc), 1e6);
         if (g->nb[a] < 1) g->nb[a] = 1;
         g->m[a] = 0;
-        (void)i;
-        g->span[a] = g->span[a];
         /* bins to search: ceil(rc / bin width) */
         {
             double binw = (double)w / g->nb[a];
@@ -2902,9 +2900,7 @@ SANNIP_API sannip_result sannip_model_add_element_cnn(sannip_model *m, int Z, in
     nf = el->n_features;
     /* stable grouping of the features by class */
     {
-        int tmp[SANNIP_MAX_BASES > 0 ? 1 : 1];
         int *ord = (int *)sannip__calloc(&m->alloc, (size_t)nf + 1, sizeof(int));
-        (void)tmp;
         if (!ord) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "features");
         for (c = 0; c < 3; c++) {
             int cnt = 0;
@@ -3033,7 +3029,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
                                        sannip__run *run, int need_pairs, sannip_error *err)
 {
     sannip_result r;
-    int i, e, cnt[SANNIP_MAX_ELEMENTS], eidx;
+    int i, e;
     size_t total, need, ints;
     void *p;
     memset(run, 0, sizeof *run);
@@ -3082,7 +3078,6 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     run->bstart = run->order + sys->n;
     run->belem = run->bstart + (sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
     /* stable sort of atoms by element, then blocks of at most SANNIP__BLOCK atoms */
-    for (e = 0; e < m->n_elements; e++) cnt[e] = 0;
     {
         int pos = 0;
         for (e = 0; e < m->n_elements; e++) {
@@ -3092,7 +3087,6 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
         }
         run->bstart[run->nblocks] = pos;
     }
-    (void)eidx; (void)cnt;
     return SANNIP_SUCCESS;
 }
 
@@ -3668,8 +3662,10 @@ SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t le
         if (nt == 0) SANNIP__RFAIL(SANNIP_TRUNCATED, 0, "structure without 'end' (file ends at line %d)", c.line);
         if (strcmp(tok[0], "end") == 0) break;
         if (strcmp(tok[0], "comment") == 0) {
-            const char *q = c.text + (c.pos > 0 ? c.pos - 1 : 0);
-            (void)q;
+            size_t o = 0;
+            for (i = 1; i < nt && i < 15 && o + 1 < sizeof s->comment; i++)
+                o += (size_t)snprintf(s->comment + o, sizeof s->comment - o, i > 1 ? " %s" : "%s", tok[i]);
+            s->comment[sizeof s->comment - 1] = 0;
             continue;
         }
         if (nt > 15) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 16, "too many fields");
