@@ -27,7 +27,7 @@ build/test_%_f: tests/test_%.c tests/test.h $(HEADERS) | build
 	$(CC) $(WARN) $(CFLAGS) $(OMP) -DSANNIP_FLOAT $< -o $@ $(LDLIBS)
 build/test_%: tests/test_%.c tests/test.h $(HEADERS) | build
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
-build/bench_%: bench/bench_%.c $(HEADERS) | build
+build/bench_%: bench/bench_%.c bench/bench_util.h $(HEADERS) | build
 	$(CC) $(WARN) -O3 -march=native -g $(OMP) $< -o $@ $(LDLIBS)
 bin build:
 	mkdir -p $@

@@ -27,6 +27,8 @@
 #define BENCH_MIN_RUN 0.3          /* seconds per run */
 #define BENCH_LONG_CALL 1.0        /* a first call this long counts as a run (see measure) */
 #define BUSY_SHARE 0.9             /* CPU share below which a figure is flagged */
+#define BENCH_PROG "bench_inference"
+#include "bench_util.h"
 #define N2P2_REF_US_PER_ATOM 300.0 /* n2p2, one thread, symmetry functions + networks + forces,
                                       neighbour list excluded (figure quoted in the issue) */
 
@@ -50,32 +52,9 @@ static int n_procs(void)
 #endif
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static double cpu_now(void)       /* CPU time of the whole process (all threads) */
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* The machine's load (Linux /proc/loadavg): 1-minute average and tasks running now
    (this process included). Other work on the machine inflates every figure. */
-static void print_load(const char *when)
-{
-    FILE *f = fopen("/proc/loadavg", "r");
-    double l1 = 0;
-    int running = 0, total = 0;
-    if (!f) return;
-    if (fscanf(f, "%lf %*f %*f %d/%d", &l1, &running, &total) == 3)
-        printf("load %s: 1-min average %.2f, %d task(s) running%s\n", when, l1, running,
-               running > 1 ? " (other work on the machine: figures may be inflated)" : "");
-    fclose(f);
-}
 
 /* ---- the timed operations ------------------------------------------------------------- */
 enum { OP_EF, OP_E, OP_NL, OP_FEAT };
@@ -90,11 +69,6 @@ typedef struct job {
     int op;
 } job;
 
-static void die(const char *what, const sannip_error *err)
-{
-    fprintf(stderr, "bench_inference: %s: %s\n", what, err ? err->message : "");
-    exit(1);
-}
 
 static void job_run(job *j)
 {
@@ -137,30 +111,8 @@ static fig measure(job *j, int op)
 }
 static double min2(double a, double b) { return a < b ? a : b; }
 
-/* " [CPU share 0.62: busy machine]" for a figure measured while others ran, else "". */
-static const char *busy(double share)
-{
-    static char buf[4][64];
-    static int k;
-    k = (k + 1) & 3;
-    buf[k][0] = 0;
-    if (share < BUSY_SHARE) snprintf(buf[k], sizeof buf[k], " [CPU share %.2f: busy machine]", share);
-    return buf[k];
-}
 
 /* ---- the summary table ---------------------------------------------------------------- */
-#define MAX_ROWS 64
-static struct { char name[64]; double value, share; char unit[16]; } rows[MAX_ROWS];
-static int n_rows;
-static void record(const char *name, double value, const char *unit, double share)
-{
-    if (n_rows >= MAX_ROWS) return;
-    snprintf(rows[n_rows].name, sizeof rows[n_rows].name, "%s", name);
-    rows[n_rows].value = value;
-    rows[n_rows].share = share;
-    snprintf(rows[n_rows].unit, sizeof rows[n_rows].unit, "%s", unit);
-    n_rows++;
-}
 
 /* ---- (a) water ------------------------------------------------------------------------ */
 static int read_one(const char *path, sannip_structure *s)

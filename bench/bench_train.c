@@ -49,6 +49,8 @@
 #define HA_MEV 27211.386               /* 1 Hartree in meV */
 #define BOHR_A 0.529177210903          /* 1 bohr in Angstrom */
 #define BUSY_SHARE 0.9
+#define BENCH_PROG "bench_train"
+#include "bench_util.h"
 #define SPE_WINDOW 10                  /* epochs per window of the best sannip figure */
 #define DATA_FILE "build/bench_train_data.bin"
 #define TORCH_SCRIPT "bench/torch_train.py"
@@ -56,57 +58,8 @@
 static int epochs = BENCH_EPOCHS, batch = BENCH_BATCH, torch_epochs = TORCH_EPOCHS, use_torch = 1, keep_data = 0;
 static double lr = BENCH_LR, lr_decay = BENCH_LR_DECAY, fw = BENCH_FW, ew = BENCH_EW;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static void print_load(const char *when)
-{
-    FILE *f = fopen("/proc/loadavg", "r");
-    double l1 = 0;
-    int running = 0, total = 0;
-    if (!f) return;
-    if (fscanf(f, "%lf %*f %*f %d/%d", &l1, &running, &total) == 3)
-        printf("load %s: 1-min average %.2f, %d task(s) running%s\n", when, l1, running,
-               running > 1 ? " (other work on the machine: figures may be inflated)" : "");
-    fclose(f);
-}
-static void die(const char *what, const sannip_error *err)
-{
-    fprintf(stderr, "bench_train: %s: %s\n", what, err ? err->message : "");
-    exit(1);
-}
-static const char *busy(double share)
-{
-    static char buf[4][64];
-    static int k;
-    k = (k + 1) & 3;
-    buf[k][0] = 0;
-    if (share < BUSY_SHARE) snprintf(buf[k], sizeof buf[k], " [CPU share %.2f: busy machine]", share);
-    return buf[k];
-}
 
 /* ---- the summary table ---------------------------------------------------------------- */
-#define MAX_ROWS 40
-static struct { char name[64]; double value, share; char unit[16]; } rows[MAX_ROWS];
-static int n_rows;
-static void record(const char *name, double value, const char *unit, double share)
-{
-    if (n_rows >= MAX_ROWS) return;
-    snprintf(rows[n_rows].name, sizeof rows[n_rows].name, "%s", name);
-    rows[n_rows].value = value;
-    rows[n_rows].share = share;
-    snprintf(rows[n_rows].unit, sizeof rows[n_rows].unit, "%s", unit);
-    n_rows++;
-}
 
 /* ---- errors of a model on the data set (sannip_model_compute, independent of training) -- */
 typedef struct errs { double rmse_e, rmse_f, mae_e, mae_f, max_f; } errs;

@@ -192,40 +192,7 @@ static int write_gnuplot(const char *dir, const fit_case *c)
     return close_out(f, path);
 }
 
-/* fit_sin.png through examples/plot_tutorial.py (python3 + matplotlib), else gnuplot; says
-   which, or that neither is present. Never fails the program. */
-static void draw_png(const char *argv0, const char *dir, const fit_case *c)
-{
-    char script[4200], qs[8500], qd[8500], cmd[17200];
-    const char *slash = strrchr(argv0, '/');
-    FILE *f = NULL;
-    int found = 0, python = 0;
-    /* the script sits in examples/ next to bin/: try <dir of argv0>/../examples, then ./examples */
-    if (slash && (size_t)(slash - argv0) < 4000) {
-        snprintf(script, sizeof script, "%.*s/../examples/plot_tutorial.py", (int)(slash - argv0), argv0);
-        if ((f = fopen(script, "r")) != NULL) found = 1;
-    }
-    if (!found) { strcpy(script, "examples/plot_tutorial.py"); if ((f = fopen(script, "r")) != NULL) found = 1; }
-    if (f) fclose(f);
-    fflush(stdout);
-    if (shell_quote(dir, qd, sizeof qd) || shell_quote(script, qs, sizeof qs)) { printf("png: skipped (path too long)\n"); return; }
-    python = system("python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
-    if (found && python) {
-        snprintf(cmd, sizeof cmd, "python3 %s fit_sin %s", qs, qd);
-        if (system(cmd) == 0) { printf("png: %s/fit_sin.png (python3 + matplotlib)\n", dir); return; }
-        printf("png: %s failed\n", script);
-    }
-    if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
-        if (write_gnuplot(dir, c) == 0) {
-            snprintf(cmd, sizeof cmd, "cd %s && gnuplot fit_sin.gp", qd);
-            if (system(cmd) == 0) { printf("png: %s/fit_sin.png (gnuplot)\n", dir); return; }
-        }
-        printf("png: gnuplot failed\n");
-        return;
-    }
-    printf("png: skipped (%s, and no gnuplot); the CSV files hold the data\n",
-           !python ? "no python3 with matplotlib" : "examples/plot_tutorial.py not found");
-}
+static int gnuplot_cb(const char *dir, const void *c) { return write_gnuplot(dir, (const fit_case *)c); }
 
 int main(int argc, char **argv)
 {
@@ -289,7 +256,7 @@ int main(int argc, char **argv)
     if (make_dirs(opt.out) != 0) { fprintf(stderr, "fit_sin: cannot create %s: %s\n", opt.out, strerror(errno)); goto done; }
     if (write_csv(opt.out, c, history, n_hist, opt.epochs)) goto done;
     printf("csv: %s/fit_sin_curves.csv, fit_sin_samples.csv, fit_sin_history.csv\n", opt.out);
-    draw_png(argv[0], opt.out, c);
+    tutorial_draw_png(argv[0], opt.out, gnuplot_cb, c);
     rc = 0;
 done:
     for (i = 0; i < N_CASES; i++) free(c[i].x);

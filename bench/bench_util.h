@@ -1,0 +1,66 @@
+/* bench_util.h - timing, machine-load and summary-table helpers shared by the benchmarks.
+   Define BENCH_PROG (the program's name) and BUSY_SHARE before including it. */
+#ifndef SANNIP_BENCH_UTIL_H
+#define SANNIP_BENCH_UTIL_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define MAX_ROWS 64
+static struct { char name[64]; double value, share; char unit[16]; } rows[MAX_ROWS];
+static int n_rows;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_now(void)       /* CPU time of the whole process (all threads) */
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void print_load(const char *when)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double l1 = 0;
+    int running = 0, total = 0;
+    if (!f) return;
+    if (fscanf(f, "%lf %*f %*f %d/%d", &l1, &running, &total) == 3)
+        printf("load %s: 1-min average %.2f, %d task(s) running%s\n", when, l1, running,
+               running > 1 ? " (other work on the machine: figures may be inflated)" : "");
+    fclose(f);
+}
+
+static void die(const char *what, const sannip_error *err)
+{
+    fprintf(stderr, BENCH_PROG ": %s: %s\n", what, err ? err->message : "");
+    exit(1);
+}
+
+/* " [CPU share 0.62: busy machine]" for a figure measured while others ran, else "". */
+static const char *busy(double share)
+{
+    static char buf[4][64];
+    static int k;
+    k = (k + 1) & 3;
+    buf[k][0] = 0;
+    if (share < BUSY_SHARE) snprintf(buf[k], sizeof buf[k], " [CPU share %.2f: busy machine]", share);
+    return buf[k];
+}
+
+static void record(const char *name, double value, const char *unit, double share)
+{
+    if (n_rows >= MAX_ROWS) return;
+    snprintf(rows[n_rows].name, sizeof rows[n_rows].name, "%s", name);
+    rows[n_rows].value = value;
+    rows[n_rows].share = share;
+    snprintf(rows[n_rows].unit, sizeof rows[n_rows].unit, "%s", unit);
+    n_rows++;
+}
+
+#endif
