@@ -262,8 +262,13 @@ static int cmd_predict(int argc, char **argv)
             free(F); free(ea); free(Fs); sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
             return 1;
         }
-        if (s->has_energy) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
-        if (s->forces) { int k; for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; } }
+        {
+            /* n2p2 files carry zeros where there is no reference: such structures are not compared */
+            int k, placeholder = s->has_energy && s->energy == 0;
+            if (placeholder && s->forces) for (k = 0; k < 3 * s->n; k++) if (s->forces[k] != 0) placeholder = 0;
+            if (s->has_energy && !placeholder) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
+            if (s->forces && !placeholder) for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; }
+        }
         if (xyz) {
             size_t before = out.len;
             sannip_write_xyz(&out, s, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL, (o.atom_e && cm.n == 1) ? ea : NULL);
