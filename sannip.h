@@ -3951,21 +3951,31 @@ SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const cha
     sannip_free(&m->alloc, text);
     return r;
 }
-SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *path, sannip_error *err)
+/* Reads path and hands its text to parse(obj, text, len, err); errors are prefixed with
+   "path:line: ". The one way every *_load_file / *_read_file works. */
+typedef sannip_result (*sannip__text_parser)(void *obj, const char *text, size_t len, sannip_error *err);
+static sannip_result sannip__load_text_file(const char *path, const sannip_allocator *alloc, sannip__text_parser parse,
+                                            void *obj, sannip_error *err)
 {
     char *text;
     size_t len;
     sannip_result r;
-    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
-    if ((r = sannip_read_file(path, &m->alloc, &text, &len, err)) != SANNIP_SUCCESS) return r;
-    r = sannip_model_load_mem(m, text, len, err);
-    sannip_free(&m->alloc, text);
+    if (!obj) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if ((r = sannip_read_file(path, alloc, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = parse(obj, text, len, err);
+    sannip_free(alloc, text);
     if (r && err) {
         char pre[300];
         snprintf(pre, sizeof pre, "%.200s:%d: ", path, err->line);
         sannip__err_prefix(err, pre);
     }
     return r;
+}
+static sannip_result sannip__parse_model(void *m, const char *t, size_t n, sannip_error *err) { return sannip_model_load_mem((sannip_model *)m, t, n, err); }
+SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *path, sannip_error *err)
+{
+    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
+    return sannip__load_text_file(path, &m->alloc, sannip__parse_model, m, err);
 }
 #endif
 

@@ -272,17 +272,11 @@ SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *
     return SANNIP_SUCCESS;
 }
 #ifndef SANNIP_NO_STDIO
+static sannip_result sannip__parse_dataset(void *d, const char *t, size_t n, sannip_error *err) { return sannip_dataset_read_mem((sannip_dataset *)d, t, n, err); }
 SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err)
 {
-    char *text;
-    size_t len;
-    sannip_result r;
     if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    if ((r = sannip_read_file(path, &d->alloc, &text, &len, err)) != SANNIP_SUCCESS) return r;
-    r = sannip_dataset_read_mem(d, text, len, err);
-    sannip_free(&d->alloc, text);
-    if (r && err) { char pre[300]; snprintf(pre, sizeof pre, "%.200s:%d: ", path, err->line); sannip__err_prefix(err, pre); }
-    return r;
+    return sannip__load_text_file(path, &d->alloc, sannip__parse_dataset, d, err);
 }
 #endif
 SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_forces, sannip_error *err)
@@ -1467,17 +1461,11 @@ SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, c
     sannip_free(&c->alloc, text);
     return r;
 }
+static sannip_result sannip__parse_committee(void *c, const char *t, size_t n, sannip_error *err) { return sannip_committee_load_mem((sannip_committee *)c, t, n, err); }
 SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const char *path, sannip_error *err)
 {
-    char *text;
-    size_t len;
-    sannip_result r;
     if (!c) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    if ((r = sannip_read_file(path, &c->alloc, &text, &len, err)) != SANNIP_SUCCESS) return r;
-    r = sannip_committee_load_mem(c, text, len, err);
-    sannip_free(&c->alloc, text);
-    if (r && err) { char pre[300]; snprintf(pre, sizeof pre, "%.200s: ", path); sannip__err_prefix(err, pre); }
-    return r;
+    return sannip__load_text_file(path, &c->alloc, sannip__parse_committee, c, err);
 }
 #endif
 
