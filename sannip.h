@@ -363,7 +363,7 @@ typedef enum sannip_activation {
     SANNIP_ACT_SIGMOID,     /* 1/(1+e^-x)                                (n2p2 's') */
     SANNIP_ACT_SOFTPLUS,    /* ln(1+e^x)                                 (n2p2 'p') */
     SANNIP_ACT_RELU,        /* max(0,x): piecewise-constant forces, T2.1.6 (n2p2 'r') */
-    SANNIP_ACT_SWISH,       /* x/(1+e^-x), SiLU (Madsen; beta = 1)       (n2p2 'L'?) */
+    SANNIP_ACT_SWISH,       /* x/(1+e^-x), SiLU (Madsen; beta = 1)       (not in n2p2) */
     SANNIP_ACT_SSP,         /* ln(1+e^x) - ln 2, shifted softplus (SchNet) */
     SANNIP_ACT_GAUSSIAN,    /* exp(-x^2/2)                               (n2p2 'g') */
     SANNIP_ACT_COS,         /* cos x                                     (n2p2 'c') */
