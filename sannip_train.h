@@ -59,13 +59,18 @@ SANNIP_API sannip_result sannip_model_fit_energy(sannip_model *m, const sannip_d
 
 /* ==== 2. FEATURE CACHES ================================================================ */
 /* Descriptors (and optionally their derivatives) of every atom of every structure, computed
-   once (OpenMP over structures). Per structure: G (n x fmax), per-atom dG slabs
-   (nf x (n_i + 1) x 3, neighbour slots then self) with the neighbour atom indices. */
+   once (OpenMP over structures). Per structure: G (n x (fmax + 1)) and, per atom i and
+   feature f, the derivative row dG_if/dd over the neighbour slots lo..hi-1 that can be
+   non-zero (neighbours are ordered by element, so element-restricted features touch one
+   run of slots), followed by the self slot: 3 (hi - lo) + 3 reals at row_off[frow[i] + f].
+   Slot s < n_i is neighbour nb[nb_start[i] + s]. */
 typedef struct sannip_cache_entry {
     int n;
     sannip_real *G;
     sannip_real *dG;          /* NULL when derivatives are not stored */
-    size_t *dg_off;           /* n + 1 offsets into dG */
+    size_t *frow;             /* n + 1: first row of atom i */
+    size_t *row_off;          /* rows + 1 offsets into dG */
+    int *row_lo, *row_hi;     /* slot range of each row */
     size_t *nb_start;         /* n + 1 offsets into nb */
     int *nb;                  /* neighbour atom of each slot */
 } sannip_cache_entry;
@@ -403,7 +408,8 @@ SANNIP_API void sannip_feature_cache_init(sannip_feature_cache *c, const sannip_
 }
 static void sannip__entry_free(const sannip_allocator *a, sannip_cache_entry *e)
 {
-    sannip_free(a, e->G); sannip_free(a, e->dG); sannip_free(a, e->dg_off); sannip_free(a, e->nb_start); sannip_free(a, e->nb);
+    sannip_free(a, e->G); sannip_free(a, e->dG); sannip_free(a, e->frow); sannip_free(a, e->row_off);
+    sannip_free(a, e->row_lo); sannip_free(a, e->row_hi); sannip_free(a, e->nb_start); sannip_free(a, e->nb);
     memset(e, 0, sizeof *e);
 }
 SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c)
@@ -428,7 +434,8 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     sannip_result r;
     int i, fmax = sannip__model_fmax(m), nmax = 0;
     size_t tot = 0, work_n = 0;
-    sannip_real *work;
+    sannip_real *work, *dense;
+    size_t rows = 0, dense_n = 0;
     int *Zn;
     memset(e, 0, sizeof *e);
     if ((r = sannip_neighbors_build(&ws->nl, &sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
@@ -437,43 +444,69 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
         if (q < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys.Z[i]));
         if (c > nmax) nmax = c;
         tot += (size_t)m->el[q].n_features * ((size_t)c + 1) * 3;
+        rows += (size_t)m->el[q].n_features;
     }
+    dense_n = (size_t)fmax * ((size_t)nmax + 1) * 3;
     for (i = 0; i < m->n_elements; i++) {
         size_t w = sannip_env_work_size(&m->desc, m->el[i].feature, m->el[i].n_features, nmax);
         if (w > work_n) work_n = w;
     }
     e->n = sys.n;
     e->G = (sannip_real *)sannip__calloc(a, (size_t)sys.n * (fmax + 1) + 1, sizeof(sannip_real));
-    e->dg_off = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
+    e->frow = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
+    e->row_off = (size_t *)sannip__calloc(a, rows + 1, sizeof(size_t));
+    e->row_lo = (int *)sannip__calloc(a, rows + 1, sizeof(int));
+    e->row_hi = (int *)sannip__calloc(a, rows + 1, sizeof(int));
     e->nb_start = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
     e->nb = (int *)sannip__calloc(a, ws->nl.n_pairs + 1, sizeof(int));
     e->dG = with_dg ? (sannip_real *)sannip__calloc(a, tot + 1, sizeof(sannip_real)) : NULL;
-    work = (sannip_real *)sannip__calloc(a, work_n + (size_t)nmax + 8, sizeof(sannip_real));
-    if (!e->G || !e->dg_off || !e->nb_start || !e->nb || (with_dg && !e->dG) || !work) {
+    work = (sannip_real *)sannip__calloc(a, work_n + (size_t)nmax + 8 + (with_dg ? dense_n : 0), sizeof(sannip_real));
+    if (!e->G || !e->frow || !e->row_off || !e->row_lo || !e->row_hi || !e->nb_start || !e->nb || (with_dg && !e->dG) || !work) {
         sannip_free(a, work); sannip__entry_free(a, e);
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache of a %d-atom structure", sys.n);
     }
+    dense = work + work_n + (size_t)nmax + 8;
     Zn = (int *)(void *)(work + work_n);
     memcpy(e->nb_start, ws->nl.start, sizeof(size_t) * ((size_t)sys.n + 1));
     memcpy(e->nb, ws->nl.j, sizeof(int) * ws->nl.n_pairs);
-    tot = 0;
+    tot = 0; rows = 0;
     for (i = 0; i < sys.n; i++) {
         const sannip_element_model *el = &m->el[sannip_model_element_index(m, sys.Z[i])];
         sannip_env env = sannip__env_of(&ws->nl, &sys, i, Zn);
-        e->dg_off[i] = tot;
+        int f, lo, hi;
+        size_t n3 = 3 * ((size_t)env.n + 1);
+        e->frow[i] = rows;
         sannip__env_eval(&m->desc, el->feature, el->n_features, &env, e->G + (size_t)i * (fmax + 1),
-                         with_dg ? e->dG + tot : NULL, NULL, NULL, work);
-        tot += (size_t)el->n_features * ((size_t)env.n + 1) * 3;
+                         with_dg ? dense : NULL, NULL, NULL, work);
+        for (f = 0; f < el->n_features; f++, rows++) {
+            /* the run of neighbour slots that can be non-zero, then the self slot */
+            const sannip_real *row = dense + (size_t)f * n3;
+            e->row_off[rows] = tot;
+            if (!with_dg) continue;
+            for (lo = 0; lo < env.n && !row[3 * lo] && !row[3 * lo + 1] && !row[3 * lo + 2]; lo++) {}
+            for (hi = env.n; hi > lo && !row[3 * hi - 3] && !row[3 * hi - 2] && !row[3 * hi - 1]; hi--) {}
+            e->row_lo[rows] = lo; e->row_hi[rows] = hi;
+            memcpy(e->dG + tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
+            memcpy(e->dG + tot + 3 * (size_t)(hi - lo), row + 3 * (size_t)env.n, sizeof(sannip_real) * 3);
+            tot += 3 * (size_t)(hi - lo) + 3;
+        }
     }
-    e->dg_off[sys.n] = tot;
+    e->frow[sys.n] = rows;
+    e->row_off[rows] = tot;
+    if (with_dg) {   /* give back what the compaction saved */
+        void *p = sannip__realloc(a, e->dG, sizeof(sannip_real) * (tot + 1));
+        if (p) e->dG = (sannip_real *)p;
+    }
     sannip_free(a, work);
     return SANNIP_SUCCESS;
 }
 static size_t sannip__entry_bytes(const sannip_cache_entry *e, int fmax)
 {
-    size_t b = ((size_t)e->n * (fmax + 1)) * sizeof(sannip_real) + 2 * ((size_t)e->n + 1) * sizeof(size_t);
+    size_t rows = e->frow ? e->frow[e->n] : 0;
+    size_t b = ((size_t)e->n * (fmax + 1)) * sizeof(sannip_real) + 2 * ((size_t)e->n + 1) * sizeof(size_t)
+             + rows * (sizeof(size_t) + 2 * sizeof(int));
     b += e->nb_start ? e->nb_start[e->n] * sizeof(int) : 0;
-    if (e->dG) b += e->dg_off[e->n] * sizeof(sannip_real);
+    if (e->dG) b += e->row_off[rows] * sizeof(sannip_real);
     return b;
 }
 SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d)
@@ -731,13 +764,17 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
         for (a = 0; a < n; a++) {
             /* c = sum_f g_f dG_f over the slab (contiguous rows), then scattered by slot */
             const sannip_element_model *el = &m->el[sannip_model_element_index(m, s->Z[a])];
-            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl, q, n3 = 3 * nsl;
-            const sannip_real *dG = ce->dG + ce->dg_off[a], *g = gall + (size_t)a * (fmax + 1);
+            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl, q, n3 = 3 * nsl, r0 = ce->frow[a];
+            const sannip_real *g = gall + (size_t)a * (fmax + 1);
+            sannip_real *self = Cs + n3 - 3;
             memset(Cs, 0, sizeof(sannip_real) * n3);
             for (f = 0; f < el->n_features; f++) {
-                const sannip_real gf = g[f], *row = dG + (size_t)f * n3;
+                const sannip_real gf = g[f], *row = ce->dG + ce->row_off[r0 + f];
+                size_t len = 3 * (size_t)(ce->row_hi[r0 + f] - ce->row_lo[r0 + f]);
+                sannip_real *c0 = Cs + 3 * (size_t)ce->row_lo[r0 + f];
                 if (gf == 0) continue;
-                for (q = 0; q < n3; q++) Cs[q] += gf * row[q];
+                for (q = 0; q < len; q++) c0[q] += gf * row[q];
+                self[0] += gf * row[len]; self[1] += gf * row[len + 1]; self[2] += gf * row[len + 2];
             }
             for (sl = 0; sl < nsl; sl++) {
                 int k = sl + 1 == nsl ? a : ce->nb[ce->nb_start[a] + sl];
@@ -773,13 +810,18 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
                 for (r = 0; r < nb; r++) {
                     /* the residuals of the slab's atoms gathered once, then one dot per feature */
                     int i = rows[r];
-                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, n3 = 3 * nsl;
-                    const sannip_real *dG = ce->dG + ce->dg_off[i];
+                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, n3 = 3 * nsl, r0 = ce->frow[i];
+                    const sannip_real *self = Cs + n3 - 3;
                     for (sl = 0; sl < nsl; sl++) {
                         int k = sl + 1 == nsl ? i : ce->nb[ce->nb_start[i] + sl];
                         Cs[3 * sl] = R[3 * k]; Cs[3 * sl + 1] = R[3 * k + 1]; Cs[3 * sl + 2] = R[3 * k + 2];
                     }
-                    for (f = 0; f < nf; f++) V[(size_t)r * nf + f] = el->scale_a[f] * sannip__dot4(dG + (size_t)f * n3, Cs, (int)n3);
+                    for (f = 0; f < nf; f++) {
+                        const sannip_real *row = ce->dG + ce->row_off[r0 + f];
+                        int len = 3 * (ce->row_hi[r0 + f] - ce->row_lo[r0 + f]);
+                        V[(size_t)r * nf + f] = el->scale_a[f] * (sannip__dot4(row, Cs + 3 * (size_t)ce->row_lo[r0 + f], len)
+                                                                  + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
+                    }
                 }
                 sannip__tangent_grad(net, nb, X, V, qv, pv, ge, work);
             } else {

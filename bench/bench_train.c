@@ -142,6 +142,23 @@ static int put_f1(FILE *f, const char *name, const double *x, long long n) { ret
 static int put_i1(FILE *f, const char *name, const long long *x, long long n) { return put(f, name, 1, 1, &n, x); }
 static int put_scalar(FILE *f, const char *name, double x) { return put_f1(f, name, &x, 1); }
 
+/* The cache stores each derivative row over its non-zero slot run; PyTorch gets dense
+   per-atom slabs nf x (n_i + 1) x 3 (neighbour slots, then the atom): their total size,
+   and (off != NULL) the slab offsets. */
+static size_t dense_size(const sannip_model *m, const sannip_dataset *d, const sannip_feature_cache *c, int i, long long *off)
+{
+    const sannip_cache_entry *ce = &c->e[i];
+    size_t t = 0;
+    int a;
+    for (a = 0; a < ce->n; a++) {
+        const sannip_element_model *el = &m->el[sannip_model_element_index(m, d->s[i].Z[a])];
+        if (off) off[a] = (long long)t;
+        t += (size_t)el->n_features * (ce->nb_start[a + 1] - ce->nb_start[a] + 1) * 3;
+    }
+    if (off) off[ce->n] = (long long)t;
+    return t;
+}
+
 static int export_data(const char *path, const sannip_model *m, const sannip_dataset *d, const sannip_feature_cache *c,
                        const double *grad, double gloss, const int *gidx, int gn, const errs *trained)
 {
@@ -152,7 +169,7 @@ static int export_data(const char *path, const sannip_model *m, const sannip_dat
     long long *ibuf, nmax = 0, shape[3];
     if (!f) return 1;
     for (i = 0; i < d->n; i++) {
-        size_t nn = c->e[i].dg_off[c->e[i].n];
+        size_t nn = dense_size(m, d, c, i, NULL);
         if ((long long)nn > nmax) nmax = (long long)nn;
         if ((long long)c->e[i].nb_start[c->e[i].n] + 1 > nmax) nmax = (long long)c->e[i].nb_start[c->e[i].n] + 1;
         if ((long long)d->s[i].n * (fmax + 1) > nmax) nmax = (long long)d->s[i].n * (fmax + 1);
@@ -198,7 +215,7 @@ static int export_data(const char *path, const sannip_model *m, const sannip_dat
         const sannip_structure *s = &d->s[i];
         const sannip_cache_entry *ce = &c->e[i];
         char nm[48];
-        size_t nd = ce->dg_off[ce->n], off;
+        size_t nd = dense_size(m, d, c, i, NULL), off;
         int n = s->n;
         for (a = 0; a < n; a++) ibuf[a] = sannip_model_element_index(m, s->Z[a]);
         snprintf(nm, sizeof nm, "s%d.elem", i); bad |= put_i1(f, nm, ibuf, n);
@@ -215,16 +232,24 @@ static int export_data(const char *path, const sannip_model *m, const sannip_dat
         }
         shape[0] = n; shape[1] = fmax;
         snprintf(nm, sizeof nm, "s%d.X", i); bad |= put(f, nm, 0, 2, shape, buf);
-        /* dX/dr = a dG/dr: per atom nf x (n_i + 1) x 3, neighbour slots then the atom itself */
+        /* dX/dr = a dG/dr: per atom nf x (n_i + 1) x 3, neighbour slots then the atom itself,
+           expanded from the cache's slot runs */
+        dense_size(m, d, c, i, ibuf + n + 1);
+        for (q = 0; q < nd; q++) buf[q] = 0;
         for (a = 0; a < n; a++) {
             const sannip_element_model *el = &m->el[ibuf[a]];
-            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl;
-            off = ce->dg_off[a];
-            for (k = 0; k < el->n_features; k++)
-                for (sl = 0; sl < 3 * nsl; sl++) buf[off + (size_t)k * nsl * 3 + sl] = (double)(el->scale_a[k] * ce->dG[off + (size_t)k * nsl * 3 + sl]);
+            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl, r0 = ce->frow[a];
+            off = (size_t)ibuf[n + 1 + a];
+            for (k = 0; k < el->n_features; k++) {
+                const sannip_real *row = ce->dG + ce->row_off[r0 + k];
+                size_t lo = (size_t)ce->row_lo[r0 + k], len = 3 * ((size_t)ce->row_hi[r0 + k] - lo);
+                double *o = buf + off + (size_t)k * nsl * 3;
+                for (sl = 0; sl < len; sl++) o[3 * lo + sl] = (double)(el->scale_a[k] * row[sl]);
+                for (sl = 0; sl < 3; sl++) o[3 * (nsl - 1) + sl] = (double)(el->scale_a[k] * row[len + sl]);
+            }
         }
         snprintf(nm, sizeof nm, "s%d.dX", i); bad |= put_f1(f, nm, buf, (long long)nd);
-        for (a = 0; a <= n; a++) ibuf[a] = (long long)ce->dg_off[a];
+        for (a = 0; a <= n; a++) ibuf[a] = ibuf[n + 1 + a];
         snprintf(nm, sizeof nm, "s%d.dg_off", i); bad |= put_i1(f, nm, ibuf, n + 1);
         for (a = 0; a <= n; a++) ibuf[a] = (long long)ce->nb_start[a];
         snprintf(nm, sizeof nm, "s%d.nb_start", i); bad |= put_i1(f, nm, ibuf, n + 1);
