@@ -410,6 +410,12 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     return 0;
 }
 
+/* A single model is written as a model file (usable by every command), more as a committee. */
+static sannip_result save_trained(const sannip_committee *cm, const char *path, sannip_error *err)
+{
+    return cm->n == 1 ? sannip_model_save_file(&cm->m[0], path, err) : sannip_committee_save_file(cm, path, err);
+}
+
 static int cmd_train(int argc, char **argv)
 {
     opts o;
@@ -510,7 +516,7 @@ static int cmd_train(int argc, char **argv)
         if (r != SANNIP_SUCCESS) {
             /* keep what was learned: the members hold their best (last good) parameters */
             fprintf(stderr, "sannip train: %s: %s\n", sannip_result_string((sannip_result)r), err.message);
-            if (sannip_committee_save_file(&cm, o.out, &err) == SANNIP_SUCCESS) fprintf(stderr, "sannip train: the last good model was written to %s\n", o.out);
+            if (save_trained(&cm, o.out, &err) == SANNIP_SUCCESS) fprintf(stderr, "sannip train: the last good model was written to %s\n", o.out);
             return 1;
         }
         k = energy_unit_scale(&cm.m[0], &u);
@@ -520,7 +526,7 @@ static int cmd_train(int argc, char **argv)
             printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.val_rmse_e * k, rep.val_mae_e * k, u, rep.val_rmse_f, rep.val_mae_f);
         if (rep.fom_f > 0) printf("  figure of merit (T4.7): 1/(s/epoch x val force RMSE) = %.4g\n", rep.fom_f);
     }
-    if ((r = cm.n == 1 ? sannip_model_save_file(&cm.m[0], o.out, &err) : sannip_committee_save_file(&cm, o.out, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if ((r = save_trained(&cm, o.out, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     printf("model -> %s\n", o.out);
     if (opt(&o, "--parity", NULL)) evaluate(&cm, &d, opt(&o, "--parity", NULL), NULL);
     sannip_committee_uninit(&cm); sannip_model_uninit(&tmpl); sannip_dataset_uninit(&d);
