@@ -252,7 +252,28 @@ typedef enum sannip_basis_kind {
     SANNIP_GF_BIRADIAL,     /* sum_{j!=k} e^{-eta (r_ij-rs)^2} e^{-eta2 (r_ik-rs2)^2} f_B f_B' C.9 */
     SANNIP_GF_ANGULAR1,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} x C.9 terms C.31 */
     SANNIP_GF_ANGULAR2,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} f_B f_B'    C.37 */
-    SANNIP_BASIS_SPIN_FIRST = 100   /* kinds >= 100 are spin bases (sannip_spin.h) */
+    /* Spin bases (T3.1-3.20, T5.1-5.6), evaluated by sannip_spin.h. Brackets: S1 = S_i.S_i,
+       S2 = S_i.S_j, S3 = (S_i x S_j).u_ij, S4 = (S_i.u_ij)(S_j.u_ij), S5 = (S_i x u_ij).(S_j x u_ij).
+       The power kinds (000, 000a, 000b) sum bracket^xi fc; the Gaussian kinds (001) sum
+       exp(-eta (bracket - shift)^2) fc, S1G using |S_i|^xi as its bracket. */
+    SANNIP_BASIS_SPIN_FIRST = 100,
+    SANNIP_SPIN_S1 = 100,   /* (S_i.S_i)^xi                                T3.1, 3.11, 3.12 */
+    SANNIP_SPIN_S2,         /* sum_j (S_i.S_j)^xi fc                       T3.2, 3.13 */
+    SANNIP_SPIN_S3,         /* sum_j ((S_i x S_j).u_ij)^xi fc              T3.3, 3.14 */
+    SANNIP_SPIN_S4,         /* sum_j ((S_i.u_ij)(S_j.u_ij))^xi fc          T3.4, 3.15 */
+    SANNIP_SPIN_S5,         /* sum_j ((S_i x u_ij).(S_j x u_ij))^xi fc     T3.16 */
+    SANNIP_SPIN_S1G,        /* exp(-eta (|S_i|^xi - shift)^2)              T3.17 */
+    SANNIP_SPIN_S2G,        /* sum_j exp(-eta (S_i.S_j - shift)^2) fc      T3.18 */
+    SANNIP_SPIN_S3G,        /*                                             T3.19 */
+    SANNIP_SPIN_S4G,        /*                                             T3.20 */
+    SANNIP_SPIN_S5G,        /* (S5 bracket, Gaussian)                            */
+    SANNIP_SPIN_F1,         /* exp(-eta (sum_j |S_j| fc - shift)^2)        T5.1 */
+    SANNIP_SPIN_F2,         /* exp(-eta (|sum_j S_j fc| - shift)^2)        T5.2 */
+    SANNIP_SPIN_F3,         /* exp(-eta (S_i . sum_j S_j fc - shift)^2)    T5.3 */
+    SANNIP_SPIN_F4,         /* local magnetisation ratio                   T5.4 (see sannip_spin.h) */
+    SANNIP_SPIN_F5,         /* mean cosine to the local magnetisation      T5.5 */
+    SANNIP_SPIN_F6,         /* variance of that cosine                     T5.6 */
+    SANNIP_SPIN_LAST = SANNIP_SPIN_F6
 } sannip_basis_kind;
 
 #define SANNIP_ANY 0          /* element restriction: any element */
@@ -262,7 +283,9 @@ typedef enum sannip_basis_kind {
    nbr[0], nbr[1]: Z of neighbour j (and k), SANNIP_ANY or SANNIP_ZWEIGHT.
    cut[0] applies to r_ij (and r_ik, r_jk for G4/G5); cut[1] to r_ik of the Gauss-Fourier
    three-body bases. eta2/rs2 are the r_ik Gaussian of GF_BIRADIAL/GF_ANGULAR1;
-   eta_t/theta_s the angular term of GF_ANGULAR1/2 (theta_s in radians). */
+   eta_t/theta_s the angular term of GF_ANGULAR1/2 (theta_s in radians).
+   Spin kinds: eta = Gaussian width, rs = its centre ("shift", the thesis's alpha),
+   zeta = the power xi, eps = the smoothing scale of F4-F6 (spin units). */
 typedef struct sannip_basis {
     int kind;
     int center;
@@ -270,15 +293,22 @@ typedef struct sannip_basis {
     sannip_cutoff cut[2];
     sannip_real eta, rs, lambda, zeta;
     sannip_real eta2, rs2, eta_t, theta_s;
+    sannip_real eps;
 } sannip_basis;
 
-/* An ordered set of bases (a caller-owned growable array). */
+struct sannip_spin_ops;
+
+/* An ordered set of bases (a caller-owned growable array). spin: the evaluator of spin
+   bases, set by sannip_spin.h (sannip_spin_descriptors_init / sannip_spin_model_init);
+   without it, adding a spin basis fails with SANNIP_NEEDS_SPIN. */
 typedef struct sannip_descriptors {
     int n;
     sannip_basis *b;
     int cap;
     sannip_allocator alloc;
+    const struct sannip_spin_ops *spin;
 } sannip_descriptors;
+
 
 SANNIP_API void sannip_descriptors_init(sannip_descriptors *d, const sannip_allocator *alloc);
 SANNIP_API void sannip_descriptors_uninit(sannip_descriptors *d);
@@ -332,7 +362,20 @@ typedef struct sannip_env {
     const int *Zn;
     const sannip_real *d;
     const sannip_real *r;
+    const sannip_real *Sc;   /* spin of the central atom (3), NULL without spins */
+    const sannip_real *Sn;   /* spins of the neighbours (n x 3), NULL without spins */
 } sannip_env;
+
+/* The slot through which sannip_spin.h evaluates spin bases (constant tables, no state).
+   eval adds the spin bases among idx[0..nf) to G, dG and c exactly as sannip_env_eval
+   documents, and, when given, their spin derivatives: dGs (nf x (n+1) x 3, slot n =
+   d/dS_i) and cs[3k+a] = sum_f g_f dG_f/dS_k,a (k = n: the central spin). */
+typedef struct sannip_spin_ops {
+    sannip_result (*check)(const sannip_basis *b, sannip_error *err);
+    void (*eval)(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                 sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                 sannip_real *dGs, sannip_real *cs, sannip_real *work);
+} sannip_spin_ops;
 
 /* Evaluates the bases idx[0..nf-1] of set for one atom.
    [out] G: nf values. [out, optional] dG: nf x (n+1) x 3, dG[(f (n+1) + k) 3 + a] =
@@ -1447,10 +1490,17 @@ static sannip_result sannip__cutoff_check(const sannip_cutoff *c, sannip_error *
 /* ---- 6. DESCRIPTORS ------------------------------------------------------------------- */
 static const char *const sannip__kind_names[] = { "?", "g2", "g4", "g5", "gf_radial", "gf_biradial",
                                                   "gf_angular1", "gf_angular2" };
+static const char *const sannip__spin_kind_names[] = { "spin_s1", "spin_s2", "spin_s3", "spin_s4", "spin_s5",
+    "spin_s1g", "spin_s2g", "spin_s3g", "spin_s4g", "spin_s5g", "spin_f1", "spin_f2", "spin_f3", "spin_f4",
+    "spin_f5", "spin_f6" };
+static int sannip__is_spin_kind(int kind) { return kind >= SANNIP_BASIS_SPIN_FIRST && kind <= SANNIP_SPIN_LAST; }
 SANNIP_API const char *sannip_basis_kind_name(int kind)
 {
-    return (kind >= SANNIP_G2 && kind <= SANNIP_GF_ANGULAR2) ? sannip__kind_names[kind] : "spin";
+    if (sannip__is_spin_kind(kind)) return sannip__spin_kind_names[kind - SANNIP_BASIS_SPIN_FIRST];
+    return (kind >= SANNIP_G2 && kind <= SANNIP_GF_ANGULAR2) ? sannip__kind_names[kind] : "?";
 }
+/* Spin kinds whose value involves neighbours (all but the self terms S1, S1G). */
+static int sannip__spin_has_nbr(int kind) { return kind != SANNIP_SPIN_S1 && kind != SANNIP_SPIN_S1G; }
 SANNIP_API int sannip_basis_is_angular(const sannip_basis *b)
 {
     return b->kind == SANNIP_G4 || b->kind == SANNIP_G5 || b->kind == SANNIP_GF_BIRADIAL
@@ -1459,6 +1509,7 @@ SANNIP_API int sannip_basis_is_angular(const sannip_basis *b)
 static int sannip__is_gf3(int kind) { return kind >= SANNIP_GF_BIRADIAL && kind <= SANNIP_GF_ANGULAR2; }
 SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b)
 {
+    if (sannip__is_spin_kind(b->kind) && !sannip__spin_has_nbr(b->kind)) return 0;
     return sannip__is_gf3(b->kind) ? SANNIP__MAX(b->cut[0].rc, b->cut[1].rc) : b->cut[0].rc;
 }
 SANNIP_API int sannip_basis_applies(const sannip_basis *b, int Z)
@@ -1474,8 +1525,8 @@ SANNIP_API sannip_result sannip_basis_check(const sannip_basis *b, sannip_error 
     sannip_result r;
     int three;
     if (!b) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "basis is NULL");
-    if (b->kind >= SANNIP_BASIS_SPIN_FIRST)
-        return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "basis kind %d is a spin basis: include sannip_spin.h", b->kind);
+    if (sannip__is_spin_kind(b->kind))
+        return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "%s is a spin basis: include sannip_spin.h and use sannip_spin_descriptors_init or sannip_spin_model_init", sannip_basis_kind_name(b->kind));
     if (b->kind < SANNIP_G2 || b->kind > SANNIP_GF_ANGULAR2)
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown basis kind %d", b->kind);
     three = sannip_basis_is_angular(b);
@@ -1522,7 +1573,8 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
     size_t cap;
     void *p;
     if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
-    if ((r = sannip_basis_check(b, err)) != SANNIP_SUCCESS) return r;
+    r = (b && sannip__is_spin_kind(b->kind) && d->spin) ? d->spin->check(b, err) : sannip_basis_check(b, err);
+    if (r != SANNIP_SUCCESS) return r;
     if (d->n >= SANNIP_MAX_BASES) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "more than %d bases", SANNIP_MAX_BASES);
     cap = (size_t)d->cap; p = d->b;
     if ((r = sannip__grow(&d->alloc, &p, &cap, (size_t)d->n + 1, sizeof *b)) != SANNIP_SUCCESS)
@@ -1539,7 +1591,7 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
    dT/dr_jk; sannip__tri_chain turns them into vectors once. Cutoffs and Gaussians that
    depend on one neighbour only are cached per neighbour. */
 typedef struct sannip__envplan {
-    int nf, ncut, ngs, C;  /* C neighbour classes: elements named by the bases, + "other" */
+    int nf, ncut, ngs, C, nspin;   /* nspin: spin bases among the nf (sannip_spin.h) */  /* C neighbour classes: elements named by the bases, + "other" */
     int cls_of_z[SANNIP_MAX_Z + 1];
     int *rad_off, *rad;    /* radial positions per neighbour class: rad[rad_off[c]..rad_off[c+1]) */
     int *tri_off, *tri;    /* three-body entries (2 f + swap) per class pair (cj C + ck), j < k */
@@ -1593,9 +1645,10 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     size_t ni, nr;
     int C;
     sannip__envplan_sizes(set, idx, nf, &ni, &nr, &C);
-    /* per neighbour: class (int), unit vector (3), fc, dfc (2 ncut <= 4 nf), Gaussians (<= 2 nf) */
+    /* per neighbour: class (int), unit vector (3), fc, dfc (2 ncut <= 4 nf), Gaussians (<= 2 nf),
+       the triplet run buffers (16 + 2 ncut + ngs) and 12 for the spin bases */
     return (ni + 2 * (size_t)n_neighbors + 4) * sizeof(int) / sizeof(sannip_real) + 2 + nr
-         + (size_t)(n_neighbors + 1) * (size_t)(12 * nf + 24);
+         + (size_t)(n_neighbors + 1) * (size_t)(12 * nf + 32) + 16;
 }
 
 static int sannip__gauss_id(sannip__envplan *p, sannip_real eta, sannip_real rs)
@@ -1624,7 +1677,7 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     iw = (int *)(void *)work;
     rw = work + ((ni + 2 * (size_t)n_neighbors + 4) * sizeof(int) / sizeof(sannip_real) + 2);
     *cls = iw + ni;
-    p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0;
+    p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0; p->nspin = 0;
     nn = sannip__named_elements(set, idx, nf, named);
     for (z = 0; z <= SANNIP_MAX_Z; z++) p->cls_of_z[z] = nn;          /* "other" */
     for (c = 0; c < nn; c++) p->cls_of_z[named[c]] = c;
@@ -1646,6 +1699,7 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     p->tt = (sannip__tterm *)(void *)rw; rw += (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
+        if (sannip__is_spin_kind(b->kind)) { p->cid[f] = p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++; continue; }
         p->cid[f] = sannip__cut_id(p, &b->cut[0]);
         p->cid2[f] = sannip__is_gf3(b->kind) ? sannip__cut_id(p, &b->cut[1]) : p->cid[f];
         p->gid[f] = b->kind == SANNIP_GF_ANGULAR2 ? -1 : sannip__gauss_id(p, b->eta, b->rs);
@@ -1671,7 +1725,7 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
             p->rad_off[c] = k;
             for (f = 0; f < nf; f++) {
                 const sannip_basis *b = &set->b[idx[f]];
-                if (!sannip_basis_is_angular(b) && sannip__restr_match(b->nbr[0], zc)) p->rad[k++] = f;
+                if (!sannip_basis_is_angular(b) && !sannip__is_spin_kind(b->kind) && sannip__restr_match(b->nbr[0], zc)) p->rad[k++] = f;
             }
         }
         p->rad_off[C] = k;
@@ -1913,7 +1967,7 @@ static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int
 /* The engine proper; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
 static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
-                             sannip_real *work)
+                             sannip_real *dGs, sannip_real *cs, sannip_real *work)
 {
     sannip__envplan P;
     sannip__runbuf R;
@@ -2051,7 +2105,12 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
             }
         }
     }
-    /* derivative with respect to the central atom: minus the sum over neighbours */
+    /* spin bases (sannip_spin.h): the same outputs, plus spin derivatives */
+    if (dGs) memset(dGs, 0, sizeof(sannip_real) * stride * (size_t)nf);
+    if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (nn + 1));
+    if (P.nspin > 0 && set->spin) set->spin->eval(set, idx, nf, env, G, dG, g, c, dGs, cs, R.tg + nn * P.ngs);
+    /* derivative with respect to the central atom: minus the sum over neighbours (every
+       basis depends on positions only through d_ij = r_j - r_i) */
     if (dG) for (f = 0; f < nf; f++) {
         sannip_real *o = dG + (size_t)f * stride, sx = 0, sy = 0, sz = 0;
         for (j = 0; j < n; j++) { sx += o[3 * j]; sy += o[3 * j + 1]; sz += o[3 * j + 2]; }
@@ -2066,7 +2125,8 @@ SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const in
     int f;
     if (!set || !env || !G || (nf > 0 && !idx) || (g && !c) || !work) return SANNIP_INVALID_ARGS;
     for (f = 0; f < nf; f++) if (idx[f] < 0 || idx[f] >= set->n) return SANNIP_INVALID_ARGS;
-    sannip__env_eval(set, idx, nf, env, G, dG, g, c, work);
+    for (f = 0; f < nf; f++) if (sannip__is_spin_kind(set->b[idx[f]].kind) && (!set->spin || !env->Sc || (env->n > 0 && !env->Sn))) return SANNIP_NEEDS_SPIN;
+    sannip__env_eval(set, idx, nf, env, G, dG, g, c, NULL, NULL, work);
     return SANNIP_SUCCESS;
 }
 
@@ -2227,13 +2287,12 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
         return sannip_basis_check(b, err) ? (err ? (err->line = line, err->code) : SANNIP_BAD_PARAMETER) : SANNIP_SUCCESS;
     }
     for (i = SANNIP_G2; i <= SANNIP_GF_ANGULAR2; i++) if (strcmp(tok[0], sannip__kind_names[i]) == 0) kind = i;
-    if (!kind) {
-        if (strncmp(tok[0], "spin", 4) == 0 || strncmp(tok[0], "s00", 3) == 0 || tok[0][0] == 'F')
-            return sannip__fail(err, SANNIP_NEEDS_SPIN, line, 1, "'%s' is a spin basis: include sannip_spin.h", tok[0]);
-        return sannip__fail(err, SANNIP_PARSE_ERROR, line, 1, "unknown basis type '%s'", tok[0]);
-    }
+    for (i = SANNIP_BASIS_SPIN_FIRST; i <= SANNIP_SPIN_LAST; i++) if (strcmp(tok[0], sannip_basis_kind_name(i)) == 0) kind = i;
+    if (!kind) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 1, "unknown basis type '%s'", tok[0]);
     b->kind = kind;
-    nel = (kind == SANNIP_G2 || kind == SANNIP_GF_RADIAL) ? 2 : 3;
+    if (sannip__is_spin_kind(kind)) { b->zeta = 1; b->eps = (sannip_real)1e-2; }
+    nel = (kind == SANNIP_G2 || kind == SANNIP_GF_RADIAL || (sannip__is_spin_kind(kind) && sannip__spin_has_nbr(kind))) ? 2
+        : sannip__is_spin_kind(kind) ? 1 : 3;
     if (nt < 1 + nel) return sannip__fail(err, SANNIP_PARSE_ERROR, line, nt + 1, "%s needs %d element fields", tok[0], nel);
     for (i = 0; i < nel; i++) {
         int e = sannip__elem_token(tok[1 + i]);
@@ -2260,7 +2319,9 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
         if (strcmp(key, "rc") == 0) { rc = v; have_rc = 1; }
         else if (strcmp(key, "alpha") == 0) alpha = v;
         else if (strcmp(key, "eta") == 0) b->eta = v;
-        else if (strcmp(key, "rs") == 0) b->rs = v;
+        else if (strcmp(key, "rs") == 0 || (strcmp(key, "shift") == 0 && sannip__is_spin_kind(kind))) b->rs = v;
+        else if (strcmp(key, "xi") == 0 && sannip__is_spin_kind(kind)) b->zeta = v;
+        else if (strcmp(key, "eps") == 0 && sannip__is_spin_kind(kind)) b->eps = v;
         else if (strcmp(key, "lambda") == 0) b->lambda = v;
         else if (strcmp(key, "zeta") == 0) b->zeta = v;
         else if (strcmp(key, "eta2") == 0) b->eta2 = v;
@@ -2269,10 +2330,12 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
         else if (strcmp(key, "theta_s") == 0) b->theta_s = v;
         else return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "unknown key '%s'", key);
     }
-    if (kind <= SANNIP_G5) {
+    if (kind <= SANNIP_G5 || (sannip__is_spin_kind(kind) && sannip__spin_has_nbr(kind))) {
         if (!have_rc) return sannip__fail(err, SANNIP_BAD_CUTOFF, line, 0, "%s needs rc=", tok[0]);
         if ((r = sannip_cutoff_make(&b->cut[0], ctype < 0 ? SANNIP_CUT_COS : ctype, rc, alpha, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
     }
+    /* spin bases are checked when added to a set that has the spin evaluator */
+    if (sannip__is_spin_kind(kind)) return SANNIP_SUCCESS;
     if ((r = sannip_basis_check(b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
     return SANNIP_SUCCESS;
 }
@@ -2282,20 +2345,31 @@ SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size
     sannip_text t;
     int n;
     const sannip_cutoff *c = &b->cut[0];
+    int spin = sannip__is_spin_kind(b->kind), snbr = spin && sannip__spin_has_nbr(b->kind);
     sannip_text_init(&t, NULL);
-    sannip_text_printf(&t, "%-11s %-2s %-2s", sannip_basis_kind_name(b->kind), sannip__elem_str(b->center), sannip__elem_str(b->nbr[0]));
+    sannip_text_printf(&t, "%-11s %-2s", sannip_basis_kind_name(b->kind), sannip__elem_str(b->center));
+    if (!spin || snbr) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[0]));
     if (sannip_basis_is_angular(b)) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[1]));
 #define SANNIP__KV(name, x) do { sannip_text_printf(&t, " " name "="); { char nb[64]; sannip_format_real(nb, sizeof nb, x); sannip_text_printf(&t, "%s", nb); } } while (0)
-    if (b->kind <= SANNIP_G5) {
+    if (spin) {
+        if (snbr) {
+            sannip_text_printf(&t, " cut=%s", sannip_cutoff_name(c->type));
+            SANNIP__KV("rc", c->rc);
+            if (c->alpha != 0) SANNIP__KV("alpha", c->alpha);
+        }
+        if ((b->kind >= SANNIP_SPIN_S1G && b->kind <= SANNIP_SPIN_F3)) { SANNIP__KV("eta", b->eta); SANNIP__KV("shift", b->rs); }
+        if (b->kind <= SANNIP_SPIN_S1G) SANNIP__KV("xi", b->zeta);
+        if (b->kind >= SANNIP_SPIN_F4) SANNIP__KV("eps", b->eps);
+    } else if (b->kind <= SANNIP_G5) {
         sannip_text_printf(&t, " cut=%s", sannip_cutoff_name(c->type));
         SANNIP__KV("rc", c->rc);
         if (c->alpha != 0) SANNIP__KV("alpha", c->alpha);
     }
-    if (b->kind != SANNIP_GF_ANGULAR2) { SANNIP__KV("eta", b->eta); SANNIP__KV("rs", b->rs); }
+    if (!spin && b->kind != SANNIP_GF_ANGULAR2) { SANNIP__KV("eta", b->eta); SANNIP__KV("rs", b->rs); }
     if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) { SANNIP__KV("lambda", b->lambda); SANNIP__KV("zeta", b->zeta); }
     if (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) { SANNIP__KV("eta2", b->eta2); SANNIP__KV("rs2", b->rs2); }
     if (b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2) { SANNIP__KV("eta_t", b->eta_t); SANNIP__KV("theta_s", b->theta_s); }
-    if (b->kind >= SANNIP_GF_RADIAL) {
+    if (!spin && b->kind >= SANNIP_GF_RADIAL) {
         int w;
         for (w = 0; w < (sannip__is_gf3(b->kind) ? 2 : 1); w++) {
             char n1[64], n2[64], n3[64];
@@ -2977,31 +3051,36 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
 
 /* Per-thread scratch of the compute loop. */
 typedef struct sannip__scratch {
-    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *dG;
+    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *dG, *dGs, *Sn;
     int *Zn;
 } sannip__scratch;
 
 /* dG of one atom: fmax x (nmax + 1) x 3 */
 static size_t sannip__dg_size(int fmax, int nmax) { return (size_t)fmax * ((size_t)nmax + 1) * 3; }
+/* with_dg: 1 position derivatives, 2 position and spin derivatives */
 static size_t sannip__scratch_size(size_t env_w, int fmax, size_t net_work, int nmax, int with_dg)
 {
-    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS) + net_work + (size_t)nmax + 16
-         + (with_dg ? (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax) : 0);
+    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS) + net_work + 4 * (size_t)nmax + 16
+         + (size_t)with_dg * SANNIP__BLOCK * sannip__dg_size(fmax, nmax);
 }
 static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t env_w, int fmax, size_t net_work,
                                   int nmax, int with_dg)
 {
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
-    s->dG = NULL;
+    s->dG = s->dGs = NULL;
     if (with_dg) { s->dG = p; p += (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax); }
+    if (with_dg > 1) { s->dGs = p; p += (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax); }
     s->env_work = p; p += env_w;
     s->G = p; p += blk; s->X = p; p += blk; s->Y = p; p += blk; s->dX = p; p += blk;
     s->net_work = p; p += net_work;
+    s->Sn = p; p += 3 * (size_t)nmax + 3;
     s->Zn = (int *)(void *)p;
 }
 
 /* The environment of atom i from the neighbour list (Zn filled into scratch). */
-static sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system *sys, int i, int *Zn)
+/* The environment of atom i from the neighbour list (Zn, and Sn when the system has spins,
+   filled into scratch: Sn needs 3 x neighbours reals). */
+static sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system *sys, int i, int *Zn, sannip_real *Sn)
 {
     sannip_env env;
     size_t s = nl->start[i], p;
@@ -3009,7 +3088,26 @@ static sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system
     env.Zc = sys->Z[i];
     for (p = 0; p < (size_t)env.n; p++) Zn[p] = sys->Z[nl->j[s + p]];
     env.Zn = Zn; env.d = nl->d + 3 * s; env.r = nl->r + s;
+    env.Sc = env.Sn = NULL;
+    if (sys->spins) {
+        for (p = 0; p < (size_t)env.n; p++) memcpy(Sn + 3 * p, sys->spins + 3 * (size_t)nl->j[s + p], 3 * sizeof(sannip_real));
+        env.Sc = sys->spins + 3 * (size_t)i; env.Sn = Sn;
+    }
     return env;
+}
+/* True when the bases of m need spins (and the system must carry them). */
+static int sannip__desc_has_spin(const sannip_descriptors *d)
+{
+    int f;
+    for (f = 0; f < d->n; f++) if (sannip__is_spin_kind(d->b[f].kind)) return 1;
+    return 0;
+}
+static sannip_result sannip__spin_ready(const sannip_descriptors *d, const sannip_system *sys, sannip_error *err)
+{
+    if (!sannip__desc_has_spin(d)) return SANNIP_SUCCESS;
+    if (!d->spin) return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "spin-aware descriptors: include sannip_spin.h and create the model with sannip_spin_model_init");
+    if (!sys->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "the model is spin-aware: the system needs spins");
+    return SANNIP_SUCCESS;
 }
 
 /* Shared set-up of compute/features: checks the atoms, builds neighbours, sizes buffers.
@@ -3021,10 +3119,12 @@ typedef struct sannip__run {
     int *bstart;      /* nblocks + 1 offsets into order; block b has one element */
     int *belem;
     sannip_real *pairc;  /* 3 x n_pairs force contractions */
+    sannip_real *spinc;  /* 3 x (n_pairs + n) spin contractions: pairs, then self terms */
     sannip_real *eat;    /* n atom energies */
     sannip_real *thread; /* nthreads x per_thread */
 } sannip__run;
 
+/* need_pairs: 1 force contractions, 2 force and spin contractions */
 static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *ws, const sannip_system *sys,
                                        sannip__run *run, int need_pairs, sannip_error *err)
 {
@@ -3036,6 +3136,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     if (!m || !ws || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
     if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__spin_ready(&m->desc, sys, err)) != SANNIP_SUCCESS) return r;
     for (i = 0; i < sys->n; i++)
         if (sannip_model_element_index(m, sys->Z[i]) < 0)
             return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i]));
@@ -3063,7 +3164,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     /* ints: order n, bstart, belem (<= n/BLOCK + n_elements + 1 each) */
     ints = (size_t)sys->n + 2 * ((size_t)sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
     total = (ints * sizeof(int) + sizeof(sannip_real)) / sizeof(sannip_real) + 1;
-    total += (need_pairs ? 3 * ws->nl.n_pairs : 0) + (size_t)sys->n;
+    total += (need_pairs ? 3 * ws->nl.n_pairs : 0) + (need_pairs > 1 ? 3 * (ws->nl.n_pairs + (size_t)sys->n) : 0) + (size_t)sys->n;
     if (!sannip__mul(run->per_thread, (size_t)run->nthreads, &need) || need > SIZE_MAX - total)
         return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "workspace size overflows");
     need += total;
@@ -3074,7 +3175,8 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     run->thread = ws->buf;
     run->eat = run->thread + run->per_thread * run->nthreads;
     run->pairc = run->eat + sys->n;
-    run->order = (int *)(void *)(run->pairc + (need_pairs ? 3 * ws->nl.n_pairs : 0));
+    run->spinc = need_pairs > 1 ? run->pairc + 3 * ws->nl.n_pairs : NULL;
+    run->order = (int *)(void *)(run->pairc + (need_pairs ? 3 * ws->nl.n_pairs : 0) + (need_pairs > 1 ? 3 * (ws->nl.n_pairs + (size_t)sys->n) : 0));
     run->bstart = run->order + sys->n;
     run->belem = run->bstart + (sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
     /* stable sort of atoms by element, then blocks of at most SANNIP__BLOCK atoms */
@@ -3099,9 +3201,23 @@ static void sannip__block_features(const sannip_model *m, const sannip_workspace
     int a;
     for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
         int i = run->order[a], k = a - run->bstart[b];
-        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn);
+        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
         sannip__env_eval(&m->desc, el->feature, el->n_features, &env, s->G + (size_t)k * ld,
-                         dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL, s->env_work);
+                         dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL,
+                         dg_stride && s->dGs ? s->dGs + (size_t)k * dg_stride : NULL, NULL, s->env_work);
+    }
+}
+/* c[q] = sum_f g_f a_f dG_f[q] over the n3 entries of each row (rows of stride st) */
+static void sannip__contract_rows(int nf, const sannip_real *g, const sannip_real *scale, const sannip_real *dG,
+                                  size_t st, size_t n3, sannip_real *c)
+{
+    int f;
+    size_t q;
+    memset(c, 0, sizeof(sannip_real) * n3);
+    for (f = 0; f < nf; f++) {
+        const sannip_real gf = g[f] * scale[f], *row = dG + (size_t)f * st;
+        if (gf == 0) continue;
+        for (q = 0; q < n3; q++) c[q] += gf * row[q];
     }
 }
 
@@ -3127,26 +3243,30 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     sannip_network_backward_input(net, nb, s->Y, s->dX, s->net_work);
     for (a = 0; a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
-        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]), st = n3 + 3, q;
-        const sannip_real *g = s->dX + (size_t)a * nf, *dG = s->dG + (size_t)a * dgs;
-        sannip_real *c = run->pairc + 3 * ws->nl.start[i];
-        memset(c, 0, sizeof(sannip_real) * n3);
-        for (f = 0; f < nf; f++) {
-            const sannip_real gf = g[f] * el->scale_a[f], *row = dG + (size_t)f * st;
-            if (gf == 0) continue;
-            for (q = 0; q < n3; q++) c[q] += gf * row[q];
+        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]), st = n3 + 3;
+        const sannip_real *g = s->dX + (size_t)a * nf;
+        sannip__contract_rows(nf, g, el->scale_a, s->dG + (size_t)a * dgs, st, n3, run->pairc + 3 * ws->nl.start[i]);
+        if (run->spinc) {
+            /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
+            sannip_real self[3];
+            const sannip_real *dGs = s->dGs + (size_t)a * dgs;
+            sannip__contract_rows(nf, g, el->scale_a, dGs, st, n3, run->spinc + 3 * ws->nl.start[i]);
+            sannip__contract_rows(nf, g, el->scale_a, dGs + n3, st, 3, self);
+            memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), self, sizeof self);
         }
     }
 }
 
-SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_workspace *ws,
+/* sannip_model_compute, and the effective field -dE/dS (n x 3) when field != NULL (the
+   spin-aware entry point of sannip_spin.h). */
+static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspace *ws,
         const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
-        sannip_real *forces, sannip_real *virial, sannip_error *err)
+        sannip_real *forces, sannip_real *virial, sannip_real *field, sannip_error *err)
 {
     sannip__run run;
     sannip_result r;
     int b, i;
-    int need_pairs = forces != NULL || virial != NULL;
+    int need_pairs = field ? 2 : forces != NULL || virial != NULL;
     if ((r = sannip__run_setup(m, ws, sys, &run, need_pairs, err)) != SANNIP_SUCCESS) return r;
     if (!need_pairs) run.pairc = NULL;
 #ifdef SANNIP__OMP
@@ -3158,11 +3278,22 @@ SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_work
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work, run.nmax, run.pairc != NULL);
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work, run.nmax, need_pairs);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (b = 0; b < run.nblocks; b++) sannip__block_compute(m, ws, sys, &run, b, &s);
+    }
+    if (field) {
+        /* H_j = -sum_i dE_i/dS_j: self terms, then each pair's neighbour term (fixed order) */
+        for (i = 0; i < 3 * run.n; i++) field[i] = -run.spinc[3 * ws->nl.n_pairs + (size_t)i];
+        for (i = 0; i < run.n; i++) {
+            size_t p;
+            for (p = ws->nl.start[i]; p < ws->nl.start[i + 1]; p++) {
+                int j = ws->nl.j[p], a;
+                for (a = 0; a < 3; a++) field[3 * j + a] -= run.spinc[3 * p + a];
+            }
+        }
     }
     /* fixed-order reductions: energies, forces and virial do not depend on threads */
     if (energy) { sannip_real E = 0; for (i = 0; i < run.n; i++) E += run.eat[i]; *energy = E; }
@@ -3181,6 +3312,12 @@ SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_work
     }
     sannip__ok(err);
     return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
+        sannip_real *forces, sannip_real *virial, sannip_error *err)
+{
+    return sannip__model_compute(m, ws, sys, energy, atom_energy, forces, virial, NULL, err);
 }
 
 SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_workspace *ws,
@@ -3222,11 +3359,12 @@ SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *se
 {
     sannip_result r;
     int i, f, nmax = 0, *idx = NULL, *Zn;
-    sannip_real rc = 0, *work;
+    sannip_real rc = 0, *work, *Sn;
     size_t wsz;
     void *p;
     if (!set || !ws || !sys || !G) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     for (f = 0; f < set->n; f++) rc = SANNIP__MAX(rc, sannip_basis_cutoff(&set->b[f]));
+    if ((r = sannip__spin_ready(set, sys, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip_neighbors_build(&ws->nl, sys, rc > 0 ? rc : 1, err)) != SANNIP_SUCCESS) return r;
     for (i = 0; i < sys->n; i++) nmax = SANNIP__MAX(nmax, (int)(ws->nl.start[i + 1] - ws->nl.start[i]));
     /* idx holds 0..n-1 first: the plan of the whole set bounds that of any subset */
@@ -3237,21 +3375,21 @@ SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *se
         for (f = 0; f < set->n; f++) all[f] = f;
         ew = sannip_env_work_size(set, all, set->n, nmax);
         sannip_free(&ws->alloc, all);
-        wsz = ew + 2 * (size_t)set->n + (size_t)nmax + 8;
+        wsz = ew + 2 * (size_t)set->n + 4 * (size_t)nmax + 8;
         p = ws->buf;
         if ((r = sannip__grow(&ws->alloc, &p, &ws->cap, wsz, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "descriptor workspace");
         ws->buf = (sannip_real *)p;
-        work = ws->buf; idx = (int *)(void *)(work + ew); Zn = idx + set->n + 2;
+        work = ws->buf; Sn = work + ew; idx = (int *)(void *)(Sn + 3 * (size_t)nmax + 3); Zn = idx + set->n + 2;
     }
     for (i = 0; i < sys->n; i++) {
         int nf = 0;
         sannip_env env;
         sannip_real *row = G + (size_t)i * set->n;
         for (f = 0; f < set->n; f++) if (sannip_basis_applies(&set->b[f], sys->Z[i])) idx[nf++] = f;
-        env = sannip__env_of(&ws->nl, sys, i, Zn);
+        env = sannip__env_of(&ws->nl, sys, i, Zn, Sn);
         memset(row, 0, sizeof(sannip_real) * (size_t)set->n);
         /* evaluate into the front of the row, then spread to the basis columns (backwards) */
-        sannip__env_eval(set, idx, nf, &env, row, NULL, NULL, NULL, work);
+        sannip__env_eval(set, idx, nf, &env, row, NULL, NULL, NULL, NULL, NULL, work);
         for (f = nf - 1; f >= 0; f--) { sannip_real v = row[f]; row[f] = 0; row[idx[f]] = v; }
     }
     sannip__ok(err);
@@ -3323,7 +3461,6 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
     }
     sannip_text_printf(&t, "bases %d\n", m->desc.n);
     for (f = 0; f < m->desc.n; f++) {
-        if (m->desc.b[f].kind >= SANNIP_BASIS_SPIN_FIRST) { sannip_text_uninit(&t); return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "basis %d is a spin basis: save with sannip_spin.h", f + 1); }
         if (sannip_basis_format(&m->desc.b[f], line, sizeof line) < 0) { sannip_text_uninit(&t); return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "basis %d line too long", f + 1); }
         sannip_text_printf(&t, "%s\n", line);
     }
@@ -3394,10 +3531,13 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
     sannip_result r = SANNIP_SUCCESS;
     sannip_cutoff cs;
     sannip_allocator alloc;
+    const sannip_spin_ops *spin;
     if (!m || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     alloc = m->alloc;
+    spin = m->desc.spin;
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
+    m->desc.spin = spin;
     memset(&c, 0, sizeof c);
     c.text = text; c.len = len;
     memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;

@@ -434,10 +434,11 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     sannip_result r;
     int i, fmax = sannip__model_fmax(m), nmax = 0;
     size_t tot = 0, work_n = 0;
-    sannip_real *work, *dense;
+    sannip_real *work, *dense, *Sn;
     size_t rows = 0, dense_n = 0;
     int *Zn;
     memset(e, 0, sizeof *e);
+    if ((r = sannip__spin_ready(&m->desc, &sys, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip_neighbors_build(&ws->nl, &sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
     for (i = 0; i < sys.n; i++) {
         int q = sannip_model_element_index(m, sys.Z[i]), c = (int)(ws->nl.start[i + 1] - ws->nl.start[i]);
@@ -460,24 +461,25 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     e->nb_start = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
     e->nb = (int *)sannip__calloc(a, ws->nl.n_pairs + 1, sizeof(int));
     e->dG = with_dg ? (sannip_real *)sannip__calloc(a, tot + 1, sizeof(sannip_real)) : NULL;
-    work = (sannip_real *)sannip__calloc(a, work_n + (size_t)nmax + 8 + (with_dg ? dense_n : 0), sizeof(sannip_real));
+    work = (sannip_real *)sannip__calloc(a, work_n + 4 * (size_t)nmax + 12 + (with_dg ? dense_n : 0), sizeof(sannip_real));
     if (!e->G || !e->frow || !e->row_off || !e->row_lo || !e->row_hi || !e->nb_start || !e->nb || (with_dg && !e->dG) || !work) {
         sannip_free(a, work); sannip__entry_free(a, e);
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache of a %d-atom structure", sys.n);
     }
-    dense = work + work_n + (size_t)nmax + 8;
+    Sn = work + work_n + (size_t)nmax + 8;
+    dense = Sn + 3 * (size_t)nmax + 4;
     Zn = (int *)(void *)(work + work_n);
     memcpy(e->nb_start, ws->nl.start, sizeof(size_t) * ((size_t)sys.n + 1));
     memcpy(e->nb, ws->nl.j, sizeof(int) * ws->nl.n_pairs);
     tot = 0; rows = 0;
     for (i = 0; i < sys.n; i++) {
         const sannip_element_model *el = &m->el[sannip_model_element_index(m, sys.Z[i])];
-        sannip_env env = sannip__env_of(&ws->nl, &sys, i, Zn);
+        sannip_env env = sannip__env_of(&ws->nl, &sys, i, Zn, Sn);
         int f, lo, hi;
         size_t n3 = 3 * ((size_t)env.n + 1);
         e->frow[i] = rows;
         sannip__env_eval(&m->desc, el->feature, el->n_features, &env, e->G + (size_t)i * (fmax + 1),
-                         with_dg ? dense : NULL, NULL, NULL, work);
+                         with_dg ? dense : NULL, NULL, NULL, NULL, NULL, work);
         for (f = 0; f < el->n_features; f++, rows++) {
             /* the run of neighbour slots that can be non-zero, then the self slot */
             const sannip_real *row = dense + (size_t)f * n3;
@@ -1251,6 +1253,7 @@ SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model
     sannip_result r;
     if ((r = sannip_model_save_mem(src, &text, &len, err)) != SANNIP_SUCCESS) return r;
     sannip_model_init(dst, &src->alloc);
+    dst->desc.spin = src->desc.spin;
     r = sannip_model_load_mem(dst, text, len, err);     /* exact: %.17g round trip */
     sannip_free(&src->alloc, text);
     return r;

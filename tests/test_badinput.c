@@ -399,7 +399,7 @@ static void model_corruptions(void)
     t = replace_at(MT, p, strcspn(MT + p, " "), "alpha=1");
     model_case("model basis alpha 1", t, SANNIP_BAD_CUTOFF, line_of(MT, p), NULL);
     p = (size_t)(strstr(MT, "g2          H  H") - MT);
-    t = replace_at(MT, p, strcspn(MT + p, "\n"), "spin001_s2 Fe Fe rc=5 eta=1");
+    t = replace_at(MT, p, strcspn(MT + p, "\n"), "spin_s2g Fe Fe rc=5 eta=1");
     model_case("model with a spin basis", t, SANNIP_NEEDS_SPIN, line_of(MT, p), "spin");
     t = replace(MT, "units eV Angstrom", "units electronvolt_per_particle Angstrom", &line);
     model_case("model units too long", t, SANNIP_PARSE_ERROR, line, NULL);
@@ -674,7 +674,7 @@ static void parameter_errors(void)
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
     reset(); expect("definition: odd Fourier-spline exponent", sannip_descriptors_parse(&d, "g2 H H rc=5 eta=1\ngf_radial Fe Fe eta=1 rs=2 fb=1,3,1,3,2\n", &err), SANNIP_BAD_CUTOFF, 2, NULL);
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
-    reset(); expect("definition: spin basis line", sannip_descriptors_parse(&d, "g2 Fe Fe rc=5 eta=1\nspin001_s2 Fe Fe rc=5 eta=1\n", &err), SANNIP_NEEDS_SPIN, 2, "spin001_s2");
+    reset(); expect("definition: spin basis line", sannip_descriptors_parse(&d, "g2 Fe Fe rc=5 eta=1\nspin_s2g Fe Fe rc=5 eta=1\n", &err), SANNIP_NEEDS_SPIN, 2, "spin_s2g");
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
     reset(); expect("definition: unknown element", sannip_descriptors_parse(&d, "g2 Fe Qq rc=5 eta=1\n", &err), SANNIP_UNKNOWN_ELEMENT, 1, "Qq");
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
