@@ -60,6 +60,12 @@ check "C99 strict build runs the water potential" run $B/c99.out $B/quick_c99 "$
 build "C++11 build ($CXX -x c++ -std=c++11 -Wall -Werror)" $CXX -x c++ -std=c++11 -Wall -Werror -O2 $O/quick.c -o $B/quick_cxx
 check "C++11 build runs the water potential" run $B/cxx.out $B/quick_cxx "$SHARED"
 
+# all three headers in one translation unit: strict C99 and C++ (the spin tests run)
+build "C99 strict build of sannip_train.h + sannip_spin.h" $CC $STRICT -Wno-unused-function -O2 tests/test_spin.c -o $B/spin_c99 -lm
+check "C99 strict spin build passes its tests" $B/spin_c99
+build "C++11 build of sannip_train.h + sannip_spin.h" $CXX -x c++ -std=c++11 -Wall -Wextra -Werror -Wno-unused-function -O2 tests/test_spin.c -o $B/spin_cxx -lm
+check "C++11 spin build passes its tests" $B/spin_cxx
+
 # (d) the 3-line sannip.c as an object file; main includes sannip.h without the implementation
 build "sannip.c compiles to an object file" $CC $STRICT -O2 -c $O/sannip.c -o $B/sannip.o
 build "C main without the implementation compiles" $CC $STRICT -O2 -DQUICK_NO_IMPL -c $O/quick.c -o $B/quick_main.o
