@@ -67,6 +67,9 @@ SANNIP_API sannip_result sannip_spin_model_compute(const sannip_model *m, sannip
    cutoff). Units: the shifts assume moments in mu_B (|S| up to ~3, S_i.S_j up to ~9); the
    shifts 35 and 70 then sit beyond the data and act as broad monotone ramps. */
 SANNIP_API sannip_result sannip_spin_preset_sannip(sannip_descriptors *d, int Z, sannip_error *err);
+/* Only the 20 spin bases of T A.2, for central element Z (SANNIP_ANY: all) with neighbours of
+   any element, at cutoff rc (6 in the thesis). */
+SANNIP_API sannip_result sannip_spin_preset_thesis(sannip_descriptors *d, int Z, sannip_real rc, sannip_error *err);
 /* Spin bases only, scaled to spins of typical magnitude smag (in the caller's units) at
    cutoff rc, neighbours of any element: 8 S1G whose centres span [0, 1.5 smag], 12 S2G whose
    centres span [-smag^2, smag^2], and the scale-free F4, F5 and F6. Appended to d (for element Z). */
@@ -435,27 +438,34 @@ static sannip_result sannip__spin_add(sannip_descriptors *d, int kind, int Z, sa
     if (sannip__spin_has_nbr(kind) && (r = sannip_cutoff_make(&b.cut[0], SANNIP_CUT_COS, rc, 0, err)) != SANNIP_SUCCESS) return r;
     return sannip_descriptors_add(d, &b, err);
 }
-SANNIP_API sannip_result sannip_spin_preset_sannip(sannip_descriptors *d, int Z, sannip_error *err)
+SANNIP_API sannip_result sannip_spin_preset_thesis(sannip_descriptors *d, int Z, sannip_real rc, sannip_error *err)
 {
     /* T A.8-A.11 */
     static const double s1[8][2] = { { 1, 0 }, { 2, 0 }, { 1, 1 }, { 2, 1 }, { 1, 2 }, { 2, 4 }, { 1, 3 }, { 2, 9 } };
     static const double eta2[4] = { 0.000357, 0.035711, 0.028569, 0.089277 }, al2[3] = { 0, 35, 70 };
-    sannip_result r;
+    sannip_result r = SANNIP_SUCCESS;
     int i, k, n0;
     if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
     if (!d->spin) sannip_spin_enable(d);
     n0 = d->n;
+    for (i = 0; i < 8 && r == SANNIP_SUCCESS; i++)
+        r = sannip__spin_add(d, SANNIP_SPIN_S1G, Z, 0, (sannip_real)0.035711, (sannip_real)s1[i][1], (sannip_real)s1[i][0], err);
+    for (i = 0; i < 4; i++) for (k = 0; k < 3 && r == SANNIP_SUCCESS; k++)
+        r = sannip__spin_add(d, SANNIP_SPIN_S2G, Z, rc, (sannip_real)eta2[i], (sannip_real)al2[k], 1, err);
+    if (r != SANNIP_SUCCESS) d->n = n0;
+    return r;
+}
+SANNIP_API sannip_result sannip_spin_preset_sannip(sannip_descriptors *d, int Z, sannip_error *err)
+{
+    sannip_result r;
+    int i, n0;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
+    n0 = d->n;
     if ((r = sannip_descriptors_preset_bp_fe(d, Z, err)) != SANNIP_SUCCESS) return r;
-    for (i = 0; i < 8; i++)
-        if ((r = sannip__spin_add(d, SANNIP_SPIN_S1G, Z, 0, (sannip_real)0.035711, (sannip_real)s1[i][1], (sannip_real)s1[i][0], err)) != SANNIP_SUCCESS) goto fail;
-    for (i = 0; i < 4; i++) for (k = 0; k < 3; k++)
-        if ((r = sannip__spin_add(d, SANNIP_SPIN_S2G, Z, 6, (sannip_real)eta2[i], (sannip_real)al2[k], 1, err)) != SANNIP_SUCCESS) goto fail;
+    if ((r = sannip_spin_preset_thesis(d, Z, 6, err)) != SANNIP_SUCCESS) { d->n = n0; return r; }
     /* the neighbours of the thesis's S2 are the same element (a pure Fe set) */
     for (i = d->n - 12; i < d->n; i++) d->b[i].nbr[0] = Z;
     return SANNIP_SUCCESS;
-fail:
-    d->n = n0;
-    return r;
 }
 SANNIP_API sannip_result sannip_spin_preset_scaled(sannip_descriptors *d, int Z, sannip_real rc, sannip_real smag,
                                                    sannip_error *err)

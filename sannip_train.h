@@ -163,6 +163,9 @@ typedef struct sannip_committee {
     int n;
     sannip_model *m;          /* n models (owned) */
     sannip_allocator alloc;
+    /* spin-basis evaluator for members loaded from files: set it to sannip_spin_ops_table()
+       (sannip_spin.h) to load spin-aware committees; NULL refuses them (SANNIP_NEEDS_SPIN) */
+    const sannip_spin_ops *spin;
 } sannip_committee;
 
 typedef struct sannip_committee_report {
@@ -1481,6 +1484,7 @@ SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const ch
             if (len - e >= 12 && strncmp(text + e, "sannip-model", 12) == 0) break;
         }
         sannip_model_init(&c->m[k], &c->alloc);
+        c->m[k].desc.spin = c->spin;
         c->n = k + 1;
         if (start >= len) { r = sannip__fail(err, SANNIP_TRUNCATED, 0, 0, "committee ends after %d of %d members", k, n); sannip_committee_uninit(c); return r; }
         if ((r = sannip_model_load_mem(&c->m[k], text + start, e - start, err)) != SANNIP_SUCCESS) {

@@ -2,6 +2,7 @@
    Build: make (bin/sannip). Every command documents its flags: sannip help CMD. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
+#include "../sannip_spin.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,10 @@ static const help_entry HELP[] = {
       "energies and, unless --force-weight 0, forces). Prints one progress line per epoch.\n"
       "  -o MODEL            output model (a committee file when --committee > 1)\n"
       "  --descriptors D     bp (thesis grid T A.1 for every element, neighbours of any\n"
-      "                      element; default), bp-fe (Fe only), or a definition file\n"
+      "                      element; default), bp+spin (bp and the thesis's spin bases,\n"
+      "                      T A.2: 8 Gaussian S1 + 12 Gaussian S2, moments in mu_B),\n"
+      "                      bp+spin-scaled (bp, 8 S1G + 12 S2G scaled to the data's mean\n"
+      "                      |S|, and F4-F6), bp-fe (Fe only), or a definition file\n"
       "  --rc R              cutoff of the bp preset (default 6)\n"
       "  --hidden 25,25      hidden layer widths (default 25,25)\n"
       "  --architecture A    bp (per-element MLPs, default), cnn (class convolution, T3.2.3:\n"
@@ -65,6 +69,8 @@ static const help_entry HELP[] = {
       "                   (.xyz/.extxyz -> extended XYZ with energy=, forces, virial=; else n2p2)\n"
       "  --format F       n2p2 or xyz\n"
       "  --atom-energies  add per-atom energies (extended XYZ column 'energies')\n"
+      "A spin-aware model (spin bases) reads the spins of each structure (magmoms etc.) and\n"
+      "also writes the effective field -dE/dS per atom (extended XYZ column 'field').\n"
       "When the input carries reference energies/forces, RMSEs against them are printed.\n" },
     { "info", "sannip info MODEL",
       "Prints the elements, descriptor counts per class (radial, angular, spin), network\n"
@@ -81,6 +87,13 @@ static const help_entry HELP[] = {
       "  g4|g5 CENTER NBR1 NBR2 cut=TYPE rc=R eta=E rs=S lambda=L zeta=Z\n"
       "  gf_radial CENTER NBR eta=E rs=S fb=EPSDN,RS,EPSUP,XIDN,XIUP\n"
       "  gf_biradial|gf_angular1|gf_angular2 CENTER NBR1 NBR2 ... fb=... fb2=...\n"
+      "  spin_s1 CENTER xi=X                 (S_i.S_i)^X                   T3.1, 3.11-3.12\n"
+      "  spin_s2..s5 CENTER NBR cut=TYPE rc=R xi=K    sum_j bracket^K fc   T3.2-3.4, 3.13-3.16\n"
+      "  spin_s1g CENTER eta=E shift=A xi=X  exp(-E (|S_i|^X - A)^2)       T3.17\n"
+      "  spin_s2g..s5g CENTER NBR cut=TYPE rc=R eta=E shift=A              T3.18-3.20\n"
+      "  spin_f1..f3 CENTER NBR cut=TYPE rc=R eta=E shift=A                T5.1-5.3\n"
+      "  spin_f4..f6 CENTER NBR cut=TYPE rc=R eps=EPS                      T5.4-5.6\n"
+      "    brackets: s2 S_i.S_j, s3 (S_i x S_j).u_ij, s4 (S_i.u)(S_j.u), s5 (S_i x u).(S_j x u)\n"
       "Elements are symbols, '*' any, 'Zw' Z-weighted. n2p2 'symfunction_short' and\n"
       "'cutoff_type' lines are accepted when read. bp-fe is the thesis's BP set for Fe (T A.1).\n"
       "  -o FILE   output file\n" },
@@ -206,7 +219,7 @@ static int read_structures(const char *path, structures *L, sannip_error *err)
 static int load_descriptors(const char *path, sannip_descriptors *d, sannip_error *err);
 static int load_model(const char *path, sannip_model *m, sannip_error *err)
 {
-    sannip_model_init(m, NULL);
+    sannip_spin_model_init(m, NULL);
     return sannip_model_load_file(m, path, err);
 }
 
@@ -228,6 +241,42 @@ static int cmd_import(int argc, char **argv)
 
 static int ends_with(const char *s, const char *t) { size_t a = strlen(s), b = strlen(t); return a >= b && strcmp(s + a - b, t) == 0; }
 
+static int spin_aware(const sannip_model *m)
+{
+    int f;
+    for (f = 0; f < m->desc.n; f++) if (m->desc.b[f].kind >= SANNIP_BASIS_SPIN_FIRST) return 1;
+    return 0;
+}
+/* Adds a per-atom 3-vector column NAME (and EXTRA key=values) to the extended-XYZ frame
+   that starts at offset before of out. */
+static void xyz_append_column(sannip_text *out, size_t before, const char *extra, const char *name, const sannip_real *v, int n)
+{
+    char *nl1 = strchr(out->s + before, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL, *p, *pp, *q;
+    sannip_text t;
+    int a;
+    if (!nl1 || !nl2) return;
+    sannip_text_init(&t, NULL);
+    p = out->s + before;
+    /* the comment line with the column declared after the existing Properties */
+    pp = strstr(nl1, "Properties=");
+    q = pp && pp < nl2 ? strchr(pp, ' ') : NULL;
+    if (!q || q > nl2) q = nl2;
+    sannip_text_printf(&t, "%.*s:%s:R:3%.*s%s\n", (int)(q - p), p, name, (int)(nl2 - q), q, extra);
+    p = nl2 + 1;
+    for (a = 0; a < n; a++) {
+        char *e = strchr(p, '\n');
+        if (!e) break;
+        sannip_text_printf(&t, "%.*s", (int)(e - p), p);
+        sannip_text_real(&t, v[3 * a]); sannip_text_real(&t, v[3 * a + 1]); sannip_text_real(&t, v[3 * a + 2]);
+        sannip_text_printf(&t, "\n");
+        p = e + 1;
+    }
+    out->len = before;
+    out->s[before] = 0;
+    sannip_text_printf(out, "%s", t.s ? t.s : "");
+    sannip_text_uninit(&t);
+}
+
 static int cmd_predict(int argc, char **argv)
 {
     opts o;
@@ -243,6 +292,7 @@ static int cmd_predict(int argc, char **argv)
     if (o.format && strcmp(o.format, "n2p2") && strcmp(o.format, "xyz")) return usage_error("predict", "--format must be n2p2 or xyz");
     xyz = o.format ? strcmp(o.format, "xyz") == 0 : (ends_with(o.out, ".xyz") || ends_with(o.out, ".extxyz"));
     sannip_committee_init(&cm, NULL);
+    cm.spin = sannip_spin_ops_table();
     if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) { sannip_committee_uninit(&cm); return fail(&err, (sannip_result)r); }
     sannip_workspace_init(&ws, NULL);
@@ -254,12 +304,14 @@ static int cmd_predict(int argc, char **argv)
         sannip_real E, Es = 0, W[9];
         sannip_real *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n), *ea = (sannip_real *)malloc(sizeof(sannip_real) * (size_t)s->n);
         sannip_real *Fs = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
+        /* a spin-aware single model also gives the effective field -dE/dS */
+        sannip_real *H = cm.n == 1 && spin_aware(&cm.m[0]) && s->spins ? (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n) : NULL;
         if (!F || !ea || !Fs) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
-        r = cm.n == 1 ? sannip_model_compute(&cm.m[0], &ws, &sys, &E, ea, F, W, &err)
+        r = cm.n == 1 ? sannip_spin_model_compute(&cm.m[0], &ws, &sys, &E, ea, F, W, H, &err)
                       : sannip_committee_predict(&cm, &ws, &sys, &E, &Es, NULL, F, Fs, &err);
         if (r != SANNIP_SUCCESS) {
             fprintf(stderr, "sannip predict: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
-            free(F); free(ea); free(Fs); sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
+            free(F); free(ea); free(Fs); free(H); sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
             return 1;
         }
         {
@@ -273,39 +325,14 @@ static int cmd_predict(int argc, char **argv)
             size_t before = out.len;
             sannip_write_xyz(&out, s, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL, (o.atom_e && cm.n == 1) ? ea : NULL);
             if (cm.n > 1 && !out.failed) {
-                /* committee spread: energy_spread= in the comment line, forces_spread column */
-                char *nl1 = strchr(out.s + before, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
-                sannip_text t2;
-                int a;
-                sannip_text_init(&t2, NULL);
-                if (nl1 && nl2) {
-                    char *p = out.s + before;
-                    sannip_text_printf(&t2, "%.*s", (int)(nl2 - p), p);
-                    { char nb[64]; sannip_format_real(nb, sizeof nb, Es); sannip_text_printf(&t2, " energy_spread=%s committee=%d\n", nb, cm.n); }
-                    p = nl2 + 1;
-                    for (a = 0; a < s->n; a++) {
-                        char *e = strchr(p, '\n');
-                        sannip_text_printf(&t2, "%.*s", (int)(e - p), p);
-                        sannip_text_real(&t2, Fs[3 * a]); sannip_text_real(&t2, Fs[3 * a + 1]); sannip_text_real(&t2, Fs[3 * a + 2]);
-                        sannip_text_printf(&t2, "\n");
-                        p = e + 1;
-                    }
-                    {   /* declare the column */
-                        char *pp = strstr(t2.s, "Properties=");
-                        char *q = pp ? strchr(pp, ' ') : NULL;
-                        sannip_text t3;
-                        sannip_text_init(&t3, NULL);
-                        if (q) sannip_text_printf(&t3, "%.*s:forces_spread:R:3%s", (int)(q - t2.s), t2.s, q);
-                        out.len = before;
-                        if (out.s) out.s[before] = 0;
-                        sannip_text_printf(&out, "%s", q ? t3.s : t2.s);
-                        sannip_text_uninit(&t3);
-                    }
-                }
-                sannip_text_uninit(&t2);
+                char extra[96], nb[64];
+                sannip_format_real(nb, sizeof nb, Es);
+                snprintf(extra, sizeof extra, " energy_spread=%s committee=%d", nb, cm.n);
+                xyz_append_column(&out, before, extra, "forces_spread", Fs, s->n);
             }
+            if (H && !out.failed) xyz_append_column(&out, before, "", "field", H, s->n);
         } else sannip_write_n2p2(&out, s, &E, F);
-        free(F); free(ea); free(Fs);
+        free(F); free(ea); free(Fs); free(H);
     }
     t0 = ((double)clock() - t0) / CLOCKS_PER_SEC;
     if (out.failed) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
@@ -416,6 +443,20 @@ static sannip_result save_trained(const sannip_committee *cm, const char *path, 
     return cm->n == 1 ? sannip_model_save_file(&cm->m[0], path, err) : sannip_committee_save_file(cm, path, err);
 }
 
+/* Mean spin magnitude of the atoms that carry a non-zero spin (1 without spins). */
+static double mean_spin(const sannip_dataset *d)
+{
+    double s = 0;
+    long n = 0;
+    int i, a;
+    for (i = 0; i < d->n; i++) if (d->s[i].spins) for (a = 0; a < d->s[i].n; a++) {
+        const sannip_real *v = d->s[i].spins + 3 * a;
+        double m = sqrt((double)v[0] * v[0] + (double)v[1] * v[1] + (double)v[2] * v[2]);
+        if (m > 0) { s += m; n++; }
+    }
+    return n ? s / n : 1;
+}
+
 static int cmd_train(int argc, char **argv)
 {
     opts o;
@@ -470,11 +511,16 @@ static int cmd_train(int argc, char **argv)
         if (k == nz) { if (nz == SANNIP_MAX_ELEMENTS) { fprintf(stderr, "sannip train: more than %d elements\n", SANNIP_MAX_ELEMENTS); return 1; } Zs[nz++] = z; }
     }
     for (i = 1; i < nz; i++) for (a = i; a > 0 && Zs[a - 1] > Zs[a]; a--) { int t = Zs[a]; Zs[a] = Zs[a - 1]; Zs[a - 1] = t; }
-    sannip_model_init(&tmpl, NULL);
+    sannip_spin_model_init(&tmpl, NULL);
     desc = opt(&o, "--descriptors", "bp");
-    if (strcmp(desc, "bp") == 0) {
-        r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, strcmp(opt(&o, "--architecture", "bp"), "multitask") == 0 ? 1 : nz, (sannip_real)rc, &err);
-        if (strcmp(opt(&o, "--architecture", "bp"), "multitask") == 0)   /* one featurisation for all elements */
+    if (strncmp(desc, "bp", 2) == 0 && (desc[2] == 0 || strcmp(desc + 2, "+spin") == 0 || strcmp(desc + 2, "+spin-scaled") == 0)) {
+        int mt = strcmp(opt(&o, "--architecture", "bp"), "multitask") == 0, ne = mt ? 1 : nz;
+        r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, ne, (sannip_real)rc, &err);
+        for (i = 0; r == SANNIP_SUCCESS && desc[2] && i < ne; i++) {
+            if (strcmp(desc + 2, "+spin") == 0) r = sannip_spin_preset_thesis(&tmpl.desc, Zs[i], (sannip_real)rc, &err);
+            else r = sannip_spin_preset_scaled(&tmpl.desc, Zs[i], (sannip_real)rc, (sannip_real)mean_spin(&d), &err);
+        }
+        if (mt)   /* one featurisation for all elements */
             for (i = 0; i < tmpl.desc.n; i++) tmpl.desc.b[i].center = SANNIP_ANY;
     }
     else if (strcmp(desc, "bp-fe") == 0) r = sannip_descriptors_preset_bp_fe(&tmpl.desc, 26, &err);
@@ -505,6 +551,7 @@ static int cmd_train(int argc, char **argv)
     printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
            c.optimizer == SANNIP_OPT_ADAM ? "Adam" : "SGD", c.epochs, c.batch_size, (int)M);
     sannip_committee_init(&cm, NULL);
+    cm.spin = sannip_spin_ops_table();
     if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     pctx.m = &cm.m[0];
     signal(SIGINT, on_sigint);
@@ -543,6 +590,7 @@ static int cmd_evaluate(int argc, char **argv)
     if ((r = parse_opts(argc, argv, &o, "evaluate")) != 0) return r;
     if (o.npos != 2) return usage_error("evaluate", "needs MODEL DATA");
     sannip_committee_init(&cm, NULL);
+    cm.spin = sannip_spin_ops_table();
     if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[1], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
@@ -600,12 +648,12 @@ static int load_descriptors(const char *path, sannip_descriptors *d, sannip_erro
     char *text;
     size_t len;
     int r;
-    sannip_descriptors_init(d, NULL);
+    sannip_spin_descriptors_init(d, NULL);
     if (strcmp(path, "bp-fe") == 0) return sannip_descriptors_preset_bp_fe(d, 26, err);
     if ((r = sannip_read_file(path, NULL, &text, &len, err)) != SANNIP_SUCCESS) return r;
     if (strncmp(text + strspn(text, " \t\r\n"), "sannip-model", 12) == 0) {
         sannip_model m;
-        sannip_model_init(&m, NULL);
+        sannip_spin_model_init(&m, NULL);
         r = sannip_model_load_mem(&m, text, len, err);
         if (r == SANNIP_SUCCESS) { int f; for (f = 0; f < m.desc.n && r == SANNIP_SUCCESS; f++) r = sannip_descriptors_add(d, &m.desc.b[f], err); }
         sannip_model_uninit(&m);
