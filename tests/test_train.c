@@ -2,6 +2,7 @@
    the data-set readers' errors, and bit-identical training with 1 and 2 threads. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
+#include "../sannip_spin.h"
 #include "test.h"
 #include <string.h>
 #ifdef _OPENMP
@@ -12,7 +13,8 @@
 static void small_model_arch(sannip_model *m, int act, int arch);
 static void small_model(sannip_model *m, int act) { small_model_arch(m, act, 0); }
 /* arch 0: BP per-element MLPs; 1: class convolution (T3.2.3); 2: class convolution with the
-   raw inputs fed alongside; 3: one multi-task network with an output per element (T3.2.1) */
+   raw inputs fed alongside; 3: one multi-task network with an output per element (T3.2.1);
+   4, 5, 6: BP, class convolution (a spin class) and multi-task with spin bases added */
 static void small_model_arch(sannip_model *m, int act, int arch)
 {
     static const char *defs =
@@ -25,9 +27,15 @@ static void small_model_arch(sannip_model *m, int act, int arch)
     int hid[2] = { 6, 5 }, acts[2];
     sannip_error err;
     sannip_rng rng;
+    static const char *spin_defs =
+        "spin_s1g * eta=0.5 shift=1.2 xi=1\n"
+        "spin_s2g * Ni cut=cos rc=4.5 eta=0.3 shift=0.5\n"
+        "spin_s4 * * cut=cos rc=4.5 xi=1\n"
+        "spin_f4 * * cut=cos rc=4.5 eps=0.01\n";
     acts[0] = acts[1] = act;
-    sannip_model_init(m, NULL);
+    sannip_spin_model_init(m, NULL);
     CHECK(sannip_descriptors_parse(&m->desc, defs, &err) == SANNIP_SUCCESS, "%s", err.message);
+    if (arch >= 4) { CHECK(sannip_descriptors_parse(&m->desc, spin_defs, &err) == SANNIP_SUCCESS, "%s", err.message); arch = arch == 4 ? 0 : arch == 5 ? 1 : 3; }
     if (arch == 0 || arch == 3) {
         CHECK(sannip_model_add_element(m, 8, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
         CHECK(sannip_model_add_element(m, 28, 2, hid, acts, &err) == SANNIP_SUCCESS, "%s", err.message);
@@ -151,6 +159,9 @@ int main(void)
     gradient_check_arch(&small, SANNIP_ACT_TANH, 1, "cnn");
     gradient_check_arch(&small, SANNIP_ACT_SOFTPLUS, 2, "cnn+raw");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 3, "multitask");
+    gradient_check_arch(&small, SANNIP_ACT_TANH, 4, "bp+spin");
+    gradient_check_arch(&small, SANNIP_ACT_SOFTPLUS, 5, "cnn+spin");
+    gradient_check_arch(&small, SANNIP_ACT_TANH, 6, "mt+spin");
     table_3_1();
     {   /* symmetric eigen-decomposition: A v = w v, descending, orthonormal */
         double A[9] = { 4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 1 }, B[9], w[3], V[9];
