@@ -76,6 +76,45 @@ SANNIP_API sannip_result sannip_spin_preset_thesis(sannip_descriptors *d, int Z,
 SANNIP_API sannip_result sannip_spin_preset_scaled(sannip_descriptors *d, int Z, sannip_real rc, sannip_real smag,
                                                    sannip_error *err);
 
+/* ---- local energy changes of a spin-aware model (SPEC 11) --------------------------------
+   The state a Monte Carlo run needs to price the move of one spin without recomputing the
+   system: positions are fixed, so the neighbour list, the geometric features and the
+   first-layer pre-activations are cached. A move of spin k changes only the spin features of
+   k and of the atoms that have k as a neighbour: pair-sum bases (S2-S5 and their Gaussians)
+   are updated by the difference of k's pair terms, F1-F6 and atom k itself are re-evaluated,
+   and only those atoms' networks run (a dense first layer is updated for the changed spin
+   features only). The cost of a move does not grow with the number of atoms. */
+typedef struct sannip_spin_local {
+    const sannip_model *m;
+    int n;
+    sannip_real *pos, *spins, cell[9];
+    int *Z, pbc[3], *el;          /* el: element index of each atom */
+    sannip_neighbors nl;
+    size_t *rev_start; size_t *rev;   /* pairs p with nl.j[p] == k: rev[rev_start[k]..] */
+    int fmax, hmax, nmax;
+    sannip_real *G, *z1, *eat;    /* raw features (n x fmax), first-layer z (n x hmax), E_i */
+    int *nspin, *spinf;           /* per element: spin feature positions spinf[e fmax ..] */
+    int *dense1;                  /* per element: first layer dense (incremental update) */
+    /* the pending move (delta's result, committed by accept) */
+    int tk; sannip_real ts[3]; int tvalid;
+    int naff, *aff, *mark, stamp;
+    sannip_real *tG, *tz1, *te, *work, *Sn;
+    sannip_allocator alloc;
+} sannip_spin_local;
+
+/* Builds the caches for system sys (its spins are copied; sys->spins required). */
+SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sannip_model *m, const sannip_system *sys,
+                                                const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L);
+/* Energy change if spin k became s_new (3 values). The state is unchanged. */
+SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, const sannip_real *s_new, double *dE);
+/* Spin k becomes s_new (reuses the pending delta when it was for the same move). */
+SANNIP_API sannip_result sannip_spin_local_accept(sannip_spin_local *L, int k, const sannip_real *s_new);
+/* Total energy of the current state (fixed-order sum of the cached atom energies). */
+SANNIP_API double sannip_spin_local_energy(const sannip_spin_local *L);
+/* Loads all spins (n x 3) and rebuilds every cache from scratch (also clears rounding drift). */
+SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const sannip_real *spins, sannip_error *err);
+
 /* Magnetisation ratio |sum S| / sum |S| (T4.1): 1 for FM, ~0 for PM and AFM. 0 when all
    spins are zero. spins: n x 3. */
 SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spins);
@@ -487,6 +526,332 @@ SANNIP_API sannip_result sannip_spin_preset_scaled(sannip_descriptors *d, int Z,
     if (r == SANNIP_SUCCESS) r = sannip__spin_add(d, SANNIP_SPIN_F6, Z, rc, 0, 0, 1, err);
     if (r != SANNIP_SUCCESS) d->n = n0;
     return r;
+}
+
+/* ---- local energy changes ---------------------------------------------------------------- */
+static int sannip__spin_pair_additive(int kind)
+{
+    return (kind >= SANNIP_SPIN_S2 && kind <= SANNIP_SPIN_S5) || (kind >= SANNIP_SPIN_S2G && kind <= SANNIP_SPIN_S5G);
+}
+SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
+{
+    const sannip_allocator *a = &L->alloc;
+    sannip_neighbors_uninit(&L->nl);
+    sannip_free(a, L->pos); sannip_free(a, L->spins); sannip_free(a, L->Z); sannip_free(a, L->el);
+    sannip_free(a, L->rev_start); sannip_free(a, L->rev); sannip_free(a, L->G); sannip_free(a, L->z1); sannip_free(a, L->eat);
+    sannip_free(a, L->nspin); sannip_free(a, L->spinf); sannip_free(a, L->dense1);
+    sannip_free(a, L->aff); sannip_free(a, L->mark); sannip_free(a, L->tG); sannip_free(a, L->tz1); sannip_free(a, L->te);
+    sannip_free(a, L->work); sannip_free(a, L->Sn);
+    memset(L, 0, sizeof *L);
+}
+static sannip_system sannip__local_view(const sannip_spin_local *L)
+{
+    sannip_system s;
+    memset(&s, 0, sizeof s);
+    s.n = L->n; s.pos = L->pos; s.Z = L->Z; s.spins = L->spins;
+    memcpy(s.cell, L->cell, sizeof s.cell); memcpy(s.pbc, L->pbc, sizeof s.pbc);
+    return s;
+}
+/* Energies of the atoms list[0..cnt) (all of element e) from their raw features G (rows of
+   fmax) into E; z1 (rows of hmax) holds their first-layer pre-activations when the layer is
+   dense (written when fresh_z1, else taken as given). */
+static void sannip__local_energies(const sannip_spin_local *L, int e, int cnt, const sannip_real *G, sannip_real *z1,
+                                   int fresh_z1, sannip_real *E)
+{
+    const sannip_model *m = L->m;
+    const sannip_element_model *el = &m->el[e];
+    const sannip_network *net = sannip_model_network(m, e);
+    int nf = el->n_features, i, f, l, no = net->sizes[net->n_layers], h1 = net->sizes[1];
+    sannip_real *X = L->work, *w = X + (size_t)cnt * (nf > L->hmax ? nf : L->hmax), *in, *z;
+    for (i = 0; i < cnt; i++) for (f = 0; f < nf; f++)
+        X[(size_t)i * nf + f] = el->scale_a[f] * (G[(size_t)i * L->fmax + f] - el->scale_c[f]) + el->scale_d[f];
+    if (!L->dense1[e]) {
+        sannip_network_forward(net, cnt, X, NULL, w);
+        in = w;   /* the output layer's values sit after the hidden layers' (y, y') pairs */
+        for (l = 0; l < net->n_layers - 1; l++) in += 2 * (size_t)cnt * net->sizes[l + 1];
+    } else {
+        if (fresh_z1) {
+            sannip_network_layer_affine(net, 0, cnt, X, w);
+            for (i = 0; i < cnt; i++) memcpy(z1 + (size_t)i * L->hmax, w + (size_t)i * h1, sizeof(sannip_real) * (size_t)h1);
+        } else for (i = 0; i < cnt; i++) memcpy(w + (size_t)i * h1, z1 + (size_t)i * L->hmax, sizeof(sannip_real) * (size_t)h1);
+        z = w; in = z;
+        sannip__layer_activate(net, 0, cnt, z, z + (size_t)cnt * h1);
+        for (l = 1; l < net->n_layers; l++) {
+            sannip_real *zo = in + 2 * (size_t)cnt * net->sizes[l];
+            sannip_network_layer_affine(net, l, cnt, in, zo);
+            sannip__layer_activate(net, l, cnt, zo, zo + (size_t)cnt * net->sizes[l + 1]);
+            in = zo;
+        }
+    }
+    for (i = 0; i < cnt; i++) E[i] = el->energy_scale * in[(size_t)i * no + el->output] + el->energy_offset;
+}
+/* Environment of atom i with spin k taken as sk (Sn: scratch for the neighbour spins). */
+static sannip_env sannip__local_env(const sannip_spin_local *L, int i, int k, const sannip_real *sk, int *Zn)
+{
+    sannip_system s = sannip__local_view(L);
+    sannip_env env = sannip__env_of(&L->nl, &s, i, Zn, L->Sn);
+    size_t p, s0 = L->nl.start[i];
+    for (p = 0; p < (size_t)env.n; p++) if (L->nl.j[s0 + p] == k) memcpy(L->Sn + 3 * p, sk, 3 * sizeof(sannip_real));
+    if (i == k) env.Sc = sk;
+    return env;
+}
+SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const sannip_real *spins, sannip_error *err)
+{
+    sannip_workspace ws;
+    sannip_system s;
+    sannip_result r;
+    int e, i, cnt;
+    if (!L || !spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    for (i = 0; i < 3 * L->n; i++) if (!isfinite(spins[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "spin of atom %d is not finite", i / 3 + 1);
+    memcpy(L->spins, spins, sizeof(sannip_real) * 3 * (size_t)L->n);
+    s = sannip__local_view(L);
+    sannip_workspace_init(&ws, &L->alloc);
+    r = sannip_model_features(L->m, &ws, &s, L->G, L->fmax, err);
+    sannip_workspace_uninit(&ws);
+    if (r != SANNIP_SUCCESS) return r;
+    /* energies element by element, in chunks that fit the work buffer */
+    for (e = 0; e < L->m->n_elements; e++) {
+        cnt = 0;
+        for (i = 0; i <= L->n; i++) {
+            if (i < L->n && L->el[i] == e) L->aff[cnt++] = i;
+            if (cnt == L->nmax + 1 || (i == L->n && cnt > 0)) {
+                int q;
+                for (q = 0; q < cnt; q++) memcpy(L->tG + (size_t)q * L->fmax, L->G + (size_t)L->aff[q] * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
+                sannip__local_energies(L, e, cnt, L->tG, L->tz1, 1, L->te);
+                for (q = 0; q < cnt; q++) {
+                    L->eat[L->aff[q]] = L->te[q];
+                    memcpy(L->z1 + (size_t)L->aff[q] * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)L->hmax);
+                }
+                cnt = 0;
+            }
+        }
+    }
+    L->tvalid = 0;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sannip_model *m, const sannip_system *sys,
+                                                const sannip_allocator *alloc, sannip_error *err)
+{
+    sannip_result r;
+    const sannip_allocator *a;
+    int i, e, f;
+    size_t p, wsz;
+    if (!L || !m || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    memset(L, 0, sizeof *L);
+    L->alloc = sannip__alloc_copy(alloc);
+    a = &L->alloc;
+    if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
+    if (!sys->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "the system needs spins");
+    if ((r = sannip__spin_ready(&m->desc, sys, err)) != SANNIP_SUCCESS) return r;
+    if (m->n_elements < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
+    L->m = m; L->n = sys->n;
+    memcpy(L->cell, sys->cell, sizeof L->cell); memcpy(L->pbc, sys->pbc, sizeof L->pbc);
+    sannip_neighbors_init(&L->nl, a);
+    L->pos = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->n + 3, sizeof(sannip_real));
+    L->spins = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->n + 3, sizeof(sannip_real));
+    L->Z = (int *)sannip__calloc(a, (size_t)L->n + 1, sizeof(int));
+    L->el = (int *)sannip__calloc(a, (size_t)L->n + 1, sizeof(int));
+    L->mark = (int *)sannip__calloc(a, (size_t)L->n + 1, sizeof(int));
+    L->rev_start = (size_t *)sannip__calloc(a, (size_t)L->n + 2, sizeof(size_t));
+    L->nspin = (int *)sannip__calloc(a, SANNIP_MAX_ELEMENTS, sizeof(int));
+    L->dense1 = (int *)sannip__calloc(a, SANNIP_MAX_ELEMENTS, sizeof(int));
+    if (!L->pos || !L->spins || !L->Z || !L->el || !L->mark || !L->rev_start || !L->nspin || !L->dense1) goto oom;
+    memcpy(L->pos, sys->pos, sizeof(sannip_real) * 3 * (size_t)L->n);
+    memcpy(L->Z, sys->Z, sizeof(int) * (size_t)L->n);
+    for (i = 0; i < L->n; i++) {
+        L->el[i] = sannip_model_element_index(m, L->Z[i]);
+        if (L->el[i] < 0) { sannip_spin_local_uninit(L); return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i])); }
+    }
+    {
+        sannip_system s = sannip__local_view(L);
+        if ((r = sannip_neighbors_build(&L->nl, &s, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) { sannip_spin_local_uninit(L); return r; }
+    }
+    /* reverse pairs: for each atom k, the pairs in which k is the neighbour */
+    L->rev = (size_t *)sannip__calloc(a, L->nl.n_pairs + 1, sizeof(size_t));
+    if (!L->rev) goto oom;
+    for (p = 0; p < L->nl.n_pairs; p++) L->rev_start[L->nl.j[p] + 1]++;
+    for (i = 0; i < L->n; i++) L->rev_start[i + 1] += L->rev_start[i];
+    {
+        size_t *fill = (size_t *)sannip__calloc(a, (size_t)L->n + 1, sizeof(size_t));
+        if (!fill) goto oom;
+        for (i = 0; i < L->n; i++) for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
+            int k = L->nl.j[p];
+            L->rev[L->rev_start[k] + fill[k]++] = p;
+        }
+        sannip_free(a, fill);
+    }
+    for (i = 0; i < L->n; i++) {
+        int c = (int)(L->nl.start[i + 1] - L->nl.start[i]);
+        if (c > L->nmax) L->nmax = c;
+    }
+    for (e = 0; e < m->n_elements; e++) {
+        const sannip_network *net = sannip_model_network(m, e);
+        int l;
+        if (m->el[e].n_features > L->fmax) L->fmax = m->el[e].n_features;
+        for (l = 0; l <= net->n_layers; l++) if (net->sizes[l] > L->hmax) L->hmax = net->sizes[l];
+        L->dense1[e] = net->nblk[0] <= 0;
+    }
+    L->spinf = (int *)sannip__calloc(a, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
+    if (!L->spinf) goto oom;
+    for (e = 0; e < m->n_elements; e++)
+        for (f = 0; f < m->el[e].n_features; f++)
+            if (sannip__is_spin_kind(m->desc.b[m->el[e].feature[f]].kind)) L->spinf[e * L->fmax + L->nspin[e]++] = f;
+    /* the atoms a move touches: k and every atom that has k as a neighbour (<= nmax + 1) */
+    L->aff = (int *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(int));
+    L->G = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->fmax + 1, sizeof(sannip_real));
+    L->z1 = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->hmax + 1, sizeof(sannip_real));
+    L->eat = (sannip_real *)sannip__calloc(a, (size_t)L->n + 1, sizeof(sannip_real));
+    L->tG = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * L->fmax + 1, sizeof(sannip_real));
+    L->tz1 = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * L->hmax + 1, sizeof(sannip_real));
+    L->te = (sannip_real *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(sannip_real));
+    L->Sn = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->nmax + 3, sizeof(sannip_real));
+    /* work: network (scaled X, 2 (y, y') per layer) and the spin evaluator's scratch */
+    wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax + 1) * (2 * SANNIP_MAX_LAYERS + 4)
+        + sannip_env_work_size(&m->desc, NULL, 0, L->nmax) + 16 * ((size_t)L->nmax + 1) + (size_t)L->nmax + 16;
+    L->work = (sannip_real *)sannip__calloc(a, wsz, sizeof(sannip_real));
+    if (!L->aff || !L->G || !L->z1 || !L->eat || !L->tG || !L->tz1 || !L->te || !L->Sn || !L->work) goto oom;
+    return sannip_spin_local_set_spins(L, sys->spins, err);
+oom:
+    sannip_spin_local_uninit(L);
+    return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "local spin model of %d atoms", sys->n);
+}
+
+/* New raw features of atom i (row out, starting from its cached row) when spin k becomes sk. */
+static void sannip__local_features(sannip_spin_local *L, int i, int k, const sannip_real *sk, sannip_real *out)
+{
+    const sannip_model *m = L->m;
+    const sannip_element_model *el = &m->el[L->el[i]];
+    int e = L->el[i], q, *Zn = (int *)(void *)(L->work + 16 * ((size_t)L->nmax + 1));
+    sannip_real *sw = L->work;   /* the spin evaluator's unit vectors (3 per neighbour) */
+    sannip_env env;
+    int have_env = 0;
+    memcpy(out, L->G + (size_t)i * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
+    for (q = 0; q < L->nspin[e]; q++) {
+        int f = L->spinf[e * L->fmax + q], bi = el->feature[f];
+        const sannip_basis *b = &m->desc.b[bi];
+        if (i != k && !sannip__spin_has_nbr(b->kind)) continue;              /* self terms of others */
+        if (i != k && sannip__spin_pair_additive(b->kind)) {
+            /* the pairs (i, image of k): old and new terms */
+            size_t p;
+            const sannip_real *Si = L->spins + 3 * (size_t)i, *So = L->spins + 3 * (size_t)k;
+            sannip_real d = 0;
+            for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
+                sannip_real uu[3], da[3], db[3], du[3], fc, dfc, dT, vn, vo, r;
+                if (L->nl.j[p] != k || (b->nbr[0] != SANNIP_ANY && L->Z[k] != b->nbr[0])) continue;
+                r = L->nl.r[p];
+                fc = sannip_cutoff_eval(&b->cut[0], r, &dfc);
+                if (fc == 0) continue;
+                uu[0] = L->nl.d[3 * p] / r; uu[1] = L->nl.d[3 * p + 1] / r; uu[2] = L->nl.d[3 * p + 2] / r;
+                vn = sannip__spin_transform(b, sannip__spin_bracket(b->kind, Si, sk, uu, da, db, du), &dT);
+                vo = sannip__spin_transform(b, sannip__spin_bracket(b->kind, Si, So, uu, da, db, du), &dT);
+                d += (vn - vo) * fc;
+            }
+            out[f] += d;
+            continue;
+        }
+        /* atom k itself, or a non-additive basis (F1-F6): evaluate anew */
+        if (!have_env) { env = sannip__local_env(L, i, k, sk, Zn); have_env = 1; }
+        out[f] = 0;
+        sannip__spin_eval(&m->desc, el->feature + f, 1, &env, out + f, NULL, NULL, NULL, NULL, NULL, sw);
+    }
+}
+
+SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, const sannip_real *s_new, double *dE)
+{
+    size_t p;
+    int q, e, cnt;
+    double d = 0;
+    if (!L || !s_new || !dE || k < 0 || k >= L->n) return SANNIP_INVALID_ARGS;
+    if (!isfinite(s_new[0]) || !isfinite(s_new[1]) || !isfinite(s_new[2])) return SANNIP_NONFINITE;
+    /* the affected atoms: k, then every distinct atom having k as a neighbour */
+    if (++L->stamp == 0) { memset(L->mark, 0, sizeof(int) * (size_t)L->n); L->stamp = 1; }
+    L->naff = 0;
+    L->aff[L->naff++] = k; L->mark[k] = L->stamp;
+    for (p = L->rev_start[k]; p < L->rev_start[k + 1]; p++) {
+        int i = 0;
+        size_t pp = L->rev[p];
+        /* the centre of pair pp: the atom whose range holds it */
+        {
+            int lo = 0, hi = L->n - 1;
+            while (lo < hi) { int mid = (lo + hi + 1) / 2; if (L->nl.start[mid] <= pp) lo = mid; else hi = mid - 1; }
+            i = lo;
+        }
+        if (L->mark[i] != L->stamp) { L->mark[i] = L->stamp; L->aff[L->naff++] = i; }
+    }
+    /* new features, then the networks of the affected atoms, one element at a time */
+    for (q = 0; q < L->naff; q++) sannip__local_features(L, L->aff[q], k, s_new, L->tG + (size_t)q * L->fmax);
+    for (e = 0; e < L->m->n_elements; e++) {
+        const sannip_element_model *el = &L->m->el[e];
+        const sannip_network *net = sannip_model_network(L->m, e);
+        int nf = el->n_features, h1 = net->sizes[1];
+        /* gathered rows sit after the network's scratch (at most (2 layers + 1) row sets) */
+        sannip_real *Gb = L->work + (size_t)(L->nmax + 2) * (L->hmax + L->fmax + 1) * (2 * SANNIP_MAX_LAYERS + 1);
+        cnt = 0;
+        for (q = 0; q < L->naff; q++) if (L->el[L->aff[q]] == e) cnt++;
+        if (!cnt) continue;
+        /* gather this element's rows (features, z1) into the front of tz1/Gb, compute, scatter */
+        {
+            int c = 0, s;
+            sannip_real *zb = Gb + (size_t)cnt * L->fmax, *eb = zb + (size_t)cnt * L->hmax;
+            for (q = 0; q < L->naff; q++) {
+                int i = L->aff[q];
+                if (L->el[i] != e) continue;
+                memcpy(Gb + (size_t)c * L->fmax, L->tG + (size_t)q * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
+                if (L->dense1[e]) {
+                    /* z1 + W1[:, spin] (X_new - X_old) over the spin features */
+                    const sannip_real *W = sannip_network_weights(net, 0);
+                    sannip_real *z = zb + (size_t)c * L->hmax;
+                    memcpy(z, L->z1 + (size_t)i * L->hmax, sizeof(sannip_real) * (size_t)h1);
+                    for (s = 0; s < L->nspin[e]; s++) {
+                        int f = L->spinf[e * L->fmax + s], o;
+                        sannip_real dx = el->scale_a[f] * (L->tG[(size_t)q * L->fmax + f] - L->G[(size_t)i * L->fmax + f]);
+                        if (dx == 0) continue;
+                        for (o = 0; o < h1; o++) z[o] += W[(size_t)o * nf + f] * dx;
+                    }
+                }
+                c++;
+            }
+            sannip__local_energies(L, e, cnt, Gb, zb, 0, eb);
+            c = 0;
+            for (q = 0; q < L->naff; q++) {
+                int i = L->aff[q];
+                if (L->el[i] != e) continue;
+                L->te[q] = eb[c];
+                if (L->dense1[e]) memcpy(L->tz1 + (size_t)q * L->hmax, zb + (size_t)c * L->hmax, sizeof(sannip_real) * (size_t)h1);
+                c++;
+            }
+        }
+    }
+    for (q = 0; q < L->naff; q++) d += (double)L->te[q] - (double)L->eat[L->aff[q]];
+    *dE = d;
+    L->tk = k; memcpy(L->ts, s_new, sizeof L->ts); L->tvalid = 1;
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_spin_local_accept(sannip_spin_local *L, int k, const sannip_real *s_new)
+{
+    int q;
+    double dE;
+    sannip_result r;
+    if (!L || !s_new || k < 0 || k >= L->n) return SANNIP_INVALID_ARGS;
+    if (!(L->tvalid && L->tk == k && memcmp(L->ts, s_new, sizeof L->ts) == 0))
+        if ((r = sannip_spin_local_delta(L, k, s_new, &dE)) != SANNIP_SUCCESS) return r;
+    for (q = 0; q < L->naff; q++) {
+        int i = L->aff[q];
+        memcpy(L->G + (size_t)i * L->fmax, L->tG + (size_t)q * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
+        if (L->dense1[L->el[i]]) memcpy(L->z1 + (size_t)i * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)L->hmax);
+        L->eat[i] = L->te[q];
+    }
+    memcpy(L->spins + 3 * (size_t)k, s_new, 3 * sizeof(sannip_real));
+    L->tvalid = 0;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API double sannip_spin_local_energy(const sannip_spin_local *L)
+{
+    double E = 0;
+    int i;
+    for (i = 0; i < L->n; i++) E += L->eat[i];
+    return E;
 }
 
 SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spins)

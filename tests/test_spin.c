@@ -13,6 +13,9 @@
      eps, Z-weighting and spin bases without sannip_spin.h are rejected with codes;
    - spin-aware model files round-trip exactly; loading one into a plain model gives
      SANNIP_NEEDS_SPIN; computing without spins gives SANNIP_INVALID_ARGS;
+   - local energy changes (sannip_spin_local, for Monte Carlo) equal the difference of two full
+     energies to 1e-10 relative (to |dE| + |E|/n), vector and collinear spins, with accepted
+     moves in between, for every basis kind, the T A.2 preset and a class-convolution network;
    - the T A.2 preset has 24 G2 + 18 G4 + 8 S1G + 12 S2G. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
@@ -446,6 +449,83 @@ static void test_files(void)
     sannip_model_uninit(&m); sannip_model_uninit(&m2);
 }
 
+/* The local energy change of sannip_spin_local equals the difference of two full energies,
+   for random moves with accepts in between; after them the cached energy equals a full one. */
+static void check_local(const char *name, const sannip_model *m, cfg *c, int collinear, int moves, unsigned seed)
+{
+    sannip_spin_local L;
+    sannip_workspace ws;
+    sannip_error err;
+    sannip_rng rng;
+    sannip_system s = view(c);
+    double E0, worst = 0, Eloc;
+    int t, nacc = 0;
+    sannip_workspace_init(&ws, NULL);
+    sannip_rng_seed(&rng, seed);
+    CHECK(sannip_spin_local_init(&L, m, &s, NULL, &err) == SANNIP_SUCCESS, "%s: local init %s", name, err.message);
+    E0 = energy_of(m, &ws, c);
+    CHECK_NEAR(sannip_spin_local_energy(&L), E0, TOL(1e-12, 1e-5) * (1 + fabs(E0)), "%s: cached energy", name);
+    for (t = 0; t < moves; t++) {
+        int k = (int)(sannip_rng_uniform(&rng) * c->n), x;
+        sannip_real sn[3], keep[3];
+        double dE, E1, tol;
+        for (x = 0; x < 3; x++) sn[x] = collinear && x < 2 ? 0 : (sannip_real)(2.4 * (sannip_rng_uniform(&rng) - 0.5));
+        CHECK(sannip_spin_local_delta(&L, k, sn, &dE) == SANNIP_SUCCESS, "%s: delta", name);
+        memcpy(keep, c->spins + 3 * k, sizeof keep);
+        memcpy(c->spins + 3 * k, sn, sizeof sn);
+        E1 = energy_of(m, &ws, c);
+        tol = TOL(1e-10, 2e-4) * (fabs(E1 - E0) + fabs(E0) / c->n);
+        CHECK_NEAR(dE, E1 - E0, tol, "%s: move %d of atom %d", name, t, k);
+        if (fabs(dE - (E1 - E0)) / (fabs(E1 - E0) + fabs(E0) / c->n) > worst) worst = fabs(dE - (E1 - E0)) / (fabs(E1 - E0) + fabs(E0) / c->n);
+        if (sannip_rng_uniform(&rng) < 0.5) {   /* accept half of them */
+            CHECK(sannip_spin_local_accept(&L, k, sn) == SANNIP_SUCCESS, "%s: accept", name);
+            E0 = E1; nacc++;
+        } else memcpy(c->spins + 3 * k, keep, sizeof keep);
+    }
+    Eloc = sannip_spin_local_energy(&L);
+    CHECK_NEAR(Eloc, E0, TOL(1e-10, 1e-4) * (1 + fabs(E0)), "%s: energy after %d accepted moves", name, nacc);
+    printf("local dE %-34s %4d moves (%d accepted): worst relative difference %.2g\n", name, moves, nacc, worst);
+    /* set_spins resynchronises */
+    CHECK(sannip_spin_local_set_spins(&L, c->spins, &err) == SANNIP_SUCCESS, "set_spins");
+    CHECK_NEAR(sannip_spin_local_energy(&L), E0, TOL(1e-12, 1e-5) * (1 + fabs(E0)), "%s: after set_spins", name);
+    {   /* bad moves */
+        sannip_real bad[3] = { 0, (sannip_real)NAN, 0 };
+        double dE;
+        CHECK(sannip_spin_local_delta(&L, c->n, bad, &dE) == SANNIP_INVALID_ARGS, "out-of-range atom");
+        CHECK(sannip_spin_local_delta(&L, 0, bad, &dE) == SANNIP_NONFINITE, "NaN spin");
+    }
+    sannip_spin_local_uninit(&L);
+    sannip_workspace_uninit(&ws);
+}
+
+static void test_local(void)
+{
+    sannip_model m;
+    sannip_error err;
+    sannip_rng rng;
+    cfg c;
+    int h[2] = { 10, 8 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH }, i;
+    sannip_rng_seed(&rng, 41);
+    /* every basis kind, two elements, dense first layer; 2x2x2 cell: k is its own neighbour */
+    CHECK(build_model(&m, all_bases, 1, 8), "build");
+    make_bcc(&c, 2, 0, &rng); check_local("all bases, bcc 2x2x2", &m, &c, 0, 200, 1);
+    make_bcc(&c, 2, 1, &rng); check_local("all bases, bcc 2x2x2, collinear", &m, &c, 1, 200, 2);
+    make_bcc(&c, 3, 0, &rng); check_local("all bases, bcc 3x3x3", &m, &c, 0, 100, 3);
+    sannip_model_uninit(&m);
+    /* the thesis's SANNIP set (T A.2), Fe only, and the class-convolution network */
+    sannip_spin_model_init(&m, NULL);
+    CHECK(sannip_spin_preset_sannip(&m.desc, FE, &err) == SANNIP_SUCCESS, "preset");
+    CHECK(sannip_model_add_element_cnn(&m, FE, 1, 2, h, act, &err) == SANNIP_SUCCESS, "cnn %s", err.message);
+    sannip_model_init_weights(&m, &rng);
+    make_bcc(&c, 3, 0, &rng);
+    for (i = 0; i < c.n; i++) c.Z[i] = FE;
+    check_local("T A.2 preset, class convolution", &m, &c, 0, 60, 4);
+    make_bcc(&c, 2, 0, &rng);   /* 5.7 A cell, rc 6: every atom sees its own images */
+    for (i = 0; i < c.n; i++) c.Z[i] = FE;
+    check_local("T A.2 preset, bcc 2x2x2 (self images)", &m, &c, 0, 60, 5);
+    sannip_model_uninit(&m);
+}
+
 int main(void)
 {
     test_each_basis();
@@ -455,5 +535,6 @@ int main(void)
     test_fm_vs_pm();
     test_bad_parameters();
     test_files();
+    test_local();
     return test_report("test_spin");
 }
