@@ -5,9 +5,10 @@
        #define SANNIP_IMPLEMENTATION
        #include "sannip_spin.h"       // includes sannip.h
 
-   This release holds the magnetic observables of T4.1-4.4; spin bases (SPEC 5), spin
-   configurations (SPEC 10) and Monte Carlo (SPEC 11) follow. Spins are 3-vectors per atom
-   (collinear moments as z components), in the units the caller uses.
+   Spin bases with position and spin derivatives (SPEC 5), the effective field of a model,
+   local energy changes of single-spin moves, spin configurations (SPEC 10) and magnetic
+   observables (T4.1-4.4). Spins are 3-vectors per atom (collinear moments as z
+   components), in the units the caller uses.
 */
 #ifndef SANNIP_SPIN_H
 #define SANNIP_SPIN_H
@@ -114,6 +115,92 @@ SANNIP_API sannip_result sannip_spin_local_accept(sannip_spin_local *L, int k, c
 SANNIP_API double sannip_spin_local_energy(const sannip_spin_local *L);
 /* Loads all spins (n x 3) and rebuilds every cache from scratch (also clears rounding drift). */
 SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const sannip_real *spins, sannip_error *err);
+
+/* ---- SPIN CONFIGURATIONS (SPEC 10) ----------------------------------------------------
+   Every generator writes n x 3 spins (spins[3*i+a]) with magnitudes drawn as described by a
+   sannip_spin_magnitude and directions drawn as the thesis describes. Draw order (part of
+   the contract, so that a seed always gives the same spins): first the n magnitudes, in
+   atom order, then the directions (or signs), in atom order. Consequently FM and perturbed
+   FM with sigma = 0 give identical spins from identical generator states, even with random
+   magnitudes. The generators are pure functions of their arguments (thread-safe for
+   distinct rng and spins); they never allocate.
+   Common arguments: [in] n >= 0 atoms; [in, optional] mag (NULL: |S| = 1);
+   [in, out] rng, required when anything is random (it may be NULL only for sannip_spin_fm,
+   sannip_spin_afm and sannip_spin_afm_pp with a fixed magnitude); [out] spins, n x 3;
+   [out, optional] err.
+   Returns SANNIP_SUCCESS, SANNIP_INVALID_ARGS (n < 0, NULL spins or rng), SANNIP_TOO_BIG
+   (n > SANNIP_MAX_ATOMS), SANNIP_NONFINITE (NaN/Inf parameter) or SANNIP_BAD_PARAMETER
+   (negative magnitude, sd or sigma; a sign other than +-1). On failure spins are untouched. */
+
+/* Spin magnitudes |S_i|: mean >= 0; sd >= 0. sd == 0: every |S_i| = mean; otherwise
+   |S_i| ~ N(mean, sd) truncated at 0 (negative draws are drawn again). Units are the
+   caller's (the toy-iron examples use hbar units, |S| ~ 1.1). */
+typedef struct sannip_spin_magnitude {
+    sannip_real mean;
+    sannip_real sd;
+} sannip_spin_magnitude;
+
+/* Ferromagnetic: every spin along +z (T3.3.3, T3.33 s_FM = (0,0,1)). */
+SANNIP_API sannip_result sannip_spin_fm(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                        sannip_real *spins, sannip_error *err);
+/* Perturbed FM (T3.29-3.31): azimuth phi ~ U[0, 2 pi), polar angle from +z with
+   cos(Theta) = 1 - |N(0, sigma)| (clipped at -1). NOTE: T3.29 prints
+   Theta = arccos(|N(0, sigma)|), which gives Theta = pi/2 (spins in the xy plane) at
+   sigma = 0 and near it, contradicting the text ("perturbations from FM", sigma = 0 in the
+   list T3.31). The "1 -" form used here follows the PM formula T3.32 and makes sigma = 0
+   exactly FM; <1 - cos Theta> = sigma sqrt(2/pi) while sigma << 1. sigma >= 0. */
+SANNIP_API sannip_result sannip_spin_perturbed_fm(int n, sannip_real sigma, const sannip_spin_magnitude *mag,
+                                                  sannip_rng *rng, sannip_real *spins, sannip_error *err);
+/* Paramagnetic (T3.32): Theta = arccos(1 - U[0, 2)), phi ~ U[0, 2 pi): uniform directions
+   on the sphere (<cos Theta> = 0, <cos^2 Theta> = 1/3). */
+SANNIP_API sannip_result sannip_spin_pm(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                        sannip_real *spins, sannip_error *err);
+/* "111r" (T3.33): direction (U[0,1), U[0,1), U[0,1)) normalised: random directions in the
+   first octant, net moment along (1,1,1), magnetisation ratio ~0.83. */
+SANNIP_API sannip_result sannip_spin_111r(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                          sannip_real *spins, sannip_error *err);
+/* "000r" (T3.33, the Low-T-Ramp "PM"): direction (U[0,1) - 1/2, ...) normalised: random
+   directions about the origin with zero mean, but not uniform on the sphere (biased towards
+   the cube diagonals); sannip_spin_pm is the uniform one. */
+SANNIP_API sannip_result sannip_spin_000r(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                          sannip_real *spins, sannip_error *err);
+
+/* Collinear antiferromagnets along +-z (T3.3.3: "different orders of opposite spin ... each
+   system's magnetic moment initialization has a net value of zero"). In all three the k-th
+   up spin (in atom order) and the k-th down spin share one magnitude (the up spin's draw),
+   so the net moment is exactly zero whenever there are as many up as down spins, with
+   random magnitudes too. An unpaired spin keeps its own magnitude.
+   sannip_spin_afm: [in, optional] sign, n values +1 / -1 (e.g. from sannip_spin_sublattice);
+   NULL: alternating by atom index, + - + - (the thesis's "AFM + -" in atom order). */
+SANNIP_API sannip_result sannip_spin_afm(int n, const int *sign, const sannip_spin_magnitude *mag,
+                                         sannip_rng *rng, sannip_real *spins, sannip_error *err);
+/* "AFM + +": pairs of equal spins by atom index, + + - - + + - - ... (zero net moment when
+   n is a multiple of 4). */
+SANNIP_API sannip_result sannip_spin_afm_pp(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                            sannip_real *spins, sannip_error *err);
+/* "AFM random": floor(n/2) atoms chosen uniformly at random point up, the others down,
+   each up spin paired with a down spin (zero net moment for even n). */
+SANNIP_API sannip_result sannip_spin_afm_random(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                                sannip_real *spins, sannip_error *err);
+
+/* Two-sublattice orderings of a cubic crystal, for sannip_spin_afm. */
+typedef enum sannip_sublattice {
+    SANNIP_SUBLATTICE_BCC = 0,    /* bcc: corner sites +1, body centres -1 (B2 / AFM-bcc) */
+    SANNIP_SUBLATTICE_FCC001      /* fcc: alternating (001) planes, z = 0 +1, z = a/2 -1 (AFM-I) */
+} sannip_sublattice;
+/* The sublattice sign of every atom of a supercell of the conventional cubic cell (lattice
+   constant a) whose rows are integer multiples m_r of the conventional cell vectors, with a
+   lattice site at the origin (a strained or sheared supercell qualifies: m_r =
+   round(|cell row r| / a), the conventional vectors are cell row r / m_r). Each atom is
+   assigned to the nearest site (rounding its coordinates in units of half conventional
+   vectors; BCC takes the majority of the three parities, so a displacement of less than a/4
+   in two of the three directions still finds the site).
+   [in] pos n x 3, cell rows (treated as periodic), a > 0, lattice; [out] sign n values +-1.
+   Returns SANNIP_INVALID_ARGS, SANNIP_NONFINITE, SANNIP_SINGULAR_CELL, or
+   SANNIP_BAD_PARAMETER when a cell row is not within 0.4 a of a multiple of a (so m_r is
+   unambiguous: strains up to 10% of a 4-cell row, 5% of an 8-cell row). */
+SANNIP_API sannip_result sannip_spin_sublattice(int n, const sannip_real *pos, const sannip_real *cell,
+                                                sannip_real a, int lattice, int *sign, sannip_error *err);
 
 /* Magnetisation ratio |sum S| / sum |S| (T4.1): 1 for FM, ~0 for PM and AFM. 0 when all
    spins are zero. spins: n x 3. */
@@ -853,6 +940,232 @@ SANNIP_API double sannip_spin_local_energy(const sannip_spin_local *L)
     for (i = 0; i < L->n; i++) E += L->eat[i];
     return E;
 }
+
+/* ---- spin configurations ---------------------------------------------------------------- */
+#define SANNIP__TWO_PI 6.28318530717958647692
+
+/* Validates the arguments every generator shares; need_rng: the generator draws. */
+static sannip_result sannip__spin_check(int n, const sannip_spin_magnitude *mag, int need_rng,
+                                        const sannip_rng *rng, const sannip_real *spins, sannip_error *err)
+{
+    if (n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "negative atom count %d", n);
+    if (n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms exceed SANNIP_MAX_ATOMS", n);
+    if (n > 0 && !spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "spins is NULL");
+    if (mag) {
+        if (!isfinite(mag->mean) || !isfinite(mag->sd)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "spin magnitude mean %g / sd %g not finite", (double)mag->mean, (double)mag->sd);
+        if (mag->mean < 0 || mag->sd < 0) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "spin magnitude mean %g and sd %g must be >= 0", (double)mag->mean, (double)mag->sd);
+    }
+    if (n > 0 && !rng && (need_rng || (mag && mag->sd > 0))) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "rng is NULL");
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* One magnitude: mean, or N(mean, sd) truncated at 0 by redrawing (mean >= 0, so each
+   draw is accepted with probability >= 1/2). */
+static double sannip__spin_magnitude_draw(const sannip_spin_magnitude *mag, sannip_rng *rng)
+{
+    double m;
+    if (!mag) return 1;
+    if (!(mag->sd > 0)) return mag->mean;
+    do m = (double)mag->mean + (double)mag->sd * sannip_rng_normal(rng); while (m < 0);
+    return m;
+}
+
+/* First stage of every generator: |S_i| parked in spins[3i+2]. */
+static void sannip__spin_magnitudes(int n, const sannip_spin_magnitude *mag, sannip_rng *rng, sannip_real *spins)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        spins[3 * i] = spins[3 * i + 1] = 0;
+        spins[3 * i + 2] = (sannip_real)sannip__spin_magnitude_draw(mag, rng);
+    }
+}
+
+/* S = |S| (sin T cos phi, sin T sin phi, cos T) from cos T and phi. */
+static void sannip__spin_polar(sannip_real *s, double m, double cost, double phi)
+{
+    double sint = sqrt(cost < 1 && cost > -1 ? 1 - cost * cost : 0);
+    s[0] = (sannip_real)(m * sint * cos(phi));
+    s[1] = (sannip_real)(m * sint * sin(phi));
+    s[2] = (sannip_real)(m * cost);
+}
+
+/* S = |S| v/|v| for a direction v drawn in a cube: [0,1)^3 (shift 0, "111r") or
+   [-1/2,1/2)^3 (shift 1/2, "000r"), T3.33. The null vector (probability ~2^-159) is
+   drawn again. */
+static void sannip__spin_cube(sannip_real *s, double m, double shift, sannip_rng *rng)
+{
+    double v[3], r2;
+    int a;
+    do {
+        for (a = 0; a < 3; a++) v[a] = sannip_rng_uniform(rng) - shift;
+        r2 = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
+    } while (!(r2 > 1e-300));
+    r2 = sqrt(r2);
+    for (a = 0; a < 3; a++) s[a] = (sannip_real)(m * v[a] / r2);
+}
+
+/* Last stage of the AFM generators: spins[3i+2] holds |S_i| and spins[3i] the sign +-1.
+   The k-th up spin and the k-th down spin (atom order) share the up spin's magnitude, so
+   equal counts give exactly zero net moment; then S_i = (0, 0, sign |S|). */
+static void sannip__spin_collinear_paired(int n, sannip_real *spins)
+{
+    int up = 0, dn = 0;
+    for (;;) {
+        while (up < n && spins[3 * up] < 0) up++;
+        while (dn < n && spins[3 * dn] > 0) dn++;
+        if (up >= n || dn >= n) break;
+        spins[3 * dn + 2] = spins[3 * up + 2];
+        up++; dn++;
+    }
+    for (up = 0; up < n; up++) {
+        if (spins[3 * up] < 0) spins[3 * up + 2] = -spins[3 * up + 2];
+        spins[3 * up] = 0;
+    }
+}
+
+/* The configurations, in the order of the public functions below. */
+enum { SANNIP__SPINCFG_FM, SANNIP__SPINCFG_PFM, SANNIP__SPINCFG_PM, SANNIP__SPINCFG_111R, SANNIP__SPINCFG_000R,
+       SANNIP__SPINCFG_AFM, SANNIP__SPINCFG_AFM_PP, SANNIP__SPINCFG_AFM_RANDOM };
+
+/* Every generator: validate, draw the magnitudes, then each atom's direction (or, for the
+   collinear AFMs, its sign, paired at the end). */
+static sannip_result sannip__spin_generate(int kind, int n, sannip_real sigma, const int *sign,
+                                           const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                           sannip_real *spins, sannip_error *err)
+{
+    int need_rng = kind != SANNIP__SPINCFG_FM && kind != SANNIP__SPINCFG_AFM && kind != SANNIP__SPINCFG_AFM_PP;
+    int i, want = n / 2;
+    sannip_result r;
+    if (kind == SANNIP__SPINCFG_PFM) {
+        if (!isfinite(sigma)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "sigma %g is not finite", (double)sigma);
+        if (sigma < 0) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "sigma %g must be >= 0", (double)sigma);
+    }
+    if ((r = sannip__spin_check(n, mag, need_rng, rng, spins, err)) != SANNIP_SUCCESS) return r;
+    if (sign)
+        for (i = 0; i < n; i++)
+            if (sign[i] != 1 && sign[i] != -1) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "atom %d: sublattice sign %d is not +1 or -1", i + 1, sign[i]);
+    sannip__spin_magnitudes(n, mag, rng, spins);
+    for (i = 0; i < n; i++) {
+        sannip_real *s = spins + 3 * i;
+        double cost;
+        switch (kind) {
+        case SANNIP__SPINCFG_FM: break;                       /* (0, 0, |S|) is FM already */
+        case SANNIP__SPINCFG_PFM:
+            /* cos T = 1 - |N(0, sigma)| (T3.29 with the "1 -" of T3.32, see the declaration) */
+            cost = 1 - fabs((double)sigma * sannip_rng_normal(rng));
+            sannip__spin_polar(s, s[2], cost < -1 ? -1 : cost, SANNIP__TWO_PI * sannip_rng_uniform(rng));  /* T3.30 */
+            break;
+        case SANNIP__SPINCFG_PM:
+            cost = 1 - 2 * sannip_rng_uniform(rng);               /* T3.32: 1 - U[0, 2) */
+            sannip__spin_polar(s, s[2], cost, SANNIP__TWO_PI * sannip_rng_uniform(rng));
+            break;
+        case SANNIP__SPINCFG_111R: sannip__spin_cube(s, s[2], 0.0, rng); break;
+        case SANNIP__SPINCFG_000R: sannip__spin_cube(s, s[2], 0.5, rng); break;
+        case SANNIP__SPINCFG_AFM: s[0] = (sannip_real)(sign ? sign[i] : (i % 2 ? -1 : 1)); break;
+        case SANNIP__SPINCFG_AFM_PP: s[0] = (sannip_real)((i / 2) % 2 ? -1 : 1); break;
+        default: {
+            /* selection sampling (Knuth, TAOCP 3.4.2 Algorithm S): exactly floor(n/2) of the
+               n atoms point up, every such subset equally likely, without a buffer */
+            int up = sannip_rng_uniform(rng) * (n - i) < want;
+            s[0] = (sannip_real)(up ? 1 : -1);
+            want -= up;
+        }
+        }
+    }
+    if (kind >= SANNIP__SPINCFG_AFM) sannip__spin_collinear_paired(n, spins);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_spin_fm(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                        sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_FM, n, 0, NULL, mag, rng, spins, err);
+}
+SANNIP_API sannip_result sannip_spin_perturbed_fm(int n, sannip_real sigma, const sannip_spin_magnitude *mag,
+                                                  sannip_rng *rng, sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_PFM, n, sigma, NULL, mag, rng, spins, err);
+}
+SANNIP_API sannip_result sannip_spin_pm(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                        sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_PM, n, 0, NULL, mag, rng, spins, err);
+}
+SANNIP_API sannip_result sannip_spin_111r(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                          sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_111R, n, 0, NULL, mag, rng, spins, err);
+}
+SANNIP_API sannip_result sannip_spin_000r(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                          sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_000R, n, 0, NULL, mag, rng, spins, err);
+}
+SANNIP_API sannip_result sannip_spin_afm(int n, const int *sign, const sannip_spin_magnitude *mag,
+                                         sannip_rng *rng, sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_AFM, n, 0, sign, mag, rng, spins, err);
+}
+SANNIP_API sannip_result sannip_spin_afm_pp(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                            sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_AFM_PP, n, 0, NULL, mag, rng, spins, err);
+}
+SANNIP_API sannip_result sannip_spin_afm_random(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
+                                                sannip_real *spins, sannip_error *err)
+{
+    return sannip__spin_generate(SANNIP__SPINCFG_AFM_RANDOM, n, 0, NULL, mag, rng, spins, err);
+}
+
+/* Nearest integer of x as an int, floor(x + 1/2). */
+static long sannip__spin_round(double x) { return (long)floor(x + 0.5); }
+
+SANNIP_API sannip_result sannip_spin_sublattice(int n, const sannip_real *pos, const sannip_real *cell,
+                                                sannip_real a, int lattice, int *sign, sannip_error *err)
+{
+    double c[9], inv[9], det, m[3];
+    int i, k;
+    if (n < 0 || (n > 0 && (!pos || !sign)) || !cell) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "negative count or NULL argument");
+    if (lattice != SANNIP_SUBLATTICE_BCC && lattice != SANNIP_SUBLATTICE_FCC001) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown sublattice kind %d", lattice);
+    if (!isfinite(a)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "lattice constant is not finite");
+    if (!(a > 0)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "lattice constant %g must be positive", (double)a);
+    for (k = 0; k < 9; k++) {
+        if (!isfinite(cell[k])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "cell component %d is not finite", k);
+        c[k] = cell[k];
+    }
+    det = c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]);
+    for (k = 0; k < 3; k++) {
+        double len = sqrt(c[3 * k] * c[3 * k] + c[3 * k + 1] * c[3 * k + 1] + c[3 * k + 2] * c[3 * k + 2]);
+        m[k] = (double)sannip__spin_round(len / a);
+        if (m[k] < 1 || fabs(len / a - m[k]) > 0.4)
+            return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "cell row %d (length %g) is not a multiple of the lattice constant %g", k + 1, len, (double)a);
+    }
+    if (!(fabs(det) > 1e-12 * m[0] * m[1] * m[2] * a * a * a)) return sannip__fail(err, SANNIP_SINGULAR_CELL, 0, 0, "cell is singular (volume %g)", det);
+    inv[0] = (c[4] * c[8] - c[5] * c[7]) / det; inv[1] = (c[2] * c[7] - c[1] * c[8]) / det; inv[2] = (c[1] * c[5] - c[2] * c[4]) / det;
+    inv[3] = (c[5] * c[6] - c[3] * c[8]) / det; inv[4] = (c[0] * c[8] - c[2] * c[6]) / det; inv[5] = (c[2] * c[3] - c[0] * c[5]) / det;
+    inv[6] = (c[3] * c[7] - c[4] * c[6]) / det; inv[7] = (c[1] * c[6] - c[0] * c[7]) / det; inv[8] = (c[0] * c[4] - c[1] * c[3]) / det;
+    for (i = 0; i < n; i++) {
+        const sannip_real *x = pos + 3 * i;
+        int odd = 0;
+        for (k = 0; k < 3; k++)
+            if (!isfinite(x[k])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "atom %d: coordinate %c is not finite", i + 1, 'x' + k);
+        for (k = 0; k < 3; k++) {
+            /* coordinate along conventional vector k in units of half a conventional vector:
+               even at corner-like positions, odd at half-way positions */
+            double u = 2 * m[k] * (x[0] * inv[k] + x[1] * inv[3 + k] + x[2] * inv[6 + k]);
+            long h = sannip__spin_round(u);
+            int parity = (int)(h % 2 != 0);
+            if (lattice == SANNIP_SUBLATTICE_BCC) odd += parity;
+            else if (k == 2) odd = 2 * parity;       /* FCC001: the z plane decides */
+        }
+        sign[i] = odd >= 2 ? -1 : 1;
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+#undef SANNIP__TWO_PI
 
 SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spins)
 {

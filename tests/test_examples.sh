@@ -105,5 +105,24 @@ check "lj_dimer network forces = -dE/dr of the network energies" awk -F, '
 ./bin/lj_dimer --seed 1 --epochs $EPOCHS_LJ --out $L.again > /dev/null 2>&1
 check "lj_dimer is deterministic (same seed, same CSV files)" sh -c "cmp -s $L/lj_dimer_curves.csv $L.again/lj_dimer_curves.csv && cmp -s $L/lj_dimer_samples.csv $L.again/lj_dimer_samples.csv"
 
+# ---- gen_toyiron ------------------------------------------------------------------------------
+G=$OUT/toyiron
+mkdir -p $G
+for sub in spin geo-spin fm states; do
+    ./bin/gen_toyiron --subset $sub --seed 3 --out $G/$sub.xyz > /dev/null 2>&1
+    check "gen_toyiron --subset $sub exits 0" [ $? -eq 0 ]
+    check "gen_toyiron $sub: frames have energy, forces, magmoms and heff" sh -c "grep -c 'Properties=species:S:1:pos:R:3.*forces:R:3.*magmoms:R:3.*heff:R:3' $G/$sub.xyz | grep -qv '^0$'"
+done
+check "gen_toyiron spin subset: 330 structures" [ "$(grep -c 'energy=' $G/spin.xyz)" -eq 330 ]
+./bin/gen_toyiron --subset spin --seed 3 --out $G/spin.again.xyz > /dev/null 2>&1
+check "gen_toyiron is deterministic (same seed, same file)" cmp -s $G/spin.xyz $G/spin.again.xyz
+./bin/gen_toyiron --subset spin --seed 4 --out $G/spin.other.xyz > /dev/null 2>&1
+check "gen_toyiron: another seed gives another file" sh -c "! cmp -s $G/spin.xyz $G/spin.other.xyz"
+./bin/gen_toyiron --sizes 0 --out $G/bad.xyz > /dev/null 2>&1
+check "gen_toyiron: a bad flag exits 2" [ $? -eq 2 ]
+./bin/gen_toyiron --no-such-flag > /dev/null 2>&1
+check "gen_toyiron: an unknown flag exits 2" [ $? -eq 2 ]
+check "gen_toyiron: the file reads back (sannip evaluate parses it)" sh -c "./bin/sannip train $G/states.xyz -o $G/m.model --epochs 1 --quiet --descriptors bp+spin-scaled --rc 4 --hidden 4 > /dev/null 2>&1"
+
 echo "test_examples: $pass passed, $fail failed"
 [ $fail -eq 0 ]
