@@ -93,6 +93,7 @@ typedef struct sannip_spin_local {
     sannip_neighbors nl;
     size_t *rev_start; size_t *rev;   /* pairs p with nl.j[p] == k: rev[rev_start[k]..] */
     int fmax, hmax, nmax;
+    sannip_real spin_rc;          /* largest cutoff of the spin bases: farther atoms never change */
     sannip_real *G, *z1, *eat;    /* raw features (n x fmax), first-layer z (n x hmax), E_i */
     int *nspin, *spinf;           /* per element: spin feature positions spinf[e fmax ..] */
     int *dense1;                  /* per element: first layer dense (incremental update) */
@@ -782,7 +783,10 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     if (!L->spinf) goto oom;
     for (e = 0; e < m->n_elements; e++)
         for (f = 0; f < m->el[e].n_features; f++)
-            if (sannip__is_spin_kind(m->desc.b[m->el[e].feature[f]].kind)) L->spinf[e * L->fmax + L->nspin[e]++] = f;
+            if (sannip__is_spin_kind(m->desc.b[m->el[e].feature[f]].kind)) {
+                L->spinf[e * L->fmax + L->nspin[e]++] = f;
+                { sannip_real rc = sannip_basis_cutoff(&m->desc.b[m->el[e].feature[f]]); if (rc > L->spin_rc) L->spin_rc = rc; }
+            }
     /* the atoms a move touches: k and every atom that has k as a neighbour (<= nmax + 1) */
     L->aff = (int *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(int));
     L->G = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->fmax + 1, sizeof(sannip_real));
@@ -857,6 +861,7 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
     for (p = L->rev_start[k]; p < L->rev_start[k + 1]; p++) {
         int i = 0;
         size_t pp = L->rev[p];
+        if (L->nl.r[pp] >= L->spin_rc) continue;   /* beyond every spin basis of i */
         /* the centre of pair pp: the atom whose range holds it */
         {
             int lo = 0, hi = L->n - 1;

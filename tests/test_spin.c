@@ -512,6 +512,11 @@ static void test_local(void)
     make_bcc(&c, 2, 1, &rng); check_local("all bases, bcc 2x2x2, collinear", &m, &c, 1, 200, 2);
     make_bcc(&c, 3, 0, &rng); check_local("all bases, bcc 3x3x3", &m, &c, 0, 100, 3);
     sannip_model_uninit(&m);
+    /* spin cutoffs shorter than the geometric one: the atoms between are skipped */
+    CHECK(build_model(&m, "g2 * * cut=cos rc=6 eta=0.3 rs=3\nspin_s2g * * cut=cos rc=3.6 eta=0.5 shift=0.5\n"
+                          "spin_f5 * * cut=cos rc=3.0 eps=0.01\nspin_s1 * xi=2\n", 1, 9), "build short");
+    make_bcc(&c, 3, 0, &rng); check_local("spin rc 3.6 < geometric rc 6", &m, &c, 0, 100, 6);
+    sannip_model_uninit(&m);
     /* the thesis's SANNIP set (T A.2), Fe only, and the class-convolution network */
     sannip_spin_model_init(&m, NULL);
     CHECK(sannip_spin_preset_sannip(&m.desc, FE, &err) == SANNIP_SUCCESS, "preset");
