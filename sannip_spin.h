@@ -211,6 +211,314 @@ SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spin
    zero spins are skipped. */
 SANNIP_API double sannip_spin_polar_variance(int n, const sannip_real *spins);
 
+
+/* ---- SPIN MONTE CARLO (SPEC 11, T4.3) -----------------------------------------------------
+
+   Metropolis Monte Carlo over the spins of a fixed lattice (T4.3.1). The engine talks to the
+   energy model only through sannip_mc_model: "energy change if spin k became s_new" (delta),
+   "spin k is now s_new" (accept) and "total energy" (energy), so a neural-network model with
+   incremental local updates, the built-in nearest-neighbour Heisenberg model and the naive
+   "recompute E(spins) every move" adapter plug in the same way.
+
+   Moves (site k uniform among the n spins):
+     zeroth order: a fresh paramagnetic draw, direction uniform on the sphere (T3.32),
+                   magnitude kept or drawn from mu(|S|);
+     first order:  the direction turned a little, S' ~ (S/|S| + step u)/|...|, u uniform on the
+                   unit sphere, magnitude kept or drawn from mu (T4.3.1, "small angle
+                   perturbation and a random draw for magnitude");
+     collinear mode (spins along z): zeroth order draws the sign, first order flips it.
+   Acceptance min(1, exp(-dE / kB T)) (T4.3.1 steps 3-4). One uniform is drawn for every
+   attempt, accepted or not, so two models whose dE agree to rounding follow the same chain.
+   Stationary distribution: both proposals are symmetric in direction and draw magnitudes
+   independently of the current one, so the chain samples
+       P(S_1..S_n) ~ exp(-E / kB T) prod_i mu(|S_i|) dOmega_i,
+   i.e. mu is the a-priori measure of the magnitudes (fixed magnitudes: mu = delta).
+   Runs stop after a number of sweeps (n attempts each) or of accepted moves (T4.3.1 step 5),
+   with an equilibration phase first (where, optionally, the first-order step adapts to a
+   target acceptance; it is frozen in production, which keeps detailed balance).
+
+   Observables (per sample, every measure_every sweeps of the production phase):
+     m = |sum_i S_i| / n, the magnetisation ratio |sum S| / sum |S| (T4.1), the polar-angle
+     variance (T4.2-4.4), e = E / n; estimates with error bars from batch means and a
+     jackknife over the batches: <m>, ratio, polar variance, <e>,
+       chi = n (<m^2> - <m>^2) / kB T        (spin^2 / energy, per spin),
+       c   = n (<e^2> - <e>^2) / (kB T)^2    (specific heat per spin in units of kB),
+       U4  = 1 - <m^4> / (3 <m^2>^2)         (Binder cumulant),
+     and the acceptance rate. The net spin sum (and sum |S|) is kept incrementally, O(1) per
+     move; the energy is the model's energy at the start plus the accepted dE.
+
+   Protocols: independent walkers (OpenMP), hysteresis (several starts at one temperature,
+   T4.3.2), Curie scans over a temperature grid (T4.3.3), T_c from the susceptibility peak
+   and from Binder-cumulant crossings, and a CSV writer for the scans.
+
+   UNITS: temperatures in K and energies in eV with kB = 8.617333262e-5 eV/K (SPEC 2), or set
+   config.kB = 1 to give temperatures in energy units (e.g. T in J/kB for the Heisenberg
+   model). Spins in whatever unit the model uses.
+
+   DETERMINISM: walker w uses the RNG stream sannip_mc_rng_stream(seed, w) and its own model
+   instance; every result is bit-identical for any number of OpenMP threads.
+
+   DOES NOT: print, allocate per move, keep global state, or call the model from two threads
+   at once (one model instance per walker).
+*/
+#define SANNIP_KB_EV_PER_K 8.617333262e-5   /* Boltzmann constant, eV/K (CODATA 2018) */
+#define SANNIP_MC_MAX_BLOCKS 64             /* largest config.n_blocks */
+
+/* ---- energy-model interface ------------------------------------------------------------
+   A model holds its own copy of the n spins (n x 3, sannip_real like sannip_system.spins, so
+   in float builds the engine and the model see the same bits). Callbacks return
+   SANNIP_SUCCESS or an error code that the engine passes on. The engine calls one model from
+   one thread at a time. */
+typedef struct sannip_mc_model {
+    int n;          /* number of spins the model describes */
+    void *user;     /* the model's state, passed to every callback */
+    /* [out] *dE = E(spin k set to s_new[0..2]) - E(current). Must not change the state. */
+    sannip_result (*delta)(void *user, int k, const sannip_real *s_new, double *dE);
+    /* Commit: spin k becomes s_new (the model updates its caches). */
+    sannip_result (*accept)(void *user, int k, const sannip_real *s_new);
+    /* [out] *E = current total energy (called at start and on sannip_mc_resync; may be slow). */
+    sannip_result (*energy)(void *user, double *E);
+    /* Optional (NULL: the engine calls accept for every spin): load a whole configuration
+       (n x 3) and rebuild the caches from scratch. */
+    sannip_result (*set_spins)(void *user, const sannip_real *spins);
+} sannip_mc_model;
+
+typedef enum sannip_mc_move { SANNIP_MC_ZEROTH = 0, SANNIP_MC_FIRST = 1 } sannip_mc_move;
+typedef enum sannip_mc_magnitude {
+    SANNIP_MC_MAG_KEEP = 0,     /* magnitudes fixed at their starting values */
+    SANNIP_MC_MAG_UNIFORM = 1,  /* mu = U[mag_a, mag_b] */
+    SANNIP_MC_MAG_NORMAL = 2    /* mu = |N(mag_a, mag_b^2)| (folded normal) */
+} sannip_mc_magnitude;
+typedef enum sannip_mc_unit {
+    SANNIP_MC_SWEEPS = 0,       /* equil and length count sweeps (n attempts each) */
+    SANNIP_MC_ACCEPTED = 1      /* equil and length count accepted moves (T4.3.1 step 5) */
+} sannip_mc_unit;
+typedef enum sannip_mc_start {
+    SANNIP_MC_START_FM = 0,     /* all along +z */
+    SANNIP_MC_START_PM = 1,     /* directions uniform on the sphere (T3.32); collinear: signs */
+    SANNIP_MC_START_AFM = 2     /* +z / -z by sublattice */
+} sannip_mc_start;
+
+/* One measurement, passed to config.on_sample (equilibration and production) for
+   equilibration checks and time series. */
+typedef struct sannip_mc_sample {
+    int walker, temp_index;     /* walker and temperature index (0 for sannip_mc_run) */
+    int phase;                  /* 0 equilibration, 1 production */
+    int64_t sweep;              /* attempts of this phase / n */
+    int64_t attempted, accepted;/* counters of this phase */
+    double T;                   /* temperature (config units) */
+    double E, e, m, ratio;      /* energy, E/n, |sum S|/n, |sum S|/sum|S| */
+    double polar;               /* polar-angle variance (NaN when config.skip_polar) */
+    double step;                /* current first-order step */
+} sannip_mc_sample;
+
+/* Run parameters; make with sannip_mc_config_init (every field then valid). */
+typedef struct sannip_mc_config {
+    double T;                   /* temperature, > 0 */
+    double kB;                  /* Boltzmann constant; 0 means SANNIP_KB_EV_PER_K (T in K,
+                                   energies in eV); 1: T in energy units */
+    int move;                   /* sannip_mc_move (default first order) */
+    int collinear;              /* 1: spins are (0, 0, s_z) (collinear moments) */
+    int magnitude;              /* sannip_mc_magnitude (default keep) */
+    double mag_a, mag_b;        /* parameters of mu (see sannip_mc_magnitude) */
+    double step;                /* first-order step, > 0 (default 0.5; the largest turn is
+                                   asin(step) for step < 1, any angle for step >= 1) */
+    int adapt;                  /* 1: tune step during equilibration only (default 1) */
+    double target_acceptance;   /* of the step adaptation, in (0, 1) (default 0.5) */
+    int unit;                   /* sannip_mc_unit of equil and length (default sweeps) */
+    int64_t equil;              /* equilibration length, >= 0 (default 1000) */
+    int64_t length;             /* production length, > 0 (default 10000) */
+    int64_t max_sweeps;         /* SANNIP_MC_ACCEPTED: cap per phase, sweeps (0: 1000 x
+                                   the sweeps the target would need at acceptance 1) */
+    int measure_every;          /* sweeps between samples, >= 1 (default 1) */
+    int n_blocks;               /* batches for error bars, 2..SANNIP_MC_MAX_BLOCKS (default
+                                   32; between n_blocks and 2 n_blocks + 1 are used) */
+    int skip_polar;             /* 1: skip the polar-angle variance (O(n) acos per sample) */
+    /* [optional] called with every sample, from the walker's thread (so with several walkers
+       it must be thread-safe, e.g. write to storage indexed by s->walker). */
+    void (*on_sample)(void *user, const sannip_mc_sample *s);
+    void *sample_user;
+} sannip_mc_config;
+
+typedef struct sannip_mc_value { double mean, err; } sannip_mc_value;  /* err: 1 sigma */
+
+/* Estimates of one production run (or pooled over walkers). err is NaN with < 2 batches. */
+typedef struct sannip_mc_stats {
+    double T, kT;               /* temperature (config units) and kB T */
+    sannip_mc_value m;          /* <|sum S|> / n */
+    sannip_mc_value ratio;      /* magnetisation ratio T4.1 */
+    sannip_mc_value polar;      /* polar-angle variance T4.2-4.4 */
+    sannip_mc_value e;          /* <E> / n */
+    sannip_mc_value chi;        /* n (<m^2> - <m>^2) / kT */
+    sannip_mc_value cv;         /* n (<e^2> - <e>^2) / kT^2 */
+    sannip_mc_value u4;         /* 1 - <m^4> / (3 <m^2>^2) */
+    double acceptance;          /* accepted / attempted in production */
+    double step;                /* first-order step used in production (mean over walkers) */
+    int64_t attempted, accepted, samples;
+    int blocks;                 /* batches behind the error bars */
+    int hit_limit;              /* 1: an accepted-moves phase stopped at max_sweeps */
+} sannip_mc_stats;
+
+/* One Markov chain. Caller-owned; init/uninit. Fields are readable; change them only
+   through the functions below. */
+typedef struct sannip_mc {
+    int n;
+    sannip_real *spins;         /* n x 3, current configuration (owned) */
+    double *mag;                /* n, current magnitudes (owned) */
+    double M[3];                /* sum_i S_i, kept incrementally */
+    double sum_mag;             /* sum_i |S_i|, kept incrementally */
+    double E;                   /* model energy at the last (re)load + accepted dE */
+    double beta;                /* 1 / (kB T) */
+    double step;                /* current first-order step */
+    int64_t attempted, accepted;/* since init */
+    int walker, temp_index;     /* labels passed to on_sample */
+    sannip_mc_model model;
+    sannip_mc_config cfg;
+    sannip_rng rng;
+    sannip_allocator alloc;
+} sannip_mc;
+
+/* Defaults at temperature T (config units; kB = 0 means kelvin). */
+SANNIP_API sannip_mc_config sannip_mc_config_init(double T);
+/* SANNIP_BAD_PARAMETER for T <= 0 or NaN, kB < 0, step <= 0, a bad mu, n_blocks out of range,
+   ...; SANNIP_INVALID_ARGS for a NULL cfg. */
+SANNIP_API sannip_result sannip_mc_config_check(const sannip_mc_config *cfg, sannip_error *err);
+/* The RNG stream of walker w: seed splitmix64(seed), then w + 1 sannip_rng_split jumps
+   (2^128 steps apart, never overlapping). Stream 0 is sannip_rng_seed(seed). */
+SANNIP_API void sannip_mc_rng_stream(uint64_t seed, int w, sannip_rng *out);
+
+/* [out] mc; [in] model (copied; its state is loaded with spins), spins (n x 3, copied),
+   cfg (copied), rng (copied: the chain's stream), [in, optional] alloc.
+   Collinear mode needs x = y = 0 in every spin. Calls model->set_spins (or accept for
+   every spin) and model->energy. On failure mc holds nothing to free (uninit is safe). */
+SANNIP_API sannip_result sannip_mc_init(sannip_mc *mc, const sannip_mc_model *model,
+        const sannip_real *spins, const sannip_mc_config *cfg, const sannip_rng *rng,
+        const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_mc_uninit(sannip_mc *mc);
+/* Loads a new configuration into the chain and the model (counters kept). */
+SANNIP_API sannip_result sannip_mc_set_spins(sannip_mc *mc, const sannip_real *spins, sannip_error *err);
+/* New temperature (config units). */
+SANNIP_API sannip_result sannip_mc_set_temperature(sannip_mc *mc, double T, sannip_error *err);
+/* Recomputes M and sum |S| from the spins and E from model->energy (removes the rounding
+   the incremental updates accumulate). */
+SANNIP_API sannip_result sannip_mc_resync(sannip_mc *mc, sannip_error *err);
+/* One attempted move; [out, optional] *accepted = 1 if it was accepted. */
+SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_error *err);
+/* n attempted moves. */
+SANNIP_API sannip_result sannip_mc_sweep(sannip_mc *mc, sannip_error *err);
+/* Resync, equilibration, then production as mc->cfg says; [out] stats of the production
+   phase. May be called again (the chain continues from its state). */
+SANNIP_API sannip_result sannip_mc_run(sannip_mc *mc, sannip_mc_stats *stats, sannip_error *err);
+
+/* Starting spins (n x 3): FM (+z), PM (T3.32 directions; collinear: random signs) or AFM
+   (+z where sublattice[i] > 0, else -z; NULL sublattice: alternating by index). Magnitudes:
+   `magnitude` when cfg is NULL or keeps magnitudes, else drawn from cfg's mu. rng is needed
+   for PM or drawn magnitudes (may be NULL otherwise). */
+SANNIP_API sannip_result sannip_mc_spins_start(int kind, int n, double magnitude, const int *sublattice,
+        const sannip_mc_config *cfg, sannip_rng *rng, sannip_real *spins, sannip_error *err);
+
+/* Independent walkers at cfg->T, in parallel with OpenMP. Walker w runs on models[w] (its
+   own instance, n = models[0].n spins) from init[w] (n x 3) with stream
+   sannip_mc_rng_stream(seed, w). [out, optional] per_walker[n_walkers], pooled (batches of
+   all walkers in walker order), final_spins (n_walkers x n x 3). Bit-identical for any
+   thread count. Memory comes from the default allocator (SANNIP_MALLOC). */
+SANNIP_API sannip_result sannip_mc_walkers(const sannip_mc_model *models, int n_walkers,
+        const sannip_real *const *init, const sannip_mc_config *cfg, uint64_t seed,
+        sannip_mc_stats *per_walker, sannip_mc_stats *pooled, sannip_real *final_spins,
+        sannip_error *err);
+/* Hysteresis protocol (T4.3.2): the same lattice and temperature from n_starts starting
+   configurations (e.g. FM, PM, AFM), one model instance each; [out] stats[n_starts]. */
+SANNIP_API sannip_result sannip_mc_hysteresis(const sannip_mc_model *models, int n_starts,
+        const sannip_real *const *starts, const sannip_mc_config *cfg, uint64_t seed,
+        sannip_mc_stats *stats, sannip_error *err);
+/* Curie scan (T4.3.3): n_walkers walkers (models[w]) from init (n x 3, e.g. FM) over
+   temps[n_T] in the given order. carry = 1: each walker continues from its state (and step)
+   at the previous temperature; 0: restarts from init. Every temperature gets cfg->equil of
+   equilibration. [out] stats[n_T] pooled over walkers; [out, optional] final_spins
+   (n_walkers x n x 3, after the last temperature). Parallel over walkers. */
+SANNIP_API sannip_result sannip_mc_curie_scan(const sannip_mc_model *models, int n_walkers,
+        const sannip_real *init, int n_T, const double *temps, int carry,
+        const sannip_mc_config *cfg, uint64_t seed, sannip_mc_stats *stats,
+        sannip_real *final_spins, sannip_error *err);
+
+/* T_c from the susceptibility peak: the vertex of the parabola through the largest chi[i]
+   and its neighbours (T strictly increasing). [in, optional] chi_err gives *Tc_err by
+   propagation (0 without). A maximum at an end of the grid returns SANNIP_ERROR with *Tc
+   that end and *Tc_err the spacing to its neighbour. */
+SANNIP_API sannip_result sannip_mc_chi_peak(int n, const double *T, const double *chi,
+        const double *chi_err, double *Tc, double *Tc_err, sannip_error *err);
+/* T_c from the crossing of two Binder curves U4_a(T), U4_b(T) (sizes L_a != L_b, same grid
+   T, strictly increasing). d = U4_a - U4_b changes sign between T[i] and T[i+1]; a straight
+   line is fitted to d over the points i - half_width .. i + 1 + half_width (clipped to the
+   grid), weighted by 1/var(d) when errors are given, and T_c is its root. half_width = 0 is
+   linear interpolation between the bracketing points; 1 or 2 average out noise on a fine
+   grid. With several sign changes (noise), the span runs from the first bracket to the
+   last. [in, optional] ea, eb: errors of U4 (independent runs), propagated to first order
+   into *Tc_err (0 when both are NULL; scaled by sqrt(chi^2/dof) when a fit of more than two
+   points scatters more than its errors). SANNIP_ERROR when the curves do not cross on the
+   grid. */
+SANNIP_API sannip_result sannip_mc_binder_crossing(int n, const double *T, const double *ua,
+        const double *ea, const double *ub, const double *eb, int half_width, double *Tc,
+        double *Tc_err, sannip_error *err);
+
+/* Appends a CSV table (header + one row per temperature; '.' decimal point in any locale):
+   T,kT,m,m_err,ratio,ratio_err,polar,polar_err,e,e_err,chi,chi_err,cv,cv_err,u4,u4_err,
+   acceptance,step,samples,attempted,accepted. SANNIP_OUT_OF_MEMORY if t failed to grow. */
+SANNIP_API sannip_result sannip_mc_write_csv(sannip_text *t, int n, const sannip_mc_stats *stats,
+        sannip_error *err);
+
+/* ---- built-in nearest-neighbour classical Heisenberg model -----------------------------
+   E = -J sum_<ij> S_i . S_j over the bonds of a simple cubic L x L x L periodic lattice
+   (site i = x + L (y + L z), 3 bonds per site). k_B T_c = 1.443 J for unit spins (Holm &
+   Janke 1993). L = 2 is allowed (each bond then counted twice, consistently). Energies in
+   double whatever sannip_real is. Caller-owned; init/uninit. */
+typedef struct sannip_mc_heisenberg {
+    int L, n;
+    double J;
+    sannip_real *spins;         /* n x 3, the model's copy (owned; starts all +z) */
+    int *nbr;                   /* n x 6: +x -x +y -y +z -z neighbours (owned) */
+    sannip_allocator alloc;
+} sannip_mc_heisenberg;
+
+SANNIP_API sannip_result sannip_mc_heisenberg_init(sannip_mc_heisenberg *h, int L, double J,
+        const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_mc_heisenberg_uninit(sannip_mc_heisenberg *h);
+/* The interface for h (h must outlive it). */
+SANNIP_API sannip_mc_model sannip_mc_heisenberg_model(sannip_mc_heisenberg *h);
+/* Full energy of any configuration on h's lattice (user = the sannip_mc_heisenberg *, n must
+   be h->n): a sannip_mc_energy_fn for the naive adapter. Reads h's lattice only. */
+SANNIP_API sannip_result sannip_mc_heisenberg_energy(void *user, int n, const sannip_real *spins, double *E);
+/* [out] sub[n]: +1 / -1 by the parity of x + y + z (the AFM sublattices). */
+SANNIP_API void sannip_mc_heisenberg_sublattice(const sannip_mc_heisenberg *h, int *sub);
+
+/* ---- naive adapter: a full-energy callback as a sannip_mc_model -------------------------
+   delta recomputes E(spins with spin k replaced) from scratch, so a move costs one full
+   energy (accept reuses it): the baseline that local models are measured against. */
+typedef sannip_result (*sannip_mc_energy_fn)(void *user, int n, const sannip_real *spins, double *E);
+typedef struct sannip_mc_full {
+    int n;
+    sannip_real *spins;         /* n x 3 (owned) */
+    double E;                   /* energy of spins */
+    sannip_mc_energy_fn fn;
+    void *user;
+    int trial_k;                /* the last delta, reused by accept (-1: none) */
+    sannip_real trial_s[3];
+    double trial_E;
+    sannip_allocator alloc;
+} sannip_mc_full;
+
+/* [in] n, spins (n x 3, copied; NULL: all zero), fn and its user pointer (fn must be callable
+   from the walker's thread). Evaluates fn once. */
+SANNIP_API sannip_result sannip_mc_full_init(sannip_mc_full *a, int n, const sannip_real *spins,
+        sannip_mc_energy_fn fn, void *user, const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_mc_full_uninit(sannip_mc_full *a);
+SANNIP_API sannip_mc_model sannip_mc_full_model(sannip_mc_full *a);
+
+/* A spin-aware model as a Monte Carlo energy model: the callbacks run on the local state L
+   (sannip_spin_local_init), so a move costs the same whatever the number of atoms. One L per
+   walker. */
+SANNIP_API sannip_mc_model sannip_spin_local_mc_model(sannip_spin_local *L);
+
 #ifdef __cplusplus
 }
 #endif
@@ -1201,6 +1509,1044 @@ SANNIP_API double sannip_spin_polar_variance(int n, const sannip_real *spins)
     if (k == 0) return 0;
     s1 /= k;
     return s2 / k - s1 * s1;
+}
+
+/* ---- spin Monte Carlo ------------------------------------------------------------------- */
+/* Sums kept per batch: count, m, m^2, m^4, e, e^2, ratio, polar variance. */
+enum { SANNIP__MC_CNT, SANNIP__MC_M, SANNIP__MC_M2, SANNIP__MC_M4, SANNIP__MC_E, SANNIP__MC_E2,
+       SANNIP__MC_R, SANNIP__MC_P, SANNIP__MC_NQ };
+/* Estimates computed from batch sums: m, ratio, polar, e, chi, cv, u4. */
+enum { SANNIP__MC_NEST = 7 };
+
+/* Batch means with a doubling batch size: at most 2 B full batches are kept; when they
+   fill up, neighbours merge and the batch size doubles, so memory is fixed and the batches
+   stay of equal length whatever the run length. */
+typedef struct sannip__mc_acc {
+    int B, nb;                  /* target batches, full batches held */
+    int64_t per_bin, fill;      /* samples per batch, samples in the open batch */
+    double bin[2 * SANNIP_MC_MAX_BLOCKS + 1][SANNIP__MC_NQ];
+} sannip__mc_acc;
+
+static int sannip__mc_finite(double x) { return isfinite(x); }
+
+static void sannip__mc_acc_init(sannip__mc_acc *a, int B)
+{
+    memset(a, 0, sizeof *a);
+    a->B = B;
+    a->per_bin = 1;
+}
+static void sannip__mc_acc_add(sannip__mc_acc *a, const double *q)
+{
+    int i, j;
+    for (j = 0; j < SANNIP__MC_NQ; j++) a->bin[a->nb][j] += q[j];
+    if (++a->fill < a->per_bin) return;
+    a->fill = 0;
+    if (++a->nb < 2 * a->B) return;
+    for (i = 0; i < a->B; i++)
+        for (j = 0; j < SANNIP__MC_NQ; j++) a->bin[i][j] = a->bin[2 * i][j] + a->bin[2 * i + 1][j];
+    memset(a->bin[a->B], 0, sizeof(a->bin[0]) * (size_t)(a->B + 1));
+    a->nb = a->B;
+    a->per_bin *= 2;
+}
+/* Batches to use: the full ones plus the open one when it holds samples. */
+static int sannip__mc_acc_batches(const sannip__mc_acc *a) { return a->nb + (a->fill > 0); }
+
+/* m, ratio, polar, e, chi, cv, u4 from batch sums s (n spins, kT = kB T). */
+static void sannip__mc_estimates(const double *s, int n, double kT, double *o)
+{
+    double c = s[SANNIP__MC_CNT], m = s[SANNIP__MC_M] / c, m2 = s[SANNIP__MC_M2] / c;
+    double e = s[SANNIP__MC_E] / c, e2 = s[SANNIP__MC_E2] / c;
+    o[0] = m;
+    o[1] = s[SANNIP__MC_R] / c;
+    o[2] = s[SANNIP__MC_P] / c;
+    o[3] = e;
+    o[4] = n * (m2 - m * m) / kT;
+    o[5] = n * (e2 - e * e) / (kT * kT);
+    o[6] = 1.0 - (s[SANNIP__MC_M4] / c) / (3.0 * m2 * m2);
+}
+
+/* Estimates and jackknife errors over nb batches (bins: nb x SANNIP__MC_NQ sums): leave
+   one batch out, err^2 = (nb - 1)/nb sum_b (est_b - mean_b)^2 (exact batch-means error
+   for linear observables; handles chi, cv and U4 too). */
+static void sannip__mc_jackknife(const double *bins, int nb, int n, double kT,
+                                 sannip_mc_value *out /* SANNIP__MC_NEST */)
+{
+    double tot[SANNIP__MC_NQ], loo[SANNIP__MC_NQ], est[SANNIP__MC_NEST];
+    double s1[SANNIP__MC_NEST], s2[SANNIP__MC_NEST];
+    int b, j;
+    for (j = 0; j < SANNIP__MC_NQ; j++) tot[j] = 0;
+    for (b = 0; b < nb; b++)
+        for (j = 0; j < SANNIP__MC_NQ; j++) tot[j] += bins[b * SANNIP__MC_NQ + j];
+    if (!(tot[SANNIP__MC_CNT] > 0)) {
+        for (j = 0; j < SANNIP__MC_NEST; j++) out[j].mean = out[j].err = NAN;
+        return;
+    }
+    sannip__mc_estimates(tot, n, kT, est);
+    for (j = 0; j < SANNIP__MC_NEST; j++) { out[j].mean = est[j]; out[j].err = NAN; s1[j] = s2[j] = 0; }
+    if (nb < 2) return;
+    for (b = 0; b < nb; b++) {
+        double e[SANNIP__MC_NEST];
+        for (j = 0; j < SANNIP__MC_NQ; j++) loo[j] = tot[j] - bins[b * SANNIP__MC_NQ + j];
+        sannip__mc_estimates(loo, n, kT, e);
+        for (j = 0; j < SANNIP__MC_NEST; j++) s1[j] += e[j];
+    }
+    for (j = 0; j < SANNIP__MC_NEST; j++) s1[j] /= nb;
+    for (b = 0; b < nb; b++) {   /* second pass: no cancellation in the variance */
+        double e[SANNIP__MC_NEST];
+        for (j = 0; j < SANNIP__MC_NQ; j++) loo[j] = tot[j] - bins[b * SANNIP__MC_NQ + j];
+        sannip__mc_estimates(loo, n, kT, e);
+        for (j = 0; j < SANNIP__MC_NEST; j++) s2[j] += (e[j] - s1[j]) * (e[j] - s1[j]);
+    }
+    for (j = 0; j < SANNIP__MC_NEST; j++) out[j].err = sqrt((nb - 1.0) / nb * s2[j]);
+}
+
+/* Fills the estimates of st from nb batches. */
+static void sannip__mc_stats_set(sannip_mc_stats *st, const double *bins, int nb, int n)
+{
+    sannip_mc_value v[SANNIP__MC_NEST];
+    int64_t samples = 0;
+    int b;
+    sannip__mc_jackknife(bins, nb, n, st->kT, v);
+    for (b = 0; b < nb; b++) samples += (int64_t)bins[b * SANNIP__MC_NQ + SANNIP__MC_CNT];
+    st->m = v[0]; st->ratio = v[1]; st->polar = v[2]; st->e = v[3];
+    st->chi = v[4]; st->cv = v[5]; st->u4 = v[6];
+    st->samples = samples;
+    st->blocks = nb;
+    st->acceptance = st->attempted > 0 ? (double)st->accepted / (double)st->attempted : 0;
+}
+
+static double sannip__mc_kB(const sannip_mc_config *c) { return c->kB == 0 ? SANNIP_KB_EV_PER_K : c->kB; }
+
+SANNIP_API sannip_mc_config sannip_mc_config_init(double T)
+{
+    sannip_mc_config c;
+    memset(&c, 0, sizeof c);
+    c.T = T;
+    c.move = SANNIP_MC_FIRST;
+    c.magnitude = SANNIP_MC_MAG_KEEP;
+    c.mag_a = 1; c.mag_b = 0;
+    c.step = 0.5;
+    c.adapt = 1;
+    c.target_acceptance = 0.5;
+    c.unit = SANNIP_MC_SWEEPS;
+    c.equil = 1000;
+    c.length = 10000;
+    c.measure_every = 1;
+    c.n_blocks = 32;
+    return c;
+}
+
+static sannip_result sannip__mc_check_T(double T, sannip_error *err)
+{
+    if (!(T > 0) || !sannip__mc_finite(T))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "temperature %g must be finite and > 0", T);
+    return SANNIP_SUCCESS;
+}
+
+static sannip_result sannip__mc_check_mu(const sannip_mc_config *c, sannip_error *err)
+{
+    double a = c->mag_a, b = c->mag_b;
+    switch (c->magnitude) {
+    case SANNIP_MC_MAG_KEEP: return SANNIP_SUCCESS;
+    case SANNIP_MC_MAG_UNIFORM:
+        if (sannip__mc_finite(a) && sannip__mc_finite(b) && a >= 0 && b >= a && b > 0) return SANNIP_SUCCESS;
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "uniform magnitudes need 0 <= mag_a <= mag_b, mag_b > 0 (got %g, %g)", a, b);
+    case SANNIP_MC_MAG_NORMAL:
+        if (sannip__mc_finite(a) && sannip__mc_finite(b) && a > 0 && b > 0) return SANNIP_SUCCESS;
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "normal magnitudes need mag_a > 0 and mag_b > 0 (got %g, %g)", a, b);
+    }
+    return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown magnitude mode %d", c->magnitude);
+}
+
+SANNIP_API sannip_result sannip_mc_config_check(const sannip_mc_config *c, sannip_error *err)
+{
+    sannip_result r;
+    if (!c) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL config");
+    if ((r = sannip__mc_check_T(c->T, err)) != SANNIP_SUCCESS) return r;
+    if (!(c->kB >= 0) || !sannip__mc_finite(c->kB))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "kB %g must be >= 0 (0: eV/K)", c->kB);
+    if (c->move != SANNIP_MC_ZEROTH && c->move != SANNIP_MC_FIRST)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown move %d", c->move);
+    if (!(c->step > 0) || !sannip__mc_finite(c->step))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "step %g must be finite and > 0", c->step);
+    if ((r = sannip__mc_check_mu(c, err)) != SANNIP_SUCCESS) return r;
+    if (c->adapt && !(c->target_acceptance > 0 && c->target_acceptance < 1))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "target acceptance %g must be in (0, 1)", c->target_acceptance);
+    if (c->unit != SANNIP_MC_SWEEPS && c->unit != SANNIP_MC_ACCEPTED)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown run unit %d", c->unit);
+    if (c->equil < 0 || c->length <= 0 || c->max_sweeps < 0)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "run lengths: equil %lld >= 0, length %lld > 0, max_sweeps %lld >= 0",
+                            (long long)c->equil, (long long)c->length, (long long)c->max_sweeps);
+    if (c->measure_every < 1)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "measure_every %d must be >= 1", c->measure_every);
+    if (c->n_blocks < 2 || c->n_blocks > SANNIP_MC_MAX_BLOCKS)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "n_blocks %d must be in 2..%d", c->n_blocks, SANNIP_MC_MAX_BLOCKS);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API void sannip_mc_rng_stream(uint64_t seed, int w, sannip_rng *out)
+{
+    sannip_rng base;
+    int i;
+    sannip_rng_seed(&base, seed);
+    for (i = 0; i <= w; i++) sannip_rng_split(&base, out);
+}
+
+/* ---- moves ---------------------------------------------------------------------------- */
+/* A direction uniform on the unit sphere: the paramagnetic draw of T3.32 (cos Theta uniform
+   in [-1, 1], azimuth uniform), generated without trigonometry by Marsaglia's (1972)
+   method: (x, y) uniform in the unit disc, d = (2x sqrt(1-r2), 2y sqrt(1-r2), 1 - 2 r2). */
+static void sannip__mc_direction(sannip_rng *rng, double *d)
+{
+    double x, y, r2, f;
+    do {
+        x = 2.0 * sannip_rng_uniform(rng) - 1.0;
+        y = 2.0 * sannip_rng_uniform(rng) - 1.0;
+        r2 = x * x + y * y;
+    } while (r2 >= 1.0);
+    f = 2.0 * sqrt(1.0 - r2);
+    d[0] = x * f; d[1] = y * f; d[2] = 1.0 - 2.0 * r2;
+}
+
+/* A magnitude from mu (or `keep` when magnitudes are fixed). */
+static double sannip__mc_magnitude(const sannip_mc_config *c, sannip_rng *rng, double keep)
+{
+    switch (c->magnitude) {
+    case SANNIP_MC_MAG_UNIFORM: return c->mag_a + (c->mag_b - c->mag_a) * sannip_rng_uniform(rng);
+    case SANNIP_MC_MAG_NORMAL: return fabs(c->mag_a + c->mag_b * sannip_rng_normal(rng));
+    default: return keep;
+    }
+}
+
+/* Proposal for spin k: s_new (rounded to sannip_real, the bits the model sees) and its
+   magnitude. Directions: zeroth order fresh (T3.32), first order turned by ~asin(step). */
+static void sannip__mc_propose(sannip_mc *mc, int k, sannip_real *s_new, double *mag_new)
+{
+    const sannip_mc_config *c = &mc->cfg;
+    const sannip_real *s = mc->spins + 3 * (size_t)k;
+    double mag = sannip__mc_magnitude(c, &mc->rng, mc->mag[k]), scale = mag, d[3];
+    int a;
+    if (c->collinear) {
+        double sign;
+        if (c->move == SANNIP_MC_ZEROTH || s[2] == 0) sign = sannip_rng_uniform(&mc->rng) < 0.5 ? 1.0 : -1.0;
+        else sign = s[2] > 0 ? -1.0 : 1.0;        /* first order on the axis: a flip */
+        d[0] = d[1] = 0; d[2] = sign;
+    } else if (c->move == SANNIP_MC_ZEROTH || mc->mag[k] == 0) {
+        sannip__mc_direction(&mc->rng, d);
+    } else {
+        /* S/|S| + step u with u isotropic: the density of the new direction depends only on
+           the angle turned, so the proposal is symmetric (detailed balance, T4.3.1).
+           Computed as v = S + |S| step u (same direction), then scaled to the magnitude. */
+        double u[3], len2, f = mc->mag[k] * mc->step;
+        sannip__mc_direction(&mc->rng, u);
+        for (a = 0; a < 3; a++) d[a] = s[a] + f * u[a];
+        len2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        if (!(len2 > 1e-24 * mc->mag[k] * mc->mag[k])) { d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; len2 = mc->mag[k] * mc->mag[k]; }  /* measure zero: stay */
+        scale = mag / sqrt(len2);
+    }
+    for (a = 0; a < 3; a++) s_new[a] = (sannip_real)(scale * d[a]);
+    *mag_new = mag;
+}
+
+/* Makes spin k = s_new in the chain's own state, keeping M and sum |S| (O(1)). */
+static void sannip__mc_commit(sannip_mc *mc, int k, const sannip_real *s_new, double mag_new)
+{
+    sannip_real *s = mc->spins + 3 * (size_t)k;
+    int a;
+    for (a = 0; a < 3; a++) { mc->M[a] += (double)s_new[a] - (double)s[a]; s[a] = s_new[a]; }
+    mc->sum_mag += mag_new - mc->mag[k];
+    mc->mag[k] = mag_new;
+}
+
+SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_error *err)
+{
+    sannip_real s_new[3];
+    double mag_new, dE = 0, u;
+    int k, acc;
+    sannip_result r;
+    if (accepted) *accepted = 0;
+    if (!mc || !mc->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL or uninitialised chain");
+    k = (int)(sannip_rng_uniform(&mc->rng) * mc->n);
+    if (k >= mc->n) k = mc->n - 1;
+    sannip__mc_propose(mc, k, s_new, &mag_new);
+    if ((r = mc->model.delta(mc->model.user, k, s_new, &dE)) != SANNIP_SUCCESS)
+        return sannip__fail(err, r, 0, 0, "model delta failed for spin %d (%s)", k, sannip_result_string(r));
+    if (dE != dE || dE == -INFINITY)
+        return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "model returned dE = %g for spin %d", dE, k);
+    /* Metropolis (T4.3.1 steps 3-4): downhill always, uphill with probability e^{-dE/kT};
+       u is drawn either way so the stream does not depend on the sign of dE. */
+    u = sannip_rng_uniform(&mc->rng);
+    acc = dE <= 0 || u < exp(-mc->beta * dE);
+    mc->attempted++;
+    if (!acc) return SANNIP_SUCCESS;
+    if ((r = mc->model.accept(mc->model.user, k, s_new)) != SANNIP_SUCCESS)
+        return sannip__fail(err, r, 0, 0, "model accept failed for spin %d (%s)", k, sannip_result_string(r));
+    sannip__mc_commit(mc, k, s_new, mag_new);
+    mc->E += dE;
+    mc->accepted++;
+    if (accepted) *accepted = 1;
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_mc_sweep(sannip_mc *mc, sannip_error *err)
+{
+    int i;
+    sannip_result r;
+    if (!mc || !mc->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL or uninitialised chain");
+    for (i = 0; i < mc->n; i++)
+        if ((r = sannip_mc_attempt(mc, NULL, err)) != SANNIP_SUCCESS) return r;
+    return SANNIP_SUCCESS;
+}
+
+/* ---- chain set-up --------------------------------------------------------------------- */
+static sannip_result sannip__mc_model_check(const sannip_mc_model *m, sannip_error *err)
+{
+    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL model");
+    if (!m->delta || !m->accept || !m->energy)
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model lacks delta, accept or energy");
+    if (m->n <= 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has n = %d spins", m->n);
+    if (m->n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d spins > SANNIP_MAX_ATOMS", m->n);
+    return SANNIP_SUCCESS;
+}
+
+static sannip_result sannip__mc_spins_check(int n, const sannip_real *spins, int collinear, sannip_error *err)
+{
+    int i, a;
+    if (!spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL spins");
+    for (i = 0; i < n; i++) {
+        for (a = 0; a < 3; a++)
+            if (!sannip__mc_finite(spins[3 * i + a]))
+                return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "spin %d component %d is not finite", i, a);
+        if (collinear && (spins[3 * i] != 0 || spins[3 * i + 1] != 0))
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "collinear mode: spin %d has x or y != 0", i);
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* M and sum |S| recomputed from the spins (in index order). */
+static void sannip__mc_sums(sannip_mc *mc)
+{
+    int i, a;
+    mc->M[0] = mc->M[1] = mc->M[2] = 0;
+    mc->sum_mag = 0;
+    for (i = 0; i < mc->n; i++) {
+        for (a = 0; a < 3; a++) mc->M[a] += mc->spins[3 * i + a];
+        mc->sum_mag += mc->mag[i];
+    }
+}
+
+static double sannip__mc_norm(const sannip_real *s)
+{
+    return sqrt((double)s[0] * s[0] + (double)s[1] * s[1] + (double)s[2] * s[2]);
+}
+
+SANNIP_API sannip_result sannip_mc_resync(sannip_mc *mc, sannip_error *err)
+{
+    sannip_result r;
+    if (!mc || !mc->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL or uninitialised chain");
+    sannip__mc_sums(mc);
+    if ((r = mc->model.energy(mc->model.user, &mc->E)) != SANNIP_SUCCESS)
+        return sannip__fail(err, r, 0, 0, "model energy failed (%s)", sannip_result_string(r));
+    if (!sannip__mc_finite(mc->E)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "model energy is %g", mc->E);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_mc_set_spins(sannip_mc *mc, const sannip_real *spins, sannip_error *err)
+{
+    sannip_result r;
+    int i;
+    if (!mc || !mc->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL or uninitialised chain");
+    if ((r = sannip__mc_spins_check(mc->n, spins, mc->cfg.collinear, err)) != SANNIP_SUCCESS) return r;
+    memcpy(mc->spins, spins, sizeof(sannip_real) * 3 * (size_t)mc->n);
+    for (i = 0; i < mc->n; i++) mc->mag[i] = sannip__mc_norm(spins + 3 * i);
+    if (mc->model.set_spins) r = mc->model.set_spins(mc->model.user, spins);
+    else for (i = 0; i < mc->n && r == SANNIP_SUCCESS; i++) r = mc->model.accept(mc->model.user, i, spins + 3 * i);
+    if (r != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "model could not load the spins (%s)", sannip_result_string(r));
+    return sannip_mc_resync(mc, err);
+}
+
+SANNIP_API sannip_result sannip_mc_set_temperature(sannip_mc *mc, double T, sannip_error *err)
+{
+    sannip_result r;
+    if (!mc || !mc->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL or uninitialised chain");
+    if ((r = sannip__mc_check_T(T, err)) != SANNIP_SUCCESS) return r;
+    mc->cfg.T = T;
+    mc->beta = 1.0 / (sannip__mc_kB(&mc->cfg) * T);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API void sannip_mc_uninit(sannip_mc *mc)
+{
+    if (!mc) return;
+    sannip_free(&mc->alloc, mc->spins);
+    sannip_free(&mc->alloc, mc->mag);
+    mc->spins = NULL; mc->mag = NULL;
+}
+
+SANNIP_API sannip_result sannip_mc_init(sannip_mc *mc, const sannip_mc_model *model,
+        const sannip_real *spins, const sannip_mc_config *cfg, const sannip_rng *rng,
+        const sannip_allocator *alloc, sannip_error *err)
+{
+    sannip_result r;
+    if (!mc) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL chain");
+    memset(mc, 0, sizeof *mc);
+    if ((r = sannip__mc_model_check(model, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip_mc_config_check(cfg, err)) != SANNIP_SUCCESS) return r;
+    if (!rng) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL rng");
+    if ((r = sannip__mc_spins_check(model->n, spins, cfg->collinear, err)) != SANNIP_SUCCESS) return r;
+    if ((int64_t)model->n > INT64_MAX / 1000 / cfg->measure_every)
+        return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "n x measure_every overflows");
+    mc->alloc = sannip__alloc_copy(alloc);
+    mc->n = model->n;
+    mc->model = *model;
+    mc->cfg = *cfg;
+    mc->rng = *rng;
+    mc->step = cfg->step;
+    mc->beta = 1.0 / (sannip__mc_kB(cfg) * cfg->T);
+    mc->spins = (sannip_real *)sannip__calloc(&mc->alloc, 3 * (size_t)mc->n, sizeof(sannip_real));
+    mc->mag = (double *)sannip__calloc(&mc->alloc, (size_t)mc->n, sizeof(double));
+    if (!mc->spins || !mc->mag) {
+        sannip_mc_uninit(mc);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "chain of %d spins", model->n);
+    }
+    if ((r = sannip_mc_set_spins(mc, spins, err)) != SANNIP_SUCCESS) { sannip_mc_uninit(mc); return r; }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* ---- runs ----------------------------------------------------------------------------- */
+/* Takes one sample: into acc (production) and to the callback. */
+static void sannip__mc_measure(sannip_mc *mc, int phase, int64_t att, int64_t acc_moves, sannip__mc_acc *acc)
+{
+    const sannip_mc_config *c = &mc->cfg;
+    double Mn = sqrt(mc->M[0] * mc->M[0] + mc->M[1] * mc->M[1] + mc->M[2] * mc->M[2]);
+    double m = Mn / mc->n, e = mc->E / mc->n, ratio = mc->sum_mag > 0 ? Mn / mc->sum_mag : 0;
+    double polar = c->skip_polar ? NAN : sannip_spin_polar_variance(mc->n, mc->spins);
+    if (acc) {
+        double q[SANNIP__MC_NQ];
+        q[SANNIP__MC_CNT] = 1; q[SANNIP__MC_M] = m; q[SANNIP__MC_M2] = m * m; q[SANNIP__MC_M4] = m * m * m * m;
+        q[SANNIP__MC_E] = e; q[SANNIP__MC_E2] = e * e; q[SANNIP__MC_R] = ratio; q[SANNIP__MC_P] = polar;
+        sannip__mc_acc_add(acc, q);
+    }
+    if (c->on_sample) {
+        sannip_mc_sample s;
+        s.walker = mc->walker; s.temp_index = mc->temp_index; s.phase = phase;
+        s.sweep = att / mc->n; s.attempted = att; s.accepted = acc_moves;
+        s.T = c->T; s.E = mc->E; s.e = e; s.m = m; s.ratio = ratio; s.polar = polar; s.step = mc->step;
+        c->on_sample(c->sample_user, &s);
+    }
+}
+
+/* Step adaptation (equilibration only): scale the step by the ratio of the acceptance of
+   the last window to the target (within [1/2, 2]), keeping it in [1e-4, 10]; above ~10 the
+   first-order move is already a fresh draw. */
+static void sannip__mc_adapt(sannip_mc *mc, double acceptance)
+{
+    double f = acceptance / mc->cfg.target_acceptance;
+    f = f < 0.5 ? 0.5 : f > 2.0 ? 2.0 : f;
+    mc->step *= f;
+    mc->step = mc->step < 1e-4 ? 1e-4 : mc->step > 10.0 ? 10.0 : mc->step;
+}
+
+/* One phase (0 equilibration, 1 production) of len sweeps or accepted moves. */
+static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, sannip__mc_acc *acc,
+                                      int *hit, sannip_error *err)
+{
+    const sannip_mc_config *c = &mc->cfg;
+    int64_t n = mc->n, att = 0, acc0 = mc->accepted, win_acc0 = mc->accepted, cap;
+    int64_t per_sample = n * c->measure_every, window = n > 100 ? n : 100;
+    int64_t next_sample = per_sample, next_window = window;
+    int adapt = phase == 0 && c->adapt && c->move == SANNIP_MC_FIRST && !c->collinear;
+    int measure = acc != NULL || c->on_sample != NULL;
+    sannip_result r;
+    if (c->unit == SANNIP_MC_SWEEPS) {
+        if (len > INT64_MAX / n) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%lld sweeps of %d spins overflow", (long long)len, mc->n);
+        cap = len * n;
+    } else {
+        int64_t sweeps = c->max_sweeps > 0 ? c->max_sweeps : (len / n + 1 > INT64_MAX / 1000 ? INT64_MAX / 1000 : 1000 * (len / n + 1));
+        cap = sweeps > INT64_MAX / n ? INT64_MAX : sweeps * n;
+    }
+    while (c->unit == SANNIP_MC_SWEEPS || mc->accepted - acc0 < len) {
+        if (att >= cap) { if (c->unit == SANNIP_MC_ACCEPTED) *hit = 1; break; }
+        if ((r = sannip_mc_attempt(mc, NULL, err)) != SANNIP_SUCCESS) return r;
+        att++;
+        if (adapt && att == next_window) {
+            sannip__mc_adapt(mc, (double)(mc->accepted - win_acc0) / (double)window);
+            win_acc0 = mc->accepted;
+            next_window += window;
+        }
+        if (att == next_sample) {
+            if (measure) sannip__mc_measure(mc, phase, att, mc->accepted - acc0, acc);
+            next_sample += per_sample;
+        }
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* Equilibration then production into acc; production counters and the limit flag in st. */
+static sannip_result sannip__mc_run_acc(sannip_mc *mc, sannip__mc_acc *acc, sannip_mc_stats *st, sannip_error *err)
+{
+    int64_t att0, acc0;
+    int hit = 0;
+    sannip_result r;
+    memset(st, 0, sizeof *st);
+    sannip__mc_acc_init(acc, mc->cfg.n_blocks);
+    /* exact sums and energy at the start of every run: no rounding drift between runs */
+    if ((r = sannip_mc_resync(mc, err)) != SANNIP_SUCCESS) return r;
+    if (mc->cfg.equil > 0 && (r = sannip__mc_phase(mc, 0, mc->cfg.equil, NULL, &hit, err)) != SANNIP_SUCCESS) return r;
+    att0 = mc->attempted; acc0 = mc->accepted;
+    if ((r = sannip__mc_phase(mc, 1, mc->cfg.length, acc, &hit, err)) != SANNIP_SUCCESS) return r;
+    st->T = mc->cfg.T;
+    st->kT = sannip__mc_kB(&mc->cfg) * mc->cfg.T;
+    st->attempted = mc->attempted - att0;
+    st->accepted = mc->accepted - acc0;
+    st->step = mc->step;
+    st->hit_limit = hit;
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_mc_run(sannip_mc *mc, sannip_mc_stats *stats, sannip_error *err)
+{
+    sannip__mc_acc *acc;
+    sannip_result r;
+    if (!mc || !mc->spins || !stats) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL chain or stats");
+    acc = (sannip__mc_acc *)sannip__malloc(&mc->alloc, sizeof *acc);
+    if (!acc) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "batch accumulator");
+    r = sannip__mc_run_acc(mc, acc, stats, err);
+    if (r == SANNIP_SUCCESS) sannip__mc_stats_set(stats, &acc->bin[0][0], sannip__mc_acc_batches(acc), mc->n);
+    sannip_free(&mc->alloc, acc);
+    return r;
+}
+
+SANNIP_API sannip_result sannip_mc_spins_start(int kind, int n, double magnitude, const int *sublattice,
+        const sannip_mc_config *cfg, sannip_rng *rng, sannip_real *spins, sannip_error *err)
+{
+    int drawn = cfg && cfg->magnitude != SANNIP_MC_MAG_KEEP, collinear = cfg && cfg->collinear, i;
+    sannip_result r;
+    if (n <= 0 || !spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "n = %d spins into %p", n, (void *)spins);
+    if (kind < SANNIP_MC_START_FM || kind > SANNIP_MC_START_AFM)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown start %d", kind);
+    if (drawn && (r = sannip__mc_check_mu(cfg, err)) != SANNIP_SUCCESS) return r;
+    if (!drawn && (!(magnitude >= 0) || !sannip__mc_finite(magnitude)))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "magnitude %g must be finite and >= 0", magnitude);
+    if (!rng && (drawn || kind == SANNIP_MC_START_PM))
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "this start needs an rng");
+    for (i = 0; i < n; i++) {
+        double d[3] = { 0, 0, 1 }, mag;
+        int a;
+        if (kind == SANNIP_MC_START_AFM && (sublattice ? sublattice[i] <= 0 : (i & 1))) d[2] = -1;
+        if (kind == SANNIP_MC_START_PM) {
+            if (collinear) d[2] = sannip_rng_uniform(rng) < 0.5 ? 1 : -1;
+            else sannip__mc_direction(rng, d);
+        }
+        mag = drawn ? sannip__mc_magnitude(cfg, rng, magnitude) : magnitude;
+        for (a = 0; a < 3; a++) spins[3 * i + a] = (sannip_real)(mag * d[a]);
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* ---- walkers, hysteresis, Curie scans ------------------------------------------------- */
+/* One walker over the temperature grid: acc[t] and st[t] per temperature. */
+static sannip_result sannip__mc_walker(const sannip_mc_model *model, const sannip_real *init, int w,
+        int n_T, const double *temps, int carry, const sannip_mc_config *cfg, uint64_t seed,
+        sannip__mc_acc *acc, sannip_mc_stats *st, sannip_real *final_spins, sannip_error *err)
+{
+    sannip_mc mc;
+    sannip_rng rng;
+    sannip_result r;
+    int t;
+    sannip_mc_rng_stream(seed, w, &rng);
+    if ((r = sannip_mc_init(&mc, model, init, cfg, &rng, NULL, err)) != SANNIP_SUCCESS) return r;
+    mc.walker = w;
+    for (t = 0; t < n_T && r == SANNIP_SUCCESS; t++) {
+        mc.temp_index = t;
+        if (t > 0 && !carry) {
+            mc.step = cfg->step;
+            r = sannip_mc_set_spins(&mc, init, err);
+        }
+        if (r == SANNIP_SUCCESS) r = sannip_mc_set_temperature(&mc, temps[t], err);
+        if (r == SANNIP_SUCCESS) r = sannip__mc_run_acc(&mc, &acc[t], &st[t], err);
+    }
+    if (r == SANNIP_SUCCESS && final_spins)
+        memcpy(final_spins, mc.spins, sizeof(sannip_real) * 3 * (size_t)mc.n);
+    sannip_mc_uninit(&mc);
+    return r;
+}
+
+/* Walkers w = 0..nw-1 (models[w], init[w] or init_all) over temps[n_T], in parallel.
+   Outputs: per[t * nw + w] and pooled[t] (both optional), final_spins (optional). */
+static sannip_result sannip__mc_grid(const sannip_mc_model *models, int nw, const sannip_real *const *init,
+        const sannip_real *init_all, int n_T, const double *temps, int carry, const sannip_mc_config *cfg,
+        uint64_t seed, sannip_mc_stats *per, sannip_mc_stats *pooled, sannip_real *final_spins, sannip_error *err)
+{
+    sannip__mc_acc *acc = NULL;
+    sannip_mc_stats *st = NULL;
+    sannip_error *werr = NULL;
+    sannip_result *wr = NULL, r = SANNIP_SUCCESS;
+    double *bins = NULL;
+    sannip_mc_config c;
+    int w, t, n;
+    size_t cells;
+    if (!models || nw <= 0 || n_T <= 0 || !temps || (!init && !init_all))
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "need models, n_walkers > 0, temperatures and starting spins");
+    if (!cfg) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL config");
+    for (t = 0; t < n_T; t++)
+        if ((r = sannip__mc_check_T(temps[t], err)) != SANNIP_SUCCESS) return r;
+    c = *cfg;
+    c.T = temps[0];   /* cfg->T is not used by a scan */
+    if ((r = sannip_mc_config_check(&c, err)) != SANNIP_SUCCESS) return r;
+    for (w = 0; w < nw; w++) {
+        if ((r = sannip__mc_model_check(&models[w], err)) != SANNIP_SUCCESS) { sannip__err_prefix(err, "walker model: "); return r; }
+        if (models[w].n != models[0].n) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "walker %d model has %d spins, walker 0 %d", w, models[w].n, models[0].n);
+        if (init && !init[w]) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "walker %d: NULL starting spins", w);
+    }
+    n = models[0].n;
+    if (nw > SANNIP_MAX_ATOMS || n_T > SANNIP_MAX_ATOMS || !sannip__mul((size_t)nw, (size_t)n_T, &cells))
+        return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d walkers x %d temperatures", nw, n_T);
+    acc = (sannip__mc_acc *)sannip__calloc(NULL, cells, sizeof *acc);
+    st = (sannip_mc_stats *)sannip__calloc(NULL, cells, sizeof *st);
+    werr = (sannip_error *)sannip__calloc(NULL, (size_t)nw, sizeof *werr);
+    wr = (sannip_result *)sannip__calloc(NULL, (size_t)nw, sizeof *wr);
+    bins = (double *)sannip__calloc(NULL, (size_t)nw * (2 * SANNIP_MC_MAX_BLOCKS + 1) * SANNIP__MC_NQ, sizeof(double));
+    if (!acc || !st || !werr || !wr || !bins) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "walker results"); goto done; }
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+    for (w = 0; w < nw; w++)
+        wr[w] = sannip__mc_walker(&models[w], init ? init[w] : init_all, w, n_T, temps, carry, &c, seed,
+                                  acc + (size_t)w * n_T, st + (size_t)w * n_T,
+                                  final_spins ? final_spins + (size_t)w * 3 * n : NULL, &werr[w]);
+    for (w = 0; w < nw; w++)   /* the first failing walker, whatever the thread count */
+        if (wr[w] != SANNIP_SUCCESS) {
+            r = wr[w];
+            if (err) { *err = werr[w]; sannip__err_prefix(err, "walker: "); }
+            goto done;
+        }
+    for (t = 0; t < n_T; t++) {
+        sannip_mc_stats sum;
+        int nb = 0;
+        memset(&sum, 0, sizeof sum);
+        sum.T = temps[t];
+        sum.kT = sannip__mc_kB(&c) * temps[t];
+        for (w = 0; w < nw; w++) {
+            const sannip__mc_acc *a = &acc[(size_t)w * n_T + t];
+            sannip_mc_stats *s = &st[(size_t)w * n_T + t];
+            int k = sannip__mc_acc_batches(a);
+            sannip__mc_stats_set(s, &a->bin[0][0], k, n);
+            if (per) per[(size_t)t * nw + w] = *s;
+            memcpy(bins + (size_t)nb * SANNIP__MC_NQ, &a->bin[0][0], sizeof(double) * SANNIP__MC_NQ * (size_t)k);
+            nb += k;
+            sum.attempted += s->attempted;
+            sum.accepted += s->accepted;
+            sum.step += s->step / nw;
+            sum.hit_limit |= s->hit_limit;
+        }
+        if (pooled) { pooled[t] = sum; sannip__mc_stats_set(&pooled[t], bins, nb, n); }
+    }
+    sannip__ok(err);
+done:
+    sannip_free(NULL, acc); sannip_free(NULL, st); sannip_free(NULL, werr);
+    sannip_free(NULL, wr); sannip_free(NULL, bins);
+    return r;
+}
+
+SANNIP_API sannip_result sannip_mc_walkers(const sannip_mc_model *models, int n_walkers,
+        const sannip_real *const *init, const sannip_mc_config *cfg, uint64_t seed,
+        sannip_mc_stats *per_walker, sannip_mc_stats *pooled, sannip_real *final_spins,
+        sannip_error *err)
+{
+    if (!init || !cfg) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL starting spins or config");
+    return sannip__mc_grid(models, n_walkers, init, NULL, 1, &cfg->T, 0, cfg, seed, per_walker, pooled,
+                           final_spins, err);
+}
+
+SANNIP_API sannip_result sannip_mc_hysteresis(const sannip_mc_model *models, int n_starts,
+        const sannip_real *const *starts, const sannip_mc_config *cfg, uint64_t seed,
+        sannip_mc_stats *stats, sannip_error *err)
+{
+    if (!stats) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL stats");
+    return sannip_mc_walkers(models, n_starts, starts, cfg, seed, stats, NULL, NULL, err);
+}
+
+SANNIP_API sannip_result sannip_mc_curie_scan(const sannip_mc_model *models, int n_walkers,
+        const sannip_real *init, int n_T, const double *temps, int carry,
+        const sannip_mc_config *cfg, uint64_t seed, sannip_mc_stats *stats,
+        sannip_real *final_spins, sannip_error *err)
+{
+    if (!init || !stats) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL starting spins or stats");
+    return sannip__mc_grid(models, n_walkers, NULL, init, n_T, temps, carry, cfg, seed, NULL, stats,
+                           final_spins, err);
+}
+
+/* ---- T_c estimates -------------------------------------------------------------------- */
+static sannip_result sannip__mc_grid_check(int n, const double *T, sannip_error *err)
+{
+    int i;
+    if (n < 2 || !T) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "need n >= 2 temperatures (got %d)", n);
+    for (i = 0; i < n; i++) {
+        if (!sannip__mc_finite(T[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "temperature %d is not finite", i);
+        if (i > 0 && !(T[i] > T[i - 1])) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "temperatures must increase (T[%d] = %g)", i, T[i]);
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* Abscissa of the vertex of the parabola through three points. */
+static double sannip__mc_vertex(const double *x, const double *y)
+{
+    double a = (x[1] - x[0]) * (y[1] - y[2]), b = (x[1] - x[2]) * (y[1] - y[0]);
+    double den = a - b;
+    if (den == 0) return x[1];
+    return x[1] - 0.5 * ((x[1] - x[0]) * a - (x[1] - x[2]) * b) / den;
+}
+
+SANNIP_API sannip_result sannip_mc_chi_peak(int n, const double *T, const double *chi,
+        const double *chi_err, double *Tc, double *Tc_err, sannip_error *err)
+{
+    sannip_result r;
+    double y[3], var = 0, v;
+    int i, im = 0, j;
+    if ((r = sannip__mc_grid_check(n, T, err)) != SANNIP_SUCCESS) return r;
+    if (!chi || !Tc || !Tc_err) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL chi or output");
+    for (i = 0; i < n; i++) {
+        if (!sannip__mc_finite(chi[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "chi[%d] is not finite", i);
+        if (chi[i] > chi[im]) im = i;
+    }
+    if (im == 0 || im == n - 1) {
+        *Tc = T[im];
+        *Tc_err = fabs(T[im == 0 ? 1 : n - 2] - T[im]);
+        return sannip__fail(err, SANNIP_ERROR, 0, 0, "susceptibility is largest at the end of the grid (T = %g): widen it", T[im]);
+    }
+    for (j = 0; j < 3; j++) y[j] = chi[im - 1 + j];
+    v = sannip__mc_vertex(T + im - 1, y);
+    *Tc = v < T[im - 1] ? T[im - 1] : v > T[im + 1] ? T[im + 1] : v;
+    /* error: first-order propagation of the three chi errors (central differences) */
+    for (j = 0; chi_err && j < 3; j++) {
+        double h = 1e-4 * (chi_err[im - 1 + j] > 0 ? chi_err[im - 1 + j] : 1.0), d, yp, ym;
+        yp = y[j] + h; ym = y[j] - h;
+        y[j] = yp; d = sannip__mc_vertex(T + im - 1, y);
+        y[j] = ym; d -= sannip__mc_vertex(T + im - 1, y);
+        y[j] = chi[im - 1 + j];
+        d /= 2 * h;
+        var += d * d * chi_err[im - 1 + j] * chi_err[im - 1 + j];
+    }
+    *Tc_err = sqrt(var);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* Variance of U4_a[i] - U4_b[i] (independent runs; missing errors count as 0). */
+static double sannip__mc_dvar(const double *ea, const double *eb, int i)
+{
+    return (ea ? ea[i] * ea[i] : 0) + (eb ? eb[i] * eb[i] : 0);
+}
+
+SANNIP_API sannip_result sannip_mc_binder_crossing(int n, const double *T, const double *ua,
+        const double *ea, const double *ub, const double *eb, int half_width, double *Tc,
+        double *Tc_err, sannip_error *err)
+{
+    sannip_result r;
+    int i, first = -1, last = -1, lo, hi, weighted = ea || eb;
+    double sw = 0, swt = 0, swd = 0, tbar, c, sxx = 0, sxd = 0, b, var = 0, chi2 = 0;
+    if ((r = sannip__mc_grid_check(n, T, err)) != SANNIP_SUCCESS) return r;
+    if (!ua || !ub || !Tc || !Tc_err) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL curve or output");
+    if (half_width < 0) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "half_width %d must be >= 0", half_width);
+    for (i = 0; i < n; i++)
+        if (!sannip__mc_finite(ua[i]) || !sannip__mc_finite(ub[i]) ||
+            (ea && !(ea[i] >= 0)) || (eb && !(eb[i] >= 0)))
+            return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "point %d: U4 or its error is not finite or negative", i);
+    for (i = 0; i + 1 < n; i++) {
+        double d0 = ua[i] - ub[i], d1 = ua[i + 1] - ub[i + 1];
+        if ((d0 <= 0 && d1 >= 0) || (d0 >= 0 && d1 <= 0)) { if (first < 0) first = i; last = i; }
+    }
+    if (first < 0) return sannip__fail(err, SANNIP_ERROR, 0, 0, "the Binder curves do not cross on the grid");
+    /* Line d = c + b (T - tbar) through points lo..hi, weights 1/var(d_i) when every point
+       has an error (var(d) = var(U4_a) + var(U4_b)), else 1; T* = tbar - c/b. */
+    lo = first - half_width < 0 ? 0 : first - half_width;
+    hi = last + 1 + half_width > n - 1 ? n - 1 : last + 1 + half_width;
+    for (i = lo; i <= hi; i++) weighted = weighted && sannip__mc_dvar(ea, eb, i) > 0;
+    for (i = lo; i <= hi; i++) {
+        double w = weighted ? 1 / sannip__mc_dvar(ea, eb, i) : 1;
+        sw += w; swt += w * T[i]; swd += w * (ua[i] - ub[i]);
+    }
+    tbar = swt / sw;
+    c = swd / sw;
+    for (i = lo; i <= hi; i++) {
+        double w = weighted ? 1 / sannip__mc_dvar(ea, eb, i) : 1, x = T[i] - tbar;
+        sxx += w * x * x; sxd += w * x * (ua[i] - ub[i]);
+    }
+    b = sxd / sxx;
+    if (b == 0 || !sannip__mc_finite(b)) return sannip__fail(err, SANNIP_ERROR, 0, 0, "the Binder curves are parallel at the crossing");
+    *Tc = tbar - c / b;
+    /* first-order propagation, g_i = d(T*) / d(d_i) = -(w_i/sw)/b + (c/b^2) w_i x_i/sxx */
+    for (i = lo; i <= hi; i++) {
+        double w = weighted ? 1 / sannip__mc_dvar(ea, eb, i) : 1, x = T[i] - tbar;
+        double g = -(w / sw) / b + c / (b * b) * w * x / sxx;
+        var += g * g * sannip__mc_dvar(ea, eb, i);
+        chi2 += w * (ua[i] - ub[i] - c - b * x) * (ua[i] - ub[i] - c - b * x);
+    }
+    /* more than two points whose scatter exceeds their errors: scale the error up by
+       sqrt(chi^2 / dof) (the errors were too small, or the line too simple) */
+    if (weighted && hi - lo + 1 > 2 && chi2 > hi - lo - 1) var *= chi2 / (hi - lo - 1);
+    *Tc_err = sqrt(var);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* ---- CSV ------------------------------------------------------------------------------ */
+/* x in %.12g with '.' as decimal point whatever the C locale, then sep. */
+static void sannip__mc_csv_num(sannip_text *t, double x, char sep)
+{
+    char buf[64], dp = sannip__decimal_point(), *p;
+    snprintf(buf, sizeof buf, "%.12g", x);
+    if (dp != '.') for (p = buf; *p; p++) if (*p == dp) *p = '.';
+    sannip_text_printf(t, "%s%c", buf, sep);
+}
+
+SANNIP_API sannip_result sannip_mc_write_csv(sannip_text *t, int n, const sannip_mc_stats *stats, sannip_error *err)
+{
+    int i, j;
+    if (!t || n < 0 || (n > 0 && !stats)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL text or stats");
+    sannip_text_printf(t, "T,kT,m,m_err,ratio,ratio_err,polar,polar_err,e,e_err,chi,chi_err,cv,cv_err,"
+                          "u4,u4_err,acceptance,step,samples,attempted,accepted\n");
+    for (i = 0; i < n; i++) {
+        const sannip_mc_stats *s = &stats[i];
+        const sannip_mc_value *v[7];
+        v[0] = &s->m; v[1] = &s->ratio; v[2] = &s->polar; v[3] = &s->e;
+        v[4] = &s->chi; v[5] = &s->cv; v[6] = &s->u4;
+        sannip__mc_csv_num(t, s->T, ',');
+        sannip__mc_csv_num(t, s->kT, ',');
+        for (j = 0; j < 7; j++) { sannip__mc_csv_num(t, v[j]->mean, ','); sannip__mc_csv_num(t, v[j]->err, ','); }
+        sannip__mc_csv_num(t, s->acceptance, ',');
+        sannip__mc_csv_num(t, s->step, ',');
+        sannip_text_printf(t, "%lld,%lld,%lld\n", (long long)s->samples, (long long)s->attempted, (long long)s->accepted);
+    }
+    if (t->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "CSV text");
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* ---- Heisenberg model ----------------------------------------------------------------- */
+SANNIP_API void sannip_mc_heisenberg_uninit(sannip_mc_heisenberg *h)
+{
+    if (!h) return;
+    sannip_free(&h->alloc, h->spins);
+    sannip_free(&h->alloc, h->nbr);
+    h->spins = NULL; h->nbr = NULL;
+}
+
+SANNIP_API sannip_result sannip_mc_heisenberg_init(sannip_mc_heisenberg *h, int L, double J,
+        const sannip_allocator *alloc, sannip_error *err)
+{
+    int x, y, z;
+    if (!h) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL model");
+    memset(h, 0, sizeof *h);
+    if (L < 2) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "lattice size L = %d must be >= 2", L);
+    if ((int64_t)L * L * L > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "L = %d: L^3 > SANNIP_MAX_ATOMS", L);
+    if (!sannip__mc_finite(J)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "J = %g is not finite", J);
+    h->alloc = sannip__alloc_copy(alloc);
+    h->L = L; h->n = L * L * L; h->J = J;
+    h->spins = (sannip_real *)sannip__calloc(&h->alloc, 3 * (size_t)h->n, sizeof(sannip_real));
+    h->nbr = (int *)sannip__calloc(&h->alloc, 6 * (size_t)h->n, sizeof(int));
+    if (!h->spins || !h->nbr) { sannip_mc_heisenberg_uninit(h); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "Heisenberg model L = %d", L); }
+    for (z = 0; z < L; z++)
+        for (y = 0; y < L; y++)
+            for (x = 0; x < L; x++) {
+                int i = x + L * (y + L * z), *nb = h->nbr + 6 * (size_t)i;
+                nb[0] = (x + 1) % L + L * (y + L * z);
+                nb[1] = (x + L - 1) % L + L * (y + L * z);
+                nb[2] = x + L * ((y + 1) % L + L * z);
+                nb[3] = x + L * ((y + L - 1) % L + L * z);
+                nb[4] = x + L * (y + L * ((z + 1) % L));
+                nb[5] = x + L * (y + L * ((z + L - 1) % L));
+                h->spins[3 * (size_t)i + 2] = 1;
+            }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* E = -J sum_i sum_{d = +x,+y,+z} S_i . S_{i+d}, in site order. */
+static double sannip__mc_heis_total(const sannip_mc_heisenberg *h, const sannip_real *s)
+{
+    double E = 0;
+    int i, d, a;
+    for (i = 0; i < h->n; i++)
+        for (d = 0; d < 6; d += 2) {
+            const sannip_real *t = s + 3 * (size_t)h->nbr[6 * (size_t)i + d];
+            for (a = 0; a < 3; a++) E += (double)s[3 * i + a] * t[a];
+        }
+    return -h->J * E;
+}
+
+/* Local move: dE = -J (S'_k - S_k) . sum_{j nn k} S_j. */
+static sannip_result sannip__mc_heis_delta(void *user, int k, const sannip_real *s_new, double *dE)
+{
+    const sannip_mc_heisenberg *h = (const sannip_mc_heisenberg *)user;
+    const int *nb = h->nbr + 6 * (size_t)k;
+    const sannip_real *s = h->spins + 3 * (size_t)k;
+    double f[3] = { 0, 0, 0 };
+    int d, a;
+    for (d = 0; d < 6; d++)
+        for (a = 0; a < 3; a++) f[a] += h->spins[3 * (size_t)nb[d] + a];
+    *dE = -h->J * (((double)s_new[0] - s[0]) * f[0] + ((double)s_new[1] - s[1]) * f[1] + ((double)s_new[2] - s[2]) * f[2]);
+    return SANNIP_SUCCESS;
+}
+static sannip_result sannip__mc_heis_accept(void *user, int k, const sannip_real *s_new)
+{
+    sannip_mc_heisenberg *h = (sannip_mc_heisenberg *)user;
+    memcpy(h->spins + 3 * (size_t)k, s_new, 3 * sizeof(sannip_real));
+    return SANNIP_SUCCESS;
+}
+static sannip_result sannip__mc_heis_energy(void *user, double *E)
+{
+    const sannip_mc_heisenberg *h = (const sannip_mc_heisenberg *)user;
+    *E = sannip__mc_heis_total(h, h->spins);
+    return SANNIP_SUCCESS;
+}
+static sannip_result sannip__mc_heis_set(void *user, const sannip_real *spins)
+{
+    sannip_mc_heisenberg *h = (sannip_mc_heisenberg *)user;
+    memcpy(h->spins, spins, sizeof(sannip_real) * 3 * (size_t)h->n);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_mc_heisenberg_energy(void *user, int n, const sannip_real *spins, double *E)
+{
+    const sannip_mc_heisenberg *h = (const sannip_mc_heisenberg *)user;
+    if (!h || !h->nbr || !spins || !E || n != h->n) return SANNIP_INVALID_ARGS;
+    *E = sannip__mc_heis_total(h, spins);
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_mc_model sannip_mc_heisenberg_model(sannip_mc_heisenberg *h)
+{
+    sannip_mc_model m;
+    memset(&m, 0, sizeof m);
+    if (!h || !h->nbr) return m;   /* n = 0: rejected by the engine */
+    m.n = h->n;
+    m.user = h;
+    m.delta = sannip__mc_heis_delta;
+    m.accept = sannip__mc_heis_accept;
+    m.energy = sannip__mc_heis_energy;
+    m.set_spins = sannip__mc_heis_set;
+    return m;
+}
+
+SANNIP_API void sannip_mc_heisenberg_sublattice(const sannip_mc_heisenberg *h, int *sub)
+{
+    int i, L;
+    if (!h || !sub) return;
+    L = h->L;
+    for (i = 0; i < h->n; i++) sub[i] = ((i % L + (i / L) % L + i / (L * L)) & 1) ? -1 : 1;
+}
+
+/* ---- naive full-energy adapter -------------------------------------------------------- */
+SANNIP_API void sannip_mc_full_uninit(sannip_mc_full *a)
+{
+    if (!a) return;
+    sannip_free(&a->alloc, a->spins);
+    a->spins = NULL;
+}
+
+SANNIP_API sannip_result sannip_mc_full_init(sannip_mc_full *a, int n, const sannip_real *spins,
+        sannip_mc_energy_fn fn, void *user, const sannip_allocator *alloc, sannip_error *err)
+{
+    sannip_result r;
+    if (!a) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL adapter");
+    memset(a, 0, sizeof *a);
+    if (n <= 0 || !fn) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "need n > 0 (got %d) and an energy function", n);
+    if (n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d spins > SANNIP_MAX_ATOMS", n);
+    a->alloc = sannip__alloc_copy(alloc);
+    a->n = n; a->fn = fn; a->user = user; a->trial_k = -1;
+    a->spins = (sannip_real *)sannip__calloc(&a->alloc, 3 * (size_t)n, sizeof(sannip_real));
+    if (!a->spins) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "adapter of %d spins", n);
+    if (spins) memcpy(a->spins, spins, sizeof(sannip_real) * 3 * (size_t)n);
+    if ((r = fn(user, n, a->spins, &a->E)) != SANNIP_SUCCESS) {
+        sannip_mc_full_uninit(a);
+        return sannip__fail(err, r, 0, 0, "energy function failed (%s)", sannip_result_string(r));
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* E with spin k replaced by s_new: set, evaluate, restore. */
+static sannip_result sannip__mc_full_trial(sannip_mc_full *a, int k, const sannip_real *s_new, double *E)
+{
+    sannip_real *s = a->spins + 3 * (size_t)k, old[3];
+    sannip_result r;
+    memcpy(old, s, sizeof old);
+    memcpy(s, s_new, sizeof old);
+    r = a->fn(a->user, a->n, a->spins, E);
+    memcpy(s, old, sizeof old);
+    return r;
+}
+static sannip_result sannip__mc_full_delta(void *user, int k, const sannip_real *s_new, double *dE)
+{
+    sannip_mc_full *a = (sannip_mc_full *)user;
+    double E;
+    sannip_result r = sannip__mc_full_trial(a, k, s_new, &E);
+    if (r != SANNIP_SUCCESS) return r;
+    a->trial_k = k;
+    memcpy(a->trial_s, s_new, sizeof a->trial_s);
+    a->trial_E = E;
+    *dE = E - a->E;
+    return SANNIP_SUCCESS;
+}
+static sannip_result sannip__mc_full_accept(void *user, int k, const sannip_real *s_new)
+{
+    sannip_mc_full *a = (sannip_mc_full *)user;
+    double E = a->trial_E;
+    if (a->trial_k != k || memcmp(a->trial_s, s_new, sizeof a->trial_s) != 0) {
+        sannip_result r = sannip__mc_full_trial(a, k, s_new, &E);
+        if (r != SANNIP_SUCCESS) return r;
+    }
+    memcpy(a->spins + 3 * (size_t)k, s_new, sizeof a->trial_s);
+    a->E = E;
+    a->trial_k = -1;
+    return SANNIP_SUCCESS;
+}
+static sannip_result sannip__mc_full_energy(void *user, double *E)
+{
+    *E = ((const sannip_mc_full *)user)->E;
+    return SANNIP_SUCCESS;
+}
+static sannip_result sannip__mc_full_set(void *user, const sannip_real *spins)
+{
+    sannip_mc_full *a = (sannip_mc_full *)user;
+    double E;
+    sannip_result r = a->fn(a->user, a->n, spins, &E);
+    if (r != SANNIP_SUCCESS) return r;
+    memcpy(a->spins, spins, sizeof(sannip_real) * 3 * (size_t)a->n);
+    a->E = E;
+    a->trial_k = -1;
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_mc_model sannip_mc_full_model(sannip_mc_full *a)
+{
+    sannip_mc_model m;
+    memset(&m, 0, sizeof m);
+    if (!a || !a->spins) return m;
+    m.n = a->n;
+    m.user = a;
+    m.delta = sannip__mc_full_delta;
+    m.accept = sannip__mc_full_accept;
+    m.energy = sannip__mc_full_energy;
+    m.set_spins = sannip__mc_full_set;
+    return m;
+}
+
+static sannip_result sannip__local_delta_cb(void *u, int k, const sannip_real *s, double *dE) { return sannip_spin_local_delta((sannip_spin_local *)u, k, s, dE); }
+static sannip_result sannip__local_accept_cb(void *u, int k, const sannip_real *s) { return sannip_spin_local_accept((sannip_spin_local *)u, k, s); }
+static sannip_result sannip__local_energy_cb(void *u, double *E) { *E = sannip_spin_local_energy((const sannip_spin_local *)u); return SANNIP_SUCCESS; }
+static sannip_result sannip__local_set_cb(void *u, const sannip_real *s) { return sannip_spin_local_set_spins((sannip_spin_local *)u, s, NULL); }
+SANNIP_API sannip_mc_model sannip_spin_local_mc_model(sannip_spin_local *L)
+{
+    sannip_mc_model m;
+    memset(&m, 0, sizeof m);
+    m.n = L ? L->n : 0; m.user = L;
+    m.delta = sannip__local_delta_cb; m.accept = sannip__local_accept_cb;
+    m.energy = sannip__local_energy_cb; m.set_spins = sannip__local_set_cb;
+    return m;
 }
 
 #ifdef __cplusplus

@@ -43,14 +43,6 @@ static void set_threads(int t)
     omp_set_num_threads(t);
 #endif
 }
-static int n_procs(void)
-{
-#ifdef _OPENMP
-    return omp_get_num_procs();
-#else
-    return 1;
-#endif
-}
 
 
 /* The machine's load (Linux /proc/loadavg): 1-minute average and tasks running now

@@ -531,6 +531,61 @@ static void test_local(void)
     sannip_model_uninit(&m);
 }
 
+/* Monte Carlo on a spin-aware model: the local model and the naive full-energy adapter
+   follow the same chain (same seed), and the chain's energy matches a full evaluation. */
+typedef struct full_ctx { const sannip_model *m; cfg *c; sannip_workspace ws; } full_ctx;
+static sannip_result full_energy(void *user, int n, const sannip_real *spins, double *E)
+{
+    full_ctx *f = (full_ctx *)user;
+    sannip_system s = view(f->c);
+    sannip_real e;
+    sannip_result r;
+    s.spins = spins; s.n = n;
+    r = sannip_spin_model_compute(f->m, &f->ws, &s, &e, NULL, NULL, NULL, NULL, NULL);
+    *E = e;
+    return r;
+}
+static void test_mc_local(void)
+{
+    sannip_model m;
+    sannip_spin_local L;
+    sannip_mc_full full;
+    sannip_mc a, b;
+    sannip_mc_model ma, mb;
+    sannip_mc_config cf = sannip_mc_config_init(800);
+    sannip_error err;
+    sannip_rng rng;
+    full_ctx fc;
+    cfg c;
+    sannip_system s;
+    double E;
+    int t, i, same = 1;
+    sannip_rng_seed(&rng, 13);
+    CHECK(build_model(&m, all_bases, 1, 19), "build");
+    make_bcc(&c, 2, 0, &rng);
+    s = view(&c);
+    CHECK(sannip_spin_local_init(&L, &m, &s, NULL, &err) == SANNIP_SUCCESS, "local %s", err.message);
+    fc.m = &m; fc.c = &c; sannip_workspace_init(&fc.ws, NULL);
+    CHECK(sannip_mc_full_init(&full, c.n, c.spins, full_energy, &fc, NULL, &err) == SANNIP_SUCCESS, "full %s", err.message);
+    ma = sannip_spin_local_mc_model(&L); mb = sannip_mc_full_model(&full);
+    cf.magnitude = SANNIP_MC_MAG_NORMAL; cf.mag_a = 1.2; cf.mag_b = 0.1;
+    sannip_rng_seed(&rng, 99);
+    CHECK(sannip_mc_init(&a, &ma, c.spins, &cf, &rng, NULL, &err) == SANNIP_SUCCESS, "mc a %s", err.message);
+    CHECK(sannip_mc_init(&b, &mb, c.spins, &cf, &rng, NULL, &err) == SANNIP_SUCCESS, "mc b %s", err.message);
+    for (t = 0; t < 20; t++) {
+        CHECK(sannip_mc_sweep(&a, &err) == SANNIP_SUCCESS && sannip_mc_sweep(&b, &err) == SANNIP_SUCCESS, "sweep");
+    }
+    for (i = 0; i < 3 * c.n; i++) same &= a.spins[i] == b.spins[i];
+    CHECK(same && a.accepted == b.accepted && a.accepted > 0, "local and full chains differ (%lld vs %lld accepted)", (long long)a.accepted, (long long)b.accepted);
+    memcpy(c.spins, a.spins, sizeof(sannip_real) * 3 * (size_t)c.n);
+    full_energy(&fc, c.n, c.spins, &E);
+    CHECK_NEAR(a.E, E, TOL(1e-9, 1e-3) * (1 + fabs(E)), "chain energy vs full evaluation after %lld accepted moves", (long long)a.accepted);
+    CHECK_NEAR(sannip_spin_local_energy(&L), E, TOL(1e-9, 1e-3) * (1 + fabs(E)), "local cached energy");
+    sannip_mc_uninit(&a); sannip_mc_uninit(&b);
+    sannip_mc_full_uninit(&full); sannip_spin_local_uninit(&L);
+    sannip_workspace_uninit(&fc.ws); sannip_model_uninit(&m);
+}
+
 int main(void)
 {
     test_each_basis();
@@ -541,5 +596,6 @@ int main(void)
     test_bad_parameters();
     test_files();
     test_local();
+    test_mc_local();
     return test_report("test_spin");
 }
