@@ -91,8 +91,9 @@ typedef struct sannip_spin_local {
     sannip_real *pos, *spins, cell[9];
     int *Z, pbc[3], *el;          /* el: element index of each atom */
     sannip_neighbors nl;
-    size_t *rev_start; size_t *rev;   /* pairs p with nl.j[p] == k: rev[rev_start[k]..] */
-    int fmax, hmax, nmax;
+    int *ctr;                     /* centre atom of each pair */
+    size_t *rev_start, *rev;      /* pairs p with nl.j[p] == k: rev[rev_start[k]..], by centre */
+    int fmax, hmax, nmax, smax;
     sannip_real spin_rc;          /* largest cutoff of the spin bases: farther atoms never change */
     sannip_real *G, *z1, *eat;    /* raw features (n x fmax), first-layer z (n x hmax), E_i */
     int *nspin, *spinf;           /* per element: spin feature positions spinf[e fmax ..] */
@@ -100,7 +101,11 @@ typedef struct sannip_spin_local {
     /* the pending move (delta's result, committed by accept) */
     int tk; sannip_real ts[3]; int tvalid;
     int naff, *aff, *mark, stamp;
-    sannip_real *tG, *tz1, *te, *work, *Sn;
+    size_t *grp;                  /* affected atom q: its pairs to k are rev[grp[2q]..grp[2q+1]) */
+    int nsc, *scid;               /* distinct cutoffs of pair-sum spin bases; id per spin feature */
+    sannip_real *pfc;             /* their values per pair (n_pairs x nsc) */
+    sannip_real *xb; int *xo;     /* batched Gaussian arguments of a delta, and their features */
+    sannip_real *tS, *tz1, *te, *work, *Sn;   /* trial spin features (naff x smax), z1, E_i */
     sannip_allocator alloc;
 } sannip_spin_local;
 
@@ -612,22 +617,40 @@ static void sannip__spin_put_spin(const sannip__spin_out *o, int j, sannip_real 
     if (o->cs) for (x = 0; x < 3; x++) o->cs[3 * j + x] += o->gf * s * v[x];
 }
 
+/* Per-atom caches shared by the bases of one sannip__spin_eval call: the cutoff values of the
+   last cutoff used and the bracket values of the last pair kind (bases that share them, like
+   the 12 S2G of T A.2, then cost one exp per neighbour each). */
+typedef struct sannip__spin_cache {
+    const sannip_cutoff *cut;     /* cutoff of fc/dfc (NULL: none yet) */
+    int bracket;                  /* kind (S2..S5) of v (0: none yet) */
+    sannip_real *fc, *dfc, *v, *x;   /* per neighbour */
+} sannip__spin_cache;
+
 /* Pair-sum kinds S2..S5, S2G..S5G: sum_j T(bracket) fc. */
 static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
-                                        const sannip__spin_out *o, int deriv)
+                                        sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
     sannip_real G = 0, da[3], db[3], du[3], pd[3];
-    int j, x;
-    for (j = 0; j < env->n; j++) {
-        const sannip_real *uj = u + 3 * j, *Sj = env->Sn + 3 * j;
-        sannip_real dfc, fc, v, T, dT, ud;
+    int j, x, n = env->n, bk = b->kind >= SANNIP_SPIN_S1G ? b->kind - (SANNIP_SPIN_S1G - SANNIP_SPIN_S1) : b->kind;
+    if (!C->cut || !sannip__cutoff_equal(C->cut, &b->cut[0])) { sannip__fc_array(&b->cut[0], env->r, n, C->fc, C->dfc); C->cut = &b->cut[0]; }
+    if (C->bracket != bk) {
+        for (j = 0; j < n; j++) C->v[j] = sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, u + 3 * j, da, db, du);
+        C->bracket = bk;
+    }
+    /* the transform of every bracket at once: one vectorised exp for the Gaussians */
+    if (b->kind >= SANNIP_SPIN_S1G) {
+        for (j = 0; j < n; j++) { sannip_real e = C->v[j] - b->rs; C->x[j] = -b->eta * e * e; }
+        sannip__exp_array(C->x, n);
+    } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
+    for (j = 0; j < n; j++) {
+        const sannip_real *uj = u + 3 * j;
+        sannip_real fc = C->fc[j], dfc = C->dfc[j], T = C->x[j], dT, ud;
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
         if (fc == 0 && dfc == 0) continue;
-        v = sannip__spin_bracket(b->kind, env->Sc, Sj, uj, da, db, du);
-        T = sannip__spin_transform(b, v, &dT);
         G += T * fc;
         if (!deriv) continue;
+        sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, uj, da, db, du);
+        dT = b->kind >= SANNIP_SPIN_S1G ? -2 * b->eta * (C->v[j] - b->rs) * T : b->zeta * sannip__ipow(C->v[j], (int)b->zeta - 1);
         /* d/dd_j: dT fc (I - u u^T) du / r + T fc' u */
         ud = sannip__dot3(uj, du);
         for (x = 0; x < 3; x++) pd[x] = dT * fc * (du[x] - ud * uj[x]) / env->r[j] + T * dfc * uj[x];
@@ -771,9 +794,12 @@ static void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int
                               sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
                               sannip_real *dGs, sannip_real *cs, sannip_real *work)
 {
-    size_t stride = 3 * ((size_t)env->n + 1);
+    size_t stride = 3 * ((size_t)env->n + 1), nn = (size_t)env->n;
     int f, j, deriv = dG || dGs || (g && (c || cs));
     sannip_real *u = work;
+    sannip__spin_cache C;
+    C.cut = NULL; C.bracket = 0;
+    C.fc = work + 3 * nn; C.dfc = C.fc + nn; C.v = C.dfc + nn; C.x = C.v + nn;   /* 7 n reals in all */
     for (j = 0; j < env->n; j++) {
         u[3 * j] = env->d[3 * j] / env->r[j]; u[3 * j + 1] = env->d[3 * j + 1] / env->r[j]; u[3 * j + 2] = env->d[3 * j + 2] / env->r[j];
     }
@@ -792,7 +818,7 @@ static void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int
             G[f] += sannip__spin_self(b, env->Sc, gr);
             if (deriv) sannip__spin_put_spin(&o, env->n, 1, gr);
         } else if (b->kind <= SANNIP_SPIN_S5 || (b->kind >= SANNIP_SPIN_S2G && b->kind <= SANNIP_SPIN_S5G))
-            G[f] += sannip__spin_pairsum(b, env, u, &o, deriv);
+            G[f] += sannip__spin_pairsum(b, env, u, &C, &o, deriv);
         else if (b->kind <= SANNIP_SPIN_F3)
             G[f] += sannip__spin_f123(b, env, u, &o, deriv);
         else
@@ -933,11 +959,12 @@ SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
 {
     const sannip_allocator *a = &L->alloc;
     sannip_neighbors_uninit(&L->nl);
-    sannip_free(a, L->pos); sannip_free(a, L->spins); sannip_free(a, L->Z); sannip_free(a, L->el);
+    sannip_free(a, L->pos); sannip_free(a, L->spins); sannip_free(a, L->Z); sannip_free(a, L->el); sannip_free(a, L->ctr);
     sannip_free(a, L->rev_start); sannip_free(a, L->rev); sannip_free(a, L->G); sannip_free(a, L->z1); sannip_free(a, L->eat);
-    sannip_free(a, L->nspin); sannip_free(a, L->spinf); sannip_free(a, L->dense1);
-    sannip_free(a, L->aff); sannip_free(a, L->mark); sannip_free(a, L->tG); sannip_free(a, L->tz1); sannip_free(a, L->te);
+    sannip_free(a, L->nspin); sannip_free(a, L->spinf); sannip_free(a, L->dense1); sannip_free(a, L->grp);
+    sannip_free(a, L->aff); sannip_free(a, L->mark); sannip_free(a, L->tS); sannip_free(a, L->tz1); sannip_free(a, L->te);
     sannip_free(a, L->work); sannip_free(a, L->Sn);
+    sannip_free(a, L->scid); sannip_free(a, L->pfc); sannip_free(a, L->xb); sannip_free(a, L->xo);
     memset(L, 0, sizeof *L);
 }
 static sannip_system sannip__local_view(const sannip_spin_local *L)
@@ -948,48 +975,38 @@ static sannip_system sannip__local_view(const sannip_spin_local *L)
     memcpy(s.cell, L->cell, sizeof s.cell); memcpy(s.pbc, L->pbc, sizeof s.pbc);
     return s;
 }
-/* Energies of the atoms list[0..cnt) (all of element e) from their raw features G (rows of
-   fmax) into E; z1 (rows of hmax) holds their first-layer pre-activations when the layer is
-   dense (written when fresh_z1, else taken as given). */
-static void sannip__local_energies(const sannip_spin_local *L, int e, int cnt, const sannip_real *G, sannip_real *z1,
-                                   int fresh_z1, sannip_real *E)
+/* The network of element e on cnt atoms, from layer `from` (0: scaled features X, cnt x nf;
+   1: first-layer pre-activations z, cnt x h1, both in the work buffer's first rows) to the
+   atom energies E. With from = 0 and z1 != NULL, the first-layer z is copied out (rows of
+   hmax). The work buffer holds the layers' (y, y') pairs after the input rows. */
+static void sannip__local_network(const sannip_spin_local *L, int e, int cnt, int from, sannip_real *z1, sannip_real *E)
 {
-    const sannip_model *m = L->m;
-    const sannip_element_model *el = &m->el[e];
-    const sannip_network *net = sannip_model_network(m, e);
-    int nf = el->n_features, i, f, l, no = net->sizes[net->n_layers], h1 = net->sizes[1];
-    sannip_real *X = L->work, *w = X + (size_t)cnt * (nf > L->hmax ? nf : L->hmax), *in, *z;
-    for (i = 0; i < cnt; i++) for (f = 0; f < nf; f++)
-        X[(size_t)i * nf + f] = el->scale_a[f] * (G[(size_t)i * L->fmax + f] - el->scale_c[f]) + el->scale_d[f];
-    if (!L->dense1[e]) {
-        sannip_network_forward(net, cnt, X, NULL, w);
-        in = w;   /* the output layer's values sit after the hidden layers' (y, y') pairs */
-        for (l = 0; l < net->n_layers - 1; l++) in += 2 * (size_t)cnt * net->sizes[l + 1];
-    } else {
-        if (fresh_z1) {
-            sannip_network_layer_affine(net, 0, cnt, X, w);
-            for (i = 0; i < cnt; i++) memcpy(z1 + (size_t)i * L->hmax, w + (size_t)i * h1, sizeof(sannip_real) * (size_t)h1);
-        } else for (i = 0; i < cnt; i++) memcpy(w + (size_t)i * h1, z1 + (size_t)i * L->hmax, sizeof(sannip_real) * (size_t)h1);
-        z = w; in = z;
-        sannip__layer_activate(net, 0, cnt, z, z + (size_t)cnt * h1);
-        for (l = 1; l < net->n_layers; l++) {
-            sannip_real *zo = in + 2 * (size_t)cnt * net->sizes[l];
-            sannip_network_layer_affine(net, l, cnt, in, zo);
-            sannip__layer_activate(net, l, cnt, zo, zo + (size_t)cnt * net->sizes[l + 1]);
-            in = zo;
-        }
+    const sannip_element_model *el = &L->m->el[e];
+    const sannip_network *net = sannip_model_network(L->m, e);
+    int l, i, no = net->sizes[net->n_layers];
+    sannip_real *in = L->work, *w = L->work + (size_t)cnt * (L->fmax > L->hmax ? L->fmax : L->hmax);
+    for (l = 0; l < net->n_layers; l++) {
+        int nl = net->sizes[l + 1];
+        sannip_real *z = w, *dz = w + (size_t)cnt * nl;
+        if (l == 0 && from == 1) memcpy(z, in, sizeof(sannip_real) * (size_t)cnt * nl);
+        else sannip_network_layer_affine(net, l, cnt, in, z);
+        if (l == 0 && z1) for (i = 0; i < cnt; i++) memcpy(z1 + (size_t)i * L->hmax, z + (size_t)i * nl, sizeof(sannip_real) * (size_t)nl);
+        sannip__layer_activate(net, l, cnt, z, dz);
+        in = z; w += 2 * (size_t)cnt * nl;
     }
     for (i = 0; i < cnt; i++) E[i] = el->energy_scale * in[(size_t)i * no + el->output] + el->energy_offset;
 }
-/* Environment of atom i with spin k taken as sk (Sn: scratch for the neighbour spins). */
-static sannip_env sannip__local_env(const sannip_spin_local *L, int i, int k, const sannip_real *sk, int *Zn)
+/* Scaled features of atom i into X (its cached raw row, spin features from S when given). */
+static void sannip__local_scaled(const sannip_spin_local *L, int i, const sannip_real *S, sannip_real *X)
 {
-    sannip_system s = sannip__local_view(L);
-    sannip_env env = sannip__env_of(&L->nl, &s, i, Zn, L->Sn);
-    size_t p, s0 = L->nl.start[i];
-    for (p = 0; p < (size_t)env.n; p++) if (L->nl.j[s0 + p] == k) memcpy(L->Sn + 3 * p, sk, 3 * sizeof(sannip_real));
-    if (i == k) env.Sc = sk;
-    return env;
+    const sannip_element_model *el = &L->m->el[L->el[i]];
+    const sannip_real *g = L->G + (size_t)i * L->fmax;
+    int f, s, e = L->el[i];
+    for (f = 0; f < el->n_features; f++) X[f] = el->scale_a[f] * (g[f] - el->scale_c[f]) + el->scale_d[f];
+    if (S) for (s = 0; s < L->nspin[e]; s++) {
+        f = L->spinf[e * L->fmax + s];
+        X[f] = el->scale_a[f] * (S[s] - el->scale_c[f]) + el->scale_d[f];
+    }
 }
 SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const sannip_real *spins, sannip_error *err)
 {
@@ -1005,18 +1022,18 @@ SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const
     r = sannip_model_features(L->m, &ws, &s, L->G, L->fmax, err);
     sannip_workspace_uninit(&ws);
     if (r != SANNIP_SUCCESS) return r;
-    /* energies element by element, in chunks that fit the work buffer */
+    /* energies element by element, in chunks of at most nmax + 1 atoms */
     for (e = 0; e < L->m->n_elements; e++) {
+        int nf = L->m->el[e].n_features;
         cnt = 0;
         for (i = 0; i <= L->n; i++) {
-            if (i < L->n && L->el[i] == e) L->aff[cnt++] = i;
+            if (i < L->n && L->el[i] == e) { sannip__local_scaled(L, i, NULL, L->work + (size_t)cnt * nf); L->aff[cnt++] = i; }
             if (cnt == L->nmax + 1 || (i == L->n && cnt > 0)) {
                 int q;
-                for (q = 0; q < cnt; q++) memcpy(L->tG + (size_t)q * L->fmax, L->G + (size_t)L->aff[q] * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
-                sannip__local_energies(L, e, cnt, L->tG, L->tz1, 1, L->te);
+                sannip__local_network(L, e, cnt, 0, L->dense1[e] ? L->tz1 : NULL, L->te);
                 for (q = 0; q < cnt; q++) {
                     L->eat[L->aff[q]] = L->te[q];
-                    memcpy(L->z1 + (size_t)L->aff[q] * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)L->hmax);
+                    if (L->dense1[e]) memcpy(L->z1 + (size_t)L->aff[q] * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)L->hmax);
                 }
                 cnt = 0;
             }
@@ -1062,18 +1079,18 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
         sannip_system s = sannip__local_view(L);
         if ((r = sannip_neighbors_build(&L->nl, &s, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) { sannip_spin_local_uninit(L); return r; }
     }
-    /* reverse pairs: for each atom k, the pairs in which k is the neighbour */
+    /* pair centres and reverse pairs (for each atom k, the pairs in which k is the neighbour,
+       in order of their centre) */
+    L->ctr = (int *)sannip__calloc(a, L->nl.n_pairs + 1, sizeof(int));
     L->rev = (size_t *)sannip__calloc(a, L->nl.n_pairs + 1, sizeof(size_t));
-    if (!L->rev) goto oom;
+    if (!L->ctr || !L->rev) goto oom;
+    for (i = 0; i < L->n; i++) for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) L->ctr[p] = i;
     for (p = 0; p < L->nl.n_pairs; p++) L->rev_start[L->nl.j[p] + 1]++;
     for (i = 0; i < L->n; i++) L->rev_start[i + 1] += L->rev_start[i];
     {
         size_t *fill = (size_t *)sannip__calloc(a, (size_t)L->n + 1, sizeof(size_t));
         if (!fill) goto oom;
-        for (i = 0; i < L->n; i++) for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
-            int k = L->nl.j[p];
-            L->rev[L->rev_start[k] + fill[k]++] = p;
-        }
+        for (p = 0; p < L->nl.n_pairs; p++) { int k = L->nl.j[p]; L->rev[L->rev_start[k] + fill[k]++] = p; }
         sannip_free(a, fill);
     }
     for (i = 0; i < L->n; i++) {
@@ -1089,138 +1106,164 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     }
     L->spinf = (int *)sannip__calloc(a, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
     if (!L->spinf) goto oom;
-    for (e = 0; e < m->n_elements; e++)
-        for (f = 0; f < m->el[e].n_features; f++)
-            if (sannip__is_spin_kind(m->desc.b[m->el[e].feature[f]].kind)) {
-                L->spinf[e * L->fmax + L->nspin[e]++] = f;
-                { sannip_real rc = sannip_basis_cutoff(&m->desc.b[m->el[e].feature[f]]); if (rc > L->spin_rc) L->spin_rc = rc; }
-            }
+    for (e = 0; e < m->n_elements; e++) {
+        for (f = 0; f < m->el[e].n_features; f++) {
+            const sannip_basis *b = &m->desc.b[m->el[e].feature[f]];
+            if (!sannip__is_spin_kind(b->kind)) continue;
+            L->spinf[e * L->fmax + L->nspin[e]++] = f;
+            if (sannip_basis_cutoff(b) > L->spin_rc) L->spin_rc = sannip_basis_cutoff(b);
+        }
+        if (L->nspin[e] > L->smax) L->smax = L->nspin[e];
+    }
+    /* cutoff values of the pair-sum spin bases, per pair (positions never change) */
+    L->scid = (int *)sannip__calloc(a, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
+    if (!L->scid) goto oom;
+    {
+        const sannip_cutoff *cuts[SANNIP_MAX_BASES];
+        int s, c;
+        for (e = 0; e < m->n_elements; e++) for (s = 0; s < L->nspin[e]; s++) {
+            const sannip_basis *b = &m->desc.b[m->el[e].feature[L->spinf[e * L->fmax + s]]];
+            if (!sannip__spin_pair_additive(b->kind)) continue;
+            for (c = 0; c < L->nsc && !sannip__cutoff_equal(cuts[c], &b->cut[0]); c++) {}
+            if (c == L->nsc) cuts[L->nsc++] = &b->cut[0];
+            L->scid[e * L->fmax + s] = c;
+        }
+        L->pfc = (sannip_real *)sannip__calloc(a, L->nl.n_pairs * (size_t)L->nsc + 1, sizeof(sannip_real));
+        if (!L->pfc) goto oom;
+        for (p = 0; p < L->nl.n_pairs; p++) for (c = 0; c < L->nsc; c++) {
+            sannip_real df;
+            L->pfc[p * L->nsc + c] = sannip_cutoff_eval(cuts[c], L->nl.r[p], &df);
+        }
+    }
     /* the atoms a move touches: k and every atom that has k as a neighbour (<= nmax + 1) */
     L->aff = (int *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(int));
+    L->grp = (size_t *)sannip__calloc(a, 2 * ((size_t)L->nmax + 2), sizeof(size_t));
     L->G = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->fmax + 1, sizeof(sannip_real));
     L->z1 = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->hmax + 1, sizeof(sannip_real));
     L->eat = (sannip_real *)sannip__calloc(a, (size_t)L->n + 1, sizeof(sannip_real));
-    L->tG = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * L->fmax + 1, sizeof(sannip_real));
+    L->tS = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * ((size_t)L->smax + 1), sizeof(sannip_real));
     L->tz1 = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * L->hmax + 1, sizeof(sannip_real));
-    L->te = (sannip_real *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(sannip_real));
+    L->te = (sannip_real *)sannip__calloc(a, 2 * ((size_t)L->nmax + 2), sizeof(sannip_real));   /* trial E_i, then network outputs */
     L->Sn = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->nmax + 3, sizeof(sannip_real));
-    /* work: network (scaled X, 2 (y, y') per layer) and the spin evaluator's scratch */
-    wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax + 1) * (2 * SANNIP_MAX_LAYERS + 4)
-        + sannip_env_work_size(&m->desc, NULL, 0, L->nmax) + 16 * ((size_t)L->nmax + 1) + (size_t)L->nmax + 16;
+    L->xb = (sannip_real *)sannip__calloc(a, 3 * ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(sannip_real));
+    L->xo = (int *)sannip__calloc(a, ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(int));
+    /* work: network input rows and (y, y') per layer for nmax + 2 atoms, or the spin
+       evaluator's scratch (3 per neighbour, and the neighbours' elements) */
+    wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax) * (2 * SANNIP_MAX_LAYERS + 2) + 12 * ((size_t)L->nmax + 4);
     L->work = (sannip_real *)sannip__calloc(a, wsz, sizeof(sannip_real));
-    if (!L->aff || !L->G || !L->z1 || !L->eat || !L->tG || !L->tz1 || !L->te || !L->Sn || !L->work) goto oom;
+    if (!L->aff || !L->grp || !L->G || !L->z1 || !L->eat || !L->tS || !L->tz1 || !L->te || !L->Sn || !L->work || !L->xb || !L->xo) goto oom;
     return sannip_spin_local_set_spins(L, sys->spins, err);
 oom:
     sannip_spin_local_uninit(L);
     return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "local spin model of %d atoms", sys->n);
 }
 
-/* New raw features of atom i (row out, starting from its cached row) when spin k becomes sk. */
-static void sannip__local_features(sannip_spin_local *L, int i, int k, const sannip_real *sk, sannip_real *out)
+/* One spin basis of atom i with spin k taken as sk, evaluated anew (env built on first use). */
+static sannip_real sannip__local_eval(sannip_spin_local *L, int i, int k, const sannip_real *sk, int bi, sannip_env *env, int *have)
+{
+    sannip_real v = 0;
+    int *Zn = (int *)(void *)(L->work + 8 * ((size_t)L->nmax + 1));   /* after the evaluator's 7 n */
+    if (!*have) {
+        sannip_system s = sannip__local_view(L);
+        size_t p, s0 = L->nl.start[i];
+        *env = sannip__env_of(&L->nl, &s, i, Zn, L->Sn);
+        for (p = 0; p < (size_t)env->n; p++) if (L->nl.j[s0 + p] == k) memcpy(L->Sn + 3 * p, sk, 3 * sizeof(sannip_real));
+        if (i == k) env->Sc = sk;
+        *have = 1;
+    }
+    sannip__spin_eval(&L->m->desc, &bi, 1, env, &v, NULL, NULL, NULL, NULL, NULL, L->work);
+    return v;
+}
+/* New spin features S (nspin of atom i's element) when spin k becomes sk. For i != k, the
+   pair-sum bases change by their terms over the pairs rev[p0..p1) (i, image of k), with
+   cached cutoffs and the Gaussians of all of them in one vectorised exp. */
+static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, const sannip_real *sk, size_t p0, size_t p1, sannip_real *S)
 {
     const sannip_model *m = L->m;
     const sannip_element_model *el = &m->el[L->el[i]];
-    int e = L->el[i], q, *Zn = (int *)(void *)(L->work + 16 * ((size_t)L->nmax + 1));
-    sannip_real *sw = L->work;   /* the spin evaluator's unit vectors (3 per neighbour) */
+    const sannip_real *Si = L->spins + 3 * (size_t)i, *So = L->spins + 3 * (size_t)k, *g = L->G + (size_t)i * L->fmax;
+    int e = L->el[i], s, have = 0, nx = 0, t;
+    sannip_real *ex;
     sannip_env env;
-    int have_env = 0;
-    memcpy(out, L->G + (size_t)i * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
-    for (q = 0; q < L->nspin[e]; q++) {
-        int f = L->spinf[e * L->fmax + q], bi = el->feature[f];
+    for (s = 0; s < L->nspin[e]; s++) {
+        int f = L->spinf[e * L->fmax + s], bi = el->feature[f];
         const sannip_basis *b = &m->desc.b[bi];
-        if (i != k && !sannip__spin_has_nbr(b->kind)) continue;              /* self terms of others */
-        if (i != k && sannip__spin_pair_additive(b->kind)) {
-            /* the pairs (i, image of k): old and new terms */
-            size_t p;
-            const sannip_real *Si = L->spins + 3 * (size_t)i, *So = L->spins + 3 * (size_t)k;
-            sannip_real d = 0;
-            for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
-                sannip_real uu[3], da[3], db[3], du[3], fc, dfc, dT, vn, vo, r;
-                if (L->nl.j[p] != k || (b->nbr[0] != SANNIP_ANY && L->Z[k] != b->nbr[0])) continue;
-                r = L->nl.r[p];
-                fc = sannip_cutoff_eval(&b->cut[0], r, &dfc);
-                if (fc == 0) continue;
-                uu[0] = L->nl.d[3 * p] / r; uu[1] = L->nl.d[3 * p + 1] / r; uu[2] = L->nl.d[3 * p + 2] / r;
-                vn = sannip__spin_transform(b, sannip__spin_bracket(b->kind, Si, sk, uu, da, db, du), &dT);
-                vo = sannip__spin_transform(b, sannip__spin_bracket(b->kind, Si, So, uu, da, db, du), &dT);
-                d += (vn - vo) * fc;
-            }
-            out[f] += d;
+        size_t q;
+        S[s] = g[f];
+        if (i == k || !sannip__spin_pair_additive(b->kind)) {
+            if (i == k || sannip__spin_has_nbr(b->kind)) S[s] = sannip__local_eval(L, i, k, sk, bi, &env, &have);
             continue;
         }
-        /* atom k itself, or a non-additive basis (F1-F6): evaluate anew */
-        if (!have_env) { env = sannip__local_env(L, i, k, sk, Zn); have_env = 1; }
-        out[f] = 0;
-        sannip__spin_eval(&m->desc, el->feature + f, 1, &env, out + f, NULL, NULL, NULL, NULL, NULL, sw);
+        if (b->nbr[0] != SANNIP_ANY && L->Z[k] != b->nbr[0]) continue;
+        for (q = p0; q < p1; q++) {
+            size_t p = L->rev[q];
+            sannip_real uu[3], da[3], db[3], du[3], fc = L->pfc[p * L->nsc + L->scid[e * L->fmax + s]], r = L->nl.r[p], vn, vo;
+            if (fc == 0) continue;
+            uu[0] = L->nl.d[3 * p] / r; uu[1] = L->nl.d[3 * p + 1] / r; uu[2] = L->nl.d[3 * p + 2] / r;
+            vn = sannip__spin_bracket(b->kind, Si, sk, uu, da, db, du);
+            vo = sannip__spin_bracket(b->kind, Si, So, uu, da, db, du);
+            if (b->kind >= SANNIP_SPIN_S1G) {      /* Gaussian: batched below */
+                L->xb[3 * nx] = -b->eta * (vn - b->rs) * (vn - b->rs);
+                L->xb[3 * nx + 1] = -b->eta * (vo - b->rs) * (vo - b->rs);
+                L->xb[3 * nx + 2] = fc; L->xo[nx++] = s;
+            } else S[s] += (sannip__ipow(vn, (int)b->zeta) - sannip__ipow(vo, (int)b->zeta)) * fc;
+        }
     }
+    if (!nx) return;
+    /* exp of the new and old arguments together (copied after the triples) */
+    ex = L->xb + 3 * (size_t)nx;
+    for (t = 0; t < nx; t++) { ex[2 * t] = L->xb[3 * t]; ex[2 * t + 1] = L->xb[3 * t + 1]; }
+    sannip__exp_array(ex, 2 * nx);
+    for (t = 0; t < nx; t++) S[L->xo[t]] += (ex[2 * t] - ex[2 * t + 1]) * L->xb[3 * t + 2];
 }
 
 SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, const sannip_real *s_new, double *dE)
 {
     size_t p;
-    int q, e, cnt;
+    int q, e;
     double d = 0;
     if (!L || !s_new || !dE || k < 0 || k >= L->n) return SANNIP_INVALID_ARGS;
     if (!isfinite(s_new[0]) || !isfinite(s_new[1]) || !isfinite(s_new[2])) return SANNIP_NONFINITE;
-    /* the affected atoms: k, then every distinct atom having k as a neighbour */
-    if (++L->stamp == 0) { memset(L->mark, 0, sizeof(int) * (size_t)L->n); L->stamp = 1; }
-    L->naff = 0;
-    L->aff[L->naff++] = k; L->mark[k] = L->stamp;
-    for (p = L->rev_start[k]; p < L->rev_start[k + 1]; p++) {
-        int i = 0;
-        size_t pp = L->rev[p];
-        if (L->nl.r[pp] >= L->spin_rc) continue;   /* beyond every spin basis of i */
-        /* the centre of pair pp: the atom whose range holds it */
-        {
-            int lo = 0, hi = L->n - 1;
-            while (lo < hi) { int mid = (lo + hi + 1) / 2; if (L->nl.start[mid] <= pp) lo = mid; else hi = mid - 1; }
-            i = lo;
-        }
-        if (L->mark[i] != L->stamp) { L->mark[i] = L->stamp; L->aff[L->naff++] = i; }
+    /* the affected atoms: k, then every other atom with k (or an image) within the spin
+       cutoff, each with its run of reverse pairs */
+    L->naff = 1; L->aff[0] = k; L->grp[0] = L->grp[1] = 0;
+    for (p = L->rev_start[k]; p < L->rev_start[k + 1]; ) {
+        size_t p1 = p;
+        int i = L->ctr[L->rev[p]], near = 0;
+        while (p1 < L->rev_start[k + 1] && L->ctr[L->rev[p1]] == i) { near |= L->nl.r[L->rev[p1]] < L->spin_rc; p1++; }
+        if (i != k && near) { L->aff[L->naff] = i; L->grp[2 * L->naff] = p; L->grp[2 * L->naff + 1] = p1; L->naff++; }
+        p = p1;
     }
-    /* new features, then the networks of the affected atoms, one element at a time */
-    for (q = 0; q < L->naff; q++) sannip__local_features(L, L->aff[q], k, s_new, L->tG + (size_t)q * L->fmax);
+    for (q = 0; q < L->naff; q++)
+        sannip__local_spin_features(L, L->aff[q], k, s_new, L->grp[2 * q], L->grp[2 * q + 1], L->tS + (size_t)q * L->smax);
+    /* the networks of the affected atoms, one element at a time */
     for (e = 0; e < L->m->n_elements; e++) {
         const sannip_element_model *el = &L->m->el[e];
         const sannip_network *net = sannip_model_network(L->m, e);
-        int nf = el->n_features, h1 = net->sizes[1];
-        /* gathered rows sit after the network's scratch (at most (2 layers + 1) row sets) */
-        sannip_real *Gb = L->work + (size_t)(L->nmax + 2) * (L->hmax + L->fmax + 1) * (2 * SANNIP_MAX_LAYERS + 1);
-        cnt = 0;
-        for (q = 0; q < L->naff; q++) if (L->el[L->aff[q]] == e) cnt++;
-        if (!cnt) continue;
-        /* gather this element's rows (features, z1) into the front of tz1/Gb, compute, scatter */
-        {
-            int c = 0, s;
-            sannip_real *zb = Gb + (size_t)cnt * L->fmax, *eb = zb + (size_t)cnt * L->hmax;
-            for (q = 0; q < L->naff; q++) {
-                int i = L->aff[q];
-                if (L->el[i] != e) continue;
-                memcpy(Gb + (size_t)c * L->fmax, L->tG + (size_t)q * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
-                if (L->dense1[e]) {
-                    /* z1 + W1[:, spin] (X_new - X_old) over the spin features */
-                    const sannip_real *W = sannip_network_weights(net, 0);
-                    sannip_real *z = zb + (size_t)c * L->hmax;
-                    memcpy(z, L->z1 + (size_t)i * L->hmax, sizeof(sannip_real) * (size_t)h1);
-                    for (s = 0; s < L->nspin[e]; s++) {
-                        int f = L->spinf[e * L->fmax + s], o;
-                        sannip_real dx = el->scale_a[f] * (L->tG[(size_t)q * L->fmax + f] - L->G[(size_t)i * L->fmax + f]);
-                        if (dx == 0) continue;
-                        for (o = 0; o < h1; o++) z[o] += W[(size_t)o * nf + f] * dx;
-                    }
+        int nf = el->n_features, h1 = net->sizes[1], cnt = 0, s, c;
+        for (q = 0; q < L->naff; q++) {
+            int i = L->aff[q];
+            const sannip_real *S = L->tS + (size_t)q * L->smax;
+            if (L->el[i] != e) continue;
+            if (L->dense1[e]) {
+                /* z1 + W1[:, spin] (X_new - X_old) over the spin features (T2.45 scaling) */
+                const sannip_real *W = sannip_network_weights(net, 0), *g = L->G + (size_t)i * L->fmax;
+                sannip_real *z = L->work + (size_t)cnt * L->hmax;
+                memcpy(z, L->z1 + (size_t)i * L->hmax, sizeof(sannip_real) * (size_t)h1);
+                for (s = 0; s < L->nspin[e]; s++) {
+                    int f = L->spinf[e * L->fmax + s], o;
+                    sannip_real dx = el->scale_a[f] * (S[s] - g[f]);
+                    if (dx == 0) continue;
+                    for (o = 0; o < h1; o++) z[o] += W[(size_t)o * nf + f] * dx;
                 }
-                c++;
-            }
-            sannip__local_energies(L, e, cnt, Gb, zb, 0, eb);
-            c = 0;
-            for (q = 0; q < L->naff; q++) {
-                int i = L->aff[q];
-                if (L->el[i] != e) continue;
-                L->te[q] = eb[c];
-                if (L->dense1[e]) memcpy(L->tz1 + (size_t)q * L->hmax, zb + (size_t)c * L->hmax, sizeof(sannip_real) * (size_t)h1);
-                c++;
-            }
+                if (h1 != L->hmax) memmove(L->work + (size_t)cnt * h1, z, sizeof(sannip_real) * (size_t)h1);
+                memcpy(L->tz1 + (size_t)q * L->hmax, L->work + (size_t)cnt * h1, sizeof(sannip_real) * (size_t)h1);
+            } else sannip__local_scaled(L, i, S, L->work + (size_t)cnt * nf);
+            cnt++;
         }
+        if (!cnt) continue;
+        sannip__local_network(L, e, cnt, L->dense1[e], NULL, L->te + L->naff);
+        for (q = 0, c = 0; q < L->naff; q++) if (L->el[L->aff[q]] == e) L->te[q] = L->te[L->naff + c++];
     }
     for (q = 0; q < L->naff; q++) d += (double)L->te[q] - (double)L->eat[L->aff[q]];
     *dE = d;
@@ -1230,16 +1273,16 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
 
 SANNIP_API sannip_result sannip_spin_local_accept(sannip_spin_local *L, int k, const sannip_real *s_new)
 {
-    int q;
+    int q, s;
     double dE;
     sannip_result r;
     if (!L || !s_new || k < 0 || k >= L->n) return SANNIP_INVALID_ARGS;
     if (!(L->tvalid && L->tk == k && memcmp(L->ts, s_new, sizeof L->ts) == 0))
         if ((r = sannip_spin_local_delta(L, k, s_new, &dE)) != SANNIP_SUCCESS) return r;
     for (q = 0; q < L->naff; q++) {
-        int i = L->aff[q];
-        memcpy(L->G + (size_t)i * L->fmax, L->tG + (size_t)q * L->fmax, sizeof(sannip_real) * (size_t)L->fmax);
-        if (L->dense1[L->el[i]]) memcpy(L->z1 + (size_t)i * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)L->hmax);
+        int i = L->aff[q], e = L->el[i];
+        for (s = 0; s < L->nspin[e]; s++) L->G[(size_t)i * L->fmax + L->spinf[e * L->fmax + s]] = L->tS[(size_t)q * L->smax + s];
+        if (L->dense1[e]) memcpy(L->z1 + (size_t)i * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)sannip_model_network(L->m, e)->sizes[1]);
         L->eat[i] = L->te[q];
     }
     memcpy(L->spins + 3 * (size_t)k, s_new, 3 * sizeof(sannip_real));

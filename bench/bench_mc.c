@@ -7,8 +7,12 @@
        (local dE) and of the naive full-energy adapter (E(spins) recomputed every move) on
        the same L = 16 lattice, one thread, and their ratio;
    (c) a Curie scan of L = 8 from an FM start (carrying the state up in T, T4.3.3) with its
-       susceptibility peak, written as CSV for examples/plot_mc.py, with the Binder scans.
-   Usage: bench_mc [quick] [OUTDIR]   (quick: 1/8 of the sweeps; CSV files go to OUTDIR,
+       susceptibility peak, written as CSV for examples/plot_mc.py, with the Binder scans;
+   (d) attempted moves per second of a SANNIP model (thesis presets, r_c = 6 A) with local
+       energy changes on bcc Fe of 128, 2000 and 16000 atoms, and of recomputing the full
+       energy per move on 2000 atoms (targets: <= 20% drop from 128 to 16000; >= 100x).
+   Usage: bench_mc [quick] [sannip] [OUTDIR]   (quick: 1/8 of the sweeps; sannip: only (d);
+   CSV files go to OUTDIR,
    default build). Prints figures as "name: value" lines at the end; exits non-zero only
    when a call fails, never because of a time or of the T_c found. Walkers run in parallel
    with OpenMP (results do not depend on the thread count). */
@@ -137,32 +141,40 @@ static void bench_binder(const char *dir)
 
 /* ---- (b) moves per second ------------------------------------------------------------- */
 /* Attempted moves per second: best of 3 runs of >= SPEED_SECONDS, one thread. */
-static double moves_per_second(const sannip_mc_model *model, const sannip_real *s, double *share)
+static double moves_per_second_cfg(const sannip_mc_model *model, const sannip_real *s, const sannip_mc_config *c,
+                                   double seconds, double *share)
 {
     sannip_mc mc;
     sannip_rng rng;
     sannip_error err;
-    sannip_mc_config cfg = sannip_mc_config_init(TC_REF);
+    sannip_mc_config cfg = *c;
     double best = 0;
     int run;
-    cfg.kB = 1;
-    cfg.step = 0.9;        /* about the adapted step at T_c (acceptance ~0.5) */
     sannip_mc_rng_stream(7, 0, &rng);
     if (sannip_mc_init(&mc, model, s, &cfg, &rng, NULL, &err) != SANNIP_SUCCESS) die("chain", &err);
     *share = 1;
     for (run = 0; run < 3; run++) {
         double t0 = now(), c0 = cpu_now(), t;
         int64_t a0 = mc.attempted;
+        int chunk = 1;   /* grows while the moves are fast, so slow models stop on time */
         do {
             int i;
-            for (i = 0; i < 256; i++)
+            for (i = 0; i < chunk; i++)
                 if (sannip_mc_attempt(&mc, NULL, &err) != SANNIP_SUCCESS) die("move", &err);
             t = now() - t0;
-        } while (t < SPEED_SECONDS);
+            if (chunk < 256 && t < 0.01 * seconds) chunk *= 2;
+        } while (t < seconds);
         if ((double)(mc.attempted - a0) / t > best) { best = (double)(mc.attempted - a0) / t; *share = (cpu_now() - c0) / t; }
     }
     sannip_mc_uninit(&mc);
     return best;
+}
+static double moves_per_second(const sannip_mc_model *model, const sannip_real *s, double *share)
+{
+    sannip_mc_config cfg = sannip_mc_config_init(TC_REF);
+    cfg.kB = 1;
+    cfg.step = 0.9;        /* about the adapted step at T_c (acceptance ~0.5) */
+    return moves_per_second_cfg(model, s, &cfg, SPEED_SECONDS, share);
 }
 
 static void bench_speed(void)
@@ -199,6 +211,96 @@ static void bench_speed(void)
     sannip_mc_heisenberg_uninit(&h);
     sannip_mc_heisenberg_uninit(&lattice);
     free(s);
+#ifdef _OPENMP
+    omp_set_num_threads(nt0);
+#endif
+}
+
+/* ---- (d) a spin-aware network: local moves vs recomputing the energy per move ----------- */
+typedef struct full_fe { const sannip_model *m; sannip_system sys; sannip_workspace ws; } full_fe;
+static sannip_result full_fe_energy(void *user, int n, const sannip_real *spins, double *E)
+{
+    full_fe *f = (full_fe *)user;
+    sannip_real e = 0;
+    sannip_result r;
+    f->sys.spins = spins; f->sys.n = n;
+    r = sannip_model_compute(f->m, &f->ws, &f->sys, &e, NULL, NULL, NULL, NULL);
+    *E = e;
+    return r;
+}
+/* bcc Fe, L^3 conventional cells (a = 2.87 A), PM spins of magnitude 2.2 mu_B */
+static void bcc_fe(int L, sannip_real *pos, int *Z, sannip_real *spins, sannip_real *cell, sannip_rng *rng)
+{
+    int i, j, k, b, n = 0;
+    for (i = 0; i < 9; i++) cell[i] = 0;
+    cell[0] = cell[4] = cell[8] = (sannip_real)(2.87 * L);
+    for (i = 0; i < L; i++) for (j = 0; j < L; j++) for (k = 0; k < L; k++) for (b = 0; b < 2; b++) {
+        pos[3 * n] = (sannip_real)(2.87 * (i + 0.5 * b)); pos[3 * n + 1] = (sannip_real)(2.87 * (j + 0.5 * b)); pos[3 * n + 2] = (sannip_real)(2.87 * (k + 0.5 * b));
+        Z[n] = 26; n++;
+    }
+    sannip_spin_magnitude mag = { (sannip_real)2.2, 0 };
+    sannip_spin_pm(n, &mag, rng, spins, NULL);
+}
+static void bench_sannip(void)
+{
+    static const int Ls[3] = { 4, 10, 20 };    /* 128, 2000, 16000 atoms */
+    sannip_model m;
+    sannip_error err;
+    sannip_rng rng;
+    int h[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH }, c;
+    double v[3], sh[3], vfull = 0, shfull = 1;
+    sannip_mc_config cfg = sannip_mc_config_init(1000);   /* kelvin, eV */
+#ifdef _OPENMP
+    int nt0 = omp_get_max_threads();
+    omp_set_num_threads(1);
+#endif
+    cfg.step = 0.5; cfg.magnitude = SANNIP_MC_MAG_NORMAL; cfg.mag_a = 2.2; cfg.mag_b = 0.1;
+    sannip_spin_model_init(&m, NULL);
+    if (sannip_spin_preset_sannip(&m.desc, 26, &err) || sannip_model_add_element(&m, 26, 2, h, act, &err)) die("SANNIP model", &err);
+    sannip_rng_seed(&rng, 5);
+    sannip_model_init_weights(&m, &rng);
+    printf("\n(d) SANNIP model (T A.2: 24 G2 + 18 G4 + 8 S1G + 12 S2G, r_c = 6 A, 62-25-25-1 tanh), bcc Fe,\n"
+           "    first-order moves with magnitude draws at 1000 K, 1 thread\n");
+    for (c = 0; c < 3; c++) {
+        int L = Ls[c], n = 2 * L * L * L;
+        sannip_real *pos = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n), *sp = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n), cell[9];
+        int *Z = (int *)malloc(sizeof(int) * (size_t)n);
+        sannip_system sys;
+        sannip_spin_local loc;
+        sannip_mc_model mm;
+        double t0;
+        if (!pos || !sp || !Z) die("memory", NULL);
+        bcc_fe(L, pos, Z, sp, cell, &rng);
+        memset(&sys, 0, sizeof sys);
+        sys.n = n; sys.pos = pos; sys.Z = Z; sys.spins = sp; sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 1;
+        memcpy(sys.cell, cell, sizeof cell);
+        t0 = now();
+        if (sannip_spin_local_init(&loc, &m, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
+        printf("    %5d atoms: local state built in %.2f s", n, now() - t0);
+        mm = sannip_spin_local_mc_model(&loc);
+        v[c] = moves_per_second_cfg(&mm, sp, &cfg, quick ? 0.3 : SPEED_SECONDS, &sh[c]);
+        printf(", %10.4g attempted moves/s (%.1f us/move)%s\n", v[c], 1e6 / v[c], busy(sh[c]));
+        if (n == 2000) {
+            full_fe f;
+            sannip_mc_full naive;
+            f.m = &m; f.sys = sys; sannip_workspace_init(&f.ws, NULL);
+            if (sannip_mc_full_init(&naive, n, sp, full_fe_energy, &f, NULL, &err) != SANNIP_SUCCESS) die("adapter", &err);
+            mm = sannip_mc_full_model(&naive);
+            vfull = moves_per_second_cfg(&mm, sp, &cfg, quick ? 0.3 : SPEED_SECONDS, &shfull);
+            printf("           recomputing the energy per move: %10.4g moves/s (%.1f ms/move)%s\n", vfull, 1e3 / vfull, busy(shfull));
+            sannip_mc_full_uninit(&naive); sannip_workspace_uninit(&f.ws);
+        }
+        sannip_spin_local_uninit(&loc);
+        free(pos); free(sp); free(Z);
+    }
+    printf("    rate 16000 / 128 atoms: %.2f (target >= 0.8); local / full recompute at 2000 atoms: %.0fx (target >= 100x)\n", v[2] / v[0], v[1] / vfull);
+    record("SANNIP MC moves/s 128 atoms", v[0], "1/s", sh[0]);
+    record("SANNIP MC moves/s 2000 atoms", v[1], "1/s", sh[1]);
+    record("SANNIP MC moves/s 16000 atoms", v[2], "1/s", sh[2]);
+    record("SANNIP MC rate 16000/128", v[2] / v[0], "x", sh[0] < sh[2] ? sh[0] : sh[2]);
+    record("SANNIP MC full recompute moves/s 2000 atoms", vfull, "1/s", shfull);
+    record("SANNIP MC local/full ratio 2000 atoms", v[1] / vfull, "x", sh[1] < shfull ? sh[1] : shfull);
+    sannip_model_uninit(&m);
 #ifdef _OPENMP
     omp_set_num_threads(nt0);
 #endif
@@ -247,9 +349,10 @@ int main(int argc, char **argv)
 {
     const char *dir = "build";
     double t0 = now();
-    int i, flagged = 0;
+    int i, flagged = 0, only_sannip = 0;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "quick")) quick = 1;
+        else if (!strcmp(argv[i], "sannip")) only_sannip = 1;
         else dir = argv[i];
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -262,9 +365,9 @@ int main(int argc, char **argv)
 #endif
            quick ? ", quick run (1/8 of the sweeps)" : "");
     print_load("at start");
-    bench_speed();
-    bench_binder(dir);
-    bench_curie(dir);
+    if (!only_sannip) bench_speed();
+    bench_sannip();
+    if (!only_sannip) { bench_binder(dir); bench_curie(dir); }
     printf("\n");
     print_load("at end");
     printf("\n");
