@@ -524,6 +524,147 @@ SANNIP_API sannip_mc_model sannip_mc_full_model(sannip_mc_full *a);
    walker. */
 SANNIP_API sannip_mc_model sannip_spin_local_mc_model(sannip_spin_local *L);
 
+/* ---- RANDOM SPIN COMMITTEE (SPEC 9; Carare, Deringer & Csanyi 2024, "C") --------------
+
+   For every structure, n "calculations" (in real use: a DFT code run by the host program,
+   reached through a callback, the oracle) start from random initial spins, collinear
+   s_z ~ U[-hbar/2, hbar/2] by default (C) or random vectors; optional deterministic members
+   (e.g. anti-parallel dimers) start from given spins and form, with the random ones, a
+   "meta-committee". Every member is recorded (status, energy, final spins, forces), so
+   best-of-k for any k <= n and any subset of members can be formed afterwards; the lowest
+   converged energy is the committee's ground-state estimate (best-of-n). Members that did
+   not converge, returned a non-finite number or whose callback failed are counted and never
+   chosen. Random members may stop early once one reaches a target energy (C stops its rigid
+   dissociation once the hypothesised ground state is reached).
+
+   Reproducibility: random member k of structure s (s = its index in the array given to
+   sannip_rsc_run) draws its initial spins from its own xoshiro256** stream, seeded from
+   (seed, s, k) through splitmix64; subset draws use streams seeded from (seed, draw, s).
+   With a deterministic oracle the result is bit-identical whatever the number of OpenMP
+   threads (tests/test_rsc.c checks 1 and 2 threads and parallel = 0).
+
+   Usage (an oracle wrapping the host's DFT code; see examples/rsc_fig3.c):
+       sannip_rsc_config cfg = sannip_rsc_config_init();   // 15 random members, U[-1/2, 1/2]
+       sannip_rsc_result res; sannip_error err; int choice[N];
+       sannip_rsc_result_init(&res, NULL);
+       if (sannip_rsc_run(&cfg, systems, N, my_dft, my_ctx, &res, &err)) { ... err.message ... }
+       sannip_rsc_select(&res, 5, 1, 0, 0, choice, &err);  // a best-of-5 data set, draw 0
+       sannip_rsc_save_xyz(&res, systems, choice, "best5.xyz", NULL, &err);
+       sannip_rsc_result_uninit(&res);
+*/
+/* What became of one committee member. */
+typedef enum sannip_rsc_status {
+    SANNIP_RSC_CONVERGED = 0,       /* converged with finite energy, spins (and forces) */
+    SANNIP_RSC_NOT_CONVERGED,       /* the oracle reported no convergence */
+    SANNIP_RSC_NONFINITE,           /* reported converged, but energy/spins/forces not finite */
+    SANNIP_RSC_ORACLE_ERROR,        /* the callback returned non-zero (code kept in code[]) */
+    SANNIP_RSC_SKIPPED,             /* not run: the structure had reached its target */
+    SANNIP_RSC_STATUS_COUNT
+} sannip_rsc_status;
+
+/* One oracle call. The driver fills the inputs and presets the outputs (converged = 0,
+   energy = NaN, spins = initial spins, has_forces = 0); the oracle overwrites them. */
+typedef struct sannip_rsc_call {
+    int structure, member;            /* [in] indices; members 0..n_fixed-1 are the fixed ones */
+    int fixed;                        /* [in] 1 for a deterministic member */
+    const sannip_system *sys;         /* [in] the structure */
+    const sannip_real *initial_spins; /* [in] n x 3 */
+    int converged;                    /* [out] 1 when the calculation converged */
+    double energy;                    /* [out] total energy */
+    sannip_real *spins;               /* [out] n x 3 final spins */
+    sannip_real *forces;              /* [out] n x 3, or NULL when the config asks for no forces */
+    int has_forces;                   /* [out] 1 when forces were written */
+} sannip_rsc_call;
+
+/* The oracle: runs one calculation. Returns 0 after a calculation (converged or not) and any
+   other value when it could not run (recorded as SANNIP_RSC_ORACLE_ERROR with that code).
+   Called concurrently from several threads for different structures unless cfg.parallel is
+   0; the members of one structure are called in order from one thread. */
+typedef int (*sannip_rsc_oracle)(sannip_rsc_call *call, void *user);
+
+typedef struct sannip_rsc_config {
+    int n_random;             /* random members per structure (default 15, C) */
+    int vector_spins;         /* 0 (default): collinear starts (0, 0, U[spin_lo, spin_hi]);
+                                 1: direction uniform on the sphere, |s| = U[0, spin_hi] */
+    double spin_lo, spin_hi;  /* default -0.5, 0.5 (hbar/2 in hbar units) */
+    int n_fixed;              /* deterministic members per structure, run before the random ones */
+    const sannip_real *fixed_spins;  /* initial spins of the fixed members, structures in order,
+                                 each with its n_fixed sets of n_s x 3: member f of structure s
+                                 at fixed_spins[3 (n_fixed off_s + f n_s) ...], off_s = n_0 + ... + n_{s-1} */
+    int early_stop;           /* 1: skip the remaining random members of a structure once one
+                                 converges at E <= target + target_tol (default 0) */
+    const double *target;     /* per-structure targets (NaN: none); NULL: the lowest converged
+                                 fixed member of the structure */
+    double target_tol;        /* default 1e-6 (energy units of the oracle) */
+    int want_forces;          /* 1 (default): give the oracle a force buffer */
+    int parallel;             /* 1 (default): structures in parallel (OpenMP); 0: one thread */
+    uint64_t seed;            /* default 1 */
+} sannip_rsc_config;
+
+/* Every member of every structure. Member k of structure s (k < n_fixed: fixed members) is
+   entry e = s * n_members + k of status/code/energy/has_forces; its atom arrays (n_s x 3)
+   start at 3 * (off[s] + k * n_atoms[s]) in initial/spins/forces, off[s] = n_members *
+   (n_0 + ... + n_{s-1}). Owned by the result; sannip_rsc_result_uninit frees them. */
+typedef struct sannip_rsc_result {
+    int n_structures, n_members, n_fixed, n_random;
+    int *n_atoms;             /* n_structures */
+    size_t *off;              /* n_structures */
+    int *status;              /* sannip_rsc_status per member */
+    int *code;                /* oracle return value (non-zero only for SANNIP_RSC_ORACLE_ERROR) */
+    double *energy;           /* NaN unless SANNIP_RSC_CONVERGED */
+    unsigned char *has_forces;
+    sannip_real *initial, *spins, *forces;   /* forces NULL when want_forces was 0 */
+    long count[SANNIP_RSC_STATUS_COUNT];     /* members per status over all structures */
+    sannip_allocator alloc;
+} sannip_rsc_result;
+
+/* Defaults as documented in sannip_rsc_config. */
+SANNIP_API sannip_rsc_config sannip_rsc_config_init(void);
+SANNIP_API void sannip_rsc_result_init(sannip_rsc_result *r, const sannip_allocator *alloc);
+SANNIP_API void sannip_rsc_result_uninit(sannip_rsc_result *r);
+
+/* Runs the committee on n structures sys[0..n) through oracle(call, user) and records every
+   member in res, which must have been initialised (sannip_rsc_result_init; its previous
+   content is freed). Memory: 3 arrays of (n_fixed + n_random) x atoms x 3 reals (initial,
+   final spins, forces). Oracle failures are recorded, not returned: the result is
+   SANNIP_SUCCESS unless the input is invalid (SANNIP_INVALID_ARGS, SANNIP_BAD_PARAMETER,
+   SANNIP_NONFINITE for fixed spins), too large (SANNIP_TOO_BIG) or memory runs out.
+   Thread safety: see sannip_rsc_oracle. */
+SANNIP_API sannip_result sannip_rsc_run(const sannip_rsc_config *cfg, const sannip_system *sys, int n,
+        sannip_rsc_oracle oracle, void *user, sannip_rsc_result *res, sannip_error *err);
+
+/* The lowest converged member of structure s among members[0..n_members) (member indices as
+   in the result; NULL = all members, fixed and random: the meta-committee). Ties go to the
+   first in the list. *best = -1 and *energy = NaN when none converged. energy may be NULL. */
+SANNIP_API sannip_result sannip_rsc_best(const sannip_rsc_result *r, int s, const int *members, int n_members,
+        int *best, double *energy, sannip_error *err);
+/* Best of the first k random members of structure s (k = 1..n_random): the committee as it
+   grows, C Fig. 3a. Same outputs as sannip_rsc_best. */
+SANNIP_API sannip_result sannip_rsc_best_first(const sannip_rsc_result *r, int s, int k, int *best,
+        double *energy, sannip_error *err);
+/* Draw number `draw` of k distinct random members of structure s (member indices, ascending),
+   from the stream seeded by (seed, draw, s): the same seed, draw and s always give the same
+   members. k = n_random gives all of them. members: k ints. */
+SANNIP_API sannip_result sannip_rsc_draw(const sannip_rsc_result *r, int s, int k, uint64_t seed, int draw,
+        int *members, sannip_error *err);
+/* A best-of-k data set: choice[s] = the best member of draw `draw` of k random members of
+   structure s (sannip_rsc_draw), plus the fixed members when with_fixed; -1 when none of
+   them converged. choice: n_structures ints. */
+SANNIP_API sannip_result sannip_rsc_select(const sannip_rsc_result *r, int k, uint64_t seed, int draw,
+        int with_fixed, int *choice, sannip_error *err);
+
+/* Appends the chosen member of every structure to t as extended XYZ: positions, the
+   member's energy, forces (when it has them) and final spins (magmoms). choice: one member
+   per structure (-1: skip the structure), NULL: the best of all members. sys: the structures
+   given to sannip_rsc_run. *n_written (may be NULL) gets the number of frames. */
+SANNIP_API sannip_result sannip_rsc_write_xyz(const sannip_rsc_result *r, const sannip_system *sys,
+        const int *choice, sannip_text *t, int *n_written, sannip_error *err);
+#ifndef SANNIP_NO_STDIO
+/* As sannip_rsc_write_xyz into the file path (written atomically). */
+SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const sannip_system *sys,
+        const int *choice, const char *path, int *n_written, sannip_error *err);
+#endif
+
 #ifdef __cplusplus
 }
 #endif
@@ -2591,6 +2732,372 @@ SANNIP_API sannip_mc_model sannip_spin_local_mc_model(sannip_spin_local *L)
     m.energy = sannip__local_energy_cb; m.set_spins = sannip__local_set_cb;
     return m;
 }
+
+/* ---- random spin committee --------------------------------------------------------------- */
+SANNIP_API sannip_rsc_config sannip_rsc_config_init(void)
+{
+    sannip_rsc_config c;
+    memset(&c, 0, sizeof c);
+    c.n_random = 15; c.spin_lo = -0.5; c.spin_hi = 0.5;
+    c.target_tol = 1e-6; c.want_forces = 1; c.parallel = 1; c.seed = 1;
+    return c;
+}
+
+SANNIP_API void sannip_rsc_result_init(sannip_rsc_result *r, const sannip_allocator *alloc)
+{
+    if (!r) return;
+    memset(r, 0, sizeof *r);
+    r->alloc = sannip__alloc_copy(alloc);
+}
+
+SANNIP_API void sannip_rsc_result_uninit(sannip_rsc_result *r)
+{
+    sannip_allocator a;
+    if (!r) return;
+    a = r->alloc;
+    sannip_free(&a, r->n_atoms); sannip_free(&a, r->off); sannip_free(&a, r->status);
+    sannip_free(&a, r->code); sannip_free(&a, r->energy); sannip_free(&a, r->has_forces);
+    sannip_free(&a, r->initial); sannip_free(&a, r->spins); sannip_free(&a, r->forces);
+    sannip_rsc_result_init(r, &a);
+}
+
+/* A stream seed from (seed, domain, a, b): splitmix64 applied in turn to the seed and each
+   index, so neighbouring indices give unrelated xoshiro256** states. */
+static uint64_t sannip__rsc_stream(uint64_t seed, uint64_t domain, uint64_t a, uint64_t b)
+{
+    uint64_t x = seed, h = sannip__splitmix64(&x);
+    x = h ^ domain; h = sannip__splitmix64(&x);
+    x = h ^ a; h = sannip__splitmix64(&x);
+    x = h ^ b;
+    return sannip__splitmix64(&x);
+}
+#define SANNIP__RSC_MEMBER 0x6d656d62ull   /* stream domains: member starts, subset draws */
+#define SANNIP__RSC_DRAW 0x64726177ull
+#define SANNIP__RSC_TWO_PI 6.28318530717958647692
+
+static size_t sannip__rsc_atoms_at(const sannip_rsc_result *r, int s, int k)
+{
+    return 3 * (r->off[s] + (size_t)k * (size_t)r->n_atoms[s]);
+}
+
+/* Random initial spins of n atoms (n x 3) from rng, as cfg describes. */
+static void sannip__rsc_random_spins(const sannip_rsc_config *cfg, sannip_rng *rng, int n, sannip_real *s)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        if (!cfg->vector_spins) {
+            s[3 * i] = s[3 * i + 1] = 0;
+            s[3 * i + 2] = (sannip_real)(cfg->spin_lo + (cfg->spin_hi - cfg->spin_lo) * sannip_rng_uniform(rng));
+        } else {   /* uniform direction: cos(theta) = U[-1, 1], phi = U[0, 2 pi) */
+            double ct = 2 * sannip_rng_uniform(rng) - 1, st = sqrt(1 - ct * ct);
+            double ph = SANNIP__RSC_TWO_PI * sannip_rng_uniform(rng), len = cfg->spin_hi * sannip_rng_uniform(rng);
+            s[3 * i] = (sannip_real)(len * st * cos(ph));
+            s[3 * i + 1] = (sannip_real)(len * st * sin(ph));
+            s[3 * i + 2] = (sannip_real)(len * ct);
+        }
+    }
+}
+
+static int sannip__rsc_finite(const sannip_real *x, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+/* One member: the oracle call and what became of it. */
+static void sannip__rsc_member(const sannip_system *sys, int s, int k,
+                               sannip_rsc_oracle oracle, void *user, sannip_rsc_result *r)
+{
+    size_t e = (size_t)s * (size_t)r->n_members + (size_t)k, at = sannip__rsc_atoms_at(r, s, k);
+    size_t na3 = 3 * (size_t)sys->n;
+    sannip_rsc_call call;
+    int rc;
+    memset(&call, 0, sizeof call);
+    call.structure = s; call.member = k; call.fixed = k < r->n_fixed; call.sys = sys;
+    call.initial_spins = r->initial + at;
+    call.energy = NAN;
+    call.spins = r->spins + at;
+    memcpy(call.spins, call.initial_spins, na3 * sizeof(sannip_real));
+    call.forces = r->forces ? r->forces + at : NULL;
+    rc = oracle(&call, user);
+    r->energy[e] = NAN;
+    r->has_forces[e] = (unsigned char)(rc == 0 && call.forces && call.has_forces);
+    if (rc != 0) { r->status[e] = SANNIP_RSC_ORACLE_ERROR; r->code[e] = rc; return; }
+    if (!call.converged) { r->status[e] = SANNIP_RSC_NOT_CONVERGED; return; }
+    if (!isfinite(call.energy) || !sannip__rsc_finite(call.spins, na3)
+        || (r->has_forces[e] && !sannip__rsc_finite(call.forces, na3))) {
+        r->status[e] = SANNIP_RSC_NONFINITE; return;
+    }
+    r->status[e] = SANNIP_RSC_CONVERGED;
+    r->energy[e] = call.energy;
+}
+
+/* Every member of structure s, fixed ones first, in order (one thread). */
+static void sannip__rsc_structure(const sannip_rsc_config *cfg, const sannip_system *sys, int s,
+                                  sannip_rsc_oracle oracle, void *user, sannip_rsc_result *r)
+{
+    int k, stopped = 0;
+    size_t e0 = (size_t)s * (size_t)r->n_members;
+    double target = NAN;
+    for (k = 0; k < r->n_fixed; k++) {
+        sannip__rsc_member(sys, s, k, oracle, user, r);
+        if (r->status[e0 + k] == SANNIP_RSC_CONVERGED && !(r->energy[e0 + k] >= target)) target = r->energy[e0 + k];
+    }
+    if (cfg->target) target = cfg->target[s];
+    for (k = r->n_fixed; k < r->n_members; k++) {
+        sannip_rng rng;
+        if (stopped) { r->status[e0 + k] = SANNIP_RSC_SKIPPED; continue; }
+        sannip_rng_seed(&rng, sannip__rsc_stream(cfg->seed, SANNIP__RSC_MEMBER, (uint64_t)s, (uint64_t)(k - r->n_fixed)));
+        sannip__rsc_random_spins(cfg, &rng, sys->n, r->initial + sannip__rsc_atoms_at(r, s, k));
+        sannip__rsc_member(sys, s, k, oracle, user, r);
+        if (cfg->early_stop && r->status[e0 + k] == SANNIP_RSC_CONVERGED && r->energy[e0 + k] <= target + cfg->target_tol)
+            stopped = 1;
+    }
+}
+
+static sannip_result sannip__rsc_check(const sannip_rsc_config *c, const sannip_system *sys, int n,
+                                       sannip_rsc_oracle oracle, sannip_rsc_result *res, sannip_error *err)
+{
+    int s;
+    if (!c || !sys || !oracle || !res || n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: NULL argument or no structures");
+    if (c->n_random < 0 || c->n_fixed < 0 || c->n_random + c->n_fixed < 1)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "random spin committee: %d random and %d fixed members", c->n_random, c->n_fixed);
+    if (c->n_random > 1000000 || c->n_fixed > 1000000) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "random spin committee: too many members");
+    if (!isfinite(c->spin_lo) || !isfinite(c->spin_hi) || c->spin_lo > c->spin_hi || (c->vector_spins && c->spin_hi < 0))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "random spin committee: spin range [%g, %g]", c->spin_lo, c->spin_hi);
+    if (c->n_fixed > 0 && !c->fixed_spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: %d fixed members but no fixed_spins", c->n_fixed);
+    if (c->early_stop && !(c->target_tol >= 0)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "random spin committee: target_tol %g", c->target_tol);
+    if (c->early_stop && !c->target && c->n_fixed == 0)
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: early stop needs targets or fixed members");
+    for (s = 0; s < n; s++) {
+        sannip_result r = sannip_system_check(&sys[s], err);
+        if (r != SANNIP_SUCCESS) { sannip__err_prefix(err, "random spin committee structure: "); return r; }
+        if (sys[s].n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: structure %d has no atoms", s + 1);
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* Sizes and offsets of res for n structures; allocates its arrays. */
+static sannip_result sannip__rsc_alloc(const sannip_rsc_config *c, const sannip_system *sys, int n,
+                                       sannip_rsc_result *r, sannip_error *err)
+{
+    const sannip_allocator *a = &r->alloc;
+    size_t atoms = 0, entries, reals;
+    int s;
+    r->n_structures = n; r->n_fixed = c->n_fixed; r->n_random = c->n_random;
+    r->n_members = c->n_fixed + c->n_random;
+    r->n_atoms = (int *)sannip__calloc(a, (size_t)n, sizeof(int));
+    r->off = (size_t *)sannip__calloc(a, (size_t)n, sizeof(size_t));
+    if (!r->n_atoms || !r->off) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "random spin committee: out of memory");
+    for (s = 0; s < n; s++) {
+        size_t block;
+        r->n_atoms[s] = sys[s].n;
+        if (!sannip__mul((size_t)r->n_members, (size_t)sys[s].n, &block) || atoms > SIZE_MAX / 4 - block)
+            return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "random spin committee: too many atoms x members");
+        r->off[s] = atoms;
+        atoms += block;
+    }
+    if (!sannip__mul((size_t)n, (size_t)r->n_members, &entries) || !sannip__mul(atoms, 3, &reals))
+        return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "random spin committee: too many members");
+    r->status = (int *)sannip__calloc(a, entries, sizeof(int));
+    r->code = (int *)sannip__calloc(a, entries, sizeof(int));
+    r->energy = (double *)sannip__calloc(a, entries, sizeof(double));
+    r->has_forces = (unsigned char *)sannip__calloc(a, entries, 1);
+    r->initial = (sannip_real *)sannip__calloc(a, reals, sizeof(sannip_real));
+    r->spins = (sannip_real *)sannip__calloc(a, reals, sizeof(sannip_real));
+    if (c->want_forces) r->forces = (sannip_real *)sannip__calloc(a, reals, sizeof(sannip_real));
+    if (!r->status || !r->code || !r->energy || !r->has_forces || !r->initial || !r->spins || (c->want_forces && !r->forces))
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "random spin committee: out of memory for %lu members", (unsigned long)entries);
+    return SANNIP_SUCCESS;
+}
+
+/* Copies the fixed members' initial spins into the result (checked finite). */
+static sannip_result sannip__rsc_fixed(const sannip_rsc_config *c, sannip_rsc_result *r, sannip_error *err)
+{
+    size_t src = 0;
+    int s, f;
+    for (s = 0; s < r->n_structures; s++)
+        for (f = 0; f < r->n_fixed; f++) {
+            size_t len = 3 * (size_t)r->n_atoms[s];
+            if (!sannip__rsc_finite(c->fixed_spins + src, len))
+                return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "random spin committee: fixed member %d of structure %d has non-finite spins", f + 1, s + 1);
+            memcpy(r->initial + sannip__rsc_atoms_at(r, s, f), c->fixed_spins + src, len * sizeof(sannip_real));
+            src += len;
+        }
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_rsc_run(const sannip_rsc_config *cfg, const sannip_system *sys, int n,
+        sannip_rsc_oracle oracle, void *user, sannip_rsc_result *res, sannip_error *err)
+{
+    sannip_result r;
+    size_t e, total;
+    int s;
+    if ((r = sannip__rsc_check(cfg, sys, n, oracle, res, err)) != SANNIP_SUCCESS) return r;
+    sannip_rsc_result_uninit(res);
+    if ((r = sannip__rsc_alloc(cfg, sys, n, res, err)) != SANNIP_SUCCESS
+        || (r = sannip__rsc_fixed(cfg, res, err)) != SANNIP_SUCCESS) { sannip_rsc_result_uninit(res); return r; }
+    /* structures are independent: each thread runs whole structures, members in order */
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(dynamic, 1) if (cfg->parallel && n > 1)
+#endif
+    for (s = 0; s < n; s++) sannip__rsc_structure(cfg, &sys[s], s, oracle, user, res);
+    total = (size_t)n * (size_t)res->n_members;
+    for (e = 0; e < total; e++) res->count[res->status[e]]++;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+static sannip_result sannip__rsc_check_structure(const sannip_rsc_result *r, int s, sannip_error *err)
+{
+    if (!r || !r->status) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: empty result");
+    if (s < 0 || s >= r->n_structures) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: structure %d of %d", s + 1, r->n_structures);
+    return SANNIP_SUCCESS;
+}
+
+/* Keeps member k of structure s as the best so far (*b, *emin) when it converged lower. */
+static void sannip__rsc_consider(const sannip_rsc_result *r, int s, int k, int *b, double *emin)
+{
+    size_t e = (size_t)s * (size_t)r->n_members + (size_t)k;
+    if (r->status[e] == SANNIP_RSC_CONVERGED && (*b < 0 || r->energy[e] < *emin)) { *b = k; *emin = r->energy[e]; }
+}
+
+SANNIP_API sannip_result sannip_rsc_best(const sannip_rsc_result *r, int s, const int *members, int n_members,
+        int *best, double *energy, sannip_error *err)
+{
+    sannip_result rc;
+    double emin = NAN;
+    int i, b = -1, n;
+    if ((rc = sannip__rsc_check_structure(r, s, err)) != SANNIP_SUCCESS) return rc;
+    n = members ? n_members : r->n_members;
+    if (!best || n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: best needs an output and a member count");
+    for (i = 0; i < n; i++) {
+        int k = members ? members[i] : i;
+        if (k < 0 || k >= r->n_members) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: member %d of %d", k, r->n_members);
+        sannip__rsc_consider(r, s, k, &b, &emin);
+    }
+    *best = b;
+    if (energy) *energy = emin;
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_rsc_best_first(const sannip_rsc_result *r, int s, int k, int *best,
+        double *energy, sannip_error *err)
+{
+    sannip_result rc;
+    double emin = NAN;
+    int i, b = -1;
+    if ((rc = sannip__rsc_check_structure(r, s, err)) != SANNIP_SUCCESS) return rc;
+    if (!best || k < 1 || k > r->n_random)
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: best of the first %d of %d random members", k, r->n_random);
+    for (i = 0; i < k; i++) sannip__rsc_consider(r, s, r->n_fixed + i, &b, &emin);
+    *best = b;
+    if (energy) *energy = emin;
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_rsc_draw(const sannip_rsc_result *r, int s, int k, uint64_t seed, int draw,
+        int *members, sannip_error *err)
+{
+    sannip_result rc;
+    sannip_rng rng;
+    int i, j;
+    if ((rc = sannip__rsc_check_structure(r, s, err)) != SANNIP_SUCCESS) return rc;
+    if (k < 1 || k > r->n_random || !members || draw < 0)
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: draw %d of %d from %d random members", draw, k, r->n_random);
+    /* Floyd's algorithm: k distinct values of 0..n_random-1 with k draws, no scratch memory */
+    sannip_rng_seed(&rng, sannip__rsc_stream(seed, SANNIP__RSC_DRAW, (uint64_t)draw, (uint64_t)s));
+    for (i = 0, j = r->n_random - k; j < r->n_random; j++, i++) {
+        int t = (int)(sannip_rng_next(&rng) % (uint64_t)(j + 1)), q, seen = 0;
+        for (q = 0; q < i; q++) if (members[q] == t) { seen = 1; break; }
+        members[i] = seen ? j : t;
+    }
+    /* ascending order (insertion sort), then member indices */
+    for (i = 1; i < k; i++) {
+        int v = members[i];
+        for (j = i - 1; j >= 0 && members[j] > v; j--) members[j + 1] = members[j];
+        members[j + 1] = v;
+    }
+    for (i = 0; i < k; i++) members[i] += r->n_fixed;
+    return SANNIP_SUCCESS;
+}
+
+SANNIP_API sannip_result sannip_rsc_select(const sannip_rsc_result *r, int k, uint64_t seed, int draw,
+        int with_fixed, int *choice, sannip_error *err)
+{
+    sannip_result rc = SANNIP_SUCCESS;
+    int *members, s, f;
+    if (!r || !r->status || !choice) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: select needs a result and an output");
+    if (k < 1 || k > r->n_random) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: best of %d of %d random members", k, r->n_random);
+    members = (int *)sannip__calloc(&r->alloc, (size_t)r->n_members, sizeof(int));
+    if (!members) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "random spin committee: out of memory");
+    for (s = 0; s < r->n_structures && rc == SANNIP_SUCCESS; s++) {
+        int nf = with_fixed ? r->n_fixed : 0;
+        for (f = 0; f < nf; f++) members[f] = f;
+        if ((rc = sannip_rsc_draw(r, s, k, seed, draw, members + nf, err)) == SANNIP_SUCCESS)
+            rc = sannip_rsc_best(r, s, members, nf + k, &choice[s], NULL, err);
+    }
+    sannip_free(&r->alloc, members);
+    return rc;
+}
+
+SANNIP_API sannip_result sannip_rsc_write_xyz(const sannip_rsc_result *r, const sannip_system *sys,
+        const int *choice, sannip_text *t, int *n_written, sannip_error *err)
+{
+    int s, written = 0;
+    if (!r || !r->status || !sys || !t) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: write needs a result, structures and a text");
+    for (s = 0; s < r->n_structures; s++) {
+        sannip_structure st;
+        size_t e, at;
+        int k = -1;
+        sannip_result rc;
+        if (sys[s].n != r->n_atoms[s]) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: structure %d has %d atoms, the result %d", s + 1, sys[s].n, r->n_atoms[s]);
+        if (choice) k = choice[s];
+        else if ((rc = sannip_rsc_best(r, s, NULL, 0, &k, NULL, err)) != SANNIP_SUCCESS) return rc;
+        if (k < 0) continue;
+        if (k >= r->n_members) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: structure %d: member %d of %d", s + 1, k, r->n_members);
+        e = (size_t)s * (size_t)r->n_members + (size_t)k;
+        if (r->status[e] != SANNIP_RSC_CONVERGED)
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: structure %d: member %d did not converge", s + 1, k);
+        at = sannip__rsc_atoms_at(r, s, k);
+        /* a read-only view: the writer takes a sannip_structure, nothing here is freed */
+        memset(&st, 0, sizeof st);
+        st.n = sys[s].n;
+        st.pos = (sannip_real *)sys[s].pos;
+        st.Z = (int *)sys[s].Z;
+        memcpy(st.cell, sys[s].cell, sizeof st.cell);
+        memcpy(st.pbc, sys[s].pbc, sizeof st.pbc);
+        st.forces = r->has_forces[e] ? r->forces + at : NULL;
+        st.spins = r->spins + at;
+        st.energy = (sannip_real)r->energy[e]; st.has_energy = 1;
+        st.weight = 1;
+        sannip_write_xyz(t, &st, NULL, NULL, NULL, NULL);
+        written++;
+    }
+    if (t->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "random spin committee: out of memory writing XYZ");
+    if (n_written) *n_written = written;
+    return SANNIP_SUCCESS;
+}
+
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const sannip_system *sys,
+        const int *choice, const char *path, int *n_written, sannip_error *err)
+{
+    sannip_text t;
+    sannip_result rc;
+    if (!path) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: no path");
+    sannip_text_init(&t, r ? &r->alloc : NULL);
+    rc = sannip_rsc_write_xyz(r, sys, choice, &t, n_written, err);
+    if (rc == SANNIP_SUCCESS) rc = sannip_write_file_atomic(path, t.s ? t.s : "", t.len, err);
+    sannip_text_uninit(&t);
+    return rc;
+}
+#endif
+
+#undef SANNIP__RSC_MEMBER
+#undef SANNIP__RSC_DRAW
+#undef SANNIP__RSC_TWO_PI
 
 #ifdef __cplusplus
 }

@@ -124,5 +124,30 @@ check "gen_toyiron: a bad flag exits 2" [ $? -eq 2 ]
 check "gen_toyiron: an unknown flag exits 2" [ $? -eq 2 ]
 check "gen_toyiron: the file reads back (sannip evaluate parses it)" sh -c "./bin/sannip train $G/states.xyz -o $G/m.model --epochs 1 --quiet --descriptors bp+spin-scaled --rc 4 --hidden 4 > /dev/null 2>&1"
 
+# ---- rsc_fig3 (random spin committee, Carare et al. Fig. 3) -----------------------------------
+R=$OUT/rsc
+./bin/rsc_fig3 --epochs 100 --seed 1 --out $R > $OUT/rsc.txt 2>&1
+check "rsc_fig3 exits 0" [ $? -eq 0 ]
+# (nan marks a best-of-k with no converged member among the first k)
+check "rsc_fig3a.csv: 110 rows (55 coordinates x 2 rings) of 21 numbers or nan" awk -F, '
+    NR > 1 { n++; if (NF != 21) bad = 1; for (i = 1; i <= NF; i++) if ($i != "nan" && $i !~ /^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$/) bad = 1 }
+    END { exit (bad || n != 110) }' $R/rsc_fig3a.csv
+check "rsc_fig3b.csv: 110 rows of 11 numbers" rows $R/rsc_fig3b.csv 110 11
+check "rsc_fig3c.csv: 12 rows (3 sets x k = 1, 5, 10, 15)" rows $R/rsc_fig3c.csv 12 13 text
+# (a) best-of-15 within 1 meV/atom of the exact ground state for >= 95% of the rigid path
+for nd in 3 4; do
+    check "rsc: best-of-15 finds the exact ground state on >= 95% of the n_d = $nd path" awk -F, -v nd=$nd '
+        NR > 1 && $1 == nd { n++; if ($19 < 0.001 * 2 * nd) ok++ } END { exit !(n > 0 && ok >= 0.95 * n) }' $R/rsc_fig3a.csv
+    check "rsc: the mean best-of-k error falls from k = 1 to 5 (n_d = $nd)" awk -F, -v nd=$nd '
+        NR > 1 && $1 == nd && $5 != "nan" { e1 += $5; e5 += $9 } END { exit !(e5 < e1) }' $R/rsc_fig3a.csv
+done
+# (c) best-of-5 models beat best-of-1 models by more than the spread of the best-of-1 models
+for set in nd3 nd4 combined; do
+    check "rsc: $set test RMSE of best-of-5 models is lower than best-of-1 by more than the spread" awk -F, -v s=$set '
+        $1 == s && $2 == 1 { m1 = $6; s1 = $7 } $1 == s && $2 == 5 { m5 = $6 } END { exit !(m1 - m5 > s1) }' $R/rsc_fig3c.csv
+done
+./bin/rsc_fig3 --epochs 100 --seed 1 --out $R.again > /dev/null 2>&1
+check "rsc_fig3 is deterministic (same seed, same CSV files)" sh -c "cmp -s $R/rsc_fig3a.csv $R.again/rsc_fig3a.csv && cmp -s $R/rsc_fig3c.csv $R.again/rsc_fig3c.csv"
+
 echo "test_examples: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,608 @@
+/* rsc_fig3.c - Fig. 3 of Carare, Deringer & Csanyi 2024 ("C", random spin committee) on the
+   frustrated dimer ring that stands in for DFT (examples/dimer_ring.h, SPEC 12).
+
+       bin/rsc_fig3 [--seed N] [--epochs N] [--out DIR]
+
+   Data, as in C: for n_d = 3 (S6) and n_d = 4 (S8) dimers,
+   - the rigid dissociation: one structure per RC = 0, 0.05, ..., 2.70 A (55), used for
+     testing only;
+   - the rattled dissociation: RC = 0, 0.225, ..., 2.70 A (13), four structures per RC (dimer
+     bonds stretched by U(-0.05, 0.05) A and rotated by 1, 2, 3, 4 degrees): 52 structures,
+     every fourth (the 4-degree one) kept for testing, 39 for training.
+   Every structure goes through a random spin committee (sannip_rsc_run) of 15 members with
+   collinear starts U[-1/2, 1/2] hbar and the dimer ring's "SCF" as the oracle. The rigid
+   paths also run deterministic members first (anti-parallel dimers; for n_d = 3 also
+   "+, -, 0": two anti-parallel dimers and a non-magnetic one) and stop adding random members
+   once one reaches the lowest of them, as C does. Exact ground states come from the ring's
+   exhaustive search.
+
+   (a) rsc_fig3a.csv: along the rigid paths, the error of best-of-k (the first k random
+       members) with respect to the exact ground state, k = 1..15.
+   (b) rsc_fig3b.csv: spin-agnostic Behler-Parrinello models (sannip_descriptors_preset_bp,
+       cutoff 6 A, 2 x 12 tanh; sannip_train: Adam, batch 4, learning rate 5e-3 decaying to
+       1e-4 over the epochs, force weight 0.05, no validation split) trained on best-of-1, 5, 10 and 15
+       rattled data, 15 models for k < 15 (each structure's k members drawn by
+       sannip_rsc_select, draw d = 0..14), one for k = 15: their mean and spread along the
+       rigid path against the exact curve.
+   (c) rsc_fig3c.csv: train RMSE (against the best-of-k labels they were trained on) and test
+       RMSE (rattled test structures, against the exact ground state) against k, for the
+       n_d = 3, n_d = 4 and combined sets; also the RMSE along the rigid paths.
+   The chosen best-of-15 training data are written as extended XYZ (rsc_best15_nd3.xyz,
+   rsc_best15_nd4.xyz: energies, forces, spins), and the program prints the summary numbers:
+   the fraction of structures whose best-of-k is the exact ground state (within 1 meV/atom),
+   the mean errors, the failed members, the RMSEs with their spread over the 15 models and the
+   isolated-dimer-limit error (mean prediction minus exact at RC = 2.7 A). With python3 and
+   matplotlib it draws rsc_fig3.png through examples/plot_rsc.py.
+
+   Models train in parallel with OpenMP (one model per thread; each model's training is
+   bit-identical whatever the thread count), so the output depends only on --seed.
+*/
+#define TUTORIAL_PROG "rsc_fig3"
+#define TUTORIAL_EPOCHS 400
+#define SANNIP_IMPLEMENTATION
+#include "../sannip_train.h"
+#include "../sannip_spin.h"
+#include "dimer_ring.h"
+#include "tutorial.h"
+#include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define N_RIGID 55            /* RC = 0.05 i, i = 0..54 */
+#define RC_STEP 0.05
+#define N_RC_RATTLED 13       /* RC = 0.225 i, i = 0..12; 4 structures each */
+#define RC_STEP_RATTLED 0.225
+#define N_MEMBERS 15
+#define N_DRAWS 15
+#define N_K 4
+#define GS_TOL 1e-3           /* eV/atom: best-of-k "finds the ground state" within this */
+#define Z_S 16
+#define N_SETS 3              /* n_d = 3, n_d = 4, combined */
+static const int KS[N_K] = { 1, 5, 10, 15 };
+
+/* The structures of one path (rigid or rattled) of one n_d, with exact ground states. */
+typedef struct ring_set {
+    int nd, n, na;            /* n_d, structures, atoms per structure (2 n_d) */
+    double *rc;               /* reaction coordinate of each structure */
+    sannip_real *pos;         /* n x na x 3 */
+    int Z[DR_MAX_ATOMS];
+    sannip_system *sys;       /* views of pos */
+    double *E;                /* exact ground-state energy */
+    sannip_real *F;           /* exact ground-state forces, n x na x 3 */
+    int *is_test;             /* rattled: every fourth structure */
+    sannip_rsc_result com;    /* the committee */
+} ring_set;
+
+/* One trained model: its errors and its predictions along both rigid paths. */
+typedef struct fit_job {
+    int set, k, draw;         /* set: 0 = n_d 3, 1 = n_d 4, 2 = combined */
+    int n_train, n_dropped;   /* training structures; structures without a converged member */
+    double train_e, train_f;  /* RMSE against the labels: eV/atom, eV/A */
+    double test_e, test_f;    /* RMSE on the rattled test structures against the exact GS */
+    double rigid_e;           /* RMSE along the rigid path(s) against the exact GS */
+    double pred[2][N_RIGID];  /* predicted energies along the n_d = 3 and 4 rigid paths */
+    int ok;
+} fit_job;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: rsc_fig3 [--seed N] [--epochs N] [--out DIR] [--help]\n"
+        "Reproduces Fig. 3 of Carare, Deringer & Csanyi 2024 (random spin committee) on the\n"
+        "frustrated dimer ring (n_d = 3 and 4 dimers): best-of-k errors along the rigid\n"
+        "dissociation, and Behler-Parrinello models trained on best-of-1, 5, 10, 15 rattled data.\n"
+        "  --seed N     seed of the rattling, the committees, the member draws and the model\n"
+        "               initialisations (default 1)\n"
+        "  --epochs N   training epochs per model, 1..10000000 (default %d)\n"
+        "  --out DIR    directory for the CSV, XYZ files and rsc_fig3.png, created if missing\n"
+        "               (default examples_out)\n"
+        "  --help       this text\n", TUTORIAL_EPOCHS);
+}
+
+/* ---- data ------------------------------------------------------------------------------ */
+static void ring_set_free(ring_set *s)
+{
+    free(s->rc); free(s->pos); free(s->sys); free(s->E); free(s->F); free(s->is_test);
+    sannip_rsc_result_uninit(&s->com);
+}
+
+static int ring_set_alloc(ring_set *s, int nd, int n)
+{
+    int i;
+    memset(s, 0, sizeof *s);
+    s->nd = nd; s->n = n; s->na = 2 * nd;
+    for (i = 0; i < s->na; i++) s->Z[i] = Z_S;
+    s->rc = (double *)calloc((size_t)n, sizeof(double));
+    s->pos = (sannip_real *)calloc((size_t)n * 3 * s->na, sizeof(sannip_real));
+    s->sys = (sannip_system *)calloc((size_t)n, sizeof(sannip_system));
+    s->E = (double *)calloc((size_t)n, sizeof(double));
+    s->F = (sannip_real *)calloc((size_t)n * 3 * s->na, sizeof(sannip_real));
+    s->is_test = (int *)calloc((size_t)n, sizeof(int));
+    sannip_rsc_result_init(&s->com, NULL);
+    if (!s->rc || !s->pos || !s->sys || !s->E || !s->F || !s->is_test) return -1;
+    for (i = 0; i < n; i++) {
+        s->sys[i].n = s->na; s->sys[i].pos = s->pos + 3 * (size_t)s->na * i; s->sys[i].Z = s->Z;
+    }
+    return 0;
+}
+
+/* Structure i from double positions; the exact ground state is filled in later. */
+static void ring_set_put(ring_set *s, int i, double rc, const double *pos)
+{
+    int a;
+    s->rc[i] = rc;
+    for (a = 0; a < 3 * s->na; a++) s->pos[3 * (size_t)s->na * i + a] = (sannip_real)pos[a];
+}
+
+/* Exact ground states of every structure (OpenMP over structures; each is independent). */
+static void ring_set_exact(ring_set *s, const dimer_ring_params *p)
+{
+    int i;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+    for (i = 0; i < s->n; i++) {
+        double pos[3 * DR_MAX_ATOMS], F[3 * DR_MAX_ATOMS];
+        int a;
+        for (a = 0; a < 3 * s->na; a++) pos[a] = s->sys[i].pos[a];
+        s->E[i] = dimer_ring_exact(p, s->nd, pos, F, NULL);
+        for (a = 0; a < 3 * s->na; a++) s->F[3 * (size_t)s->na * i + a] = (sannip_real)F[a];
+    }
+}
+
+static int build_rigid(ring_set *s, int nd)
+{
+    dimer_ring_path path = dimer_ring_path_of(nd);
+    double pos[3 * DR_MAX_ATOMS];
+    int i;
+    if (ring_set_alloc(s, nd, N_RIGID)) return -1;
+    for (i = 0; i < N_RIGID; i++) {
+        dimer_ring_geometry(nd, path.b_ring, path.b_end, path.window_rigid, RC_STEP * i, pos);
+        ring_set_put(s, i, RC_STEP * i, pos);
+    }
+    return 0;
+}
+
+/* C's rattled dissociation: 4 structures per RC (1-4 degree rotations), the 4th for testing. */
+static int build_rattled(ring_set *s, int nd, unsigned long seed)
+{
+    dimer_ring_path path = dimer_ring_path_of(nd);
+    double pos[3 * DR_MAX_ATOMS];
+    sannip_rng rng;
+    int i, j;
+    if (ring_set_alloc(s, nd, 4 * N_RC_RATTLED)) return -1;
+    sannip_rng_seed(&rng, (uint64_t)seed * 1000003u + (uint64_t)nd);
+    for (i = 0; i < N_RC_RATTLED; i++)
+        for (j = 0; j < 4; j++) {
+            double rc = RC_STEP_RATTLED * i;
+            dimer_ring_rattle(nd, path.b_ring, path.b_end, path.window_rattled, rc, 0.05, j + 1.0, &rng, pos);
+            ring_set_put(s, 4 * i + j, rc, pos);
+            s->is_test[4 * i + j] = j == 3;
+        }
+    return 0;
+}
+
+/* Deterministic starts of the rigid paths: anti-parallel dimers (+, -, +, ...) and, for an
+   odd ring, two anti-parallel dimers and a non-magnetic one (+, -, 0). n x n_fixed x na x 3. */
+static int fixed_starts(const ring_set *s, sannip_real **out)
+{
+    int nf = s->nd % 2 ? 2 : 1, i, f, a;
+    sannip_real *x = (sannip_real *)calloc((size_t)s->n * nf * 3 * s->na, sizeof(sannip_real));
+    if (!x) return -1;
+    for (i = 0; i < s->n; i++)
+        for (f = 0; f < nf; f++)
+            for (a = 0; a < s->na; a++) {
+                int dimer = a / 2;
+                double m = dimer % 2 ? -0.5 : 0.5;
+                if (f == 1 && dimer == s->nd - 1) m = 0;
+                x[3 * ((size_t)i * nf * s->na + (size_t)f * s->na + a) + 2] = (sannip_real)m;
+            }
+    *out = x;
+    return nf;
+}
+
+static int run_committee(ring_set *s, const dimer_ring_params *p, unsigned long seed, int rigid)
+{
+    sannip_rsc_config cfg = sannip_rsc_config_init();
+    sannip_real *fixed = NULL;
+    sannip_error err;
+    sannip_result r;
+    cfg.n_random = N_MEMBERS;
+    cfg.seed = (uint64_t)seed * 7919u + (uint64_t)(2 * s->nd + rigid);
+    if (rigid) {
+        if ((cfg.n_fixed = fixed_starts(s, &fixed)) < 0) return -1;
+        cfg.fixed_spins = fixed;
+        cfg.early_stop = 1;       /* C: stop once the hypothesised ground state is reached */
+    }
+    r = sannip_rsc_run(&cfg, s->sys, s->n, dimer_ring_oracle, (void *)p, &s->com, &err);
+    free(fixed);
+    if (r != SANNIP_SUCCESS) { fprintf(stderr, "rsc_fig3: committee: %s\n", err.message); return -1; }
+    return 0;
+}
+
+/* ---- (a) best-of-k along the rigid path ------------------------------------------------ */
+/* err[i * N_MEMBERS + k - 1]: best of the first k random members minus the exact energy
+   (NaN when none converged); meta[i]: the best of every member, fixed ones included. */
+static void best_of_k_errors(const ring_set *s, double *err, double *meta)
+{
+    int i, k, b;
+    for (i = 0; i < s->n; i++) {
+        for (k = 1; k <= N_MEMBERS; k++) {
+            double e;
+            sannip_rsc_best_first(&s->com, i, k, &b, &e, NULL);
+            err[i * N_MEMBERS + k - 1] = e - s->E[i];
+        }
+        if (meta) { double e; sannip_rsc_best(&s->com, i, NULL, 0, &b, &e, NULL); meta[i] = e; }
+    }
+}
+
+/* Fraction of structures within GS_TOL/atom of the exact ground state, mean error over the
+   structures with a converged member, and how many had none, for each k. */
+typedef struct k_stats { double found[N_MEMBERS], mean[N_MEMBERS]; int none[N_MEMBERS]; } k_stats;
+static void k_statistics(const ring_set *s, const double *err, k_stats *st)
+{
+    int i, k;
+    for (k = 0; k < N_MEMBERS; k++) {
+        int found = 0, cnt = 0;
+        double sum = 0;
+        st->none[k] = 0;
+        for (i = 0; i < s->n; i++) {
+            double e = err[i * N_MEMBERS + k];
+            if (isnan(e)) { st->none[k]++; continue; }
+            sum += e; cnt++;
+            if (e <= GS_TOL * s->na) found++;
+        }
+        st->found[k] = (double)found / s->n;
+        st->mean[k] = cnt ? sum / cnt : NAN;
+    }
+}
+
+/* ---- (b), (c) models ----------------------------------------------------------------------- */
+/* Appends the training structures of a best-of-k draw as extended XYZ (labels = chosen
+   members) and returns how many had no converged member. */
+static int training_text(const ring_set *s, int k, unsigned long seed, int draw, sannip_text *t, int *n_train)
+{
+    int *choice = (int *)malloc(sizeof(int) * (size_t)s->n), i, dropped = 0, written = 0;
+    if (!choice) return -1;
+    if (sannip_rsc_select(&s->com, k, (uint64_t)seed, draw, 0, choice, NULL) != SANNIP_SUCCESS) { free(choice); return -1; }
+    for (i = 0; i < s->n; i++) {
+        if (s->is_test[i]) choice[i] = -1;
+        else if (choice[i] < 0) dropped++;
+    }
+    if (sannip_rsc_write_xyz(&s->com, s->sys, choice, t, &written, NULL) != SANNIP_SUCCESS) dropped = -1;
+    *n_train += written;
+    free(choice);
+    return dropped;
+}
+
+static void model_template(sannip_model *m)
+{
+    int Zs[1] = { Z_S }, hid[2] = { 12, 12 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
+    sannip_model_init(m, NULL);
+    sannip_descriptors_preset_bp(&m->desc, Zs, 1, 6.0, NULL);
+    sannip_model_add_element(m, Z_S, 2, hid, act, NULL);
+}
+
+/* Energy RMSE per atom and force RMSE per component of model m on the structures of s
+   selected by want (1 = test, 0 = train, -1 = all) against the exact ground state; optional
+   predictions. */
+static void model_errors(const sannip_model *m, sannip_workspace *ws, const ring_set *s, int want,
+                         double *se, double *sf, int *ne, int *nf, double *pred)
+{
+    sannip_real F[3 * DR_MAX_ATOMS], E;
+    int i, a;
+    for (i = 0; i < s->n; i++) {
+        double de;
+        if (want >= 0 && s->is_test[i] != want) continue;
+        if (sannip_model_compute(m, ws, &s->sys[i], &E, NULL, F, NULL, NULL) != SANNIP_SUCCESS) E = (sannip_real)NAN;
+        if (pred) pred[i] = E;
+        de = (E - s->E[i]) / s->na;
+        *se += de * de; (*ne)++;
+        for (a = 0; a < 3 * s->na; a++) { double d = F[a] - s->F[3 * (size_t)s->na * i + a]; *sf += d * d; }
+        *nf += 3 * s->na;
+    }
+}
+
+static void fit_one(fit_job *job, ring_set *rattled, ring_set *rigid, unsigned long seed, long epochs)
+{
+    sannip_text t;
+    sannip_dataset d;
+    sannip_model m;
+    sannip_workspace ws;
+    sannip_train_config cfg = sannip_train_config_init();
+    sannip_train_report rep;
+    double se = 0, sf = 0;
+    int ne = 0, nf = 0, nd, first = job->set == 2 ? 0 : job->set, last = job->set == 2 ? 1 : job->set;
+    job->ok = 0; job->n_train = job->n_dropped = 0;
+    memset(&rep, 0, sizeof rep);
+    sannip_text_init(&t, NULL);
+    sannip_dataset_init(&d, NULL);
+    for (nd = first; nd <= last; nd++) {
+        int dr = training_text(&rattled[nd], job->k, seed, job->draw, &t, &job->n_train);
+        if (dr < 0) goto done;
+        job->n_dropped += dr;
+    }
+    if (t.failed || sannip_dataset_read_mem(&d, t.s, t.len, NULL) != SANNIP_SUCCESS) goto done;
+    model_template(&m);
+    cfg.epochs = (int)epochs; cfg.batch_size = 4; cfg.learning_rate = 5e-3; cfg.lr_decay = pow(0.02, 1.0 / epochs);
+    cfg.energy_weight = 1; cfg.force_weight = 0.05; cfg.validation_fraction = 0;
+    cfg.seed = (uint64_t)seed * 1000u + (uint64_t)(100 * job->set + job->draw);
+    if (sannip_train(&m, &d, &cfg, &rep, NULL) == SANNIP_SUCCESS) {
+        job->train_e = rep.train_rmse_e; job->train_f = rep.train_rmse_f;
+        sannip_workspace_init(&ws, NULL);
+        for (nd = first; nd <= last; nd++) model_errors(&m, &ws, &rattled[nd], 1, &se, &sf, &ne, &nf, NULL);
+        job->test_e = sqrt(se / ne); job->test_f = sqrt(sf / nf);
+        se = sf = 0; ne = nf = 0;
+        for (nd = 0; nd < 2; nd++) {
+            double se1 = 0, sf1 = 0;
+            int ne1 = 0, nf1 = 0;
+            model_errors(&m, &ws, &rigid[nd], -1, &se1, &sf1, &ne1, &nf1, job->pred[nd]);
+            if (nd >= first && nd <= last) { se += se1; ne += ne1; }
+        }
+        job->rigid_e = sqrt(se / ne);
+        sannip_workspace_uninit(&ws);
+        job->ok = 1;
+    }
+    sannip_train_report_free(&rep);
+    sannip_model_uninit(&m);
+done:
+    sannip_dataset_uninit(&d);
+    sannip_text_uninit(&t);
+}
+
+/* mean and standard deviation (over n, population) of x[0], x[stride], ... */
+static void mean_std(const double *x, int n, int stride, double *mean, double *sd)
+{
+    double s = 0, q = 0;
+    int i;
+    for (i = 0; i < n; i++) s += x[i * stride];
+    s /= n;
+    for (i = 0; i < n; i++) q += (x[i * stride] - s) * (x[i * stride] - s);
+    *mean = s; *sd = n > 1 ? sqrt(q / n) : 0;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+static int write_fig3a(const char *dir, ring_set *rigid, double *const *err, double *const *meta)
+{
+    char path[4200];
+    FILE *f = open_out(dir, "rsc_fig3a.csv", path, sizeof path);
+    int s, i, k;
+    if (!f) return -1;
+    fprintf(f, "nd,rc,e_exact,e_meta");
+    for (k = 1; k <= N_MEMBERS; k++) fprintf(f, ",err_%d", k);
+    fprintf(f, ",failed,run\n");
+    for (s = 0; s < 2; s++)
+        for (i = 0; i < rigid[s].n; i++) {
+            const sannip_rsc_result *c = &rigid[s].com;
+            int failed = 0, run = 0;
+            for (k = 0; k < c->n_members; k++) {
+                int st = c->status[i * c->n_members + k];
+                if (st != SANNIP_RSC_SKIPPED) run++;
+                if (st != SANNIP_RSC_SKIPPED && st != SANNIP_RSC_CONVERGED) failed++;
+            }
+            fprintf(f, "%d,%.2f,%.10g,%.10g", rigid[s].nd, rigid[s].rc[i], rigid[s].E[i], meta[s][i]);
+            for (k = 0; k < N_MEMBERS; k++) fprintf(f, ",%.6g", err[s][i * N_MEMBERS + k]);
+            fprintf(f, ",%d,%d\n", failed, run);
+        }
+    return close_out(f, path);
+}
+
+static int write_fig3b(const char *dir, ring_set *rigid, const fit_job *jobs, int n_jobs)
+{
+    char path[4200];
+    FILE *f = open_out(dir, "rsc_fig3b.csv", path, sizeof path);
+    int s, i, q, j;
+    if (!f) return -1;
+    fprintf(f, "nd,rc,e_exact");
+    for (q = 0; q < N_K; q++) fprintf(f, ",mean_%d,std_%d", KS[q], KS[q]);
+    fprintf(f, "\n");
+    for (s = 0; s < 2; s++)
+        for (i = 0; i < N_RIGID; i++) {
+            fprintf(f, "%d,%.2f,%.10g", rigid[s].nd, rigid[s].rc[i], rigid[s].E[i]);
+            for (q = 0; q < N_K; q++) {
+                double x[N_DRAWS], m, sd;
+                int n = 0;
+                for (j = 0; j < n_jobs; j++)
+                    if (jobs[j].set == s && jobs[j].k == KS[q] && jobs[j].ok) x[n++] = jobs[j].pred[s][i];
+                if (n) mean_std(x, n, 1, &m, &sd); else m = sd = NAN;
+                fprintf(f, ",%.10g,%.6g", m, sd);
+            }
+            fprintf(f, "\n");
+        }
+    return close_out(f, path);
+}
+
+/* Per set and k: mean and spread over the models of each error (meV/atom, eV/A). */
+typedef struct set_k_errors { int n; double v[5][2]; double n_train, n_dropped; } set_k_errors;
+static void collect_errors(const fit_job *jobs, int n_jobs, int set, int k, set_k_errors *o)
+{
+    double x[5][N_DRAWS];
+    int j, q;
+    o->n = 0; o->n_train = o->n_dropped = 0;
+    for (j = 0; j < n_jobs; j++) {
+        const fit_job *b = &jobs[j];
+        if (b->set != set || b->k != k || !b->ok) continue;
+        o->n_train += b->n_train; o->n_dropped += b->n_dropped;
+        x[0][o->n] = 1e3 * b->train_e; x[1][o->n] = 1e3 * b->test_e; x[2][o->n] = b->test_f;
+        x[3][o->n] = 1e3 * b->rigid_e; x[4][o->n] = b->train_f;
+        o->n++;
+    }
+    if (o->n) { o->n_train /= o->n; o->n_dropped /= o->n; }
+    for (q = 0; q < 5; q++) {
+        if (o->n) mean_std(x[q], o->n, 1, &o->v[q][0], &o->v[q][1]);
+        else o->v[q][0] = o->v[q][1] = NAN;
+    }
+}
+
+static const char *set_name(int s) { return s == 0 ? "nd3" : s == 1 ? "nd4" : "combined"; }
+
+static int write_fig3c(const char *dir, const fit_job *jobs, int n_jobs)
+{
+    char path[4200];
+    FILE *f = open_out(dir, "rsc_fig3c.csv", path, sizeof path);
+    int s, q;
+    if (!f) return -1;
+    fprintf(f, "set,k,n_models,train_rmse_e,train_rmse_e_std,test_rmse_e,test_rmse_e_std,"
+               "test_rmse_f,test_rmse_f_std,rigid_rmse_e,rigid_rmse_e_std,train_rmse_f,train_rmse_f_std\n");
+    for (s = 0; s < N_SETS; s++)
+        for (q = 0; q < N_K; q++) {
+            set_k_errors o;
+            int v;
+            collect_errors(jobs, n_jobs, s, KS[q], &o);
+            fprintf(f, "%s,%d,%d", set_name(s), KS[q], o.n);
+            for (v = 0; v < 5; v++) fprintf(f, ",%.6g,%.6g", o.v[v][0], o.v[v][1]);
+            fprintf(f, "\n");
+        }
+    return close_out(f, path);
+}
+
+/* examples/plot_rsc.py DIR when python3 can import matplotlib; silent otherwise. */
+static void draw_png(const char *argv0, const char *dir)
+{
+    char script[4200], qs[8500], qd[8500], cmd[17200];
+    const char *slash = strrchr(argv0, '/');
+    FILE *f = NULL;
+    if (slash && (size_t)(slash - argv0) < 4000) {
+        snprintf(script, sizeof script, "%.*s/../examples/plot_rsc.py", (int)(slash - argv0), argv0);
+        f = fopen(script, "r");
+    }
+    if (!f) { strcpy(script, "examples/plot_rsc.py"); f = fopen(script, "r"); }
+    if (!f) return;
+    fclose(f);
+    fflush(stdout);
+    if (shell_quote(dir, qd, sizeof qd) || shell_quote(script, qs, sizeof qs)) return;
+    if (system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) return;
+    snprintf(cmd, sizeof cmd, "python3 %s %s", qs, qd);
+    if (system(cmd) == 0) printf("png: %s/rsc_fig3.png\n", dir);
+    else printf("png: %s failed\n", script);
+}
+
+static void print_summary(ring_set *rigid, ring_set *rattled, double *const *err, const fit_job *jobs, int n_jobs)
+{
+    int s, k, q, st;
+    printf("(a) best-of-k along the rigid paths: fraction of structures within %.0f meV/atom of the exact\n"
+           "    ground state, and mean error (eV); rattled sets in brackets\n", GS_TOL * 1e3);
+    for (s = 0; s < 2; s++) {
+        k_stats a, b;
+        double *er = (double *)malloc(sizeof(double) * (size_t)rattled[s].n * N_MEMBERS);
+        k_statistics(&rigid[s], err[s], &a);
+        if (er) { best_of_k_errors(&rattled[s], er, NULL); k_statistics(&rattled[s], er, &b); free(er); }
+        printf("  n_d = %d  k:", rigid[s].nd);
+        for (k = 0; k < N_MEMBERS; k++) printf(" %5d", k + 1);
+        printf("\n  found     ");
+        for (k = 0; k < N_MEMBERS; k++) printf(" %5.2f", a.found[k]);
+        printf("\n  [found]   ");
+        for (k = 0; k < N_MEMBERS; k++) printf(" %5.2f", b.found[k]);
+        printf("\n  mean err  ");
+        for (k = 0; k < N_MEMBERS; k++) printf(" %5.3f", a.mean[k]);
+        printf("\n  [mean err]");
+        for (k = 0; k < N_MEMBERS; k++) printf(" %5.3f", b.mean[k]);
+        printf("\n  no member converged among the first k (rigid): k=1 %d, k=15 %d\n", a.none[0], a.none[N_MEMBERS - 1]);
+    }
+    printf("  members (rigid, rattled):");
+    for (s = 0; s < 2; s++) {
+        printf(" n_d=%d:", rigid[s].nd);
+        for (st = 0; st < SANNIP_RSC_STATUS_COUNT; st++) {
+            static const char *name[] = { "converged", "not_converged", "nonfinite", "oracle_error", "skipped" };
+            printf(" %s %ld/%ld", name[st], rigid[s].com.count[st], rattled[s].com.count[st]);
+        }
+        printf(";");
+    }
+    printf("\n  failed members per RC of the rattled sets (of %d):", 4 * N_MEMBERS);
+    for (s = 0; s < 2; s++) {
+        const sannip_rsc_result *c = &rattled[s].com;
+        int i, kk;
+        printf("\n    n_d = %d:", rattled[s].nd);
+        for (i = 0; i < N_RC_RATTLED; i++) {
+            int failed = 0, j;
+            for (j = 0; j < 4; j++)
+                for (kk = 0; kk < c->n_members; kk++) failed += c->status[(4 * i + j) * c->n_members + kk] != SANNIP_RSC_CONVERGED;
+            if (failed) printf(" RC %.3f: %d", rattled[s].rc[4 * i], failed);
+        }
+    }
+    printf("\n(c) RMSE over the models (mean +- spread over draws): energy meV/atom, forces eV/A\n");
+    printf("  %-9s %3s %3s %16s %16s %16s %16s %14s\n", "set", "k", "n", "train_E", "test_E(exact)", "test_F(exact)", "rigid_E(exact)", "train(dropped)");
+    for (s = 0; s < N_SETS; s++)
+        for (q = 0; q < N_K; q++) {
+            set_k_errors o;
+            collect_errors(jobs, n_jobs, s, KS[q], &o);
+            printf("  %-9s %3d %3d %7.2f +- %5.2f %7.2f +- %5.2f %7.3f +- %5.3f %7.2f +- %5.2f %8.1f (%.1f)\n", set_name(s), KS[q], o.n,
+                   o.v[0][0], o.v[0][1], o.v[1][0], o.v[1][1], o.v[2][0], o.v[2][1], o.v[3][0], o.v[3][1], o.n_train, o.n_dropped);
+        }
+    printf("(b) isolated-dimer limit, RC = %.2f A: mean prediction - exact (eV), spread over models\n", rigid[0].rc[N_RIGID - 1]);
+    for (s = 0; s < 2; s++) {
+        printf("  n_d = %d:", rigid[s].nd);
+        for (q = 0; q < N_K; q++) {
+            double x[N_DRAWS], m, sd;
+            int n = 0, j;
+            for (j = 0; j < n_jobs; j++)
+                if (jobs[j].set == s && jobs[j].k == KS[q] && jobs[j].ok) x[n++] = jobs[j].pred[s][N_RIGID - 1];
+            if (n) { mean_std(x, n, 1, &m, &sd); printf("  best-of-%d %+.3f +- %.3f", KS[q], m - rigid[s].E[N_RIGID - 1], sd); }
+        }
+        printf("\n");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    options opt;
+    dimer_ring_params p = dimer_ring_default();
+    ring_set rigid[2], rattled[2];
+    double *err[2] = { NULL, NULL }, *meta[2] = { NULL, NULL };
+    fit_job *jobs = NULL;
+    int n_jobs = 0, s, q, dr, j, rc = 1, built = 0;
+    int po = parse_options(argc, argv, &opt);
+    if (po) return po > 0 ? 0 : 2;
+    memset(rigid, 0, sizeof rigid); memset(rattled, 0, sizeof rattled);
+    if (make_dirs(opt.out) != 0) { fprintf(stderr, "rsc_fig3: cannot create %s: %s\n", opt.out, strerror(errno)); return 1; }
+    /* data and committees */
+    for (s = 0; s < 2; s++) {
+        int nd = s + 3;
+        built = s + 1;
+        if (build_rigid(&rigid[s], nd) || build_rattled(&rattled[s], nd, opt.seed)) { fprintf(stderr, "rsc_fig3: out of memory\n"); goto done; }
+        ring_set_exact(&rigid[s], &p);
+        ring_set_exact(&rattled[s], &p);
+        if (run_committee(&rigid[s], &p, opt.seed, 1) || run_committee(&rattled[s], &p, opt.seed, 0)) goto done;
+        err[s] = (double *)malloc(sizeof(double) * N_RIGID * N_MEMBERS);
+        meta[s] = (double *)malloc(sizeof(double) * N_RIGID);
+        if (!err[s] || !meta[s]) { fprintf(stderr, "rsc_fig3: out of memory\n"); goto done; }
+        best_of_k_errors(&rigid[s], err[s], meta[s]);
+    }
+    /* models: every (set, k, draw); k = 15 has one draw (all members) */
+    jobs = (fit_job *)calloc((size_t)N_SETS * N_K * N_DRAWS, sizeof(fit_job));
+    if (!jobs) { fprintf(stderr, "rsc_fig3: out of memory\n"); goto done; }
+    for (s = 0; s < N_SETS; s++)
+        for (q = 0; q < N_K; q++)
+            for (dr = 0; dr < (KS[q] == N_MEMBERS ? 1 : N_DRAWS); dr++) {
+                jobs[n_jobs].set = s; jobs[n_jobs].k = KS[q]; jobs[n_jobs].draw = dr; n_jobs++;
+            }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+    for (j = 0; j < n_jobs; j++) fit_one(&jobs[j], rattled, rigid, opt.seed, opt.epochs);
+    for (j = 0; j < n_jobs; j++) if (!jobs[j].ok) { fprintf(stderr, "rsc_fig3: model %d (set %s, k %d, draw %d) failed\n", j, set_name(jobs[j].set), jobs[j].k, jobs[j].draw); goto done; }
+    /* output */
+    if (write_fig3a(opt.out, rigid, err, meta) || write_fig3b(opt.out, rigid, jobs, n_jobs) || write_fig3c(opt.out, jobs, n_jobs)) goto done;
+    for (s = 0; s < 2; s++) {
+        char name[64], path[4200];
+        int *choice = (int *)malloc(sizeof(int) * (size_t)rattled[s].n), n_written = 0;
+        sannip_error e;
+        if (!choice) goto done;
+        snprintf(name, sizeof name, "rsc_best15_nd%d.xyz", rattled[s].nd);
+        snprintf(path, sizeof path, "%s/%s", opt.out, name);
+        sannip_rsc_select(&rattled[s].com, N_MEMBERS, opt.seed, 0, 0, choice, NULL);
+        if (sannip_rsc_save_xyz(&rattled[s].com, rattled[s].sys, choice, path, &n_written, &e) != SANNIP_SUCCESS) {
+            fprintf(stderr, "rsc_fig3: %s\n", e.message); free(choice); goto done;
+        }
+        free(choice);
+    }
+    print_summary(rigid, rattled, err, jobs, n_jobs);
+    draw_png(argv[0], opt.out);
+    rc = 0;
+done:
+    for (s = 0; s < built; s++) { ring_set_free(&rigid[s]); ring_set_free(&rattled[s]); }
+    for (s = 0; s < 2; s++) { free(err[s]); free(meta[s]); }
+    free(jobs);
+    return rc;
+}
