@@ -91,9 +91,13 @@ typedef struct sannip_spin_local {
     sannip_real *pos, *spins, cell[9];
     int *Z, pbc[3], *el;          /* el: element index of each atom */
     sannip_neighbors nl;
-    int *ctr;                     /* centre atom of each pair */
-    size_t *rev_start, *rev;      /* pairs p with nl.j[p] == k: rev[rev_start[k]..], by centre */
-    int fmax, hmax, nmax, smax;
+    /* reverse pairs within the spin cutoff, entry q in rev_start[k]..rev_start[k+1] for the
+       atoms that see k, by centre: the centre rctr[q], the unit vector ru[3q..] from it to k
+       and the cutoff values rfc[q nsc + c] (contiguous per k: a move reads one block) */
+    size_t *rev_start;
+    int *rctr;
+    sannip_real *ru, *rfc;
+    int fmax, hmax, h1max, nmax, smax;
     sannip_real spin_rc;          /* largest cutoff of the spin bases: farther atoms never change */
     sannip_real *G, *z1, *eat;    /* raw features (n x fmax), first-layer z (n x hmax), E_i */
     int *nspin, *spinf;           /* per element: spin feature positions spinf[e fmax ..] */
@@ -101,9 +105,8 @@ typedef struct sannip_spin_local {
     /* the pending move (delta's result, committed by accept) */
     int tk; sannip_real ts[3]; int tvalid;
     int naff, *aff, *mark, stamp;
-    size_t *grp;                  /* affected atom q: its pairs to k are rev[grp[2q]..grp[2q+1]) */
+    size_t *grp;                  /* affected atom q: its reverse entries are grp[2q]..grp[2q+1] */
     int nsc, *scid;               /* distinct cutoffs of pair-sum spin bases; id per spin feature */
-    sannip_real *pfc;             /* their values per pair (n_pairs x nsc) */
     sannip_real *xb; int *xo;     /* batched Gaussian arguments of a delta, and their features */
     sannip_real *tS, *tz1, *te, *work, *Sn;   /* trial spin features (naff x smax), z1, E_i */
     sannip_allocator alloc;
@@ -1100,12 +1103,12 @@ SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
 {
     const sannip_allocator *a = &L->alloc;
     sannip_neighbors_uninit(&L->nl);
-    sannip_free(a, L->pos); sannip_free(a, L->spins); sannip_free(a, L->Z); sannip_free(a, L->el); sannip_free(a, L->ctr);
-    sannip_free(a, L->rev_start); sannip_free(a, L->rev); sannip_free(a, L->G); sannip_free(a, L->z1); sannip_free(a, L->eat);
+    sannip_free(a, L->pos); sannip_free(a, L->spins); sannip_free(a, L->Z); sannip_free(a, L->el); sannip_free(a, L->rctr);
+    sannip_free(a, L->rev_start); sannip_free(a, L->ru); sannip_free(a, L->rfc); sannip_free(a, L->G); sannip_free(a, L->z1); sannip_free(a, L->eat);
     sannip_free(a, L->nspin); sannip_free(a, L->spinf); sannip_free(a, L->dense1); sannip_free(a, L->grp);
     sannip_free(a, L->aff); sannip_free(a, L->mark); sannip_free(a, L->tS); sannip_free(a, L->tz1); sannip_free(a, L->te);
     sannip_free(a, L->work); sannip_free(a, L->Sn);
-    sannip_free(a, L->scid); sannip_free(a, L->pfc); sannip_free(a, L->xb); sannip_free(a, L->xo);
+    sannip_free(a, L->scid); sannip_free(a, L->xb); sannip_free(a, L->xo);
     memset(L, 0, sizeof *L);
 }
 static sannip_system sannip__local_view(const sannip_spin_local *L)
@@ -1131,7 +1134,7 @@ static void sannip__local_network(const sannip_spin_local *L, int e, int cnt, in
         sannip_real *z = w, *dz = w + (size_t)cnt * nl;
         if (l == 0 && from == 1) memcpy(z, in, sizeof(sannip_real) * (size_t)cnt * nl);
         else sannip_network_layer_affine(net, l, cnt, in, z);
-        if (l == 0 && z1) for (i = 0; i < cnt; i++) memcpy(z1 + (size_t)i * L->hmax, z + (size_t)i * nl, sizeof(sannip_real) * (size_t)nl);
+        if (l == 0 && z1) for (i = 0; i < cnt; i++) memcpy(z1 + (size_t)i * L->h1max, z + (size_t)i * nl, sizeof(sannip_real) * (size_t)nl);
         sannip__layer_activate(net, l, cnt, z, dz);
         in = z; w += 2 * (size_t)cnt * nl;
     }
@@ -1174,7 +1177,7 @@ SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const
                 sannip__local_network(L, e, cnt, 0, L->dense1[e] ? L->tz1 : NULL, L->te);
                 for (q = 0; q < cnt; q++) {
                     L->eat[L->aff[q]] = L->te[q];
-                    if (L->dense1[e]) memcpy(L->z1 + (size_t)L->aff[q] * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)L->hmax);
+                    if (L->dense1[e]) memcpy(L->z1 + (size_t)L->aff[q] * L->h1max, L->tz1 + (size_t)q * L->h1max, sizeof(sannip_real) * (size_t)L->h1max);
                 }
                 cnt = 0;
             }
@@ -1190,6 +1193,7 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     const sannip_allocator *a;
     int i, e, f;
     size_t p, wsz;
+    const sannip_cutoff *cuts[SANNIP_MAX_BASES];
     if (!L || !m || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     memset(L, 0, sizeof *L);
     L->alloc = sannip__alloc_copy(alloc);
@@ -1220,20 +1224,6 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
         sannip_system s = sannip__local_view(L);
         if ((r = sannip_neighbors_build(&L->nl, &s, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) { sannip_spin_local_uninit(L); return r; }
     }
-    /* pair centres and reverse pairs (for each atom k, the pairs in which k is the neighbour,
-       in order of their centre) */
-    L->ctr = (int *)sannip__calloc(a, L->nl.n_pairs + 1, sizeof(int));
-    L->rev = (size_t *)sannip__calloc(a, L->nl.n_pairs + 1, sizeof(size_t));
-    if (!L->ctr || !L->rev) goto oom;
-    for (i = 0; i < L->n; i++) for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) L->ctr[p] = i;
-    for (p = 0; p < L->nl.n_pairs; p++) L->rev_start[L->nl.j[p] + 1]++;
-    for (i = 0; i < L->n; i++) L->rev_start[i + 1] += L->rev_start[i];
-    {
-        size_t *fill = (size_t *)sannip__calloc(a, (size_t)L->n + 1, sizeof(size_t));
-        if (!fill) goto oom;
-        for (p = 0; p < L->nl.n_pairs; p++) { int k = L->nl.j[p]; L->rev[L->rev_start[k] + fill[k]++] = p; }
-        sannip_free(a, fill);
-    }
     for (i = 0; i < L->n; i++) {
         int c = (int)(L->nl.start[i + 1] - L->nl.start[i]);
         if (c > L->nmax) L->nmax = c;
@@ -1243,6 +1233,7 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
         int l;
         if (m->el[e].n_features > L->fmax) L->fmax = m->el[e].n_features;
         for (l = 0; l <= net->n_layers; l++) if (net->sizes[l] > L->hmax) L->hmax = net->sizes[l];
+        if (net->sizes[1] > L->h1max) L->h1max = net->sizes[1];
         L->dense1[e] = net->nblk[0] <= 0;
     }
     L->spinf = (int *)sannip__calloc(a, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
@@ -1256,11 +1247,11 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
         }
         if (L->nspin[e] > L->smax) L->smax = L->nspin[e];
     }
-    /* cutoff values of the pair-sum spin bases, per pair (positions never change) */
+    /* distinct cutoffs of the pair-sum spin bases (their values per pair are cached below:
+       positions never change) */
     L->scid = (int *)sannip__calloc(a, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
     if (!L->scid) goto oom;
     {
-        const sannip_cutoff *cuts[SANNIP_MAX_BASES];
         int s, c;
         for (e = 0; e < m->n_elements; e++) for (s = 0; s < L->nspin[e]; s++) {
             const sannip_basis *b = &m->desc.b[m->el[e].feature[L->spinf[e * L->fmax + s]]];
@@ -1269,21 +1260,37 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
             if (c == L->nsc) cuts[L->nsc++] = &b->cut[0];
             L->scid[e * L->fmax + s] = c;
         }
-        L->pfc = (sannip_real *)sannip__calloc(a, L->nl.n_pairs * (size_t)L->nsc + 1, sizeof(sannip_real));
-        if (!L->pfc) goto oom;
-        for (p = 0; p < L->nl.n_pairs; p++) for (c = 0; c < L->nsc; c++) {
-            sannip_real df;
-            L->pfc[p * L->nsc + c] = sannip_cutoff_eval(cuts[c], L->nl.r[p], &df);
+    }
+    /* reverse pairs within the spin cutoff, grouped by k and, within k, by centre */
+    {
+        size_t *fill, q;
+        for (p = 0; p < L->nl.n_pairs; p++) if (L->nl.r[p] < L->spin_rc) L->rev_start[L->nl.j[p] + 1]++;
+        for (i = 0; i < L->n; i++) L->rev_start[i + 1] += L->rev_start[i];
+        q = L->rev_start[L->n];
+        L->rctr = (int *)sannip__calloc(a, q + 1, sizeof(int));
+        L->ru = (sannip_real *)sannip__calloc(a, 3 * q + 3, sizeof(sannip_real));
+        L->rfc = (sannip_real *)sannip__calloc(a, q * (size_t)L->nsc + 1, sizeof(sannip_real));
+        fill = (size_t *)sannip__calloc(a, (size_t)L->n + 1, sizeof(size_t));
+        if (!L->rctr || !L->ru || !L->rfc || !fill) { sannip_free(a, fill); goto oom; }
+        for (i = 0; i < L->n; i++) for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
+            int k = L->nl.j[p], c;
+            sannip_real r = L->nl.r[p], df;
+            if (r >= L->spin_rc) continue;
+            q = L->rev_start[k] + fill[k]++;
+            L->rctr[q] = i;
+            for (c = 0; c < 3; c++) L->ru[3 * q + c] = L->nl.d[3 * p + c] / r;
+            for (c = 0; c < L->nsc; c++) L->rfc[q * L->nsc + c] = sannip_cutoff_eval(cuts[c], r, &df);
         }
+        sannip_free(a, fill);
     }
     /* the atoms a move touches: k and every atom that has k as a neighbour (<= nmax + 1) */
     L->aff = (int *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(int));
     L->grp = (size_t *)sannip__calloc(a, 2 * ((size_t)L->nmax + 2), sizeof(size_t));
     L->G = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->fmax + 1, sizeof(sannip_real));
-    L->z1 = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->hmax + 1, sizeof(sannip_real));
+    L->z1 = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->h1max + 1, sizeof(sannip_real));
     L->eat = (sannip_real *)sannip__calloc(a, (size_t)L->n + 1, sizeof(sannip_real));
     L->tS = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * ((size_t)L->smax + 1), sizeof(sannip_real));
-    L->tz1 = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * L->hmax + 1, sizeof(sannip_real));
+    L->tz1 = (sannip_real *)sannip__calloc(a, ((size_t)L->nmax + 2) * L->h1max + 1, sizeof(sannip_real));
     L->te = (sannip_real *)sannip__calloc(a, 2 * ((size_t)L->nmax + 2), sizeof(sannip_real));   /* trial E_i, then network outputs */
     L->Sn = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->nmax + 3, sizeof(sannip_real));
     L->xb = (sannip_real *)sannip__calloc(a, 3 * ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(sannip_real));
@@ -1316,7 +1323,7 @@ static sannip_real sannip__local_eval(sannip_spin_local *L, int i, int k, const 
     return v;
 }
 /* New spin features S (nspin of atom i's element) when spin k becomes sk. For i != k, the
-   pair-sum bases change by their terms over the pairs rev[p0..p1) (i, image of k), with
+   pair-sum bases change by their terms over the reverse entries p0..p1 (i, image of k), with
    cached cutoffs and the Gaussians of all of them in one vectorised exp. */
 static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, const sannip_real *sk, size_t p0, size_t p1, sannip_real *S)
 {
@@ -1337,10 +1344,9 @@ static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, cons
         }
         if (b->nbr[0] != SANNIP_ANY && L->Z[k] != b->nbr[0]) continue;
         for (q = p0; q < p1; q++) {
-            size_t p = L->rev[q];
-            sannip_real uu[3], da[3], db[3], du[3], fc = L->pfc[p * L->nsc + L->scid[e * L->fmax + s]], r = L->nl.r[p], vn, vo;
+            const sannip_real *uu = L->ru + 3 * q;
+            sannip_real da[3], db[3], du[3], fc = L->rfc[q * L->nsc + L->scid[e * L->fmax + s]], vn, vo;
             if (fc == 0) continue;
-            uu[0] = L->nl.d[3 * p] / r; uu[1] = L->nl.d[3 * p + 1] / r; uu[2] = L->nl.d[3 * p + 2] / r;
             vn = sannip__spin_bracket(b->kind, Si, sk, uu, da, db, du);
             vo = sannip__spin_bracket(b->kind, Si, So, uu, da, db, du);
             if (b->kind >= SANNIP_SPIN_S1G) {      /* Gaussian: batched below */
@@ -1370,9 +1376,9 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
     L->naff = 1; L->aff[0] = k; L->grp[0] = L->grp[1] = 0;
     for (p = L->rev_start[k]; p < L->rev_start[k + 1]; ) {
         size_t p1 = p;
-        int i = L->ctr[L->rev[p]], near = 0;
-        while (p1 < L->rev_start[k + 1] && L->ctr[L->rev[p1]] == i) { near |= L->nl.r[L->rev[p1]] < L->spin_rc; p1++; }
-        if (i != k && near) { L->aff[L->naff] = i; L->grp[2 * L->naff] = p; L->grp[2 * L->naff + 1] = p1; L->naff++; }
+        int i = L->rctr[p];
+        while (p1 < L->rev_start[k + 1] && L->rctr[p1] == i) p1++;
+        if (i != k) { L->aff[L->naff] = i; L->grp[2 * L->naff] = p; L->grp[2 * L->naff + 1] = p1; L->naff++; }
         p = p1;
     }
     for (q = 0; q < L->naff; q++)
@@ -1390,7 +1396,7 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
                 /* z1 + W1[:, spin] (X_new - X_old) over the spin features (T2.45 scaling) */
                 const sannip_real *W = sannip_network_weights(net, 0), *g = L->G + (size_t)i * L->fmax;
                 sannip_real *z = L->work + (size_t)cnt * L->hmax;
-                memcpy(z, L->z1 + (size_t)i * L->hmax, sizeof(sannip_real) * (size_t)h1);
+                memcpy(z, L->z1 + (size_t)i * L->h1max, sizeof(sannip_real) * (size_t)h1);
                 for (s = 0; s < L->nspin[e]; s++) {
                     int f = L->spinf[e * L->fmax + s], o;
                     sannip_real dx = el->scale_a[f] * (S[s] - g[f]);
@@ -1398,7 +1404,7 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
                     for (o = 0; o < h1; o++) z[o] += W[(size_t)o * nf + f] * dx;
                 }
                 if (h1 != L->hmax) memmove(L->work + (size_t)cnt * h1, z, sizeof(sannip_real) * (size_t)h1);
-                memcpy(L->tz1 + (size_t)q * L->hmax, L->work + (size_t)cnt * h1, sizeof(sannip_real) * (size_t)h1);
+                memcpy(L->tz1 + (size_t)q * L->h1max, L->work + (size_t)cnt * h1, sizeof(sannip_real) * (size_t)h1);
             } else sannip__local_scaled(L, i, S, L->work + (size_t)cnt * nf);
             cnt++;
         }
@@ -1423,7 +1429,7 @@ SANNIP_API sannip_result sannip_spin_local_accept(sannip_spin_local *L, int k, c
     for (q = 0; q < L->naff; q++) {
         int i = L->aff[q], e = L->el[i];
         for (s = 0; s < L->nspin[e]; s++) L->G[(size_t)i * L->fmax + L->spinf[e * L->fmax + s]] = L->tS[(size_t)q * L->smax + s];
-        if (L->dense1[e]) memcpy(L->z1 + (size_t)i * L->hmax, L->tz1 + (size_t)q * L->hmax, sizeof(sannip_real) * (size_t)sannip_model_network(L->m, e)->sizes[1]);
+        if (L->dense1[e]) memcpy(L->z1 + (size_t)i * L->h1max, L->tz1 + (size_t)q * L->h1max, sizeof(sannip_real) * (size_t)sannip_model_network(L->m, e)->sizes[1]);
         L->eat[i] = L->te[q];
     }
     memcpy(L->spins + 3 * (size_t)k, s_new, 3 * sizeof(sannip_real));

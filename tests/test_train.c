@@ -160,7 +160,7 @@ int main(void)
     gradient_check_arch(&small, SANNIP_ACT_SOFTPLUS, 2, "cnn+raw");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 3, "multitask");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 4, "bp+spin");
-    gradient_check_arch(&small, SANNIP_ACT_SOFTPLUS, 5, "cnn+spin");
+    gradient_check_arch(&small, SANNIP_ACT_TANH, 5, "cnn+spin");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 6, "mt+spin");
     table_3_1();
     {   /* symmetric eigen-decomposition: A v = w v, descending, orthonormal */
