@@ -1,0 +1,422 @@
+/* curie.c - the Curie temperature and hysteresis of toy iron, from its own Hamiltonian and from
+   a SANNIP model trained on it (issue 5; SPEC 11-12, Bloore T4.3.2-4.3.3).
+
+   1. Monte Carlo on the toy-iron Hamiltonian (examples/toyiron.h) on bcc L x L x L supercells
+      (a = 2.87 A, |S| = 1.1 hbar fixed, first-order moves): a broad Curie scan from an FM start
+      (the state carried up in temperature, T4.3.3), which also samples training
+      configurations, then the ground-truth T_c from the crossing of the Binder cumulants of
+      the two sizes (and the susceptibility peaks).
+   2. A SANNIP model is trained on those spin configurations (energies of the fixed lattice,
+      plus FM, AFM and PM states): geometric G2 bases and the spin bases S2 (xi = 1) at two
+      cutoffs (first shell; first and second shells: a linear combination of them is any
+      two-shell exchange) and S2 (xi = 2), with a tanh network. Its held-out energy RMSE is
+      printed next to the spin-agnostic BP model's, which can only predict the mean.
+   3. The same Curie protocol on the trained SANNIP (local energy changes, sannip_spin_local)
+      gives its T_c, printed next to the toy Hamiltonian's.
+   4. Hysteresis (T4.3.2): FM, PM and AFM starts at 300 K on the trained SANNIP, a fixed run of
+      small-angle moves each (T4.3.1); the FM start keeps the highest magnetisation.
+   Writes CSV tables and summary.txt into --out (and PNG plots when matplotlib is installed).
+
+   Magnitudes are fixed (|S| = 1.1) in every run, so the comparison is between the exchange
+   energetics of the two models; the on-site (Landau) terms are then constants.
+   Usage: curie [--out DIR] [--seed N] [--quick] [--sizes L1,L2] [--sweeps N] [--help] */
+#define SANNIP_IMPLEMENTATION
+#include "../sannip_train.h"
+#include "../sannip_spin.h"
+#include "toyiron.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define FE 26
+#define SMAG 1.1
+#define ALAT 2.87
+#define MAXT 64
+#define WALKERS 2
+
+typedef struct opts { const char *out; unsigned long seed; int quick, L[2], sweeps; } opts;
+
+static double wall(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+static void die(const char *what, const sannip_error *err)
+{
+    fprintf(stderr, "curie: %s%s%s\n", what, err ? ": " : "", err ? err->message : "");
+    exit(1);
+}
+
+/* ---- the toy Hamiltonian as a Monte Carlo model (its spins kept in double) ---- */
+typedef struct toy_mc { toyiron t; double *s; int n; } toy_mc;
+static sannip_result toy_delta(void *u, int k, const sannip_real *sn, double *dE)
+{
+    toy_mc *m = (toy_mc *)u;
+    double d[3] = { sn[0], sn[1], sn[2] };
+    *dE = toyiron_spin_delta(&m->t, m->s, k, d);
+    return SANNIP_SUCCESS;
+}
+static sannip_result toy_accept(void *u, int k, const sannip_real *sn)
+{
+    toy_mc *m = (toy_mc *)u;
+    m->s[3 * k] = sn[0]; m->s[3 * k + 1] = sn[1]; m->s[3 * k + 2] = sn[2];
+    return SANNIP_SUCCESS;
+}
+static sannip_result toy_energy(void *u, double *E)
+{
+    toy_mc *m = (toy_mc *)u;
+    *E = toyiron_compute(&m->t, m->s, NULL, NULL, NULL, NULL);
+    return SANNIP_SUCCESS;
+}
+static sannip_result toy_set(void *u, const sannip_real *s)
+{
+    toy_mc *m = (toy_mc *)u;
+    int i;
+    for (i = 0; i < 3 * m->n; i++) m->s[i] = s[i];
+    return SANNIP_SUCCESS;
+}
+static sannip_mc_model toy_model(toy_mc *m)
+{
+    sannip_mc_model mm;
+    memset(&mm, 0, sizeof mm);
+    mm.n = m->n; mm.user = m; mm.delta = toy_delta; mm.accept = toy_accept; mm.energy = toy_energy; mm.set_spins = toy_set;
+    return mm;
+}
+
+/* bcc L^3 supercell: positions (double and sannip_real), cell */
+typedef struct lattice { int n; double pos[3 * 2 * 8 * 8 * 8], cell[9]; sannip_real rpos[3 * 2 * 8 * 8 * 8], rcell[9]; int Z[2 * 8 * 8 * 8], pbc[3]; } lattice;
+static void make_lattice(lattice *lat, int L)
+{
+    int m[3] = { L, L, L }, i;
+    lat->n = toyiron_crystal(0, m, ALAT, lat->pos, lat->cell);
+    for (i = 0; i < 3 * lat->n; i++) lat->rpos[i] = (sannip_real)lat->pos[i];
+    for (i = 0; i < 9; i++) lat->rcell[i] = (sannip_real)lat->cell[i];
+    for (i = 0; i < lat->n; i++) lat->Z[i] = FE;
+    lat->pbc[0] = lat->pbc[1] = lat->pbc[2] = 1;
+}
+static sannip_system lattice_system(const lattice *lat, sannip_real *spins)
+{
+    sannip_system s;
+    memset(&s, 0, sizeof s);
+    s.n = lat->n; s.pos = (sannip_real *)lat->rpos; s.Z = (int *)lat->Z; s.spins = spins;
+    memcpy(s.cell, lat->rcell, sizeof s.cell); memcpy(s.pbc, lat->pbc, sizeof s.pbc);
+    return s;
+}
+
+/* ---- training configurations, sampled by the toy scan (per walker, merged in order) ---- */
+#define MAXSNAP 4000
+typedef struct snaps { int n, every, L; double *spins; double T[MAXSNAP]; } snaps;
+typedef struct sampler { toy_mc *walkers; snaps *per; int count[WALKERS]; } sampler;
+static void on_sample(void *user, const sannip_mc_sample *smp)
+{
+    sampler *sp = (sampler *)user;
+    snaps *s = &sp->per[smp->walker];
+    toy_mc *w = &sp->walkers[smp->walker];
+    if (smp->phase != 1 || (sp->count[smp->walker]++ % s->every) != 0 || s->n >= MAXSNAP / WALKERS) return;
+    memcpy(s->spins + (size_t)s->n * 3 * w->n, w->s, sizeof(double) * 3 * (size_t)w->n);
+    s->T[s->n++] = smp->T;
+}
+
+/* Curie scan of model[0..WALKERS) on temps, FM start; stats[n_T] */
+static void scan(const sannip_mc_model *models, int n, int nT, const double *temps, const sannip_mc_config *cfg,
+                 unsigned long seed, sannip_mc_stats *st)
+{
+    sannip_real *init = (sannip_real *)calloc(3 * (size_t)n, sizeof(sannip_real));
+    sannip_error err;
+    int i;
+    for (i = 0; i < n; i++) init[3 * i + 2] = (sannip_real)SMAG;
+    if (sannip_mc_curie_scan(models, WALKERS, init, nT, temps, 1, cfg, seed, st, NULL, &err) != SANNIP_SUCCESS) die("Curie scan", &err);
+    free(init);
+}
+/* T_c from the Binder crossing of two sizes (and its error); NaN when they do not cross */
+static double binder_tc(int nT, const double *T, const sannip_mc_stats *a, const sannip_mc_stats *b, double *tc_err)
+{
+    double ua[MAXT], ea[MAXT], ub[MAXT], eb[MAXT], tc = NAN;
+    int i;
+    for (i = 0; i < nT; i++) { ua[i] = a[i].u4.mean; ea[i] = a[i].u4.err; ub[i] = b[i].u4.mean; eb[i] = b[i].u4.err; }
+    *tc_err = NAN;
+    if (sannip_mc_binder_crossing(nT, T, ua, ea, ub, eb, 1, &tc, tc_err, NULL) != SANNIP_SUCCESS) return NAN;
+    return tc;
+}
+static double chi_tc(int nT, const double *T, const sannip_mc_stats *a)
+{
+    double chi[MAXT], ce[MAXT], tc = NAN, e;
+    int i;
+    for (i = 0; i < nT; i++) { chi[i] = a[i].chi.mean; ce[i] = a[i].chi.err; }
+    if (sannip_mc_chi_peak(nT, T, chi, ce, &tc, &e, NULL) != SANNIP_SUCCESS) return NAN;
+    return tc;
+}
+static void write_csv(const opts *o, const char *name, int nT, const sannip_mc_stats *st)
+{
+    sannip_text t;
+    sannip_error err;
+    char path[1024];
+    sannip_text_init(&t, NULL);
+    snprintf(path, sizeof path, "%s/%s", o->out, name);
+    if (sannip_mc_write_csv(&t, nT, st, &err) != SANNIP_SUCCESS || sannip_write_file_atomic(path, t.s, t.len, &err) != SANNIP_SUCCESS) die(path, &err);
+    sannip_text_uninit(&t);
+}
+
+/* ---- the data set: toy energies of sampled configurations, plus FM / AFM / PM states ---- */
+static void add_structure(sannip_dataset *d, const lattice *lat, const toyiron *t, const double *spins)
+{
+    sannip_structure *s;
+    sannip_error err;
+    int i;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 256;
+        d->s = (sannip_structure *)realloc(d->s, sizeof(sannip_structure) * (size_t)d->cap);
+        if (!d->s) die("out of memory", NULL);
+    }
+    s = &d->s[d->n];
+    sannip_structure_init(s, NULL);
+    if (sannip_structure_resize(s, lat->n, 0, 1, &err) != SANNIP_SUCCESS) die("structure", &err);
+    memcpy(s->pos, lat->rpos, sizeof(sannip_real) * 3 * (size_t)lat->n);
+    memcpy(s->Z, lat->Z, sizeof(int) * (size_t)lat->n);
+    memcpy(s->cell, lat->rcell, sizeof s->cell); memcpy(s->pbc, lat->pbc, sizeof s->pbc);
+    for (i = 0; i < 3 * lat->n; i++) s->spins[i] = (sannip_real)spins[i];
+    s->energy = (sannip_real)toyiron_compute(t, spins, NULL, NULL, NULL, NULL);
+    s->has_energy = 1;
+    d->n++;
+}
+
+/* Definition lines of the demo's SANNIP: geometric G2 (constant on the fixed lattice, kept
+   so the model is an ordinary one) and spin bases with a flat top (poly2, alpha 0.95): the
+   rc 2.7 pair sum counts the first bcc shell (2.49 A), the rc 3.3 one both shells (2.87 A). */
+static const char *SANNIP_DEFS =
+    "g2 Fe Fe cut=cos rc=4.5 eta=4 rs=2.5\n"
+    "g2 Fe Fe cut=cos rc=4.5 eta=4 rs=2.9\n"
+    "g2 Fe Fe cut=cos rc=4.5 eta=1 rs=4.0\n"
+    "spin_s1 Fe xi=1\n"
+    "spin_s2 Fe Fe cut=poly2 rc=2.7 alpha=0.95 xi=1\n"
+    "spin_s2 Fe Fe cut=poly2 rc=3.3 alpha=0.95 xi=1\n"
+    "spin_s2 Fe Fe cut=poly2 rc=2.7 alpha=0.95 xi=2\n"
+    "spin_s2 Fe Fe cut=poly2 rc=3.3 alpha=0.95 xi=2\n";
+
+static void build_model(sannip_model *m, int with_spin)
+{
+    sannip_error err;
+    int h[2] = { 12, 12 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
+    const char *defs = SANNIP_DEFS;
+    char geo[512];
+    sannip_spin_model_init(m, NULL);
+    if (!with_spin) {   /* the geometric lines only */
+        const char *p = strstr(SANNIP_DEFS, "spin_");
+        memcpy(geo, SANNIP_DEFS, (size_t)(p - SANNIP_DEFS)); geo[p - SANNIP_DEFS] = 0;
+        defs = geo;
+    }
+    if (sannip_descriptors_parse(&m->desc, defs, &err) != SANNIP_SUCCESS) die("descriptors", &err);
+    if (sannip_model_add_element(m, FE, 2, h, act, &err) != SANNIP_SUCCESS) die("model", &err);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: curie [--out DIR] [--seed N] [--quick] [--sizes L1,L2] [--sweeps N]\n"
+               "Curie temperature and hysteresis of toy iron: its own Monte Carlo T_c against that of a\n"
+               "SANNIP model trained on it (bcc L^3 cells, a = 2.87 A, |S| = 1.1 hbar, first-order moves).\n"
+               "  --out DIR      output directory (default curie_out): CSV tables, summary.txt, plots\n"
+               "  --seed N       seed of every chain and of training (default 1)\n"
+               "  --quick        fewer temperatures and sweeps (about 1/3 of the time; make demo)\n"
+               "  --sizes L1,L2  the two lattice sizes of the Binder crossing, 2..8 (default 4,6)\n"
+               "  --sweeps N     production sweeps per temperature and walker (default 2000; quick 600)\n");
+}
+
+int main(int argc, char **argv)
+{
+    opts o = { "curie_out", 1, 0, { 4, 6 }, 0 };
+    lattice lat[2];
+    toy_mc toy[2][WALKERS];
+    sannip_mc_model tm[2][WALKERS];
+    sannip_mc_config cfg;
+    static sannip_mc_stats broad[2][MAXT], toyw[2][MAXT], nnw[2][MAXT], hyst[3];
+    static snaps per[WALKERS];
+    sampler sp;
+    double Tb[MAXT], Tw[MAXT], t0 = wall(), tc_toy, tc_toy_err, tc_nn, tc_nn_err, tc_guess;
+    int nb = 0, nw = 0, i, L, w;
+    char cmd[2048];
+    FILE *sum;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(argv[i], "--quick")) o.quick = 1;
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) o.out = argv[++i];
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) o.seed = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--sweeps") && i + 1 < argc) { o.sweeps = atoi(argv[++i]); if (o.sweeps < 10 || o.sweeps > 10000000) { usage(stderr); return 2; } }
+        else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
+            if (sscanf(argv[++i], "%d,%d", &o.L[0], &o.L[1]) != 2 || o.L[0] < 2 || o.L[1] < 2 || o.L[0] > 8 || o.L[1] > 8 || o.L[0] == o.L[1]) { usage(stderr); return 2; }
+        } else { fprintf(stderr, "curie: unknown or incomplete option '%s'\n", argv[i]); usage(stderr); return 2; }
+    }
+    if (!o.sweeps) o.sweeps = o.quick ? 600 : 2000;
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", o.out);
+    if (system(cmd) != 0) die("cannot create the output directory", NULL);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (L = 0; L < 2; L++) {
+        sannip_error err;
+        make_lattice(&lat[L], o.L[L]);
+        for (w = 0; w < WALKERS; w++) {
+            toyiron_init(&toy[L][w].t, NULL);
+            if (toyiron_set_geometry(&toy[L][w].t, lat[L].n, lat[L].pos, lat[L].cell, lat[L].pbc, &err) != SANNIP_SUCCESS) die("toy geometry", &err);
+            toy[L][w].n = lat[L].n;
+            toy[L][w].s = (double *)calloc(3 * (size_t)lat[L].n, sizeof(double));
+            tm[L][w] = toy_model(&toy[L][w]);
+        }
+    }
+    /* ---- 1. the toy Hamiltonian: a broad scan (and training samples from the smaller size) ---- */
+    for (nb = 0; 600 + 50 * nb <= 1800; nb++) Tb[nb] = 600 + 50 * nb;
+    cfg = sannip_mc_config_init(1000);
+    cfg.equil = o.quick ? 200 : 500; cfg.length = o.sweeps; cfg.skip_polar = 0;
+    for (w = 0; w < WALKERS; w++) {
+        per[w].every = o.quick ? 20 : 40; per[w].n = 0;
+        per[w].spins = (double *)malloc(sizeof(double) * 3 * (size_t)lat[0].n * (MAXSNAP / WALKERS));
+    }
+    sp.walkers = toy[0]; sp.per = per; memset(sp.count, 0, sizeof sp.count);
+    printf("1. toy iron, bcc %d^3 and %d^3 (%d and %d atoms): Monte Carlo from FM over %d temperatures, %.0f to %.0f K\n",
+           o.L[0], o.L[1], lat[0].n, lat[1].n, nb, Tb[0], Tb[nb - 1]);
+    for (L = 0; L < 2; L++) {
+        cfg.on_sample = L == 0 ? on_sample : NULL; cfg.sample_user = &sp;
+        scan(tm[L], lat[L].n, nb, Tb, &cfg, o.seed + 11 * L, broad[L]);
+    }
+    cfg.on_sample = NULL;
+    {
+        double e;
+        tc_guess = binder_tc(nb, Tb, broad[0], broad[1], &e);
+        if (!isfinite(tc_guess)) tc_guess = chi_tc(nb, Tb, broad[1]);
+        if (!isfinite(tc_guess)) die("the toy scan shows no transition in 600-1800 K", NULL);
+    }
+    write_csv(&o, "toy_broad_L1.csv", nb, broad[0]); write_csv(&o, "toy_broad_L2.csv", nb, broad[1]);
+    printf("   broad scan: Binder crossing near %.0f K (%.1f s)\n", tc_guess, wall() - t0);
+
+    /* ---- 2. train SANNIP (and BP) on the sampled configurations ---- */
+    {
+        sannip_dataset d;
+        sannip_model mb;
+        sannip_train_config tc = sannip_train_config_init();
+        sannip_train_report rs, rb;
+        sannip_error err;
+        sannip_rng rng;
+        double *sp3 = (double *)malloc(sizeof(double) * 3 * (size_t)lat[0].n);
+        int k, nsamp = 0;
+        sannip_dataset_init(&d, NULL);
+        for (w = 0; w < WALKERS; w++) for (k = 0; k < per[w].n; k++) { add_structure(&d, &lat[0], &toy[0][0].t, per[w].spins + (size_t)k * 3 * lat[0].n); nsamp++; }
+        /* ordered and disordered references: FM, two-sublattice AFM, PM */
+        sannip_rng_seed(&rng, o.seed + 77);
+        for (k = 0; k < 60; k++) {
+            sannip_real s[3 * 2 * 8 * 8 * 8];
+            int sub[2 * 8 * 8 * 8];
+            sannip_spin_magnitude mag = { (sannip_real)SMAG, 0 };
+            if (k < 5) sannip_spin_fm(lat[0].n, &mag, &rng, s, &err);
+            else if (k < 10) { sannip_spin_sublattice(lat[0].n, lat[0].rpos, lat[0].rcell, (sannip_real)ALAT, SANNIP_SUBLATTICE_BCC, sub, &err); sannip_spin_afm(lat[0].n, sub, &mag, &rng, s, &err); }
+            else sannip_spin_pm(lat[0].n, &mag, &rng, s, &err);
+            for (i = 0; i < 3 * lat[0].n; i++) sp3[i] = s[i];
+            add_structure(&d, &lat[0], &toy[0][0].t, sp3);
+        }
+        free(sp3);
+        tc.epochs = o.quick ? 150 : 400; tc.batch_size = 16; tc.force_weight = 0; tc.learning_rate = 3e-3; tc.lr_decay = 0.995;
+        tc.seed = o.seed; tc.validation_fraction = 0.2;
+        printf("2. training on %d configurations of the %d-atom cell (%d sampled, FM/AFM/PM 60), energies, %d epochs\n",
+               d.n, lat[0].n, nsamp, tc.epochs);
+        build_model(&mb, 0);
+        if (sannip_train(&mb, &d, &tc, &rb, &err) != SANNIP_SUCCESS) die("training BP", &err);
+        {
+            sannip_model *ms = (sannip_model *)malloc(sizeof *ms);
+            sannip_spin_local loc[2][WALKERS];
+            sannip_mc_model nm[2][WALKERS];
+            char path[1024];
+            build_model(ms, 1);
+            if (sannip_train(ms, &d, &tc, &rs, &err) != SANNIP_SUCCESS) die("training SANNIP", &err);
+            printf("   held-out energy RMSE (meV/atom):  BP %.3f   SANNIP %.3f   (BP sees no spins: %.0fx)  %.1f s\n",
+                   rb.val_rmse_e * 1000, rs.val_rmse_e * 1000, rb.val_rmse_e / rs.val_rmse_e, wall() - t0);
+            snprintf(path, sizeof path, "%s/sannip_toyiron.model", o.out);
+            if (sannip_model_save_file(ms, path, &err) != SANNIP_SUCCESS) die(path, &err);
+
+            /* ---- 3. Curie scans of both models on the same window around the toy T_c ---- */
+            nw = o.quick ? 9 : 13;
+            for (i = 0; i < nw; i++) Tw[i] = 50 * floor(tc_guess / 50 + 0.5) + 50 * (i - nw / 2);
+            for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) {
+                sannip_real *s0 = (sannip_real *)calloc(3 * (size_t)lat[L].n, sizeof(sannip_real));
+                sannip_system sys;
+                for (i = 0; i < lat[L].n; i++) s0[3 * i + 2] = (sannip_real)SMAG;
+                sys = lattice_system(&lat[L], s0);
+                if (sannip_spin_local_init(&loc[L][w], ms, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
+                nm[L][w] = sannip_spin_local_mc_model(&loc[L][w]);
+                free(s0);
+            }
+            printf("3. Curie scans of the toy Hamiltonian and of the trained SANNIP, %d temperatures %.0f-%.0f K, %d walkers x %d sweeps\n",
+                   nw, Tw[0], Tw[nw - 1], WALKERS, o.sweeps);
+            for (L = 0; L < 2; L++) {
+                scan(tm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, toyw[L]);
+                scan(nm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, nnw[L]);
+            }
+            tc_toy = binder_tc(nw, Tw, toyw[0], toyw[1], &tc_toy_err);
+            tc_nn = binder_tc(nw, Tw, nnw[0], nnw[1], &tc_nn_err);
+            write_csv(&o, "toy_L1.csv", nw, toyw[0]); write_csv(&o, "toy_L2.csv", nw, toyw[1]);
+            write_csv(&o, "sannip_L1.csv", nw, nnw[0]); write_csv(&o, "sannip_L2.csv", nw, nnw[1]);
+            printf("   T_c (Binder crossing of L = %d, %d):  toy iron %.0f +- %.0f K   SANNIP %.0f +- %.0f K   (%+.1f%%)\n",
+                   o.L[0], o.L[1], tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
+            printf("   susceptibility peaks (L = %d):       toy iron %.0f K          SANNIP %.0f K   (%.1f s)\n",
+                   o.L[1], chi_tc(nw, Tw, toyw[1]), chi_tc(nw, Tw, nnw[1]), wall() - t0);
+
+            /* ---- 4. hysteresis at 300 K: FM, PM and AFM starts (T4.3.2) ---- */
+            {
+                static const char *names[3] = { "FM", "PM", "AFM" };
+                sannip_real *starts[3];
+                sannip_spin_local hl[3];
+                sannip_mc_model hm[3];
+                sannip_mc_config hc = sannip_mc_config_init(300);
+                sannip_spin_magnitude mag = { (sannip_real)SMAG, 0 };
+                int sub[2 * 8 * 8 * 8];
+                /* as T4.3.1-4.3.2: a fixed run of small-angle moves from each start, no
+                   equilibration phase: averages over the run show how far each start gets */
+                hc.equil = 0; hc.length = o.quick ? 100 : 200; hc.adapt = 0; hc.step = 0.2;
+                sannip_rng_seed(&rng, o.seed + 303);
+                for (k = 0; k < 3; k++) {
+                    sannip_system sys;
+                    starts[k] = (sannip_real *)calloc(3 * (size_t)lat[1].n, sizeof(sannip_real));
+                    if (k == 0) sannip_spin_fm(lat[1].n, &mag, &rng, starts[k], &err);
+                    else if (k == 1) sannip_spin_pm(lat[1].n, &mag, &rng, starts[k], &err);
+                    else { sannip_spin_sublattice(lat[1].n, lat[1].rpos, lat[1].rcell, (sannip_real)ALAT, SANNIP_SUBLATTICE_BCC, sub, &err); sannip_spin_afm(lat[1].n, sub, &mag, &rng, starts[k], &err); }
+                    sys = lattice_system(&lat[1], starts[k]);
+                    if (sannip_spin_local_init(&hl[k], ms, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
+                    hm[k] = sannip_spin_local_mc_model(&hl[k]);
+                }
+                if (sannip_mc_hysteresis(hm, 3, (const sannip_real *const *)starts, &hc, o.seed + 404, hyst, &err) != SANNIP_SUCCESS) die("hysteresis", &err);
+                printf("4. hysteresis on the trained SANNIP at 300 K (%d atoms, %d sweeps from each start, step %.1f):\n"
+                       "   magnetisation ratio (T4.1) and <|M|>/N over the run\n", lat[1].n, (int)hc.length, hc.step);
+                for (k = 0; k < 3; k++) printf("   %-3s start: %.3f +- %.3f   %.3f hbar\n", names[k], hyst[k].ratio.mean, hyst[k].ratio.err, hyst[k].m.mean);
+                write_csv(&o, "hysteresis_300K.csv", 3, hyst);
+                for (k = 0; k < 3; k++) { sannip_spin_local_uninit(&hl[k]); free(starts[k]); }
+            }
+            sum = NULL;
+            {
+                char p2[1024];
+                snprintf(p2, sizeof p2, "%s/summary.txt", o.out);
+                sum = fopen(p2, "w");
+            }
+            if (sum) {
+                fprintf(sum, "bcc %d^3/%d^3, |S| = %.1f, seed %lu, %d sweeps x %d walkers per temperature\n", o.L[0], o.L[1], SMAG, o.seed, o.sweeps, WALKERS);
+                fprintf(sum, "held_out_rmse_meV_per_atom BP %.4f SANNIP %.4f\n", rb.val_rmse_e * 1000, rs.val_rmse_e * 1000);
+                fprintf(sum, "Tc_binder_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
+                fprintf(sum, "hysteresis_300K_ratio FM %.4f PM %.4f AFM %.4f\n", hyst[0].ratio.mean, hyst[1].ratio.mean, hyst[2].ratio.mean);
+                fclose(sum);
+            }
+            for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) sannip_spin_local_uninit(&loc[L][w]);
+            sannip_model_uninit(ms); free(ms);
+        }
+        sannip_model_uninit(&mb);
+        sannip_train_report_free(&rs); sannip_train_report_free(&rb);
+        sannip_dataset_uninit(&d);
+    }
+    snprintf(cmd, sizeof cmd, "python3 -c 'import matplotlib' > /dev/null 2>&1 && python3 examples/plot_mc.py '%s/toy_L1.csv' '%s/toy_L2.csv' '%s/sannip_L1.csv' '%s/sannip_L2.csv' -o '%s/curie.png' > /dev/null 2>&1", o.out, o.out, o.out, o.out, o.out);
+    if (system(cmd) == 0) printf("   plot -> %s/curie.png\n", o.out);
+    printf("done in %.1f s; tables in %s/\n", wall() - t0, o.out);
+    for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) { toyiron_uninit(&toy[L][w].t); free(toy[L][w].s); }
+    for (w = 0; w < WALKERS; w++) free(per[w].spins);
+    return 0;
+}
