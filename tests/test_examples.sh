@@ -124,6 +124,24 @@ check "gen_toyiron: a bad flag exits 2" [ $? -eq 2 ]
 check "gen_toyiron: an unknown flag exits 2" [ $? -eq 2 ]
 check "gen_toyiron: the file reads back (sannip evaluate parses it)" sh -c "./bin/sannip train $G/states.xyz -o $G/m.model --epochs 1 --quiet --descriptors bp+spin-scaled --rc 4 --hidden 4 > /dev/null 2>&1"
 
+# ---- sannip mc (spin Monte Carlo on a spin-aware model) ---------------------------------------
+./bin/gen_toyiron --lattice bcc --sizes 3 --geometries 1 --rattle 0 --strain 0 --states fm --out $G/fe3.xyz > /dev/null 2>&1
+./bin/sannip mc $G/m.model $G/fe3.xyz -o $G/mc.csv --temperature 300 --init fm,pm,afm --sweeps 20 --equil 0 > $G/mc.txt 2>&1
+check "sannip mc: hysteresis run exits 0" [ $? -eq 0 ]
+check "sannip mc: 3 rows (fm, pm, afm) of 22 columns" sh -c "[ \$(awk -F, 'NR > 1 && NF == 22' $G/mc.csv | wc -l) -eq 3 ] && head -1 $G/mc.csv | grep -q '^init,T,kT,m,m_err,ratio'"
+./bin/sannip mc $G/m.model $G/fe3.xyz -o $G/scan.csv --temperature 500:1500:250 --sweeps 10 --equil 5 --walkers 2 > /dev/null 2>&1
+check "sannip mc: a Curie scan of 5 temperatures with 2 walkers" sh -c "[ \$(awk -F, 'NR > 1' $G/scan.csv | wc -l) -eq 5 ]"
+./bin/sannip mc $G/m.model $G/fe3.xyz -o $G/scan2.csv --temperature 500:1500:250 --sweeps 10 --equil 5 --walkers 2 > /dev/null 2>&1
+check "sannip mc: same seed, same table" cmp -s $G/scan.csv $G/scan2.csv
+OMP_NUM_THREADS=1 ./bin/sannip mc $G/m.model $G/fe3.xyz -o $G/scan1t.csv --temperature 500:1500:250 --sweeps 10 --equil 5 --walkers 2 > /dev/null 2>&1
+check "sannip mc: one thread gives the same table as two" cmp -s $G/scan.csv $G/scan1t.csv
+./bin/sannip mc $G/m.model $G/fe3.xyz -o $G/bad.csv --temperature -5 > /dev/null 2>&1
+check "sannip mc: a negative temperature exits 2" [ $? -eq 2 ]
+./bin/sannip mc $G/m.model $G/fe3.xyz -o $G/bad.csv --temperature 300 --init ising > /dev/null 2>&1
+check "sannip mc: an unknown start exits 2" [ $? -eq 2 ]
+./bin/sannip help mc | grep -q "^usage: sannip mc"
+check "sannip help mc" [ $? -eq 0 ]
+
 # ---- rsc_fig3 (random spin committee, Carare et al. Fig. 3) -----------------------------------
 R=$OUT/rsc
 ./bin/rsc_fig3 --epochs 100 --seed 1 --out $R > $OUT/rsc.txt 2>&1

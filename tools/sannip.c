@@ -97,6 +97,32 @@ static const help_entry HELP[] = {
       "Elements are symbols, '*' any, 'Zw' Z-weighted. n2p2 'symfunction_short' and\n"
       "'cutoff_type' lines are accepted when read. bp-fe is the thesis's BP set for Fe (T A.1).\n"
       "  -o FILE   output file\n" },
+    { "mc", "sannip mc MODEL STRUCTURE -o OUT.csv --temperature T[,T...] [options]",
+      "Spin Monte Carlo (Metropolis, T4.3) on the fixed lattice of STRUCTURE (the first frame of\n"
+      "an extended XYZ or n2p2 file) with a spin-aware MODEL, the energy change of each move\n"
+      "computed locally. One temperature and several --init starts: the hysteresis protocol\n"
+      "(T4.3.2); several temperatures: a Curie scan from each start (T4.3.3), each walker\n"
+      "carrying its state up the grid, with T_c from the susceptibility peak. OUT.csv: one row\n"
+      "per start and temperature: init, T, kT, m, m_err, ratio, ratio_err, polar, polar_err,\n"
+      "e, e_err, chi, chi_err, cv, cv_err, u4, u4_err, acceptance, step, samples, attempted,\n"
+      "accepted (m = <|sum S|>/N, ratio = |sum S|/sum|S| T4.1, polar = polar-angle variance\n"
+      "T4.2-4.4, e = <E>/N eV, chi per spin, cv per spin in k_B, u4 the Binder cumulant).\n"
+      "  --temperature LIST   kelvin: 300 or 800,900,1000 or FROM:TO:STEP\n"
+      "  --init LIST          starts from fm, pm, afm (two bcc sublattices) or file (the\n"
+      "                       structure's own spins) (default fm)\n"
+      "  --magnitude M[,SD]   |S| of generated starts; with SD, each move also draws |S| from\n"
+      "                       N(M, SD) (default: the mean |S| of the structure's spins, kept)\n"
+      "  --sweeps N           production sweeps per temperature and walker (default 1000)\n"
+      "  --equil N            equilibration sweeps (default 200; the step adapts only here)\n"
+      "  --accepted N         count accepted moves instead of sweeps (T4.3.1): N per phase\n"
+      "  --move first|zeroth  small rotation (default) or a fresh paramagnetic direction\n"
+      "  --step X             first-order step (default 0.5)\n"
+      "  --walkers W          independent walkers pooled per temperature (default 1; OpenMP)\n"
+      "  --collinear          spins stay along z (Ising-like flips of collinear moments)\n"
+      "  --no-carry           restart every temperature from the start configuration\n"
+      "  --a A                lattice constant for the afm sublattices (default from the cell)\n"
+      "  --seed N             seed of the chains (default 1)\n"
+      "Results are bit-identical for a seed, whatever the number of threads.\n" },
     { "help", "sannip help [CMD]", "Lists the commands, or documents CMD's flags.\n" },
 };
 #define NHELP (int)(sizeof HELP / sizeof HELP[0])
@@ -136,8 +162,9 @@ typedef struct opts {
 } opts;
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
-    "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", NULL };
-static const char *const FLAGS[] = { "--no-cache", "--quiet", NULL };
+    "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca",
+    "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a", NULL };
+static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
 {
@@ -735,6 +762,149 @@ static int cmd_descriptors(int argc, char **argv)
     return 0;
 }
 
+/* ---- spin Monte Carlo ---- */
+/* Parses "300", "800,900" or "FROM:TO:STEP" into T (at most max values); count or -1. */
+static int parse_temperatures(const char *v, double *T, int max)
+{
+    double a, b, st;
+    int n = 0;
+    char *end;
+    if (sscanf(v, "%lf:%lf:%lf", &a, &b, &st) == 3) {
+        if (!(a > 0) || !(b >= a) || !(st > 0)) return -1;
+        for (; a <= b + 1e-9 * st && n < max; a += st) T[n++] = a;
+        return n;
+    }
+    while (*v && n < max) {
+        T[n] = strtod(v, &end);
+        if (end == v || !(T[n] > 0) || (*end && *end != ',')) return -1;
+        n++; v = *end ? end + 1 : end;
+    }
+    return *v ? -1 : n;
+}
+static int cmd_mc(int argc, char **argv)
+{
+    opts o;
+    sannip_model m;
+    sannip_error err;
+    structures L;
+    sannip_mc_config cfg = sannip_mc_config_init(300);
+    sannip_text out, all;
+    double T[256], v, mag = 0, a_lat;
+    int r, nT, nw, i, k, ninit = 0, n;
+    char inits[8][8];
+    const char *il;
+    if ((r = parse_opts(argc, argv, &o, "mc")) != 0) return r;
+    if (o.npos != 2 || !o.out || !opt(&o, "--temperature", NULL)) return usage_error("mc", "needs MODEL STRUCTURE -o OUT.csv --temperature T");
+    nT = parse_temperatures(opt(&o, "--temperature", ""), T, 256);
+    if (nT < 1) return usage_error("mc", "--temperature: positive kelvin values, a list, or FROM:TO:STEP");
+    for (il = opt(&o, "--init", "fm"); *il && ninit < 8; ) {
+        size_t len = strcspn(il, ",");
+        if (len == 0 || len >= sizeof inits[0]) return usage_error("mc", "--init: fm, pm, afm or file");
+        memcpy(inits[ninit], il, len); inits[ninit][len] = 0;
+        if (strcmp(inits[ninit], "fm") && strcmp(inits[ninit], "pm") && strcmp(inits[ninit], "afm") && strcmp(inits[ninit], "file")) return usage_error("mc", "--init: fm, pm, afm or file");
+        ninit++; il += len + (il[len] == ',');
+    }
+    if (!opt_num(&o, "mc", "--sweeps", 1000, 1, 1e9, &v)) return 2;
+    cfg.length = (int64_t)v;
+    if (!opt_num(&o, "mc", "--equil", 200, 0, 1e9, &v)) return 2;
+    cfg.equil = (int64_t)v;
+    if (opt(&o, "--accepted", NULL)) {
+        if (!opt_num(&o, "mc", "--accepted", 0, 1, 1e12, &v)) return 2;
+        cfg.unit = SANNIP_MC_ACCEPTED; cfg.length = (int64_t)v; cfg.equil = (int64_t)v;
+    }
+    if (!opt_num(&o, "mc", "--step", 0.5, 1e-6, 2, &cfg.step)) return 2;
+    if (!opt_num(&o, "mc", "--walkers", 1, 1, 256, &v)) return 2;
+    nw = (int)v;
+    if (!opt_num(&o, "mc", "--seed", 1, 0, 1.8e19, &v)) return 2;
+    if (strcmp(opt(&o, "--move", "first"), "zeroth") == 0) cfg.move = SANNIP_MC_ZEROTH;
+    else if (strcmp(opt(&o, "--move", "first"), "first") != 0) return usage_error("mc", "--move must be first or zeroth");
+    cfg.collinear = opt(&o, "--collinear", NULL) != NULL;
+    if (opt(&o, "--magnitude", NULL)) {
+        double sd = 0;
+        int got = sscanf(opt(&o, "--magnitude", ""), "%lf,%lf", &mag, &sd);
+        if (got < 1 || !(mag > 0) || !(sd >= 0)) return usage_error("mc", "--magnitude M[,SD] with M > 0, SD >= 0");
+        if (got == 2 && sd > 0) { cfg.magnitude = SANNIP_MC_MAG_NORMAL; cfg.mag_a = mag; cfg.mag_b = sd; }
+    }
+    if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (!spin_aware(&m)) { fprintf(stderr, "sannip mc: %s has no spin bases: its energy does not depend on the spins\n", o.pos[0]); return 1; }
+    if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    n = L.s[0].n;
+    if (!L.s[0].spins) {
+        for (k = 0; k < ninit; k++) if (!strcmp(inits[k], "file")) { fprintf(stderr, "sannip mc: --init file, but %s has no spins\n", o.pos[1]); return 1; }
+        if (sannip_structure_resize(&L.s[0], n, L.s[0].forces != NULL, 1, &err) != SANNIP_SUCCESS) return fail(&err, err.code);
+    }
+    if (mag == 0) {   /* the structure's mean |S|, else 1 */
+        double sum = 0;
+        for (i = 0; i < n; i++) { const sannip_real *q = L.s[0].spins + 3 * i; sum += sqrt((double)q[0] * q[0] + (double)q[1] * q[1] + (double)q[2] * q[2]); }
+        mag = sum > 0 ? sum / n : 1;
+    }
+    {
+        double V = fabs((double)L.s[0].cell[0] * (L.s[0].cell[4] * L.s[0].cell[8] - L.s[0].cell[5] * L.s[0].cell[7])
+                      - (double)L.s[0].cell[1] * (L.s[0].cell[3] * L.s[0].cell[8] - L.s[0].cell[5] * L.s[0].cell[6])
+                      + (double)L.s[0].cell[2] * (L.s[0].cell[3] * L.s[0].cell[7] - L.s[0].cell[4] * L.s[0].cell[6]));
+        if (!opt_num(&o, "mc", "--a", cbrt(2 * V / n), 0.1, 100, &a_lat)) return 2;
+    }
+    sannip_text_init(&all, NULL);
+    printf("spin Monte Carlo: %s on %s (%d atoms), %d temperature(s), start(s)", o.pos[0], o.pos[1], n, nT);
+    for (k = 0; k < ninit; k++) printf(" %s", inits[k]);
+    printf(", %d walker(s), %lld %s per temperature, |S| = %.4g\n", nw, (long long)cfg.length, cfg.unit == SANNIP_MC_ACCEPTED ? "accepted moves" : "sweeps", mag);
+    for (k = 0; k < ninit; k++) {
+        sannip_spin_local *loc = (sannip_spin_local *)calloc((size_t)nw, sizeof *loc);
+        sannip_mc_model *mm = (sannip_mc_model *)calloc((size_t)nw, sizeof *mm);
+        sannip_mc_stats *st = (sannip_mc_stats *)calloc((size_t)nT, sizeof *st);
+        sannip_real *init = (sannip_real *)calloc(3 * (size_t)n, sizeof(sannip_real));
+        sannip_spin_magnitude sm;
+        sannip_rng rng;
+        sannip_system sys = sannip_structure_view(&L.s[0]);
+        int w, *sub = (int *)calloc((size_t)n, sizeof(int));
+        char *line, *nl;
+        if (!loc || !mm || !st || !init || !sub) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+        sm.mean = (sannip_real)mag; sm.sd = 0;
+        sannip_rng_seed(&rng, (uint64_t)v + 1000 * (uint64_t)k);
+        r = SANNIP_SUCCESS;
+        if (!strcmp(inits[k], "fm")) r = sannip_spin_fm(n, &sm, &rng, init, &err);
+        else if (!strcmp(inits[k], "pm")) r = cfg.collinear ? sannip_spin_afm_random(n, &sm, &rng, init, &err) : sannip_spin_pm(n, &sm, &rng, init, &err);
+        else if (!strcmp(inits[k], "afm")) {
+            r = sannip_spin_sublattice(n, L.s[0].pos, L.s[0].cell, (sannip_real)a_lat, SANNIP_SUBLATTICE_BCC, sub, &err);
+            if (r == SANNIP_SUCCESS) r = sannip_spin_afm(n, sub, &sm, &rng, init, &err);
+        } else memcpy(init, L.s[0].spins, sizeof(sannip_real) * 3 * (size_t)n);
+        if (r != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        sys.spins = init;
+        for (w = 0; w < nw && r == SANNIP_SUCCESS; w++) {
+            r = sannip_spin_local_init(&loc[w], &m, &sys, NULL, &err);
+            mm[w] = sannip_spin_local_mc_model(&loc[w]);
+        }
+        if (r != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        r = sannip_mc_curie_scan(mm, nw, init, nT, T, opt(&o, "--no-carry", NULL) == NULL, &cfg, (uint64_t)v + 7919 * (uint64_t)k, st, NULL, &err);
+        if (r != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        for (i = 0; i < nT; i++)
+            printf("  %-4s T %7.1f K  ratio %.4f +- %.4f  <|M|>/N %.4f  e %.6f eV  chi %.4g  U4 %.4f  acceptance %.2f\n", inits[k], T[i],
+                   st[i].ratio.mean, st[i].ratio.err, st[i].m.mean, st[i].e.mean, st[i].chi.mean, st[i].u4.mean, st[i].acceptance);
+        if (nT >= 3) {
+            double chi[256], ce[256], tc, tce;
+            for (i = 0; i < nT; i++) { chi[i] = st[i].chi.mean; ce[i] = st[i].chi.err; }
+            if (sannip_mc_chi_peak(nT, T, chi, ce, &tc, &tce, NULL) == SANNIP_SUCCESS) printf("  %-4s susceptibility peak: T_c ~ %.0f +- %.0f K (finite size: %d atoms)\n", inits[k], tc, tce, n);
+            else printf("  %-4s no susceptibility peak inside the temperature grid\n", inits[k]);
+        }
+        /* the table with an init column */
+        sannip_text_init(&out, NULL);
+        if (sannip_mc_write_csv(&out, nT, st, &err) != SANNIP_SUCCESS) return fail(&err, (sannip_result)err.code);
+        for (line = out.s; line && *line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            if (line == out.s) { if (k == 0) sannip_text_printf(&all, "init,%.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line); }
+            else sannip_text_printf(&all, "%s,%.*s\n", inits[k], (int)(nl ? nl - line : (long)strlen(line)), line);
+            if (!nl) break;
+        }
+        sannip_text_uninit(&out);
+        for (w = 0; w < nw; w++) sannip_spin_local_uninit(&loc[w]);
+        free(loc); free(mm); free(st); free(init); free(sub);
+    }
+    if (all.failed || (r = sannip_write_file_atomic(o.out, all.s, all.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    printf("observables -> %s\n", o.out);
+    sannip_text_uninit(&all); structures_free(&L); sannip_model_uninit(&m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return cmd_help(argc, argv);
@@ -746,6 +916,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc, argv);
     if (strcmp(argv[1], "features") == 0) return cmd_features(argc, argv);
     if (strcmp(argv[1], "descriptors") == 0) return cmd_descriptors(argc, argv);
+    if (strcmp(argv[1], "mc") == 0) return cmd_mc(argc, argv);
     fprintf(stderr, "sannip: unknown command '%s' (try 'sannip help')\n", argv[1]);
     return 2;
 }
