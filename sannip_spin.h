@@ -709,20 +709,6 @@ static sannip_real sannip__spin_bracket(int k, const sannip_real *a, const sanni
         return v;
     }
 }
-/* The transform of a bracket value v: a power (T3.12-3.16) or a Gaussian (T3.17-3.20). */
-static sannip_real sannip__spin_transform(const sannip_basis *b, sannip_real v, sannip_real *dT)
-{
-    if (b->kind >= SANNIP_SPIN_S1G) {
-        sannip_real x = v - b->rs, T = exp(-b->eta * x * x);
-        *dT = -2 * b->eta * x * T;
-        return T;
-    }
-    {
-        sannip_real pm = sannip__ipow(v, (int)b->zeta - 1);   /* xi is an integer >= 1 */
-        *dT = b->zeta * pm;
-        return pm * v;
-    }
-}
 /* The self bases S1 and S1G of central spin a: value and gradient g (3). */
 static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_real *a, sannip_real *g)
 {
