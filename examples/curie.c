@@ -273,7 +273,7 @@ int main(int argc, char **argv)
     cfg = sannip_mc_config_init(1000);
     cfg.equil = o.quick ? 200 : 500; cfg.length = o.sweeps; cfg.skip_polar = 0;
     for (w = 0; w < WALKERS; w++) {
-        per[w].every = o.quick ? 20 : 40; per[w].n = 0;
+        per[w].every = o.quick ? 30 : 80; per[w].n = 0;
         per[w].spins = (double *)malloc(sizeof(double) * 3 * (size_t)lat[0].n * (MAXSNAP / WALKERS));
     }
     sp.walkers = toy[0]; sp.per = per; memset(sp.count, 0, sizeof sp.count);
@@ -318,7 +318,7 @@ int main(int argc, char **argv)
             add_structure(&d, &lat[0], &toy[0][0].t, sp3);
         }
         free(sp3);
-        tc.epochs = o.quick ? 150 : 400; tc.batch_size = 16; tc.force_weight = 0; tc.learning_rate = 3e-3; tc.lr_decay = 0.995;
+        tc.epochs = o.quick ? 150 : 250; tc.batch_size = 16; tc.force_weight = 0; tc.learning_rate = 3e-3; tc.lr_decay = 0.995;
         tc.seed = o.seed; tc.validation_fraction = 0.2;
         printf("2. training on %d configurations of the %d-atom cell (%d sampled, FM/AFM/PM 60), energies, %d epochs\n",
                d.n, lat[0].n, nsamp, tc.epochs);

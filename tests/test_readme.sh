@@ -6,16 +6,24 @@ pass=0; fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 dir=build/readme; rm -rf $dir; mkdir -p $dir
-awk '/^```c$/{f=1;next} /^```$/{f=0} f' README.md > $dir/quick.c
+# every ```c block of README.md is a program: quick.c (water), quick2.c (spin), ...
+awk -v d=$dir '/^```c$/{f=1; n++; out = d "/quick" (n > 1 ? n : "") ".c"; next} /^```$/{f=0} f { print > out }' README.md
 [ -s $dir/quick.c ] && ok || bad "README has no C quick start"
+[ -s $dir/quick2.c ] && ok || bad "README has no spin-aware C quick start"
 $CC -std=c99 -Wall -Wextra -O2 -I. $dir/quick.c -o $dir/quick -lm 2>$dir/cc.log && ok || { bad "quick start does not compile as C"; cat $dir/cc.log; }
 $CXX -x c++ -Wall -O2 -I. $dir/quick.c -o $dir/quick_cpp 2>$dir/cxx.log && ok || { bad "quick start does not compile as C++"; cat $dir/cxx.log; }
 ./bin/sannip import-n2p2 $SHARED/peers/n2p2/H2O_RPBE-D3 -o $dir/water.sannip >/dev/null && ok || bad "import-n2p2 of the README session"
 (cd $dir && ./quick > out.txt) && grep -q "^E = " $dir/out.txt && ok || bad "quick start does not run: $(cat $dir/out.txt)"
+# the spin-aware quick start: a SANNIP model trained on toy iron, as README says
+./bin/gen_toyiron --subset states --out $dir/toyiron.xyz >/dev/null 2>&1 && ok || bad "gen_toyiron of the README"
+./bin/sannip train $dir/toyiron.xyz -o $dir/toyiron.sannip --descriptors bp+spin-scaled --rc 4 --epochs 2 --hidden 6 --quiet >/dev/null 2>&1 && ok || bad "train of the spin-aware quick start"
+$CC -std=c99 -Wall -Wextra -O2 -I. $dir/quick2.c -o $dir/quick2 -lm 2>$dir/cc2.log && ok || { bad "spin quick start does not compile as C"; cat $dir/cc2.log; }
+$CXX -x c++ -Wall -O2 -I. $dir/quick2.c -o $dir/quick2_cpp 2>$dir/cxx2.log && ok || { bad "spin quick start does not compile as C++"; cat $dir/cxx2.log; }
+(cd $dir && ./quick2 > out2.txt) && grep -q "^E = .*H0 = " $dir/out2.txt && grep -q "^dE" $dir/out2.txt && ok || bad "spin quick start does not run: $(cat $dir/out2.txt)"
 ./bin/sannip predict $dir/water.sannip $SHARED/peers/n2p2/H2O_RPBE-D3/input.data -o $dir/pred.xyz >/dev/null && ok || bad "predict of the README session"
 [ "$(grep -c Lattice= $dir/pred.xyz)" = 20 ] && ok || bad "pred.xyz should hold 20 structures"
 ./bin/sannip features $dir/water.sannip $SHARED/peers/n2p2/H2O_RPBE-D3/input.data -o $dir/features.csv >/dev/null && ok || bad "features of the README session"
-for c in import-n2p2 predict info features descriptors help; do
+for c in import-n2p2 predict info features descriptors train evaluate mc help; do
     ./bin/sannip help $c | grep -q "^usage: sannip $c" && ok || bad "sannip help $c"
     grep -q "sannip $c" README.md && ok || bad "README does not show 'sannip $c'"
 done
