@@ -38,7 +38,7 @@ test: bin/sannip $(TESTS) $(TESTS_F)
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
 
-demo: bin/sannip
+demo: all
 	@sh examples/demo.sh $(SHARED)
 
 clean:
