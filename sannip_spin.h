@@ -218,6 +218,9 @@ SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spin
    0 for FM, pi^2/4 - 2 for PM, pi^2/4 for AFM. With zero net spin the angle is taken from +z;
    zero spins are skipped. */
 SANNIP_API double sannip_spin_polar_variance(int n, const sannip_real *spins);
+/* Mean |S| over the atoms of structures s[0..n) whose |S| exceeds 1e-3 (the magnetic atoms;
+   non-magnetic ones carry ~0), 1 when there are none: the scale of sannip_spin_preset_scaled. */
+SANNIP_API double sannip_spin_mean_magnitude(const sannip_structure *s, int n);
 
 
 /* ---- SPIN MONTE CARLO (SPEC 11, T4.3) -----------------------------------------------------
@@ -1667,6 +1670,18 @@ SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spin
     return tot > 0 ? sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]) / tot : 0;
 }
 
+SANNIP_API double sannip_spin_mean_magnitude(const sannip_structure *s, int n)
+{
+    double sum = 0;
+    long cnt = 0;
+    int i, a;
+    for (i = 0; s && i < n; i++) if (s[i].spins) for (a = 0; a < s[i].n; a++) {
+        const sannip_real *v = s[i].spins + 3 * a;
+        double m = sqrt((double)v[0] * v[0] + (double)v[1] * v[1] + (double)v[2] * v[2]);
+        if (m > 1e-3) { sum += m; cnt++; }
+    }
+    return cnt ? sum / cnt : 1;
+}
 SANNIP_API double sannip_spin_polar_variance(int n, const sannip_real *spins)
 {
     double m[3] = { 0, 0, 0 }, mn, s1 = 0, s2 = 0;

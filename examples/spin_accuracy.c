@@ -232,19 +232,6 @@ static void view_make(sannip_dataset *v, const sannip_dataset *src, const int *i
 }
 static void view_free(sannip_dataset *v) { free(v->s); memset(v, 0, sizeof *v); }
 
-/* Mean |S| over atoms with a non-zero spin (1 without spins). */
-static double mean_spin(const sannip_dataset *d)
-{
-    double s = 0;
-    long n = 0;
-    int i, a;
-    for (i = 0; i < d->n; i++) if (d->s[i].spins) for (a = 0; a < d->s[i].n; a++) {
-        const sannip_real *v = d->s[i].spins + 3 * a;
-        double m = sqrt((double)v[0] * v[0] + (double)v[1] * v[1] + (double)v[2] * v[2]);
-        if (m > 1e-3) { s += m; n++; }
-    }
-    return n ? s / n : 1;
-}
 static void scale_spins(sannip_dataset *d, double k)
 {
     int i, a;
@@ -442,7 +429,7 @@ static states_result run_states(const settings *st, const sannip_dataset *d)
     sr.n_train_geo = sr.n_geo - sr.n_held;
     view_make(&tv, d, train, ntr, st->states_fw > 0);
     memset(&ms, 0, sizeof ms);
-    ms.spin = 1; ms.rc = st->rc; ms.rc_spin = st->rc_spin; ms.rc_short = st->rc_short; ms.smag = mean_spin(d);
+    ms.spin = 1; ms.rc = st->rc; ms.rc_spin = st->rc_spin; ms.rc_short = st->rc_short; ms.smag = sannip_spin_mean_magnitude(d->s, d->n);
     ms.thesis_preset = st->thesis_preset;
     make_template(&tmpl, &tv, &ms);
     sannip_committee_init(&c, NULL);
@@ -650,7 +637,7 @@ static void part_subsets(const settings *st, sannip_text *md, sannip_text *csv)
         generate(st, subsets[s].name, st->quick ? q[0] : NULL, q[1], st->quick ? q[2] : NULL, q[3], path, &data[s]);
         if (st->thesis_preset) scale_spins(&data[s], 2);
         view_make(&v, &data[s], NULL, data[s].n, 0);
-        smag = mean_spin(&data[s]);
+        smag = sannip_spin_mean_magnitude(data[s].s, data[s].n);
         for (c = 0; c < N_CASES; c++) {
             model_spec ms;
             memset(&ms, 0, sizeof ms);

@@ -586,6 +586,20 @@ static void test_mc_local(void)
     sannip_workspace_uninit(&fc.ws); sannip_model_uninit(&m);
 }
 
+/* the mean magnitude over magnetic atoms (the scale of the scaled preset) */
+static void test_mean_magnitude(void)
+{
+    sannip_structure st[2];
+    sannip_error err;
+    int k;
+    for (k = 0; k < 2; k++) { sannip_structure_init(&st[k], NULL); CHECK(sannip_structure_resize(&st[k], 2, 0, 1, &err) == SANNIP_SUCCESS, "resize"); }
+    st[0].spins[2] = 2; st[0].spins[5] = (sannip_real)1e-5;   /* a magnetic and a non-magnetic atom */
+    st[1].spins[0] = 3; st[1].spins[4] = 4;                    /* |S| = 3 and 4 */
+    CHECK_NEAR(sannip_spin_mean_magnitude(st, 2), 3.0, 1e-6, "mean of 2, 3, 4");
+    CHECK(sannip_spin_mean_magnitude(st, 0) == 1 && sannip_spin_mean_magnitude(NULL, 3) == 1, "no spins: 1");
+    for (k = 0; k < 2; k++) sannip_structure_uninit(&st[k]);
+}
+
 int main(void)
 {
     test_each_basis();
@@ -597,5 +611,6 @@ int main(void)
     test_files();
     test_local();
     test_mc_local();
+    test_mean_magnitude();
     return test_report("test_spin");
 }

@@ -470,19 +470,6 @@ static sannip_result save_trained(const sannip_committee *cm, const char *path, 
     return cm->n == 1 ? sannip_model_save_file(&cm->m[0], path, err) : sannip_committee_save_file(cm, path, err);
 }
 
-/* Mean spin magnitude of the atoms that carry a non-zero spin (1 without spins). */
-static double mean_spin(const sannip_dataset *d)
-{
-    double s = 0;
-    long n = 0;
-    int i, a;
-    for (i = 0; i < d->n; i++) if (d->s[i].spins) for (a = 0; a < d->s[i].n; a++) {
-        const sannip_real *v = d->s[i].spins + 3 * a;
-        double m = sqrt((double)v[0] * v[0] + (double)v[1] * v[1] + (double)v[2] * v[2]);
-        if (m > 0) { s += m; n++; }
-    }
-    return n ? s / n : 1;
-}
 
 static int cmd_train(int argc, char **argv)
 {
@@ -545,7 +532,7 @@ static int cmd_train(int argc, char **argv)
         r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, ne, (sannip_real)rc, &err);
         for (i = 0; r == SANNIP_SUCCESS && desc[2] && i < ne; i++) {
             if (strcmp(desc + 2, "+spin") == 0) r = sannip_spin_preset_thesis(&tmpl.desc, Zs[i], (sannip_real)rc, &err);
-            else r = sannip_spin_preset_scaled(&tmpl.desc, Zs[i], (sannip_real)rc, (sannip_real)mean_spin(&d), &err);
+            else r = sannip_spin_preset_scaled(&tmpl.desc, Zs[i], (sannip_real)rc, (sannip_real)sannip_spin_mean_magnitude(d.s, d.n), &err);
         }
         if (mt)   /* one featurisation for all elements */
             for (i = 0; i < tmpl.desc.n; i++) tmpl.desc.b[i].center = SANNIP_ANY;
