@@ -352,7 +352,7 @@ int main(int argc, char **argv)
 {
     const char *shared = getenv("SANNIP_SHARED");
     double t0 = now();
-    int bad = 0, i, flagged = 0;
+    int bad = 0, i;
     if (argc > 1) {
         do_water = do_fe = do_scaling = 0;
         for (i = 1; i < argc; i++) {
@@ -380,12 +380,8 @@ int main(int argc, char **argv)
     if (do_fe || do_scaling) bench_fe();
     printf("\n");
     print_load("at end");
-    printf("\nfigure, value, unit\n");
-    for (i = 0; i < n_rows; i++) {
-        printf("%-40s, %10.4g, %s%s\n", rows[i].name, rows[i].value, rows[i].unit, rows[i].share < BUSY_SHARE ? ", *" : "");
-        flagged += rows[i].share < BUSY_SHARE;
-    }
-    if (flagged) printf("* measured while other processes used the processor(s) (CPU share < %.1f): inflated, rerun on a quiet machine\n", BUSY_SHARE);
+    printf("\n");
+    print_figures();
     printf("bench_inference: %.0f s%s\n", now() - t0, bad ? "; WATER PREDICTION DOES NOT MATCH n2p2" : "");
     return bad;
 }

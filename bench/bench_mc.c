@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 {
     const char *dir = "build";
     double t0 = now();
-    int i, flagged = 0, only_sannip = 0;
+    int i, only_sannip = 0;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "quick")) quick = 1;
         else if (!strcmp(argv[i], "sannip")) only_sannip = 1;
@@ -371,12 +371,7 @@ int main(int argc, char **argv)
     printf("\n");
     print_load("at end");
     printf("\n");
-    for (i = 0; i < n_rows; i++) {
-        printf("%s: %.6g\n", rows[i].name, rows[i].value);
-        flagged += rows[i].share < BUSY_SHARE;
-    }
-    if (flagged) printf("(%d speed figure(s) measured with CPU share < %.1f: other processes ran; rerun on a quiet machine)\n",
-                        flagged, BUSY_SHARE);
+    print_figures();
     printf("bench_mc: %.0f s\n", now() - t0);
     return 0;
 }

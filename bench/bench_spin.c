@@ -253,7 +253,7 @@ static void bench_train(void)
 int main(int argc, char **argv)
 {
     double t0 = now();
-    int do_fe = 1, do_train = 1, i, flagged = 0;
+    int do_fe = 1, do_train = 1, i;
     if (argc > 1) {
         do_fe = do_train = 0;
         for (i = 1; i < argc; i++) {
@@ -271,11 +271,7 @@ int main(int argc, char **argv)
     printf("\n");
     print_load("at end");
     printf("\n");
-    for (i = 0; i < n_rows; i++) {
-        printf("%s: %.4g %s%s\n", rows[i].name, rows[i].value, rows[i].unit, rows[i].share < BUSY_SHARE ? " *" : "");
-        flagged += rows[i].share < BUSY_SHARE;
-    }
-    if (flagged) printf("* measured while other processes used the processor (CPU share < %.1f): rerun on a quiet machine\n", BUSY_SHARE);
+    print_figures();
     printf("bench_spin: %.0f s\n", now() - t0);
     return 0;
 }

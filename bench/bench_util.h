@@ -65,6 +65,19 @@ static const char *busy(double share)
     return buf[k];
 }
 
+/* The recorded figures as "name: value unit" lines (* when measured on a busy machine),
+   then a note when any was; returns how many were. */
+static int print_figures(void)
+{
+    int i, flagged = 0;
+    for (i = 0; i < n_rows; i++) {
+        printf("%s: %.6g %s%s\n", rows[i].name, rows[i].value, rows[i].unit, rows[i].share < BUSY_SHARE ? " *" : "");
+        flagged += rows[i].share < BUSY_SHARE;
+    }
+    if (flagged) printf("* measured while other processes used the processor(s) (CPU share < %.1f): inflated, rerun on a quiet machine\n", BUSY_SHARE);
+    return flagged;
+}
+
 static void record(const char *name, double value, const char *unit, double share)
 {
     if (n_rows >= MAX_ROWS) return;
