@@ -104,7 +104,7 @@ typedef struct sannip_spin_local {
     int *dense1;                  /* per element: first layer dense (incremental update) */
     /* the pending move (delta's result, committed by accept) */
     int tk; sannip_real ts[3]; int tvalid;
-    int naff, *aff, *mark, stamp;
+    int naff, *aff;
     size_t *grp;                  /* affected atom q: its reverse entries are grp[2q]..grp[2q+1] */
     int nsc, *scid;               /* distinct cutoffs of pair-sum spin bases; id per spin feature */
     sannip_real *xb; int *xo;     /* batched Gaussian arguments of a delta, and their features */
@@ -1095,7 +1095,7 @@ SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
     sannip_free(a, L->pos); sannip_free(a, L->spins); sannip_free(a, L->Z); sannip_free(a, L->el); sannip_free(a, L->rctr);
     sannip_free(a, L->rev_start); sannip_free(a, L->ru); sannip_free(a, L->rfc); sannip_free(a, L->G); sannip_free(a, L->z1); sannip_free(a, L->eat);
     sannip_free(a, L->nspin); sannip_free(a, L->spinf); sannip_free(a, L->dense1); sannip_free(a, L->grp);
-    sannip_free(a, L->aff); sannip_free(a, L->mark); sannip_free(a, L->tS); sannip_free(a, L->tz1); sannip_free(a, L->te);
+    sannip_free(a, L->aff); sannip_free(a, L->tS); sannip_free(a, L->tz1); sannip_free(a, L->te);
     sannip_free(a, L->work); sannip_free(a, L->Sn);
     sannip_free(a, L->scid); sannip_free(a, L->xb); sannip_free(a, L->xo);
     memset(L, 0, sizeof *L);
@@ -1198,11 +1198,10 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     L->spins = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->n + 3, sizeof(sannip_real));
     L->Z = (int *)sannip__calloc(a, (size_t)L->n + 1, sizeof(int));
     L->el = (int *)sannip__calloc(a, (size_t)L->n + 1, sizeof(int));
-    L->mark = (int *)sannip__calloc(a, (size_t)L->n + 1, sizeof(int));
     L->rev_start = (size_t *)sannip__calloc(a, (size_t)L->n + 2, sizeof(size_t));
     L->nspin = (int *)sannip__calloc(a, SANNIP_MAX_ELEMENTS, sizeof(int));
     L->dense1 = (int *)sannip__calloc(a, SANNIP_MAX_ELEMENTS, sizeof(int));
-    if (!L->pos || !L->spins || !L->Z || !L->el || !L->mark || !L->rev_start || !L->nspin || !L->dense1) goto oom;
+    if (!L->pos || !L->spins || !L->Z || !L->el || !L->rev_start || !L->nspin || !L->dense1) goto oom;
     memcpy(L->pos, sys->pos, sizeof(sannip_real) * 3 * (size_t)L->n);
     memcpy(L->Z, sys->Z, sizeof(int) * (size_t)L->n);
     for (i = 0; i < L->n; i++) {
