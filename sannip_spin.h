@@ -1369,6 +1369,19 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
         if (i != k) { L->aff[L->naff] = i; L->grp[2 * L->naff] = p; L->grp[2 * L->naff + 1] = p1; L->naff++; }
         p = p1;
     }
+#if defined(__GNUC__) || defined(__clang__)
+    /* the affected atoms are scattered over the arrays of a large system: ask for their rows
+       at once, so the misses overlap instead of coming one after another */
+    for (q = 1; q < L->naff; q++) {
+        int i = L->aff[q];
+        __builtin_prefetch(L->spins + 3 * (size_t)i);
+        __builtin_prefetch(L->G + (size_t)i * L->fmax + L->spinf[L->el[i] * L->fmax]);
+        __builtin_prefetch(L->z1 + (size_t)i * L->h1max);
+        __builtin_prefetch(L->z1 + (size_t)i * L->h1max + 8);
+        __builtin_prefetch(L->z1 + (size_t)i * L->h1max + 16);
+        __builtin_prefetch(L->eat + i);
+    }
+#endif
     for (q = 0; q < L->naff; q++)
         sannip__local_spin_features(L, L->aff[q], k, s_new, L->grp[2 * q], L->grp[2 * q + 1], L->tS + (size_t)q * L->smax);
     /* the networks of the affected atoms, one element at a time */
