@@ -217,20 +217,12 @@ static void fe_model(sannip_model *m)
 {
     static const int hidden[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
     sannip_error err;
-    sannip_rng rng;
-    int l;
     sannip_model_init(m, NULL);
     if (sannip_descriptors_preset_bp_fe(&m->desc, 26, &err) != SANNIP_SUCCESS) die("BP Fe preset", &err);
     if (sannip_model_add_element(m, 26, 2, hidden, act, &err) != SANNIP_SUCCESS) die("add Fe", &err);
     /* random parameters, uniform in +-1/sqrt(fan-in); identity feature scaling (the
        default): the numbers are arbitrary, the work is that of a real model */
-    sannip_rng_seed(&rng, 2024);
-    for (l = 0; l < m->el[0].net.n_layers; l++) {
-        int in = m->el[0].net.sizes[l], out = m->el[0].net.sizes[l + 1], k;
-        sannip_real *W = sannip_network_weights(&m->el[0].net, l), *b = sannip_network_biases(&m->el[0].net, l);
-        for (k = 0; k < in * out; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(&rng) - 1) / sqrt((double)in));
-        for (k = 0; k < out; k++) b[k] = (sannip_real)(0.1 * (2 * sannip_rng_uniform(&rng) - 1));
-    }
+    random_weights(m, 2024);
     if (sannip_model_finalize(m, &err) != SANNIP_SUCCESS) die("finalize Fe", &err);
 }
 

@@ -54,18 +54,10 @@ static void fe_model(sannip_model *m, int spin)
 {
     static const int hidden[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
     sannip_error err;
-    sannip_rng rng;
-    int l;
     sannip_spin_model_init(m, NULL);
     check_ok(spin ? sannip_spin_preset_sannip(&m->desc, 26, &err) : sannip_descriptors_preset_bp_fe(&m->desc, 26, &err), &err, "preset");
     check_ok(sannip_model_add_element(m, 26, 2, hidden, act, &err), &err, "add Fe");
-    sannip_rng_seed(&rng, 2024);
-    for (l = 0; l < m->el[0].net.n_layers; l++) {
-        int in = m->el[0].net.sizes[l], out = m->el[0].net.sizes[l + 1], k;
-        sannip_real *W = sannip_network_weights(&m->el[0].net, l), *b = sannip_network_biases(&m->el[0].net, l);
-        for (k = 0; k < in * out; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(&rng) - 1) / sqrt((double)in));
-        for (k = 0; k < out; k++) b[k] = (sannip_real)(0.1 * (2 * sannip_rng_uniform(&rng) - 1));
-    }
+    random_weights(m, 2024);
     check_ok(sannip_model_finalize(m, &err), &err, "finalize");
 }
 

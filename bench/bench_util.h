@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <math.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -63,6 +64,21 @@ static const char *busy(double share)
     buf[k][0] = 0;
     if (share < BUSY_SHARE) snprintf(buf[k], sizeof buf[k], " [CPU share %.2f: busy machine]", share);
     return buf[k];
+}
+
+/* Random parameters for element 0's network, uniform in +-1/sqrt(fan-in) (biases +-0.1):
+   the numbers are arbitrary, the work is that of a trained model. */
+static void random_weights(sannip_model *m, uint64_t seed)
+{
+    sannip_rng rng;
+    int l;
+    sannip_rng_seed(&rng, seed);
+    for (l = 0; l < m->el[0].net.n_layers; l++) {
+        int in = m->el[0].net.sizes[l], out = m->el[0].net.sizes[l + 1], k;
+        sannip_real *W = sannip_network_weights(&m->el[0].net, l), *b = sannip_network_biases(&m->el[0].net, l);
+        for (k = 0; k < in * out; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(&rng) - 1) / sqrt((double)in));
+        for (k = 0; k < out; k++) b[k] = (sannip_real)(0.1 * (2 * sannip_rng_uniform(&rng) - 1));
+    }
 }
 
 /* The recorded figures as "name: value unit" lines (* when measured on a busy machine),
