@@ -11,6 +11,10 @@
    feature and energy scalers, and a model that returns the total energy, per-atom
    energies, forces and the virial. It reads and writes its own model files, imports n2p2
    potentials and reads/writes n2p2 `input.data` and extended XYZ structures.
+   Spin bases (kinds SANNIP_SPIN_*) are parsed and stored here but evaluated by
+   sannip_spin.h, through the `spin` table of a descriptor set (sannip_spin_ops): a model made
+   with plain sannip_model_init refuses them with SANNIP_NEEDS_SPIN; use
+   sannip_spin_model_init from sannip_spin.h for spin-aware models.
 
    OPTIONS (define before including the implementation)
    | macro                     | meaning                                                   |
