@@ -11,6 +11,7 @@ build/mc_binder_L{8,12,16}.csv from build/bench_mc, and draws four panels: the m
 with its FM and PM values), the susceptibility, and the Binder cumulant U4 (its curves for
 several sizes cross at T_c; --tc draws a reference line, e.g. 1.443 for the simple cubic
 Heisenberg model). Temperatures are in the units of the run (k_B T / J when kT == T).
+Tables of bin/sannip mc carry a first column 'init' (one curve per start: fm, pm, ...).
 Writes OUT.png (default: the first CSV with .png). Exits 0 with a message when matplotlib is
 missing, 1 on a bad command line or file.
 """
@@ -23,17 +24,25 @@ COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 PM_POLAR = math.pi ** 2 / 4 - 2  # variance of the polar angle of uniform directions (T4.3)
 
 
-def read_scan(path):
-    """The CSV at path as {column: [float]}, rows in file order."""
+def read_scans(path):
+    """The CSV at path as [(start, {column: [float]})], rows in file order: one scan, or one
+    per start when the table has an 'init' column (bin/sannip mc with several --init)."""
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     if len(rows) < 2 or "T" not in rows[0] or "m" not in rows[0]:
         raise ValueError("%s: not a sannip_mc_write_csv table" % path)
-    cols = {h: [] for h in rows[0]}
+    head = rows[0]
+    groups = {}
+    order = []
     for r in rows[1:]:
-        for h, v in zip(rows[0], r):
-            cols[h].append(float(v))
-    return cols
+        start = r[head.index("init")] if "init" in head else ""
+        if start not in groups:
+            groups[start] = {h: [] for h in head if h != "init"}
+            order.append(start)
+        for h, v in zip(head, r):
+            if h != "init":
+                groups[start][h].append(float(v))
+    return [(start, groups[start]) for start in order]
 
 
 def finite(values):
@@ -77,7 +86,10 @@ def main(argv):
         return 1
     paths, out, tc = args
     try:
-        scans = [(os.path.splitext(os.path.basename(p))[0], read_scan(p)) for p in paths]
+        scans = []
+        for p in paths:
+            base = os.path.splitext(os.path.basename(p))[0]
+            scans += [(base + (" (%s start)" % start if start else ""), cols) for start, cols in read_scans(p)]
     except (OSError, ValueError) as e:
         sys.stderr.write("plot_mc.py: %s\n" % e)
         return 1
@@ -86,7 +98,7 @@ def main(argv):
         matplotlib.use("Agg")  # no display needed
         import matplotlib.pyplot as plt
     except ImportError:
-        print("plot_mc.py: matplotlib is not installed; no figure written (pip install matplotlib)")
+        print("plot_mc.py: matplotlib is not installed; no figure written (apt-get install python3-matplotlib)")
         return 0
 
     reduced = all(abs(a - b) <= 1e-12 * max(1.0, abs(a)) for _, s in scans for a, b in zip(s["T"], s["kT"]))
