@@ -3474,33 +3474,21 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
         const sannip_element_model *el = &m->el[e];
         const sannip_network *net = &el->net;
         sannip_text_printf(&t, "element %s features %d scaling %s", sannip_element_symbol(el->Z), el->n_features, sannip_scaling_name(el->scaling));
-        if (el->shared) {   /* multi-task: element 1's network, output column of this element */
-            sannip_text_printf(&t, "\nscale_range"); sannip_text_real(&t, el->smin); sannip_text_real(&t, el->smax);
-            sannip_text_printf(&t, "\nenergy_map"); sannip_text_real(&t, el->energy_scale); sannip_text_real(&t, el->energy_offset);
-            sannip_text_printf(&t, "\nfeature_indices");
-            for (f = 0; f < el->n_features; f++) sannip_text_printf(&t, (f % 16 == 15 && f + 1 < el->n_features) ? " %d\n" : " %d", el->feature[f] + 1);
-            sannip_text_printf(&t, "\n");
-            for (f = 0; f < el->n_features; f++) {
-                sannip_text_printf(&t, "stats");
-                sannip_text_real(&t, el->stats[f].min); sannip_text_real(&t, el->stats[f].max);
-                sannip_text_real(&t, el->stats[f].mean); sannip_text_real(&t, el->stats[f].sigma);
-                sannip_text_real(&t, el->stats[f].dev);
-                sannip_text_printf(&t, "\n");
-            }
-            sannip_text_printf(&t, "network shared %d\nend_element\n", el->output + 1);
-            continue;
-        }
         sannip_text_printf(&t, "\nscale_range"); sannip_text_real(&t, el->smin); sannip_text_real(&t, el->smax);
         sannip_text_printf(&t, "\nenergy_map"); sannip_text_real(&t, el->energy_scale); sannip_text_real(&t, el->energy_offset);
         sannip_text_printf(&t, "\nfeature_indices");
         for (f = 0; f < el->n_features; f++) sannip_text_printf(&t, (f % 16 == 15 && f + 1 < el->n_features) ? " %d\n" : " %d", el->feature[f] + 1);
-        sannip_text_printf(&t, "\n# feature statistics: min max mean sigma max|G-mean|\n");
+        sannip_text_printf(&t, el->shared ? "\n" : "\n# feature statistics: min max mean sigma max|G-mean|\n");
         for (f = 0; f < el->n_features; f++) {
             sannip_text_printf(&t, "stats");
             sannip_text_real(&t, el->stats[f].min); sannip_text_real(&t, el->stats[f].max);
             sannip_text_real(&t, el->stats[f].mean); sannip_text_real(&t, el->stats[f].sigma);
             sannip_text_real(&t, el->stats[f].dev);
             sannip_text_printf(&t, "\n");
+        }
+        if (el->shared) {   /* multi-task: element 1's network, output column of this element */
+            sannip_text_printf(&t, "network shared %d\nend_element\n", el->output + 1);
+            continue;
         }
         sannip_text_printf(&t, "network %d sizes", net->n_layers);
         for (l = 0; l <= net->n_layers; l++) sannip_text_printf(&t, " %d", net->sizes[l]);
