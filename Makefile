@@ -36,7 +36,7 @@ bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
 bin build:
 	mkdir -p $@
 
-test: bin/sannip $(TESTS) $(TESTS_F)
+test: all $(TESTS) $(TESTS_F)
 	@SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
 
 bench: $(BENCHES)

@@ -323,6 +323,10 @@ SANNIP_API sannip_result sannip_basis_check(const sannip_basis *b, sannip_error 
 /* True when basis b belongs to central element Z. */
 SANNIP_API int sannip_basis_applies(const sannip_basis *b, int Z);
 SANNIP_API int sannip_basis_is_angular(const sannip_basis *b);
+/* 1 when b depends on the positions only through the distances r_ij to the central atom, so
+   that its derivative with respect to neighbour j lies along u_ij = d_ij / r_ij (feature
+   caches store one number per neighbour for these instead of three). */
+SANNIP_API int sannip_basis_is_radial(const sannip_basis *b);
 SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b);   /* largest radius used */
 SANNIP_API const char *sannip_basis_kind_name(int kind);
 
@@ -726,6 +730,12 @@ SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir
 #define SANNIP__PI 3.14159265358979323846
 #define SANNIP__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define SANNIP__MAX(a, b) ((a) > (b) ? (a) : (b))
+/* Kernels' scalar cores, inlined so that the loops calling them vectorise. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SANNIP__INLINE static inline __attribute__((always_inline))
+#else
+#define SANNIP__INLINE static
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -1402,12 +1412,75 @@ static sannip_real sannip__ipow(sannip_real x, int n)
     while (n > 0) { if (n & 1) r *= x; x *= x; n >>= 1; }
     return r;
 }
-/* tanh(x) for 0 <= x <= 1 through one exp (about 3x cheaper than tanh); the absolute error
-   stays at rounding level, which is all tanh^3 near the cutoff needs. */
-static sannip_real sannip__tanh01(sannip_real x)
+/* exp(v) = (1 + q) 2^k: returns q and sets *sc = 2^k. Cody-Waite reduction v = k ln2 + t,
+   |t| <= ln2/2, q = t + t^2/2 + ... a Taylor polynomial without its constant term (double:
+   degree 13, relative error < 2e-16; float: degree 7, < 1e-8), so that exp - 1 keeps full
+   relative accuracy near 0, and 2^k assembled in the exponent bits. Branch-free and in one
+   precision so that the loops calling it vectorise; v below -708 (float: -87) gives ~0. */
+#ifdef SANNIP_FLOAT
+SANNIP__INLINE float sannip__exp_reduce(float v, float *sc)
 {
-    sannip_real e = exp(-2 * x);
-    return (1 - e) / (1 + e);
+    float kf, t, p, big;
+    uint32_t bits;
+    v = v < -87.0f ? -87.0f : v > 87.0f ? 87.0f : v;
+    big = v * 1.44269504f + 12582912.0f;                  /* 1.5 * 2^23: round to int */
+    kf = big - 12582912.0f;
+    t = v - kf * 0.693145752f - kf * 1.42860677e-6f;
+    p = 1.0f / 5040.0f;
+    p = p * t + 1.0f / 720.0f; p = p * t + 1.0f / 120.0f; p = p * t + 1.0f / 24.0f;
+    p = p * t + 1.0f / 6.0f;   p = p * t + 0.5f;          p = p * t + 1.0f;
+    memcpy(&bits, &big, sizeof bits);
+    bits = (bits + 127u) << 23;   /* the low 9 bits of big's pattern hold k (mod 2^9) */
+    memcpy(sc, &bits, sizeof *sc);
+    return p * t;
+}
+#else
+SANNIP__INLINE double sannip__exp_reduce(double v, double *sc)
+{
+    double kf, t, p, big;
+    uint64_t bits;
+    v = v < -708 ? -708 : v > 708 ? 708 : v;
+    big = v * 1.4426950408889634 + 6755399441055744.0;     /* 1.5 * 2^52: round to int */
+    kf = big - 6755399441055744.0;
+    t = v - kf * 0.693147180559890330187 - kf * 5.4979230187083711552e-14;
+    p = 1.0 / 6227020800.0;
+    p = p * t + 1.0 / 479001600.0; p = p * t + 1.0 / 39916800.0; p = p * t + 1.0 / 3628800.0;
+    p = p * t + 1.0 / 362880.0;    p = p * t + 1.0 / 40320.0;    p = p * t + 1.0 / 5040.0;
+    p = p * t + 1.0 / 720.0;       p = p * t + 1.0 / 120.0;      p = p * t + 1.0 / 24.0;
+    p = p * t + 1.0 / 6.0;         p = p * t + 0.5;              p = p * t + 1.0;
+    memcpy(&bits, &big, sizeof bits);
+    bits = (bits + 1023) << 52;   /* the low 12 bits of big's pattern hold k (mod 2^12) */
+    memcpy(sc, &bits, sizeof *sc);
+    return p * t;
+}
+#endif
+/* exp(x) over an array, in place. */
+static void sannip__exp_array(sannip_real *x, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        sannip_real sc, q = sannip__exp_reduce(x[i], &sc);
+        x[i] = sc + q * sc;
+    }
+}
+/* tanh(z) in place and its derivative 1 - tanh^2 over an array: with a = |z| and
+   e = exp(-2a) - 1 = q 2^k + (2^k - 1) (exact at k = 0, a few ulp elsewhere),
+   tanh a = -e / (2 + e), a few ulp everywhere. The one tanh of the library (activations,
+   the tanh cutoffs); it vectorises, unlike libm's. */
+static void sannip__tanh_array(sannip_real *z, sannip_real *dz, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        sannip_real a = z[i] < 0 ? -z[i] : z[i], sc, q = sannip__exp_reduce(-2 * a, &sc), e = q * sc + (sc - 1), y = (0 - e) / (2 + e);
+        y = z[i] < 0 ? -y : y;
+        z[i] = y; dz[i] = 1 - y * y;
+    }
+}
+static sannip_real sannip__tanh(sannip_real x)
+{
+    sannip_real d;
+    sannip__tanh_array(&x, &d, 1);
+    return x;
 }
 /* The cutoff value and derivative; the hot path of every descriptor. */
 static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real *df)
@@ -1417,12 +1490,12 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
     switch (c->type) {
     case SANNIP_CUT_HARD: *df = 0; return 1;
     case SANNIP_CUT_TANHU:
-        t = sannip__tanh01(1 - r / c->rc);
+        t = sannip__tanh(1 - r / c->rc);
         *df = 3 * t * t * (t * t - 1) / c->rc;
         return t * t * t;
     case SANNIP_CUT_TANH: {
         const sannip_real pre = (sannip_real)2.2637537952253513;  /* 1/tanh^3(1) */
-        t = sannip__tanh01(1 - r / c->rc);
+        t = sannip__tanh(1 - r / c->rc);
         *df = 3 * pre * t * t * (t * t - 1) / c->rc;
         return pre * t * t * t;
     }
@@ -1509,6 +1582,18 @@ SANNIP_API int sannip_basis_is_angular(const sannip_basis *b)
 {
     return b->kind == SANNIP_G4 || b->kind == SANNIP_G5 || b->kind == SANNIP_GF_BIRADIAL
         || b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2;
+}
+SANNIP_API int sannip_basis_is_radial(const sannip_basis *b)
+{
+    /* S3-S5 (and their Gaussians) use the direction u_ij, not only r_ij; F1-F6 combine the
+       neighbours' spins with weights f_c(r_ij) */
+    switch (b->kind) {
+    case SANNIP_G2: case SANNIP_GF_RADIAL:
+    case SANNIP_SPIN_S1: case SANNIP_SPIN_S2: case SANNIP_SPIN_S1G: case SANNIP_SPIN_S2G:
+    case SANNIP_SPIN_F1: case SANNIP_SPIN_F2: case SANNIP_SPIN_F3: case SANNIP_SPIN_F4: case SANNIP_SPIN_F5: case SANNIP_SPIN_F6:
+        return 1;
+    default: return 0;
+    }
 }
 static int sannip__is_gf3(int kind) { return kind >= SANNIP_GF_BIRADIAL && kind <= SANNIP_GF_ANGULAR2; }
 SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b)
@@ -1771,55 +1856,6 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     return rw;
 }
 
-/* exp(x) over an array, in place: Cody-Waite reduction x = k ln2 + t, |t| <= ln2/2, a
-   Taylor polynomial (double: degree 13, relative error < 2e-16; float: degree 7, < 1e-8)
-   and 2^k assembled in the exponent bits. Branch-free and in one precision so that
-   compilers vectorise it; inputs below -708 (float: -87) give ~0. */
-#ifdef SANNIP_FLOAT
-static void sannip__exp_array(sannip_real *x, int n)
-{
-    int i;
-    for (i = 0; i < n; i++) {
-        float v = x[i], kf, t, p, big, sc;
-        uint32_t bits;
-        v = v < -87.0f ? -87.0f : v > 87.0f ? 87.0f : v;
-        big = v * 1.44269504f + 12582912.0f;                  /* 1.5 * 2^23: round to int */
-        kf = big - 12582912.0f;
-        t = v - kf * 0.693145752f - kf * 1.42860677e-6f;
-        p = 1.0f / 5040.0f;
-        p = p * t + 1.0f / 720.0f; p = p * t + 1.0f / 120.0f; p = p * t + 1.0f / 24.0f;
-        p = p * t + 1.0f / 6.0f;   p = p * t + 0.5f;          p = p * t + 1.0f;
-        p = p * t + 1.0f;
-        memcpy(&bits, &big, sizeof bits);
-        bits = (bits + 127u) << 23;   /* the low 9 bits of big's pattern hold k (mod 2^9) */
-        memcpy(&sc, &bits, sizeof sc);
-        x[i] = p * sc;
-    }
-}
-#else
-static void sannip__exp_array(sannip_real *x, int n)
-{
-    int i;
-    for (i = 0; i < n; i++) {
-        double v = x[i], kf, t, p, big, sc;
-        uint64_t bits;
-        v = v < -708 ? -708 : v > 708 ? 708 : v;
-        big = v * 1.4426950408889634 + 6755399441055744.0;     /* 1.5 * 2^52: round to int */
-        kf = big - 6755399441055744.0;
-        t = v - kf * 0.693147180559890330187 - kf * 5.4979230187083711552e-14;
-        p = 1.0 / 6227020800.0;
-        p = p * t + 1.0 / 479001600.0; p = p * t + 1.0 / 39916800.0; p = p * t + 1.0 / 3628800.0;
-        p = p * t + 1.0 / 362880.0;    p = p * t + 1.0 / 40320.0;    p = p * t + 1.0 / 5040.0;
-        p = p * t + 1.0 / 720.0;       p = p * t + 1.0 / 120.0;      p = p * t + 1.0 / 24.0;
-        p = p * t + 1.0 / 6.0;         p = p * t + 0.5;              p = p * t + 1.0;
-        p = p * t + 1.0;
-        memcpy(&bits, &big, sizeof bits);
-        bits = (bits + 1023) << 52;   /* the low 12 bits of big's pattern hold k (mod 2^12) */
-        memcpy(&sc, &bits, sizeof sc);
-        x[i] = p * sc;
-    }
-}
-#endif
 
 /* sin(pi x) and cos(pi x) for 0 <= x <= 1 over arrays (the cosine cutoff at every triplet):
    with t = pi (x - 1/2), cos(pi x) = -sin t and sin(pi x) = cos t, |t| <= pi/2, by Taylor
@@ -1885,13 +1921,18 @@ static sannip_real sannip__sum4(const sannip_real *x, int n)
     for (; i < n; i++) a0 += x[i];
     return (a0 + a1) + (a2 + a3);
 }
-static sannip_real sannip__dot4(const sannip_real *x, const sannip_real *y, int n)
+/* Dot product of x and y in sixteen partial sums, lane k taking the terms i = k mod 16 (a
+   fixed order, so results do not depend on the SIMD width; sixteen independent sums keep
+   the adds from waiting on each other on long rows). */
+static sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n)
 {
-    sannip_real a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    int i;
-    for (i = 0; i + 4 <= n; i += 4) { a0 += x[i] * y[i]; a1 += x[i + 1] * y[i + 1]; a2 += x[i + 2] * y[i + 2]; a3 += x[i + 3] * y[i + 3]; }
-    for (; i < n; i++) a0 += x[i] * y[i];
-    return (a0 + a1) + (a2 + a3);
+    sannip_real a[16] = {0};
+    int i, k;
+    for (i = 0; i + 16 <= n; i += 16)
+        for (k = 0; k < 16; k++) a[k] += x[i + k] * y[i + k];
+    for (k = 0; i + k < n; k++) a[k] += x[i + k] * y[i + k];
+    for (k = 0; k < 8; k++) a[k] += a[k + 8];
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
 /* Scratch arrays of one run of neighbours k (same element) against neighbour j. */
@@ -2077,8 +2118,8 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
                        dT/dd_ik = dc (u_ij - cs u_ik)/r_ik + dik u_ik + djk u_jk, per k */
                     sannip_real *o = dG + (size_t)f * stride, s1x = 0, s1y = 0, s1z = 0, s2, s3, s4x, s4y, s4z;
                     for (kk = 0; kk < K; kk++) { const sannip_real *uk = u + 3 * (k0 + kk); s1x += R.dc[kk] * uk[0]; s1y += R.dc[kk] * uk[1]; s1z += R.dc[kk] * uk[2]; }
-                    s2 = sannip__dot4(R.dc, R.cs, K); s3 = sannip__sum4(R.dij, K);
-                    s4x = sannip__dot4(R.djk, R.ux, K); s4y = sannip__dot4(R.djk, R.uy, K); s4z = sannip__dot4(R.djk, R.uz, K);
+                    s2 = sannip__dot(R.dc, R.cs, K); s3 = sannip__sum4(R.dij, K);
+                    s4x = sannip__dot(R.djk, R.ux, K); s4y = sannip__dot(R.djk, R.uy, K); s4z = sannip__dot(R.djk, R.uz, K);
                     o[3 * j]     += wz * ((s1x - s2 * uij[0]) / rij + s3 * uij[0] - s4x);
                     o[3 * j + 1] += wz * ((s1y - s2 * uij[1]) / rij + s3 * uij[1] - s4y);
                     o[3 * j + 2] += wz * ((s1z - s2 * uij[2]) / rij + s3 * uij[2] - s4z);
@@ -2556,7 +2597,7 @@ SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_rea
 {
     sannip_real y, d, e;
     switch (act) {
-    case SANNIP_ACT_TANH: y = tanh(x); d = 1 - y * y; break;
+    case SANNIP_ACT_TANH: y = sannip__tanh(x); d = 1 - y * y; break;
     case SANNIP_ACT_SIGMOID:
         if (x > 35) { y = 1; d = 0; } else if (x < -35) { y = 0; d = 0; }
         else { y = 1 / (1 + exp(-x)); d = y * (1 - y); }
@@ -2604,10 +2645,7 @@ static void sannip__activate(int act, size_t n, sannip_real *z, sannip_real *dz)
 {
     size_t i;
     if (act == SANNIP_ACT_LINEAR) { for (i = 0; i < n; i++) dz[i] = 1; return; }
-    if (act == SANNIP_ACT_TANH) {
-        for (i = 0; i < n; i++) { sannip_real y = tanh(z[i]); z[i] = y; dz[i] = 1 - y * y; }
-        return;
-    }
+    if (act == SANNIP_ACT_TANH) { sannip__tanh_array(z, dz, n); return; }
     for (i = 0; i < n; i++) z[i] = sannip_activation_eval(act, z[i], &dz[i]);
 }
 
@@ -2785,25 +2823,27 @@ SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, con
     }
     if (Y) memcpy(Y, in, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
 }
-/* The shared backward sweep: dL/dz per layer; weight gradients if grad, dL/dX if dX. */
+/* The shared backward sweep: dL/dz per layer; weight gradients if grad, dL/dX if dX. fw holds
+   the forward pass, per layer `per` blocks of batch x sizes[l+1]: y, y' (and y'' when per = 3,
+   the force-training stash); tmp two batch x wmax buffers. */
 static void sannip__network_backprop(const sannip_network *net, int batch, const sannip_real *X, const sannip_real *dY,
-                                     sannip_real *dX, sannip_real *grad, sannip_real *work)
+                                     sannip_real *dX, sannip_real *grad, const sannip_real *fw, int per, sannip_real *tmp)
 {
     int l, wmax = net->sizes[0];
     size_t off[SANNIP_MAX_LAYERS + 1], o = 0, q, gofs[SANNIP_MAX_LAYERS + 1], go = 0;
     sannip_real *t0, *t1, *sw;
     for (l = 0; l < net->n_layers; l++) {
-        off[l] = o; o += 2 * (size_t)batch * net->sizes[l + 1];
+        off[l] = o; o += (size_t)per * batch * net->sizes[l + 1];
         gofs[l] = go; go += sannip_network_layer_params(net, l);
         if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1];
     }
-    t0 = work + o; t1 = t0 + (size_t)batch * wmax;
+    t0 = tmp; t1 = t0 + (size_t)batch * wmax;
     memcpy(t0, dY, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
     for (l = net->n_layers - 1; l >= 0; l--) {
         int ni = net->sizes[l], no = net->sizes[l + 1];
-        const sannip_real *dz = work + off[l] + (size_t)batch * no;
+        const sannip_real *dz = fw + off[l] + (size_t)batch * no;
         for (q = 0; q < (size_t)batch * no; q++) t0[q] *= dz[q];      /* dL/dz = dL/dy * act'(z) */
-        if (grad) sannip_network_layer_back_weights(net, l, batch, t0, l == 0 ? X : work + off[l - 1], grad + gofs[l]);
+        if (grad) sannip_network_layer_back_weights(net, l, batch, t0, l == 0 ? X : fw + off[l - 1], grad + gofs[l]);
         if (l == 0 && !dX) break;
         {
             sannip_real *out = l == 0 ? dX : t1;
@@ -2813,16 +2853,24 @@ static void sannip__network_backprop(const sannip_network *net, int batch, const
         sw = t0; t0 = t1; t1 = sw;
     }
 }
+/* The forward pass's share of work (y, y' per layer): the backward buffers follow it. */
+static size_t sannip__forward_size(const sannip_network *net, int batch)
+{
+    size_t o = 0;
+    int l;
+    for (l = 0; l < net->n_layers; l++) o += 2 * (size_t)batch * net->sizes[l + 1];
+    return o;
+}
 SANNIP_API void sannip_network_backward_input(const sannip_network *net, int batch, const sannip_real *dY,
                                               sannip_real *dX, sannip_real *work)
 {
-    sannip__network_backprop(net, batch, NULL, dY, dX, NULL, work);
+    sannip__network_backprop(net, batch, NULL, dY, dX, NULL, work, 2, work + sannip__forward_size(net, batch));
 }
 SANNIP_API void sannip_network_backward(const sannip_network *net, int batch, const sannip_real *X,
                                         const sannip_real *dY, sannip_real *dX, sannip_real *grad,
                                         sannip_real *work)
 {
-    sannip__network_backprop(net, batch, X, dY, dX, grad, work);
+    sannip__network_backprop(net, batch, X, dY, dX, grad, work, 2, work + sannip__forward_size(net, batch));
 }
 
 /* ---- 9. SCALERS ----------------------------------------------------------------------- */

@@ -60,10 +60,13 @@ SANNIP_API sannip_result sannip_model_fit_energy(sannip_model *m, const sannip_d
 /* ==== 2. FEATURE CACHES ================================================================ */
 /* Descriptors (and optionally their derivatives) of every atom of every structure, computed
    once (OpenMP over structures). Per structure: G (n x (fmax + 1)) and, per atom i and
-   feature f, the derivative row dG_if/dd over the neighbour slots lo..hi-1 that can be
+   feature f, the derivative row dG_if/dr over the neighbour slots lo..hi-1 that can be
    non-zero (neighbours are ordered by element, so element-restricted features touch one
-   run of slots), followed by the self slot: 3 (hi - lo) + 3 reals at row_off[frow[i] + f].
-   Slot s < n_i is neighbour nb[nb_start[i] + s]. */
+   run of slots), followed by the self slot, at row_off[frow[i] + f]: 3 (hi - lo) + 3 reals,
+   or, for a radial basis (sannip_basis_is_radial: dG/dr_j = s_j u_ij), hi - lo + 3 reals,
+   the s_j then the self slot. Radial rows are most rows of the usual descriptor sets, so
+   this holds the cache near 60% of its size, and training reads it twice per epoch.
+   Slot s < n_i is neighbour nb[nb_start[i] + s], with unit vector U[3 (nb_start[i] + s)]. */
 typedef struct sannip_cache_entry {
     int n;
     sannip_real *G;
@@ -71,6 +74,8 @@ typedef struct sannip_cache_entry {
     size_t *frow;             /* n + 1: first row of atom i */
     size_t *row_off;          /* rows + 1 offsets into dG */
     int *row_lo, *row_hi;     /* slot range of each row */
+    unsigned char *row_rad;   /* 1: a radial row (one real per slot) */
+    sannip_real *U;           /* unit vector u_ij of every slot (with dG) */
     size_t *nb_start;         /* n + 1 offsets into nb */
     int *nb;                  /* neighbour atom of each slot */
 } sannip_cache_entry;
@@ -89,7 +94,8 @@ SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c);
    only G (derivatives are then recomputed per structure when needed). */
 SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, const sannip_model *m,
         const sannip_dataset *d, int with_derivatives, sannip_error *err);
-/* Bytes the cache with derivatives would take, without building it. */
+/* Bytes the cache with derivatives would take at most (before the runs of non-zero slots are
+   cut out), without building it. */
 SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d);
 
 /* ==== 3. TRAINING ====================================================================== */
@@ -413,6 +419,7 @@ static void sannip__entry_free(const sannip_allocator *a, sannip_cache_entry *e)
 {
     sannip_free(a, e->G); sannip_free(a, e->dG); sannip_free(a, e->frow); sannip_free(a, e->row_off);
     sannip_free(a, e->row_lo); sannip_free(a, e->row_hi); sannip_free(a, e->nb_start); sannip_free(a, e->nb);
+    sannip_free(a, e->row_rad); sannip_free(a, e->U);
     memset(e, 0, sizeof *e);
 }
 SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c)
@@ -463,9 +470,12 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     e->row_hi = (int *)sannip__calloc(a, rows + 1, sizeof(int));
     e->nb_start = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
     e->nb = (int *)sannip__calloc(a, ws->nl.n_pairs + 1, sizeof(int));
+    e->row_rad = (unsigned char *)sannip__calloc(a, rows + 1, 1);
+    e->U = with_dg ? (sannip_real *)sannip__calloc(a, 3 * ws->nl.n_pairs + 1, sizeof(sannip_real)) : NULL;
     e->dG = with_dg ? (sannip_real *)sannip__calloc(a, tot + 1, sizeof(sannip_real)) : NULL;
     work = (sannip_real *)sannip__calloc(a, work_n + 4 * (size_t)nmax + 12 + (with_dg ? dense_n : 0), sizeof(sannip_real));
-    if (!e->G || !e->frow || !e->row_off || !e->row_lo || !e->row_hi || !e->nb_start || !e->nb || (with_dg && !e->dG) || !work) {
+    if (!e->G || !e->frow || !e->row_off || !e->row_lo || !e->row_hi || !e->nb_start || !e->nb || !e->row_rad
+        || (with_dg && (!e->dG || !e->U)) || !work) {
         sannip_free(a, work); sannip__entry_free(a, e);
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache of a %d-atom structure", sys.n);
     }
@@ -474,6 +484,10 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     Zn = (int *)(void *)(work + work_n);
     memcpy(e->nb_start, ws->nl.start, sizeof(size_t) * ((size_t)sys.n + 1));
     memcpy(e->nb, ws->nl.j, sizeof(int) * ws->nl.n_pairs);
+    if (with_dg) for (i = 0; (size_t)i < ws->nl.n_pairs; i++) {
+        int x;
+        for (x = 0; x < 3; x++) e->U[3 * (size_t)i + x] = ws->nl.d[3 * (size_t)i + x] / ws->nl.r[i];
+    }
     tot = 0; rows = 0;
     for (i = 0; i < sys.n; i++) {
         const sannip_element_model *el = &m->el[sannip_model_element_index(m, sys.Z[i])];
@@ -485,15 +499,22 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
                          with_dg ? dense : NULL, NULL, NULL, NULL, NULL, work);
         for (f = 0; f < el->n_features; f++, rows++) {
             /* the run of neighbour slots that can be non-zero, then the self slot */
-            const sannip_real *row = dense + (size_t)f * n3;
+            const sannip_real *row = dense + (size_t)f * n3, *u = with_dg ? e->U + 3 * ws->nl.start[i] : NULL;
+            int rad = sannip_basis_is_radial(&m->desc.b[el->feature[f]]), q;
             e->row_off[rows] = tot;
+            e->row_rad[rows] = (unsigned char)rad;
             if (!with_dg) continue;
             for (lo = 0; lo < env.n && !row[3 * lo] && !row[3 * lo + 1] && !row[3 * lo + 2]; lo++) {}
             for (hi = env.n; hi > lo && !row[3 * hi - 3] && !row[3 * hi - 2] && !row[3 * hi - 1]; hi--) {}
             e->row_lo[rows] = lo; e->row_hi[rows] = hi;
-            memcpy(e->dG + tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
-            memcpy(e->dG + tot + 3 * (size_t)(hi - lo), row + 3 * (size_t)env.n, sizeof(sannip_real) * 3);
-            tot += 3 * (size_t)(hi - lo) + 3;
+            if (rad) {   /* s_j = dG/dr_j . u_ij */
+                for (q = lo; q < hi; q++) e->dG[tot++] = row[3 * q] * u[3 * q] + row[3 * q + 1] * u[3 * q + 1] + row[3 * q + 2] * u[3 * q + 2];
+            } else {
+                memcpy(e->dG + tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
+                tot += 3 * (size_t)(hi - lo);
+            }
+            memcpy(e->dG + tot, row + 3 * (size_t)env.n, sizeof(sannip_real) * 3);
+            tot += 3;
         }
     }
     e->frow[sys.n] = rows;
@@ -509,9 +530,9 @@ static size_t sannip__entry_bytes(const sannip_cache_entry *e, int fmax)
 {
     size_t rows = e->frow ? e->frow[e->n] : 0;
     size_t b = ((size_t)e->n * (fmax + 1)) * sizeof(sannip_real) + 2 * ((size_t)e->n + 1) * sizeof(size_t)
-             + rows * (sizeof(size_t) + 2 * sizeof(int));
+             + rows * (sizeof(size_t) + 2 * sizeof(int) + 1);
     b += e->nb_start ? e->nb_start[e->n] * sizeof(int) : 0;
-    if (e->dG) b += e->row_off[rows] * sizeof(sannip_real);
+    if (e->dG) b += (e->row_off[rows] + 3 * e->nb_start[e->n]) * sizeof(sannip_real);
     return b;
 }
 SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d)
@@ -525,10 +546,12 @@ SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const san
         sannip_system sys = sannip_structure_view(&d->s[i]);
         if (sannip_neighbors_build(&nl, &sys, m->cutoff > 0 ? m->cutoff : 1, NULL) != SANNIP_SUCCESS) continue;
         for (a = 0; a < sys.n; a++) {
-            int q = sannip_model_element_index(m, sys.Z[a]);
-            if (q >= 0) b += (size_t)m->el[q].n_features * (nl.start[a + 1] - nl.start[a] + 1) * 3 * sizeof(sannip_real);
+            int q = sannip_model_element_index(m, sys.Z[a]), f;
+            if (q < 0) continue;
+            for (f = 0; f < m->el[q].n_features; f++)   /* radial rows hold one real per slot */
+                b += ((sannip_basis_is_radial(&m->desc.b[m->el[q].feature[f]]) ? 1 : 3) * (nl.start[a + 1] - nl.start[a]) + 3) * sizeof(sannip_real);
         }
-        b += (size_t)sys.n * (fmax + 1) * sizeof(sannip_real) + nl.n_pairs * sizeof(int);
+        b += (size_t)sys.n * (fmax + 1) * sizeof(sannip_real) + nl.n_pairs * (sizeof(int) + 3 * sizeof(sannip_real));
     }
     sannip_neighbors_uninit(&nl);
     return b;
@@ -639,41 +662,78 @@ SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, 
     for (i = 0; i < n; i++) p[i] -= (sannip_real)(lr * g[i]);
 }
 
-/* Tangent forward and combined backward of a network on a batch (force training).
+/* Training keeps each block's forward pass for the backward passes (the stash): the scaled
+   features X (B x sizes[0]), then per layer y, y', y'' (B x sizes[l+1] each). */
+static size_t sannip__stash_size(const sannip_network *net, int B)
+{
+    size_t t = (size_t)net->sizes[0];
+    int l;
+    for (l = 1; l <= net->n_layers; l++) t += 3 * (size_t)net->sizes[l];
+    return (size_t)B * t;
+}
+/* sannip__activate with the second derivative. */
+static void sannip__activate2(int act, size_t n, sannip_real *z, sannip_real *d1, sannip_real *d2)
+{
+    size_t i;
+    if (act == SANNIP_ACT_TANH) {
+        sannip__tanh_array(z, d1, n);
+        for (i = 0; i < n; i++) d2[i] = -2 * z[i] * d1[i];
+        return;
+    }
+    for (i = 0; i < n; i++) z[i] = sannip_activation_eval2(act, z[i], &d1[i], &d2[i]);
+}
+/* The forward pass of a block whose X is at st (pass-through columns: y' = 1, y'' = 0);
+   returns the outputs (B x n_out). */
+static const sannip_real *sannip__stash_forward(const sannip_network *net, int B, sannip_real *st)
+{
+    int l, i, k;
+    const sannip_real *in = st;
+    sannip_real *y = st + (size_t)B * net->sizes[0];
+    for (l = 0; l < net->n_layers; l++) {
+        int no = net->sizes[l + 1], na = sannip_network_layer_active(net, l);
+        sannip_real *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no;
+        sannip__layer_lin(net, l, B, in, y, 1);
+        for (i = 0; i < B; i++) {
+            size_t q = (size_t)i * no;
+            sannip__activate2(net->act[l], (size_t)na, y + q, d1 + q, d2 + q);
+            for (k = na; k < no; k++) { d1[q + k] = 1; d2[q + k] = 0; }
+        }
+        in = y; y = d2 + (size_t)B * no;
+    }
+    return in;
+}
+
+/* Tangent forward and combined backward of a network on a stashed block (force training).
    With s_row = qL . NN(x_row) + pL . D_u NN(x_row) (u = U_row, the derivative of the
    outputs along u; qL, pL: batch x n_out), adds sum_rows ds/dparams to grad. */
 static size_t sannip__tangent_work(const sannip_network *net, int B)
 {
     size_t t = 0;
     int l, wmax = net->sizes[0];
-    for (l = 1; l <= net->n_layers; l++) { t += 5 * (size_t)net->sizes[l]; if (net->sizes[l] > wmax) wmax = net->sizes[l]; }
+    for (l = 1; l <= net->n_layers; l++) { t += 2 * (size_t)net->sizes[l]; if (net->sizes[l] > wmax) wmax = net->sizes[l]; }
     return (size_t)B * (t + 4 * (size_t)wmax);
 }
-static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_real *X, const sannip_real *U,
+static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_real *st, const sannip_real *U,
                                  const sannip_real *qL, const sannip_real *pL, sannip_real *grad, sannip_real *work)
 {
     int L = net->n_layers, l, i, k, wmax = net->sizes[0];
-    size_t off[SANNIP_MAX_LAYERS], o = 0, gofs[SANNIP_MAX_LAYERS], go = 0, q;
+    size_t off[SANNIP_MAX_LAYERS], o = (size_t)B * net->sizes[0], woff[SANNIP_MAX_LAYERS], wo = 0, gofs[SANNIP_MAX_LAYERS], go = 0, q;
+    const sannip_real *X = st;
     sannip_real *P, *Q, *P2, *Q2;
     for (l = 0; l < L; l++) {
-        off[l] = o; o += 5 * (size_t)B * net->sizes[l + 1];
+        off[l] = o; o += 3 * (size_t)B * net->sizes[l + 1];
+        woff[l] = wo; wo += 2 * (size_t)B * net->sizes[l + 1];
         gofs[l] = go; go += sannip_network_layer_params(net, l);
         if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1];
     }
-    P = work + o; Q = P + (size_t)B * wmax; P2 = Q + (size_t)B * wmax; Q2 = P2 + (size_t)B * wmax;
-    /* forward: y, y', y'', zdot, ydot per layer (pass-through columns: y' = 1, y'' = 0) */
+    P = work + wo; Q = P + (size_t)B * wmax; P2 = Q + (size_t)B * wmax; Q2 = P2 + (size_t)B * wmax;
+    /* tangent forward: zdot = W ydot_prev, ydot = y' zdot per layer */
     for (l = 0; l < L; l++) {
-        int ni = net->sizes[l], no = net->sizes[l + 1], na = sannip_network_layer_active(net, l);
-        const sannip_real *in = l ? work + off[l - 1] : X, *ind = l ? work + off[l - 1] + 4 * (size_t)B * ni : U;
-        sannip_real *y = work + off[l], *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = d2 + (size_t)B * no, *yd = zd + (size_t)B * no;
-        sannip__layer_lin(net, l, B, in, y, 1);
+        int no = net->sizes[l + 1];
+        const sannip_real *ind = l ? work + woff[l - 1] + (size_t)B * net->sizes[l] : U, *d1 = st + off[l] + (size_t)B * no;
+        sannip_real *zd = work + woff[l], *yd = zd + (size_t)B * no;
         if (ind) sannip__layer_lin(net, l, B, ind, zd, 0); else memset(zd, 0, sizeof(sannip_real) * (size_t)B * no);
-        for (i = 0; i < B; i++) for (k = 0; k < no; k++) {
-            q = (size_t)i * no + k;
-            if (k < na) y[q] = sannip_activation_eval2(net->act[l], y[q], &d1[q], &d2[q]);
-            else { d1[q] = 1; d2[q] = 0; }
-            yd[q] = d1[q] * zd[q];
-        }
+        for (q = 0; q < (size_t)B * no; q++) yd[q] = d1[q] * zd[q];
     }
     /* backward: P = ds/dydot, Q = ds/dy */
     {
@@ -682,8 +742,8 @@ static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_
     }
     for (l = L - 1; l >= 0; l--) {
         int ni = net->sizes[l], no = net->sizes[l + 1];
-        const sannip_real *y = work + off[l], *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = d2 + (size_t)B * no;
-        const sannip_real *in = l ? work + off[l - 1] : X, *ind = l ? work + off[l - 1] + 4 * (size_t)B * ni : U;
+        const sannip_real *d1 = st + off[l] + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = work + woff[l];
+        const sannip_real *in = l ? st + off[l - 1] : X, *ind = l ? work + woff[l - 1] + (size_t)B * ni : U;
         sannip_real *t;
         for (q = 0; q < (size_t)B * no; q++) {
             sannip_real a = P[q] * d1[q], bz = Q[q] * d1[q] + P[q] * d2[q] * zd[q];
@@ -717,8 +777,8 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
                                             double *loss, sannip_real *grad, sannip__tscratch *ts, sannip_error *err)
 {
     int n = s->n, fmax = sannip__model_fmax(m), e, a, f;
-    size_t tw = 0, need, pofs[SANNIP_MAX_ELEMENTS + 1];
-    sannip_real *Eat, *X, *Y, *dX, *work, *gall, *R, *V, *qv, *pv, *Cs;
+    size_t tw = 0, sw = 0, need, pofs[SANNIP_MAX_ELEMENTS + 1];
+    sannip_real *Eat, *stash, *stp, *Y, *dX, *work, *gall, *R, *V, *qv, *pv, *Cs, *Cr;
     double E = 0, dE, N = n, lf = 0;
     int forces = want_forces || (grad && fw > 0);
     void *p;
@@ -729,19 +789,23 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
         size_t w1 = sannip_network_work_size(net, SANNIP__TB), w2 = sannip__tangent_work(net, SANNIP__TB);
         if (w1 > tw) tw = w1;
         if (w2 > tw) tw = w2;
+        if (sannip__stash_size(net, 1) > sw) sw = sannip__stash_size(net, 1);
         pofs[e + 1] = pofs[e] + (m->el[e].shared ? 0 : m->el[e].net.n_params);
         if (m->el[e].shared) pofs[e] = 0;   /* the multi-task network's gradient is element 1's */
     }
-    /* Eat n, X/Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p */
-    need = (size_t)n + 3 * (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n
-         + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB * SANNIP_MAX_ELEMENTS + 16 + 3 * (ce->nb_start[n] + 1);
+    /* Eat n, stash (n atoms), Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p, Cs, Cr */
+    need = (size_t)n + sw * (size_t)n + 2 * (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n
+         + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB * SANNIP_MAX_ELEMENTS + 16 + 4 * (ce->nb_start[n] + 1);
     p = ts->buf;
     if (sannip__grow(&ts->alloc, &p, &ts->cap, need, sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
     ts->buf = (sannip_real *)p;
-    Eat = ts->buf; X = Eat + n; Y = X + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS); dX = Y + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS);
+    Eat = ts->buf; stash = Eat + n; Y = stash + sw * (size_t)n; dX = Y + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS);
     work = dX + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS); gall = work + tw; R = gall + (size_t)n * (fmax + 1);
     V = R + 3 * (size_t)n; qv = V + (size_t)SANNIP__TB * (fmax + 1); pv = qv + SANNIP__TB * SANNIP_MAX_ELEMENTS; Cs = pv + SANNIP__TB * SANNIP_MAX_ELEMENTS;
-    /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms */
+    Cr = Cs + 3 * (ce->nb_start[n] + 1);
+    /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms, each block's
+       forward pass kept in the stash for pass 2 */
+    stp = stash;
     for (e = 0; e < m->n_elements; e++) {
         const sannip_element_model *el = &m->el[e];
         const sannip_network *net = sannip_model_network(m, e);
@@ -751,13 +815,15 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
             for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
             first = a;
             if (!nb) continue;
+            const sannip_real *out;
             for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
-                X[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
-            sannip_network_forward(net, nb, X, Y, work);
-            for (r = 0; r < nb; r++) Eat[rows[r]] = el->energy_scale * Y[(size_t)r * no + el->output] + el->energy_offset;
+                stp[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
+            out = sannip__stash_forward(net, nb, stp);
+            for (r = 0; r < nb; r++) Eat[rows[r]] = el->energy_scale * out[(size_t)r * no + el->output] + el->energy_offset;
+            stp += sannip__stash_size(net, nb);
             if (!forces) continue;
             for (r = 0; r < nb * no; r++) Y[r] = (r % no == el->output) ? el->energy_scale : 0;
-            sannip_network_backward_input(net, nb, Y, dX, work);
+            sannip__network_backprop(net, nb, NULL, Y, dX, NULL, stp - sannip__stash_size(net, nb) + (size_t)nb * nf, 3, work);
             for (r = 0; r < nb; r++) for (f = 0; f < nf; f++) gall[(size_t)rows[r] * (fmax + 1) + f] = dX[(size_t)r * nf + f] * el->scale_a[f];
         }
     }
@@ -767,24 +833,31 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
         /* F_k = -sum_i sum_f g_if dG_if/dr_k over the slots of each atom's slab */
         memset(F, 0, sizeof(sannip_real) * 3 * (size_t)n);
         for (a = 0; a < n; a++) {
-            /* c = sum_f g_f dG_f over the slab (contiguous rows), then scattered by slot */
+            /* c = sum_f g_f dG_f over the slab (contiguous rows; radial rows summed as scalars
+               c_r, then c += c_r u), then scattered by slot */
             const sannip_element_model *el = &m->el[sannip_model_element_index(m, s->Z[a])];
             size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl, q, n3 = 3 * nsl, r0 = ce->frow[a];
-            const sannip_real *g = gall + (size_t)a * (fmax + 1);
+            const sannip_real *g = gall + (size_t)a * (fmax + 1), *u = ce->U + 3 * ce->nb_start[a];
+            const int *nbk = ce->nb + ce->nb_start[a];
             sannip_real *self = Cs + n3 - 3;
             memset(Cs, 0, sizeof(sannip_real) * n3);
+            memset(Cr, 0, sizeof(sannip_real) * nsl);
             for (f = 0; f < el->n_features; f++) {
                 const sannip_real gf = g[f], *row = ce->dG + ce->row_off[r0 + f];
-                size_t len = 3 * (size_t)(ce->row_hi[r0 + f] - ce->row_lo[r0 + f]);
-                sannip_real *c0 = Cs + 3 * (size_t)ce->row_lo[r0 + f];
+                int rad = ce->row_rad[r0 + f];
+                size_t len = (size_t)(ce->row_hi[r0 + f] - ce->row_lo[r0 + f]) * (rad ? 1 : 3);
+                sannip_real *c0 = rad ? Cr + ce->row_lo[r0 + f] : Cs + 3 * (size_t)ce->row_lo[r0 + f];
                 if (gf == 0) continue;
                 for (q = 0; q < len; q++) c0[q] += gf * row[q];
                 self[0] += gf * row[len]; self[1] += gf * row[len + 1]; self[2] += gf * row[len + 2];
             }
-            for (sl = 0; sl < nsl; sl++) {
-                int k = sl + 1 == nsl ? a : ce->nb[ce->nb_start[a] + sl];
-                F[3 * k] -= Cs[3 * sl]; F[3 * k + 1] -= Cs[3 * sl + 1]; F[3 * k + 2] -= Cs[3 * sl + 2];
+            for (sl = 0; sl + 1 < nsl; sl++) {
+                int k = nbk[sl];
+                F[3 * k] -= Cs[3 * sl] + Cr[sl] * u[3 * sl];
+                F[3 * k + 1] -= Cs[3 * sl + 1] + Cr[sl] * u[3 * sl + 1];
+                F[3 * k + 2] -= Cs[3 * sl + 2] + Cr[sl] * u[3 * sl + 2];
             }
+            F[3 * a] -= self[0]; F[3 * a + 1] -= self[1]; F[3 * a + 2] -= self[2];
         }
     }
     if (!grad) return SANNIP_SUCCESS;
@@ -794,6 +867,7 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     if (fw > 0) for (a = 0; a < 3 * n; a++) { double d = F[a] - s->forces[a]; lf += d * d; R[a] = (sannip_real)(s->weight * fw * 2 * d / (3 * N)); }
     if (loss) *loss = s->weight * (ew * (dE / N) * (dE / N) + fw * lf / (3 * N));
     /* pass 2: weight gradients; u_i = a (dG_i . R) for the force term */
+    stp = stash;
     for (e = 0; e < m->n_elements; e++) {
         const sannip_element_model *el = &m->el[e];
         const sannip_network *net = sannip_model_network(m, e);
@@ -804,8 +878,6 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
             for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
             first = a;
             if (!nb) continue;
-            for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
-                X[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
             /* adjoints on this element's output column only (multi-task: one column per element) */
             for (r = 0; r < nb; r++) for (q2 = 0; q2 < no; q2++) {
                 qv[(size_t)r * no + q2] = q2 == el->output ? (sannip_real)(s->weight * ew * 2 * dE / (N * N) * el->energy_scale) : 0;
@@ -815,24 +887,26 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
                 for (r = 0; r < nb; r++) {
                     /* the residuals of the slab's atoms gathered once, then one dot per feature */
                     int i = rows[r];
-                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, n3 = 3 * nsl, r0 = ce->frow[i];
-                    const sannip_real *self = Cs + n3 - 3;
-                    for (sl = 0; sl < nsl; sl++) {
-                        int k = sl + 1 == nsl ? i : ce->nb[ce->nb_start[i] + sl];
-                        Cs[3 * sl] = R[3 * k]; Cs[3 * sl + 1] = R[3 * k + 1]; Cs[3 * sl + 2] = R[3 * k + 2];
+                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, r0 = ce->frow[i];
+                    const sannip_real *u = ce->U + 3 * ce->nb_start[i], *self = R + 3 * (size_t)i;
+                    const int *nbk = ce->nb + ce->nb_start[i];
+                    for (sl = 0; sl + 1 < nsl; sl++) {
+                        const sannip_real *rk = R + 3 * (size_t)nbk[sl];
+                        Cs[3 * sl] = rk[0]; Cs[3 * sl + 1] = rk[1]; Cs[3 * sl + 2] = rk[2];
+                        Cr[sl] = rk[0] * u[3 * sl] + rk[1] * u[3 * sl + 1] + rk[2] * u[3 * sl + 2];
                     }
                     for (f = 0; f < nf; f++) {
                         const sannip_real *row = ce->dG + ce->row_off[r0 + f];
-                        int len = 3 * (ce->row_hi[r0 + f] - ce->row_lo[r0 + f]);
-                        V[(size_t)r * nf + f] = el->scale_a[f] * (sannip__dot4(row, Cs + 3 * (size_t)ce->row_lo[r0 + f], len)
-                                                                  + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
+                        int lo = ce->row_lo[r0 + f], len = ce->row_hi[r0 + f] - lo;
+                        sannip_real d = ce->row_rad[r0 + f] ? sannip__dot(row, Cr + lo, len) : sannip__dot(row, Cs + 3 * (size_t)lo, (len *= 3));
+                        V[(size_t)r * nf + f] = el->scale_a[f] * (d + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
                     }
                 }
-                sannip__tangent_grad(net, nb, X, V, qv, pv, ge, work);
+                sannip__tangent_grad(net, nb, stp, V, qv, pv, ge, work);
             } else {
-                sannip_network_forward(net, nb, X, Y, work);
-                sannip_network_backward(net, nb, X, qv, NULL, ge, work);
+                sannip__network_backprop(net, nb, stp, qv, NULL, ge, stp + (size_t)nb * nf, 3, work);
             }
+            stp += sannip__stash_size(net, nb);
         }
     }
     return SANNIP_SUCCESS;

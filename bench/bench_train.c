@@ -241,10 +241,13 @@ static int export_data(const char *path, const sannip_model *m, const sannip_dat
             size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl, r0 = ce->frow[a];
             off = (size_t)ibuf[n + 1 + a];
             for (k = 0; k < el->n_features; k++) {
-                const sannip_real *row = ce->dG + ce->row_off[r0 + k];
-                size_t lo = (size_t)ce->row_lo[r0 + k], len = 3 * ((size_t)ce->row_hi[r0 + k] - lo);
+                const sannip_real *row = ce->dG + ce->row_off[r0 + k], *u = ce->U + 3 * ce->nb_start[a];
+                size_t lo = (size_t)ce->row_lo[r0 + k], len = (size_t)ce->row_hi[r0 + k] - lo;
                 double *o = buf + off + (size_t)k * nsl * 3;
-                for (sl = 0; sl < len; sl++) o[3 * lo + sl] = (double)(el->scale_a[k] * row[sl]);
+                int rad = ce->row_rad[r0 + k];   /* radial row: dG/dr_j = s_j u_ij */
+                for (sl = 0; sl < 3 * len; sl++)
+                    o[3 * lo + sl] = (double)(el->scale_a[k] * (rad ? row[sl / 3] * u[3 * lo + sl] : row[sl]));
+                if (!rad) len *= 3;
                 for (sl = 0; sl < 3; sl++) o[3 * (nsl - 1) + sl] = (double)(el->scale_a[k] * row[len + sl]);
             }
         }

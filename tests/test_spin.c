@@ -16,7 +16,12 @@
    - local energy changes (sannip_spin_local, for Monte Carlo) equal the difference of two full
      energies to 1e-10 relative (to |dE| + |E|/n), vector and collinear spins, with accepted
      moves in between, for every basis kind, the T A.2 preset and a class-convolution network;
-   - the T A.2 preset has 24 G2 + 18 G4 + 8 S1G + 12 S2G. */
+   - the T A.2 preset has 24 G2 + 18 G4 + 8 S1G + 12 S2G;
+   - the training cache stores radial bases (sannip_basis_is_radial) as one number per
+     neighbour: for every basis kind (spin and geometric, one at a time, and all together behind
+     a network, periodic) the force loss of sannip_structure_gradient, which reads that cache,
+     equals the one from sannip_model_compute's forces to 1e-12 relative, and the kinds that
+     use the direction u_ij (S3-S5, the angular ones) are not classed radial. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
@@ -600,6 +605,65 @@ static void test_mean_magnitude(void)
     for (k = 0; k < 2; k++) sannip_structure_uninit(&st[k]);
 }
 
+/* Force loss through the training cache against the forces of sannip_model_compute. */
+static void check_cache_loss(const char *name, const sannip_model *m, cfg *c, sannip_rng *rng)
+{
+    sannip_structure st;
+    sannip_workspace ws;
+    sannip_system s = view(c);
+    sannip_real E, F[3 * 64], Fref[3 * 64], *g;
+    sannip_error err;
+    double L = -1, ref = 0;
+    int i;
+    size_t np = sannip_model_get_params(m, NULL);
+    g = (sannip_real *)calloc(np + 1, sizeof(sannip_real));
+    memset(&st, 0, sizeof st);   /* a view of c, reference forces random, energy unused (w_E = 0) */
+    st.n = c->n; st.pos = c->pos; st.Z = c->Z; st.spins = c->spins; st.forces = Fref;
+    memcpy(st.cell, c->cell, sizeof st.cell); memcpy(st.pbc, c->pbc, sizeof st.pbc);
+    for (i = 0; i < 3 * c->n; i++) Fref[i] = (sannip_real)(sannip_rng_uniform(rng) - 0.5);
+    st.has_energy = 1; st.energy = 0; st.weight = 1;
+    sannip_workspace_init(&ws, NULL);
+    CHECK(sannip_model_compute(m, &ws, &s, &E, NULL, F, NULL, &err) == SANNIP_SUCCESS, "%s: compute %s", name, err.message);
+    for (i = 0; i < 3 * c->n; i++) ref += ((double)F[i] - st.forces[i]) * ((double)F[i] - st.forces[i]) / (3.0 * c->n);
+    CHECK(sannip_structure_gradient(m, &st, 0, 1, &L, g, &err) == SANNIP_SUCCESS, "%s: gradient %s", name, err.message);
+    CHECK_NEAR(L, ref, TOL(1e-12, 1e-5) * ref, "%s: force loss through the cache %.15g vs %.15g", name, L, ref);
+    sannip_workspace_uninit(&ws);
+    free(g);
+}
+static void test_cache_radial(void)
+{
+    static const char *geometric[] = {
+        "g2 * * cut=cos rc=4.5 eta=0.5 rs=2.5", "g4 * * * cut=cos rc=4.5 eta=0.02 lambda=-1 zeta=2",
+        "g5 * Fe Co cut=poly2 rc=4.5 eta=0.03 lambda=1 zeta=4",
+        "gf_radial * Fe eta=0.5 rs=2 fb=1.2,2.6,2,2,2",
+        "gf_biradial Fe * Co eta=0.4 rs=2.5 eta2=0.6 rs2=3 fb=1.2,2.6,2,2,2 fb2=0.8,3,1.6,4,2",
+        "gf_angular1 Co * * eta=0.3 rs=2.4 eta2=0.5 rs2=2.8 eta_t=1.5 theta_s=0.3 fb=2,2.2,2.4,2,4 fb2=1.5,3.3,1.3,6,4",
+        "gf_angular2 * Fe * eta_t=1 theta_s=1.1 fb=0.8,3,1.6,4,2 fb2=1.5,3.3,1.3,6,4" };
+    static const int geometric_radial[] = { 1, 0, 0, 1, 0, 0, 0 };
+    int ng = (int)(sizeof geometric / sizeof geometric[0]), k;
+    sannip_rng rng;
+    sannip_model m;
+    cfg c;
+    sannip_rng_seed(&rng, 41);
+    for (k = 0; k < ng + N_ONE; k++) {
+        const char *def = k < ng ? geometric[k] : one_basis[k - ng];
+        int kind = 0, radial;
+        if (!build_model(&m, def, 1, 70u + (unsigned)k)) { CHECK(0, "%s: build", def); continue; }
+        kind = m.desc.b[0].kind;
+        radial = k < ng ? geometric_radial[k] : !(kind == SANNIP_SPIN_S3 || kind == SANNIP_SPIN_S4 || kind == SANNIP_SPIN_S5
+                                                  || kind == SANNIP_SPIN_S3G || kind == SANNIP_SPIN_S4G || kind == SANNIP_SPIN_S5G);
+        CHECK(sannip_basis_is_radial(&m.desc.b[0]) == radial, "%s: radial %d, expected %d", def, sannip_basis_is_radial(&m.desc.b[0]), radial);
+        make_cluster(&c, 9, &rng);
+        check_cache_loss(def, &m, &c, &rng);
+        sannip_model_uninit(&m);
+    }
+    if (build_model(&m, all_bases, 1, 99u)) {
+        make_bcc(&c, 2, 0, &rng);
+        check_cache_loss("all bases, periodic bcc", &m, &c, &rng);
+        sannip_model_uninit(&m);
+    } else CHECK(0, "all bases: build");
+}
+
 int main(void)
 {
     test_each_basis();
@@ -612,5 +676,6 @@ int main(void)
     test_local();
     test_mc_local();
     test_mean_magnitude();
+    test_cache_radial();
     return test_report("test_spin");
 }
