@@ -2500,74 +2500,83 @@ SANNIP_API sannip_result sannip_descriptors_preset_bp_fe(sannip_descriptors *d, 
 /* Plain loops written so that compilers vectorise them without reassociating sums: every
    output element accumulates its terms in a fixed order, so results do not depend on the
    vector width, the blocking or the number of threads. */
+/* C += A B^T. The rows of B are packed, 16 at a time, into a panel B^T[p][0..16) (zero
+   padded), so the inner loop runs along contiguous memory: tiles of 4 rows x 16 columns sum
+   their terms in p order in registers, then are added to C. k is taken in chunks of
+   SANNIP__NT_KC (the panel lives on the stack); each chunk's sums are added to C in turn. */
+#define SANNIP__NT_KC 128
 SANNIP_API void sannip_gemm_nt(int m, int n, int k, const sannip_real *A, int lda,
                                const sannip_real *B, int ldb, sannip_real *C, int ldc)
 {
-    int i, j, p;
-    /* 4 x 4 register blocks of dot products */
-    for (i = 0; i + 4 <= m; i += 4) {
-        for (j = 0; j + 4 <= n; j += 4) {
-            sannip_real c[4][4] = { { 0 } };
-            const sannip_real *a0 = A + (size_t)i * lda, *b0 = B + (size_t)j * ldb;
-            int r, s;
-            for (p = 0; p < k; p++) {
-                sannip_real av[4], bv[4];
-                for (r = 0; r < 4; r++) { av[r] = a0[(size_t)r * lda + p]; bv[r] = b0[(size_t)r * ldb + p]; }
-                for (r = 0; r < 4; r++) for (s = 0; s < 4; s++) c[r][s] += av[r] * bv[s];
-            }
-            for (r = 0; r < 4; r++) for (s = 0; s < 4; s++) C[(size_t)(i + r) * ldc + j + s] += c[r][s];
-        }
-        for (; j < n; j++) {
-            int r;
-            for (r = 0; r < 4; r++) {
-                sannip_real acc = 0;
-                const sannip_real *a0 = A + (size_t)(i + r) * lda, *b0 = B + (size_t)j * ldb;
-                for (p = 0; p < k; p++) acc += a0[p] * b0[p];
-                C[(size_t)(i + r) * ldc + j] += acc;
+    sannip_real panel[SANNIP__NT_KC * 16];
+    int i, j0, p0, p, jj, r;
+    for (j0 = 0; j0 < n; j0 += 16) {
+        int w = n - j0 < 16 ? n - j0 : 16;
+        for (p0 = 0; p0 < k; p0 += SANNIP__NT_KC) {
+            int kc = k - p0 < SANNIP__NT_KC ? k - p0 : SANNIP__NT_KC;
+            for (p = 0; p < kc; p++)
+                for (jj = 0; jj < 16; jj++) panel[16 * p + jj] = jj < w ? B[(size_t)(j0 + jj) * ldb + p0 + p] : 0;
+            for (i = 0; i < m; i += 4) {
+                int h = m - i < 4 ? m - i : 4;
+                sannip_real acc[4][16];
+                const sannip_real *a[4];
+                for (r = 0; r < 4; r++) a[r] = A + (size_t)(i + (r < h ? r : 0)) * lda + p0;
+                memset(acc, 0, sizeof acc);
+                for (p = 0; p < kc; p++) {
+                    const sannip_real *pp = panel + 16 * p, x0 = a[0][p], x1 = a[1][p], x2 = a[2][p], x3 = a[3][p];
+                    for (jj = 0; jj < 16; jj++) {
+                        acc[0][jj] += x0 * pp[jj]; acc[1][jj] += x1 * pp[jj];
+                        acc[2][jj] += x2 * pp[jj]; acc[3][jj] += x3 * pp[jj];
+                    }
+                }
+                for (r = 0; r < h; r++)
+                    for (jj = 0; jj < w; jj++) C[(size_t)(i + r) * ldc + j0 + jj] += acc[r][jj];
             }
         }
     }
-    for (; i < m; i++)
+}
+/* c[j] += a_0 b_0[j] + ... + a_{q-1} b_{q-1}[j] (q <= 4, a_r = a[r as], b_r = b + r ldb), the
+   terms added one after another in that order: four rows per pass keep c[j] in a register
+   instead of loading and storing it once per row. */
+static void sannip__axpy_rows(sannip_real *c, int n, const sannip_real *a, size_t as, const sannip_real *b, size_t ldb, int q)
+{
+    int j, r;
+    if (q == 4) {
+        const sannip_real a0 = a[0], a1 = a[as], a2 = a[2 * as], a3 = a[3 * as];
+        const sannip_real *b0 = b, *b1 = b + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+#if !defined(SANNIP_NO_SIMD) && defined(_OPENMP)
+#pragma omp simd
+#endif
         for (j = 0; j < n; j++) {
-            sannip_real acc = 0;
-            const sannip_real *a0 = A + (size_t)i * lda, *b0 = B + (size_t)j * ldb;
-            for (p = 0; p < k; p++) acc += a0[p] * b0[p];
-            C[(size_t)i * ldc + j] += acc;
+            sannip_real t = c[j];
+            t += a0 * b0[j]; t += a1 * b1[j]; t += a2 * b2[j]; t += a3 * b3[j];
+            c[j] = t;
         }
+        return;
+    }
+    for (r = 0; r < q; r++) {
+        const sannip_real av = a[r * as], *br = b + r * ldb;
+#if !defined(SANNIP_NO_SIMD) && defined(_OPENMP)
+#pragma omp simd
+#endif
+        for (j = 0; j < n; j++) c[j] += av * br[j];
+    }
 }
 SANNIP_API void sannip_gemm_nn(int m, int n, int k, const sannip_real *A, int lda,
                                const sannip_real *B, int ldb, sannip_real *C, int ldc)
 {
-    int i, j, p;
-    for (i = 0; i < m; i++) {
-        sannip_real *c = C + (size_t)i * ldc;
-        const sannip_real *a = A + (size_t)i * lda;
-        for (p = 0; p < k; p++) {
-            const sannip_real av = a[p], *b = B + (size_t)p * ldb;
-            if (av == 0) continue;
-#if !defined(SANNIP_NO_SIMD) && defined(_OPENMP)
-#pragma omp simd
-#endif
-            for (j = 0; j < n; j++) c[j] += av * b[j];
-        }
-    }
+    int i, p;
+    for (i = 0; i < m; i++)
+        for (p = 0; p < k; p += 4)
+            sannip__axpy_rows(C + (size_t)i * ldc, n, A + (size_t)i * lda + p, 1, B + (size_t)p * ldb, (size_t)ldb, k - p < 4 ? k - p : 4);
 }
 SANNIP_API void sannip_gemm_tn(int m, int n, int k, const sannip_real *A, int lda,
                                const sannip_real *B, int ldb, sannip_real *C, int ldc)
 {
-    int i, j, p;
-    for (p = 0; p < k; p++) {
-        const sannip_real *a = A + (size_t)p * lda, *b = B + (size_t)p * ldb;
-        for (i = 0; i < m; i++) {
-            const sannip_real av = a[i];
-            sannip_real *c = C + (size_t)i * ldc;
-            if (av == 0) continue;
-#if !defined(SANNIP_NO_SIMD) && defined(_OPENMP)
-#pragma omp simd
-#endif
-            for (j = 0; j < n; j++) c[j] += av * b[j];
-        }
-    }
+    int i, p;
+    for (p = 0; p < k; p += 4)
+        for (i = 0; i < m; i++)
+            sannip__axpy_rows(C + (size_t)i * ldc, n, A + (size_t)p * lda + i, (size_t)lda, B + (size_t)p * ldb, (size_t)ldb, k - p < 4 ? k - p : 4);
 }
 
 /* ---- 8. NETWORKS ---------------------------------------------------------------------- */

@@ -770,11 +770,34 @@ typedef struct sannip__tscratch {
 
 #define SANNIP__TB 64   /* atoms per network batch in training */
 
+/* A region of memory asked for a slice at a time (sannip__prefetch_some). */
+typedef struct sannip__pf { const char *p, *end; size_t step; } sannip__pf;
+static sannip__pf sannip__pf_make(const void *p, size_t bytes, int slices)
+{
+    sannip__pf pf;
+    pf.p = (const char *)p; pf.end = pf.p + (p ? bytes : 0);
+    pf.step = slices > 0 ? bytes / (size_t)slices + 1 : bytes;
+    return pf;
+}
+static void sannip__prefetch_some(sannip__pf *pf)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *stop = pf->p + pf->step < pf->end ? pf->p + pf->step : pf->end;
+    for (; pf->p < stop; pf->p += 64) __builtin_prefetch(pf->p);   /* p rests on the line not yet asked for */
+#else
+    (void)pf;
+#endif
+}
+
 /* Energy (and forces) of structure s from its cache entry; if grad != NULL also the loss
-   gradient with weights ew, fw (loss = ew (dE/N)^2 + fw mean |dF|^2, times s->weight). */
+   gradient with weights ew, fw (loss = ew (dE/N)^2 + fw mean |dF|^2, times s->weight).
+   next (may be NULL): the entry evaluated after this one, whose derivative rows are asked for
+   while pass 2 computes, so that its pass 1 finds them in cache instead of waiting on memory
+   (the first pass over the derivatives is otherwise bound by memory bandwidth). */
 static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_structure *s, const sannip_cache_entry *ce,
                                             double ew, double fw, int want_forces, double *E_out, sannip_real *F,
-                                            double *loss, sannip_real *grad, sannip__tscratch *ts, sannip_error *err)
+                                            double *loss, sannip_real *grad, sannip__tscratch *ts,
+                                            const sannip_cache_entry *next)
 {
     int n = s->n, fmax = sannip__model_fmax(m), e, a, f;
     size_t tw = 0, sw = 0, need, pofs[SANNIP_MAX_ELEMENTS + 1];
@@ -782,7 +805,7 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     double E = 0, dE, N = n, lf = 0;
     int forces = want_forces || (grad && fw > 0);
     void *p;
-    (void)err;
+    sannip__pf pf_dg, pf_u;
     pofs[0] = 0;
     for (e = 0; e < m->n_elements; e++) {
         const sannip_network *net = sannip_model_network(m, e);
@@ -868,6 +891,8 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     if (loss) *loss = s->weight * (ew * (dE / N) * (dE / N) + fw * lf / (3 * N));
     /* pass 2: weight gradients; u_i = a (dG_i . R) for the force term */
     stp = stash;
+    pf_dg = sannip__pf_make(next ? next->dG : NULL, next && next->dG ? sizeof(sannip_real) * next->row_off[next->frow[next->n]] : 0, n * (fmax + 1));
+    pf_u = sannip__pf_make(next ? next->U : NULL, next && next->U ? 3 * sizeof(sannip_real) * next->nb_start[next->n] : 0, n);
     for (e = 0; e < m->n_elements; e++) {
         const sannip_element_model *el = &m->el[e];
         const sannip_network *net = sannip_model_network(m, e);
@@ -900,7 +925,9 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
                         int lo = ce->row_lo[r0 + f], len = ce->row_hi[r0 + f] - lo;
                         sannip_real d = ce->row_rad[r0 + f] ? sannip__dot(row, Cr + lo, len) : sannip__dot(row, Cs + 3 * (size_t)lo, (len *= 3));
                         V[(size_t)r * nf + f] = el->scale_a[f] * (d + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
+                        sannip__prefetch_some(&pf_dg);
                     }
+                    sannip__prefetch_some(&pf_u);
                 }
                 sannip__tangent_grad(net, nb, stp, V, qv, pv, ge, work);
             } else {
@@ -927,7 +954,7 @@ SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const 
     sannip_workspace_init(&ts.ws, &m->alloc);
     if ((r = sannip__entry_build(m, s, force_weight > 0, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
     F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
-    r = F ? sannip__structure_pass(m, s, &ce, energy_weight, force_weight, 0, &E, F, loss, grad, &ts, err) : SANNIP_OUT_OF_MEMORY;
+    r = F ? sannip__structure_pass(m, s, &ce, energy_weight, force_weight, 0, &E, F, loss, grad, &ts, NULL) : SANNIP_OUT_OF_MEMORY;
     sannip_free(&m->alloc, F);
     sannip__entry_free(&m->alloc, &ce);
     sannip_free(&ts.alloc, ts.buf);
@@ -1106,7 +1133,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
 #pragma omp parallel for schedule(dynamic, 1)
 #endif
             for (i = 0; i < nb; i++) {
-                int th = 0;
+                int th = 0, nx;
                 const sannip_cache_entry *ce;
                 double E;
                 sannip_result rr;
@@ -1114,7 +1141,9 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
                 th = omp_get_thread_num();
 #endif
                 rr = sannip__entry_for(&T, tr[b0 + i], use_forces, &T.ts[th], &ce, NULL);
-                if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(m, &d->s[tr[b0 + i]], ce, c.energy_weight, c.force_weight, 0, &E, T.F[th], &losses[i], grads + (size_t)i * np, &T.ts[th], NULL);
+                /* the structure after this one (this batch's or the next's first), for prefetching */
+                nx = b0 + i + 1 < ntr ? tr[b0 + i + 1] : -1;
+                if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(m, &d->s[tr[b0 + i]], ce, c.energy_weight, c.force_weight, 0, &E, T.F[th], &losses[i], grads + (size_t)i * np, &T.ts[th], nx >= 0 ? &cache.e[nx] : NULL);
                 if (rr != SANNIP_SUCCESS) bad = 1;
                 else {
                     /* running training errors (the parameters before this batch's update) */
