@@ -427,7 +427,7 @@ int main(int argc, char **argv)
            tr.n ? tr.t_end[0] - t0 - spe_clock : 0, rep.cache_bytes / 1e6, busy(share));
     printf("    seconds per epoch: %.4f (report.seconds_per_epoch), %.4f (own clock, mean of epochs 2..%d), %.4f (best %d-epoch window)\n",
            rep.seconds_per_epoch, spe_clock, tr.n, spe_best, SPE_WINDOW);
-    printf("      an epoch = %d updates over %d structures + the training-set errors (one energy+force pass) sannip_train computes after every epoch\n",
+    printf("      an epoch = %d updates over %d structures; the training-set errors come from those passes (no extra pass)\n",
            (d.n + batch - 1) / batch, d.n);
     record("sannip s/epoch (report)", rep.seconds_per_epoch, "s", share);
     record("sannip s/epoch (own clock)", spe_clock, "s", share);
