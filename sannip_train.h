@@ -990,7 +990,7 @@ static double sannip__now(void) { return (double)clock() / CLOCKS_PER_SEC; }
 typedef struct sannip__trainer {
     const sannip_model *m;
     const sannip_dataset *d;
-    sannip_feature_cache *cache;
+    const sannip_feature_cache *cache;
     int nthreads;
     sannip__tscratch *ts;
     sannip_real **F;       /* per thread: 3 nmax forces */
@@ -1039,12 +1039,33 @@ static sannip_result sannip__evaluate(sannip__trainer *T, const int *idx, int n,
     return SANNIP_SUCCESS;
 }
 
-SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
-                                      sannip_train_report *report, sannip_error *err)
+/* 1 when a and b compute the same features per element (same bases, element lists, feature
+   indices and cutoff), so that one feature cache serves both. */
+static int sannip__same_features(const sannip_model *a, const sannip_model *b)
+{
+    char x[1024], y[1024];
+    int f, e;
+    if (a->desc.n != b->desc.n || a->cutoff != b->cutoff || a->n_elements != b->n_elements) return 0;
+    for (f = 0; f < a->desc.n; f++) {
+        if (sannip_basis_format(&a->desc.b[f], x, sizeof x) < 0 || sannip_basis_format(&b->desc.b[f], y, sizeof y) < 0) return 0;
+        if (strcmp(x, y) != 0) return 0;
+    }
+    for (e = 0; e < a->n_elements; e++) {
+        if (a->el[e].Z != b->el[e].Z || a->el[e].n_features != b->el[e].n_features) return 0;
+        if (memcmp(a->el[e].feature, b->el[e].feature, sizeof(int) * (size_t)a->el[e].n_features) != 0) return 0;
+    }
+    return 1;
+}
+
+/* sannip_train with, when shared != NULL, a feature cache already built for m's descriptors
+   (a committee's members share one: same descriptors, so the same cache). */
+static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
+                                   const sannip_feature_cache *shared, sannip_train_report *report, sannip_error *err)
 {
     sannip_train_config c = cfg ? *cfg : sannip_train_config_init();
     sannip_train_report rep;
-    sannip_feature_cache cache;
+    sannip_feature_cache own;
+    const sannip_feature_cache *cache = shared ? shared : &own;
     sannip__trainer T;
     sannip_rng rng;
     sannip_result r = SANNIP_SUCCESS;
@@ -1063,7 +1084,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
     if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
     memset(&rep, 0, sizeof rep);
     memset(&T, 0, sizeof T);
-    sannip_feature_cache_init(&cache, &m->alloc);
+    sannip_feature_cache_init(&own, &m->alloc);
     sannip_rng_seed(&rng, c.seed);
     /* seeded validation split (T4.2) */
     perm = (int *)sannip__calloc(&m->alloc, (size_t)d->n + 1, sizeof(int));
@@ -1088,11 +1109,11 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
         if (r) goto done;
         if ((r = sannip_model_fit_energy(m, d, tr, ntr, err)) != SANNIP_SUCCESS) goto done;
     }
-    if ((r = sannip_feature_cache_build(&cache, m, d, use_forces && c.cache_derivatives, err)) != SANNIP_SUCCESS) goto done;
-    rep.cache_bytes = cache.bytes;
-    if (c.pca > 0 && !c.keep_weights && (r = sannip_model_pca_init(m, &cache, d, tr, ntr, c.pca, err)) != SANNIP_SUCCESS) goto done;
+    if (!shared && (r = sannip_feature_cache_build(&own, m, d, use_forces && c.cache_derivatives, err)) != SANNIP_SUCCESS) goto done;
+    rep.cache_bytes = cache->bytes;
+    if (c.pca > 0 && !c.keep_weights && (r = sannip_model_pca_init(m, cache, d, tr, ntr, c.pca, err)) != SANNIP_SUCCESS) goto done;
     /* per-thread scratch */
-    T.m = m; T.d = d; T.cache = &cache; T.nthreads = 1;
+    T.m = m; T.d = d; T.cache = cache; T.nthreads = 1;
 #ifdef SANNIP__OMP
     T.nthreads = omp_get_max_threads();
 #endif
@@ -1143,7 +1164,7 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
                 rr = sannip__entry_for(&T, tr[b0 + i], use_forces, &T.ts[th], &ce, NULL);
                 /* the structure after this one (this batch's or the next's first), for prefetching */
                 nx = b0 + i + 1 < ntr ? tr[b0 + i + 1] : -1;
-                if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(m, &d->s[tr[b0 + i]], ce, c.energy_weight, c.force_weight, 0, &E, T.F[th], &losses[i], grads + (size_t)i * np, &T.ts[th], nx >= 0 ? &cache.e[nx] : NULL);
+                if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(m, &d->s[tr[b0 + i]], ce, c.energy_weight, c.force_weight, 0, &E, T.F[th], &losses[i], grads + (size_t)i * np, &T.ts[th], nx >= 0 ? &cache->e[nx] : NULL);
                 if (rr != SANNIP_SUCCESS) bad = 1;
                 else {
                     /* running training errors (the parameters before this batch's update) */
@@ -1249,9 +1270,15 @@ done:
     if (T.ts) for (t = 0; t < T.nthreads; t++) { sannip_workspace_uninit(&T.ts[t].ws); sannip_free(&T.ts[t].alloc, T.ts[t].buf); sannip__entry_free(&T.ts[t].alloc, &T.ts[t].own); }
     if (T.F) for (t = 0; t < T.nthreads; t++) sannip_free(&m->alloc, T.F[t]);
     sannip_free(&m->alloc, T.ts); sannip_free(&m->alloc, T.F);
-    sannip_feature_cache_uninit(&cache);
+    sannip_feature_cache_uninit(&own);
     sannip_free(&m->alloc, perm); sannip_free(&m->alloc, best); sannip_free(&m->alloc, params); sannip_free(&m->alloc, g); sannip_free(&m->alloc, mv); sannip_free(&m->alloc, grads); sannip_free(&m->alloc, losses); sannip_free(&m->alloc, perr);
     return r;
+}
+
+SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
+                                      sannip_train_report *report, sannip_error *err)
+{
+    return sannip__train(m, d, cfg, NULL, report, err);
 }
 
 /* ---- PCA ------------------------------------------------------------------------------ */
@@ -1434,9 +1461,19 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     sannip_train_report *reps = NULL;
     sannip_result r = SANNIP_SUCCESS, *codes = NULL;
     sannip_error *errs = NULL;
-    int k, i, a;
+    sannip_feature_cache cache;
+    int k, i, a, share = 1;
     double t0 = sannip__now();
     if (!c || c->n < 1 || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee or NULL argument");
+    sannip_feature_cache_init(&cache, &c->alloc);
+    /* one feature cache for every member when they compute the same descriptors (the usual
+       case: copies of one model), instead of one per member in memory at once */
+    for (k = 1; k < c->n; k++) share = share && sannip__same_features(&c->m[0], &c->m[k]);
+    if (share && c->n > 1 && c->m[0].n_elements > 0 && base.batch_size >= 1) {
+        int use_forces = base.force_weight > 0;
+        if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
+        if ((r = sannip_feature_cache_build(&cache, &c->m[0], d, use_forces && base.cache_derivatives, err)) != SANNIP_SUCCESS) return r;
+    } else share = 0;
     reps = (sannip_train_report *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *reps);
     codes = (sannip_result *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *codes);
     errs = (sannip_error *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *errs);
@@ -1449,7 +1486,7 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
         sannip_train_config mc = base;
         mc.seed = base.seed + (uint64_t)k;
         mc.progress = k == 0 ? base.progress : NULL;     /* one member reports progress */
-        codes[k] = sannip_train(&c->m[k], d, &mc, &reps[k], &errs[k]);
+        codes[k] = sannip__train(&c->m[k], d, &mc, share ? &cache : NULL, &reps[k], &errs[k]);
     }
     for (k = 0; k < c->n; k++) if (codes[k] != SANNIP_SUCCESS) {
         char pre[48];
@@ -1503,6 +1540,7 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
 done:
     if (reps) for (k = 0; k < c->n; k++) sannip_train_report_free(&reps[k]);
     sannip_free(&c->alloc, reps); sannip_free(&c->alloc, codes); sannip_free(&c->alloc, errs);
+    sannip_feature_cache_uninit(&cache);
     return r;
 }
 

@@ -268,6 +268,18 @@ int main(void)
             CHECK(sannip_committee_create(&cm, &m, 3, &err) == SANNIP_SUCCESS, "%s", err.message);
             CHECK(sannip_committee_train(&cm, &d, &cc, &cr, &err) == SANNIP_SUCCESS, "%s", err.message);
             CHECK(cr.agg_rmse_f > 0 && cr.val_rmse_f > 0 && cr.fom_f > 0, "committee report");
+            {   /* the members share one feature cache: member k is the model sannip_train makes
+                   alone from the same start with seed + k, parameter for parameter */
+                sannip_model alone; sannip_train_config c1 = cc; size_t np = sannip_model_get_params(&m, NULL), q; int same = 1;
+                sannip_real *p1 = (sannip_real *)malloc(sizeof(sannip_real) * np), *p2 = (sannip_real *)malloc(sizeof(sannip_real) * np);
+                CHECK(sannip_model_copy(&alone, &m, &err) == SANNIP_SUCCESS, "%s", err.message);
+                c1.seed = cc.seed + 1;
+                CHECK(sannip_train(&alone, &d, &c1, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+                sannip_model_get_params(&alone, p1); sannip_model_get_params(&cm.m[1], p2);
+                for (q = 0; q < np; q++) same = same && p1[q] == p2[q];
+                CHECK(same, "committee member 2 differs from the same training run alone");
+                free(p1); free(p2); sannip_model_uninit(&alone);
+            }
             CHECK(sannip_committee_save_mem(&cm, &text, &len, &err) == SANNIP_SUCCESS, "%s", err.message);
             CHECK(sannip_committee_load_mem(&cm2, text, len, &err) == SANNIP_SUCCESS && cm2.n == 3, "%s", err.message);
             sannip_committee_predict(&cm, &ws, &sys, &E1, &S1, NULL, NULL, NULL, &err);
