@@ -1,7 +1,7 @@
 # sannip - header-only library; this Makefile builds the tool, examples, tests, benchmarks.
 CC      ?= cc
 CXX     ?= c++
-CFLAGS  ?= -O2 -g
+CFLAGS  ?= -O3 -g
 WARN    = -std=c99 -Wall -Wextra -pedantic -Wno-unused-function
 OMP     ?= -fopenmp
 LDLIBS  = -lm

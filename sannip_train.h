@@ -127,6 +127,8 @@ typedef struct sannip_train_config {
     int keep_weights;         /* 1: start from the model's parameters instead of a fresh init */
     int fit_scaling;          /* 1 (default): fit feature scalers and energy map on the training split */
     int cache_derivatives;    /* 1 (default): store dG; 0: recompute per structure (less memory) */
+    size_t cache_limit;       /* bytes: when the stored derivatives would take more (estimate),
+                                 they are recomputed instead; 0 (default) = no limit */
     int pca;                  /* k > 0: PCA initialisation (T3.2.2) of the first k neurons */
     sannip_progress_fn progress;
     void *user;
@@ -138,6 +140,7 @@ typedef struct sannip_train_report {
     double train_mae_e, train_mae_f, val_mae_e, val_mae_f;
     double seconds, seconds_per_epoch;
     size_t cache_bytes;
+    int derivatives_cached;   /* 1: descriptor derivatives were stored, 0: recomputed per use */
     int *val_index;           /* validation structures (owned; sannip_train_report_free) */
 } sannip_train_report;
 
@@ -180,6 +183,8 @@ typedef struct sannip_committee_report {
     double seconds_per_epoch;                               /* mean over members */
     double fom_e, fom_f;                                    /* T4.7: 1 / (s/epoch x validation RMSE) */
     double seconds;
+    size_t cache_bytes;       /* descriptor cache(s) held: one shared, else the members' sum */
+    int derivatives_cached;   /* 1: descriptor derivatives were stored */
 } sannip_committee_report;
 
 SANNIP_API void sannip_committee_init(sannip_committee *c, const sannip_allocator *alloc);
@@ -1057,6 +1062,14 @@ static int sannip__same_features(const sannip_model *a, const sannip_model *b)
     return 1;
 }
 
+/* Whether training stores the descriptor derivatives: force training, asked for, and within
+   the configured memory limit. */
+static int sannip__store_derivatives(const sannip_model *m, const sannip_dataset *d, const sannip_train_config *c)
+{
+    if (!(c->force_weight > 0) || !c->cache_derivatives) return 0;
+    return c->cache_limit == 0 || sannip_feature_cache_estimate(m, d) <= c->cache_limit;
+}
+
 /* sannip_train with, when shared != NULL, a feature cache already built for m's descriptors
    (a committee's members share one: same descriptors, so the same cache). */
 static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
@@ -1109,8 +1122,9 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
         if (r) goto done;
         if ((r = sannip_model_fit_energy(m, d, tr, ntr, err)) != SANNIP_SUCCESS) goto done;
     }
-    if (!shared && (r = sannip_feature_cache_build(&own, m, d, use_forces && c.cache_derivatives, err)) != SANNIP_SUCCESS) goto done;
+    if (!shared && (r = sannip_feature_cache_build(&own, m, d, sannip__store_derivatives(m, d, &c), err)) != SANNIP_SUCCESS) goto done;
     rep.cache_bytes = cache->bytes;
+    rep.derivatives_cached = cache->with_derivatives;
     if (c.pca > 0 && !c.keep_weights && (r = sannip_model_pca_init(m, cache, d, tr, ntr, c.pca, err)) != SANNIP_SUCCESS) goto done;
     /* per-thread scratch */
     T.m = m; T.d = d; T.cache = cache; T.nthreads = 1;
@@ -1472,7 +1486,7 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     if (share && c->n > 1 && c->m[0].n_elements > 0 && base.batch_size >= 1) {
         int use_forces = base.force_weight > 0;
         if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
-        if ((r = sannip_feature_cache_build(&cache, &c->m[0], d, use_forces && base.cache_derivatives, err)) != SANNIP_SUCCESS) return r;
+        if ((r = sannip_feature_cache_build(&cache, &c->m[0], d, sannip__store_derivatives(&c->m[0], d, &base), err)) != SANNIP_SUCCESS) return r;
     } else share = 0;
     reps = (sannip_train_report *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *reps);
     codes = (sannip_result *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *codes);
@@ -1533,6 +1547,9 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
         rep->val_rmse_e = vne > 0 ? sqrt(vse / vne) : -1; rep->val_mae_e = vne > 0 ? vae / vne : -1;
         rep->val_rmse_f = vnf > 0 ? sqrt(vsf / vnf) : -1; rep->val_mae_f = vnf > 0 ? vaf / vnf : -1;
         rep->seconds_per_epoch = spe / c->n;
+        rep->cache_bytes = share ? cache.bytes : 0;
+        if (!share) for (k = 0; k < c->n; k++) rep->cache_bytes += reps[k].cache_bytes;
+        rep->derivatives_cached = reps[0].derivatives_cached;
         rep->fom_e = rep->val_rmse_e > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_e) : 0;
         rep->fom_f = rep->val_rmse_f > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_f) : 0;
         rep->seconds = sannip__now() - t0;

@@ -229,11 +229,11 @@ static void best_of_k_errors(const ring_set *s, double *err, double *meta)
     int i, k, b;
     for (i = 0; i < s->n; i++) {
         for (k = 1; k <= N_MEMBERS; k++) {
-            double e;
+            double e = NAN;
             sannip_rsc_best_first(&s->com, i, k, &b, &e, NULL);
             err[i * N_MEMBERS + k - 1] = e - s->E[i];
         }
-        if (meta) { double e; sannip_rsc_best(&s->com, i, NULL, 0, &b, &e, NULL); meta[i] = e; }
+        if (meta) { double e = NAN; sannip_rsc_best(&s->com, i, NULL, 0, &b, &e, NULL); meta[i] = e; }
     }
 }
 

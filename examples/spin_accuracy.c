@@ -374,7 +374,7 @@ typedef struct states_result {
 static double predict_per_atom(const sannip_committee *c, sannip_workspace *ws, const sannip_structure *s)
 {
     sannip_system sys = sannip_structure_view(s);
-    sannip_real E;
+    sannip_real E = 0;
     sannip_error err;
     check(sannip_committee_predict(c, ws, &sys, &E, NULL, NULL, NULL, NULL, &err), &err, "prediction");
     return (double)E / s->n;

@@ -122,7 +122,12 @@ check "gen_toyiron: another seed gives another file" sh -c "! cmp -s $G/spin.xyz
 check "gen_toyiron: a bad flag exits 2" [ $? -eq 2 ]
 ./bin/gen_toyiron --no-such-flag > /dev/null 2>&1
 check "gen_toyiron: an unknown flag exits 2" [ $? -eq 2 ]
-check "gen_toyiron: the file reads back (sannip evaluate parses it)" sh -c "./bin/sannip train $G/states.xyz -o $G/m.model --epochs 1 --quiet --descriptors bp+spin-scaled --rc 4 --hidden 4 > /dev/null 2>&1"
+check "gen_toyiron: the file reads back (sannip evaluate parses it)" sh -c "./bin/sannip train $G/states.xyz -o $G/m.model --epochs 1 --quiet --descriptors bp+spin-scaled --rc 4 --hidden 4 > $G/train.txt 2>&1"
+check "sannip train: reports the descriptor cache (derivatives stored)" grep -q "descriptor cache .* MB, derivatives stored" $G/train.txt
+./bin/sannip train $G/states.xyz -o $G/m2.model --epochs 1 --quiet --descriptors bp+spin-scaled --rc 4 --hidden 4 --cache-limit 0.001 > $G/train2.txt 2>&1
+check "sannip train --cache-limit below the estimate: derivatives recomputed, same model" sh -c "grep -q 'derivatives recomputed per use' $G/train2.txt && cmp -s $G/m.model $G/m2.model"
+./bin/sannip train $G/states.xyz -o $G/m3.model --cache-limit -1 > /dev/null 2>&1
+check "sannip train: a negative --cache-limit exits 2" [ $? -eq 2 ]
 
 # ---- sannip mc (spin Monte Carlo on a spin-aware model) ---------------------------------------
 ./bin/gen_toyiron --lattice bcc --sizes 3 --geometries 1 --rattle 0 --strain 0 --states fm --out $G/fe3.xyz > /dev/null 2>&1

@@ -153,8 +153,8 @@ static void test_best_of_k(void)
     for (s = 0; s < NS; s++) {
         double prev = HUGE_VAL;
         for (k = 1; k <= r.n_random; k++) {
-            int list[14], i, b;
-            double e;
+            int list[14], i, b = -1;
+            double e = NAN;
             for (i = 0; i < k; i++) list[i] = r.n_fixed + i;
             CHECK(sannip_rsc_best_first(&r, s, k, &b, &e, &err) == SANNIP_SUCCESS, "%s", err.message);
             if (b != brute_best(&r, s, list, k)) wrong_first++;
@@ -639,7 +639,7 @@ static void test_ring_committee(void)
         CHECK(sannip_rsc_run(&c, sys, N, dimer_ring_oracle, &p, &r, &err) == SANNIP_SUCCESS, "%s", err.message);
         for (i = 0; i < N; i++) {
             int b;
-            double e1, e5, e15;
+            double e1 = NAN, e5 = NAN, e15 = NAN;
             sannip_rsc_best_first(&r, i, 1, &b, &e1, NULL);
             sannip_rsc_best_first(&r, i, 5, &b, &e5, NULL);
             sannip_rsc_best_first(&r, i, 15, &b, &e15, NULL);

@@ -543,7 +543,7 @@ static sannip_result full_energy(void *user, int n, const sannip_real *spins, do
 {
     full_ctx *f = (full_ctx *)user;
     sannip_system s = view(f->c);
-    sannip_real e;
+    sannip_real e = 0;
     sannip_result r;
     s.spins = spins; s.n = n;
     r = sannip_spin_model_compute(f->m, &f->ws, &s, &e, NULL, NULL, NULL, NULL, NULL);

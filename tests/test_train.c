@@ -219,6 +219,20 @@ int main(void)
             CHECK(sannip_train(&cmod, &d, &c2, &r2, &err) == SANNIP_SUCCESS, "%s", err.message);
             sannip_model_get_params(&cmod, pb);
             CHECK(memcmp(pa, pb, sizeof(sannip_real) * np) == 0 && r2.cache_bytes < ra.cache_bytes, "no-cache training differs (cache %zu vs %zu bytes)", r2.cache_bytes, ra.cache_bytes);
+            CHECK(ra.derivatives_cached == 1 && r2.derivatives_cached == 0, "derivatives_cached %d, %d", ra.derivatives_cached, r2.derivatives_cached);
+            sannip_train_report_free(&r2); sannip_model_uninit(&cmod);
+            /* a memory limit below the estimate switches to recomputing, with the same model;
+               one above it keeps the cache */
+            c2.cache_derivatives = 1; c2.cache_limit = sannip_feature_cache_estimate(&a, &d) - 1;
+            small_model(&cmod, SANNIP_ACT_TANH);
+            CHECK(sannip_train(&cmod, &d, &c2, &r2, &err) == SANNIP_SUCCESS, "%s", err.message);
+            sannip_model_get_params(&cmod, pb);
+            CHECK(memcmp(pa, pb, sizeof(sannip_real) * np) == 0 && r2.derivatives_cached == 0, "cache limit: recomputed %d", !r2.derivatives_cached);
+            CHECK(ra.cache_bytes <= c2.cache_limit + 1, "the estimate %zu is below the cache's %zu bytes", c2.cache_limit + 1, ra.cache_bytes);
+            sannip_train_report_free(&r2); sannip_model_uninit(&cmod);
+            c2.cache_limit += 1;
+            small_model(&cmod, SANNIP_ACT_TANH);
+            CHECK(sannip_train(&cmod, &d, &c2, &r2, &err) == SANNIP_SUCCESS && r2.derivatives_cached == 1, "cache limit at the estimate: %s", err.message);
             sannip_train_report_free(&r2); sannip_model_uninit(&cmod);
         }
         CHECK(ra.val_rmse_f == rb.val_rmse_f && ra.n_val == 24, "reports differ (val %d)", ra.n_val);

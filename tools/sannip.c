@@ -50,6 +50,8 @@ static const help_entry HELP[] = {
       "  --seed N            initialisation, split and batch order (default 1)\n"
       "  --committee M       train M members with seeds seed..seed+M-1 (default 1)\n"
       "  --no-cache          recompute descriptor derivatives instead of storing them\n"
+      "  --cache-limit MB    store them only when they take at most MB megabytes (estimated\n"
+      "                      first), else recompute them (default 0: no limit)\n"
       "  --parity FILE.csv   reference vs predicted energies and forces of every structure\n"
       "  --quiet             no progress lines\n"
       "The best model (lowest validation error) is written at the end, also when training\n"
@@ -162,7 +164,7 @@ typedef struct opts {
 } opts;
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
-    "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca",
+    "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
@@ -423,7 +425,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     for (i = 0; i < d->n; i++) {
         const sannip_structure *s = &d->s[i];
         sannip_system sys = sannip_structure_view(s);
-        sannip_real E, Es = 0, *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n + 1);
+        sannip_real E = 0, Es = 0, *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n + 1);
         double fse = 0;
         if (!F) return 1;
         r = sannip_committee_predict(cm, &ws, &sys, &E, &Es, NULL, F, NULL, &err);
@@ -501,6 +503,8 @@ static int cmd_train(int argc, char **argv)
     if (!opt_num(&o, "train", "--pca", 0, 0, 1e5, &v)) return 2;
     c.pca = (int)v;
     c.cache_derivatives = opt(&o, "--no-cache", NULL) == NULL;
+    if (!opt_num(&o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 2;
+    c.cache_limit = (size_t)(v * 1e6);
     if (strcmp(opt(&o, "--optimizer", "adam"), "adam") == 0) c.optimizer = SANNIP_OPT_ADAM;
     else if (strcmp(opt(&o, "--optimizer", "adam"), "sgd") == 0) c.optimizer = SANNIP_OPT_SGD;
     else return usage_error("train", "--optimizer must be adam or sgd");
@@ -581,7 +585,8 @@ static int cmd_train(int argc, char **argv)
             return 1;
         }
         k = energy_unit_scale(&cm.m[0], &u);
-        printf("done in %.1f s (%.4g s/epoch per member)\n", rep.seconds, rep.seconds_per_epoch);
+        printf("done in %.1f s (%.4g s/epoch per member); descriptor cache %.1f MB, derivatives %s\n", rep.seconds, rep.seconds_per_epoch,
+               rep.cache_bytes / 1e6, rep.derivatives_cached ? "stored" : "recomputed per use");
         printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.agg_rmse_e * k, rep.agg_mae_e * k, u, rep.agg_rmse_f, rep.agg_mae_f);
         if (rep.val_rmse_e >= 0)
             printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.val_rmse_e * k, rep.val_mae_e * k, u, rep.val_rmse_f, rep.val_mae_f);
