@@ -354,7 +354,7 @@ static int cmd_predict(int argc, char **argv)
             size_t before = out.len;
             sannip_write_xyz(&out, s, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL, (o.atom_e && cm.n == 1) ? ea : NULL);
             if (cm.n > 1 && !out.failed) {
-                char extra[96], nb[64];
+                char extra[128], nb[64];
                 sannip_format_real(nb, sizeof nb, Es);
                 snprintf(extra, sizeof extra, " energy_spread=%s committee=%d", nb, cm.n);
                 xyz_append_column(&out, before, extra, "forces_spread", Fs, s->n);
