@@ -65,7 +65,8 @@ SANNIP_API sannip_result sannip_model_fit_energy(sannip_model *m, const sannip_d
    run of slots), followed by the self slot, at row_off[frow[i] + f]: 3 (hi - lo) + 3 reals,
    or, for a radial basis (sannip_basis_is_radial: dG/dr_j = s_j u_ij), hi - lo + 3 reals,
    the s_j then the self slot. Radial rows are most rows of the usual descriptor sets, so
-   this holds the cache near 60% of its size, and training reads it twice per epoch.
+   this brings the cache to about 60% of its three-component size (training reads it twice
+   per epoch, so its size is its speed).
    Slot s < n_i is neighbour nb[nb_start[i] + s], with unit vector U[3 (nb_start[i] + s)]. */
 typedef struct sannip_cache_entry {
     int n;
@@ -840,10 +841,10 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
         int nf = el->n_features, first = 0, no = net->sizes[net->n_layers];
         while (first < n) {
             int rows[SANNIP__TB], nb = 0, r;
+            const sannip_real *out;
             for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
             first = a;
             if (!nb) continue;
-            const sannip_real *out;
             for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
                 stp[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
             out = sannip__stash_forward(net, nb, stp);
