@@ -11,10 +11,9 @@
    feature and energy scalers, and a model that returns the total energy, per-atom
    energies, forces and the virial. It reads and writes its own model files, imports n2p2
    potentials and reads/writes n2p2 `input.data` and extended XYZ structures.
-   Spin bases (kinds SANNIP_SPIN_*) are parsed and stored here but evaluated by
-   sannip_spin.h, through the `spin` table of a descriptor set (sannip_spin_ops): a model made
-   with plain sannip_model_init refuses them with SANNIP_NEEDS_SPIN; use
-   sannip_spin_model_init from sannip_spin.h for spin-aware models.
+   Spin bases (kinds SANNIP_SPIN_*, T3.1-3.20, T5.1-5.6) are descriptor kinds like any other:
+   this header alone evaluates every model file, spin-aware or not (energy, forces, virial
+   and the effective field -dE/dS).
 
    OPTIONS (define before including the implementation)
    | macro                     | meaning                                                   |
@@ -126,7 +125,7 @@ typedef enum sannip_result {
     SANNIP_BAD_CUTOFF       = -12,  /* cutoff radius <= 0, inner >= outer, ... */
     SANNIP_BAD_PARAMETER    = -13,  /* a descriptor/network parameter outside its domain */
     SANNIP_UNSUPPORTED      = -14,  /* a feature this build or format does not provide */
-    SANNIP_NEEDS_SPIN       = -15,  /* spin-aware model without sannip_spin.h */
+    SANNIP_NEEDS_SPIN       = -15,  /* spin bases evaluated on an environment without spins */
     SANNIP_TRUNCATED        = -16,  /* input ended before it was complete */
     SANNIP_MISSING_FILE     = -17   /* a file that must exist is missing */
 } sannip_result;
@@ -256,28 +255,29 @@ typedef enum sannip_basis_kind {
     SANNIP_GF_BIRADIAL,     /* sum_{j!=k} e^{-eta (r_ij-rs)^2} e^{-eta2 (r_ik-rs2)^2} f_B f_B' C.9 */
     SANNIP_GF_ANGULAR1,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} x C.9 terms C.31 */
     SANNIP_GF_ANGULAR2,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} f_B f_B'    C.37 */
-    /* Spin bases (T3.1-3.20, T5.1-5.6), evaluated by sannip_spin.h. Brackets: S1 = S_i.S_i,
-       S2 = S_i.S_j, S3 = (S_i x S_j).u_ij, S4 = (S_i.u_ij)(S_j.u_ij), S5 = (S_i x u_ij).(S_j x u_ij).
-       The power kinds (000, 000a, 000b) sum bracket^xi fc; the Gaussian kinds (001) sum
-       exp(-eta (bracket - shift)^2) fc, S1G using |S_i|^xi as its bracket. */
-    SANNIP_BASIS_SPIN_FIRST = 100,
-    SANNIP_SPIN_S1 = 100,   /* (S_i.S_i)^xi                                T3.1, 3.11, 3.12 */
+    /* Spin bases (T3.1-3.20, T5.1-5.6). Brackets: S1 = S_i.S_i, S2 = S_i.S_j,
+       S3 = (S_i x S_j).u_ij, S4 = (S_i.u_ij)(S_j.u_ij), S5 = (S_i x u_ij).(S_j x u_ij).
+       The power kinds (thesis bases 000, 000a, 000b) sum bracket^xi fc; the Gaussian kinds
+       (basis 001, T3.17-3.20) sum exp(-eta (bracket - shift)^2) fc, S1G using |S_i|^xi as
+       its bracket. Every property of a kind (name, class, elements, keys, flags, checks and
+       evaluator) is one row of the kind table in the implementation (sannip__kinds). */
+    SANNIP_SPIN_S1,         /* (S_i.S_i)^xi                                T3.1, 3.11, 3.12 (000) */
     SANNIP_SPIN_S2,         /* sum_j (S_i.S_j)^xi fc                       T3.2, 3.13 */
     SANNIP_SPIN_S3,         /* sum_j ((S_i x S_j).u_ij)^xi fc              T3.3, 3.14 */
     SANNIP_SPIN_S4,         /* sum_j ((S_i.u_ij)(S_j.u_ij))^xi fc          T3.4, 3.15 */
     SANNIP_SPIN_S5,         /* sum_j ((S_i x u_ij).(S_j x u_ij))^xi fc     T3.16 */
-    SANNIP_SPIN_S1G,        /* exp(-eta (|S_i|^xi - shift)^2)              T3.17 */
-    SANNIP_SPIN_S2G,        /* sum_j exp(-eta (S_i.S_j - shift)^2) fc      T3.18 */
-    SANNIP_SPIN_S3G,        /*                                             T3.19 */
-    SANNIP_SPIN_S4G,        /*                                             T3.20 */
-    SANNIP_SPIN_S5G,        /* (S5 bracket, Gaussian)                            */
+    SANNIP_SPIN_S1G,        /* exp(-eta (|S_i|^xi - shift)^2)              T3.17 (001) */
+    SANNIP_SPIN_S2G,        /* sum_j exp(-eta (S_i.S_j - shift)^2) fc      T3.18 (001) */
+    SANNIP_SPIN_S3G,        /* S3 bracket, Gaussian                        T3.19 (001) */
+    SANNIP_SPIN_S4G,        /* S4 bracket, Gaussian                        T3.20 (001) */
+    SANNIP_SPIN_S5G,        /* S5 bracket, Gaussian (001 applied to T3.16)       */
     SANNIP_SPIN_F1,         /* exp(-eta (sum_j |S_j| fc - shift)^2)        T5.1 */
     SANNIP_SPIN_F2,         /* exp(-eta (|sum_j S_j fc| - shift)^2)        T5.2 */
     SANNIP_SPIN_F3,         /* exp(-eta (S_i . sum_j S_j fc - shift)^2)    T5.3 */
-    SANNIP_SPIN_F4,         /* local magnetisation ratio                   T5.4 (see sannip_spin.h) */
+    SANNIP_SPIN_F4,         /* local magnetisation ratio                   T5.4 (smoothed, below) */
     SANNIP_SPIN_F5,         /* mean cosine to the local magnetisation      T5.5 */
     SANNIP_SPIN_F6,         /* variance of that cosine                     T5.6 */
-    SANNIP_SPIN_LAST = SANNIP_SPIN_F6
+    SANNIP_BASIS_KIND_COUNT /* number of kinds + 1 (kinds are 1..COUNT-1) */
 } sannip_basis_kind;
 
 #define SANNIP_ANY 0          /* element restriction: any element */
@@ -300,17 +300,12 @@ typedef struct sannip_basis {
     sannip_real eps;
 } sannip_basis;
 
-struct sannip_spin_ops;
-
-/* An ordered set of bases (a caller-owned growable array). spin: the evaluator of spin
-   bases, set by sannip_spin.h (sannip_spin_descriptors_init / sannip_spin_model_init);
-   without it, adding a spin basis fails with SANNIP_NEEDS_SPIN. */
+/* An ordered set of bases (a caller-owned growable array). */
 typedef struct sannip_descriptors {
     int n;
     sannip_basis *b;
     int cap;
     sannip_allocator alloc;
-    const struct sannip_spin_ops *spin;
 } sannip_descriptors;
 
 
@@ -322,11 +317,29 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
 SANNIP_API sannip_result sannip_basis_check(const sannip_basis *b, sannip_error *err);
 /* True when basis b belongs to central element Z. */
 SANNIP_API int sannip_basis_applies(const sannip_basis *b, int Z);
-SANNIP_API int sannip_basis_is_angular(const sannip_basis *b);
-/* 1 when b depends on the positions only through the distances r_ij to the central atom, so
-   that its derivative with respect to neighbour j lies along u_ij = d_ij / r_ij (feature
-   caches store one number per neighbour for these instead of three). */
-SANNIP_API int sannip_basis_is_radial(const sannip_basis *b);
+/* Properties of a basis kind, the bits of sannip_basis_kind_flags (0 for an unknown kind). */
+enum {
+    SANNIP_BASIS_ANGULAR       = 1,   /* three-body: sums over pairs of neighbours */
+    SANNIP_BASIS_RADIAL        = 2,   /* depends on the positions only through the distances
+                                         r_ij, so dG/dd_j lies along u_ij = d_ij / r_ij (feature
+                                         caches store one number per neighbour, not three) */
+    SANNIP_BASIS_SPIN          = 4,   /* reads spins: the system must carry them */
+    SANNIP_BASIS_PAIR_ADDITIVE = 8,   /* spin kinds sum_j T(bracket(S_i, S_j, u_ij)) fc(r_ij):
+                                         moving S_j changes it by j's term alone */
+    SANNIP_BASIS_GAUSSIAN      = 16,  /* spin kinds: T = exp(-eta (x - shift)^2) of the bracket x
+                                         (else the power x^xi) */
+    SANNIP_BASIS_NEIGHBORS     = 32   /* uses neighbours (all kinds but the self terms S1, S1G) */
+};
+SANNIP_API unsigned sannip_basis_kind_flags(int kind);
+SANNIP_API int sannip_basis_is_angular(const sannip_basis *b);   /* flag SANNIP_BASIS_ANGULAR */
+SANNIP_API int sannip_basis_is_radial(const sannip_basis *b);    /* flag SANNIP_BASIS_RADIAL */
+SANNIP_API int sannip_basis_is_spin(const sannip_basis *b);      /* flag SANNIP_BASIS_SPIN */
+/* Class of a basis for class-convolution networks (T3.2.3). */
+enum { SANNIP_CLASS_RADIAL = 0, SANNIP_CLASS_ANGULAR = 1, SANNIP_CLASS_SPIN = 2, SANNIP_CLASS_COUNT = 3 };
+SANNIP_API int sannip_basis_class(const sannip_basis *b);
+SANNIP_API const char *sannip_basis_class_name(int cls);   /* "radial", "angular", "spin" ("?") */
+/* 1 when some basis of d reads spins (a model with such bases needs sys->spins). */
+SANNIP_API int sannip_descriptors_need_spins(const sannip_descriptors *d);
 SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b);   /* largest radius used */
 SANNIP_API const char *sannip_basis_kind_name(int kind);
 
@@ -356,14 +369,57 @@ SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size
 /* Parses a whole definition text (NUL-terminated); errors name the line. */
 SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const char *text,
                                                   sannip_error *err);
+/* Spin bases (T3.1-3.20, T5.1-5.6) as definition lines (spins in the units the caller uses;
+   the presets assume mu_B):
+     spin_s1  CENTER xi=X                          (S_i.S_i)^xi            000, 000a (xi = 1..4), 000b
+     spin_s2  CENTER NBR cut=TYPE rc=R xi=K        sum_j (S_i.S_j)^K fc     (and s3, s4, s5)
+     spin_s1g CENTER eta=E shift=A xi=X            exp(-E (|S_i|^X - A)^2)  001
+     spin_s2g CENTER NBR cut=TYPE rc=R eta=E shift=A  (and s3g, s4g, s5g)
+     spin_f1  CENTER NBR cut=TYPE rc=R eta=E shift=A  (and f2, f3)
+     spin_f4  CENTER NBR cut=TYPE rc=R eps=EPS        (and f5, f6)
+   Powers: the pair brackets S2-S5 can be negative, so their xi must be an integer (1..64);
+   a non-integer power is rejected when the basis is added (SANNIP_BAD_PARAMETER), never a
+   NaN at run time. S1 takes any real xi > 0 (its bracket is >= 0).
+   F4-F6 (the thesis leaves them as ratios that are 0/0 for zero spins) use the smoothed norm
+   |v|_e = sqrt(v.v + eps^2) and include the central spin with weight 1 (fc(0) = 1):
+     M = S_i + sum_j S_j fc,  A = sum_{j incl. i} w_j (|S_j|_e - eps),  s_j = S_j/|S_j|_e,
+     m = M/|M|_e,  c_j = s_j.m,  W = sum_{j incl. i} w_j
+     F4 = (|M|_e - eps)/(A + eps)       local magnetisation ratio, 1 for FM, ~0 for PM/AFM
+     F5 = sum_j w_j c_j / W             mean cosine to the local magnetisation
+     F6 = sum_j w_j c_j^2 / W - F5^2    its variance
+   All three are 0 (with finite derivatives) when every spin is zero. Derivatives of |S|^xi
+   and of unit vectors at exactly zero are taken as 0. Collinear spins are z components. */
+
+/* PRESETS: every ready-made descriptor set. Each appends to d. Lengths in Angstrom, spins
+   in mu_B. */
 /* The thesis's BP comparator for Fe (T A.1): 24 G2 + 18 G4, cos cutoff, rc = 6 A,
    all restricted to central element Z and neighbour element Z. */
 SANNIP_API sannip_result sannip_descriptors_preset_bp_fe(sannip_descriptors *d, int Z,
                                                          sannip_error *err);
+/* The thesis's BP parameter grid (T A.1: 24 G2 + 18 G4, cosine cutoff) for every element of
+   Zs, with neighbours of any element, at cutoff rc (6 A in the thesis). */
+SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc,
+                                                      sannip_error *err);
 
-/* The neighbourhood of one atom, as the descriptor engine sees it (internal view, exposed
-   so that sannip_spin.h and host codes can drive it): n neighbours with element Zn[k],
-   relative vectors d[3k..] and distances r[k]. */
+/* The thesis's SANNIP set for element Z (T A.2): the BP Fe bases (T A.1, 24 G2 + 18 G4) then
+   8 S1G (eta 0.035711; (xi, shift) = (1,0) (2,0) (1,1) (2,1) (1,2) (2,4) (1,3) (2,9)) and
+   12 S2G (eta {0.000357, 0.035711, 0.028569, 0.089277} x shift {0, 35, 70}, rc = 6 A, cosine
+   cutoff). Units: the shifts assume moments in mu_B (|S| up to ~3, S_i.S_j up to ~9); the
+   shifts 35 and 70 then sit beyond the data and act as broad monotone ramps. */
+SANNIP_API sannip_result sannip_descriptors_preset_sannip(sannip_descriptors *d, int Z, sannip_error *err);
+/* Only the 20 spin bases of T A.2, for central element Z (SANNIP_ANY: all) with neighbours of
+   any element, at cutoff rc (6 in the thesis). */
+SANNIP_API sannip_result sannip_descriptors_preset_spin_thesis(sannip_descriptors *d, int Z, sannip_real rc, sannip_error *err);
+/* Spin bases only, scaled to spins of typical magnitude smag (in the caller's units) at
+   cutoff rc, neighbours of any element: 8 S1G whose centres span [0, 1.5 smag], 12 S2G whose
+   centres span [-smag^2, smag^2], and the scale-free F4, F5 and F6. Appended to d (for element Z). */
+SANNIP_API sannip_result sannip_descriptors_preset_spin_scaled(sannip_descriptors *d, int Z, sannip_real rc, sannip_real smag,
+                                                               sannip_error *err);
+
+/* The neighbourhood of one atom, as the descriptor engine sees it (exposed so that host
+   codes and the sibling headers can drive it): n neighbours with element Zn[k], relative
+   vectors d[3k..] and distances r[k] (length units of the bases), spins in the units of
+   the spin bases (mu_B for the presets). */
 typedef struct sannip_env {
     int n;
     int Zc;
@@ -373,17 +429,6 @@ typedef struct sannip_env {
     const sannip_real *Sc;   /* spin of the central atom (3), NULL without spins */
     const sannip_real *Sn;   /* spins of the neighbours (n x 3), NULL without spins */
 } sannip_env;
-
-/* The slot through which sannip_spin.h evaluates spin bases (constant tables, no state).
-   eval adds the spin bases among idx[0..nf) to G, dG and c exactly as sannip_env_eval
-   documents, and, when given, their spin derivatives: dGs (nf x (n+1) x 3, slot n =
-   d/dS_i) and cs[3k+a] = sum_f g_f dG_f/dS_k,a (k = n: the central spin). */
-typedef struct sannip_spin_ops {
-    sannip_result (*check)(const sannip_basis *b, sannip_error *err);
-    void (*eval)(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
-                 sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
-                 sannip_real *dGs, sannip_real *cs, sannip_real *work);
-} sannip_spin_ops;
 
 /* Evaluates the bases idx[0..nf-1] of set for one atom.
    [out] G: nf values. [out, optional] dG: nf x (n+1) x 3, dG[(f (n+1) + k) 3 + a] =
@@ -396,6 +441,11 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
         const sannip_env *env, sannip_real *G, sannip_real *dG,
         const sannip_real *g, sannip_real *c, sannip_real *work);
+/* As sannip_env_eval, plus spin derivatives: [out, optional] dGs nf x (n+1) x 3 with
+   dGs[(f (n+1) + k) 3 + a] = dG_f/dS_k,a (slot n: the central spin). env->Sc and env->Sn
+   must be set when idx holds spin bases (else SANNIP_NEEDS_SPIN). */
+SANNIP_API sannip_result sannip_env_eval_spin(const sannip_descriptors *set, const int *idx, int nf,
+        const sannip_env *env, sannip_real *G, sannip_real *dG, sannip_real *dGs, sannip_real *work);
 
 /* ==== 7. KERNELS ======================================================================= */
 /* C (m x n, ldc) += A (m x k, lda) * B^T where B is n x k (ldb): dot-product form.
@@ -566,14 +616,24 @@ SANNIP_API sannip_result sannip_model_make_multitask(sannip_model *m, int n_hidd
                                                      sannip_error *err);
 /* The network that evaluates element e (its own, or the shared multi-task network). */
 SANNIP_API sannip_network *sannip_model_network(const sannip_model *m, int e);
-/* Class of a basis: 0 radial, 1 angular (three-body), 2 spin. */
-SANNIP_API int sannip_basis_class(const sannip_basis *b);
 /* Recomputes derived state (scale_a/c/d, cutoff) after the caller edits stats or bases. */
 SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *err);
 SANNIP_API int sannip_model_element_index(const sannip_model *m, int Z);  /* -1 if absent */
 SANNIP_API size_t sannip_model_n_params(const sannip_model *m);
 /* Trainable parameters per input (T3.25) of element e's network. */
 SANNIP_API double sannip_model_tpi(const sannip_model *m, int e);
+/* The element model, one owner for inference, training, PCA initialisation and the Monte
+   Carlo model. Feature scaler (T2.45, T3.21): for r < rows and f < nf = el->n_features,
+   X[r nf + f] = scale_a[f] (G[q g_stride + f] - scale_c[f]) + scale_d[f] with q = idx[r]
+   (idx NULL: q = r). [in] el, G, idx; [out] X (rows x nf). */
+SANNIP_API void sannip_element_scale(const sannip_element_model *el, int rows, const sannip_real *G, size_t g_stride,
+                                     const int *idx, sannip_real *X);
+/* Feature f of raw value g, scaled. */
+SANNIP_API sannip_real sannip_element_scale_feature(const sannip_element_model *el, int f, sannip_real g);
+/* Energy map: E[q] = energy_scale Y[r n_out + output] + energy_offset for r < rows, q = idx[r]
+   (idx NULL: q = r). [in] Y: network outputs (rows x n_out); [out] E (energy units). */
+SANNIP_API void sannip_element_energies(const sannip_element_model *el, int rows, const sannip_real *Y, int n_out,
+                                        const int *idx, sannip_real *E);
 
 /* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand.
    One model may be shared read-only by many threads, each with its own workspace. */
@@ -586,10 +646,19 @@ SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocat
 SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws);
 
 /* Total energy, and optionally per-atom energies (n), forces (n x 3) and the virial (3 x 3).
-   Parallel over atoms with OpenMP when enabled; bit-identical for any thread count. */
+   Spin-aware models (spin bases) need sys->spins (else SANNIP_INVALID_ARGS).
+   Parallel over atoms with OpenMP when enabled; bit-identical for any thread count.
+   [in] m, sys; [in, out] ws (scratch, one per thread); [out] energy;
+   [out, optional] atom_energy, forces, virial (energy, energy/length, energy units). */
 SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_workspace *ws,
         const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
         sannip_real *forces, sannip_real *virial, sannip_error *err);
+/* As sannip_model_compute, plus [out, optional] field: the effective field H = -dE/dS
+   (n x 3, energy per spin unit) of a spin-aware model (zero for a model without spin bases;
+   sys->spins required when field != NULL, else SANNIP_INVALID_ARGS). */
+SANNIP_API sannip_result sannip_model_compute_field(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy, sannip_real *forces,
+        sannip_real *virial, sannip_real *field, sannip_error *err);
 
 /* Raw (unscaled) descriptors of every atom: G is n x stride, row i holding the features of
    atom i's element in the model's order (unused columns 0). stride >= max n_features. */
@@ -741,6 +810,70 @@ SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir
 extern "C" {
 #endif
 
+/* ---- FOR SIBLING HEADERS ----------------------------------------------------------------
+   Not an API. The only private functions of this header that the implementations of
+   sannip_train.h and sannip_spin.h call (everything else they use is sannip.h's public API),
+   each because speed or one shared implementation needs it; they stay static, so those
+   implementations sit in the same file as this one (the SANNIP_IMPLEMENTATION umbrella).
+   tests/test_seams.sh fails when a sibling header uses any other sannip__ name of this header.
+   27 functions. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SANNIP__SIBLING static __attribute__((unused))
+#else
+#define SANNIP__SIBLING static
+#endif
+/* Errors and memory: results with a message in err (sannip__fail formats it, sannip__ok clears
+   it, sannip__err_prefix prepends context); allocation through a model's allocator (NULL: the
+   default), sannip__calloc zeroed and overflow-checked, sannip__grow doubles *cap to at least n
+   elements of sz bytes, sannip__mul returns 0 when a * b overflows size_t. */
+SANNIP__SIBLING sannip_result sannip__fail(sannip_error *err, sannip_result code, int line, int field, const char *fmt, ...);
+SANNIP__SIBLING void sannip__ok(sannip_error *err);
+SANNIP__SIBLING void sannip__err_prefix(sannip_error *err, const char *prefix);
+SANNIP__SIBLING sannip_allocator sannip__alloc_copy(const sannip_allocator *a);
+SANNIP__SIBLING void *sannip__malloc(const sannip_allocator *a, size_t n);
+SANNIP__SIBLING void *sannip__calloc(const sannip_allocator *a, size_t n, size_t sz);
+SANNIP__SIBLING void *sannip__realloc(const sannip_allocator *a, void *p, size_t n);
+SANNIP__SIBLING sannip_result sannip__grow(const sannip_allocator *a, void **p, size_t *cap, size_t n, size_t sz);
+SANNIP__SIBLING int sannip__mul(size_t a, size_t b, size_t *out);
+/* Text: the C locale's decimal point (formatters replace it by '.'); sannip__splitmix64 is the
+   seeding mixer of sannip_rng_seed (streams derive from it). */
+SANNIP__SIBLING char sannip__decimal_point(void);
+SANNIP__SIBLING uint64_t sannip__splitmix64(uint64_t *x);
+/* Descriptor engine. sannip__env_of: the environment of atom i from a neighbour list (Zn: n ints,
+   Sn: 3n reals of caller scratch). sannip__env_eval: sannip_env_eval plus spin derivatives dGs
+   (nf x (n+1) x 3) and their contraction cs (3(n+1)); work: sannip_env_work_size reals.
+   sannip__spin_eval: the spin bases alone (7 n reals of work). sannip__spin_pair_value: the
+   bracket of a pair-additive spin basis b (T3.2-3.4, 3.16) for spins Si, Sj and unit vector u.
+   sannip__spin_ready: SANNIP_INVALID_ARGS with a message when d needs spins and sys has none. */
+SANNIP__SIBLING sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system *sys, int i, int *Zn, sannip_real *Sn);
+SANNIP__SIBLING void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env, sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c, sannip_real *dGs, sannip_real *cs, sannip_real *work);
+SANNIP__SIBLING void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env, sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c, sannip_real *dGs, sannip_real *cs, sannip_real *work);
+SANNIP__SIBLING sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u);
+SANNIP__SIBLING sannip_result sannip__spin_ready(const sannip_descriptors *d, const sannip_system *sys, sannip_error *err);
+SANNIP__SIBLING int sannip__cutoff_equal(const sannip_cutoff *a, const sannip_cutoff *b);
+/* Kernels: fixed-order dot product (16 lanes), x^n for integer n, in-place exp and tanh (with
+   derivative dz = 1 - tanh^2) of arrays, all vectorisable and deterministic. */
+SANNIP__SIBLING sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n);
+SANNIP__SIBLING sannip_real sannip__ipow(sannip_real x, int n);
+SANNIP__SIBLING void sannip__exp_array(sannip_real *x, int n);
+SANNIP__SIBLING void sannip__tanh_array(sannip_real *z, sannip_real *dz, size_t n);
+/* Network layers (row-major batches of B rows): sannip__layer_lin z = in W^T (+ b);
+   sannip__layer_bw accumulates the weight (and bias) gradient g += dz^T in;
+   sannip__activate / sannip__layer_activate apply an activation in place, writing y' to dz;
+   sannip__network_backprop: the backward sweep of sannip_network_backward, with per-row loss
+   weights fw (per = 1) and scratch tmp (sannip_network_work_size reals). */
+SANNIP__SIBLING void sannip__layer_lin(const sannip_network *net, int l, int B, const sannip_real *in, sannip_real *z, int bias);
+SANNIP__SIBLING void sannip__layer_bw(const sannip_network *net, int l, int B, const sannip_real *dz, const sannip_real *in, sannip_real *g, int bias);
+SANNIP__SIBLING void sannip__activate(int act, size_t n, sannip_real *z, sannip_real *dz);
+SANNIP__SIBLING void sannip__layer_activate(const sannip_network *net, int l, int B, sannip_real *z, sannip_real *dz);
+SANNIP__SIBLING void sannip__network_backprop(const sannip_network *net, int batch, const sannip_real *X, const sannip_real *dY, sannip_real *dX, sannip_real *grad, const sannip_real *fw, int per, sannip_real *tmp);
+#ifndef SANNIP_NO_STDIO
+/* Reads path and hands its text to parse(obj, text, len, err); errors get "path:line: ". */
+typedef sannip_result (*sannip__text_parser)(void *obj, const char *text, size_t len, sannip_error *err);
+SANNIP__SIBLING sannip_result sannip__load_text_file(const char *path, const sannip_allocator *alloc, sannip__text_parser parse, void *obj, sannip_error *err);
+#endif
+
+
 /* ---- 1. RESULTS ----------------------------------------------------------------------- */
 SANNIP_API const char *sannip_result_string(sannip_result r)
 {
@@ -760,7 +893,7 @@ SANNIP_API const char *sannip_result_string(sannip_result r)
     case SANNIP_BAD_CUTOFF: return "SANNIP_BAD_CUTOFF: invalid cutoff";
     case SANNIP_BAD_PARAMETER: return "SANNIP_BAD_PARAMETER: parameter outside its domain";
     case SANNIP_UNSUPPORTED: return "SANNIP_UNSUPPORTED: not supported";
-    case SANNIP_NEEDS_SPIN: return "SANNIP_NEEDS_SPIN: spin-aware model needs sannip_spin.h";
+    case SANNIP_NEEDS_SPIN: return "SANNIP_NEEDS_SPIN: spin bases need spins";
     case SANNIP_TRUNCATED: return "SANNIP_TRUNCATED: input ended early";
     case SANNIP_MISSING_FILE: return "SANNIP_MISSING_FILE: file not found";
     }
@@ -1565,41 +1698,117 @@ static sannip_result sannip__cutoff_check(const sannip_cutoff *c, sannip_error *
 }
 
 /* ---- 6. DESCRIPTORS ------------------------------------------------------------------- */
-static const char *const sannip__kind_names[] = { "?", "g2", "g4", "g5", "gf_radial", "gf_biradial",
-                                                  "gf_angular1", "gf_angular2" };
-static const char *const sannip__spin_kind_names[] = { "spin_s1", "spin_s2", "spin_s3", "spin_s4", "spin_s5",
-    "spin_s1g", "spin_s2g", "spin_s3g", "spin_s4g", "spin_s5g", "spin_f1", "spin_f2", "spin_f3", "spin_f4",
-    "spin_f5", "spin_f6" };
-static int sannip__is_spin_kind(int kind) { return kind >= SANNIP_BASIS_SPIN_FIRST && kind <= SANNIP_SPIN_LAST; }
-SANNIP_API const char *sannip_basis_kind_name(int kind)
+/* The kind table: one row per basis kind holds everything the library knows about it:
+   its name in definition files, element arity, class, flags, the keys it reads and writes,
+   the check of its parameters and, for spin kinds, its evaluator (geometric kinds are
+   evaluated by the engine's shared pair and triplet loops, chosen by the ANGULAR flag).
+   A new kind is one row here plus, for a spin kind, its evaluator. */
+struct sannip__spin_cache;
+struct sannip__spin_out;
+typedef sannip_real (*sannip__spin_term)(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                         struct sannip__spin_cache *C, const struct sannip__spin_out *o, int deriv);
+typedef sannip_result (*sannip__kind_check)(const sannip_basis *b, sannip_error *err);
+
+/* Keys of a kind, written in this order by sannip_basis_format. */
+#define SANNIP__P_CUT     0x001u  /* cut=TYPE rc=R [alpha=A] */
+#define SANNIP__P_ETA_RS  0x002u  /* eta= rs= */
+#define SANNIP__P_SHIFT   0x004u  /* eta= shift= (spin Gaussians) */
+#define SANNIP__P_XI      0x008u  /* xi= (spin powers) */
+#define SANNIP__P_EPS     0x010u  /* eps= (F4-F6 smoothing) */
+#define SANNIP__P_LZ      0x020u  /* lambda= zeta= */
+#define SANNIP__P_ETA2    0x040u  /* eta2= rs2= */
+#define SANNIP__P_ANGLE   0x080u  /* eta_t= theta_s= */
+#define SANNIP__P_FB      0x100u  /* fb= (Fourier-spline window of r_ij) */
+#define SANNIP__P_FB2     0x200u  /* fb2= (second window, r_ik) */
+#define SANNIP__K_ZW      0x1000u /* neighbours may be Z-weighted (n2p2 types 12, 13) */
+#define SANNIP__K_ORDERED 0x2000u /* three-body sum over ordered pairs (j, k), j != k */
+
+typedef struct sannip__kind_info {
+    const char *name;
+    int arity;                /* element fields: 1 centre, 2 centre + j, 3 centre + j + k */
+    int cls;                  /* SANNIP_CLASS_* */
+    unsigned flags;           /* SANNIP_BASIS_* | SANNIP__K_* */
+    unsigned keys;            /* SANNIP__P_* */
+    int bracket;              /* spin pair kinds: the bracket (SANNIP_SPIN_S2..S5), else 0 */
+    sannip__kind_check check;
+    sannip__spin_term eval;   /* spin kinds only */
+} sannip__kind_info;
+
+static sannip_result sannip__check_geometric(const sannip_basis *b, sannip_error *err);
+static sannip_result sannip__check_spin(const sannip_basis *b, sannip_error *err);
+static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                     struct sannip__spin_cache *C, const struct sannip__spin_out *o, int deriv);
+static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                        struct sannip__spin_cache *C, const struct sannip__spin_out *o, int deriv);
+static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                     struct sannip__spin_cache *C, const struct sannip__spin_out *o, int deriv);
+static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                     struct sannip__spin_cache *C, const struct sannip__spin_out *o, int deriv);
+
+#define SANNIP__RAD   (SANNIP_BASIS_RADIAL | SANNIP_BASIS_NEIGHBORS)
+#define SANNIP__ANG   (SANNIP_BASIS_ANGULAR | SANNIP_BASIS_NEIGHBORS)
+#define SANNIP__SPIN0 (SANNIP_BASIS_SPIN | SANNIP_BASIS_RADIAL)
+#define SANNIP__SPINP (SANNIP_BASIS_SPIN | SANNIP_BASIS_NEIGHBORS | SANNIP_BASIS_PAIR_ADDITIVE)
+#define SANNIP__SPINF (SANNIP_BASIS_SPIN | SANNIP_BASIS_NEIGHBORS | SANNIP_BASIS_RADIAL | SANNIP_BASIS_GAUSSIAN)
+#define SANNIP__GEO   sannip__check_geometric
+#define SANNIP__SPN   sannip__check_spin
+static const sannip__kind_info sannip__kinds[SANNIP_BASIS_KIND_COUNT] = {
+    /* name           arity class                 flags                                        keys                                          bracket          check        eval */
+    { "?",            0, 0,                    0,                                           0,                                            0,               0,           0 },
+    { "g2",           2, SANNIP_CLASS_RADIAL,  SANNIP__RAD | SANNIP__K_ZW,                  SANNIP__P_CUT | SANNIP__P_ETA_RS,             0,               SANNIP__GEO, 0 }, /* T2.18 */
+    { "g4",           3, SANNIP_CLASS_ANGULAR, SANNIP__ANG | SANNIP__K_ZW,                  SANNIP__P_CUT | SANNIP__P_ETA_RS | SANNIP__P_LZ, 0,            SANNIP__GEO, 0 }, /* T2.21 */
+    { "g5",           3, SANNIP_CLASS_ANGULAR, SANNIP__ANG | SANNIP__K_ZW,                  SANNIP__P_CUT | SANNIP__P_ETA_RS | SANNIP__P_LZ, 0,            SANNIP__GEO, 0 }, /* n2p2 9 */
+    { "gf_radial",    2, SANNIP_CLASS_RADIAL,  SANNIP__RAD,                                 SANNIP__P_ETA_RS | SANNIP__P_FB,              0,               SANNIP__GEO, 0 }, /* T C.5 */
+    { "gf_biradial",  3, SANNIP_CLASS_ANGULAR, SANNIP__ANG | SANNIP__K_ORDERED,             SANNIP__P_ETA_RS | SANNIP__P_ETA2 | SANNIP__P_FB | SANNIP__P_FB2, 0, SANNIP__GEO, 0 }, /* T C.9 */
+    { "gf_angular1",  3, SANNIP_CLASS_ANGULAR, SANNIP__ANG | SANNIP__K_ORDERED,             SANNIP__P_ETA_RS | SANNIP__P_ETA2 | SANNIP__P_ANGLE | SANNIP__P_FB | SANNIP__P_FB2, 0, SANNIP__GEO, 0 }, /* T C.31 */
+    { "gf_angular2",  3, SANNIP_CLASS_ANGULAR, SANNIP__ANG | SANNIP__K_ORDERED,             SANNIP__P_ANGLE | SANNIP__P_FB | SANNIP__P_FB2, 0,             SANNIP__GEO, 0 }, /* T C.37 */
+    { "spin_s1",      1, SANNIP_CLASS_SPIN,    SANNIP__SPIN0,                               SANNIP__P_XI,                                 0,               SANNIP__SPN, sannip__spin_self },    /* T3.1, 3.11, 3.12 */
+    { "spin_s2",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_RADIAL,         SANNIP__P_CUT | SANNIP__P_XI,                 SANNIP_SPIN_S2,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.2, 3.13 */
+    { "spin_s3",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINP,                               SANNIP__P_CUT | SANNIP__P_XI,                 SANNIP_SPIN_S3,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.3, 3.14 */
+    { "spin_s4",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINP,                               SANNIP__P_CUT | SANNIP__P_XI,                 SANNIP_SPIN_S4,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.4, 3.15 */
+    { "spin_s5",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINP,                               SANNIP__P_CUT | SANNIP__P_XI,                 SANNIP_SPIN_S5,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.16 */
+    { "spin_s1g",     1, SANNIP_CLASS_SPIN,    SANNIP__SPIN0 | SANNIP_BASIS_GAUSSIAN,       SANNIP__P_SHIFT | SANNIP__P_XI,               0,               SANNIP__SPN, sannip__spin_self },    /* T3.17 (001) */
+    { "spin_s2g",     2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_RADIAL | SANNIP_BASIS_GAUSSIAN, SANNIP__P_CUT | SANNIP__P_SHIFT, SANNIP_SPIN_S2, SANNIP__SPN, sannip__spin_pairsum }, /* T3.18 (001) */
+    { "spin_s3g",     2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_GAUSSIAN,       SANNIP__P_CUT | SANNIP__P_SHIFT,              SANNIP_SPIN_S3,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.19 (001) */
+    { "spin_s4g",     2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_GAUSSIAN,       SANNIP__P_CUT | SANNIP__P_SHIFT,              SANNIP_SPIN_S4,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.20 (001) */
+    { "spin_s5g",     2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_GAUSSIAN,       SANNIP__P_CUT | SANNIP__P_SHIFT,              SANNIP_SPIN_S5,  SANNIP__SPN, sannip__spin_pairsum }, /* 001 on T3.16 */
+    { "spin_f1",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT,              0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.1 */
+    { "spin_f2",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT,              0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.2 */
+    { "spin_f3",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT,              0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.3 */
+    { "spin_f4",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF & ~(unsigned)SANNIP_BASIS_GAUSSIAN, SANNIP__P_CUT | SANNIP__P_EPS,           0,               SANNIP__SPN, sannip__spin_f456 },    /* T5.4 */
+    { "spin_f5",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF & ~(unsigned)SANNIP_BASIS_GAUSSIAN, SANNIP__P_CUT | SANNIP__P_EPS,           0,               SANNIP__SPN, sannip__spin_f456 },    /* T5.5 */
+    { "spin_f6",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF & ~(unsigned)SANNIP_BASIS_GAUSSIAN, SANNIP__P_CUT | SANNIP__P_EPS,           0,               SANNIP__SPN, sannip__spin_f456 }     /* T5.6 */
+};
+#undef SANNIP__RAD
+#undef SANNIP__ANG
+#undef SANNIP__SPIN0
+#undef SANNIP__SPINP
+#undef SANNIP__SPINF
+#undef SANNIP__GEO
+#undef SANNIP__SPN
+
+/* The row of a kind (row 0, "?", for an unknown kind). */
+static const sannip__kind_info *sannip__kind(int kind)
 {
-    if (sannip__is_spin_kind(kind)) return sannip__spin_kind_names[kind - SANNIP_BASIS_SPIN_FIRST];
-    return (kind >= SANNIP_G2 && kind <= SANNIP_GF_ANGULAR2) ? sannip__kind_names[kind] : "?";
+    return (kind > 0 && kind < SANNIP_BASIS_KIND_COUNT) ? &sannip__kinds[kind] : &sannip__kinds[0];
 }
-/* Spin kinds whose value involves neighbours (all but the self terms S1, S1G). */
-static int sannip__spin_has_nbr(int kind) { return kind != SANNIP_SPIN_S1 && kind != SANNIP_SPIN_S1G; }
-SANNIP_API int sannip_basis_is_angular(const sannip_basis *b)
+static int sannip__has(const sannip_basis *b, unsigned flag) { return (sannip__kind(b->kind)->flags & flag) != 0; }
+static int sannip__keys(const sannip_basis *b, unsigned key) { return (sannip__kind(b->kind)->keys & key) != 0; }
+SANNIP_API unsigned sannip_basis_kind_flags(int kind) { return sannip__kind(kind)->flags & 0xffu; }
+SANNIP_API const char *sannip_basis_kind_name(int kind) { return sannip__kind(kind)->name; }
+SANNIP_API int sannip_basis_is_angular(const sannip_basis *b) { return sannip__has(b, SANNIP_BASIS_ANGULAR); }
+SANNIP_API int sannip_basis_is_radial(const sannip_basis *b) { return sannip__has(b, SANNIP_BASIS_RADIAL); }
+SANNIP_API int sannip_basis_is_spin(const sannip_basis *b) { return sannip__has(b, SANNIP_BASIS_SPIN); }
+SANNIP_API int sannip_basis_class(const sannip_basis *b) { return sannip__kind(b->kind)->cls; }
+SANNIP_API const char *sannip_basis_class_name(int cls)
 {
-    return b->kind == SANNIP_G4 || b->kind == SANNIP_G5 || b->kind == SANNIP_GF_BIRADIAL
-        || b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2;
+    static const char *const names[SANNIP_CLASS_COUNT] = { "radial", "angular", "spin" };
+    return (cls >= 0 && cls < SANNIP_CLASS_COUNT) ? names[cls] : "?";
 }
-SANNIP_API int sannip_basis_is_radial(const sannip_basis *b)
-{
-    /* S3-S5 (and their Gaussians) use the direction u_ij, not only r_ij; F1-F6 combine the
-       neighbours' spins with weights f_c(r_ij) */
-    switch (b->kind) {
-    case SANNIP_G2: case SANNIP_GF_RADIAL:
-    case SANNIP_SPIN_S1: case SANNIP_SPIN_S2: case SANNIP_SPIN_S1G: case SANNIP_SPIN_S2G:
-    case SANNIP_SPIN_F1: case SANNIP_SPIN_F2: case SANNIP_SPIN_F3: case SANNIP_SPIN_F4: case SANNIP_SPIN_F5: case SANNIP_SPIN_F6:
-        return 1;
-    default: return 0;
-    }
-}
-static int sannip__is_gf3(int kind) { return kind >= SANNIP_GF_BIRADIAL && kind <= SANNIP_GF_ANGULAR2; }
 SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b)
 {
-    if (sannip__is_spin_kind(b->kind) && !sannip__spin_has_nbr(b->kind)) return 0;
-    return sannip__is_gf3(b->kind) ? SANNIP__MAX(b->cut[0].rc, b->cut[1].rc) : b->cut[0].rc;
+    if (!sannip__has(b, SANNIP_BASIS_NEIGHBORS)) return 0;
+    return sannip__keys(b, SANNIP__P_FB2) ? SANNIP__MAX(b->cut[0].rc, b->cut[1].rc) : b->cut[0].rc;
 }
 SANNIP_API int sannip_basis_applies(const sannip_basis *b, int Z)
 {
@@ -1611,38 +1820,64 @@ static int sannip__elem_ok(int e, int allow_w)
 }
 SANNIP_API sannip_result sannip_basis_check(const sannip_basis *b, sannip_error *err)
 {
-    sannip_result r;
-    int three;
     if (!b) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "basis is NULL");
-    if (sannip__is_spin_kind(b->kind))
-        return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "%s is a spin basis: include sannip_spin.h and use sannip_spin_descriptors_init or sannip_spin_model_init", sannip_basis_kind_name(b->kind));
-    if (b->kind < SANNIP_G2 || b->kind > SANNIP_GF_ANGULAR2)
-        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown basis kind %d", b->kind);
-    three = sannip_basis_is_angular(b);
+    if (!sannip__kind(b->kind)->check) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown basis kind %d", b->kind);
+    return sannip__kind(b->kind)->check(b, err);
+}
+/* The BP and Gauss-Fourier kinds (T2.18, T2.21, T C.5-C.37). */
+static sannip_result sannip__check_geometric(const sannip_basis *b, sannip_error *err)
+{
+    sannip_result r;
+    int three = sannip_basis_is_angular(b), zw = sannip__has(b, SANNIP__K_ZW);
     if (!(b->center == SANNIP_ANY || (b->center >= 1 && b->center <= SANNIP_MAX_Z)))
         return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "central element Z = %d", b->center);
-    if (!sannip__elem_ok(b->nbr[0], b->kind == SANNIP_G2 || b->kind == SANNIP_G4 || b->kind == SANNIP_G5)
-        || (three && !sannip__elem_ok(b->nbr[1], b->kind == SANNIP_G4 || b->kind == SANNIP_G5)))
+    if (!sannip__elem_ok(b->nbr[0], zw) || (three && !sannip__elem_ok(b->nbr[1], zw)))
         return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "neighbour element Z = %d, %d", b->nbr[0], b->nbr[1]);
     if (three && ((b->nbr[0] == SANNIP_ZWEIGHT) != (b->nbr[1] == SANNIP_ZWEIGHT)))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "Z weighting must apply to both neighbours");
     if ((r = sannip__cutoff_check(&b->cut[0], err)) != SANNIP_SUCCESS) return r;
-    if (b->kind >= SANNIP_GF_RADIAL && b->cut[0].type != SANNIP_CUT_FSPLINE)
+    if (sannip__keys(b, SANNIP__P_FB) && b->cut[0].type != SANNIP_CUT_FSPLINE)
         return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "Gauss-Fourier bases need a Fourier-spline window (fb=...)");
-    if (sannip__is_gf3(b->kind)) {
+    if (sannip__keys(b, SANNIP__P_FB2)) {
         if ((r = sannip__cutoff_check(&b->cut[1], err)) != SANNIP_SUCCESS) return r;
         if (b->cut[1].type != SANNIP_CUT_FSPLINE) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "Gauss-Fourier three-body bases need a second window (fb2=...)");
     }
     if (!(b->eta >= 0) || !isfinite(b->eta) || !isfinite(b->rs) || !(b->eta2 >= 0) || !isfinite(b->eta2) || !isfinite(b->rs2))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "eta must be finite and >= 0, rs finite (eta %g, rs %g)", (double)b->eta, (double)b->rs);
-    if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
+    if (sannip__keys(b, SANNIP__P_LZ)) {
         if (!(fabs(b->lambda) <= 1)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "lambda %g must be in [-1, 1]", (double)b->lambda);
         if (!(b->zeta >= 1) || !(b->zeta <= 1024)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "zeta %g must be in [1, 1024]", (double)b->zeta);
     }
-    if (b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2) {
+    if (sannip__keys(b, SANNIP__P_ANGLE)) {
         if (!(b->eta_t >= 0) || !isfinite(b->eta_t)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "eta_t %g must be >= 0", (double)b->eta_t);
         if (!(b->theta_s >= 0 && b->theta_s <= (sannip_real)SANNIP__PI + 1e-12)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "theta_s %g must be in [0, pi]", (double)b->theta_s);
     }
+    return SANNIP_SUCCESS;
+}
+/* The spin kinds (T3.1-3.20, T5.1-5.6). */
+static sannip_result sannip__check_spin(const sannip_basis *b, sannip_error *err)
+{
+    sannip_result r;
+    const char *name = sannip_basis_kind_name(b->kind);
+    if (!(b->center == SANNIP_ANY || (b->center >= 1 && b->center <= SANNIP_MAX_Z)))
+        return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "%s: central element Z = %d", name, b->center);
+    if (sannip__has(b, SANNIP_BASIS_NEIGHBORS)) {
+        if (!(b->nbr[0] == SANNIP_ANY || (b->nbr[0] >= 1 && b->nbr[0] <= SANNIP_MAX_Z)))
+            return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "%s: neighbour element Z = %d (spin bases take one element or any)", name, b->nbr[0]);
+        if ((r = sannip__cutoff_check(&b->cut[0], err)) != SANNIP_SUCCESS) return r;
+        if (b->cut[0].type == SANNIP_CUT_FSPLINE) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "%s: spin bases take a radial cutoff, not a Fourier-spline window", name);
+    }
+    if (sannip__keys(b, SANNIP__P_XI) && !sannip__has(b, SANNIP_BASIS_NEIGHBORS)) {
+        if (!(b->zeta > 0 && b->zeta <= 64))
+            return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "%s: xi %g must be in (0, 64]", name, (double)b->zeta);
+    } else if (sannip__keys(b, SANNIP__P_XI)) {
+        if (!(b->zeta >= 1 && b->zeta <= 64 && b->zeta == floor(b->zeta)))
+            return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "%s: xi %g must be an integer in 1..64 (the bracket can be negative, so a fractional power is undefined)", name, (double)b->zeta);
+    }
+    if (sannip__keys(b, SANNIP__P_SHIFT) && (!(b->eta >= 0) || !isfinite(b->eta) || !isfinite(b->rs)))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "%s: eta %g must be finite and >= 0, shift finite (%g)", name, (double)b->eta, (double)b->rs);
+    if (sannip__keys(b, SANNIP__P_EPS) && !(b->eps > 0 && isfinite(b->eps)))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "%s: eps %g must be finite and > 0", name, (double)b->eps);
     return SANNIP_SUCCESS;
 }
 
@@ -1662,8 +1897,7 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
     size_t cap;
     void *p;
     if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
-    r = (b && sannip__is_spin_kind(b->kind) && d->spin) ? d->spin->check(b, err) : sannip_basis_check(b, err);
-    if (r != SANNIP_SUCCESS) return r;
+    if ((r = sannip_basis_check(b, err)) != SANNIP_SUCCESS) return r;
     if (d->n >= SANNIP_MAX_BASES) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "more than %d bases", SANNIP_MAX_BASES);
     cap = (size_t)d->cap; p = d->b;
     if ((r = sannip__grow(&d->alloc, &p, &cap, (size_t)d->n + 1, sizeof *b)) != SANNIP_SUCCESS)
@@ -1789,9 +2023,9 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
     p->tt = (sannip__tterm *)(void *)rw; rw += (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
-        if (sannip__is_spin_kind(b->kind)) { p->cid[f] = p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++; continue; }
+        if (sannip__has(b, SANNIP_BASIS_SPIN)) { p->cid[f] = p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++; continue; }
         p->cid[f] = sannip__cut_id(p, &b->cut[0]);
-        p->cid2[f] = sannip__is_gf3(b->kind) ? sannip__cut_id(p, &b->cut[1]) : p->cid[f];
+        p->cid2[f] = sannip__keys(b, SANNIP__P_FB2) ? sannip__cut_id(p, &b->cut[1]) : p->cid[f];
         p->gid[f] = b->kind == SANNIP_GF_ANGULAR2 ? -1 : sannip__gauss_id(p, b->eta, b->rs);
         p->gid2[f] = (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) ? sannip__gauss_id(p, b->eta2, b->rs2)
                    : b->kind == SANNIP_GF_ANGULAR2 ? -1 : p->gid[f];
@@ -1815,7 +2049,7 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
             p->rad_off[c] = k;
             for (f = 0; f < nf; f++) {
                 const sannip_basis *b = &set->b[idx[f]];
-                if (!sannip_basis_is_angular(b) && !sannip__is_spin_kind(b->kind) && sannip__restr_match(b->nbr[0], zc)) p->rad[k++] = f;
+                if (!sannip__has(b, SANNIP_BASIS_ANGULAR | SANNIP_BASIS_SPIN) && sannip__restr_match(b->nbr[0], zc)) p->rad[k++] = f;
             }
         }
         p->rad_off[C] = k;
@@ -1829,7 +2063,7 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
                 if (!sannip_basis_is_angular(b)) continue;
                 fw = sannip__restr_match(b->nbr[0], zj) && sannip__restr_match(b->nbr[1], zk);
                 bw = sannip__restr_match(b->nbr[0], zk) && sannip__restr_match(b->nbr[1], zj);
-                if (sannip__is_gf3(b->kind)) {        /* ordered: (j, k) and (k, j) */
+                if (sannip__has(b, SANNIP__K_ORDERED)) {   /* ordered: (j, k) and (k, j) */
                     if (fw) p->tri[k++] = 2 * f;
                     if (bw) p->tri[k++] = 2 * f + 1;
                 } else if (fw || bw) p->tri[k++] = 2 * f;   /* unordered pair counted once */
@@ -2010,6 +2244,285 @@ static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int
     }
 }
 
+/* ---- spin bases (T3.1-3.20, T5.1-5.6): the evaluators of the kind table's spin rows ---- */
+static sannip_real sannip__dot3(const sannip_real *a, const sannip_real *b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+
+/* The pair bracket k (SANNIP_SPIN_S2..S5, the kind table's `bracket`) for central spin a,
+   neighbour spin b and unit vector u = d/r, with its gradients with respect to a, b and u
+   (T3.2-3.4, 3.16). */
+static sannip_real sannip__spin_bracket(int k, const sannip_real *a, const sannip_real *b, const sannip_real *u,
+                                        sannip_real *da, sannip_real *db, sannip_real *du)
+{
+    sannip_real p, q, v;
+    int x;
+    switch (k) {
+    case SANNIP_SPIN_S2:    /* S_i.S_j */
+        for (x = 0; x < 3; x++) { da[x] = b[x]; db[x] = a[x]; du[x] = 0; }
+        return sannip__dot3(a, b);
+    case SANNIP_SPIN_S3:    /* (S_i x S_j).u = S_i.(S_j x u) = S_j.(u x S_i) */
+        sannip__cross(b, u, da); sannip__cross(u, a, db); sannip__cross(a, b, du);
+        return sannip__dot3(du, u);
+    case SANNIP_SPIN_S4:    /* (S_i.u)(S_j.u) */
+        p = sannip__dot3(a, u); q = sannip__dot3(b, u);
+        for (x = 0; x < 3; x++) { da[x] = q * u[x]; db[x] = p * u[x]; du[x] = q * a[x] + p * b[x]; }
+        return p * q;
+    default:                /* (S_i x u).(S_j x u) = S_i.S_j - (S_i.u)(S_j.u) */
+        p = sannip__dot3(a, u); q = sannip__dot3(b, u);
+        v = sannip__dot3(a, b) - p * q;
+        for (x = 0; x < 3; x++) { da[x] = b[x] - q * u[x]; db[x] = a[x] - p * u[x]; du[x] = -(q * a[x] + p * b[x]); }
+        return v;
+    }
+}
+static sannip_real sannip__snorm(const sannip_real *v, sannip_real eps) { return sqrt(sannip__dot3(v, v) + eps * eps); }
+
+/* Accumulates one output f of one atom. pos (3 per neighbour) and spin (3 per neighbour +
+   central) gradients go to the dense rows (dG, dGs) and/or the contractions (c, cs). */
+typedef struct sannip__spin_out {
+    int n;
+    sannip_real gf;                 /* contraction weight g_f (0 when no contraction) */
+    sannip_real *dG, *dGs, *c, *cs; /* rows of f (stride 3(n+1)), or NULL */
+} sannip__spin_out;
+static void sannip__spin_put_pos(const sannip__spin_out *o, int j, sannip_real s, const sannip_real *v)
+{
+    int x;
+    if (o->dG) for (x = 0; x < 3; x++) o->dG[3 * j + x] += s * v[x];
+    if (o->c) for (x = 0; x < 3; x++) o->c[3 * j + x] += o->gf * s * v[x];
+}
+static void sannip__spin_put_spin(const sannip__spin_out *o, int j, sannip_real s, const sannip_real *v)
+{
+    int x;
+    if (o->dGs) for (x = 0; x < 3; x++) o->dGs[3 * j + x] += s * v[x];
+    if (o->cs) for (x = 0; x < 3; x++) o->cs[3 * j + x] += o->gf * s * v[x];
+}
+
+/* Per-atom caches shared by the bases of one sannip__spin_eval call: the cutoff values of the
+   last cutoff used and the bracket values of the last pair kind (bases that share them, like
+   the 12 S2G of T A.2, then cost one exp per neighbour each). */
+typedef struct sannip__spin_cache {
+    const sannip_cutoff *cut;     /* cutoff of fc/dfc (NULL: none yet) */
+    int bracket;                  /* kind (S2..S5) of v (0: none yet) */
+    sannip_real *fc, *dfc, *v, *x;   /* per neighbour */
+} sannip__spin_cache;
+
+static sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u)
+{
+    sannip_real da[3], db[3], du[3];
+    return sannip__spin_bracket(sannip__kind(b->kind)->bracket, Si, Sj, u, da, db, du);
+}
+/* The self bases S1 (T3.1, 3.11, 3.12) and S1G (T3.17) of the central spin a = S_i. */
+static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                     sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
+{
+    const sannip_real *a = env->Sc;
+    sannip_real v = sannip__dot3(a, a), T, dv, g[3];
+    int x;
+    (void)u; (void)C;
+    if (!sannip__has(b, SANNIP_BASIS_GAUSSIAN)) {        /* v^xi, dv = 2 xi v^(xi-1) a */
+        T = b->zeta == 1 ? v : pow(v, b->zeta);
+        dv = v > 0 ? 2 * b->zeta * (b->zeta == 1 ? 1 : pow(v, b->zeta - 1)) : 0;
+    } else {                                             /* exp(-eta (v^(xi/2) - shift)^2) */
+        sannip_real s = v > 0 ? pow(v, b->zeta / 2) : 0, e = s - b->rs;
+        T = exp(-b->eta * e * e);
+        dv = v > 0 ? -2 * b->eta * e * T * b->zeta * pow(v, b->zeta / 2 - 1) : 0;   /* d/da = dv a */
+    }
+    for (x = 0; x < 3; x++) g[x] = dv * a[x];
+    if (deriv) sannip__spin_put_spin(o, env->n, 1, g);
+    return T;
+}
+/* Pair-sum kinds S2..S5, S2G..S5G: sum_j T(bracket) fc. */
+static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                        sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
+{
+    sannip_real G = 0, da[3], db[3], du[3], pd[3];
+    int j, x, n = env->n, bk = sannip__kind(b->kind)->bracket, gauss = sannip__has(b, SANNIP_BASIS_GAUSSIAN);
+    if (!C->cut || !sannip__cutoff_equal(C->cut, &b->cut[0])) { sannip__fc_array(&b->cut[0], env->r, n, C->fc, C->dfc); C->cut = &b->cut[0]; }
+    if (C->bracket != bk) {
+        for (j = 0; j < n; j++) C->v[j] = sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, u + 3 * j, da, db, du);
+        C->bracket = bk;
+    }
+    /* the transform of every bracket at once: one vectorised exp for the Gaussians */
+    if (gauss) {
+        for (j = 0; j < n; j++) { sannip_real e = C->v[j] - b->rs; C->x[j] = -b->eta * e * e; }
+        sannip__exp_array(C->x, n);
+    } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
+    for (j = 0; j < n; j++) {
+        const sannip_real *uj = u + 3 * j;
+        sannip_real fc = C->fc[j], dfc = C->dfc[j], T = C->x[j], dT, ud;
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        if (fc == 0 && dfc == 0) continue;
+        G += T * fc;
+        if (!deriv) continue;
+        sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, uj, da, db, du);
+        dT = gauss ? -2 * b->eta * (C->v[j] - b->rs) * T : b->zeta * sannip__ipow(C->v[j], (int)b->zeta - 1);
+        /* d/dd_j: dT fc (I - u u^T) du / r + T fc' u */
+        ud = sannip__dot3(uj, du);
+        for (x = 0; x < 3; x++) pd[x] = dT * fc * (du[x] - ud * uj[x]) / env->r[j] + T * dfc * uj[x];
+        sannip__spin_put_pos(o, j, 1, pd);
+        sannip__spin_put_spin(o, j, dT * fc, db);
+        sannip__spin_put_spin(o, env->n, dT * fc, da);
+    }
+    return G;
+}
+
+/* F1-F3 (T5.1-5.3): Gaussians of neighbour sums (the central atom excluded). */
+static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                     sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
+{
+    sannip_real M[3] = { 0, 0, 0 }, A = 0, x, T, dT, mn = 0, mh[3] = { 0, 0, 0 };
+    int j, k;
+    (void)C;
+    for (j = 0; j < env->n; j++) {
+        sannip_real dfc, fc;
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+        for (k = 0; k < 3; k++) M[k] += fc * env->Sn[3 * j + k];
+        A += fc * sqrt(sannip__dot3(env->Sn + 3 * j, env->Sn + 3 * j));
+    }
+    if (b->kind == SANNIP_SPIN_F1) x = A;
+    else if (b->kind == SANNIP_SPIN_F2) {
+        mn = sqrt(sannip__dot3(M, M)); x = mn;
+        if (mn > 0) for (k = 0; k < 3; k++) mh[k] = M[k] / mn;
+    } else x = sannip__dot3(env->Sc, M);
+    x -= b->rs;
+    T = exp(-b->eta * x * x);
+    if (!deriv) return T;
+    dT = -2 * b->eta * x * T;
+    if (b->kind == SANNIP_SPIN_F3) sannip__spin_put_spin(o, env->n, dT, M);
+    for (j = 0; j < env->n; j++) {
+        const sannip_real *Sj = env->Sn + 3 * j;
+        sannip_real dfc, fc, sj, w, s[3];
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+        if (fc == 0 && dfc == 0) continue;
+        if (b->kind == SANNIP_SPIN_F1) {       /* dA/dS_j = fc S_j/|S_j|, dA/dd_j = |S_j| fc' u */
+            sj = sqrt(sannip__dot3(Sj, Sj));
+            w = sj; for (k = 0; k < 3; k++) s[k] = sj > 0 ? Sj[k] / sj : 0;
+        } else if (b->kind == SANNIP_SPIN_F2) { /* d|M|/dS_j = fc M^, d|M|/dd_j = (M^.S_j) fc' u */
+            w = sannip__dot3(mh, Sj); for (k = 0; k < 3; k++) s[k] = mh[k];
+        } else {                               /* d(S_i.M)/dS_j = fc S_i, /dd_j = (S_i.S_j) fc' u */
+            w = sannip__dot3(env->Sc, Sj); for (k = 0; k < 3; k++) s[k] = env->Sc[k];
+        }
+        sannip__spin_put_spin(o, j, dT * fc, s);
+        sannip__spin_put_pos(o, j, dT * w * dfc, u + 3 * j);
+    }
+    return T;
+}
+
+/* F4-F6 (T5.4-5.6, smoothed as documented in the declarations). Slot n is the central atom
+   with weight 1 and no position dependence. */
+static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
+                                     sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
+{
+    const sannip_real eps = b->eps;
+    sannip_real M[3], A = 0, W = 1, Me, mh[3], F = 0, F5 = 0, Q = 0, V[3] = { 0, 0, 0 }, gM[3], mv;
+    int j, k, pass;
+    (void)C;
+    for (k = 0; k < 3; k++) M[k] = env->Sc[k];
+    A = sannip__snorm(env->Sc, eps) - eps;
+    for (j = 0; j < env->n; j++) {
+        sannip_real dfc, fc;
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+        for (k = 0; k < 3; k++) M[k] += fc * env->Sn[3 * j + k];
+        A += fc * (sannip__snorm(env->Sn + 3 * j, eps) - eps);
+        W += fc;
+    }
+    Me = sannip__snorm(M, eps);
+    for (k = 0; k < 3; k++) mh[k] = M[k] / Me;
+    if (b->kind == SANNIP_SPIN_F4) {
+        F = (Me - eps) / (A + eps);
+        if (!deriv) return F;
+        /* dF/dM = m^/(A+eps); dF/dA = -F/(A+eps) */
+        for (k = 0; k < 3; k++) gM[k] = mh[k] / (A + eps);
+        for (j = 0; j <= env->n; j++) {
+            const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
+            sannip_real dfc = 0, fc = 1, sn = sannip__snorm(Sj, eps), gA = -F / (A + eps), s[3];
+            if (j < env->n) {
+                if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+                fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+                if (fc == 0 && dfc == 0) continue;
+                sannip__spin_put_pos(o, j, dfc * (sannip__dot3(gM, Sj) + gA * (sn - eps)), u + 3 * j);
+            }
+            for (k = 0; k < 3; k++) s[k] = fc * (gM[k] + gA * Sj[k] / sn);
+            sannip__spin_put_spin(o, j, 1, s);
+        }
+        return F;
+    }
+    /* F5, F6: first pass the mean and mean square of c_j = s_j.m^, second the gradients */
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            F5 /= W; Q /= W;
+            F = b->kind == SANNIP_SPIN_F5 ? F5 : Q - F5 * F5;
+            if (!deriv) return F;
+        }
+        for (j = 0; j <= env->n; j++) {
+            const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
+            sannip_real dfc = 0, fc = 1, sn = sannip__snorm(Sj, eps), cj, q, rw;
+            if (j < env->n) {
+                if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+                fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+            }
+            cj = sannip__dot3(Sj, mh) / sn;
+            if (pass == 0) { F5 += fc * cj; Q += fc * cj * cj; continue; }
+            /* q = dF/dc_j, rw = dF/dw_j at fixed c */
+            if (b->kind == SANNIP_SPIN_F5) { q = fc / W; rw = (cj - F5) / W; }
+            else { q = 2 * fc * (cj - F5) / W; rw = ((cj * cj - Q) - 2 * F5 * (cj - F5)) / W; }
+            /* through s_j: q (m^ - s_j (s_j.m^))/|S_j|_e */
+            {
+                sannip_real s[3];
+                for (k = 0; k < 3; k++) s[k] = q * (mh[k] - Sj[k] / sn * cj) / sn;
+                sannip__spin_put_spin(o, j, 1, s);
+                for (k = 0; k < 3; k++) V[k] += q * Sj[k] / sn;
+            }
+            if (j < env->n && dfc != 0) sannip__spin_put_pos(o, j, rw * dfc, u + 3 * j);
+        }
+    }
+    /* through m^ = M/|M|_e: gM = (V - m^ (m^.V))/|M|_e; dM/dS_j = w_j, dM/dd_j = S_j fc' u */
+    mv = sannip__dot3(mh, V);
+    for (k = 0; k < 3; k++) gM[k] = (V[k] - mh[k] * mv) / Me;
+    for (j = 0; j <= env->n; j++) {
+        const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
+        sannip_real dfc = 0, fc = 1;
+        if (j < env->n) {
+            if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+            fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+            if (fc == 0 && dfc == 0) continue;
+            sannip__spin_put_pos(o, j, dfc * sannip__dot3(gM, Sj), u + 3 * j);
+        }
+        sannip__spin_put_spin(o, j, fc, gM);
+    }
+    return F;
+}
+
+/* The spin bases among idx, with the outputs of sannip__env_eval plus the spin derivatives
+   dGs and their contraction cs; work holds 7 n reals. */
+static void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                              sannip_real *dGs, sannip_real *cs, sannip_real *work)
+{
+    size_t stride = 3 * ((size_t)env->n + 1), nn = (size_t)env->n;
+    int f, j, deriv = dG || dGs || (g && (c || cs));
+    sannip_real *u = work;
+    sannip__spin_cache C;
+    C.cut = NULL; C.bracket = 0;
+    C.fc = work + 3 * nn; C.dfc = C.fc + nn; C.v = C.dfc + nn; C.x = C.v + nn;   /* 7 n reals in all */
+    for (j = 0; j < env->n; j++) {
+        u[3 * j] = env->d[3 * j] / env->r[j]; u[3 * j + 1] = env->d[3 * j + 1] / env->r[j]; u[3 * j + 2] = env->d[3 * j + 2] / env->r[j];
+    }
+    for (f = 0; f < nf; f++) {
+        const sannip_basis *b = &set->b[idx[f]];
+        sannip__spin_out o;
+        if (!sannip__has(b, SANNIP_BASIS_SPIN)) continue;
+        o.n = env->n;
+        o.gf = g ? g[f] : 0;
+        o.dG = dG ? dG + (size_t)f * stride : NULL;
+        o.dGs = dGs ? dGs + (size_t)f * stride : NULL;
+        o.c = g ? c : NULL;
+        o.cs = g ? cs : NULL;
+        G[f] += sannip__kind(b->kind)->eval(b, env, u, &C, &o, deriv);
+    }
+}
+
 /* The engine proper; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
 static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
@@ -2154,7 +2667,7 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
     /* spin bases (sannip_spin.h): the same outputs, plus spin derivatives */
     if (dGs) memset(dGs, 0, sizeof(sannip_real) * stride * (size_t)nf);
     if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (nn + 1));
-    if (P.nspin > 0 && set->spin) set->spin->eval(set, idx, nf, env, G, dG, g, c, dGs, cs, R.tg + nn * P.ngs);
+    if (P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, R.tg + nn * P.ngs);
     /* derivative with respect to the central atom: minus the sum over neighbours (every
        basis depends on positions only through d_ij = r_j - r_i) */
     if (dG) for (f = 0; f < nf; f++) {
@@ -2171,8 +2684,20 @@ SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const in
     int f;
     if (!set || !env || !G || (nf > 0 && !idx) || (g && !c) || !work) return SANNIP_INVALID_ARGS;
     for (f = 0; f < nf; f++) if (idx[f] < 0 || idx[f] >= set->n) return SANNIP_INVALID_ARGS;
-    for (f = 0; f < nf; f++) if (sannip__is_spin_kind(set->b[idx[f]].kind) && (!set->spin || !env->Sc || (env->n > 0 && !env->Sn))) return SANNIP_NEEDS_SPIN;
+    for (f = 0; f < nf; f++) if (sannip__has(&set->b[idx[f]], SANNIP_BASIS_SPIN) && (!env->Sc || (env->n > 0 && !env->Sn))) return SANNIP_NEEDS_SPIN;
     sannip__env_eval(set, idx, nf, env, G, dG, g, c, NULL, NULL, work);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_env_eval_spin(const sannip_descriptors *set, const int *idx, int nf,
+        const sannip_env *env, sannip_real *G, sannip_real *dG, sannip_real *dGs, sannip_real *work)
+{
+    int f;
+    if (!set || !env || !G || (nf > 0 && !idx) || !work) return SANNIP_INVALID_ARGS;
+    for (f = 0; f < nf; f++) {
+        if (idx[f] < 0 || idx[f] >= set->n) return SANNIP_INVALID_ARGS;
+        if (sannip__has(&set->b[idx[f]], SANNIP_BASIS_SPIN) && (!env->Sc || (env->n > 0 && !env->Sn))) return SANNIP_NEEDS_SPIN;
+    }
+    sannip__env_eval(set, idx, nf, env, G, dG, NULL, NULL, dGs, NULL, work);
     return SANNIP_SUCCESS;
 }
 
@@ -2308,7 +2833,7 @@ static int sannip__parse_n2p2_sf(sannip_basis *b, char **tok, int nt, const sann
 SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip_cutoff *cut_state, sannip_error *err)
 {
     char buf[1024], *tok[40];
-    int nt, i, kind = 0, line = err && err->line ? err->line : 0, nel, ctype = -1, have_rc = 0;
+    int nt, i, kind = 0, line = err && err->line ? err->line : 0, nel, ctype = -1, have_rc = 0, spin;
     sannip_real rc = 0, alpha = 0;
     sannip_result r;
     if (!b || !line_text || !cut_state) return sannip__fail(err, SANNIP_INVALID_ARGS, line, 0, "NULL argument");
@@ -2332,13 +2857,12 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
         if (r) return r;
         return sannip_basis_check(b, err) ? (err ? (err->line = line, err->code) : SANNIP_BAD_PARAMETER) : SANNIP_SUCCESS;
     }
-    for (i = SANNIP_G2; i <= SANNIP_GF_ANGULAR2; i++) if (strcmp(tok[0], sannip__kind_names[i]) == 0) kind = i;
-    for (i = SANNIP_BASIS_SPIN_FIRST; i <= SANNIP_SPIN_LAST; i++) if (strcmp(tok[0], sannip_basis_kind_name(i)) == 0) kind = i;
+    for (i = 1; i < SANNIP_BASIS_KIND_COUNT; i++) if (strcmp(tok[0], sannip__kinds[i].name) == 0) kind = i;
     if (!kind) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 1, "unknown basis type '%s'", tok[0]);
     b->kind = kind;
-    if (sannip__is_spin_kind(kind)) { b->zeta = 1; b->eps = (sannip_real)1e-2; }
-    nel = (kind == SANNIP_G2 || kind == SANNIP_GF_RADIAL || (sannip__is_spin_kind(kind) && sannip__spin_has_nbr(kind))) ? 2
-        : sannip__is_spin_kind(kind) ? 1 : 3;
+    spin = sannip__has(b, SANNIP_BASIS_SPIN);
+    if (spin) { b->zeta = 1; b->eps = (sannip_real)1e-2; }
+    nel = sannip__kinds[kind].arity;
     if (nt < 1 + nel) return sannip__fail(err, SANNIP_PARSE_ERROR, line, nt + 1, "%s needs %d element fields", tok[0], nel);
     for (i = 0; i < nel; i++) {
         int e = sannip__elem_token(tok[1 + i]);
@@ -2365,9 +2889,9 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
         if (strcmp(key, "rc") == 0) { rc = v; have_rc = 1; }
         else if (strcmp(key, "alpha") == 0) alpha = v;
         else if (strcmp(key, "eta") == 0) b->eta = v;
-        else if (strcmp(key, "rs") == 0 || (strcmp(key, "shift") == 0 && sannip__is_spin_kind(kind))) b->rs = v;
-        else if (strcmp(key, "xi") == 0 && sannip__is_spin_kind(kind)) b->zeta = v;
-        else if (strcmp(key, "eps") == 0 && sannip__is_spin_kind(kind)) b->eps = v;
+        else if (strcmp(key, "rs") == 0 || (strcmp(key, "shift") == 0 && spin)) b->rs = v;
+        else if (strcmp(key, "xi") == 0 && spin) b->zeta = v;
+        else if (strcmp(key, "eps") == 0 && spin) b->eps = v;
         else if (strcmp(key, "lambda") == 0) b->lambda = v;
         else if (strcmp(key, "zeta") == 0) b->zeta = v;
         else if (strcmp(key, "eta2") == 0) b->eta2 = v;
@@ -2376,12 +2900,10 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
         else if (strcmp(key, "theta_s") == 0) b->theta_s = v;
         else return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "unknown key '%s'", key);
     }
-    if (kind <= SANNIP_G5 || (sannip__is_spin_kind(kind) && sannip__spin_has_nbr(kind))) {
+    if (sannip__keys(b, SANNIP__P_CUT)) {
         if (!have_rc) return sannip__fail(err, SANNIP_BAD_CUTOFF, line, 0, "%s needs rc=", tok[0]);
         if ((r = sannip_cutoff_make(&b->cut[0], ctype < 0 ? SANNIP_CUT_COS : ctype, rc, alpha, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
     }
-    /* spin bases are checked when added to a set that has the spin evaluator */
-    if (sannip__is_spin_kind(kind)) return SANNIP_SUCCESS;
     if ((r = sannip_basis_check(b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
     return SANNIP_SUCCESS;
 }
@@ -2391,33 +2913,26 @@ SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size
     sannip_text t;
     int n;
     const sannip_cutoff *c = &b->cut[0];
-    int spin = sannip__is_spin_kind(b->kind), snbr = spin && sannip__spin_has_nbr(b->kind);
     sannip_text_init(&t, NULL);
     sannip_text_printf(&t, "%-11s %-2s", sannip_basis_kind_name(b->kind), sannip__elem_str(b->center));
-    if (!spin || snbr) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[0]));
-    if (sannip_basis_is_angular(b)) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[1]));
+    if (sannip__kind(b->kind)->arity >= 2) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[0]));
+    if (sannip__kind(b->kind)->arity >= 3) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[1]));
 #define SANNIP__KV(name, x) do { sannip_text_printf(&t, " " name "="); { char nb[64]; sannip_format_real(nb, sizeof nb, x); sannip_text_printf(&t, "%s", nb); } } while (0)
-    if (spin) {
-        if (snbr) {
-            sannip_text_printf(&t, " cut=%s", sannip_cutoff_name(c->type));
-            SANNIP__KV("rc", c->rc);
-            if (c->alpha != 0) SANNIP__KV("alpha", c->alpha);
-        }
-        if ((b->kind >= SANNIP_SPIN_S1G && b->kind <= SANNIP_SPIN_F3)) { SANNIP__KV("eta", b->eta); SANNIP__KV("shift", b->rs); }
-        if (b->kind <= SANNIP_SPIN_S1G) SANNIP__KV("xi", b->zeta);
-        if (b->kind >= SANNIP_SPIN_F4) SANNIP__KV("eps", b->eps);
-    } else if (b->kind <= SANNIP_G5) {
+    if (sannip__keys(b, SANNIP__P_CUT)) {
         sannip_text_printf(&t, " cut=%s", sannip_cutoff_name(c->type));
         SANNIP__KV("rc", c->rc);
         if (c->alpha != 0) SANNIP__KV("alpha", c->alpha);
     }
-    if (!spin && b->kind != SANNIP_GF_ANGULAR2) { SANNIP__KV("eta", b->eta); SANNIP__KV("rs", b->rs); }
-    if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) { SANNIP__KV("lambda", b->lambda); SANNIP__KV("zeta", b->zeta); }
-    if (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) { SANNIP__KV("eta2", b->eta2); SANNIP__KV("rs2", b->rs2); }
-    if (b->kind == SANNIP_GF_ANGULAR1 || b->kind == SANNIP_GF_ANGULAR2) { SANNIP__KV("eta_t", b->eta_t); SANNIP__KV("theta_s", b->theta_s); }
-    if (!spin && b->kind >= SANNIP_GF_RADIAL) {
+    if (sannip__keys(b, SANNIP__P_ETA_RS)) { SANNIP__KV("eta", b->eta); SANNIP__KV("rs", b->rs); }
+    if (sannip__keys(b, SANNIP__P_SHIFT)) { SANNIP__KV("eta", b->eta); SANNIP__KV("shift", b->rs); }
+    if (sannip__keys(b, SANNIP__P_XI)) SANNIP__KV("xi", b->zeta);
+    if (sannip__keys(b, SANNIP__P_EPS)) SANNIP__KV("eps", b->eps);
+    if (sannip__keys(b, SANNIP__P_LZ)) { SANNIP__KV("lambda", b->lambda); SANNIP__KV("zeta", b->zeta); }
+    if (sannip__keys(b, SANNIP__P_ETA2)) { SANNIP__KV("eta2", b->eta2); SANNIP__KV("rs2", b->rs2); }
+    if (sannip__keys(b, SANNIP__P_ANGLE)) { SANNIP__KV("eta_t", b->eta_t); SANNIP__KV("theta_s", b->theta_s); }
+    if (sannip__keys(b, SANNIP__P_FB)) {
         int w;
-        for (w = 0; w < (sannip__is_gf3(b->kind) ? 2 : 1); w++) {
+        for (w = 0; w < (sannip__keys(b, SANNIP__P_FB2) ? 2 : 1); w++) {
             char n1[64], n2[64], n3[64];
             sannip_format_real(n1, sizeof n1, b->cut[w].eps_dn); sannip_format_real(n2, sizeof n2, b->cut[w].rs);
             sannip_format_real(n3, sizeof n3, b->cut[w].eps_up);
@@ -2495,6 +3010,89 @@ SANNIP_API sannip_result sannip_descriptors_preset_bp_fe(sannip_descriptors *d, 
     }
     return SANNIP_SUCCESS;
 }
+SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc, sannip_error *err)
+{
+    sannip_descriptors one;
+    sannip_result r = SANNIP_SUCCESS;
+    int e, f;
+    if (!d || !Zs || n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "preset needs elements");
+    if (!(rc > 0)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff %g", (double)rc);
+    sannip_descriptors_init(&one, &d->alloc);
+    for (e = 0; e < n && r == SANNIP_SUCCESS; e++) {
+        one.n = 0;
+        if ((r = sannip_descriptors_preset_bp_fe(&one, Zs[e], err)) != SANNIP_SUCCESS) break;
+        for (f = 0; f < one.n && r == SANNIP_SUCCESS; f++) {
+            sannip_basis b = one.b[f];
+            b.nbr[0] = SANNIP_ANY; if (b.kind == SANNIP_G4) b.nbr[1] = SANNIP_ANY;
+            b.cut[0].rc = rc;
+            if (b.kind == SANNIP_G2) b.rs = b.rs * rc / 6;     /* the R_s grid scales with the cutoff */
+            r = sannip_descriptors_add(d, &b, err);
+        }
+    }
+    sannip_descriptors_uninit(&one);
+    return r;
+}
+
+static sannip_result sannip__spin_add(sannip_descriptors *d, int kind, int Z, sannip_real rc, sannip_real eta,
+                                      sannip_real shift, sannip_real xi, sannip_error *err)
+{
+    sannip_basis b;
+    sannip_result r;
+    memset(&b, 0, sizeof b);
+    b.kind = kind; b.center = Z; b.nbr[0] = SANNIP_ANY;
+    b.eta = eta; b.rs = shift; b.zeta = xi; b.eps = (sannip_real)1e-2;
+    if ((sannip_basis_kind_flags(kind) & SANNIP_BASIS_NEIGHBORS) && (r = sannip_cutoff_make(&b.cut[0], SANNIP_CUT_COS, rc, 0, err)) != SANNIP_SUCCESS) return r;
+    return sannip_descriptors_add(d, &b, err);
+}
+SANNIP_API sannip_result sannip_descriptors_preset_spin_thesis(sannip_descriptors *d, int Z, sannip_real rc, sannip_error *err)
+{
+    /* T A.8-A.11 */
+    static const double s1[8][2] = { { 1, 0 }, { 2, 0 }, { 1, 1 }, { 2, 1 }, { 1, 2 }, { 2, 4 }, { 1, 3 }, { 2, 9 } };
+    static const double eta2[4] = { 0.000357, 0.035711, 0.028569, 0.089277 }, al2[3] = { 0, 35, 70 };
+    sannip_result r = SANNIP_SUCCESS;
+    int i, k, n0;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
+    n0 = d->n;
+    for (i = 0; i < 8 && r == SANNIP_SUCCESS; i++)
+        r = sannip__spin_add(d, SANNIP_SPIN_S1G, Z, 0, (sannip_real)0.035711, (sannip_real)s1[i][1], (sannip_real)s1[i][0], err);
+    for (i = 0; i < 4; i++) for (k = 0; k < 3 && r == SANNIP_SUCCESS; k++)
+        r = sannip__spin_add(d, SANNIP_SPIN_S2G, Z, rc, (sannip_real)eta2[i], (sannip_real)al2[k], 1, err);
+    if (r != SANNIP_SUCCESS) d->n = n0;
+    return r;
+}
+SANNIP_API sannip_result sannip_descriptors_preset_sannip(sannip_descriptors *d, int Z, sannip_error *err)
+{
+    sannip_result r;
+    int i, n0;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
+    n0 = d->n;
+    if ((r = sannip_descriptors_preset_bp_fe(d, Z, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip_descriptors_preset_spin_thesis(d, Z, 6, err)) != SANNIP_SUCCESS) { d->n = n0; return r; }
+    /* the neighbours of the thesis's S2 are the same element (a pure Fe set) */
+    for (i = d->n - 12; i < d->n; i++) d->b[i].nbr[0] = Z;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_descriptors_preset_spin_scaled(sannip_descriptors *d, int Z, sannip_real rc, sannip_real smag,
+                                                   sannip_error *err)
+{
+    sannip_result r = SANNIP_SUCCESS;
+    int i, n0;
+    sannip_real w1, w2, s2 = smag * smag;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
+    if (!(smag > 0) || !isfinite(smag)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "spin magnitude %g must be > 0", (double)smag);
+    n0 = d->n;
+    /* Gaussians one spacing wide, so neighbouring centres overlap at exp(-1) */
+    w1 = 1 / ((sannip_real)(1.5 / 7) * smag * (sannip_real)(1.5 / 7) * smag);
+    w2 = 1 / ((2 * s2 / 11) * (2 * s2 / 11));
+    for (i = 0; i < 8 && r == SANNIP_SUCCESS; i++) r = sannip__spin_add(d, SANNIP_SPIN_S1G, Z, 0, w1, (sannip_real)1.5 * smag * i / 7, 1, err);
+    for (i = 0; i < 12 && r == SANNIP_SUCCESS; i++) r = sannip__spin_add(d, SANNIP_SPIN_S2G, Z, rc, w2, -s2 + 2 * s2 * i / 11, 1, err);
+    if (r == SANNIP_SUCCESS) r = sannip__spin_add(d, SANNIP_SPIN_F4, Z, rc, 0, 0, 1, err);
+    if (r == SANNIP_SUCCESS) r = sannip__spin_add(d, SANNIP_SPIN_F5, Z, rc, 0, 0, 1, err);
+    if (r == SANNIP_SUCCESS) r = sannip__spin_add(d, SANNIP_SPIN_F6, Z, rc, 0, 0, 1, err);
+    if (r != SANNIP_SUCCESS) d->n = n0;
+    return r;
+}
+
 
 /* ---- 7. KERNELS ----------------------------------------------------------------------- */
 /* Plain loops written so that compilers vectorise them without reassociating sums: every
@@ -3018,10 +3616,6 @@ SANNIP_API sannip_result sannip_model_make_multitask(sannip_model *m, int n_hidd
     m->el[0].net = net;
     return sannip_model_finalize(m, err);
 }
-SANNIP_API int sannip_basis_class(const sannip_basis *b)
-{
-    return b->kind >= SANNIP_BASIS_SPIN_FIRST ? 2 : sannip_basis_is_angular(b) ? 1 : 0;
-}
 SANNIP_API sannip_result sannip_model_add_element_cnn(sannip_model *m, int Z, int raw_inputs, int n_hidden,
         const int *hidden, const int *act, sannip_error *err)
 {
@@ -3088,6 +3682,26 @@ SANNIP_API size_t sannip_model_n_params(const sannip_model *m)
     int e;
     for (e = 0; e < m->n_elements; e++) if (!m->el[e].shared) n += m->el[e].net.n_params;
     return n;
+}
+SANNIP_API void sannip_element_scale(const sannip_element_model *el, int rows, const sannip_real *G, size_t g_stride,
+                                     const int *idx, sannip_real *X)
+{
+    int r, f, nf = el->n_features;
+    for (r = 0; r < rows; r++) {
+        const sannip_real *g = G + (size_t)(idx ? idx[r] : r) * g_stride;
+        sannip_real *x = X + (size_t)r * nf;
+        for (f = 0; f < nf; f++) x[f] = el->scale_a[f] * (g[f] - el->scale_c[f]) + el->scale_d[f];
+    }
+}
+SANNIP_API sannip_real sannip_element_scale_feature(const sannip_element_model *el, int f, sannip_real g)
+{
+    return el->scale_a[f] * (g - el->scale_c[f]) + el->scale_d[f];
+}
+SANNIP_API void sannip_element_energies(const sannip_element_model *el, int rows, const sannip_real *Y, int n_out,
+                                        const int *idx, sannip_real *E)
+{
+    int r;
+    for (r = 0; r < rows; r++) E[idx ? idx[r] : r] = el->energy_scale * Y[(size_t)r * n_out + el->output] + el->energy_offset;
 }
 SANNIP_API double sannip_model_tpi(const sannip_model *m, int e)
 {
@@ -3157,17 +3771,15 @@ static sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system
     }
     return env;
 }
-/* True when the bases of m need spins (and the system must carry them). */
-static int sannip__desc_has_spin(const sannip_descriptors *d)
+SANNIP_API int sannip_descriptors_need_spins(const sannip_descriptors *d)
 {
     int f;
-    for (f = 0; f < d->n; f++) if (sannip__is_spin_kind(d->b[f].kind)) return 1;
+    for (f = 0; d && f < d->n; f++) if (sannip__has(&d->b[f], SANNIP_BASIS_SPIN)) return 1;
     return 0;
 }
 static sannip_result sannip__spin_ready(const sannip_descriptors *d, const sannip_system *sys, sannip_error *err)
 {
-    if (!sannip__desc_has_spin(d)) return SANNIP_SUCCESS;
-    if (!d->spin) return sannip__fail(err, SANNIP_NEEDS_SPIN, 0, 0, "spin-aware descriptors: include sannip_spin.h and create the model with sannip_spin_model_init");
+    if (!sannip_descriptors_need_spins(d)) return SANNIP_SUCCESS;
     if (!sys->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "the model is spin-aware: the system needs spins");
     return SANNIP_SUCCESS;
 }
@@ -3290,15 +3902,12 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     const sannip_network *net = sannip_model_network(m, run->belem[b]);
-    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f, no = net->sizes[net->n_layers];
+    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, no = net->sizes[net->n_layers];
     size_t dgs = run->pairc ? sannip__dg_size(run->fmax, run->nmax) : 0;
     sannip__block_features(m, ws, sys, run, b, s, nf, dgs);
-    /* scaled features X = a (G - c) + d */
-    for (a = 0; a < nb; a++)
-        for (f = 0; f < nf; f++)
-            s->X[(size_t)a * nf + f] = el->scale_a[f] * (s->G[(size_t)a * nf + f] - el->scale_c[f]) + el->scale_d[f];
+    sannip_element_scale(el, nb, s->G, (size_t)nf, NULL, s->X);
     sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
-    for (a = 0; a < nb; a++) run->eat[run->order[run->bstart[b] + a]] = el->energy_scale * s->Y[(size_t)a * no + el->output] + el->energy_offset;
+    sannip_element_energies(el, nb, s->Y, no, run->order + run->bstart[b], run->eat);
     if (!run->pairc) return;
     /* dE_i/dG = energy_scale * dNN/dX * a (the scaler's Jacobian, T2.45-2.47) */
     for (a = 0; a < nb * no; a++) s->Y[a] = (a % no == el->output) ? el->energy_scale : 0;
@@ -3380,6 +3989,13 @@ SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_work
         sannip_real *forces, sannip_real *virial, sannip_error *err)
 {
     return sannip__model_compute(m, ws, sys, energy, atom_energy, forces, virial, NULL, err);
+}
+SANNIP_API sannip_result sannip_model_compute_field(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy, sannip_real *forces,
+        sannip_real *virial, sannip_real *field, sannip_error *err)
+{
+    if (field && sys && !sys->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "the effective field needs spins");
+    return sannip__model_compute(m, ws, sys, energy, atom_energy, forces, virial, field, err);
 }
 
 SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_workspace *ws,
@@ -3581,13 +4197,10 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
     sannip_result r = SANNIP_SUCCESS;
     sannip_cutoff cs;
     sannip_allocator alloc;
-    const sannip_spin_ops *spin;
     if (!m || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     alloc = m->alloc;
-    spin = m->desc.spin;
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
-    m->desc.spin = spin;
     memset(&c, 0, sizeof c);
     c.text = text; c.len = len;
     memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;
@@ -4143,7 +4756,6 @@ SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const cha
 }
 /* Reads path and hands its text to parse(obj, text, len, err); errors are prefixed with
    "path:line: ". The one way every *_load_file / *_read_file works. */
-typedef sannip_result (*sannip__text_parser)(void *obj, const char *text, size_t len, sannip_error *err);
 static sannip_result sannip__load_text_file(const char *path, const sannip_allocator *alloc, sannip__text_parser parse,
                                             void *obj, sannip_error *err)
 {

@@ -173,9 +173,6 @@ typedef struct sannip_committee {
     int n;
     sannip_model *m;          /* n models (owned) */
     sannip_allocator alloc;
-    /* spin-basis evaluator for members loaded from files: set it to sannip_spin_ops_table()
-       (sannip_spin.h) to load spin-aware committees; NULL refuses them (SANNIP_NEEDS_SPIN) */
-    const sannip_spin_ops *spin;
 } sannip_committee;
 
 typedef struct sannip_committee_report {
@@ -216,11 +213,6 @@ SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const c
 /* A copy of a model (same allocator). */
 SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err);
 
-/* The thesis's BP parameter grid (T A.1: 24 G2 + 18 G4, cosine cutoff) for every element of
-   Zs, with neighbours of any element, at cutoff rc (6 A in the thesis). */
-SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc,
-                                                      sannip_error *err);
-
 /* PCA initialisation (T3.2.2): for every element whose first layer is dense, the first k
    neurons become the top-k principal components of the scaled features of the cached
    atoms (rows = unit eigenvectors of the covariance, bias = -v.mean); the rest stay as they
@@ -241,8 +233,18 @@ SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, 
 #endif
 #endif /* SANNIP_TRAIN_H */
 
-#if defined(SANNIP_IMPLEMENTATION) && !defined(SANNIP_TRAIN_IMPLEMENTATION_DONE)
+/* Implementation guard (sokol-style): SANNIP_IMPLEMENTATION switches on every header's
+   implementation; SANNIP_TRAIN_IMPLEMENTATION this one's alone. It uses sannip.h's public API and
+   its "for sibling headers" section (static functions), so sannip.h's implementation must be
+   in the same file. */
+#if defined(SANNIP_IMPLEMENTATION) && !defined(SANNIP_TRAIN_IMPLEMENTATION)
+#define SANNIP_TRAIN_IMPLEMENTATION
+#endif
+#if defined(SANNIP_TRAIN_IMPLEMENTATION) && !defined(SANNIP_TRAIN_IMPLEMENTATION_DONE)
 #define SANNIP_TRAIN_IMPLEMENTATION_DONE
+#ifndef SANNIP_IMPLEMENTATION_DONE
+#error "SANNIP_TRAIN_IMPLEMENTATION needs sannip.h's implementation in the same file: #define SANNIP_IMPLEMENTATION before including sannip.h"
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -845,10 +847,9 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
             for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
             first = a;
             if (!nb) continue;
-            for (r = 0; r < nb; r++) for (f = 0; f < nf; f++)
-                stp[(size_t)r * nf + f] = el->scale_a[f] * (ce->G[(size_t)rows[r] * (fmax + 1) + f] - el->scale_c[f]) + el->scale_d[f];
+            sannip_element_scale(el, nb, ce->G, (size_t)fmax + 1, rows, stp);
             out = sannip__stash_forward(net, nb, stp);
-            for (r = 0; r < nb; r++) Eat[rows[r]] = el->energy_scale * out[(size_t)r * no + el->output] + el->energy_offset;
+            sannip_element_energies(el, nb, out, no, rows, Eat);
             stp += sannip__stash_size(net, nb);
             if (!forces) continue;
             for (r = 0; r < nb * no; r++) Y[r] = (r % no == el->output) ? el->energy_scale : 0;
@@ -1350,33 +1351,34 @@ SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_fea
         double *C, *mu, *w, *V, cnt = 0;
         if (el->shared) continue;   /* a multi-task network is seeded from element 1's atoms */
         int kk;
-        sannip_real *W, *b;
+        sannip_real *W, *b, *X;
         nf = el->n_features;
         if (net->nblk[0] > 0 || nf == 0) continue;        /* PCA seeds a dense first layer only */
         kk = k < net->sizes[1] ? k : net->sizes[1];
         if (kk > nf) kk = nf;
         C = (double *)sannip__calloc(&m->alloc, (size_t)nf * nf * 2 + 2 * (size_t)nf + 1, sizeof(double));
-        if (!C) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "PCA");
+        X = (sannip_real *)sannip__calloc(&m->alloc, (size_t)nf, sizeof(sannip_real));
+        if (!C || !X) { sannip_free(&m->alloc, C); sannip_free(&m->alloc, X); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "PCA"); }
         mu = C + (size_t)nf * nf; w = mu + nf; V = w + nf;
         for (i = 0; i < n; i++) {
             const sannip_structure *s = &d->s[idx ? idx[i] : i];
             const sannip_cache_entry *ce = &c->e[idx ? idx[i] : i];
             for (a = 0; a < s->n; a++) if (s->Z[a] == el->Z) {
-                const sannip_real *G = ce->G + (size_t)a * (c->fmax + 1);
-                for (f = 0; f < nf; f++) mu[f] += el->scale_a[f] * (G[f] - el->scale_c[f]) + el->scale_d[f];
+                sannip_element_scale(el, 1, ce->G + (size_t)a * (c->fmax + 1), 0, NULL, X);
+                for (f = 0; f < nf; f++) mu[f] += X[f];
                 cnt++;
             }
         }
-        if (cnt < 2) { sannip_free(&m->alloc, C); continue; }
+        if (cnt < 2) { sannip_free(&m->alloc, C); sannip_free(&m->alloc, X); continue; }
         for (f = 0; f < nf; f++) mu[f] /= cnt;
         for (i = 0; i < n; i++) {
             const sannip_structure *s = &d->s[idx ? idx[i] : i];
             const sannip_cache_entry *ce = &c->e[idx ? idx[i] : i];
             for (a = 0; a < s->n; a++) if (s->Z[a] == el->Z) {
-                const sannip_real *G = ce->G + (size_t)a * (c->fmax + 1);
+                sannip_element_scale(el, 1, ce->G + (size_t)a * (c->fmax + 1), 0, NULL, X);
                 for (f = 0; f < nf; f++) {
-                    double xf = el->scale_a[f] * (G[f] - el->scale_c[f]) + el->scale_d[f] - mu[f];
-                    for (g = 0; g <= f; g++) C[(size_t)f * nf + g] += xf * (el->scale_a[g] * (G[g] - el->scale_c[g]) + el->scale_d[g] - mu[g]);
+                    double xf = X[f] - mu[f];
+                    for (g = 0; g <= f; g++) C[(size_t)f * nf + g] += xf * (X[g] - mu[g]);
                 }
             }
         }
@@ -1388,7 +1390,7 @@ SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_fea
             for (f = 0; f < nf; f++) { W[(size_t)g * nf + f] = (sannip_real)V[(size_t)g * nf + f]; bias -= V[(size_t)g * nf + f] * mu[f]; }
             b[g] = (sannip_real)bias;
         }
-        sannip_free(&m->alloc, C);
+        sannip_free(&m->alloc, C); sannip_free(&m->alloc, X);
     }
     return SANNIP_SUCCESS;
 }
@@ -1401,7 +1403,6 @@ SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model
     sannip_result r;
     if ((r = sannip_model_save_mem(src, &text, &len, err)) != SANNIP_SUCCESS) return r;
     sannip_model_init(dst, &src->alloc);
-    dst->desc.spin = src->desc.spin;
     r = sannip_model_load_mem(dst, text, len, err);     /* exact: %.17g round trip */
     sannip_free(&src->alloc, text);
     return r;
@@ -1643,7 +1644,6 @@ SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const ch
             if (len - e >= 12 && strncmp(text + e, "sannip-model", 12) == 0) break;
         }
         sannip_model_init(&c->m[k], &c->alloc);
-        c->m[k].desc.spin = c->spin;
         c->n = k + 1;
         if (start >= len) { r = sannip__fail(err, SANNIP_TRUNCATED, 0, 0, "committee ends after %d of %d members", k, n); sannip_committee_uninit(c); return r; }
         if ((r = sannip_model_load_mem(&c->m[k], text + start, e - start, err)) != SANNIP_SUCCESS) {
@@ -1677,31 +1677,8 @@ SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const c
 }
 #endif
 
-SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc, sannip_error *err)
-{
-    sannip_descriptors one;
-    sannip_result r = SANNIP_SUCCESS;
-    int e, f;
-    if (!d || !Zs || n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "preset needs elements");
-    if (!(rc > 0)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff %g", (double)rc);
-    sannip_descriptors_init(&one, &d->alloc);
-    for (e = 0; e < n && r == SANNIP_SUCCESS; e++) {
-        one.n = 0;
-        if ((r = sannip_descriptors_preset_bp_fe(&one, Zs[e], err)) != SANNIP_SUCCESS) break;
-        for (f = 0; f < one.n && r == SANNIP_SUCCESS; f++) {
-            sannip_basis b = one.b[f];
-            b.nbr[0] = SANNIP_ANY; if (b.kind == SANNIP_G4) b.nbr[1] = SANNIP_ANY;
-            b.cut[0].rc = rc;
-            if (b.kind == SANNIP_G2) b.rs = b.rs * rc / 6;     /* the R_s grid scales with the cutoff */
-            r = sannip_descriptors_add(d, &b, err);
-        }
-    }
-    sannip_descriptors_uninit(&one);
-    return r;
-}
-
 #undef SANNIP__TB
 #ifdef __cplusplus
 }
 #endif
-#endif /* SANNIP_IMPLEMENTATION */
+#endif /* SANNIP_TRAIN_IMPLEMENTATION */

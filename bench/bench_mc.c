@@ -255,8 +255,8 @@ static void bench_sannip(void)
     omp_set_num_threads(1);
 #endif
     cfg.step = 0.5; cfg.magnitude = SANNIP_MC_MAG_NORMAL; cfg.mag_a = 2.2; cfg.mag_b = 0.1;
-    sannip_spin_model_init(&m, NULL);
-    if (sannip_spin_preset_sannip(&m.desc, 26, &err) || sannip_model_add_element(&m, 26, 2, h, act, &err)) die("SANNIP model", &err);
+    sannip_model_init(&m, NULL);
+    if (sannip_descriptors_preset_sannip(&m.desc, 26, &err) || sannip_model_add_element(&m, 26, 2, h, act, &err)) die("SANNIP model", &err);
     sannip_rng_seed(&rng, 5);
     sannip_model_init_weights(&m, &rng);
     printf("\n(d) SANNIP model (T A.2: 24 G2 + 18 G4 + 8 S1G + 12 S2G, r_c = 6 A, 62-25-25-1 tanh), bcc Fe,\n"

@@ -5,9 +5,9 @@
    (a) Inference, one thread, bcc Fe of 16 x 16 x 16 conventional cells (8192 atoms, a = 2.87 A,
        coordinates displaced by U[-0.05, 0.05] A, paramagnetic spins of 2.2 mu_B):
          BP      the thesis's BP Fe bases (T A.1: 24 G2 + 18 G4, rc 6 A), 2 x 25 tanh network;
-         SANNIP  the same plus the thesis's 20 spin bases (T A.2, sannip_spin_preset_sannip),
+         SANNIP  the same plus the thesis's 20 spin bases (T A.2, sannip_descriptors_preset_sannip),
        random parameters (the work is that of a trained model). Per-atom time of energy +
-       forces (sannip_model_compute for BP, sannip_spin_model_compute for SANNIP), of SANNIP
+       forces (sannip_model_compute for BP, sannip_model_compute_field for SANNIP), of SANNIP
        with the effective field H = -dE/dS as well, of the energy alone, and the ratios.
    (b) Training, one thread: seconds per epoch of BP and SANNIP (same bases as (a)) on the
        toy-iron `spin` subset (bin/gen_toyiron's generator, 330 structures, spins x 2 -> mu_B),
@@ -54,8 +54,8 @@ static void fe_model(sannip_model *m, int spin)
 {
     static const int hidden[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
     sannip_error err;
-    sannip_spin_model_init(m, NULL);
-    check_ok(spin ? sannip_spin_preset_sannip(&m->desc, 26, &err) : sannip_descriptors_preset_bp_fe(&m->desc, 26, &err), &err, "preset");
+    sannip_model_init(m, NULL);
+    check_ok(spin ? sannip_descriptors_preset_sannip(&m->desc, 26, &err) : sannip_descriptors_preset_bp_fe(&m->desc, 26, &err), &err, "preset");
     check_ok(sannip_model_add_element(m, 26, 2, hidden, act, &err), &err, "add Fe");
     random_weights(m, 2024);
     check_ok(sannip_model_finalize(m, &err), &err, "finalize");
@@ -77,9 +77,9 @@ static void job_run(job *j, int op)
     switch (op) {
     case OP_BP_EF: r = sannip_model_compute(j->bp, j->ws, j->sys, &j->E, NULL, j->F, NULL, &err); break;
     case OP_BP_E:  r = sannip_model_compute(j->bp, j->ws, j->sys, &j->E, NULL, NULL, NULL, &err); break;
-    case OP_S_EF:  r = sannip_spin_model_compute(j->sn, j->ws, j->sys, &j->E, NULL, j->F, NULL, NULL, &err); break;
-    case OP_S_EFH: r = sannip_spin_model_compute(j->sn, j->ws, j->sys, &j->E, NULL, j->F, NULL, j->H, &err); break;
-    default:       r = sannip_spin_model_compute(j->sn, j->ws, j->sys, &j->E, NULL, NULL, NULL, NULL, &err); break;
+    case OP_S_EF:  r = sannip_model_compute_field(j->sn, j->ws, j->sys, &j->E, NULL, j->F, NULL, NULL, &err); break;
+    case OP_S_EFH: r = sannip_model_compute_field(j->sn, j->ws, j->sys, &j->E, NULL, j->F, NULL, j->H, &err); break;
+    default:       r = sannip_model_compute_field(j->sn, j->ws, j->sys, &j->E, NULL, NULL, NULL, NULL, &err); break;
     }
     if (r != SANNIP_SUCCESS) die("timed call failed", &err);
 }

@@ -207,7 +207,7 @@ static void build_model(sannip_model *m, int with_spin)
     int h[2] = { 12, 12 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
     const char *defs = SANNIP_DEFS;
     char geo[512];
-    sannip_spin_model_init(m, NULL);
+    sannip_model_init(m, NULL);
     if (!with_spin) {   /* the geometric lines only */
         const char *p = strstr(SANNIP_DEFS, "spin_");
         memcpy(geo, SANNIP_DEFS, (size_t)(p - SANNIP_DEFS)); geo[p - SANNIP_DEFS] = 0;

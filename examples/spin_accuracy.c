@@ -32,7 +32,7 @@
      2.88 A) and fcc (2.59, 3.66 A). Descriptors cost ~8x less than at 6 A (17 instead of
      73 neighbours), and the fits are better: one SANNIP model on `spin`, 80 epochs:
      validation RMSE 5.7 meV/atom at 4 A, 8.6 at 4.5 A; 200 epochs at 6 A: 20.
-   - Spin bases: sannip_spin_preset_scaled (8 S1G + 12 S2G placed for the data's mean |S|,
+   - Spin bases: sannip_descriptors_preset_spin_scaled (8 S1G + 12 S2G placed for the data's mean |S|,
      1.1 hbar, plus F4-F6) at the same rc, plus one Heisenberg sum spin_s2 (sum_j S_i.S_j
      fc(r_ij), xi = 1) at rc = 3.2 A. The preset's pair sums share one cutoff, so they cannot
      tell the first neighbour shell from the second, whose exchange differs (toyiron.h:
@@ -84,7 +84,7 @@ typedef struct settings {
     unsigned long long seed;
     const char *out, *nio;
     double rc, rc_spin, rc_short, lr, lr_decay, states_fw;
-    int thesis_preset;            /* 1: sannip_spin_preset_thesis on spins x 2 (mu_B) */
+    int thesis_preset;            /* 1: sannip_descriptors_preset_spin_thesis on spins x 2 (mu_B) */
 } settings;
 
 static double now(void)
@@ -279,11 +279,11 @@ static void make_template(sannip_model *m, const sannip_dataset *d, const model_
     static const int hidden[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
     int Zs[SANNIP_MAX_ELEMENTS] = { 0 }, nz = elements(d, Zs), i;
     sannip_error err;
-    sannip_spin_model_init(m, NULL);
+    sannip_model_init(m, NULL);
     check(sannip_descriptors_preset_bp(&m->desc, Zs, nz, (sannip_real)ms->rc, &err), &err, "BP preset");
     for (i = 0; ms->spin && i < nz; i++) {
-        if (ms->thesis_preset) check(sannip_spin_preset_thesis(&m->desc, Zs[i], (sannip_real)ms->rc_spin, &err), &err, "thesis spin preset");
-        else check(sannip_spin_preset_scaled(&m->desc, Zs[i], (sannip_real)ms->rc_spin, (sannip_real)ms->smag, &err), &err, "scaled spin preset");
+        if (ms->thesis_preset) check(sannip_descriptors_preset_spin_thesis(&m->desc, Zs[i], (sannip_real)ms->rc_spin, &err), &err, "thesis spin preset");
+        else check(sannip_descriptors_preset_spin_scaled(&m->desc, Zs[i], (sannip_real)ms->rc_spin, (sannip_real)ms->smag, &err), &err, "scaled spin preset");
         if (ms->rc_short > 0) {
             /* the Heisenberg sum sum_j S_i.S_j fc(r_ij) at a short cutoff: with the preset's
                sums at rc it separates the first neighbour shell from the second, whose
@@ -344,7 +344,6 @@ static case_result run_case(const settings *st, const sannip_dataset *d, const m
     long nval;
     make_template(&tmpl, d, ms);
     sannip_committee_init(&c, NULL);
-    c.spin = sannip_spin_ops_table();
     check(sannip_committee_create(&c, &tmpl, st->members, &err), &err, "committee");
     check(sannip_committee_train(&c, d, &cfg, &rep, &err), &err, "committee training");
     memset(&cr, 0, sizeof cr);
@@ -433,7 +432,6 @@ static states_result run_states(const settings *st, const sannip_dataset *d)
     ms.thesis_preset = st->thesis_preset;
     make_template(&tmpl, &tv, &ms);
     sannip_committee_init(&c, NULL);
-    c.spin = sannip_spin_ops_table();
     check(sannip_committee_create(&c, &tmpl, st->members, &err), &err, "committee");
     check(sannip_committee_train(&c, &tv, &cfg, &rep, &err), &err, "committee training (states)");
     sr.val = 1e3 * rep.val_rmse_e;
@@ -497,7 +495,7 @@ static void test_errors(const sannip_model *m, double e0, const sannip_dataset *
         sannip_real E = (sannip_real)(e0 * s->n), *F = (sannip_real *)calloc(3 * (size_t)s->n, sizeof(sannip_real));
         sannip_error err;
         if (!F) die("out of memory", NULL);
-        if (m) check(sannip_spin_model_compute(m, ws, &sys, &E, NULL, F, NULL, NULL, &err), &err, "NiO prediction");
+        if (m) check(sannip_model_compute_field(m, ws, &sys, &E, NULL, F, NULL, NULL, &err), &err, "NiO prediction");
         *se += pow(((double)E - s->energy) / s->n, 2);
         for (a = 0; a < 3 * s->n; a++) *sf += pow((double)F[a] - s->forces[a], 2);
         *nf += 3 * s->n;
@@ -744,7 +742,7 @@ int main(int argc, char **argv)
                             "Adam (learning rate %g, x %g per epoch), batch %d, validation fraction 0.2, 2 x 25 tanh networks,\n"
                             "energies only. Toy iron: BP bases = T A.1 grid (24 G2 + 18 G4) at rc = %g A; SANNIP = those + %s",
                        st.seed, st.quick ? "quick" : "full", st.lr, st.lr_decay, st.batch, st.rc,
-                       st.thesis_preset ? "the thesis's 20 spin bases (T A.2; spins converted to mu_B)" : "sannip_spin_preset_scaled (8 S1G + 12 S2G for the mean |S|, F4-F6)");
+                       st.thesis_preset ? "the thesis's 20 spin bases (T A.2; spins converted to mu_B)" : "sannip_descriptors_preset_spin_scaled (8 S1G + 12 S2G for the mean |S|, F4-F6)");
     if (st.rc_short > 0) sannip_text_printf(&md, " + one S2 (S_i.S_j, xi = 1) at rc = %g A", st.rc_short);
     sannip_text_printf(&md, ".\n");
     printf("%s", md.s);

@@ -399,8 +399,8 @@ static void model_corruptions(void)
     t = replace_at(MT, p, strcspn(MT + p, " "), "alpha=1");
     model_case("model basis alpha 1", t, SANNIP_BAD_CUTOFF, line_of(MT, p), NULL);
     p = (size_t)(strstr(MT, "g2          H  H") - MT);
-    t = replace_at(MT, p, strcspn(MT + p, "\n"), "spin_s2g Fe Fe rc=5 eta=1");
-    model_case("model with a spin basis", t, SANNIP_NEEDS_SPIN, line_of(MT, p), "spin");
+    t = replace_at(MT, p, strcspn(MT + p, "\n"), "spin_s2g Fe Fe rc=5 eta=-1");
+    model_case("model with a bad spin basis", t, SANNIP_BAD_PARAMETER, line_of(MT, p), "spin_s2g");
     t = replace(MT, "units eV Angstrom", "units electronvolt_per_particle Angstrom", &line);
     model_case("model units too long", t, SANNIP_PARSE_ERROR, line, NULL);
     p = (size_t)(strstr(MT, "units") - MT);
@@ -656,8 +656,11 @@ static void parameter_errors(void)
     reset(); expect("G4 lambda -1.5", sannip_basis_check(&b, &err), SANNIP_BAD_PARAMETER, 0, "lambda");
     b.lambda = 1; b.eta = -1;
     reset(); expect("G4 eta -1", sannip_basis_check(&b, &err), SANNIP_BAD_PARAMETER, 0, "eta");
-    b.eta = 1; b.kind = SANNIP_BASIS_SPIN_FIRST + 1;
-    reset(); expect("spin basis kind without sannip_spin.h", sannip_basis_check(&b, &err), SANNIP_NEEDS_SPIN, 0, NULL);
+    b.eta = 1; b.kind = SANNIP_SPIN_S2G;   /* sannip.h checks spin kinds itself (kind table) */
+    reset(); CHECK(sannip_basis_check(&b, &err) == SANNIP_SUCCESS, "valid S2G: %s", err.message);
+    b.eta = -1;
+    reset(); expect("S2G eta -1", sannip_basis_check(&b, &err), SANNIP_BAD_PARAMETER, 0, "eta");
+    b.eta = 1;
     sannip_descriptors_init(&d, NULL);
     b.kind = SANNIP_G5; b.zeta = 0;
     reset(); expect("descriptors_add G5 zeta 0", sannip_descriptors_add(&d, &b, &err), SANNIP_BAD_PARAMETER, 0, "zeta");
@@ -674,7 +677,7 @@ static void parameter_errors(void)
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
     reset(); expect("definition: odd Fourier-spline exponent", sannip_descriptors_parse(&d, "g2 H H rc=5 eta=1\ngf_radial Fe Fe eta=1 rs=2 fb=1,3,1,3,2\n", &err), SANNIP_BAD_CUTOFF, 2, NULL);
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
-    reset(); expect("definition: spin basis line", sannip_descriptors_parse(&d, "g2 Fe Fe rc=5 eta=1\nspin_s2g Fe Fe rc=5 eta=1\n", &err), SANNIP_NEEDS_SPIN, 2, "spin_s2g");
+    reset(); expect("definition: spin basis line with xi 1.5", sannip_descriptors_parse(&d, "g2 Fe Fe rc=5 eta=1\nspin_s2 Fe Fe rc=5 xi=1.5\n", &err), SANNIP_BAD_PARAMETER, 2, "spin_s2");
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);
     reset(); expect("definition: unknown element", sannip_descriptors_parse(&d, "g2 Fe Qq rc=5 eta=1\n", &err), SANNIP_UNKNOWN_ELEMENT, 1, "Qq");
     sannip_descriptors_uninit(&d); sannip_descriptors_init(&d, NULL);

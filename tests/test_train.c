@@ -33,7 +33,7 @@ static void small_model_arch(sannip_model *m, int act, int arch)
         "spin_s4 * * cut=cos rc=4.5 xi=1\n"
         "spin_f4 * * cut=cos rc=4.5 eps=0.01\n";
     acts[0] = acts[1] = act;
-    sannip_spin_model_init(m, NULL);
+    sannip_model_init(m, NULL);
     CHECK(sannip_descriptors_parse(&m->desc, defs, &err) == SANNIP_SUCCESS, "%s", err.message);
     if (arch >= 4) { CHECK(sannip_descriptors_parse(&m->desc, spin_defs, &err) == SANNIP_SUCCESS, "%s", err.message); arch = arch == 4 ? 0 : arch == 5 ? 1 : 3; }
     if (arch == 0 || arch == 3) {

@@ -248,7 +248,7 @@ static int read_structures(const char *path, structures *L, sannip_error *err)
 static int load_descriptors(const char *path, sannip_descriptors *d, sannip_error *err);
 static int load_model(const char *path, sannip_model *m, sannip_error *err)
 {
-    sannip_spin_model_init(m, NULL);
+    sannip_model_init(m, NULL);
     return sannip_model_load_file(m, path, err);
 }
 
@@ -270,12 +270,6 @@ static int cmd_import(int argc, char **argv)
 
 static int ends_with(const char *s, const char *t) { size_t a = strlen(s), b = strlen(t); return a >= b && strcmp(s + a - b, t) == 0; }
 
-static int spin_aware(const sannip_model *m)
-{
-    int f;
-    for (f = 0; f < m->desc.n; f++) if (m->desc.b[f].kind >= SANNIP_BASIS_SPIN_FIRST) return 1;
-    return 0;
-}
 /* Adds a per-atom 3-vector column NAME (and EXTRA key=values) to the extended-XYZ frame
    that starts at offset before of out. */
 static void xyz_append_column(sannip_text *out, size_t before, const char *extra, const char *name, const sannip_real *v, int n)
@@ -321,7 +315,6 @@ static int cmd_predict(int argc, char **argv)
     if (o.format && strcmp(o.format, "n2p2") && strcmp(o.format, "xyz")) return usage_error("predict", "--format must be n2p2 or xyz");
     xyz = o.format ? strcmp(o.format, "xyz") == 0 : (ends_with(o.out, ".xyz") || ends_with(o.out, ".extxyz"));
     sannip_committee_init(&cm, NULL);
-    cm.spin = sannip_spin_ops_table();
     if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) { sannip_committee_uninit(&cm); return fail(&err, (sannip_result)r); }
     sannip_workspace_init(&ws, NULL);
@@ -334,9 +327,9 @@ static int cmd_predict(int argc, char **argv)
         sannip_real *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n), *ea = (sannip_real *)malloc(sizeof(sannip_real) * (size_t)s->n);
         sannip_real *Fs = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
         /* a spin-aware single model also gives the effective field -dE/dS */
-        sannip_real *H = cm.n == 1 && spin_aware(&cm.m[0]) && s->spins ? (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n) : NULL;
+        sannip_real *H = cm.n == 1 && sannip_descriptors_need_spins(&cm.m[0].desc) && s->spins ? (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n) : NULL;
         if (!F || !ea || !Fs) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
-        r = cm.n == 1 ? sannip_spin_model_compute(&cm.m[0], &ws, &sys, &E, ea, F, W, H, &err)
+        r = cm.n == 1 ? sannip_model_compute_field(&cm.m[0], &ws, &sys, &E, ea, F, W, H, &err)
                       : sannip_committee_predict(&cm, &ws, &sys, &E, &Es, NULL, F, Fs, &err);
         if (r != SANNIP_SUCCESS) {
             fprintf(stderr, "sannip predict: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
@@ -529,14 +522,14 @@ static int cmd_train(int argc, char **argv)
         if (k == nz) { if (nz == SANNIP_MAX_ELEMENTS) { fprintf(stderr, "sannip train: more than %d elements\n", SANNIP_MAX_ELEMENTS); return 1; } Zs[nz++] = z; }
     }
     for (i = 1; i < nz; i++) for (a = i; a > 0 && Zs[a - 1] > Zs[a]; a--) { int t = Zs[a]; Zs[a] = Zs[a - 1]; Zs[a - 1] = t; }
-    sannip_spin_model_init(&tmpl, NULL);
+    sannip_model_init(&tmpl, NULL);
     desc = opt(&o, "--descriptors", "bp");
     if (strncmp(desc, "bp", 2) == 0 && (desc[2] == 0 || strcmp(desc + 2, "+spin") == 0 || strcmp(desc + 2, "+spin-scaled") == 0)) {
         int mt = strcmp(opt(&o, "--architecture", "bp"), "multitask") == 0, ne = mt ? 1 : nz;
         r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, ne, (sannip_real)rc, &err);
         for (i = 0; r == SANNIP_SUCCESS && desc[2] && i < ne; i++) {
-            if (strcmp(desc + 2, "+spin") == 0) r = sannip_spin_preset_thesis(&tmpl.desc, Zs[i], (sannip_real)rc, &err);
-            else r = sannip_spin_preset_scaled(&tmpl.desc, Zs[i], (sannip_real)rc, (sannip_real)sannip_spin_mean_magnitude(d.s, d.n), &err);
+            if (strcmp(desc + 2, "+spin") == 0) r = sannip_descriptors_preset_spin_thesis(&tmpl.desc, Zs[i], (sannip_real)rc, &err);
+            else r = sannip_descriptors_preset_spin_scaled(&tmpl.desc, Zs[i], (sannip_real)rc, (sannip_real)sannip_spin_mean_magnitude(d.s, d.n), &err);
         }
         if (mt)   /* one featurisation for all elements */
             for (i = 0; i < tmpl.desc.n; i++) tmpl.desc.b[i].center = SANNIP_ANY;
@@ -569,7 +562,6 @@ static int cmd_train(int argc, char **argv)
     printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
            c.optimizer == SANNIP_OPT_ADAM ? "Adam" : "SGD", c.epochs, c.batch_size, (int)M);
     sannip_committee_init(&cm, NULL);
-    cm.spin = sannip_spin_ops_table();
     if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     pctx.m = &cm.m[0];
     signal(SIGINT, on_sigint);
@@ -609,7 +601,6 @@ static int cmd_evaluate(int argc, char **argv)
     if ((r = parse_opts(argc, argv, &o, "evaluate")) != 0) return r;
     if (o.npos != 2) return usage_error("evaluate", "needs MODEL DATA");
     sannip_committee_init(&cm, NULL);
-    cm.spin = sannip_spin_ops_table();
     if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[1], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
@@ -618,11 +609,6 @@ static int cmd_evaluate(int argc, char **argv)
     return r;
 }
 
-static const char *basis_class(const sannip_basis *b)
-{
-    if (b->kind >= SANNIP_BASIS_SPIN_FIRST) return "spin";
-    return sannip_basis_is_angular(b) ? "angular" : "radial";
-}
 
 static int cmd_info(int argc, char **argv)
 {
@@ -638,7 +624,7 @@ static int cmd_info(int argc, char **argv)
         const sannip_element_model *el = &m.el[e];
         int nr = 0, na = 0, ns = 0;
         for (f = 0; f < el->n_features; f++) {
-            const char *c = basis_class(&m.desc.b[el->feature[f]]);
+            const char *c = sannip_basis_class_name(sannip_basis_class(&m.desc.b[el->feature[f]]));
             if (c[0] == 'r') nr++; else if (c[0] == 'a') na++; else ns++;
         }
         printf("  element %s: %d features (%d radial, %d angular, %d spin), scaling %s\n", sannip_element_symbol(el->Z), el->n_features, nr, na, ns, sannip_scaling_name(el->scaling));
@@ -667,12 +653,12 @@ static int load_descriptors(const char *path, sannip_descriptors *d, sannip_erro
     char *text;
     size_t len;
     int r;
-    sannip_spin_descriptors_init(d, NULL);
+    sannip_descriptors_init(d, NULL);
     if (strcmp(path, "bp-fe") == 0) return sannip_descriptors_preset_bp_fe(d, 26, err);
     if ((r = sannip_read_file(path, NULL, &text, &len, err)) != SANNIP_SUCCESS) return r;
     if (strncmp(text + strspn(text, " \t\r\n"), "sannip-model", 12) == 0) {
         sannip_model m;
-        sannip_spin_model_init(&m, NULL);
+        sannip_model_init(&m, NULL);
         r = sannip_model_load_mem(&m, text, len, err);
         if (r == SANNIP_SUCCESS) { int f; for (f = 0; f < m.desc.n && r == SANNIP_SUCCESS; f++) r = sannip_descriptors_add(d, &m.desc.b[f], err); }
         sannip_model_uninit(&m);
@@ -818,7 +804,7 @@ static int cmd_mc(int argc, char **argv)
         if (got == 2 && sd > 0) { cfg.magnitude = SANNIP_MC_MAG_NORMAL; cfg.mag_a = mag; cfg.mag_b = sd; }
     }
     if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    if (!spin_aware(&m)) { fprintf(stderr, "sannip mc: %s has no spin bases: its energy does not depend on the spins\n", o.pos[0]); return 1; }
+    if (!sannip_descriptors_need_spins(&m.desc)) { fprintf(stderr, "sannip mc: %s has no spin bases: its energy does not depend on the spins\n", o.pos[0]); return 1; }
     if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     n = L.s[0].n;
     if (!L.s[0].spins) {
