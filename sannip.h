@@ -3571,201 +3571,312 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
     return SANNIP_SUCCESS;
 }
 
-#define SANNIP__EXPECT(cond, code, field, ...) do { if (!(cond)) { r = sannip__fail(err, code, c.line, field, __VA_ARGS__); goto fail; } } while (0)
+/* Reading state of a model text: the line cursor, the tokens of the current line and where
+   errors go. */
+typedef struct sannip__model_reader {
+    sannip__cursor c;
+    char *tok[64];
+    int nt;
+    sannip_error *err;
+} sannip__model_reader;
+
+#define SANNIP__EXPECT(cond, code, field, ...) do { if (!(cond)) return sannip__fail(rd->err, code, rd->c.line, field, __VA_ARGS__); } while (0)
+#define SANNIP__TRY(expr) do { sannip_result r_ = (expr); if (r_ != SANNIP_SUCCESS) return r_; } while (0)
+
+/* The next data line of a model text into rd->tok; no line means the text was cut short. */
+static sannip_result sannip__model_next(sannip__model_reader *rd)
+{
+    int bad;
+    rd->nt = sannip__next_tokens(&rd->c, rd->tok, 63, rd->err, &bad);
+    if (bad) return SANNIP_PARSE_ERROR;
+    SANNIP__EXPECT(rd->nt > 0, SANNIP_TRUNCATED, 0, "model file ends early (after line %d)", rd->c.line);
+    SANNIP__EXPECT(rd->nt <= 63, SANNIP_PARSE_ERROR, 64, "too many fields");
+    return SANNIP_SUCCESS;
+}
+
+/* Appends the raw text after "description " on the line just read to m->description (one
+   '\n'-separated line per keyword). The line is found in the text itself and every read stays
+   inside [text, text + len): the text need not end in a NUL. */
+static sannip_result sannip__model_description(sannip__model_reader *rd, sannip_model *m)
+{
+    const sannip__cursor *c = &rd->c;
+    const char *end = c->text + (c->pos - (c->partial ? 0 : 1)), *p = end;   /* end: the line's '\n' or the text's end */
+    size_t old = m->description ? strlen(m->description) : 0, add;
+    char *nd;
+    while (p > c->text && p[-1] != '\n') p--;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    p += 11;   /* the line's first token is "description" (checked by the caller) */
+    if (p < end && *p == ' ') p++;
+    add = (size_t)(end - p);
+    if (add > 0 && p[add - 1] == '\r') add--;
+    nd = (char *)sannip__realloc(&m->alloc, m->description, old + add + 2);
+    SANNIP__EXPECT(nd != NULL, SANNIP_OUT_OF_MEMORY, 0, "description");
+    if (old) nd[old++] = '\n';
+    memcpy(nd + old, p, add); nd[old + add] = 0;
+    m->description = nd;
+    return SANNIP_SUCCESS;
+}
+
+/* 'sannip-model VERSION', then any 'units' and 'description' lines; leaves the tokens of the
+   first other line in rd. */
+static sannip_result sannip__model_read_header(sannip__model_reader *rd, sannip_model *m)
+{
+    char **tok = rd->tok;
+    int version;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "sannip-model") == 0 && rd->nt == 2, SANNIP_PARSE_ERROR, 1, "not a sannip model file (first line must be 'sannip-model VERSION')");
+    SANNIP__EXPECT(sannip__int(tok[1], &version), SANNIP_PARSE_ERROR, 2, "version '%s' is not an integer", tok[1]);
+    SANNIP__EXPECT(version == SANNIP_MODEL_FORMAT_VERSION, SANNIP_BAD_VERSION, 2, "model format version %d; this build reads version %d", version, SANNIP_MODEL_FORMAT_VERSION);
+    for (;;) {
+        SANNIP__TRY(sannip__model_next(rd));
+        if (strcmp(tok[0], "units") == 0) {
+            SANNIP__EXPECT(rd->nt == 3 && strlen(tok[1]) < sizeof m->units_energy && strlen(tok[2]) < sizeof m->units_length, SANNIP_PARSE_ERROR, 2, "units ENERGY LENGTH expected");
+            strcpy(m->units_energy, tok[1]); strcpy(m->units_length, tok[2]);
+        } else if (strcmp(tok[0], "description") == 0) {
+            SANNIP__TRY(sannip__model_description(rd, m));
+        } else return SANNIP_SUCCESS;
+    }
+}
+
+/* 'bases N' (the tokens already in rd) and the N basis lines, into m->desc. */
+static sannip_result sannip__model_read_bases(sannip__model_reader *rd, sannip_model *m, int *nb)
+{
+    char **tok = rd->tok;
+    sannip_cutoff cs;
+    sannip_error *err = rd->err;
+    int f;
+    memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;
+    SANNIP__EXPECT(strcmp(tok[0], "bases") == 0 && rd->nt == 2 && sannip__int(tok[1], nb), SANNIP_PARSE_ERROR, 1, "expected 'bases N'");
+    SANNIP__EXPECT(*nb >= 0 && *nb <= SANNIP_MAX_BASES, SANNIP_TOO_BIG, 2, "%d bases (at most %d)", *nb, SANNIP_MAX_BASES);
+    for (f = 0; f < *nb; f++) {
+        sannip_basis b;
+        sannip_result r;
+        int rr, line;
+        rr = sannip__next_line(&rd->c);
+        SANNIP__EXPECT(rr != 0, SANNIP_TRUNCATED, 0, "model file ends inside the basis list (%d of %d read)", f, *nb);
+        SANNIP__EXPECT(rr > 0, SANNIP_PARSE_ERROR, 0, "line too long or binary");
+        line = rd->c.line;
+        if (err) err->line = line;
+        rr = sannip_basis_parse(&b, rd->c.buf, &cs, err);
+        if (rr == 1) { f--; continue; }   /* a blank, comment or cutoff_type line */
+        if (rr != SANNIP_SUCCESS) { if (err) err->line = line; return (sannip_result)rr; }
+        if ((r = sannip_descriptors_add(&m->desc, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* 'feature_indices i_1 .. i_nf' (1-based indices into the nb bases), continued over as many
+   lines as needed (16 per line when written). */
+static sannip_result sannip__model_read_feature_indices(sannip__model_reader *rd, sannip_element_model *el, int nb)
+{
+    char **tok = rd->tok;
+    int got = 0, i, first = 1, nf = el->n_features;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "feature_indices") == 0, SANNIP_PARSE_ERROR, 1, "expected 'feature_indices'");
+    for (;;) {
+        for (i = first; i < rd->nt; i++) {
+            int ix;
+            SANNIP__EXPECT(got < nf, SANNIP_PARSE_ERROR, i + 1, "more than %d feature indices", nf);
+            SANNIP__EXPECT(sannip__int(tok[i], &ix) && ix >= 1 && ix <= nb, SANNIP_PARSE_ERROR, i + 1, "feature index '%s' (1..%d)", tok[i], nb);
+            el->feature[got++] = ix - 1;
+        }
+        if (got == nf) return SANNIP_SUCCESS;
+        SANNIP__TRY(sannip__model_next(rd));
+        first = 0;
+    }
+}
+
+/* One 'stats MIN MAX MEAN SIGMA DEV' line per feature. */
+static sannip_result sannip__model_read_stats(sannip__model_reader *rd, sannip_element_model *el)
+{
+    char **tok = rd->tok;
+    sannip_real v[5];
+    int f, i, nf = el->n_features;
+    for (f = 0; f < nf; f++) {
+        SANNIP__TRY(sannip__model_next(rd));
+        SANNIP__EXPECT(strcmp(tok[0], "stats") == 0 && rd->nt == 6, SANNIP_PARSE_ERROR, 1, "expected 'stats MIN MAX MEAN SIGMA DEV' (%d of %d)", f + 1, nf);
+        for (i = 0; i < 5; i++) SANNIP__EXPECT(sannip__num(tok[i + 1], &v[i]), SANNIP_PARSE_ERROR, i + 2, "'%s' is not a finite number", tok[i + 1]);
+        el->stats[f].min = v[0]; el->stats[f].max = v[1]; el->stats[f].mean = v[2]; el->stats[f].sigma = v[3]; el->stats[f].dev = v[4];
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* The layers of a network as declared in a model text (before any memory is allocated). */
+typedef struct sannip__net_decl {
+    int nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS];
+    int nblk[SANNIP_MAX_LAYERS], npass[SANNIP_MAX_LAYERS], blkv[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES];
+    int line;   /* of the 'network' line */
+} sannip__net_decl;
+
+/* 'network L sizes n_0 .. n_L activations a_1 .. a_L' (tokens in rd) for an element with nf
+   features; max_out: the widest output allowed (the element count for element 1's multi-task
+   network, else 1). */
+static sannip_result sannip__model_read_layers(sannip__model_reader *rd, sannip__net_decl *d, int nf, int max_out)
+{
+    char **tok = rd->tok;
+    int l, nl;
+    SANNIP__EXPECT(strcmp(tok[0], "network") == 0 && rd->nt >= 2 && sannip__int(tok[1], &d->nl), SANNIP_PARSE_ERROR, 1, "expected 'network LAYERS sizes ... activations ...'");
+    nl = d->nl;
+    SANNIP__EXPECT(nl >= 1 && nl <= SANNIP_MAX_LAYERS, SANNIP_TOO_BIG, 2, "%d layers (1..%d)", nl, SANNIP_MAX_LAYERS);
+    SANNIP__EXPECT(rd->nt == 4 + 2 * nl + 1 && strcmp(tok[2], "sizes") == 0 && strcmp(tok[4 + nl], "activations") == 0, SANNIP_PARSE_ERROR, 3, "network line needs %d sizes and %d activations", nl + 1, nl);
+    for (l = 0; l <= nl; l++) SANNIP__EXPECT(sannip__int(tok[3 + l], &d->sizes[l]), SANNIP_PARSE_ERROR, 4 + l, "size '%s'", tok[3 + l]);
+    for (l = 0; l < nl; l++) { d->acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(d->acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
+    SANNIP__EXPECT(d->sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", d->sizes[0], nf);
+    SANNIP__EXPECT(d->sizes[nl] == 1 || d->sizes[nl] == max_out, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output (or one per element for element 1's multi-task network)");
+    for (l = 0; l <= nl; l++) SANNIP__EXPECT(d->sizes[l] >= (l ? 1 : 0) && d->sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", d->sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
+    d->line = rd->c.line;
+    return SANNIP_SUCCESS;
+}
+
+/* Optional 'classes LAYER PASS N i_1 .. i_N' lines (class convolution); leaves the tokens of
+   the first other line in rd. */
+static sannip_result sannip__model_read_classes(sannip__model_reader *rd, sannip__net_decl *d)
+{
+    char **tok = rd->tok;
+    int lay, cc;
+    memset(d->nblk, 0, sizeof d->nblk); memset(d->npass, 0, sizeof d->npass);
+    for (;;) {
+        SANNIP__TRY(sannip__model_next(rd));
+        if (strcmp(tok[0], "classes") != 0) return SANNIP_SUCCESS;
+        SANNIP__EXPECT(rd->nt >= 4 && sannip__int(tok[1], &lay) && lay >= 1 && lay <= d->nl && sannip__int(tok[2], &d->npass[lay - 1])
+                       && sannip__int(tok[3], &d->nblk[lay - 1]) && d->nblk[lay - 1] >= 1 && d->nblk[lay - 1] <= SANNIP_MAX_CLASSES && rd->nt == 4 + d->nblk[lay - 1],
+                       SANNIP_PARSE_ERROR, 2, "expected 'classes LAYER PASS N i_1 .. i_N'");
+        for (cc = 0; cc < d->nblk[lay - 1]; cc++)
+            SANNIP__EXPECT(sannip__int(tok[4 + cc], &d->blkv[lay - 1][cc]) && d->blkv[lay - 1][cc] >= 1 && d->blkv[lay - 1][cc] <= SANNIP_MAX_LAYER_WIDTH,
+                           SANNIP_PARSE_ERROR, 5 + cc, "class size '%s'", tok[4 + cc]);
+    }
+}
+
+/* Each parameter needs at least 2 bytes of text: refuses a declared network that the rest of
+   the text cannot hold, before anything is allocated for it. */
+static sannip_result sannip__model_params_fit(const sannip__model_reader *rd, const sannip__net_decl *d)
+{
+    double need = 0;
+    size_t left = rd->c.len - rd->c.pos;
+    int l, cc;
+    for (l = 0; l < d->nl; l++) {
+        if (d->nblk[l] > 0) for (cc = 0; cc < d->nblk[l]; cc++) need += (double)d->blkv[l][cc] * (d->blkv[l][cc] + 1);
+        else need += (double)d->sizes[l + 1] * ((double)d->sizes[l] + 1);
+    }
+    if (2 * need <= (double)left + 1) return SANNIP_SUCCESS;
+    return sannip__fail(rd->err, SANNIP_TRUNCATED, d->line, 0, "network declares %.0f parameters but only %zu bytes remain", need, left);
+}
+
+/* 'params N' (tokens in rd) and the N parameters of net, over as many lines as needed. */
+static sannip_result sannip__model_read_params(sannip__model_reader *rd, sannip_network *net)
+{
+    char **tok = rd->tok, *end;
+    size_t np, k = 0;
+    int i;
+    SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && rd->nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
+    np = (size_t)strtoull(tok[1], &end, 10);
+    SANNIP__EXPECT(*end == 0 && np == net->n_params, SANNIP_PARSE_ERROR, 2, "params %s, the network has %zu", tok[1], net->n_params);
+    while (k < np) {
+        SANNIP__TRY(sannip__model_next(rd));
+        for (i = 0; i < rd->nt; i++) {
+            SANNIP__EXPECT(k < np, SANNIP_PARSE_ERROR, i + 1, "more than %zu parameters", np);
+            SANNIP__EXPECT(sannip__num(tok[i], &net->params[k]), SANNIP_PARSE_ERROR, i + 1, "parameter %zu: '%s' is not a finite number", k + 1, tok[i]);
+            k++;
+        }
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* The network of element e (tokens of its 'network' line in rd): layers, classes, then the
+   parameters, allocated only once the text is known to be long enough to hold them. */
+static sannip_result sannip__model_read_network(sannip__model_reader *rd, sannip_model *m, sannip_element_model *el, int max_out)
+{
+    sannip__net_decl d;
+    sannip_result r;
+    SANNIP__TRY(sannip__model_read_layers(rd, &d, el->n_features, max_out));
+    SANNIP__TRY(sannip__model_read_classes(rd, &d));
+    SANNIP__TRY(sannip__model_params_fit(rd, &d));
+    r = sannip_network_init_layers(&el->net, d.nl, d.sizes, d.acts, d.nblk, (const int (*)[SANNIP_MAX_CLASSES])d.blkv, d.npass, &m->alloc, rd->err);
+    if (r != SANNIP_SUCCESS) { if (rd->err) rd->err->line = d.line; return r; }
+    return sannip__model_read_params(rd, &el->net);
+}
+
+/* 'element SYMBOL features N scaling MODE' through 'end_element': element e of ne, with nb
+   bases in the model. */
+static sannip_result sannip__model_read_element(sannip__model_reader *rd, sannip_model *m, int e, int ne, int nb)
+{
+    sannip_element_model *el = &m->el[e];
+    char **tok = rd->tok;
+    int Z, nf, mode, out;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "element") == 0 && rd->nt == 6 && strcmp(tok[2], "features") == 0 && strcmp(tok[4], "scaling") == 0,
+                   SANNIP_PARSE_ERROR, 1, "expected 'element SYMBOL features N scaling MODE'");
+    Z = sannip_element_z(tok[1]);
+    SANNIP__EXPECT(Z > 0, SANNIP_UNKNOWN_ELEMENT, 2, "unknown element '%s'", tok[1]);
+    SANNIP__EXPECT(sannip_model_element_index(m, Z) < 0, SANNIP_PARSE_ERROR, 2, "element %s appears twice", tok[1]);
+    SANNIP__EXPECT(sannip__int(tok[3], &nf) && nf >= 0 && nf <= nb, SANNIP_PARSE_ERROR, 4, "feature count '%s' (0..%d)", tok[3], nb);
+    mode = sannip_scaling_parse(tok[5]);
+    SANNIP__EXPECT(mode >= 0, SANNIP_PARSE_ERROR, 6, "unknown scaling '%s'", tok[5]);
+    memset(el, 0, sizeof *el);
+    el->Z = Z;
+    m->n_elements = e + 1;   /* from here a failure frees this element too */
+    SANNIP__EXPECT(sannip__element_alloc(m, el, nf) == SANNIP_SUCCESS, SANNIP_OUT_OF_MEMORY, 0, "element %s", tok[1]);
+    el->scaling = mode;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "scale_range") == 0 && rd->nt == 3 && sannip__num(tok[1], &el->smin) && sannip__num(tok[2], &el->smax), SANNIP_PARSE_ERROR, 1, "expected 'scale_range MIN MAX'");
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "energy_map") == 0 && rd->nt == 3 && sannip__num(tok[1], &el->energy_scale) && sannip__num(tok[2], &el->energy_offset), SANNIP_PARSE_ERROR, 1, "expected 'energy_map SCALE OFFSET'");
+    SANNIP__TRY(sannip__model_read_feature_indices(rd, el, nb));
+    SANNIP__TRY(sannip__model_read_stats(rd, el));
+    SANNIP__TRY(sannip__model_next(rd));
+    if (rd->nt == 3 && strcmp(tok[0], "network") == 0 && strcmp(tok[1], "shared") == 0) {   /* element 1's multi-task network */
+        SANNIP__EXPECT(e > 0 && sannip__int(tok[2], &out) && out >= 1 && out <= SANNIP_MAX_ELEMENTS, SANNIP_PARSE_ERROR, 3, "'network shared OUTPUT' needs element 1's network and an output 1..%d", SANNIP_MAX_ELEMENTS);
+        el->shared = 1; el->output = out - 1;
+    } else SANNIP__TRY(sannip__model_read_network(rd, m, el, e == 0 ? ne : 1));
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && rd->nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
+    return SANNIP_SUCCESS;
+}
+
+/* 'elements N', the N elements and the closing 'end'. */
+static sannip_result sannip__model_read_elements(sannip__model_reader *rd, sannip_model *m, int nb)
+{
+    char **tok = rd->tok;
+    int ne, e;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "elements") == 0 && rd->nt == 2 && sannip__int(tok[1], &ne), SANNIP_PARSE_ERROR, 1, "expected 'elements N'");
+    SANNIP__EXPECT(ne >= 1 && ne <= SANNIP_MAX_ELEMENTS, SANNIP_TOO_BIG, 2, "%d elements (1..%d allowed)", ne, SANNIP_MAX_ELEMENTS);
+    for (e = 0; e < ne; e++) SANNIP__TRY(sannip__model_read_element(rd, m, e, ne, nb));
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "end") == 0 && rd->nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end', found '%s'", tok[0]);
+    return SANNIP_SUCCESS;
+}
 
 SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text, size_t len, sannip_error *err)
 {
-    sannip__cursor c;
-    char *tok[64];
-    int nt, bad, nb, ne, e, f, l, version;
-    sannip_result r = SANNIP_SUCCESS;
-    sannip_cutoff cs;
+    sannip__model_reader rd;
+    sannip_result r;
     sannip_allocator alloc;
     const sannip_spin_ops *spin;
+    int nb = 0;
     if (!m || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     alloc = m->alloc;
     spin = m->desc.spin;
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
     m->desc.spin = spin;
-    memset(&c, 0, sizeof c);
-    c.text = text; c.len = len;
-    memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;
-#define SANNIP__TOKENS() do { nt = sannip__next_tokens(&c, tok, 63, err, &bad); if (bad) { r = SANNIP_PARSE_ERROR; goto fail; } \
-        SANNIP__EXPECT(nt > 0, SANNIP_TRUNCATED, 0, "model file ends early (after line %d)", c.line); \
-        SANNIP__EXPECT(nt <= 63, SANNIP_PARSE_ERROR, 64, "too many fields"); } while (0)
-    SANNIP__TOKENS();
-    SANNIP__EXPECT(strcmp(tok[0], "sannip-model") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "not a sannip model file (first line must be 'sannip-model VERSION')");
-    SANNIP__EXPECT(sannip__int(tok[1], &version), SANNIP_PARSE_ERROR, 2, "version '%s' is not an integer", tok[1]);
-    SANNIP__EXPECT(version == SANNIP_MODEL_FORMAT_VERSION, SANNIP_BAD_VERSION, 2, "model format version %d; this build reads version %d", version, SANNIP_MODEL_FORMAT_VERSION);
-    for (;;) {
-        SANNIP__TOKENS();
-        if (strcmp(tok[0], "units") == 0) {
-            SANNIP__EXPECT(nt == 3 && strlen(tok[1]) < sizeof m->units_energy && strlen(tok[2]) < sizeof m->units_length, SANNIP_PARSE_ERROR, 2, "units ENERGY LENGTH expected");
-            strcpy(m->units_energy, tok[1]); strcpy(m->units_length, tok[2]);
-        } else if (strcmp(tok[0], "description") == 0) {
-            /* free text, one line per 'description' keyword (the raw line after the keyword) */
-            const char *line = c.text + (c.pos - (c.partial ? 0 : 1)), *ls = line, *p;
-            size_t old = m->description ? strlen(m->description) : 0, add;
-            char *nd;
-            while (ls > c.text && ls[-1] != '\n') ls--;
-            p = strstr(ls, "description") + 11;
-            if (*p == ' ') p++;
-            add = (size_t)(line - p);
-            if (add > 0 && p[add - 1] == '\r') add--;
-            nd = (char *)sannip__realloc(&m->alloc, m->description, old + add + 2);
-            SANNIP__EXPECT(nd != NULL, SANNIP_OUT_OF_MEMORY, 0, "description");
-            if (old) nd[old++] = '\n';
-            memcpy(nd + old, p, add); nd[old + add] = 0;
-            m->description = nd;
-        } else break;
-    }
-    SANNIP__EXPECT(strcmp(tok[0], "bases") == 0 && nt == 2 && sannip__int(tok[1], &nb), SANNIP_PARSE_ERROR, 1, "expected 'bases N'");
-    SANNIP__EXPECT(nb >= 0 && nb <= SANNIP_MAX_BASES, SANNIP_TOO_BIG, 2, "%d bases (at most %d)", nb, SANNIP_MAX_BASES);
-    for (f = 0; f < nb; f++) {
-        sannip_basis b;
-        int rr, line;
-        rr = sannip__next_line(&c);
-        SANNIP__EXPECT(rr != 0, SANNIP_TRUNCATED, 0, "model file ends inside the basis list (%d of %d read)", f, nb);
-        SANNIP__EXPECT(rr > 0, SANNIP_PARSE_ERROR, 0, "line too long or binary");
-        line = c.line;
-        if (err) err->line = line;
-        rr = sannip_basis_parse(&b, c.buf, &cs, err);
-        if (rr == 1) { f--; continue; }
-        if (rr != SANNIP_SUCCESS) { r = (sannip_result)rr; if (err) err->line = line; goto fail; }
-        if ((r = sannip_descriptors_add(&m->desc, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; goto fail; }
-    }
-    SANNIP__TOKENS();
-    SANNIP__EXPECT(strcmp(tok[0], "elements") == 0 && nt == 2 && sannip__int(tok[1], &ne), SANNIP_PARSE_ERROR, 1, "expected 'elements N'");
-    SANNIP__EXPECT(ne >= 1 && ne <= SANNIP_MAX_ELEMENTS, SANNIP_TOO_BIG, 2, "%d elements (1..%d allowed)", ne, SANNIP_MAX_ELEMENTS);
-    for (e = 0; e < ne; e++) {
-        sannip_element_model *el = &m->el[e];
-        int Z, nf, mode, nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS], have_tokens = 0, net_line = 0;
-        int nblk[SANNIP_MAX_LAYERS], npass[SANNIP_MAX_LAYERS], blkv[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES];
-        size_t np, k;
-        sannip_real v[5];
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "element") == 0 && nt == 6 && strcmp(tok[2], "features") == 0 && strcmp(tok[4], "scaling") == 0,
-                       SANNIP_PARSE_ERROR, 1, "expected 'element SYMBOL features N scaling MODE'");
-        Z = sannip_element_z(tok[1]);
-        SANNIP__EXPECT(Z > 0, SANNIP_UNKNOWN_ELEMENT, 2, "unknown element '%s'", tok[1]);
-        SANNIP__EXPECT(sannip_model_element_index(m, Z) < 0, SANNIP_PARSE_ERROR, 2, "element %s appears twice", tok[1]);
-        SANNIP__EXPECT(sannip__int(tok[3], &nf) && nf >= 0 && nf <= nb, SANNIP_PARSE_ERROR, 4, "feature count '%s' (0..%d)", tok[3], nb);
-        mode = sannip_scaling_parse(tok[5]);
-        SANNIP__EXPECT(mode >= 0, SANNIP_PARSE_ERROR, 6, "unknown scaling '%s'", tok[5]);
-        memset(el, 0, sizeof *el);
-        el->Z = Z;
-        m->n_elements = e + 1;
-        SANNIP__EXPECT(sannip__element_alloc(m, el, nf) == SANNIP_SUCCESS, SANNIP_OUT_OF_MEMORY, 0, "element %s", tok[1]);
-        el->scaling = mode;
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "scale_range") == 0 && nt == 3 && sannip__num(tok[1], &el->smin) && sannip__num(tok[2], &el->smax), SANNIP_PARSE_ERROR, 1, "expected 'scale_range MIN MAX'");
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "energy_map") == 0 && nt == 3 && sannip__num(tok[1], &el->energy_scale) && sannip__num(tok[2], &el->energy_offset), SANNIP_PARSE_ERROR, 1, "expected 'energy_map SCALE OFFSET'");
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "feature_indices") == 0, SANNIP_PARSE_ERROR, 1, "expected 'feature_indices'");
-        {
-            /* indices continue over as many lines as needed (16 per line when written) */
-            int got = 0, i, first = 1;
-            for (;;) {
-                for (i = first; i < nt; i++) {
-                    int ix;
-                    SANNIP__EXPECT(got < nf, SANNIP_PARSE_ERROR, i + 1, "more than %d feature indices", nf);
-                    SANNIP__EXPECT(sannip__int(tok[i], &ix) && ix >= 1 && ix <= nb, SANNIP_PARSE_ERROR, i + 1, "feature index '%s' (1..%d)", tok[i], nb);
-                    el->feature[got++] = ix - 1;
-                }
-                if (got == nf) break;
-                SANNIP__TOKENS();
-                first = 0;
-            }
-        }
-        for (f = 0; f < nf; f++) {
-            int i;
-            SANNIP__TOKENS();
-            SANNIP__EXPECT(strcmp(tok[0], "stats") == 0 && nt == 6, SANNIP_PARSE_ERROR, 1, "expected 'stats MIN MAX MEAN SIGMA DEV' (%d of %d)", f + 1, nf);
-            for (i = 0; i < 5; i++) SANNIP__EXPECT(sannip__num(tok[i + 1], &v[i]), SANNIP_PARSE_ERROR, i + 2, "'%s' is not a finite number", tok[i + 1]);
-            el->stats[f].min = v[0]; el->stats[f].max = v[1]; el->stats[f].mean = v[2]; el->stats[f].sigma = v[3]; el->stats[f].dev = v[4];
-        }
-        SANNIP__TOKENS();
-        if (nt == 3 && strcmp(tok[0], "network") == 0 && strcmp(tok[1], "shared") == 0) {
-            int out;
-            SANNIP__EXPECT(e > 0 && sannip__int(tok[2], &out) && out >= 1 && out <= SANNIP_MAX_ELEMENTS, SANNIP_PARSE_ERROR, 3, "'network shared OUTPUT' needs element 1's network and an output 1..%d", SANNIP_MAX_ELEMENTS);
-            el->shared = 1; el->output = out - 1;
-            SANNIP__TOKENS();
-            SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
-            continue;
-        }
-        SANNIP__EXPECT(strcmp(tok[0], "network") == 0 && nt >= 2 && sannip__int(tok[1], &nl), SANNIP_PARSE_ERROR, 1, "expected 'network LAYERS sizes ... activations ...'");
-        SANNIP__EXPECT(nl >= 1 && nl <= SANNIP_MAX_LAYERS, SANNIP_TOO_BIG, 2, "%d layers (1..%d)", nl, SANNIP_MAX_LAYERS);
-        SANNIP__EXPECT(nt == 4 + 2 * nl + 1 && strcmp(tok[2], "sizes") == 0 && strcmp(tok[4 + nl], "activations") == 0, SANNIP_PARSE_ERROR, 3, "network line needs %d sizes and %d activations", nl + 1, nl);
-        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sannip__int(tok[3 + l], &sizes[l]), SANNIP_PARSE_ERROR, 4 + l, "size '%s'", tok[3 + l]);
-        for (l = 0; l < nl; l++) { acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
-        SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
-        SANNIP__EXPECT(sizes[nl] == 1 || (e == 0 && sizes[nl] == ne), SANNIP_PARSE_ERROR, 4 + nl, "network must have one output (or one per element for element 1's multi-task network)");
-        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
-        net_line = c.line;
-        memset(nblk, 0, sizeof nblk); memset(npass, 0, sizeof npass);
-        for (;;) {   /* optional 'classes LAYER PASS N i_1 .. i_N' lines (class convolution) */
-            int lay, cc;
-            SANNIP__TOKENS();
-            if (strcmp(tok[0], "classes") != 0) break;
-            SANNIP__EXPECT(nt >= 4 && sannip__int(tok[1], &lay) && lay >= 1 && lay <= nl && sannip__int(tok[2], &npass[lay - 1])
-                           && sannip__int(tok[3], &nblk[lay - 1]) && nblk[lay - 1] >= 1 && nblk[lay - 1] <= SANNIP_MAX_CLASSES && nt == 4 + nblk[lay - 1],
-                           SANNIP_PARSE_ERROR, 2, "expected 'classes LAYER PASS N i_1 .. i_N'");
-            for (cc = 0; cc < nblk[lay - 1]; cc++) SANNIP__EXPECT(sannip__int(tok[4 + cc], &blkv[lay - 1][cc]) && blkv[lay - 1][cc] >= 1 && blkv[lay - 1][cc] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_PARSE_ERROR, 5 + cc, "class size '%s'", tok[4 + cc]);
-        }
-        have_tokens = 1;
-        {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
-            double need = 0;
-            int cc;
-            for (l = 0; l < nl; l++) {
-                if (nblk[l] > 0) for (cc = 0; cc < nblk[l]; cc++) need += (double)blkv[l][cc] * (blkv[l][cc] + 1);
-                else need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
-            }
-            if (!(2 * need <= (double)(c.len - c.pos) + 1)) {
-                r = sannip__fail(err, SANNIP_TRUNCATED, net_line, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
-                goto fail;
-            }
-        }
-        if ((r = sannip_network_init_layers(&el->net, nl, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blkv, npass, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = net_line; goto fail; }
-        if (!have_tokens) SANNIP__TOKENS();
-        have_tokens = 0;
-        SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
-        {
-            char *end;
-            unsigned long long pp = strtoull(tok[1], &end, 10);
-            np = (size_t)pp;
-            SANNIP__EXPECT(*end == 0 && np == el->net.n_params, SANNIP_PARSE_ERROR, 2, "params %s, the network has %zu", tok[1], el->net.n_params);
-        }
-        k = 0;
-        while (k < np) {
-            int i;
-            SANNIP__TOKENS();
-            for (i = 0; i < nt; i++) {
-                SANNIP__EXPECT(k < np, SANNIP_PARSE_ERROR, i + 1, "more than %zu parameters", np);
-                SANNIP__EXPECT(sannip__num(tok[i], &el->net.params[k]), SANNIP_PARSE_ERROR, i + 1, "parameter %zu: '%s' is not a finite number", k + 1, tok[i]);
-                k++;
-            }
-        }
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
-    }
-    SANNIP__TOKENS();
-    SANNIP__EXPECT(strcmp(tok[0], "end") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end', found '%s'", tok[0]);
-    if ((r = sannip_model_finalize(m, err)) != SANNIP_SUCCESS) goto fail;
-    sannip__ok(err);
-    return SANNIP_SUCCESS;
-fail:
+    memset(&rd, 0, sizeof rd);
+    rd.c.text = text; rd.c.len = len; rd.err = err;
+    r = sannip__model_read_header(&rd, m);
+    if (r == SANNIP_SUCCESS) r = sannip__model_read_bases(&rd, m, &nb);
+    if (r == SANNIP_SUCCESS) r = sannip__model_read_elements(&rd, m, nb);
+    if (r == SANNIP_SUCCESS) r = sannip_model_finalize(m, err);
+    if (r == SANNIP_SUCCESS) { sannip__ok(err); return SANNIP_SUCCESS; }
     /* an error on a last line without its newline means the text was cut short */
-    if (c.partial && r != SANNIP_OUT_OF_MEMORY && r != SANNIP_TRUNCATED) {
+    if (rd.c.partial && r != SANNIP_OUT_OF_MEMORY && r != SANNIP_TRUNCATED) {
         r = SANNIP_TRUNCATED;
         if (err) { err->code = r; sannip__err_prefix(err, "text ends inside this line: "); }
     }
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
     return r;
-#undef SANNIP__TOKENS
 }
+#undef SANNIP__TRY
 
 /* structures ----------------------------------------------------------------------------- */
 SANNIP_API void sannip_structure_init(sannip_structure *s, const sannip_allocator *alloc)
