@@ -4187,198 +4187,309 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
     return SANNIP_SUCCESS;
 }
 
-#define SANNIP__EXPECT(cond, code, field, ...) do { if (!(cond)) { r = sannip__fail(err, code, c.line, field, __VA_ARGS__); goto fail; } } while (0)
+/* Reading state of a model text: the line cursor, the tokens of the current line and where
+   errors go. */
+typedef struct sannip__model_reader {
+    sannip__cursor c;
+    char *tok[64];
+    int nt;
+    sannip_error *err;
+} sannip__model_reader;
+
+#define SANNIP__EXPECT(cond, code, field, ...) do { if (!(cond)) return sannip__fail(rd->err, code, rd->c.line, field, __VA_ARGS__); } while (0)
+#define SANNIP__TRY(expr) do { sannip_result r_ = (expr); if (r_ != SANNIP_SUCCESS) return r_; } while (0)
+
+/* The next data line of a model text into rd->tok; no line means the text was cut short. */
+static sannip_result sannip__model_next(sannip__model_reader *rd)
+{
+    int bad;
+    rd->nt = sannip__next_tokens(&rd->c, rd->tok, 63, rd->err, &bad);
+    if (bad) return SANNIP_PARSE_ERROR;
+    SANNIP__EXPECT(rd->nt > 0, SANNIP_TRUNCATED, 0, "model file ends early (after line %d)", rd->c.line);
+    SANNIP__EXPECT(rd->nt <= 63, SANNIP_PARSE_ERROR, 64, "too many fields");
+    return SANNIP_SUCCESS;
+}
+
+/* Appends the raw text after "description " on the line just read to m->description (one
+   '\n'-separated line per keyword). The line is found in the text itself and every read stays
+   inside [text, text + len): the text need not end in a NUL. */
+static sannip_result sannip__model_description(sannip__model_reader *rd, sannip_model *m)
+{
+    const sannip__cursor *c = &rd->c;
+    const char *end = c->text + (c->pos - (c->partial ? 0 : 1)), *p = end;   /* end: the line's '\n' or the text's end */
+    size_t old = m->description ? strlen(m->description) : 0, add;
+    char *nd;
+    while (p > c->text && p[-1] != '\n') p--;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    p += 11;   /* the line's first token is "description" (checked by the caller) */
+    if (p < end && *p == ' ') p++;
+    add = (size_t)(end - p);
+    if (add > 0 && p[add - 1] == '\r') add--;
+    nd = (char *)sannip__realloc(&m->alloc, m->description, old + add + 2);
+    SANNIP__EXPECT(nd != NULL, SANNIP_OUT_OF_MEMORY, 0, "description");
+    if (old) nd[old++] = '\n';
+    memcpy(nd + old, p, add); nd[old + add] = 0;
+    m->description = nd;
+    return SANNIP_SUCCESS;
+}
+
+/* 'sannip-model VERSION', then any 'units' and 'description' lines; leaves the tokens of the
+   first other line in rd. */
+static sannip_result sannip__model_read_header(sannip__model_reader *rd, sannip_model *m)
+{
+    char **tok = rd->tok;
+    int version;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "sannip-model") == 0 && rd->nt == 2, SANNIP_PARSE_ERROR, 1, "not a sannip model file (first line must be 'sannip-model VERSION')");
+    SANNIP__EXPECT(sannip__int(tok[1], &version), SANNIP_PARSE_ERROR, 2, "version '%s' is not an integer", tok[1]);
+    SANNIP__EXPECT(version == SANNIP_MODEL_FORMAT_VERSION, SANNIP_BAD_VERSION, 2, "model format version %d; this build reads version %d", version, SANNIP_MODEL_FORMAT_VERSION);
+    for (;;) {
+        SANNIP__TRY(sannip__model_next(rd));
+        if (strcmp(tok[0], "units") == 0) {
+            SANNIP__EXPECT(rd->nt == 3 && strlen(tok[1]) < sizeof m->units_energy && strlen(tok[2]) < sizeof m->units_length, SANNIP_PARSE_ERROR, 2, "units ENERGY LENGTH expected");
+            strcpy(m->units_energy, tok[1]); strcpy(m->units_length, tok[2]);
+        } else if (strcmp(tok[0], "description") == 0) {
+            SANNIP__TRY(sannip__model_description(rd, m));
+        } else return SANNIP_SUCCESS;
+    }
+}
+
+/* 'bases N' (the tokens already in rd) and the N basis lines, into m->desc. */
+static sannip_result sannip__model_read_bases(sannip__model_reader *rd, sannip_model *m, int *nb)
+{
+    char **tok = rd->tok;
+    sannip_cutoff cs;
+    sannip_error *err = rd->err;
+    int f;
+    memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;
+    SANNIP__EXPECT(strcmp(tok[0], "bases") == 0 && rd->nt == 2 && sannip__int(tok[1], nb), SANNIP_PARSE_ERROR, 1, "expected 'bases N'");
+    SANNIP__EXPECT(*nb >= 0 && *nb <= SANNIP_MAX_BASES, SANNIP_TOO_BIG, 2, "%d bases (at most %d)", *nb, SANNIP_MAX_BASES);
+    for (f = 0; f < *nb; f++) {
+        sannip_basis b;
+        sannip_result r;
+        int rr, line;
+        rr = sannip__next_line(&rd->c);
+        SANNIP__EXPECT(rr != 0, SANNIP_TRUNCATED, 0, "model file ends inside the basis list (%d of %d read)", f, *nb);
+        SANNIP__EXPECT(rr > 0, SANNIP_PARSE_ERROR, 0, "line too long or binary");
+        line = rd->c.line;
+        if (err) err->line = line;
+        rr = sannip_basis_parse(&b, rd->c.buf, &cs, err);
+        if (rr == 1) { f--; continue; }   /* a blank, comment or cutoff_type line */
+        if (rr != SANNIP_SUCCESS) { if (err) err->line = line; return (sannip_result)rr; }
+        if ((r = sannip_descriptors_add(&m->desc, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* 'feature_indices i_1 .. i_nf' (1-based indices into the nb bases), continued over as many
+   lines as needed (16 per line when written). */
+static sannip_result sannip__model_read_feature_indices(sannip__model_reader *rd, sannip_element_model *el, int nb)
+{
+    char **tok = rd->tok;
+    int got = 0, i, first = 1, nf = el->n_features;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "feature_indices") == 0, SANNIP_PARSE_ERROR, 1, "expected 'feature_indices'");
+    for (;;) {
+        for (i = first; i < rd->nt; i++) {
+            int ix;
+            SANNIP__EXPECT(got < nf, SANNIP_PARSE_ERROR, i + 1, "more than %d feature indices", nf);
+            SANNIP__EXPECT(sannip__int(tok[i], &ix) && ix >= 1 && ix <= nb, SANNIP_PARSE_ERROR, i + 1, "feature index '%s' (1..%d)", tok[i], nb);
+            el->feature[got++] = ix - 1;
+        }
+        if (got == nf) return SANNIP_SUCCESS;
+        SANNIP__TRY(sannip__model_next(rd));
+        first = 0;
+    }
+}
+
+/* One 'stats MIN MAX MEAN SIGMA DEV' line per feature. */
+static sannip_result sannip__model_read_stats(sannip__model_reader *rd, sannip_element_model *el)
+{
+    char **tok = rd->tok;
+    sannip_real v[5];
+    int f, i, nf = el->n_features;
+    for (f = 0; f < nf; f++) {
+        SANNIP__TRY(sannip__model_next(rd));
+        SANNIP__EXPECT(strcmp(tok[0], "stats") == 0 && rd->nt == 6, SANNIP_PARSE_ERROR, 1, "expected 'stats MIN MAX MEAN SIGMA DEV' (%d of %d)", f + 1, nf);
+        for (i = 0; i < 5; i++) SANNIP__EXPECT(sannip__num(tok[i + 1], &v[i]), SANNIP_PARSE_ERROR, i + 2, "'%s' is not a finite number", tok[i + 1]);
+        el->stats[f].min = v[0]; el->stats[f].max = v[1]; el->stats[f].mean = v[2]; el->stats[f].sigma = v[3]; el->stats[f].dev = v[4];
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* The layers of a network as declared in a model text (before any memory is allocated). */
+typedef struct sannip__net_decl {
+    int nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS];
+    int nblk[SANNIP_MAX_LAYERS], npass[SANNIP_MAX_LAYERS], blkv[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES];
+    int line;   /* of the 'network' line */
+} sannip__net_decl;
+
+/* 'network L sizes n_0 .. n_L activations a_1 .. a_L' (tokens in rd) for an element with nf
+   features; max_out: the widest output allowed (the element count for element 1's multi-task
+   network, else 1). */
+static sannip_result sannip__model_read_layers(sannip__model_reader *rd, sannip__net_decl *d, int nf, int max_out)
+{
+    char **tok = rd->tok;
+    int l, nl;
+    SANNIP__EXPECT(strcmp(tok[0], "network") == 0 && rd->nt >= 2 && sannip__int(tok[1], &d->nl), SANNIP_PARSE_ERROR, 1, "expected 'network LAYERS sizes ... activations ...'");
+    nl = d->nl;
+    SANNIP__EXPECT(nl >= 1 && nl <= SANNIP_MAX_LAYERS, SANNIP_TOO_BIG, 2, "%d layers (1..%d)", nl, SANNIP_MAX_LAYERS);
+    SANNIP__EXPECT(rd->nt == 4 + 2 * nl + 1 && strcmp(tok[2], "sizes") == 0 && strcmp(tok[4 + nl], "activations") == 0, SANNIP_PARSE_ERROR, 3, "network line needs %d sizes and %d activations", nl + 1, nl);
+    for (l = 0; l <= nl; l++) SANNIP__EXPECT(sannip__int(tok[3 + l], &d->sizes[l]), SANNIP_PARSE_ERROR, 4 + l, "size '%s'", tok[3 + l]);
+    for (l = 0; l < nl; l++) { d->acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(d->acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
+    SANNIP__EXPECT(d->sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", d->sizes[0], nf);
+    SANNIP__EXPECT(d->sizes[nl] == 1 || d->sizes[nl] == max_out, SANNIP_PARSE_ERROR, 4 + nl, "network must have one output (or one per element for element 1's multi-task network)");
+    for (l = 0; l <= nl; l++) SANNIP__EXPECT(d->sizes[l] >= (l ? 1 : 0) && d->sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", d->sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
+    d->line = rd->c.line;
+    return SANNIP_SUCCESS;
+}
+
+/* Optional 'classes LAYER PASS N i_1 .. i_N' lines (class convolution); leaves the tokens of
+   the first other line in rd. */
+static sannip_result sannip__model_read_classes(sannip__model_reader *rd, sannip__net_decl *d)
+{
+    char **tok = rd->tok;
+    int lay, cc;
+    memset(d->nblk, 0, sizeof d->nblk); memset(d->npass, 0, sizeof d->npass);
+    for (;;) {
+        SANNIP__TRY(sannip__model_next(rd));
+        if (strcmp(tok[0], "classes") != 0) return SANNIP_SUCCESS;
+        SANNIP__EXPECT(rd->nt >= 4 && sannip__int(tok[1], &lay) && lay >= 1 && lay <= d->nl && sannip__int(tok[2], &d->npass[lay - 1])
+                       && sannip__int(tok[3], &d->nblk[lay - 1]) && d->nblk[lay - 1] >= 1 && d->nblk[lay - 1] <= SANNIP_MAX_CLASSES && rd->nt == 4 + d->nblk[lay - 1],
+                       SANNIP_PARSE_ERROR, 2, "expected 'classes LAYER PASS N i_1 .. i_N'");
+        for (cc = 0; cc < d->nblk[lay - 1]; cc++)
+            SANNIP__EXPECT(sannip__int(tok[4 + cc], &d->blkv[lay - 1][cc]) && d->blkv[lay - 1][cc] >= 1 && d->blkv[lay - 1][cc] <= SANNIP_MAX_LAYER_WIDTH,
+                           SANNIP_PARSE_ERROR, 5 + cc, "class size '%s'", tok[4 + cc]);
+    }
+}
+
+/* Each parameter needs at least 2 bytes of text: refuses a declared network that the rest of
+   the text cannot hold, before anything is allocated for it. */
+static sannip_result sannip__model_params_fit(const sannip__model_reader *rd, const sannip__net_decl *d)
+{
+    double need = 0;
+    size_t left = rd->c.len - rd->c.pos;
+    int l, cc;
+    for (l = 0; l < d->nl; l++) {
+        if (d->nblk[l] > 0) for (cc = 0; cc < d->nblk[l]; cc++) need += (double)d->blkv[l][cc] * (d->blkv[l][cc] + 1);
+        else need += (double)d->sizes[l + 1] * ((double)d->sizes[l] + 1);
+    }
+    if (2 * need <= (double)left + 1) return SANNIP_SUCCESS;
+    return sannip__fail(rd->err, SANNIP_TRUNCATED, d->line, 0, "network declares %.0f parameters but only %zu bytes remain", need, left);
+}
+
+/* 'params N' (tokens in rd) and the N parameters of net, over as many lines as needed. */
+static sannip_result sannip__model_read_params(sannip__model_reader *rd, sannip_network *net)
+{
+    char **tok = rd->tok, *end;
+    size_t np, k = 0;
+    int i;
+    SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && rd->nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
+    np = (size_t)strtoull(tok[1], &end, 10);
+    SANNIP__EXPECT(*end == 0 && np == net->n_params, SANNIP_PARSE_ERROR, 2, "params %s, the network has %zu", tok[1], net->n_params);
+    while (k < np) {
+        SANNIP__TRY(sannip__model_next(rd));
+        for (i = 0; i < rd->nt; i++) {
+            SANNIP__EXPECT(k < np, SANNIP_PARSE_ERROR, i + 1, "more than %zu parameters", np);
+            SANNIP__EXPECT(sannip__num(tok[i], &net->params[k]), SANNIP_PARSE_ERROR, i + 1, "parameter %zu: '%s' is not a finite number", k + 1, tok[i]);
+            k++;
+        }
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* The network of element e (tokens of its 'network' line in rd): layers, classes, then the
+   parameters, allocated only once the text is known to be long enough to hold them. */
+static sannip_result sannip__model_read_network(sannip__model_reader *rd, sannip_model *m, sannip_element_model *el, int max_out)
+{
+    sannip__net_decl d;
+    sannip_result r;
+    SANNIP__TRY(sannip__model_read_layers(rd, &d, el->n_features, max_out));
+    SANNIP__TRY(sannip__model_read_classes(rd, &d));
+    SANNIP__TRY(sannip__model_params_fit(rd, &d));
+    r = sannip_network_init_layers(&el->net, d.nl, d.sizes, d.acts, d.nblk, (const int (*)[SANNIP_MAX_CLASSES])d.blkv, d.npass, &m->alloc, rd->err);
+    if (r != SANNIP_SUCCESS) { if (rd->err) rd->err->line = d.line; return r; }
+    return sannip__model_read_params(rd, &el->net);
+}
+
+/* 'element SYMBOL features N scaling MODE' through 'end_element': element e of ne, with nb
+   bases in the model. */
+static sannip_result sannip__model_read_element(sannip__model_reader *rd, sannip_model *m, int e, int ne, int nb)
+{
+    sannip_element_model *el = &m->el[e];
+    char **tok = rd->tok;
+    int Z, nf, mode, out;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "element") == 0 && rd->nt == 6 && strcmp(tok[2], "features") == 0 && strcmp(tok[4], "scaling") == 0,
+                   SANNIP_PARSE_ERROR, 1, "expected 'element SYMBOL features N scaling MODE'");
+    Z = sannip_element_z(tok[1]);
+    SANNIP__EXPECT(Z > 0, SANNIP_UNKNOWN_ELEMENT, 2, "unknown element '%s'", tok[1]);
+    SANNIP__EXPECT(sannip_model_element_index(m, Z) < 0, SANNIP_PARSE_ERROR, 2, "element %s appears twice", tok[1]);
+    SANNIP__EXPECT(sannip__int(tok[3], &nf) && nf >= 0 && nf <= nb, SANNIP_PARSE_ERROR, 4, "feature count '%s' (0..%d)", tok[3], nb);
+    mode = sannip_scaling_parse(tok[5]);
+    SANNIP__EXPECT(mode >= 0, SANNIP_PARSE_ERROR, 6, "unknown scaling '%s'", tok[5]);
+    memset(el, 0, sizeof *el);
+    el->Z = Z;
+    m->n_elements = e + 1;   /* from here a failure frees this element too */
+    SANNIP__EXPECT(sannip__element_alloc(m, el, nf) == SANNIP_SUCCESS, SANNIP_OUT_OF_MEMORY, 0, "element %s", tok[1]);
+    el->scaling = mode;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "scale_range") == 0 && rd->nt == 3 && sannip__num(tok[1], &el->smin) && sannip__num(tok[2], &el->smax), SANNIP_PARSE_ERROR, 1, "expected 'scale_range MIN MAX'");
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "energy_map") == 0 && rd->nt == 3 && sannip__num(tok[1], &el->energy_scale) && sannip__num(tok[2], &el->energy_offset), SANNIP_PARSE_ERROR, 1, "expected 'energy_map SCALE OFFSET'");
+    SANNIP__TRY(sannip__model_read_feature_indices(rd, el, nb));
+    SANNIP__TRY(sannip__model_read_stats(rd, el));
+    SANNIP__TRY(sannip__model_next(rd));
+    if (rd->nt == 3 && strcmp(tok[0], "network") == 0 && strcmp(tok[1], "shared") == 0) {   /* element 1's multi-task network */
+        SANNIP__EXPECT(e > 0 && sannip__int(tok[2], &out) && out >= 1 && out <= SANNIP_MAX_ELEMENTS, SANNIP_PARSE_ERROR, 3, "'network shared OUTPUT' needs element 1's network and an output 1..%d", SANNIP_MAX_ELEMENTS);
+        el->shared = 1; el->output = out - 1;
+    } else SANNIP__TRY(sannip__model_read_network(rd, m, el, e == 0 ? ne : 1));
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && rd->nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
+    return SANNIP_SUCCESS;
+}
+
+/* 'elements N', the N elements and the closing 'end'. */
+static sannip_result sannip__model_read_elements(sannip__model_reader *rd, sannip_model *m, int nb)
+{
+    char **tok = rd->tok;
+    int ne, e;
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "elements") == 0 && rd->nt == 2 && sannip__int(tok[1], &ne), SANNIP_PARSE_ERROR, 1, "expected 'elements N'");
+    SANNIP__EXPECT(ne >= 1 && ne <= SANNIP_MAX_ELEMENTS, SANNIP_TOO_BIG, 2, "%d elements (1..%d allowed)", ne, SANNIP_MAX_ELEMENTS);
+    for (e = 0; e < ne; e++) SANNIP__TRY(sannip__model_read_element(rd, m, e, ne, nb));
+    SANNIP__TRY(sannip__model_next(rd));
+    SANNIP__EXPECT(strcmp(tok[0], "end") == 0 && rd->nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end', found '%s'", tok[0]);
+    return SANNIP_SUCCESS;
+}
 
 SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text, size_t len, sannip_error *err)
 {
-    sannip__cursor c;
-    char *tok[64];
-    int nt, bad, nb, ne, e, f, l, version;
-    sannip_result r = SANNIP_SUCCESS;
-    sannip_cutoff cs;
+    sannip__model_reader rd;
+    sannip_result r;
     sannip_allocator alloc;
+    int nb = 0;
     if (!m || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     alloc = m->alloc;
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
-    memset(&c, 0, sizeof c);
-    c.text = text; c.len = len;
-    memset(&cs, 0, sizeof cs); cs.type = SANNIP_CUT_COS;
-#define SANNIP__TOKENS() do { nt = sannip__next_tokens(&c, tok, 63, err, &bad); if (bad) { r = SANNIP_PARSE_ERROR; goto fail; } \
-        SANNIP__EXPECT(nt > 0, SANNIP_TRUNCATED, 0, "model file ends early (after line %d)", c.line); \
-        SANNIP__EXPECT(nt <= 63, SANNIP_PARSE_ERROR, 64, "too many fields"); } while (0)
-    SANNIP__TOKENS();
-    SANNIP__EXPECT(strcmp(tok[0], "sannip-model") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "not a sannip model file (first line must be 'sannip-model VERSION')");
-    SANNIP__EXPECT(sannip__int(tok[1], &version), SANNIP_PARSE_ERROR, 2, "version '%s' is not an integer", tok[1]);
-    SANNIP__EXPECT(version == SANNIP_MODEL_FORMAT_VERSION, SANNIP_BAD_VERSION, 2, "model format version %d; this build reads version %d", version, SANNIP_MODEL_FORMAT_VERSION);
-    for (;;) {
-        SANNIP__TOKENS();
-        if (strcmp(tok[0], "units") == 0) {
-            SANNIP__EXPECT(nt == 3 && strlen(tok[1]) < sizeof m->units_energy && strlen(tok[2]) < sizeof m->units_length, SANNIP_PARSE_ERROR, 2, "units ENERGY LENGTH expected");
-            strcpy(m->units_energy, tok[1]); strcpy(m->units_length, tok[2]);
-        } else if (strcmp(tok[0], "description") == 0) {
-            /* free text, one line per 'description' keyword (the raw line after the keyword) */
-            const char *line = c.text + (c.pos - (c.partial ? 0 : 1)), *ls = line, *p;
-            size_t old = m->description ? strlen(m->description) : 0, add;
-            char *nd;
-            while (ls > c.text && ls[-1] != '\n') ls--;
-            p = strstr(ls, "description") + 11;
-            if (*p == ' ') p++;
-            add = (size_t)(line - p);
-            if (add > 0 && p[add - 1] == '\r') add--;
-            nd = (char *)sannip__realloc(&m->alloc, m->description, old + add + 2);
-            SANNIP__EXPECT(nd != NULL, SANNIP_OUT_OF_MEMORY, 0, "description");
-            if (old) nd[old++] = '\n';
-            memcpy(nd + old, p, add); nd[old + add] = 0;
-            m->description = nd;
-        } else break;
-    }
-    SANNIP__EXPECT(strcmp(tok[0], "bases") == 0 && nt == 2 && sannip__int(tok[1], &nb), SANNIP_PARSE_ERROR, 1, "expected 'bases N'");
-    SANNIP__EXPECT(nb >= 0 && nb <= SANNIP_MAX_BASES, SANNIP_TOO_BIG, 2, "%d bases (at most %d)", nb, SANNIP_MAX_BASES);
-    for (f = 0; f < nb; f++) {
-        sannip_basis b;
-        int rr, line;
-        rr = sannip__next_line(&c);
-        SANNIP__EXPECT(rr != 0, SANNIP_TRUNCATED, 0, "model file ends inside the basis list (%d of %d read)", f, nb);
-        SANNIP__EXPECT(rr > 0, SANNIP_PARSE_ERROR, 0, "line too long or binary");
-        line = c.line;
-        if (err) err->line = line;
-        rr = sannip_basis_parse(&b, c.buf, &cs, err);
-        if (rr == 1) { f--; continue; }
-        if (rr != SANNIP_SUCCESS) { r = (sannip_result)rr; if (err) err->line = line; goto fail; }
-        if ((r = sannip_descriptors_add(&m->desc, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; goto fail; }
-    }
-    SANNIP__TOKENS();
-    SANNIP__EXPECT(strcmp(tok[0], "elements") == 0 && nt == 2 && sannip__int(tok[1], &ne), SANNIP_PARSE_ERROR, 1, "expected 'elements N'");
-    SANNIP__EXPECT(ne >= 1 && ne <= SANNIP_MAX_ELEMENTS, SANNIP_TOO_BIG, 2, "%d elements (1..%d allowed)", ne, SANNIP_MAX_ELEMENTS);
-    for (e = 0; e < ne; e++) {
-        sannip_element_model *el = &m->el[e];
-        int Z, nf, mode, nl, sizes[SANNIP_MAX_LAYERS + 1], acts[SANNIP_MAX_LAYERS], have_tokens = 0, net_line = 0;
-        int nblk[SANNIP_MAX_LAYERS], npass[SANNIP_MAX_LAYERS], blkv[SANNIP_MAX_LAYERS][SANNIP_MAX_CLASSES];
-        size_t np, k;
-        sannip_real v[5];
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "element") == 0 && nt == 6 && strcmp(tok[2], "features") == 0 && strcmp(tok[4], "scaling") == 0,
-                       SANNIP_PARSE_ERROR, 1, "expected 'element SYMBOL features N scaling MODE'");
-        Z = sannip_element_z(tok[1]);
-        SANNIP__EXPECT(Z > 0, SANNIP_UNKNOWN_ELEMENT, 2, "unknown element '%s'", tok[1]);
-        SANNIP__EXPECT(sannip_model_element_index(m, Z) < 0, SANNIP_PARSE_ERROR, 2, "element %s appears twice", tok[1]);
-        SANNIP__EXPECT(sannip__int(tok[3], &nf) && nf >= 0 && nf <= nb, SANNIP_PARSE_ERROR, 4, "feature count '%s' (0..%d)", tok[3], nb);
-        mode = sannip_scaling_parse(tok[5]);
-        SANNIP__EXPECT(mode >= 0, SANNIP_PARSE_ERROR, 6, "unknown scaling '%s'", tok[5]);
-        memset(el, 0, sizeof *el);
-        el->Z = Z;
-        m->n_elements = e + 1;
-        SANNIP__EXPECT(sannip__element_alloc(m, el, nf) == SANNIP_SUCCESS, SANNIP_OUT_OF_MEMORY, 0, "element %s", tok[1]);
-        el->scaling = mode;
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "scale_range") == 0 && nt == 3 && sannip__num(tok[1], &el->smin) && sannip__num(tok[2], &el->smax), SANNIP_PARSE_ERROR, 1, "expected 'scale_range MIN MAX'");
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "energy_map") == 0 && nt == 3 && sannip__num(tok[1], &el->energy_scale) && sannip__num(tok[2], &el->energy_offset), SANNIP_PARSE_ERROR, 1, "expected 'energy_map SCALE OFFSET'");
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "feature_indices") == 0, SANNIP_PARSE_ERROR, 1, "expected 'feature_indices'");
-        {
-            /* indices continue over as many lines as needed (16 per line when written) */
-            int got = 0, i, first = 1;
-            for (;;) {
-                for (i = first; i < nt; i++) {
-                    int ix;
-                    SANNIP__EXPECT(got < nf, SANNIP_PARSE_ERROR, i + 1, "more than %d feature indices", nf);
-                    SANNIP__EXPECT(sannip__int(tok[i], &ix) && ix >= 1 && ix <= nb, SANNIP_PARSE_ERROR, i + 1, "feature index '%s' (1..%d)", tok[i], nb);
-                    el->feature[got++] = ix - 1;
-                }
-                if (got == nf) break;
-                SANNIP__TOKENS();
-                first = 0;
-            }
-        }
-        for (f = 0; f < nf; f++) {
-            int i;
-            SANNIP__TOKENS();
-            SANNIP__EXPECT(strcmp(tok[0], "stats") == 0 && nt == 6, SANNIP_PARSE_ERROR, 1, "expected 'stats MIN MAX MEAN SIGMA DEV' (%d of %d)", f + 1, nf);
-            for (i = 0; i < 5; i++) SANNIP__EXPECT(sannip__num(tok[i + 1], &v[i]), SANNIP_PARSE_ERROR, i + 2, "'%s' is not a finite number", tok[i + 1]);
-            el->stats[f].min = v[0]; el->stats[f].max = v[1]; el->stats[f].mean = v[2]; el->stats[f].sigma = v[3]; el->stats[f].dev = v[4];
-        }
-        SANNIP__TOKENS();
-        if (nt == 3 && strcmp(tok[0], "network") == 0 && strcmp(tok[1], "shared") == 0) {
-            int out;
-            SANNIP__EXPECT(e > 0 && sannip__int(tok[2], &out) && out >= 1 && out <= SANNIP_MAX_ELEMENTS, SANNIP_PARSE_ERROR, 3, "'network shared OUTPUT' needs element 1's network and an output 1..%d", SANNIP_MAX_ELEMENTS);
-            el->shared = 1; el->output = out - 1;
-            SANNIP__TOKENS();
-            SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
-            continue;
-        }
-        SANNIP__EXPECT(strcmp(tok[0], "network") == 0 && nt >= 2 && sannip__int(tok[1], &nl), SANNIP_PARSE_ERROR, 1, "expected 'network LAYERS sizes ... activations ...'");
-        SANNIP__EXPECT(nl >= 1 && nl <= SANNIP_MAX_LAYERS, SANNIP_TOO_BIG, 2, "%d layers (1..%d)", nl, SANNIP_MAX_LAYERS);
-        SANNIP__EXPECT(nt == 4 + 2 * nl + 1 && strcmp(tok[2], "sizes") == 0 && strcmp(tok[4 + nl], "activations") == 0, SANNIP_PARSE_ERROR, 3, "network line needs %d sizes and %d activations", nl + 1, nl);
-        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sannip__int(tok[3 + l], &sizes[l]), SANNIP_PARSE_ERROR, 4 + l, "size '%s'", tok[3 + l]);
-        for (l = 0; l < nl; l++) { acts[l] = sannip_activation_parse(tok[5 + nl + l]); SANNIP__EXPECT(acts[l] >= 0, SANNIP_PARSE_ERROR, 6 + nl + l, "unknown activation '%s'", tok[5 + nl + l]); }
-        SANNIP__EXPECT(sizes[0] == nf, SANNIP_PARSE_ERROR, 4, "network has %d inputs but the element has %d features", sizes[0], nf);
-        SANNIP__EXPECT(sizes[nl] == 1 || (e == 0 && sizes[nl] == ne), SANNIP_PARSE_ERROR, 4 + nl, "network must have one output (or one per element for element 1's multi-task network)");
-        for (l = 0; l <= nl; l++) SANNIP__EXPECT(sizes[l] >= (l ? 1 : 0) && sizes[l] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_TOO_BIG, 4 + l, "layer width %d (allowed %d..%d)", sizes[l], l ? 1 : 0, SANNIP_MAX_LAYER_WIDTH);
-        net_line = c.line;
-        memset(nblk, 0, sizeof nblk); memset(npass, 0, sizeof npass);
-        for (;;) {   /* optional 'classes LAYER PASS N i_1 .. i_N' lines (class convolution) */
-            int lay, cc;
-            SANNIP__TOKENS();
-            if (strcmp(tok[0], "classes") != 0) break;
-            SANNIP__EXPECT(nt >= 4 && sannip__int(tok[1], &lay) && lay >= 1 && lay <= nl && sannip__int(tok[2], &npass[lay - 1])
-                           && sannip__int(tok[3], &nblk[lay - 1]) && nblk[lay - 1] >= 1 && nblk[lay - 1] <= SANNIP_MAX_CLASSES && nt == 4 + nblk[lay - 1],
-                           SANNIP_PARSE_ERROR, 2, "expected 'classes LAYER PASS N i_1 .. i_N'");
-            for (cc = 0; cc < nblk[lay - 1]; cc++) SANNIP__EXPECT(sannip__int(tok[4 + cc], &blkv[lay - 1][cc]) && blkv[lay - 1][cc] >= 1 && blkv[lay - 1][cc] <= SANNIP_MAX_LAYER_WIDTH, SANNIP_PARSE_ERROR, 5 + cc, "class size '%s'", tok[4 + cc]);
-        }
-        have_tokens = 1;
-        {   /* each parameter needs at least 2 bytes of text: refuse before allocating */
-            double need = 0;
-            int cc;
-            for (l = 0; l < nl; l++) {
-                if (nblk[l] > 0) for (cc = 0; cc < nblk[l]; cc++) need += (double)blkv[l][cc] * (blkv[l][cc] + 1);
-                else need += (double)sizes[l + 1] * ((double)sizes[l] + 1);
-            }
-            if (!(2 * need <= (double)(c.len - c.pos) + 1)) {
-                r = sannip__fail(err, SANNIP_TRUNCATED, net_line, 0, "network declares %.0f parameters but only %zu bytes remain", need, (size_t)(c.len - c.pos));
-                goto fail;
-            }
-        }
-        if ((r = sannip_network_init_layers(&el->net, nl, sizes, acts, nblk, (const int (*)[SANNIP_MAX_CLASSES])blkv, npass, &m->alloc, err)) != SANNIP_SUCCESS) { if (err) err->line = net_line; goto fail; }
-        if (!have_tokens) SANNIP__TOKENS();
-        have_tokens = 0;
-        SANNIP__EXPECT(strcmp(tok[0], "params") == 0 && nt == 2, SANNIP_PARSE_ERROR, 1, "expected 'params N'");
-        {
-            char *end;
-            unsigned long long pp = strtoull(tok[1], &end, 10);
-            np = (size_t)pp;
-            SANNIP__EXPECT(*end == 0 && np == el->net.n_params, SANNIP_PARSE_ERROR, 2, "params %s, the network has %zu", tok[1], el->net.n_params);
-        }
-        k = 0;
-        while (k < np) {
-            int i;
-            SANNIP__TOKENS();
-            for (i = 0; i < nt; i++) {
-                SANNIP__EXPECT(k < np, SANNIP_PARSE_ERROR, i + 1, "more than %zu parameters", np);
-                SANNIP__EXPECT(sannip__num(tok[i], &el->net.params[k]), SANNIP_PARSE_ERROR, i + 1, "parameter %zu: '%s' is not a finite number", k + 1, tok[i]);
-                k++;
-            }
-        }
-        SANNIP__TOKENS();
-        SANNIP__EXPECT(strcmp(tok[0], "end_element") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end_element', found '%s'", tok[0]);
-    }
-    SANNIP__TOKENS();
-    SANNIP__EXPECT(strcmp(tok[0], "end") == 0 && nt == 1, SANNIP_PARSE_ERROR, 1, "expected 'end', found '%s'", tok[0]);
-    if ((r = sannip_model_finalize(m, err)) != SANNIP_SUCCESS) goto fail;
-    sannip__ok(err);
-    return SANNIP_SUCCESS;
-fail:
+    memset(&rd, 0, sizeof rd);
+    rd.c.text = text; rd.c.len = len; rd.err = err;
+    r = sannip__model_read_header(&rd, m);
+    if (r == SANNIP_SUCCESS) r = sannip__model_read_bases(&rd, m, &nb);
+    if (r == SANNIP_SUCCESS) r = sannip__model_read_elements(&rd, m, nb);
+    if (r == SANNIP_SUCCESS) r = sannip_model_finalize(m, err);
+    if (r == SANNIP_SUCCESS) { sannip__ok(err); return SANNIP_SUCCESS; }
     /* an error on a last line without its newline means the text was cut short */
-    if (c.partial && r != SANNIP_OUT_OF_MEMORY && r != SANNIP_TRUNCATED) {
+    if (rd.c.partial && r != SANNIP_OUT_OF_MEMORY && r != SANNIP_TRUNCATED) {
         r = SANNIP_TRUNCATED;
         if (err) { err->code = r; sannip__err_prefix(err, "text ends inside this line: "); }
     }
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
     return r;
-#undef SANNIP__TOKENS
 }
+#undef SANNIP__TRY
 
 /* structures ----------------------------------------------------------------------------- */
 SANNIP_API void sannip_structure_init(sannip_structure *s, const sannip_allocator *alloc)
@@ -4813,235 +4924,387 @@ static int sannip__n2p2_line(sannip__cursor *c, char **tok, int max)
     return sannip__next_tokens(c, tok, max, NULL, &bad);
 }
 
-SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *input_nn, const char *scaling_data,
-        const char *const *weights, int n_weights, sannip_error *err)
+/* The input.nn settings the import uses. */
+typedef struct sannip__n2p2_settings {
+    int ne, Zs[SANNIP_MAX_ELEMENTS], nexp, line_elements;   /* Zs: ascending once checked */
+    int nhid, nnodes, nodes[SANNIP_MAX_LAYERS], nacts, acts[SANNIP_MAX_LAYERS + 1];
+    int scale, center, sigma, norm_nodes;
+    int have_cut, have_mean, have_conv_e, have_conv_l;
+    sannip_real smin, smax, mean_e, conv_e, conv_l, offs[SANNIP_MAX_ELEMENTS];
+    sannip_cutoff cs;
+} sannip__n2p2_settings;
+
+#define SANNIP__NN_FAIL(line, code, field, ...) return sannip__fail(err, code, line, field, "input.nn:" __VA_ARGS__)
+#define SANNIP__TRY(expr) do { sannip_result r_ = (expr); if (r_ != SANNIP_SUCCESS) return r_; } while (0)
+
+/* 'elements S_1 .. S_n' */
+static sannip_result sannip__n2p2_set_elements(sannip__n2p2_settings *s, char **tok, int nt, int line, sannip_error *err)
+{
+    int i;
+    s->line_elements = line;
+    s->ne = nt - 1;
+    if (s->ne < 1 || s->ne > SANNIP_MAX_ELEMENTS) SANNIP__NN_FAIL(line, SANNIP_TOO_BIG, 2, "%d: %d elements (1..%d)", line, s->ne, SANNIP_MAX_ELEMENTS);
+    for (i = 0; i < s->ne; i++) {
+        s->Zs[i] = sannip_element_z(tok[1 + i]);
+        if (!s->Zs[i]) SANNIP__NN_FAIL(line, SANNIP_UNKNOWN_ELEMENT, 2 + i, "%d: unknown element '%s'", line, tok[1 + i]);
+    }
+    return SANNIP_SUCCESS;
+}
+/* 'cutoff_type TYPE [ALPHA]', read by the descriptor-file parser into s->cs. */
+static sannip_result sannip__n2p2_set_cutoff(sannip__n2p2_settings *s, char **tok, int nt, int line, sannip_error *err)
+{
+    sannip_basis dummy;
+    char l2[256];
+    snprintf(l2, sizeof l2, "cutoff_type %s %s", nt > 1 ? tok[1] : "", nt > 2 ? tok[2] : "");
+    if (err) err->line = line;
+    if (sannip_basis_parse(&dummy, l2, &s->cs, err) != 1) return err ? err->code : SANNIP_BAD_CUTOFF;
+    s->have_cut = 1;
+    return SANNIP_SUCCESS;
+}
+/* 'global_nodes_short n_1 .. n_h': hidden-layer widths, each 1..SANNIP_MAX_LAYER_WIDTH. */
+static sannip_result sannip__n2p2_set_nodes(sannip__n2p2_settings *s, char **tok, int nt, int line, sannip_error *err)
+{
+    int i;
+    s->nnodes = nt - 1;
+    if (s->nnodes > SANNIP_MAX_LAYERS) SANNIP__NN_FAIL(line, SANNIP_TOO_BIG, 2, "%d: too many layers", line);
+    for (i = 0; i < s->nnodes; i++)
+        if (!sannip__int(tok[1 + i], &s->nodes[i]) || s->nodes[i] < 1 || s->nodes[i] > SANNIP_MAX_LAYER_WIDTH)
+            SANNIP__NN_FAIL(line, SANNIP_PARSE_ERROR, 2 + i, "%d: bad node count '%s'", line, tok[1 + i]);
+    return SANNIP_SUCCESS;
+}
+/* 'global_activation_short a_1 .. a_h [a_out]': one letter each. */
+static sannip_result sannip__n2p2_set_activations(sannip__n2p2_settings *s, char **tok, int nt, int line, sannip_error *err)
+{
+    int i;
+    s->nacts = nt - 1;
+    if (s->nacts > SANNIP_MAX_LAYERS + 1) SANNIP__NN_FAIL(line, SANNIP_TOO_BIG, 2, "%d: too many activations", line);
+    for (i = 0; i < s->nacts; i++) {
+        s->acts[i] = strlen(tok[1 + i]) == 1 ? sannip_activation_parse(tok[1 + i]) : -1;
+        if (s->acts[i] < 0) SANNIP__NN_FAIL(line, SANNIP_UNSUPPORTED, 2 + i, "%d: unknown n2p2 activation '%s'", line, tok[1 + i]);
+    }
+    return SANNIP_SUCCESS;
+}
+/* 'mean_energy', 'conv_energy', 'conv_length', 'scale_min_short', 'scale_max_short' VALUE. */
+static sannip_result sannip__n2p2_set_number(sannip__n2p2_settings *s, char **tok, int nt, int line, sannip_error *err)
+{
+    const char *key = tok[0];
+    sannip_real v;
+    if (nt < 2 || !sannip__num(tok[1], &v)) SANNIP__NN_FAIL(line, SANNIP_PARSE_ERROR, 2, "%d: %s needs a number", line, key);
+    if (strcmp(key, "scale_min_short") == 0) s->smin = v;
+    else if (strcmp(key, "scale_max_short") == 0) s->smax = v;
+    else if (key[0] == 'm') { s->mean_e = v; s->have_mean = 1; }
+    else if (key[5] == 'e') { s->conv_e = v; s->have_conv_e = 1; }
+    else { s->conv_l = v; s->have_conv_l = 1; }
+    return SANNIP_SUCCESS;
+}
+/* One input.nn keyword line (unknown keywords are n2p2 training settings: ignored). */
+static sannip_result sannip__n2p2_keyword(sannip__n2p2_settings *s, char **tok, int nt, int line, sannip_error *err)
+{
+    const char *key = tok[0];
+    if (nt > 63) SANNIP__NN_FAIL(line, SANNIP_PARSE_ERROR, 64, "%d: too many fields", line);
+    if (strcmp(key, "number_of_elements") == 0) {
+        if (nt < 2 || !sannip__int(tok[1], &s->nexp)) SANNIP__NN_FAIL(line, SANNIP_PARSE_ERROR, 2, "%d: number_of_elements needs an integer", line);
+    } else if (strcmp(key, "elements") == 0) return sannip__n2p2_set_elements(s, tok, nt, line, err);
+    else if (strcmp(key, "cutoff_type") == 0) return sannip__n2p2_set_cutoff(s, tok, nt, line, err);
+    else if (strcmp(key, "scale_symmetry_functions") == 0) s->scale = 1;
+    else if (strcmp(key, "center_symmetry_functions") == 0) s->center = 1;
+    else if (strcmp(key, "scale_symmetry_functions_sigma") == 0) s->sigma = 1;
+    else if (strcmp(key, "scale_min_short") == 0 || strcmp(key, "scale_max_short") == 0 || strcmp(key, "mean_energy") == 0
+             || strcmp(key, "conv_energy") == 0 || strcmp(key, "conv_length") == 0) return sannip__n2p2_set_number(s, tok, nt, line, err);
+    else if (strcmp(key, "global_hidden_layers_short") == 0) {
+        if (nt < 2 || !sannip__int(tok[1], &s->nhid) || s->nhid < 0 || s->nhid >= SANNIP_MAX_LAYERS) SANNIP__NN_FAIL(line, SANNIP_PARSE_ERROR, 2, "%d: bad number of hidden layers", line);
+    } else if (strcmp(key, "global_nodes_short") == 0) return sannip__n2p2_set_nodes(s, tok, nt, line, err);
+    else if (strcmp(key, "global_activation_short") == 0) return sannip__n2p2_set_activations(s, tok, nt, line, err);
+    else if (strcmp(key, "normalize_nodes") == 0) s->norm_nodes = 1;
+    else if (strcmp(key, "nnp_type") == 0 || strcmp(key, "nnp_generation") == 0) {
+        if (nt >= 2 && strcmp(tok[1], "0") != 0 && strcmp(tok[1], "2") != 0 && strcmp(tok[1], "2G-HDNNP") != 0)
+            SANNIP__NN_FAIL(line, SANNIP_UNSUPPORTED, 2, "%d: nnp_type %s (only short-range 2G-HDNNP potentials are supported)", line, tok[1]);
+    } else if (strncmp(key, "element_", 8) == 0 && strstr(key, "_short")) {
+        SANNIP__NN_FAIL(line, SANNIP_UNSUPPORTED, 1, "%d: per-element network settings (%s) are not supported yet", line, key);
+    }
+    return SANNIP_SUCCESS;
+}
+/* Pass 1 over input.nn: every keyword (n2p2 reads them all before building symmetry
+   functions). */
+static sannip_result sannip__n2p2_read_settings(sannip__n2p2_settings *s, const char *input_nn, sannip_error *err)
 {
     sannip__cursor c;
     char *tok[64];
-    int nt, ne = 0, nexp = -1, Zs[SANNIP_MAX_ELEMENTS], i, e, k, nhid = -1, nodes[SANNIP_MAX_LAYERS], nnodes = -1;
-    int acts[SANNIP_MAX_LAYERS + 1], nacts = -1, scale = 0, center = 0, sigma = 0, have_cut = 0, norm_nodes = 0;
-    int have_mean = 0, have_conv_e = 0, have_conv_l = 0, line_elements = 0;
-    sannip_real smin = 0, smax = 1, mean_e = 0, conv_e = 1, conv_l = 1, offs[SANNIP_MAX_ELEMENTS];
-    sannip_cutoff cs;
+    int nt;
+    memset(s, 0, sizeof *s);
+    s->nexp = s->nhid = s->nnodes = s->nacts = -1;
+    s->smax = 1; s->conv_e = 1; s->conv_l = 1;
+    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
+    while ((nt = sannip__n2p2_line(&c, tok, 63)) > 0) SANNIP__TRY(sannip__n2p2_keyword(s, tok, nt, c.line, err));
+    return SANNIP_SUCCESS;
+}
+/* The settings are complete and consistent; sorts the elements into n2p2's order (ascending Z). */
+static sannip_result sannip__n2p2_check_settings(sannip__n2p2_settings *s, int n_weights, sannip_error *err)
+{
+    int i, k, ne = s->ne, *Zs = s->Zs;
+    if (!ne) SANNIP__NN_FAIL(0, SANNIP_PARSE_ERROR, 0, "%d: no 'elements' keyword", 0);
+    if (s->nexp >= 0 && s->nexp != ne) SANNIP__NN_FAIL(s->line_elements, SANNIP_PARSE_ERROR, 0, "%d: number_of_elements %d but %d elements listed", s->line_elements, s->nexp, ne);
+    if (!s->have_cut) SANNIP__NN_FAIL(0, SANNIP_PARSE_ERROR, 0, "%d: no 'cutoff_type' keyword", 0);
+    if (s->nhid < 0 || s->nnodes != s->nhid || s->nacts < s->nhid)
+        SANNIP__NN_FAIL(0, SANNIP_PARSE_ERROR, 0, "%d: network keywords inconsistent (hidden layers %d, nodes %d, activations %d)", 0, s->nhid, s->nnodes, s->nacts);
+    if ((s->have_mean || s->have_conv_e || s->have_conv_l) && !(s->have_mean && s->have_conv_e && s->have_conv_l))
+        SANNIP__NN_FAIL(0, SANNIP_PARSE_ERROR, 0, "%d: mean_energy, conv_energy and conv_length must be given together", 0);
+    if (!(s->conv_e > 0) || !(s->conv_l > 0)) SANNIP__NN_FAIL(0, SANNIP_BAD_PARAMETER, 0, "%d: conv_energy and conv_length must be > 0", 0);
+    for (i = 1; i < ne; i++) for (k = i; k > 0 && Zs[k - 1] > Zs[k]; k--) { int t = Zs[k]; Zs[k] = Zs[k - 1]; Zs[k - 1] = t; }
+    for (i = 1; i < ne; i++) if (Zs[i] == Zs[i - 1]) SANNIP__NN_FAIL(s->line_elements, SANNIP_PARSE_ERROR, 0, "%d: element %s listed twice", s->line_elements, sannip_element_symbol(Zs[i]));
+    if (n_weights != ne) SANNIP__NN_FAIL(0, SANNIP_INVALID_ARGS, 0, "%d: %d weight files for %d elements", 0, n_weights, ne);
+    return SANNIP_SUCCESS;
+}
+/* 'atom_energy SYMBOL E' lines: per-element energy offsets (the elements must be known). */
+static sannip_result sannip__n2p2_read_atom_energies(sannip__n2p2_settings *s, const char *input_nn, sannip_error *err)
+{
+    sannip__cursor c;
+    char *tok[64];
+    int nt, e;
+    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
+    while ((nt = sannip__n2p2_line(&c, tok, 63)) > 0) {
+        int z;
+        if (strcmp(tok[0], "atom_energy") != 0) continue;
+        z = nt >= 3 ? sannip_element_z(tok[1]) : 0;
+        for (e = 0; e < s->ne && s->Zs[e] != z; e++) {}
+        if (e == s->ne) SANNIP__NN_FAIL(c.line, SANNIP_UNKNOWN_ELEMENT, 2, "%d: atom_energy for unknown element '%s'", c.line, nt >= 2 ? tok[1] : "");
+        if (!sannip__num(tok[2], &s->offs[e])) SANNIP__NN_FAIL(c.line, SANNIP_PARSE_ERROR, 3, "%d: atom_energy needs a number", c.line);
+    }
+    return SANNIP_SUCCESS;
+}
+
+/* n2p2's type and raw rs of a 'symfunction_short' line: keys of n2p2's order that the parsed
+   basis does not keep as written. */
+static void sannip__n2p2_sort_keys(const char *line, sannip__n2p2sf *x)
+{
+    char *t2[16], copy[4096];
+    int n2;
+    strcpy(copy, line);
+    n2 = sannip__tokens(copy, t2, 15);
+    if (n2 >= 3) sannip__int(t2[2], &x->type);
+    if (n2 >= 7 && (x->type == 3 || x->type == 9)) {
+        x->rs_raw = 0;
+        if (n2 == 10 && !sannip__num(t2[9], &x->rs_raw)) x->rs_raw = 0;
+    } else if (n2 >= 6 && (x->type == 2 || x->type == 12 || x->type == 13)) {
+        sannip__num(t2[x->type == 2 ? 5 : 4], &x->rs_raw);
+    }
+}
+/* One 'symfunction_short' line (input.nn line `line`) into x: basis, sort keys and the
+   neighbour elements' indices (angular ones in ascending order). */
+static sannip_result sannip__n2p2_symfunction(const sannip__n2p2_settings *s, const char *text, int line, sannip__n2p2sf *x, sannip_error *err)
+{
+    int e, k, rr, ne = s->ne, angular;
+    sannip_cutoff cs = s->cs;
+    memset(x, 0, sizeof *x);
+    if (err) err->line = line;
+    sannip__n2p2_sort_keys(text, x);
+    rr = sannip_basis_parse(&x->b, text, &cs, err);
+    if (rr != SANNIP_SUCCESS) {
+        char pre[32];
+        if (err) { snprintf(pre, sizeof pre, "input.nn:%d: ", line); sannip__err_prefix(err, pre); err->line = line; }
+        return rr == 1 ? SANNIP_PARSE_ERROR : (sannip_result)rr;
+    }
+    for (e = 0; e < ne && s->Zs[e] != x->b.center; e++) {}
+    if (e == ne) SANNIP__NN_FAIL(line, SANNIP_UNKNOWN_ELEMENT, 2, "%d: symmetry function for element %s, which is not in 'elements'", line, sannip_element_symbol(x->b.center));
+    x->e1 = x->e2 = -1;
+    for (k = 0; k < ne; k++) { if (s->Zs[k] == x->b.nbr[0]) x->e1 = k; if (s->Zs[k] == x->b.nbr[1]) x->e2 = k; }
+    angular = x->type == 3 || x->type == 9;
+    if ((x->type == 2 || angular) && x->e1 < 0) SANNIP__NN_FAIL(line, SANNIP_UNKNOWN_ELEMENT, 4, "%d: neighbour element %s is not in 'elements'", line, sannip_element_symbol(x->b.nbr[0]));
+    if (angular && x->e2 < 0) SANNIP__NN_FAIL(line, SANNIP_UNKNOWN_ELEMENT, 5, "%d: neighbour element %s is not in 'elements'", line, sannip_element_symbol(x->b.nbr[1]));
+    if (angular && x->e1 > x->e2) {
+        int t = x->e1; x->e1 = x->e2; x->e2 = t;
+        t = x->b.nbr[0]; x->b.nbr[0] = x->b.nbr[1]; x->b.nbr[1] = t;
+    }
+    return SANNIP_SUCCESS;
+}
+/* Pass 2 over input.nn: every symmetry function, in file order, into *sf (*nsf of them,
+   allocated with a; the caller frees it). */
+static sannip_result sannip__n2p2_read_symfunctions(const sannip__n2p2_settings *s, const char *input_nn, const sannip_allocator *a,
+                                                    sannip__n2p2sf **sf, size_t *nsf, sannip_error *err)
+{
+    sannip__cursor c;
+    size_t cap = 0;
+    sannip__n2p2sf x;
+    sannip_result r;
+    int rr;
+    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
+    while ((rr = sannip__next_line(&c)) != 0) {
+        void *p = *sf;
+        if (rr < 0) SANNIP__NN_FAIL(c.line, SANNIP_PARSE_ERROR, 0, "%d: line too long", c.line);
+        if (strncmp(c.buf + strspn(c.buf, " \t"), "symfunction_short", 17) != 0) continue;
+        SANNIP__TRY(sannip__n2p2_symfunction(s, c.buf, c.line, &x, err));
+        if ((r = sannip__grow(a, &p, &cap, *nsf + 1, sizeof x)) != SANNIP_SUCCESS) SANNIP__NN_FAIL(c.line, r, 0, "%d: out of memory", c.line);
+        *sf = (sannip__n2p2sf *)p;
+        (*sf)[(*nsf)++] = x;
+    }
+    return SANNIP_SUCCESS;
+}
+#undef SANNIP__NN_FAIL
+
+/* Adds element Z's symmetry functions to m->desc in n2p2's order (independent of their order
+   in input.nn); *nf receives their count. Marks the ones taken (type < 0). */
+static sannip_result sannip__n2p2_add_bases(sannip_model *m, sannip__n2p2sf *sf, size_t nsf, int Z, int *nf, sannip_error *err)
+{
+    size_t a, best;
+    *nf = 0;
+    for (;;) {
+        best = nsf;
+        for (a = 0; a < nsf; a++) if (sf[a].b.center == Z && sf[a].type > 0 && (best == nsf || sannip__n2p2_less(&sf[a], &sf[best]))) best = a;
+        if (best == nsf) return SANNIP_SUCCESS;
+        SANNIP__TRY(sannip_descriptors_add(&m->desc, &sf[best].b, err));
+        sf[best].type = -sf[best].type;
+        (*nf)++;
+    }
+}
+/* The next el->n_features lines of scaling.data (cursor sc): 'e_index sf_index min max mean
+   [sigma]' for element e (0-based). */
+static sannip_result sannip__n2p2_read_scaling(sannip__cursor *sc, sannip_element_model *el, int e, sannip_error *err)
+{
+    char *tok[64];
+    int i, q, ei, si, nt, nf = el->n_features;
+    for (i = 0; i < nf; i++) {
+        sannip_real v[4] = { 0, 0, 0, 0 };
+        nt = sannip__n2p2_line(sc, tok, 63);
+        if (nt == 0) return sannip__fail(err, SANNIP_TRUNCATED, sc->line, 0, "scaling.data ends after %d lines; element %s needs %d", sc->line, sannip_element_symbol(el->Z), nf);
+        if (nt < 5 || nt > 6) return sannip__fail(err, SANNIP_PARSE_ERROR, sc->line, 0, "scaling.data:%d: %d columns (5 or 6 expected)", sc->line, nt);
+        if (!sannip__int(tok[0], &ei) || !sannip__int(tok[1], &si)) return sannip__fail(err, SANNIP_PARSE_ERROR, sc->line, 1, "scaling.data:%d: element/function index not an integer", sc->line);
+        if (ei != e + 1 || si != i + 1) return sannip__fail(err, SANNIP_PARSE_ERROR, sc->line, 1, "scaling.data:%d: expected element %d function %d, found %d %d", sc->line, e + 1, i + 1, ei, si);
+        for (q = 0; q < nt - 2; q++) if (!sannip__num(tok[2 + q], &v[q])) return sannip__fail(err, SANNIP_PARSE_ERROR, sc->line, 3 + q, "scaling.data:%d: '%s' is not a finite number", sc->line, tok[2 + q]);
+        el->stats[i].min = v[0]; el->stats[i].max = v[1]; el->stats[i].mean = v[2]; el->stats[i].sigma = v[3];
+        el->stats[i].dev = SANNIP__MAX(v[1] - v[2], v[2] - v[0]);
+        if (el->scaling == SANNIP_SCALE_SCALESIGMA && nt == 5) return sannip__fail(err, SANNIP_PARSE_ERROR, sc->line, 6, "scaling.data:%d: sigma column needed for scale_symmetry_functions_sigma", sc->line);
+    }
+    return SANNIP_SUCCESS;
+}
+/* Parameters of a network with layer widths sizes[0..nl]: sum over layers of (n_in + 1) n_out.
+   0 when a width is out of range or the count overflows size_t. */
+static int sannip__n2p2_param_count(const int *sizes, int nl, size_t *np)
+{
+    size_t sum = 0, t;
+    int l;
+    for (l = 0; l < nl; l++) {
+        if (sizes[l] < 0 || sizes[l] > SANNIP_MAX_LAYER_WIDTH || sizes[l + 1] < 1 || sizes[l + 1] > SANNIP_MAX_LAYER_WIDTH) return 0;
+        if (!sannip__mul((size_t)sizes[l] + 1, (size_t)sizes[l + 1], &t) || t > SIZE_MAX - sum) return 0;
+        sum += t;
+    }
+    *np = sum;
+    return 1;
+}
+/* weights.ZZZ.data of length len can hold the network: each value takes at least 2 bytes of
+   text (a digit and a separator; the last value may lack its newline). Checked before the
+   network is allocated, so a short input cannot ask for gigabytes. */
+static sannip_result sannip__n2p2_weights_fit(const int *sizes, int nl, int Z, size_t len, sannip_error *err)
+{
+    size_t np;
+    if (!sannip__n2p2_param_count(sizes, nl, &np))
+        return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "weights.%03d.data: the network of element %s is too large (layer widths up to %d)", Z, sannip_element_symbol(Z), SANNIP_MAX_LAYER_WIDTH);
+    if (np > len / 2 + len % 2)
+        return sannip__fail(err, SANNIP_TRUNCATED, 0, 0, "weights.%03d.data: element %s needs %zu values, but its %zu bytes hold at most %zu",
+                            Z, sannip_element_symbol(Z), np, len, len / 2 + len % 2);
+    return SANNIP_SUCCESS;
+}
+/* The values of weights.ZZZ.data (cursor wc) into net, in n2p2's order: per layer, for j
+   (inputs) for k (outputs) w_kj, then the biases b_k; all divided by n_in under
+   normalize_nodes. */
+static sannip_result sannip__n2p2_read_weight_values(sannip_network *net, sannip__cursor *wc, int Z, int norm_nodes, sannip_error *err)
+{
+    char *tok[64];
+    size_t got = 0;
+    int l, jj, kk;
+    for (l = 0; l < net->n_layers; l++) {
+        int ni = net->sizes[l], no = net->sizes[l + 1];
+        sannip_real *W = sannip_network_weights(net, l), *bb = sannip_network_biases(net, l);
+        sannip_real div = norm_nodes ? (sannip_real)ni : 1;
+        for (jj = 0; jj <= ni; jj++) for (kk = 0; kk < no; kk++) {
+            sannip_real v;
+            if (sannip__n2p2_line(wc, tok, 63) == 0) return sannip__fail(err, SANNIP_TRUNCATED, wc->line, 0, "weights.%03d.data: %zu of %zu values", Z, got, net->n_params);
+            if (!sannip__num(tok[0], &v)) return sannip__fail(err, SANNIP_PARSE_ERROR, wc->line, 1, "weights.%03d.data:%d: '%s' is not a finite number", Z, wc->line, tok[0]);
+            if (jj < ni) W[(size_t)kk * ni + jj] = v / div; else bb[kk] = v / div;
+            got++;
+        }
+    }
+    if (sannip__n2p2_line(wc, tok, 63) != 0) return sannip__fail(err, SANNIP_PARSE_ERROR, wc->line, 1, "weights.%03d.data:%d: more values than the %zu the network needs", Z, wc->line, net->n_params);
+    return SANNIP_SUCCESS;
+}
+/* The network of el from the settings and its weights text: n2p2 layer l = f(W y + b), the
+   output linear unless a last activation letter is given. */
+static sannip_result sannip__n2p2_read_weights(sannip_model *m, sannip_element_model *el, const sannip__n2p2_settings *s,
+                                               const char *weights, sannip_error *err)
+{
+    int sizes[SANNIP_MAX_LAYERS + 1], act[SANNIP_MAX_LAYERS], l, nhid = s->nhid;
+    sannip__cursor wc;
+    sizes[0] = el->n_features;
+    for (l = 0; l < nhid; l++) { sizes[l + 1] = s->nodes[l]; act[l] = s->acts[l]; }
+    sizes[nhid + 1] = 1;
+    act[nhid] = s->nacts == nhid + 1 ? s->acts[nhid] : SANNIP_ACT_LINEAR;
+    memset(&wc, 0, sizeof wc); wc.text = weights; wc.len = weights ? strlen(weights) : 0;
+    SANNIP__TRY(sannip__n2p2_weights_fit(sizes, nhid + 1, el->Z, wc.len, err));
+    SANNIP__TRY(sannip_network_init(&el->net, nhid + 1, sizes, act, &m->alloc, err));
+    return sannip__n2p2_read_weight_values(&el->net, &wc, el->Z, s->norm_nodes, err);
+}
+/* Element e of the model: its bases, scaling (next lines of scaling.data at sc), network and
+   energy map. */
+static sannip_result sannip__n2p2_element(sannip_model *m, const sannip__n2p2_settings *s, sannip__n2p2sf *sf, size_t nsf,
+                                          int e, sannip__cursor *sc, const char *weights, sannip_error *err)
+{
+    sannip_element_model *el = &m->el[e];
+    int i, nf, first = m->desc.n, Z = s->Zs[e];
+    SANNIP__TRY(sannip__n2p2_add_bases(m, sf, nsf, Z, &nf, err));
+    memset(el, 0, sizeof *el);
+    el->Z = Z;
+    m->n_elements = e + 1;   /* from here a failure frees this element too */
+    if (sannip__element_alloc(m, el, nf) != SANNIP_SUCCESS) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "element %s", sannip_element_symbol(Z));
+    for (i = 0; i < nf; i++) el->feature[i] = first + i;
+    el->scaling = s->scale && s->center ? SANNIP_SCALE_SCALECENTER : s->scale ? SANNIP_SCALE_MINMAX : s->center ? SANNIP_SCALE_CENTER
+                : s->sigma ? SANNIP_SCALE_SCALESIGMA : SANNIP_SCALE_NONE;
+    el->smin = s->smin; el->smax = s->smax;
+    SANNIP__TRY(sannip__n2p2_read_scaling(sc, el, e, err));
+    SANNIP__TRY(sannip__n2p2_read_weights(m, el, s, weights, err));
+    /* E_phys = sum NN / conv_energy + N mean_energy + sum offsets (n2p2 Structure::toPhysicalUnits) */
+    el->energy_scale = (sannip_real)1 / s->conv_e;
+    el->energy_offset = s->mean_e + s->offs[e];
+    return SANNIP_SUCCESS;
+}
+/* Every element, in n2p2's order, then the check that scaling.data has no lines left. */
+static sannip_result sannip__n2p2_elements(sannip_model *m, const sannip__n2p2_settings *s, sannip__n2p2sf *sf, size_t nsf,
+                                           const char *scaling_data, const char *const *weights, sannip_error *err)
+{
+    sannip__cursor sc;
+    char *tok[64];
+    int e;
+    memset(&sc, 0, sizeof sc); sc.text = scaling_data; sc.len = strlen(scaling_data);
+    for (e = 0; e < s->ne; e++) SANNIP__TRY(sannip__n2p2_element(m, s, sf, nsf, e, &sc, weights[e], err));
+    if (sannip__n2p2_line(&sc, tok, 63) != 0) return sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 0, "scaling.data:%d: more lines than symmetry functions", sc.line);
+    return SANNIP_SUCCESS;
+}
+#undef SANNIP__TRY
+
+SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *input_nn, const char *scaling_data,
+        const char *const *weights, int n_weights, sannip_error *err)
+{
+    sannip__n2p2_settings s;
     sannip__n2p2sf *sf = NULL;
-    size_t nsf = 0, capsf = 0;
-    sannip_result r = SANNIP_SUCCESS;
+    size_t nsf = 0;
+    sannip_result r;
     sannip_allocator alloc;
     if (!m || !input_nn || !scaling_data || !weights) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     alloc = m->alloc;
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
-    memset(&cs, 0, sizeof cs);
-    for (e = 0; e < SANNIP_MAX_ELEMENTS; e++) offs[e] = 0;
-    /* pass 1: settings (n2p2 reads every keyword before building symmetry functions) */
-    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
-#define SANNIP__NFAIL(code, field, ...) do { r = sannip__fail(err, code, c.line, field, "input.nn:" __VA_ARGS__); goto fail; } while (0)
-    while ((nt = sannip__n2p2_line(&c, tok, 63)) > 0) {
-        const char *key = tok[0];
-        if (nt > 63) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 64, "%d: too many fields", c.line);
-        if (strcmp(key, "number_of_elements") == 0) {
-            if (nt < 2 || !sannip__int(tok[1], &nexp)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: number_of_elements needs an integer", c.line);
-        } else if (strcmp(key, "elements") == 0) {
-            line_elements = c.line;
-            ne = nt - 1;
-            if (ne < 1 || ne > SANNIP_MAX_ELEMENTS) SANNIP__NFAIL(SANNIP_TOO_BIG, 2, "%d: %d elements (1..%d)", c.line, ne, SANNIP_MAX_ELEMENTS);
-            for (i = 0; i < ne; i++) {
-                Zs[i] = sannip_element_z(tok[1 + i]);
-                if (!Zs[i]) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 2 + i, "%d: unknown element '%s'", c.line, tok[1 + i]);
-            }
-        } else if (strcmp(key, "cutoff_type") == 0) {
-            sannip_basis dummy;
-            char l2[256];
-            snprintf(l2, sizeof l2, "cutoff_type %s %s", nt > 1 ? tok[1] : "", nt > 2 ? tok[2] : "");
-            if (err) err->line = c.line;
-            if (sannip_basis_parse(&dummy, l2, &cs, err) != 1) { r = err ? err->code : SANNIP_BAD_CUTOFF; goto fail; }
-            have_cut = 1;
-        } else if (strcmp(key, "scale_symmetry_functions") == 0) scale = 1;
-        else if (strcmp(key, "center_symmetry_functions") == 0) center = 1;
-        else if (strcmp(key, "scale_symmetry_functions_sigma") == 0) sigma = 1;
-        else if (strcmp(key, "scale_min_short") == 0 || strcmp(key, "scale_max_short") == 0) {
-            sannip_real v;
-            if (nt < 2 || !sannip__num(tok[1], &v)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: %s needs a number", c.line, key);
-            if (key[6] == 'i') smin = v; else smax = v;
-        } else if (strcmp(key, "global_hidden_layers_short") == 0) {
-            if (nt < 2 || !sannip__int(tok[1], &nhid) || nhid < 0 || nhid >= SANNIP_MAX_LAYERS) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: bad number of hidden layers", c.line);
-        } else if (strcmp(key, "global_nodes_short") == 0) {
-            nnodes = nt - 1;
-            if (nnodes > SANNIP_MAX_LAYERS) SANNIP__NFAIL(SANNIP_TOO_BIG, 2, "%d: too many layers", c.line);
-            for (i = 0; i < nnodes; i++) if (!sannip__int(tok[1 + i], &nodes[i]) || nodes[i] < 1 || nodes[i] > SANNIP_MAX_LAYER_WIDTH) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2 + i, "%d: bad node count '%s'", c.line, tok[1 + i]);
-        } else if (strcmp(key, "global_activation_short") == 0) {
-            nacts = nt - 1;
-            if (nacts > SANNIP_MAX_LAYERS + 1) SANNIP__NFAIL(SANNIP_TOO_BIG, 2, "%d: too many activations", c.line);
-            for (i = 0; i < nacts; i++) {
-                acts[i] = strlen(tok[1 + i]) == 1 ? sannip_activation_parse(tok[1 + i]) : -1;
-                if (acts[i] < 0) SANNIP__NFAIL(SANNIP_UNSUPPORTED, 2 + i, "%d: unknown n2p2 activation '%s'", c.line, tok[1 + i]);
-            }
-        } else if (strcmp(key, "mean_energy") == 0 || strcmp(key, "conv_energy") == 0 || strcmp(key, "conv_length") == 0) {
-            sannip_real v;
-            if (nt < 2 || !sannip__num(tok[1], &v)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 2, "%d: %s needs a number", c.line, key);
-            if (key[0] == 'm') { mean_e = v; have_mean = 1; }
-            else if (key[5] == 'e') { conv_e = v; have_conv_e = 1; }
-            else { conv_l = v; have_conv_l = 1; }
-        } else if (strcmp(key, "normalize_nodes") == 0) norm_nodes = 1;
-        else if (strcmp(key, "nnp_type") == 0 || strcmp(key, "nnp_generation") == 0) {
-            if (nt >= 2 && strcmp(tok[1], "0") != 0 && strcmp(tok[1], "2") != 0 && strcmp(tok[1], "2G-HDNNP") != 0)
-                SANNIP__NFAIL(SANNIP_UNSUPPORTED, 2, "%d: nnp_type %s (only short-range 2G-HDNNP potentials are supported)", c.line, tok[1]);
-        } else if (strncmp(key, "element_", 8) == 0 && strstr(key, "_short")) {
-            SANNIP__NFAIL(SANNIP_UNSUPPORTED, 1, "%d: per-element network settings (%s) are not supported yet", c.line, key);
-        }
-    }
-    if (!ne) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: no 'elements' keyword", 0);
-    if (nexp >= 0 && nexp != ne) { c.line = line_elements; SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: number_of_elements %d but %d elements listed", c.line, nexp, ne); }
-    if (!have_cut) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: no 'cutoff_type' keyword", 0);
-    if (nhid < 0 || nnodes != nhid || nacts < nhid) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: network keywords inconsistent (hidden layers %d, nodes %d, activations %d)", 0, nhid, nnodes, nacts);
-    if ((have_mean || have_conv_e || have_conv_l) && !(have_mean && have_conv_e && have_conv_l))
-        SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: mean_energy, conv_energy and conv_length must be given together", 0);
-    if (!(conv_e > 0) || !(conv_l > 0)) SANNIP__NFAIL(SANNIP_BAD_PARAMETER, 0, "%d: conv_energy and conv_length must be > 0", 0);
-    /* elements in ascending Z: n2p2's element indices */
-    for (i = 1; i < ne; i++) for (k = i; k > 0 && Zs[k - 1] > Zs[k]; k--) { int t = Zs[k]; Zs[k] = Zs[k - 1]; Zs[k - 1] = t; }
-    for (i = 1; i < ne; i++) if (Zs[i] == Zs[i - 1]) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: element %s listed twice", line_elements, sannip_element_symbol(Zs[i]));
-    if (n_weights != ne) SANNIP__NFAIL(SANNIP_INVALID_ARGS, 0, "%d: %d weight files for %d elements", 0, n_weights, ne);
-    /* atom_energy offsets */
-    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
-    while ((nt = sannip__n2p2_line(&c, tok, 63)) > 0) {
-        if (strcmp(tok[0], "atom_energy") == 0) {
-            int z = nt >= 3 ? sannip_element_z(tok[1]) : 0;
-            sannip_real v;
-            for (e = 0; e < ne && Zs[e] != z; e++) {}
-            if (e == ne) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 2, "%d: atom_energy for unknown element '%s'", c.line, nt >= 2 ? tok[1] : "");
-            if (!sannip__num(tok[2], &v)) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 3, "%d: atom_energy needs a number", c.line);
-            offs[e] = v;
-        }
-    }
-    /* pass 2: symmetry functions */
-    memset(&c, 0, sizeof c); c.text = input_nn; c.len = strlen(input_nn);
-    for (;;) {
-        int rr, line;
-        sannip__n2p2sf x;
-        rr = sannip__next_line(&c);
-        if (rr == 0) break;
-        if (rr < 0) SANNIP__NFAIL(SANNIP_PARSE_ERROR, 0, "%d: line too long", c.line);
-        if (strncmp(c.buf + strspn(c.buf, " \t"), "symfunction_short", 17) != 0) continue;
-        line = c.line;
-        memset(&x, 0, sizeof x);
-        if (err) err->line = line;
-        {
-            char *t2[16], copy[4096];
-            int n2;
-            strcpy(copy, c.buf);
-            n2 = sannip__tokens(copy, t2, 15);
-            if (n2 >= 3) sannip__int(t2[2], &x.type);
-            if (n2 >= 7 && (x.type == 3 || x.type == 9)) {
-                x.rs_raw = 0;
-                if (n2 == 10 && !sannip__num(t2[9], &x.rs_raw)) x.rs_raw = 0;
-            } else if (n2 >= 6 && (x.type == 2 || x.type == 12 || x.type == 13)) {
-                sannip__num(t2[x.type == 2 ? 5 : 4], &x.rs_raw);
-            }
-        }
-        rr = sannip_basis_parse(&x.b, c.buf, &cs, err);
-        if (rr != SANNIP_SUCCESS) { r = rr == 1 ? SANNIP_PARSE_ERROR : (sannip_result)rr; if (err) { char pre[32]; snprintf(pre, sizeof pre, "input.nn:%d: ", line); sannip__err_prefix(err, pre); err->line = line; } goto fail; }
-        for (e = 0; e < ne && Zs[e] != x.b.center; e++) {}
-        if (e == ne) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 2, "%d: symmetry function for element %s, which is not in 'elements'", line, sannip_element_symbol(x.b.center));
-        x.e1 = x.e2 = -1;
-        for (k = 0; k < ne; k++) { if (Zs[k] == x.b.nbr[0]) x.e1 = k; if (Zs[k] == x.b.nbr[1]) x.e2 = k; }
-        if ((x.type == 2 || x.type == 3 || x.type == 9) && x.e1 < 0) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 4, "%d: neighbour element %s is not in 'elements'", line, sannip_element_symbol(x.b.nbr[0]));
-        if ((x.type == 3 || x.type == 9) && x.e2 < 0) SANNIP__NFAIL(SANNIP_UNKNOWN_ELEMENT, 5, "%d: neighbour element %s is not in 'elements'", line, sannip_element_symbol(x.b.nbr[1]));
-        if ((x.type == 3 || x.type == 9) && x.e1 > x.e2) {
-            int t = x.e1; x.e1 = x.e2; x.e2 = t;
-            t = x.b.nbr[0]; x.b.nbr[0] = x.b.nbr[1]; x.b.nbr[1] = t;
-        }
-        {
-            void *p = sf;
-            if ((r = sannip__grow(&m->alloc, &p, &capsf, nsf + 1, sizeof *sf)) != SANNIP_SUCCESS) SANNIP__NFAIL(r, 0, "%d: out of memory", line);
-            sf = (sannip__n2p2sf *)p;
-        }
-        sf[nsf++] = x;
-    }
-    /* per element: sort, add bases, scaling, network */
-    {
-        sannip__cursor sc;
-        memset(&sc, 0, sizeof sc); sc.text = scaling_data; sc.len = strlen(scaling_data);
-        for (e = 0; e < ne; e++) {
-            sannip_element_model *el;
-            size_t a, first = (size_t)m->desc.n;
-            int nf = 0, sizes[SANNIP_MAX_LAYERS + 1], act[SANNIP_MAX_LAYERS], l;
-            sannip__cursor wc;
-            size_t np, got = 0;
-            /* selection in n2p2's order, independent of the order in input.nn */
-            for (;;) {
-                size_t best = nsf;
-                for (a = 0; a < nsf; a++) if (sf[a].b.center == Zs[e] && sf[a].type > 0 && (best == nsf || sannip__n2p2_less(&sf[a], &sf[best]))) best = a;
-                if (best == nsf) break;
-                if ((r = sannip_descriptors_add(&m->desc, &sf[best].b, err)) != SANNIP_SUCCESS) goto fail;
-                sf[best].type = -sf[best].type;
-                nf++;
-            }
-            el = &m->el[e];
-            memset(el, 0, sizeof *el);
-            el->Z = Zs[e];
-            m->n_elements = e + 1;
-            if (sannip__element_alloc(m, el, nf) != SANNIP_SUCCESS) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "element %s", sannip_element_symbol(Zs[e])); goto fail; }
-            for (i = 0; i < nf; i++) el->feature[i] = (int)first + i;
-            el->scaling = scale && center ? SANNIP_SCALE_SCALECENTER : scale ? SANNIP_SCALE_MINMAX : center ? SANNIP_SCALE_CENTER
-                        : sigma ? SANNIP_SCALE_SCALESIGMA : SANNIP_SCALE_NONE;
-            el->smin = smin; el->smax = smax;
-            /* scaling.data: nf lines for this element (e_index sf_index min max mean [sigma]) */
-            for (i = 0; i < nf; i++) {
-                sannip_real v[4] = { 0, 0, 0, 0 };
-                int q, ei, si;
-                nt = sannip__n2p2_line(&sc, tok, 63);
-                if (nt == 0) { r = sannip__fail(err, SANNIP_TRUNCATED, sc.line, 0, "scaling.data ends after %d lines; element %s needs %d", sc.line, sannip_element_symbol(Zs[e]), nf); goto fail; }
-                if (nt < 5 || nt > 6) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 0, "scaling.data:%d: %d columns (5 or 6 expected)", sc.line, nt); goto fail; }
-                if (!sannip__int(tok[0], &ei) || !sannip__int(tok[1], &si)) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 1, "scaling.data:%d: element/function index not an integer", sc.line); goto fail; }
-                if (ei != e + 1 || si != i + 1) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 1, "scaling.data:%d: expected element %d function %d, found %d %d", sc.line, e + 1, i + 1, ei, si); goto fail; }
-                for (q = 0; q < nt - 2; q++) if (!sannip__num(tok[2 + q], &v[q])) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 3 + q, "scaling.data:%d: '%s' is not a finite number", sc.line, tok[2 + q]); goto fail; }
-                el->stats[i].min = v[0]; el->stats[i].max = v[1]; el->stats[i].mean = v[2]; el->stats[i].sigma = v[3];
-                el->stats[i].dev = SANNIP__MAX(v[1] - v[2], v[2] - v[0]);
-                if (el->scaling == SANNIP_SCALE_SCALESIGMA && nt == 5) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 6, "scaling.data:%d: sigma column needed for scale_symmetry_functions_sigma", sc.line); goto fail; }
-            }
-            /* network: n2p2 layer l = f(W y + b); output linear unless a last letter is given */
-            sizes[0] = nf;
-            for (l = 0; l < nhid; l++) { sizes[l + 1] = nodes[l]; act[l] = acts[l]; }
-            sizes[nhid + 1] = 1;
-            act[nhid] = nacts == nhid + 1 ? acts[nhid] : SANNIP_ACT_LINEAR;
-            if ((r = sannip_network_init(&el->net, nhid + 1, sizes, act, &m->alloc, err)) != SANNIP_SUCCESS) goto fail;
-            memset(&wc, 0, sizeof wc); wc.text = weights[e]; wc.len = weights[e] ? strlen(weights[e]) : 0;
-            np = el->net.n_params;
-            for (l = 0; l <= nhid; l++) {
-                int ni = sizes[l], no = sizes[l + 1], jj, kk;
-                sannip_real *W = sannip_network_weights(&el->net, l), *bb = sannip_network_biases(&el->net, l);
-                sannip_real div = norm_nodes ? (sannip_real)ni : 1;
-                /* n2p2 order: for j (inputs) for k (outputs) w_kj, then the biases b_k */
-                for (jj = 0; jj <= ni; jj++) for (kk = 0; kk < no; kk++) {
-                    sannip_real v;
-                    if (jj == ni && kk == 0) {} /* biases follow */
-                    nt = sannip__n2p2_line(&wc, tok, 63);
-                    if (nt == 0) { r = sannip__fail(err, SANNIP_TRUNCATED, wc.line, 0, "weights.%03d.data: %zu of %zu values", Zs[e], got, np); goto fail; }
-                    if (!sannip__num(tok[0], &v)) { r = sannip__fail(err, SANNIP_PARSE_ERROR, wc.line, 1, "weights.%03d.data:%d: '%s' is not a finite number", Zs[e], wc.line, tok[0]); goto fail; }
-                    if (jj < ni) W[(size_t)kk * ni + jj] = v / div; else bb[kk] = v / div;
-                    got++;
-                }
-            }
-            if (sannip__n2p2_line(&wc, tok, 63) != 0) { r = sannip__fail(err, SANNIP_PARSE_ERROR, wc.line, 1, "weights.%03d.data:%d: more values than the %zu the network needs", Zs[e], wc.line, np); goto fail; }
-            /* E_phys = sum NN / conv_energy + N mean_energy + sum offsets (n2p2 Structure::toPhysicalUnits) */
-            el->energy_scale = (sannip_real)1 / conv_e;
-            el->energy_offset = mean_e + offs[e];
-        }
-        if (sannip__n2p2_line(&sc, tok, 63) != 0) { r = sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 0, "scaling.data:%d: more lines than symmetry functions", sc.line); goto fail; }
-    }
-    (void)conv_l;
-    strcpy(m->units_energy, "n2p2"); strcpy(m->units_length, "n2p2");
+    r = sannip__n2p2_read_settings(&s, input_nn, err);
+    if (r == SANNIP_SUCCESS) r = sannip__n2p2_check_settings(&s, n_weights, err);
+    if (r == SANNIP_SUCCESS) r = sannip__n2p2_read_atom_energies(&s, input_nn, err);
+    if (r == SANNIP_SUCCESS) r = sannip__n2p2_read_symfunctions(&s, input_nn, &m->alloc, &sf, &nsf, err);
+    if (r == SANNIP_SUCCESS) r = sannip__n2p2_elements(m, &s, sf, nsf, scaling_data, weights, err);
     sannip_free(&m->alloc, sf);
-    if ((r = sannip_model_finalize(m, err)) != SANNIP_SUCCESS) goto fail2;
-    sannip__ok(err);
-    return SANNIP_SUCCESS;
-fail:
-    sannip_free(&m->alloc, sf);
-fail2:
+    if (r == SANNIP_SUCCESS) {
+        strcpy(m->units_energy, "n2p2"); strcpy(m->units_length, "n2p2");
+        r = sannip_model_finalize(m, err);
+    }
+    if (r == SANNIP_SUCCESS) { sannip__ok(err); return SANNIP_SUCCESS; }
     sannip_model_uninit(m);
     sannip_model_init(m, &alloc);
     return r;
-#undef SANNIP__NFAIL
 }
 
 #ifndef SANNIP_NO_STDIO

@@ -1611,51 +1611,90 @@ SANNIP_API sannip_result sannip_committee_save_mem(const sannip_committee *c, ch
     *out = t.s; if (len) *len = t.len;
     return SANNIP_SUCCESS;
 }
+/* Every model text holds these keywords, each followed by a separator except perhaps the
+   last (sannip_model_load_mem requires them all): a lower bound on the bytes of one member. */
+static const size_t sannip__model_min_text = sizeof("sannip-model bases elements element features scaling scale_range "
+                                                    "energy_map feature_indices network sizes activations params end_element end") - 1;
+
+/* The optional header 'sannip-committee 1 M' at text + *pos: *n receives M (1 without a
+   header) and *pos the start of the first member. M is refused when the rest of the text
+   cannot hold M model texts. */
+static sannip_result sannip__committee_header(const char *text, size_t len, size_t *pos, int *n, sannip_error *err)
+{
+    char head[64];
+    size_t e, left;
+    int version = 0;
+    *n = 1;
+    while (*pos < len && (text[*pos] == ' ' || text[*pos] == '\n' || text[*pos] == '\r' || text[*pos] == '\t')) (*pos)++;
+    if (!(len - *pos >= 16 && strncmp(text + *pos, "sannip-committee", 16) == 0)) return SANNIP_SUCCESS;
+    e = *pos;
+    while (e < len && text[e] != '\n') e++;
+    if (e - *pos >= sizeof head) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "bad committee header");
+    memcpy(head, text + *pos, e - *pos); head[e - *pos] = 0;
+    if (sscanf(head, "sannip-committee %d %d", &version, n) != 2) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "expected 'sannip-committee 1 M'");
+    if (version != 1) return sannip__fail(err, SANNIP_BAD_VERSION, 1, 2, "committee format version %d; this build reads 1", version);
+    if (*n < 1) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 3, "committee of %d members", *n);
+    *pos = e < len ? e + 1 : e;
+    left = len - *pos;
+    if ((size_t)*n > left / sannip__model_min_text)
+        return sannip__fail(err, SANNIP_TRUNCATED, 1, 3, "committee of %d members, but the %zu bytes after the header hold at most %zu (a model text has at least %zu)",
+                            *n, left, left / sannip__model_min_text, sannip__model_min_text);
+    return SANNIP_SUCCESS;
+}
+/* End of the member text starting at pos: the next line that starts with "sannip-model", or
+   the end of the text. */
+static size_t sannip__committee_member_end(const char *text, size_t len, size_t pos)
+{
+    size_t e = pos;
+    for (;;) {
+        while (e < len && text[e] != '\n') e++;
+        if (e >= len) return e;
+        e++;
+        if (len - e >= 12 && strncmp(text + e, "sannip-model", 12) == 0) return e;
+    }
+}
+/* Room for member k (of n) in c->m: the array grows (doubling, at most to n) only as members
+   are read, so a header's count alone allocates nothing. Moves members with memcpy (a model
+   holds no pointers into itself) and needs no realloc_fn. */
+static sannip_result sannip__committee_room(sannip_committee *c, int k, int n, int *cap)
+{
+    size_t ncap, bytes;
+    sannip_model *p;
+    if (k < *cap) return SANNIP_SUCCESS;
+    ncap = *cap ? 2 * (size_t)*cap : 1;
+    if (ncap > (size_t)n) ncap = (size_t)n;
+    if (!sannip__mul(ncap, sizeof(sannip_model), &bytes)) return SANNIP_TOO_BIG;
+    p = (sannip_model *)sannip__malloc(&c->alloc, bytes);
+    if (!p) return SANNIP_OUT_OF_MEMORY;
+    if (k > 0) memcpy(p, c->m, (size_t)k * sizeof(sannip_model));
+    sannip_free(&c->alloc, c->m);
+    c->m = p;
+    *cap = (int)ncap;
+    return SANNIP_SUCCESS;
+}
 SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const char *text, size_t len, sannip_error *err)
 {
-    int n = 1, k, version = 0;
-    size_t pos = 0, start, line0 = 0;
+    int n = 1, k, cap = 0;
+    size_t pos = 0, e;
     sannip_result r;
+    char pre[48];
     if (!c || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     sannip_committee_uninit(c);
-    while (pos < len && (text[pos] == ' ' || text[pos] == '\n' || text[pos] == '\r' || text[pos] == '\t')) pos++;
-    if (len - pos >= 16 && strncmp(text + pos, "sannip-committee", 16) == 0) {
-        char head[64];
-        size_t e = pos;
-        while (e < len && text[e] != '\n') e++;
-        if (e - pos >= sizeof head) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "bad committee header");
-        memcpy(head, text + pos, e - pos); head[e - pos] = 0;
-        if (sscanf(head, "sannip-committee %d %d", &version, &n) != 2) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "expected 'sannip-committee 1 M'");
-        if (version != 1) return sannip__fail(err, SANNIP_BAD_VERSION, 1, 2, "committee format version %d; this build reads 1", version);
-        if (n < 1 || (size_t)n > len / 16 + 1) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 3, "committee of %d members", n);
-        pos = e < len ? e + 1 : e;
-        line0 = 1;
-    }
-    c->m = (sannip_model *)sannip__calloc(&c->alloc, (size_t)n, sizeof(sannip_model));
-    if (!c->m) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee");
-    for (k = 0; k < n; k++) {
-        /* member k runs to the next line starting with "sannip-model" */
-        size_t e = pos;
-        start = pos;
-        for (;;) {
-            while (e < len && text[e] != '\n') e++;
-            if (e >= len) break;
-            e++;
-            if (len - e >= 12 && strncmp(text + e, "sannip-model", 12) == 0) break;
+    if ((r = sannip__committee_header(text, len, &pos, &n, err)) != SANNIP_SUCCESS) return r;
+    for (k = 0; k < n; k++, pos = e) {
+        e = sannip__committee_member_end(text, len, pos);
+        if (pos >= len) r = sannip__fail(err, SANNIP_TRUNCATED, 0, 0, "committee ends after %d of %d members", k, n);
+        else if ((r = sannip__committee_room(c, k, n, &cap)) != SANNIP_SUCCESS) sannip__fail(err, r, 0, 0, "committee member %d of %d", k + 1, n);
+        else {
+            sannip_model_init(&c->m[k], &c->alloc);
+            c->n = k + 1;
+            if ((r = sannip_model_load_mem(&c->m[k], text + pos, e - pos, err)) != SANNIP_SUCCESS) {
+                snprintf(pre, sizeof pre, "member %d: ", k + 1);
+                sannip__err_prefix(err, pre);
+            }
         }
-        sannip_model_init(&c->m[k], &c->alloc);
-        c->n = k + 1;
-        if (start >= len) { r = sannip__fail(err, SANNIP_TRUNCATED, 0, 0, "committee ends after %d of %d members", k, n); sannip_committee_uninit(c); return r; }
-        if ((r = sannip_model_load_mem(&c->m[k], text + start, e - start, err)) != SANNIP_SUCCESS) {
-            char pre[48];
-            snprintf(pre, sizeof pre, "member %d: ", k + 1);
-            sannip__err_prefix(err, pre);
-            sannip_committee_uninit(c);
-            return r;
-        }
-        pos = e;
+        if (r != SANNIP_SUCCESS) { sannip_committee_uninit(c); return r; }
     }
-    (void)line0;
     return SANNIP_SUCCESS;
 }
 #ifndef SANNIP_NO_STDIO

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L   /* fork/alarm for the "does not hang" check */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip.h"
+#include "../sannip_train.h"   /* committee files */
 #include "test.h"
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,7 @@ typedef struct counter {
     long live, calls, fail_at;  /* fail_at: the N-th call (alloc or realloc) fails; 0: never */
     int failed;
     size_t cap, max_request;    /* requests above cap fail (0: no cap) */
+    size_t requested;           /* bytes asked for, all calls together */
 } counter;
 typedef union hdr { size_t n; long double ld; void *p; double d; } hdr;
 /* (allocations happen outside parallel regions today; the critical sections keep the counts
@@ -175,6 +177,7 @@ static void *c_alloc_locked(size_t n, void *ud)
     counter *c = (counter *)ud;
     hdr *h;
     c->calls++;
+    c->requested += n;
     if (n > c->max_request) c->max_request = n;
     if ((c->fail_at && c->calls == c->fail_at) || (c->cap && n > c->cap)) { c->failed = 1; return NULL; }
     h = (hdr *)malloc(sizeof *h + n);
@@ -196,6 +199,7 @@ static void *c_realloc_locked(void *p, size_t n, void *ud)
     hdr *h;
     if (!p) return c_alloc_locked(n, ud);
     c->calls++;
+    c->requested += n;
     if (n > c->max_request) c->max_request = n;
     if ((c->fail_at && c->calls == c->fail_at) || (c->cap && n > c->cap)) { c->failed = 1; return NULL; }
     h = (hdr *)realloc((hdr *)p - 1, sizeof *h + n);
@@ -484,6 +488,120 @@ static void model_huge_claims(void)
     sannip_model_uninit(&m);
     CHECK(c.live == 0, "huge claim: %ld allocations leaked", c.live);
     free(t); free(u);
+}
+
+/* A 'description' line at the end of a text given without a terminating NUL: the loader must
+   read only its len bytes (a strstr ran past them; with a space just past the end the copied
+   length wrapped around). Every text is a malloc'd copy of exactly len bytes, so ASan sees a
+   read beyond it. Returns the number of failed checks. */
+static int description_checks(void)
+{
+    static const char *const cuts[] = { "sannip-model 1\ndescription", "sannip-model 1\ndescription x",
+                                        "sannip-model 1\n  description  two words\r" };
+    const char *lines = "description first line\ndescription  second, after two spaces\r\n";
+    char path[1024], *t, *u, *full;
+    size_t n, i, at, k;
+    int r, before = test_failed;
+    sannip_model m;
+    sannip_model_init(&m, NULL);
+    for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        t = dupn(cuts[i], strlen(cuts[i]));
+        r = load_text(&m, t, strlen(cuts[i]));
+        CHECK(r == SANNIP_TRUNCATED, "unterminated text '%s': %s (%s)", cuts[i], sannip_result_string((sannip_result)r), err.message);
+        free(t);
+    }
+    t = str("sannip-model 1\ndescription ");   /* the space lies just past len */
+    r = load_text(&m, t, strlen(t) - 1);
+    CHECK(r == SANNIP_TRUNCATED, "'description' at the end, a space past it: %s (%s)", sannip_result_string((sannip_result)r), err.message);
+    free(t);
+    snprintf(path, sizeof path, "%s/repro/oob_strstr_description_nonul.sannip", test_shared());
+    if (sannip_read_file(path, NULL, &u, &n, &err) == SANNIP_SUCCESS) {
+        t = dupn(u, n);
+        r = load_text(&m, t, n);
+        CHECK(r == SANNIP_TRUNCATED, "%s without a NUL: %s (%s)", path, sannip_result_string((sannip_result)r), err.message);
+        free(t); free(u);
+    }
+    /* a whole model with two description lines after its first line */
+    at = strcspn(MT, "\n") + 1;
+    full = (char *)malloc(MT_LEN + strlen(lines) + 1);
+    memcpy(full, MT, at); strcpy(full + at, lines); strcat(full, MT + at);
+    n = strlen(full);
+    t = dupn(full, n);
+    CHECK(load_text(&m, t, n) == SANNIP_SUCCESS && m.description && strcmp(m.description, "first line\n second, after two spaces") == 0,
+          "model with description lines: %s, description '%s'", err.message, m.description ? m.description : "(none)");
+    free(t);
+    for (k = at; k < at + strlen(lines) + 20; k++) {   /* cut inside or just after them: never a success */
+        t = dupn(full, k);
+        r = load_text(&m, t, k);
+        CHECK(r == SANNIP_TRUNCATED || r == SANNIP_PARSE_ERROR, "model with description cut at byte %d: %s", (int)k, sannip_result_string((sannip_result)r));
+        free(t);
+    }
+    free(full);
+    sannip_model_uninit(&m);
+    return test_failed - before;
+}
+/* In a child process where there is one, so that a crash is a failed check and not the end of
+   the run (the child runs no parallel code). */
+static void model_description_unterminated(void)
+{
+#ifdef HAVE_FORK
+    pid_t pid;
+    int st = 0;
+    fflush(stdout); fflush(stderr);
+    pid = fork();
+    if (pid == 0) { alarm(20); _exit(description_checks() ? 1 : 0); }
+    CHECK(pid > 0, "fork failed");
+    if (pid > 0) {
+        waitpid(pid, &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "description lines in unterminated texts: %s",
+              WIFSIGNALED(st) ? "crashed" : "failed checks (above)");
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) printf("ok description lines in unterminated texts (checked in a child process)\n");
+    }
+#else
+    description_checks();
+#endif
+}
+
+/* Committee files: the header's member count must not make the loader allocate that many
+   models before it reads them (1 MiB claiming 65536 members, as written by
+   repro/gen_committee_amplification.sh, used to allocate 1 GB). */
+static void committee_huge_claims(void)
+{
+    const size_t N = (size_t)1 << 20, LIMIT = (size_t)64 << 20;
+    counter c;
+    sannip_allocator a;
+    sannip_committee cm;
+    char *t = (char *)malloc(N), *three = (char *)malloc(3 * MT_LEN + 64);
+    size_t h;
+    int r, claims[2] = { 65536, 7000 }, i;   /* 7000 passes the size bound (7489); its members are blank */
+    for (i = 0; i < 2; i++) {
+        h = (size_t)sprintf(t, "sannip-committee 1 %d\n", claims[i]);
+        memset(t + h, ' ', N - h);
+        memset(&c, 0, sizeof c); c.cap = LIMIT;
+        a = counting(&c);
+        sannip_committee_init(&cm, &a);
+        reset();
+        r = sannip_committee_load_mem(&cm, t, N, &err);
+        expect(i ? "committee of 7000 blank members" : "committee of 65536 members in 1 MiB", r, SANNIP_TRUNCATED, i ? 0 : 1, i ? "member 1" : "65536");
+        CHECK(c.requested < LIMIT && cm.n == 0, "committee claiming %d members in 1 MiB: %.3g bytes requested (largest %.3g), %d members left",
+              claims[i], (double)c.requested, (double)c.max_request, cm.n);
+        sannip_committee_uninit(&cm);
+        CHECK(c.live == 0, "committee claim %d: %ld allocations leaked", claims[i], c.live);
+    }
+    /* positive control: three members load; the same header over two is cut short */
+    h = (size_t)sprintf(three, "sannip-committee 1 3\n");
+    for (i = 0; i < 3; i++) { memcpy(three + h, MT, MT_LEN); h += MT_LEN; }
+    memset(&c, 0, sizeof c);
+    a = counting(&c);
+    sannip_committee_init(&cm, &a);
+    reset();
+    CHECK(sannip_committee_load_mem(&cm, three, h, &err) == SANNIP_SUCCESS && cm.n == 3 && cm.m[2].n_elements == 2,
+          "committee of 3: %s (%d members)", err.message, cm.n);
+    reset();
+    expect("committee of 3 with 2 members", sannip_committee_load_mem(&cm, three, h - MT_LEN, &err), SANNIP_TRUNCATED, 0, "2 of 3");
+    sannip_committee_uninit(&cm);
+    CHECK(c.live == 0, "committee of 3: %ld allocations leaked", c.live);
+    free(t); free(three);
 }
 
 /* ---- 2. systems and geometry ---------------------------------------------------------------- */
@@ -996,6 +1114,48 @@ static void n2p2_potential_errors(void)
     import_case("weights.001.data empty", NN, SC, "", W8, 2, SANNIP_TRUNCATED, 0, "weights.001");
 }
 
+/* An input.nn asking for two hidden layers of 20000 nodes (4e8 weights) with a 4-byte weights
+   file must fail before allocating the network: the weights text is checked against the
+   architecture first (it used to allocate 3.2 GB). The same for
+   repro/n2p2_alloc_amplification when the shared data has it. */
+static void n2p2_huge_claims(void)
+{
+    const size_t LIMIT = (size_t)64 << 20;
+    const char *names[3] = { "input.nn", "scaling.data", "weights.001.data" }, *w[2];
+    char path[1024], *t, *rep[3] = { NULL, NULL, NULL };
+    counter c;
+    sannip_allocator a;
+    sannip_model m;
+    int line, i, r;
+    t = replace_line(NN, "global_nodes_short", "global_nodes_short 20000 20000", &line);
+    w[0] = "0.1\n"; w[1] = W8;
+    memset(&c, 0, sizeof c); c.cap = LIMIT;
+    a = counting(&c);
+    sannip_model_init(&m, &a);
+    reset();
+    expect("n2p2: 20000x20000 layers, 4-byte weights.001.data", sannip_n2p2_import_mem(&m, t, SC, w, 2, &err), SANNIP_TRUNCATED, 0, "weights.001.data: element H");
+    CHECK(c.requested < LIMIT, "n2p2 20000x20000 layers: %.3g bytes requested (largest %.3g)", (double)c.requested, (double)c.max_request);
+    sannip_model_uninit(&m);
+    CHECK(c.live == 0, "n2p2 huge layers: %ld allocations leaked", c.live);
+    free(t);
+    for (i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/repro/n2p2_alloc_amplification/%s", test_shared(), names[i]);
+        if (sannip_read_file(path, NULL, &rep[i], NULL, &err) != SANNIP_SUCCESS) rep[i] = NULL;
+    }
+    if (rep[0] && rep[1] && rep[2]) {
+        memset(&c, 0, sizeof c); c.cap = LIMIT;
+        a = counting(&c);
+        sannip_model_init(&m, &a);
+        reset();
+        w[0] = rep[2];
+        r = sannip_n2p2_import_mem(&m, rep[0], rep[1], w, 1, &err);
+        expect("repro/n2p2_alloc_amplification", r, SANNIP_TRUNCATED, 0, "weights.001.data");
+        CHECK(c.requested < LIMIT, "repro/n2p2_alloc_amplification: %.3g bytes requested (largest %.3g)", (double)c.requested, (double)c.max_request);
+        sannip_model_uninit(&m);
+    }
+    for (i = 0; i < 3; i++) free(rep[i]);
+}
+
 /* ---- 6. the command-line tool --------------------------------------------------------------- */
 static long file_size(const char *path)
 {
@@ -1179,11 +1339,14 @@ int main(void)
     model_truncations();
     model_corruptions();
     model_huge_claims();
+    model_description_unterminated();
+    committee_huge_claims();
     system_errors();
     parameter_errors();
     n2p2_data_errors();
     xyz_errors();
     n2p2_potential_errors();
+    if (NN && SC && W1 && W8) n2p2_huge_claims();
     cli_errors();
     steady_state_allocations();
     alloc_failure_loop("allocation failures: model text + compute", pipeline_model, E_REF);
