@@ -516,6 +516,16 @@ SANNIP_API size_t sannip_network_layer_params(const sannip_network *net, int lay
 SANNIP_API void sannip_network_uninit(sannip_network *net);
 /* First parameter of layer l (dense: W then b; class layer: W_c, b_c per class). */
 SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int layer);
+/* The parameter layout, one owner for initialisation, weight decay and the layer kernels:
+   layer l holds sannip_network_layer_blocks(net, l) blocks (1 when dense, one per class of a
+   class-convolution layer, T3.27), block c mapping inputs in0..in0+n_in-1 to outputs
+   out0..out0+n_out-1 with W (n_out x n_in, row-major) at params[offset] followed by b (n_out). */
+typedef struct sannip_param_block {
+    int n_in, n_out, in0, out0;
+    size_t offset;
+} sannip_param_block;
+SANNIP_API int sannip_network_layer_blocks(const sannip_network *net, int layer);
+SANNIP_API sannip_param_block sannip_network_block(const sannip_network *net, int layer, int c);
 SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer);   /* dense layers */
 /* Layer-level kernels shared by every pass (forward, input gradient, weight gradient,
    force training): z (batch x sizes[l+1]) = W x + b (class layers: per class; pass: raw
@@ -528,6 +538,15 @@ SANNIP_API void sannip_network_layer_back_weights(const sannip_network *net, int
 SANNIP_API int sannip_network_layer_active(const sannip_network *net, int l);
 /* Number of reals of workspace the forward/backward passes need for a batch. */
 SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch);
+/* The forward pass, one owner for inference, training and the Monte Carlo model: layers
+   from..n_layers-1 on the B rows of in. pre = 0: in holds layer from's inputs (B x
+   sizes[from]); pre = 1: in holds its pre-activations z (B x sizes[from+1]) and its affine map
+   is skipped. For each layer the work buffer receives y and y' (keep = 2) or y, y', y''
+   (keep = 3), each B x sizes[l+1], in that order (pass-through columns: y' = 1, y'' = 0).
+   [out, optional] z_first: layer from's pre-activations, rows of stride z_stride.
+   Returns the outputs (B x n_out) inside work. Never allocates. */
+SANNIP_API const sannip_real *sannip_network_pass(const sannip_network *net, int B, int from, int pre,
+        const sannip_real *in, int keep, sannip_real *z_first, int z_stride, sannip_real *work);
 /* Forward pass of batch rows X (batch x sizes[0]) into Y (batch x n_out). work keeps the
    activations and their derivatives for sannip_network_backward_input. Never allocates. */
 SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, const sannip_real *X,
@@ -816,7 +835,7 @@ extern "C" {
    each because speed or one shared implementation needs it; they stay static, so those
    implementations sit in the same file as this one (the SANNIP_IMPLEMENTATION umbrella).
    tests/test_seams.sh fails when a sibling header uses any other sannip__ name of this header.
-   27 functions. */
+   24 functions. */
 #if defined(__GNUC__) || defined(__clang__)
 #define SANNIP__SIBLING static __attribute__((unused))
 #else
@@ -851,21 +870,17 @@ SANNIP__SIBLING void sannip__spin_eval(const sannip_descriptors *set, const int 
 SANNIP__SIBLING sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u);
 SANNIP__SIBLING sannip_result sannip__spin_ready(const sannip_descriptors *d, const sannip_system *sys, sannip_error *err);
 SANNIP__SIBLING int sannip__cutoff_equal(const sannip_cutoff *a, const sannip_cutoff *b);
-/* Kernels: fixed-order dot product (16 lanes), x^n for integer n, in-place exp and tanh (with
-   derivative dz = 1 - tanh^2) of arrays, all vectorisable and deterministic. */
+/* Kernels: fixed-order dot product (16 lanes), x^n for integer n, in-place exp of an array,
+   all vectorisable and deterministic. */
 SANNIP__SIBLING sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n);
 SANNIP__SIBLING sannip_real sannip__ipow(sannip_real x, int n);
 SANNIP__SIBLING void sannip__exp_array(sannip_real *x, int n);
-SANNIP__SIBLING void sannip__tanh_array(sannip_real *z, sannip_real *dz, size_t n);
-/* Network layers (row-major batches of B rows): sannip__layer_lin z = in W^T (+ b);
-   sannip__layer_bw accumulates the weight (and bias) gradient g += dz^T in;
-   sannip__activate / sannip__layer_activate apply an activation in place, writing y' to dz;
+/* Network layers (row-major batches of B rows): sannip__layer_lin z = in W^T (+ b if bias);
+   sannip__layer_bw accumulates the weight (and, if bias, bias) gradient g += dz^T in;
    sannip__network_backprop: the backward sweep of sannip_network_backward, with per-row loss
    weights fw (per = 1) and scratch tmp (sannip_network_work_size reals). */
 SANNIP__SIBLING void sannip__layer_lin(const sannip_network *net, int l, int B, const sannip_real *in, sannip_real *z, int bias);
 SANNIP__SIBLING void sannip__layer_bw(const sannip_network *net, int l, int B, const sannip_real *dz, const sannip_real *in, sannip_real *g, int bias);
-SANNIP__SIBLING void sannip__activate(int act, size_t n, sannip_real *z, sannip_real *dz);
-SANNIP__SIBLING void sannip__layer_activate(const sannip_network *net, int l, int B, sannip_real *z, sannip_real *dz);
 SANNIP__SIBLING void sannip__network_backprop(const sannip_network *net, int batch, const sannip_real *X, const sannip_real *dY, sannip_real *dX, sannip_real *grad, const sannip_real *fw, int per, sannip_real *tmp);
 #ifndef SANNIP_NO_STDIO
 /* Reads path and hands its text to parse(obj, text, len, err); errors get "path:line: ". */
@@ -3331,6 +3346,21 @@ SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int lay
 {
     return sannip_network_weights(net, layer) + (size_t)net->sizes[layer + 1] * net->sizes[layer];
 }
+SANNIP_API int sannip_network_layer_blocks(const sannip_network *net, int l)
+{
+    return net->nblk[l] > 0 ? net->nblk[l] : 1;
+}
+SANNIP_API sannip_param_block sannip_network_block(const sannip_network *net, int l, int c)
+{
+    sannip_param_block b;
+    int k;
+    b.offset = (size_t)(sannip_network_weights(net, l) - net->params);
+    if (net->nblk[l] <= 0) { b.n_in = net->sizes[l]; b.n_out = net->sizes[l + 1]; b.in0 = b.out0 = 0; return b; }
+    for (k = 0; k < c; k++) { size_t w = (size_t)(net->blk[l][k + 1] - net->blk[l][k]); b.offset += w * (w + 1); }
+    b.in0 = b.out0 = net->blk[l][c];
+    b.n_in = b.n_out = net->blk[l][c + 1] - net->blk[l][c];
+    return b;
+}
 SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch)
 {
     size_t s = 0;
@@ -3343,19 +3373,14 @@ SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch)
 static void sannip__layer_lin(const sannip_network *net, int l, int B, const sannip_real *in, sannip_real *z, int bias)
 {
     int ni = net->sizes[l], no = net->sizes[l + 1], i, c;
-    const sannip_real *W = sannip_network_weights(net, l);
-    if (net->nblk[l] <= 0) {
-        const sannip_real *b = W + (size_t)no * ni;
-        for (i = 0; i < B; i++) { if (bias) memcpy(z + (size_t)i * no, b, sizeof(sannip_real) * (size_t)no); else memset(z + (size_t)i * no, 0, sizeof(sannip_real) * (size_t)no); }
-        sannip_gemm_nt(B, no, ni, in, ni, W, ni, z, no);
-        return;
-    }
-    for (c = 0; c < net->nblk[l]; c++) {                     /* one i_c -> i_c map per class */
-        int s0 = net->blk[l][c], w = net->blk[l][c + 1] - s0;
-        const sannip_real *b = W + (size_t)w * w;
-        for (i = 0; i < B; i++) { if (bias) memcpy(z + (size_t)i * no + s0, b, sizeof(sannip_real) * (size_t)w); else memset(z + (size_t)i * no + s0, 0, sizeof(sannip_real) * (size_t)w); }
-        sannip_gemm_nt(B, w, w, in + s0, ni, W, w, z + s0, no);
-        W += (size_t)w * (w + 1);
+    for (c = 0; c < sannip_network_layer_blocks(net, l); c++) {   /* class layers: one i_c -> i_c map per class */
+        sannip_param_block k = sannip_network_block(net, l, c);
+        const sannip_real *W = net->params + k.offset, *b = W + (size_t)k.n_out * k.n_in;
+        for (i = 0; i < B; i++) {
+            sannip_real *zr = z + (size_t)i * no + k.out0;
+            if (bias) memcpy(zr, b, sizeof(sannip_real) * (size_t)k.n_out); else memset(zr, 0, sizeof(sannip_real) * (size_t)k.n_out);
+        }
+        sannip_gemm_nt(B, k.n_out, k.n_in, in + k.in0, ni, W, k.n_in, z + k.out0, no);
     }
     if (net->pass[l]) for (i = 0; i < B; i++) memcpy(z + (size_t)i * no + ni, in + (size_t)i * ni, sizeof(sannip_real) * (size_t)ni);
 }
@@ -3366,12 +3391,9 @@ SANNIP_API void sannip_network_layer_affine(const sannip_network *net, int l, in
 SANNIP_API void sannip_network_layer_back_input(const sannip_network *net, int l, int B, const sannip_real *dz, sannip_real *din)
 {
     int ni = net->sizes[l], no = net->sizes[l + 1], i, c, q;
-    const sannip_real *W = sannip_network_weights(net, l);
-    if (net->nblk[l] <= 0) { sannip_gemm_nn(B, ni, no, dz, no, W, ni, din, ni); return; }
-    for (c = 0; c < net->nblk[l]; c++) {
-        int s0 = net->blk[l][c], w = net->blk[l][c + 1] - s0;
-        sannip_gemm_nn(B, w, w, dz + s0, no, W, w, din + s0, ni);
-        W += (size_t)w * (w + 1);
+    for (c = 0; c < sannip_network_layer_blocks(net, l); c++) {
+        sannip_param_block k = sannip_network_block(net, l, c);
+        sannip_gemm_nn(B, k.n_in, k.n_out, dz + k.out0, no, net->params + k.offset, k.n_in, din + k.in0, ni);
     }
     if (net->pass[l]) for (i = 0; i < B; i++) for (q = 0; q < ni; q++) din[(size_t)i * ni + q] += dz[(size_t)i * no + ni + q];
 }
@@ -3379,19 +3401,13 @@ SANNIP_API void sannip_network_layer_back_input(const sannip_network *net, int l
 static void sannip__layer_bw(const sannip_network *net, int l, int B, const sannip_real *dz, const sannip_real *in,
                              sannip_real *g, int bias)
 {
-    int ni = net->sizes[l], no = net->sizes[l + 1], i, k, c;
-    if (net->nblk[l] <= 0) {
-        sannip_real *gb = g + (size_t)no * ni;
-        sannip_gemm_tn(no, ni, B, dz, no, in, ni, g, ni);           /* dW += dz^T x */
-        if (bias) for (i = 0; i < B; i++) for (k = 0; k < no; k++) gb[k] += dz[(size_t)i * no + k];
-        return;
-    }
-    for (c = 0; c < net->nblk[l]; c++) {
-        int s0 = net->blk[l][c], w = net->blk[l][c + 1] - s0;
-        sannip_real *gb = g + (size_t)w * w;
-        sannip_gemm_tn(w, w, B, dz + s0, no, in + s0, ni, g, w);
-        if (bias) for (i = 0; i < B; i++) for (k = 0; k < w; k++) gb[k] += dz[(size_t)i * no + s0 + k];
-        g += (size_t)w * (w + 1);
+    int ni = net->sizes[l], no = net->sizes[l + 1], i, q, c;
+    size_t base = sannip_network_block(net, l, 0).offset;
+    for (c = 0; c < sannip_network_layer_blocks(net, l); c++) {
+        sannip_param_block k = sannip_network_block(net, l, c);
+        sannip_real *gw = g + (k.offset - base), *gb = gw + (size_t)k.n_out * k.n_in;
+        sannip_gemm_tn(k.n_out, k.n_in, B, dz + k.out0, no, in + k.in0, ni, gw, k.n_in);   /* dW += dz^T x */
+        if (bias) for (i = 0; i < B; i++) for (q = 0; q < k.n_out; q++) gb[q] += dz[(size_t)i * no + k.out0 + q];
     }
 }
 SANNIP_API void sannip_network_layer_back_weights(const sannip_network *net, int l, int B, const sannip_real *dz,
@@ -3414,21 +3430,50 @@ static void sannip__layer_activate(const sannip_network *net, int l, int B, sann
 
 /* work layout: for each layer l: y_l (batch x sizes[l+1]), y'_l (batch x sizes[l+1]); then
    two batch x wmax buffers for the backward pass. */
+/* sannip__activate with the second derivative d2 (force training). */
+static void sannip__activate2(int act, size_t n, sannip_real *z, sannip_real *d1, sannip_real *d2)
+{
+    size_t i;
+    if (act == SANNIP_ACT_TANH) {
+        sannip__tanh_array(z, d1, n);
+        for (i = 0; i < n; i++) d2[i] = -2 * z[i] * d1[i];
+        return;
+    }
+    for (i = 0; i < n; i++) z[i] = sannip_activation_eval2(act, z[i], &d1[i], &d2[i]);
+}
+/* Activation with y', y'' of a batch, row by row (pass-through columns: 1, 0). */
+static void sannip__layer_activate2(const sannip_network *net, int l, int B, sannip_real *y, sannip_real *d1, sannip_real *d2)
+{
+    int no = net->sizes[l + 1], na = sannip_network_layer_active(net, l), i, k;
+    for (i = 0; i < B; i++) {
+        size_t q = (size_t)i * no;
+        sannip__activate2(net->act[l], (size_t)na, y + q, d1 + q, d2 + q);
+        for (k = na; k < no; k++) { d1[q + k] = 1; d2[q + k] = 0; }
+    }
+}
+SANNIP_API const sannip_real *sannip_network_pass(const sannip_network *net, int B, int from, int pre,
+        const sannip_real *in, int keep, sannip_real *z_first, int z_stride, sannip_real *work)
+{
+    int l, i;
+    sannip_real *w = work;
+    for (l = from; l < net->n_layers; l++) {
+        int no = net->sizes[l + 1];
+        sannip_real *z = w, *d1 = w + (size_t)B * no;
+        if (l == from && pre) memcpy(z, in, sizeof(sannip_real) * (size_t)B * no);
+        else sannip__layer_lin(net, l, B, in, z, 1);
+        if (l == from && z_first) for (i = 0; i < B; i++) memcpy(z_first + (size_t)i * z_stride, z + (size_t)i * no, sizeof(sannip_real) * (size_t)no);
+        if (keep == 3) sannip__layer_activate2(net, l, B, z, d1, d1 + (size_t)B * no);
+        else sannip__layer_activate(net, l, B, z, d1);
+        in = z;
+        w += (size_t)keep * B * no;
+    }
+    return in;
+}
 SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, const sannip_real *X,
                                        sannip_real *Y, sannip_real *work)
 {
-    int l;
-    const sannip_real *in = X;
-    sannip_real *w = work;
-    for (l = 0; l < net->n_layers; l++) {
-        int no = net->sizes[l + 1];
-        sannip_real *z = w, *dz = w + (size_t)batch * no;
-        sannip_network_layer_affine(net, l, batch, in, z);
-        sannip__layer_activate(net, l, batch, z, dz);
-        in = z;
-        w += 2 * (size_t)batch * no;
-    }
-    if (Y) memcpy(Y, in, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
+    const sannip_real *out = sannip_network_pass(net, batch, 0, 0, X, 2, NULL, 0, work);
+    if (Y) memcpy(Y, out, sizeof(sannip_real) * (size_t)batch * net->sizes[net->n_layers]);
 }
 /* The shared backward sweep: dL/dz per layer; weight gradients if grad, dL/dX if dX. fw holds
    the forward pass, per layer `per` blocks of batch x sizes[l+1]: y, y' (and y'' when per = 3,

@@ -661,20 +661,10 @@ static sannip_system sannip__local_view(const sannip_spin_local *L)
    hmax). The work buffer holds the layers' (y, y') pairs after the input rows. */
 static void sannip__local_network(const sannip_spin_local *L, int e, int cnt, int from, sannip_real *z1, sannip_real *E)
 {
-    const sannip_element_model *el = &L->m->el[e];
     const sannip_network *net = sannip_model_network(L->m, e);
-    int l, i, no = net->sizes[net->n_layers];
-    sannip_real *in = L->work, *w = L->work + (size_t)cnt * (L->fmax > L->hmax ? L->fmax : L->hmax);
-    for (l = 0; l < net->n_layers; l++) {
-        int nl = net->sizes[l + 1];
-        sannip_real *z = w, *dz = w + (size_t)cnt * nl;
-        if (l == 0 && from == 1) memcpy(z, in, sizeof(sannip_real) * (size_t)cnt * nl);
-        else sannip_network_layer_affine(net, l, cnt, in, z);
-        if (l == 0 && z1) for (i = 0; i < cnt; i++) memcpy(z1 + (size_t)i * L->h1max, z + (size_t)i * nl, sizeof(sannip_real) * (size_t)nl);
-        sannip__layer_activate(net, l, cnt, z, dz);
-        in = z; w += 2 * (size_t)cnt * nl;
-    }
-    sannip_element_energies(el, cnt, in, no, NULL, E);
+    sannip_real *w = L->work + (size_t)cnt * (L->fmax > L->hmax ? L->fmax : L->hmax);
+    const sannip_real *out = sannip_network_pass(net, cnt, 0, from, L->work, 2, z1, L->h1max, w);
+    sannip_element_energies(&L->m->el[e], cnt, out, net->sizes[net->n_layers], NULL, E);
 }
 /* Scaled features of atom i into X (its cached raw row, spin features from S when given). */
 static void sannip__local_scaled(const sannip_spin_local *L, int i, const sannip_real *S, sannip_real *X)

@@ -634,18 +634,14 @@ SANNIP_API void sannip_network_init_weights(sannip_network *net, sannip_rng *rng
 {
     int l, c;
     size_t k;
-    for (l = 0; l < net->n_layers; l++) {
-        sannip_real *W = sannip_network_weights(net, l);
-        int nb = net->nblk[l] > 0 ? net->nblk[l] : 1;
-        for (c = 0; c < nb; c++) {
-            int ni = net->nblk[l] > 0 ? net->blk[l][c + 1] - net->blk[l][c] : net->sizes[l];
-            int no = net->nblk[l] > 0 ? ni : net->sizes[l + 1];
-            double lim = sqrt(6.0 / (ni + no));
-            for (k = 0; k < (size_t)ni * no; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(rng) - 1) * lim);
-            for (k = 0; k < (size_t)no; k++) W[(size_t)ni * no + k] = 0;
-            W += (size_t)no * (ni + 1);
+    for (l = 0; l < net->n_layers; l++)
+        for (c = 0; c < sannip_network_layer_blocks(net, l); c++) {
+            sannip_param_block b = sannip_network_block(net, l, c);
+            sannip_real *W = net->params + b.offset;
+            double lim = sqrt(6.0 / (b.n_in + b.n_out));    /* Glorot uniform */
+            for (k = 0; k < (size_t)b.n_in * b.n_out; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(rng) - 1) * lim);
+            for (k = 0; k < (size_t)b.n_out; k++) W[(size_t)b.n_in * b.n_out + k] = 0;
         }
-    }
 }
 SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng)
 {
@@ -679,36 +675,11 @@ static size_t sannip__stash_size(const sannip_network *net, int B)
     for (l = 1; l <= net->n_layers; l++) t += 3 * (size_t)net->sizes[l];
     return (size_t)B * t;
 }
-/* sannip__activate with the second derivative. */
-static void sannip__activate2(int act, size_t n, sannip_real *z, sannip_real *d1, sannip_real *d2)
-{
-    size_t i;
-    if (act == SANNIP_ACT_TANH) {
-        sannip__tanh_array(z, d1, n);
-        for (i = 0; i < n; i++) d2[i] = -2 * z[i] * d1[i];
-        return;
-    }
-    for (i = 0; i < n; i++) z[i] = sannip_activation_eval2(act, z[i], &d1[i], &d2[i]);
-}
-/* The forward pass of a block whose X is at st (pass-through columns: y' = 1, y'' = 0);
-   returns the outputs (B x n_out). */
+/* The forward pass of a block whose X is at st, with y, y', y'' kept after it for the
+   backward passes; returns the outputs (B x n_out). */
 static const sannip_real *sannip__stash_forward(const sannip_network *net, int B, sannip_real *st)
 {
-    int l, i, k;
-    const sannip_real *in = st;
-    sannip_real *y = st + (size_t)B * net->sizes[0];
-    for (l = 0; l < net->n_layers; l++) {
-        int no = net->sizes[l + 1], na = sannip_network_layer_active(net, l);
-        sannip_real *d1 = y + (size_t)B * no, *d2 = d1 + (size_t)B * no;
-        sannip__layer_lin(net, l, B, in, y, 1);
-        for (i = 0; i < B; i++) {
-            size_t q = (size_t)i * no;
-            sannip__activate2(net->act[l], (size_t)na, y + q, d1 + q, d2 + q);
-            for (k = na; k < no; k++) { d1[q + k] = 1; d2[q + k] = 0; }
-        }
-        in = y; y = d2 + (size_t)B * no;
-    }
-    return in;
+    return sannip_network_pass(net, B, 0, 0, st, 3, NULL, 0, st + (size_t)B * net->sizes[0]);
 }
 
 /* Tangent forward and combined backward of a network on a stashed block (force training).
@@ -1219,15 +1190,13 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
                 for (e = 0; e < m->n_elements; e++) {
                     const sannip_network *net = &m->el[e].net;
                     if (m->el[e].shared) continue;
-                    for (l = 0; l < net->n_layers; l++) {
-                        int nb = net->nblk[l] > 0 ? net->nblk[l] : 1;
-                        for (cc = 0; cc < nb; cc++) {
-                            size_t ni = (size_t)(net->nblk[l] > 0 ? net->blk[l][cc + 1] - net->blk[l][cc] : net->sizes[l]);
-                            size_t no = net->nblk[l] > 0 ? ni : (size_t)net->sizes[l + 1], q;
-                            for (q = 0; q < ni * no; q++) g[off + q] += (sannip_real)(2 * c.l2 * params[off + q]);
-                            off += ni * no + no;
+                    for (l = 0; l < net->n_layers; l++)
+                        for (cc = 0; cc < sannip_network_layer_blocks(net, l); cc++) {
+                            sannip_param_block b = sannip_network_block(net, l, cc);
+                            size_t q, o = off + b.offset;
+                            for (q = 0; q < (size_t)b.n_in * b.n_out; q++) g[o + q] += (sannip_real)(2 * c.l2 * params[o + q]);
                         }
-                    }
+                    off += net->n_params;
                 }
             }
             step++;
