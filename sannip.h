@@ -835,7 +835,7 @@ extern "C" {
    each because speed or one shared implementation needs it; they stay static, so those
    implementations sit in the same file as this one (the SANNIP_IMPLEMENTATION umbrella).
    tests/test_seams.sh fails when a sibling header uses any other sannip__ name of this header.
-   24 functions. */
+   27 functions. */
 #if defined(__GNUC__) || defined(__clang__)
 #define SANNIP__SIBLING static __attribute__((unused))
 #else
@@ -882,6 +882,11 @@ SANNIP__SIBLING void sannip__exp_array(sannip_real *x, int n);
 SANNIP__SIBLING void sannip__layer_lin(const sannip_network *net, int l, int B, const sannip_real *in, sannip_real *z, int bias);
 SANNIP__SIBLING void sannip__layer_bw(const sannip_network *net, int l, int B, const sannip_real *dz, const sannip_real *in, sannip_real *g, int bias);
 SANNIP__SIBLING void sannip__network_backprop(const sannip_network *net, int batch, const sannip_real *X, const sannip_real *dY, sannip_real *dX, sannip_real *grad, const sannip_real *fw, int per, sannip_real *tmp);
+/* The scratch arena (MEMORY): one layout function measures (buffer NULL) and carves. */
+typedef struct sannip__arena sannip__arena;
+SANNIP__SIBLING sannip__arena sannip__arena_begin(void *buf, size_t bytes);
+SANNIP__SIBLING void *sannip__arena_take(sannip__arena *a, size_t n, size_t size);
+SANNIP__SIBLING size_t sannip__arena_reals(const sannip__arena *a);
 #ifndef SANNIP_NO_STDIO
 /* Reads path and hands its text to parse(obj, text, len, err); errors get "path:line: ". */
 typedef sannip_result (*sannip__text_parser)(void *obj, const char *text, size_t len, sannip_error *err);
@@ -1001,6 +1006,38 @@ static void *sannip__calloc(const sannip_allocator *a, size_t n, size_t sz)
     if (p) memset(p, 0, bytes);
     return p;
 }
+
+/* ---- scratch arena ----------------------------------------------------------------------
+   Every per-call scratch layout is one function run twice over an arena: first without a
+   buffer, to measure (sannip__arena_reals gives the size), then on a buffer of that size, to
+   carve it; both passes run the same code, so sizes and offsets cannot disagree. Each take is
+   aligned to SANNIP__ARENA_ALIGN bytes (pointers, SIMD rows); the size includes one
+   alignment of slack, so any buffer start works. An overrun is an internal error. */
+#define SANNIP__ARENA_ALIGN 16
+struct sannip__arena { unsigned char *base; size_t used, cap; };
+static sannip__arena sannip__arena_begin(void *buf, size_t bytes)
+{
+    sannip__arena a;
+    size_t mis = buf ? (size_t)(0 - (uintptr_t)buf) & (SANNIP__ARENA_ALIGN - 1) : 0;
+    a.base = buf ? (unsigned char *)buf + mis : NULL;
+    a.cap = buf && bytes >= mis ? bytes - mis : 0;
+    a.used = 0;
+    return a;
+}
+static void *sannip__arena_take(sannip__arena *a, size_t n, size_t size)
+{
+    size_t at = (a->used + SANNIP__ARENA_ALIGN - 1) & ~(size_t)(SANNIP__ARENA_ALIGN - 1);
+    a->used = at + n * size;
+    if (!a->base) return NULL;
+    SANNIP_ASSERT(a->used <= a->cap);
+    return a->base + at;
+}
+/* Reals of buffer a measured layout needs. */
+static size_t sannip__arena_reals(const sannip__arena *a)
+{
+    return (a->used + SANNIP__ARENA_ALIGN + sizeof(sannip_real) - 1) / sizeof(sannip_real);
+}
+#define SANNIP__TAKE(a, n, type) ((type *)sannip__arena_take((a), (size_t)(n), sizeof(type)))
 
 /* ---- 3. RNG --------------------------------------------------------------------------- */
 static uint64_t sannip__splitmix64(uint64_t *x)
@@ -1965,29 +2002,67 @@ static int sannip__named_elements(const sannip_descriptors *set, const int *idx,
 }
 static int sannip__restr_match(int e, int Z) { return e == SANNIP_ANY || e == SANNIP_ZWEIGHT || e == Z; }
 
-/* Ints and reals the plan of bases idx needs (besides per-neighbour caches). */
-static void sannip__envplan_sizes(const sannip_descriptors *set, const int *idx, int nf, size_t *ni, size_t *nr, int *C)
+/* Neighbour classes of the bases idx: the elements they name, plus "other". */
+static int sannip__env_classes(const sannip_descriptors *set, const int *idx, int nf)
 {
-    int named[2 * SANNIP_MAX_Z + 2], nn = sannip__named_elements(set, idx, nf, named);
-    size_t c = (size_t)nn + 1;
-    *C = (int)c;
-    /* rad: offsets + c*nf entries; tri: offsets + c*c*2nf entries; 6 id arrays; stamps */
-    *ni = (c + 1) + c * (size_t)nf + (c * c + 1) + c * c * 2 * (size_t)nf + 6 * (size_t)nf + 4 * (size_t)nf + 8
-        + 2 * (c * c + 1) + 2 * c * c * 2 * (size_t)nf;
-    *nr = 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real) + 11 * (size_t)nf + 8
-        + sizeof(void *) / sizeof(sannip_real)
-        + (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
+    int named[2 * SANNIP_MAX_Z + 2];
+    return sannip__named_elements(set, idx, nf, named) + 1;
+}
+/* The plan's arrays for C neighbour classes and nf bases, and the class and run starts of n
+   neighbours. */
+static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf, int C, int n, int **cls, int **runs)
+{
+    size_t cc = (size_t)C * C, f = (size_t)nf;
+    p->rad_off = SANNIP__TAKE(a, C + 1, int); p->rad = SANNIP__TAKE(a, (size_t)C * f, int);
+    p->tri_off = SANNIP__TAKE(a, cc + 1, int); p->tri = SANNIP__TAKE(a, cc * 2 * f, int);
+    p->cid = SANNIP__TAKE(a, f, int); p->cid2 = SANNIP__TAKE(a, f, int);
+    p->gid = SANNIP__TAKE(a, f, int); p->gid2 = SANNIP__TAKE(a, f, int);
+    p->rc_off = SANNIP__TAKE(a, cc + 1, int); p->rcid = SANNIP__TAKE(a, cc * 2 * f, int);
+    p->rg_off = SANNIP__TAKE(a, cc + 1, int); p->rgid = SANNIP__TAKE(a, cc * 2 * f, int);
+    p->cuts = SANNIP__TAKE(a, 2 * f, const sannip_cutoff *);
+    p->geta = SANNIP__TAKE(a, 2 * f, sannip_real); p->grs = SANNIP__TAKE(a, 2 * f, sannip_real);
+    p->pre = SANNIP__TAKE(a, f, sannip_real);
+    p->tt = SANNIP__TAKE(a, f, sannip__tterm);
+    *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int);
+}
+/* Buffers of the triplet loop, one entry per neighbour k of a run. */
+typedef struct sannip__runbuf {
+    sannip_real *rjk, *cs, *ux, *uy, *uz;        /* r_jk, cos(theta_ijk), unit vector j->k */
+    sannip_real *T, *dc, *dij, *dik, *djk, *pz, *pb;
+    sannip_real *A, *B, *Cc, *D;                 /* contraction accumulators (g mode) */
+    sannip_real *tf, *tdf, *tg;                  /* r_jk cutoffs per cut id, Gaussians per id */
+} sannip__runbuf;
+/* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
+   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 7 n reals. */
+typedef struct sannip__envcache { sannip_real *u, *fc, *dfc, *gs, *spin; } sannip__envcache;
+static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs)
+{
+    size_t nn = (size_t)n;
+    k->u = SANNIP__TAKE(a, 3 * nn, sannip_real);
+    k->fc = SANNIP__TAKE(a, nn * ncut, sannip_real); k->dfc = SANNIP__TAKE(a, nn * ncut, sannip_real);
+    k->gs = SANNIP__TAKE(a, nn * ngs, sannip_real);
+    R->rjk = SANNIP__TAKE(a, nn, sannip_real); R->cs = SANNIP__TAKE(a, nn, sannip_real);
+    R->ux = SANNIP__TAKE(a, nn, sannip_real); R->uy = SANNIP__TAKE(a, nn, sannip_real); R->uz = SANNIP__TAKE(a, nn, sannip_real);
+    R->T = SANNIP__TAKE(a, nn, sannip_real); R->dc = SANNIP__TAKE(a, nn, sannip_real);
+    R->dij = SANNIP__TAKE(a, nn, sannip_real); R->dik = SANNIP__TAKE(a, nn, sannip_real); R->djk = SANNIP__TAKE(a, nn, sannip_real);
+    R->pz = SANNIP__TAKE(a, nn, sannip_real); R->pb = SANNIP__TAKE(a, nn, sannip_real);
+    R->A = SANNIP__TAKE(a, nn, sannip_real); R->B = SANNIP__TAKE(a, nn, sannip_real);
+    R->Cc = SANNIP__TAKE(a, nn, sannip_real); R->D = SANNIP__TAKE(a, nn, sannip_real);
+    R->tf = SANNIP__TAKE(a, nn * ncut, sannip_real); R->tdf = SANNIP__TAKE(a, nn * ncut, sannip_real);
+    R->tg = SANNIP__TAKE(a, nn * ngs, sannip_real);
+    k->spin = SANNIP__TAKE(a, 7 * nn, sannip_real);
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
 {
-    size_t ni, nr;
-    int C;
-    sannip__envplan_sizes(set, idx, nf, &ni, &nr, &C);
-    /* per neighbour: class (int), unit vector (3), fc, dfc (2 ncut <= 4 nf), Gaussians (<= 2 nf),
-       the triplet run buffers (16 + 2 ncut + ngs) and 12 for the spin bases */
-    return (ni + 2 * (size_t)n_neighbors + 4) * sizeof(int) / sizeof(sannip_real) + 2 + nr
-         + (size_t)(n_neighbors + 1) * (size_t)(12 * nf + 32) + 16;
+    sannip__arena a = sannip__arena_begin(NULL, 0);
+    sannip__envplan p;
+    sannip__envcache k;
+    sannip__runbuf R;
+    int *cls, *runs;
+    sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs);
+    sannip__envcache_layout(&a, &k, &R, n_neighbors, 2 * nf, 2 * nf);   /* at most two of each per basis */
+    return sannip__arena_reals(&a);
 }
 
 static int sannip__gauss_id(sannip__envplan *p, sannip_real eta, sannip_real rs)
@@ -2004,38 +2079,17 @@ static int sannip__cut_id(sannip__envplan *p, const sannip_cutoff *c)
     p->cuts[p->ncut] = c;
     return p->ncut++;
 }
-/* Carves the plan out of work and fills it; *ints_end receives the first free int
-   (n_neighbors of them are used for classes). Returns the first free real. */
-static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
-                                         int nf, int n_neighbors, sannip_real *work, int **cls)
+/* Carves the plan out of the arena and fills it. */
+static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
+                                 int nf, int n_neighbors, sannip__arena *a, int **cls, int **runs)
 {
-    int f, *iw, named[2 * SANNIP_MAX_Z + 2], nn, c, cj, ck, C, z;
-    size_t ni, nr;
-    sannip_real *rw;
-    sannip__envplan_sizes(set, idx, nf, &ni, &nr, &C);
-    iw = (int *)(void *)work;
-    rw = work + ((ni + 2 * (size_t)n_neighbors + 4) * sizeof(int) / sizeof(sannip_real) + 2);
-    *cls = iw + ni;
+    int f, named[2 * SANNIP_MAX_Z + 2], nn, c, cj, ck, C, z;
+    C = sannip__env_classes(set, idx, nf);
+    sannip__envplan_layout(a, p, nf, C, n_neighbors, cls, runs);
     p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0; p->nspin = 0;
     nn = sannip__named_elements(set, idx, nf, named);
     for (z = 0; z <= SANNIP_MAX_Z; z++) p->cls_of_z[z] = nn;          /* "other" */
     for (c = 0; c < nn; c++) p->cls_of_z[named[c]] = c;
-    p->rad_off = iw; iw += C + 1;
-    p->rad = iw; iw += (size_t)C * nf;
-    p->tri_off = iw; iw += (size_t)C * C + 1;
-    p->tri = iw; iw += (size_t)C * C * 2 * nf;
-    p->cid = iw; p->cid2 = iw + nf; p->gid = iw + 2 * nf; p->gid2 = iw + 3 * nf; iw += 4 * nf;
-    p->rc_off = iw; iw += (size_t)C * C + 1;
-    p->rcid = iw; iw += (size_t)C * C * 2 * nf;
-    p->rg_off = iw; iw += (size_t)C * C + 1;
-    p->rgid = iw; iw += (size_t)C * C * 2 * nf;
-    /* pointers need their own alignment (a float work buffer is only 4-byte aligned) */
-    rw = (sannip_real *)(void *)(((uintptr_t)rw + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1));
-    p->cuts = (const sannip_cutoff **)(void *)rw;
-    rw += 2 * (size_t)nf * (sizeof(void *) + sizeof(sannip_real) - 1) / sizeof(sannip_real);
-    p->geta = rw; p->grs = rw + 2 * nf; p->pre = rw + 4 * nf;
-    rw += 5 * (size_t)nf + 8;
-    p->tt = (sannip__tterm *)(void *)rw; rw += (size_t)nf * ((sizeof(sannip__tterm) + sizeof(sannip_real) - 1) / sizeof(sannip_real)) + 2;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
         if (sannip__has(b, SANNIP_BASIS_SPIN)) { p->cid[f] = p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++; continue; }
@@ -2102,7 +2156,6 @@ static sannip_real *sannip__envplan_make(sannip__envplan *p, const sannip_descri
             p->rc_off[C * C] = kc; p->rg_off[C * C] = kg;
         }
     }
-    return rw;
 }
 
 
@@ -2185,12 +2238,6 @@ static sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n
 }
 
 /* Scratch arrays of one run of neighbours k (same element) against neighbour j. */
-typedef struct sannip__runbuf {
-    sannip_real *rjk, *cs, *ux, *uy, *uz;        /* r_jk, cos(theta_ijk), unit vector j->k */
-    sannip_real *T, *dc, *dij, *dik, *djk, *pz, *pb;
-    sannip_real *A, *B, *Cc, *D;                 /* contraction accumulators (g mode) */
-    sannip_real *tf, *tdf, *tg;                  /* r_jk cutoffs per cut id, Gaussians per id */
-} sannip__runbuf;
 
 /* Values and scalar derivatives (cos, r_ij, r_ik, r_jk) of three-body term b for neighbour j
    against the K neighbours k0..k0+K-1 (all of one element), into R->T, dc, dij, dik, djk. */
@@ -2545,17 +2592,14 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
 {
     sannip__envplan P;
     sannip__runbuf R;
+    sannip__envcache K;
     int n = env->n, j, f, q, *cls, deriv = dG != NULL || g != NULL, nrun, *runs;
     size_t stride = (size_t)(n + 1) * 3, nn = (size_t)n;
-    sannip_real *u, *fc, *dfc, *gs, *w;
-    u = sannip__envplan_make(&P, set, idx, nf, n, work, &cls);
-    /* per-neighbour caches, id-major (fc[q n + j]) so that runs of k are contiguous */
-    fc = u + 3 * nn; dfc = fc + nn * P.ncut; gs = dfc + nn * P.ncut; w = gs + nn * P.ngs;
-    R.rjk = w; R.cs = w + nn; R.ux = w + 2 * nn; R.uy = w + 3 * nn; R.uz = w + 4 * nn;
-    R.T = w + 5 * nn; R.dc = w + 6 * nn; R.dij = w + 7 * nn; R.dik = w + 8 * nn; R.djk = w + 9 * nn;
-    R.pz = w + 10 * nn; R.pb = w + 11 * nn; R.A = w + 12 * nn; R.B = w + 13 * nn; R.Cc = w + 14 * nn; R.D = w + 15 * nn;
-    R.tf = w + 16 * nn; R.tdf = R.tf + nn * P.ncut; R.tg = R.tdf + nn * P.ncut;
-    runs = cls + n;   /* run starts share the int region after cls (n + 1 entries) */
+    sannip_real *u, *fc, *dfc, *gs;
+    sannip__arena A = sannip__arena_begin(work, sannip_env_work_size(set, idx, nf, n) * sizeof(sannip_real));
+    sannip__envplan_make(&P, set, idx, nf, n, &A, &cls, &runs);
+    sannip__envcache_layout(&A, &K, &R, n, P.ncut, P.ngs);
+    u = K.u; fc = K.fc; dfc = K.dfc; gs = K.gs;
     for (f = 0; f < nf; f++) G[f] = 0;
     if (dG) memset(dG, 0, sizeof(sannip_real) * stride * (size_t)nf);
     if (c) memset(c, 0, sizeof(sannip_real) * 3 * nn);
@@ -2682,7 +2726,7 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
     /* spin bases (sannip_spin.h): the same outputs, plus spin derivatives */
     if (dGs) memset(dGs, 0, sizeof(sannip_real) * stride * (size_t)nf);
     if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (nn + 1));
-    if (P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, R.tg + nn * P.ngs);
+    if (P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, K.spin);
     /* derivative with respect to the central atom: minus the sum over neighbours (every
        basis depends on positions only through d_ij = r_j - r_i) */
     if (dG) for (f = 0; f < nf; f++) {
@@ -3778,24 +3822,34 @@ typedef struct sannip__scratch {
 
 /* dG of one atom: fmax x (nmax + 1) x 3 */
 static size_t sannip__dg_size(int fmax, int nmax) { return (size_t)fmax * ((size_t)nmax + 1) * 3; }
-/* with_dg: 1 position derivatives, 2 position and spin derivatives */
-static size_t sannip__scratch_size(size_t env_w, int fmax, size_t net_work, int nmax, int with_dg)
-{
-    return env_w + 4 * (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS) + net_work + 4 * (size_t)nmax + 16
-         + (size_t)with_dg * SANNIP__BLOCK * sannip__dg_size(fmax, nmax);
-}
-static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t env_w, int fmax, size_t net_work,
-                                  int nmax, int with_dg)
+/* One thread's scratch of a compute call (measured and carved by the same code);
+   with_dg: 1 position derivatives, 2 position and spin derivatives. */
+static void sannip__scratch_layout(sannip__arena *a, sannip__scratch *s, size_t env_w, int fmax, size_t net_work,
+                                   int nmax, int with_dg)
 {
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
-    s->dG = s->dGs = NULL;
-    if (with_dg) { s->dG = p; p += (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax); }
-    if (with_dg > 1) { s->dGs = p; p += (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax); }
-    s->env_work = p; p += env_w;
-    s->G = p; p += blk; s->X = p; p += blk; s->Y = p; p += blk; s->dX = p; p += blk;
-    s->net_work = p; p += net_work;
-    s->Sn = p; p += 3 * (size_t)nmax + 3;
-    s->Zn = (int *)(void *)p;
+    size_t dg = (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax);
+    s->dG = with_dg ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
+    s->dGs = with_dg > 1 ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
+    s->env_work = SANNIP__TAKE(a, env_w, sannip_real);
+    s->G = SANNIP__TAKE(a, blk, sannip_real); s->X = SANNIP__TAKE(a, blk, sannip_real);
+    s->Y = SANNIP__TAKE(a, blk, sannip_real); s->dX = SANNIP__TAKE(a, blk, sannip_real);
+    s->net_work = SANNIP__TAKE(a, net_work, sannip_real);
+    s->Sn = SANNIP__TAKE(a, 3 * (size_t)nmax + 3, sannip_real);
+    s->Zn = SANNIP__TAKE(a, (size_t)nmax + 1, int);
+}
+static size_t sannip__scratch_reals(size_t env_w, int fmax, size_t net_work, int nmax, int with_dg)
+{
+    sannip__arena a = sannip__arena_begin(NULL, 0);
+    sannip__scratch s;
+    sannip__scratch_layout(&a, &s, env_w, fmax, net_work, nmax, with_dg);
+    return sannip__arena_reals(&a);
+}
+static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t reals, size_t env_w, int fmax, size_t net_work,
+                                  int nmax, int with_dg)
+{
+    sannip__arena a = sannip__arena_begin(p, reals * sizeof(sannip_real));
+    sannip__scratch_layout(&a, s, env_w, fmax, net_work, nmax, with_dg);
 }
 
 /* The environment of atom i from the neighbour list (Zn filled into scratch). */
@@ -3879,7 +3933,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
         size_t w = sannip_env_work_size(&m->desc, m->el[e].feature, m->el[e].n_features, run->nmax);
         if (w > run->env_w) run->env_w = w;
     }
-    run->per_thread = sannip__scratch_size(run->env_w, run->fmax, run->net_work, run->nmax, need_pairs);
+    run->per_thread = sannip__scratch_reals(run->env_w, run->fmax, run->net_work, run->nmax, need_pairs);
     /* ints: order n, bstart, belem (<= n/BLOCK + n_elements + 1 each) */
     ints = (size_t)sys->n + 2 * ((size_t)sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
     total = (ints * sizeof(int) + sizeof(sannip_real)) / sizeof(sannip_real) + 1;
@@ -3994,7 +4048,7 @@ static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspa
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work, run.nmax, need_pairs);
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.per_thread, run.env_w, run.fmax, run.net_work, run.nmax, need_pairs);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -4061,7 +4115,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.env_w, run.fmax, run.net_work, run.nmax, 0);
+        sannip__scratch_carve(&s, run.thread + run.per_thread * (size_t)t, run.per_thread, run.env_w, run.fmax, run.net_work, run.nmax, 0);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif

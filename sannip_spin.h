@@ -49,6 +49,7 @@ typedef struct sannip_spin_local {
     int nsc, *scid;               /* distinct cutoffs of pair-sum spin bases; id per spin feature */
     sannip_real *xb; int *xo;     /* batched Gaussian arguments of a delta, and their features */
     sannip_real *tS, *tz1, *te, *work, *Sn;   /* trial spin features (naff x smax), z1, E_i */
+    size_t work_size;             /* reals in work */
     sannip_allocator alloc;
 } sannip_spin_local;
 
@@ -635,6 +636,13 @@ extern "C" {
 
 /* ---- local energy changes ---------------------------------------------------------------- */
 static int sannip__kind_has(const sannip_basis *b, unsigned flag) { return (sannip_basis_kind_flags(b->kind) & flag) != 0; }
+/* The work buffer while one spin basis is evaluated anew: the spin evaluator's 7 reals per
+   neighbour and the neighbours' elements (measured and carved by this one function). */
+static void sannip__local_eval_layout(sannip__arena *a, int nmax, sannip_real **work, int **Zn)
+{
+    *work = (sannip_real *)sannip__arena_take(a, 7 * ((size_t)nmax + 1), sizeof(sannip_real));
+    *Zn = (int *)sannip__arena_take(a, (size_t)nmax + 1, sizeof(int));
+}
 SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
 {
     const sannip_allocator *a = &L->alloc;
@@ -821,9 +829,16 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     L->xb = (sannip_real *)sannip__calloc(a, 3 * ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(sannip_real));
     L->xo = (int *)sannip__calloc(a, ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(int));
     /* work: network input rows and (y, y') per layer for nmax + 2 atoms, or the spin
-       evaluator's scratch (3 per neighbour, and the neighbours' elements) */
-    wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax) * (2 * SANNIP_MAX_LAYERS + 2) + 12 * ((size_t)L->nmax + 4);
+       evaluator's scratch */
+    {
+        sannip__arena m = sannip__arena_begin(NULL, 0);
+        sannip_real *w; int *z;
+        sannip__local_eval_layout(&m, L->nmax, &w, &z);
+        wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax) * (2 * SANNIP_MAX_LAYERS + 2);
+        if (sannip__arena_reals(&m) > wsz) wsz = sannip__arena_reals(&m);
+    }
     L->work = (sannip_real *)sannip__calloc(a, wsz, sizeof(sannip_real));
+    L->work_size = wsz;
     if (!L->aff || !L->grp || !L->G || !L->z1 || !L->eat || !L->tS || !L->tz1 || !L->te || !L->Sn || !L->work || !L->xb || !L->xo) goto oom;
     return sannip_spin_local_set_spins(L, sys->spins, err);
 oom:
@@ -834,8 +849,10 @@ oom:
 /* One spin basis of atom i with spin k taken as sk, evaluated anew (env built on first use). */
 static sannip_real sannip__local_eval(sannip_spin_local *L, int i, int k, const sannip_real *sk, int bi, sannip_env *env, int *have)
 {
-    sannip_real v = 0;
-    int *Zn = (int *)(void *)(L->work + 8 * ((size_t)L->nmax + 1));   /* after the evaluator's 7 n */
+    sannip_real v = 0, *work;
+    int *Zn;
+    sannip__arena a = sannip__arena_begin(L->work, L->work_size * sizeof(sannip_real));
+    sannip__local_eval_layout(&a, L->nmax, &work, &Zn);
     if (!*have) {
         sannip_system s = sannip__local_view(L);
         size_t p, s0 = L->nl.start[i];
@@ -844,7 +861,7 @@ static sannip_real sannip__local_eval(sannip_spin_local *L, int i, int k, const 
         if (i == k) env->Sc = sk;
         *have = 1;
     }
-    sannip__spin_eval(&L->m->desc, &bi, 1, env, &v, NULL, NULL, NULL, NULL, NULL, L->work);
+    sannip__spin_eval(&L->m->desc, &bi, 1, env, &v, NULL, NULL, NULL, NULL, NULL, work);
     return v;
 }
 /* New spin features S (nspin of atom i's element) when spin k becomes sk. For i != k, the
