@@ -655,9 +655,54 @@ SANNIP_API void sannip_text_real(sannip_text *t, sannip_real x);  /* " %.17g", '
 /* Writers append one structure; energy/forces/virial override s's own when not NULL. */
 SANNIP_API void sannip_write_n2p2(sannip_text *t, const sannip_structure *s,
         const sannip_real *energy, const sannip_real *forces);
+/* Extended XYZ as ASE writes it: the thin form of sannip_write_xyz_ex below, with the
+   per-atom energies (atom_energy, n, optional) as an "energies:R:1" column. */
 SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s,
         const sannip_real *energy, const sannip_real *forces, const sannip_real *virial,
         const sannip_real *atom_energy);
+
+/* An extra per-atom column of an extended-XYZ frame: Properties gains NAME:R:WIDTH and atom
+   i's line the numbers values[width * i + k], k = 0..width-1. */
+typedef struct sannip_xyz_column {
+    const char *name;              /* non-empty; no blanks, '=', '"' or ':' */
+    int width;                     /* components, 1..9 */
+    const sannip_real *values;     /* n x width, in the caller's units */
+} sannip_xyz_column;
+/* A per-structure key=value entry of the comment line: a string (text; quoted when it is
+   empty or holds blanks) or, when text is NULL, width numbers (quoted "a b c" when width > 1). */
+typedef struct sannip_xyz_info {
+    const char *key;               /* non-empty; no blanks, '=' or '"' */
+    const char *text;              /* string value without '"' or line breaks, or NULL */
+    int width;                     /* numbers when text is NULL: 1..9 */
+    const sannip_real *values;     /* width numbers when text is NULL */
+    int first;                     /* nonzero: at the start of the line, before Lattice= (a
+                                      reader that keeps only the first 255 characters, as
+                                      sannip_read_xyz does, still sees it); 0: after pbc= */
+} sannip_xyz_info;
+/* Appends one extended-XYZ frame of s to t:
+       N
+       [first entries] Lattice="9 numbers" Properties=species:S:1:pos:R:3[:forces:R:3]
+           [:magmoms:R:3][:NAME:R:WIDTH ...] [energy=E] [virial="9 numbers"] pbc="T T T" [entries]
+       El x y z [fx fy fz] [sx sy sz] [column values ...]      (one line per atom)
+   Lattice= only for a periodic s; numbers "%.17g" ("%.9g" in float builds), '.' always.
+   Units are the caller's (sannip's presets: positions and cell A, energy eV, forces eV/A,
+   virial eV, spins as stored).
+   [in, out] t            text buffer the frame is appended to
+   [in]      s            structure: n, Z, pos, cell, pbc, spins (a magmoms column when not
+                          NULL), and energy/forces/virial when the arguments below are NULL
+   [in, optional] energy  total energy (else s->energy when s->has_energy, else none)
+   [in, optional] forces  n x 3 (else s->forces, else no column)
+   [in, optional] virial  9 (else s->virial when s->has_virial, else none)
+   [in, optional] cols    ncols extra columns, written in this order after the others
+   [in, optional] info    ninfo key=value entries, written in this order
+   [out, optional] err
+   Returns SANNIP_SUCCESS; SANNIP_INVALID_ARGS (nothing appended) for a NULL t or s, a
+   negative count, a bad name, key, text or width, or NULL values; SANNIP_OUT_OF_MEMORY when
+   t failed to grow (t->failed is set). Thread safety: one buffer per thread. */
+SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_structure *s,
+        const sannip_real *energy, const sannip_real *forces, const sannip_real *virial,
+        const sannip_xyz_column *cols, int ncols, const sannip_xyz_info *info, int ninfo,
+        sannip_error *err);
 
 /* Locale-independent number parsing/formatting used by all readers. */
 SANNIP_API int sannip_parse_real(const char *s, const char **end, sannip_real *out);
@@ -4063,34 +4108,98 @@ SANNIP_API void sannip_write_n2p2(sannip_text *t, const sannip_structure *s, con
     sannip_text_printf(t, "\ncharge 0\nend\n");
 }
 
-SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s, const sannip_real *energy,
-        const sannip_real *forces, const sannip_real *virial, const sannip_real *atom_energy)
+/* n reals separated by single spaces, as sannip_format_real writes them. */
+static void sannip__text_reals(sannip_text *t, const sannip_real *v, int n)
 {
-    int i, a;
-    const sannip_real *F = forces ? forces : s->forces;
-    const sannip_real *W = virial ? virial : (s->has_virial ? s->virial : NULL);
+    int a;
+    for (a = 0; a < n; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, v[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+}
+/* An extended-XYZ key or column name: non-empty, no blanks, '=', '"' (nor ':' if colon). */
+static int sannip__xyz_name_ok(const char *s, int colon)
+{
+    if (!s || !*s) return 0;
+    for (; *s; s++) if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '=' || *s == '"' || (colon && *s == ':')) return 0;
+    return 1;
+}
+static sannip_result sannip__xyz_check(const sannip_structure *s, const sannip_xyz_column *cols, int ncols,
+                                       const sannip_xyz_info *info, int ninfo, sannip_error *err)
+{
+    int k;
+    if (!s || ncols < 0 || ninfo < 0 || (ncols && !cols) || (ninfo && !info))
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument or negative count");
+    for (k = 0; k < ncols; k++) {
+        if (!sannip__xyz_name_ok(cols[k].name, 1)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "column %d: bad name", k + 1);
+        if (cols[k].width < 1 || cols[k].width > 9) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "column %s: width %d (1..9)", cols[k].name, cols[k].width);
+        if (s->n > 0 && !cols[k].values) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "column %s: no values", cols[k].name);
+    }
+    for (k = 0; k < ninfo; k++) {
+        const sannip_xyz_info *e = &info[k];
+        if (!sannip__xyz_name_ok(e->key, 0)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "entry %d: bad key", k + 1);
+        if (e->text ? strpbrk(e->text, "\"\n\r") != NULL : (e->width < 1 || e->width > 9 || !e->values))
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "entry %s: bad value (a text without '\"' or line breaks, or 1..9 numbers)", e->key);
+    }
+    return SANNIP_SUCCESS;
+}
+/* key=value of one comment-line entry (quoting as documented at sannip_xyz_info). */
+static void sannip__xyz_info_write(sannip_text *t, const sannip_xyz_info *e)
+{
+    if (e->text) {
+        int quote = !e->text[0] || strpbrk(e->text, " \t") != NULL;
+        sannip_text_printf(t, quote ? "%s=\"%s\"" : "%s=%s", e->key, e->text);
+        return;
+    }
+    sannip_text_printf(t, e->width > 1 ? "%s=\"" : "%s=", e->key);
+    sannip__text_reals(t, e->values, e->width);
+    if (e->width > 1) sannip_text_printf(t, "\"");
+}
+
+SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_structure *s, const sannip_real *energy,
+        const sannip_real *forces, const sannip_real *virial, const sannip_xyz_column *cols, int ncols,
+        const sannip_xyz_info *info, int ninfo, sannip_error *err)
+{
+    int i, a, k;
+    const sannip_real *F, *W;
+    sannip_result r;
+    if (!t) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL text buffer");
+    if ((r = sannip__xyz_check(s, cols, ncols, info, ninfo, err)) != SANNIP_SUCCESS) return r;
+    F = forces ? forces : s->forces;
+    W = virial ? virial : (s->has_virial ? s->virial : NULL);
     sannip_text_printf(t, "%d\n", s->n);
+    for (k = 0; k < ninfo; k++) if (info[k].first) { sannip__xyz_info_write(t, &info[k]); sannip_text_printf(t, " "); }
     if (s->pbc[0] || s->pbc[1] || s->pbc[2]) {
         sannip_text_printf(t, "Lattice=\"");
-        for (a = 0; a < 9; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, s->cell[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+        sannip__text_reals(t, s->cell, 9);
         sannip_text_printf(t, "\" ");
     }
-    sannip_text_printf(t, "Properties=species:S:1:pos:R:3%s%s%s", F ? ":forces:R:3" : "", s->spins ? ":magmoms:R:3" : "", atom_energy ? ":energies:R:1" : "");
+    sannip_text_printf(t, "Properties=species:S:1:pos:R:3%s%s", F ? ":forces:R:3" : "", s->spins ? ":magmoms:R:3" : "");
+    for (k = 0; k < ncols; k++) sannip_text_printf(t, ":%s:R:%d", cols[k].name, cols[k].width);
     if (energy || s->has_energy) { char nb[64]; sannip_format_real(nb, sizeof nb, energy ? *energy : s->energy); sannip_text_printf(t, " energy=%s", nb); }
     if (W) {
         sannip_text_printf(t, " virial=\"");
-        for (a = 0; a < 9; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, W[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+        sannip__text_reals(t, W, 9);
         sannip_text_printf(t, "\"");
     }
-    sannip_text_printf(t, " pbc=\"%c %c %c\"\n", s->pbc[0] ? 'T' : 'F', s->pbc[1] ? 'T' : 'F', s->pbc[2] ? 'T' : 'F');
+    sannip_text_printf(t, " pbc=\"%c %c %c\"", s->pbc[0] ? 'T' : 'F', s->pbc[1] ? 'T' : 'F', s->pbc[2] ? 'T' : 'F');
+    for (k = 0; k < ninfo; k++) if (!info[k].first) { sannip_text_printf(t, " "); sannip__xyz_info_write(t, &info[k]); }
+    sannip_text_printf(t, "\n");
     for (i = 0; i < s->n; i++) {
         sannip_text_printf(t, "%-2s", sannip_element_symbol(s->Z[i]));
         for (a = 0; a < 3; a++) sannip_text_real(t, s->pos[3 * i + a]);
         if (F) for (a = 0; a < 3; a++) sannip_text_real(t, F[3 * i + a]);
         if (s->spins) for (a = 0; a < 3; a++) sannip_text_real(t, s->spins[3 * i + a]);
-        if (atom_energy) sannip_text_real(t, atom_energy[i]);
+        for (k = 0; k < ncols; k++) for (a = 0; a < cols[k].width; a++) sannip_text_real(t, cols[k].values[(size_t)cols[k].width * i + a]);
         sannip_text_printf(t, "\n");
     }
+    if (t->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "extended XYZ text of %d atoms", s->n);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s, const sannip_real *energy,
+        const sannip_real *forces, const sannip_real *virial, const sannip_real *atom_energy)
+{
+    sannip_xyz_column e;
+    e.name = "energies"; e.width = 1; e.values = atom_energy;
+    (void)sannip_write_xyz_ex(t, s, energy, forces, virial, &e, atom_energy ? 1 : 0, NULL, 0, NULL);
 }
 
 #ifndef SANNIP_NO_STDIO
