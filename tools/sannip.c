@@ -276,34 +276,26 @@ static int spin_aware(const sannip_model *m)
     for (f = 0; f < m->desc.n; f++) if (m->desc.b[f].kind >= SANNIP_BASIS_SPIN_FIRST) return 1;
     return 0;
 }
-/* Adds a per-atom 3-vector column NAME (and EXTRA key=values) to the extended-XYZ frame
-   that starts at offset before of out. */
-static void xyz_append_column(sannip_text *out, size_t before, const char *extra, const char *name, const sannip_real *v, int n)
+/* The extended-XYZ frame of one prediction: per-atom energies (single model, on request),
+   the committee's force spread and energy spread, the effective field of a spin-aware model. */
+static sannip_result write_prediction_xyz(sannip_text *out, const sannip_structure *s, int members, const sannip_real *E,
+                                          const sannip_real *F, const sannip_real *W, const sannip_real *ea, const sannip_real *Es,
+                                          const sannip_real *Fs, const sannip_real *H, sannip_error *err)
 {
-    char *nl1 = strchr(out->s + before, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL, *p, *pp, *q;
-    sannip_text t;
-    int a;
-    if (!nl1 || !nl2) return;
-    sannip_text_init(&t, NULL);
-    p = out->s + before;
-    /* the comment line with the column declared after the existing Properties */
-    pp = strstr(nl1, "Properties=");
-    q = pp && pp < nl2 ? strchr(pp, ' ') : NULL;
-    if (!q || q > nl2) q = nl2;
-    sannip_text_printf(&t, "%.*s:%s:R:3%.*s%s\n", (int)(q - p), p, name, (int)(nl2 - q), q, extra);
-    p = nl2 + 1;
-    for (a = 0; a < n; a++) {
-        char *e = strchr(p, '\n');
-        if (!e) break;
-        sannip_text_printf(&t, "%.*s", (int)(e - p), p);
-        sannip_text_real(&t, v[3 * a]); sannip_text_real(&t, v[3 * a + 1]); sannip_text_real(&t, v[3 * a + 2]);
-        sannip_text_printf(&t, "\n");
-        p = e + 1;
+    sannip_xyz_column col[3];
+    sannip_xyz_info info[2];
+    char count[16];
+    int nc = 0, ni = 0;
+    memset(col, 0, sizeof col); memset(info, 0, sizeof info);
+    if (ea) { col[nc].name = "energies"; col[nc].width = 1; col[nc].values = ea; nc++; }
+    if (members > 1) {
+        col[nc].name = "forces_spread"; col[nc].width = 3; col[nc].values = Fs; nc++;
+        snprintf(count, sizeof count, "%d", members);
+        info[ni].key = "energy_spread"; info[ni].width = 1; info[ni].values = Es; ni++;
+        info[ni].key = "committee"; info[ni].text = count; ni++;
     }
-    out->len = before;
-    out->s[before] = 0;
-    sannip_text_printf(out, "%s", t.s ? t.s : "");
-    sannip_text_uninit(&t);
+    if (H) { col[nc].name = "field"; col[nc].width = 3; col[nc].values = H; nc++; }
+    return sannip_write_xyz_ex(out, s, E, F, W, col, nc, info, ni, err);
 }
 
 static int cmd_predict(int argc, char **argv)
@@ -350,17 +342,9 @@ static int cmd_predict(int argc, char **argv)
             if (s->has_energy && !placeholder) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
             if (s->forces && !placeholder) for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; }
         }
-        if (xyz) {
-            size_t before = out.len;
-            sannip_write_xyz(&out, s, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL, (o.atom_e && cm.n == 1) ? ea : NULL);
-            if (cm.n > 1 && !out.failed) {
-                char extra[128], nb[64];
-                sannip_format_real(nb, sizeof nb, Es);
-                snprintf(extra, sizeof extra, " energy_spread=%s committee=%d", nb, cm.n);
-                xyz_append_column(&out, before, extra, "forces_spread", Fs, s->n);
-            }
-            if (H && !out.failed) xyz_append_column(&out, before, "", "field", H, s->n);
-        } else sannip_write_n2p2(&out, s, &E, F);
+        if (xyz) write_prediction_xyz(&out, s, cm.n, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL,
+                                      (o.atom_e && cm.n == 1) ? ea : NULL, &Es, Fs, H, NULL);   /* only out.failed can go wrong */
+        else sannip_write_n2p2(&out, s, &E, F);
         free(F); free(ea); free(Fs); free(H);
     }
     t0 = ((double)clock() - t0) / CLOCKS_PER_SEC;
