@@ -708,6 +708,41 @@ SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_struct
 SANNIP_API int sannip_parse_real(const char *s, const char **end, sannip_real *out);
 SANNIP_API int sannip_format_real(char *buf, size_t size, sannip_real x);
 
+/* Data sets: an owned list of structures, e.g. every frame of a file, with the reference
+   energies, forces, virials, spins and weights the text holds (sannip_train.h trains on
+   them; sannip_dataset_check there says whether they suffice). d->s[i], i < d->n, are
+   owned by d and use d->alloc. Thread safety: one data set per thread while it changes. */
+typedef struct sannip_dataset {
+    int n, cap;
+    sannip_structure *s;
+    sannip_allocator alloc;
+} sannip_dataset;
+/* [out] d; [in, optional] alloc (NULL: the default allocator, copied into d). */
+SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc);
+/* Frees every structure and the list; d is empty (and reusable) afterwards. */
+SANNIP_API void sannip_dataset_uninit(sannip_dataset *d);
+/* Appends every structure of a text: n2p2 input.data when its first word is "begin", else
+   extended XYZ.
+   [in, out] d; [in] text, len (text need not be NUL-terminated); [out, optional] err
+   Returns SANNIP_SUCCESS, or the reader's code with err->line (1-based line of the text)
+   and a message "structure K: ..." (K counts from 1 in this text); SANNIP_PARSE_ERROR for a
+   text without structures. The structures read before an error stay in d. */
+SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len,
+                                                 sannip_error *err);
+/* Appends a deep copy of s (atoms, optional forces, spins and charges, cell, pbc, energy,
+   virial, weight, comment), allocated with d->alloc.
+   [in, out] d; [in] s (not changed, may be freed afterwards); [out, optional] err
+   Returns SANNIP_SUCCESS, SANNIP_INVALID_ARGS (NULL argument, negative count, missing
+   positions or elements), SANNIP_TOO_BIG or SANNIP_OUT_OF_MEMORY (d unchanged). */
+SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_structure *s,
+                                               sannip_error *err);
+#ifndef SANNIP_NO_STDIO
+/* sannip_dataset_read_mem on the contents of the file path; messages are prefixed
+   "PATH:LINE: " (a missing file: SANNIP_MISSING_FILE, "cannot open 'PATH'"). */
+SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path,
+                                                  sannip_error *err);
+#endif
+
 #ifndef SANNIP_NO_STDIO
 SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path,
                                                 sannip_error *err);
@@ -4202,6 +4237,91 @@ SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s, cons
     (void)sannip_write_xyz_ex(t, s, energy, forces, virial, &e, atom_energy ? 1 : 0, NULL, 0, NULL);
 }
 
+/* data sets ------------------------------------------------------------------------------ */
+SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc)
+{
+    memset(d, 0, sizeof *d);
+    d->alloc = sannip__alloc_copy(alloc);
+}
+SANNIP_API void sannip_dataset_uninit(sannip_dataset *d)
+{
+    int i;
+    for (i = 0; i < d->n; i++) sannip_structure_uninit(&d->s[i]);
+    sannip_free(&d->alloc, d->s);
+    d->s = NULL; d->n = d->cap = 0;
+}
+/* Room for one more structure; d->s[d->n] is then an empty structure with d's allocator. */
+static sannip_result sannip__dataset_slot(sannip_dataset *d, int line, sannip_error *err)
+{
+    void *p = d->s;
+    size_t cap = (size_t)d->cap;
+    sannip_result r;
+    if ((r = sannip__grow(&d->alloc, &p, &cap, (size_t)d->n + 1, sizeof(sannip_structure))) != SANNIP_SUCCESS)
+        return sannip__fail(err, r, line, 0, "data set of %d structures", d->n + 1);
+    d->s = (sannip_structure *)p; d->cap = (int)cap;
+    sannip_structure_init(&d->s[d->n], &d->alloc);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len, sannip_error *err)
+{
+    size_t pos = 0, k = 0;
+    int line = 0, n2p2, r, first = d ? d->n : 0;
+    if (!d || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n')) k++;
+    n2p2 = len - k >= 5 && strncmp(text + k, "begin", 5) == 0;
+    for (;;) {
+        if ((r = sannip__dataset_slot(d, line, err)) != SANNIP_SUCCESS) return (sannip_result)r;
+        r = n2p2 ? sannip_read_n2p2(&d->s[d->n], text, len, &pos, &line, err) : sannip_read_xyz(&d->s[d->n], text, len, &pos, &line, err);
+        if (r == 1) break;
+        if (r != SANNIP_SUCCESS) {
+            char pre[64];
+            snprintf(pre, sizeof pre, "structure %d: ", d->n - first + 1);
+            sannip__err_prefix(err, pre);
+            return (sannip_result)r;
+        }
+        d->n++;
+    }
+    if (d->n == first) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "no structures");
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+/* Copies n items of size sz from src into a fresh block of a's (NULL src: NULL). */
+static int sannip__copy_array(const sannip_allocator *a, void **dst, const void *src, size_t n, size_t sz)
+{
+    *dst = NULL;
+    if (!src) return 1;
+    if (!(*dst = sannip__calloc(a, n, sz))) return 0;
+    memcpy(*dst, src, n * sz);
+    return 1;
+}
+SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_structure *s, sannip_error *err)
+{
+    sannip_structure c;
+    sannip_result r;
+    void *pos = NULL, *Z = NULL, *F = NULL, *S = NULL, *Q = NULL;
+    size_t n;
+    int ok;
+    if (!d || !s || s->n < 0 || (s->n > 0 && (!s->pos || !s->Z)))
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument, negative atom count or missing positions/elements");
+    if (s->n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms exceed SANNIP_MAX_ATOMS", s->n);
+    n = (size_t)s->n;
+    ok = sannip__copy_array(&d->alloc, &pos, s->pos, 3 * n, sizeof(sannip_real)) && sannip__copy_array(&d->alloc, &Z, s->Z, n, sizeof(int))
+      && sannip__copy_array(&d->alloc, &F, s->forces, 3 * n, sizeof(sannip_real))
+      && sannip__copy_array(&d->alloc, &S, s->spins, 3 * n, sizeof(sannip_real))
+      && sannip__copy_array(&d->alloc, &Q, s->charges, n, sizeof(sannip_real));
+    c = *s;                                   /* scalars, cell, pbc, comment */
+    c.alloc = d->alloc;
+    c.pos = (sannip_real *)pos; c.Z = (int *)Z; c.forces = (sannip_real *)F; c.spins = (sannip_real *)S; c.charges = (sannip_real *)Q;
+    if (!ok) {
+        sannip_structure_uninit(&c);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "copy of a structure of %d atoms", s->n);
+    }
+    if ((r = sannip__dataset_slot(d, 0, err)) != SANNIP_SUCCESS) { sannip_structure_uninit(&c); return r; }
+    d->s[d->n++] = c;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
 #ifndef SANNIP_NO_STDIO
 SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocator *alloc, char **out, size_t *len, sannip_error *err)
 {
@@ -4275,6 +4395,12 @@ SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *pat
 {
     if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
     return sannip__load_text_file(path, &m->alloc, sannip__parse_model, m, err);
+}
+static sannip_result sannip__parse_dataset(void *d, const char *t, size_t n, sannip_error *err) { return sannip_dataset_read_mem((sannip_dataset *)d, t, n, err); }
+SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err)
+{
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    return sannip__load_text_file(path, &d->alloc, sannip__parse_dataset, d, err);
 }
 #endif
 
