@@ -208,41 +208,13 @@ static int opt_num(const opts *o, const char *cmd, const char *key, double def, 
     return 1;
 }
 
-/* Reads every structure of a file (n2p2 or extended XYZ, by content). */
-typedef struct structures { sannip_structure *s; int n, cap; } structures;
-static void structures_free(structures *L) { int i; for (i = 0; i < L->n; i++) sannip_structure_uninit(&L->s[i]); free(L->s); }
-static int read_structures(const char *path, structures *L, sannip_error *err)
+/* Reads every structure of a file (n2p2 or extended XYZ, by content); nothing kept on failure. */
+static sannip_result read_structures(const char *path, sannip_dataset *L, sannip_error *err)
 {
-    char *text;
-    size_t len, pos = 0;
-    int line = 0, n2p2, r;
-    const char *p;
-    memset(L, 0, sizeof *L);
-    if ((r = sannip_read_file(path, NULL, &text, &len, err)) != SANNIP_SUCCESS) return r;
-    p = text + strspn(text, " \t\r\n");
-    n2p2 = strncmp(p, "begin", 5) == 0;
-    for (;;) {
-        if (L->n == L->cap) {
-            sannip_structure *q = (sannip_structure *)realloc(L->s, sizeof *q * (size_t)(L->cap = L->cap ? 2 * L->cap : 16));
-            if (!q) { free(text); return SANNIP_OUT_OF_MEMORY; }
-            L->s = q;
-        }
-        sannip_structure_init(&L->s[L->n], NULL);
-        r = n2p2 ? sannip_read_n2p2(&L->s[L->n], text, len, &pos, &line, err) : sannip_read_xyz(&L->s[L->n], text, len, &pos, &line, err);
-        if (r == 1) break;
-        if (r != SANNIP_SUCCESS) {
-            char pre[300];
-            snprintf(pre, sizeof pre, "%.250s:%d: ", path, err->line);
-            memmove(err->message + strlen(pre), err->message, sizeof err->message - strlen(pre));
-            memcpy(err->message, pre, strlen(pre));
-            err->message[sizeof err->message - 1] = 0;
-            free(text); structures_free(L); return r;
-        }
-        L->n++;
-    }
-    free(text);
-    if (L->n == 0) { snprintf(err->message, sizeof err->message, "%s: no structures", path); return SANNIP_PARSE_ERROR; }
-    return SANNIP_SUCCESS;
+    sannip_result r;
+    sannip_dataset_init(L, NULL);
+    if ((r = sannip_dataset_read_file(L, path, err)) != SANNIP_SUCCESS) sannip_dataset_uninit(L);
+    return r;
 }
 
 static int load_descriptors(const char *path, sannip_descriptors *d, sannip_error *err);
@@ -304,7 +276,7 @@ static int cmd_predict(int argc, char **argv)
     sannip_committee cm;
     sannip_workspace ws;
     sannip_error err;
-    structures L;
+    sannip_dataset L;
     sannip_text out;
     int r, i, xyz, nE = 0, nF = 0;
     double se = 0, sf = 0, t0;
@@ -332,7 +304,7 @@ static int cmd_predict(int argc, char **argv)
                       : sannip_committee_predict(&cm, &ws, &sys, &E, &Es, NULL, F, Fs, &err);
         if (r != SANNIP_SUCCESS) {
             fprintf(stderr, "sannip predict: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
-            free(F); free(ea); free(Fs); free(H); sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
+            free(F); free(ea); free(Fs); free(H); sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
             return 1;
         }
         {
@@ -354,7 +326,7 @@ static int cmd_predict(int argc, char **argv)
     if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), cm.m[0].units_energy);
     if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), cm.m[0].units_energy, cm.m[0].units_length);
     if (nE || nF) printf("\n");
-    sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
+    sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
     return 0;
 }
 
@@ -671,7 +643,7 @@ static int cmd_features(int argc, char **argv)
     sannip_descriptors d;
     sannip_workspace ws;
     sannip_error err;
-    structures L;
+    sannip_dataset L;
     sannip_text out;
     int r, i, f, a;
     char line[1024];
@@ -701,7 +673,7 @@ static int cmd_features(int argc, char **argv)
         sannip_real *G = (sannip_real *)malloc(sizeof(sannip_real) * ((size_t)sys.n * d.n + 1));
         if (!G) { fprintf(stderr, "sannip features: out of memory\n"); return 1; }
         if ((r = sannip_descriptors_compute(&d, &ws, &sys, G, &err)) != SANNIP_SUCCESS) {
-            fprintf(stderr, "sannip features: structure %d: %s: %s\n", i + 1, sannip_result_string((sannip_result)r), err.message);
+            fprintf(stderr, "sannip features: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
             return 1;
         }
         for (a = 0; a < sys.n; a++) {
@@ -714,7 +686,7 @@ static int cmd_features(int argc, char **argv)
     if (out.failed) { fprintf(stderr, "sannip features: out of memory\n"); return 1; }
     if ((r = sannip_write_file_atomic(o.out, out.s, out.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     printf("wrote %d bases for %d structures -> %s\n", d.n, L.n, o.out);
-    sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_descriptors_uninit(&d);
+    sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_descriptors_uninit(&d);
     return 0;
 }
 
@@ -762,7 +734,7 @@ static int cmd_mc(int argc, char **argv)
     opts o;
     sannip_model m;
     sannip_error err;
-    structures L;
+    sannip_dataset L;
     sannip_mc_config cfg = sannip_mc_config_init(300);
     sannip_text out, all;
     double T[256], v, mag = 0, a_lat;
@@ -877,7 +849,7 @@ static int cmd_mc(int argc, char **argv)
     }
     if (all.failed || (r = sannip_write_file_atomic(o.out, all.s, all.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     printf("observables -> %s\n", o.out);
-    sannip_text_uninit(&all); structures_free(&L); sannip_model_uninit(&m);
+    sannip_text_uninit(&all); sannip_dataset_uninit(&L); sannip_model_uninit(&m);
     return 0;
 }
 
