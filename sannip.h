@@ -743,13 +743,93 @@ SANNIP_API void sannip_text_real(sannip_text *t, sannip_real x);  /* " %.17g", '
 /* Writers append one structure; energy/forces/virial override s's own when not NULL. */
 SANNIP_API void sannip_write_n2p2(sannip_text *t, const sannip_structure *s,
         const sannip_real *energy, const sannip_real *forces);
+/* Extended XYZ as ASE writes it: the thin form of sannip_write_xyz_ex below, with the
+   per-atom energies (atom_energy, n, optional) as an "energies:R:1" column. */
 SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s,
         const sannip_real *energy, const sannip_real *forces, const sannip_real *virial,
         const sannip_real *atom_energy);
 
+/* An extra per-atom column of an extended-XYZ frame: Properties gains NAME:R:WIDTH and atom
+   i's line the numbers values[width * i + k], k = 0..width-1. */
+typedef struct sannip_xyz_column {
+    const char *name;              /* non-empty; no blanks, '=', '"' or ':' */
+    int width;                     /* components, 1..9 */
+    const sannip_real *values;     /* n x width, in the caller's units */
+} sannip_xyz_column;
+/* A per-structure key=value entry of the comment line: a string (text; quoted when it is
+   empty or holds blanks) or, when text is NULL, width numbers (quoted "a b c" when width > 1). */
+typedef struct sannip_xyz_info {
+    const char *key;               /* non-empty; no blanks, '=' or '"' */
+    const char *text;              /* string value without '"' or line breaks, or NULL */
+    int width;                     /* numbers when text is NULL: 1..9 */
+    const sannip_real *values;     /* width numbers when text is NULL */
+    int first;                     /* nonzero: at the start of the line, before Lattice= (a
+                                      reader that keeps only the first 255 characters, as
+                                      sannip_read_xyz does, still sees it); 0: after pbc= */
+} sannip_xyz_info;
+/* Appends one extended-XYZ frame of s to t:
+       N
+       [first entries] Lattice="9 numbers" Properties=species:S:1:pos:R:3[:forces:R:3]
+           [:magmoms:R:3][:NAME:R:WIDTH ...] [energy=E] [virial="9 numbers"] pbc="T T T" [entries]
+       El x y z [fx fy fz] [sx sy sz] [column values ...]      (one line per atom)
+   Lattice= only for a periodic s; numbers "%.17g" ("%.9g" in float builds), '.' always.
+   Units are the caller's (sannip's presets: positions and cell A, energy eV, forces eV/A,
+   virial eV, spins as stored).
+   [in, out] t            text buffer the frame is appended to
+   [in]      s            structure: n, Z, pos, cell, pbc, spins (a magmoms column when not
+                          NULL), and energy/forces/virial when the arguments below are NULL
+   [in, optional] energy  total energy (else s->energy when s->has_energy, else none)
+   [in, optional] forces  n x 3 (else s->forces, else no column)
+   [in, optional] virial  9 (else s->virial when s->has_virial, else none)
+   [in, optional] cols    ncols extra columns, written in this order after the others
+   [in, optional] info    ninfo key=value entries, written in this order
+   [out, optional] err
+   Returns SANNIP_SUCCESS; SANNIP_INVALID_ARGS (nothing appended) for a NULL t or s, a
+   negative count, a bad name, key, text or width, or NULL values; SANNIP_OUT_OF_MEMORY when
+   t failed to grow (t->failed is set). Thread safety: one buffer per thread. */
+SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_structure *s,
+        const sannip_real *energy, const sannip_real *forces, const sannip_real *virial,
+        const sannip_xyz_column *cols, int ncols, const sannip_xyz_info *info, int ninfo,
+        sannip_error *err);
+
 /* Locale-independent number parsing/formatting used by all readers. */
 SANNIP_API int sannip_parse_real(const char *s, const char **end, sannip_real *out);
 SANNIP_API int sannip_format_real(char *buf, size_t size, sannip_real x);
+
+/* Data sets: an owned list of structures, e.g. every frame of a file, with the reference
+   energies, forces, virials, spins and weights the text holds (sannip_train.h trains on
+   them; sannip_dataset_check there says whether they suffice). d->s[i], i < d->n, are
+   owned by d and use d->alloc. Thread safety: one data set per thread while it changes. */
+typedef struct sannip_dataset {
+    int n, cap;
+    sannip_structure *s;
+    sannip_allocator alloc;
+} sannip_dataset;
+/* [out] d; [in, optional] alloc (NULL: the default allocator, copied into d). */
+SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc);
+/* Frees every structure and the list; d is empty (and reusable) afterwards. */
+SANNIP_API void sannip_dataset_uninit(sannip_dataset *d);
+/* Appends every structure of a text: n2p2 input.data when its first word is "begin", else
+   extended XYZ.
+   [in, out] d; [in] text, len (text need not be NUL-terminated); [out, optional] err
+   Returns SANNIP_SUCCESS, or the reader's code with err->line (1-based line of the text)
+   and a message "structure K: ..." (K counts from 1 in this text); SANNIP_PARSE_ERROR for a
+   text without structures. The structures read before an error stay in d. */
+SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len,
+                                                 sannip_error *err);
+/* Appends a deep copy of s (atoms, optional forces, spins and charges, cell, pbc, energy,
+   virial, weight, comment), allocated with d->alloc.
+   [in, out] d; [in] s (not changed, may be freed afterwards); [out, optional] err
+   Returns SANNIP_SUCCESS, SANNIP_INVALID_ARGS (NULL argument, negative count, missing
+   positions or elements), SANNIP_TOO_BIG or SANNIP_OUT_OF_MEMORY (d unchanged). */
+SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_structure *s,
+                                               sannip_error *err);
+#ifndef SANNIP_NO_STDIO
+/* sannip_dataset_read_mem on the contents of the file path; messages are prefixed
+   "PATH:LINE: " (a missing file: SANNIP_MISSING_FILE, "cannot open 'PATH'"). */
+SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path,
+                                                  sannip_error *err);
+#endif
 
 #ifndef SANNIP_NO_STDIO
 SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path,
@@ -4886,34 +4966,183 @@ SANNIP_API void sannip_write_n2p2(sannip_text *t, const sannip_structure *s, con
     sannip_text_printf(t, "\ncharge 0\nend\n");
 }
 
-SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s, const sannip_real *energy,
-        const sannip_real *forces, const sannip_real *virial, const sannip_real *atom_energy)
+/* n reals separated by single spaces, as sannip_format_real writes them. */
+static void sannip__text_reals(sannip_text *t, const sannip_real *v, int n)
 {
-    int i, a;
-    const sannip_real *F = forces ? forces : s->forces;
-    const sannip_real *W = virial ? virial : (s->has_virial ? s->virial : NULL);
+    int a;
+    for (a = 0; a < n; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, v[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+}
+/* An extended-XYZ key or column name: non-empty, no blanks, '=', '"' (nor ':' if colon). */
+static int sannip__xyz_name_ok(const char *s, int colon)
+{
+    if (!s || !*s) return 0;
+    for (; *s; s++) if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '=' || *s == '"' || (colon && *s == ':')) return 0;
+    return 1;
+}
+static sannip_result sannip__xyz_check(const sannip_structure *s, const sannip_xyz_column *cols, int ncols,
+                                       const sannip_xyz_info *info, int ninfo, sannip_error *err)
+{
+    int k;
+    if (!s || ncols < 0 || ninfo < 0 || (ncols && !cols) || (ninfo && !info))
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument or negative count");
+    for (k = 0; k < ncols; k++) {
+        if (!sannip__xyz_name_ok(cols[k].name, 1)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "column %d: bad name", k + 1);
+        if (cols[k].width < 1 || cols[k].width > 9) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "column %s: width %d (1..9)", cols[k].name, cols[k].width);
+        if (s->n > 0 && !cols[k].values) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "column %s: no values", cols[k].name);
+    }
+    for (k = 0; k < ninfo; k++) {
+        const sannip_xyz_info *e = &info[k];
+        if (!sannip__xyz_name_ok(e->key, 0)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "entry %d: bad key", k + 1);
+        if (e->text ? strpbrk(e->text, "\"\n\r") != NULL : (e->width < 1 || e->width > 9 || !e->values))
+            return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "entry %s: bad value (a text without '\"' or line breaks, or 1..9 numbers)", e->key);
+    }
+    return SANNIP_SUCCESS;
+}
+/* key=value of one comment-line entry (quoting as documented at sannip_xyz_info). */
+static void sannip__xyz_info_write(sannip_text *t, const sannip_xyz_info *e)
+{
+    if (e->text) {
+        int quote = !e->text[0] || strpbrk(e->text, " \t") != NULL;
+        sannip_text_printf(t, quote ? "%s=\"%s\"" : "%s=%s", e->key, e->text);
+        return;
+    }
+    sannip_text_printf(t, e->width > 1 ? "%s=\"" : "%s=", e->key);
+    sannip__text_reals(t, e->values, e->width);
+    if (e->width > 1) sannip_text_printf(t, "\"");
+}
+
+SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_structure *s, const sannip_real *energy,
+        const sannip_real *forces, const sannip_real *virial, const sannip_xyz_column *cols, int ncols,
+        const sannip_xyz_info *info, int ninfo, sannip_error *err)
+{
+    int i, a, k;
+    const sannip_real *F, *W;
+    sannip_result r;
+    if (!t) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL text buffer");
+    if ((r = sannip__xyz_check(s, cols, ncols, info, ninfo, err)) != SANNIP_SUCCESS) return r;
+    F = forces ? forces : s->forces;
+    W = virial ? virial : (s->has_virial ? s->virial : NULL);
     sannip_text_printf(t, "%d\n", s->n);
+    for (k = 0; k < ninfo; k++) if (info[k].first) { sannip__xyz_info_write(t, &info[k]); sannip_text_printf(t, " "); }
     if (s->pbc[0] || s->pbc[1] || s->pbc[2]) {
         sannip_text_printf(t, "Lattice=\"");
-        for (a = 0; a < 9; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, s->cell[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+        sannip__text_reals(t, s->cell, 9);
         sannip_text_printf(t, "\" ");
     }
-    sannip_text_printf(t, "Properties=species:S:1:pos:R:3%s%s%s", F ? ":forces:R:3" : "", s->spins ? ":magmoms:R:3" : "", atom_energy ? ":energies:R:1" : "");
+    sannip_text_printf(t, "Properties=species:S:1:pos:R:3%s%s", F ? ":forces:R:3" : "", s->spins ? ":magmoms:R:3" : "");
+    for (k = 0; k < ncols; k++) sannip_text_printf(t, ":%s:R:%d", cols[k].name, cols[k].width);
     if (energy || s->has_energy) { char nb[64]; sannip_format_real(nb, sizeof nb, energy ? *energy : s->energy); sannip_text_printf(t, " energy=%s", nb); }
     if (W) {
         sannip_text_printf(t, " virial=\"");
-        for (a = 0; a < 9; a++) { char nb[64]; sannip_format_real(nb, sizeof nb, W[a]); sannip_text_printf(t, a ? " %s" : "%s", nb); }
+        sannip__text_reals(t, W, 9);
         sannip_text_printf(t, "\"");
     }
-    sannip_text_printf(t, " pbc=\"%c %c %c\"\n", s->pbc[0] ? 'T' : 'F', s->pbc[1] ? 'T' : 'F', s->pbc[2] ? 'T' : 'F');
+    sannip_text_printf(t, " pbc=\"%c %c %c\"", s->pbc[0] ? 'T' : 'F', s->pbc[1] ? 'T' : 'F', s->pbc[2] ? 'T' : 'F');
+    for (k = 0; k < ninfo; k++) if (!info[k].first) { sannip_text_printf(t, " "); sannip__xyz_info_write(t, &info[k]); }
+    sannip_text_printf(t, "\n");
     for (i = 0; i < s->n; i++) {
         sannip_text_printf(t, "%-2s", sannip_element_symbol(s->Z[i]));
         for (a = 0; a < 3; a++) sannip_text_real(t, s->pos[3 * i + a]);
         if (F) for (a = 0; a < 3; a++) sannip_text_real(t, F[3 * i + a]);
         if (s->spins) for (a = 0; a < 3; a++) sannip_text_real(t, s->spins[3 * i + a]);
-        if (atom_energy) sannip_text_real(t, atom_energy[i]);
+        for (k = 0; k < ncols; k++) for (a = 0; a < cols[k].width; a++) sannip_text_real(t, cols[k].values[(size_t)cols[k].width * i + a]);
         sannip_text_printf(t, "\n");
     }
+    if (t->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "extended XYZ text of %d atoms", s->n);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_write_xyz(sannip_text *t, const sannip_structure *s, const sannip_real *energy,
+        const sannip_real *forces, const sannip_real *virial, const sannip_real *atom_energy)
+{
+    sannip_xyz_column e;
+    e.name = "energies"; e.width = 1; e.values = atom_energy;
+    (void)sannip_write_xyz_ex(t, s, energy, forces, virial, &e, atom_energy ? 1 : 0, NULL, 0, NULL);
+}
+
+/* data sets ------------------------------------------------------------------------------ */
+SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc)
+{
+    memset(d, 0, sizeof *d);
+    d->alloc = sannip__alloc_copy(alloc);
+}
+SANNIP_API void sannip_dataset_uninit(sannip_dataset *d)
+{
+    int i;
+    for (i = 0; i < d->n; i++) sannip_structure_uninit(&d->s[i]);
+    sannip_free(&d->alloc, d->s);
+    d->s = NULL; d->n = d->cap = 0;
+}
+/* Room for one more structure; d->s[d->n] is then an empty structure with d's allocator. */
+static sannip_result sannip__dataset_slot(sannip_dataset *d, int line, sannip_error *err)
+{
+    void *p = d->s;
+    size_t cap = (size_t)d->cap;
+    sannip_result r;
+    if ((r = sannip__grow(&d->alloc, &p, &cap, (size_t)d->n + 1, sizeof(sannip_structure))) != SANNIP_SUCCESS)
+        return sannip__fail(err, r, line, 0, "data set of %d structures", d->n + 1);
+    d->s = (sannip_structure *)p; d->cap = (int)cap;
+    sannip_structure_init(&d->s[d->n], &d->alloc);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len, sannip_error *err)
+{
+    size_t pos = 0, k = 0;
+    int line = 0, n2p2, r, first = d ? d->n : 0;
+    if (!d || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n')) k++;
+    n2p2 = len - k >= 5 && strncmp(text + k, "begin", 5) == 0;
+    for (;;) {
+        if ((r = sannip__dataset_slot(d, line, err)) != SANNIP_SUCCESS) return (sannip_result)r;
+        r = n2p2 ? sannip_read_n2p2(&d->s[d->n], text, len, &pos, &line, err) : sannip_read_xyz(&d->s[d->n], text, len, &pos, &line, err);
+        if (r == 1) break;
+        if (r != SANNIP_SUCCESS) {
+            char pre[64];
+            snprintf(pre, sizeof pre, "structure %d: ", d->n - first + 1);
+            sannip__err_prefix(err, pre);
+            return (sannip_result)r;
+        }
+        d->n++;
+    }
+    if (d->n == first) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "no structures");
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+/* Copies n items of size sz from src into a fresh block of a's (NULL src: NULL). */
+static int sannip__copy_array(const sannip_allocator *a, void **dst, const void *src, size_t n, size_t sz)
+{
+    *dst = NULL;
+    if (!src) return 1;
+    if (!(*dst = sannip__calloc(a, n, sz))) return 0;
+    memcpy(*dst, src, n * sz);
+    return 1;
+}
+SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_structure *s, sannip_error *err)
+{
+    sannip_structure c;
+    sannip_result r;
+    void *pos = NULL, *Z = NULL, *F = NULL, *S = NULL, *Q = NULL;
+    size_t n;
+    int ok;
+    if (!d || !s || s->n < 0 || (s->n > 0 && (!s->pos || !s->Z)))
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument, negative atom count or missing positions/elements");
+    if (s->n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms exceed SANNIP_MAX_ATOMS", s->n);
+    n = (size_t)s->n;
+    ok = sannip__copy_array(&d->alloc, &pos, s->pos, 3 * n, sizeof(sannip_real)) && sannip__copy_array(&d->alloc, &Z, s->Z, n, sizeof(int))
+      && sannip__copy_array(&d->alloc, &F, s->forces, 3 * n, sizeof(sannip_real))
+      && sannip__copy_array(&d->alloc, &S, s->spins, 3 * n, sizeof(sannip_real))
+      && sannip__copy_array(&d->alloc, &Q, s->charges, n, sizeof(sannip_real));
+    c = *s;                                   /* scalars, cell, pbc, comment */
+    c.alloc = d->alloc;
+    c.pos = (sannip_real *)pos; c.Z = (int *)Z; c.forces = (sannip_real *)F; c.spins = (sannip_real *)S; c.charges = (sannip_real *)Q;
+    if (!ok) {
+        sannip_structure_uninit(&c);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "copy of a structure of %d atoms", s->n);
+    }
+    if ((r = sannip__dataset_slot(d, 0, err)) != SANNIP_SUCCESS) { sannip_structure_uninit(&c); return r; }
+    d->s[d->n++] = c;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
 }
 
 #ifndef SANNIP_NO_STDIO
@@ -4988,6 +5217,12 @@ SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *pat
 {
     if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
     return sannip__load_text_file(path, &m->alloc, sannip__parse_model, m, err);
+}
+static sannip_result sannip__parse_dataset(void *d, const char *t, size_t n, sannip_error *err) { return sannip_dataset_read_mem((sannip_dataset *)d, t, n, err); }
+SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err)
+{
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    return sannip__load_text_file(path, &d->alloc, sannip__parse_dataset, d, err);
 }
 #endif
 

@@ -27,22 +27,9 @@ extern "C" {
 #endif
 
 /* ==== 1. DATA SETS ===================================================================== */
-/* An owned list of structures with reference energies/forces (spins, weights optional). */
-typedef struct sannip_dataset {
-    int n, cap;
-    sannip_structure *s;
-    sannip_allocator alloc;
-} sannip_dataset;
-
-SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc);
-SANNIP_API void sannip_dataset_uninit(sannip_dataset *d);
-/* Appends every structure of a text (n2p2 input.data or extended XYZ, detected from the
-   content); errors name the line and field. */
-SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len,
-                                                 sannip_error *err);
-#ifndef SANNIP_NO_STDIO
-SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err);
-#endif
+/* sannip_dataset (an owned list of structures with reference energies/forces, spins and
+   weights) and its readers, sannip_dataset_read_mem/_read_file/_append, are in sannip.h
+   (11. FILES). */
 /* Checks that every structure has a finite reference energy (and forces if need_forces). */
 SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_forces, sannip_error *err);
 
@@ -253,54 +240,6 @@ extern "C" {
 #endif
 
 /* ---- 1. DATA SETS -------------------------------------------------------------------- */
-SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc)
-{
-    memset(d, 0, sizeof *d);
-    d->alloc = sannip__alloc_copy(alloc);
-}
-SANNIP_API void sannip_dataset_uninit(sannip_dataset *d)
-{
-    int i;
-    for (i = 0; i < d->n; i++) sannip_structure_uninit(&d->s[i]);
-    sannip_free(&d->alloc, d->s);
-    d->s = NULL; d->n = d->cap = 0;
-}
-SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len, sannip_error *err)
-{
-    size_t pos = 0, k = 0;
-    int line = 0, n2p2, r;
-    if (!d || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r' || text[k] == '\n')) k++;
-    n2p2 = len - k >= 5 && strncmp(text + k, "begin", 5) == 0;
-    for (;;) {
-        void *p = d->s;
-        size_t cap = (size_t)d->cap;
-        if ((r = sannip__grow(&d->alloc, &p, &cap, (size_t)d->n + 1, sizeof(sannip_structure))) != SANNIP_SUCCESS)
-            return sannip__fail(err, (sannip_result)r, line, 0, "data set of %d structures", d->n + 1);
-        d->s = (sannip_structure *)p; d->cap = (int)cap;
-        sannip_structure_init(&d->s[d->n], &d->alloc);
-        r = n2p2 ? sannip_read_n2p2(&d->s[d->n], text, len, &pos, &line, err) : sannip_read_xyz(&d->s[d->n], text, len, &pos, &line, err);
-        if (r == 1) break;
-        if (r != SANNIP_SUCCESS) {
-            char pre[64];
-            snprintf(pre, sizeof pre, "structure %d: ", d->n + 1);
-            sannip__err_prefix(err, pre);
-            return (sannip_result)r;
-        }
-        d->n++;
-    }
-    if (d->n == 0) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "no structures");
-    sannip__ok(err);
-    return SANNIP_SUCCESS;
-}
-#ifndef SANNIP_NO_STDIO
-static sannip_result sannip__parse_dataset(void *d, const char *t, size_t n, sannip_error *err) { return sannip_dataset_read_mem((sannip_dataset *)d, t, n, err); }
-SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err)
-{
-    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    return sannip__load_text_file(path, &d->alloc, sannip__parse_dataset, d, err);
-}
-#endif
 SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_forces, sannip_error *err)
 {
     int i;

@@ -4,8 +4,8 @@
 
        bin/spin_accuracy [--quick] [--seed N] [--members M] [--epochs E] [--out DIR] (--help)
 
-   1. Three toy-iron subsets made by bin/gen_toyiron's own code (its main, called in
-      process, writes DIR/toyiron_SUBSET.xyz): `spin` (high spin variation: 10 geometries x
+   1. Three toy-iron subsets made by bin/gen_toyiron's generator (examples/toyiron_data.h,
+      called in process, writes DIR/toyiron_SUBSET.xyz): `spin` (high spin variation: 10 geometries x
       33 spin states, T Table 4.2), `geo-spin` (high geometry and spin variation, T Table
       4.1) and `fm` (FM and perturbed FM only, high geometry variation, T Table 4.3). On
       each, four cases, each a committee ("bag") of M models (T4.2.1):
@@ -68,10 +68,13 @@
      geometries of 2^3 and 3^3 cells), ~90 s in all; the full run ~7 minutes.
 */
 #define _POSIX_C_SOURCE 200809L
-/* bin/gen_toyiron's generator, called in process: its options, presets and frame writer */
-#define main gen_toyiron_main
-#include "gen_toyiron.c"
-#undef main
+#define SANNIP_IMPLEMENTATION
+#include "../sannip_train.h"
+#include "../sannip_spin.h"
+#include "toyiron_data.h"        /* bin/gen_toyiron's generator, called in process */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -194,24 +197,26 @@ static void parse(int argc, char **argv, settings *s)
 }
 
 /* ---- data ---------------------------------------------------------------------------- */
-/* Runs bin/gen_toyiron's generator in process (its main: byte-identical to the program's
-   output for the same arguments) into path, then reads the file. */
-static void generate(const settings *st, const char *subset, const char *extra1, const char *extra2,
-                     const char *extra3, const char *extra4, const char *path, sannip_dataset *d)
+/* Writes the toy-iron set of o to path with bin/gen_toyiron's generator (byte-identical to
+   the program's output for the same options, and the same report line), then reads it. */
+static void generate(const toyiron_data_options *o, const char *path, sannip_dataset *d)
 {
-    char seed[32];
-    const char *argv[16];
-    int argc = 0;
+    toyiron_data_summary sum;
     sannip_error err;
-    snprintf(seed, sizeof seed, "%llu", st->seed);
-    argv[argc++] = "gen_toyiron"; argv[argc++] = "--subset"; argv[argc++] = subset;
-    argv[argc++] = "--seed"; argv[argc++] = seed; argv[argc++] = "--out"; argv[argc++] = path;
-    if (extra1) { argv[argc++] = extra1; argv[argc++] = extra2; }
-    if (extra3) { argv[argc++] = extra3; argv[argc++] = extra4; }
-    argv[argc] = NULL;
-    if (gen_toyiron_main(argc, (char **)argv) != 0) die("toy-iron generator failed", NULL);
+    if (toyiron_data_write(o, path, &sum, &err) != SANNIP_SUCCESS) {
+        fprintf(stderr, "gen_toyiron: %s\n", err.message);
+        die("toy-iron generator failed", NULL);
+    }
+    toyiron_data_report(stderr, "gen_toyiron", o, &sum, path);
     sannip_dataset_init(d, NULL);
     check(sannip_dataset_read_file(d, path, &err), &err, path);
+}
+/* The options of a subset: its preset with the run's seed. */
+static void subset_options(toyiron_data_options *o, const settings *st, const char *subset)
+{
+    toyiron_data_defaults(o);
+    toyiron_data_preset(o, subset);
+    o->seed = st->seed;
 }
 
 /* A view of structures idx[0..n) of src (NULL: all), sharing their arrays; without forces
@@ -616,9 +621,6 @@ static void table_md(sannip_text *md, const subset_def *sd, const case_result *c
 
 static void part_subsets(const settings *st, sannip_text *md, sannip_text *csv)
 {
-    /* --quick: smaller subsets (fewer repeats / geometries, no 4x4x4 cells) */
-    static const char *quick_args[3][4] = { { "--repeats", "2", NULL, NULL }, { "--geometries", "24", NULL, NULL },
-                                            { "--geometries", "30", "--sizes", "2,3" } };
     case_result cr[3][N_CASES];
     sannip_dataset data[3];
     double t_start = now();
@@ -626,13 +628,19 @@ static void part_subsets(const settings *st, sannip_text *md, sannip_text *csv)
     sannip_text_printf(csv, "subset,case,structures,members,epochs,parameters,agg_rmse,val_rmse,val_se,s_per_epoch,fom,fom_ratio,"
                             "thesis_agg,thesis_val,thesis_s_per_epoch,thesis_fom_ratio\n");
     for (s = 0; s < 3; s++) {
-        const char *const *q = quick_args[s];
+        toyiron_data_options o;
         sannip_dataset v;
         char name[64], path[1200];
         double t0 = now(), smag;
         snprintf(name, sizeof name, "toyiron_%s.xyz", subsets[s].name);
         path_in(path, sizeof path, st->out, name);
-        generate(st, subsets[s].name, st->quick ? q[0] : NULL, q[1], st->quick ? q[2] : NULL, q[3], path, &data[s]);
+        subset_options(&o, st, subsets[s].name);
+        if (st->quick) {         /* smaller subsets: fewer repeats / geometries, no 4x4x4 cells */
+            if (s == 0) o.repeats = 2;
+            else if (s == 1) o.geometries = 24;
+            else { o.geometries = 30; o.sizes[0] = 2; o.sizes[1] = 3; o.n_sizes = 2; }
+        }
+        generate(&o, path, &data[s]);
         if (st->thesis_preset) scale_spins(&data[s], 2);
         view_make(&v, &data[s], NULL, data[s].n, 0);
         smag = sannip_spin_mean_magnitude(data[s].s, data[s].n);
@@ -668,10 +676,12 @@ static void part_states(const settings *st, sannip_text *md, sannip_text *csv)
 {
     sannip_dataset d;
     states_result sr;
-    char path[1200], geos[16];
+    toyiron_data_options o;
+    char path[1200];
     path_in(path, sizeof path, st->out, "toyiron_states.xyz");
-    snprintf(geos, sizeof geos, "%d", st->states_geometries);
-    generate(st, "states", "--geometries", geos, NULL, NULL, path, &d);
+    subset_options(&o, st, "states");
+    o.geometries = st->states_geometries;
+    generate(&o, path, &d);
     if (st->thesis_preset) scale_spins(&d, 2);
     sr = run_states(st, &d);
     printf("states: %d geometries (%d for training, %d held out), RMSE of E_FM - E_PM %.3f meV/atom (SANNIP), %.3f (BP);"

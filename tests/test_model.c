@@ -11,7 +11,12 @@
    - kernels: sannip_gemm_nt/nn/tn against naive loops on odd sizes (panel remainders, k over
      several chunks) and leading dimensions;
    - networks: forward against a naive evaluation, backward_input against finite differences
-     of forward for every activation, sannip_activation_eval derivatives against FD. */
+     of forward for every activation, sannip_activation_eval derivatives against FD;
+   - data sets and extended XYZ: sannip_dataset_append makes an independent deep copy (and
+     leaves the set unchanged when an allocation fails, without leaks); sannip_write_xyz_ex
+     with extra columns and key=value entries reads back (sannip_dataset_read_mem) to the same
+     numbers, sannip_write_xyz is its thin form, bad columns/entries append nothing; a reader
+     error names the structure and the line. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip.h"
 #include "test.h"
@@ -651,6 +656,159 @@ static void test_networks(sannip_rng *rng)
     }
 }
 
+/* ---- data sets and extended XYZ ------------------------------------------------------------ */
+/* an allocator that fails at the fail_at-th allocation and counts what is outstanding */
+typedef struct counting { int calls, fail_at, live; } counting;
+static void *count_alloc(size_t n, void *u) { counting *c = (counting *)u; if (++c->calls == c->fail_at) return NULL; c->live++; return malloc(n); }
+static void *count_realloc(void *p, size_t n, void *u) { counting *c = (counting *)u; if (!p) return count_alloc(n, u); if (++c->calls == c->fail_at) return NULL; return realloc(p, n); }
+static void count_free(void *p, void *u) { ((counting *)u)->live--; free(p); }
+
+/* A 5-atom periodic structure with forces, spins, charges, energy, virial, weight, comment. */
+static void sample_structure(sannip_structure *s, sannip_rng *rng)
+{
+    sannip_error err;
+    int i;
+    sannip_structure_init(s, NULL);
+    CHECK(sannip_structure_resize(s, 5, 1, 1, &err) == SANNIP_SUCCESS, "%s", err.message);
+    s->charges = (sannip_real *)calloc(5, sizeof(sannip_real));
+    for (i = 0; i < 15; i++) {
+        s->pos[i] = (sannip_real)(4 * sannip_rng_uniform(rng));
+        s->forces[i] = (sannip_real)(sannip_rng_uniform(rng) - 0.5);
+        s->spins[i] = (sannip_real)(2 * sannip_rng_uniform(rng) - 1);
+    }
+    for (i = 0; i < 5; i++) { s->Z[i] = i % 2 ? NI : FE; s->charges[i] = (sannip_real)(0.1 * i); }
+    for (i = 0; i < 9; i++) { s->cell[i] = (sannip_real)(i % 4 == 0 ? 4.1 + 0.1 * i : 0.01 * i); s->virial[i] = (sannip_real)(0.3 * i - 1); }
+    s->pbc[0] = s->pbc[1] = s->pbc[2] = 1;
+    s->energy = (sannip_real)-12.25; s->has_energy = 1; s->has_virial = 1; s->weight = 2;
+    strcpy(s->comment, "sample");
+}
+static int same_reals(const sannip_real *a, const sannip_real *b, int n)
+{
+    int i;
+    if (!a || !b) return a == b;
+    for (i = 0; i < n; i++) if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static void test_dataset_append(sannip_rng *rng)
+{
+    sannip_structure s;
+    sannip_dataset d;
+    sannip_error err;
+    sannip_allocator a;
+    counting cnt;
+    int fail_at, oom = 0, leaks = 0, kept = 0;
+    sample_structure(&s, rng);
+    sannip_dataset_init(&d, NULL);
+    CHECK(sannip_dataset_append(&d, &s, &err) == SANNIP_SUCCESS && d.n == 1, "append: %s", err.message);
+    CHECK(sannip_dataset_append(&d, &s, &err) == SANNIP_SUCCESS && d.n == 2, "second append: %s", err.message);
+    if (d.n == 2) {
+        const sannip_structure *c = &d.s[1];
+        int same = c->n == 5 && same_reals(c->pos, s.pos, 15) && same_reals(c->forces, s.forces, 15) && same_reals(c->spins, s.spins, 15)
+                && same_reals(c->charges, s.charges, 5) && same_reals(c->cell, s.cell, 9) && same_reals(c->virial, s.virial, 9)
+                && memcmp(c->Z, s.Z, 5 * sizeof(int)) == 0 && c->energy == s.energy && c->has_energy && c->has_virial
+                && c->weight == s.weight && c->pbc[2] == 1 && strcmp(c->comment, "sample") == 0;
+        CHECK(same, "the appended copy differs from the structure");
+        CHECK(c->pos != s.pos && c->Z != s.Z && c->forces != s.forces && c->spins != s.spins && c->charges != s.charges, "the copy shares arrays");
+    }
+    /* the copies outlive the original */
+    free(s.charges); s.charges = NULL;
+    sannip_structure_uninit(&s);
+    CHECK(d.n == 2 && d.s[0].pos[14] == d.s[1].pos[14] && d.s[0].Z[4] == FE, "copies after freeing the original");
+    s.n = 3;   /* no positions */
+    CHECK(sannip_dataset_append(&d, &s, &err) == SANNIP_INVALID_ARGS && d.n == 2, "a structure without positions was appended");
+    CHECK(sannip_dataset_append(&d, NULL, &err) == SANNIP_INVALID_ARGS && d.n == 2, "NULL structure");
+    sannip_dataset_uninit(&d);
+    CHECK(d.n == 0 && d.s == NULL, "uninit leaves an empty set");
+
+    /* out of memory at every allocation: the set is unchanged and nothing leaks */
+    sample_structure(&s, rng);
+    a.alloc_fn = count_alloc; a.realloc_fn = count_realloc; a.free_fn = count_free; a.user_data = &cnt;
+    for (fail_at = 1; fail_at <= 8; fail_at++) {
+        sannip_result r;
+        memset(&cnt, 0, sizeof cnt);
+        cnt.fail_at = fail_at;
+        sannip_dataset_init(&d, &a);
+        r = sannip_dataset_append(&d, &s, NULL);
+        if (r == SANNIP_OUT_OF_MEMORY) { oom++; if (d.n == 0) kept++; }
+        else if (r == SANNIP_SUCCESS && d.n == 1) kept++;
+        sannip_dataset_uninit(&d);
+        if (cnt.live != 0) leaks++;
+    }
+    CHECK(oom == 6 && kept == 8 && leaks == 0, "append under failing allocations: %d out of memory (6 expected), %d consistent of 8, %d leaking", oom, kept, leaks);
+    free(s.charges); s.charges = NULL;
+    sannip_structure_uninit(&s);
+}
+
+static void test_xyz_writer(sannip_rng *rng)
+{
+    sannip_structure s;
+    sannip_dataset d;
+    sannip_text t, u;
+    sannip_error err;
+    sannip_real ea[5], H[15], E = (sannip_real)-3.5, spread = (sannip_real)0.125;
+    sannip_xyz_column col[2];
+    sannip_xyz_info info[4];
+    size_t len;
+    int i;
+    sample_structure(&s, rng);
+    for (i = 0; i < 5; i++) ea[i] = (sannip_real)(-0.7 * i);
+    for (i = 0; i < 15; i++) H[i] = (sannip_real)(0.01 * i - 0.05);
+    memset(col, 0, sizeof col); memset(info, 0, sizeof info);
+    col[0].name = "energies"; col[0].width = 1; col[0].values = ea;
+    col[1].name = "heff"; col[1].width = 3; col[1].values = H;
+    info[0].key = "geometry"; info[0].text = "7"; info[0].first = 1;
+    info[1].key = "state"; info[1].text = "afm++"; info[1].first = 1;
+    info[2].key = "energy_spread"; info[2].width = 1; info[2].values = &spread;
+    info[3].key = "note"; info[3].text = "two words";
+    sannip_text_init(&t, NULL);
+    CHECK(sannip_write_xyz_ex(&t, &s, &E, NULL, NULL, col, 2, info, 4, &err) == SANNIP_SUCCESS, "write_xyz_ex: %s", err.message);
+    CHECK(t.s && strncmp(t.s, "5\ngeometry=7 state=afm++ Lattice=\"", 34) == 0, "entries first on the comment line: %.60s", t.s ? t.s : "");
+    CHECK(t.s && strstr(t.s, "Properties=species:S:1:pos:R:3:forces:R:3:magmoms:R:3:energies:R:1:heff:R:3 energy=-3.5 virial=\""),
+          "Properties with the extra columns: %.300s", t.s ? t.s : "");
+    CHECK(t.s && strstr(t.s, " pbc=\"T T T\" energy_spread=0.125 note=\"two words\"\n"), "entries after pbc: %.400s", t.s ? t.s : "");
+    /* reads back to the same numbers */
+    sannip_dataset_init(&d, NULL);
+    CHECK(sannip_dataset_read_mem(&d, t.s, t.len, &err) == SANNIP_SUCCESS && d.n == 1, "read back: %s", err.message);
+    if (d.n == 1) {
+        const sannip_structure *c = &d.s[0];
+        CHECK(c->n == 5 && same_reals(c->pos, s.pos, 15) && same_reals(c->forces, s.forces, 15) && same_reals(c->spins, s.spins, 15)
+              && same_reals(c->cell, s.cell, 9) && same_reals(c->virial, s.virial, 9) && c->energy == E && c->Z[1] == NI,
+              "extended XYZ round trip changed a number");
+        CHECK(strstr(c->comment, "geometry=7 state=afm++") == c->comment, "comment: %s", c->comment);
+    }
+    sannip_dataset_uninit(&d);
+    /* sannip_write_xyz is the form with an energies column */
+    sannip_text_init(&u, NULL);
+    sannip_write_xyz(&u, &s, &E, NULL, NULL, ea);
+    t.len = 0;
+    CHECK(sannip_write_xyz_ex(&t, &s, &E, NULL, NULL, col, 1, NULL, 0, NULL) == SANNIP_SUCCESS && t.len == u.len && memcmp(t.s, u.s, u.len) == 0,
+          "sannip_write_xyz differs from sannip_write_xyz_ex with an energies column");
+    /* bad columns and entries append nothing */
+    len = t.len;
+    col[1].width = 10;
+    CHECK(sannip_write_xyz_ex(&t, &s, NULL, NULL, NULL, col, 2, NULL, 0, &err) == SANNIP_INVALID_ARGS && t.len == len, "width 10 accepted");
+    col[1].width = 3; col[1].name = "he:ff";
+    CHECK(sannip_write_xyz_ex(&t, &s, NULL, NULL, NULL, col, 2, NULL, 0, &err) == SANNIP_INVALID_ARGS && t.len == len, "a name with ':' accepted");
+    info[3].text = "say \"hi\"";
+    CHECK(sannip_write_xyz_ex(&t, &s, NULL, NULL, NULL, NULL, 0, info, 4, &err) == SANNIP_INVALID_ARGS && t.len == len, "a text with quotes accepted");
+    info[3].text = NULL; info[3].width = 0;
+    CHECK(sannip_write_xyz_ex(&t, &s, NULL, NULL, NULL, NULL, 0, info, 4, &err) == SANNIP_INVALID_ARGS && t.len == len, "an entry without a value accepted");
+    CHECK(sannip_write_xyz_ex(&t, &s, NULL, NULL, NULL, NULL, -1, NULL, 0, &err) == SANNIP_INVALID_ARGS && t.len == len, "a negative count accepted");
+    /* a reader error names the structure and the line: the third frame is cut short */
+    t.len = 0;
+    sannip_write_xyz(&t, &s, NULL, NULL, NULL, NULL);
+    sannip_write_xyz(&t, &s, NULL, NULL, NULL, NULL);
+    sannip_text_printf(&t, "5\nProperties=species:S:1:pos:R:3\nFe 0 0 0\nFe 1 1 1\n");
+    sannip_dataset_init(&d, NULL);
+    CHECK(sannip_dataset_read_mem(&d, t.s, t.len, &err) == SANNIP_TRUNCATED && strncmp(err.message, "structure 3: ", 13) == 0 && d.n == 2,
+          "third frame cut short: result %d, %d structures, '%s'", (int)err.code, d.n, err.message);
+    sannip_dataset_uninit(&d);
+    sannip_text_uninit(&t); sannip_text_uninit(&u);
+    free(s.charges); s.charges = NULL;
+    sannip_structure_uninit(&s);
+}
+
 int main(void)
 {
     static const double tric[9] = { 9.1, 0, 0, 1.4, 8.7, 0, -0.9, 1.2, 9.4 };
@@ -683,6 +841,8 @@ int main(void)
     test_gemm(&rng);
     test_activations();
     test_networks(&rng);
+    test_dataset_append(&rng);
+    test_xyz_writer(&rng);
 
     sannip_model_uninit(&m);
     atoms_free(&small); atoms_free(&big);

@@ -43,7 +43,7 @@ numbers() {
         END { exit (bad || m != n) }' "$1"
 }
 
-if [ ! -x bin/spin_accuracy ] || [ examples/spin_accuracy.c -nt bin/spin_accuracy ] || [ examples/gen_toyiron.c -nt bin/spin_accuracy ]; then
+if [ ! -x bin/spin_accuracy ] || [ examples/spin_accuracy.c -nt bin/spin_accuracy ] || [ examples/toyiron_data.h -nt bin/spin_accuracy ]; then
     make -s bin/spin_accuracy >/dev/null || { bad "build bin/spin_accuracy"; finish; }
 fi
 rm -rf "$OUT"

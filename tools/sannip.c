@@ -208,41 +208,13 @@ static int opt_num(const opts *o, const char *cmd, const char *key, double def, 
     return 1;
 }
 
-/* Reads every structure of a file (n2p2 or extended XYZ, by content). */
-typedef struct structures { sannip_structure *s; int n, cap; } structures;
-static void structures_free(structures *L) { int i; for (i = 0; i < L->n; i++) sannip_structure_uninit(&L->s[i]); free(L->s); }
-static int read_structures(const char *path, structures *L, sannip_error *err)
+/* Reads every structure of a file (n2p2 or extended XYZ, by content); nothing kept on failure. */
+static sannip_result read_structures(const char *path, sannip_dataset *L, sannip_error *err)
 {
-    char *text;
-    size_t len, pos = 0;
-    int line = 0, n2p2, r;
-    const char *p;
-    memset(L, 0, sizeof *L);
-    if ((r = sannip_read_file(path, NULL, &text, &len, err)) != SANNIP_SUCCESS) return r;
-    p = text + strspn(text, " \t\r\n");
-    n2p2 = strncmp(p, "begin", 5) == 0;
-    for (;;) {
-        if (L->n == L->cap) {
-            sannip_structure *q = (sannip_structure *)realloc(L->s, sizeof *q * (size_t)(L->cap = L->cap ? 2 * L->cap : 16));
-            if (!q) { free(text); return SANNIP_OUT_OF_MEMORY; }
-            L->s = q;
-        }
-        sannip_structure_init(&L->s[L->n], NULL);
-        r = n2p2 ? sannip_read_n2p2(&L->s[L->n], text, len, &pos, &line, err) : sannip_read_xyz(&L->s[L->n], text, len, &pos, &line, err);
-        if (r == 1) break;
-        if (r != SANNIP_SUCCESS) {
-            char pre[300];
-            snprintf(pre, sizeof pre, "%.250s:%d: ", path, err->line);
-            memmove(err->message + strlen(pre), err->message, sizeof err->message - strlen(pre));
-            memcpy(err->message, pre, strlen(pre));
-            err->message[sizeof err->message - 1] = 0;
-            free(text); structures_free(L); return r;
-        }
-        L->n++;
-    }
-    free(text);
-    if (L->n == 0) { snprintf(err->message, sizeof err->message, "%s: no structures", path); return SANNIP_PARSE_ERROR; }
-    return SANNIP_SUCCESS;
+    sannip_result r;
+    sannip_dataset_init(L, NULL);
+    if ((r = sannip_dataset_read_file(L, path, err)) != SANNIP_SUCCESS) sannip_dataset_uninit(L);
+    return r;
 }
 
 static int load_descriptors(const char *path, sannip_descriptors *d, sannip_error *err);
@@ -270,34 +242,26 @@ static int cmd_import(int argc, char **argv)
 
 static int ends_with(const char *s, const char *t) { size_t a = strlen(s), b = strlen(t); return a >= b && strcmp(s + a - b, t) == 0; }
 
-/* Adds a per-atom 3-vector column NAME (and EXTRA key=values) to the extended-XYZ frame
-   that starts at offset before of out. */
-static void xyz_append_column(sannip_text *out, size_t before, const char *extra, const char *name, const sannip_real *v, int n)
+/* The extended-XYZ frame of one prediction: per-atom energies (single model, on request),
+   the committee's force spread and energy spread, the effective field of a spin-aware model. */
+static sannip_result write_prediction_xyz(sannip_text *out, const sannip_structure *s, int members, const sannip_real *E,
+                                          const sannip_real *F, const sannip_real *W, const sannip_real *ea, const sannip_real *Es,
+                                          const sannip_real *Fs, const sannip_real *H, sannip_error *err)
 {
-    char *nl1 = strchr(out->s + before, '\n'), *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL, *p, *pp, *q;
-    sannip_text t;
-    int a;
-    if (!nl1 || !nl2) return;
-    sannip_text_init(&t, NULL);
-    p = out->s + before;
-    /* the comment line with the column declared after the existing Properties */
-    pp = strstr(nl1, "Properties=");
-    q = pp && pp < nl2 ? strchr(pp, ' ') : NULL;
-    if (!q || q > nl2) q = nl2;
-    sannip_text_printf(&t, "%.*s:%s:R:3%.*s%s\n", (int)(q - p), p, name, (int)(nl2 - q), q, extra);
-    p = nl2 + 1;
-    for (a = 0; a < n; a++) {
-        char *e = strchr(p, '\n');
-        if (!e) break;
-        sannip_text_printf(&t, "%.*s", (int)(e - p), p);
-        sannip_text_real(&t, v[3 * a]); sannip_text_real(&t, v[3 * a + 1]); sannip_text_real(&t, v[3 * a + 2]);
-        sannip_text_printf(&t, "\n");
-        p = e + 1;
+    sannip_xyz_column col[3];
+    sannip_xyz_info info[2];
+    char count[16];
+    int nc = 0, ni = 0;
+    memset(col, 0, sizeof col); memset(info, 0, sizeof info);
+    if (ea) { col[nc].name = "energies"; col[nc].width = 1; col[nc].values = ea; nc++; }
+    if (members > 1) {
+        col[nc].name = "forces_spread"; col[nc].width = 3; col[nc].values = Fs; nc++;
+        snprintf(count, sizeof count, "%d", members);
+        info[ni].key = "energy_spread"; info[ni].width = 1; info[ni].values = Es; ni++;
+        info[ni].key = "committee"; info[ni].text = count; ni++;
     }
-    out->len = before;
-    out->s[before] = 0;
-    sannip_text_printf(out, "%s", t.s ? t.s : "");
-    sannip_text_uninit(&t);
+    if (H) { col[nc].name = "field"; col[nc].width = 3; col[nc].values = H; nc++; }
+    return sannip_write_xyz_ex(out, s, E, F, W, col, nc, info, ni, err);
 }
 
 static int cmd_predict(int argc, char **argv)
@@ -306,7 +270,7 @@ static int cmd_predict(int argc, char **argv)
     sannip_committee cm;
     sannip_workspace ws;
     sannip_error err;
-    structures L;
+    sannip_dataset L;
     sannip_text out;
     int r, i, xyz, nE = 0, nF = 0;
     double se = 0, sf = 0, t0;
@@ -333,7 +297,7 @@ static int cmd_predict(int argc, char **argv)
                       : sannip_committee_predict(&cm, &ws, &sys, &E, &Es, NULL, F, Fs, &err);
         if (r != SANNIP_SUCCESS) {
             fprintf(stderr, "sannip predict: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
-            free(F); free(ea); free(Fs); free(H); sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
+            free(F); free(ea); free(Fs); free(H); sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
             return 1;
         }
         {
@@ -343,17 +307,9 @@ static int cmd_predict(int argc, char **argv)
             if (s->has_energy && !placeholder) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
             if (s->forces && !placeholder) for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; }
         }
-        if (xyz) {
-            size_t before = out.len;
-            sannip_write_xyz(&out, s, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL, (o.atom_e && cm.n == 1) ? ea : NULL);
-            if (cm.n > 1 && !out.failed) {
-                char extra[128], nb[64];
-                sannip_format_real(nb, sizeof nb, Es);
-                snprintf(extra, sizeof extra, " energy_spread=%s committee=%d", nb, cm.n);
-                xyz_append_column(&out, before, extra, "forces_spread", Fs, s->n);
-            }
-            if (H && !out.failed) xyz_append_column(&out, before, "", "field", H, s->n);
-        } else sannip_write_n2p2(&out, s, &E, F);
+        if (xyz) write_prediction_xyz(&out, s, cm.n, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL,
+                                      (o.atom_e && cm.n == 1) ? ea : NULL, &Es, Fs, H, NULL);   /* only out.failed can go wrong */
+        else sannip_write_n2p2(&out, s, &E, F);
         free(F); free(ea); free(Fs); free(H);
     }
     t0 = ((double)clock() - t0) / CLOCKS_PER_SEC;
@@ -363,7 +319,7 @@ static int cmd_predict(int argc, char **argv)
     if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), cm.m[0].units_energy);
     if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), cm.m[0].units_energy, cm.m[0].units_length);
     if (nE || nF) printf("\n");
-    sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
+    sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
     return 0;
 }
 
@@ -673,7 +629,7 @@ static int cmd_features(int argc, char **argv)
     sannip_descriptors d;
     sannip_workspace ws;
     sannip_error err;
-    structures L;
+    sannip_dataset L;
     sannip_text out;
     int r, i, f, a;
     char line[1024];
@@ -703,7 +659,7 @@ static int cmd_features(int argc, char **argv)
         sannip_real *G = (sannip_real *)malloc(sizeof(sannip_real) * ((size_t)sys.n * d.n + 1));
         if (!G) { fprintf(stderr, "sannip features: out of memory\n"); return 1; }
         if ((r = sannip_descriptors_compute(&d, &ws, &sys, G, &err)) != SANNIP_SUCCESS) {
-            fprintf(stderr, "sannip features: structure %d: %s: %s\n", i + 1, sannip_result_string((sannip_result)r), err.message);
+            fprintf(stderr, "sannip features: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
             return 1;
         }
         for (a = 0; a < sys.n; a++) {
@@ -716,7 +672,7 @@ static int cmd_features(int argc, char **argv)
     if (out.failed) { fprintf(stderr, "sannip features: out of memory\n"); return 1; }
     if ((r = sannip_write_file_atomic(o.out, out.s, out.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     printf("wrote %d bases for %d structures -> %s\n", d.n, L.n, o.out);
-    sannip_text_uninit(&out); structures_free(&L); sannip_workspace_uninit(&ws); sannip_descriptors_uninit(&d);
+    sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_descriptors_uninit(&d);
     return 0;
 }
 
@@ -764,7 +720,7 @@ static int cmd_mc(int argc, char **argv)
     opts o;
     sannip_model m;
     sannip_error err;
-    structures L;
+    sannip_dataset L;
     sannip_mc_config cfg = sannip_mc_config_init(300);
     sannip_text out, all;
     double T[256], v, mag = 0, a_lat;
@@ -879,7 +835,7 @@ static int cmd_mc(int argc, char **argv)
     }
     if (all.failed || (r = sannip_write_file_atomic(o.out, all.s, all.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     printf("observables -> %s\n", o.out);
-    sannip_text_uninit(&all); structures_free(&L); sannip_model_uninit(&m);
+    sannip_text_uninit(&all); sannip_dataset_uninit(&L); sannip_model_uninit(&m);
     return 0;
 }
 
