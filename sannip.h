@@ -30,6 +30,11 @@
    | SANNIP_MAX_ATOMS          | largest structure accepted (default 50,000,000)           |
    | SANNIP_MAX_ELEMENTS       | elements per model (default 16)                           |
    | SANNIP_MAX_LAYERS         | layers per network (default 16)                           |
+   | SANNIP_MAX_NEIGHBORS      | neighbours of one atom within the cutoff (default 2048);  |
+   |                           | more gives SANNIP_TOO_MANY_NEIGHBORS (a too-thin cell or  |
+   |                           | absurd cutoff) before the descriptors are computed        |
+   | SANNIP_MAX_COORD          | largest |coordinate| and periodic |cell component| in     |
+   |                           | length units (default 1e6); beyond it SANNIP_TOO_BIG      |
 
    QUICK START (energy and forces of a structure with a saved model)
        sannip_model m; sannip_workspace ws; sannip_error err;
@@ -93,6 +98,16 @@
 #ifndef SANNIP_MAX_LAYERS
 #define SANNIP_MAX_LAYERS 16
 #endif
+/* A dense solid has ~100 neighbours within 6 A and ~1000 within 12-15 A; thousands mean a
+   mistyped cell or cutoff, whose three-body descriptors would run for minutes. */
+#ifndef SANNIP_MAX_NEIGHBORS
+#define SANNIP_MAX_NEIGHBORS 2048
+#endif
+/* Coordinates beyond this (1e6 A = 0.1 mm) describe no atomistic geometry; far beyond it the
+   cell-list arithmetic overflows (atoms at +-1e308 give NaN fractional coordinates). */
+#ifndef SANNIP_MAX_COORD
+#define SANNIP_MAX_COORD 1e6
+#endif
 #define SANNIP_MAX_LAYER_WIDTH 100000
 #define SANNIP_MAX_BASES 100000
 #define SANNIP_MAX_Z 118
@@ -128,7 +143,8 @@ typedef enum sannip_result {
     SANNIP_UNSUPPORTED      = -14,  /* a feature this build or format does not provide */
     SANNIP_NEEDS_SPIN       = -15,  /* spin-aware model without sannip_spin.h */
     SANNIP_TRUNCATED        = -16,  /* input ended before it was complete */
-    SANNIP_MISSING_FILE     = -17   /* a file that must exist is missing */
+    SANNIP_MISSING_FILE     = -17,  /* a file that must exist is missing */
+    SANNIP_TOO_MANY_NEIGHBORS = -18 /* an atom with more than SANNIP_MAX_NEIGHBORS neighbours */
 } sannip_result;
 
 /* Where an operation failed. Optional everywhere ([in, optional] sannip_error *err).
@@ -199,11 +215,13 @@ SANNIP_API void sannip_neighbors_uninit(sannip_neighbors *nl);
 /* Builds the list of all pairs closer than cutoff with O(N) cell lists. Handles triclinic
    cells thinner than the cutoff by searching as many images as needed. Validates the
    system: NaN/Inf coordinates, singular periodic cell, overlapping atoms (< 1e-8 apart;
-   1e-4 in float builds). */
+   1e-4 in float builds). An atom with more than SANNIP_MAX_NEIGHBORS neighbours gives
+   SANNIP_TOO_MANY_NEIGHBORS (found while counting, before the list is filled). */
 SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
                                                 sannip_real cutoff, sannip_error *err);
 /* Checks a system's arrays: n in range, finite positions/cell, Z in 1..118,
-   a non-singular cell in periodic directions. */
+   a non-singular cell in periodic directions, |coordinates| and periodic |cell components|
+   at most SANNIP_MAX_COORD (SANNIP_TOO_BIG beyond). */
 SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_error *err);
 
 /* Element symbols <-> atomic numbers (1..118). Returns 0 for an unknown symbol. */
@@ -763,6 +781,7 @@ SANNIP_API const char *sannip_result_string(sannip_result r)
     case SANNIP_NEEDS_SPIN: return "SANNIP_NEEDS_SPIN: spin-aware model needs sannip_spin.h";
     case SANNIP_TRUNCATED: return "SANNIP_TRUNCATED: input ended early";
     case SANNIP_MISSING_FILE: return "SANNIP_MISSING_FILE: file not found";
+    case SANNIP_TOO_MANY_NEIGHBORS: return "SANNIP_TOO_MANY_NEIGHBORS: more neighbours than SANNIP_MAX_NEIGHBORS";
     }
     return "SANNIP_?: unknown result code";
 }
@@ -1069,9 +1088,15 @@ SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_er
     if (sys->n > 0 && (!sys->pos || !sys->Z)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "positions or atomic numbers are NULL");
     for (a = 0; a < 9; a++)
         if (sys->pbc[a / 3] && !isfinite(sys->cell[a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "cell component %d is not finite", a);
+    for (a = 0; a < 9; a++)
+        if (sys->pbc[a / 3] && !(fabs(sys->cell[a]) <= SANNIP_MAX_COORD))
+            return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell component %d is %g: beyond SANNIP_MAX_COORD (%g)", a, (double)sys->cell[a], (double)SANNIP_MAX_COORD);
     for (i = 0; i < sys->n; i++) {
         for (a = 0; a < 3; a++)
             if (!isfinite(sys->pos[3 * i + a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "atom %d: coordinate %c is %g", i + 1, 'x' + a, (double)sys->pos[3 * i + a]);
+        for (a = 0; a < 3; a++)
+            if (!(fabs(sys->pos[3 * i + a]) <= SANNIP_MAX_COORD))
+                return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "atom %d: coordinate %c is %g: beyond SANNIP_MAX_COORD (%g), no atomistic geometry", i + 1, 'x' + a, (double)sys->pos[3 * i + a], (double)SANNIP_MAX_COORD);
         if (sys->Z[i] < 1 || sys->Z[i] > SANNIP_MAX_Z) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: atomic number %d", i + 1, sys->Z[i]);
         if (sys->spins) for (a = 0; a < 3; a++)
             if (!isfinite(sys->spins[3 * i + a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "atom %d: spin component %d is not finite", i + 1, a);
@@ -1144,15 +1169,17 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
         if (g->per[a] && h < 1e-8 && sys->n > 0)
             return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms 1 and 1 (its periodic image) are on top of each other: cell thickness %g along lattice vector %d", (double)h, a + 1);
         w = g->span[a] * h;                       /* extent in Angstrom */
-        g->nb[a] = (int)SANNIP__MIN((double)(w / rc), 1e6);
-        if (g->nb[a] < 1) g->nb[a] = 1;
+        {   /* (NaN fails both tests: one bin, never an int cast of NaN) */
+            double q = (double)(w / rc);
+            g->nb[a] = q >= 1 ? (int)SANNIP__MIN(q, 1e6) : 1;
+        }
         g->m[a] = 0;
         /* bins to search: ceil(rc / bin width) */
         {
             double binw = (double)w / g->nb[a];
             double mm = ceil((double)rc / binw - 1e-12);
             if (!g->per[a] && mm > g->nb[a]) mm = g->nb[a];
-            if (mm > 1e6) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell is %g times thinner than the cutoff", mm);
+            if (!(mm <= 1e6)) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell is %g times thinner than the cutoff", mm);
             g->m[a] = (int)mm;
         }
     }
@@ -1187,12 +1214,14 @@ static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
     sannip_real u[3];
     sannip__frac(g, x, u);
     for (a = 0; a < 3; a++) {
-        sannip_real t = (u[a] - g->lo[a]) / g->span[a];
+        sannip_real t = (u[a] - g->lo[a]) / g->span[a], x;
         int b;
         if (g->per[a]) t -= floor(t);
-        b = (int)(t * g->nb[a]);
-        if (b < 0) b = 0;
-        if (b >= g->nb[a]) b = g->nb[a] - 1;
+        x = t * g->nb[a];
+        /* clamp before the cast: a NaN or out-of-range value never reaches (int) */
+        if (!(x >= 0)) b = 0;
+        else if (x >= g->nb[a]) b = g->nb[a] - 1;
+        else b = (int)x;
         b3[a] = b;
     }
     return (b3[2] * g->nb[1] + b3[1]) * g->nb[0] + b3[0];
@@ -1200,7 +1229,8 @@ static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
 
 /* Pairs of atom i: visits every atom in the bins around i's bin, with the periodic image
    shift implied by wrapping. count_only: just count. Positions are wrapped into the cell
-   (wrapped = pos + shift_i) so bins and images agree. */
+   (wrapped = pos + shift_i) so bins and images agree. Counting (jout NULL) stops once the
+   count exceeds SANNIP_MAX_NEIGHBORS: the caller refuses such an atom anyway. */
 static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
                                const int *head, const int *next, int i, sannip_real rc2,
                                int *jout, sannip_real *dout, sannip_real *rout, int *overlap)
@@ -1233,6 +1263,7 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, 
                     if (r2 < SANNIP__OVERLAP2) { if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue; *overlap = j; continue; }
                     if (jout) { jout[cnt] = j; dout[3 * cnt] = dx; dout[3 * cnt + 1] = dy; dout[3 * cnt + 2] = dz; rout[cnt] = sqrt(r2); }
                     cnt++;
+                    if (!jout && cnt > (size_t)SANNIP_MAX_NEIGHBORS) return cnt;
                 }
             }
         }
@@ -1321,6 +1352,10 @@ SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sann
         }
     }
     if (bad >= 0) return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms %d and %d (or its periodic image) are on top of each other", bad + 1, badj + 1);
+    for (i = 0; i < n; i++)   /* counts known, nothing filled yet: refuse before the real work */
+        if (nl->start[i + 1] > (size_t)SANNIP_MAX_NEIGHBORS)
+            return sannip__fail(err, SANNIP_TOO_MANY_NEIGHBORS, 0, 0, "atom %d has more than %d neighbours within %g (SANNIP_MAX_NEIGHBORS): "
+                                "a cell far thinner than the cutoff, or a cutoff far too large?", i + 1, SANNIP_MAX_NEIGHBORS, (double)cutoff);
     nl->start[0] = 0;
     for (i = 0; i < n; i++) nl->start[i + 1] += nl->start[i];
     total = nl->start[n];
@@ -3869,6 +3904,7 @@ SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t le
             if (nt != 10) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < 10 ? nt + 1 : 11, "atom line needs 9 fields (x y z element charge energy fx fy fz), found %d", nt - 1);
             if ((r = sannip__structure_push(s, &cap, 1)) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 0, "cannot grow structure at atom %d", s->n + 1);
             for (i = 0; i < 3; i++) if ((r = sannip__num_code(tok[1 + i], &s->pos[3 * s->n + i])) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 2 + i, "atom %d: coordinate '%s' is not a finite number", s->n + 1, tok[1 + i]);
+            for (i = 0; i < 3; i++) if (!(fabs(s->pos[3 * s->n + i]) <= SANNIP_MAX_COORD)) SANNIP__RFAIL(SANNIP_TOO_BIG, 2 + i, "atom %d: coordinate '%s' is beyond SANNIP_MAX_COORD (%g)", s->n + 1, tok[1 + i], (double)SANNIP_MAX_COORD);
             Z = sannip_element_z(tok[4]);
             if (!Z) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, 5, "atom %d: unknown element '%s'", s->n + 1, tok[4]);
             s->Z[s->n] = Z;
@@ -4030,6 +4066,7 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
         s->Z[i] = sannip_element_z(tok[c_species]);
         if (!s->Z[i]) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, c_species + 1, "atom %d: unknown element '%s'", i + 1, tok[c_species]);
         for (col = 0; col < 3; col++) if ((r = sannip__num_code(tok[c_pos + col], &s->pos[3 * i + col])) != SANNIP_SUCCESS) SANNIP__RFAIL(r, c_pos + col + 1, "atom %d: coordinate '%s' is not a finite number", i + 1, tok[c_pos + col]);
+        for (col = 0; col < 3; col++) if (!(fabs(s->pos[3 * i + col]) <= SANNIP_MAX_COORD)) SANNIP__RFAIL(SANNIP_TOO_BIG, c_pos + col + 1, "atom %d: coordinate '%s' is beyond SANNIP_MAX_COORD (%g)", i + 1, tok[c_pos + col], (double)SANNIP_MAX_COORD);
         if (c_forces >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[c_forces + col], &s->forces[3 * i + col])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_forces + col + 1, "atom %d: force '%s' is not a finite number", i + 1, tok[c_forces + col]);
         if (c_spin >= 0) {
             if (spin_dim == 1) { s->spins[3 * i] = s->spins[3 * i + 1] = 0; if (!sannip__num(tok[c_spin], &s->spins[3 * i + 2])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_spin + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[c_spin]); }
