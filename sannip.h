@@ -2267,6 +2267,7 @@ static int sannip__cut_type_token(const char *t)
     if (sannip__int(t, &v) && v >= 0 && v <= 8) return v;   /* n2p2 numbering */
     return -1;
 }
+#define SANNIP__FB_XI_MAX 1000   /* largest Fourier-spline exponent read from text */
 static int sannip__fb_token(const char *t, sannip_cutoff *c, sannip_error *err, int line, int field)
 {
     sannip_real v[5];
@@ -2283,9 +2284,14 @@ static int sannip__fb_token(const char *t, sannip_cutoff *c, sannip_error *err, 
     }
     if (v[3] != floor(v[3]) || v[4] != floor(v[4]))
         return sannip__fail(err, SANNIP_BAD_CUTOFF, line, field, "Fourier-spline exponents must be even integers: '%s'", t);
+    for (i = 3; i < 5; i++)   /* range first: the int conversion of 1e10 would be undefined */
+        if (!(fabs(v[i]) <= SANNIP__FB_XI_MAX))
+            return sannip__fail(err, SANNIP_BAD_PARAMETER, line, field, "line %d, field %d: Fourier-spline exponent %s = %g is out of range (even, 2..%d): '%s'",
+                                line, field, i == 3 ? "XIDN" : "XIUP", (double)v[i], SANNIP__FB_XI_MAX, t);
     if (sannip_cutoff_make_fspline(c, v[0], v[1], v[2], (int)v[3], (int)v[4], err)) { if (err) { err->line = line; err->field = field; } return err ? err->code : SANNIP_BAD_CUTOFF; }
     return SANNIP_SUCCESS;
 }
+#undef SANNIP__FB_XI_MAX
 
 static int sannip__parse_n2p2_sf(sannip_basis *b, char **tok, int nt, const sannip_cutoff *cs, sannip_error *err, int line)
 {
