@@ -689,7 +689,12 @@ SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *pat
 /* Reads a whole file into a NUL-terminated buffer owned by the caller (sannip_free). */
 SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocator *alloc,
                                           char **out, size_t *len, sannip_error *err);
-/* Writes len bytes to PATH.tmp and renames it to PATH. */
+/* Writes len bytes to a new, uniquely named temporary file next to PATH and renames it to
+   PATH, so PATH holds either the old or the new content. POSIX: the temporary is created with
+   O_CREAT|O_EXCL (never through a symlink planted there), gets the old file's permission
+   bits (a new file: 0666 less the umask), is fsync'ed before the rename and the directory
+   after it; every failure removes it and names the step and the path. Elsewhere: fopen of a
+   unique name and rename. Thread-safe for different paths. */
 SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len,
                                                   sannip_error *err);
 #endif
@@ -725,6 +730,18 @@ SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir
 #include <stdio.h>     /* snprintf/vsnprintf only under SANNIP_NO_STDIO: no FILE* is used */
 #include <locale.h>
 #include <float.h>
+#if !defined(SANNIP_NO_STDIO) && (defined(__unix__) || defined(__APPLE__))
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#define SANNIP__POSIX_FILES 1
+#elif !defined(SANNIP_NO_STDIO)
+#include <errno.h>
+#include <time.h>
+#endif
 
 #if defined(_OPENMP) && !defined(SANNIP_NO_OPENMP)
 #include <omp.h>
@@ -2246,6 +2263,12 @@ static int sannip__int(const char *tok, int *out)
     if (end == tok || *end || v < -2147483647L || v > 2147483647L) return 0;
     *out = (int)v;
     return 1;
+}
+/* 1 when tok is an unsigned decimal integer ("+" allowed), whatever its size. */
+static int sannip__is_count(const char *tok)
+{
+    if (*tok == '+') tok++;
+    return *tok && tok[strspn(tok, "0123456789")] == 0;
 }
 /* Element token: symbol, '*' (any), 'Zw' (weighted); -2 when unknown. */
 static int sannip__elem_token(const char *t)
@@ -3994,9 +4017,11 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
     nt = sannip__next_tokens(&c, tok, 63, err, &bad);
     if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
     if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return 1; }
+    if (nt == 1 && !sannip__int(tok[0], &n) && sannip__is_count(tok[0]))   /* digits only, beyond int */
+        SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %.40s is too large (at most SANNIP_MAX_ATOMS = %d)", tok[0], SANNIP_MAX_ATOMS);
     if (nt != 1 || !sannip__int(tok[0], &n)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "expected the atom count, found '%s'", tok[0]);
     if (n <= 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "atom count %d must be positive", n);
-    if (n > SANNIP_MAX_ATOMS) SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %d exceeds SANNIP_MAX_ATOMS", n);
+    if (n > SANNIP_MAX_ATOMS) SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %d is too large (at most SANNIP_MAX_ATOMS = %d)", n, SANNIP_MAX_ATOMS);
     if ((i = sannip__next_line(&c)) <= 0) SANNIP__RFAIL(i == 0 ? SANNIP_TRUNCATED : SANNIP_PARSE_ERROR, 0, "missing comment line");
     strcpy(comment, c.buf);
     /* Properties */
@@ -4143,6 +4168,12 @@ SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocat
     char *buf = NULL;
     size_t n = 0, cap = 0, got;
     if (!path || !out) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+#ifdef SANNIP__POSIX_FILES
+    {   /* fopen opens a directory and the first read fails: say what it is instead */
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "'%s' is a directory, not a file", path);
+    }
+#endif
     f = fopen(path, "rb");
     if (!f) return sannip__fail(err, SANNIP_MISSING_FILE, 0, 0, "cannot open '%s'", path);
     for (;;) {
@@ -4153,27 +4184,151 @@ SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocat
         n += got;
         if (got < 65536) break;
     }
-    if (ferror(f)) { sannip_free(alloc, buf); fclose(f); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "read error on '%s'", path); }
+    if (ferror(f)) {
+        int e = errno;
+        sannip_free(alloc, buf); fclose(f);
+#ifdef EISDIR
+        if (e == EISDIR) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "'%s' is a directory, not a file", path);
+#endif
+        return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "read error on '%s': %s", path, strerror(e));
+    }
     fclose(f);
     buf[n] = 0;
     *out = buf;
     if (len) *len = n;
     return SANNIP_SUCCESS;
 }
+/* A name for the temporary of path: "PATH.tmp" and 12 hex digits from the process, the
+   time, an address on this thread's stack and the attempt k (no global state). */
+static void sannip__tmp_name(char *out, size_t size, const char *path, int k)
+{
+    char here = 0;
+    uint64_t x = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 20) ^ ((uint64_t)(uintptr_t)&here << 7) ^ (uint64_t)k * 0x9E3779B97F4A7C15ull, h;
+#ifdef SANNIP__POSIX_FILES
+    x ^= (uint64_t)getpid() << 40;
+#endif
+    h = sannip__splitmix64(&x);
+    snprintf(out, size, "%s.tmp%012llx", path, (unsigned long long)(h & 0xFFFFFFFFFFFFull));
+}
+#ifdef SANNIP__POSIX_FILES
+/* fchmod is POSIX but hidden by glibc in strict ISO C builds without _POSIX_C_SOURCE: there
+   the new file keeps the old mode less the umask (open's mode argument). */
+#if !defined(__GLIBC__) || defined(__USE_POSIX199309) || defined(__USE_XOPEN_EXTENDED)
+#define SANNIP__FCHMOD(fd, mode) fchmod(fd, mode)
+#else
+#define SANNIP__FCHMOD(fd, mode) 0
+#endif
+#ifdef O_NOFOLLOW
+#define SANNIP__O_NOFOLLOW O_NOFOLLOW
+#else
+#define SANNIP__O_NOFOLLOW 0
+#endif
+#ifdef O_CLOEXEC
+#define SANNIP__O_CLOEXEC O_CLOEXEC
+#else
+#define SANNIP__O_CLOEXEC 0
+#endif
+/* fsync of the directory holding path, so that the rename survives a crash; best effort
+   (not every file system syncs directories). */
+static void sannip__sync_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int fd;
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (!slash) strcpy(dir, ".");
+    else if (n == 0) strcpy(dir, "/");
+    else { if (n >= sizeof dir) return; memcpy(dir, path, n); dir[n] = 0; }
+    fd = open(dir, O_RDONLY | SANNIP__O_CLOEXEC);
+    if (fd < 0) return;
+    (void)fsync(fd);
+    close(fd);
+}
 SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len, sannip_error *err)
 {
     char tmp[4096];
-    FILE *f;
+    struct stat st;
+    const char *step;
+    mode_t mode = 0666;
+    int fd = -1, k, e, old = 0;
+    size_t done = 0;
     if (!path || !data) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    if (strlen(path) + 5 > sizeof tmp) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "wb");
-    if (!f) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot create '%s'", tmp);
-    if (fwrite(data, 1, len, f) != len || fflush(f) != 0) { fclose(f); remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot write '%s'", tmp); }
-    if (fclose(f) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot close '%s'", tmp); }
-    if (rename(tmp, path) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot rename '%s' to '%s'", tmp, path); }
+    if (!*path) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty path");
+    if (strlen(path) + 20 > sizeof tmp) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long (%zu bytes): '%.100s...'", strlen(path), path);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) { old = 1; mode = st.st_mode & 0777; }
+    /* O_CREAT | O_EXCL fails on any existing name, a symlink included (POSIX open()) */
+    for (k = 0; ; k++) {
+        sannip__tmp_name(tmp, sizeof tmp, path, k);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | SANNIP__O_NOFOLLOW | SANNIP__O_CLOEXEC, mode);
+        if (fd >= 0) break;
+        if ((errno != EEXIST && errno != EINTR) || k >= 99) {
+            e = errno;
+            return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot create the temporary file '%s': %s", path, tmp, strerror(e));
+        }
+    }
+    step = "set the permissions of";
+    if (old && SANNIP__FCHMOD(fd, mode) != 0) goto fail;
+    step = "write";
+    while (done < len) {
+        size_t chunk = len - done < ((size_t)1 << 30) ? len - done : ((size_t)1 << 30);
+        ssize_t w = write(fd, data + done, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { if (w == 0) errno = EIO; goto fail; }
+        done += (size_t)w;
+    }
+    step = "sync";
+    if (fsync(fd) != 0 && errno != EINVAL) goto fail;   /* EINVAL: the file system cannot sync */
+    step = "close";
+    e = close(fd);
+    fd = -1;
+    if (e != 0) goto fail;
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        unlink(tmp);
+        return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot rename the temporary file '%s' to it: %s", path, tmp, strerror(e));
+    }
+    sannip__sync_dir(path);
+    return SANNIP_SUCCESS;
+fail:
+    e = errno;
+    if (fd >= 0) close(fd);
+    unlink(tmp);
+    return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot %s the temporary file '%s': %s", path, step, tmp, strerror(e));
+}
+#undef SANNIP__FCHMOD
+#undef SANNIP__O_NOFOLLOW
+#undef SANNIP__O_CLOEXEC
+#else
+/* Portable fallback: a unique name that does not exist yet (C11 "x" mode where available),
+   then rename; where rename does not replace an existing file, the old one is removed first. */
+SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len, sannip_error *err)
+{
+    char tmp[4096];
+    FILE *f = NULL;
+    int k;
+    if (!path || !data) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (!*path) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty path");
+    if (strlen(path) + 20 > sizeof tmp) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long (%zu bytes): '%.100s...'", strlen(path), path);
+    for (k = 0; k < 100 && !f; k++) {
+        sannip__tmp_name(tmp, sizeof tmp, path, k);
+        if ((f = fopen(tmp, "rb")) != NULL) { fclose(f); f = NULL; continue; }   /* taken */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+        f = fopen(tmp, "wbx");
+#else
+        f = fopen(tmp, "wb");
+#endif
+    }
+    if (!f) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot create the temporary file '%s'", path, tmp);
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0) { fclose(f); remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot write the temporary file '%s'", path, tmp); }
+    if (fclose(f) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot close the temporary file '%s'", path, tmp); }
+    if (rename(tmp, path) != 0 && (remove(path), rename(tmp, path) != 0)) {
+        remove(tmp);
+        return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot rename the temporary file '%s' to it", path, tmp);
+    }
     return SANNIP_SUCCESS;
 }
+#endif
+#undef SANNIP__POSIX_FILES
 SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path, sannip_error *err)
 {
     char *text;
