@@ -778,18 +778,23 @@ typedef struct sannip__tscratch {
 
 /* A region of memory asked for a slice at a time (sannip__prefetch_some). */
 typedef struct sannip__pf { const char *p, *end; size_t step; } sannip__pf;
+/* No region (p NULL: the last structure of an epoch has no next one) gives p = end = NULL
+   and no pointer arithmetic on NULL at all. */
 static sannip__pf sannip__pf_make(const void *p, size_t bytes, int slices)
 {
     sannip__pf pf;
-    pf.p = (const char *)p; pf.end = pf.p + (p ? bytes : 0);
+    pf.p = (const char *)p; pf.end = p ? pf.p + bytes : NULL;
     pf.step = slices > 0 ? bytes / (size_t)slices + 1 : bytes;
     return pf;
 }
 static void sannip__prefetch_some(sannip__pf *pf)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    const char *stop = pf->p + pf->step < pf->end ? pf->p + pf->step : pf->end;
-    for (; pf->p < stop; pf->p += 64) __builtin_prefetch(pf->p);   /* p rests on the line not yet asked for */
+    const char *stop;
+    if (!pf->p || pf->p >= pf->end) return;
+    stop = pf->step < (size_t)(pf->end - pf->p) ? pf->p + pf->step : pf->end;
+    for (; pf->p < stop; pf->p += (size_t)(stop - pf->p) < 64 ? (size_t)(stop - pf->p) : 64)
+        __builtin_prefetch(pf->p);   /* p rests on the line not yet asked for, never past end */
 #else
     (void)pf;
 #endif
