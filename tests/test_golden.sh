@@ -38,5 +38,5 @@ if [ -r "$T/spin_cnn.sannip" ]; then
         --init fm,pm --sweeps 20 --equil 10 --seed 4 > /dev/null 2>&1; then same mc.csv "$T/mc.csv"
     else bad "mc run"; fi
 fi
-echo "$pass passed, $fail failed"
+echo "test_golden: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
