@@ -1117,7 +1117,7 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
     int *perm = NULL, *tr = NULL, *va = NULL, ntr, nva, i, k, epoch, t, nmax = 0, best_epoch = -1, since = 0, bs;
     size_t np;
     sannip_real *best = NULL, *grads = NULL, *g = NULL, *mv = NULL, *params = NULL;
-    double *losses = NULL, *perr = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te;
+    double *losses = NULL, *perr = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te = t0;   /* te: the epochs' start (set again before them) */
     long step = 0;
     int use_forces, stopped = 0;
     if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
