@@ -29,6 +29,11 @@
    | SANNIP_MAX_ATOMS          | largest structure accepted (default 50,000,000)           |
    | SANNIP_MAX_ELEMENTS       | elements per model (default 16)                           |
    | SANNIP_MAX_LAYERS         | layers per network (default 16)                           |
+   | SANNIP_MAX_NEIGHBORS      | neighbours of one atom within the cutoff (default 2048);  |
+   |                           | more gives SANNIP_TOO_MANY_NEIGHBORS (a too-thin cell or  |
+   |                           | absurd cutoff) before the descriptors are computed        |
+   | SANNIP_MAX_COORD          | largest |coordinate| and periodic |cell component| in     |
+   |                           | length units (default 1e6); beyond it SANNIP_TOO_BIG      |
 
    QUICK START (energy and forces of a structure with a saved model)
        sannip_model m; sannip_workspace ws; sannip_error err;
@@ -92,6 +97,16 @@
 #ifndef SANNIP_MAX_LAYERS
 #define SANNIP_MAX_LAYERS 16
 #endif
+/* A dense solid has ~100 neighbours within 6 A and ~1000 within 12-15 A; thousands mean a
+   mistyped cell or cutoff, whose three-body descriptors would run for minutes. */
+#ifndef SANNIP_MAX_NEIGHBORS
+#define SANNIP_MAX_NEIGHBORS 2048
+#endif
+/* Coordinates beyond this (1e6 A = 0.1 mm) describe no atomistic geometry; far beyond it the
+   cell-list arithmetic overflows (atoms at +-1e308 give NaN fractional coordinates). */
+#ifndef SANNIP_MAX_COORD
+#define SANNIP_MAX_COORD 1e6
+#endif
 #define SANNIP_MAX_LAYER_WIDTH 100000
 #define SANNIP_MAX_BASES 100000
 #define SANNIP_MAX_Z 118
@@ -127,7 +142,8 @@ typedef enum sannip_result {
     SANNIP_UNSUPPORTED      = -14,  /* a feature this build or format does not provide */
     SANNIP_NEEDS_SPIN       = -15,  /* spin bases evaluated on an environment without spins */
     SANNIP_TRUNCATED        = -16,  /* input ended before it was complete */
-    SANNIP_MISSING_FILE     = -17   /* a file that must exist is missing */
+    SANNIP_MISSING_FILE     = -17,  /* a file that must exist is missing */
+    SANNIP_TOO_MANY_NEIGHBORS = -18 /* an atom with more than SANNIP_MAX_NEIGHBORS neighbours */
 } sannip_result;
 
 /* Where an operation failed. Optional everywhere ([in, optional] sannip_error *err).
@@ -198,11 +214,13 @@ SANNIP_API void sannip_neighbors_uninit(sannip_neighbors *nl);
 /* Builds the list of all pairs closer than cutoff with O(N) cell lists. Handles triclinic
    cells thinner than the cutoff by searching as many images as needed. Validates the
    system: NaN/Inf coordinates, singular periodic cell, overlapping atoms (< 1e-8 apart;
-   1e-4 in float builds). */
+   1e-4 in float builds). An atom with more than SANNIP_MAX_NEIGHBORS neighbours gives
+   SANNIP_TOO_MANY_NEIGHBORS (found while counting, before the list is filled). */
 SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
                                                 sannip_real cutoff, sannip_error *err);
 /* Checks a system's arrays: n in range, finite positions/cell, Z in 1..118,
-   a non-singular cell in periodic directions. */
+   a non-singular cell in periodic directions, |coordinates| and periodic |cell components|
+   at most SANNIP_MAX_COORD (SANNIP_TOO_BIG beyond). */
 SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_error *err);
 
 /* Element symbols <-> atomic numbers (1..118). Returns 0 for an unknown symbol. */
@@ -839,7 +857,12 @@ SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *pat
 /* Reads a whole file into a NUL-terminated buffer owned by the caller (sannip_free). */
 SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocator *alloc,
                                           char **out, size_t *len, sannip_error *err);
-/* Writes len bytes to PATH.tmp and renames it to PATH. */
+/* Writes len bytes to a new, uniquely named temporary file next to PATH and renames it to
+   PATH, so PATH holds either the old or the new content. POSIX: the temporary is created with
+   O_CREAT|O_EXCL (never through a symlink planted there), gets the old file's permission
+   bits (a new file: 0666 less the umask), is fsync'ed before the rename and the directory
+   after it; every failure removes it and names the step and the path. Elsewhere: fopen of a
+   unique name and rename. Thread-safe for different paths. */
 SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len,
                                                   sannip_error *err);
 #endif
@@ -875,6 +898,18 @@ SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir
 #include <stdio.h>     /* snprintf/vsnprintf only under SANNIP_NO_STDIO: no FILE* is used */
 #include <locale.h>
 #include <float.h>
+#if !defined(SANNIP_NO_STDIO) && (defined(__unix__) || defined(__APPLE__))
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#define SANNIP__POSIX_FILES 1
+#elif !defined(SANNIP_NO_STDIO)
+#include <errno.h>
+#include <time.h>
+#endif
 
 #if defined(_OPENMP) && !defined(SANNIP_NO_OPENMP)
 #include <omp.h>
@@ -996,6 +1031,7 @@ SANNIP_API const char *sannip_result_string(sannip_result r)
     case SANNIP_NEEDS_SPIN: return "SANNIP_NEEDS_SPIN: spin bases need spins";
     case SANNIP_TRUNCATED: return "SANNIP_TRUNCATED: input ended early";
     case SANNIP_MISSING_FILE: return "SANNIP_MISSING_FILE: file not found";
+    case SANNIP_TOO_MANY_NEIGHBORS: return "SANNIP_TOO_MANY_NEIGHBORS: more neighbours than SANNIP_MAX_NEIGHBORS";
     }
     return "SANNIP_?: unknown result code";
 }
@@ -1334,9 +1370,15 @@ SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_er
     if (sys->n > 0 && (!sys->pos || !sys->Z)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "positions or atomic numbers are NULL");
     for (a = 0; a < 9; a++)
         if (sys->pbc[a / 3] && !isfinite(sys->cell[a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "cell component %d is not finite", a);
+    for (a = 0; a < 9; a++)
+        if (sys->pbc[a / 3] && !(fabs(sys->cell[a]) <= SANNIP_MAX_COORD))
+            return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell component %d is %g: beyond SANNIP_MAX_COORD (%g)", a, (double)sys->cell[a], (double)SANNIP_MAX_COORD);
     for (i = 0; i < sys->n; i++) {
         for (a = 0; a < 3; a++)
             if (!isfinite(sys->pos[3 * i + a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "atom %d: coordinate %c is %g", i + 1, 'x' + a, (double)sys->pos[3 * i + a]);
+        for (a = 0; a < 3; a++)
+            if (!(fabs(sys->pos[3 * i + a]) <= SANNIP_MAX_COORD))
+                return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "atom %d: coordinate %c is %g: beyond SANNIP_MAX_COORD (%g), no atomistic geometry", i + 1, 'x' + a, (double)sys->pos[3 * i + a], (double)SANNIP_MAX_COORD);
         if (sys->Z[i] < 1 || sys->Z[i] > SANNIP_MAX_Z) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: atomic number %d", i + 1, sys->Z[i]);
         if (sys->spins) for (a = 0; a < 3; a++)
             if (!isfinite(sys->spins[3 * i + a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "atom %d: spin component %d is not finite", i + 1, a);
@@ -1409,15 +1451,17 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
         if (g->per[a] && h < 1e-8 && sys->n > 0)
             return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms 1 and 1 (its periodic image) are on top of each other: cell thickness %g along lattice vector %d", (double)h, a + 1);
         w = g->span[a] * h;                       /* extent in Angstrom */
-        g->nb[a] = (int)SANNIP__MIN((double)(w / rc), 1e6);
-        if (g->nb[a] < 1) g->nb[a] = 1;
+        {   /* (NaN fails both tests: one bin, never an int cast of NaN) */
+            double q = (double)(w / rc);
+            g->nb[a] = q >= 1 ? (int)SANNIP__MIN(q, 1e6) : 1;
+        }
         g->m[a] = 0;
         /* bins to search: ceil(rc / bin width) */
         {
             double binw = (double)w / g->nb[a];
             double mm = ceil((double)rc / binw - 1e-12);
             if (!g->per[a] && mm > g->nb[a]) mm = g->nb[a];
-            if (mm > 1e6) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell is %g times thinner than the cutoff", mm);
+            if (!(mm <= 1e6)) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "cell is %g times thinner than the cutoff", mm);
             g->m[a] = (int)mm;
         }
     }
@@ -1452,12 +1496,14 @@ static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
     sannip_real u[3];
     sannip__frac(g, x, u);
     for (a = 0; a < 3; a++) {
-        sannip_real t = (u[a] - g->lo[a]) / g->span[a];
+        sannip_real t = (u[a] - g->lo[a]) / g->span[a], x;
         int b;
         if (g->per[a]) t -= floor(t);
-        b = (int)(t * g->nb[a]);
-        if (b < 0) b = 0;
-        if (b >= g->nb[a]) b = g->nb[a] - 1;
+        x = t * g->nb[a];
+        /* clamp before the cast: a NaN or out-of-range value never reaches (int) */
+        if (!(x >= 0)) b = 0;
+        else if (x >= g->nb[a]) b = g->nb[a] - 1;
+        else b = (int)x;
         b3[a] = b;
     }
     return (b3[2] * g->nb[1] + b3[1]) * g->nb[0] + b3[0];
@@ -1465,7 +1511,8 @@ static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
 
 /* Pairs of atom i: visits every atom in the bins around i's bin, with the periodic image
    shift implied by wrapping. count_only: just count. Positions are wrapped into the cell
-   (wrapped = pos + shift_i) so bins and images agree. */
+   (wrapped = pos + shift_i) so bins and images agree. Counting (jout NULL) stops once the
+   count exceeds SANNIP_MAX_NEIGHBORS: the caller refuses such an atom anyway. */
 static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
                                const int *head, const int *next, int i, sannip_real rc2,
                                int *jout, sannip_real *dout, sannip_real *rout, int *overlap)
@@ -1498,6 +1545,7 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, 
                     if (r2 < SANNIP__OVERLAP2) { if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue; *overlap = j; continue; }
                     if (jout) { jout[cnt] = j; dout[3 * cnt] = dx; dout[3 * cnt + 1] = dy; dout[3 * cnt + 2] = dz; rout[cnt] = sqrt(r2); }
                     cnt++;
+                    if (!jout && cnt > (size_t)SANNIP_MAX_NEIGHBORS) return cnt;
                 }
             }
         }
@@ -1586,6 +1634,10 @@ SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sann
         }
     }
     if (bad >= 0) return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms %d and %d (or its periodic image) are on top of each other", bad + 1, badj + 1);
+    for (i = 0; i < n; i++)   /* counts known, nothing filled yet: refuse before the real work */
+        if (nl->start[i + 1] > (size_t)SANNIP_MAX_NEIGHBORS)
+            return sannip__fail(err, SANNIP_TOO_MANY_NEIGHBORS, 0, 0, "atom %d has more than %d neighbours within %g (SANNIP_MAX_NEIGHBORS): "
+                                "a cell far thinner than the cutoff, or a cutoff far too large?", i + 1, SANNIP_MAX_NEIGHBORS, (double)cutoff);
     nl->start[0] = 0;
     for (i = 0; i < n; i++) nl->start[i + 1] += nl->start[i];
     total = nl->start[n];
@@ -2876,6 +2928,12 @@ static int sannip__int(const char *tok, int *out)
     *out = (int)v;
     return 1;
 }
+/* 1 when tok is an unsigned decimal integer ("+" allowed), whatever its size. */
+static int sannip__is_count(const char *tok)
+{
+    if (*tok == '+') tok++;
+    return *tok && tok[strspn(tok, "0123456789")] == 0;
+}
 /* Element token: symbol, '*' (any), 'Zw' (weighted); -2 when unknown. */
 static int sannip__elem_token(const char *t)
 {
@@ -2896,6 +2954,7 @@ static int sannip__cut_type_token(const char *t)
     if (sannip__int(t, &v) && v >= 0 && v <= 8) return v;   /* n2p2 numbering */
     return -1;
 }
+#define SANNIP__FB_XI_MAX 1000   /* largest Fourier-spline exponent read from text */
 static int sannip__fb_token(const char *t, sannip_cutoff *c, sannip_error *err, int line, int field)
 {
     sannip_real v[5];
@@ -2912,9 +2971,14 @@ static int sannip__fb_token(const char *t, sannip_cutoff *c, sannip_error *err, 
     }
     if (v[3] != floor(v[3]) || v[4] != floor(v[4]))
         return sannip__fail(err, SANNIP_BAD_CUTOFF, line, field, "Fourier-spline exponents must be even integers: '%s'", t);
+    for (i = 3; i < 5; i++)   /* range first: the int conversion of 1e10 would be undefined */
+        if (!(fabs(v[i]) <= SANNIP__FB_XI_MAX))
+            return sannip__fail(err, SANNIP_BAD_PARAMETER, line, field, "line %d, field %d: Fourier-spline exponent %s = %g is out of range (even, 2..%d): '%s'",
+                                line, field, i == 3 ? "XIDN" : "XIUP", (double)v[i], SANNIP__FB_XI_MAX, t);
     if (sannip_cutoff_make_fspline(c, v[0], v[1], v[2], (int)v[3], (int)v[4], err)) { if (err) { err->line = line; err->field = field; } return err ? err->code : SANNIP_BAD_CUTOFF; }
     return SANNIP_SUCCESS;
 }
+#undef SANNIP__FB_XI_MAX
 
 static int sannip__parse_n2p2_sf(sannip_basis *b, char **tok, int nt, const sannip_cutoff *cs, sannip_error *err, int line)
 {
@@ -4772,6 +4836,7 @@ SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t le
             if (nt != 10) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < 10 ? nt + 1 : 11, "atom line needs 9 fields (x y z element charge energy fx fy fz), found %d", nt - 1);
             if ((r = sannip__structure_push(s, &cap, 1)) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 0, "cannot grow structure at atom %d", s->n + 1);
             for (i = 0; i < 3; i++) if ((r = sannip__num_code(tok[1 + i], &s->pos[3 * s->n + i])) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 2 + i, "atom %d: coordinate '%s' is not a finite number", s->n + 1, tok[1 + i]);
+            for (i = 0; i < 3; i++) if (!(fabs(s->pos[3 * s->n + i]) <= SANNIP_MAX_COORD)) SANNIP__RFAIL(SANNIP_TOO_BIG, 2 + i, "atom %d: coordinate '%s' is beyond SANNIP_MAX_COORD (%g)", s->n + 1, tok[1 + i], (double)SANNIP_MAX_COORD);
             Z = sannip_element_z(tok[4]);
             if (!Z) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, 5, "atom %d: unknown element '%s'", s->n + 1, tok[4]);
             s->Z[s->n] = Z;
@@ -4855,9 +4920,11 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
     nt = sannip__next_tokens(&c, tok, 63, err, &bad);
     if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
     if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return 1; }
+    if (nt == 1 && !sannip__int(tok[0], &n) && sannip__is_count(tok[0]))   /* digits only, beyond int */
+        SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %.40s is too large (at most SANNIP_MAX_ATOMS = %d)", tok[0], SANNIP_MAX_ATOMS);
     if (nt != 1 || !sannip__int(tok[0], &n)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "expected the atom count, found '%s'", tok[0]);
     if (n <= 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "atom count %d must be positive", n);
-    if (n > SANNIP_MAX_ATOMS) SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %d exceeds SANNIP_MAX_ATOMS", n);
+    if (n > SANNIP_MAX_ATOMS) SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %d is too large (at most SANNIP_MAX_ATOMS = %d)", n, SANNIP_MAX_ATOMS);
     if ((i = sannip__next_line(&c)) <= 0) SANNIP__RFAIL(i == 0 ? SANNIP_TRUNCATED : SANNIP_PARSE_ERROR, 0, "missing comment line");
     strcpy(comment, c.buf);
     /* Properties */
@@ -4933,6 +5000,7 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
         s->Z[i] = sannip_element_z(tok[c_species]);
         if (!s->Z[i]) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, c_species + 1, "atom %d: unknown element '%s'", i + 1, tok[c_species]);
         for (col = 0; col < 3; col++) if ((r = sannip__num_code(tok[c_pos + col], &s->pos[3 * i + col])) != SANNIP_SUCCESS) SANNIP__RFAIL(r, c_pos + col + 1, "atom %d: coordinate '%s' is not a finite number", i + 1, tok[c_pos + col]);
+        for (col = 0; col < 3; col++) if (!(fabs(s->pos[3 * i + col]) <= SANNIP_MAX_COORD)) SANNIP__RFAIL(SANNIP_TOO_BIG, c_pos + col + 1, "atom %d: coordinate '%s' is beyond SANNIP_MAX_COORD (%g)", i + 1, tok[c_pos + col], (double)SANNIP_MAX_COORD);
         if (c_forces >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[c_forces + col], &s->forces[3 * i + col])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_forces + col + 1, "atom %d: force '%s' is not a finite number", i + 1, tok[c_forces + col]);
         if (c_spin >= 0) {
             if (spin_dim == 1) { s->spins[3 * i] = s->spins[3 * i + 1] = 0; if (!sannip__num(tok[c_spin], &s->spins[3 * i + 2])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_spin + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[c_spin]); }
@@ -5152,6 +5220,12 @@ SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocat
     char *buf = NULL;
     size_t n = 0, cap = 0, got;
     if (!path || !out) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+#ifdef SANNIP__POSIX_FILES
+    {   /* fopen opens a directory and the first read fails: say what it is instead */
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "'%s' is a directory, not a file", path);
+    }
+#endif
     f = fopen(path, "rb");
     if (!f) return sannip__fail(err, SANNIP_MISSING_FILE, 0, 0, "cannot open '%s'", path);
     for (;;) {
@@ -5162,27 +5236,151 @@ SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocat
         n += got;
         if (got < 65536) break;
     }
-    if (ferror(f)) { sannip_free(alloc, buf); fclose(f); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "read error on '%s'", path); }
+    if (ferror(f)) {
+        int e = errno;
+        sannip_free(alloc, buf); fclose(f);
+#ifdef EISDIR
+        if (e == EISDIR) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "'%s' is a directory, not a file", path);
+#endif
+        return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "read error on '%s': %s", path, strerror(e));
+    }
     fclose(f);
     buf[n] = 0;
     *out = buf;
     if (len) *len = n;
     return SANNIP_SUCCESS;
 }
+/* A name for the temporary of path: "PATH.tmp" and 12 hex digits from the process, the
+   time, an address on this thread's stack and the attempt k (no global state). */
+static void sannip__tmp_name(char *out, size_t size, const char *path, int k)
+{
+    char here = 0;
+    uint64_t x = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 20) ^ ((uint64_t)(uintptr_t)&here << 7) ^ (uint64_t)k * 0x9E3779B97F4A7C15ull, h;
+#ifdef SANNIP__POSIX_FILES
+    x ^= (uint64_t)getpid() << 40;
+#endif
+    h = sannip__splitmix64(&x);
+    snprintf(out, size, "%s.tmp%012llx", path, (unsigned long long)(h & 0xFFFFFFFFFFFFull));
+}
+#ifdef SANNIP__POSIX_FILES
+/* fchmod is POSIX but hidden by glibc in strict ISO C builds without _POSIX_C_SOURCE: there
+   the new file keeps the old mode less the umask (open's mode argument). */
+#if !defined(__GLIBC__) || defined(__USE_POSIX199309) || defined(__USE_XOPEN_EXTENDED)
+#define SANNIP__FCHMOD(fd, mode) fchmod(fd, mode)
+#else
+#define SANNIP__FCHMOD(fd, mode) 0
+#endif
+#ifdef O_NOFOLLOW
+#define SANNIP__O_NOFOLLOW O_NOFOLLOW
+#else
+#define SANNIP__O_NOFOLLOW 0
+#endif
+#ifdef O_CLOEXEC
+#define SANNIP__O_CLOEXEC O_CLOEXEC
+#else
+#define SANNIP__O_CLOEXEC 0
+#endif
+/* fsync of the directory holding path, so that the rename survives a crash; best effort
+   (not every file system syncs directories). */
+static void sannip__sync_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int fd;
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (!slash) strcpy(dir, ".");
+    else if (n == 0) strcpy(dir, "/");
+    else { if (n >= sizeof dir) return; memcpy(dir, path, n); dir[n] = 0; }
+    fd = open(dir, O_RDONLY | SANNIP__O_CLOEXEC);
+    if (fd < 0) return;
+    (void)fsync(fd);
+    close(fd);
+}
 SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len, sannip_error *err)
 {
     char tmp[4096];
-    FILE *f;
+    struct stat st;
+    const char *step;
+    mode_t mode = 0666;
+    int fd = -1, k, e, old = 0;
+    size_t done = 0;
     if (!path || !data) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    if (strlen(path) + 5 > sizeof tmp) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "wb");
-    if (!f) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot create '%s'", tmp);
-    if (fwrite(data, 1, len, f) != len || fflush(f) != 0) { fclose(f); remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot write '%s'", tmp); }
-    if (fclose(f) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot close '%s'", tmp); }
-    if (rename(tmp, path) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "cannot rename '%s' to '%s'", tmp, path); }
+    if (!*path) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty path");
+    if (strlen(path) + 20 > sizeof tmp) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long (%zu bytes): '%.100s...'", strlen(path), path);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) { old = 1; mode = st.st_mode & 0777; }
+    /* O_CREAT | O_EXCL fails on any existing name, a symlink included (POSIX open()) */
+    for (k = 0; ; k++) {
+        sannip__tmp_name(tmp, sizeof tmp, path, k);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | SANNIP__O_NOFOLLOW | SANNIP__O_CLOEXEC, mode);
+        if (fd >= 0) break;
+        if ((errno != EEXIST && errno != EINTR) || k >= 99) {
+            e = errno;
+            return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot create the temporary file '%s': %s", path, tmp, strerror(e));
+        }
+    }
+    step = "set the permissions of";
+    if (old && SANNIP__FCHMOD(fd, mode) != 0) goto fail;
+    step = "write";
+    while (done < len) {
+        size_t chunk = len - done < ((size_t)1 << 30) ? len - done : ((size_t)1 << 30);
+        ssize_t w = write(fd, data + done, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { if (w == 0) errno = EIO; goto fail; }
+        done += (size_t)w;
+    }
+    step = "sync";
+    if (fsync(fd) != 0 && errno != EINVAL) goto fail;   /* EINVAL: the file system cannot sync */
+    step = "close";
+    e = close(fd);
+    fd = -1;
+    if (e != 0) goto fail;
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        unlink(tmp);
+        return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot rename the temporary file '%s' to it: %s", path, tmp, strerror(e));
+    }
+    sannip__sync_dir(path);
+    return SANNIP_SUCCESS;
+fail:
+    e = errno;
+    if (fd >= 0) close(fd);
+    unlink(tmp);
+    return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot %s the temporary file '%s': %s", path, step, tmp, strerror(e));
+}
+#undef SANNIP__FCHMOD
+#undef SANNIP__O_NOFOLLOW
+#undef SANNIP__O_CLOEXEC
+#else
+/* Portable fallback: a unique name that does not exist yet (C11 "x" mode where available),
+   then rename; where rename does not replace an existing file, the old one is removed first. */
+SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *data, size_t len, sannip_error *err)
+{
+    char tmp[4096];
+    FILE *f = NULL;
+    int k;
+    if (!path || !data) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (!*path) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty path");
+    if (strlen(path) + 20 > sizeof tmp) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long (%zu bytes): '%.100s...'", strlen(path), path);
+    for (k = 0; k < 100 && !f; k++) {
+        sannip__tmp_name(tmp, sizeof tmp, path, k);
+        if ((f = fopen(tmp, "rb")) != NULL) { fclose(f); f = NULL; continue; }   /* taken */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+        f = fopen(tmp, "wbx");
+#else
+        f = fopen(tmp, "wb");
+#endif
+    }
+    if (!f) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot create the temporary file '%s'", path, tmp);
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0) { fclose(f); remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot write the temporary file '%s'", path, tmp); }
+    if (fclose(f) != 0) { remove(tmp); return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot close the temporary file '%s'", path, tmp); }
+    if (rename(tmp, path) != 0 && (remove(path), rename(tmp, path) != 0)) {
+        remove(tmp);
+        return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "saving '%s': cannot rename the temporary file '%s' to it", path, tmp);
+    }
     return SANNIP_SUCCESS;
 }
+#endif
+#undef SANNIP__POSIX_FILES
 SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path, sannip_error *err)
 {
     char *text;

@@ -22,6 +22,7 @@
 #ifndef SANNIP_TRAIN_H
 #define SANNIP_TRAIN_H
 #include "sannip.h"
+#include <signal.h>    /* sig_atomic_t: sannip_train_config.stop */
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -120,6 +121,11 @@ typedef struct sannip_train_config {
     int pca;                  /* k > 0: PCA initialisation (T3.2.2) of the first k neurons */
     sannip_progress_fn progress;
     void *user;
+    /* [optional] a flag (e.g. set by a SIGINT handler): once non-zero, training stops before
+       the next batch and keeps the best model of the completed epochs. Set before the first
+       epoch completes, it leaves no trained model: report epochs_run 0 (committee: any
+       member's), the parameters as initialised. NULL (default): never. */
+    const volatile sig_atomic_t *stop;
 } sannip_train_config;
 
 typedef struct sannip_train_report {
@@ -136,7 +142,8 @@ SANNIP_API sannip_train_config sannip_train_config_init(void);
 /* Trains m on d. The model must have its descriptor set and elements (networks) in place.
    On return m holds the parameters with the best validation error (training error without a
    validation set). A non-finite loss stops training with SANNIP_NONFINITE and m keeps the
-   last good model. Same seed, same data -> bit-identical model, whatever the threads. */
+   last good model. report->epochs_run 0 (on success or failure) means that no epoch was
+   completed: m is not trained and should not replace a trained model. Same seed, same data -> bit-identical model, whatever the threads. */
 SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                       sannip_train_report *report, sannip_error *err);
 SANNIP_API void sannip_train_report_free(sannip_train_report *r);
@@ -170,6 +177,8 @@ typedef struct sannip_committee_report {
     double seconds;
     size_t cache_bytes;       /* descriptor cache(s) held: one shared, else the members' sum */
     int derivatives_cached;   /* 1: descriptor derivatives were stored */
+    int epochs_run;           /* fewest epochs a member completed, also when training failed:
+                                 0 = no trained committee (do not save it over a trained one) */
 } sannip_committee_report;
 
 SANNIP_API void sannip_committee_init(sannip_committee *c, const sannip_allocator *alloc);
@@ -177,7 +186,7 @@ SANNIP_API void sannip_committee_uninit(sannip_committee *c);
 /* Makes n copies of the template model (descriptors, elements, architecture). */
 SANNIP_API sannip_result sannip_committee_create(sannip_committee *c, const sannip_model *tmpl, int n, sannip_error *err);
 /* Trains every member with seed cfg->seed + k (its own split and initialisation), then fills
-   the report. Results do not depend on the number of threads. */
+   the report (on failure only rep->epochs_run). Results do not depend on the number of threads. */
 SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sannip_dataset *d, const sannip_train_config *cfg,
         sannip_committee_report *rep, sannip_error *err);
 /* Committee mean and spread (standard deviation over members) of the energy, per-atom
@@ -255,11 +264,13 @@ SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_
     return SANNIP_SUCCESS;
 }
 
-SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_structure *s, int n, sannip_error *err)
+/* sannip_model_fit_scaling; once *stop (may be NULL) is set it returns at the next structure
+   without fitting anything (the caller, seeing *stop, discards the model). */
+static sannip_result sannip__fit_scaling(sannip_model *m, const sannip_structure *s, int n, const volatile sig_atomic_t *stop, sannip_error *err)
 {
     sannip_workspace ws;
     sannip_result r = SANNIP_SUCCESS;
-    int e, i, a, f, fm = 0, nmax = 0;
+    int e, i, a, f, fm = 0, nmax = 0, stopped = 0;
     double *sum, *sum2;
     long *count;
     sannip_real *G;
@@ -274,6 +285,7 @@ SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_
     sannip_workspace_init(&ws, &m->alloc);
     for (i = 0; i < n && r == SANNIP_SUCCESS; i++) {
         sannip_system sys = sannip_structure_view(&s[i]);
+        if (stop && *stop) { stopped = 1; break; }
         if ((r = sannip_model_features(m, &ws, &sys, G, fm + 1, err)) != SANNIP_SUCCESS) break;
         for (a = 0; a < sys.n; a++) {
             sannip_element_model *el;
@@ -290,7 +302,7 @@ SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_
             count[e]++;
         }
     }
-    if (r == SANNIP_SUCCESS)
+    if (r == SANNIP_SUCCESS && !stopped)
         for (e = 0; e < m->n_elements; e++) {
             sannip_element_model *el = &m->el[e];
             for (f = 0; f < el->n_features && count[e] > 0; f++) {
@@ -303,8 +315,12 @@ SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_
         }
     sannip_workspace_uninit(&ws);
     sannip_free(&m->alloc, sum); sannip_free(&m->alloc, count); sannip_free(&m->alloc, G);
-    if (r == SANNIP_SUCCESS) r = sannip_model_finalize(m, err);
+    if (r == SANNIP_SUCCESS && !stopped) r = sannip_model_finalize(m, err);
     return r;
+}
+SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_structure *s, int n, sannip_error *err)
+{
+    return sannip__fit_scaling(m, s, n, NULL, err);
 }
 
 /* Per-element energy offsets by least squares (T F.28) and the per-atom residual spread. */
@@ -503,11 +519,13 @@ SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const san
     sannip_neighbors_uninit(&nl);
     return b;
 }
-SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, const sannip_model *m,
-        const sannip_dataset *d, int with_derivatives, sannip_error *err)
+/* sannip_feature_cache_build; once *stop (may be NULL) is set the remaining structures are
+   skipped and the cache is left empty (the caller, seeing *stop, does not use it). */
+static sannip_result sannip__cache_build(sannip_feature_cache *c, const sannip_model *m, const sannip_dataset *d,
+                                         int with_derivatives, const volatile sig_atomic_t *stop, sannip_error *err)
 {
     sannip_result r = SANNIP_SUCCESS;
-    int i, bad = -1;
+    int i, bad = -1, skipped = 0;
     sannip_error e1;
     if (!c || !m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     sannip_feature_cache_uninit(c);
@@ -526,7 +544,9 @@ SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, con
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (i = 0; i < d->n; i++) {
-            sannip_result rr = sannip__entry_build(m, &d->s[i], with_derivatives, &c->e[i], &ws, &c->alloc, &le);
+            sannip_result rr;
+            if (stop && *stop) { skipped = 1; continue; }   /* (a shared flag: a benign race) */
+            rr = sannip__entry_build(m, &d->s[i], with_derivatives, &c->e[i], &ws, &c->alloc, &le);
             if (rr != SANNIP_SUCCESS) {
 #ifdef SANNIP__OMP
 #pragma omp critical(sannip_cache_err)
@@ -542,9 +562,15 @@ SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, con
         sannip_feature_cache_uninit(c);
         return r;
     }
+    if (skipped) { sannip_feature_cache_uninit(c); return SANNIP_SUCCESS; }
     c->bytes = 0;
     for (i = 0; i < c->n; i++) c->bytes += sannip__entry_bytes(&c->e[i], c->fmax);
     return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, const sannip_model *m,
+        const sannip_dataset *d, int with_derivatives, sannip_error *err)
+{
+    return sannip__cache_build(c, m, d, with_derivatives, NULL, err);
 }
 
 /* ---- 3. TRAINING ---------------------------------------------------------------------- */
@@ -690,18 +716,23 @@ typedef struct sannip__tscratch {
 
 /* A region of memory asked for a slice at a time (sannip__prefetch_some). */
 typedef struct sannip__pf { const char *p, *end; size_t step; } sannip__pf;
+/* No region (p NULL: the last structure of an epoch has no next one) gives p = end = NULL
+   and no pointer arithmetic on NULL at all. */
 static sannip__pf sannip__pf_make(const void *p, size_t bytes, int slices)
 {
     sannip__pf pf;
-    pf.p = (const char *)p; pf.end = pf.p + (p ? bytes : 0);
+    pf.p = (const char *)p; pf.end = p ? pf.p + bytes : NULL;
     pf.step = slices > 0 ? bytes / (size_t)slices + 1 : bytes;
     return pf;
 }
 static void sannip__prefetch_some(sannip__pf *pf)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    const char *stop = pf->p + pf->step < pf->end ? pf->p + pf->step : pf->end;
-    for (; pf->p < stop; pf->p += 64) __builtin_prefetch(pf->p);   /* p rests on the line not yet asked for */
+    const char *stop;
+    if (!pf->p || pf->p >= pf->end) return;
+    stop = pf->step < (size_t)(pf->end - pf->p) ? pf->p + pf->step : pf->end;
+    for (; pf->p < stop; pf->p += (size_t)(stop - pf->p) < 64 ? (size_t)(stop - pf->p) : 64)
+        __builtin_prefetch(pf->p);   /* p rests on the line not yet asked for, never past end */
 #else
     (void)pf;
 #endif
@@ -997,9 +1028,9 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
     int *perm = NULL, *tr = NULL, *va = NULL, ntr, nva, i, k, epoch, t, nmax = 0, best_epoch = -1, since = 0, bs;
     size_t np;
     sannip_real *best = NULL, *grads = NULL, *g = NULL, *mv = NULL, *params = NULL;
-    double *losses = NULL, *perr = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te;
+    double *losses = NULL, *perr = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te = t0;   /* te: the epochs' start (set again before them) */
     long step = 0;
-    int use_forces;
+    int use_forces, stopped = 0;
     if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
     if (c.epochs < 0 || c.batch_size < 1 || !(c.learning_rate > 0) || !(c.validation_fraction >= 0 && c.validation_fraction < 1)
@@ -1024,17 +1055,20 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
     for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
     /* initialisation and scaling fitted on the training split only */
     if (!c.keep_weights) sannip_model_init_weights(m, &rng);
+    if (c.stop && *c.stop) { stopped = 1; goto restore; }
     if (c.fit_scaling) {
         sannip_structure *trs = (sannip_structure *)sannip__calloc(&m->alloc, (size_t)ntr + 1, sizeof(sannip_structure));
         if (!trs) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "scaling"); goto done; }
         for (i = 0; i < ntr; i++) trs[i] = d->s[tr[i]];    /* shallow views */
         for (k = 0; k < m->n_elements; k++) if (m->el[k].scaling == SANNIP_SCALE_NONE) { m->el[k].scaling = SANNIP_SCALE_MODIFIED; }
-        r = sannip_model_fit_scaling(m, trs, ntr, err);
+        r = sannip__fit_scaling(m, trs, ntr, c.stop, err);
         sannip_free(&m->alloc, trs);
         if (r) goto done;
         if ((r = sannip_model_fit_energy(m, d, tr, ntr, err)) != SANNIP_SUCCESS) goto done;
     }
-    if (!shared && (r = sannip_feature_cache_build(&own, m, d, sannip__store_derivatives(m, d, &c), err)) != SANNIP_SUCCESS) goto done;
+    if (c.stop && *c.stop) { stopped = 1; goto restore; }
+    if (!shared && (r = sannip__cache_build(&own, m, d, sannip__store_derivatives(m, d, &c), c.stop, err)) != SANNIP_SUCCESS) goto done;
+    if (c.stop && *c.stop) { stopped = 1; goto restore; }
     rep.cache_bytes = cache->bytes;
     rep.derivatives_cached = cache->with_derivatives;
     if (c.pca > 0 && !c.keep_weights && (r = sannip_model_pca_init(m, cache, d, tr, ntr, c.pca, err)) != SANNIP_SUCCESS) goto done;
@@ -1075,6 +1109,7 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
         for (b0 = 0; b0 < ntr; b0 += bs) {
             int nb = ntr - b0 < bs ? ntr - b0 : bs, bad = 0;
             double wsum = 0;
+            if (c.stop && *c.stop) { stopped = 1; goto restore; }   /* keeps the completed epochs' best */
             memset(grads, 0, sizeof(sannip_real) * (size_t)nb * np);
 #ifdef SANNIP__OMP
 #pragma omp parallel for schedule(dynamic, 1)
@@ -1170,8 +1205,8 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
         if (c.patience > 0 && since >= c.patience) break;
     }
 restore:
-    sannip_model_set_params(m, best);   /* the best (or last good) model */
-    if (r == SANNIP_SUCCESS) {
+    if (best) sannip_model_set_params(m, best);   /* the best (or last good) model; none before the buffers */
+    if (r == SANNIP_SUCCESS && !(stopped && rep.epochs_run == 0)) {   /* (stopped untrained: nothing to report) */
         sannip__errs etr, eva;
         if ((r = sannip__evaluate(&T, tr, ntr, use_forces, &etr, err)) == SANNIP_SUCCESS) {
             rep.train_rmse_e = sqrt(etr.se / etr.ne); rep.train_mae_e = etr.ae / etr.ne;
@@ -1386,8 +1421,9 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     sannip_result r = SANNIP_SUCCESS, *codes = NULL;
     sannip_error *errs = NULL;
     sannip_feature_cache cache;
-    int k, i, a, share = 1;
+    int k, i, a, share = 1, min_epochs;
     double t0 = sannip__now();
+    if (rep) memset(rep, 0, sizeof *rep);   /* epochs_run 0 until members have trained */
     if (!c || c->n < 1 || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee or NULL argument");
     sannip_feature_cache_init(&cache, &c->alloc);
     /* one feature cache for every member when they compute the same descriptors (the usual
@@ -1396,7 +1432,7 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     if (share && c->n > 1 && c->m[0].n_elements > 0 && base.batch_size >= 1) {
         int use_forces = base.force_weight > 0;
         if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
-        if ((r = sannip_feature_cache_build(&cache, &c->m[0], d, sannip__store_derivatives(&c->m[0], d, &base), err)) != SANNIP_SUCCESS) return r;
+        if ((r = sannip__cache_build(&cache, &c->m[0], d, sannip__store_derivatives(&c->m[0], d, &base), base.stop, err)) != SANNIP_SUCCESS) return r;
     } else share = 0;
     reps = (sannip_train_report *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *reps);
     codes = (sannip_result *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *codes);
@@ -1412,17 +1448,22 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
         mc.progress = k == 0 ? base.progress : NULL;     /* one member reports progress */
         codes[k] = sannip__train(&c->m[k], d, &mc, share ? &cache : NULL, &reps[k], &errs[k]);
     }
+    /* (a member that failed before training left its report zeroed: 0 epochs) */
+    for (min_epochs = reps[0].epochs_run, k = 1; k < c->n; k++) if (reps[k].epochs_run < min_epochs) min_epochs = reps[k].epochs_run;
     for (k = 0; k < c->n; k++) if (codes[k] != SANNIP_SUCCESS) {
         char pre[48];
         if (err) { *err = errs[k]; snprintf(pre, sizeof pre, "member %d: ", k + 1); sannip__err_prefix(err, pre); }
+        if (rep) rep->epochs_run = min_epochs;
         r = codes[k]; goto done;
     }
+    if (rep && min_epochs == 0 && base.stop && *base.stop) { rep->epochs_run = 0; goto done; }   /* stopped untrained */
     if (rep) {
         sannip_workspace ws;
         double se = 0, ae = 0, sf = 0, af = 0, ne = 0, nf = 0, vse = 0, vae = 0, vsf = 0, vaf = 0, vne = 0, vnf = 0, spe = 0;
         sannip_real *F = NULL, *Fk = NULL;
         int nmax = 0;
         memset(rep, 0, sizeof *rep);
+        rep->epochs_run = min_epochs;
         for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
         F = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
         Fk = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));

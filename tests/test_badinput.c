@@ -3,11 +3,15 @@
    of garbage. Covers model files (truncated at many offsets, corrupted fields, wrong version,
    binary), structures (NaN/Inf, singular cells, overlaps, unknown elements, absurd sizes),
    descriptor parameters, n2p2 input.data / extended XYZ / n2p2 potentials edited in memory,
-   the command-line tool, and a counting allocator that fails on the N-th allocation. */
+   the command-line tool, and a counting allocator that fails on the N-th allocation.
+   Issue 12: coordinates beyond SANNIP_MAX_COORD, SANNIP_MAX_NEIGHBORS, Fourier-spline
+   exponents beyond int, huge atom counts, directories read as files, atomic saves (symlinks,
+   modes, leftovers), training stopped before its first epoch, the prefetch of the last
+   structure of an epoch (run under UBSan by test_options.sh). */
 #define _POSIX_C_SOURCE 200809L   /* fork/alarm for the "does not hang" check */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip.h"
-#include "../sannip_train.h"   /* committee files */
+#include "../sannip_train.h"   /* committee files, training */
 #include "test.h"
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,8 @@
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
+#include <dirent.h>
 #define HAVE_FORK 1
 #endif
 
@@ -1316,6 +1322,277 @@ static void steady_state_allocations(void)
     CHECK(c.live == 0, "model + workspace with a counting allocator: %ld allocations not freed", c.live);
 }
 
+/* ---- 8. issue 12: ranges, limits, saves, training that never completed an epoch ----------- */
+/* Coordinates beyond SANNIP_MAX_COORD (the +-1e308 reproducer gave NaN bins and "success") and
+   atoms with more than SANNIP_MAX_NEIGHBORS neighbours (a 1 A cube, cutoff 9 A: ~3000). */
+static void far_atoms_and_neighbour_limit(void)
+{
+    sannip_neighbors nl;
+    sannip_system sys;
+    sannip_structure s;
+    char *t;
+    int line;
+    sannip_neighbors_init(&nl, NULL);
+    CHECK(SANNIP_MISSING_FILE == -17 && SANNIP_TOO_MANY_NEIGHBORS == -18, "result codes renumbered");
+    CHECK(strstr(sannip_result_string(SANNIP_TOO_MANY_NEIGHBORS), "SANNIP_TOO_MANY_NEIGHBORS") != NULL, "no name for SANNIP_TOO_MANY_NEIGHBORS");
+
+    sys = small_system(); pos[3 * 2 + 1] = (sannip_real)2e6;
+    reset(); expect("coordinate 2e6 (beyond SANNIP_MAX_COORD)", sannip_system_check(&sys, &err), SANNIP_TOO_BIG, 0, "atom 3");
+    sys = small_system(); pos[0] = (sannip_real)-5e6; sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 0;
+    reset(); expect("open system, coordinate -5e6 (neighbors_build)", sannip_neighbors_build(&nl, &sys, 3, &err), SANNIP_TOO_BIG, 0, "atom 1");
+    sys = small_system(); sys.cell[4] = (sannip_real)1e7;
+    reset(); expect("periodic cell component 1e7", sannip_neighbors_build(&nl, &sys, 3, &err), SANNIP_TOO_BIG, 0, "cell");
+    sys = small_system(); pos[3 * 5] = (sannip_real)9e5;   /* within the bound: still a geometry */
+    reset(); CHECK(sannip_neighbors_build(&nl, &sys, 3, &err) == SANNIP_SUCCESS, "coordinate 9e5 in a periodic cell: %s", err.message);
+#ifndef SANNIP_FLOAT
+    {   /* the reproducer ub_bin_of_far_atoms.xyz, as a system: Ni at -1e308, O at +1e308 */
+        sannip_real p2[6] = { -1e308, 0, 0,  1e308, 0, 0 };
+        int z2[2] = { 28, 8 };
+        memset(&sys, 0, sizeof sys);
+        sys.n = 2; sys.pos = p2; sys.Z = z2;
+        reset(); expect("atoms at -1e308 and +1e308 (neighbors_build)", sannip_neighbors_build(&nl, &sys, 6, &err), SANNIP_TOO_BIG, 0, "atom 1");
+    }
+#endif
+    sannip_structure_init(&s, NULL);
+    t = replace(XYZ_OK, "O 1 1 1", "O 5e6 1 1", &line);
+    expect("xyz: coordinate 5e6", read_xyz(&s, t), SANNIP_TOO_BIG, line, "5e6");
+    CHECK(err.field == 2, "xyz: coordinate 5e6: field %d, expected 2", err.field);
+    free(t);
+#ifndef SANNIP_FLOAT
+    t = replace(XYZ_OK, "H 2 1 1", "H 2 1 -1e308", &line);
+    expect("xyz: coordinate -1e308", read_xyz(&s, t), SANNIP_TOO_BIG, line, "-1e308");
+    free(t);
+#endif
+    t = replace(XYZ_OK, "2\n", "99999999999\n", &line);
+    expect("xyz: atom count 99999999999", read_xyz(&s, t), SANNIP_TOO_BIG, 1, "too large");
+    free(t);
+    {
+        int l = 0;
+        t = replace(N2P2_OK, "atom 1 1 1", "atom -7e6 1 1", &line);
+        expect("n2p2: coordinate -7e6", read_n2p2(&s, t, &l), SANNIP_TOO_BIG, line, "-7e6");
+        free(t);
+    }
+    sannip_structure_uninit(&s);
+
+    {   /* one atom in a periodic 1 A cube, cutoff 9 A: its images give ~3000 neighbours */
+        sannip_real p1[3] = { 0.1f, 0.2f, 0.3f };
+        int z1[1] = { 26 };
+        memset(&sys, 0, sizeof sys);
+        sys.n = 1; sys.pos = p1; sys.Z = z1; sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 1;
+        sys.cell[0] = sys.cell[4] = sys.cell[8] = 1;
+        reset(); expect("1 A cube, cutoff 9: > SANNIP_MAX_NEIGHBORS", sannip_neighbors_build(&nl, &sys, 9, &err), SANNIP_TOO_MANY_NEIGHBORS, 0, "atom 1");
+        reset(); CHECK(sannip_neighbors_build(&nl, &sys, 5, &err) == SANNIP_SUCCESS && nl.n_pairs > 400 && nl.n_pairs <= SANNIP_MAX_NEIGHBORS,
+                       "1 A cube, cutoff 5: %d neighbours (%s)", (int)nl.n_pairs, err.message);
+    }
+    {   /* the reproducer slow_thin_cell_nio.xyz: ~4000 neighbours per atom within 6 A */
+        char path[1024];
+        sannip_dataset d;
+        snprintf(path, sizeof path, "%s/repro/slow_thin_cell_nio.xyz", test_shared());
+        sannip_dataset_init(&d, NULL);
+        reset();
+        if (sannip_dataset_read_file(&d, path, &err) == SANNIP_SUCCESS) {
+            sys = sannip_structure_view(&d.s[0]);
+            reset(); expect("slow_thin_cell_nio.xyz, cutoff 6", sannip_neighbors_build(&nl, &sys, 6, &err), SANNIP_TOO_MANY_NEIGHBORS, 0, "SANNIP_MAX_NEIGHBORS");
+        } else printf("ok (skipped: %s)\n", err.message);
+        sannip_dataset_uninit(&d);
+    }
+    sannip_neighbors_uninit(&nl);
+}
+
+/* fb= exponents: an integral 1e10 was cast to int (undefined); now SANNIP_BAD_PARAMETER with
+   the line and field in err and in the message. */
+static void fb_exponent_range(void)
+{
+    sannip_descriptors d;
+    sannip_model m;
+    char path[1024], *text;
+    size_t len;
+    sannip_descriptors_init(&d, NULL);
+    reset(); expect("fb= XIDN 1e10", sannip_descriptors_parse(&d, "gf_radial Ni O eta=1 rs=2 fb=0.5,2,1.5,1e10,4\n", &err), SANNIP_BAD_PARAMETER, 1, "line 1, field 6");
+    CHECK(err.field == 6 && strstr(err.message, "XIDN"), "fb= XIDN 1e10: field %d, message '%s'", err.field, err.message);
+    reset(); expect("fb= XIUP -1e10", sannip_descriptors_parse(&d, "g2 Ni Ni rc=5 eta=1\ngf_radial Ni O eta=1 rs=2 fb=0.5,2,1.5,4,-1e10\n", &err), SANNIP_BAD_PARAMETER, 2, "XIUP");
+    reset(); expect("fb2= XIDN 2147483648", sannip_descriptors_parse(&d, "gf_biradial Fe * Co eta=0.4 rs=2.5 eta2=0.6 rs2=3 fb=1.2,2.6,2,2,2 fb2=0.8,3,1.6,2147483648,2\n", &err),
+                    SANNIP_BAD_PARAMETER, 1, "field 10");
+    reset(); expect("fb= XIUP 1e30", sannip_descriptors_parse(&d, "gf_radial Ni O eta=1 rs=2 fb=0.5,2,1.5,4,1e30\n", &err), SANNIP_BAD_PARAMETER, 1, "XIUP");
+    reset(); CHECK(sannip_descriptors_parse(&d, "gf_radial Ni O eta=1 rs=2 fb=0.5,2,1.5,1000,4\n", &err) == SANNIP_SUCCESS, "fb= XIDN 1000: %s", err.message);
+    sannip_descriptors_uninit(&d);
+    /* the reproducer model file (its basis line is line 3) */
+    snprintf(path, sizeof path, "%s/repro/ub_fb_xi_int_cast.sannip", test_shared());
+    reset();
+    if (sannip_read_file(path, NULL, &text, &len, &err) == SANNIP_SUCCESS) {
+        sannip_model_init(&m, NULL);
+        reset(); expect("ub_fb_xi_int_cast.sannip", sannip_model_load_mem(&m, text, len, &err), SANNIP_BAD_PARAMETER, 3, "line 3, field 6");
+        sannip_model_uninit(&m);
+        free(text);
+    } else printf("ok (skipped: %s)\n", err.message);
+}
+
+#ifdef HAVE_FORK
+static void remove_tree(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    char p[1024];
+    struct stat st;
+    if (!dp) return;
+    while ((e = readdir(dp)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(p); else unlink(p);
+    }
+    closedir(dp);
+    rmdir(dir);
+}
+/* Entries of dir whose name contains ".tmp". */
+static int count_tmp(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    if (!dp) return -1;
+    while ((e = readdir(dp)) != NULL) if (strstr(e->d_name, ".tmp")) n++;
+    closedir(dp);
+    return n;
+}
+static int file_is(const char *path, const char *content)
+{
+    char buf[256];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    n = fread(buf, 1, sizeof buf - 1, f); buf[n] = 0; fclose(f);
+    return strcmp(buf, content) == 0;
+}
+static int mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
+}
+#endif
+
+/* sannip_write_file_atomic: a symlink planted at PATH.tmp (repro/save_tmp_symlink.sh) is not
+   followed; PATH ends as a regular file; the old mode survives; nothing is left behind. */
+static void atomic_save(void)
+{
+#ifdef HAVE_FORK
+    const char *D = "build/badinput_save" SUFFIX;
+    char model[256], victim[256], planted[256], nodir[256], adir[256], fresh[256];
+    struct stat st;
+    mode_t um;
+    char *text;
+    size_t len;
+    remove_tree(D);
+    CHECK(mkdir(D, 0777) == 0, "mkdir %s", D);
+    snprintf(model, sizeof model, "%s/model.sannip", D); snprintf(victim, sizeof victim, "%s/victim.txt", D);
+    snprintf(planted, sizeof planted, "%s/model.sannip.tmp", D); snprintf(nodir, sizeof nodir, "%s/nodir/model.sannip", D);
+    snprintf(adir, sizeof adir, "%s/adir", D); snprintf(fresh, sizeof fresh, "%s/fresh.txt", D);
+    CHECK(sannip_write_file_atomic(victim, "victim content\n", 15, &err) == SANNIP_SUCCESS, "victim: %s", err.message);
+    CHECK(symlink("victim.txt", planted) == 0, "symlink %s", planted);
+    reset(); CHECK(sannip_write_file_atomic(model, "model 1\n", 8, &err) == SANNIP_SUCCESS, "save with a symlink at PATH.tmp: %s", err.message);
+    CHECK(file_is(victim, "victim content\n"), "the symlink planted at PATH.tmp was followed: the victim was overwritten");
+    CHECK(lstat(model, &st) == 0 && S_ISREG(st.st_mode), "PATH is not a regular file after the save");
+    CHECK(file_is(model, "model 1\n"), "PATH does not hold the saved bytes");
+    CHECK(lstat(planted, &st) == 0 && S_ISLNK(st.st_mode), "the planted symlink was touched");
+    /* two saves in a row; the mode of an existing 0600 file survives */
+    CHECK(chmod(model, 0600) == 0, "chmod");
+    reset(); CHECK(sannip_write_file_atomic(model, "model 2\n", 8, &err) == SANNIP_SUCCESS, "second save: %s", err.message);
+    reset(); CHECK(sannip_write_file_atomic(model, "model 3\n", 8, &err) == SANNIP_SUCCESS && file_is(model, "model 3\n"), "third save: %s", err.message);
+    CHECK(mode_of(model) == 0600, "mode 0600 became %o", mode_of(model));
+    /* bits the umask would remove are kept too (fchmod); a new file gets 0666 less the umask */
+    um = umask(077);
+    CHECK(chmod(model, 0644) == 0, "chmod");
+    reset(); CHECK(sannip_write_file_atomic(model, "model 4\n", 8, &err) == SANNIP_SUCCESS, "save under umask 077: %s", err.message);
+    CHECK(mode_of(model) == 0644, "mode 0644 under umask 077 became %o", mode_of(model));
+    umask(022);
+    reset(); CHECK(sannip_write_file_atomic(fresh, "x", 1, &err) == SANNIP_SUCCESS && mode_of(fresh) == 0644, "new file under umask 022: mode %o (%s)", mode_of(fresh), err.message);
+    umask(um);
+    /* failures: a directory that does not exist; a directory in the way of the rename */
+    reset(); expect("save into a missing directory", sannip_write_file_atomic(nodir, "x", 1, &err), SANNIP_IO_ERROR, 0, nodir);
+    CHECK(strstr(err.message, "create") != NULL, "missing directory: the message '%s' does not name the step", err.message);
+    CHECK(mkdir(adir, 0777) == 0, "mkdir %s", adir);
+    reset(); expect("save over a directory", sannip_write_file_atomic(adir, "x", 1, &err), SANNIP_IO_ERROR, 0, "rename");
+    CHECK(count_tmp(D) == 1, "%d names with .tmp in %s: temporaries left behind (expected only the planted symlink)", count_tmp(D), D);
+    /* reading a directory says so */
+    reset(); expect("read_file of a directory", sannip_read_file(D, NULL, &text, &len, &err), SANNIP_IO_ERROR, 0, "is a directory");
+    remove_tree(D);
+#endif
+}
+
+/* Training: a stop flag set before the first epoch leaves report.epochs_run 0 (the CLI then
+   writes nothing); a committee reports its fewest completed epochs, also when it fails. The
+   normal run takes the prefetch path of the last structure of each epoch (no next entry). */
+static int stop_after_epoch_1(const sannip_train_progress *p, void *user)
+{
+    if (p->epoch == 1) *(volatile sig_atomic_t *)user = 1;
+    return 0;
+}
+static void training_stops(void)
+{
+    char text[8192], *w = text;
+    sannip_dataset d, dn;
+    sannip_model m;
+    sannip_committee cm;
+    sannip_train_config c = sannip_train_config_init();
+    sannip_train_report rep;
+    sannip_committee_report crep;
+    volatile sig_atomic_t stop = 0;
+    sannip_real before[256], after[256];
+    size_t np, q;
+    int k, a, same;
+    for (k = 0; k < 4; k++) {   /* four frames of the two-water box, a little apart */
+        w += sprintf(w, "6\nLattice=\"6 0 0 0 6 0 0 0 6\" Properties=species:S:1:pos:R:3:forces:R:3 energy=%g pbc=\"T T T\"\n", -10.0 - 0.1 * k);
+        for (a = 0; a < 6; a++)
+            w += sprintf(w, "%s %g %g %g %g %g %g\n", Z0[a] == 8 ? "O" : "H", POS0[3 * a] + 0.03 * k * (a % 3), POS0[3 * a + 1] - 0.02 * k, POS0[3 * a + 2],
+                         0.1 * (a - 2.5), 0.05 * k, -0.02 * a);
+    }
+    sannip_dataset_init(&d, NULL);
+    reset(); CHECK(sannip_dataset_read_mem(&d, text, strlen(text), &err) == SANNIP_SUCCESS && d.n == 4, "training data: %s", err.message);
+    c.epochs = 3; c.batch_size = 2; c.validation_fraction = 0.25; c.seed = 3;
+
+    build_model(&m);
+    reset(); CHECK(sannip_train(&m, &d, &c, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run == 3, "3 epochs: %d run (%s)", rep.epochs_run, err.message);
+    sannip_train_report_free(&rep);
+    /* stop set before training: nothing trained, the parameters untouched (kept weights) */
+    np = sannip_model_get_params(&m, NULL);
+    CHECK(np <= 256, "%d parameters", (int)np);
+    sannip_model_get_params(&m, before);
+    stop = 1; c.stop = &stop; c.keep_weights = 1;
+    reset(); CHECK(sannip_train(&m, &d, &c, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run == 0 && rep.best_epoch < 1,
+                   "stop before the first epoch: %d epochs run, best %d (%s)", rep.epochs_run, rep.best_epoch, err.message);
+    sannip_train_report_free(&rep);
+    sannip_model_get_params(&m, after);
+    for (same = 1, q = 0; q < np; q++) if (before[q] != after[q]) same = 0;
+    CHECK(same, "stop before the first epoch changed the parameters");
+    /* stop raised during epoch 1's report: epoch 2 does not complete, epoch 1 is kept */
+    stop = 0; c.keep_weights = 0; c.progress = stop_after_epoch_1; c.user = (void *)&stop;
+    reset(); CHECK(sannip_train(&m, &d, &c, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run == 1 && rep.best_epoch == 1,
+                   "stop after epoch 1: %d epochs run, best %d (%s)", rep.epochs_run, rep.best_epoch, err.message);
+    sannip_train_report_free(&rep);
+    c.progress = NULL; c.user = NULL;
+
+    /* committees */
+    sannip_committee_init(&cm, NULL);
+    reset(); CHECK(sannip_committee_create(&cm, &m, 2, &err) == SANNIP_SUCCESS, "committee: %s", err.message);
+    stop = 0; c.epochs = 2;
+    reset(); CHECK(sannip_committee_train(&cm, &d, &c, &crep, &err) == SANNIP_SUCCESS && crep.epochs_run == 2, "committee, 2 epochs: %d (%s)", crep.epochs_run, err.message);
+    stop = 1;
+    reset(); CHECK(sannip_committee_train(&cm, &d, &c, &crep, &err) == SANNIP_SUCCESS && crep.epochs_run == 0, "committee stopped before epoch 1: %d epochs", crep.epochs_run);
+    stop = 0;
+    sannip_dataset_init(&dn, NULL);   /* the same frames, the third without its energy */
+    {
+        char *t2 = replace(text, " energy=-10.2", "", NULL);
+        reset(); CHECK(sannip_dataset_read_mem(&dn, t2, strlen(t2), &err) == SANNIP_SUCCESS && !dn.s[2].has_energy, "data without an energy: %s", err.message);
+        free(t2);
+    }
+    crep.epochs_run = 99;
+    reset(); expect("committee on a structure without energy", sannip_committee_train(&cm, &dn, &c, &crep, &err), SANNIP_PARSE_ERROR, 0, "structure 3");
+    CHECK(crep.epochs_run == 0, "failed committee: epochs_run %d, expected 0", crep.epochs_run);
+    sannip_dataset_uninit(&dn);
+    sannip_committee_uninit(&cm);
+    sannip_model_uninit(&m);
+    sannip_dataset_uninit(&d);
+}
+
 int main(void)
 {
     sannip_model m;
@@ -1349,6 +1626,10 @@ int main(void)
     if (NN && SC && W1 && W8) n2p2_huge_claims();
     cli_errors();
     steady_state_allocations();
+    far_atoms_and_neighbour_limit();
+    fb_exponent_range();
+    atomic_save();
+    training_stops();
     alloc_failure_loop("allocation failures: model text + compute", pipeline_model, E_REF);
     if (NN && SC && W1 && W8) {
         pipeline_n2p2(NULL, &e_n2p2);

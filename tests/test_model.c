@@ -25,6 +25,11 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <signal.h>
+#include <sys/resource.h>
+#define HAVE_RLIMIT 1
+#endif
 
 #define FE 26
 #define NI 28
@@ -229,15 +234,30 @@ static void test_save_load(const atoms *a, sannip_rng *rng)
     rr = sannip_model_load_file(&m3, "build/no_such_dir/x.sannip", &err);
     CHECK(rr == SANNIP_MISSING_FILE || rr == SANNIP_IO_ERROR, "load of a missing file returned %d", (int)rr);
 
-    /* a save that cannot write its temporary file keeps the existing file intact */
+    /* a save that cannot write its temporary file keeps the existing file intact: a file size
+       limit of 64 bytes blocks the write (the temporary has a unique name since issue 12, so a
+       directory planted at PATH.tmp no longer blocks it: the save then succeeds) */
     remove(keep);
     CHECK(sannip_model_save_file(&m, keep, &err) == SANNIP_SUCCESS, "save %s: %s", keep, err.message);
-    CHECK(system("mkdir -p build/test_model_keep.sannip.tmp") == 0, "mkdir failed");
-    rr = sannip_model_save_file(&m2, keep, &err);
+#ifdef HAVE_RLIMIT
+    {
+        struct rlimit old, lim;
+        void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+        CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0, "getrlimit");
+        lim = old; lim.rlim_cur = 64;
+        CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0, "setrlimit");
+        rr = sannip_model_save_file(&m2, keep, &err);
+        setrlimit(RLIMIT_FSIZE, &old);
+        signal(SIGXFSZ, prev);
+    }
     CHECK(rr == SANNIP_IO_ERROR, "save with a blocked temporary file returned %d", (int)rr);
     CHECK(sannip_read_file(keep, NULL, &file, &lf, &err) == SANNIP_SUCCESS && lf == l1 && memcmp(file, t1, l1) == 0,
           "a failed save damaged the existing file");
     sannip_free(NULL, file); file = NULL;
+#endif
+    CHECK(system("mkdir -p build/test_model_keep.sannip.tmp") == 0, "mkdir failed");
+    rr = sannip_model_save_file(&m2, keep, &err);
+    CHECK(rr == SANNIP_SUCCESS, "save next to a directory named PATH.tmp: %s", err.message);
     remove("build/test_model_keep.sannip.tmp");
     remove(keep); remove(path);
 

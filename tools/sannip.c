@@ -1,5 +1,6 @@
 /* sannip - command-line tool: import n2p2 potentials, predict, inspect models and features.
    Build: make (bin/sannip). Every command documents its flags: sannip help CMD. */
+#define _POSIX_C_SOURCE 200809L   /* fchmod, O_NOFOLLOW for sannip_write_file_atomic under -std=c99 */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
@@ -17,7 +18,7 @@ static const help_entry HELP[] = {
       "into a sannip model file. Symmetry function types 2, 3, 9, 12, 13, every cutoff type\n"
       "with its inner cutoff, every scaling mode, unit normalisation and atom_energy offsets\n"
       "are carried over so the model predicts what n2p2 predicts, in the same units.\n"
-      "  -o MODEL   output model file (written to MODEL.tmp, then renamed)\n" },
+      "  -o MODEL   output model file (written to a new temporary file next to it, then renamed)\n" },
     { "train", "sannip train DATA -o MODEL [options]",
       "Trains a model (or a committee) on DATA (extended XYZ or n2p2 input.data with\n"
       "energies and, unless --force-weight 0, forces). Prints one progress line per epoch.\n"
@@ -40,7 +41,7 @@ static const help_entry HELP[] = {
       "  --optimizer O       adam (default) or sgd\n"
       "  --lr X              learning rate (default 1e-3)\n"
       "  --lr-decay X        learning rate factor per epoch (default 1)\n"
-      "  --epochs N          default 100\n"
+      "  --epochs N          default 100 (at least 1)\n"
       "  --batch N           structures per update (default 8)\n"
       "  --energy-weight X   w_E (default 1)\n"
       "  --force-weight X    w_F (default 1; 0 = energies only)\n"
@@ -55,8 +56,13 @@ static const help_entry HELP[] = {
       "  --parity FILE.csv   reference vs predicted energies and forces of every structure\n"
       "  --quiet             no progress lines\n"
       "The best model (lowest validation error) is written at the end, also when training\n"
-      "stops early, a non-finite loss stops it, or Ctrl-C interrupts it (after the current\n"
-      "epoch); while a single model trains, each new best is also written (at most every 10 s).\n" },
+      "stops early, a non-finite loss stops it, or Ctrl-C interrupts it (the best of the\n"
+      "completed epochs); while a single model trains, each new best is also written (the\n"
+      "first at once, then at most every 10 s; a failed write is reported and training goes\n"
+      "on). MODEL is written only once an epoch has completed: a run that fails or is\n"
+      "interrupted before that (bad data, a bad option) leaves an existing MODEL unchanged.\n"
+      "All structures are checked (energies, forces, spins for spin bases, geometry) before\n"
+      "the descriptors are computed; errors name the structure and the file.\n" },
     { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
       "overall and per element.\n"
@@ -142,6 +148,13 @@ static int fail(const sannip_error *err, sannip_result r)
     return 1;
 }
 
+static void list_commands(FILE *f)
+{
+    int i;
+    fprintf(f, "sannip %d.%d.%d - spin-aware neural-network interatomic potentials\n\ncommands:\n", SANNIP_VERSION_MAJOR, SANNIP_VERSION_MINOR, SANNIP_VERSION_PATCH);
+    for (i = 0; i < NHELP; i++) fprintf(f, "  %s\n", HELP[i].usage);
+    fprintf(f, "\n'sannip help CMD' documents CMD's flags.\n");
+}
 static int cmd_help(int argc, char **argv)
 {
     int i;
@@ -150,9 +163,7 @@ static int cmd_help(int argc, char **argv)
         fprintf(stderr, "sannip help: unknown command '%s'\n", argv[2]);
         return 2;
     }
-    printf("sannip %d.%d.%d - spin-aware neural-network interatomic potentials\n\ncommands:\n", SANNIP_VERSION_MAJOR, SANNIP_VERSION_MINOR, SANNIP_VERSION_PATCH);
-    for (i = 0; i < NHELP; i++) printf("  %s\n", HELP[i].usage);
-    printf("\n'sannip help CMD' documents CMD's flags.\n");
+    list_commands(stdout);
     return 0;
 }
 
@@ -329,12 +340,14 @@ static double energy_unit_scale(const sannip_model *m, const char **unit)
     if (strcmp(m->units_energy, "eV") == 0) { *unit = "meV/atom"; return 1000; }
     *unit = "per atom"; return 1;
 }
-/* Ctrl-C during training: stop after the current epoch and keep the best model. */
+/* Ctrl-C during training: stop before the next batch and keep the best model of the completed
+   epochs (none completed: nothing is written). 2: the progress line has said so. */
 static volatile sig_atomic_t interrupted;
 static void on_sigint(int sig) { (void)sig; interrupted = 1; }
 
 /* Progress display and checkpoints: the best model so far is written to the output path
-   (at most every 10 s), so even a killed run leaves it on disk. */
+   (the first at once, then at most every 10 s), so even a killed run leaves it on disk. A
+   failed write is reported and retried at the next new best 10 s later; training goes on. */
 typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint; double last_save; } progress_ctx;
 static int print_progress(const sannip_train_progress *p, void *user)
 {
@@ -350,9 +363,12 @@ static int print_progress(const sannip_train_progress *p, void *user)
     }
     if (ctx->checkpoint && p->best_epoch == p->epoch && now - ctx->last_save >= 10) {
         sannip_error err;
-        if (sannip_model_save_file(m, ctx->path, &err) == SANNIP_SUCCESS) ctx->last_save = now;
+        sannip_result r = sannip_model_save_file(m, ctx->path, &err);
+        if (r != SANNIP_SUCCESS)
+            fprintf(stderr, "sannip train: checkpoint of epoch %d not written: %s: %s (training goes on)\n", p->epoch, sannip_result_string(r), err.message);
+        ctx->last_save = now;
     }
-    if (interrupted) { printf("interrupted at epoch %d: keeping the best model (epoch %d)\n", p->epoch, p->best_epoch); return 1; }
+    if (interrupted) { printf("interrupted at epoch %d: keeping the best model (epoch %d)\n", p->epoch, p->best_epoch); interrupted = 2; return 1; }
     return 0;
 }
 
@@ -421,6 +437,35 @@ static sannip_result save_trained(const sannip_committee *cm, const char *path, 
     return cm->n == 1 ? sannip_model_save_file(&cm->m[0], path, err) : sannip_committee_save_file(cm, path, err);
 }
 
+/* Checks every structure of the training data before any descriptor is computed: a reference
+   energy, forces when they are trained on, spins for spin bases, a usable geometry at the
+   model's cutoff (finite and in range, no overlaps, a sane neighbour count). Prints
+   "structure K of FILE: ..." for the first problem and returns 1; 0 when all are fine. */
+static int check_training_data(const sannip_dataset *d, const char *path, const sannip_model *m, int need_forces)
+{
+    sannip_neighbors nl;
+    sannip_error err;
+    int i, bad = 0, spins = sannip_descriptors_need_spins(&m->desc);
+    sannip_neighbors_init(&nl, NULL);
+    for (i = 0; i < d->n && !bad; i++) {
+        const sannip_structure *s = &d->s[i];
+        sannip_system sys = sannip_structure_view(s);
+        sannip_result r;
+        bad = 1;
+        if (!s->has_energy)
+            fprintf(stderr, "sannip train: structure %d of %s: no reference energy (energy= in the extended XYZ comment line, 'energy' in n2p2)\n", i + 1, path);
+        else if (need_forces && !s->forces)
+            fprintf(stderr, "sannip train: structure %d of %s: no reference forces (a forces column; --force-weight 0 trains on energies only)\n", i + 1, path);
+        else if (spins && !s->spins)
+            fprintf(stderr, "sannip train: structure %d of %s: no spins (a magmoms column), but the descriptors are spin-aware\n", i + 1, path);
+        else if ((r = sannip_neighbors_build(&nl, &sys, m->cutoff > 0 ? m->cutoff : 1, &err)) != SANNIP_SUCCESS)
+            fprintf(stderr, "sannip train: structure %d of %s: %s: %s\n", i + 1, path, sannip_result_string(r), err.message);
+        else bad = 0;
+    }
+    sannip_neighbors_uninit(&nl);
+    return bad;
+}
+
 
 static int cmd_train(int argc, char **argv)
 {
@@ -443,6 +488,7 @@ static int cmd_train(int argc, char **argv)
         return 2;
     if (!opt_num(&o, "train", "--epochs", 100, 0, 1e8, &v)) return 2;
     c.epochs = (int)v;
+    if (c.epochs < 1) return usage_error("train", "--epochs must be at least 1: without a completed epoch there is no trained model to write");
     if (!opt_num(&o, "train", "--batch", 8, 1, 1e6, &v)) return 2;
     c.batch_size = (int)v;
     if (!opt_num(&o, "train", "--patience", 0, 0, 1e8, &v)) return 2;
@@ -472,6 +518,9 @@ static int cmd_train(int argc, char **argv)
     }
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (d.n == 1 && c.validation_fraction > 0)
+        fprintf(stderr, "sannip train: notice: %s holds a single structure: no validation set is possible, so the model "
+                "kept is the one with the lowest training error (--val 0 silences this notice)\n", o.pos[0]);
     for (i = 0; i < d.n; i++) for (a = 0; a < d.s[i].n; a++) {
         int k, z = d.s[i].Z[a];
         for (k = 0; k < nz && Zs[k] != z; k++) {}
@@ -511,27 +560,37 @@ static int cmd_train(int argc, char **argv)
     }
     for (i = 0; i < nz; i++) tmpl.el[i].scaling = scaling;
     if (scaling == SANNIP_SCALE_MINMAX) for (i = 0; i < nz; i++) { tmpl.el[i].smin = -1; tmpl.el[i].smax = 1; }
-    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = (double)time(NULL);
-    c.progress = print_progress; c.user = &pctx;
+    if (check_training_data(&d, o.pos[0], &tmpl, c.force_weight > 0)) return 1;
+    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0;
+    c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
+    signal(SIGINT, on_sigint);   /* from here on Ctrl-C stops training instead of the process */
     printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
     for (i = 0; i < nh; i++) printf(" %d", hidden[i]);
     printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
            c.optimizer == SANNIP_OPT_ADAM ? "Adam" : "SGD", c.epochs, c.batch_size, (int)M);
+    fflush(stdout);
     sannip_committee_init(&cm, NULL);
     if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     pctx.m = &cm.m[0];
-    signal(SIGINT, on_sigint);
     {
         sannip_committee_report rep;
         const char *u;
         double k;
         r = sannip_committee_train(&cm, &d, &c, &rep, &err);
         if (r != SANNIP_SUCCESS) {
-            /* keep what was learned: the members hold their best (last good) parameters */
-            fprintf(stderr, "sannip train: %s: %s\n", sannip_result_string((sannip_result)r), err.message);
-            if (save_trained(&cm, o.out, &err) == SANNIP_SUCCESS) fprintf(stderr, "sannip train: the last good model was written to %s\n", o.out);
+            /* keep what was learned: the members hold their best (last good) parameters, but
+               only a model with a completed epoch may replace what OUT holds */
+            fprintf(stderr, "sannip train: %s: %s: %s\n", o.pos[0], sannip_result_string((sannip_result)r), err.message);
+            if (rep.epochs_run < 1) fprintf(stderr, "sannip train: no epoch was completed: nothing written, %s is unchanged\n", o.out);
+            else if (save_trained(&cm, o.out, &err) == SANNIP_SUCCESS) fprintf(stderr, "sannip train: the last good model was written to %s\n", o.out);
+            else fprintf(stderr, "sannip train: the last good model could not be written: %s\n", err.message);
             return 1;
         }
+        if (rep.epochs_run < 1) {
+            fprintf(stderr, "sannip train: interrupted before the first epoch was completed: nothing written, %s is unchanged\n", o.out);
+            return 1;
+        }
+        if (interrupted == 1) printf("interrupted: keeping the best model of the %d completed epochs\n", rep.epochs_run);
         k = energy_unit_scale(&cm.m[0], &u);
         printf("done in %.1f s (%.4g s/epoch per member); descriptor cache %.1f MB, derivatives %s\n", rep.seconds, rep.seconds_per_epoch,
                rep.cache_bytes / 1e6, rep.derivatives_cached ? "stored" : "recomputed per use");
@@ -841,7 +900,7 @@ static int cmd_mc(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) return cmd_help(argc, argv);
+    if (argc < 2) { list_commands(stderr); return 2; }   /* no command: a usage error */
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(argc, argv);
     if (strcmp(argv[1], "import-n2p2") == 0) return cmd_import(argc, argv);
     if (strcmp(argv[1], "predict") == 0) return cmd_predict(argc, argv);
