@@ -2717,155 +2717,229 @@ static void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int
     }
 }
 
-/* The engine proper; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
-static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
-                             sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
-                             sannip_real *dGs, sannip_real *cs, sannip_real *work)
-{
+/* The state of one sannip__env_eval call, shared by its phases. */
+typedef struct sannip__envrun {
+    const sannip_descriptors *set;
+    const int *idx;
+    const sannip_env *env;
+    sannip_real *G, *dG, *c;
+    const sannip_real *g;
     sannip__envplan P;
     sannip__runbuf R;
     sannip__envcache K;
-    int n = env->n, j, f, q, *cls, deriv = dG != NULL || g != NULL, nrun, *runs;
-    size_t stride = (size_t)(n + 1) * 3, nn = (size_t)n;
-    sannip_real *u, *fc, *dfc, *gs;
-    sannip__arena A = sannip__arena_begin(work, sannip_env_work_size(set, idx, nf, n) * sizeof(sannip_real));
-    sannip__envplan_make(&P, set, idx, nf, n, &A, &cls, &runs);
-    sannip__envcache_layout(&A, &K, &R, n, P.ncut, P.ngs);
-    u = K.u; fc = K.fc; dfc = K.dfc; gs = K.gs;
-    for (f = 0; f < nf; f++) G[f] = 0;
-    if (dG) memset(dG, 0, sizeof(sannip_real) * stride * (size_t)nf);
-    if (c) memset(c, 0, sizeof(sannip_real) * 3 * nn);
+    int *cls, *runs, nrun, nf, n, deriv;
+    size_t stride, nn;
+} sannip__envrun;
+
+/* Setup: plan and caches carved from work, outputs zeroed, and per neighbour its class, unit
+   vector, cutoff values and Gaussians, then the runs of equal neighbour element (the
+   neighbour list orders pairs by element). */
+static void sannip__env_setup(sannip__envrun *E, sannip_real *work)
+{
+    const sannip_env *env = E->env;
+    sannip__envplan *P = &E->P;
+    int j, f, q, n = E->n;
+    size_t nn = E->nn;
+    sannip__arena A = sannip__arena_begin(work, sannip_env_work_size(E->set, E->idx, E->nf, n) * sizeof(sannip_real));
+    sannip__envplan_make(P, E->set, E->idx, E->nf, n, &A, &E->cls, &E->runs);
+    sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs);
+    for (f = 0; f < E->nf; f++) E->G[f] = 0;
+    if (E->dG) memset(E->dG, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
+    if (E->c) memset(E->c, 0, sizeof(sannip_real) * 3 * nn);
     for (j = 0; j < n; j++) {
-        sannip_real r = env->r[j];
+        sannip_real r = env->r[j], *u = E->K.u + 3 * j;
         int z = env->Zn[j];
-        cls[j] = P.cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
-        u[3 * j] = env->d[3 * j] / r; u[3 * j + 1] = env->d[3 * j + 1] / r; u[3 * j + 2] = env->d[3 * j + 2] / r;
+        E->cls[j] = P->cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
+        u[0] = env->d[3 * j] / r; u[1] = env->d[3 * j + 1] / r; u[2] = env->d[3 * j + 2] / r;
     }
-    for (q = 0; q < P.ncut; q++) sannip__fc_array(P.cuts[q], env->r, n, fc + nn * q, dfc + nn * q);
-    for (q = 0; q < P.ngs; q++) {
-        sannip_real *o = gs + nn * q;
-        for (j = 0; j < n; j++) { sannip_real x = env->r[j] - P.grs[q]; o[j] = -P.geta[q] * x * x; }
+    for (q = 0; q < P->ncut; q++) sannip__fc_array(P->cuts[q], env->r, n, E->K.fc + nn * q, E->K.dfc + nn * q);
+    for (q = 0; q < P->ngs; q++) {
+        sannip_real *o = E->K.gs + nn * q;
+        for (j = 0; j < n; j++) { sannip_real x = env->r[j] - P->grs[q]; o[j] = -P->geta[q] * x * x; }
         sannip__exp_array(o, n);
     }
-    /* runs of equal neighbour element (the neighbour list orders pairs by element) */
-    nrun = 0;
-    for (j = 0; j < n; j++) if (j == 0 || env->Zn[j] != env->Zn[j - 1]) runs[nrun++] = j;
-    runs[nrun] = n;
-    /* pair loop: G2, gf_radial (T2.18, T C.5/C.6) */
-    for (j = 0; j < n; j++) {
+    E->nrun = 0;
+    for (j = 0; j < n; j++) if (j == 0 || env->Zn[j] != env->Zn[j - 1]) E->runs[E->nrun++] = j;
+    E->runs[E->nrun] = n;
+}
+
+/* Pair loop: G2 and gf_radial (T2.18, T C.5/C.6). */
+static void sannip__env_pairs(sannip__envrun *E)
+{
+    const sannip_env *env = E->env;
+    const sannip__envplan *P = &E->P;
+    const sannip_real *u = E->K.u, *fc = E->K.fc, *dfc = E->K.dfc, *gs = E->K.gs, *g = E->g;
+    sannip_real *G = E->G, *dG = E->dG, *c = E->c;
+    size_t nn = E->nn, stride = E->stride;
+    int j, q, f;
+    for (j = 0; j < E->n; j++) {
         sannip_real r = env->r[j], acc = 0;
         const sannip_real *uj = u + 3 * j;
-        int e0 = P.rad_off[cls[j]], e1 = P.rad_off[cls[j] + 1];
+        int e0 = P->rad_off[E->cls[j]], e1 = P->rad_off[E->cls[j] + 1];
         for (q = e0; q < e1; q++) {
             const sannip_basis *b;
             sannip_real fv, dfv, e, dT;
-            f = P.rad[q]; b = &set->b[idx[f]];
-            fv = fc[nn * P.cid[f] + j]; dfv = dfc[nn * P.cid[f] + j];
+            f = P->rad[q]; b = &E->set->b[E->idx[f]];
+            fv = fc[nn * P->cid[f] + j]; dfv = dfc[nn * P->cid[f] + j];
             if (fv == 0 && dfv == 0) continue;
-            e = gs[nn * P.gid[f] + j];
+            e = gs[nn * P->gid[f] + j];
             if (b->nbr[0] == SANNIP_ZWEIGHT) e *= (sannip_real)env->Zn[j];
             G[f] += e * fv;
-            if (!deriv) continue;
+            if (!E->deriv) continue;
             dT = e * (dfv - 2 * b->eta * (r - b->rs) * fv);
             if (g) acc += g[f] * dT;
             if (dG) { sannip_real *o = dG + (size_t)f * stride + 3 * (size_t)j; o[0] += dT * uj[0]; o[1] += dT * uj[1]; o[2] += dT * uj[2]; }
         }
         if (c && acc != 0) { c[3 * j] += acc * uj[0]; c[3 * j + 1] += acc * uj[1]; c[3 * j + 2] += acc * uj[2]; }
     }
-    /* three-body terms: for each neighbour j and each run of neighbours k > j of one element,
-       the geometry of all (j, k) at once, then each basis of the (class j, class k) list over
-       the run. G4/G5 sum over unordered pairs (n2p2); the Gauss-Fourier lists hold both
-       orientations of their ordered sums. */
-    if (P.tri_off[P.C * P.C] > 0) for (j = 0; j < n; j++) {
-        sannip_real rij = env->r[j];
-        const sannip_real *uij = u + 3 * j, *dj = env->d + 3 * j;
-        int ir;
-        if (rij >= P.rtri) continue;
-        for (ir = 0; ir < nrun; ir++) {
-            int k0 = runs[ir] > j + 1 ? runs[ir] : j + 1, k1 = runs[ir + 1], K = k1 - k0, kk, cp, l0, l1;
-            sannip_real wz = 1;
-            if (K <= 0) continue;
-            cp = cls[j] * P.C + cls[k0];
-            l0 = P.tri_off[cp]; l1 = P.tri_off[cp + 1];
-            if (l0 == l1) continue;
-            for (kk = 0; kk < K; kk++) {
-                const sannip_real *dk = env->d + 3 * (k0 + kk), *uk = u + 3 * (k0 + kk);
-                sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2], rr = sqrt(x * x + y * y + z * z);
-                R.rjk[kk] = rr; R.ux[kk] = x / rr; R.uy[kk] = y / rr; R.uz[kk] = z / rr;
-                R.cs[kk] = uij[0] * uk[0] + uij[1] * uk[1] + uij[2] * uk[2];
-            }
-            for (q = P.rc_off[cp]; q < P.rc_off[cp + 1]; q++) {
-                int ci = P.rcid[q];
-                sannip__fc_array(P.cuts[ci], R.rjk, K, R.tf + nn * ci, R.tdf + nn * ci);
-            }
-            for (q = P.rg_off[cp]; q < P.rg_off[cp + 1]; q++) {
-                int gi = P.rgid[q];
-                sannip_real *o = R.tg + nn * gi;
-                for (kk = 0; kk < K; kk++) { sannip_real x = R.rjk[kk] - P.grs[gi]; o[kk] = -P.geta[gi] * x * x; }
-                sannip__exp_array(o, K);
-            }
-            if (g) for (kk = 0; kk < K; kk++) R.A[kk] = R.B[kk] = R.Cc[kk] = R.D[kk] = 0;
-            for (q = l0; q < l1; q++) {
-                const sannip__tterm *b;
-                int swap = P.tri[q] & 1;
-                f = P.tri[q] >> 1; b = &P.tt[f];
-                sannip__tri_run(b, swap, j, k0, K, n, env->r, fc, dfc, gs, &R, deriv);
-                wz = b->zw ? (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0] : 1;   /* one element per run */
-                G[f] += wz * sannip__sum4(R.T, K);
-                if (!deriv) continue;
-                if (g) {
-                    sannip_real gw = g[f] * wz;
-                    for (kk = 0; kk < K; kk++) { R.A[kk] += gw * R.dc[kk]; R.B[kk] += gw * R.dij[kk]; R.Cc[kk] += gw * R.dik[kk]; R.D[kk] += gw * R.djk[kk]; }
-                }
-                if (dG) {
-                    /* dT/dd_ij = dc (u_ik - cs u_ij)/r_ij + dij u_ij - djk u_jk, summed over the run;
-                       dT/dd_ik = dc (u_ij - cs u_ik)/r_ik + dik u_ik + djk u_jk, per k */
-                    sannip_real *o = dG + (size_t)f * stride, s1x = 0, s1y = 0, s1z = 0, s2, s3, s4x, s4y, s4z;
-                    for (kk = 0; kk < K; kk++) { const sannip_real *uk = u + 3 * (k0 + kk); s1x += R.dc[kk] * uk[0]; s1y += R.dc[kk] * uk[1]; s1z += R.dc[kk] * uk[2]; }
-                    s2 = sannip__dot(R.dc, R.cs, K); s3 = sannip__sum4(R.dij, K);
-                    s4x = sannip__dot(R.djk, R.ux, K); s4y = sannip__dot(R.djk, R.uy, K); s4z = sannip__dot(R.djk, R.uz, K);
-                    o[3 * j]     += wz * ((s1x - s2 * uij[0]) / rij + s3 * uij[0] - s4x);
-                    o[3 * j + 1] += wz * ((s1y - s2 * uij[1]) / rij + s3 * uij[1] - s4y);
-                    o[3 * j + 2] += wz * ((s1z - s2 * uij[2]) / rij + s3 * uij[2] - s4z);
-                    for (kk = 0; kk < K; kk++) {
-                        int k = k0 + kk;
-                        const sannip_real *uk = u + 3 * k;
-                        sannip_real a = R.dc[kk] / env->r[k], cs = R.cs[kk], dk = R.dik[kk], dj = R.djk[kk];
-                        o[3 * k]     += wz * (a * (uij[0] - cs * uk[0]) + dk * uk[0] + dj * R.ux[kk]);
-                        o[3 * k + 1] += wz * (a * (uij[1] - cs * uk[1]) + dk * uk[1] + dj * R.uy[kk]);
-                        o[3 * k + 2] += wz * (a * (uij[2] - cs * uk[2]) + dk * uk[2] + dj * R.uz[kk]);
-                    }
-                }
-            }
-            if (g) {
-                /* one chain rule per triplet for the contracted derivatives */
-                sannip_real sjx = 0, sjy = 0, sjz = 0;
-                for (kk = 0; kk < K; kk++) {
-                    int k = k0 + kk;
-                    const sannip_real *uk = u + 3 * k;
-                    sannip_real cs = R.cs[kk], aj = R.A[kk] / rij, ak = R.A[kk] / env->r[k];
-                    sjx += aj * (uk[0] - cs * uij[0]) + R.B[kk] * uij[0] - R.D[kk] * R.ux[kk];
-                    sjy += aj * (uk[1] - cs * uij[1]) + R.B[kk] * uij[1] - R.D[kk] * R.uy[kk];
-                    sjz += aj * (uk[2] - cs * uij[2]) + R.B[kk] * uij[2] - R.D[kk] * R.uz[kk];
-                    c[3 * k]     += ak * (uij[0] - cs * uk[0]) + R.Cc[kk] * uk[0] + R.D[kk] * R.ux[kk];
-                    c[3 * k + 1] += ak * (uij[1] - cs * uk[1]) + R.Cc[kk] * uk[1] + R.D[kk] * R.uy[kk];
-                    c[3 * k + 2] += ak * (uij[2] - cs * uk[2]) + R.Cc[kk] * uk[2] + R.D[kk] * R.uz[kk];
-                }
-                c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
-            }
+}
+
+/* Geometry of the pairs (j, k) of one run k0..k0+K-1: r_jk, u_jk, cos(theta_ijk), and the
+   r_jk cutoffs and Gaussians that the run's list cp needs. */
+static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp)
+{
+    const sannip__envplan *P = &E->P;
+    sannip__runbuf *R = &E->R;
+    const sannip_real *uij = E->K.u + 3 * j, *dj = E->env->d + 3 * j;
+    int kk, q;
+    for (kk = 0; kk < K; kk++) {
+        const sannip_real *dk = E->env->d + 3 * (k0 + kk), *uk = E->K.u + 3 * (k0 + kk);
+        sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2], rr = sqrt(x * x + y * y + z * z);
+        R->rjk[kk] = rr; R->ux[kk] = x / rr; R->uy[kk] = y / rr; R->uz[kk] = z / rr;
+        R->cs[kk] = uij[0] * uk[0] + uij[1] * uk[1] + uij[2] * uk[2];
+    }
+    for (q = P->rc_off[cp]; q < P->rc_off[cp + 1]; q++) {
+        int ci = P->rcid[q];
+        sannip__fc_array(P->cuts[ci], R->rjk, K, R->tf + E->nn * ci, R->tdf + E->nn * ci);
+    }
+    for (q = P->rg_off[cp]; q < P->rg_off[cp + 1]; q++) {
+        int gi = P->rgid[q];
+        sannip_real *o = R->tg + E->nn * gi;
+        for (kk = 0; kk < K; kk++) { sannip_real x = R->rjk[kk] - P->grs[gi]; o[kk] = -P->geta[gi] * x * x; }
+        sannip__exp_array(o, K);
+    }
+}
+
+/* Dense derivative rows of basis f from one run, weighted by wz:
+   dT/dd_ij = dc (u_ik - cs u_ij)/r_ij + dij u_ij - djk u_jk, summed over the run;
+   dT/dd_ik = dc (u_ij - cs u_ik)/r_ik + dik u_ik + djk u_jk, per k. */
+static void sannip__tri_rows(sannip__envrun *E, int f, int j, int k0, int K, sannip_real wz)
+{
+    const sannip__runbuf *R = &E->R;
+    const sannip_real *u = E->K.u, *uij = u + 3 * j, rij = E->env->r[j];
+    sannip_real *o = E->dG + (size_t)f * E->stride, s1x = 0, s1y = 0, s1z = 0, s2, s3, s4x, s4y, s4z;
+    int kk;
+    for (kk = 0; kk < K; kk++) { const sannip_real *uk = u + 3 * (k0 + kk); s1x += R->dc[kk] * uk[0]; s1y += R->dc[kk] * uk[1]; s1z += R->dc[kk] * uk[2]; }
+    s2 = sannip__dot(R->dc, R->cs, K); s3 = sannip__sum4(R->dij, K);
+    s4x = sannip__dot(R->djk, R->ux, K); s4y = sannip__dot(R->djk, R->uy, K); s4z = sannip__dot(R->djk, R->uz, K);
+    o[3 * j]     += wz * ((s1x - s2 * uij[0]) / rij + s3 * uij[0] - s4x);
+    o[3 * j + 1] += wz * ((s1y - s2 * uij[1]) / rij + s3 * uij[1] - s4y);
+    o[3 * j + 2] += wz * ((s1z - s2 * uij[2]) / rij + s3 * uij[2] - s4z);
+    for (kk = 0; kk < K; kk++) {
+        int k = k0 + kk;
+        const sannip_real *uk = u + 3 * k;
+        sannip_real a = R->dc[kk] / E->env->r[k], cs = R->cs[kk], dk = R->dik[kk], dj = R->djk[kk];
+        o[3 * k]     += wz * (a * (uij[0] - cs * uk[0]) + dk * uk[0] + dj * R->ux[kk]);
+        o[3 * k + 1] += wz * (a * (uij[1] - cs * uk[1]) + dk * uk[1] + dj * R->uy[kk]);
+        o[3 * k + 2] += wz * (a * (uij[2] - cs * uk[2]) + dk * uk[2] + dj * R->uz[kk]);
+    }
+}
+
+/* The contracted derivatives of one run: one chain rule per triplet from the accumulated
+   sum_f g_f dT_f/d(cos, r_ij, r_ik, r_jk) in R->A, B, Cc, D. */
+static void sannip__tri_contract(sannip__envrun *E, int j, int k0, int K)
+{
+    const sannip__runbuf *R = &E->R;
+    const sannip_real *u = E->K.u, *uij = u + 3 * j, rij = E->env->r[j];
+    sannip_real *c = E->c, sjx = 0, sjy = 0, sjz = 0;
+    int kk;
+    for (kk = 0; kk < K; kk++) {
+        int k = k0 + kk;
+        const sannip_real *uk = u + 3 * k;
+        sannip_real cs = R->cs[kk], aj = R->A[kk] / rij, ak = R->A[kk] / E->env->r[k];
+        sjx += aj * (uk[0] - cs * uij[0]) + R->B[kk] * uij[0] - R->D[kk] * R->ux[kk];
+        sjy += aj * (uk[1] - cs * uij[1]) + R->B[kk] * uij[1] - R->D[kk] * R->uy[kk];
+        sjz += aj * (uk[2] - cs * uij[2]) + R->B[kk] * uij[2] - R->D[kk] * R->uz[kk];
+        c[3 * k]     += ak * (uij[0] - cs * uk[0]) + R->Cc[kk] * uk[0] + R->D[kk] * R->ux[kk];
+        c[3 * k + 1] += ak * (uij[1] - cs * uk[1]) + R->Cc[kk] * uk[1] + R->D[kk] * R->uy[kk];
+        c[3 * k + 2] += ak * (uij[2] - cs * uk[2]) + R->Cc[kk] * uk[2] + R->D[kk] * R->uz[kk];
+    }
+    c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
+}
+
+/* Three-body terms of neighbour j against the run k0..k0+K-1 (one element): the geometry once,
+   then each basis of the (class j, class k) list over the run. */
+static void sannip__env_triplet_run(sannip__envrun *E, int j, int k0, int K)
+{
+    const sannip__envplan *P = &E->P;
+    sannip__runbuf *R = &E->R;
+    const sannip_real *g = E->g;
+    int cp = E->cls[j] * P->C + E->cls[k0], l0 = P->tri_off[cp], l1 = P->tri_off[cp + 1], q, kk;
+    if (l0 == l1) return;
+    sannip__tri_geometry(E, j, k0, K, cp);
+    if (g) for (kk = 0; kk < K; kk++) R->A[kk] = R->B[kk] = R->Cc[kk] = R->D[kk] = 0;
+    for (q = l0; q < l1; q++) {
+        int swap = P->tri[q] & 1, f = P->tri[q] >> 1;
+        const sannip__tterm *b = &P->tt[f];
+        sannip_real wz;
+        sannip__tri_run(b, swap, j, k0, K, E->n, E->env->r, E->K.fc, E->K.dfc, E->K.gs, R, E->deriv);
+        wz = b->zw ? (sannip_real)E->env->Zn[j] * (sannip_real)E->env->Zn[k0] : 1;   /* one element per run */
+        E->G[f] += wz * sannip__sum4(R->T, K);
+        if (!E->deriv) continue;
+        if (g) {
+            sannip_real gw = g[f] * wz;
+            for (kk = 0; kk < K; kk++) { R->A[kk] += gw * R->dc[kk]; R->B[kk] += gw * R->dij[kk]; R->Cc[kk] += gw * R->dik[kk]; R->D[kk] += gw * R->djk[kk]; }
+        }
+        if (E->dG) sannip__tri_rows(E, f, j, k0, K, wz);
+    }
+    if (g) sannip__tri_contract(E, j, k0, K);
+}
+
+/* Three-body loop: every neighbour j within the largest three-body radius against each run of
+   neighbours k > j. G4/G5 sum over unordered pairs (n2p2); the Gauss-Fourier lists hold both
+   orientations of their ordered sums (T2.21, T C.9, C.31, C.37). */
+static void sannip__env_triplets(sannip__envrun *E)
+{
+    int j, ir;
+    if (E->P.tri_off[E->P.C * E->P.C] == 0) return;
+    for (j = 0; j < E->n; j++) {
+        if (E->env->r[j] >= E->P.rtri) continue;
+        for (ir = 0; ir < E->nrun; ir++) {
+            int k0 = E->runs[ir] > j + 1 ? E->runs[ir] : j + 1, K = E->runs[ir + 1] - k0;
+            if (K > 0) sannip__env_triplet_run(E, j, k0, K);
         }
     }
-    /* spin bases (sannip_spin.h): the same outputs, plus spin derivatives */
-    if (dGs) memset(dGs, 0, sizeof(sannip_real) * stride * (size_t)nf);
-    if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (nn + 1));
-    if (P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, K.spin);
-    /* derivative with respect to the central atom: minus the sum over neighbours (every
-       basis depends on positions only through d_ij = r_j - r_i) */
-    if (dG) for (f = 0; f < nf; f++) {
-        sannip_real *o = dG + (size_t)f * stride, sx = 0, sy = 0, sz = 0;
+}
+
+/* Derivative with respect to the central atom: minus the sum over neighbours (every basis
+   depends on positions only through d_ij = r_j - r_i). */
+static void sannip__env_centre(sannip__envrun *E)
+{
+    int f, j, n = E->n;
+    for (f = 0; f < E->nf; f++) {
+        sannip_real *o = E->dG + (size_t)f * E->stride, sx = 0, sy = 0, sz = 0;
         for (j = 0; j < n; j++) { sx += o[3 * j]; sy += o[3 * j + 1]; sz += o[3 * j + 2]; }
         o[3 * n] = -sx; o[3 * n + 1] = -sy; o[3 * n + 2] = -sz;
     }
+}
+
+/* The engine proper; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
+static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                             sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                             sannip_real *dGs, sannip_real *cs, sannip_real *work)
+{
+    sannip__envrun E;
+    E.set = set; E.idx = idx; E.nf = nf; E.env = env; E.n = env->n; E.nn = (size_t)env->n;
+    E.G = G; E.dG = dG; E.g = g; E.c = c; E.deriv = dG != NULL || g != NULL;
+    E.stride = (size_t)(env->n + 1) * 3;
+    sannip__env_setup(&E, work);
+    sannip__env_pairs(&E);
+    sannip__env_triplets(&E);
+    /* spin bases: the same outputs, plus spin derivatives */
+    if (dGs) memset(dGs, 0, sizeof(sannip_real) * E.stride * (size_t)nf);
+    if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E.nn + 1));
+    if (E.P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin);
+    if (dG) sannip__env_centre(&E);
 }
 
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
