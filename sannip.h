@@ -125,6 +125,8 @@ extern "C" {
 
 /* ==== 1. RESULTS ======================================================================= */
 typedef enum sannip_result {
+    SANNIP_END_OF_INPUT     =   1,  /* not an error: a reader found no further record (no
+                                       structure left, no basis on a definition line) */
     SANNIP_SUCCESS          =   0,
     SANNIP_ERROR            =  -1,  /* generic failure (see the message) */
     SANNIP_INVALID_ARGS     =  -2,  /* NULL pointer, negative count, inconsistent sizes */
@@ -376,10 +378,10 @@ SANNIP_API const char *sannip_basis_kind_name(int kind);
      symfunction_short EC 3|9 E1 E2 eta lambda zeta rc [rs]
      symfunction_short EC 12 eta rs rc
      symfunction_short EC 13 eta rs lambda zeta rc
-   Parses one line into *b. Returns SANNIP_SUCCESS, or 1 when the line holds no basis
+   Parses one line into *b. Returns SANNIP_SUCCESS, or SANNIP_END_OF_INPUT when the line holds no basis
    (blank, comment, cutoff_type), or an error. *cut_state carries cutoff_type between
    lines (initialise it to cos, rc 0). */
-SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line, sannip_cutoff *cut_state,
+SANNIP_API sannip_result sannip_basis_parse(sannip_basis *b, const char *line, sannip_cutoff *cut_state,
                                   sannip_error *err);
 /* Writes the canonical line of b into buf (at most size bytes, NUL-terminated).
    Returns the length, or -1 if it did not fit. */
@@ -744,11 +746,11 @@ SANNIP_API sannip_result sannip_structure_resize(sannip_structure *s, int n, int
 SANNIP_API sannip_system sannip_structure_view(const sannip_structure *s);
 
 /* Streaming readers over a text buffer: *pos is advanced past the structure read.
-   Return SANNIP_SUCCESS, 1 at the end of the text, or an error naming the line
+   Return SANNIP_SUCCESS, SANNIP_END_OF_INPUT at the end of the text, or an error naming the line
    (line numbers count from *line, which is advanced too). */
-SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos,
+SANNIP_API sannip_result sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos,
                                 int *line, sannip_error *err);
-SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos,
+SANNIP_API sannip_result sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos,
                                int *line, sannip_error *err);
 
 /* A growable text buffer (used by the writers). */
@@ -1014,6 +1016,7 @@ SANNIP_API const char *sannip_result_string(sannip_result r)
 {
     switch (r) {
     case SANNIP_SUCCESS: return "SANNIP_SUCCESS: no error";
+    case SANNIP_END_OF_INPUT: return "SANNIP_END_OF_INPUT: no further record";
     case SANNIP_ERROR: return "SANNIP_ERROR: failure";
     case SANNIP_INVALID_ARGS: return "SANNIP_INVALID_ARGS: invalid arguments";
     case SANNIP_OUT_OF_MEMORY: return "SANNIP_OUT_OF_MEMORY: out of memory";
@@ -3107,7 +3110,7 @@ static int sannip__parse_n2p2_sf(sannip_basis *b, char **tok, int nt, const sann
     return SANNIP_SUCCESS;
 }
 
-SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip_cutoff *cut_state, sannip_error *err)
+SANNIP_API sannip_result sannip_basis_parse(sannip_basis *b, const char *line_text, sannip_cutoff *cut_state, sannip_error *err)
 {
     char buf[1024], *tok[40];
     int nt, i, kind = 0, line = err && err->line ? err->line : 0, nel, ctype = -1, have_rc = 0, spin;
@@ -3117,7 +3120,7 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
     if (strlen(line_text) >= sizeof buf) return sannip__fail(err, SANNIP_TOO_BIG, line, 0, "line longer than %d characters", (int)sizeof buf - 1);
     strcpy(buf, line_text);
     nt = sannip__tokens(buf, tok, 39);
-    if (nt == 0) return 1;
+    if (nt == 0) return SANNIP_END_OF_INPUT;
     if (nt > 39) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 40, "too many fields");
     memset(b, 0, sizeof *b);
     if (strcmp(tok[0], "cutoff_type") == 0) {
@@ -3127,7 +3130,7 @@ SANNIP_API int sannip_basis_parse(sannip_basis *b, const char *line_text, sannip
         if (nt >= 3 && !sannip__num(tok[2], &alpha)) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 3, "cutoff_type: '%s' is not a number", tok[2]);
         if (!(alpha >= 0 && alpha < 1)) return sannip__fail(err, SANNIP_BAD_CUTOFF, line, 3, "inner cutoff fraction %g must be in [0, 1)", (double)alpha);
         cut_state->type = t; cut_state->alpha = alpha;
-        return 1;
+        return SANNIP_END_OF_INPUT;
     }
     if (strcmp(tok[0], "symfunction_short") == 0) {
         r = (sannip_result)sannip__parse_n2p2_sf(b, tok, nt, cut_state, err, line);
@@ -3243,7 +3246,7 @@ SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const c
         p = e ? e + 1 : p + len;
         if (err) err->line = line;
         r = sannip_basis_parse(&b, buf, &cs, err);
-        if (r == 1) continue;
+        if (r == SANNIP_END_OF_INPUT) continue;
         if (r == SANNIP_SUCCESS) {
             /* n2p2 input.nn files carry many other keywords: only basis lines matter here */
             if ((r = sannip_descriptors_add(d, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return (sannip_result)r; }
@@ -4591,7 +4594,7 @@ static sannip_result sannip__model_read_bases(sannip__model_reader *rd, sannip_m
         line = rd->c.line;
         if (err) err->line = line;
         rr = sannip_basis_parse(&b, rd->c.buf, &cs, err);
-        if (rr == 1) { f--; continue; }   /* a blank, comment or cutoff_type line */
+        if (rr == SANNIP_END_OF_INPUT) { f--; continue; }   /* a blank, comment or cutoff_type line */
         if (rr != SANNIP_SUCCESS) { if (err) err->line = line; return (sannip_result)rr; }
         if ((r = sannip_descriptors_add(&m->desc, &b, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
     }
@@ -4871,7 +4874,7 @@ static sannip_result sannip__structure_push(sannip_structure *s, size_t *cap, in
 
 #define SANNIP__RFAIL(code, field, ...) do { r = sannip__fail(err, code, c.line, field, __VA_ARGS__); goto fail; } while (0)
 
-SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos, int *line, sannip_error *err)
+SANNIP_API sannip_result sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos, int *line, sannip_error *err)
 {
     /* n2p2 input.data: begin / comment / lattice x3 / atom x y z El q e fx fy fz / energy / charge / end */
     sannip__cursor c;
@@ -4885,7 +4888,7 @@ SANNIP_API int sannip_read_n2p2(sannip_structure *s, const char *text, size_t le
     sannip_structure_uninit(s);
     nt = sannip__next_tokens(&c, tok, 15, err, &bad);
     if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
-    if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return 1; }
+    if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return SANNIP_END_OF_INPUT; }
     if (strcmp(tok[0], "begin") != 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "expected 'begin', found '%s'", tok[0]);
     for (;;) {
         nt = sannip__next_tokens(&c, tok, 15, err, &bad);
@@ -4978,7 +4981,7 @@ static int sannip__xyz_value(const char *line, const char *key, char *out, size_
     return 0;
 }
 
-SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos, int *line, sannip_error *err)
+SANNIP_API sannip_result sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos, int *line, sannip_error *err)
 {
     /* ASE's extended XYZ: N / key=value comment (Lattice, Properties, energy, pbc, ...) /
        N lines of columns named by Properties (species:S:1:pos:R:3:forces:R:3:...) */
@@ -4993,7 +4996,7 @@ SANNIP_API int sannip_read_xyz(sannip_structure *s, const char *text, size_t len
     sannip_structure_uninit(s);
     nt = sannip__next_tokens(&c, tok, 63, err, &bad);
     if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
-    if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return 1; }
+    if (nt == 0) { *pos = c.pos; if (line) *line = c.line; return SANNIP_END_OF_INPUT; }
     if (nt == 1 && !sannip__int(tok[0], &n) && sannip__is_count(tok[0]))   /* digits only, beyond int */
         SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %.40s is too large (at most SANNIP_MAX_ATOMS = %d)", tok[0], SANNIP_MAX_ATOMS);
     if (nt != 1 || !sannip__int(tok[0], &n)) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 1, "expected the atom count, found '%s'", tok[0]);
@@ -5237,7 +5240,7 @@ SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *
     for (;;) {
         if ((r = sannip__dataset_slot(d, line, err)) != SANNIP_SUCCESS) return (sannip_result)r;
         r = n2p2 ? sannip_read_n2p2(&d->s[d->n], text, len, &pos, &line, err) : sannip_read_xyz(&d->s[d->n], text, len, &pos, &line, err);
-        if (r == 1) break;
+        if (r == SANNIP_END_OF_INPUT) break;
         if (r != SANNIP_SUCCESS) {
             char pre[64];
             snprintf(pre, sizeof pre, "structure %d: ", d->n - first + 1);
@@ -5563,7 +5566,7 @@ static sannip_result sannip__n2p2_set_cutoff(sannip__n2p2_settings *s, char **to
     char l2[256];
     snprintf(l2, sizeof l2, "cutoff_type %s %s", nt > 1 ? tok[1] : "", nt > 2 ? tok[2] : "");
     if (err) err->line = line;
-    if (sannip_basis_parse(&dummy, l2, &s->cs, err) != 1) return err ? err->code : SANNIP_BAD_CUTOFF;
+    if (sannip_basis_parse(&dummy, l2, &s->cs, err) != SANNIP_END_OF_INPUT) return err ? err->code : SANNIP_BAD_CUTOFF;
     s->have_cut = 1;
     return SANNIP_SUCCESS;
 }
@@ -5708,7 +5711,7 @@ static sannip_result sannip__n2p2_symfunction(const sannip__n2p2_settings *s, co
     if (rr != SANNIP_SUCCESS) {
         char pre[32];
         if (err) { snprintf(pre, sizeof pre, "input.nn:%d: ", line); sannip__err_prefix(err, pre); err->line = line; }
-        return rr == 1 ? SANNIP_PARSE_ERROR : (sannip_result)rr;
+        return rr == SANNIP_END_OF_INPUT ? SANNIP_PARSE_ERROR : (sannip_result)rr;
     }
     for (e = 0; e < ne && s->Zs[e] != x->b.center; e++) {}
     if (e == ne) SANNIP__NN_FAIL(line, SANNIP_UNKNOWN_ELEMENT, 2, "%d: symmetry function for element %s, which is not in 'elements'", line, sannip_element_symbol(x->b.center));

@@ -114,7 +114,7 @@ static int read_one(const char *path, sannip_structure *s)
     sannip_structure_init(s, NULL);
     r = sannip_read_n2p2(s, text, len, &pos, &line, &err);
     sannip_free(NULL, text);
-    if (r == 1) { fprintf(stderr, "bench_inference: %s: no structure\n", path); return 1; }
+    if (r == SANNIP_END_OF_INPUT) { fprintf(stderr, "bench_inference: %s: no structure\n", path); return 1; }
     if (r != SANNIP_SUCCESS) die(path, &err);
     return 0;
 }

@@ -843,7 +843,7 @@ static int read_n2p2(sannip_structure *s, const char *text, int *line)
     if (r == SANNIP_SUCCESS) { reset(); r = sannip_read_n2p2(s, t, n, &pos, &l, &err); }   /* a second structure, if any */
     free(t);
     if (line) *line = l;
-    return r == 1 ? SANNIP_SUCCESS : r;
+    return r == SANNIP_END_OF_INPUT ? SANNIP_SUCCESS : r;
 }
 static int read_xyz(sannip_structure *s, const char *text)
 {

@@ -15,7 +15,7 @@ static int read_all(const char *path, sannip_structure **out)
         s = (sannip_structure *)realloc(s, sizeof *s * (size_t)(n + 1));
         sannip_structure_init(&s[n], NULL);
         r = sannip_read_n2p2(&s[n], text, len, &pos, &line, &err);
-        if (r == 1) break;
+        if (r == SANNIP_END_OF_INPUT) break;
         if (r) { fprintf(stderr, "%s: %s\n", path, err.message); free(text); return -1; }
         n++;
     }
