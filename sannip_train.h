@@ -443,87 +443,122 @@ static int sannip__model_fmax(const sannip_model *m)
     for (e = 0; e < m->n_elements; e++) if (m->el[e].n_features > f) f = m->el[e].n_features;
     return f;
 }
+/* Sizes of one structure's cache entry: derivative reals at most (before compaction), rows,
+   the largest neighbour count, and the reals of the dense derivative rows and of the
+   descriptor work of one atom. */
+typedef struct sannip__entry_dims { size_t tot, rows, dense_n, work_n; int nmax; } sannip__entry_dims;
+static sannip_result sannip__entry_dims_of(const sannip_model *m, const sannip_system *sys, const sannip_neighbors *nl,
+                                           sannip__entry_dims *dm, sannip_error *err)
+{
+    int i, fmax = sannip__model_fmax(m);
+    memset(dm, 0, sizeof *dm);
+    for (i = 0; i < sys->n; i++) {
+        int q = sannip_model_element_index(m, sys->Z[i]), c = (int)(nl->start[i + 1] - nl->start[i]);
+        if (q < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i]));
+        if (c > dm->nmax) dm->nmax = c;
+        dm->tot += (size_t)m->el[q].n_features * ((size_t)c + 1) * 3;
+        dm->rows += (size_t)m->el[q].n_features;
+    }
+    dm->dense_n = (size_t)fmax * ((size_t)dm->nmax + 1) * 3;
+    for (i = 0; i < m->n_elements; i++) {
+        size_t w = sannip_env_work_size(&m->desc, m->el[i].feature, m->el[i].n_features, dm->nmax);
+        if (w > dm->work_n) dm->work_n = w;
+    }
+    return SANNIP_SUCCESS;
+}
+/* Allocates every array of entry e (derivatives and unit vectors only with with_dg); 0 when
+   any allocation failed (the caller frees the rest). */
+static int sannip__entry_alloc(sannip_cache_entry *e, int n, int fmax, const sannip__entry_dims *dm, size_t n_pairs, int with_dg,
+                               const sannip_allocator *a)
+{
+    e->n = n;
+    e->G = (sannip_real *)sannip__calloc(a, (size_t)n * (fmax + 1) + 1, sizeof(sannip_real));
+    e->frow = (size_t *)sannip__calloc(a, (size_t)n + 1, sizeof(size_t));
+    e->row_off = (size_t *)sannip__calloc(a, dm->rows + 1, sizeof(size_t));
+    e->row_lo = (int *)sannip__calloc(a, dm->rows + 1, sizeof(int));
+    e->row_hi = (int *)sannip__calloc(a, dm->rows + 1, sizeof(int));
+    e->nb_start = (size_t *)sannip__calloc(a, (size_t)n + 1, sizeof(size_t));
+    e->nb = (int *)sannip__calloc(a, n_pairs + 1, sizeof(int));
+    e->row_rad = (unsigned char *)sannip__calloc(a, dm->rows + 1, 1);
+    e->U = with_dg ? (sannip_real *)sannip__calloc(a, 3 * n_pairs + 1, sizeof(sannip_real)) : NULL;
+    e->dG = with_dg ? (sannip_real *)sannip__calloc(a, dm->tot + 1, sizeof(sannip_real)) : NULL;
+    return e->G && e->frow && e->row_off && e->row_lo && e->row_hi && e->nb_start && e->nb && e->row_rad && (!with_dg || (e->dG && e->U));
+}
+/* The neighbour slots of the entry: the neighbour atoms and, with derivatives, the unit
+   vectors u_ij. */
+static void sannip__entry_neighbors(sannip_cache_entry *e, const sannip_neighbors *nl, int n, int with_dg)
+{
+    int i, x;
+    memcpy(e->nb_start, nl->start, sizeof(size_t) * ((size_t)n + 1));
+    memcpy(e->nb, nl->j, sizeof(int) * nl->n_pairs);
+    if (with_dg) for (i = 0; (size_t)i < nl->n_pairs; i++)
+        for (x = 0; x < 3; x++) e->U[3 * (size_t)i + x] = nl->d[3 * (size_t)i + x] / nl->r[i];
+}
+/* Derivative row k of an atom with n neighbours (row: 3 (n + 1) dense reals, the self slot
+   last) compacted into e->dG at *tot: the run of neighbour slots lo..hi-1 that can be
+   non-zero (a radial row as s_j = dG/dr_j . u_ij, one real a slot), then the self slot. */
+static void sannip__entry_row(sannip_cache_entry *e, size_t k, const sannip_real *row, int n, const sannip_real *u, int rad, size_t *tot)
+{
+    int lo, hi, q;
+    for (lo = 0; lo < n && !row[3 * lo] && !row[3 * lo + 1] && !row[3 * lo + 2]; lo++) {}
+    for (hi = n; hi > lo && !row[3 * hi - 3] && !row[3 * hi - 2] && !row[3 * hi - 1]; hi--) {}
+    e->row_lo[k] = lo; e->row_hi[k] = hi;
+    if (rad) {   /* s_j = dG/dr_j . u_ij */
+        for (q = lo; q < hi; q++) e->dG[(*tot)++] = row[3 * q] * u[3 * q] + row[3 * q + 1] * u[3 * q + 1] + row[3 * q + 2] * u[3 * q + 2];
+    } else {
+        memcpy(e->dG + *tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
+        *tot += 3 * (size_t)(hi - lo);
+    }
+    memcpy(e->dG + *tot, row + 3 * (size_t)n, sizeof(sannip_real) * 3);
+    *tot += 3;
+}
+/* Atom i (element el, environment env) into the entry: its descriptors into its row of G
+   and, when dense != NULL (derivatives kept), its derivative rows from row *rows and real
+   *tot of dG on. */
+static void sannip__entry_atom(const sannip_model *m, const sannip_element_model *el, const sannip_env *env, int i, int fmax,
+                               sannip_cache_entry *e, sannip_real *dense, sannip_real *work, size_t *rows, size_t *tot)
+{
+    const sannip_real *u = dense ? e->U + 3 * e->nb_start[i] : NULL;
+    size_t n3 = 3 * ((size_t)env->n + 1);
+    int f;
+    e->frow[i] = *rows;
+    sannip__env_eval(&m->desc, el->feature, el->n_features, env, e->G + (size_t)i * (fmax + 1), dense, NULL, NULL, NULL, NULL, work);
+    for (f = 0; f < el->n_features; f++, (*rows)++) {
+        int rad = sannip_basis_is_radial(&m->desc.b[el->feature[f]]);
+        e->row_off[*rows] = *tot;
+        e->row_rad[*rows] = (unsigned char)rad;
+        if (dense) sannip__entry_row(e, *rows, dense + (size_t)f * n3, env->n, u, rad, tot);
+    }
+}
 /* Descriptors (and derivatives) of one structure into e (allocated with a). */
 static sannip_result sannip__entry_build(const sannip_model *m, const sannip_structure *s, int with_dg,
                                          sannip_cache_entry *e, sannip_workspace *ws, const sannip_allocator *a,
                                          sannip_error *err)
 {
     sannip_system sys = sannip_structure_view(s);
+    sannip__entry_dims dm;
     sannip_result r;
-    int i, fmax = sannip__model_fmax(m), nmax = 0;
-    size_t tot = 0, work_n = 0;
+    int i, ok, *Zn, fmax = sannip__model_fmax(m);
+    size_t tot = 0, rows = 0;
     sannip_real *work, *dense, *Sn;
-    size_t rows = 0, dense_n = 0;
-    int *Zn;
     memset(e, 0, sizeof *e);
     if ((r = sannip__spin_ready(&m->desc, &sys, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip_neighbors_build(&ws->nl, &sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
-    for (i = 0; i < sys.n; i++) {
-        int q = sannip_model_element_index(m, sys.Z[i]), c = (int)(ws->nl.start[i + 1] - ws->nl.start[i]);
-        if (q < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys.Z[i]));
-        if (c > nmax) nmax = c;
-        tot += (size_t)m->el[q].n_features * ((size_t)c + 1) * 3;
-        rows += (size_t)m->el[q].n_features;
-    }
-    dense_n = (size_t)fmax * ((size_t)nmax + 1) * 3;
-    for (i = 0; i < m->n_elements; i++) {
-        size_t w = sannip_env_work_size(&m->desc, m->el[i].feature, m->el[i].n_features, nmax);
-        if (w > work_n) work_n = w;
-    }
-    e->n = sys.n;
-    e->G = (sannip_real *)sannip__calloc(a, (size_t)sys.n * (fmax + 1) + 1, sizeof(sannip_real));
-    e->frow = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
-    e->row_off = (size_t *)sannip__calloc(a, rows + 1, sizeof(size_t));
-    e->row_lo = (int *)sannip__calloc(a, rows + 1, sizeof(int));
-    e->row_hi = (int *)sannip__calloc(a, rows + 1, sizeof(int));
-    e->nb_start = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
-    e->nb = (int *)sannip__calloc(a, ws->nl.n_pairs + 1, sizeof(int));
-    e->row_rad = (unsigned char *)sannip__calloc(a, rows + 1, 1);
-    e->U = with_dg ? (sannip_real *)sannip__calloc(a, 3 * ws->nl.n_pairs + 1, sizeof(sannip_real)) : NULL;
-    e->dG = with_dg ? (sannip_real *)sannip__calloc(a, tot + 1, sizeof(sannip_real)) : NULL;
-    work = (sannip_real *)sannip__calloc(a, work_n + 4 * (size_t)nmax + 12 + (with_dg ? dense_n : 0), sizeof(sannip_real));
-    if (!e->G || !e->frow || !e->row_off || !e->row_lo || !e->row_hi || !e->nb_start || !e->nb || !e->row_rad
-        || (with_dg && (!e->dG || !e->U)) || !work) {
+    if ((r = sannip__entry_dims_of(m, &sys, &ws->nl, &dm, err)) != SANNIP_SUCCESS) return r;
+    ok = sannip__entry_alloc(e, sys.n, fmax, &dm, ws->nl.n_pairs, with_dg, a);
+    /* work: descriptor work, then Zn (nmax ints), Sn (3 nmax reals), the dense rows */
+    work = (sannip_real *)sannip__calloc(a, dm.work_n + 4 * (size_t)dm.nmax + 12 + (with_dg ? dm.dense_n : 0), sizeof(sannip_real));
+    if (!ok || !work) {
         sannip_free(a, work); sannip__entry_free(a, e);
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache of a %d-atom structure", sys.n);
     }
-    Sn = work + work_n + (size_t)nmax + 8;
-    dense = Sn + 3 * (size_t)nmax + 4;
-    Zn = (int *)(void *)(work + work_n);
-    memcpy(e->nb_start, ws->nl.start, sizeof(size_t) * ((size_t)sys.n + 1));
-    memcpy(e->nb, ws->nl.j, sizeof(int) * ws->nl.n_pairs);
-    if (with_dg) for (i = 0; (size_t)i < ws->nl.n_pairs; i++) {
-        int x;
-        for (x = 0; x < 3; x++) e->U[3 * (size_t)i + x] = ws->nl.d[3 * (size_t)i + x] / ws->nl.r[i];
-    }
-    tot = 0; rows = 0;
+    Sn = work + dm.work_n + (size_t)dm.nmax + 8;
+    dense = Sn + 3 * (size_t)dm.nmax + 4;
+    Zn = (int *)(void *)(work + dm.work_n);
+    sannip__entry_neighbors(e, &ws->nl, sys.n, with_dg);
     for (i = 0; i < sys.n; i++) {
-        const sannip_element_model *el = &m->el[sannip_model_element_index(m, sys.Z[i])];
         sannip_env env = sannip__env_of(&ws->nl, &sys, i, Zn, Sn);
-        int f, lo, hi;
-        size_t n3 = 3 * ((size_t)env.n + 1);
-        e->frow[i] = rows;
-        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, e->G + (size_t)i * (fmax + 1),
-                         with_dg ? dense : NULL, NULL, NULL, NULL, NULL, work);
-        for (f = 0; f < el->n_features; f++, rows++) {
-            /* the run of neighbour slots that can be non-zero, then the self slot */
-            const sannip_real *row = dense + (size_t)f * n3, *u = with_dg ? e->U + 3 * ws->nl.start[i] : NULL;
-            int rad = sannip_basis_is_radial(&m->desc.b[el->feature[f]]), q;
-            e->row_off[rows] = tot;
-            e->row_rad[rows] = (unsigned char)rad;
-            if (!with_dg) continue;
-            for (lo = 0; lo < env.n && !row[3 * lo] && !row[3 * lo + 1] && !row[3 * lo + 2]; lo++) {}
-            for (hi = env.n; hi > lo && !row[3 * hi - 3] && !row[3 * hi - 2] && !row[3 * hi - 1]; hi--) {}
-            e->row_lo[rows] = lo; e->row_hi[rows] = hi;
-            if (rad) {   /* s_j = dG/dr_j . u_ij */
-                for (q = lo; q < hi; q++) e->dG[tot++] = row[3 * q] * u[3 * q] + row[3 * q + 1] * u[3 * q + 1] + row[3 * q + 2] * u[3 * q + 2];
-            } else {
-                memcpy(e->dG + tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
-                tot += 3 * (size_t)(hi - lo);
-            }
-            memcpy(e->dG + tot, row + 3 * (size_t)env.n, sizeof(sannip_real) * 3);
-            tot += 3;
-        }
+        sannip__entry_atom(m, &m->el[sannip_model_element_index(m, sys.Z[i])], &env, i, fmax, e, with_dg ? dense : NULL, work, &rows, &tot);
     }
     e->frow[sys.n] = rows;
     e->row_off[rows] = tot;
@@ -1711,6 +1746,92 @@ done:
     return r;
 }
 
+/* One feature cache for every member when they compute the same descriptors (the usual
+   case: copies of one model), instead of one per member in memory at once. *share = 1 when
+   cache was built. */
+static sannip_result sannip__committee_cache(const sannip_committee *c, const sannip_dataset *d, const sannip_train_config *base,
+                                             sannip_feature_cache *cache, int *share, sannip_error *err)
+{
+    sannip_result r;
+    int k;
+    *share = 1;
+    for (k = 1; k < c->n; k++) *share = *share && sannip__same_features(&c->m[0], &c->m[k]);
+    if (!(*share && c->n > 1 && c->m[0].n_elements > 0 && base->batch_size >= 1)) { *share = 0; return SANNIP_SUCCESS; }
+    if ((r = sannip_dataset_check(d, base->force_weight > 0, err)) != SANNIP_SUCCESS) return r;
+    return sannip_feature_cache_build(cache, &c->m[0], d, sannip__store_derivatives(&c->m[0], d, base), err);
+}
+/* T4.5: errors of the committee's mean prediction against every reference of d. */
+static sannip_result sannip__committee_aggregate(const sannip_committee *c, const sannip_dataset *d, sannip_workspace *ws,
+                                                 sannip_real *F, sannip__errs *x, sannip_error *err)
+{
+    sannip_result r;
+    int i, a;
+    for (i = 0; i < d->n; i++) {
+        const sannip_structure *s = &d->s[i];
+        sannip_system sys = sannip_structure_view(s);
+        sannip_real E = 0;
+        if ((r = sannip_committee_predict(c, ws, &sys, &E, NULL, NULL, s->forces ? F : NULL, NULL, err)) != SANNIP_SUCCESS) return r;
+        x->se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); x->ae += fabs((E - s->energy) / s->n); x->ne++;
+        if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = F[a] - s->forces[a]; x->sf += df * df; x->af += fabs(df); x->nf++; }
+    }
+    return SANNIP_SUCCESS;
+}
+/* T4.6: errors of every member on its own validation structures, concatenated; *spe sums the
+   members' seconds per epoch. */
+static sannip_result sannip__committee_validation(const sannip_committee *c, const sannip_dataset *d, const sannip_train_report *reps,
+                                                  sannip_workspace *ws, sannip_real *Fk, sannip__errs *x, double *spe, sannip_error *err)
+{
+    sannip_result r;
+    int k, i, a;
+    for (k = 0; k < c->n; k++) {
+        for (i = 0; i < reps[k].n_val; i++) {
+            const sannip_structure *s = &d->s[reps[k].val_index[i]];
+            sannip_system sys = sannip_structure_view(s);
+            sannip_real E;
+            if ((r = sannip_model_compute(&c->m[k], ws, &sys, &E, NULL, s->forces ? Fk : NULL, NULL, err)) != SANNIP_SUCCESS) return r;
+            x->se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); x->ae += fabs((E - s->energy) / s->n); x->ne++;
+            if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = Fk[a] - s->forces[a]; x->sf += df * df; x->af += fabs(df); x->nf++; }
+        }
+        *spe += reps[k].seconds_per_epoch;
+    }
+    return SANNIP_SUCCESS;
+}
+/* The committee report after training: aggregate and validation errors, speed, memory and
+   the figures of merit (T4.7). cache: the shared cache (NULL: the members had their own). */
+static sannip_result sannip__committee_report(const sannip_committee *c, const sannip_dataset *d, const sannip_train_report *reps,
+                                              const sannip_feature_cache *cache, double t0, sannip_committee_report *rep, sannip_error *err)
+{
+    sannip_workspace ws;
+    sannip__errs g, v;
+    sannip_result r;
+    sannip_real *F, *Fk;
+    double spe = 0;
+    int i, k, nmax = 0;
+    memset(rep, 0, sizeof *rep);
+    memset(&g, 0, sizeof g); memset(&v, 0, sizeof v);
+    for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
+    F = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
+    Fk = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
+    if (!F || !Fk) { sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee report"); }
+    sannip_workspace_init(&ws, &c->alloc);
+    r = sannip__committee_aggregate(c, d, &ws, F, &g, err);
+    if (r == SANNIP_SUCCESS) r = sannip__committee_validation(c, d, reps, &ws, Fk, &v, &spe, err);
+    sannip_workspace_uninit(&ws);
+    sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk);
+    if (r) return r;
+    rep->agg_rmse_e = sqrt(g.se / g.ne); rep->agg_mae_e = g.ae / g.ne;
+    rep->agg_rmse_f = g.nf > 0 ? sqrt(g.sf / g.nf) : -1; rep->agg_mae_f = g.nf > 0 ? g.af / g.nf : -1;
+    rep->val_rmse_e = v.ne > 0 ? sqrt(v.se / v.ne) : -1; rep->val_mae_e = v.ne > 0 ? v.ae / v.ne : -1;
+    rep->val_rmse_f = v.nf > 0 ? sqrt(v.sf / v.nf) : -1; rep->val_mae_f = v.nf > 0 ? v.af / v.nf : -1;
+    rep->seconds_per_epoch = spe / c->n;
+    rep->cache_bytes = cache ? cache->bytes : 0;
+    if (!cache) for (k = 0; k < c->n; k++) rep->cache_bytes += reps[k].cache_bytes;
+    rep->derivatives_cached = reps[0].derivatives_cached;
+    rep->fom_e = rep->val_rmse_e > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_e) : 0;
+    rep->fom_f = rep->val_rmse_f > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_f) : 0;
+    rep->seconds = sannip__now() - t0;
+    return SANNIP_SUCCESS;
+}
 SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sannip_dataset *d, const sannip_train_config *cfg,
         sannip_committee_report *rep, sannip_error *err)
 {
@@ -1719,18 +1840,11 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     sannip_result r = SANNIP_SUCCESS, *codes = NULL;
     sannip_error *errs = NULL;
     sannip_feature_cache cache;
-    int k, i, a, share = 1;
+    int k, share;
     double t0 = sannip__now();
     if (!c || c->n < 1 || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee or NULL argument");
     sannip_feature_cache_init(&cache, &c->alloc);
-    /* one feature cache for every member when they compute the same descriptors (the usual
-       case: copies of one model), instead of one per member in memory at once */
-    for (k = 1; k < c->n; k++) share = share && sannip__same_features(&c->m[0], &c->m[k]);
-    if (share && c->n > 1 && c->m[0].n_elements > 0 && base.batch_size >= 1) {
-        int use_forces = base.force_weight > 0;
-        if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
-        if ((r = sannip_feature_cache_build(&cache, &c->m[0], d, sannip__store_derivatives(&c->m[0], d, &base), err)) != SANNIP_SUCCESS) return r;
-    } else share = 0;
+    if ((r = sannip__committee_cache(c, d, &base, &cache, &share, err)) != SANNIP_SUCCESS) return r;
     reps = (sannip_train_report *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *reps);
     codes = (sannip_result *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *codes);
     errs = (sannip_error *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *errs);
@@ -1745,58 +1859,12 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
         mc.progress = k == 0 ? base.progress : NULL;     /* one member reports progress */
         codes[k] = sannip__train(&c->m[k], d, &mc, share ? &cache : NULL, &reps[k], &errs[k]);
     }
-    for (k = 0; k < c->n; k++) if (codes[k] != SANNIP_SUCCESS) {
+    for (k = 0; k < c->n; k++) if (codes[k] != SANNIP_SUCCESS) {   /* the first failure, named */
         char pre[48];
         if (err) { *err = errs[k]; snprintf(pre, sizeof pre, "member %d: ", k + 1); sannip__err_prefix(err, pre); }
         r = codes[k]; goto done;
     }
-    if (rep) {
-        sannip_workspace ws;
-        double se = 0, ae = 0, sf = 0, af = 0, ne = 0, nf = 0, vse = 0, vae = 0, vsf = 0, vaf = 0, vne = 0, vnf = 0, spe = 0;
-        sannip_real *F = NULL, *Fk = NULL;
-        int nmax = 0;
-        memset(rep, 0, sizeof *rep);
-        for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
-        F = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
-        Fk = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
-        if (!F || !Fk) { sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk); r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee report"); goto done; }
-        sannip_workspace_init(&ws, &c->alloc);
-        /* T4.5: aggregate (mean) prediction against every reference */
-        for (i = 0; i < d->n && r == SANNIP_SUCCESS; i++) {
-            const sannip_structure *s = &d->s[i];
-            sannip_system sys = sannip_structure_view(s);
-            sannip_real E = 0;
-            if ((r = sannip_committee_predict(c, &ws, &sys, &E, NULL, NULL, s->forces ? F : NULL, NULL, err)) != SANNIP_SUCCESS) break;
-            se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); ae += fabs((E - s->energy) / s->n); ne++;
-            if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = F[a] - s->forces[a]; sf += df * df; af += fabs(df); nf++; }
-        }
-        /* T4.6: every member's validation predictions concatenated */
-        for (k = 0; k < c->n && r == SANNIP_SUCCESS; k++) {
-            for (i = 0; i < reps[k].n_val; i++) {
-                const sannip_structure *s = &d->s[reps[k].val_index[i]];
-                sannip_system sys = sannip_structure_view(s);
-                sannip_real E;
-                if ((r = sannip_model_compute(&c->m[k], &ws, &sys, &E, NULL, s->forces ? Fk : NULL, NULL, err)) != SANNIP_SUCCESS) break;
-                vse += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); vae += fabs((E - s->energy) / s->n); vne++;
-                if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = Fk[a] - s->forces[a]; vsf += df * df; vaf += fabs(df); vnf++; }
-            }
-            spe += reps[k].seconds_per_epoch;
-        }
-        sannip_workspace_uninit(&ws);
-        sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk);
-        if (r) goto done;
-        rep->agg_rmse_e = sqrt(se / ne); rep->agg_mae_e = ae / ne;
-        rep->agg_rmse_f = nf > 0 ? sqrt(sf / nf) : -1; rep->agg_mae_f = nf > 0 ? af / nf : -1;
-        rep->val_rmse_e = vne > 0 ? sqrt(vse / vne) : -1; rep->val_mae_e = vne > 0 ? vae / vne : -1;
-        rep->val_rmse_f = vnf > 0 ? sqrt(vsf / vnf) : -1; rep->val_mae_f = vnf > 0 ? vaf / vnf : -1;
-        rep->seconds_per_epoch = spe / c->n;
-        rep->cache_bytes = share ? cache.bytes : 0;
-        if (!share) for (k = 0; k < c->n; k++) rep->cache_bytes += reps[k].cache_bytes;
-        rep->derivatives_cached = reps[0].derivatives_cached;
-        rep->fom_e = rep->val_rmse_e > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_e) : 0;
-        rep->fom_f = rep->val_rmse_f > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_f) : 0;
-        rep->seconds = sannip__now() - t0;
-    }
+    if (rep) r = sannip__committee_report(c, d, reps, share ? &cache : NULL, t0, rep, err);
 done:
     if (reps) for (k = 0; k < c->n; k++) sannip_train_report_free(&reps[k]);
     sannip_free(&c->alloc, reps); sannip_free(&c->alloc, codes); sannip_free(&c->alloc, errs);
