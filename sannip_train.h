@@ -210,8 +210,6 @@ SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const ch
 SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, const char *path, sannip_error *err);
 SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const char *path, sannip_error *err);
 #endif
-/* A copy of a model (same allocator). */
-SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err);
 
 /* PCA initialisation (T3.2.2): for every element whose first layer is dense, the first k
    neurons become the top-k principal components of the scaled features of the cached
@@ -1672,17 +1670,6 @@ SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_fea
 }
 
 /* ---- 4. COMMITTEES ------------------------------------------------------------------- */
-SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err)
-{
-    char *text;
-    size_t len;
-    sannip_result r;
-    if ((r = sannip_model_save_mem(src, &text, &len, err)) != SANNIP_SUCCESS) return r;
-    sannip_model_init(dst, &src->alloc);
-    r = sannip_model_load_mem(dst, text, len, err);     /* exact: %.17g round trip */
-    sannip_free(&src->alloc, text);
-    return r;
-}
 SANNIP_API void sannip_committee_init(sannip_committee *c, const sannip_allocator *alloc)
 {
     memset(c, 0, sizeof *c);
