@@ -23,9 +23,9 @@ bin/sannip: tools/sannip.c $(HEADERS) | bin
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
 bin/%: examples/%.c $(HEADERS) | bin
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
-build/test_%_f: tests/test_%.c tests/test.h $(HEADERS) | build
+build/test_%_f: tests/test_%.c tests/test.h tests/test_alloc.h $(HEADERS) | build
 	$(CC) $(WARN) $(CFLAGS) $(OMP) -DSANNIP_FLOAT $< -o $@ $(LDLIBS)
-build/test_%: tests/test_%.c tests/test.h $(HEADERS) | build
+build/test_%: tests/test_%.c tests/test.h tests/test_alloc.h $(HEADERS) | build
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
 build/bench_%: bench/bench_%.c bench/bench_util.h $(HEADERS) | build
 	$(CC) $(WARN) -O3 -march=native -g $(OMP) $< -o $@ $(LDLIBS)

@@ -637,6 +637,15 @@ typedef struct sannip_model {
 
 SANNIP_API void sannip_model_init(sannip_model *m, const sannip_allocator *alloc);
 SANNIP_API void sannip_model_uninit(sannip_model *m);
+/* A deep copy of src: its descriptor set, elements (feature indices, scaling with its
+   statistics and the derived scale_a/c/d, networks with their class blocks, energy maps,
+   multi-task sharing), cutoff, units and description, allocated with src's allocator. The
+   copy shares no memory with src, saves to the same text and predicts bit for bit the same.
+   [in] src; [out] dst: overwritten as uninitialised memory (a model it holds leaks: uninit
+   it first). Returns SANNIP_INVALID_ARGS (NULL, or dst == src) or SANNIP_OUT_OF_MEMORY
+   (message in err); on failure dst is an initialised empty model that holds no memory.
+   Reads src only: other threads may use src meanwhile. */
+SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err);
 /* Adds element Z whose features are the bases of m->desc that apply to Z (in order), with
    a network of the given hidden layers and activations (output linear). Stats default to
    identity scaling until sannip_model_set_scaling. */
@@ -3875,6 +3884,78 @@ static sannip_result sannip__element_alloc(sannip_model *m, sannip_element_model
     for (f = 0; f < nf; f++) { e->stats[f].max = 1; e->stats[f].sigma = 1; e->stats[f].dev = 1; }
     e->smin = 0; e->smax = 1;
     e->energy_scale = 1;
+    return SANNIP_SUCCESS;
+}
+/* A deep copy of network src into dst, its parameters allocated with a. A multi-task
+   model's sharing elements hold a network without parameters: copied as it is. */
+static sannip_result sannip__network_copy(sannip_network *dst, const sannip_network *src, const sannip_allocator *a)
+{
+    *dst = *src;
+    dst->alloc = sannip__alloc_copy(a);
+    dst->params = NULL;
+    if (!src->params) return SANNIP_SUCCESS;
+    dst->params = (sannip_real *)sannip__calloc(a, src->n_params, sizeof(sannip_real));
+    if (!dst->params) { dst->n_params = 0; dst->n_layers = 0; return SANNIP_OUT_OF_MEMORY; }
+    memcpy(dst->params, src->params, sizeof(sannip_real) * src->n_params);
+    return SANNIP_SUCCESS;
+}
+/* A deep copy of element src into e, with m's allocator. On failure e holds nothing. */
+static sannip_result sannip__element_copy(sannip_model *m, sannip_element_model *e, const sannip_element_model *src)
+{
+    sannip_element_model own;
+    size_t nf = (size_t)src->n_features;
+    memset(&own, 0, sizeof own);
+    if (sannip__element_alloc(m, &own, src->n_features) != SANNIP_SUCCESS) { sannip__element_free(m, &own); return SANNIP_OUT_OF_MEMORY; }
+    *e = *src;
+    e->feature = own.feature; e->stats = own.stats;
+    e->scale_a = own.scale_a; e->scale_c = own.scale_c; e->scale_d = own.scale_d;
+    if (nf > 0) {
+        memcpy(e->feature, src->feature, sizeof(int) * nf);
+        memcpy(e->stats, src->stats, sizeof(sannip_feature_stats) * nf);
+        memcpy(e->scale_a, src->scale_a, sizeof(sannip_real) * nf);
+        memcpy(e->scale_c, src->scale_c, sizeof(sannip_real) * nf);
+        memcpy(e->scale_d, src->scale_d, sizeof(sannip_real) * nf);
+    }
+    if (sannip__network_copy(&e->net, &src->net, &m->alloc) != SANNIP_SUCCESS) { sannip__element_free(m, e); return SANNIP_OUT_OF_MEMORY; }
+    return SANNIP_SUCCESS;
+}
+/* The parts of src that own memory (bases, description, elements) copied into dst, an
+   initialised model; on failure dst holds what was copied so far (whole elements only). */
+static sannip_result sannip__model_copy_parts(sannip_model *dst, const sannip_model *src)
+{
+    int e;
+    if (src->desc.n > 0) {
+        dst->desc.b = (sannip_basis *)sannip__calloc(&dst->desc.alloc, (size_t)src->desc.n, sizeof(sannip_basis));
+        if (!dst->desc.b) return SANNIP_OUT_OF_MEMORY;
+        memcpy(dst->desc.b, src->desc.b, sizeof(sannip_basis) * (size_t)src->desc.n);
+        dst->desc.n = dst->desc.cap = src->desc.n;
+    }
+    if (src->description) {
+        size_t n = strlen(src->description) + 1;
+        dst->description = (char *)sannip__malloc(&dst->alloc, n);
+        if (!dst->description) return SANNIP_OUT_OF_MEMORY;
+        memcpy(dst->description, src->description, n);
+    }
+    for (e = 0; e < src->n_elements; e++) {
+        if (sannip__element_copy(dst, &dst->el[e], &src->el[e]) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
+        dst->n_elements = e + 1;
+    }
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err)
+{
+    if (!dst || !src) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (dst == src) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "a model cannot be copied onto itself");
+    sannip_model_init(dst, &src->alloc);
+    dst->cutoff = src->cutoff;
+    memcpy(dst->units_energy, src->units_energy, sizeof dst->units_energy);
+    memcpy(dst->units_length, src->units_length, sizeof dst->units_length);
+    if (sannip__model_copy_parts(dst, src) != SANNIP_SUCCESS) {
+        sannip_model_uninit(dst);
+        sannip_model_init(dst, &src->alloc);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "copy of a model of %d bases and %d elements", src->desc.n, src->n_elements);
+    }
+    sannip__ok(err);
     return SANNIP_SUCCESS;
 }
 SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_hidden, const int *hidden,

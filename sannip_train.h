@@ -206,8 +206,6 @@ SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const ch
 SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, const char *path, sannip_error *err);
 SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const char *path, sannip_error *err);
 #endif
-/* A copy of a model (same allocator). */
-SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err);
 
 /* PCA initialisation (T3.2.2): for every element whose first layer is dense, the first k
    neurons become the top-k principal components of the scaled features of the cached
@@ -398,87 +396,122 @@ static int sannip__model_fmax(const sannip_model *m)
     for (e = 0; e < m->n_elements; e++) if (m->el[e].n_features > f) f = m->el[e].n_features;
     return f;
 }
+/* Sizes of one structure's cache entry: derivative reals at most (before compaction), rows,
+   the largest neighbour count, and the reals of the dense derivative rows and of the
+   descriptor work of one atom. */
+typedef struct sannip__entry_dims { size_t tot, rows, dense_n, work_n; int nmax; } sannip__entry_dims;
+static sannip_result sannip__entry_dims_of(const sannip_model *m, const sannip_system *sys, const sannip_neighbors *nl,
+                                           sannip__entry_dims *dm, sannip_error *err)
+{
+    int i, fmax = sannip__model_fmax(m);
+    memset(dm, 0, sizeof *dm);
+    for (i = 0; i < sys->n; i++) {
+        int q = sannip_model_element_index(m, sys->Z[i]), c = (int)(nl->start[i + 1] - nl->start[i]);
+        if (q < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i]));
+        if (c > dm->nmax) dm->nmax = c;
+        dm->tot += (size_t)m->el[q].n_features * ((size_t)c + 1) * 3;
+        dm->rows += (size_t)m->el[q].n_features;
+    }
+    dm->dense_n = (size_t)fmax * ((size_t)dm->nmax + 1) * 3;
+    for (i = 0; i < m->n_elements; i++) {
+        size_t w = sannip_env_work_size(&m->desc, m->el[i].feature, m->el[i].n_features, dm->nmax);
+        if (w > dm->work_n) dm->work_n = w;
+    }
+    return SANNIP_SUCCESS;
+}
+/* Allocates every array of entry e (derivatives and unit vectors only with with_dg); 0 when
+   any allocation failed (the caller frees the rest). */
+static int sannip__entry_alloc(sannip_cache_entry *e, int n, int fmax, const sannip__entry_dims *dm, size_t n_pairs, int with_dg,
+                               const sannip_allocator *a)
+{
+    e->n = n;
+    e->G = (sannip_real *)sannip__calloc(a, (size_t)n * (fmax + 1) + 1, sizeof(sannip_real));
+    e->frow = (size_t *)sannip__calloc(a, (size_t)n + 1, sizeof(size_t));
+    e->row_off = (size_t *)sannip__calloc(a, dm->rows + 1, sizeof(size_t));
+    e->row_lo = (int *)sannip__calloc(a, dm->rows + 1, sizeof(int));
+    e->row_hi = (int *)sannip__calloc(a, dm->rows + 1, sizeof(int));
+    e->nb_start = (size_t *)sannip__calloc(a, (size_t)n + 1, sizeof(size_t));
+    e->nb = (int *)sannip__calloc(a, n_pairs + 1, sizeof(int));
+    e->row_rad = (unsigned char *)sannip__calloc(a, dm->rows + 1, 1);
+    e->U = with_dg ? (sannip_real *)sannip__calloc(a, 3 * n_pairs + 1, sizeof(sannip_real)) : NULL;
+    e->dG = with_dg ? (sannip_real *)sannip__calloc(a, dm->tot + 1, sizeof(sannip_real)) : NULL;
+    return e->G && e->frow && e->row_off && e->row_lo && e->row_hi && e->nb_start && e->nb && e->row_rad && (!with_dg || (e->dG && e->U));
+}
+/* The neighbour slots of the entry: the neighbour atoms and, with derivatives, the unit
+   vectors u_ij. */
+static void sannip__entry_neighbors(sannip_cache_entry *e, const sannip_neighbors *nl, int n, int with_dg)
+{
+    int i, x;
+    memcpy(e->nb_start, nl->start, sizeof(size_t) * ((size_t)n + 1));
+    memcpy(e->nb, nl->j, sizeof(int) * nl->n_pairs);
+    if (with_dg) for (i = 0; (size_t)i < nl->n_pairs; i++)
+        for (x = 0; x < 3; x++) e->U[3 * (size_t)i + x] = nl->d[3 * (size_t)i + x] / nl->r[i];
+}
+/* Derivative row k of an atom with n neighbours (row: 3 (n + 1) dense reals, the self slot
+   last) compacted into e->dG at *tot: the run of neighbour slots lo..hi-1 that can be
+   non-zero (a radial row as s_j = dG/dr_j . u_ij, one real a slot), then the self slot. */
+static void sannip__entry_row(sannip_cache_entry *e, size_t k, const sannip_real *row, int n, const sannip_real *u, int rad, size_t *tot)
+{
+    int lo, hi, q;
+    for (lo = 0; lo < n && !row[3 * lo] && !row[3 * lo + 1] && !row[3 * lo + 2]; lo++) {}
+    for (hi = n; hi > lo && !row[3 * hi - 3] && !row[3 * hi - 2] && !row[3 * hi - 1]; hi--) {}
+    e->row_lo[k] = lo; e->row_hi[k] = hi;
+    if (rad) {   /* s_j = dG/dr_j . u_ij */
+        for (q = lo; q < hi; q++) e->dG[(*tot)++] = row[3 * q] * u[3 * q] + row[3 * q + 1] * u[3 * q + 1] + row[3 * q + 2] * u[3 * q + 2];
+    } else {
+        memcpy(e->dG + *tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
+        *tot += 3 * (size_t)(hi - lo);
+    }
+    memcpy(e->dG + *tot, row + 3 * (size_t)n, sizeof(sannip_real) * 3);
+    *tot += 3;
+}
+/* Atom i (element el, environment env) into the entry: its descriptors into its row of G
+   and, when dense != NULL (derivatives kept), its derivative rows from row *rows and real
+   *tot of dG on. */
+static void sannip__entry_atom(const sannip_model *m, const sannip_element_model *el, const sannip_env *env, int i, int fmax,
+                               sannip_cache_entry *e, sannip_real *dense, sannip_real *work, size_t *rows, size_t *tot)
+{
+    const sannip_real *u = dense ? e->U + 3 * e->nb_start[i] : NULL;
+    size_t n3 = 3 * ((size_t)env->n + 1);
+    int f;
+    e->frow[i] = *rows;
+    sannip__env_eval(&m->desc, el->feature, el->n_features, env, e->G + (size_t)i * (fmax + 1), dense, NULL, NULL, NULL, NULL, work);
+    for (f = 0; f < el->n_features; f++, (*rows)++) {
+        int rad = sannip_basis_is_radial(&m->desc.b[el->feature[f]]);
+        e->row_off[*rows] = *tot;
+        e->row_rad[*rows] = (unsigned char)rad;
+        if (dense) sannip__entry_row(e, *rows, dense + (size_t)f * n3, env->n, u, rad, tot);
+    }
+}
 /* Descriptors (and derivatives) of one structure into e (allocated with a). */
 static sannip_result sannip__entry_build(const sannip_model *m, const sannip_structure *s, int with_dg,
                                          sannip_cache_entry *e, sannip_workspace *ws, const sannip_allocator *a,
                                          sannip_error *err)
 {
     sannip_system sys = sannip_structure_view(s);
+    sannip__entry_dims dm;
     sannip_result r;
-    int i, fmax = sannip__model_fmax(m), nmax = 0;
-    size_t tot = 0, work_n = 0;
+    int i, ok, *Zn, fmax = sannip__model_fmax(m);
+    size_t tot = 0, rows = 0;
     sannip_real *work, *dense, *Sn;
-    size_t rows = 0, dense_n = 0;
-    int *Zn;
     memset(e, 0, sizeof *e);
     if ((r = sannip__spin_ready(&m->desc, &sys, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip_neighbors_build(&ws->nl, &sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
-    for (i = 0; i < sys.n; i++) {
-        int q = sannip_model_element_index(m, sys.Z[i]), c = (int)(ws->nl.start[i + 1] - ws->nl.start[i]);
-        if (q < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys.Z[i]));
-        if (c > nmax) nmax = c;
-        tot += (size_t)m->el[q].n_features * ((size_t)c + 1) * 3;
-        rows += (size_t)m->el[q].n_features;
-    }
-    dense_n = (size_t)fmax * ((size_t)nmax + 1) * 3;
-    for (i = 0; i < m->n_elements; i++) {
-        size_t w = sannip_env_work_size(&m->desc, m->el[i].feature, m->el[i].n_features, nmax);
-        if (w > work_n) work_n = w;
-    }
-    e->n = sys.n;
-    e->G = (sannip_real *)sannip__calloc(a, (size_t)sys.n * (fmax + 1) + 1, sizeof(sannip_real));
-    e->frow = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
-    e->row_off = (size_t *)sannip__calloc(a, rows + 1, sizeof(size_t));
-    e->row_lo = (int *)sannip__calloc(a, rows + 1, sizeof(int));
-    e->row_hi = (int *)sannip__calloc(a, rows + 1, sizeof(int));
-    e->nb_start = (size_t *)sannip__calloc(a, (size_t)sys.n + 1, sizeof(size_t));
-    e->nb = (int *)sannip__calloc(a, ws->nl.n_pairs + 1, sizeof(int));
-    e->row_rad = (unsigned char *)sannip__calloc(a, rows + 1, 1);
-    e->U = with_dg ? (sannip_real *)sannip__calloc(a, 3 * ws->nl.n_pairs + 1, sizeof(sannip_real)) : NULL;
-    e->dG = with_dg ? (sannip_real *)sannip__calloc(a, tot + 1, sizeof(sannip_real)) : NULL;
-    work = (sannip_real *)sannip__calloc(a, work_n + 4 * (size_t)nmax + 12 + (with_dg ? dense_n : 0), sizeof(sannip_real));
-    if (!e->G || !e->frow || !e->row_off || !e->row_lo || !e->row_hi || !e->nb_start || !e->nb || !e->row_rad
-        || (with_dg && (!e->dG || !e->U)) || !work) {
+    if ((r = sannip__entry_dims_of(m, &sys, &ws->nl, &dm, err)) != SANNIP_SUCCESS) return r;
+    ok = sannip__entry_alloc(e, sys.n, fmax, &dm, ws->nl.n_pairs, with_dg, a);
+    /* work: descriptor work, then Zn (nmax ints), Sn (3 nmax reals), the dense rows */
+    work = (sannip_real *)sannip__calloc(a, dm.work_n + 4 * (size_t)dm.nmax + 12 + (with_dg ? dm.dense_n : 0), sizeof(sannip_real));
+    if (!ok || !work) {
         sannip_free(a, work); sannip__entry_free(a, e);
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache of a %d-atom structure", sys.n);
     }
-    Sn = work + work_n + (size_t)nmax + 8;
-    dense = Sn + 3 * (size_t)nmax + 4;
-    Zn = (int *)(void *)(work + work_n);
-    memcpy(e->nb_start, ws->nl.start, sizeof(size_t) * ((size_t)sys.n + 1));
-    memcpy(e->nb, ws->nl.j, sizeof(int) * ws->nl.n_pairs);
-    if (with_dg) for (i = 0; (size_t)i < ws->nl.n_pairs; i++) {
-        int x;
-        for (x = 0; x < 3; x++) e->U[3 * (size_t)i + x] = ws->nl.d[3 * (size_t)i + x] / ws->nl.r[i];
-    }
-    tot = 0; rows = 0;
+    Sn = work + dm.work_n + (size_t)dm.nmax + 8;
+    dense = Sn + 3 * (size_t)dm.nmax + 4;
+    Zn = (int *)(void *)(work + dm.work_n);
+    sannip__entry_neighbors(e, &ws->nl, sys.n, with_dg);
     for (i = 0; i < sys.n; i++) {
-        const sannip_element_model *el = &m->el[sannip_model_element_index(m, sys.Z[i])];
         sannip_env env = sannip__env_of(&ws->nl, &sys, i, Zn, Sn);
-        int f, lo, hi;
-        size_t n3 = 3 * ((size_t)env.n + 1);
-        e->frow[i] = rows;
-        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, e->G + (size_t)i * (fmax + 1),
-                         with_dg ? dense : NULL, NULL, NULL, NULL, NULL, work);
-        for (f = 0; f < el->n_features; f++, rows++) {
-            /* the run of neighbour slots that can be non-zero, then the self slot */
-            const sannip_real *row = dense + (size_t)f * n3, *u = with_dg ? e->U + 3 * ws->nl.start[i] : NULL;
-            int rad = sannip_basis_is_radial(&m->desc.b[el->feature[f]]), q;
-            e->row_off[rows] = tot;
-            e->row_rad[rows] = (unsigned char)rad;
-            if (!with_dg) continue;
-            for (lo = 0; lo < env.n && !row[3 * lo] && !row[3 * lo + 1] && !row[3 * lo + 2]; lo++) {}
-            for (hi = env.n; hi > lo && !row[3 * hi - 3] && !row[3 * hi - 2] && !row[3 * hi - 1]; hi--) {}
-            e->row_lo[rows] = lo; e->row_hi[rows] = hi;
-            if (rad) {   /* s_j = dG/dr_j . u_ij */
-                for (q = lo; q < hi; q++) e->dG[tot++] = row[3 * q] * u[3 * q] + row[3 * q + 1] * u[3 * q + 1] + row[3 * q + 2] * u[3 * q + 2];
-            } else {
-                memcpy(e->dG + tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
-                tot += 3 * (size_t)(hi - lo);
-            }
-            memcpy(e->dG + tot, row + 3 * (size_t)env.n, sizeof(sannip_real) * 3);
-            tot += 3;
-        }
+        sannip__entry_atom(m, &m->el[sannip_model_element_index(m, sys.Z[i])], &env, i, fmax, e, with_dg ? dense : NULL, work, &rows, &tot);
     }
     e->frow[sys.n] = rows;
     e->row_off[rows] = tot;
@@ -738,6 +771,208 @@ static void sannip__prefetch_some(sannip__pf *pf)
 #endif
 }
 
+/* One structure pass (sannip__structure_pass): its inputs, the loss weights and the scratch
+   carved by sannip__pass_carve. */
+typedef struct sannip__pass {
+    const sannip_model *m;
+    const sannip_structure *s;
+    const sannip_cache_entry *ce;
+    int n, fmax;
+    double ew, fw;
+    sannip_real *Eat;        /* n: per-atom energies */
+    sannip_real *stash;      /* every block's forward pass, in pass-1 order (sw reals per atom) */
+    sannip_real *Y, *dX;     /* TB x (fmax + 1 + SANNIP_MAX_ELEMENTS) each: adjoints of a block */
+    sannip_real *work;       /* the largest network pass of TB rows */
+    sannip_real *gall;       /* n x (fmax + 1): dE_i/dG_i */
+    sannip_real *R;          /* 3n: force residual adjoints dL/dF */
+    sannip_real *V;          /* TB x (fmax + 1): tangents a (dG_i . R) */
+    sannip_real *qv, *pv;    /* TB x SANNIP_MAX_ELEMENTS each: output adjoints */
+    sannip_real *Cs, *Cr;    /* one atom's slab: 3 (slots + 1) vector, slots + 1 radial reals */
+    sannip__pf pf_dg, pf_u;  /* the next entry's rows, asked for while pass 2 computes */
+} sannip__pass;
+
+/* Work reals of the largest network pass (forward/backward or tangent, TB rows), stash reals
+   per atom of the largest network, and each element's offset in the gradient. */
+static void sannip__pass_sizes(const sannip_model *m, size_t *tw, size_t *sw, size_t *pofs)
+{
+    int e;
+    *tw = 0; *sw = 0;
+    pofs[0] = 0;
+    for (e = 0; e < m->n_elements; e++) {
+        const sannip_network *net = sannip_model_network(m, e);
+        size_t w1 = sannip_network_work_size(net, SANNIP__TB), w2 = sannip__tangent_work(net, SANNIP__TB);
+        if (w1 > *tw) *tw = w1;
+        if (w2 > *tw) *tw = w2;
+        if (sannip__stash_size(net, 1) > *sw) *sw = sannip__stash_size(net, 1);
+        pofs[e + 1] = pofs[e] + (m->el[e].shared ? 0 : m->el[e].net.n_params);
+        if (m->el[e].shared) pofs[e] = 0;   /* the multi-task network's gradient is element 1's */
+    }
+}
+/* Lays the pass's arrays out in ts's buffer (grown as needed): Eat n, stash (n atoms), Y/dX
+   blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p, Cs, Cr. */
+static sannip_result sannip__pass_carve(sannip__pass *P, sannip__tscratch *ts, size_t tw, size_t sw)
+{
+    size_t n = (size_t)P->n, fmax = (size_t)P->fmax, slots = P->ce->nb_start[P->n], need;
+    void *p;
+    need = n + sw * n + 2 * (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS) + tw + n * (fmax + 1) + 3 * n
+         + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB * SANNIP_MAX_ELEMENTS + 16 + 4 * (slots + 1);
+    p = ts->buf;
+    if (sannip__grow(&ts->alloc, &p, &ts->cap, need, sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
+    ts->buf = (sannip_real *)p;
+    P->Eat = ts->buf; P->stash = P->Eat + n; P->Y = P->stash + sw * n; P->dX = P->Y + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS);
+    P->work = P->dX + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS); P->gall = P->work + tw; P->R = P->gall + n * (fmax + 1);
+    P->V = P->R + 3 * n; P->qv = P->V + (size_t)SANNIP__TB * (fmax + 1); P->pv = P->qv + SANNIP__TB * SANNIP_MAX_ELEMENTS;
+    P->Cs = P->pv + SANNIP__TB * SANNIP_MAX_ELEMENTS;
+    P->Cr = P->Cs + 3 * (slots + 1);
+    return SANNIP_SUCCESS;
+}
+/* The next block of up to TB atoms of element Z from atom *first on (rows: their indices);
+   *first moves past the block. Returns the block's size (0 at the end). */
+static int sannip__element_block(const sannip_structure *s, int Z, int *first, int *rows)
+{
+    int a, nb = 0;
+    for (a = *first; a < s->n && nb < SANNIP__TB; a++) if (s->Z[a] == Z) rows[nb++] = a;
+    *first = a;
+    return nb;
+}
+/* dE_i/dG_i of a block (st: its stash) through the energy map, the network's input gradient
+   and the scaler (dX_f a_f), into the atoms' rows of gall. */
+static void sannip__block_dEdG(const sannip__pass *P, const sannip_element_model *el, const sannip_network *net,
+                               int nb, const int *rows, const sannip_real *st)
+{
+    int r, f, nf = el->n_features, no = net->sizes[net->n_layers];
+    for (r = 0; r < nb * no; r++) P->Y[r] = (r % no == el->output) ? el->energy_scale : 0;
+    sannip__network_backprop(net, nb, NULL, P->Y, P->dX, NULL, st + (size_t)nb * nf, 3, P->work);
+    for (r = 0; r < nb; r++) for (f = 0; f < nf; f++) P->gall[(size_t)rows[r] * (P->fmax + 1) + f] = P->dX[(size_t)r * nf + f] * el->scale_a[f];
+}
+/* Pass 1 for element e: the energies of its atoms in blocks, each block's forward pass kept
+   in the stash at *stp for pass 2, and with forces dE_i/dG_i. */
+static void sannip__pass1_element(sannip__pass *P, int e, int forces, sannip_real **stp)
+{
+    const sannip_element_model *el = &P->m->el[e];
+    const sannip_network *net = sannip_model_network(P->m, e);
+    int first = 0, nb, rows[SANNIP__TB], no = net->sizes[net->n_layers];
+    while (first < P->n) {
+        const sannip_real *out;
+        if (!(nb = sannip__element_block(P->s, el->Z, &first, rows))) continue;
+        sannip_element_scale(el, nb, P->ce->G, (size_t)P->fmax + 1, rows, *stp);
+        out = sannip__stash_forward(net, nb, *stp);
+        sannip_element_energies(el, nb, out, no, rows, P->Eat);
+        if (forces) sannip__block_dEdG(P, el, net, nb, rows, *stp);
+        *stp += sannip__stash_size(net, nb);
+    }
+}
+/* c = sum_f g_f dG_f over the slab of atom a (contiguous rows; radial rows summed as scalars
+   into Cr, vector rows into Cs, the self slot last in Cs). */
+static void sannip__slab_contract(const sannip__pass *P, int a, const sannip_element_model *el)
+{
+    const sannip_cache_entry *ce = P->ce;
+    size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, q, n3 = 3 * nsl, r0 = ce->frow[a];
+    const sannip_real *g = P->gall + (size_t)a * (P->fmax + 1);
+    sannip_real *self = P->Cs + n3 - 3;
+    int f;
+    memset(P->Cs, 0, sizeof(sannip_real) * n3);
+    memset(P->Cr, 0, sizeof(sannip_real) * nsl);
+    for (f = 0; f < el->n_features; f++) {
+        const sannip_real gf = g[f], *row = ce->dG + ce->row_off[r0 + f];
+        int rad = ce->row_rad[r0 + f];
+        size_t len = (size_t)(ce->row_hi[r0 + f] - ce->row_lo[r0 + f]) * (rad ? 1 : 3);
+        sannip_real *c0 = rad ? P->Cr + ce->row_lo[r0 + f] : P->Cs + 3 * (size_t)ce->row_lo[r0 + f];
+        if (gf == 0) continue;
+        for (q = 0; q < len; q++) c0[q] += gf * row[q];
+        self[0] += gf * row[len]; self[1] += gf * row[len + 1]; self[2] += gf * row[len + 2];
+    }
+}
+/* The contracted slab of atom a scattered by slot (c = Cs + Cr u per neighbour) into F. */
+static void sannip__slab_scatter(const sannip__pass *P, int a, sannip_real *F)
+{
+    const sannip_cache_entry *ce = P->ce;
+    size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl;
+    const sannip_real *u = ce->U + 3 * ce->nb_start[a], *Cs = P->Cs, *Cr = P->Cr, *self = Cs + 3 * nsl - 3;
+    const int *nbk = ce->nb + ce->nb_start[a];
+    for (sl = 0; sl + 1 < nsl; sl++) {
+        int k = nbk[sl];
+        F[3 * k] -= Cs[3 * sl] + Cr[sl] * u[3 * sl];
+        F[3 * k + 1] -= Cs[3 * sl + 1] + Cr[sl] * u[3 * sl + 1];
+        F[3 * k + 2] -= Cs[3 * sl + 2] + Cr[sl] * u[3 * sl + 2];
+    }
+    F[3 * a] -= self[0]; F[3 * a + 1] -= self[1]; F[3 * a + 2] -= self[2];
+}
+/* F_k = -sum_i sum_f g_if dG_if/dr_k over the slots of each atom's slab. */
+static void sannip__pass_forces(const sannip__pass *P, sannip_real *F)
+{
+    int a;
+    memset(F, 0, sizeof(sannip_real) * 3 * (size_t)P->n);
+    for (a = 0; a < P->n; a++) {
+        sannip__slab_contract(P, a, &P->m->el[sannip_model_element_index(P->m, P->s->Z[a])]);
+        sannip__slab_scatter(P, a, F);
+    }
+}
+/* The residuals of energy E and forces F: the structure's loss (see the header comment) into
+   *loss (if not NULL), the force adjoints R = dL/dF; returns E - E_ref. */
+static double sannip__pass_residuals(sannip__pass *P, double E, const sannip_real *F, double *loss)
+{
+    const sannip_structure *s = P->s;
+    double dE = E - s->energy, N = P->n, lf = 0;
+    int a;
+    if (P->fw > 0) for (a = 0; a < 3 * P->n; a++) { double d = F[a] - s->forces[a]; lf += d * d; P->R[a] = (sannip_real)(s->weight * P->fw * 2 * d / (3 * N)); }
+    if (loss) *loss = s->weight * (P->ew * (dE / N) * (dE / N) + P->fw * lf / (3 * N));
+    return dE;
+}
+/* Adjoints of a block on this element's output column only (multi-task: one column per
+   element): q for the energy term, p for the force term. */
+static void sannip__block_adjoints(const sannip__pass *P, const sannip_element_model *el, int no, int nb, double dE)
+{
+    double N = P->n;
+    int r, q2;
+    for (r = 0; r < nb; r++) for (q2 = 0; q2 < no; q2++) {
+        P->qv[(size_t)r * no + q2] = q2 == el->output ? (sannip_real)(P->s->weight * P->ew * 2 * dE / (N * N) * el->energy_scale) : 0;
+        P->pv[(size_t)r * no + q2] = q2 == el->output ? -el->energy_scale : 0;
+    }
+}
+/* The tangent of row r, V_r = a (dG_i . R) for atom i: the residuals of the slab's atoms
+   gathered once, then one dot per feature. */
+static void sannip__block_tangent(sannip__pass *P, const sannip_element_model *el, int r, int i)
+{
+    const sannip_cache_entry *ce = P->ce;
+    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, r0 = ce->frow[i];
+    const sannip_real *u = ce->U + 3 * ce->nb_start[i], *self = P->R + 3 * (size_t)i;
+    const int *nbk = ce->nb + ce->nb_start[i];
+    sannip_real *Cs = P->Cs, *Cr = P->Cr;
+    int f, nf = el->n_features;
+    for (sl = 0; sl + 1 < nsl; sl++) {
+        const sannip_real *rk = P->R + 3 * (size_t)nbk[sl];
+        Cs[3 * sl] = rk[0]; Cs[3 * sl + 1] = rk[1]; Cs[3 * sl + 2] = rk[2];
+        Cr[sl] = rk[0] * u[3 * sl] + rk[1] * u[3 * sl + 1] + rk[2] * u[3 * sl + 2];
+    }
+    for (f = 0; f < nf; f++) {
+        const sannip_real *row = ce->dG + ce->row_off[r0 + f];
+        int lo = ce->row_lo[r0 + f], len = ce->row_hi[r0 + f] - lo;
+        sannip_real d = ce->row_rad[r0 + f] ? sannip__dot(row, Cr + lo, len) : sannip__dot(row, Cs + 3 * (size_t)lo, (len *= 3));
+        P->V[(size_t)r * nf + f] = el->scale_a[f] * (d + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
+        sannip__prefetch_some(&P->pf_dg);
+    }
+}
+/* Pass 2 for element e: the weight gradient of its blocks (stashed at *stp) into ge; the
+   force term by a tangent pass along V_i = a (dG_i . R). */
+static void sannip__pass2_element(sannip__pass *P, int e, double dE, sannip_real *ge, sannip_real **stp)
+{
+    const sannip_element_model *el = &P->m->el[e];
+    const sannip_network *net = sannip_model_network(P->m, e);
+    int first = 0, nb, r, rows[SANNIP__TB], nf = el->n_features, no = net->sizes[net->n_layers];
+    while (first < P->n) {
+        if (!(nb = sannip__element_block(P->s, el->Z, &first, rows))) continue;
+        sannip__block_adjoints(P, el, no, nb, dE);
+        if (P->fw > 0) {
+            for (r = 0; r < nb; r++) { sannip__block_tangent(P, el, r, rows[r]); sannip__prefetch_some(&P->pf_u); }
+            sannip__tangent_grad(net, nb, *stp, P->V, P->qv, P->pv, ge, P->work);
+        } else {
+            sannip__network_backprop(net, nb, *stp, P->qv, NULL, ge, *stp + (size_t)nb * nf, 3, P->work);
+        }
+        *stp += sannip__stash_size(net, nb);
+    }
+}
+
 /* Energy (and forces) of structure s from its cache entry; if grad != NULL also the loss
    gradient with weights ew, fw (loss = ew (dE/N)^2 + fw mean |dF|^2, times s->weight).
    next (may be NULL): the entry evaluated after this one, whose derivative rows are asked for
@@ -748,142 +983,28 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
                                             double *loss, sannip_real *grad, sannip__tscratch *ts,
                                             const sannip_cache_entry *next)
 {
-    int n = s->n, fmax = sannip__model_fmax(m), e, a, f;
-    size_t tw = 0, sw = 0, need, pofs[SANNIP_MAX_ELEMENTS + 1];
-    sannip_real *Eat, *stash, *stp, *Y, *dX, *work, *gall, *R, *V, *qv, *pv, *Cs, *Cr;
-    double E = 0, dE, N = n, lf = 0;
-    int forces = want_forces || (grad && fw > 0);
-    void *p;
-    sannip__pf pf_dg, pf_u;
-    pofs[0] = 0;
-    for (e = 0; e < m->n_elements; e++) {
-        const sannip_network *net = sannip_model_network(m, e);
-        size_t w1 = sannip_network_work_size(net, SANNIP__TB), w2 = sannip__tangent_work(net, SANNIP__TB);
-        if (w1 > tw) tw = w1;
-        if (w2 > tw) tw = w2;
-        if (sannip__stash_size(net, 1) > sw) sw = sannip__stash_size(net, 1);
-        pofs[e + 1] = pofs[e] + (m->el[e].shared ? 0 : m->el[e].net.n_params);
-        if (m->el[e].shared) pofs[e] = 0;   /* the multi-task network's gradient is element 1's */
-    }
-    /* Eat n, stash (n atoms), Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p, Cs, Cr */
-    need = (size_t)n + sw * (size_t)n + 2 * (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS) + tw + (size_t)n * (fmax + 1) + 3 * (size_t)n
-         + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB * SANNIP_MAX_ELEMENTS + 16 + 4 * (ce->nb_start[n] + 1);
-    p = ts->buf;
-    if (sannip__grow(&ts->alloc, &p, &ts->cap, need, sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
-    ts->buf = (sannip_real *)p;
-    Eat = ts->buf; stash = Eat + n; Y = stash + sw * (size_t)n; dX = Y + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS);
-    work = dX + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS); gall = work + tw; R = gall + (size_t)n * (fmax + 1);
-    V = R + 3 * (size_t)n; qv = V + (size_t)SANNIP__TB * (fmax + 1); pv = qv + SANNIP__TB * SANNIP_MAX_ELEMENTS; Cs = pv + SANNIP__TB * SANNIP_MAX_ELEMENTS;
-    Cr = Cs + 3 * (ce->nb_start[n] + 1);
-    /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms, each block's
-       forward pass kept in the stash for pass 2 */
-    stp = stash;
-    for (e = 0; e < m->n_elements; e++) {
-        const sannip_element_model *el = &m->el[e];
-        const sannip_network *net = sannip_model_network(m, e);
-        int nf = el->n_features, first = 0, no = net->sizes[net->n_layers];
-        while (first < n) {
-            int rows[SANNIP__TB], nb = 0, r;
-            const sannip_real *out;
-            for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
-            first = a;
-            if (!nb) continue;
-            sannip_element_scale(el, nb, ce->G, (size_t)fmax + 1, rows, stp);
-            out = sannip__stash_forward(net, nb, stp);
-            sannip_element_energies(el, nb, out, no, rows, Eat);
-            stp += sannip__stash_size(net, nb);
-            if (!forces) continue;
-            for (r = 0; r < nb * no; r++) Y[r] = (r % no == el->output) ? el->energy_scale : 0;
-            sannip__network_backprop(net, nb, NULL, Y, dX, NULL, stp - sannip__stash_size(net, nb) + (size_t)nb * nf, 3, work);
-            for (r = 0; r < nb; r++) for (f = 0; f < nf; f++) gall[(size_t)rows[r] * (fmax + 1) + f] = dX[(size_t)r * nf + f] * el->scale_a[f];
-        }
-    }
-    for (a = 0; a < n; a++) E += Eat[a];
+    sannip__pass P;
+    size_t tw, sw, pofs[SANNIP_MAX_ELEMENTS + 1];
+    sannip_real *stp;
+    double E = 0, dE;
+    int e, a, forces = want_forces || (grad && fw > 0);
+    memset(&P, 0, sizeof P);
+    P.m = m; P.s = s; P.ce = ce; P.n = s->n; P.fmax = sannip__model_fmax(m); P.ew = ew; P.fw = fw;
+    sannip__pass_sizes(m, &tw, &sw, pofs);
+    if (sannip__pass_carve(&P, ts, tw, sw) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
+    /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms */
+    stp = P.stash;
+    for (e = 0; e < m->n_elements; e++) sannip__pass1_element(&P, e, forces, &stp);
+    for (a = 0; a < P.n; a++) E += P.Eat[a];
     if (E_out) *E_out = E;
-    if (forces) {
-        /* F_k = -sum_i sum_f g_if dG_if/dr_k over the slots of each atom's slab */
-        memset(F, 0, sizeof(sannip_real) * 3 * (size_t)n);
-        for (a = 0; a < n; a++) {
-            /* c = sum_f g_f dG_f over the slab (contiguous rows; radial rows summed as scalars
-               c_r, then c += c_r u), then scattered by slot */
-            const sannip_element_model *el = &m->el[sannip_model_element_index(m, s->Z[a])];
-            size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl, q, n3 = 3 * nsl, r0 = ce->frow[a];
-            const sannip_real *g = gall + (size_t)a * (fmax + 1), *u = ce->U + 3 * ce->nb_start[a];
-            const int *nbk = ce->nb + ce->nb_start[a];
-            sannip_real *self = Cs + n3 - 3;
-            memset(Cs, 0, sizeof(sannip_real) * n3);
-            memset(Cr, 0, sizeof(sannip_real) * nsl);
-            for (f = 0; f < el->n_features; f++) {
-                const sannip_real gf = g[f], *row = ce->dG + ce->row_off[r0 + f];
-                int rad = ce->row_rad[r0 + f];
-                size_t len = (size_t)(ce->row_hi[r0 + f] - ce->row_lo[r0 + f]) * (rad ? 1 : 3);
-                sannip_real *c0 = rad ? Cr + ce->row_lo[r0 + f] : Cs + 3 * (size_t)ce->row_lo[r0 + f];
-                if (gf == 0) continue;
-                for (q = 0; q < len; q++) c0[q] += gf * row[q];
-                self[0] += gf * row[len]; self[1] += gf * row[len + 1]; self[2] += gf * row[len + 2];
-            }
-            for (sl = 0; sl + 1 < nsl; sl++) {
-                int k = nbk[sl];
-                F[3 * k] -= Cs[3 * sl] + Cr[sl] * u[3 * sl];
-                F[3 * k + 1] -= Cs[3 * sl + 1] + Cr[sl] * u[3 * sl + 1];
-                F[3 * k + 2] -= Cs[3 * sl + 2] + Cr[sl] * u[3 * sl + 2];
-            }
-            F[3 * a] -= self[0]; F[3 * a + 1] -= self[1]; F[3 * a + 2] -= self[2];
-        }
-    }
+    if (forces) sannip__pass_forces(&P, F);
     if (!grad) return SANNIP_SUCCESS;
-    /* residuals and adjoints */
-    dE = E - s->energy;
-    lf = 0;
-    if (fw > 0) for (a = 0; a < 3 * n; a++) { double d = F[a] - s->forces[a]; lf += d * d; R[a] = (sannip_real)(s->weight * fw * 2 * d / (3 * N)); }
-    if (loss) *loss = s->weight * (ew * (dE / N) * (dE / N) + fw * lf / (3 * N));
-    /* pass 2: weight gradients; u_i = a (dG_i . R) for the force term */
-    stp = stash;
-    pf_dg = sannip__pf_make(next ? next->dG : NULL, next && next->dG ? sizeof(sannip_real) * next->row_off[next->frow[next->n]] : 0, n * (fmax + 1));
-    pf_u = sannip__pf_make(next ? next->U : NULL, next && next->U ? 3 * sizeof(sannip_real) * next->nb_start[next->n] : 0, n);
-    for (e = 0; e < m->n_elements; e++) {
-        const sannip_element_model *el = &m->el[e];
-        const sannip_network *net = sannip_model_network(m, e);
-        int nf = el->n_features, first = 0, no = net->sizes[net->n_layers], q2;
-        sannip_real *ge = grad + pofs[e];
-        while (first < n) {
-            int rows[SANNIP__TB], nb = 0, r;
-            for (a = first; a < n && nb < SANNIP__TB; a++) if (s->Z[a] == el->Z) rows[nb++] = a;
-            first = a;
-            if (!nb) continue;
-            /* adjoints on this element's output column only (multi-task: one column per element) */
-            for (r = 0; r < nb; r++) for (q2 = 0; q2 < no; q2++) {
-                qv[(size_t)r * no + q2] = q2 == el->output ? (sannip_real)(s->weight * ew * 2 * dE / (N * N) * el->energy_scale) : 0;
-                pv[(size_t)r * no + q2] = q2 == el->output ? -el->energy_scale : 0;
-            }
-            if (fw > 0) {
-                for (r = 0; r < nb; r++) {
-                    /* the residuals of the slab's atoms gathered once, then one dot per feature */
-                    int i = rows[r];
-                    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, r0 = ce->frow[i];
-                    const sannip_real *u = ce->U + 3 * ce->nb_start[i], *self = R + 3 * (size_t)i;
-                    const int *nbk = ce->nb + ce->nb_start[i];
-                    for (sl = 0; sl + 1 < nsl; sl++) {
-                        const sannip_real *rk = R + 3 * (size_t)nbk[sl];
-                        Cs[3 * sl] = rk[0]; Cs[3 * sl + 1] = rk[1]; Cs[3 * sl + 2] = rk[2];
-                        Cr[sl] = rk[0] * u[3 * sl] + rk[1] * u[3 * sl + 1] + rk[2] * u[3 * sl + 2];
-                    }
-                    for (f = 0; f < nf; f++) {
-                        const sannip_real *row = ce->dG + ce->row_off[r0 + f];
-                        int lo = ce->row_lo[r0 + f], len = ce->row_hi[r0 + f] - lo;
-                        sannip_real d = ce->row_rad[r0 + f] ? sannip__dot(row, Cr + lo, len) : sannip__dot(row, Cs + 3 * (size_t)lo, (len *= 3));
-                        V[(size_t)r * nf + f] = el->scale_a[f] * (d + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
-                        sannip__prefetch_some(&pf_dg);
-                    }
-                    sannip__prefetch_some(&pf_u);
-                }
-                sannip__tangent_grad(net, nb, stp, V, qv, pv, ge, work);
-            } else {
-                sannip__network_backprop(net, nb, stp, qv, NULL, ge, stp + (size_t)nb * nf, 3, work);
-            }
-            stp += sannip__stash_size(net, nb);
-        }
-    }
+    dE = sannip__pass_residuals(&P, E, F, loss);
+    /* pass 2: weight gradients, the blocks in pass 1's order */
+    P.pf_dg = sannip__pf_make(next ? next->dG : NULL, next && next->dG ? sizeof(sannip_real) * next->row_off[next->frow[next->n]] : 0, P.n * (P.fmax + 1));
+    P.pf_u = sannip__pf_make(next ? next->U : NULL, next && next->U ? 3 * sizeof(sannip_real) * next->nb_start[next->n] : 0, P.n);
+    stp = P.stash;
+    for (e = 0; e < m->n_elements; e++) sannip__pass2_element(&P, e, dE, grad + pofs[e], &stp);
     return SANNIP_SUCCESS;
 }
 
@@ -1013,224 +1134,385 @@ static int sannip__store_derivatives(const sannip_model *m, const sannip_dataset
     return c->cache_limit == 0 || sannip_feature_cache_estimate(m, d) <= c->cache_limit;
 }
 
+/* State of one training run, shared by the phases of sannip__train. */
+typedef struct sannip__train_state {
+    sannip_model *m;
+    const sannip_dataset *d;
+    sannip_train_config c;
+    sannip__trainer T;
+    sannip_feature_cache own;     /* the run's cache, unless a committee shares one */
+    const sannip_feature_cache *cache;
+    sannip_rng rng;               /* draws the split, the initialisation, then each epoch's order */
+    int *perm, *va, *tr;          /* perm: the nva validation structures (va), then the ntr training ones (tr) */
+    int ntr, nva, nmax, bs, use_forces, best_epoch, since;
+    size_t np;
+    sannip_real *best, *params, *g, *mv, *grads;   /* np, np, np, 2 np (Adam), bs x np */
+    double *losses, *perr;        /* per batch member: its loss; 4 error sums (sannip__batch_member) */
+    double best_metric, lr, t0, te;
+    long step;
+    int stopped;                  /* the stop flag was seen (sannip__train_stopped) */
+    sannip_train_report rep;
+} sannip__train_state;
+/* Whether training must stop now: the caller's flag (e.g. Ctrl-C) was raised. */
+static int sannip__train_stopped(sannip__train_state *S)
+{
+    if (S->c.stop && *S->c.stop) S->stopped = 1;
+    return S->stopped;
+}
+
+/* Checks sannip_train's arguments and configuration, and the data set. */
+static sannip_result sannip__train_check(const sannip_model *m, const sannip_dataset *d, const sannip_train_config *c,
+                                         sannip_error *err)
+{
+    if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
+    if (c->epochs < 0 || c->batch_size < 1 || !(c->learning_rate > 0) || !(c->validation_fraction >= 0 && c->validation_fraction < 1)
+        || !(c->energy_weight >= 0) || !(c->force_weight >= 0) || !(c->l2 >= 0))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "training configuration out of range");
+    return sannip_dataset_check(d, c->force_weight > 0, err);
+}
+static void sannip__train_begin(sannip__train_state *S, sannip_model *m, const sannip_dataset *d, const sannip_train_config *c,
+                                const sannip_feature_cache *shared)
+{
+    memset(S, 0, sizeof *S);
+    S->t0 = sannip__now();
+    S->te = S->t0;                /* the epochs' start, set again before them */
+    S->m = m; S->d = d; S->c = *c;
+    S->use_forces = c->force_weight > 0;
+    S->best_epoch = -1;
+    S->best_metric = HUGE_VAL;
+    sannip_feature_cache_init(&S->own, &m->alloc);
+    S->cache = shared ? shared : &S->own;
+    sannip_rng_seed(&S->rng, c->seed);
+}
+/* Fisher-Yates shuffle of a[0..n) with one draw per position, from the last down. */
+static void sannip__shuffle(int *a, int n, sannip_rng *rng)
+{
+    int i;
+    for (i = n - 1; i > 0; i--) { int j = (int)(sannip_rng_next(rng) % (uint64_t)(i + 1)), tt = a[i]; a[i] = a[j]; a[j] = tt; }
+}
+/* Seeded validation split (T4.2): a fraction of the shuffled structures (at least one when
+   the fraction is positive, never all) validates, the rest trains. */
+static sannip_result sannip__train_split(sannip__train_state *S, sannip_error *err)
+{
+    const sannip_dataset *d = S->d;
+    int i;
+    S->perm = (int *)sannip__calloc(&S->m->alloc, (size_t)d->n + 1, sizeof(int));
+    if (!S->perm) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "split");
+    for (i = 0; i < d->n; i++) S->perm[i] = i;
+    sannip__shuffle(S->perm, d->n, &S->rng);
+    S->nva = (int)floor(S->c.validation_fraction * d->n + 0.5);
+    if (S->c.validation_fraction > 0 && S->nva == 0 && d->n >= 2) S->nva = 1;
+    if (S->nva >= d->n) S->nva = d->n - 1;
+    S->ntr = d->n - S->nva;
+    S->va = S->perm; S->tr = S->perm + S->nva;
+    for (i = 0; i < d->n; i++) if (d->s[i].n > S->nmax) S->nmax = d->s[i].n;
+    return SANNIP_SUCCESS;
+}
+/* Feature scalers (unscaled elements get the modified scaling, T3.21) and the energy map,
+   fitted on the training split only. */
+static sannip_result sannip__train_fit_scaling(sannip__train_state *S, sannip_error *err)
+{
+    sannip_model *m = S->m;
+    sannip_result r;
+    int i, k;
+    sannip_structure *trs = (sannip_structure *)sannip__calloc(&m->alloc, (size_t)S->ntr + 1, sizeof(sannip_structure));
+    if (!trs) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "scaling");
+    for (i = 0; i < S->ntr; i++) trs[i] = S->d->s[S->tr[i]];    /* shallow views */
+    for (k = 0; k < m->n_elements; k++) if (m->el[k].scaling == SANNIP_SCALE_NONE) { m->el[k].scaling = SANNIP_SCALE_MODIFIED; }
+    r = sannip__fit_scaling(m, trs, S->ntr, S->c.stop, err);
+    sannip_free(&m->alloc, trs);
+    if (r) return r;
+    return sannip_model_fit_energy(m, S->d, S->tr, S->ntr, err);
+}
+/* The model before the first epoch: fresh weights, scaling, the feature cache (unless shared),
+   then PCA initialisation, which reads the cached features through the fitted scalers. The
+   stop flag ends it early with success and S->stopped set (nothing trained). */
+static sannip_result sannip__train_prepare(sannip__train_state *S, int own_cache, sannip_error *err)
+{
+    sannip_model *m = S->m;
+    sannip_result r;
+    if (!S->c.keep_weights) sannip_model_init_weights(m, &S->rng);
+    if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
+    if (S->c.fit_scaling && (r = sannip__train_fit_scaling(S, err)) != SANNIP_SUCCESS) return r;
+    if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
+    if (own_cache && (r = sannip__cache_build(&S->own, m, S->d, sannip__store_derivatives(m, S->d, &S->c), S->c.stop, err)) != SANNIP_SUCCESS) return r;
+    if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
+    S->rep.cache_bytes = S->cache->bytes;
+    S->rep.derivatives_cached = S->cache->with_derivatives;
+    if (S->c.pca > 0 && !S->c.keep_weights) return sannip_model_pca_init(m, S->cache, S->d, S->tr, S->ntr, S->c.pca, err);
+    return SANNIP_SUCCESS;
+}
+/* Per-thread scratch and the buffers of the batches and the optimiser. */
+static sannip_result sannip__train_alloc(sannip__train_state *S, sannip_error *err)
+{
+    const sannip_allocator *a = &S->m->alloc;
+    sannip__trainer *T = &S->T;
+    size_t np;
+    int t;
+    T->m = S->m; T->d = S->d; T->cache = S->cache; T->nthreads = 1;
+#ifdef SANNIP__OMP
+    T->nthreads = omp_get_max_threads();
+#endif
+    T->ts = (sannip__tscratch *)sannip__calloc(a, (size_t)T->nthreads, sizeof(sannip__tscratch));
+    T->F = (sannip_real **)sannip__calloc(a, (size_t)T->nthreads, sizeof(sannip_real *));
+    S->np = np = sannip_model_get_params(S->m, NULL);
+    S->bs = S->c.batch_size < S->ntr ? S->c.batch_size : S->ntr;
+    S->best = (sannip_real *)sannip__calloc(a, np + 1, sizeof(sannip_real));
+    S->params = (sannip_real *)sannip__calloc(a, np + 1, sizeof(sannip_real));
+    S->g = (sannip_real *)sannip__calloc(a, np + 1, sizeof(sannip_real));
+    S->mv = (sannip_real *)sannip__calloc(a, 2 * np + 1, sizeof(sannip_real));
+    S->grads = (sannip_real *)sannip__calloc(a, (size_t)S->bs * np + 1, sizeof(sannip_real));
+    S->losses = (double *)sannip__calloc(a, (size_t)S->bs + 1, sizeof(double));
+    S->perr = (double *)sannip__calloc(a, 4 * (size_t)S->bs + 1, sizeof(double));
+    if (!T->ts || !T->F || !S->best || !S->params || !S->g || !S->mv || !S->grads || !S->losses || !S->perr)
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers (%zu parameters)", np);
+    for (t = 0; t < T->nthreads; t++) {
+        T->ts[t].alloc = *a;
+        sannip_workspace_init(&T->ts[t].ws, a);
+        T->F[t] = (sannip_real *)sannip__calloc(a, 3 * (size_t)S->nmax + 1, sizeof(sannip_real));
+        if (!T->F[t]) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers");
+    }
+    return SANNIP_SUCCESS;
+}
+static void sannip__train_end(sannip__train_state *S)
+{
+    const sannip_allocator *a = &S->m->alloc;
+    sannip__trainer *T = &S->T;
+    int t;
+    if (T->ts) for (t = 0; t < T->nthreads; t++) { sannip_workspace_uninit(&T->ts[t].ws); sannip_free(&T->ts[t].alloc, T->ts[t].buf); sannip__entry_free(&T->ts[t].alloc, &T->ts[t].own); }
+    if (T->F) for (t = 0; t < T->nthreads; t++) sannip_free(a, T->F[t]);
+    sannip_free(a, T->ts); sannip_free(a, T->F);
+    sannip_feature_cache_uninit(&S->own);
+    sannip_free(a, S->perm); sannip_free(a, S->best); sannip_free(a, S->params); sannip_free(a, S->g); sannip_free(a, S->mv);
+    sannip_free(a, S->grads); sannip_free(a, S->losses); sannip_free(a, S->perr);
+}
+
+/* Member i of the batch starting at b0 of the training order: its loss gradient into row i
+   of grads, its loss, and its errors under the parameters before this batch's update (the
+   running training errors) into row i of perr: energy error per atom, sum of squared and of
+   absolute force errors, number of force components. Runs on any thread. */
+static sannip_result sannip__batch_member(sannip__train_state *S, int b0, int i)
+{
+    int th = 0, nx, k, si = S->tr[b0 + i];
+    const sannip_structure *s = &S->d->s[si];
+    const sannip_cache_entry *ce;
+    double E, *pe = S->perr + 4 * (size_t)i;
+    sannip_result rr;
+#ifdef SANNIP__OMP
+    th = omp_get_thread_num();
+#endif
+    rr = sannip__entry_for(&S->T, si, S->use_forces, &S->T.ts[th], &ce, NULL);
+    /* the structure after this one (this batch's or the next's first), for prefetching */
+    nx = b0 + i + 1 < S->ntr ? S->tr[b0 + i + 1] : -1;
+    if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(S->m, s, ce, S->c.energy_weight, S->c.force_weight, 0, &E, S->T.F[th], &S->losses[i],
+                                                          S->grads + (size_t)i * S->np, &S->T.ts[th], nx >= 0 ? &S->cache->e[nx] : NULL);
+    if (rr != SANNIP_SUCCESS) return rr;
+    pe[0] = (E - s->energy) / s->n; pe[1] = pe[2] = 0; pe[3] = S->use_forces ? 3 * s->n : 0;
+    if (S->use_forces) for (k = 0; k < 3 * s->n; k++) { double df = S->T.F[th][k] - s->forces[k]; pe[1] += df * df; pe[2] += fabs(df); }
+    return SANNIP_SUCCESS;
+}
+/* The nb members of a batch, in parallel (each writes its own rows); 1 if any failed. */
+static int sannip__batch_gradients(sannip__train_state *S, int b0, int nb)
+{
+    int i, bad = 0;
+    memset(S->grads, 0, sizeof(sannip_real) * (size_t)nb * S->np);
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+    for (i = 0; i < nb; i++) if (sannip__batch_member(S, b0, i) != SANNIP_SUCCESS) bad = 1;
+    return bad;
+}
+/* Fixed-order reduction over the batch, so that the update does not depend on threads: the
+   summed gradient into g, the losses and running errors into the epoch's sums. Returns the
+   batch's summed structure weight. */
+static double sannip__batch_reduce(sannip__train_state *S, int b0, int nb, sannip__errs *etr, double *ep_loss)
+{
+    double wsum = 0;
+    int i;
+    memset(S->g, 0, sizeof(sannip_real) * S->np);
+    for (i = 0; i < nb; i++) {
+        const sannip_real *gi = S->grads + (size_t)i * S->np;
+        const double *pe = S->perr + 4 * (size_t)i;
+        size_t q;
+        for (q = 0; q < S->np; q++) S->g[q] += gi[q];
+        *ep_loss += S->losses[i];
+        wsum += S->d->s[S->tr[b0 + i]].weight;
+        etr->se += pe[0] * pe[0]; etr->ae += fabs(pe[0]); etr->ne += 1; etr->sf += pe[1]; etr->af += pe[2]; etr->nf += pe[3];
+    }
+    return wsum;
+}
+/* Weight decay of one network, g += 2 l2 W on its weights (not its biases), p and g in its
+   parameter layout (class layers: per class). Returns the parameters it covered. */
+static size_t sannip__network_weight_decay(const sannip_network *net, const sannip_real *p, sannip_real *g, double l2)
+{
+    int l, cc;
+    for (l = 0; l < net->n_layers; l++)
+        for (cc = 0; cc < sannip_network_layer_blocks(net, l); cc++) {   /* weights only, not biases */
+            sannip_param_block b = sannip_network_block(net, l, cc);
+            size_t q;
+            for (q = 0; q < (size_t)b.n_in * b.n_out; q++) g[b.offset + q] += (sannip_real)(2 * l2 * p[b.offset + q]);
+        }
+    return net->n_params;
+}
+/* The optimiser step on the batch gradient g / wsum (plus weight decay); a non-finite
+   gradient stops training with SANNIP_NONFINITE before anything changes. */
+static sannip_result sannip__train_step(sannip__train_state *S, double wsum, int epoch, sannip_error *err)
+{
+    sannip_model *m = S->m;
+    size_t q, off = 0;
+    int e;
+    sannip_model_get_params(m, S->params);
+    for (q = 0; q < S->np; q++) {
+        S->g[q] /= (sannip_real)wsum;
+        if (!isfinite(S->g[q])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: non-finite gradient; the last good model is kept", epoch);
+    }
+    if (S->c.l2 > 0)   /* in the order of sannip_model_get_params */
+        for (e = 0; e < m->n_elements; e++) if (!m->el[e].shared) off += sannip__network_weight_decay(&m->el[e].net, S->params + off, S->g + off, S->c.l2);
+    S->step++;
+    if (S->c.optimizer == SANNIP_OPT_SGD) sannip_sgd_step(S->params, S->g, S->np, S->lr);
+    else sannip_adam_step(S->params, S->g, S->mv, S->np, S->step, S->lr, S->c.beta1, S->c.beta2, S->c.eps);
+    sannip_model_set_params(m, S->params);
+    return SANNIP_SUCCESS;
+}
+/* One batch from b0: gradients, their reduction, then the update (none when the batch's
+   structures weigh nothing). */
+static sannip_result sannip__train_batch(sannip__train_state *S, int b0, int epoch, sannip__errs *etr, double *ep_loss, sannip_error *err)
+{
+    int nb = S->ntr - b0 < S->bs ? S->ntr - b0 : S->bs;
+    double wsum;
+    if (sannip__batch_gradients(S, b0, nb)) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "epoch %d: structure evaluation failed", epoch);
+    wsum = sannip__batch_reduce(S, b0, nb, etr, ep_loss);
+    if (!(wsum > 0)) return SANNIP_SUCCESS;
+    return sannip__train_step(S, wsum, epoch, err);
+}
+/* One epoch: the training split shuffled (seeded), its batches in that order, then the
+   learning-rate decay. etr and ep_loss receive the running training errors and the loss sum. */
+static sannip_result sannip__train_epoch(sannip__train_state *S, int epoch, sannip__errs *etr, double *ep_loss, sannip_error *err)
+{
+    sannip_result r;
+    int b0;
+    memset(etr, 0, sizeof *etr);
+    *ep_loss = 0;
+    sannip__shuffle(S->tr, S->ntr, &S->rng);
+    for (b0 = 0; b0 < S->ntr; b0 += S->bs) {
+        if (sannip__train_stopped(S)) return SANNIP_SUCCESS;   /* keeps the completed epochs' best */
+        if ((r = sannip__train_batch(S, b0, epoch, etr, ep_loss, err)) != SANNIP_SUCCESS) return r;
+    }
+    S->lr *= S->c.lr_decay;
+    return SANNIP_SUCCESS;
+}
+/* The loss that early stopping watches: w_E RMSE_E^2 (+ w_F RMSE_F^2 when training on forces). */
+static double sannip__stop_metric(const sannip_train_config *c, int use_forces, double rmse_e, double rmse_f)
+{
+    return c->energy_weight * rmse_e * rmse_e + (use_forces ? c->force_weight * rmse_f * rmse_f : 0);
+}
+/* The progress record of an epoch from its running training errors and the validation errors
+   (eva is read only with a validation set). */
+static void sannip__train_progress(const sannip__train_state *S, int epoch, const sannip__errs *etr, const sannip__errs *eva,
+                                   double ep_loss, sannip_train_progress *pr)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->epoch = epoch; pr->epochs = S->c.epochs;
+    pr->loss = ep_loss / (S->ntr > 0 ? S->ntr : 1);
+    pr->train_rmse_e = sqrt(etr->se / (etr->ne > 0 ? etr->ne : 1));
+    pr->train_rmse_f = etr->nf > 0 ? sqrt(etr->sf / etr->nf) : -1;
+    pr->val_rmse_e = S->nva ? sqrt(eva->se / eva->ne) : -1;
+    pr->val_rmse_f = S->nva && eva->nf > 0 ? sqrt(eva->sf / eva->nf) : -1;
+}
+/* After an epoch: validation errors (the training errors ran along with the updates), the
+   progress callback, and the best model so far, judged on the validation loss (the training
+   loss without a validation set). *stop = 1 when the callback or the patience ends training. */
+static sannip_result sannip__train_judge(sannip__train_state *S, int epoch, const sannip__errs *etr, double ep_loss, int *stop,
+                                         sannip_error *err)
+{
+    sannip__errs eva;
+    sannip_train_progress pr;
+    sannip_result r;
+    double metric;
+    memset(&eva, 0, sizeof eva);
+    if (S->nva && (r = sannip__evaluate(&S->T, S->va, S->nva, S->use_forces, &eva, err)) != SANNIP_SUCCESS) return r;
+    sannip__train_progress(S, epoch, etr, &eva, ep_loss, &pr);
+    if (!isfinite(pr.loss) || !isfinite(pr.train_rmse_e) || (S->use_forces && !isfinite(pr.train_rmse_f)))
+        return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: the loss is not finite; the last good model is kept", epoch);
+    metric = S->nva ? sannip__stop_metric(&S->c, S->use_forces, pr.val_rmse_e, pr.val_rmse_f)
+                    : sannip__stop_metric(&S->c, S->use_forces, pr.train_rmse_e, pr.train_rmse_f);
+    if (metric < S->best_metric) { S->best_metric = metric; S->best_epoch = epoch; S->since = 0; sannip_model_get_params(S->m, S->best); }
+    else S->since++;
+    pr.best_epoch = S->best_epoch;
+    pr.seconds_epoch = (sannip__now() - S->te) / epoch;
+    pr.eta_seconds = pr.seconds_epoch * (S->c.epochs - epoch);
+    S->rep.epochs_run = epoch;
+    *stop = (S->c.progress && S->c.progress(&pr, S->c.user)) || (S->c.patience > 0 && S->since >= S->c.patience);
+    return SANNIP_SUCCESS;
+}
+/* The epochs, until the last one, an error (a non-finite loss), the callback or the patience. */
+static sannip_result sannip__train_epochs(sannip__train_state *S, sannip_error *err)
+{
+    sannip_result r = SANNIP_SUCCESS;
+    int epoch, stop = 0;
+    sannip_model_get_params(S->m, S->best);
+    S->lr = S->c.learning_rate;
+    S->te = sannip__now();
+    for (epoch = 1; epoch <= S->c.epochs && !stop && !S->stopped && r == SANNIP_SUCCESS; epoch++) {
+        sannip__errs etr;
+        double ep_loss;
+        if ((r = sannip__train_epoch(S, epoch, &etr, &ep_loss, err)) == SANNIP_SUCCESS && !S->stopped)
+            r = sannip__train_judge(S, epoch, &etr, ep_loss, &stop, err);
+    }
+    return r;
+}
+/* Errors of the restored model on both splits, for the report. */
+static sannip_result sannip__train_final_errors(sannip__train_state *S, sannip_error *err)
+{
+    sannip_train_report *rep = &S->rep;
+    sannip__errs etr, eva;
+    sannip_result r;
+    if ((r = sannip__evaluate(&S->T, S->tr, S->ntr, S->use_forces, &etr, err)) == SANNIP_SUCCESS) {
+        rep->train_rmse_e = sqrt(etr.se / etr.ne); rep->train_mae_e = etr.ae / etr.ne;
+        rep->train_rmse_f = etr.nf > 0 ? sqrt(etr.sf / etr.nf) : -1; rep->train_mae_f = etr.nf > 0 ? etr.af / etr.nf : -1;
+    }
+    if (r == SANNIP_SUCCESS && S->nva && (r = sannip__evaluate(&S->T, S->va, S->nva, S->use_forces, &eva, err)) == SANNIP_SUCCESS) {
+        rep->val_rmse_e = sqrt(eva.se / eva.ne); rep->val_mae_e = eva.ae / eva.ne;
+        rep->val_rmse_f = eva.nf > 0 ? sqrt(eva.sf / eva.nf) : -1; rep->val_mae_f = eva.nf > 0 ? eva.af / eva.nf : -1;
+    } else if (!S->nva) rep->val_rmse_e = rep->val_rmse_f = rep->val_mae_e = rep->val_mae_f = -1;
+    return r;
+}
+/* After the epochs (r: how they ended): the best (or last good) model back into m, its
+   errors when training succeeded, and the report, which the caller gets even after an error
+   in the epochs (with the validation indices, owned by the caller). */
+static sannip_result sannip__train_finish(sannip__train_state *S, sannip_result r, sannip_train_report *report, sannip_error *err)
+{
+    sannip_train_report *rep = &S->rep;
+    if (S->best) sannip_model_set_params(S->m, S->best);   /* none when stopped before the buffers */
+    if (r == SANNIP_SUCCESS && !(S->stopped && rep->epochs_run == 0)) r = sannip__train_final_errors(S, err);   /* (stopped untrained: nothing to report) */
+    rep->best_epoch = S->best_epoch; rep->n_train = S->ntr; rep->n_val = S->nva;
+    rep->seconds = sannip__now() - S->t0;
+    rep->seconds_per_epoch = rep->epochs_run > 0 ? (sannip__now() - S->te) / rep->epochs_run : 0;
+    if (report) {
+        rep->val_index = (int *)sannip__calloc(NULL, (size_t)S->nva + 1, sizeof(int));
+        if (rep->val_index) memcpy(rep->val_index, S->va, sizeof(int) * (size_t)S->nva);
+        *report = *rep;
+    }
+    return r;
+}
+
 /* sannip_train with, when shared != NULL, a feature cache already built for m's descriptors
-   (a committee's members share one: same descriptors, so the same cache). */
+   (a committee's members share one: same descriptors, so the same cache). The RNG draws the
+   split, then the initialisation, then each epoch's order: keep that order (same seed, same
+   model). */
 static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                    const sannip_feature_cache *shared, sannip_train_report *report, sannip_error *err)
 {
     sannip_train_config c = cfg ? *cfg : sannip_train_config_init();
-    sannip_train_report rep;
-    sannip_feature_cache own;
-    const sannip_feature_cache *cache = shared ? shared : &own;
-    sannip__trainer T;
-    sannip_rng rng;
-    sannip_result r = SANNIP_SUCCESS;
-    int *perm = NULL, *tr = NULL, *va = NULL, ntr, nva, i, k, epoch, t, nmax = 0, best_epoch = -1, since = 0, bs;
-    size_t np;
-    sannip_real *best = NULL, *grads = NULL, *g = NULL, *mv = NULL, *params = NULL;
-    double *losses = NULL, *perr = NULL, best_metric = HUGE_VAL, lr, t0 = sannip__now(), te = t0;   /* te: the epochs' start (set again before them) */
-    long step = 0;
-    int use_forces, stopped = 0;
-    if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
-    if (c.epochs < 0 || c.batch_size < 1 || !(c.learning_rate > 0) || !(c.validation_fraction >= 0 && c.validation_fraction < 1)
-        || !(c.energy_weight >= 0) || !(c.force_weight >= 0) || !(c.l2 >= 0))
-        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "training configuration out of range");
-    use_forces = c.force_weight > 0;
-    if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
-    memset(&rep, 0, sizeof rep);
-    memset(&T, 0, sizeof T);
-    sannip_feature_cache_init(&own, &m->alloc);
-    sannip_rng_seed(&rng, c.seed);
-    /* seeded validation split (T4.2) */
-    perm = (int *)sannip__calloc(&m->alloc, (size_t)d->n + 1, sizeof(int));
-    if (!perm) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "split");
-    for (i = 0; i < d->n; i++) perm[i] = i;
-    for (i = d->n - 1; i > 0; i--) { int j = (int)(sannip_rng_next(&rng) % (uint64_t)(i + 1)), tt = perm[i]; perm[i] = perm[j]; perm[j] = tt; }
-    nva = (int)floor(c.validation_fraction * d->n + 0.5);
-    if (c.validation_fraction > 0 && nva == 0 && d->n >= 2) nva = 1;
-    if (nva >= d->n) nva = d->n - 1;
-    ntr = d->n - nva;
-    va = perm; tr = perm + nva;
-    for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
-    /* initialisation and scaling fitted on the training split only */
-    if (!c.keep_weights) sannip_model_init_weights(m, &rng);
-    if (c.stop && *c.stop) { stopped = 1; goto restore; }
-    if (c.fit_scaling) {
-        sannip_structure *trs = (sannip_structure *)sannip__calloc(&m->alloc, (size_t)ntr + 1, sizeof(sannip_structure));
-        if (!trs) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "scaling"); goto done; }
-        for (i = 0; i < ntr; i++) trs[i] = d->s[tr[i]];    /* shallow views */
-        for (k = 0; k < m->n_elements; k++) if (m->el[k].scaling == SANNIP_SCALE_NONE) { m->el[k].scaling = SANNIP_SCALE_MODIFIED; }
-        r = sannip__fit_scaling(m, trs, ntr, c.stop, err);
-        sannip_free(&m->alloc, trs);
-        if (r) goto done;
-        if ((r = sannip_model_fit_energy(m, d, tr, ntr, err)) != SANNIP_SUCCESS) goto done;
-    }
-    if (c.stop && *c.stop) { stopped = 1; goto restore; }
-    if (!shared && (r = sannip__cache_build(&own, m, d, sannip__store_derivatives(m, d, &c), c.stop, err)) != SANNIP_SUCCESS) goto done;
-    if (c.stop && *c.stop) { stopped = 1; goto restore; }
-    rep.cache_bytes = cache->bytes;
-    rep.derivatives_cached = cache->with_derivatives;
-    if (c.pca > 0 && !c.keep_weights && (r = sannip_model_pca_init(m, cache, d, tr, ntr, c.pca, err)) != SANNIP_SUCCESS) goto done;
-    /* per-thread scratch */
-    T.m = m; T.d = d; T.cache = cache; T.nthreads = 1;
-#ifdef SANNIP__OMP
-    T.nthreads = omp_get_max_threads();
-#endif
-    T.ts = (sannip__tscratch *)sannip__calloc(&m->alloc, (size_t)T.nthreads, sizeof(sannip__tscratch));
-    T.F = (sannip_real **)sannip__calloc(&m->alloc, (size_t)T.nthreads, sizeof(sannip_real *));
-    np = sannip_model_get_params(m, NULL);
-    bs = c.batch_size < ntr ? c.batch_size : ntr;
-    best = (sannip_real *)sannip__calloc(&m->alloc, np + 1, sizeof(sannip_real));
-    params = (sannip_real *)sannip__calloc(&m->alloc, np + 1, sizeof(sannip_real));
-    g = (sannip_real *)sannip__calloc(&m->alloc, np + 1, sizeof(sannip_real));
-    mv = (sannip_real *)sannip__calloc(&m->alloc, 2 * np + 1, sizeof(sannip_real));
-    grads = (sannip_real *)sannip__calloc(&m->alloc, (size_t)bs * np + 1, sizeof(sannip_real));
-    losses = (double *)sannip__calloc(&m->alloc, (size_t)bs + 1, sizeof(double));
-    perr = (double *)sannip__calloc(&m->alloc, 4 * (size_t)bs + 1, sizeof(double));
-    if (!T.ts || !T.F || !best || !params || !g || !mv || !grads || !losses || !perr) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers (%zu parameters)", np); goto done; }
-    for (t = 0; t < T.nthreads; t++) {
-        T.ts[t].alloc = m->alloc;
-        sannip_workspace_init(&T.ts[t].ws, &m->alloc);
-        T.F[t] = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
-        if (!T.F[t]) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers"); goto done; }
-    }
-    sannip_model_get_params(m, best);
-    lr = c.learning_rate;
-    te = sannip__now();
-    for (epoch = 1; epoch <= c.epochs; epoch++) {
-        sannip__errs etr, eva;
-        sannip_train_progress pr;
-        double ep_loss = 0, metric;
-        int b0;
-        memset(&etr, 0, sizeof etr);
-        /* shuffle the training split (seeded) */
-        for (i = ntr - 1; i > 0; i--) { int j = (int)(sannip_rng_next(&rng) % (uint64_t)(i + 1)), tt = tr[i]; tr[i] = tr[j]; tr[j] = tt; }
-        for (b0 = 0; b0 < ntr; b0 += bs) {
-            int nb = ntr - b0 < bs ? ntr - b0 : bs, bad = 0;
-            double wsum = 0;
-            if (c.stop && *c.stop) { stopped = 1; goto restore; }   /* keeps the completed epochs' best */
-            memset(grads, 0, sizeof(sannip_real) * (size_t)nb * np);
-#ifdef SANNIP__OMP
-#pragma omp parallel for schedule(dynamic, 1)
-#endif
-            for (i = 0; i < nb; i++) {
-                int th = 0, nx;
-                const sannip_cache_entry *ce;
-                double E;
-                sannip_result rr;
-#ifdef SANNIP__OMP
-                th = omp_get_thread_num();
-#endif
-                rr = sannip__entry_for(&T, tr[b0 + i], use_forces, &T.ts[th], &ce, NULL);
-                /* the structure after this one (this batch's or the next's first), for prefetching */
-                nx = b0 + i + 1 < ntr ? tr[b0 + i + 1] : -1;
-                if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(m, &d->s[tr[b0 + i]], ce, c.energy_weight, c.force_weight, 0, &E, T.F[th], &losses[i], grads + (size_t)i * np, &T.ts[th], nx >= 0 ? &cache->e[nx] : NULL);
-                if (rr != SANNIP_SUCCESS) bad = 1;
-                else {
-                    /* running training errors (the parameters before this batch's update) */
-                    const sannip_structure *s = &d->s[tr[b0 + i]];
-                    int k;
-                    double *pe = perr + 4 * (size_t)i;
-                    pe[0] = (E - s->energy) / s->n; pe[1] = pe[2] = 0; pe[3] = use_forces ? 3 * s->n : 0;
-                    if (use_forces) for (k = 0; k < 3 * s->n; k++) { double df = T.F[th][k] - s->forces[k]; pe[1] += df * df; pe[2] += fabs(df); }
-                }
-            }
-            if (bad) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "epoch %d: structure evaluation failed", epoch); goto restore; }
-            /* fixed-order reduction over the batch: the update does not depend on threads */
-            memset(g, 0, sizeof(sannip_real) * np);
-            for (i = 0; i < nb; i++) {
-                const sannip_real *gi = grads + (size_t)i * np;
-                const double *pe = perr + 4 * (size_t)i;
-                size_t q;
-                for (q = 0; q < np; q++) g[q] += gi[q];
-                ep_loss += losses[i];
-                wsum += d->s[tr[b0 + i]].weight;
-                etr.se += pe[0] * pe[0]; etr.ae += fabs(pe[0]); etr.ne += 1; etr.sf += pe[1]; etr.af += pe[2]; etr.nf += pe[3];
-            }
-            if (!(wsum > 0)) continue;
-            sannip_model_get_params(m, params);
-            {
-                size_t q;
-                for (q = 0; q < np; q++) {
-                    g[q] /= (sannip_real)wsum;
-                    if (!isfinite(g[q])) { r = sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: non-finite gradient; the last good model is kept", epoch); goto restore; }
-                }
-            }
-            if (c.l2 > 0) {
-                /* weight decay on weights only (not biases) */
-                int e, l, cc;
-                size_t off = 0;
-                for (e = 0; e < m->n_elements; e++) {
-                    const sannip_network *net = &m->el[e].net;
-                    if (m->el[e].shared) continue;
-                    for (l = 0; l < net->n_layers; l++)
-                        for (cc = 0; cc < sannip_network_layer_blocks(net, l); cc++) {
-                            sannip_param_block b = sannip_network_block(net, l, cc);
-                            size_t q, o = off + b.offset;
-                            for (q = 0; q < (size_t)b.n_in * b.n_out; q++) g[o + q] += (sannip_real)(2 * c.l2 * params[o + q]);
-                        }
-                    off += net->n_params;
-                }
-            }
-            step++;
-            if (c.optimizer == SANNIP_OPT_SGD) sannip_sgd_step(params, g, np, lr);
-            else sannip_adam_step(params, g, mv, np, step, lr, c.beta1, c.beta2, c.eps);
-            sannip_model_set_params(m, params);
-        }
-        lr *= c.lr_decay;
-        /* validation errors after the epoch (training errors ran along with the updates) */
-        if (nva) { if ((r = sannip__evaluate(&T, va, nva, use_forces, &eva, err)) != SANNIP_SUCCESS) goto restore; }
-        memset(&pr, 0, sizeof pr);
-        pr.epoch = epoch; pr.epochs = c.epochs;
-        pr.loss = ep_loss / (ntr > 0 ? ntr : 1);
-        pr.train_rmse_e = sqrt(etr.se / (etr.ne > 0 ? etr.ne : 1));
-        pr.train_rmse_f = etr.nf > 0 ? sqrt(etr.sf / etr.nf) : -1;
-        pr.val_rmse_e = nva ? sqrt(eva.se / eva.ne) : -1;
-        pr.val_rmse_f = nva && eva.nf > 0 ? sqrt(eva.sf / eva.nf) : -1;
-        if (!isfinite(pr.loss) || !isfinite(pr.train_rmse_e) || (use_forces && !isfinite(pr.train_rmse_f))) {
-            r = sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: the loss is not finite; the last good model is kept", epoch);
-            goto restore;
-        }
-        /* early stopping on the validation loss (training loss without a validation set) */
-        metric = nva ? c.energy_weight * pr.val_rmse_e * pr.val_rmse_e + (use_forces ? c.force_weight * pr.val_rmse_f * pr.val_rmse_f : 0)
-                     : c.energy_weight * pr.train_rmse_e * pr.train_rmse_e + (use_forces ? c.force_weight * pr.train_rmse_f * pr.train_rmse_f : 0);
-        if (metric < best_metric) { best_metric = metric; best_epoch = epoch; since = 0; sannip_model_get_params(m, best); }
-        else since++;
-        pr.best_epoch = best_epoch;
-        pr.seconds_epoch = (sannip__now() - te) / epoch;
-        pr.eta_seconds = pr.seconds_epoch * (c.epochs - epoch);
-        rep.epochs_run = epoch;
-        if (c.progress && c.progress(&pr, c.user)) break;
-        if (c.patience > 0 && since >= c.patience) break;
-    }
-restore:
-    if (best) sannip_model_set_params(m, best);   /* the best (or last good) model; none before the buffers */
-    if (r == SANNIP_SUCCESS && !(stopped && rep.epochs_run == 0)) {   /* (stopped untrained: nothing to report) */
-        sannip__errs etr, eva;
-        if ((r = sannip__evaluate(&T, tr, ntr, use_forces, &etr, err)) == SANNIP_SUCCESS) {
-            rep.train_rmse_e = sqrt(etr.se / etr.ne); rep.train_mae_e = etr.ae / etr.ne;
-            rep.train_rmse_f = etr.nf > 0 ? sqrt(etr.sf / etr.nf) : -1; rep.train_mae_f = etr.nf > 0 ? etr.af / etr.nf : -1;
-        }
-        if (r == SANNIP_SUCCESS && nva && (r = sannip__evaluate(&T, va, nva, use_forces, &eva, err)) == SANNIP_SUCCESS) {
-            rep.val_rmse_e = sqrt(eva.se / eva.ne); rep.val_mae_e = eva.ae / eva.ne;
-            rep.val_rmse_f = eva.nf > 0 ? sqrt(eva.sf / eva.nf) : -1; rep.val_mae_f = eva.nf > 0 ? eva.af / eva.nf : -1;
-        } else if (!nva) rep.val_rmse_e = rep.val_rmse_f = rep.val_mae_e = rep.val_mae_f = -1;
-    }
-    rep.best_epoch = best_epoch; rep.n_train = ntr; rep.n_val = nva;
-    rep.seconds = sannip__now() - t0;
-    rep.seconds_per_epoch = rep.epochs_run > 0 ? (sannip__now() - te) / rep.epochs_run : 0;
-    if (report) {
-        rep.val_index = (int *)sannip__calloc(NULL, (size_t)nva + 1, sizeof(int));
-        if (rep.val_index) memcpy(rep.val_index, va, sizeof(int) * (size_t)nva);
-        *report = rep;
-    }
-done:
-    if (T.ts) for (t = 0; t < T.nthreads; t++) { sannip_workspace_uninit(&T.ts[t].ws); sannip_free(&T.ts[t].alloc, T.ts[t].buf); sannip__entry_free(&T.ts[t].alloc, &T.ts[t].own); }
-    if (T.F) for (t = 0; t < T.nthreads; t++) sannip_free(&m->alloc, T.F[t]);
-    sannip_free(&m->alloc, T.ts); sannip_free(&m->alloc, T.F);
-    sannip_feature_cache_uninit(&own);
-    sannip_free(&m->alloc, perm); sannip_free(&m->alloc, best); sannip_free(&m->alloc, params); sannip_free(&m->alloc, g); sannip_free(&m->alloc, mv); sannip_free(&m->alloc, grads); sannip_free(&m->alloc, losses); sannip_free(&m->alloc, perr);
+    sannip__train_state S;
+    sannip_result r;
+    if ((r = sannip__train_check(m, d, &c, err)) != SANNIP_SUCCESS) return r;
+    sannip__train_begin(&S, m, d, &c, shared);
+    if ((r = sannip__train_split(&S, err)) == SANNIP_SUCCESS) r = sannip__train_prepare(&S, shared == NULL, err);
+    if (r == SANNIP_SUCCESS && !S.stopped) r = sannip__train_alloc(&S, err);
+    if (r == SANNIP_SUCCESS) r = sannip__train_finish(&S, S.stopped ? SANNIP_SUCCESS : sannip__train_epochs(&S, err), report, err);
+    sannip__train_end(&S);
     return r;
 }
 
@@ -1339,17 +1621,6 @@ SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_fea
 }
 
 /* ---- 4. COMMITTEES ------------------------------------------------------------------- */
-SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err)
-{
-    char *text;
-    size_t len;
-    sannip_result r;
-    if ((r = sannip_model_save_mem(src, &text, &len, err)) != SANNIP_SUCCESS) return r;
-    sannip_model_init(dst, &src->alloc);
-    r = sannip_model_load_mem(dst, text, len, err);     /* exact: %.17g round trip */
-    sannip_free(&src->alloc, text);
-    return r;
-}
 SANNIP_API void sannip_committee_init(sannip_committee *c, const sannip_allocator *alloc)
 {
     memset(c, 0, sizeof *c);
@@ -1413,6 +1684,92 @@ done:
     return r;
 }
 
+/* One feature cache for every member when they compute the same descriptors (the usual
+   case: copies of one model), instead of one per member in memory at once. *share = 1 when
+   cache was built. */
+static sannip_result sannip__committee_cache(const sannip_committee *c, const sannip_dataset *d, const sannip_train_config *base,
+                                             sannip_feature_cache *cache, int *share, sannip_error *err)
+{
+    sannip_result r;
+    int k;
+    *share = 1;
+    for (k = 1; k < c->n; k++) *share = *share && sannip__same_features(&c->m[0], &c->m[k]);
+    if (!(*share && c->n > 1 && c->m[0].n_elements > 0 && base->batch_size >= 1)) { *share = 0; return SANNIP_SUCCESS; }
+    if ((r = sannip_dataset_check(d, base->force_weight > 0, err)) != SANNIP_SUCCESS) return r;
+    return sannip__cache_build(cache, &c->m[0], d, sannip__store_derivatives(&c->m[0], d, base), base->stop, err);
+}
+/* T4.5: errors of the committee's mean prediction against every reference of d. */
+static sannip_result sannip__committee_aggregate(const sannip_committee *c, const sannip_dataset *d, sannip_workspace *ws,
+                                                 sannip_real *F, sannip__errs *x, sannip_error *err)
+{
+    sannip_result r;
+    int i, a;
+    for (i = 0; i < d->n; i++) {
+        const sannip_structure *s = &d->s[i];
+        sannip_system sys = sannip_structure_view(s);
+        sannip_real E = 0;
+        if ((r = sannip_committee_predict(c, ws, &sys, &E, NULL, NULL, s->forces ? F : NULL, NULL, err)) != SANNIP_SUCCESS) return r;
+        x->se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); x->ae += fabs((E - s->energy) / s->n); x->ne++;
+        if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = F[a] - s->forces[a]; x->sf += df * df; x->af += fabs(df); x->nf++; }
+    }
+    return SANNIP_SUCCESS;
+}
+/* T4.6: errors of every member on its own validation structures, concatenated; *spe sums the
+   members' seconds per epoch. */
+static sannip_result sannip__committee_validation(const sannip_committee *c, const sannip_dataset *d, const sannip_train_report *reps,
+                                                  sannip_workspace *ws, sannip_real *Fk, sannip__errs *x, double *spe, sannip_error *err)
+{
+    sannip_result r;
+    int k, i, a;
+    for (k = 0; k < c->n; k++) {
+        for (i = 0; i < reps[k].n_val; i++) {
+            const sannip_structure *s = &d->s[reps[k].val_index[i]];
+            sannip_system sys = sannip_structure_view(s);
+            sannip_real E;
+            if ((r = sannip_model_compute(&c->m[k], ws, &sys, &E, NULL, s->forces ? Fk : NULL, NULL, err)) != SANNIP_SUCCESS) return r;
+            x->se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); x->ae += fabs((E - s->energy) / s->n); x->ne++;
+            if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = Fk[a] - s->forces[a]; x->sf += df * df; x->af += fabs(df); x->nf++; }
+        }
+        *spe += reps[k].seconds_per_epoch;
+    }
+    return SANNIP_SUCCESS;
+}
+/* The committee report after training: aggregate and validation errors, speed, memory and
+   the figures of merit (T4.7). cache: the shared cache (NULL: the members had their own). */
+static sannip_result sannip__committee_report(const sannip_committee *c, const sannip_dataset *d, const sannip_train_report *reps,
+                                              const sannip_feature_cache *cache, double t0, sannip_committee_report *rep, sannip_error *err)
+{
+    sannip_workspace ws;
+    sannip__errs g, v;
+    sannip_result r;
+    sannip_real *F, *Fk;
+    double spe = 0;
+    int i, k, nmax = 0;
+    memset(rep, 0, sizeof *rep);
+    memset(&g, 0, sizeof g); memset(&v, 0, sizeof v);
+    for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
+    F = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
+    Fk = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
+    if (!F || !Fk) { sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee report"); }
+    sannip_workspace_init(&ws, &c->alloc);
+    r = sannip__committee_aggregate(c, d, &ws, F, &g, err);
+    if (r == SANNIP_SUCCESS) r = sannip__committee_validation(c, d, reps, &ws, Fk, &v, &spe, err);
+    sannip_workspace_uninit(&ws);
+    sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk);
+    if (r) return r;
+    rep->agg_rmse_e = sqrt(g.se / g.ne); rep->agg_mae_e = g.ae / g.ne;
+    rep->agg_rmse_f = g.nf > 0 ? sqrt(g.sf / g.nf) : -1; rep->agg_mae_f = g.nf > 0 ? g.af / g.nf : -1;
+    rep->val_rmse_e = v.ne > 0 ? sqrt(v.se / v.ne) : -1; rep->val_mae_e = v.ne > 0 ? v.ae / v.ne : -1;
+    rep->val_rmse_f = v.nf > 0 ? sqrt(v.sf / v.nf) : -1; rep->val_mae_f = v.nf > 0 ? v.af / v.nf : -1;
+    rep->seconds_per_epoch = spe / c->n;
+    rep->cache_bytes = cache ? cache->bytes : 0;
+    if (!cache) for (k = 0; k < c->n; k++) rep->cache_bytes += reps[k].cache_bytes;
+    rep->derivatives_cached = reps[0].derivatives_cached;
+    rep->fom_e = rep->val_rmse_e > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_e) : 0;
+    rep->fom_f = rep->val_rmse_f > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_f) : 0;
+    rep->seconds = sannip__now() - t0;
+    return SANNIP_SUCCESS;
+}
 SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sannip_dataset *d, const sannip_train_config *cfg,
         sannip_committee_report *rep, sannip_error *err)
 {
@@ -1421,19 +1778,12 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     sannip_result r = SANNIP_SUCCESS, *codes = NULL;
     sannip_error *errs = NULL;
     sannip_feature_cache cache;
-    int k, i, a, share = 1, min_epochs;
+    int k, share, min_epochs;
     double t0 = sannip__now();
     if (rep) memset(rep, 0, sizeof *rep);   /* epochs_run 0 until members have trained */
     if (!c || c->n < 1 || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee or NULL argument");
     sannip_feature_cache_init(&cache, &c->alloc);
-    /* one feature cache for every member when they compute the same descriptors (the usual
-       case: copies of one model), instead of one per member in memory at once */
-    for (k = 1; k < c->n; k++) share = share && sannip__same_features(&c->m[0], &c->m[k]);
-    if (share && c->n > 1 && c->m[0].n_elements > 0 && base.batch_size >= 1) {
-        int use_forces = base.force_weight > 0;
-        if ((r = sannip_dataset_check(d, use_forces, err)) != SANNIP_SUCCESS) return r;
-        if ((r = sannip__cache_build(&cache, &c->m[0], d, sannip__store_derivatives(&c->m[0], d, &base), base.stop, err)) != SANNIP_SUCCESS) return r;
-    } else share = 0;
+    if ((r = sannip__committee_cache(c, d, &base, &cache, &share, err)) != SANNIP_SUCCESS) return r;
     reps = (sannip_train_report *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *reps);
     codes = (sannip_result *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *codes);
     errs = (sannip_error *)sannip__calloc(&c->alloc, (size_t)c->n, sizeof *errs);
@@ -1450,61 +1800,14 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     }
     /* (a member that failed before training left its report zeroed: 0 epochs) */
     for (min_epochs = reps[0].epochs_run, k = 1; k < c->n; k++) if (reps[k].epochs_run < min_epochs) min_epochs = reps[k].epochs_run;
-    for (k = 0; k < c->n; k++) if (codes[k] != SANNIP_SUCCESS) {
+    for (k = 0; k < c->n; k++) if (codes[k] != SANNIP_SUCCESS) {   /* the first failure, named */
         char pre[48];
         if (err) { *err = errs[k]; snprintf(pre, sizeof pre, "member %d: ", k + 1); sannip__err_prefix(err, pre); }
         if (rep) rep->epochs_run = min_epochs;
         r = codes[k]; goto done;
     }
     if (rep && min_epochs == 0 && base.stop && *base.stop) { rep->epochs_run = 0; goto done; }   /* stopped untrained */
-    if (rep) {
-        sannip_workspace ws;
-        double se = 0, ae = 0, sf = 0, af = 0, ne = 0, nf = 0, vse = 0, vae = 0, vsf = 0, vaf = 0, vne = 0, vnf = 0, spe = 0;
-        sannip_real *F = NULL, *Fk = NULL;
-        int nmax = 0;
-        memset(rep, 0, sizeof *rep);
-        rep->epochs_run = min_epochs;
-        for (i = 0; i < d->n; i++) if (d->s[i].n > nmax) nmax = d->s[i].n;
-        F = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
-        Fk = (sannip_real *)sannip__calloc(&c->alloc, 3 * (size_t)nmax + 1, sizeof(sannip_real));
-        if (!F || !Fk) { sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk); r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "committee report"); goto done; }
-        sannip_workspace_init(&ws, &c->alloc);
-        /* T4.5: aggregate (mean) prediction against every reference */
-        for (i = 0; i < d->n && r == SANNIP_SUCCESS; i++) {
-            const sannip_structure *s = &d->s[i];
-            sannip_system sys = sannip_structure_view(s);
-            sannip_real E = 0;
-            if ((r = sannip_committee_predict(c, &ws, &sys, &E, NULL, NULL, s->forces ? F : NULL, NULL, err)) != SANNIP_SUCCESS) break;
-            se += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); ae += fabs((E - s->energy) / s->n); ne++;
-            if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = F[a] - s->forces[a]; sf += df * df; af += fabs(df); nf++; }
-        }
-        /* T4.6: every member's validation predictions concatenated */
-        for (k = 0; k < c->n && r == SANNIP_SUCCESS; k++) {
-            for (i = 0; i < reps[k].n_val; i++) {
-                const sannip_structure *s = &d->s[reps[k].val_index[i]];
-                sannip_system sys = sannip_structure_view(s);
-                sannip_real E;
-                if ((r = sannip_model_compute(&c->m[k], &ws, &sys, &E, NULL, s->forces ? Fk : NULL, NULL, err)) != SANNIP_SUCCESS) break;
-                vse += ((E - s->energy) / s->n) * ((E - s->energy) / s->n); vae += fabs((E - s->energy) / s->n); vne++;
-                if (s->forces) for (a = 0; a < 3 * s->n; a++) { double df = Fk[a] - s->forces[a]; vsf += df * df; vaf += fabs(df); vnf++; }
-            }
-            spe += reps[k].seconds_per_epoch;
-        }
-        sannip_workspace_uninit(&ws);
-        sannip_free(&c->alloc, F); sannip_free(&c->alloc, Fk);
-        if (r) goto done;
-        rep->agg_rmse_e = sqrt(se / ne); rep->agg_mae_e = ae / ne;
-        rep->agg_rmse_f = nf > 0 ? sqrt(sf / nf) : -1; rep->agg_mae_f = nf > 0 ? af / nf : -1;
-        rep->val_rmse_e = vne > 0 ? sqrt(vse / vne) : -1; rep->val_mae_e = vne > 0 ? vae / vne : -1;
-        rep->val_rmse_f = vnf > 0 ? sqrt(vsf / vnf) : -1; rep->val_mae_f = vnf > 0 ? vaf / vnf : -1;
-        rep->seconds_per_epoch = spe / c->n;
-        rep->cache_bytes = share ? cache.bytes : 0;
-        if (!share) for (k = 0; k < c->n; k++) rep->cache_bytes += reps[k].cache_bytes;
-        rep->derivatives_cached = reps[0].derivatives_cached;
-        rep->fom_e = rep->val_rmse_e > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_e) : 0;
-        rep->fom_f = rep->val_rmse_f > 0 && rep->seconds_per_epoch > 0 ? 1 / (rep->seconds_per_epoch * rep->val_rmse_f) : 0;
-        rep->seconds = sannip__now() - t0;
-    }
+    if (rep) { r = sannip__committee_report(c, d, reps, share ? &cache : NULL, t0, rep, err); rep->epochs_run = min_epochs; }
 done:
     if (reps) for (k = 0; k < c->n; k++) sannip_train_report_free(&reps[k]);
     sannip_free(&c->alloc, reps); sannip_free(&c->alloc, codes); sannip_free(&c->alloc, errs);

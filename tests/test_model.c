@@ -16,10 +16,16 @@
      leaves the set unchanged when an allocation fails, without leaks); sannip_write_xyz_ex
      with extra columns and key=value entries reads back (sannip_dataset_read_mem) to the same
      numbers, sannip_write_xyz is its thin form, bad columns/entries append nothing; a reader
-     error names the structure and the line. */
+     error names the structure and the line;
+   - copies: sannip_model_copy of BP, class-convolution (with and without raw inputs) and
+     multi-task models, with and without spin bases, and of a loaded model, saves to the same
+     bytes and predicts bit for bit the same (energies, forces, virial, field); changing the
+     copy leaves the original's text unchanged; with every allocation failing in turn (the
+     counting allocator of tests/test_alloc.h), SANNIP_OUT_OF_MEMORY, an empty model, no leak. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip.h"
 #include "test.h"
+#include "test_alloc.h"
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -677,11 +683,6 @@ static void test_networks(sannip_rng *rng)
 }
 
 /* ---- data sets and extended XYZ ------------------------------------------------------------ */
-/* an allocator that fails at the fail_at-th allocation and counts what is outstanding */
-typedef struct counting { int calls, fail_at, live; } counting;
-static void *count_alloc(size_t n, void *u) { counting *c = (counting *)u; if (++c->calls == c->fail_at) return NULL; c->live++; return malloc(n); }
-static void *count_realloc(void *p, size_t n, void *u) { counting *c = (counting *)u; if (!p) return count_alloc(n, u); if (++c->calls == c->fail_at) return NULL; return realloc(p, n); }
-static void count_free(void *p, void *u) { ((counting *)u)->live--; free(p); }
 
 /* A 5-atom periodic structure with forces, spins, charges, energy, virial, weight, comment. */
 static void sample_structure(sannip_structure *s, sannip_rng *rng)
@@ -716,7 +717,7 @@ static void test_dataset_append(sannip_rng *rng)
     sannip_dataset d;
     sannip_error err;
     sannip_allocator a;
-    counting cnt;
+    counter cnt;
     int fail_at, oom = 0, leaks = 0, kept = 0;
     sample_structure(&s, rng);
     sannip_dataset_init(&d, NULL);
@@ -743,7 +744,7 @@ static void test_dataset_append(sannip_rng *rng)
 
     /* out of memory at every allocation: the set is unchanged and nothing leaks */
     sample_structure(&s, rng);
-    a.alloc_fn = count_alloc; a.realloc_fn = count_realloc; a.free_fn = count_free; a.user_data = &cnt;
+    a = counting(&cnt);   /* tests/test_alloc.h: fails at the fail_at-th call */
     for (fail_at = 1; fail_at <= 8; fail_at++) {
         sannip_result r;
         memset(&cnt, 0, sizeof cnt);
@@ -829,6 +830,201 @@ static void test_xyz_writer(sannip_rng *rng)
     sannip_structure_uninit(&s);
 }
 
+/* ---- model copies ------------------------------------------------------------------------------ */
+/* Bases for every central element (a multi-task network needs the same features for all),
+   then spin bases of the three bracket families. */
+static const char *copy_bases =
+    "g2  *  Fe cut=cos rc=4.5 eta=0.5 rs=1.0\n"
+    "g2  *  *  cut=hard rc=3.9 eta=0.2 rs=0\n"
+    "g2  *  Ni cut=poly1 rc=4.2 alpha=0.5 eta=0.7 rs=1.5\n"
+    "g4  *  Fe Ni cut=poly3 rc=4.5 eta=0.02 lambda=-1 zeta=2\n"
+    "g5  *  *  *  cut=tanhu rc=4.3 eta=0.03 lambda=1 zeta=1\n"
+    "gf_radial   * Fe eta=0.5 rs=2 fb=1.2,2.6,2,2,2\n";
+static const char *copy_spin_bases =
+    "spin_s1 * xi=2\n"
+    "spin_s2 * * cut=cos rc=4.5 xi=1\n"
+    "spin_s3g * * cut=cos rc=4.2 eta=0.7 shift=0.2\n";
+enum { ARCH_BP, ARCH_CNN, ARCH_CNN_RAW, ARCH_MULTITASK, ARCH_COUNT };
+static const char *const arch_name[ARCH_COUNT] = { "BP", "class convolution", "class convolution + raw", "multi-task" };
+
+/* A copy of text made with allocator a (the model frees its description with it). */
+static char *alloc_strdup(const sannip_allocator *a, const char *text)
+{
+    size_t n = strlen(text) + 1;
+    char *p = (char *)(a && a->alloc_fn ? a->alloc_fn(n, a->user_data) : malloc(n));
+    if (p) memcpy(p, text, n);
+    return p;
+}
+/* A model of architecture arch (with spin bases when spin) with allocator a: random
+   parameters, statistics and energy maps, another scaling per element, units and a
+   two-line description. */
+static void build_arch(sannip_model *m, int arch, int spin, const sannip_allocator *a, sannip_rng *rng)
+{
+    static const int hidden[2] = { 5, 4 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_SOFTPLUS };
+    sannip_error err;
+    int e, f, Z[2] = { FE, NI };
+    size_t k;
+    sannip_model_init(m, a);
+    CHECK(sannip_descriptors_parse(&m->desc, copy_bases, &err) == SANNIP_SUCCESS, "parse bases: %s", err.message);
+    if (spin) CHECK(sannip_descriptors_parse(&m->desc, copy_spin_bases, &err) == SANNIP_SUCCESS, "parse spin bases: %s", err.message);
+    for (e = 0; e < 2; e++) {
+        sannip_result r = arch == ARCH_CNN || arch == ARCH_CNN_RAW ? sannip_model_add_element_cnn(m, Z[e], arch == ARCH_CNN_RAW, 2, hidden, act, &err)
+                                                                  : sannip_model_add_element(m, Z[e], 2, hidden, act, &err);
+        CHECK(r == SANNIP_SUCCESS, "%s: add element %d: %s", arch_name[arch], Z[e], err.message);
+    }
+    if (arch == ARCH_MULTITASK) CHECK(sannip_model_make_multitask(m, 2, hidden, act, &err) == SANNIP_SUCCESS, "make_multitask: %s", err.message);
+    for (e = 0; e < m->n_elements; e++) {
+        sannip_element_model *el = &m->el[e];
+        for (k = 0; k < el->net.n_params; k++) el->net.params[k] = (sannip_real)(0.4 * sannip_rng_normal(rng));
+        el->scaling = e ? SANNIP_SCALE_MINMAX : SANNIP_SCALE_MODIFIED;
+        el->smin = (sannip_real)-0.8; el->smax = (sannip_real)0.9;
+        for (f = 0; f < el->n_features; f++) {
+            double base = 0.5 + 3 * sannip_rng_uniform(rng);
+            el->stats[f].min = (sannip_real)(base * 0.2); el->stats[f].max = (sannip_real)(base * 2.1);
+            el->stats[f].mean = (sannip_real)base; el->stats[f].sigma = (sannip_real)(0.3 * base);
+            el->stats[f].dev = (sannip_real)(1.2 * base);
+        }
+        el->energy_scale = (sannip_real)(0.7 + 0.1 * sannip_rng_uniform(rng));
+        el->energy_offset = (sannip_real)(-3.1 - sannip_rng_uniform(rng));
+    }
+    strcpy(m->units_energy, "Ha"); strcpy(m->units_length, "Bohr");
+    m->description = alloc_strdup(a, "copy test\nsecond line");
+    CHECK(sannip_model_finalize(m, &err) == SANNIP_SUCCESS, "finalize: %s", err.message);
+}
+/* The saved text of m (caller frees with m's allocator). */
+static char *saved(const sannip_model *m, size_t *len)
+{
+    sannip_error err;
+    char *t = NULL;
+    *len = 0;
+    CHECK(sannip_model_save_mem(m, &t, len, &err) == SANNIP_SUCCESS, "save_mem: %s", err.message);
+    return t;
+}
+/* 1 when the saved text of m is exactly t (len bytes). */
+static int saves_as(const sannip_model *m, const char *t, size_t len)
+{
+    size_t l;
+    char *u = saved(m, &l);
+    int same = t && u && l == len && memcmp(t, u, len) == 0;
+    sannip_free(&m->alloc, u);
+    return same;
+}
+/* Energy, per-atom energies, forces, virial and (spin models) field of a and b bit for bit. */
+static int predict_same(const sannip_model *a, const sannip_model *b, const atoms *at, const sannip_real *spins)
+{
+    sannip_workspace ws;
+    sannip_system s = view(at);
+    sannip_error err;
+    size_t n = (size_t)at->n;
+    sannip_real *x = (sannip_real *)calloc(2 * 8 * n + 18, sizeof(sannip_real)), *y = x + 8 * n + 9, Ea = 0, Eb = 0;
+    int same;
+    s.spins = spins;
+    sannip_workspace_init(&ws, NULL);
+    CHECK(sannip_model_compute_field(a, &ws, &s, &Ea, x, x + n, x + 4 * n, spins ? x + 4 * n + 9 : NULL, &err) == SANNIP_SUCCESS, "compute: %s", err.message);
+    CHECK(sannip_model_compute_field(b, &ws, &s, &Eb, y, y + n, y + 4 * n, spins ? y + 4 * n + 9 : NULL, &err) == SANNIP_SUCCESS, "compute (copy): %s", err.message);
+    same = memcmp(&Ea, &Eb, sizeof Ea) == 0 && memcmp(x, y, sizeof(sannip_real) * (8 * n + 9)) == 0;
+    sannip_workspace_uninit(&ws);
+    free(x);
+    return same;
+}
+/* A copy saves to the same bytes, predicts the same bit for bit and shares nothing: changing
+   the copy's weights, statistics and description leaves the original's text as it was. */
+static void copy_case(int arch, int spin, const atoms *at, const sannip_real *spins, sannip_rng *rng)
+{
+    sannip_model src, dst;
+    sannip_error err;
+    char *t;
+    size_t len;
+    int e;
+    build_arch(&src, arch, spin, NULL, rng);
+    t = saved(&src, &len);
+    CHECK(sannip_model_copy(&dst, &src, &err) == SANNIP_SUCCESS, "%s%s: copy: %s", arch_name[arch], spin ? " + spin" : "", err.message);
+    CHECK(saves_as(&dst, t, len), "%s%s: the copy saves to other bytes", arch_name[arch], spin ? " + spin" : "");
+    CHECK(predict_same(&src, &dst, at, spin ? spins : NULL), "%s%s: the copy predicts otherwise", arch_name[arch], spin ? " + spin" : "");
+    for (e = 0; e < dst.n_elements; e++) {
+        CHECK(dst.el[e].feature != src.el[e].feature && dst.el[e].stats != src.el[e].stats && dst.el[e].scale_a != src.el[e].scale_a
+              && (!src.el[e].net.params || dst.el[e].net.params != src.el[e].net.params), "%s: element %d shares memory", arch_name[arch], e);
+        if (dst.el[e].net.params) dst.el[e].net.params[0] += 1;
+        dst.el[e].stats[0].mean += 1;
+        dst.el[e].scale_c[0] += 1;
+    }
+    dst.desc.b[0].eta *= 2;
+    dst.description[0] = 'X';
+    CHECK(saves_as(&src, t, len), "%s%s: changing the copy changed the original", arch_name[arch], spin ? " + spin" : "");
+    CHECK(!saves_as(&dst, t, len), "%s%s: the changed copy still saves as the original", arch_name[arch], spin ? " + spin" : "");
+    sannip_free(NULL, t);
+    sannip_model_uninit(&src); sannip_model_uninit(&dst);
+}
+/* Every allocation of a copy failing in turn: SANNIP_OUT_OF_MEMORY with a message, dst an
+   initialised empty model, and no block left behind. */
+static void copy_alloc_failures(int arch, sannip_rng *rng)
+{
+    counter c;
+    sannip_allocator a;
+    sannip_model src, dst;
+    sannip_error err;
+    long calls, live, k;
+    char *t;
+    size_t len;
+    int clean = 1;
+    memset(&c, 0, sizeof c);
+    a = counting(&c);
+    build_arch(&src, arch, 1, &a, rng);
+    t = saved(&src, &len);
+    live = c.live; calls = c.calls;
+    CHECK(sannip_model_copy(&dst, &src, &err) == SANNIP_SUCCESS, "copy with a counting allocator: %s", err.message);
+    calls = c.calls - calls;
+    CHECK(calls > 2 * src.n_elements && dst.alloc.user_data == &c, "%s: a copy made %ld allocations, or not with src's allocator", arch_name[arch], calls);
+    sannip_model_uninit(&dst);
+    CHECK(c.live == live, "%s: a copy and its uninit leave %ld blocks", arch_name[arch], c.live - live);
+    for (k = 1; k <= calls; k++) {
+        sannip_result r;
+        memset(&err, 0, sizeof err);
+        c.fail_at = c.calls + k;
+        r = sannip_model_copy(&dst, &src, &err);
+        clean = clean && r == SANNIP_OUT_OF_MEMORY && err.code == SANNIP_OUT_OF_MEMORY && err.message[0] && c.live == live
+                && dst.n_elements == 0 && dst.desc.n == 0 && !dst.desc.b && !dst.description && dst.alloc.user_data == &c;
+        if (r == SANNIP_SUCCESS) sannip_model_uninit(&dst);
+    }
+    CHECK(clean, "%s: a failing allocation in a copy was not handled cleanly (%ld points)", arch_name[arch], calls);
+    c.fail_at = 0;
+    CHECK(sannip_model_copy(&dst, &src, &err) == SANNIP_SUCCESS && saves_as(&dst, t, len), "%s: copy after the failures", arch_name[arch]);
+    sannip_model_uninit(&dst);
+    sannip_free(&a, t);
+    sannip_model_uninit(&src);
+    CHECK(c.live == 0, "%s: %ld blocks left", arch_name[arch], c.live);
+}
+static void test_copy(const atoms *at, sannip_rng *rng)
+{
+    sannip_model empty, dst, loaded;
+    sannip_real *spins = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)at->n);
+    sannip_error err;
+    char *t;
+    size_t len, i;
+    int arch, spin;
+    for (i = 0; i < 3 * (size_t)at->n; i++) spins[i] = (sannip_real)(2 * sannip_rng_uniform(rng) - 1);
+    for (arch = 0; arch < ARCH_COUNT; arch++) for (spin = 0; spin < 2; spin++) copy_case(arch, spin, at, spins, rng);
+    /* an empty model, and a model made by the loader */
+    sannip_model_init(&empty, NULL);
+    t = saved(&empty, &len);
+    CHECK(sannip_model_copy(&dst, &empty, &err) == SANNIP_SUCCESS && saves_as(&dst, t, len), "copy of an empty model");
+    sannip_free(NULL, t); sannip_model_uninit(&dst);
+    build_arch(&empty, ARCH_CNN_RAW, 1, NULL, rng);
+    t = saved(&empty, &len);
+    sannip_model_init(&loaded, NULL);
+    CHECK(sannip_model_load_mem(&loaded, t, len, &err) == SANNIP_SUCCESS, "load: %s", err.message);
+    CHECK(sannip_model_copy(&dst, &loaded, &err) == SANNIP_SUCCESS && saves_as(&dst, t, len), "copy of a loaded model");
+    CHECK(predict_same(&empty, &dst, at, spins), "copy of a loaded model predicts otherwise");
+    sannip_free(NULL, t);
+    sannip_model_uninit(&dst); sannip_model_uninit(&loaded);
+    /* bad arguments */
+    CHECK(sannip_model_copy(NULL, &empty, &err) == SANNIP_INVALID_ARGS && sannip_model_copy(&dst, NULL, &err) == SANNIP_INVALID_ARGS, "copy with NULL");
+    CHECK(sannip_model_copy(&empty, &empty, &err) == SANNIP_INVALID_ARGS && empty.n_elements == 2, "copy onto itself");
+    sannip_model_uninit(&empty);
+    for (arch = 0; arch < ARCH_COUNT; arch++) copy_alloc_failures(arch, rng);
+    free(spins);
+}
+
 int main(void)
 {
     static const double tric[9] = { 9.1, 0, 0, 1.4, 8.7, 0, -0.9, 1.2, 9.4 };
@@ -863,6 +1059,7 @@ int main(void)
     test_networks(&rng);
     test_dataset_append(&rng);
     test_xyz_writer(&rng);
+    test_copy(&small, &rng);
 
     sannip_model_uninit(&m);
     atoms_free(&small); atoms_free(&big);
