@@ -23,7 +23,8 @@
    | SANNIP_API                | linkage of public functions (default extern)              |
    | SANNIP_MALLOC/REALLOC/FREE| (sz,ctx)/(p,sz,ctx)/(p,ctx) default allocator: all or none|
    | SANNIP_ASSERT(x)          | internal invariants only (default assert)                 |
-   | SANNIP_NO_STDIO           | remove FILE* functions; memory-buffer variants remain     |
+   | SANNIP_NO_STDIO           | remove FILE* functions; memory-buffer and callback        |
+   |                           | variants remain                                           |
    | SANNIP_NO_OPENMP          | ignore OpenMP even when compiled with -fopenmp            |
    | SANNIP_NO_SIMD            | keep the scalar kernels only (no `omp simd` hints)        |
    | SANNIP_MAX_ATOMS          | largest structure accepted (default 50,000,000)           |
@@ -34,6 +35,7 @@
    |                           | absurd cutoff) before the descriptors are computed        |
    | SANNIP_MAX_COORD          | largest |coordinate| and periodic |cell component| in     |
    |                           | length units (default 1e6); beyond it SANNIP_TOO_BIG      |
+   | SANNIP_MAX_READ_BYTES     | largest input of the callback loaders (default 1 GiB)     |
 
    QUICK START (energy and forces of a structure with a saved model)
        sannip_model m; sannip_workspace ws; sannip_error err;
