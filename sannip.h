@@ -23,7 +23,8 @@
    | SANNIP_API                | linkage of public functions (default extern)              |
    | SANNIP_MALLOC/REALLOC/FREE| (sz,ctx)/(p,sz,ctx)/(p,ctx) default allocator: all or none|
    | SANNIP_ASSERT(x)          | internal invariants only (default assert)                 |
-   | SANNIP_NO_STDIO           | remove FILE* functions; memory-buffer variants remain     |
+   | SANNIP_NO_STDIO           | remove FILE* functions; memory-buffer and callback        |
+   |                           | variants remain                                           |
    | SANNIP_NO_OPENMP          | ignore OpenMP even when compiled with -fopenmp            |
    | SANNIP_NO_SIMD            | keep the scalar kernels only (no `omp simd` hints)        |
    | SANNIP_MAX_ATOMS          | largest structure accepted (default 50,000,000)           |
@@ -34,6 +35,7 @@
    |                           | absurd cutoff) before the descriptors are computed        |
    | SANNIP_MAX_COORD          | largest |coordinate| and periodic |cell component| in     |
    |                           | length units (default 1e6); beyond it SANNIP_TOO_BIG      |
+   | SANNIP_MAX_READ_BYTES     | largest input of the callback loaders (default 1 GiB)     |
 
    QUICK START (energy and forces of a structure with a saved model)
        sannip_model m; sannip_workspace ws; sannip_error err;
@@ -859,6 +861,79 @@ SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_s
 SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path,
                                                   sannip_error *err);
 #endif
+
+/* Files without a file system: user callbacks, as in stb_image. The loaders below drain the
+   callbacks into one buffer and hand it to the memory loader (one parser for every source);
+   the writers build the text with the *_save_mem function and pass it to a write callback.
+   They exist under SANNIP_NO_STDIO too. */
+typedef struct sannip_io_callbacks {
+    /* Fills data with at most size bytes; returns how many it stored (0 at the end of the
+       input, negative on a read error). Required. */
+    int  (*read)(void *user, char *data, int size);
+    /* Skips n bytes (negative: goes back). Optional (may be NULL): the readers here read
+       every byte and never call it; it is kept for callbacks shared with stb-style code. */
+    void (*skip)(void *user, int n);
+    /* Nonzero at the end of the input. Optional (NULL: the end is the first read returning 0). */
+    int  (*eof)(void *user);
+} sannip_io_callbacks;
+/* Largest input the callback loaders read (sannip_read_callbacks with max_bytes 0): 1 GiB by
+   default; define it before including the implementation to change it. */
+#ifndef SANNIP_MAX_READ_BYTES
+#define SANNIP_MAX_READ_BYTES ((size_t)1 << 30)
+#endif
+/* Reads everything io delivers into one NUL-terminated buffer (the NUL not counted in *len).
+   Reads until eof reports the end or read returns 0, in pieces of at most 64 KiB; the buffer
+   grows (doubling) through alloc and never beyond max_bytes + 2 bytes.
+   [in]  io         callbacks (read required; skip and eof may be NULL)
+   [in, optional] user  passed unchanged to every callback
+   [in, optional] alloc allocator of the buffer (NULL: the default)
+   [in]  max_bytes  largest accepted input in bytes; 0 means SANNIP_MAX_READ_BYTES
+   [out] out        the buffer, owned by the caller: free it with sannip_free(alloc, *out);
+                    untouched on failure (nothing is left allocated)
+   [out, optional] len  bytes read
+   [out, optional] err
+   Returns SANNIP_SUCCESS; SANNIP_INVALID_ARGS (NULL io, io->read or out); SANNIP_IO_ERROR
+   when read returns a negative value or more than it was asked for (the message gives the
+   value and the bytes read before it); SANNIP_TOO_BIG when the input holds more than
+   max_bytes bytes; SANNIP_OUT_OF_MEMORY. Thread safety: as the callbacks. */
+SANNIP_API sannip_result sannip_read_callbacks(const sannip_io_callbacks *io, void *user,
+        const sannip_allocator *alloc, size_t max_bytes, char **out, size_t *len, sannip_error *err);
+/* sannip_model_load_mem on the text io delivers (sannip_read_callbacks through m's allocator,
+   limit SANNIP_MAX_READ_BYTES; the buffer is freed before returning).
+   [in, out] m (initialised; replaced on success, emptied on failure as by load_mem)
+   [in] io; [in, optional] user; [out, optional] err
+   Returns sannip_read_callbacks's or sannip_model_load_mem's result and message. */
+SANNIP_API sannip_result sannip_model_load_callbacks(sannip_model *m, const sannip_io_callbacks *io,
+                                                     void *user, sannip_error *err);
+/* sannip_descriptors_parse on the text io delivers (read through d's allocator, limit
+   SANNIP_MAX_READ_BYTES). [in, out] d; [in] io; [in, optional] user; [out, optional] err
+   Returns sannip_read_callbacks's or sannip_descriptors_parse's result; SANNIP_PARSE_ERROR
+   for a text holding a NUL byte (the parser reads NUL-terminated text). */
+SANNIP_API sannip_result sannip_descriptors_parse_callbacks(sannip_descriptors *d,
+        const sannip_io_callbacks *io, void *user, sannip_error *err);
+/* sannip_dataset_read_mem on the text io delivers (n2p2 input.data or extended XYZ, told by
+   the content; read through d->alloc, limit SANNIP_MAX_READ_BYTES).
+   [in, out] d (structures are appended); [in] io; [in, optional] user; [out, optional] err
+   Returns sannip_read_callbacks's or sannip_dataset_read_mem's result and message. */
+SANNIP_API sannip_result sannip_dataset_read_callbacks(sannip_dataset *d, const sannip_io_callbacks *io,
+                                                       void *user, sannip_error *err);
+/* Receives size bytes of output (size >= 1); returns 0 when it took them all, anything else
+   on failure (the writer then stops). */
+typedef int (*sannip_write_fn)(void *user, const char *data, size_t size);
+/* Writes the text of sannip_model_save_mem through writer, in consecutive pieces of at most
+   64 KiB (their concatenation is byte for byte the save_mem text).
+   [in] m; [in] writer; [in, optional] user (passed to writer); [out, optional] err
+   Returns SANNIP_SUCCESS; SANNIP_INVALID_ARGS (NULL m or writer); save_mem's errors;
+   SANNIP_IO_ERROR when writer fails (the message gives the byte offset and its return value;
+   the pieces before it were delivered). */
+SANNIP_API sannip_result sannip_model_save_callbacks(const sannip_model *m, sannip_write_fn writer,
+                                                     void *user, sannip_error *err);
+/* The piecewise writer of sannip_model_save_callbacks on any buffer: writer(user, ...) gets
+   data[0..len) in consecutive pieces of at most 64 KiB. [in] data (may be NULL when len is 0),
+   len, writer; [in, optional] user; [out, optional] err. Returns SANNIP_SUCCESS,
+   SANNIP_INVALID_ARGS or SANNIP_IO_ERROR (as above). */
+SANNIP_API sannip_result sannip_write_callbacks(const char *data, size_t len, sannip_write_fn writer,
+                                                void *user, sannip_error *err);
 
 #ifndef SANNIP_NO_STDIO
 SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path,
@@ -5371,6 +5446,135 @@ SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_s
     return SANNIP_SUCCESS;
 }
 
+/* callbacks (no file system) -------------------------------------------------------------- */
+#define SANNIP__IO_PIECE 65536
+/* Room for need bytes in *buf (capacity *cap): doubles, but never beyond most bytes. Without a
+   realloc_fn in a custom allocator it copies into a fresh block (no realloc needed). */
+static int sannip__io_room(const sannip_allocator *a, char **buf, size_t *cap, size_t n, size_t need, size_t most)
+{
+    size_t ncap;
+    char *q;
+    if (need <= *cap && *buf) return 1;
+    ncap = *cap > most / 2 ? most : 2 * *cap;
+    if (ncap < 4096) ncap = 4096 < most ? 4096 : most;
+    if (ncap < need) ncap = need;
+    if (*buf && !(a && a->alloc_fn && !a->realloc_fn)) q = (char *)sannip__realloc(a, *buf, ncap);
+    else {
+        if ((q = (char *)sannip__malloc(a, ncap)) != NULL && *buf) memcpy(q, *buf, n);
+        if (q) sannip_free(a, *buf);
+    }
+    if (!q) return 0;
+    *buf = q; *cap = ncap;
+    return 1;
+}
+SANNIP_API sannip_result sannip_read_callbacks(const sannip_io_callbacks *io, void *user, const sannip_allocator *alloc,
+                                               size_t max_bytes, char **out, size_t *len, sannip_error *err)
+{
+    char *buf = NULL;
+    size_t n = 0, cap = 0, limit = max_bytes ? max_bytes : SANNIP_MAX_READ_BYTES;
+    if (!io || !io->read || !out) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument (callbacks, their read function or the output)");
+    if (limit > SIZE_MAX - 2) limit = SIZE_MAX - 2;
+    for (;;) {
+        /* ask for one byte beyond the limit, so that a longer input is told from one that fits */
+        size_t want = limit + 1 - n;
+        int got;
+        if (want > SANNIP__IO_PIECE) want = SANNIP__IO_PIECE;
+        if (io->eof && io->eof(user)) break;
+        if (!sannip__io_room(alloc, &buf, &cap, n, n + want + 1, limit + 2)) {
+            sannip_free(alloc, buf);
+            return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "reading from callbacks: no memory for %zu bytes", n + want + 1);
+        }
+        got = io->read(user, buf + n, (int)want);
+        if (got < 0 || (size_t)got > want) {
+            sannip_free(alloc, buf);
+            return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "read callback failed: it returned %d (asked for %zu bytes) after %zu bytes", got, want, n);
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+        if (n > limit) {
+            sannip_free(alloc, buf);
+            return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "input from callbacks is longer than the limit of %zu bytes", limit);
+        }
+    }
+    if (!sannip__io_room(alloc, &buf, &cap, n, n + 1, limit + 2)) {
+        sannip_free(alloc, buf);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "reading from callbacks: no memory for %zu bytes", n + 1);
+    }
+    buf[n] = 0;
+    *out = buf;
+    if (len) *len = n;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_write_callbacks(const char *data, size_t len, sannip_write_fn writer, void *user, sannip_error *err)
+{
+    size_t done = 0;
+    if (!writer || (!data && len)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument (data or write callback)");
+    while (done < len) {
+        size_t piece = len - done < SANNIP__IO_PIECE ? len - done : SANNIP__IO_PIECE;
+        int r = writer(user, data + done, piece);
+        if (r != 0) return sannip__fail(err, SANNIP_IO_ERROR, 0, 0, "write callback failed: it returned %d for bytes %zu..%zu of %zu", r, done, done + piece, len);
+        done += piece;
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+#undef SANNIP__IO_PIECE
+/* The loaders' adapters: each parses a whole text with its memory function. */
+static sannip_result sannip__parse_model(void *m, const char *t, size_t n, sannip_error *err) { return sannip_model_load_mem((sannip_model *)m, t, n, err); }
+static sannip_result sannip__parse_dataset(void *d, const char *t, size_t n, sannip_error *err) { return sannip_dataset_read_mem((sannip_dataset *)d, t, n, err); }
+static sannip_result sannip__parse_descriptors(void *d, const char *t, size_t n, sannip_error *err)
+{
+    const char *nul = (const char *)memchr(t, 0, n);
+    if (nul) {   /* sannip_descriptors_parse would stop there without a word */
+        int line = 1;
+        const char *p;
+        for (p = t; p < nul; p++) line += *p == '\n';
+        return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "NUL byte at offset %zu: binary data in a descriptor definition", (size_t)(nul - t));
+    }
+    return sannip_descriptors_parse((sannip_descriptors *)d, t, err);
+}
+/* Reads everything io delivers (sannip_read_callbacks, default limit) and hands the text to
+   parse(obj, text, len, err). The one way every *_callbacks loader works. */
+static sannip_result sannip__load_text_callbacks(const sannip_io_callbacks *io, void *user, const sannip_allocator *alloc,
+        sannip_result (*parse)(void *, const char *, size_t, sannip_error *), void *obj, sannip_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    sannip_result r;
+    if (!obj) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if ((r = sannip_read_callbacks(io, user, alloc, 0, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = parse(obj, text, len, err);
+    sannip_free(alloc, text);
+    return r;
+}
+SANNIP_API sannip_result sannip_model_load_callbacks(sannip_model *m, const sannip_io_callbacks *io, void *user, sannip_error *err)
+{
+    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
+    return sannip__load_text_callbacks(io, user, &m->alloc, sannip__parse_model, m, err);
+}
+SANNIP_API sannip_result sannip_descriptors_parse_callbacks(sannip_descriptors *d, const sannip_io_callbacks *io, void *user, sannip_error *err)
+{
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    return sannip__load_text_callbacks(io, user, &d->alloc, sannip__parse_descriptors, d, err);
+}
+SANNIP_API sannip_result sannip_dataset_read_callbacks(sannip_dataset *d, const sannip_io_callbacks *io, void *user, sannip_error *err)
+{
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    return sannip__load_text_callbacks(io, user, &d->alloc, sannip__parse_dataset, d, err);
+}
+SANNIP_API sannip_result sannip_model_save_callbacks(const sannip_model *m, sannip_write_fn writer, void *user, sannip_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    sannip_result r;
+    if (!m || !writer) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument (model or write callback)");
+    if ((r = sannip_model_save_mem(m, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = sannip_write_callbacks(text, len, writer, user, err);
+    sannip_free(&m->alloc, text);
+    return r;
+}
+
 #ifndef SANNIP_NO_STDIO
 SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocator *alloc, char **out, size_t *len, sannip_error *err)
 {
@@ -5568,13 +5772,11 @@ static sannip_result sannip__load_text_file(const char *path, const sannip_alloc
     }
     return r;
 }
-static sannip_result sannip__parse_model(void *m, const char *t, size_t n, sannip_error *err) { return sannip_model_load_mem((sannip_model *)m, t, n, err); }
 SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *path, sannip_error *err)
 {
     if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model is NULL");
     return sannip__load_text_file(path, &m->alloc, sannip__parse_model, m, err);
 }
-static sannip_result sannip__parse_dataset(void *d, const char *t, size_t n, sannip_error *err) { return sannip_dataset_read_mem((sannip_dataset *)d, t, n, err); }
 SANNIP_API sannip_result sannip_dataset_read_file(sannip_dataset *d, const char *path, sannip_error *err)
 {
     if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");

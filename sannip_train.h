@@ -202,6 +202,21 @@ SANNIP_API sannip_result sannip_committee_rank(const sannip_committee *c, const 
    file loads as a committee of one. */
 SANNIP_API sannip_result sannip_committee_save_mem(const sannip_committee *c, char **out, size_t *len, sannip_error *err);
 SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const char *text, size_t len, sannip_error *err);
+/* Committee files through user callbacks (sannip.h's sannip_io_callbacks and sannip_write_fn;
+   they exist under SANNIP_NO_STDIO too).
+   load: sannip_committee_load_mem on the text io delivers (read with sannip_read_callbacks
+   through c->alloc, limit SANNIP_MAX_READ_BYTES; the buffer is freed before returning).
+   [in, out] c (initialised; replaced on success, emptied when the text is bad, unchanged when
+   reading fails); [in] io; [in, optional] user (passed to the callbacks); [out, optional] err
+   Returns sannip_read_callbacks's or sannip_committee_load_mem's result and message.
+   save: the text of sannip_committee_save_mem through writer, in consecutive pieces of at
+   most 64 KiB (sannip_write_callbacks). [in] c, writer; [in, optional] user; [out, optional]
+   err. Returns SANNIP_SUCCESS, SANNIP_INVALID_ARGS, save_mem's errors or SANNIP_IO_ERROR
+   (writer failed; the message gives the byte range). */
+SANNIP_API sannip_result sannip_committee_load_callbacks(sannip_committee *c, const sannip_io_callbacks *io,
+                                                         void *user, sannip_error *err);
+SANNIP_API sannip_result sannip_committee_save_callbacks(const sannip_committee *c, sannip_write_fn writer,
+                                                         void *user, sannip_error *err);
 #ifndef SANNIP_NO_STDIO
 SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, const char *path, sannip_error *err);
 SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const char *path, sannip_error *err);
@@ -1948,6 +1963,28 @@ SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const ch
         if (r != SANNIP_SUCCESS) { sannip_committee_uninit(c); return r; }
     }
     return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_committee_load_callbacks(sannip_committee *c, const sannip_io_callbacks *io, void *user, sannip_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    sannip_result r;
+    if (!c) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if ((r = sannip_read_callbacks(io, user, &c->alloc, 0, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = sannip_committee_load_mem(c, text, len, err);
+    sannip_free(&c->alloc, text);
+    return r;
+}
+SANNIP_API sannip_result sannip_committee_save_callbacks(const sannip_committee *c, sannip_write_fn writer, void *user, sannip_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    sannip_result r;
+    if (!c || !writer) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument (committee or write callback)");
+    if ((r = sannip_committee_save_mem(c, &text, &len, err)) != SANNIP_SUCCESS) return r;
+    r = sannip_write_callbacks(text, len, writer, user, err);
+    sannip_free(&c->alloc, text);
+    return r;
 }
 #ifndef SANNIP_NO_STDIO
 SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, const char *path, sannip_error *err)

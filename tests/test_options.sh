@@ -3,7 +3,8 @@
 # header promises and runs them. Each compile, link or run is one check.
 #   (a) C99 strict            (b) C++11, and a C++ main linked with the C object
 #   (c) SANNIP_STATIC two-file link   (d) 3-line sannip.c as an ordinary object file
-#   (e) SANNIP_NO_STDIO       (f) SANNIP_NO_SIMD    (g) with/without -fopenmp, thread counts
+#   (e) SANNIP_NO_STDIO: memory and callback I/O   (f) SANNIP_NO_SIMD
+#   (g) with/without -fopenmp, thread counts
 #   (h) SANNIP_FLOAT          (i) SANNIP_MALLOC/REALLOC/FREE, and #error for a partial set
 #   (j) AddressSanitizer + UBSan: tests/test_badinput.c and the water potential on 20 structures
 # Run from the project root (make test does); uses $CC/$CXX and $SANNIP_SHARED.
@@ -89,14 +90,25 @@ else ok "SANNIP_STATIC: no external sannip_ symbols"; fi
 # (e) SANNIP_NO_STDIO: compiles without <stdio.h>, uses no FILE* functions, declares none
 build "SANNIP_NO_STDIO: compiles before <stdio.h> is included (strict)" $CC $STRICT -O2 $O/nostdio.c -o $B/nostdio -lm
 check "SANNIP_NO_STDIO: memory-buffer functions run" run $B/nostdio.out $B/nostdio "$SHARED"
-printf '#define SANNIP_NO_STDIO\n#define SANNIP_IMPLEMENTATION\n#include "../../sannip.h"\n' > $B/nostdio_impl.c
-if $CC -std=c99 -O2 -c $B/nostdio_impl.c -o $B/nostdio_impl.o > $LOG 2>&1; then
-    if nm -u $B/nostdio_impl.o | grep -E '^ *U (fopen|fopen64|fread|fwrite|fclose|fflush|ferror|fgets|fputs|fprintf|printf|puts|remove|rename)$' > $LOG; then
-        bad "SANNIP_NO_STDIO: the object file calls no FILE* functions"
-    else ok "SANNIP_NO_STDIO: the object file calls no FILE* functions"; fi
-else bad "SANNIP_NO_STDIO: the implementation compiles on its own"; fi
+# nofile NAME HEADER: HEADER's implementation alone under SANNIP_NO_STDIO calls no FILE* function
+nofile() {
+    src=$B/nostdio_impl_$(basename "$2" .h).c
+    printf '#define SANNIP_NO_STDIO\n#define SANNIP_IMPLEMENTATION\n#include "../../%s"\n' "$2" > $src
+    if $CC -std=c99 -O2 -c $src -o ${src%.c}.o > $LOG 2>&1; then
+        if nm -u ${src%.c}.o | grep -E '^ *U (fopen|fopen64|fread|fwrite|fclose|fflush|ferror|feof|fgets|fputs|fprintf|printf|puts|remove|rename)$' > $LOG; then
+            bad "$1"
+        else ok "$1"; fi
+    else bad "$1: the implementation compiles on its own"; fi
+}
+nofile "SANNIP_NO_STDIO: the object file calls no FILE* functions" sannip.h
 check_fails "SANNIP_NO_STDIO: sannip_model_load_file is not declared" "sannip_model_load_file" \
     $CC -std=c99 -Werror=implicit-function-declaration -c $O/nostdio_decl.c -o $B/nostdio_decl.o
+# callbacks (issue 11 item 7): loaders and writers of sannip.h and sannip_train.h without FILE*
+build "SANNIP_NO_STDIO: callback loaders/writers with sannip_train.h compile (strict)" $CC $STRICT -Wno-unused-function -O2 $O/nostdio_io.c -o $B/nostdio_io -lm
+check "SANNIP_NO_STDIO: model, committee and data set through callbacks" run $B/nostdio_io.out $B/nostdio_io "$SHARED"
+build "SANNIP_NO_STDIO: callback program as C++11" $CXX -x c++ -std=c++11 -Wall -Wextra -Werror -Wno-unused-function -O2 $O/nostdio_io.c -o $B/nostdio_io_cxx
+check "SANNIP_NO_STDIO: C++ callback program runs" run $B/nostdio_io_cxx.out $B/nostdio_io_cxx "$SHARED"
+nofile "SANNIP_NO_STDIO: sannip.h + sannip_train.h (callback loaders) call no FILE* functions" sannip_train.h
 
 # (f) SANNIP_NO_SIMD, (g) OpenMP on/off and thread counts, (h) SANNIP_FLOAT
 build "default build with -fopenmp" $CC -std=c99 -O2 -fopenmp $O/quick.c -o $B/quick_omp -lm
