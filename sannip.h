@@ -848,7 +848,7 @@ typedef struct sannip_element_model {
 /* A model: descriptors + per-element scalers and networks. Caller-owned (init/uninit); it
    owns desc, the element arrays and description. Const after building or loading: one
    model may serve many threads, each with its own sannip_workspace. units_* are labels
-   ("eV", "A"; "n2p2" for imported potentials), not conversions. */
+   ("eV", "Angstrom"; "n2p2" for imported potentials), not conversions. */
 typedef struct sannip_model {
     int n_elements;
     sannip_element_model el[SANNIP_MAX_ELEMENTS];
