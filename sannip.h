@@ -5,6 +5,14 @@
        #define SANNIP_IMPLEMENTATION
        #include "sannip.h"         // and sannip_train.h / sannip_spin.h when used
 
+   SANNIP_IMPLEMENTATION is the umbrella: it emits the implementation of every sannip header
+   included after it in that file. sannip_train.h and sannip_spin.h also have their own
+   sokol-style guards, SANNIP_TRAIN_IMPLEMENTATION and SANNIP_SPIN_IMPLEMENTATION, which need
+   sannip.h's implementation in the same file (they call its static helpers). Every other file
+   includes the headers without a define. A 3-line sannip.c (the define and the includes)
+   builds the library as an ordinary object file; SANNIP_STATIC gives every translation unit
+   a private copy instead.
+
    sannip.h evaluates atomistic neural-network potentials: periodic (triclinic) or open
    cells, an O(N) cell-list neighbour search, Behler-Parrinello and Gauss-Fourier
    descriptors with analytic derivatives, hand-written dense kernels, per-element MLPs,
@@ -15,9 +23,17 @@
    this header alone evaluates every model file, spin-aware or not (energy, forces, virial
    and the effective field -dE/dS).
 
+   EQUATION TAGS
+   T3.21 = equation (3.21) of D. Bloore's thesis (SANNIP, 2021); T C.2 = its appendix
+   equation (C.2); T sec. 4.3.2 = its section 4.3.2 (T sec. A.2: appendix section A.2);
+   T table 3.1 and T fig. 4.22 = its tables and figures. A range T3.17-3.20 means equations
+   (3.17) to (3.20). Other sources are named in full (n2p2 = Singraber's n2p2 code and
+   documentation; Behler 2011 = J. Chem. Phys. 134, 074106).
+
    OPTIONS (define before including the implementation)
    | macro                     | meaning                                                   |
    |---------------------------|-----------------------------------------------------------|
+   | SANNIP_IMPLEMENTATION     | emit the implementation (of every sannip header included) |
    | SANNIP_FLOAT              | sannip_real is float (default double)                     |
    | SANNIP_STATIC             | all functions static (private copy per translation unit)  |
    | SANNIP_API                | linkage of public functions (default extern)              |
@@ -54,15 +70,155 @@
    SECTIONS (grep for them): 1. RESULTS  2. MEMORY  3. RNG  4. GEOMETRY  5. CUTOFFS
    6. DESCRIPTORS  7. KERNELS  8. NETWORKS  9. SCALERS  10. MODEL  11. FILES  12. N2P2
 
+   FUNCTION INDEX (by the section that declares them; the declarations give the details)
+   1. RESULTS
+     sannip_result_string            static name and meaning of a result code
+   3. RNG
+     sannip_rng_seed                 seed xoshiro256** through splitmix64
+     sannip_rng_next                 next 64 random bits
+     sannip_rng_uniform              uniform double in [0, 1) (53 bits)
+     sannip_rng_normal               standard normal deviate (Box-Muller)
+     sannip_rng_split                independent stream, 2^128 steps ahead
+   4. GEOMETRY
+     sannip_neighbors_init           empty neighbour list (uninit: sannip_neighbors_uninit)
+     sannip_neighbors_uninit         free a neighbour list
+     sannip_neighbors_build          every pair closer than a cutoff, O(N) cell lists
+     sannip_system_check             validate a system's arrays (finite, in range, cell)
+     sannip_element_z                element symbol -> atomic number
+     sannip_element_symbol           atomic number -> element symbol
+   5. CUTOFFS
+     sannip_cutoff_make              a cos / tanh / exp / polynomial / hard cutoff
+     sannip_cutoff_make_fspline      the Fourier-spline window f_B (T C.1-C.4)
+     sannip_cutoff_eval              f_c(r) and df_c/dr
+     sannip_cutoff_name              name of a cutoff type
+   6. DESCRIPTORS
+     sannip_descriptors_init         empty basis set (uninit: sannip_descriptors_uninit)
+     sannip_descriptors_uninit       free a basis set
+     sannip_descriptors_add          validate and append one basis
+     sannip_basis_check              validate one basis
+     sannip_basis_applies            does a basis belong to central element Z
+     sannip_basis_kind_flags         properties of a kind (angular, radial, spin, ...)
+     sannip_basis_is_angular         three-body basis
+     sannip_basis_is_radial          depends on positions through distances only
+     sannip_basis_is_spin            reads spins
+     sannip_basis_class              radial / angular / spin class (T sec. 3.2.3)
+     sannip_basis_class_name         name of a class
+     sannip_descriptors_need_spins   does a set hold a spin basis
+     sannip_basis_cutoff             largest radius a basis uses
+     sannip_basis_kind_name          definition-file name of a kind
+     sannip_basis_parse              one definition line -> basis
+     sannip_basis_format             basis -> canonical definition line
+     sannip_descriptors_parse        a whole definition text -> basis set
+     sannip_descriptors_preset_bp_fe          the thesis's BP comparator for Fe (T sec. A.1)
+     sannip_descriptors_preset_bp             that grid for several elements
+     sannip_descriptors_preset_sannip         the thesis's SANNIP set for Fe (T sec. A.2)
+     sannip_descriptors_preset_spin_thesis    only its 20 spin bases (T A.8-A.11)
+     sannip_descriptors_preset_spin_scaled    spin bases scaled to a spin magnitude
+     sannip_env_work_size            scratch size of sannip_env_eval
+     sannip_env_eval                 bases of one atom's environment, and d/dpositions
+     sannip_env_eval_spin            the same plus d/dspins
+   7. KERNELS
+     sannip_gemm_nt, sannip_gemm_nn, sannip_gemm_tn    C += A B^T, A B, A^T B
+   8. NETWORKS
+     sannip_activation_name          name of an activation
+     sannip_activation_parse         activation from its name
+     sannip_activation_eval          y and dy/dx
+     sannip_activation_eval2         y, dy/dx and d2y/dx2
+     sannip_network_init             dense network of given sizes
+     sannip_network_init_layers      network with class-convolution layers (T sec. 3.2.3)
+     sannip_network_layer_params     parameters of one layer
+     sannip_network_uninit           free a network
+     sannip_network_weights          first parameter of a layer
+     sannip_network_layer_blocks     parameter blocks of a layer (1, or one per class)
+     sannip_network_block            one parameter block (where its W and b live)
+     sannip_network_biases           biases of a dense layer
+     sannip_network_layer_affine     z = W x + b of one layer for a batch
+     sannip_network_layer_back_input     din += dz W of one layer
+     sannip_network_layer_back_weights   grad += dz^T x of one layer
+     sannip_network_layer_active     columns of a layer that go through the activation
+     sannip_network_work_size        scratch size of the passes
+     sannip_network_pass             forward pass from any layer, keeping y' (and y'')
+     sannip_network_forward          forward pass of a batch
+     sannip_network_backward_input   dL/dX after a forward pass
+     sannip_network_backward         dL/dparams (and dL/dX) after a forward pass
+   9. SCALERS
+     sannip_scaling_name             name of a scaling mode
+     sannip_scaling_parse            scaling mode from its name
+     sannip_scaling_affine           the affine map of a scaling mode (T2.38, T3.24, T F.22)
+   10. MODEL
+     sannip_model_init               empty model (uninit: sannip_model_uninit)
+     sannip_model_uninit             free a model
+     sannip_model_add_element        element with its own MLP (BP)
+     sannip_model_add_element_cnn    element with a class-convolution network (T sec. 3.2.3)
+     sannip_model_make_multitask     one multi-task MLP for all elements (T sec. 3.2.1)
+     sannip_model_network            the network that evaluates an element
+     sannip_model_finalize           recompute derived state (scalers, cutoff)
+     sannip_model_element_index      index of element Z in the model
+     sannip_model_n_params           trainable parameters of the model
+     sannip_model_tpi                trainable parameters per input (T3.25-3.28)
+     sannip_element_scale            scaled features of an element's atoms (T2.38, T3.24)
+     sannip_element_scale_feature    one scaled feature
+     sannip_element_energies         network outputs -> atomic energies
+     sannip_workspace_init           per-thread evaluation state (scratch, neighbour list)
+     sannip_workspace_uninit         free a workspace
+     sannip_model_compute            energy, atomic energies, forces, virial (T2.44, T2.45)
+     sannip_model_compute_field      the same plus the effective field -dE/dS
+     sannip_model_features           raw descriptors of every atom for a model
+     sannip_descriptors_compute      raw descriptors of every atom for a basis set
+   11. FILES
+     sannip_model_save_mem           model -> text (caller frees)
+     sannip_model_load_mem           text -> model
+     sannip_free                     free memory the library handed out
+     sannip_structure_init           empty structure (uninit: sannip_structure_uninit)
+     sannip_structure_uninit         free a structure
+     sannip_structure_resize         (re)allocate a structure's arrays for n atoms
+     sannip_structure_view           sannip_system view of a structure (no copy)
+     sannip_read_n2p2                next structure of an n2p2 input.data text
+     sannip_read_xyz                 next frame of an extended-XYZ text
+     sannip_text_init                empty text buffer (uninit: sannip_text_uninit)
+     sannip_text_uninit              free a text buffer
+     sannip_text_printf              append formatted text
+     sannip_text_real                append " %.17g", '.' always
+     sannip_write_n2p2               append a structure in input.data format
+     sannip_write_xyz                append an extended-XYZ frame
+     sannip_write_xyz_ex             the same with extra columns and key=value entries
+     sannip_parse_real               locale-independent number parsing
+     sannip_format_real              locale-independent number formatting
+     sannip_dataset_init             empty data set (uninit: sannip_dataset_uninit)
+     sannip_dataset_uninit           free a data set
+     sannip_dataset_read_mem         append every structure of a text
+     sannip_dataset_append           append a deep copy of a structure
+     sannip_dataset_read_file        append every structure of a file
+     sannip_model_save_file          model -> file (atomic replace)
+     sannip_model_load_file          file -> model
+     sannip_read_file                whole file -> NUL-terminated buffer
+     sannip_write_file_atomic        write a file so that it is either old or new
+   12. N2P2
+     sannip_n2p2_import_mem          n2p2 potential from its texts
+     sannip_n2p2_import_dir          n2p2 potential from its directory
+   (2. MEMORY declares the sannip_allocator type; its function, sannip_free, is in 11.)
+
    UNITS AND CONVENTIONS
    Lengths and energies are those of the model (sannip's own presets: Angstrom and eV;
    imported n2p2 potentials keep the units of their training data, e.g. bohr and Hartree).
    Forces F = -dE/dr. Virial W_ab = -sum_i r_i,a dE/dr_i,b, accumulated from relative pair
    vectors so it is correct in periodic cells (stress = -W/V). Arrays are row-major:
    positions n x 3, cell rows are the lattice vectors a, b, c.
+   Spins are n x 3 vectors (collinear moments as z components) in the units the caller uses;
+   the spin presets assume mu_B. The effective field -dE/dS is in energy per spin unit.
    Three-body sums: G4/G5 (and n2p2 types 3, 9, 13) sum over unordered neighbour pairs
    {j,k} (n2p2's convention, half the thesis's ordered sum T2.21); the Gauss-Fourier
    three-body bases (T C.9, C.31, C.37) sum over ordered pairs (j,k), j != k, as written.
+
+   PER-FUNCTION NOTES
+   [in] / [out] / [in, out] / [in, optional] / [out, optional] mark parameters; a const
+   pointer is [in] and an unmarked `err` is always [out, optional] (sannip_error, NULL: no
+   detail), an unmarked `alloc` always [in, optional] (NULL: the default allocator, copied).
+   Objects are caller-owned with init/uninit; a returned pointer says who owns it.
+   Thread safety, unless a declaration says otherwise: functions keep no global state, so
+   they may run concurrently on different objects; an object that a call changes (a model
+   being trained, a workspace, a text buffer, an rng) must not be shared between threads,
+   while const objects (a loaded model, a basis set) may be shared read-only.
 
    DOES NOT: allocate in hot kernels, print, exit, abort, read environment variables, keep
    global state, call rand(), set the OpenMP thread count, or depend on the C locale.
@@ -150,8 +306,10 @@ typedef enum sannip_result {
     SANNIP_TOO_MANY_NEIGHBORS = -18 /* an atom with more than SANNIP_MAX_NEIGHBORS neighbours */
 } sannip_result;
 
-/* Where an operation failed. Optional everywhere ([in, optional] sannip_error *err).
-   line/field are 1-based, 0 when they do not apply. message is always NUL-terminated. */
+/* Where an operation failed: every function that takes `sannip_error *err` treats it as
+   [out, optional] (NULL: no detail) and fills it on failure (some clear it on success).
+   line/field are 1-based, 0 when they do not apply. message is always NUL-terminated.
+   One error struct per thread. */
 typedef struct sannip_error {
     sannip_result code;
     int line;
@@ -159,11 +317,15 @@ typedef struct sannip_error {
     char message[320];
 } sannip_error;
 
-/* [in] r. Returns a static string naming the code (e.g. "SANNIP_PARSE_ERROR: ..."). */
+/* [in] r. Returns a static string naming the code (e.g. "SANNIP_PARSE_ERROR: ..."), never
+   NULL; not to be freed. Thread-safe. */
 SANNIP_API const char *sannip_result_string(sannip_result r);
 
 /* ==== 2. MEMORY ======================================================================== */
-/* A runtime allocator; NULL functions mean the compile-time default (malloc by default). */
+/* A runtime allocator; NULL functions mean the compile-time default (malloc by default).
+   Objects copy it at init and use it for everything they own; user_data is passed back to
+   every call. The callbacks must be thread-safe when objects are used from several threads.
+   Memory the library hands out is released with sannip_free (11. FILES). */
 typedef struct sannip_allocator {
     void *(*alloc_fn)(size_t size, void *user_data);
     void *(*realloc_fn)(void *p, size_t size, void *user_data);
@@ -172,20 +334,26 @@ typedef struct sannip_allocator {
 } sannip_allocator;
 
 /* ==== 3. RNG =========================================================================== */
-/* xoshiro256** (Blackman & Vigna 2018) seeded through splitmix64. Caller-owned state. */
+/* xoshiro256** (Blackman & Vigna 2018) seeded through splitmix64. Caller-owned state.
+   [in, out] rng for every call (seed: [out]); next returns 64 random bits. No allocation.
+   Thread safety: one generator per thread (sannip_rng_split makes more streams); the same
+   seed gives the same numbers on every platform. */
 typedef struct sannip_rng { uint64_t s[4]; } sannip_rng;
 SANNIP_API void     sannip_rng_seed(sannip_rng *rng, uint64_t seed);
 SANNIP_API uint64_t sannip_rng_next(sannip_rng *rng);
 SANNIP_API double   sannip_rng_uniform(sannip_rng *rng);       /* [0, 1), 53 bits */
-SANNIP_API double   sannip_rng_normal(sannip_rng *rng);        /* N(0,1), Box-Muller */
-/* Advances by 2^128 steps: rng keeps going, *split receives an independent stream. */
+SANNIP_API double   sannip_rng_normal(sannip_rng *rng);        /* N(0,1), Box-Muller (2 draws) */
+/* Advances by 2^128 steps: [in, out] rng keeps going, [out] *split receives an independent
+   stream (the state rng had before the jump). */
 SANNIP_API void     sannip_rng_split(sannip_rng *rng, sannip_rng *split);
 
 /* ==== 4. GEOMETRY ====================================================================== */
 /* A read-only view of the atoms to evaluate. The caller owns every array.
    pos: n x 3 (pos[3*i+a]); Z: atomic numbers; cell: rows a, b, c (cell[3*r+c]);
    pbc[a] != 0 makes direction a periodic (its cell row must then be non-degenerate).
-   With no periodic direction the cell is ignored. spins: n x 3 or NULL (spin models). */
+   With no periodic direction the cell is ignored. spins: n x 3 or NULL (spin models).
+   Units: positions and cell in the model's length unit (Angstrom for sannip's presets),
+   spins in the spin bases' unit (mu_B for the presets). */
 typedef struct sannip_system {
     int n;
     const sannip_real *pos;
@@ -213,21 +381,27 @@ typedef struct sannip_neighbors {
     sannip_allocator alloc;
 } sannip_neighbors;
 
+/* [out] nl (empty), [in, optional] alloc. uninit frees what nl owns (init before reuse). */
 SANNIP_API void sannip_neighbors_init(sannip_neighbors *nl, const sannip_allocator *alloc);
 SANNIP_API void sannip_neighbors_uninit(sannip_neighbors *nl);
-/* Builds the list of all pairs closer than cutoff with O(N) cell lists. Handles triclinic
+/* [in, out] nl (grown as needed, reused between builds), [in] sys, cutoff (length units).
+   Builds the list of all pairs closer than cutoff with O(N) cell lists. Handles triclinic
    cells thinner than the cutoff by searching as many images as needed. Validates the
    system: NaN/Inf coordinates, singular periodic cell, overlapping atoms (< 1e-8 apart;
    1e-4 in float builds). An atom with more than SANNIP_MAX_NEIGHBORS neighbours gives
-   SANNIP_TOO_MANY_NEIGHBORS (found while counting, before the list is filled). */
+   SANNIP_TOO_MANY_NEIGHBORS (found while counting, before the list is filled).
+   Returns SANNIP_SUCCESS or the code of the first problem. One nl per thread. */
 SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
                                                 sannip_real cutoff, sannip_error *err);
-/* Checks a system's arrays: n in range, finite positions/cell, Z in 1..118,
-   a non-singular cell in periodic directions, |coordinates| and periodic |cell components|
-   at most SANNIP_MAX_COORD (SANNIP_TOO_BIG beyond). */
+/* [in] sys, [out, optional] err. Checks a system's arrays: n in range, finite positions/cell
+   (and spins), Z in 1..118, a non-singular cell in periodic directions, |coordinates| and
+   periodic |cell components| at most SANNIP_MAX_COORD (SANNIP_TOO_BIG beyond). Returns
+   SANNIP_SUCCESS or the code of the first problem (err names the atom). Thread-safe. */
 SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_error *err);
 
-/* Element symbols <-> atomic numbers (1..118). Returns 0 for an unknown symbol. */
+/* Element symbols <-> atomic numbers (1..118). [in] symbol (case-sensitive, e.g. "Fe"):
+   returns Z, 0 for an unknown symbol or NULL. The symbol returned is static (never free it).
+   Thread-safe. */
 SANNIP_API int sannip_element_z(const char *symbol);
 SANNIP_API const char *sannip_element_symbol(int Z);  /* "X" when Z is out of range */
 
@@ -249,7 +423,8 @@ typedef enum sannip_cutoff_type {
 /* A cutoff f_c(r), zero for r >= rc. x = (r - alpha rc)/(rc - alpha rc) for the n2p2 types
    with an inner cutoff (cos, exp, poly*): f = 1 below alpha rc.
    FSPLINE: a C1 bump that is 0 below rs - eps_dn, rises as 1 - cos^xi_dn to 1 at rs and
-   falls as 1 - sin^xi_up(pi (r - rs) / (2 eps_up)) to 0 at rs + eps_up (= rc). */
+   falls as 1 - sin^xi_up(pi (r - rs) / (2 eps_up)) to 0 at rs + eps_up (= rc) (T C.1-C.4,
+   the falling branch as intended rather than as printed). Radii in length units. */
 typedef struct sannip_cutoff {
     int type;
     sannip_real rc, alpha;
@@ -257,14 +432,18 @@ typedef struct sannip_cutoff {
     int xi_dn, xi_up;
 } sannip_cutoff;
 
-/* Fills a valid cutoff or returns SANNIP_BAD_CUTOFF (rc <= 0, alpha outside [0,1), odd or
-   non-positive xi, eps <= 0, rs - eps_dn < 0). */
+/* [out] c, [in] type (sannip_cutoff_type), rc and the inner-cutoff fraction alpha (n2p2
+   types), or the f_B parameters eps_dn, rs, eps_up (length units) and the even exponents
+   xi_dn, xi_up (T C.1, C.3). Fills a valid cutoff or returns SANNIP_BAD_CUTOFF (rc <= 0,
+   alpha outside [0,1), odd or non-positive xi, eps <= 0, rs - eps_dn < 0). Thread-safe. */
 SANNIP_API sannip_result sannip_cutoff_make(sannip_cutoff *c, int type, sannip_real rc,
                                             sannip_real alpha, sannip_error *err);
 SANNIP_API sannip_result sannip_cutoff_make_fspline(sannip_cutoff *c, sannip_real eps_dn,
         sannip_real rs, sannip_real eps_up, int xi_dn, int xi_up, sannip_error *err);
-/* f_c(r) and, if df != NULL, df/dr. */
+/* [in] c, r (length units); returns f_c(r); [out, optional] df = df_c/dr (1/length).
+   Thread-safe, never allocates. */
 SANNIP_API sannip_real sannip_cutoff_eval(const sannip_cutoff *c, sannip_real r, sannip_real *df);
+/* Static name of a cutoff type ("cos", "poly2", ...; never free it). */
 SANNIP_API const char *sannip_cutoff_name(int type);
 
 /* ==== 6. DESCRIPTORS =================================================================== */
@@ -272,18 +451,20 @@ typedef enum sannip_basis_kind {
     SANNIP_G2 = 1,          /* sum_j exp(-eta (r_ij - rs)^2) fc(r_ij)                 T2.18 */
     SANNIP_G4,              /* 2^(1-zeta) sum_{j<k} (1 + lambda cos)^zeta
                                exp(-eta [(r_ij-rs)^2 + (r_ik-rs)^2 + (r_jk-rs)^2]) fc fc fc T2.21 */
-    SANNIP_G5,              /* G4 without the r_jk terms (n2p2 type 9) */
+    SANNIP_G5,              /* G4 without the r_jk terms (n2p2 type 9, Behler 2011) */
     SANNIP_GF_RADIAL,       /* sum_j exp(-eta (r_ij - rs)^2) f_B(r_ij)                T C.5 */
-    SANNIP_GF_BIRADIAL,     /* sum_{j!=k} e^{-eta (r_ij-rs)^2} e^{-eta2 (r_ik-rs2)^2} f_B f_B' C.9 */
-    SANNIP_GF_ANGULAR1,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} x C.9 terms C.31 */
-    SANNIP_GF_ANGULAR2,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} f_B f_B'    C.37 */
+    SANNIP_GF_BIRADIAL,     /* sum_{j!=k} e^{-eta (r_ij-rs)^2} e^{-eta2 (r_ik-rs2)^2} f_B f_B' T C.9 */
+    SANNIP_GF_ANGULAR1,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} x C.9 terms T C.31 */
+    SANNIP_GF_ANGULAR2,     /* sum_{j!=k} e^{-eta_t (1 - cos(theta - theta_s))} f_B f_B'  T C.37 */
     /* Spin bases (T3.1-3.20, T5.1-5.6). Brackets: S1 = S_i.S_i, S2 = S_i.S_j,
        S3 = (S_i x S_j).u_ij, S4 = (S_i.u_ij)(S_j.u_ij), S5 = (S_i x u_ij).(S_j x u_ij).
-       The power kinds (thesis bases 000, 000a, 000b) sum bracket^xi fc; the Gaussian kinds
-       (basis 001, T3.17-3.20) sum exp(-eta (bracket - shift)^2) fc, S1G using |S_i|^xi as
-       its bracket. Every property of a kind (name, class, elements, keys, flags, checks and
-       evaluator) is one row of the kind table in the implementation (sannip__kinds). */
-    SANNIP_SPIN_S1,         /* (S_i.S_i)^xi                                T3.1, 3.11, 3.12 (000) */
+       The power kinds (thesis bases 000, T3.1-3.4; 000a, T sec. 3.1.2 with the Landau powers
+       of T3.11; 000b, T3.12-3.16) sum bracket^xi fc; the Gaussian kinds (basis 001,
+       T3.17-3.20) sum exp(-eta (bracket - shift)^2) fc, S1G using |S_i|^xi as its bracket;
+       F1-F6 are the bases the thesis proposes (T sec. 5.2.3, T5.1-5.6). Every property of
+       a kind (name, class, elements, keys, flags, checks and evaluator) is one row of the
+       kind table in the implementation (sannip__kinds). */
+    SANNIP_SPIN_S1,         /* (S_i.S_i)^xi                      T3.1 (000), T3.11 (000a), T3.12 */
     SANNIP_SPIN_S2,         /* sum_j (S_i.S_j)^xi fc                       T3.2, 3.13 */
     SANNIP_SPIN_S3,         /* sum_j ((S_i x S_j).u_ij)^xi fc              T3.3, 3.14 */
     SANNIP_SPIN_S4,         /* sum_j ((S_i.u_ij)(S_j.u_ij))^xi fc          T3.4, 3.15 */
@@ -311,7 +492,11 @@ typedef enum sannip_basis_kind {
    three-body bases. eta2/rs2 are the r_ik Gaussian of GF_BIRADIAL/GF_ANGULAR1;
    eta_t/theta_s the angular term of GF_ANGULAR1/2 (theta_s in radians).
    Spin kinds: eta = Gaussian width, rs = its centre ("shift", the thesis's alpha),
-   zeta = the power xi, eps = the smoothing scale of F4-F6 (spin units). */
+   zeta = the power xi, eps = the smoothing scale of F4-F6 (spin units).
+   Units: rs, rs2 and the cutoff radii in length units, eta and eta2 of the geometric kinds
+   in 1/length^2, eta_t and lambda dimensionless; a spin kind's eta is 1/(bracket unit)^2
+   and its shift is in the bracket's unit (spin^xi for S1G, spin^2 for S2G-S5G and F3, spin
+   for F1 and F2). */
 typedef struct sannip_basis {
     int kind;
     int center;
@@ -322,7 +507,8 @@ typedef struct sannip_basis {
     sannip_real eps;
 } sannip_basis;
 
-/* An ordered set of bases (a caller-owned growable array). */
+/* An ordered set of bases (a caller-owned growable array; b[0..n) owned by the set).
+   Shared read-only between threads once built. */
 typedef struct sannip_descriptors {
     int n;
     sannip_basis *b;
@@ -331,13 +517,17 @@ typedef struct sannip_descriptors {
 } sannip_descriptors;
 
 
+/* [out] d (empty), [in, optional] alloc; uninit frees the bases (init before reuse). */
 SANNIP_API void sannip_descriptors_init(sannip_descriptors *d, const sannip_allocator *alloc);
 SANNIP_API void sannip_descriptors_uninit(sannip_descriptors *d);
-/* Validates and appends a copy of *b (SANNIP_BAD_PARAMETER / SANNIP_BAD_CUTOFF). */
+/* [in, out] d, [in] b. Validates and appends a copy of *b (SANNIP_BAD_PARAMETER /
+   SANNIP_BAD_CUTOFF; SANNIP_TOO_BIG beyond SANNIP_MAX_BASES; d unchanged on failure).
+   sannip_basis_check: the validation alone ([in] b). */
 SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const sannip_basis *b,
                                                 sannip_error *err);
 SANNIP_API sannip_result sannip_basis_check(const sannip_basis *b, sannip_error *err);
-/* True when basis b belongs to central element Z. */
+/* Queries of one basis or kind, [in] b / kind; pure functions (thread-safe).
+   sannip_basis_applies: 1 when basis b belongs to central element Z. */
 SANNIP_API int sannip_basis_applies(const sannip_basis *b, int Z);
 /* Properties of a basis kind, the bits of sannip_basis_kind_flags (0 for an unknown kind). */
 enum {
@@ -352,15 +542,18 @@ enum {
                                          (else the power x^xi) */
     SANNIP_BASIS_NEIGHBORS     = 32   /* uses neighbours (all kinds but the self terms S1, S1G) */
 };
+/* [in] kind (sannip_basis_kind); the is_* helpers test one flag of b's kind. */
 SANNIP_API unsigned sannip_basis_kind_flags(int kind);
 SANNIP_API int sannip_basis_is_angular(const sannip_basis *b);   /* flag SANNIP_BASIS_ANGULAR */
 SANNIP_API int sannip_basis_is_radial(const sannip_basis *b);    /* flag SANNIP_BASIS_RADIAL */
 SANNIP_API int sannip_basis_is_spin(const sannip_basis *b);      /* flag SANNIP_BASIS_SPIN */
-/* Class of a basis for class-convolution networks (T3.2.3). */
+/* Class of a basis for class-convolution networks (T sec. 3.2.3); the class name is static. */
 enum { SANNIP_CLASS_RADIAL = 0, SANNIP_CLASS_ANGULAR = 1, SANNIP_CLASS_SPIN = 2, SANNIP_CLASS_COUNT = 3 };
 SANNIP_API int sannip_basis_class(const sannip_basis *b);
 SANNIP_API const char *sannip_basis_class_name(int cls);   /* "radial", "angular", "spin" ("?") */
-/* 1 when some basis of d reads spins (a model with such bases needs sys->spins). */
+/* 1 when some basis of d reads spins (a model with such bases needs sys->spins).
+   sannip_basis_cutoff: the largest radius b uses (length units). sannip_basis_kind_name: the
+   static definition-file name of a kind ("g2", "spin_s2g", ...; "?" when unknown). */
 SANNIP_API int sannip_descriptors_need_spins(const sannip_descriptors *d);
 SANNIP_API sannip_real sannip_basis_cutoff(const sannip_basis *b);   /* largest radius used */
 SANNIP_API const char *sannip_basis_kind_name(int kind);
@@ -382,13 +575,17 @@ SANNIP_API const char *sannip_basis_kind_name(int kind);
      symfunction_short EC 13 eta rs lambda zeta rc
    Parses one line into *b. Returns SANNIP_SUCCESS, or SANNIP_END_OF_INPUT when the line holds no basis
    (blank, comment, cutoff_type), or an error. *cut_state carries cutoff_type between
-   lines (initialise it to cos, rc 0). */
+   lines (initialise it to cos, rc 0).
+   [out] b, [in] line (NUL-terminated), [in, out] cut_state, [out, optional] err (field =
+   the 1-based word that broke). Numbers are read in any C locale. Thread-safe. */
 SANNIP_API sannip_result sannip_basis_parse(sannip_basis *b, const char *line, sannip_cutoff *cut_state,
                                   sannip_error *err);
-/* Writes the canonical line of b into buf (at most size bytes, NUL-terminated).
-   Returns the length, or -1 if it did not fit. */
+/* [in] b, [out] buf. Writes the canonical line of b into buf (at most size bytes,
+   NUL-terminated; numbers "%.17g" with '.'). Returns the length, or -1 if it did not fit. */
 SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size);
-/* Parses a whole definition text (NUL-terminated); errors name the line. */
+/* [in, out] d (bases appended; those before a failing line stay), [in] text
+   (NUL-terminated). Parses a whole definition text; errors name the line (err->line).
+   n2p2 input.nn texts are accepted: their other keyword lines are skipped. */
 SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const char *text,
                                                   sannip_error *err);
 /* Spin bases (T3.1-3.20, T5.1-5.6) as definition lines (spins in the units the caller uses;
@@ -402,7 +599,7 @@ SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const c
    Powers: the pair brackets S2-S5 can be negative, so their xi must be an integer (1..64);
    a non-integer power is rejected when the basis is added (SANNIP_BAD_PARAMETER), never a
    NaN at run time. S1 takes any real xi > 0 (its bracket is >= 0).
-   F4-F6 (the thesis leaves them as ratios that are 0/0 for zero spins) use the smoothed norm
+   F4-F6 (T5.4-5.6: the thesis leaves them as ratios, 0/0 for zero spins) use the smoothed norm
    |v|_e = sqrt(v.v + eps^2) and include the central spin with weight 1 (fc(0) = 1):
      M = S_i + sum_j S_j fc,  A = sum_{j incl. i} w_j (|S_j|_e - eps),  s_j = S_j/|S_j|_e,
      m = M/|M|_e,  c_j = s_j.m,  W = sum_{j incl. i} w_j
@@ -412,29 +609,32 @@ SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const c
    All three are 0 (with finite derivatives) when every spin is zero. Derivatives of |S|^xi
    and of unit vectors at exactly zero are taken as 0. Collinear spins are z components. */
 
-/* PRESETS: every ready-made descriptor set. Each appends to d. Lengths in Angstrom, spins
-   in mu_B. */
-/* The thesis's BP comparator for Fe (T A.1): 24 G2 + 18 G4, cos cutoff, rc = 6 A,
-   all restricted to central element Z and neighbour element Z. */
+/* PRESETS: every ready-made descriptor set. Each appends to d ([in, out] d, [in] Z: the
+   central element, [out, optional] err). Lengths in Angstrom, spins in mu_B. */
+/* The thesis's BP comparator for Fe (T sec. A.1, T A.1-A.7): 24 G2 + 18 G4, cos cutoff,
+   rc = 6 A, all restricted to central element Z and neighbour element Z. */
 SANNIP_API sannip_result sannip_descriptors_preset_bp_fe(sannip_descriptors *d, int Z,
                                                          sannip_error *err);
-/* The thesis's BP parameter grid (T A.1: 24 G2 + 18 G4, cosine cutoff) for every element of
-   Zs, with neighbours of any element, at cutoff rc (6 A in the thesis). */
+/* The thesis's BP parameter grid (T sec. A.1: 24 G2 + 18 G4, cosine cutoff) for every
+   element of Zs[0..n), with neighbours of any element, at cutoff rc (6 A in the thesis; the
+   R_s grid scales with rc). */
 SANNIP_API sannip_result sannip_descriptors_preset_bp(sannip_descriptors *d, const int *Zs, int n, sannip_real rc,
                                                       sannip_error *err);
 
-/* The thesis's SANNIP set for element Z (T A.2): the BP Fe bases (T A.1, 24 G2 + 18 G4) then
+/* The thesis's SANNIP set for element Z (T sec. A.2): the BP Fe bases (T sec. A.1) then
    8 S1G (eta 0.035711; (xi, shift) = (1,0) (2,0) (1,1) (2,1) (1,2) (2,4) (1,3) (2,9)) and
    12 S2G (eta {0.000357, 0.035711, 0.028569, 0.089277} x shift {0, 35, 70}, rc = 6 A, cosine
-   cutoff). Units: the shifts assume moments in mu_B (|S| up to ~3, S_i.S_j up to ~9); the
-   shifts 35 and 70 then sit beyond the data and act as broad monotone ramps. */
+   cutoff), T A.8-A.11. Units: the shifts assume moments in mu_B (|S| up to ~3, S_i.S_j up to
+   ~9); the shifts 35 and 70 then sit beyond the data and act as broad monotone ramps.
+   The spin presets leave d as it was when they fail. */
 SANNIP_API sannip_result sannip_descriptors_preset_sannip(sannip_descriptors *d, int Z, sannip_error *err);
-/* Only the 20 spin bases of T A.2, for central element Z (SANNIP_ANY: all) with neighbours of
-   any element, at cutoff rc (6 in the thesis). */
+/* Only the 20 spin bases of T sec. A.2 (T A.8-A.11), for central element Z (SANNIP_ANY: all)
+   with neighbours of any element, at cutoff rc (6 in the thesis). */
 SANNIP_API sannip_result sannip_descriptors_preset_spin_thesis(sannip_descriptors *d, int Z, sannip_real rc, sannip_error *err);
 /* Spin bases only, scaled to spins of typical magnitude smag (in the caller's units) at
    cutoff rc, neighbours of any element: 8 S1G whose centres span [0, 1.5 smag], 12 S2G whose
-   centres span [-smag^2, smag^2], and the scale-free F4, F5 and F6. Appended to d (for element Z). */
+   centres span [-smag^2, smag^2], and the scale-free F4, F5 and F6 (eps = 0.01 spin units).
+   Appended to d (for element Z). SANNIP_BAD_PARAMETER unless smag > 0. */
 SANNIP_API sannip_result sannip_descriptors_preset_spin_scaled(sannip_descriptors *d, int Z, sannip_real rc, sannip_real smag,
                                                                sannip_error *err);
 
@@ -457,21 +657,26 @@ typedef struct sannip_env {
    dG_f/dd_k,a for neighbour k < n (d_k = r_k - r_i); slot n holds dG_f/dr_i,a.
    [in, optional] g, [out, optional] c: if g != NULL, c[3k+a] = sum_f g_f dG_f/dd_k,a for the
    n neighbours (the force contraction; G is still written).
-   [in] work: sannip_env_work_size(set, idx, nf, env->n) reals of scratch. Never allocates. */
+   [in] work: sannip_env_work_size(set, idx, nf, env->n) reals of scratch. Never allocates.
+   [in] set, idx (nf indices into set), env. Units: dG in 1/length times the bases' units.
+   Returns SANNIP_SUCCESS, SANNIP_INVALID_ARGS (NULL, index out of range, g without c) or
+   SANNIP_NEEDS_SPIN (no error detail). Thread-safe with one work buffer per thread. */
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf,
                                        int n_neighbors);
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
         const sannip_env *env, sannip_real *G, sannip_real *dG,
         const sannip_real *g, sannip_real *c, sannip_real *work);
 /* As sannip_env_eval, plus spin derivatives: [out, optional] dGs nf x (n+1) x 3 with
-   dGs[(f (n+1) + k) 3 + a] = dG_f/dS_k,a (slot n: the central spin). env->Sc and env->Sn
-   must be set when idx holds spin bases (else SANNIP_NEEDS_SPIN). */
+   dGs[(f (n+1) + k) 3 + a] = dG_f/dS_k,a (slot n: the central spin; per spin unit). env->Sc
+   and env->Sn must be set when idx holds spin bases (else SANNIP_NEEDS_SPIN). */
 SANNIP_API sannip_result sannip_env_eval_spin(const sannip_descriptors *set, const int *idx, int nf,
         const sannip_env *env, sannip_real *G, sannip_real *dG, sannip_real *dGs, sannip_real *work);
 
 /* ==== 7. KERNELS ======================================================================= */
 /* C (m x n, ldc) += A (m x k, lda) * B^T where B is n x k (ldb): dot-product form.
-   C (m x n) += A (m x k) * B (k x n): axpy form. C (m x n) += A^T B with A k x m, B k x n. */
+   C (m x n) += A (m x k) * B (k x n): axpy form. C (m x n) += A^T B with A k x m, B k x n.
+   [in] A, B, [in, out] C (row-major, leading dimensions lda, ldb, ldc). Fixed summation
+   order (results independent of threads); never allocate; thread-safe for distinct C. */
 SANNIP_API void sannip_gemm_nt(int m, int n, int k, const sannip_real *A, int lda,
                                const sannip_real *B, int ldb, sannip_real *C, int ldc);
 SANNIP_API void sannip_gemm_nn(int m, int n, int k, const sannip_real *A, int lda,
@@ -481,11 +686,11 @@ SANNIP_API void sannip_gemm_tn(int m, int n, int k, const sannip_real *A, int ld
 
 /* ==== 8. NETWORKS ====================================================================== */
 typedef enum sannip_activation {
-    SANNIP_ACT_LINEAR = 0,  /* x                                         (n2p2 'l') */
-    SANNIP_ACT_TANH,        /* tanh x                                    (n2p2 't') */
+    SANNIP_ACT_LINEAR = 0,  /* x                                  T2.32  (n2p2 'l') */
+    SANNIP_ACT_TANH,        /* tanh x                             T2.35  (n2p2 't') */
     SANNIP_ACT_SIGMOID,     /* 1/(1+e^-x)                                (n2p2 's') */
-    SANNIP_ACT_SOFTPLUS,    /* ln(1+e^x)                                 (n2p2 'p') */
-    SANNIP_ACT_RELU,        /* max(0,x): piecewise-constant forces, T2.1.6 (n2p2 'r') */
+    SANNIP_ACT_SOFTPLUS,    /* ln(1+e^x)                          T2.34  (n2p2 'p') */
+    SANNIP_ACT_RELU,        /* max(0,x) T2.33, piecewise-constant forces (T sec. 2.1.6; n2p2 'r') */
     SANNIP_ACT_SWISH,       /* x/(1+e^-x), SiLU (Madsen; beta = 1)       (not in n2p2) */
     SANNIP_ACT_SSP,         /* ln(1+e^x) - ln 2, shifted softplus (SchNet) */
     SANNIP_ACT_GAUSSIAN,    /* exp(-x^2/2)                               (n2p2 'g') */
@@ -496,9 +701,11 @@ typedef enum sannip_activation {
     SANNIP_ACT_COUNT
 } sannip_activation;
 
+/* Static name of an activation ("tanh", ...); parse accepts those names, "silu",
+   "logistic" and n2p2's one-letter codes. */
 SANNIP_API const char *sannip_activation_name(int act);
 SANNIP_API int sannip_activation_parse(const char *name);   /* -1 when unknown */
-/* y = act(x) and dy/dx. */
+/* y = act(x) and dy/dx. [in] act, x; [out, optional] dydx (eval2: d1, d2). Thread-safe. */
 SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_real *dydx);
 /* y = act(x), dy/dx and d2y/dx2 (force training differentiates the input gradient). */
 SANNIP_API sannip_real sannip_activation_eval2(int act, sannip_real x, sannip_real *d1, sannip_real *d2);
@@ -507,10 +714,12 @@ SANNIP_API sannip_real sannip_activation_eval2(int act, sannip_real x, sannip_re
 
 /* A feed-forward network. A dense layer l maps sizes[l] -> sizes[l+1]:
    y = act[l](W_l x + b_l), W_l row-major sizes[l+1] x sizes[l]. A class-convolution layer
-   (nblk[l] > 0, T3.2.3) applies one dense i_c -> i_c map per input class c (columns
+   (nblk[l] > 0, T sec. 3.2.3) applies one dense i_c -> i_c map per input class c (columns
    blk[l][c] .. blk[l][c+1]); with pass[l] its raw inputs follow its outputs (the "raw inputs
    fed alongside" variant), so sizes[l+1] = 2 sizes[l]. All parameters live in one array:
-   per layer [W_0, b_0, ...] (class layers: W_c, b_c per class), the order of gradients. */
+   per layer [W_0, b_0, ...] (class layers: W_c, b_c per class), the order of gradients.
+   params (n_params reals) is owned by the network. The passes below only read the network:
+   one network serves many threads, each with its own work buffer. */
 typedef struct sannip_network {
     int n_layers;
     int sizes[SANNIP_MAX_LAYERS + 1];
@@ -523,8 +732,9 @@ typedef struct sannip_network {
     sannip_allocator alloc;
 } sannip_network;
 
-/* sizes: n_layers + 1 entries (inputs, hidden..., outputs); act: n_layers entries.
-   Parameters are zero until set. */
+/* [out] net, [in] sizes: n_layers + 1 entries (inputs, hidden..., outputs); act: n_layers
+   entries, [in, optional] alloc. Parameters are zero until set. SANNIP_TOO_BIG beyond
+   SANNIP_MAX_LAYERS or SANNIP_MAX_LAYER_WIDTH. sannip_network_uninit frees params. */
 SANNIP_API sannip_result sannip_network_init(sannip_network *net, int n_layers, const int *sizes,
                                              const int *act, const sannip_allocator *alloc,
                                              sannip_error *err);
@@ -534,13 +744,15 @@ SANNIP_API sannip_result sannip_network_init(sannip_network *net, int n_layers, 
 SANNIP_API sannip_result sannip_network_init_layers(sannip_network *net, int n_layers, const int *sizes,
         const int *act, const int *nblk, const int (*blk)[SANNIP_MAX_CLASSES], const int *pass,
         const sannip_allocator *alloc, sannip_error *err);
+/* Number of parameters (weights and biases) of one layer. */
 SANNIP_API size_t sannip_network_layer_params(const sannip_network *net, int layer);
 SANNIP_API void sannip_network_uninit(sannip_network *net);
-/* First parameter of layer l (dense: W then b; class layer: W_c, b_c per class). */
+/* First parameter of layer l (dense: W then b; class layer: W_c, b_c per class). The
+   returned pointers point into net->params (owned by net; valid until uninit). */
 SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int layer);
 /* The parameter layout, one owner for initialisation, weight decay and the layer kernels:
    layer l holds sannip_network_layer_blocks(net, l) blocks (1 when dense, one per class of a
-   class-convolution layer, T3.27), block c mapping inputs in0..in0+n_in-1 to outputs
+   class-convolution layer, T3.27-3.28), block c mapping inputs in0..in0+n_in-1 to outputs
    out0..out0+n_out-1 with W (n_out x n_in, row-major) at params[offset] followed by b (n_out). */
 typedef struct sannip_param_block {
     int n_in, n_out, in0, out0;
@@ -551,7 +763,9 @@ SANNIP_API sannip_param_block sannip_network_block(const sannip_network *net, in
 SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer);   /* dense layers */
 /* Layer-level kernels shared by every pass (forward, input gradient, weight gradient,
    force training): z (batch x sizes[l+1]) = W x + b (class layers: per class; pass: raw
-   inputs appended); din += dz W (dz over the layer's outputs); grad_l += dz^T x. */
+   inputs appended); din += dz W (dz over the layer's outputs); grad_l += dz^T x.
+   [in] net, in / dz (batch rows), [out] z, [in, out] din, grad_l (the layer's parameters,
+   in their layout). Never allocate. */
 SANNIP_API void sannip_network_layer_affine(const sannip_network *net, int l, int batch, const sannip_real *in, sannip_real *z);
 SANNIP_API void sannip_network_layer_back_input(const sannip_network *net, int l, int batch, const sannip_real *dz, sannip_real *din);
 SANNIP_API void sannip_network_layer_back_weights(const sannip_network *net, int l, int batch, const sannip_real *dz,
@@ -570,7 +784,8 @@ SANNIP_API size_t sannip_network_work_size(const sannip_network *net, int batch)
 SANNIP_API const sannip_real *sannip_network_pass(const sannip_network *net, int B, int from, int pre,
         const sannip_real *in, int keep, sannip_real *z_first, int z_stride, sannip_real *work);
 /* Forward pass of batch rows X (batch x sizes[0]) into Y (batch x n_out). work keeps the
-   activations and their derivatives for sannip_network_backward_input. Never allocates. */
+   activations and their derivatives for sannip_network_backward_input. Never allocates.
+   [in] net, X; [out] Y; [in, out] work (sannip_network_work_size(net, batch) reals). */
 SANNIP_API void sannip_network_forward(const sannip_network *net, int batch, const sannip_real *X,
                                        sannip_real *Y, sannip_real *work);
 /* Given dL/dY (batch x n_out), writes dL/dX (batch x sizes[0]) after a forward pass with
@@ -592,27 +807,32 @@ typedef enum sannip_scaling {
     SANNIP_SCALE_CENTER,        /* G - mean                                     (n2p2)    */
     SANNIP_SCALE_SCALECENTER,   /* smin + (smax - smin)(G - mean)/(max - min)   (n2p2)    */
     SANNIP_SCALE_SCALESIGMA,    /* smin + (smax - smin)(G - mean)/sigma         (n2p2)    */
-    SANNIP_SCALE_STANDARD,      /* (G - mean)/sigma                             T F.20    */
+    SANNIP_SCALE_STANDARD,      /* (G - mean)/sigma                          T F.20-F.23  */
     SANNIP_SCALE_MODIFIED,      /* (G - mean)/max|G - mean|                     T3.21-3.24 */
     SANNIP_SCALE_COUNT
 } sannip_scaling;
 
-/* Statistics of one feature over a training set; `dev` = max |G - mean|. */
+/* Statistics of one feature over a training set (in the feature's units); `dev` =
+   max |G - mean| (G_d of T3.23). */
 typedef struct sannip_feature_stats {
     sannip_real min, max, mean, sigma, dev;
 } sannip_feature_stats;
 
+/* Static name of a scaling mode; parse maps a name back to its mode. */
 SANNIP_API const char *sannip_scaling_name(int mode);
 SANNIP_API int sannip_scaling_parse(const char *name);     /* -1 when unknown */
 /* The affine map y = a (G - c) + d that mode applies to a feature with statistics st
    (written as n2p2 evaluates it). A constant feature (a spread below 1e-8 of its magnitude:
-   rounding noise) maps to d with a = 0: no division by zero, no blown-up forces. */
+   rounding noise) maps to d with a = 0: no division by zero, no blown-up forces.
+   [in] mode, st, smin/smax (target range of the min-max modes); [out] a, c, d. Its inverse
+   G = c + (y - d)/a is T2.39, T3.24 and T F.23; a is the Jacobian of T2.46. Thread-safe. */
 SANNIP_API void sannip_scaling_affine(int mode, const sannip_feature_stats *st, sannip_real smin,
                                       sannip_real smax, sannip_real *a, sannip_real *c, sannip_real *d);
 
 /* ==== 10. MODEL ======================================================================== */
 /* Per-element part of a model: which bases feed the network, how they are scaled, the
-   network, and the affine energy map E_i = energy_scale * NN(G_i) + energy_offset. */
+   network, and the affine energy map E_i = energy_scale * NN(G_i) + energy_offset (the
+   per-atom form of T2.43 / T F.27; energy_offset is the mu_e of T F.28). */
 typedef struct sannip_element_model {
     int Z;
     int n_features;
@@ -622,11 +842,15 @@ typedef struct sannip_element_model {
     sannip_feature_stats *stats;  /* n_features */
     sannip_real *scale_a, *scale_c, *scale_d;  /* y = a (G - c) + d, derived from scaling + stats */
     sannip_network net;           /* unused when shared */
-    int shared;                   /* 1: the multi-task network of element 0 (T3.2.1) */
+    int shared;                   /* 1: the multi-task network of element 0 (T sec. 3.2.1) */
     int output;                   /* output column of the network giving this element's energy */
     sannip_real energy_scale, energy_offset;
 } sannip_element_model;
 
+/* A model: descriptors + per-element scalers and networks. Caller-owned (init/uninit); it
+   owns desc, the element arrays and description. Const after building or loading: one
+   model may serve many threads, each with its own sannip_workspace. units_* are labels
+   ("eV", "Angstrom"; "n2p2" for imported potentials), not conversions. */
 typedef struct sannip_model {
     int n_elements;
     sannip_element_model el[SANNIP_MAX_ELEMENTS];
@@ -637,6 +861,7 @@ typedef struct sannip_model {
     sannip_allocator alloc;
 } sannip_model;
 
+/* [out] m (empty), [in, optional] alloc. uninit frees everything m owns. */
 SANNIP_API void sannip_model_init(sannip_model *m, const sannip_allocator *alloc);
 SANNIP_API void sannip_model_uninit(sannip_model *m);
 /* A deep copy of src: its descriptor set, elements (feature indices, scaling with its
@@ -650,35 +875,45 @@ SANNIP_API void sannip_model_uninit(sannip_model *m);
 SANNIP_API sannip_result sannip_model_copy(sannip_model *dst, const sannip_model *src, sannip_error *err);
 /* Adds element Z whose features are the bases of m->desc that apply to Z (in order), with
    a network of the given hidden layers and activations (output linear). Stats default to
-   identity scaling until sannip_model_set_scaling. */
+   identity scaling until sannip_model_fit_scaling (sannip_train.h) fits them, or the
+   caller sets them and calls sannip_model_finalize.
+   [in, out] m (its bases in place), [in] Z, n_hidden, hidden[n_hidden] (widths),
+   act[n_hidden] (sannip_activation). SANNIP_UNKNOWN_ELEMENT, SANNIP_INVALID_ARGS (Z already
+   present), SANNIP_TOO_BIG (SANNIP_MAX_ELEMENTS, SANNIP_MAX_LAYERS). */
 SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_hidden,
         const int *hidden, const int *act, sannip_error *err);
-/* As sannip_model_add_element, with the class-convolution network of T3.2.3: the element's
+/* As sannip_model_add_element, with the class-convolution network of T sec. 3.2.3 (its
+   parameter count is T3.27-3.28; without raw inputs it reproduces T table 3.1): the element's
    features are grouped by class (radial, angular, spin; order kept within a class), each
    class c gets its own i_c -> i_c layer (activation act[0]) feeding the hidden layers; with
    raw_inputs the features are also fed to the first hidden layer alongside. */
 SANNIP_API sannip_result sannip_model_add_element_cnn(sannip_model *m, int Z, int raw_inputs, int n_hidden,
         const int *hidden, const int *act, sannip_error *err);
-/* Turns the model into one multi-task network (T3.2.1): a single MLP with one output per
+/* Turns the model into one multi-task network (T sec. 3.2.1): a single MLP with one output per
    element, an atom using its element's output. Every element must have the same features
    (bases for any central element). Hidden layers and activations as for add_element. */
 SANNIP_API sannip_result sannip_model_make_multitask(sannip_model *m, int n_hidden, const int *hidden, const int *act,
                                                      sannip_error *err);
-/* The network that evaluates element e (its own, or the shared multi-task network). */
+/* The network that evaluates element e (its own, or the shared multi-task network); owned
+   by m (valid until m changes). */
 SANNIP_API sannip_network *sannip_model_network(const sannip_model *m, int e);
-/* Recomputes derived state (scale_a/c/d, cutoff) after the caller edits stats or bases. */
+/* Recomputes derived state (scale_a/c/d, cutoff) after the caller edits stats or bases.
+   [in, out] m. SANNIP_INVALID_ARGS when networks and features disagree. */
 SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *err);
+/* Index e of element Z in m->el (-1 if absent); the number of trainable parameters of all
+   networks (a shared multi-task network counted once). */
 SANNIP_API int sannip_model_element_index(const sannip_model *m, int Z);  /* -1 if absent */
 SANNIP_API size_t sannip_model_n_params(const sannip_model *m);
-/* Trainable parameters per input (T3.25) of element e's network. */
+/* Trainable parameters per input, TPI (T3.25; for class-convolution networks T3.27-3.28),
+   of element e's network: its parameters divided by its inputs (0 for a bad e). */
 SANNIP_API double sannip_model_tpi(const sannip_model *m, int e);
 /* The element model, one owner for inference, training, PCA initialisation and the Monte
-   Carlo model. Feature scaler (T2.45, T3.21): for r < rows and f < nf = el->n_features,
+   Carlo model. Feature scaler (T2.38, T3.24, T F.22): for r < rows and f < nf = el->n_features,
    X[r nf + f] = scale_a[f] (G[q g_stride + f] - scale_c[f]) + scale_d[f] with q = idx[r]
    (idx NULL: q = r). [in] el, G, idx; [out] X (rows x nf). */
 SANNIP_API void sannip_element_scale(const sannip_element_model *el, int rows, const sannip_real *G, size_t g_stride,
                                      const int *idx, sannip_real *X);
-/* Feature f of raw value g, scaled. */
+/* Feature f of raw value g, scaled (the same map for one value). Thread-safe. */
 SANNIP_API sannip_real sannip_element_scale_feature(const sannip_element_model *el, int f, sannip_real g);
 /* Energy map: E[q] = energy_scale Y[r n_out + output] + energy_offset for r < rows, q = idx[r]
    (idx NULL: q = r). [in] Y: network outputs (rows x n_out); [out] E (energy units). */
@@ -686,7 +921,8 @@ SANNIP_API void sannip_element_energies(const sannip_element_model *el, int rows
                                         const int *idx, sannip_real *E);
 
 /* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand.
-   One model may be shared read-only by many threads, each with its own workspace. */
+   One model may be shared read-only by many threads, each with its own workspace.
+   [out] ws, [in, optional] alloc; uninit frees the buffers. */
 typedef struct sannip_workspace {
     sannip_neighbors nl;
     sannip_real *buf; size_t cap;
@@ -695,11 +931,14 @@ typedef struct sannip_workspace {
 SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc);
 SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws);
 
-/* Total energy, and optionally per-atom energies (n), forces (n x 3) and the virial (3 x 3).
+/* Total energy E = sum_i E_i (T2.44), and optionally per-atom energies (n), forces
+   F = -dE/dr (n x 3, chain rule through the scalers, T2.45-2.47) and the virial (3 x 3).
    Spin-aware models (spin bases) need sys->spins (else SANNIP_INVALID_ARGS).
    Parallel over atoms with OpenMP when enabled; bit-identical for any thread count.
    [in] m, sys; [in, out] ws (scratch, one per thread); [out] energy;
-   [out, optional] atom_energy, forces, virial (energy, energy/length, energy units). */
+   [out, optional] atom_energy, forces, virial (energy, energy/length, energy units).
+   Returns SANNIP_SUCCESS or the code of the first problem (the system is validated as by
+   sannip_system_check; unknown elements give SANNIP_UNKNOWN_ELEMENT). */
 SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_workspace *ws,
         const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
         sannip_real *forces, sannip_real *virial, sannip_error *err);
@@ -711,18 +950,25 @@ SANNIP_API sannip_result sannip_model_compute_field(const sannip_model *m, sanni
         sannip_real *virial, sannip_real *field, sannip_error *err);
 
 /* Raw (unscaled) descriptors of every atom: G is n x stride, row i holding the features of
-   atom i's element in the model's order (unused columns 0). stride >= max n_features. */
+   atom i's element in the model's order (unused columns 0). stride >= max n_features.
+   [in] m, sys; [in, out] ws; [out] G. Same validation and threading as sannip_model_compute. */
 SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_workspace *ws,
         const sannip_system *sys, sannip_real *G, int stride, sannip_error *err);
 /* Raw descriptors of every atom for a whole descriptor set (n x set->n, all bases, 0 where
-   a basis does not apply to the atom's element). */
+   a basis does not apply to the atom's element). [in] set, sys; [in, out] ws; [out] G. */
 SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *set,
         sannip_workspace *ws, const sannip_system *sys, sannip_real *G, sannip_error *err);
 
 /* ==== 11. FILES ======================================================================== */
 /* Model text format "sannip-model 1": self-describing, locale independent, round-trips
-   exactly (%.17g). Saving to a path writes PATH.tmp then renames it over PATH, so a failed
-   save leaves an existing file intact. */
+   exactly (%.17g). Saving to a path goes through sannip_write_file_atomic (a unique
+   temporary renamed over PATH), so a failed save leaves an existing file intact.
+   save_mem: [in] m, [out] *out (NUL-terminated text, owned by the caller: sannip_free with
+   m's allocator), [out, optional] len. load_mem: [in, out] m (initialised; its previous
+   content is replaced, and it is left empty on failure), [in] text, len (need not be
+   NUL-terminated); err names the line; SANNIP_TRUNCATED for a text cut short.
+   sannip_free: [in, optional] alloc (the allocator the memory came from), [in] p (NULL:
+   nothing to do). */
 SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out, size_t *len,
                                                sannip_error *err);  /* *out owned by caller:
                                                free with m's allocator (sannip_free) */
@@ -730,7 +976,9 @@ SANNIP_API sannip_result sannip_model_load_mem(sannip_model *m, const char *text
                                                sannip_error *err);
 SANNIP_API void sannip_free(const sannip_allocator *alloc, void *p);
 
-/* An owned structure with optional reference data (for I/O, tests and training). */
+/* An owned structure with optional reference data (for I/O, tests and training). Arrays
+   are owned by the structure (alloc). Units as read: positions/cell in length units,
+   energy and virial in energy units, forces in energy/length, spins as stored. */
 typedef struct sannip_structure {
     int n;
     sannip_real *pos;        /* n x 3 */
@@ -749,29 +997,45 @@ typedef struct sannip_structure {
     sannip_allocator alloc;
 } sannip_structure;
 
+/* [out] s (empty, weight 1), [in, optional] alloc; uninit frees the arrays and leaves s
+   empty with the same allocator. resize: [in, out] s, [in] n (0..SANNIP_MAX_ATOMS),
+   with_forces, with_spins: fresh zeroed arrays for n atoms (the old ones are freed, charges
+   dropped); SANNIP_OUT_OF_MEMORY leaves s empty. */
 SANNIP_API void sannip_structure_init(sannip_structure *s, const sannip_allocator *alloc);
 SANNIP_API void sannip_structure_uninit(sannip_structure *s);
 SANNIP_API sannip_result sannip_structure_resize(sannip_structure *s, int n, int with_forces,
                                                  int with_spins, sannip_error *err);
-/* A sannip_system view of s (no copy). */
+/* A sannip_system view of s (no copy: it borrows s's arrays while s is unchanged). */
 SANNIP_API sannip_system sannip_structure_view(const sannip_structure *s);
 
 /* Streaming readers over a text buffer: *pos is advanced past the structure read.
    Return SANNIP_SUCCESS, SANNIP_END_OF_INPUT at the end of the text, or an error naming the line
-   (line numbers count from *line, which is advanced too). */
+   (line numbers count from *line, which is advanced too).
+   [in, out] s (initialised; overwritten with the structure read), pos, line; [in] text, len.
+   read_xyz reads Lattice, pbc, energy, virial (or ASE's stress, converted to the virial),
+   weight, and the Properties columns species, pos, forces and magmoms (also
+   initial_magmoms, spins, magnetic_moments; 1 column = a collinear z moment).
+   read_n2p2: begin ... end with lattice, atom (x y z element charge n fx fy fz), energy
+   and comment lines. Numbers are read in any C locale. Thread-safe for distinct s. */
 SANNIP_API sannip_result sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos,
                                 int *line, sannip_error *err);
 SANNIP_API sannip_result sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos,
                                int *line, sannip_error *err);
 
-/* A growable text buffer (used by the writers). */
+/* A growable text buffer (used by the writers). s (NUL-terminated, len bytes) is owned by
+   the buffer; failed is set when it could not grow (later appends are then dropped).
+   init/uninit as usual ([in, optional] alloc); printf appends formatted text (C printf
+   format, so "%g" follows the C locale: use sannip_text_real for numbers). */
 typedef struct sannip_text { char *s; size_t len, cap; int failed; sannip_allocator alloc; } sannip_text;
 SANNIP_API void sannip_text_init(sannip_text *t, const sannip_allocator *alloc);
 SANNIP_API void sannip_text_uninit(sannip_text *t);
 SANNIP_API void sannip_text_printf(sannip_text *t, const char *fmt, ...);
 SANNIP_API void sannip_text_real(sannip_text *t, sannip_real x);  /* " %.17g", '.' always */
 
-/* Writers append one structure; energy/forces/virial override s's own when not NULL. */
+/* Writers append one structure; energy/forces/virial override s's own when not NULL.
+   [in, out] t, [in] s, [in, optional] energy (1), forces (n x 3), virial (9), atom_energy
+   (n); units are the caller's. Numbers exact (SANNIP_REAL_FMT) with '.' in any locale. A buffer
+   that fails to grow sets t->failed. One text buffer per thread. */
 SANNIP_API void sannip_write_n2p2(sannip_text *t, const sannip_structure *s,
         const sannip_real *energy, const sannip_real *forces);
 /* Extended XYZ as ASE writes it: the thin form of sannip_write_xyz_ex below, with the
@@ -823,7 +1087,12 @@ SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_struct
         const sannip_xyz_column *cols, int ncols, const sannip_xyz_info *info, int ninfo,
         sannip_error *err);
 
-/* Locale-independent number parsing/formatting used by all readers. */
+/* Locale-independent number parsing/formatting used by all readers and writers.
+   parse_real: [in] s (leading blanks skipped), [out, optional] end (first character after
+   the number), [out] out; returns 1, or 0 when s holds no number (Fortran 1.0D+00 is read).
+   format_real: [out] buf (size bytes), [in] x; returns snprintf's length (SANNIP_REAL_FMT,
+   '.' always).
+   Thread-safe (they read the locale, never set it). */
 SANNIP_API int sannip_parse_real(const char *s, const char **end, sannip_real *out);
 SANNIP_API int sannip_format_real(char *buf, size_t size, sannip_real x);
 
@@ -836,7 +1105,7 @@ typedef struct sannip_dataset {
     sannip_structure *s;
     sannip_allocator alloc;
 } sannip_dataset;
-/* [out] d; [in, optional] alloc (NULL: the default allocator, copied into d). */
+/* [out] d; [in, optional] alloc (NULL: the default allocator, copied into d). No allocation. */
 SANNIP_API void sannip_dataset_init(sannip_dataset *d, const sannip_allocator *alloc);
 /* Frees every structure and the list; d is empty (and reusable) afterwards. */
 SANNIP_API void sannip_dataset_uninit(sannip_dataset *d);
@@ -936,11 +1205,16 @@ SANNIP_API sannip_result sannip_write_callbacks(const char *data, size_t len, sa
                                                 void *user, sannip_error *err);
 
 #ifndef SANNIP_NO_STDIO
+/* sannip_model_save_mem / sannip_model_load_mem on a file: [in] path (save: written
+   atomically, see sannip_write_file_atomic); load: [in, out] m as for load_mem, messages
+   prefixed "PATH:LINE: ", a missing file gives SANNIP_MISSING_FILE. */
 SANNIP_API sannip_result sannip_model_save_file(const sannip_model *m, const char *path,
                                                 sannip_error *err);
 SANNIP_API sannip_result sannip_model_load_file(sannip_model *m, const char *path,
                                                 sannip_error *err);
-/* Reads a whole file into a NUL-terminated buffer owned by the caller (sannip_free). */
+/* Reads a whole file into a NUL-terminated buffer owned by the caller (sannip_free with
+   the same alloc). [in] path, [in, optional] alloc, [out] out, [out, optional] len (bytes,
+   without the NUL). SANNIP_MISSING_FILE, SANNIP_IO_ERROR (a directory, a read error). */
 SANNIP_API sannip_result sannip_read_file(const char *path, const sannip_allocator *alloc,
                                           char **out, size_t *len, sannip_error *err);
 /* Writes len bytes to a new, uniquely named temporary file next to PATH and renames it to
@@ -957,11 +1231,14 @@ SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *
 /* Imports an n2p2 potential from the texts of input.nn and scaling.data and the weight
    files (weights[e] for the e-th element in ascending atomic number, n2p2's order). Unit
    normalisation (mean_energy, conv_energy, conv_length) and atom_energy offsets become
-   the elements' energy maps, so the model predicts in the units of the training data. */
+   the elements' energy maps, so the model predicts in the units of the training data.
+   [in, out] m (initialised; replaced, and left empty on failure), [in] input_nn,
+   scaling_data (NUL-terminated texts), weights[0..n_weights). units_* become "n2p2". */
 SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *input_nn,
         const char *scaling_data, const char *const *weights, int n_weights, sannip_error *err);
 #ifndef SANNIP_NO_STDIO
-/* Reads DIR/input.nn, DIR/scaling.data and DIR/weights.%03d.data (Z). */
+/* Reads DIR/input.nn, DIR/scaling.data and DIR/weights.%03d.data (Z) and imports them as
+   sannip_n2p2_import_mem does. [in, out] m, [in] dir. */
 SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir,
                                                 sannip_error *err);
 #endif
@@ -2578,7 +2855,7 @@ static void sannip__spin_put_spin(const sannip__spin_out *o, int j, sannip_real 
 
 /* Per-atom caches shared by the bases of one sannip__spin_eval call: the cutoff values of the
    last cutoff used and the bracket values of the last pair kind (bases that share them, like
-   the 12 S2G of T A.2, then cost one exp per neighbour each). */
+   the 12 S2G of T sec. A.2, then cost one exp per neighbour each). */
 typedef struct sannip__spin_cache {
     const sannip_cutoff *cut;     /* cutoff of fc/dfc (NULL: none yet) */
     int bracket;                  /* kind (S2..S5) of v (0: none yet) */
@@ -3351,7 +3628,8 @@ SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const c
 
 SANNIP_API sannip_result sannip_descriptors_preset_bp_fe(sannip_descriptors *d, int Z, sannip_error *err)
 {
-    /* T A.1: radial eta x R_s, angular eta x lambda x xi, r_c = 6 A, cosine cutoff (T2.16) */
+    /* T sec. A.1 (T A.1-A.7): radial eta x R_s, angular eta x lambda x xi, r_c = 6 A, cosine
+       cutoff (T2.16) */
     static const double reta[3] = { 1.5, 6.25, 25.0 };
     static const double aeta[3] = { 0.000357, 0.028569, 0.089277 };
     static const double xi[3] = { 1, 2, 4 };

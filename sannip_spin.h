@@ -1,14 +1,149 @@
-/* sannip_spin.h - v0.1.0 - spin bases, spin configurations, magnetic observables and spin
-   Monte Carlo for sannip. MIT-0 or public domain (see the end of sannip.h).
+/* sannip_spin.h - v0.1.0 - spin configurations, magnetic observables, spin Monte Carlo and
+   the random spin committee for sannip. MIT-0 or public domain (see the end of sannip.h).
 
    In exactly one C or C++ file:
        #define SANNIP_IMPLEMENTATION
        #include "sannip_spin.h"       // includes sannip.h
 
-   Spin bases with position and spin derivatives (SPEC 5), the effective field of a model,
-   local energy changes of single-spin moves, spin configurations (SPEC 10) and magnetic
-   observables (T4.1-4.4). Spins are 3-vectors per atom (collinear moments as z
-   components), in the units the caller uses.
+   SANNIP_IMPLEMENTATION is the umbrella for the implementations of every sannip header
+   included after it. SANNIP_SPIN_IMPLEMENTATION (sokol-style guard) switches on this
+   header's alone; it needs sannip.h's implementation in the same file (it calls sannip.h's
+   static helpers of the "for sibling headers" section), else #error. It does not need
+   sannip_train.h.
+
+   WHAT IS WHERE. The spin bases (descriptor kinds SANNIP_SPIN_*: thesis bases 000, 000a,
+   000b and 001, T3.1-3.20, and the proposed F1-F6, T5.1-5.6) with their position and spin
+   derivatives, and the effective field -dE/dS of a model (sannip_model_compute_field), are
+   in sannip.h, so evaluating a spin-aware model needs sannip.h only. This header adds the
+   physics of spins around such models: local energy changes of single-spin moves, spin
+   configurations (T sec. 3.3.3, 3.3.6), magnetic observables (T4.1-4.4), Metropolis Monte
+   Carlo with its protocols (T sec. 4.3) and the random spin committee of Carare, Deringer &
+   Csanyi 2024. Spins are 3-vectors per atom (collinear moments as z components).
+
+   EQUATION TAGS (as in sannip.h)
+   T3.29 = equation (3.29) of D. Bloore's thesis (SANNIP, 2021); T sec. 4.3.1 = its section
+   4.3.1; T fig. 4.22 = its figure 4.22. C = Carare, Deringer & Csanyi 2024, the random spin
+   committee paper (C fig. 3 = its figure 3). Holm & Janke 1993 = Phys. Rev. B 48, 936.
+
+   OPTIONS (define before including the implementation; sannip.h's table has the details)
+   | macro                          | effect here                                          |
+   |--------------------------------|------------------------------------------------------|
+   | SANNIP_IMPLEMENTATION          | emit this implementation (and sannip.h's, ...)       |
+   | SANNIP_SPIN_IMPLEMENTATION     | emit this implementation only (sannip.h's in the     |
+   |                                | same file)                                           |
+   | SANNIP_FLOAT                   | spins (sannip_real) in float; energies, temperatures |
+   |                                | and observables of the Monte Carlo stay double       |
+   | SANNIP_STATIC, SANNIP_API      | linkage, as in sannip.h                              |
+   | SANNIP_MALLOC/REALLOC/FREE     | default allocator (sannip_mc_walkers and the scans   |
+   |                                | always use it for their scratch)                     |
+   | SANNIP_NO_STDIO                | removes sannip_rsc_save_xyz                          |
+   | SANNIP_NO_OPENMP               | walkers, scans and committee structures run serially |
+   |                                | (same results: bit-identical for any thread count)   |
+   | SANNIP_MAX_ATOMS               | largest number of spins of a generator or chain      |
+   Constants (not options): SANNIP_KB_EV_PER_K (Boltzmann constant, eV/K) and
+   SANNIP_MC_MAX_BLOCKS (largest number of batches for error bars).
+
+   QUICK START (a Curie scan of the built-in Heisenberg model; for a trained spin-aware
+   model use sannip_spin_local_init and sannip_spin_local_mc_model instead of the first two
+   calls, and T in K with cfg.kB = 0)
+       sannip_mc_heisenberg h; sannip_mc_stats st[3]; sannip_error err;
+       sannip_real init[3 * 512];
+       double T[3] = { 1.3, 1.45, 1.6 };                         // k_B T in units of J
+       sannip_mc_heisenberg_init(&h, 8, 1.0, NULL, &err);        // 8^3 sites, J = 1, unit spins
+       sannip_mc_model model = sannip_mc_heisenberg_model(&h);
+       sannip_mc_spins_start(SANNIP_MC_START_FM, h.n, 1.0, NULL, NULL, NULL, init, &err);
+       sannip_mc_config cfg = sannip_mc_config_init(T[0]);
+       cfg.kB = 1;                                               // temperatures in energy units
+       if (sannip_mc_curie_scan(&model, 1, init, 3, T, 1, &cfg, 42, st, NULL, &err))
+           { fprintf(stderr, "%s\n", err.message); return 1; }
+       for (int i = 0; i < 3; i++) printf("%g %g %g\n", st[i].T, st[i].m.mean, st[i].u4.mean);
+       sannip_mc_heisenberg_uninit(&h);
+
+   SECTIONS (grep -i for them; the implementation uses the same names in lower case):
+   1. LOCAL ENERGY CHANGES  2. SPIN CONFIGURATIONS  3. MAGNETIC OBSERVABLES
+   4. SPIN MONTE CARLO  5. MONTE CARLO MODELS  6. RANDOM SPIN COMMITTEE
+
+   FUNCTION INDEX (by section)
+   1. LOCAL ENERGY CHANGES (a spin-aware sannip_model, positions fixed)
+     sannip_spin_local_init          caches for pricing single-spin moves of a system
+     sannip_spin_local_uninit        free them
+     sannip_spin_local_delta         energy change if spin k took a new value
+     sannip_spin_local_accept        make that move (caches updated locally)
+     sannip_spin_local_energy        total energy of the current spins
+     sannip_spin_local_set_spins     load all spins, rebuild the caches
+   2. SPIN CONFIGURATIONS
+     sannip_spin_fm                  ferromagnetic, all +z (T3.33)
+     sannip_spin_perturbed_fm        perturbed FM (T3.29-3.31, "1 -" corrected)
+     sannip_spin_pm                  paramagnetic, uniform on the sphere (T3.32)
+     sannip_spin_111r                random first-octant directions (T3.33)
+     sannip_spin_000r                random cube directions about the origin (T3.33)
+     sannip_spin_afm                 collinear AFM by given signs or alternating
+     sannip_spin_afm_pp              collinear AFM + + - - ...
+     sannip_spin_afm_random          collinear AFM with random up/down sites
+     sannip_spin_sublattice          bcc / fcc(001) sublattice signs of a supercell
+   3. MAGNETIC OBSERVABLES
+     sannip_spin_magnetisation_ratio |sum S| / sum |S| (T4.1)
+     sannip_spin_polar_variance      variance of the polar angle from the net spin (T4.2-4.4)
+     sannip_spin_mean_magnitude      mean |S| of the magnetic atoms of structures
+   4. SPIN MONTE CARLO
+     sannip_mc_config_init           default run parameters at temperature T
+     sannip_mc_config_check          validate run parameters
+     sannip_mc_rng_stream            the RNG stream of walker w
+     sannip_mc_init                  a Markov chain on an energy model
+     sannip_mc_uninit                free a chain
+     sannip_mc_set_spins             load a configuration into chain and model
+     sannip_mc_set_temperature       change the temperature
+     sannip_mc_resync                recompute sums and energy (drop rounding drift)
+     sannip_mc_attempt               one Metropolis move (T sec. 4.3.1)
+     sannip_mc_sweep                 n attempted moves
+     sannip_mc_run                   equilibration + production with error bars
+     sannip_mc_spins_start           FM / PM / AFM starting spins (T sec. 4.3.1 step 2)
+     sannip_mc_walkers               independent walkers in parallel, pooled statistics
+     sannip_mc_hysteresis            several starts at one temperature (T sec. 4.3.2)
+     sannip_mc_curie_scan            temperature scan from one start (T sec. 4.3.3)
+     sannip_mc_chi_peak              T_c from the susceptibility peak
+     sannip_mc_binder_crossing       T_c from the crossing of two Binder curves
+     sannip_mc_write_csv             scan statistics as a CSV table
+   5. MONTE CARLO MODELS (sannip_mc_model implementations)
+     sannip_mc_heisenberg_init       nearest-neighbour classical Heisenberg model, sc lattice
+     sannip_mc_heisenberg_uninit     free it
+     sannip_mc_heisenberg_model      its sannip_mc_model interface
+     sannip_mc_heisenberg_energy     its full energy of any configuration
+     sannip_mc_heisenberg_sublattice its AFM sublattice signs
+     sannip_mc_full_init             adapter: a full-energy callback as a model
+     sannip_mc_full_uninit           free the adapter
+     sannip_mc_full_model            the adapter's sannip_mc_model interface
+     sannip_spin_local_mc_model      a sannip_spin_local (trained model) as a sannip_mc_model
+   6. RANDOM SPIN COMMITTEE (C)
+     sannip_rsc_config_init          default committee configuration (15 members, U[-1/2, 1/2])
+     sannip_rsc_result_init          empty result (uninit: sannip_rsc_result_uninit)
+     sannip_rsc_result_uninit        free a result
+     sannip_rsc_run                  run every member of every structure through an oracle
+     sannip_rsc_best                 lowest converged member among a set (meta-committee)
+     sannip_rsc_best_first           best of the first k random members (C fig. 3a)
+     sannip_rsc_draw                 a seeded draw of k random members
+     sannip_rsc_select               a best-of-k choice for every structure
+     sannip_rsc_write_xyz            the chosen members as extended XYZ text
+     sannip_rsc_save_xyz             the same into a file (atomic)
+
+   UNITS AND CONVENTIONS
+   Spins: n x 3, spins[3*i+a], in the units of the model or of the caller (mu_B for
+   sannip.h's spin presets and for DFT moments; the toy-iron examples and the committee's
+   default starts U[-1/2, 1/2] use hbar units). Energies: the model's (eV for sannip's
+   presets; J units for the Heisenberg model). Temperatures: K with k_B =
+   SANNIP_KB_EV_PER_K = 8.617333262e-5 eV/K (CODATA 2018) when config.kB = 0, or energy
+   units when config.kB = 1 (any other kB: the caller's units). Susceptibility chi in
+   spin^2 per energy per spin, specific heat in units of k_B per spin. Monte Carlo energies
+   and observables are double whatever sannip_real is.
+
+   THREAD SAFETY: objects (sannip_spin_local, sannip_mc, a model instance, sannip_rsc_result)
+   are used by one thread at a time; the generators and observables are pure functions;
+   sannip_mc_walkers, the scans and sannip_rsc_run parallelise internally (one model instance
+   per walker) and give bit-identical results for any number of threads.
+
+   DOES NOT: print, exit, abort, keep global state, call rand(), allocate per Monte Carlo
+   move, set the OpenMP thread count, or call one model instance from two threads at once.
+   It runs no DFT: the committee's oracle is the caller's.
 */
 #ifndef SANNIP_SPIN_H
 #define SANNIP_SPIN_H
@@ -17,14 +152,19 @@
 extern "C" {
 #endif
 
-/* ---- local energy changes of a spin-aware model (SPEC 11) --------------------------------
+/* ==== 1. LOCAL ENERGY CHANGES =========================================================
+   Local energy changes of a spin-aware model (T sec. 4.3.1 moves, priced locally).
    The state a Monte Carlo run needs to price the move of one spin without recomputing the
    system: positions are fixed, so the neighbour list, the geometric features and the
    first-layer pre-activations are cached. A move of spin k changes only the spin features of
    k and of the atoms that have k as a neighbour: pair-sum bases (S2-S5 and their Gaussians)
    are updated by the difference of k's pair terms, F1-F6 and atom k itself are re-evaluated,
    and only those atoms' networks run (a dense first layer is updated for the changed spin
-   features only). The cost of a move does not grow with the number of atoms. */
+   features only). The cost of a move does not grow with the number of atoms.
+   Energies in the model's units (eV for sannip's presets), spins in the spin bases' units.
+   Caller-owned (init/uninit); the fields are the caches, read-only for the caller. One
+   sannip_spin_local per thread (delta stores the pending move); the model it points to must
+   outlive it and may be shared read-only by several of them. */
 typedef struct sannip_spin_local {
     const sannip_model *m;
     int n;
@@ -53,20 +193,29 @@ typedef struct sannip_spin_local {
     sannip_allocator alloc;
 } sannip_spin_local;
 
-/* Builds the caches for system sys (its spins are copied; sys->spins required). */
+/* Builds the caches for system sys (its spins are copied; sys->spins required).
+   [out] L, [in] m (kept by pointer), sys (copied), [in, optional] alloc, err. Returns the
+   codes of sannip_system_check, SANNIP_INVALID_ARGS (no spins, no elements),
+   SANNIP_UNKNOWN_ELEMENT or SANNIP_OUT_OF_MEMORY; L holds nothing to free on failure.
+   uninit frees every cache. */
 SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sannip_model *m, const sannip_system *sys,
                                                 const sannip_allocator *alloc, sannip_error *err);
 SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L);
-/* Energy change if spin k became s_new (3 values). The state is unchanged. */
+/* Energy change if spin k became s_new (3 values). The state is unchanged.
+   [in, out] L (the pending move), [in] k (0..n-1), s_new; [out] dE (energy units).
+   SANNIP_INVALID_ARGS (k out of range), SANNIP_NONFINITE (s_new). */
 SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, const sannip_real *s_new, double *dE);
-/* Spin k becomes s_new (reuses the pending delta when it was for the same move). */
+/* Spin k becomes s_new (reuses the pending delta when it was for the same move).
+   [in, out] L, [in] k, s_new. */
 SANNIP_API sannip_result sannip_spin_local_accept(sannip_spin_local *L, int k, const sannip_real *s_new);
 /* Total energy of the current state (fixed-order sum of the cached atom energies). */
 SANNIP_API double sannip_spin_local_energy(const sannip_spin_local *L);
-/* Loads all spins (n x 3) and rebuilds every cache from scratch (also clears rounding drift). */
+/* Loads all spins (n x 3) and rebuilds every cache from scratch (also clears rounding drift).
+   [in, out] L, [in] spins (copied). */
 SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const sannip_real *spins, sannip_error *err);
 
-/* ---- SPIN CONFIGURATIONS (SPEC 10) ----------------------------------------------------
+/* ==== 2. SPIN CONFIGURATIONS ==========================================================
+   The thesis's spin specifications (T sec. 3.3.3 and, for the Low T Ramp, T sec. 3.3.6).
    Every generator writes n x 3 spins (spins[3*i+a]) with magnitudes drawn as described by a
    sannip_spin_magnitude and directions drawn as the thesis describes. Draw order (part of
    the contract, so that a seed always gives the same spins): first the n magnitudes, in
@@ -90,7 +239,7 @@ typedef struct sannip_spin_magnitude {
     sannip_real sd;
 } sannip_spin_magnitude;
 
-/* Ferromagnetic: every spin along +z (T3.3.3, T3.33 s_FM = (0,0,1)). */
+/* Ferromagnetic: every spin along +z (T sec. 3.3.3, T3.33 s_FM = (0,0,1)). */
 SANNIP_API sannip_result sannip_spin_fm(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
                                         sannip_real *spins, sannip_error *err);
 /* Perturbed FM (T3.29-3.31): azimuth phi ~ U[0, 2 pi), polar angle from +z with
@@ -115,11 +264,11 @@ SANNIP_API sannip_result sannip_spin_111r(int n, const sannip_spin_magnitude *ma
 SANNIP_API sannip_result sannip_spin_000r(int n, const sannip_spin_magnitude *mag, sannip_rng *rng,
                                           sannip_real *spins, sannip_error *err);
 
-/* Collinear antiferromagnets along +-z (T3.3.3: "different orders of opposite spin ... each
-   system's magnetic moment initialization has a net value of zero"). In all three the k-th
-   up spin (in atom order) and the k-th down spin share one magnitude (the up spin's draw),
-   so the net moment is exactly zero whenever there are as many up as down spins, with
-   random magnitudes too. An unpaired spin keeps its own magnitude.
+/* Collinear antiferromagnets along +-z (T sec. 3.3.3: "different orders of opposite
+   spin ... each system's magnetic moment initialization has a net value of zero"). In all
+   three the k-th up spin (in atom order) and the k-th down spin share one magnitude (the up
+   spin's draw), so the net moment is exactly zero whenever there are as many up as down
+   spins, with random magnitudes too. An unpaired spin keeps its own magnitude.
    sannip_spin_afm: [in, optional] sign, n values +1 / -1 (e.g. from sannip_spin_sublattice);
    NULL: alternating by atom index, + - + - (the thesis's "AFM + -" in atom order). */
 SANNIP_API sannip_result sannip_spin_afm(int n, const int *sign, const sannip_spin_magnitude *mag,
@@ -152,42 +301,48 @@ typedef enum sannip_sublattice {
 SANNIP_API sannip_result sannip_spin_sublattice(int n, const sannip_real *pos, const sannip_real *cell,
                                                 sannip_real a, int lattice, int *sign, sannip_error *err);
 
+/* ==== 3. MAGNETIC OBSERVABLES =========================================================
+   Pure functions of their [in] arguments (spins n x 3, any units): thread-safe, never
+   allocate. */
 /* Magnetisation ratio |sum S| / sum |S| (T4.1): 1 for FM, ~0 for PM and AFM. 0 when all
    spins are zero. spins: n x 3. */
 SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spins);
 /* Variance of the polar angle of each spin measured from the net spin direction (T4.2-4.4):
    0 for FM, pi^2/4 - 2 for PM, pi^2/4 for AFM. With zero net spin the angle is taken from +z;
-   zero spins are skipped. */
+   zero spins are skipped. In rad^2. */
 SANNIP_API double sannip_spin_polar_variance(int n, const sannip_real *spins);
 /* Mean |S| over the atoms of structures s[0..n) whose |S| exceeds 1e-3 (the magnetic atoms;
-   non-magnetic ones carry ~0), 1 when there are none: the scale of sannip_descriptors_preset_spin_scaled. */
+   non-magnetic ones carry ~0), 1 when there are none: the scale of
+   sannip_descriptors_preset_spin_scaled. [in] s[0..n) (structures without spins count no
+   atoms). In the structures' spin units. */
 SANNIP_API double sannip_spin_mean_magnitude(const sannip_structure *s, int n);
 
 
-/* ---- SPIN MONTE CARLO (SPEC 11, T4.3) -----------------------------------------------------
+/* ==== 4. SPIN MONTE CARLO (T sec. 4.3) ================================================
 
-   Metropolis Monte Carlo over the spins of a fixed lattice (T4.3.1). The engine talks to the
-   energy model only through sannip_mc_model: "energy change if spin k became s_new" (delta),
-   "spin k is now s_new" (accept) and "total energy" (energy), so a neural-network model with
-   incremental local updates, the built-in nearest-neighbour Heisenberg model and the naive
-   "recompute E(spins) every move" adapter plug in the same way.
+   Metropolis Monte Carlo over the spins of a fixed lattice (T sec. 4.3.1). The engine talks
+   to the energy model only through sannip_mc_model: "energy change if spin k became s_new"
+   (delta), "spin k is now s_new" (accept) and "total energy" (energy), so a neural-network
+   model with incremental local updates, the built-in nearest-neighbour Heisenberg model and
+   the naive "recompute E(spins) every move" adapter plug in the same way.
 
    Moves (site k uniform among the n spins):
      zeroth order: a fresh paramagnetic draw, direction uniform on the sphere (T3.32),
                    magnitude kept or drawn from mu(|S|);
      first order:  the direction turned a little, S' ~ (S/|S| + step u)/|...|, u uniform on the
-                   unit sphere, magnitude kept or drawn from mu (T4.3.1, "small angle
+                   unit sphere, magnitude kept or drawn from mu (T sec. 4.3.1, "small angle
                    perturbation and a random draw for magnitude");
      collinear mode (spins along z): zeroth order draws the sign, first order flips it.
-   Acceptance min(1, exp(-dE / kB T)) (T4.3.1 steps 3-4). One uniform is drawn for every
-   attempt, accepted or not, so two models whose dE agree to rounding follow the same chain.
+   Acceptance min(1, exp(-dE / kB T)) (T sec. 4.3.1, steps 3-4 of its algorithm). One
+   uniform is drawn for every attempt, accepted or not, so two models whose dE agree to
+   rounding follow the same chain.
    Stationary distribution: both proposals are symmetric in direction and draw magnitudes
    independently of the current one, so the chain samples
        P(S_1..S_n) ~ exp(-E / kB T) prod_i mu(|S_i|) dOmega_i,
    i.e. mu is the a-priori measure of the magnitudes (fixed magnitudes: mu = delta).
-   Runs stop after a number of sweeps (n attempts each) or of accepted moves (T4.3.1 step 5),
-   with an equilibration phase first (where, optionally, the first-order step adapts to a
-   target acceptance; it is frozen in production, which keeps detailed balance).
+   Runs stop after a number of sweeps (n attempts each) or of accepted moves (T sec. 4.3.1,
+   step 5), with an equilibration phase first (where, optionally, the first-order step adapts
+   to a target acceptance; it is frozen in production, which keeps detailed balance).
 
    Observables (per sample, every measure_every sweeps of the production phase):
      m = |sum_i S_i| / n, the magnetisation ratio |sum S| / sum |S| (T4.1), the polar-angle
@@ -200,10 +355,10 @@ SANNIP_API double sannip_spin_mean_magnitude(const sannip_structure *s, int n);
      move; the energy is the model's energy at the start plus the accepted dE.
 
    Protocols: independent walkers (OpenMP), hysteresis (several starts at one temperature,
-   T4.3.2), Curie scans over a temperature grid (T4.3.3), T_c from the susceptibility peak
-   and from Binder-cumulant crossings, and a CSV writer for the scans.
+   T sec. 4.3.2), Curie scans over a temperature grid (T sec. 4.3.3), T_c from the
+   susceptibility peak and from Binder-cumulant crossings, and a CSV writer for the scans.
 
-   UNITS: temperatures in K and energies in eV with kB = 8.617333262e-5 eV/K (SPEC 2), or set
+   UNITS: temperatures in K and energies in eV with kB = 8.617333262e-5 eV/K, or set
    config.kB = 1 to give temperatures in energy units (e.g. T in J/kB for the Heisenberg
    model). Spins in whatever unit the model uses.
 
@@ -235,6 +390,8 @@ typedef struct sannip_mc_model {
     sannip_result (*set_spins)(void *user, const sannip_real *spins);
 } sannip_mc_model;
 
+/* The move kinds of T sec. 4.3.1 (set-up step 3) and the a-priori measure mu of the
+   magnitudes (the thesis's mu_||s||; mag_a, mag_b in spin units). */
 typedef enum sannip_mc_move { SANNIP_MC_ZEROTH = 0, SANNIP_MC_FIRST = 1 } sannip_mc_move;
 typedef enum sannip_mc_magnitude {
     SANNIP_MC_MAG_KEEP = 0,     /* magnitudes fixed at their starting values */
@@ -243,8 +400,9 @@ typedef enum sannip_mc_magnitude {
 } sannip_mc_magnitude;
 typedef enum sannip_mc_unit {
     SANNIP_MC_SWEEPS = 0,       /* equil and length count sweeps (n attempts each) */
-    SANNIP_MC_ACCEPTED = 1      /* equil and length count accepted moves (T4.3.1 step 5) */
+    SANNIP_MC_ACCEPTED = 1      /* equil and length count accepted moves (T sec. 4.3.1, step 5) */
 } sannip_mc_unit;
+/* Starting configurations (T sec. 4.3.1, set-up step 2) for sannip_mc_spins_start. */
 typedef enum sannip_mc_start {
     SANNIP_MC_START_FM = 0,     /* all along +z */
     SANNIP_MC_START_PM = 1,     /* directions uniform on the sphere (T3.32); collinear: signs */
@@ -294,7 +452,9 @@ typedef struct sannip_mc_config {
 
 typedef struct sannip_mc_value { double mean, err; } sannip_mc_value;  /* err: 1 sigma */
 
-/* Estimates of one production run (or pooled over walkers). err is NaN with < 2 batches. */
+/* Estimates of one production run (or pooled over walkers). err is NaN with < 2 batches.
+   Units: m and ratio as the spins (ratio dimensionless), polar in rad^2, e energy per spin,
+   chi spin^2 per energy per spin, cv in k_B per spin (kT in energy units). */
 typedef struct sannip_mc_stats {
     double T, kT;               /* temperature (config units) and kB T */
     sannip_mc_value m;          /* <|sum S|> / n */
@@ -312,7 +472,7 @@ typedef struct sannip_mc_stats {
 } sannip_mc_stats;
 
 /* One Markov chain. Caller-owned; init/uninit. Fields are readable; change them only
-   through the functions below. */
+   through the functions below. One chain (and its model instance) per thread. */
 typedef struct sannip_mc {
     int n;
     sannip_real *spins;         /* n x 3, current configuration (owned) */
@@ -330,42 +490,50 @@ typedef struct sannip_mc {
     sannip_allocator alloc;
 } sannip_mc;
 
-/* Defaults at temperature T (config units; kB = 0 means kelvin). */
+/* Defaults at temperature T (config units; kB = 0 means kelvin). [in] cfg for check. */
 SANNIP_API sannip_mc_config sannip_mc_config_init(double T);
 /* SANNIP_BAD_PARAMETER for T <= 0 or NaN, kB < 0, step <= 0, a bad mu, n_blocks out of range,
    ...; SANNIP_INVALID_ARGS for a NULL cfg. */
 SANNIP_API sannip_result sannip_mc_config_check(const sannip_mc_config *cfg, sannip_error *err);
 /* The RNG stream of walker w: seed splitmix64(seed), then w + 1 sannip_rng_split jumps
-   (2^128 steps apart, never overlapping). Stream 0 is sannip_rng_seed(seed). */
+   (2^128 steps apart, never overlapping). Stream 0 is sannip_rng_seed(seed). [out] out.
+   Thread-safe. */
 SANNIP_API void sannip_mc_rng_stream(uint64_t seed, int w, sannip_rng *out);
 
 /* [out] mc; [in] model (copied; its state is loaded with spins), spins (n x 3, copied),
    cfg (copied), rng (copied: the chain's stream), [in, optional] alloc.
    Collinear mode needs x = y = 0 in every spin. Calls model->set_spins (or accept for
-   every spin) and model->energy. On failure mc holds nothing to free (uninit is safe). */
+   every spin) and model->energy. On failure mc holds nothing to free (uninit is safe).
+   The model's state (model->user) must outlive mc and is used by mc alone while it runs.
+   uninit frees the chain's arrays (not the model). */
 SANNIP_API sannip_result sannip_mc_init(sannip_mc *mc, const sannip_mc_model *model,
         const sannip_real *spins, const sannip_mc_config *cfg, const sannip_rng *rng,
         const sannip_allocator *alloc, sannip_error *err);
 SANNIP_API void sannip_mc_uninit(sannip_mc *mc);
-/* Loads a new configuration into the chain and the model (counters kept). */
+/* The chain functions below take [in, out] mc and return SANNIP_SUCCESS or the code of
+   the failing model callback (or of a bad argument).
+   sannip_mc_set_spins: loads a new configuration ([in] spins, n x 3, copied) into the
+   chain and the model (counters kept). */
 SANNIP_API sannip_result sannip_mc_set_spins(sannip_mc *mc, const sannip_real *spins, sannip_error *err);
-/* New temperature (config units). */
+/* New temperature (config units, > 0; SANNIP_BAD_PARAMETER otherwise). */
 SANNIP_API sannip_result sannip_mc_set_temperature(sannip_mc *mc, double T, sannip_error *err);
 /* Recomputes M and sum |S| from the spins and E from model->energy (removes the rounding
    the incremental updates accumulate). */
 SANNIP_API sannip_result sannip_mc_resync(sannip_mc *mc, sannip_error *err);
 /* One attempted move; [out, optional] *accepted = 1 if it was accepted. */
 SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_error *err);
-/* n attempted moves. */
+/* n attempted moves (one sweep). */
 SANNIP_API sannip_result sannip_mc_sweep(sannip_mc *mc, sannip_error *err);
 /* Resync, equilibration, then production as mc->cfg says; [out] stats of the production
-   phase. May be called again (the chain continues from its state). */
+   phase. May be called again (the chain continues from its state). Calls cfg.on_sample
+   from this thread. */
 SANNIP_API sannip_result sannip_mc_run(sannip_mc *mc, sannip_mc_stats *stats, sannip_error *err);
 
 /* Starting spins (n x 3): FM (+z), PM (T3.32 directions; collinear: random signs) or AFM
    (+z where sublattice[i] > 0, else -z; NULL sublattice: alternating by index). Magnitudes:
    `magnitude` when cfg is NULL or keeps magnitudes, else drawn from cfg's mu. rng is needed
-   for PM or drawn magnitudes (may be NULL otherwise). */
+   for PM or drawn magnitudes (may be NULL otherwise). [in] kind (sannip_mc_start), n,
+   magnitude (spin units), [in, optional] sublattice (n), cfg, [in, out] rng, [out] spins. */
 SANNIP_API sannip_result sannip_mc_spins_start(int kind, int n, double magnitude, const int *sublattice,
         const sannip_mc_config *cfg, sannip_rng *rng, sannip_real *spins, sannip_error *err);
 
@@ -373,17 +541,20 @@ SANNIP_API sannip_result sannip_mc_spins_start(int kind, int n, double magnitude
    own instance, n = models[0].n spins) from init[w] (n x 3) with stream
    sannip_mc_rng_stream(seed, w). [out, optional] per_walker[n_walkers], pooled (batches of
    all walkers in walker order), final_spins (n_walkers x n x 3). Bit-identical for any
-   thread count. Memory comes from the default allocator (SANNIP_MALLOC). */
+   thread count. Memory comes from the default allocator (SANNIP_MALLOC).
+   [in] models[n_walkers] (distinct instances: each is driven by one thread), init, cfg
+   (its T in config units), seed. The scans below share this contract. */
 SANNIP_API sannip_result sannip_mc_walkers(const sannip_mc_model *models, int n_walkers,
         const sannip_real *const *init, const sannip_mc_config *cfg, uint64_t seed,
         sannip_mc_stats *per_walker, sannip_mc_stats *pooled, sannip_real *final_spins,
         sannip_error *err);
-/* Hysteresis protocol (T4.3.2): the same lattice and temperature from n_starts starting
-   configurations (e.g. FM, PM, AFM), one model instance each; [out] stats[n_starts]. */
+/* Hysteresis protocol (T sec. 4.3.2): the same lattice and temperature from n_starts starting
+   configurations (e.g. FM, PM, AFM), one model instance each; [in] starts[n_starts]
+   (n x 3 each, e.g. from sannip_mc_spins_start); [out] stats[n_starts]. */
 SANNIP_API sannip_result sannip_mc_hysteresis(const sannip_mc_model *models, int n_starts,
         const sannip_real *const *starts, const sannip_mc_config *cfg, uint64_t seed,
         sannip_mc_stats *stats, sannip_error *err);
-/* Curie scan (T4.3.3): n_walkers walkers (models[w]) from init (n x 3, e.g. FM) over
+/* Curie scan (T sec. 4.3.3): n_walkers walkers (models[w]) from init (n x 3, e.g. FM) over
    temps[n_T] in the given order. carry = 1: each walker continues from its state (and step)
    at the previous temperature; 0: restarts from init. Every temperature gets cfg->equil of
    equilibration. [out] stats[n_T] pooled over walkers; [out, optional] final_spins
@@ -394,7 +565,8 @@ SANNIP_API sannip_result sannip_mc_curie_scan(const sannip_mc_model *models, int
         sannip_real *final_spins, sannip_error *err);
 
 /* T_c from the susceptibility peak: the vertex of the parabola through the largest chi[i]
-   and its neighbours (T strictly increasing). [in, optional] chi_err gives *Tc_err by
+   and its neighbours (T strictly increasing). [in] T[n], chi[n]; [out] Tc, Tc_err (T's
+   units). [in, optional] chi_err gives *Tc_err by
    propagation (0 without). A maximum at an end of the grid returns SANNIP_ERROR with *Tc
    that end and *Tc_err the spacing to its neighbour. */
 SANNIP_API sannip_result sannip_mc_chi_peak(int n, const double *T, const double *chi,
@@ -415,12 +587,18 @@ SANNIP_API sannip_result sannip_mc_binder_crossing(int n, const double *T, const
 
 /* Appends a CSV table (header + one row per temperature; '.' decimal point in any locale):
    T,kT,m,m_err,ratio,ratio_err,polar,polar_err,e,e_err,chi,chi_err,cv,cv_err,u4,u4_err,
-   acceptance,step,samples,attempted,accepted. SANNIP_OUT_OF_MEMORY if t failed to grow. */
+   acceptance,step,samples,attempted,accepted. SANNIP_OUT_OF_MEMORY if t failed to grow.
+   [in, out] t, [in] stats[n] (e.g. of sannip_mc_curie_scan). */
 SANNIP_API sannip_result sannip_mc_write_csv(sannip_text *t, int n, const sannip_mc_stats *stats,
         sannip_error *err);
 
+/* ==== 5. MONTE CARLO MODELS ===========================================================
+   Ready-made sannip_mc_model implementations: the built-in Heisenberg model, an adapter for
+   any full-energy callback, and a trained spin-aware model through sannip_spin_local. */
+
 /* ---- built-in nearest-neighbour classical Heisenberg model -----------------------------
-   E = -J sum_<ij> S_i . S_j over the bonds of a simple cubic L x L x L periodic lattice
+   E = -J sum_<ij> S_i . S_j (the spin Hamiltonian T3.7 with J_ij = J for nearest
+   neighbours, each bond once) over the bonds of a simple cubic L x L x L periodic lattice
    (site i = x + L (y + L z), 3 bonds per site). k_B T_c = 1.443 J for unit spins (Holm &
    Janke 1993). L = 2 is allowed (each bond then counted twice, consistently). Energies in
    double whatever sannip_real is. Caller-owned; init/uninit. */
@@ -432,6 +610,8 @@ typedef struct sannip_mc_heisenberg {
     sannip_allocator alloc;
 } sannip_mc_heisenberg;
 
+/* [out] h, [in] L >= 2 (L^3 <= SANNIP_MAX_ATOMS), J (energy units; J > 0 ferromagnetic),
+   [in, optional] alloc. uninit frees the arrays. One h per walker (the model holds spins). */
 SANNIP_API sannip_result sannip_mc_heisenberg_init(sannip_mc_heisenberg *h, int L, double J,
         const sannip_allocator *alloc, sannip_error *err);
 SANNIP_API void sannip_mc_heisenberg_uninit(sannip_mc_heisenberg *h);
@@ -460,7 +640,9 @@ typedef struct sannip_mc_full {
 } sannip_mc_full;
 
 /* [in] n, spins (n x 3, copied; NULL: all zero), fn and its user pointer (fn must be callable
-   from the walker's thread). Evaluates fn once. */
+   from the walker's thread). Evaluates fn once. [out] a, [in, optional] alloc. Returns
+   SANNIP_SUCCESS or fn's code. uninit frees a's copy of the spins; sannip_mc_full_model
+   gives the interface (a must outlive it). */
 SANNIP_API sannip_result sannip_mc_full_init(sannip_mc_full *a, int n, const sannip_real *spins,
         sannip_mc_energy_fn fn, void *user, const sannip_allocator *alloc, sannip_error *err);
 SANNIP_API void sannip_mc_full_uninit(sannip_mc_full *a);
@@ -468,15 +650,17 @@ SANNIP_API sannip_mc_model sannip_mc_full_model(sannip_mc_full *a);
 
 /* A spin-aware model as a Monte Carlo energy model: the callbacks run on the local state L
    (sannip_spin_local_init), so a move costs the same whatever the number of atoms. One L per
-   walker. */
+   walker. L must outlive the interface; energies in the model's units (eV: use kB = 0
+   and T in K). */
 SANNIP_API sannip_mc_model sannip_spin_local_mc_model(sannip_spin_local *L);
 
-/* ---- RANDOM SPIN COMMITTEE (SPEC 9; Carare, Deringer & Csanyi 2024, "C") --------------
+/* ==== 6. RANDOM SPIN COMMITTEE (Carare, Deringer & Csanyi 2024, "C") =================
 
    For every structure, n "calculations" (in real use: a DFT code run by the host program,
    reached through a callback, the oracle) start from random initial spins, collinear
-   s_z ~ U[-hbar/2, hbar/2] by default (C) or random vectors; optional deterministic members
-   (e.g. anti-parallel dimers) start from given spins and form, with the random ones, a
+   s_z ~ U[-hbar/2, hbar/2] by default (C; spins in hbar units) or random vectors; optional
+   deterministic members (e.g. anti-parallel dimers) start from given spins and form, with
+   the random ones, a
    "meta-committee". Every member is recorded (status, energy, final spins, forces), so
    best-of-k for any k <= n and any subset of members can be formed afterwards; the lowest
    converged energy is the committee's ground-state estimate (best-of-n). Members that did
@@ -567,6 +751,7 @@ typedef struct sannip_rsc_result {
 
 /* Defaults as documented in sannip_rsc_config. */
 SANNIP_API sannip_rsc_config sannip_rsc_config_init(void);
+/* [out] r (empty), [in, optional] alloc; uninit frees every array r owns. */
 SANNIP_API void sannip_rsc_result_init(sannip_rsc_result *r, const sannip_allocator *alloc);
 SANNIP_API void sannip_rsc_result_uninit(sannip_rsc_result *r);
 
@@ -576,34 +761,39 @@ SANNIP_API void sannip_rsc_result_uninit(sannip_rsc_result *r);
    final spins, forces). Oracle failures are recorded, not returned: the result is
    SANNIP_SUCCESS unless the input is invalid (SANNIP_INVALID_ARGS, SANNIP_BAD_PARAMETER,
    SANNIP_NONFINITE for fixed spins), too large (SANNIP_TOO_BIG) or memory runs out.
-   Thread safety: see sannip_rsc_oracle. */
+   Thread safety: see sannip_rsc_oracle. [in] cfg (from sannip_rsc_config_init), sys[0..n)
+   (kept by pointer in the calls only), oracle, [in, optional] user, [in, out] res. */
 SANNIP_API sannip_result sannip_rsc_run(const sannip_rsc_config *cfg, const sannip_system *sys, int n,
         sannip_rsc_oracle oracle, void *user, sannip_rsc_result *res, sannip_error *err);
 
 /* The lowest converged member of structure s among members[0..n_members) (member indices as
    in the result; NULL = all members, fixed and random: the meta-committee). Ties go to the
-   first in the list. *best = -1 and *energy = NaN when none converged. energy may be NULL. */
+   first in the list. *best = -1 and *energy = NaN when none converged. energy may be NULL.
+   The queries below read r only ([in] r, s; [out] best, [out, optional] energy, in the
+   oracle's energy units): thread-safe on a shared r. SANNIP_INVALID_ARGS for a bad s or k. */
 SANNIP_API sannip_result sannip_rsc_best(const sannip_rsc_result *r, int s, const int *members, int n_members,
         int *best, double *energy, sannip_error *err);
 /* Best of the first k random members of structure s (k = 1..n_random): the committee as it
-   grows, C Fig. 3a. Same outputs as sannip_rsc_best. */
+   grows, C fig. 3a. Same outputs as sannip_rsc_best. */
 SANNIP_API sannip_result sannip_rsc_best_first(const sannip_rsc_result *r, int s, int k, int *best,
         double *energy, sannip_error *err);
 /* Draw number `draw` of k distinct random members of structure s (member indices, ascending),
    from the stream seeded by (seed, draw, s): the same seed, draw and s always give the same
-   members. k = n_random gives all of them. members: k ints. */
+   members. k = n_random gives all of them. [out] members: k ints. */
 SANNIP_API sannip_result sannip_rsc_draw(const sannip_rsc_result *r, int s, int k, uint64_t seed, int draw,
         int *members, sannip_error *err);
 /* A best-of-k data set: choice[s] = the best member of draw `draw` of k random members of
    structure s (sannip_rsc_draw), plus the fixed members when with_fixed; -1 when none of
-   them converged. choice: n_structures ints. */
+   them converged. [out] choice: n_structures ints. */
 SANNIP_API sannip_result sannip_rsc_select(const sannip_rsc_result *r, int k, uint64_t seed, int draw,
         int with_fixed, int *choice, sannip_error *err);
 
 /* Appends the chosen member of every structure to t as extended XYZ: positions, the
    member's energy, forces (when it has them) and final spins (magmoms). choice: one member
    per structure (-1: skip the structure), NULL: the best of all members. sys: the structures
-   given to sannip_rsc_run. *n_written (may be NULL) gets the number of frames. */
+   given to sannip_rsc_run. *n_written (may be NULL) gets the number of frames.
+   [in] r, sys, [in, optional] choice, [in, out] t (one buffer per thread). Units as the
+   oracle returned them. */
 SANNIP_API sannip_result sannip_rsc_write_xyz(const sannip_rsc_result *r, const sannip_system *sys,
         const int *choice, sannip_text *t, int *n_written, sannip_error *err);
 #ifndef SANNIP_NO_STDIO
@@ -948,7 +1138,7 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
             const sannip_real *S = L->tS + (size_t)q * L->smax;
             if (L->el[i] != e) continue;
             if (L->dense1[e]) {
-                /* z1 + W1[:, spin] (X_new - X_old) over the spin features (T2.45 scaling) */
+                /* z1 + W1[:, spin] (X_new - X_old) over the spin features (scaled, T3.24) */
                 const sannip_real *W = sannip_network_weights(net, 0), *g = L->G + (size_t)i * L->fmax;
                 sannip_real *z = L->work + (size_t)cnt * L->hmax;
                 memcpy(z, L->z1 + (size_t)i * L->h1max, sizeof(sannip_real) * (size_t)h1);
@@ -1492,7 +1682,7 @@ static void sannip__mc_propose(sannip_mc *mc, int k, sannip_real *s_new, double 
         sannip__mc_direction(&mc->rng, d);
     } else {
         /* S/|S| + step u with u isotropic: the density of the new direction depends only on
-           the angle turned, so the proposal is symmetric (detailed balance, T4.3.1).
+           the angle turned, so the proposal is symmetric (detailed balance, T sec. 4.3.1).
            Computed as v = S + |S| step u (same direction), then scaled to the magnitude. */
         double u[3], len2, f = mc->mag[k] * mc->step;
         sannip__mc_direction(&mc->rng, u);
@@ -1530,7 +1720,7 @@ SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_
         return sannip__fail(err, r, 0, 0, "model delta failed for spin %d (%s)", k, sannip_result_string(r));
     if (dE != dE || dE == -INFINITY)
         return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "model returned dE = %g for spin %d", dE, k);
-    /* Metropolis (T4.3.1 steps 3-4): downhill always, uphill with probability e^{-dE/kT};
+    /* Metropolis (T sec. 4.3.1, steps 3-4): downhill always, uphill with probability e^{-dE/kT};
        u is drawn either way so the stream does not depend on the sign of dE. */
     u = sannip_rng_uniform(&mc->rng);
     acc = dE <= 0 || u < exp(-mc->beta * dE);

@@ -5,7 +5,82 @@
        #define SANNIP_IMPLEMENTATION
        #include "sannip_train.h"      // includes sannip.h
 
+   SANNIP_IMPLEMENTATION is the umbrella for the implementations of every sannip header
+   included after it. SANNIP_TRAIN_IMPLEMENTATION (sokol-style guard) switches on this
+   header's alone; it needs sannip.h's implementation in the same file (it calls sannip.h's
+   static helpers of the "for sibling headers" section), else #error. This header does not
+   need sannip_spin.h; spin-aware models train here like any other (their spin bases are
+   sannip.h descriptor kinds).
+
+   EQUATION TAGS (as in sannip.h)
+   T4.5 = equation (4.5) of D. Bloore's thesis (SANNIP, 2021); T F.28 = its appendix
+   equation (F.28); T sec. 3.2.2 = its section 3.2.2; T table 3.1 = its table 3.1.
+
+   OPTIONS (define before including the implementation; sannip.h's table has the details)
+   | macro                          | effect here                                          |
+   |--------------------------------|------------------------------------------------------|
+   | SANNIP_IMPLEMENTATION          | emit this implementation (and sannip.h's, ...)       |
+   | SANNIP_TRAIN_IMPLEMENTATION    | emit this implementation only (sannip.h's in the     |
+   |                                | same file)                                           |
+   | SANNIP_FLOAT                   | parameters, features and gradients in float          |
+   | SANNIP_STATIC, SANNIP_API      | linkage, as in sannip.h                              |
+   | SANNIP_MALLOC/REALLOC/FREE     | default allocator (models, caches, committees)       |
+   | SANNIP_NO_STDIO                | removes sannip_committee_save_file / _load_file      |
+   | SANNIP_NO_OPENMP               | caches, training and committees run serially (same  |
+   |                                | results: every sum has a fixed order)                |
+   | SANNIP_MAX_ELEMENTS/_LAYERS    | limits of the models trained                         |
+
+   QUICK START (train a BP model for bcc Fe and save it)
+       sannip_dataset d; sannip_model m; sannip_error err;
+       sannip_train_report rep = {0};
+       int hidden[2] = {25, 25}, act[2] = {SANNIP_ACT_TANH, SANNIP_ACT_TANH};
+       sannip_dataset_init(&d, NULL); sannip_model_init(&m, NULL);
+       if (sannip_dataset_read_file(&d, "fe.xyz", &err) != SANNIP_SUCCESS)
+           { fprintf(stderr, "%s\n", err.message); return 1; }
+       sannip_descriptors_preset_bp_fe(&m.desc, 26, &err);     // bases first, then elements
+       sannip_model_add_element(&m, 26, 2, hidden, act, &err);
+       sannip_train_config cfg = sannip_train_config_init();   // Adam, 100 epochs, seed 1
+       if (sannip_train(&m, &d, &cfg, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run > 0)
+           sannip_model_save_file(&m, "fe.sannip", &err);
+       sannip_train_report_free(&rep); sannip_model_uninit(&m); sannip_dataset_uninit(&d);
+
    Sections: 1. DATA SETS  2. FEATURE CACHES  3. TRAINING  4. COMMITTEES
+
+   FUNCTION INDEX (by the section that declares them)
+   1. DATA SETS (the data set type and its readers are in sannip.h, 11. FILES)
+     sannip_dataset_check            every structure has the references training needs
+     sannip_model_fit_scaling        feature statistics and scalers from structures
+     sannip_model_fit_energy         per-element energy offsets and scale (T F.24-F.28)
+   2. FEATURE CACHES
+     sannip_feature_cache_init       empty cache (uninit: sannip_feature_cache_uninit)
+     sannip_feature_cache_uninit     free a cache
+     sannip_feature_cache_build      descriptors (and derivatives) of a whole data set
+     sannip_feature_cache_estimate   bytes a cache with derivatives would take at most
+   3. TRAINING
+     sannip_train_config_init        default training configuration
+     sannip_train                    train a model on a data set
+     sannip_train_report_free        free what a report owns
+     sannip_structure_gradient       loss and its parameter gradient for one structure
+     sannip_model_get_params         all parameters of a model as one vector
+     sannip_model_set_params         load them back
+     sannip_model_init_weights       fresh Glorot weights for every network of a model
+     sannip_network_init_weights     fresh Glorot weights for one network
+   4. COMMITTEES
+     sannip_committee_init           empty committee (uninit: sannip_committee_uninit)
+     sannip_committee_uninit         free a committee
+     sannip_committee_create         n copies of a template model
+     sannip_committee_train          train every member, aggregate errors (T4.5-4.7)
+     sannip_committee_predict        mean and spread of energy, atomic energies, forces
+     sannip_committee_rank           structures by decreasing spread (query by committee)
+     sannip_committee_save_mem       committee -> text
+     sannip_committee_load_mem       text (committee or single model) -> committee
+     sannip_committee_save_file      committee -> file (atomic replace)
+     sannip_committee_load_file      file -> committee
+     sannip_model_copy               exact copy of a model
+     sannip_model_pca_init           PCA initialisation of the first layer (T sec. 3.2.2)
+     sannip_symmetric_eigen          eigenvalues/vectors of a symmetric matrix (Jacobi)
+     sannip_adam_step                one Adam step
+     sannip_sgd_step                 one plain gradient step
 
    Loss per structure s (weight w_s from the data set, default 1):
        L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s) ]
@@ -14,10 +89,26 @@
    gradient: with R_k = dL/dF_k and v_i = sum_k (dG_i/dr_k) R_k, dL/dtheta gets
    -d/dtheta (dE_i/dG_i . v_i), computed by a tangent forward pass along a v_i and one
    combined backward pass (second derivatives of the activations), never by differences.
-   Architectures: per-element MLPs (BP), the multi-task network (T3.2.1), the
-   class-convolution network with or without raw inputs (T3.2.3), PCA initialisation
-   (T3.2.2). Same seed, same data -> bit-identical models whatever the number of threads
-   (per-structure gradients are summed in a fixed order).
+   (The thesis gives no loss equation; the weights w_s play the part of its emphasised
+   sampling near equilibrium, T sec. 2.1.9.)
+   Architectures: per-element MLPs (BP), the multi-task network (T sec. 3.2.1), the
+   class-convolution network with or without raw inputs (T sec. 3.2.3), PCA initialisation
+   (T sec. 3.2.2). Same seed, same data -> bit-identical models whatever the number of
+   threads (per-structure gradients are summed in a fixed order).
+
+   UNITS AND CONVENTIONS
+   Energies, lengths and forces are those of the data (sannip's examples: eV, Angstrom,
+   eV/A). Reported errors: energy RMSE/MAE per atom (energy units), force RMSE/MAE per
+   component (energy/length); times in seconds; the figure of merit T4.7 in
+   1/(s x energy unit). Parameters are ordered element by element, each network's as in
+   sannip_network (layer by layer, W then b).
+
+   THREAD SAFETY: one model, data set, cache or committee per call that changes it; the
+   functions parallelise internally with OpenMP (never setting the thread count) and give
+   the same results for any number of threads. Const arguments may be shared.
+
+   DOES NOT: print (progress goes to the caller's callback), exit, abort, keep global
+   state, call rand(), or install signal handlers (a caller's handler can set cfg.stop).
 */
 #ifndef SANNIP_TRAIN_H
 #define SANNIP_TRAIN_H
@@ -31,17 +122,24 @@ extern "C" {
 /* sannip_dataset (an owned list of structures with reference energies/forces, spins and
    weights) and its readers, sannip_dataset_read_mem/_read_file/_append, are in sannip.h
    (11. FILES). */
-/* Checks that every structure has a finite reference energy (and forces if need_forces). */
+/* Checks that every structure has a finite reference energy (and forces if need_forces)
+   and a finite weight >= 0. [in] d, need_forces. SANNIP_INVALID_ARGS (empty), then
+   SANNIP_PARSE_ERROR / SANNIP_NONFINITE / SANNIP_BAD_PARAMETER naming the structure. */
 SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_forces, sannip_error *err);
 
 /* Fits every element's feature statistics (min, max, mean, sigma, max|G-mean|) over the
    atoms of n structures, then the scalers (sannip_model_finalize). Sums run in structure
-   and atom order, so the result does not depend on threads. */
+   and atom order, so the result does not depend on threads. [in, out] m (bases and
+   elements in place), [in] s[0..n). The statistics feed T2.36-2.39 (min, max), T F.20-F.21
+   (mean, sigma) and T3.22-3.23 (mean, max|G - mean|). */
 SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_structure *s, int n,
                                                   sannip_error *err);
 /* Per-element energy offsets by least squares, E_s ~ sum_e N_e,s mu_e (T F.28), and the
    energy scale as the spread of the per-atom residual (T F.24-F.27): energy_offset = mu_e,
-   energy_scale = sigma. idx selects the structures (NULL: all). */
+   energy_scale = sigma. idx selects the structures (NULL: all).
+   [in, out] m, [in] d, [in, optional] idx (n indices). One sigma for all elements (the
+   standard deviation of (E_s - sum_e N_e,s mu_e)/N_s), not the per-element proxies of
+   T F.29-F.30. Energy units of the data. SANNIP_UNKNOWN_ELEMENT for an atom m lacks. */
 SANNIP_API sannip_result sannip_model_fit_energy(sannip_model *m, const sannip_dataset *d, const int *idx,
                                                  int n, sannip_error *err);
 
@@ -69,6 +167,7 @@ typedef struct sannip_cache_entry {
     int *nb;                  /* neighbour atom of each slot */
 } sannip_cache_entry;
 
+/* A cache of n entries (e[k] for structure k of the data set), owned by the cache. */
 typedef struct sannip_feature_cache {
     int n, fmax;
     int with_derivatives;
@@ -77,19 +176,24 @@ typedef struct sannip_feature_cache {
     sannip_allocator alloc;
 } sannip_feature_cache;
 
+/* [out] c (empty), [in, optional] alloc; uninit frees every entry. */
 SANNIP_API void sannip_feature_cache_init(sannip_feature_cache *c, const sannip_allocator *alloc);
 SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c);
 /* Builds the cache of every structure of d for model m's bases. with_derivatives = 0 keeps
-   only G (derivatives are then recomputed per structure when needed). */
+   only G (derivatives are then recomputed per structure when needed).
+   [in, out] c (its previous entries are freed), [in] m, d. Raw features in the bases'
+   units, derivatives per length unit. Parallel over structures (OpenMP). */
 SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, const sannip_model *m,
         const sannip_dataset *d, int with_derivatives, sannip_error *err);
 /* Bytes the cache with derivatives would take at most (before the runs of non-zero slots are
-   cut out), without building it. */
+   cut out), without building it. [in] m, d. */
 SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d);
 
 /* ==== 3. TRAINING ====================================================================== */
+/* Adam (Kingma & Ba 2015) or plain mini-batch gradient descent (T sec. 2.1.12). */
 typedef enum sannip_optimizer { SANNIP_OPT_ADAM = 0, SANNIP_OPT_SGD = 1 } sannip_optimizer;
 
+/* Passed to the progress callback after every epoch (energy units of the data; seconds). */
 typedef struct sannip_train_progress {
     int epoch, epochs, best_epoch;
     double loss, train_rmse_e, train_rmse_f;  /* energy RMSE per atom, force RMSE per component */
@@ -97,7 +201,8 @@ typedef struct sannip_train_progress {
     double seconds_epoch, eta_seconds;
 } sannip_train_progress;
 
-/* Returning non-zero from the callback stops training (the best model so far is kept). */
+/* Returning non-zero from the callback stops training (the best model so far is kept).
+   Called from the calling thread, between epochs; user is cfg->user. */
 typedef int (*sannip_progress_fn)(const sannip_train_progress *p, void *user);
 
 typedef struct sannip_train_config {
@@ -110,7 +215,7 @@ typedef struct sannip_train_config {
     double energy_weight;     /* w_E, default 1 */
     double force_weight;      /* w_F, default 1; 0 trains on energies only */
     double l2;                /* weight decay on weights (not biases), default 0 */
-    double validation_fraction;  /* default 0.2 (T4.2) */
+    double validation_fraction;  /* default 0.2 (T sec. 4.2) */
     int patience;             /* epochs without validation improvement before stopping; 0 = never */
     uint64_t seed;            /* initialisation, split and batch order */
     int keep_weights;         /* 1: start from the model's parameters instead of a fresh init */
@@ -118,7 +223,7 @@ typedef struct sannip_train_config {
     int cache_derivatives;    /* 1 (default): store dG; 0: recompute per structure (less memory) */
     size_t cache_limit;       /* bytes: when the stored derivatives would take more (estimate),
                                  they are recomputed instead; 0 (default) = no limit */
-    int pca;                  /* k > 0: PCA initialisation (T3.2.2) of the first k neurons */
+    int pca;                  /* k > 0: PCA initialisation (T sec. 3.2.2) of the first k neurons */
     sannip_progress_fn progress;
     void *user;
     /* [optional] a flag (e.g. set by a SIGINT handler): once non-zero, training stops before
@@ -128,6 +233,8 @@ typedef struct sannip_train_config {
     const volatile sig_atomic_t *stop;
 } sannip_train_config;
 
+/* What a training run did; errors in the units of the data (energy per atom, force per
+   component), times in seconds. */
 typedef struct sannip_train_report {
     int epochs_run, best_epoch, n_train, n_val;
     double train_rmse_e, train_rmse_f, val_rmse_e, val_rmse_f;   /* of the best model */
@@ -135,40 +242,56 @@ typedef struct sannip_train_report {
     double seconds, seconds_per_epoch;
     size_t cache_bytes;
     int derivatives_cached;   /* 1: descriptor derivatives were stored, 0: recomputed per use */
-    int *val_index;           /* validation structures (owned; sannip_train_report_free) */
+    int *val_index;           /* validation structures (owned, default allocator;
+                                 sannip_train_report_free) */
 } sannip_train_report;
 
+/* The defaults documented in sannip_train_config (Adam, 100 epochs, batch 8, lr 1e-3, seed 1,
+   validation 0.2, scalers fitted, derivatives cached). */
 SANNIP_API sannip_train_config sannip_train_config_init(void);
 /* Trains m on d. The model must have its descriptor set and elements (networks) in place.
    On return m holds the parameters with the best validation error (training error without a
    validation set). A non-finite loss stops training with SANNIP_NONFINITE and m keeps the
    last good model. report->epochs_run 0 (on success or failure) means that no epoch was
-   completed: m is not trained and should not replace a trained model. Same seed, same data -> bit-identical model, whatever the threads. */
+   completed: m is not trained and should not replace a trained model. Same seed, same data
+   -> bit-identical model, whatever the threads.
+   [in, out] m, [in] d, [in, optional] cfg (NULL: defaults), [out, optional] report
+   (zero-initialise it: a failure before training leaves it untouched; free its val_index
+   with sannip_train_report_free), [out, optional] err. Returns SANNIP_SUCCESS,
+   SANNIP_BAD_PARAMETER (cfg out of range), a sannip_dataset_check code, SANNIP_NONFINITE or
+   SANNIP_OUT_OF_MEMORY. Parallel inside (OpenMP); one training per model at a time. */
 SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                       sannip_train_report *report, sannip_error *err);
 SANNIP_API void sannip_train_report_free(sannip_train_report *r);
 
 /* Loss gradient of one structure for tests and custom loops: adds dL/dparams (all element
-   networks concatenated in element order) to grad and returns the structure's loss terms. */
+   networks concatenated in element order) to grad and returns the structure's loss terms.
+   [in] m, s (with reference energy, and forces when force_weight > 0), energy_weight,
+   force_weight; [out, optional] loss; [in, out] grad (sannip_model_n_params reals). */
 SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const sannip_structure *s,
         double energy_weight, double force_weight, double *loss, sannip_real *grad, sannip_error *err);
-/* All parameters of m as one vector (copy in/out) and their count. */
+/* All parameters of m as one vector (copy in/out) and their count. get: [out, optional]
+   out (NULL: only the count); set: [in] in (sannip_model_n_params reals). */
 SANNIP_API size_t sannip_model_get_params(const sannip_model *m, sannip_real *out);
 SANNIP_API void sannip_model_set_params(sannip_model *m, const sannip_real *in);
 /* Fresh weights: uniform in +-sqrt(6/(fan_in + fan_out)) (Glorot), zero biases; for every
-   network of a model, or one network (class layers: per class). */
+   network of a model, or one network (class layers: per class). [in, out] m / net, rng
+   (the draws follow network and layer order, so a seed gives the same weights). */
 SANNIP_API void sannip_model_init_weights(sannip_model *m, sannip_rng *rng);
 SANNIP_API void sannip_network_init_weights(sannip_network *net, sannip_rng *rng);
 
 /* ==== 4. COMMITTEES ==================================================================== */
-/* A bag of M models (T4.2.1-4.2.2): same architecture, each with its own initialisation and
-   validation split. */
+/* A bag of M models (T sec. 4.2.1-4.2.2): same architecture, each with its own initialisation
+   and validation split. Caller-owned; init/uninit. */
 typedef struct sannip_committee {
     int n;
     sannip_model *m;          /* n models (owned) */
     sannip_allocator alloc;
 } sannip_committee;
 
+/* Committee errors (energy per atom and force per component, units of the data) of the
+   aggregate prediction (T4.5, T sec. 4.2.1) and of the concatenated validation predictions
+   (T4.6, T sec. 4.2.2), and the figure of merit (T4.7, T sec. 4.2.3; 1/(s x error unit)). */
 typedef struct sannip_committee_report {
     double agg_rmse_e, agg_mae_e, agg_rmse_f, agg_mae_f;   /* T4.5: mean prediction vs reference, all data */
     double val_rmse_e, val_mae_e, val_rmse_f, val_mae_f;   /* T4.6: concatenated validation predictions */
@@ -181,25 +304,34 @@ typedef struct sannip_committee_report {
                                  0 = no trained committee (do not save it over a trained one) */
 } sannip_committee_report;
 
+/* [out] c (empty), [in, optional] alloc; uninit frees the members (c stays reusable). */
 SANNIP_API void sannip_committee_init(sannip_committee *c, const sannip_allocator *alloc);
 SANNIP_API void sannip_committee_uninit(sannip_committee *c);
-/* Makes n copies of the template model (descriptors, elements, architecture). */
+/* Makes n copies of the template model (descriptors, elements, architecture).
+   [in, out] c (previous members freed), [in] tmpl, n (1..100000). */
 SANNIP_API sannip_result sannip_committee_create(sannip_committee *c, const sannip_model *tmpl, int n, sannip_error *err);
 /* Trains every member with seed cfg->seed + k (its own split and initialisation), then fills
-   the report (on failure only rep->epochs_run). Results do not depend on the number of threads. */
+   the report (on failure only rep->epochs_run). Results do not depend on the number of
+   threads. [in, out] c, [in] d, [in, optional] cfg, [out, optional] rep, err. */
 SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sannip_dataset *d, const sannip_train_config *cfg,
         sannip_committee_report *rep, sannip_error *err);
 /* Committee mean and spread (standard deviation over members) of the energy, per-atom
-   energies and forces of one system. Optional outputs may be NULL. ws: one workspace. */
+   energies and forces of one system. Optional outputs may be NULL. ws: one workspace.
+   [in] c, sys; [in, out] ws; [out, optional] energy, energy_spread (energy units),
+   atom_spread (n), forces, force_spread (n x 3, energy/length). The mean and spread are the
+   committee's aggregate prediction (T4.5) and its uncertainty. One ws per thread. */
 SANNIP_API sannip_result sannip_committee_predict(const sannip_committee *c, sannip_workspace *ws, const sannip_system *sys,
         sannip_real *energy, sannip_real *energy_spread, sannip_real *atom_spread,
         sannip_real *forces, sannip_real *force_spread, sannip_error *err);
 /* Query by committee: indices of the structures of d sorted by decreasing energy spread per
-   atom (spread[k] receives the spread of order[k]). */
+   atom (spread[k] receives the spread of order[k]). [in] c, d; [out] order (d->n ints);
+   [out, optional] spread (d->n, energy per atom). Ties keep the data order. */
 SANNIP_API sannip_result sannip_committee_rank(const sannip_committee *c, const sannip_dataset *d, int *order,
         sannip_real *spread, sannip_error *err);
 /* Committee files: "sannip-committee 1 M" followed by the M model texts. A plain model
-   file loads as a committee of one. */
+   file loads as a committee of one. save_mem: [out] *out owned by the caller (sannip_free
+   with c's allocator), [out, optional] len. load: [in, out] c (previous members freed; empty
+   on failure; err names the member). save_file writes atomically (sannip_write_file_atomic). */
 SANNIP_API sannip_result sannip_committee_save_mem(const sannip_committee *c, char **out, size_t *len, sannip_error *err);
 SANNIP_API sannip_result sannip_committee_load_mem(sannip_committee *c, const char *text, size_t len, sannip_error *err);
 /* Committee files through user callbacks (sannip.h's sannip_io_callbacks and sannip_write_fn;
@@ -222,17 +354,20 @@ SANNIP_API sannip_result sannip_committee_save_file(const sannip_committee *c, c
 SANNIP_API sannip_result sannip_committee_load_file(sannip_committee *c, const char *path, sannip_error *err);
 #endif
 
-/* PCA initialisation (T3.2.2): for every element whose first layer is dense, the first k
+/* PCA initialisation (T sec. 3.2.2): for every element whose first layer is dense, the first k
    neurons become the top-k principal components of the scaled features of the cached
    atoms (rows = unit eigenvectors of the covariance, bias = -v.mean); the rest stay as they
-   are. Structures idx[0..n) of the cache. Deterministic (cyclic Jacobi, fixed signs). */
+   are. Structures idx[0..n) of the cache. Deterministic (cyclic Jacobi, fixed signs).
+   [in, out] m (scalers fitted), [in] c (built for m), d, idx, n, k. */
 SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_feature_cache *c, const sannip_dataset *d,
                                                const int *idx, int n, int k, sannip_error *err);
 /* Eigen-decomposition of a symmetric n x n matrix A (destroyed): eigenvalues in w
-   (descending) and unit eigenvectors in the rows of V. */
+   (descending) and unit eigenvectors in the rows of V. [in, out] A; [out] w (n), V (n x n). */
 SANNIP_API void sannip_symmetric_eigen(double *A, int n, double *w, double *V);
 
-/* One optimiser step on n parameters. Adam keeps m, v (2n reals, zero at start) and t. */
+/* One optimiser step on n parameters. Adam keeps m, v (2n reals, zero at start) and t.
+   [in, out] p, mv; [in] g (dL/dp), t = 1, 2, ... (the step number, for the bias correction
+   of Kingma & Ba 2015), lr, b1, b2, eps. SGD: p -= lr g (T sec. 2.1.12). Never allocate. */
 SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
                                  double lr, double b1, double b2, double eps);
 SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, double lr);
