@@ -376,7 +376,7 @@ typedef struct sannip_neighbors {
     sannip_real *r;
     sannip_real cutoff;
     size_t cap_pairs, cap_atoms;
-    int *scratch; size_t cap_scratch;   /* cell-list storage, reused between builds */
+    sannip_real *scratch; size_t cap_scratch;   /* cell-list storage (reals), reused between builds */
     sannip_real *sort; size_t cap_sort; /* per-thread buffers for ordering pairs by element */
     sannip_allocator alloc;
 } sannip_neighbors;
@@ -398,6 +398,8 @@ SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sann
    periodic |cell components| at most SANNIP_MAX_COORD (SANNIP_TOO_BIG beyond). Returns
    SANNIP_SUCCESS or the code of the first problem (err names the atom). Thread-safe. */
 SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_error *err);
+/* Volume |det(cell)| of a cell (rows = lattice vectors; length units cubed). [in] cell: 9 reals. */
+SANNIP_API double sannip_cell_volume(const sannip_real *cell);
 
 /* Element symbols <-> atomic numbers (1..118). [in] symbol (case-sensitive, e.g. "Fe"):
    returns Z, 0 for an unknown symbol or NULL. The symbol returned is static (never free it).
@@ -748,8 +750,10 @@ SANNIP_API sannip_result sannip_network_init_layers(sannip_network *net, int n_l
 SANNIP_API size_t sannip_network_layer_params(const sannip_network *net, int layer);
 SANNIP_API void sannip_network_uninit(sannip_network *net);
 /* First parameter of layer l (dense: W then b; class layer: W_c, b_c per class). The
-   returned pointers point into net->params (owned by net; valid until uninit). */
-SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int layer);
+   returned pointers point into net->params (owned by net; valid until uninit); the _rw form
+   takes a network the caller may change and returns a writable pointer. */
+SANNIP_API const sannip_real *sannip_network_weights(const sannip_network *net, int layer);
+SANNIP_API sannip_real *sannip_network_weights_rw(sannip_network *net, int layer);
 /* The parameter layout, one owner for initialisation, weight decay and the layer kernels:
    layer l holds sannip_network_layer_blocks(net, l) blocks (1 when dense, one per class of a
    class-convolution layer, T3.27-3.28), block c mapping inputs in0..in0+n_in-1 to outputs
@@ -760,7 +764,7 @@ typedef struct sannip_param_block {
 } sannip_param_block;
 SANNIP_API int sannip_network_layer_blocks(const sannip_network *net, int layer);
 SANNIP_API sannip_param_block sannip_network_block(const sannip_network *net, int layer, int c);
-SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer);   /* dense layers */
+SANNIP_API const sannip_real *sannip_network_biases(const sannip_network *net, int layer);   /* dense layers */
 /* Layer-level kernels shared by every pass (forward, input gradient, weight gradient,
    force training): z (batch x sizes[l+1]) = W x + b (class layers: per class; pass: raw
    inputs appended); din += dz W (dz over the layer's outputs); grad_l += dz^T x.
@@ -895,8 +899,9 @@ SANNIP_API sannip_result sannip_model_add_element_cnn(sannip_model *m, int Z, in
 SANNIP_API sannip_result sannip_model_make_multitask(sannip_model *m, int n_hidden, const int *hidden, const int *act,
                                                      sannip_error *err);
 /* The network that evaluates element e (its own, or the shared multi-task network); owned
-   by m (valid until m changes). */
-SANNIP_API sannip_network *sannip_model_network(const sannip_model *m, int e);
+   by m (valid until m changes); the _rw form for a model the caller may change. */
+SANNIP_API const sannip_network *sannip_model_network(const sannip_model *m, int e);
+SANNIP_API sannip_network *sannip_model_network_rw(sannip_model *m, int e);
 /* Recomputes derived state (scale_a/c/d, cutoff) after the caller edits stats or bases.
    [in, out] m. SANNIP_INVALID_ARGS when networks and features disagree. */
 SANNIP_API sannip_result sannip_model_finalize(sannip_model *m, sannip_error *err);
@@ -1724,6 +1729,11 @@ static sannip_result sannip__search_cell(const sannip_system *sys, sannip_real *
     return SANNIP_SUCCESS;
 }
 
+SANNIP_API double sannip_cell_volume(const sannip_real *cell)
+{
+    return fabs((double)cell[0] * (cell[4] * cell[8] - cell[5] * cell[7]) - (double)cell[1] * (cell[3] * cell[8] - cell[5] * cell[6])
+              + (double)cell[2] * (cell[3] * cell[7] - cell[4] * cell[6]));
+}
 SANNIP_API sannip_result sannip_system_check(const sannip_system *sys, sannip_error *err)
 {
     int i, a;
@@ -1944,52 +1954,44 @@ static void sannip__order_by_element(const int *Z, int *j, sannip_real *d, sanni
     }
 }
 
-SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
-                                                sannip_real cutoff, sannip_error *err)
+/* Scratch of a neighbour-list build: bin heads, the chain of atoms per bin and the wrapped
+   positions (measured and carved by this one function). */
+static void sannip__nl_layout(sannip__arena *a, int nbins, int n, int **head, int **next, sannip_real **wrapped)
 {
-    sannip__grid g;
-    sannip_result r;
-    int i, n, nbins, *head, *next, bad = -1, badj = -1;
-    size_t total, need, cap;
-    sannip_real *wrapped;
-    void *p;
-    if (!nl || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    if (!(cutoff > 0) || !isfinite(cutoff)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff %g must be positive and finite", (double)cutoff);
-    if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
-    n = sys->n;
-    if ((r = sannip__grid_setup(&g, sys, cutoff, err)) != SANNIP_SUCCESS) return r;
-    nbins = g.nb[0] * g.nb[1] * g.nb[2];
-    /* scratch: head[nbins], next[n], wrapped positions (3n reals) */
-    need = (size_t)nbins + (size_t)n + (3 * (size_t)n * sizeof(sannip_real) + sizeof(int) - 1) / sizeof(int) + 4;
-    p = nl->scratch; cap = nl->cap_scratch;
-    if ((r = sannip__grow(&nl->alloc, &p, &cap, need, sizeof(int))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list scratch (%d atoms)", n);
-    nl->scratch = (int *)p; nl->cap_scratch = cap;
-    head = nl->scratch; next = head + nbins;
-    wrapped = (sannip_real *)(void *)(((uintptr_t)(next + n) + sizeof(sannip_real) - 1) & ~(uintptr_t)(sizeof(sannip_real) - 1));
+    *head = SANNIP__TAKE(a, nbins, int);
+    *next = SANNIP__TAKE(a, n, int);
+    *wrapped = SANNIP__TAKE(a, 3 * (size_t)n, sannip_real);
+}
+/* Periodic coordinates wrapped into the cell, and the atoms binned (inserted in reverse so
+   that each bin's chain runs in index order). */
+static void sannip__nl_bin_atoms(const sannip__grid *g, const sannip_system *sys, int nbins, int *head, int *next, sannip_real *wrapped)
+{
+    int i, a, n = sys->n;
     for (i = 0; i < nbins; i++) head[i] = -1;
-    /* wrap periodic coordinates into the cell; insert in reverse so lists run in index order */
     for (i = 0; i < n; i++) {
         sannip_real u[3];
-        int a;
-        sannip__frac(&g, sys->pos + 3 * i, u);
-        for (a = 0; a < 3; a++) if (g.per[a]) u[a] -= floor(u[a]);
-        for (a = 0; a < 3; a++) wrapped[3 * i + a] = u[0] * g.cell[a] + u[1] * g.cell[3 + a] + u[2] * g.cell[6 + a];
-        for (a = 0; a < 3; a++) if (!g.per[0] && !g.per[1] && !g.per[2]) wrapped[3 * i + a] = sys->pos[3 * i + a];
+        sannip__frac(g, sys->pos + 3 * i, u);
+        for (a = 0; a < 3; a++) if (g->per[a]) u[a] -= floor(u[a]);
+        for (a = 0; a < 3; a++) wrapped[3 * i + a] = u[0] * g->cell[a] + u[1] * g->cell[3 + a] + u[2] * g->cell[6 + a];
+        for (a = 0; a < 3; a++) if (!g->per[0] && !g->per[1] && !g->per[2]) wrapped[3 * i + a] = sys->pos[3 * i + a];
     }
     for (i = n - 1; i >= 0; i--) {
-        int b3[3], b = sannip__bin_of(&g, wrapped + 3 * i, b3);
+        int b3[3], b = sannip__bin_of(g, wrapped + 3 * i, b3);
         next[i] = head[b]; head[b] = i;
     }
-    p = nl->start; cap = nl->cap_atoms;
-    if ((r = sannip__grow(&nl->alloc, &p, &cap, (size_t)n + 1, sizeof(size_t))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list offsets");
-    nl->start = (size_t *)p; nl->cap_atoms = cap;
-    /* pass 1: count */
+}
+/* Pass 1: the neighbour count of every atom into start[i + 1], refusing overlapping atoms
+   and atoms with more than SANNIP_MAX_NEIGHBORS neighbours before any pair is stored. */
+static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
+                                      const int *head, const int *next, sannip_real cutoff, sannip_error *err)
+{
+    int i, n = sys->n, bad = -1, badj = -1;
 #ifdef SANNIP__OMP
 #pragma omp parallel for schedule(static) if (n > 256)
 #endif
     for (i = 0; i < n; i++) {
         int ov = -1;
-        nl->start[i + 1] = sannip__pairs_of(&g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
+        nl->start[i + 1] = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
         if (ov >= 0) {
 #ifdef SANNIP__OMP
 #pragma omp critical(sannip_overlap)
@@ -1998,59 +2000,95 @@ SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sann
         }
     }
     if (bad >= 0) return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms %d and %d (or its periodic image) are on top of each other", bad + 1, badj + 1);
-    for (i = 0; i < n; i++)   /* counts known, nothing filled yet: refuse before the real work */
+    for (i = 0; i < n; i++)
         if (nl->start[i + 1] > (size_t)SANNIP_MAX_NEIGHBORS)
             return sannip__fail(err, SANNIP_TOO_MANY_NEIGHBORS, 0, 0, "atom %d has more than %d neighbours within %g (SANNIP_MAX_NEIGHBORS): "
                                 "a cell far thinner than the cutoff, or a cutoff far too large?", i + 1, SANNIP_MAX_NEIGHBORS, (double)cutoff);
     nl->start[0] = 0;
     for (i = 0; i < n; i++) nl->start[i + 1] += nl->start[i];
-    total = nl->start[n];
-    p = nl->j; cap = nl->cap_pairs;
+    return SANNIP_SUCCESS;
+}
+/* Room for total pairs (j, r, d) and the per-thread buffers of the element ordering (5 reals
+   per pair of the busiest atom); *maxc receives that atom's count. */
+static sannip_result sannip__nl_reserve(sannip_neighbors *nl, int n, size_t total, size_t *maxc, sannip_error *err)
+{
+    size_t cap = nl->cap_pairs, c2 = nl->cap_pairs, c3 = nl->cap_pairs, need_sort;
+    void *p = nl->j, *pr = nl->r, *pd = nl->d, *ps = nl->sort;
+    sannip_result r;
+    int i, nth = 1;
     if ((r = sannip__grow(&nl->alloc, &p, &cap, total, sizeof(int))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
     nl->j = (int *)p;
-    {
-        size_t c2 = nl->cap_pairs, c3 = nl->cap_pairs;
-        void *pr = nl->r, *pd = nl->d;
-        if ((r = sannip__grow(&nl->alloc, &pr, &c2, total, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
-        nl->r = (sannip_real *)pr;
-        if ((r = sannip__grow(&nl->alloc, &pd, &c3, total, 3 * sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
-        nl->d = (sannip_real *)pd;
-        nl->cap_pairs = SANNIP__MIN(cap, SANNIP__MIN(c2, c3));
-    }
-    {
-        /* per-thread buffers (5 reals per pair of the busiest atom) for the element ordering */
-        int nth = 1;
-        size_t maxc = 0, need_sort;
-        void *ps = nl->sort;
+    if ((r = sannip__grow(&nl->alloc, &pr, &c2, total, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
+    nl->r = (sannip_real *)pr;
+    if ((r = sannip__grow(&nl->alloc, &pd, &c3, total, 3 * sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "%zu neighbour pairs", total);
+    nl->d = (sannip_real *)pd;
+    nl->cap_pairs = SANNIP__MIN(cap, SANNIP__MIN(c2, c3));
 #ifdef SANNIP__OMP
-        nth = omp_get_max_threads();
+    nth = omp_get_max_threads();
 #endif
-        for (i = 0; i < n; i++) if (nl->start[i + 1] - nl->start[i] > maxc) maxc = nl->start[i + 1] - nl->start[i];
-        need_sort = 5 * (maxc + 1) * (size_t)nth;
-        if ((r = sannip__grow(&nl->alloc, &ps, &nl->cap_sort, need_sort, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list buffers");
-        nl->sort = (sannip_real *)ps;
+    for (*maxc = 0, i = 0; i < n; i++) if (nl->start[i + 1] - nl->start[i] > *maxc) *maxc = nl->start[i + 1] - nl->start[i];
+    need_sort = 5 * (*maxc + 1) * (size_t)nth;
+    if ((r = sannip__grow(&nl->alloc, &ps, &nl->cap_sort, need_sort, sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list buffers");
+    nl->sort = (sannip_real *)ps;
+    return SANNIP_SUCCESS;
+}
+/* Pass 2: every atom's pairs stored, ordered by neighbour element (one buffer per thread). */
+static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
+                            const int *head, const int *next, sannip_real cutoff, size_t maxc)
+{
+    int n = sys->n;
 #ifdef SANNIP__OMP
 #pragma omp parallel if (n > 256)
 #endif
-        {
-            int t = 0;
-            sannip_real *tmp;
+    {
+        int t = 0, i;
+        sannip_real *tmp;
 #ifdef SANNIP__OMP
-            t = omp_get_thread_num();
+        t = omp_get_thread_num();
 #endif
-            tmp = nl->sort + 5 * (maxc + 1) * (size_t)t;
+        tmp = nl->sort + 5 * (maxc + 1) * (size_t)t;
 #ifdef SANNIP__OMP
 #pragma omp for schedule(static)
 #endif
-            for (i = 0; i < n; i++) {
-                int ov = -1;
-                size_t s = nl->start[i];
-                size_t cnt = sannip__pairs_of(&g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
-                sannip__order_by_element(sys->Z, nl->j + s, nl->d + 3 * s, nl->r + s, cnt, tmp);
-            }
+        for (i = 0; i < n; i++) {
+            int ov = -1;
+            size_t s = nl->start[i];
+            size_t cnt = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
+            sannip__order_by_element(sys->Z, nl->j + s, nl->d + 3 * s, nl->r + s, cnt, tmp);
         }
     }
-    nl->n_atoms = n; nl->n_pairs = total; nl->cutoff = cutoff;
+}
+SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
+                                                sannip_real cutoff, sannip_error *err)
+{
+    sannip__grid g;
+    sannip__arena a;
+    sannip_result r;
+    int n, nbins, *head, *next;
+    size_t cap, maxc = 0;
+    sannip_real *wrapped;
+    void *p;
+    if (!nl || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (!(cutoff > 0) || !isfinite(cutoff)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff %g must be positive and finite", (double)cutoff);
+    if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
+    n = sys->n;
+    if ((r = sannip__grid_setup(&g, sys, cutoff, err)) != SANNIP_SUCCESS) return r;
+    nbins = g.nb[0] * g.nb[1] * g.nb[2];
+    a = sannip__arena_begin(NULL, 0);
+    sannip__nl_layout(&a, nbins, n, &head, &next, &wrapped);
+    p = nl->scratch; cap = nl->cap_scratch;
+    if ((r = sannip__grow(&nl->alloc, &p, &cap, sannip__arena_reals(&a), sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list scratch (%d atoms)", n);
+    nl->scratch = (sannip_real *)p; nl->cap_scratch = cap;
+    a = sannip__arena_begin(nl->scratch, cap * sizeof(sannip_real));
+    sannip__nl_layout(&a, nbins, n, &head, &next, &wrapped);
+    sannip__nl_bin_atoms(&g, sys, nbins, head, next, wrapped);
+    p = nl->start; cap = nl->cap_atoms;
+    if ((r = sannip__grow(&nl->alloc, &p, &cap, (size_t)n + 1, sizeof(size_t))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list offsets");
+    nl->start = (size_t *)p; nl->cap_atoms = cap;
+    if ((r = sannip__nl_count(nl, &g, sys, wrapped, head, next, cutoff, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__nl_reserve(nl, n, nl->start[n], &maxc, err)) != SANNIP_SUCCESS) return r;
+    sannip__nl_fill(nl, &g, sys, wrapped, head, next, cutoff, maxc);
+    nl->n_atoms = n; nl->n_pairs = nl->start[n]; nl->cutoff = cutoff;
     return SANNIP_SUCCESS;
 }
 
@@ -3104,7 +3142,10 @@ static void sannip__env_setup(sannip__envrun *E, sannip_real *work)
     sannip__envplan *P = &E->P;
     int j, f, q, n = E->n;
     size_t nn = E->nn;
-    sannip__arena A = sannip__arena_begin(work, sannip_env_work_size(E->set, E->idx, E->nf, n) * sizeof(sannip_real));
+    /* work holds sannip_env_work_size reals (the contract): that measure uses the upper bounds
+       of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
+       again here saves a plan walk per atom */
+    sannip__arena A = sannip__arena_begin(work, (size_t)-1 / 2);
     sannip__envplan_make(P, E->set, E->idx, E->nf, n, &A, &E->cls, &E->runs);
     sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs);
     for (f = 0; f < E->nf; f++) E->G[f] = 0;
@@ -3277,7 +3318,7 @@ static void sannip__env_triplets(sannip__envrun *E)
 
 /* Derivative with respect to the central atom: minus the sum over neighbours (every basis
    depends on positions only through d_ij = r_j - r_i). */
-static void sannip__env_centre(sannip__envrun *E)
+static void sannip__env_center(sannip__envrun *E)
 {
     int f, j, n = E->n;
     for (f = 0; f < E->nf; f++) {
@@ -3303,7 +3344,7 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
     if (dGs) memset(dGs, 0, sizeof(sannip_real) * E.stride * (size_t)nf);
     if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E.nn + 1));
     if (E.P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin);
-    if (dG) sannip__env_centre(&E);
+    if (dG) sannip__env_center(&E);
 }
 
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
@@ -3962,14 +4003,18 @@ SANNIP_API void sannip_network_uninit(sannip_network *net)
     sannip_free(&net->alloc, net->params);
     net->params = NULL; net->n_params = 0; net->n_layers = 0;
 }
-SANNIP_API sannip_real *sannip_network_weights(const sannip_network *net, int layer)
+SANNIP_API const sannip_real *sannip_network_weights(const sannip_network *net, int layer)
+{
+    return sannip_network_weights_rw((sannip_network *)net, layer);   /* read only: no write through it */
+}
+SANNIP_API sannip_real *sannip_network_weights_rw(sannip_network *net, int layer)
 {
     size_t off = 0;
     int l;
     for (l = 0; l < layer; l++) off += sannip_network_layer_params(net, l);
     return net->params + off;
 }
-SANNIP_API sannip_real *sannip_network_biases(const sannip_network *net, int layer)
+SANNIP_API const sannip_real *sannip_network_biases(const sannip_network *net, int layer)
 {
     return sannip_network_weights(net, layer) + (size_t)net->sizes[layer + 1] * net->sizes[layer];
 }
@@ -4336,9 +4381,13 @@ SANNIP_API sannip_result sannip_model_add_element(sannip_model *m, int Z, int n_
     m->n_elements++;
     return sannip_model_finalize(m, err);
 }
-SANNIP_API sannip_network *sannip_model_network(const sannip_model *m, int e)
+SANNIP_API const sannip_network *sannip_model_network(const sannip_model *m, int e)
 {
-    return (sannip_network *)(m->el[e].shared ? &m->el[0].net : &m->el[e].net);
+    return m->el[e].shared ? &m->el[0].net : &m->el[e].net;
+}
+SANNIP_API sannip_network *sannip_model_network_rw(sannip_model *m, int e)
+{
+    return m->el[e].shared ? &m->el[0].net : &m->el[e].net;
 }
 SANNIP_API sannip_result sannip_model_make_multitask(sannip_model *m, int n_hidden, const int *hidden, const int *act,
                                                      sannip_error *err)
@@ -5415,14 +5464,102 @@ static int sannip__xyz_value(const char *line, const char *key, char *out, size_
     return 0;
 }
 
+/* Columns of an extended XYZ frame, from its Properties (name:type:count triples). */
+typedef struct sannip__xyz_cols { int ncols, species, pos, forces, spin, spin_dim; } sannip__xyz_cols;
+static sannip_result sannip__xyz_properties(const char *comment, sannip__xyz_cols *k, int line, sannip_error *err)
+{
+    char val[1024], *ptok[96], *p = val;
+    int i, np = 0;
+    k->ncols = 0; k->species = k->pos = k->forces = k->spin = -1; k->spin_dim = 0;
+    if (!sannip__xyz_value(comment, "Properties", val, sizeof val)) strcpy(val, "species:S:1:pos:R:3");
+    while (p && np < 93) { ptok[np++] = p; p = strchr(p, ':'); if (p) *p++ = 0; }
+    if (np % 3) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "Properties must be name:type:count triples");
+    for (i = 0; i < np; i += 3) {
+        const char *nm = ptok[i];
+        int cnt;
+        if (!sannip__int(ptok[i + 2], &cnt) || cnt < 1 || cnt > 9) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "Properties: bad count '%s' for %s", ptok[i + 2], nm);
+        if (strcmp(nm, "species") == 0) k->species = k->ncols;
+        else if (strcmp(nm, "pos") == 0 && cnt == 3) k->pos = k->ncols;
+        else if ((strcmp(nm, "forces") == 0 || strcmp(nm, "force") == 0) && cnt == 3) k->forces = k->ncols;
+        else if (k->spin < 0 && (strcmp(nm, "magmoms") == 0 || strcmp(nm, "initial_magmoms") == 0 || strcmp(nm, "spins") == 0
+                 || strcmp(nm, "spin") == 0 || strcmp(nm, "magnetic_moments") == 0) && (cnt == 1 || cnt == 3)) { k->spin = k->ncols; k->spin_dim = cnt; }
+        k->ncols += cnt;
+    }
+    if (k->species < 0 || k->pos < 0) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "Properties lacks species:S:1 or pos:R:3");
+    if (k->ncols > 63) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "too many columns (%d)", k->ncols);
+    return SANNIP_SUCCESS;
+}
+/* ASE's stress = -virial / volume (9 values, or Voigt xx yy zz yz xz xy) into s->virial. */
+static sannip_result sannip__xyz_stress(char *val, sannip_structure *s, int line, sannip_error *err)
+{
+    char *vt[10];
+    sannip_real st[9], v6[6], vol = fabs(sannip__det3(s->cell));
+    int i, k = sannip__tokens(val, vt, 9);
+    if (k != 9 && k != 6) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "stress needs 9 or 6 numbers, found %d", k);
+    for (i = 0; i < k; i++) if (!sannip__num(vt[i], k == 9 ? &st[i] : &v6[i])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "stress: '%s' is not a finite number", vt[i]);
+    if (k == 6) { st[0] = v6[0]; st[4] = v6[1]; st[8] = v6[2]; st[5] = st[7] = v6[3]; st[2] = st[6] = v6[4]; st[1] = st[3] = v6[5]; }
+    if (!(vol > 0)) return sannip__fail(err, SANNIP_SINGULAR_CELL, line, 0, "stress given without a periodic cell (no volume)");
+    for (i = 0; i < 9; i++) s->virial[i] = -vol * st[i];
+    s->has_virial = 1;
+    return SANNIP_SUCCESS;
+}
+/* The per-frame entries of the comment line: Lattice, pbc, energy, virial (or stress), weight. */
+static sannip_result sannip__xyz_entries(const char *comment, sannip_structure *s, int line, sannip_error *err)
+{
+    char val[1024], *vt[10];
+    sannip_result r;
+    int i, k;
+    if (sannip__xyz_value(comment, "Lattice", val, sizeof val)) {
+        if ((k = sannip__tokens(val, vt, 9)) != 9) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "Lattice needs 9 numbers, found %d", k);
+        for (i = 0; i < 9; i++) if (!sannip__num(vt[i], &s->cell[i])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "Lattice: '%s' is not a finite number", vt[i]);
+        s->pbc[0] = s->pbc[1] = s->pbc[2] = 1;
+    }
+    if (sannip__xyz_value(comment, "pbc", val, sizeof val)) {
+        if (sannip__tokens(val, vt, 3) != 3) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "pbc needs 3 values");
+        for (i = 0; i < 3; i++) s->pbc[i] = (vt[i][0] == 'T' || vt[i][0] == 't' || vt[i][0] == '1');
+    }
+    if (sannip__xyz_value(comment, "energy", val, sizeof val)) {
+        if ((r = sannip__num_code(val, &s->energy)) != SANNIP_SUCCESS) return sannip__fail(err, r, line, 0, "energy '%s' is not a finite number", val);
+        s->has_energy = 1;
+    }
+    if (sannip__xyz_value(comment, "virial", val, sizeof val) && sannip__tokens(val, vt, 9) == 9) {
+        for (i = 0; i < 9; i++) if (!sannip__num(vt[i], &s->virial[i])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "virial: '%s' is not a finite number", vt[i]);
+        s->has_virial = 1;
+    }
+    if (!s->has_virial && sannip__xyz_value(comment, "stress", val, sizeof val) && (r = sannip__xyz_stress(val, s, line, err)) != SANNIP_SUCCESS) return r;
+    if (sannip__xyz_value(comment, "weight", val, sizeof val) && !sannip__num(val, &s->weight))
+        return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "weight '%s' is not a finite number", val);
+    return SANNIP_SUCCESS;
+}
+/* Atom i from its line's tokens (nt of them). */
+static sannip_result sannip__xyz_atom(char **tok, int nt, const sannip__xyz_cols *k, int i, sannip_structure *s, int line, sannip_error *err)
+{
+    sannip_result r;
+    int col;
+    if (nt != k->ncols) return sannip__fail(err, SANNIP_PARSE_ERROR, line, nt < k->ncols ? nt + 1 : k->ncols + 1, "atom %d: %d columns, Properties declares %d", i + 1, nt, k->ncols);
+    s->Z[i] = sannip_element_z(tok[k->species]);
+    if (!s->Z[i]) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, k->species + 1, "atom %d: unknown element '%s'", i + 1, tok[k->species]);
+    for (col = 0; col < 3; col++) {
+        const char *t = tok[k->pos + col];
+        if ((r = sannip__num_code(t, &s->pos[3 * i + col])) != SANNIP_SUCCESS) return sannip__fail(err, r, line, k->pos + col + 1, "atom %d: coordinate '%s' is not a finite number", i + 1, t);
+        if (!(fabs(s->pos[3 * i + col]) <= SANNIP_MAX_COORD)) return sannip__fail(err, SANNIP_TOO_BIG, line, k->pos + col + 1, "atom %d: coordinate '%s' is beyond SANNIP_MAX_COORD (%g)", i + 1, t, (double)SANNIP_MAX_COORD);
+    }
+    if (k->forces >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[k->forces + col], &s->forces[3 * i + col])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, k->forces + col + 1, "atom %d: force '%s' is not a finite number", i + 1, tok[k->forces + col]);
+    if (k->spin < 0) return SANNIP_SUCCESS;
+    if (k->spin_dim == 1) {
+        s->spins[3 * i] = s->spins[3 * i + 1] = 0;
+        if (!sannip__num(tok[k->spin], &s->spins[3 * i + 2])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, k->spin + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[k->spin]);
+    } else for (col = 0; col < 3; col++) if (!sannip__num(tok[k->spin + col], &s->spins[3 * i + col])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, k->spin + col + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[k->spin + col]);
+    return SANNIP_SUCCESS;
+}
 SANNIP_API sannip_result sannip_read_xyz(sannip_structure *s, const char *text, size_t len, size_t *pos, int *line, sannip_error *err)
 {
     /* ASE's extended XYZ: N / key=value comment (Lattice, Properties, energy, pbc, ...) /
        N lines of columns named by Properties (species:S:1:pos:R:3:forces:R:3:...) */
     sannip__cursor c;
-    char *tok[64], comment[4096], val[1024], *ptok[96];
-    int nt, bad, n, i, np, col, ncols = 0;
-    int c_species = -1, c_pos = -1, c_forces = -1, c_spin = -1, spin_dim = 0;
+    sannip__xyz_cols k;
+    char *tok[64], comment[4096];
+    int nt, bad, n, i;
     sannip_result r;
     if (!s || !text || !pos) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     memset(&c, 0, sizeof c);
@@ -5438,85 +5575,20 @@ SANNIP_API sannip_result sannip_read_xyz(sannip_structure *s, const char *text, 
     if (n > SANNIP_MAX_ATOMS) SANNIP__RFAIL(SANNIP_TOO_BIG, 1, "atom count %d is too large (at most SANNIP_MAX_ATOMS = %d)", n, SANNIP_MAX_ATOMS);
     if ((i = sannip__next_line(&c)) <= 0) SANNIP__RFAIL(i == 0 ? SANNIP_TRUNCATED : SANNIP_PARSE_ERROR, 0, "missing comment line");
     strcpy(comment, c.buf);
-    /* Properties */
-    if (!sannip__xyz_value(comment, "Properties", val, sizeof val)) strcpy(val, "species:S:1:pos:R:3");
-    {
-        char *p = val;
-        np = 0;
-        while (p && np < 93) { ptok[np++] = p; p = strchr(p, ':'); if (p) *p++ = 0; }
-        if (np % 3) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Properties must be name:type:count triples");
-        for (i = 0; i < np; i += 3) {
-            int cnt;
-            if (!sannip__int(ptok[i + 2], &cnt) || cnt < 1 || cnt > 9) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Properties: bad count '%s' for %s", ptok[i + 2], ptok[i]);
-            if (strcmp(ptok[i], "species") == 0) c_species = ncols;
-            else if (strcmp(ptok[i], "pos") == 0 && cnt == 3) c_pos = ncols;
-            else if ((strcmp(ptok[i], "forces") == 0 || strcmp(ptok[i], "force") == 0) && cnt == 3) c_forces = ncols;
-            else if (c_spin < 0 && (strcmp(ptok[i], "magmoms") == 0 || strcmp(ptok[i], "initial_magmoms") == 0 || strcmp(ptok[i], "spins") == 0
-                     || strcmp(ptok[i], "spin") == 0 || strcmp(ptok[i], "magnetic_moments") == 0) && (cnt == 1 || cnt == 3)) { c_spin = ncols; spin_dim = cnt; }
-            ncols += cnt;
-        }
-        if (c_species < 0 || c_pos < 0) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Properties lacks species:S:1 or pos:R:3");
-        if (ncols > 63) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "too many columns (%d)", ncols);
-    }
+    if ((r = sannip__xyz_properties(comment, &k, c.line, err)) != SANNIP_SUCCESS) goto fail;
     /* every atom line holds ncols tokens, so at least 2 ncols bytes: refuse a count the text
        cannot hold before allocating for it */
-    if ((double)n * 2 * ncols > (double)(c.len - c.pos) + 1)
+    if ((double)n * 2 * k.ncols > (double)(c.len - c.pos) + 1)
         SANNIP__RFAIL(SANNIP_TRUNCATED, 1, "%d atoms declared but only %zu bytes remain", n, (size_t)(c.len - c.pos));
-    if ((r = sannip_structure_resize(s, n, c_forces >= 0, c_spin >= 0, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
-    if (sannip__xyz_value(comment, "Lattice", val, sizeof val)) {
-        char *lt[10];
-        int k = sannip__tokens(val, lt, 9);
-        if (k != 9) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Lattice needs 9 numbers, found %d", k);
-        for (i = 0; i < 9; i++) if (!sannip__num(lt[i], &s->cell[i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "Lattice: '%s' is not a finite number", lt[i]);
-        s->pbc[0] = s->pbc[1] = s->pbc[2] = 1;
-    }
-    if (sannip__xyz_value(comment, "pbc", val, sizeof val)) {
-        char *pt[4];
-        int k = sannip__tokens(val, pt, 3);
-        if (k != 3) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "pbc needs 3 values");
-        for (i = 0; i < 3; i++) s->pbc[i] = (pt[i][0] == 'T' || pt[i][0] == 't' || pt[i][0] == '1');
-    }
-    if (sannip__xyz_value(comment, "energy", val, sizeof val)) {
-        if ((r = sannip__num_code(val, &s->energy)) != SANNIP_SUCCESS) SANNIP__RFAIL(r, 0, "energy '%s' is not a finite number", val);
-        s->has_energy = 1;
-    }
-    if (sannip__xyz_value(comment, "virial", val, sizeof val)) {
-        char *vt[10];
-        if (sannip__tokens(val, vt, 9) == 9) {
-            for (i = 0; i < 9; i++) if (!sannip__num(vt[i], &s->virial[i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "virial: '%s' is not a finite number", vt[i]);
-            s->has_virial = 1;
-        }
-    }
-    if (!s->has_virial && sannip__xyz_value(comment, "stress", val, sizeof val)) {
-        /* ASE: stress = -virial / volume, 9 values or Voigt (xx yy zz yz xz xy) */
-        char *vt[10];
-        sannip_real st[9], v6[6], vol = fabs(sannip__det3(s->cell));
-        int k = sannip__tokens(val, vt, 9);
-        if (k != 9 && k != 6) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "stress needs 9 or 6 numbers, found %d", k);
-        for (i = 0; i < k; i++) if (!sannip__num(vt[i], k == 9 ? &st[i] : &v6[i])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "stress: '%s' is not a finite number", vt[i]);
-        if (k == 6) { st[0] = v6[0]; st[4] = v6[1]; st[8] = v6[2]; st[5] = st[7] = v6[3]; st[2] = st[6] = v6[4]; st[1] = st[3] = v6[5]; }
-        if (!(vol > 0)) SANNIP__RFAIL(SANNIP_SINGULAR_CELL, 0, "stress given without a periodic cell (no volume)");
-        for (i = 0; i < 9; i++) s->virial[i] = -vol * st[i];
-        s->has_virial = 1;
-    }
-    if (sannip__xyz_value(comment, "weight", val, sizeof val) && !sannip__num(val, &s->weight))
-        SANNIP__RFAIL(SANNIP_PARSE_ERROR, 0, "weight '%s' is not a finite number", val);
+    if ((r = sannip_structure_resize(s, n, k.forces >= 0, k.spin >= 0, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
+    if ((r = sannip__xyz_entries(comment, s, c.line, err)) != SANNIP_SUCCESS) goto fail;
     memcpy(s->comment, comment, sizeof s->comment - 1);
     s->comment[sizeof s->comment - 1] = 0;
     for (i = 0; i < n; i++) {
         nt = sannip__next_tokens(&c, tok, 63, err, &bad);
         if (bad) { r = SANNIP_PARSE_ERROR; goto fail; }
         if (nt == 0) SANNIP__RFAIL(SANNIP_TRUNCATED, 0, "file ends after %d of %d atoms", i, n);
-        if (nt != ncols) SANNIP__RFAIL(SANNIP_PARSE_ERROR, nt < ncols ? nt + 1 : ncols + 1, "atom %d: %d columns, Properties declares %d", i + 1, nt, ncols);
-        s->Z[i] = sannip_element_z(tok[c_species]);
-        if (!s->Z[i]) SANNIP__RFAIL(SANNIP_UNKNOWN_ELEMENT, c_species + 1, "atom %d: unknown element '%s'", i + 1, tok[c_species]);
-        for (col = 0; col < 3; col++) if ((r = sannip__num_code(tok[c_pos + col], &s->pos[3 * i + col])) != SANNIP_SUCCESS) SANNIP__RFAIL(r, c_pos + col + 1, "atom %d: coordinate '%s' is not a finite number", i + 1, tok[c_pos + col]);
-        for (col = 0; col < 3; col++) if (!(fabs(s->pos[3 * i + col]) <= SANNIP_MAX_COORD)) SANNIP__RFAIL(SANNIP_TOO_BIG, c_pos + col + 1, "atom %d: coordinate '%s' is beyond SANNIP_MAX_COORD (%g)", i + 1, tok[c_pos + col], (double)SANNIP_MAX_COORD);
-        if (c_forces >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[c_forces + col], &s->forces[3 * i + col])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_forces + col + 1, "atom %d: force '%s' is not a finite number", i + 1, tok[c_forces + col]);
-        if (c_spin >= 0) {
-            if (spin_dim == 1) { s->spins[3 * i] = s->spins[3 * i + 1] = 0; if (!sannip__num(tok[c_spin], &s->spins[3 * i + 2])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_spin + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[c_spin]); }
-            else for (col = 0; col < 3; col++) if (!sannip__num(tok[c_spin + col], &s->spins[3 * i + col])) SANNIP__RFAIL(SANNIP_PARSE_ERROR, c_spin + col + 1, "atom %d: spin '%s' is not a finite number", i + 1, tok[c_spin + col]);
-        }
+        if ((r = sannip__xyz_atom(tok, nt, &k, i, s, c.line, err)) != SANNIP_SUCCESS) goto fail;
     }
     *pos = c.pos; if (line) *line = c.line;
     return SANNIP_SUCCESS;
@@ -6383,7 +6455,7 @@ static sannip_result sannip__n2p2_read_weight_values(sannip_network *net, sannip
     int l, jj, kk;
     for (l = 0; l < net->n_layers; l++) {
         int ni = net->sizes[l], no = net->sizes[l + 1];
-        sannip_real *W = sannip_network_weights(net, l), *bb = sannip_network_biases(net, l);
+        sannip_real *W = sannip_network_weights_rw(net, l), *bb = W + (size_t)no * ni;
         sannip_real div = norm_nodes ? (sannip_real)ni : 1;
         for (jj = 0; jj <= ni; jj++) for (kk = 0; kk < no; kk++) {
             sannip_real v;

@@ -82,7 +82,7 @@
      sannip_spin_afm_random          collinear AFM with random up/down sites
      sannip_spin_sublattice          bcc / fcc(001) sublattice signs of a supercell
    3. MAGNETIC OBSERVABLES
-     sannip_spin_magnetisation_ratio |sum S| / sum |S| (T4.1)
+     sannip_spin_magnetization_ratio |sum S| / sum |S| (T4.1)
      sannip_spin_polar_variance      variance of the polar angle from the net spin (T4.2-4.4)
      sannip_spin_mean_magnitude      mean |S| of the magnetic atoms of structures
    4. SPIN MONTE CARLO
@@ -306,7 +306,7 @@ SANNIP_API sannip_result sannip_spin_sublattice(int n, const sannip_real *pos, c
    allocate. */
 /* Magnetisation ratio |sum S| / sum |S| (T4.1): 1 for FM, ~0 for PM and AFM. 0 when all
    spins are zero. spins: n x 3. */
-SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spins);
+SANNIP_API double sannip_spin_magnetization_ratio(int n, const sannip_real *spins);
 /* Variance of the polar angle of each spin measured from the net spin direction (T4.2-4.4):
    0 for FM, pi^2/4 - 2 for PM, pi^2/4 for AFM. With zero net spin the angle is taken from +z;
    zero spins are skipped. In rad^2. */
@@ -910,24 +910,12 @@ SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const
     L->tvalid = 0;
     return SANNIP_SUCCESS;
 }
-SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sannip_model *m, const sannip_system *sys,
-                                                const sannip_allocator *alloc, sannip_error *err)
+/* The atoms (positions, spins, elements) and the neighbour list at the model's cutoff. */
+static sannip_result sannip__local_atoms(sannip_spin_local *L, const sannip_system *sys, sannip_error *err)
 {
-    sannip_result r;
-    const sannip_allocator *a;
-    int i, e, f;
-    size_t p, wsz;
-    const sannip_cutoff *cuts[SANNIP_MAX_BASES];
-    if (!L || !m || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    memset(L, 0, sizeof *L);
-    L->alloc = sannip__alloc_copy(alloc);
-    a = &L->alloc;
-    if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
-    if (!sys->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "the system needs spins");
-    if ((r = sannip__spin_ready(&m->desc, sys, err)) != SANNIP_SUCCESS) return r;
-    if (m->n_elements < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
-    L->m = m; L->n = sys->n;
-    memcpy(L->cell, sys->cell, sizeof L->cell); memcpy(L->pbc, sys->pbc, sizeof L->pbc);
+    const sannip_allocator *a = &L->alloc;
+    sannip_system s;
+    int i;
     sannip_neighbors_init(&L->nl, a);
     L->pos = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->n + 3, sizeof(sannip_real));
     L->spins = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->n + 3, sizeof(sannip_real));
@@ -936,31 +924,43 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     L->rev_start = (size_t *)sannip__calloc(a, (size_t)L->n + 2, sizeof(size_t));
     L->nspin = (int *)sannip__calloc(a, SANNIP_MAX_ELEMENTS, sizeof(int));
     L->dense1 = (int *)sannip__calloc(a, SANNIP_MAX_ELEMENTS, sizeof(int));
-    if (!L->pos || !L->spins || !L->Z || !L->el || !L->rev_start || !L->nspin || !L->dense1) goto oom;
+    if (!L->pos || !L->spins || !L->Z || !L->el || !L->rev_start || !L->nspin || !L->dense1) return SANNIP_OUT_OF_MEMORY;
     memcpy(L->pos, sys->pos, sizeof(sannip_real) * 3 * (size_t)L->n);
     memcpy(L->Z, sys->Z, sizeof(int) * (size_t)L->n);
     for (i = 0; i < L->n; i++) {
-        L->el[i] = sannip_model_element_index(m, L->Z[i]);
-        if (L->el[i] < 0) { sannip_spin_local_uninit(L); return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i])); }
+        L->el[i] = sannip_model_element_index(L->m, L->Z[i]);
+        if (L->el[i] < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i]));
     }
-    {
-        sannip_system s = sannip__local_view(L);
-        if ((r = sannip_neighbors_build(&L->nl, &s, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) { sannip_spin_local_uninit(L); return r; }
-    }
+    s = sannip__local_view(L);
+    return sannip_neighbors_build(&L->nl, &s, L->m->cutoff > 0 ? L->m->cutoff : 1, err);
+}
+/* Sizes: most neighbours, features and layer widths; which first layers are dense. */
+static void sannip__local_dims(sannip_spin_local *L)
+{
+    const sannip_model *m = L->m;
+    int i, e, l;
     for (i = 0; i < L->n; i++) {
         int c = (int)(L->nl.start[i + 1] - L->nl.start[i]);
         if (c > L->nmax) L->nmax = c;
     }
     for (e = 0; e < m->n_elements; e++) {
         const sannip_network *net = sannip_model_network(m, e);
-        int l;
         if (m->el[e].n_features > L->fmax) L->fmax = m->el[e].n_features;
         for (l = 0; l <= net->n_layers; l++) if (net->sizes[l] > L->hmax) L->hmax = net->sizes[l];
         if (net->sizes[1] > L->h1max) L->h1max = net->sizes[1];
         L->dense1[e] = net->nblk[0] <= 0;
     }
-    L->spinf = (int *)sannip__calloc(a, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
-    if (!L->spinf) goto oom;
+}
+/* The spin features of each element (their positions and the spin cutoff) and the distinct
+   cutoffs of the pair-sum spin bases, whose values per pair are cached (positions never
+   change): cuts receives them, scid the id of each spin feature's. */
+static sannip_result sannip__local_spin_features_of(sannip_spin_local *L, const sannip_cutoff **cuts)
+{
+    const sannip_model *m = L->m;
+    int e, f, s, c;
+    L->spinf = (int *)sannip__calloc(&L->alloc, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
+    L->scid = (int *)sannip__calloc(&L->alloc, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
+    if (!L->spinf || !L->scid) return SANNIP_OUT_OF_MEMORY;
     for (e = 0; e < m->n_elements; e++) {
         for (f = 0; f < m->el[e].n_features; f++) {
             const sannip_basis *b = &m->desc.b[m->el[e].feature[f]];
@@ -970,43 +970,52 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
         }
         if (L->nspin[e] > L->smax) L->smax = L->nspin[e];
     }
-    /* distinct cutoffs of the pair-sum spin bases (their values per pair are cached below:
-       positions never change) */
-    L->scid = (int *)sannip__calloc(a, (size_t)m->n_elements * L->fmax + 1, sizeof(int));
-    if (!L->scid) goto oom;
-    {
-        int s, c;
-        for (e = 0; e < m->n_elements; e++) for (s = 0; s < L->nspin[e]; s++) {
-            const sannip_basis *b = &m->desc.b[m->el[e].feature[L->spinf[e * L->fmax + s]]];
-            if (!sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) continue;
-            for (c = 0; c < L->nsc && !sannip__cutoff_equal(cuts[c], &b->cut[0]); c++) {}
-            if (c == L->nsc) cuts[L->nsc++] = &b->cut[0];
-            L->scid[e * L->fmax + s] = c;
-        }
+    for (e = 0; e < m->n_elements; e++) for (s = 0; s < L->nspin[e]; s++) {
+        const sannip_basis *b = &m->desc.b[m->el[e].feature[L->spinf[e * L->fmax + s]]];
+        if (!sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) continue;
+        for (c = 0; c < L->nsc && !sannip__cutoff_equal(cuts[c], &b->cut[0]); c++) {}
+        if (c == L->nsc) cuts[L->nsc++] = &b->cut[0];
+        L->scid[e * L->fmax + s] = c;
     }
-    /* reverse pairs within the spin cutoff, grouped by k and, within k, by centre */
-    {
-        size_t *fill, q;
-        for (p = 0; p < L->nl.n_pairs; p++) if (L->nl.r[p] < L->spin_rc) L->rev_start[L->nl.j[p] + 1]++;
-        for (i = 0; i < L->n; i++) L->rev_start[i + 1] += L->rev_start[i];
-        q = L->rev_start[L->n];
-        L->rctr = (int *)sannip__calloc(a, q + 1, sizeof(int));
-        L->ru = (sannip_real *)sannip__calloc(a, 3 * q + 3, sizeof(sannip_real));
-        L->rfc = (sannip_real *)sannip__calloc(a, q * (size_t)L->nsc + 1, sizeof(sannip_real));
-        fill = (size_t *)sannip__calloc(a, (size_t)L->n + 1, sizeof(size_t));
-        if (!L->rctr || !L->ru || !L->rfc || !fill) { sannip_free(a, fill); goto oom; }
-        for (i = 0; i < L->n; i++) for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
-            int k = L->nl.j[p], c;
-            sannip_real r = L->nl.r[p], df;
-            if (r >= L->spin_rc) continue;
-            q = L->rev_start[k] + fill[k]++;
-            L->rctr[q] = i;
-            for (c = 0; c < 3; c++) L->ru[3 * q + c] = L->nl.d[3 * p + c] / r;
-            for (c = 0; c < L->nsc; c++) L->rfc[q * L->nsc + c] = sannip_cutoff_eval(cuts[c], r, &df);
-        }
-        sannip_free(a, fill);
+    return SANNIP_SUCCESS;
+}
+/* Reverse pairs within the spin cutoff, grouped by k and, within k, by centre, with the unit
+   vector from the centre to k and the cached cutoff values. */
+static sannip_result sannip__local_reverse_pairs(sannip_spin_local *L, const sannip_cutoff *const *cuts)
+{
+    const sannip_allocator *a = &L->alloc;
+    size_t *fill, q, p;
+    int i;
+    for (p = 0; p < L->nl.n_pairs; p++) if (L->nl.r[p] < L->spin_rc) L->rev_start[L->nl.j[p] + 1]++;
+    for (i = 0; i < L->n; i++) L->rev_start[i + 1] += L->rev_start[i];
+    q = L->rev_start[L->n];
+    L->rctr = (int *)sannip__calloc(a, q + 1, sizeof(int));
+    L->ru = (sannip_real *)sannip__calloc(a, 3 * q + 3, sizeof(sannip_real));
+    L->rfc = (sannip_real *)sannip__calloc(a, q * (size_t)L->nsc + 1, sizeof(sannip_real));
+    fill = (size_t *)sannip__calloc(a, (size_t)L->n + 1, sizeof(size_t));
+    if (!L->rctr || !L->ru || !L->rfc || !fill) { sannip_free(a, fill); return SANNIP_OUT_OF_MEMORY; }
+    for (i = 0; i < L->n; i++) for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
+        int k = L->nl.j[p], c;
+        sannip_real r = L->nl.r[p], df;
+        if (r >= L->spin_rc) continue;
+        q = L->rev_start[k] + fill[k]++;
+        L->rctr[q] = i;
+        for (c = 0; c < 3; c++) L->ru[3 * q + c] = L->nl.d[3 * p + c] / r;
+        for (c = 0; c < L->nsc; c++) L->rfc[q * L->nsc + c] = sannip_cutoff_eval(cuts[c], r, &df);
     }
-    /* the atoms a move touches: k and every atom that has k as a neighbour (<= nmax + 1) */
+    sannip_free(a, fill);
+    return SANNIP_SUCCESS;
+}
+/* Caches and the buffers of a move: the atoms a move touches are k and every atom that has k
+   as a neighbour (<= nmax + 1). work: network input rows and (y, y') per layer for nmax + 2
+   atoms, or the spin evaluator's scratch. */
+static sannip_result sannip__local_buffers(sannip_spin_local *L)
+{
+    const sannip_allocator *a = &L->alloc;
+    sannip__arena m = sannip__arena_begin(NULL, 0);
+    sannip_real *w;
+    int *z;
+    size_t wsz;
     L->aff = (int *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(int));
     L->grp = (size_t *)sannip__calloc(a, 2 * ((size_t)L->nmax + 2), sizeof(size_t));
     L->G = (sannip_real *)sannip__calloc(a, (size_t)L->n * L->fmax + 1, sizeof(sannip_real));
@@ -1018,22 +1027,38 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     L->Sn = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->nmax + 3, sizeof(sannip_real));
     L->xb = (sannip_real *)sannip__calloc(a, 3 * ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(sannip_real));
     L->xo = (int *)sannip__calloc(a, ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(int));
-    /* work: network input rows and (y, y') per layer for nmax + 2 atoms, or the spin
-       evaluator's scratch */
-    {
-        sannip__arena m = sannip__arena_begin(NULL, 0);
-        sannip_real *w; int *z;
-        sannip__local_eval_layout(&m, L->nmax, &w, &z);
-        wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax) * (2 * SANNIP_MAX_LAYERS + 2);
-        if (sannip__arena_reals(&m) > wsz) wsz = sannip__arena_reals(&m);
-    }
+    sannip__local_eval_layout(&m, L->nmax, &w, &z);
+    wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax) * (2 * SANNIP_MAX_LAYERS + 2);
+    if (sannip__arena_reals(&m) > wsz) wsz = sannip__arena_reals(&m);
     L->work = (sannip_real *)sannip__calloc(a, wsz, sizeof(sannip_real));
     L->work_size = wsz;
-    if (!L->aff || !L->grp || !L->G || !L->z1 || !L->eat || !L->tS || !L->tz1 || !L->te || !L->Sn || !L->work || !L->xb || !L->xo) goto oom;
-    return sannip_spin_local_set_spins(L, sys->spins, err);
-oom:
-    sannip_spin_local_uninit(L);
-    return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "local spin model of %d atoms", sys->n);
+    if (!L->aff || !L->grp || !L->G || !L->z1 || !L->eat || !L->tS || !L->tz1 || !L->te || !L->Sn || !L->work || !L->xb || !L->xo) return SANNIP_OUT_OF_MEMORY;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sannip_model *m, const sannip_system *sys,
+                                                const sannip_allocator *alloc, sannip_error *err)
+{
+    sannip_result r;
+    const sannip_cutoff **cuts;
+    if (!L || !m || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    memset(L, 0, sizeof *L);
+    L->alloc = sannip__alloc_copy(alloc);
+    if ((r = sannip_system_check(sys, err)) != SANNIP_SUCCESS) return r;
+    if (!sys->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "the system needs spins");
+    if ((r = sannip__spin_ready(&m->desc, sys, err)) != SANNIP_SUCCESS) return r;
+    if (m->n_elements < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
+    L->m = m; L->n = sys->n;
+    memcpy(L->cell, sys->cell, sizeof L->cell); memcpy(L->pbc, sys->pbc, sizeof L->pbc);
+    cuts = (const sannip_cutoff **)sannip__calloc(&L->alloc, (size_t)m->desc.n + 1, sizeof *cuts);
+    r = cuts ? sannip__local_atoms(L, sys, err) : SANNIP_OUT_OF_MEMORY;
+    if (r == SANNIP_SUCCESS) { sannip__local_dims(L); r = sannip__local_spin_features_of(L, cuts); }
+    if (r == SANNIP_SUCCESS) r = sannip__local_reverse_pairs(L, cuts);
+    if (r == SANNIP_SUCCESS) r = sannip__local_buffers(L);
+    sannip_free(&L->alloc, cuts);
+    if (r == SANNIP_SUCCESS) r = sannip_spin_local_set_spins(L, sys->spins, err);
+    if (r == SANNIP_SUCCESS) return r;
+    sannip_spin_local_uninit(L);   /* every buffer, also when the last step failed */
+    return r == SANNIP_OUT_OF_MEMORY ? sannip__fail(err, r, 0, 0, "local spin model of %d atoms", sys->n) : r;
 }
 
 /* One spin basis of atom i with spin k taken as sk, evaluated anew (env built on first use). */
@@ -1415,7 +1440,7 @@ SANNIP_API sannip_result sannip_spin_sublattice(int n, const sannip_real *pos, c
 
 #undef SANNIP__TWO_PI
 
-SANNIP_API double sannip_spin_magnetisation_ratio(int n, const sannip_real *spins)
+SANNIP_API double sannip_spin_magnetization_ratio(int n, const sannip_real *spins)
 {
     double m[3] = { 0, 0, 0 }, tot = 0;
     int i, a;

@@ -42,7 +42,7 @@
        sannip_train_config cfg = sannip_train_config_init();   // Adam, 100 epochs, seed 1
        if (sannip_train(&m, &d, &cfg, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run > 0)
            sannip_model_save_file(&m, "fe.sannip", &err);
-       sannip_train_report_free(&rep); sannip_model_uninit(&m); sannip_dataset_uninit(&d);
+       sannip_train_report_uninit(&rep); sannip_model_uninit(&m); sannip_dataset_uninit(&d);
 
    Sections: 1. DATA SETS  2. FEATURE CACHES  3. TRAINING  4. COMMITTEES
 
@@ -59,7 +59,7 @@
    3. TRAINING
      sannip_train_config_init        default training configuration
      sannip_train                    train a model on a data set
-     sannip_train_report_free        free what a report owns
+     sannip_train_report_uninit        free what a report owns
      sannip_structure_gradient       loss and its parameter gradient for one structure
      sannip_model_get_params         all parameters of a model as one vector
      sannip_model_set_params         load them back
@@ -243,7 +243,7 @@ typedef struct sannip_train_report {
     size_t cache_bytes;
     int derivatives_cached;   /* 1: descriptor derivatives were stored, 0: recomputed per use */
     int *val_index;           /* validation structures (owned, default allocator;
-                                 sannip_train_report_free) */
+                                 sannip_train_report_uninit) */
 } sannip_train_report;
 
 /* The defaults documented in sannip_train_config (Adam, 100 epochs, batch 8, lr 1e-3, seed 1,
@@ -257,12 +257,12 @@ SANNIP_API sannip_train_config sannip_train_config_init(void);
    -> bit-identical model, whatever the threads.
    [in, out] m, [in] d, [in, optional] cfg (NULL: defaults), [out, optional] report
    (zero-initialise it: a failure before training leaves it untouched; free its val_index
-   with sannip_train_report_free), [out, optional] err. Returns SANNIP_SUCCESS,
+   with sannip_train_report_uninit), [out, optional] err. Returns SANNIP_SUCCESS,
    SANNIP_BAD_PARAMETER (cfg out of range), a sannip_dataset_check code, SANNIP_NONFINITE or
    SANNIP_OUT_OF_MEMORY. Parallel inside (OpenMP); one training per model at a time. */
 SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                       sannip_train_report *report, sannip_error *err);
-SANNIP_API void sannip_train_report_free(sannip_train_report *r);
+SANNIP_API void sannip_train_report_uninit(sannip_train_report *r);
 
 /* Loss gradient of one structure for tests and custom loops: adds dL/dparams (all element
    networks concatenated in element order) to grad and returns the structure's loss terms.
@@ -1190,7 +1190,7 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
     c.validation_fraction = 0.2; c.patience = 0; c.seed = 1; c.fit_scaling = 1; c.cache_derivatives = 1;
     return c;
 }
-SANNIP_API void sannip_train_report_free(sannip_train_report *r)
+SANNIP_API void sannip_train_report_uninit(sannip_train_report *r)
 {
     if (r) { sannip_free(NULL, r->val_index); r->val_index = NULL; }   /* default allocator */
 }
@@ -1759,7 +1759,7 @@ SANNIP_API sannip_result sannip_model_pca_init(sannip_model *m, const sannip_fea
         }
         for (f = 0; f < nf; f++) for (g = 0; g <= f; g++) { C[(size_t)f * nf + g] /= cnt; C[(size_t)g * nf + f] = C[(size_t)f * nf + g]; }
         sannip_symmetric_eigen(C, nf, w, V);
-        W = sannip_network_weights(net, 0); b = sannip_network_biases(net, 0);
+        W = sannip_network_weights_rw(net, 0); b = W + (size_t)net->sizes[1] * nf;
         for (g = 0; g < kk; g++) {
             double bias = 0;
             for (f = 0; f < nf; f++) { W[(size_t)g * nf + f] = (sannip_real)V[(size_t)g * nf + f]; bias -= V[(size_t)g * nf + f] * mu[f]; }
@@ -1959,7 +1959,7 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
     if (rep && min_epochs == 0 && base.stop && *base.stop) { rep->epochs_run = 0; goto done; }   /* stopped untrained */
     if (rep) { r = sannip__committee_report(c, d, reps, share ? &cache : NULL, t0, rep, err); rep->epochs_run = min_epochs; }
 done:
-    if (reps) for (k = 0; k < c->n; k++) sannip_train_report_free(&reps[k]);
+    if (reps) for (k = 0; k < c->n; k++) sannip_train_report_uninit(&reps[k]);
     sannip_free(&c->alloc, reps); sannip_free(&c->alloc, codes); sannip_free(&c->alloc, errs);
     sannip_feature_cache_uninit(&cache);
     return r;

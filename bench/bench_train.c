@@ -516,7 +516,7 @@ torch:
         printf("%s, %.4g, %s%s\n", rows[i].name, rows[i].value, rows[i].unit, rows[i].share < BUSY_SHARE ? " *" : "");
     printf("total run time %.1f s\n", now() - t_all);
     free(tr.t_end); free(g); free(grad);   /* NULL when the export was skipped */
-    sannip_train_report_free(&rep);
+    sannip_train_report_uninit(&rep);
     sannip_model_uninit(&m); sannip_model_uninit(&ref);
     sannip_dataset_uninit(&d); sannip_dataset_uninit(&pred);
     return 0;

@@ -75,7 +75,7 @@ static void random_weights(sannip_model *m, uint64_t seed)
     sannip_rng_seed(&rng, seed);
     for (l = 0; l < m->el[0].net.n_layers; l++) {
         int in = m->el[0].net.sizes[l], out = m->el[0].net.sizes[l + 1], k;
-        sannip_real *W = sannip_network_weights(&m->el[0].net, l), *b = sannip_network_biases(&m->el[0].net, l);
+        sannip_real *W = sannip_network_weights_rw(&m->el[0].net, l), *b = W + (size_t)in * out;
         for (k = 0; k < in * out; k++) W[k] = (sannip_real)((2 * sannip_rng_uniform(&rng) - 1) / sqrt((double)in));
         for (k = 0; k < out; k++) b[k] = (sannip_real)(0.1 * (2 * sannip_rng_uniform(&rng) - 1));
     }

@@ -410,7 +410,7 @@ int main(int argc, char **argv)
             sannip_model_uninit(ms); free(ms);
         }
         sannip_model_uninit(&mb);
-        sannip_train_report_free(&rs); sannip_train_report_free(&rb);
+        sannip_train_report_uninit(&rs); sannip_train_report_uninit(&rb);
         sannip_dataset_uninit(&d);
     }
     snprintf(cmd, sizeof cmd, "python3 -c 'import matplotlib' > /dev/null 2>&1 && python3 examples/plot_mc.py '%s/toy_L1.csv' '%s/toy_L2.csv' '%s/sannip_L1.csv' '%s/sannip_L2.csv' -o '%s/curie.png' > /dev/null 2>&1", o.out, o.out, o.out, o.out, o.out);

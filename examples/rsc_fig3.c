@@ -344,7 +344,7 @@ static void fit_one(fit_job *job, ring_set *rattled, ring_set *rigid, unsigned l
         sannip_workspace_uninit(&ws);
         job->ok = 1;
     }
-    sannip_train_report_free(&rep);
+    sannip_train_report_uninit(&rep);
     sannip_model_uninit(&m);
 done:
     sannip_dataset_uninit(&d);

@@ -1479,7 +1479,7 @@ static void training_stops(void)
 
     build_model(&m);
     reset(); CHECK(sannip_train(&m, &d, &c, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run == 3, "3 epochs: %d run (%s)", rep.epochs_run, err.message);
-    sannip_train_report_free(&rep);
+    sannip_train_report_uninit(&rep);
     /* stop set before training: nothing trained, the parameters untouched (kept weights) */
     np = sannip_model_get_params(&m, NULL);
     CHECK(np <= 256, "%d parameters", (int)np);
@@ -1487,7 +1487,7 @@ static void training_stops(void)
     stop = 1; c.stop = &stop; c.keep_weights = 1;
     reset(); CHECK(sannip_train(&m, &d, &c, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run == 0 && rep.best_epoch < 1,
                    "stop before the first epoch: %d epochs run, best %d (%s)", rep.epochs_run, rep.best_epoch, err.message);
-    sannip_train_report_free(&rep);
+    sannip_train_report_uninit(&rep);
     sannip_model_get_params(&m, after);
     for (same = 1, q = 0; q < np; q++) if (before[q] != after[q]) same = 0;
     CHECK(same, "stop before the first epoch changed the parameters");
@@ -1495,7 +1495,7 @@ static void training_stops(void)
     stop = 0; c.keep_weights = 0; c.progress = stop_after_epoch_1; c.user = (void *)&stop;
     reset(); CHECK(sannip_train(&m, &d, &c, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run == 1 && rep.best_epoch == 1,
                    "stop after epoch 1: %d epochs run, best %d (%s)", rep.epochs_run, rep.best_epoch, err.message);
-    sannip_train_report_free(&rep);
+    sannip_train_report_uninit(&rep);
     c.progress = NULL; c.user = NULL;
 
     /* committees */

@@ -324,7 +324,7 @@ static void build_model(sannip_model *m, const sannip_descriptors *set, const at
         sannip_network *net = &el->net;
         for (k = 0; k < net->n_params; k++) net->params[k] = (sannip_real)(0.8 * sannip_rng_normal(rng) / sqrt(8.0));
         {   /* first layer: fan-in = number of features */
-            sannip_real *W = sannip_network_weights(net, 0);
+            sannip_real *W = sannip_network_weights_rw(net, 0);
             for (k = 0; k < (size_t)net->sizes[0] * net->sizes[1]; k++) W[k] = (sannip_real)(1.5 * sannip_rng_normal(rng) / sqrt((double)net->sizes[0] + 1));
         }
         el->scaling = modes[(variant + 2 * e) % 5];

@@ -204,7 +204,7 @@ static void test_heisenberg_delta(void)
     CHECK(sannip_mc_spins_start(SANNIP_MC_START_AFM, n, 1, sub, NULL, NULL, s, &err) == SANNIP_SUCCESS, "%s", err.message);
     sannip_mc_heisenberg_energy(&h, n, s, &E0);
     CHECK_NEAR(E0, 3 * 0.7 * n, 1e-12, "AFM energy");
-    CHECK(sannip_spin_magnetisation_ratio(n, s) == 0, "AFM net spin");
+    CHECK(sannip_spin_magnetization_ratio(n, s) == 0, "AFM net spin");
     CHECK(sannip_mc_spins_start(SANNIP_MC_START_FM, n, 1, NULL, NULL, NULL, s, &err) == SANNIP_SUCCESS, "%s", err.message);
     sannip_mc_heisenberg_energy(&h, n, s, &E0);
     CHECK_NEAR(E0, -3 * 0.7 * n, 1e-12, "FM energy");
@@ -243,7 +243,7 @@ static void test_incremental_sums(void)
         sannip_mc_heisenberg_energy(&h, h.n, mc.spins, &E);
         CHECK_NEAR(mc.E, E, 1e-9 * fabs(E), "incremental energy");
         Mn = sqrt(mc.M[0] * mc.M[0] + mc.M[1] * mc.M[1] + mc.M[2] * mc.M[2]);
-        CHECK_NEAR(Mn / mc.sum_mag, sannip_spin_magnetisation_ratio(h.n, mc.spins), TOL(1e-12, 1e-5), "ratio vs sannip_spin_magnetisation_ratio");
+        CHECK_NEAR(Mn / mc.sum_mag, sannip_spin_magnetization_ratio(h.n, mc.spins), TOL(1e-12, 1e-5), "ratio vs sannip_spin_magnetization_ratio");
         if (variant == 0) {   /* fixed magnitudes stay 1 (no drift from rounding) */
             double worst = 0;
             for (i = 0; i < h.n; i++) {

@@ -90,9 +90,9 @@ static int build_model(sannip_model *m, const char *defs, int hidden, unsigned s
     sannip_rng_seed(&rng, seed);
     sannip_model_init_weights(m, &rng);
     for (e = 0; e < 2; e++) {
-        sannip_network *net = sannip_model_network(m, e);
+        sannip_network *net = sannip_model_network_rw(m, e);
         size_t k;
-        sannip_real *w = sannip_network_weights(net, 0);
+        sannip_real *w = sannip_network_weights_rw(net, 0);
         for (k = 0; k < net->n_params; k++) w[k] += (sannip_real)(0.3 * (sannip_rng_uniform(&rng) - 0.5));
     }
     return 1;

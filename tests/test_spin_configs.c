@@ -56,7 +56,7 @@ static void test_fm_and_perturbed(void)
     magnitude_stats(BIG, a, &mean, &sd);
     CHECK_NEAR(mean, 1.1, 2e-3, "FM magnitude mean");
     CHECK_NEAR(sd, 0.1, 2e-3, "FM magnitude sd");
-    CHECK_NEAR(sannip_spin_magnetisation_ratio(BIG, a), 1.0, 1e-6, "FM magnetisation ratio");
+    CHECK_NEAR(sannip_spin_magnetization_ratio(BIG, a), 1.0, 1e-6, "FM magnetisation ratio");
     CHECK_NEAR(sannip_spin_polar_variance(BIG, a), 0.0, 1e-6, "FM polar variance (T4.2)");
 
     /* fixed magnitude, no rng needed */
@@ -76,7 +76,7 @@ static void test_fm_and_perturbed(void)
         CHECK_NEAR(1 - c1, s * sqrt(2 / PI), 5 * s * 0.6 / sqrt((double)BIG) + TOL(1e-9, 1e-6), "sigma %g: <1 - cos T>", s);
         CHECK_NEAR(cp, 0, 5 / sqrt(2.0 * BIG), "sigma %g: <cos phi>", s);
         CHECK_NEAR(sp, 0, 5 / sqrt(2.0 * BIG), "sigma %g: <sin phi>", s);
-        m1 = sannip_spin_magnetisation_ratio(BIG, a);
+        m1 = sannip_spin_magnetization_ratio(BIG, a);
         CHECK_NEAR(m1, c1, 1e-3 + TOL(1e-9, 1e-5), "sigma %g: magnetisation ratio %g vs <cos T>", s, m1);
         for (k = 0; k < BIG; k++) if (fabs(norm3(a + 3 * k) - 1) > TOL(1e-12, 1e-6)) bad++;
         CHECK(bad == 0, "sigma %g: %d spins not of unit length", s, bad);
@@ -107,7 +107,7 @@ static void test_pm_111r_000r(void)
     CHECK_NEAR(c2, 1.0 / 3, se, "PM <cos^2 T>");
     CHECK_NEAR(cp, 0, se, "PM <cos phi>");
     CHECK_NEAR(sp, 0, se, "PM <sin phi>");
-    CHECK(sannip_spin_magnetisation_ratio(BIG, a) < 0.01, "PM magnetisation ratio %g", sannip_spin_magnetisation_ratio(BIG, a));
+    CHECK(sannip_spin_magnetization_ratio(BIG, a) < 0.01, "PM magnetisation ratio %g", sannip_spin_magnetization_ratio(BIG, a));
     var = sannip_spin_polar_variance(BIG, a);
     CHECK_NEAR(var, PI * PI / 4 - 2, 0.01, "PM polar variance (T4.3)");
     magnitude_stats(BIG, a, &mean, &sd);
@@ -122,7 +122,7 @@ static void test_pm_111r_000r(void)
     CHECK(neg == 0, "111r: %d negative components", neg);
     CHECK_NEAR(m[0] / m[2], 1, 0.01, "111r net moment x/z");
     CHECK_NEAR(m[1] / m[2], 1, 0.01, "111r net moment y/z");
-    CHECK(sannip_spin_magnetisation_ratio(BIG, a) > 0.75, "111r magnetisation ratio %g", sannip_spin_magnetisation_ratio(BIG, a));
+    CHECK(sannip_spin_magnetization_ratio(BIG, a) > 0.75, "111r magnetisation ratio %g", sannip_spin_magnetization_ratio(BIG, a));
     magnitude_stats(BIG, a, &mean, &sd);
     CHECK_NEAR(mean, 1, TOL(1e-12, 1e-6), "111r unit magnitudes");
     CHECK_NEAR(sd, 0, TOL(1e-6, 1e-3), "111r unit magnitudes sd");
@@ -134,7 +134,7 @@ static void test_pm_111r_000r(void)
     angle_stats(BIG, a, &c1, &c2, &cp, &sp);
     CHECK_NEAR(c1, 0, se, "000r <cos T>");
     CHECK_NEAR(c2, 1.0 / 3, se, "000r <cos^2 T>");
-    CHECK(sannip_spin_magnetisation_ratio(BIG, a) < 0.01, "000r magnetisation ratio %g", sannip_spin_magnetisation_ratio(BIG, a));
+    CHECK(sannip_spin_magnetization_ratio(BIG, a) < 0.01, "000r magnetisation ratio %g", sannip_spin_magnetization_ratio(BIG, a));
     {
         double z4 = 0, x2y2 = 0;
         for (i = 0; i < BIG; i++) { double z = a[3 * i + 2]; z4 += z * z * z * z; x2y2 += (double)a[3 * i] * a[3 * i] * a[3 * i + 1] * a[3 * i + 1]; }
@@ -170,7 +170,7 @@ static void test_afm(void)
     CHECK(fabs(m) < TOL(1e-10, 1e-3) && up == N / 2, "AFM +-: net %g, %d up", m, up);
     for (i = 0; i < N; i++) if ((a[3 * i + 2] > 0) != (i % 2 == 0)) pattern = 0;
     CHECK(pattern, "AFM with NULL signs is not + - + - by index");
-    CHECK(sannip_spin_magnetisation_ratio(N, a) < TOL(1e-12, 1e-6), "AFM magnetisation ratio");
+    CHECK(sannip_spin_magnetization_ratio(N, a) < TOL(1e-12, 1e-6), "AFM magnetisation ratio");
     CHECK_NEAR(sannip_spin_polar_variance(N, a), PI * PI / 4, 1e-9, "AFM polar variance (T4.4)");
 
     sannip_rng_seed(&rng, 1);

@@ -220,7 +220,7 @@ int main(void)
             sannip_model_get_params(&cmod, pb);
             CHECK(memcmp(pa, pb, sizeof(sannip_real) * np) == 0 && r2.cache_bytes < ra.cache_bytes, "no-cache training differs (cache %zu vs %zu bytes)", r2.cache_bytes, ra.cache_bytes);
             CHECK(ra.derivatives_cached == 1 && r2.derivatives_cached == 0, "derivatives_cached %d, %d", ra.derivatives_cached, r2.derivatives_cached);
-            sannip_train_report_free(&r2); sannip_model_uninit(&cmod);
+            sannip_train_report_uninit(&r2); sannip_model_uninit(&cmod);
             /* a memory limit below the estimate switches to recomputing, with the same model;
                one above it keeps the cache */
             c2.cache_derivatives = 1; c2.cache_limit = sannip_feature_cache_estimate(&a, &d) - 1;
@@ -229,15 +229,15 @@ int main(void)
             sannip_model_get_params(&cmod, pb);
             CHECK(memcmp(pa, pb, sizeof(sannip_real) * np) == 0 && r2.derivatives_cached == 0, "cache limit: recomputed %d", !r2.derivatives_cached);
             CHECK(ra.cache_bytes <= c2.cache_limit + 1, "the estimate %zu is below the cache's %zu bytes", c2.cache_limit + 1, ra.cache_bytes);
-            sannip_train_report_free(&r2); sannip_model_uninit(&cmod);
+            sannip_train_report_uninit(&r2); sannip_model_uninit(&cmod);
             c2.cache_limit += 1;
             small_model(&cmod, SANNIP_ACT_TANH);
             CHECK(sannip_train(&cmod, &d, &c2, &r2, &err) == SANNIP_SUCCESS && r2.derivatives_cached == 1, "cache limit at the estimate: %s", err.message);
-            sannip_train_report_free(&r2); sannip_model_uninit(&cmod);
+            sannip_train_report_uninit(&r2); sannip_model_uninit(&cmod);
         }
         CHECK(ra.val_rmse_f == rb.val_rmse_f && ra.n_val == 24, "reports differ (val %d)", ra.n_val);
         printf("training 3 epochs: train force RMSE %.4f, validation %.4f eV/A; cache %.1f MB\n", ra.train_rmse_f, ra.val_rmse_f, ra.cache_bytes / 1e6);
-        free(pa); free(pb); sannip_train_report_free(&ra); sannip_train_report_free(&rb);
+        free(pa); free(pb); sannip_train_report_uninit(&ra); sannip_train_report_uninit(&rb);
         sannip_model_uninit(&a); sannip_model_uninit(&b);
     }
     /* NiO, spin-agnostic BP-style descriptors, forces in the loss: the held-out force RMSE
@@ -255,7 +255,7 @@ int main(void)
         CHECK(rp.val_rmse_f < zero, "NiO: validation force RMSE %.4g vs zero predictor %.4g", rp.val_rmse_f, zero);
         CHECK(rp.best_epoch >= 1 && rp.epochs_run == c.epochs, "best epoch %d of %d", rp.best_epoch, rp.epochs_run);
         printf("NiO %d epochs: validation force RMSE %.4f eV/A (zero forces: %.4f), energy %.3f meV/atom\n", c.epochs, rp.val_rmse_f, zero, 1000 * rp.val_rmse_e);
-        sannip_train_report_free(&rp);
+        sannip_train_report_uninit(&rp);
         /* a diverging run stops with SANNIP_NONFINITE and keeps the last good (finite) model */
         {
             sannip_model lin; int hid[1] = { 4 }, act[1] = { SANNIP_ACT_LINEAR }; size_t np, q; sannip_real *pp; int finite = 1;

@@ -467,6 +467,138 @@ static int check_training_data(const sannip_dataset *d, const char *path, const 
 }
 
 
+/* The training configuration from the command line (0 on a bad option, after its message). */
+static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *M)
+{
+    double v;
+    if (!opt_num(o, "train", "--rc", 6, 1e-3, 1e3, rc) || !opt_num(o, "train", "--lr", 1e-3, 1e-12, 10, &c->learning_rate)
+        || !opt_num(o, "train", "--lr-decay", 1, 0.01, 1, &c->lr_decay) || !opt_num(o, "train", "--energy-weight", 1, 0, 1e12, &c->energy_weight)
+        || !opt_num(o, "train", "--force-weight", 1, 0, 1e12, &c->force_weight) || !opt_num(o, "train", "--l2", 0, 0, 1e6, &c->l2)
+        || !opt_num(o, "train", "--val", 0.2, 0, 0.95, &c->validation_fraction) || !opt_num(o, "train", "--committee", 1, 1, 1000, M))
+        return 0;
+    if (!opt_num(o, "train", "--epochs", 100, 0, 1e8, &v)) return 0;
+    c->epochs = (int)v;
+    if (c->epochs < 1) { usage_error("train", "--epochs must be at least 1: without a completed epoch there is no trained model to write"); return 0; }
+    if (!opt_num(o, "train", "--batch", 8, 1, 1e6, &v)) return 0;
+    c->batch_size = (int)v;
+    if (!opt_num(o, "train", "--patience", 0, 0, 1e8, &v)) return 0;
+    c->patience = (int)v;
+    if (!opt_num(o, "train", "--seed", 1, 0, 1.8e19, &v)) return 0;
+    c->seed = (uint64_t)v;
+    if (!opt_num(o, "train", "--pca", 0, 0, 1e5, &v)) return 0;
+    c->pca = (int)v;
+    c->cache_derivatives = opt(o, "--no-cache", NULL) == NULL;
+    if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
+    c->cache_limit = (size_t)(v * 1e6);
+    if (strcmp(opt(o, "--optimizer", "adam"), "adam") == 0) c->optimizer = SANNIP_OPT_ADAM;
+    else if (strcmp(opt(o, "--optimizer", "adam"), "sgd") == 0) c->optimizer = SANNIP_OPT_SGD;
+    else { usage_error("train", "--optimizer must be adam or sgd"); return 0; }
+    return 1;
+}
+/* --hidden 25,25 with activation act on every hidden layer; returns the layer count (-1: bad). */
+static int hidden_layers_of(const char *hs, int act, int *hidden, int *acts)
+{
+    int nh = 0;
+    while (*hs) {
+        char *end;
+        long w = strtol(hs, &end, 10);
+        if (end == hs || w < 1 || w > SANNIP_MAX_LAYER_WIDTH || nh >= SANNIP_MAX_LAYERS - 1 || (*end && *end != ',')) {
+            usage_error("train", "--hidden needs widths like 25,25");
+            return -1;
+        }
+        hidden[nh] = (int)w; acts[nh] = act; nh++;
+        hs = *end == ',' ? end + 1 : end;
+    }
+    return nh;
+}
+/* The elements of a data set, sorted by Z; -1 when there are more than a model holds. */
+static int data_elements(const sannip_dataset *d, int *Zs)
+{
+    int i, a, nz = 0;
+    for (i = 0; i < d->n; i++) for (a = 0; a < d->s[i].n; a++) {
+        int k, z = d->s[i].Z[a];
+        for (k = 0; k < nz && Zs[k] != z; k++) {}
+        if (k == nz) { if (nz == SANNIP_MAX_ELEMENTS) { fprintf(stderr, "sannip train: more than %d elements\n", SANNIP_MAX_ELEMENTS); return -1; } Zs[nz++] = z; }
+    }
+    for (i = 1; i < nz; i++) for (a = i; a > 0 && Zs[a - 1] > Zs[a]; a--) { int t = Zs[a]; Zs[a] = Zs[a - 1]; Zs[a - 1] = t; }
+    return nz;
+}
+/* The descriptors of --descriptors (a preset or a definition file) into tmpl. */
+static sannip_result train_descriptors(opts *o, sannip_model *tmpl, const sannip_dataset *d, const int *Zs, int nz, double rc, sannip_error *err)
+{
+    const char *desc = opt(o, "--descriptors", "bp");
+    sannip_result r;
+    int i;
+    if (strncmp(desc, "bp", 2) == 0 && (desc[2] == 0 || strcmp(desc + 2, "+spin") == 0 || strcmp(desc + 2, "+spin-scaled") == 0)) {
+        int mt = strcmp(opt(o, "--architecture", "bp"), "multitask") == 0, ne = mt ? 1 : nz;
+        r = sannip_descriptors_preset_bp(&tmpl->desc, Zs, ne, (sannip_real)rc, err);
+        for (i = 0; r == SANNIP_SUCCESS && desc[2] && i < ne; i++) {
+            if (strcmp(desc + 2, "+spin") == 0) r = sannip_descriptors_preset_spin_thesis(&tmpl->desc, Zs[i], (sannip_real)rc, err);
+            else r = sannip_descriptors_preset_spin_scaled(&tmpl->desc, Zs[i], (sannip_real)rc, (sannip_real)sannip_spin_mean_magnitude(d->s, d->n), err);
+        }
+        if (mt)   /* one featurisation for all elements */
+            for (i = 0; i < tmpl->desc.n; i++) tmpl->desc.b[i].center = SANNIP_ANY;
+        return r;
+    }
+    if (strcmp(desc, "bp-fe") == 0) return sannip_descriptors_preset_bp_fe(&tmpl->desc, 26, err);
+    {
+        sannip_descriptors tmp;
+        r = load_descriptors(desc, &tmp, err);
+        for (i = 0; r == SANNIP_SUCCESS && i < tmp.n; i++) r = sannip_descriptors_add(&tmpl->desc, &tmp.b[i], err);
+        sannip_descriptors_uninit(&tmp);
+        return r;
+    }
+}
+/* The networks of --architecture for every element, and the feature scaling. 1 on a bad option. */
+static int train_networks(opts *o, sannip_model *tmpl, const int *Zs, int nz, int nh, const int *hidden, const int *acts, int scaling, sannip_error *err)
+{
+    const char *arch = opt(o, "--architecture", "bp");
+    int cnn = strcmp(arch, "cnn") == 0, raw = strcmp(arch, "cnn-raw") == 0, mt = strcmp(arch, "multitask") == 0, i;
+    sannip_result r;
+    if (!cnn && !raw && !mt && strcmp(arch, "bp") != 0) return usage_error("train", "--architecture must be bp, cnn, cnn-raw or multitask");
+    for (i = 0; i < nz; i++) {
+        r = (cnn || raw) ? sannip_model_add_element_cnn(tmpl, Zs[i], raw, nh, hidden, acts, err)
+                         : sannip_model_add_element(tmpl, Zs[i], nh, hidden, acts, err);
+        if (r) return fail(err, r);
+    }
+    if (mt && (r = sannip_model_make_multitask(tmpl, nh, hidden, acts, err)) != SANNIP_SUCCESS) return fail(err, r);
+    for (i = 0; i < nz; i++) tmpl->el[i].scaling = scaling;
+    if (scaling == SANNIP_SCALE_MINMAX) for (i = 0; i < nz; i++) { tmpl->el[i].smin = -1; tmpl->el[i].smax = 1; }
+    return 0;
+}
+/* Trains the committee and prints the report; the output is written only when an epoch was
+   completed (never over OUT with an untrained model). 0 on success. */
+static int train_and_report(sannip_committee *cm, const sannip_dataset *d, const sannip_train_config *c, const char *data, const char *out, sannip_error *err)
+{
+    sannip_committee_report rep;
+    const char *u;
+    double k;
+    sannip_result r = sannip_committee_train(cm, d, c, &rep, err);
+    if (r != SANNIP_SUCCESS) {
+        /* keep what was learned: the members hold their best (last good) parameters, but
+           only a model with a completed epoch may replace what OUT holds */
+        fprintf(stderr, "sannip train: %s: %s: %s\n", data, sannip_result_string(r), err->message);
+        if (rep.epochs_run < 1) fprintf(stderr, "sannip train: no epoch was completed: nothing written, %s is unchanged\n", out);
+        else if (save_trained(cm, out, err) == SANNIP_SUCCESS) fprintf(stderr, "sannip train: the last good model was written to %s\n", out);
+        else fprintf(stderr, "sannip train: the last good model could not be written: %s\n", err->message);
+        return 1;
+    }
+    if (rep.epochs_run < 1) {
+        fprintf(stderr, "sannip train: interrupted before the first epoch was completed: nothing written, %s is unchanged\n", out);
+        return 1;
+    }
+    if (interrupted == 1) printf("interrupted: keeping the best model of the %d completed epochs\n", rep.epochs_run);
+    k = energy_unit_scale(&cm->m[0], &u);
+    printf("done in %.1f s (%.4g s/epoch per member); descriptor cache %.1f MB, derivatives %s\n", rep.seconds, rep.seconds_per_epoch,
+           rep.cache_bytes / 1e6, rep.derivatives_cached ? "stored" : "recomputed per use");
+    printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.agg_rmse_e * k, rep.agg_mae_e * k, u, rep.agg_rmse_f, rep.agg_mae_f);
+    if (rep.val_rmse_e >= 0)
+        printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.val_rmse_e * k, rep.val_mae_e * k, u, rep.val_rmse_f, rep.val_mae_f);
+    if (rep.fom_f > 0) printf("  figure of merit (T4.7): 1/(s/epoch x val force RMSE) = %.4g\n", rep.fom_f);
+    if ((r = save_trained(cm, out, err)) != SANNIP_SUCCESS) return fail(err, r);
+    printf("model -> %s\n", out);
+    return 0;
+}
 static int cmd_train(int argc, char **argv)
 {
     opts o;
@@ -476,90 +608,25 @@ static int cmd_train(int argc, char **argv)
     sannip_error err;
     sannip_train_config c = sannip_train_config_init();
     progress_ctx pctx;
-    int r, i, a, Zs[SANNIP_MAX_ELEMENTS], nz = 0, hidden[SANNIP_MAX_LAYERS], nh = 0, acts[SANNIP_MAX_LAYERS], act, scaling;
-    double v, rc, M;
-    const char *desc, *hs;
+    int r, i, Zs[SANNIP_MAX_ELEMENTS], nz, hidden[SANNIP_MAX_LAYERS], nh, acts[SANNIP_MAX_LAYERS], act, scaling;
+    double rc, M;
     if ((r = parse_opts(argc, argv, &o, "train")) != 0) return r;
     if (o.npos != 1 || !o.out) return usage_error("train", "needs DATA and -o MODEL");
-    if (!opt_num(&o, "train", "--rc", 6, 1e-3, 1e3, &rc) || !opt_num(&o, "train", "--lr", 1e-3, 1e-12, 10, &c.learning_rate)
-        || !opt_num(&o, "train", "--lr-decay", 1, 0.01, 1, &c.lr_decay) || !opt_num(&o, "train", "--energy-weight", 1, 0, 1e12, &c.energy_weight)
-        || !opt_num(&o, "train", "--force-weight", 1, 0, 1e12, &c.force_weight) || !opt_num(&o, "train", "--l2", 0, 0, 1e6, &c.l2)
-        || !opt_num(&o, "train", "--val", 0.2, 0, 0.95, &c.validation_fraction) || !opt_num(&o, "train", "--committee", 1, 1, 1000, &M))
-        return 2;
-    if (!opt_num(&o, "train", "--epochs", 100, 0, 1e8, &v)) return 2;
-    c.epochs = (int)v;
-    if (c.epochs < 1) return usage_error("train", "--epochs must be at least 1: without a completed epoch there is no trained model to write");
-    if (!opt_num(&o, "train", "--batch", 8, 1, 1e6, &v)) return 2;
-    c.batch_size = (int)v;
-    if (!opt_num(&o, "train", "--patience", 0, 0, 1e8, &v)) return 2;
-    c.patience = (int)v;
-    if (!opt_num(&o, "train", "--seed", 1, 0, 1.8e19, &v)) return 2;
-    c.seed = (uint64_t)v;
-    if (!opt_num(&o, "train", "--pca", 0, 0, 1e5, &v)) return 2;
-    c.pca = (int)v;
-    c.cache_derivatives = opt(&o, "--no-cache", NULL) == NULL;
-    if (!opt_num(&o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 2;
-    c.cache_limit = (size_t)(v * 1e6);
-    if (strcmp(opt(&o, "--optimizer", "adam"), "adam") == 0) c.optimizer = SANNIP_OPT_ADAM;
-    else if (strcmp(opt(&o, "--optimizer", "adam"), "sgd") == 0) c.optimizer = SANNIP_OPT_SGD;
-    else return usage_error("train", "--optimizer must be adam or sgd");
+    if (!train_config_of(&o, &c, &rc, &M)) return 2;
     act = sannip_activation_parse(opt(&o, "--activation", "tanh"));
     if (act < 0) return usage_error("train", "unknown --activation");
     scaling = sannip_scaling_parse(opt(&o, "--scaling", "modified"));
     if (scaling < 0) return usage_error("train", "unknown --scaling");
-    hs = opt(&o, "--hidden", "25,25");
-    while (*hs) {
-        char *end;
-        long w = strtol(hs, &end, 10);
-        if (end == hs || w < 1 || w > SANNIP_MAX_LAYER_WIDTH || nh >= SANNIP_MAX_LAYERS - 1) return usage_error("train", "--hidden needs widths like 25,25");
-        hidden[nh] = (int)w; acts[nh] = act; nh++;
-        hs = *end == ',' ? end + 1 : end;
-        if (*end && *end != ',') return usage_error("train", "--hidden needs widths like 25,25");
-    }
+    if ((nh = hidden_layers_of(opt(&o, "--hidden", "25,25"), act, hidden, acts)) < 0) return 2;
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if (d.n == 1 && c.validation_fraction > 0)
         fprintf(stderr, "sannip train: notice: %s holds a single structure: no validation set is possible, so the model "
                 "kept is the one with the lowest training error (--val 0 silences this notice)\n", o.pos[0]);
-    for (i = 0; i < d.n; i++) for (a = 0; a < d.s[i].n; a++) {
-        int k, z = d.s[i].Z[a];
-        for (k = 0; k < nz && Zs[k] != z; k++) {}
-        if (k == nz) { if (nz == SANNIP_MAX_ELEMENTS) { fprintf(stderr, "sannip train: more than %d elements\n", SANNIP_MAX_ELEMENTS); return 1; } Zs[nz++] = z; }
-    }
-    for (i = 1; i < nz; i++) for (a = i; a > 0 && Zs[a - 1] > Zs[a]; a--) { int t = Zs[a]; Zs[a] = Zs[a - 1]; Zs[a - 1] = t; }
+    if ((nz = data_elements(&d, Zs)) < 0) return 1;
     sannip_model_init(&tmpl, NULL);
-    desc = opt(&o, "--descriptors", "bp");
-    if (strncmp(desc, "bp", 2) == 0 && (desc[2] == 0 || strcmp(desc + 2, "+spin") == 0 || strcmp(desc + 2, "+spin-scaled") == 0)) {
-        int mt = strcmp(opt(&o, "--architecture", "bp"), "multitask") == 0, ne = mt ? 1 : nz;
-        r = sannip_descriptors_preset_bp(&tmpl.desc, Zs, ne, (sannip_real)rc, &err);
-        for (i = 0; r == SANNIP_SUCCESS && desc[2] && i < ne; i++) {
-            if (strcmp(desc + 2, "+spin") == 0) r = sannip_descriptors_preset_spin_thesis(&tmpl.desc, Zs[i], (sannip_real)rc, &err);
-            else r = sannip_descriptors_preset_spin_scaled(&tmpl.desc, Zs[i], (sannip_real)rc, (sannip_real)sannip_spin_mean_magnitude(d.s, d.n), &err);
-        }
-        if (mt)   /* one featurisation for all elements */
-            for (i = 0; i < tmpl.desc.n; i++) tmpl.desc.b[i].center = SANNIP_ANY;
-    }
-    else if (strcmp(desc, "bp-fe") == 0) r = sannip_descriptors_preset_bp_fe(&tmpl.desc, 26, &err);
-    else {
-        sannip_descriptors tmp;
-        r = load_descriptors(desc, &tmp, &err);
-        for (i = 0; r == SANNIP_SUCCESS && i < tmp.n; i++) r = sannip_descriptors_add(&tmpl.desc, &tmp.b[i], &err);
-        sannip_descriptors_uninit(&tmp);
-    }
-    if (r) return fail(&err, (sannip_result)r);
-    {
-        const char *arch = opt(&o, "--architecture", "bp");
-        int cnn = strcmp(arch, "cnn") == 0, raw = strcmp(arch, "cnn-raw") == 0, mt = strcmp(arch, "multitask") == 0;
-        if (!cnn && !raw && !mt && strcmp(arch, "bp") != 0) return usage_error("train", "--architecture must be bp, cnn, cnn-raw or multitask");
-        for (i = 0; i < nz; i++) {
-            r = (cnn || raw) ? sannip_model_add_element_cnn(&tmpl, Zs[i], raw, nh, hidden, acts, &err)
-                             : sannip_model_add_element(&tmpl, Zs[i], nh, hidden, acts, &err);
-            if (r) return fail(&err, (sannip_result)r);
-        }
-        if (mt && (r = sannip_model_make_multitask(&tmpl, nh, hidden, acts, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    }
-    for (i = 0; i < nz; i++) tmpl.el[i].scaling = scaling;
-    if (scaling == SANNIP_SCALE_MINMAX) for (i = 0; i < nz; i++) { tmpl.el[i].smin = -1; tmpl.el[i].smax = 1; }
+    if ((r = train_descriptors(&o, &tmpl, &d, Zs, nz, rc, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if ((r = train_networks(&o, &tmpl, Zs, nz, nh, hidden, acts, scaling, &err)) != 0) return r;
     if (check_training_data(&d, o.pos[0], &tmpl, c.force_weight > 0)) return 1;
     pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0;
     c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
@@ -572,35 +639,7 @@ static int cmd_train(int argc, char **argv)
     sannip_committee_init(&cm, NULL);
     if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     pctx.m = &cm.m[0];
-    {
-        sannip_committee_report rep;
-        const char *u;
-        double k;
-        r = sannip_committee_train(&cm, &d, &c, &rep, &err);
-        if (r != SANNIP_SUCCESS) {
-            /* keep what was learned: the members hold their best (last good) parameters, but
-               only a model with a completed epoch may replace what OUT holds */
-            fprintf(stderr, "sannip train: %s: %s: %s\n", o.pos[0], sannip_result_string((sannip_result)r), err.message);
-            if (rep.epochs_run < 1) fprintf(stderr, "sannip train: no epoch was completed: nothing written, %s is unchanged\n", o.out);
-            else if (save_trained(&cm, o.out, &err) == SANNIP_SUCCESS) fprintf(stderr, "sannip train: the last good model was written to %s\n", o.out);
-            else fprintf(stderr, "sannip train: the last good model could not be written: %s\n", err.message);
-            return 1;
-        }
-        if (rep.epochs_run < 1) {
-            fprintf(stderr, "sannip train: interrupted before the first epoch was completed: nothing written, %s is unchanged\n", o.out);
-            return 1;
-        }
-        if (interrupted == 1) printf("interrupted: keeping the best model of the %d completed epochs\n", rep.epochs_run);
-        k = energy_unit_scale(&cm.m[0], &u);
-        printf("done in %.1f s (%.4g s/epoch per member); descriptor cache %.1f MB, derivatives %s\n", rep.seconds, rep.seconds_per_epoch,
-               rep.cache_bytes / 1e6, rep.derivatives_cached ? "stored" : "recomputed per use");
-        printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.agg_rmse_e * k, rep.agg_mae_e * k, u, rep.agg_rmse_f, rep.agg_mae_f);
-        if (rep.val_rmse_e >= 0)
-            printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.val_rmse_e * k, rep.val_mae_e * k, u, rep.val_rmse_f, rep.val_mae_f);
-        if (rep.fom_f > 0) printf("  figure of merit (T4.7): 1/(s/epoch x val force RMSE) = %.4g\n", rep.fom_f);
-    }
-    if ((r = save_trained(&cm, o.out, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    printf("model -> %s\n", o.out);
+    if ((r = train_and_report(&cm, &d, &c, o.pos[0], o.out, &err)) != 0) return r;
     if (opt(&o, "--parity", NULL)) evaluate(&cm, &d, opt(&o, "--parity", NULL), NULL);
     sannip_committee_uninit(&cm); sannip_model_uninit(&tmpl); sannip_dataset_uninit(&d);
     return 0;
@@ -774,124 +813,144 @@ static int parse_temperatures(const char *v, double *T, int max)
     }
     return *v ? -1 : n;
 }
+/* Options of 'sannip mc' that are not files: the configuration, the starts (--init), the
+   walkers, the seed and the magnitude (0: from the structure). 0 on a bad option. */
+typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed; int nT, nw, ninit; char inits[8][8]; } mc_opts;
+static int mc_opts_of(opts *o, mc_opts *q)
+{
+    const char *il;
+    double v;
+    q->cfg = sannip_mc_config_init(300); q->mag = 0; q->ninit = 0;
+    q->nT = parse_temperatures(opt(o, "--temperature", ""), q->T, 256);
+    if (q->nT < 1) { usage_error("mc", "--temperature: positive kelvin values, a list, or FROM:TO:STEP"); return 0; }
+    for (il = opt(o, "--init", "fm"); *il && q->ninit < 8; ) {
+        size_t len = strcspn(il, ",");
+        char *s = q->inits[q->ninit];
+        if (len == 0 || len >= sizeof q->inits[0]) { usage_error("mc", "--init: fm, pm, afm or file"); return 0; }
+        memcpy(s, il, len); s[len] = 0;
+        if (strcmp(s, "fm") && strcmp(s, "pm") && strcmp(s, "afm") && strcmp(s, "file")) { usage_error("mc", "--init: fm, pm, afm or file"); return 0; }
+        q->ninit++; il += len + (il[len] == ',');
+    }
+    if (!opt_num(o, "mc", "--sweeps", 1000, 1, 1e9, &v)) return 0;
+    q->cfg.length = (int64_t)v;
+    if (!opt_num(o, "mc", "--equil", 200, 0, 1e9, &v)) return 0;
+    q->cfg.equil = (int64_t)v;
+    if (opt(o, "--accepted", NULL)) {
+        if (!opt_num(o, "mc", "--accepted", 0, 1, 1e12, &v)) return 0;
+        q->cfg.unit = SANNIP_MC_ACCEPTED; q->cfg.length = (int64_t)v; q->cfg.equil = (int64_t)v;
+    }
+    if (!opt_num(o, "mc", "--step", 0.5, 1e-6, 2, &q->cfg.step)) return 0;
+    if (!opt_num(o, "mc", "--walkers", 1, 1, 256, &v)) return 0;
+    q->nw = (int)v;
+    if (!opt_num(o, "mc", "--seed", 1, 0, 1.8e19, &q->seed)) return 0;
+    if (strcmp(opt(o, "--move", "first"), "zeroth") == 0) q->cfg.move = SANNIP_MC_ZEROTH;
+    else if (strcmp(opt(o, "--move", "first"), "first") != 0) { usage_error("mc", "--move must be first or zeroth"); return 0; }
+    q->cfg.collinear = opt(o, "--collinear", NULL) != NULL;
+    if (opt(o, "--magnitude", NULL)) {
+        double sd = 0;
+        int got = sscanf(opt(o, "--magnitude", ""), "%lf,%lf", &q->mag, &sd);
+        if (got < 1 || !(q->mag > 0) || !(sd >= 0)) { usage_error("mc", "--magnitude M[,SD] with M > 0, SD >= 0"); return 0; }
+        if (got == 2 && sd > 0) { q->cfg.magnitude = SANNIP_MC_MAG_NORMAL; q->cfg.mag_a = q->mag; q->cfg.mag_b = sd; }
+    }
+    return 1;
+}
+/* The start spins of kind init ("fm", "pm", "afm" on two bcc sublattices, "file"). */
+static sannip_result mc_start_spins(const char *init, const mc_opts *q, const sannip_structure *s, double a_lat, int k, sannip_real *spins, sannip_error *err)
+{
+    sannip_spin_magnitude sm;
+    sannip_rng rng;
+    sannip_result r;
+    int n = s->n, *sub;
+    sm.mean = (sannip_real)q->mag; sm.sd = 0;
+    sannip_rng_seed(&rng, (uint64_t)q->seed + 1000 * (uint64_t)k);
+    if (!strcmp(init, "fm")) return sannip_spin_fm(n, &sm, &rng, spins, err);
+    if (!strcmp(init, "pm")) return q->cfg.collinear ? sannip_spin_afm_random(n, &sm, &rng, spins, err) : sannip_spin_pm(n, &sm, &rng, spins, err);
+    if (strcmp(init, "afm")) { memcpy(spins, s->spins, sizeof(sannip_real) * 3 * (size_t)n); return SANNIP_SUCCESS; }
+    if (!(sub = (int *)calloc((size_t)n, sizeof(int)))) return SANNIP_OUT_OF_MEMORY;
+    r = sannip_spin_sublattice(n, s->pos, s->cell, (sannip_real)a_lat, SANNIP_SUBLATTICE_BCC, sub, err);
+    if (r == SANNIP_SUCCESS) r = sannip_spin_afm(n, sub, &sm, &rng, spins, err);
+    free(sub);
+    return r;
+}
+/* One start: its walkers through the temperatures, the printed summary, and its rows of the
+   table (with an init column) appended to all. 0 on success. */
+static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all)
+{
+    const char *init = q->inits[k];
+    int n = s->n, nT = q->nT, nw = q->nw, w, i;
+    sannip_spin_local *loc = (sannip_spin_local *)calloc((size_t)nw, sizeof *loc);
+    sannip_mc_model *mm = (sannip_mc_model *)calloc((size_t)nw, sizeof *mm);
+    sannip_mc_stats *st = (sannip_mc_stats *)calloc((size_t)nT, sizeof *st);
+    sannip_real *spins = (sannip_real *)calloc(3 * (size_t)n, sizeof(sannip_real));
+    sannip_system sys = sannip_structure_view(s);
+    sannip_text out;
+    sannip_error err;
+    sannip_result r;
+    char *line, *nl;
+    if (!loc || !mm || !st || !spins) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+    if ((r = mc_start_spins(init, q, s, a_lat, k, spins, &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    sys.spins = spins;
+    for (w = 0, r = SANNIP_SUCCESS; w < nw && r == SANNIP_SUCCESS; w++) {
+        r = sannip_spin_local_init(&loc[w], m, &sys, NULL, &err);
+        mm[w] = sannip_spin_local_mc_model(&loc[w]);
+    }
+    if (r != SANNIP_SUCCESS) return fail(&err, r);
+    r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &q->cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err);
+    if (r != SANNIP_SUCCESS) return fail(&err, r);
+    for (i = 0; i < nT; i++)
+        printf("  %-4s T %7.1f K  ratio %.4f +- %.4f  <|M|>/N %.4f  e %.6f eV  chi %.4g  U4 %.4f  acceptance %.2f\n", init, q->T[i],
+               st[i].ratio.mean, st[i].ratio.err, st[i].m.mean, st[i].e.mean, st[i].chi.mean, st[i].u4.mean, st[i].acceptance);
+    if (nT >= 3) {
+        double chi[256], ce[256], tc, tce;
+        for (i = 0; i < nT; i++) { chi[i] = st[i].chi.mean; ce[i] = st[i].chi.err; }
+        if (sannip_mc_chi_peak(nT, q->T, chi, ce, &tc, &tce, NULL) == SANNIP_SUCCESS) printf("  %-4s susceptibility peak: T_c ~ %.0f +- %.0f K (finite size: %d atoms)\n", init, tc, tce, n);
+        else printf("  %-4s no susceptibility peak inside the temperature grid\n", init);
+    }
+    sannip_text_init(&out, NULL);
+    if (sannip_mc_write_csv(&out, nT, st, &err) != SANNIP_SUCCESS) return fail(&err, (sannip_result)err.code);
+    for (line = out.s; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (line == out.s) { if (k == 0) sannip_text_printf(all, "init,%.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line); }
+        else sannip_text_printf(all, "%s,%.*s\n", init, (int)(nl ? nl - line : (long)strlen(line)), line);
+        if (!nl) break;
+    }
+    sannip_text_uninit(&out);
+    for (w = 0; w < nw; w++) sannip_spin_local_uninit(&loc[w]);
+    free(loc); free(mm); free(st); free(spins);
+    return 0;
+}
 static int cmd_mc(int argc, char **argv)
 {
     opts o;
+    mc_opts q;
     sannip_model m;
     sannip_error err;
     sannip_dataset L;
-    sannip_mc_config cfg = sannip_mc_config_init(300);
-    sannip_text out, all;
-    double T[256], v, mag = 0, a_lat;
-    int r, nT, nw, i, k, ninit = 0, n;
-    char inits[8][8];
-    const char *il;
+    sannip_text all;
+    double a_lat;
+    int r, i, k, n;
     if ((r = parse_opts(argc, argv, &o, "mc")) != 0) return r;
     if (o.npos != 2 || !o.out || !opt(&o, "--temperature", NULL)) return usage_error("mc", "needs MODEL STRUCTURE -o OUT.csv --temperature T");
-    nT = parse_temperatures(opt(&o, "--temperature", ""), T, 256);
-    if (nT < 1) return usage_error("mc", "--temperature: positive kelvin values, a list, or FROM:TO:STEP");
-    for (il = opt(&o, "--init", "fm"); *il && ninit < 8; ) {
-        size_t len = strcspn(il, ",");
-        if (len == 0 || len >= sizeof inits[0]) return usage_error("mc", "--init: fm, pm, afm or file");
-        memcpy(inits[ninit], il, len); inits[ninit][len] = 0;
-        if (strcmp(inits[ninit], "fm") && strcmp(inits[ninit], "pm") && strcmp(inits[ninit], "afm") && strcmp(inits[ninit], "file")) return usage_error("mc", "--init: fm, pm, afm or file");
-        ninit++; il += len + (il[len] == ',');
-    }
-    if (!opt_num(&o, "mc", "--sweeps", 1000, 1, 1e9, &v)) return 2;
-    cfg.length = (int64_t)v;
-    if (!opt_num(&o, "mc", "--equil", 200, 0, 1e9, &v)) return 2;
-    cfg.equil = (int64_t)v;
-    if (opt(&o, "--accepted", NULL)) {
-        if (!opt_num(&o, "mc", "--accepted", 0, 1, 1e12, &v)) return 2;
-        cfg.unit = SANNIP_MC_ACCEPTED; cfg.length = (int64_t)v; cfg.equil = (int64_t)v;
-    }
-    if (!opt_num(&o, "mc", "--step", 0.5, 1e-6, 2, &cfg.step)) return 2;
-    if (!opt_num(&o, "mc", "--walkers", 1, 1, 256, &v)) return 2;
-    nw = (int)v;
-    if (!opt_num(&o, "mc", "--seed", 1, 0, 1.8e19, &v)) return 2;
-    if (strcmp(opt(&o, "--move", "first"), "zeroth") == 0) cfg.move = SANNIP_MC_ZEROTH;
-    else if (strcmp(opt(&o, "--move", "first"), "first") != 0) return usage_error("mc", "--move must be first or zeroth");
-    cfg.collinear = opt(&o, "--collinear", NULL) != NULL;
-    if (opt(&o, "--magnitude", NULL)) {
-        double sd = 0;
-        int got = sscanf(opt(&o, "--magnitude", ""), "%lf,%lf", &mag, &sd);
-        if (got < 1 || !(mag > 0) || !(sd >= 0)) return usage_error("mc", "--magnitude M[,SD] with M > 0, SD >= 0");
-        if (got == 2 && sd > 0) { cfg.magnitude = SANNIP_MC_MAG_NORMAL; cfg.mag_a = mag; cfg.mag_b = sd; }
-    }
+    if (!mc_opts_of(&o, &q)) return 2;
     if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if (!sannip_descriptors_need_spins(&m.desc)) { fprintf(stderr, "sannip mc: %s has no spin bases: its energy does not depend on the spins\n", o.pos[0]); return 1; }
     if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     n = L.s[0].n;
     if (!L.s[0].spins) {
-        for (k = 0; k < ninit; k++) if (!strcmp(inits[k], "file")) { fprintf(stderr, "sannip mc: --init file, but %s has no spins\n", o.pos[1]); return 1; }
+        for (k = 0; k < q.ninit; k++) if (!strcmp(q.inits[k], "file")) { fprintf(stderr, "sannip mc: --init file, but %s has no spins\n", o.pos[1]); return 1; }
         if (sannip_structure_resize(&L.s[0], n, L.s[0].forces != NULL, 1, &err) != SANNIP_SUCCESS) return fail(&err, err.code);
     }
-    if (mag == 0) {   /* the structure's mean |S|, else 1 */
+    if (q.mag == 0) {   /* the structure's mean |S|, else 1 */
         double sum = 0;
-        for (i = 0; i < n; i++) { const sannip_real *q = L.s[0].spins + 3 * i; sum += sqrt((double)q[0] * q[0] + (double)q[1] * q[1] + (double)q[2] * q[2]); }
-        mag = sum > 0 ? sum / n : 1;
+        for (i = 0; i < n; i++) { const sannip_real *s = L.s[0].spins + 3 * i; sum += sqrt((double)s[0] * s[0] + (double)s[1] * s[1] + (double)s[2] * s[2]); }
+        q.mag = sum > 0 ? sum / n : 1;
     }
-    {
-        double V = fabs((double)L.s[0].cell[0] * (L.s[0].cell[4] * L.s[0].cell[8] - L.s[0].cell[5] * L.s[0].cell[7])
-                      - (double)L.s[0].cell[1] * (L.s[0].cell[3] * L.s[0].cell[8] - L.s[0].cell[5] * L.s[0].cell[6])
-                      + (double)L.s[0].cell[2] * (L.s[0].cell[3] * L.s[0].cell[7] - L.s[0].cell[4] * L.s[0].cell[6]));
-        if (!opt_num(&o, "mc", "--a", cbrt(2 * V / n), 0.1, 100, &a_lat)) return 2;
-    }
+    if (!opt_num(&o, "mc", "--a", cbrt(2 * sannip_cell_volume(L.s[0].cell) / n), 0.1, 100, &a_lat)) return 2;
     sannip_text_init(&all, NULL);
-    printf("spin Monte Carlo: %s on %s (%d atoms), %d temperature(s), start(s)", o.pos[0], o.pos[1], n, nT);
-    for (k = 0; k < ninit; k++) printf(" %s", inits[k]);
-    printf(", %d walker(s), %lld %s per temperature, |S| = %.4g\n", nw, (long long)cfg.length, cfg.unit == SANNIP_MC_ACCEPTED ? "accepted moves" : "sweeps", mag);
-    for (k = 0; k < ninit; k++) {
-        sannip_spin_local *loc = (sannip_spin_local *)calloc((size_t)nw, sizeof *loc);
-        sannip_mc_model *mm = (sannip_mc_model *)calloc((size_t)nw, sizeof *mm);
-        sannip_mc_stats *st = (sannip_mc_stats *)calloc((size_t)nT, sizeof *st);
-        sannip_real *init = (sannip_real *)calloc(3 * (size_t)n, sizeof(sannip_real));
-        sannip_spin_magnitude sm;
-        sannip_rng rng;
-        sannip_system sys = sannip_structure_view(&L.s[0]);
-        int w, *sub = (int *)calloc((size_t)n, sizeof(int));
-        char *line, *nl;
-        if (!loc || !mm || !st || !init || !sub) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
-        sm.mean = (sannip_real)mag; sm.sd = 0;
-        sannip_rng_seed(&rng, (uint64_t)v + 1000 * (uint64_t)k);
-        r = SANNIP_SUCCESS;
-        if (!strcmp(inits[k], "fm")) r = sannip_spin_fm(n, &sm, &rng, init, &err);
-        else if (!strcmp(inits[k], "pm")) r = cfg.collinear ? sannip_spin_afm_random(n, &sm, &rng, init, &err) : sannip_spin_pm(n, &sm, &rng, init, &err);
-        else if (!strcmp(inits[k], "afm")) {
-            r = sannip_spin_sublattice(n, L.s[0].pos, L.s[0].cell, (sannip_real)a_lat, SANNIP_SUBLATTICE_BCC, sub, &err);
-            if (r == SANNIP_SUCCESS) r = sannip_spin_afm(n, sub, &sm, &rng, init, &err);
-        } else memcpy(init, L.s[0].spins, sizeof(sannip_real) * 3 * (size_t)n);
-        if (r != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-        sys.spins = init;
-        for (w = 0; w < nw && r == SANNIP_SUCCESS; w++) {
-            r = sannip_spin_local_init(&loc[w], &m, &sys, NULL, &err);
-            mm[w] = sannip_spin_local_mc_model(&loc[w]);
-        }
-        if (r != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-        r = sannip_mc_curie_scan(mm, nw, init, nT, T, opt(&o, "--no-carry", NULL) == NULL, &cfg, (uint64_t)v + 7919 * (uint64_t)k, st, NULL, &err);
-        if (r != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-        for (i = 0; i < nT; i++)
-            printf("  %-4s T %7.1f K  ratio %.4f +- %.4f  <|M|>/N %.4f  e %.6f eV  chi %.4g  U4 %.4f  acceptance %.2f\n", inits[k], T[i],
-                   st[i].ratio.mean, st[i].ratio.err, st[i].m.mean, st[i].e.mean, st[i].chi.mean, st[i].u4.mean, st[i].acceptance);
-        if (nT >= 3) {
-            double chi[256], ce[256], tc, tce;
-            for (i = 0; i < nT; i++) { chi[i] = st[i].chi.mean; ce[i] = st[i].chi.err; }
-            if (sannip_mc_chi_peak(nT, T, chi, ce, &tc, &tce, NULL) == SANNIP_SUCCESS) printf("  %-4s susceptibility peak: T_c ~ %.0f +- %.0f K (finite size: %d atoms)\n", inits[k], tc, tce, n);
-            else printf("  %-4s no susceptibility peak inside the temperature grid\n", inits[k]);
-        }
-        /* the table with an init column */
-        sannip_text_init(&out, NULL);
-        if (sannip_mc_write_csv(&out, nT, st, &err) != SANNIP_SUCCESS) return fail(&err, (sannip_result)err.code);
-        for (line = out.s; line && *line; line = nl ? nl + 1 : NULL) {
-            nl = strchr(line, '\n');
-            if (line == out.s) { if (k == 0) sannip_text_printf(&all, "init,%.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line); }
-            else sannip_text_printf(&all, "%s,%.*s\n", inits[k], (int)(nl ? nl - line : (long)strlen(line)), line);
-            if (!nl) break;
-        }
-        sannip_text_uninit(&out);
-        for (w = 0; w < nw; w++) sannip_spin_local_uninit(&loc[w]);
-        free(loc); free(mm); free(st); free(init); free(sub);
-    }
+    printf("spin Monte Carlo: %s on %s (%d atoms), %d temperature(s), start(s)", o.pos[0], o.pos[1], n, q.nT);
+    for (k = 0; k < q.ninit; k++) printf(" %s", q.inits[k]);
+    printf(", %d walker(s), %lld %s per temperature, |S| = %.4g\n", q.nw, (long long)q.cfg.length, q.cfg.unit == SANNIP_MC_ACCEPTED ? "accepted moves" : "sweeps", q.mag);
+    for (k = 0; k < q.ninit; k++) if ((r = mc_run_start(&o, &q, k, &m, &L.s[0], a_lat, &all)) != 0) return r;
     if (all.failed || (r = sannip_write_file_atomic(o.out, all.s, all.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     printf("observables -> %s\n", o.out);
     sannip_text_uninit(&all); sannip_dataset_uninit(&L); sannip_model_uninit(&m);
