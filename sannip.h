@@ -3005,7 +3005,9 @@ static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *en
 }
 
 /* F4-F6 (T5.4-5.6, smoothed as documented in the declarations). Slot n is the central atom
-   with weight 1 and no position dependence. */
+   with weight 1 and no position dependence. Long (83 lines) on purpose: the three share the
+   local magnetisation M and its smoothed norm, and F5/F6 need two passes over the same
+   neighbours (the mean of c_j, then the gradients); split, each part would recompute M. */
 static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                      sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {

@@ -958,22 +958,30 @@ static void sannip__pass_sizes(const sannip_model *m, size_t *tw, size_t *sw, si
         if (m->el[e].shared) pofs[e] = 0;   /* the multi-task network's gradient is element 1's */
     }
 }
-/* Lays the pass's arrays out in ts's buffer (grown as needed): Eat n, stash (n atoms), Y/dX
-   blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p, Cs, Cr. */
+/* The pass's arrays on an arena (measured and carved by this one function): Eat n, stash
+   (n atoms), Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p, Cs, Cr. */
+static sannip_real *sannip__take_reals(sannip__arena *a, size_t n) { return (sannip_real *)sannip__arena_take(a, n, sizeof(sannip_real)); }
+static void sannip__pass_layout(sannip__arena *a, sannip__pass *P, size_t tw, size_t sw)
+{
+    size_t n = (size_t)P->n, fmax = (size_t)P->fmax, slots = P->ce->nb_start[P->n];
+    size_t blk = (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
+    P->Eat = sannip__take_reals(a, n); P->stash = sannip__take_reals(a, sw * n);
+    P->Y = sannip__take_reals(a, blk); P->dX = sannip__take_reals(a, blk);
+    P->work = sannip__take_reals(a, tw); P->gall = sannip__take_reals(a, n * (fmax + 1)); P->R = sannip__take_reals(a, 3 * n);
+    P->V = sannip__take_reals(a, (size_t)SANNIP__TB * (fmax + 1));
+    P->qv = sannip__take_reals(a, (size_t)SANNIP__TB * SANNIP_MAX_ELEMENTS); P->pv = sannip__take_reals(a, (size_t)SANNIP__TB * SANNIP_MAX_ELEMENTS);
+    P->Cs = sannip__take_reals(a, 3 * (slots + 1)); P->Cr = sannip__take_reals(a, slots + 1);
+}
+/* The pass's arrays carved from ts's buffer (grown as needed). */
 static sannip_result sannip__pass_carve(sannip__pass *P, sannip__tscratch *ts, size_t tw, size_t sw)
 {
-    size_t n = (size_t)P->n, fmax = (size_t)P->fmax, slots = P->ce->nb_start[P->n], need;
-    void *p;
-    need = n + sw * n + 2 * (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS) + tw + n * (fmax + 1) + 3 * n
-         + (size_t)SANNIP__TB * (fmax + 1) + 2 * SANNIP__TB * SANNIP_MAX_ELEMENTS + 16 + 4 * (slots + 1);
-    p = ts->buf;
-    if (sannip__grow(&ts->alloc, &p, &ts->cap, need, sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
+    sannip__arena a = sannip__arena_begin(NULL, 0);
+    void *p = ts->buf;
+    sannip__pass_layout(&a, P, tw, sw);
+    if (sannip__grow(&ts->alloc, &p, &ts->cap, sannip__arena_reals(&a), sizeof(sannip_real)) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
     ts->buf = (sannip_real *)p;
-    P->Eat = ts->buf; P->stash = P->Eat + n; P->Y = P->stash + sw * n; P->dX = P->Y + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS);
-    P->work = P->dX + (size_t)SANNIP__TB * (fmax + 1 + SANNIP_MAX_ELEMENTS); P->gall = P->work + tw; P->R = P->gall + n * (fmax + 1);
-    P->V = P->R + 3 * n; P->qv = P->V + (size_t)SANNIP__TB * (fmax + 1); P->pv = P->qv + SANNIP__TB * SANNIP_MAX_ELEMENTS;
-    P->Cs = P->pv + SANNIP__TB * SANNIP_MAX_ELEMENTS;
-    P->Cr = P->Cs + 3 * (slots + 1);
+    a = sannip__arena_begin(ts->buf, ts->cap * sizeof(sannip_real));
+    sannip__pass_layout(&a, P, tw, sw);
     return SANNIP_SUCCESS;
 }
 /* The next block of up to TB atoms of element Z from atom *first on (rows: their indices);
