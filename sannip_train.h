@@ -422,13 +422,13 @@ static sannip_result sannip__fit_scaling(sannip_model *m, const sannip_structure
     double *sum, *sum2;
     long *count;
     sannip_real *G;
-    if (!m || (n > 0 && !s)) return SANNIP_INVALID_ARGS;
+    if (!m || (n > 0 && !s)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL model or structures");
     for (e = 0; e < m->n_elements; e++) if (m->el[e].n_features > fm) fm = m->el[e].n_features;
     for (i = 0; i < n; i++) if (s[i].n > nmax) nmax = s[i].n;
     sum = (double *)sannip__calloc(&m->alloc, (size_t)m->n_elements * (fm + 1) * 2, sizeof(double));
     count = (long *)sannip__calloc(&m->alloc, (size_t)m->n_elements + 1, sizeof(long));
     G = (sannip_real *)sannip__calloc(&m->alloc, (size_t)nmax * (fm + 1) + 1, sizeof(sannip_real));
-    if (!sum || !count || !G) { sannip_free(&m->alloc, sum); sannip_free(&m->alloc, count); sannip_free(&m->alloc, G); return SANNIP_OUT_OF_MEMORY; }
+    if (!sum || !count || !G) { sannip_free(&m->alloc, sum); sannip_free(&m->alloc, count); sannip_free(&m->alloc, G); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature statistics of %d elements", m->n_elements); }
     sum2 = sum + (size_t)m->n_elements * (fm + 1);
     sannip_workspace_init(&ws, &m->alloc);
     for (i = 0; i < n && r == SANNIP_SUCCESS; i++) {

@@ -1521,6 +1521,38 @@ static void training_stops(void)
     sannip_dataset_uninit(&d);
 }
 
+/* sannip_model_fit_scaling names every failure in err (issue 12 item 8): NULL structures, and
+   the first allocation of its statistics failing. */
+static void fit_scaling_errors(void)
+{
+    counter cnt;
+    sannip_allocator a;
+    sannip_model fm;
+    sannip_structure st;
+    sannip_error e;
+    sannip_result r;
+    int hid[1] = { 3 }, act[1] = { SANNIP_ACT_TANH };
+    memset(&cnt, 0, sizeof cnt);
+    a = counting(&cnt);
+    sannip_model_init(&fm, &a);
+    CHECK(sannip_descriptors_preset_bp_fe(&fm.desc, 26, &e) == SANNIP_SUCCESS && sannip_model_add_element(&fm, 26, 1, hid, act, &e) == SANNIP_SUCCESS, "model: %s", e.message);
+    memset(&e, 0, sizeof e);
+    CHECK(sannip_model_fit_scaling(&fm, NULL, 2, &e) == SANNIP_INVALID_ARGS && e.message[0] != 0, "fit_scaling(NULL): empty message");
+    sannip_structure_init(&st, NULL);
+    CHECK(sannip_structure_resize(&st, 2, 0, 0, &e) == SANNIP_SUCCESS, "%s", e.message);
+    st.Z[0] = st.Z[1] = 26; st.pos[3] = st.pos[4] = st.pos[5] = (sannip_real)1.435;
+    st.cell[0] = st.cell[4] = st.cell[8] = (sannip_real)2.87; st.pbc[0] = st.pbc[1] = st.pbc[2] = 1;
+    memset(&e, 0, sizeof e);
+    cnt.fail_at = cnt.calls + 1;   /* the statistics' first buffer */
+    r = sannip_model_fit_scaling(&fm, &st, 1, &e);
+    CHECK(r == SANNIP_OUT_OF_MEMORY && e.code == SANNIP_OUT_OF_MEMORY && e.message[0] != 0, "fit_scaling out of memory: result %d, message '%s'", (int)r, e.message);
+    cnt.fail_at = 0;
+    CHECK(sannip_model_fit_scaling(&fm, &st, 1, &e) == SANNIP_SUCCESS, "fit_scaling: %s", e.message);
+    sannip_structure_uninit(&st);
+    sannip_model_uninit(&fm);
+    CHECK(cnt.live == 0, "fit_scaling test leaks %ld blocks", cnt.live);
+}
+
 int main(void)
 {
     sannip_model m;
@@ -1530,6 +1562,7 @@ int main(void)
     double e_n2p2 = 0;
     setvbuf(stdout, NULL, _IONBF, 0);   /* keep "ok" lines and failures in order */
     thin_cell_does_not_hang();   /* first: fork before any OpenMP thread exists */
+    fit_scaling_errors();
 
     build_model(&m);
     CHECK(sannip_model_save_mem(&m, &MT, &MT_LEN, &err) == SANNIP_SUCCESS, "save: %s", err.message);
