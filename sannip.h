@@ -3592,18 +3592,32 @@ SANNIP_API sannip_result sannip_basis_parse(sannip_basis *b, const char *line_te
     return SANNIP_SUCCESS;
 }
 
+/* A bounded writer into a caller's buffer (no allocation): over is set once a piece does not
+   fit, and the buffer then holds a truncated, NUL-terminated prefix. */
+typedef struct sannip__bufw { char *buf; size_t size, len; int over; } sannip__bufw;
+static void sannip__bufw_printf(sannip__bufw *w, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (w->over) return;
+    va_start(ap, fmt);
+    n = vsnprintf(w->buf + w->len, w->size - w->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= w->size - w->len) { w->over = 1; return; }
+    w->len += (size_t)n;
+}
 SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size)
 {
-    sannip_text t;
-    int n;
+    sannip__bufw t;
     const sannip_cutoff *c = &b->cut[0];
-    sannip_text_init(&t, NULL);
-    sannip_text_printf(&t, "%-11s %-2s", sannip_basis_kind_name(b->kind), sannip__elem_str(b->center));
-    if (sannip__kind(b->kind)->arity >= 2) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[0]));
-    if (sannip__kind(b->kind)->arity >= 3) sannip_text_printf(&t, " %-2s", sannip__elem_str(b->nbr[1]));
-#define SANNIP__KV(name, x) do { sannip_text_printf(&t, " " name "="); { char nb[64]; sannip_format_real(nb, sizeof nb, x); sannip_text_printf(&t, "%s", nb); } } while (0)
+    if (!buf || size == 0) return -1;
+    t.buf = buf; t.size = size; t.len = 0; t.over = 0; buf[0] = 0;
+    sannip__bufw_printf(&t, "%-11s %-2s", sannip_basis_kind_name(b->kind), sannip__elem_str(b->center));
+    if (sannip__kind(b->kind)->arity >= 2) sannip__bufw_printf(&t, " %-2s", sannip__elem_str(b->nbr[0]));
+    if (sannip__kind(b->kind)->arity >= 3) sannip__bufw_printf(&t, " %-2s", sannip__elem_str(b->nbr[1]));
+#define SANNIP__KV(name, x) do { sannip__bufw_printf(&t, " " name "="); { char nb[64]; sannip_format_real(nb, sizeof nb, x); sannip__bufw_printf(&t, "%s", nb); } } while (0)
     if (sannip__keys(b, SANNIP__P_CUT)) {
-        sannip_text_printf(&t, " cut=%s", sannip_cutoff_name(c->type));
+        sannip__bufw_printf(&t, " cut=%s", sannip_cutoff_name(c->type));
         SANNIP__KV("rc", c->rc);
         if (c->alpha != 0) SANNIP__KV("alpha", c->alpha);
     }
@@ -3620,14 +3634,11 @@ SANNIP_API int sannip_basis_format(const sannip_basis *b, char *buf, size_t size
             char n1[64], n2[64], n3[64];
             sannip_format_real(n1, sizeof n1, b->cut[w].eps_dn); sannip_format_real(n2, sizeof n2, b->cut[w].rs);
             sannip_format_real(n3, sizeof n3, b->cut[w].eps_up);
-            sannip_text_printf(&t, " %s=%s,%s,%s,%d,%d", w ? "fb2" : "fb", n1, n2, n3, b->cut[w].xi_dn, b->cut[w].xi_up);
+            sannip__bufw_printf(&t, " %s=%s,%s,%s,%d,%d", w ? "fb2" : "fb", n1, n2, n3, b->cut[w].xi_dn, b->cut[w].xi_up);
         }
     }
 #undef SANNIP__KV
-    n = t.failed ? -1 : (int)t.len;
-    if (n >= 0 && (size_t)n < size) memcpy(buf, t.s, (size_t)n + 1); else n = -1;
-    sannip_text_uninit(&t);
-    return n;
+    return t.over ? -1 : (int)t.len;
 }
 
 SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const char *text, sannip_error *err)

@@ -1521,6 +1521,27 @@ static void training_stops(void)
     sannip_dataset_uninit(&d);
 }
 
+/* sannip_basis_format writes into the caller's buffer without allocating (issue 12 item 8):
+   a buffer one byte short gives -1 and a NUL-terminated prefix, the exact size the line. */
+static void basis_format_bounds(void)
+{
+    sannip_descriptors d;
+    sannip_error e;
+    char full[512], small[512];
+    int n, m;
+    sannip_descriptors_init(&d, NULL);
+    CHECK(sannip_descriptors_parse(&d, "g4 Fe Fe Fe cut=cos rc=6 eta=0.01 lambda=-1 zeta=2\n", &e) == SANNIP_SUCCESS && d.n == 1, "%s", e.message);
+    n = d.n ? sannip_basis_format(&d.b[0], full, sizeof full) : -1;
+    CHECK(n > 20 && (size_t)n == strlen(full), "format: %d", n);
+    memset(small, 'x', sizeof small);
+    m = n > 0 ? sannip_basis_format(&d.b[0], small, (size_t)n) : 0;
+    CHECK(m == -1 && memchr(small, 0, (size_t)(n > 0 ? n : 1)) != NULL, "one byte short: %d, not terminated", m);
+    m = n > 0 ? sannip_basis_format(&d.b[0], small, (size_t)n + 1) : 0;
+    CHECK(m == n && strcmp(small, full) == 0, "exact size: %d '%s'", m, small);
+    CHECK(sannip_basis_format(&d.b[0], small, 0) == -1, "size 0 accepted");
+    sannip_descriptors_uninit(&d);
+}
+
 /* sannip_model_fit_scaling names every failure in err (issue 12 item 8): NULL structures, and
    the first allocation of its statistics failing. */
 static void fit_scaling_errors(void)
@@ -1563,6 +1584,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);   /* keep "ok" lines and failures in order */
     thin_cell_does_not_hang();   /* first: fork before any OpenMP thread exists */
     fit_scaling_errors();
+    basis_format_bounds();
 
     build_model(&m);
     CHECK(sannip_model_save_mem(&m, &MT, &MT_LEN, &err) == SANNIP_SUCCESS, "save: %s", err.message);
