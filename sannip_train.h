@@ -833,32 +833,43 @@ static const sannip_real *sannip__stash_forward(const sannip_network *net, int B
 /* Tangent forward and combined backward of a network on a stashed block (force training).
    With s_row = qL . NN(x_row) + pL . D_u NN(x_row) (u = U_row, the derivative of the
    outputs along u; qL, pL: batch x n_out), adds sum_rows ds/dparams to grad. */
+/* n reals from an arena (sannip.h's scratch arena). */
+static sannip_real *sannip__take_reals(sannip__arena *a, size_t n) { return (sannip_real *)sannip__arena_take(a, n, sizeof(sannip_real)); }
+/* The tangent pass's scratch (measured and carved by this one function): per layer zdot and
+   ydot (B x sizes[l+1] each, zd[l] and zd[l] + B sizes[l+1]), then P, Q, P2, Q2 (B x wmax). */
+static void sannip__tangent_layout(sannip__arena *a, const sannip_network *net, int B, sannip_real **zd, sannip_real **pq)
+{
+    int l, k, wmax = net->sizes[0];
+    for (l = 1; l <= net->n_layers; l++) if (net->sizes[l] > wmax) wmax = net->sizes[l];
+    for (l = 0; l < net->n_layers; l++) zd[l] = sannip__take_reals(a, 2 * (size_t)B * net->sizes[l + 1]);
+    for (k = 0; k < 4; k++) pq[k] = sannip__take_reals(a, (size_t)B * wmax);
+}
 static size_t sannip__tangent_work(const sannip_network *net, int B)
 {
-    size_t t = 0;
-    int l, wmax = net->sizes[0];
-    for (l = 1; l <= net->n_layers; l++) { t += 2 * (size_t)net->sizes[l]; if (net->sizes[l] > wmax) wmax = net->sizes[l]; }
-    return (size_t)B * (t + 4 * (size_t)wmax);
+    sannip__arena a = sannip__arena_begin(NULL, 0);
+    sannip_real *zd[SANNIP_MAX_LAYERS], *pq[4];
+    sannip__tangent_layout(&a, net, B, zd, pq);
+    return sannip__arena_reals(&a);
 }
 static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_real *st, const sannip_real *U,
                                  const sannip_real *qL, const sannip_real *pL, sannip_real *grad, sannip_real *work)
 {
-    int L = net->n_layers, l, i, k, wmax = net->sizes[0];
-    size_t off[SANNIP_MAX_LAYERS], o = (size_t)B * net->sizes[0], woff[SANNIP_MAX_LAYERS], wo = 0, gofs[SANNIP_MAX_LAYERS], go = 0, q;
+    int L = net->n_layers, l, i, k;
+    size_t off[SANNIP_MAX_LAYERS], o = (size_t)B * net->sizes[0], gofs[SANNIP_MAX_LAYERS], go = 0, q;
     const sannip_real *X = st;
-    sannip_real *P, *Q, *P2, *Q2;
+    sannip_real *P, *Q, *P2, *Q2, *zdl[SANNIP_MAX_LAYERS], *pq[4];
+    sannip__arena a = sannip__arena_begin(work, sannip__tangent_work(net, B) * sizeof(sannip_real));
+    sannip__tangent_layout(&a, net, B, zdl, pq);
     for (l = 0; l < L; l++) {
-        off[l] = o; o += 3 * (size_t)B * net->sizes[l + 1];
-        woff[l] = wo; wo += 2 * (size_t)B * net->sizes[l + 1];
+        off[l] = o; o += 3 * (size_t)B * net->sizes[l + 1];   /* the stash: y, y', y'' per layer */
         gofs[l] = go; go += sannip_network_layer_params(net, l);
-        if (net->sizes[l + 1] > wmax) wmax = net->sizes[l + 1];
     }
-    P = work + wo; Q = P + (size_t)B * wmax; P2 = Q + (size_t)B * wmax; Q2 = P2 + (size_t)B * wmax;
+    P = pq[0]; Q = pq[1]; P2 = pq[2]; Q2 = pq[3];
     /* tangent forward: zdot = W ydot_prev, ydot = y' zdot per layer */
     for (l = 0; l < L; l++) {
         int no = net->sizes[l + 1];
-        const sannip_real *ind = l ? work + woff[l - 1] + (size_t)B * net->sizes[l] : U, *d1 = st + off[l] + (size_t)B * no;
-        sannip_real *zd = work + woff[l], *yd = zd + (size_t)B * no;
+        const sannip_real *ind = l ? zdl[l - 1] + (size_t)B * net->sizes[l] : U, *d1 = st + off[l] + (size_t)B * no;
+        sannip_real *zd = zdl[l], *yd = zd + (size_t)B * no;
         if (ind) sannip__layer_lin(net, l, B, ind, zd, 0); else memset(zd, 0, sizeof(sannip_real) * (size_t)B * no);
         for (q = 0; q < (size_t)B * no; q++) yd[q] = d1[q] * zd[q];
     }
@@ -869,8 +880,8 @@ static void sannip__tangent_grad(const sannip_network *net, int B, const sannip_
     }
     for (l = L - 1; l >= 0; l--) {
         int ni = net->sizes[l], no = net->sizes[l + 1];
-        const sannip_real *d1 = st + off[l] + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = work + woff[l];
-        const sannip_real *in = l ? st + off[l - 1] : X, *ind = l ? work + woff[l - 1] + (size_t)B * ni : U;
+        const sannip_real *d1 = st + off[l] + (size_t)B * no, *d2 = d1 + (size_t)B * no, *zd = zdl[l];
+        const sannip_real *in = l ? st + off[l - 1] : X, *ind = l ? zdl[l - 1] + (size_t)B * ni : U;
         sannip_real *t;
         for (q = 0; q < (size_t)B * no; q++) {
             sannip_real a = P[q] * d1[q], bz = Q[q] * d1[q] + P[q] * d2[q] * zd[q];
@@ -960,7 +971,6 @@ static void sannip__pass_sizes(const sannip_model *m, size_t *tw, size_t *sw, si
 }
 /* The pass's arrays on an arena (measured and carved by this one function): Eat n, stash
    (n atoms), Y/dX blocks, work, per-atom g (n x fmax), R (3n), V (TB x fmax), q, p, Cs, Cr. */
-static sannip_real *sannip__take_reals(sannip__arena *a, size_t n) { return (sannip_real *)sannip__arena_take(a, n, sizeof(sannip_real)); }
 static void sannip__pass_layout(sannip__arena *a, sannip__pass *P, size_t tw, size_t sw)
 {
     size_t n = (size_t)P->n, fmax = (size_t)P->fmax, slots = P->ce->nb_start[P->n];
