@@ -2505,7 +2505,7 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
    depend on one neighbour only are cached per neighbour. */
 typedef struct sannip__envplan {
     int nf, ncut, ngs, C;  /* C neighbour classes: elements named by the bases, + "other" */
-    int nspin;             /* spin bases among the nf (evaluated by sannip_spin.h) */
+    int nspin;             /* spin bases among the nf (evaluated by the kind table's spin evaluators) */
     int cls_of_z[SANNIP_MAX_Z + 1];
     int *rad_off, *rad;    /* radial positions per neighbour class: rad[rad_off[c]..rad_off[c+1]) */
     int *tri_off, *tri;    /* three-body entries (2 f + swap) per class pair (cj C + ck), j < k */
