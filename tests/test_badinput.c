@@ -1099,14 +1099,19 @@ static long file_size(const char *path)
     fseek(f, 0, SEEK_END); n = ftell(f); fclose(f);
     return n;
 }
-static int file_has(const char *path, const char *s)
+/* The first size - 1 bytes of a file into buf, NUL-terminated; 0 when it cannot be opened. */
+static int read_head(const char *path, char *buf, size_t size)
 {
-    char buf[4096];
     size_t n;
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
-    n = fread(buf, 1, sizeof buf - 1, f); buf[n] = 0; fclose(f);
-    return strstr(buf, s) != NULL;
+    n = fread(buf, 1, size - 1, f); buf[n] = 0; fclose(f);
+    return 1;
+}
+static int file_has(const char *path, const char *s)
+{
+    char buf[4096];
+    return read_head(path, buf, sizeof buf) && strstr(buf, s) != NULL;
 }
 
 static void cli_errors(void)
@@ -1385,11 +1390,7 @@ static int count_tmp(const char *dir)
 static int file_is(const char *path, const char *content)
 {
     char buf[256];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    n = fread(buf, 1, sizeof buf - 1, f); buf[n] = 0; fclose(f);
-    return strcmp(buf, content) == 0;
+    return read_head(path, buf, sizeof buf) && strcmp(buf, content) == 0;
 }
 static int mode_of(const char *path)
 {
