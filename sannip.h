@@ -215,6 +215,11 @@
    pointer is [in] and an unmarked `err` is always [out, optional] (sannip_error, NULL: no
    detail), an unmarked `alloc` always [in, optional] (NULL: the default allocator, copied).
    Objects are caller-owned with init/uninit; a returned pointer says who owns it.
+   Configuration structs (sannip_train_config, sannip_mc_config, sannip_rsc_config) are
+   zero-means-default: `cfg = {0}` (or memset 0) is a valid configuration, every field's
+   comment names the default its zero stands for, and their *_config_init functions return
+   the same defaults written out. A field whose zero means a non-zero default takes
+   SANNIP_OFF for "none" (e.g. force_weight = SANNIP_OFF trains on energies only).
    Thread safety, unless a declaration says otherwise: functions keep no global state, so
    they may run concurrently on different objects; an object that a call changes (a model
    being trained, a workspace, a text buffer, an rng) must not be shared between threads,
@@ -237,6 +242,11 @@
 #define SANNIP_VERSION_MINOR 1
 #define SANNIP_VERSION_PATCH 0
 #define SANNIP_MODEL_FORMAT_VERSION 1
+
+/* In a configuration field whose zero means a non-zero default: "none" / "zero" / "off".
+   SANNIP_EXACTLY(x) is x for such a field even when x is 0 (e.g. a weight read at run time). */
+#define SANNIP_OFF (-1)
+#define SANNIP_EXACTLY(x) ((x) == 0 ? (double)SANNIP_OFF : (double)(x))
 
 #ifndef SANNIP_API
 #  ifdef SANNIP_STATIC
@@ -1322,7 +1332,7 @@ extern "C" {
    each because speed or one shared implementation needs it; they stay static, so those
    implementations sit in the same file as this one (the SANNIP_IMPLEMENTATION umbrella).
    tests/test_seams.sh fails when a sibling header uses any other sannip__ name of this header.
-   27 functions. */
+   28 functions. */
 #if defined(__GNUC__) || defined(__clang__)
 #define SANNIP__SIBLING static __attribute__((unused))
 #else
@@ -1331,7 +1341,9 @@ extern "C" {
 /* Errors and memory: results with a message in err (sannip__fail formats it, sannip__ok clears
    it, sannip__err_prefix prepends context); allocation through a model's allocator (NULL: the
    default), sannip__calloc zeroed and overflow-checked, sannip__grow doubles *cap to at least n
-   elements of sz bytes, sannip__mul returns 0 when a * b overflows size_t. */
+   elements of sz bytes, sannip__mul returns 0 when a * b overflows size_t. Configuration:
+   sannip__or_default(v, def) is a zero-means-default field's value (0 -> def, SANNIP_OFF ->
+   0, anything else v). */
 SANNIP__SIBLING sannip_result sannip__fail(sannip_error *err, sannip_result code, int line, int field, const char *fmt, ...);
 SANNIP__SIBLING void sannip__ok(sannip_error *err);
 SANNIP__SIBLING void sannip__err_prefix(sannip_error *err, const char *prefix);
@@ -1341,6 +1353,7 @@ SANNIP__SIBLING void *sannip__calloc(const sannip_allocator *a, size_t n, size_t
 SANNIP__SIBLING void *sannip__realloc(const sannip_allocator *a, void *p, size_t n);
 SANNIP__SIBLING sannip_result sannip__grow(const sannip_allocator *a, void **p, size_t *cap, size_t n, size_t sz);
 SANNIP__SIBLING int sannip__mul(size_t a, size_t b, size_t *out);
+SANNIP__SIBLING double sannip__or_default(double v, double def);
 /* Text: the C locale's decimal point (formatters replace it by '.'); sannip__splitmix64 is the
    seeding mixer of sannip_rng_seed (streams derive from it). */
 SANNIP__SIBLING char sannip__decimal_point(void);
@@ -1471,6 +1484,10 @@ static int sannip__mul(size_t a, size_t b, size_t *out)
     if (a && b > SIZE_MAX / a) return 0;
     *out = a * b;
     return 1;
+}
+static double sannip__or_default(double v, double def)
+{
+    return v == 0 ? def : v == SANNIP_OFF ? 0 : v;
 }
 /* Grows *p to hold n elements of size sz; keeps contents. */
 static sannip_result sannip__grow(const sannip_allocator *a, void **p, size_t *cap, size_t n, size_t sz)

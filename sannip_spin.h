@@ -392,7 +392,7 @@ typedef struct sannip_mc_model {
 
 /* The move kinds of T sec. 4.3.1 (set-up step 3) and the a-priori measure mu of the
    magnitudes (the thesis's mu_||s||; mag_a, mag_b in spin units). */
-typedef enum sannip_mc_move { SANNIP_MC_ZEROTH = 0, SANNIP_MC_FIRST = 1 } sannip_mc_move;
+typedef enum sannip_mc_move { SANNIP_MC_FIRST = 0, SANNIP_MC_ZEROTH = 1 } sannip_mc_move;
 typedef enum sannip_mc_magnitude {
     SANNIP_MC_MAG_KEEP = 0,     /* magnitudes fixed at their starting values */
     SANNIP_MC_MAG_UNIFORM = 1,  /* mu = U[mag_a, mag_b] */
@@ -422,27 +422,28 @@ typedef struct sannip_mc_sample {
     double step;                /* current first-order step */
 } sannip_mc_sample;
 
-/* Run parameters; make with sannip_mc_config_init (every field then valid). */
+/* Run parameters. Zero-means-default (see sannip.h, PER-FUNCTION NOTES): `cfg = {0}` with T
+   set is a valid run; sannip_mc_config_init(T) writes the same defaults out. */
 typedef struct sannip_mc_config {
-    double T;                   /* temperature, > 0 */
-    double kB;                  /* Boltzmann constant; 0 means SANNIP_KB_EV_PER_K (T in K,
-                                   energies in eV); 1: T in energy units */
-    int move;                   /* sannip_mc_move (default first order) */
+    double T;                   /* temperature, > 0 (no default) */
+    double kB;                  /* Boltzmann constant; 0: SANNIP_KB_EV_PER_K (T in K, energies
+                                   in eV); 1: T in energy units */
+    int move;                   /* sannip_mc_move; 0 = SANNIP_MC_FIRST */
     int collinear;              /* 1: spins are (0, 0, s_z) (collinear moments) */
-    int magnitude;              /* sannip_mc_magnitude (default keep) */
-    double mag_a, mag_b;        /* parameters of mu (see sannip_mc_magnitude) */
-    double step;                /* first-order step, > 0 (default 0.5; the largest turn is
-                                   asin(step) for step < 1, any angle for step >= 1) */
-    int adapt;                  /* 1: tune step during equilibration only (default 1) */
-    double target_acceptance;   /* of the step adaptation, in (0, 1) (default 0.5) */
-    int unit;                   /* sannip_mc_unit of equil and length (default sweeps) */
-    int64_t equil;              /* equilibration length, >= 0 (default 1000) */
-    int64_t length;             /* production length, > 0 (default 10000) */
+    int magnitude;              /* sannip_mc_magnitude; 0 = SANNIP_MC_MAG_KEEP */
+    double mag_a, mag_b;        /* parameters of mu (see sannip_mc_magnitude; unused by KEEP) */
+    double step;                /* first-order step, > 0; 0: 0.5 (the largest turn is asin(step)
+                                   for step < 1, any angle for step >= 1) */
+    int no_adapt;               /* 0: tune step during equilibration only; 1: never */
+    double target_acceptance;   /* of the step adaptation, in (0, 1); 0: 0.5 */
+    int unit;                   /* sannip_mc_unit of equil and length; 0 = SANNIP_MC_SWEEPS */
+    int64_t equil;              /* equilibration length; 0: 1000; SANNIP_OFF: none */
+    int64_t length;             /* production length, > 0; 0: 10000 */
     int64_t max_sweeps;         /* SANNIP_MC_ACCEPTED: cap per phase, sweeps (0: 1000 x
                                    the sweeps the target would need at acceptance 1) */
-    int measure_every;          /* sweeps between samples, >= 1 (default 1) */
-    int n_blocks;               /* batches for error bars, 2..SANNIP_MC_MAX_BLOCKS (default
-                                   32; between n_blocks and 2 n_blocks + 1 are used) */
+    int measure_every;          /* sweeps between samples, >= 1; 0: 1 */
+    int n_blocks;               /* batches for error bars, 2..SANNIP_MC_MAX_BLOCKS; 0: 32
+                                   (between n_blocks and 2 n_blocks + 1 are used) */
     int skip_polar;             /* 1: skip the polar-angle variance (O(n) acos per sample) */
     /* [optional] called with every sample, from the walker's thread (so with several walkers
        it must be thread-safe, e.g. write to storage indexed by s->walker). */
@@ -672,7 +673,7 @@ SANNIP_API sannip_mc_model sannip_spin_local_mc_model(sannip_spin_local *L);
    sannip_rsc_run) draws its initial spins from its own xoshiro256** stream, seeded from
    (seed, s, k) through splitmix64; subset draws use streams seeded from (seed, draw, s).
    With a deterministic oracle the result is bit-identical whatever the number of OpenMP
-   threads (tests/test_rsc.c checks 1 and 2 threads and parallel = 0).
+   threads (tests/test_rsc.c checks 1 and 2 threads and serial = 1).
 
    Usage (an oracle wrapping the host's DFT code; see examples/rsc_fig3.c):
        sannip_rsc_config cfg = sannip_rsc_config_init();   // 15 random members, U[-1/2, 1/2]
@@ -709,27 +710,29 @@ typedef struct sannip_rsc_call {
 
 /* The oracle: runs one calculation. Returns 0 after a calculation (converged or not) and any
    other value when it could not run (recorded as SANNIP_RSC_ORACLE_ERROR with that code).
-   Called concurrently from several threads for different structures unless cfg.parallel is
+   Called concurrently from several threads for different structures when cfg.serial is
    0; the members of one structure are called in order from one thread. */
 typedef int (*sannip_rsc_oracle)(sannip_rsc_call *call, void *user);
 
 typedef struct sannip_rsc_config {
-    int n_random;             /* random members per structure (default 15, C) */
-    int vector_spins;         /* 0 (default): collinear starts (0, 0, U[spin_lo, spin_hi]);
+    /* Zero-means-default (see sannip.h, PER-FUNCTION NOTES); sannip_rsc_config_init writes
+       the same defaults out. */
+    int n_random;             /* random members per structure; 0: 15 (C); SANNIP_OFF: none */
+    int vector_spins;         /* 0: collinear starts (0, 0, U[spin_lo, spin_hi]);
                                  1: direction uniform on the sphere, |s| = U[0, spin_hi] */
-    double spin_lo, spin_hi;  /* default -0.5, 0.5 (hbar/2 in hbar units) */
+    double spin_lo, spin_hi;  /* both 0: -0.5, 0.5 (hbar/2 in hbar units); else as given */
     int n_fixed;              /* deterministic members per structure, run before the random ones */
     const sannip_real *fixed_spins;  /* initial spins of the fixed members, structures in order,
                                  each with its n_fixed sets of n_s x 3: member f of structure s
                                  at fixed_spins[3 (n_fixed off_s + f n_s) ...], off_s = n_0 + ... + n_{s-1} */
     int early_stop;           /* 1: skip the remaining random members of a structure once one
-                                 converges at E <= target + target_tol (default 0) */
+                                 converges at E <= target + target_tol (0: never) */
     const double *target;     /* per-structure targets (NaN: none); NULL: the lowest converged
                                  fixed member of the structure */
-    double target_tol;        /* default 1e-6 (energy units of the oracle) */
-    int want_forces;          /* 1 (default): give the oracle a force buffer */
-    int parallel;             /* 1 (default): structures in parallel (OpenMP); 0: one thread */
-    uint64_t seed;            /* default 1 */
+    double target_tol;        /* energy units of the oracle; 0: 1e-6; SANNIP_OFF: 0 */
+    int no_forces;            /* 1: give the oracle no force buffer; 0: give one */
+    int serial;               /* 1: one thread; 0: structures in parallel (OpenMP) */
+    uint64_t seed;            /* 0 is a seed like any other */
 } sannip_rsc_config;
 
 /* Every member of every structure. Member k of structure s (k < n_fixed: fixed members) is
@@ -744,7 +747,7 @@ typedef struct sannip_rsc_result {
     int *code;                /* oracle return value (non-zero only for SANNIP_RSC_ORACLE_ERROR) */
     double *energy;           /* NaN unless SANNIP_RSC_CONVERGED */
     unsigned char *has_forces;
-    sannip_real *initial, *spins, *forces;   /* forces NULL when want_forces was 0 */
+    sannip_real *initial, *spins, *forces;   /* forces NULL when no_forces was 1 */
     long count[SANNIP_RSC_STATUS_COUNT];     /* members per status over all structures */
     sannip_allocator alloc;
 } sannip_rsc_result;
@@ -1596,15 +1599,26 @@ SANNIP_API sannip_mc_config sannip_mc_config_init(double T)
     c.T = T;
     c.move = SANNIP_MC_FIRST;
     c.magnitude = SANNIP_MC_MAG_KEEP;
-    c.mag_a = 1; c.mag_b = 0;
     c.step = 0.5;
-    c.adapt = 1;
     c.target_acceptance = 0.5;
     c.unit = SANNIP_MC_SWEEPS;
     c.equil = 1000;
     c.length = 10000;
     c.measure_every = 1;
     c.n_blocks = 32;
+    return c;
+}
+/* The configuration a chain uses: zero fields take sannip_mc_config_init's defaults,
+   SANNIP_OFF fields become 0; other values pass to the checks unchanged. */
+static sannip_mc_config sannip__mc_resolve(const sannip_mc_config *cfg)
+{
+    sannip_mc_config c = *cfg, d = sannip_mc_config_init(cfg->T);
+    c.step = sannip__or_default(c.step, d.step);
+    c.target_acceptance = sannip__or_default(c.target_acceptance, d.target_acceptance);
+    c.equil = (int64_t)sannip__or_default((double)c.equil, (double)d.equil);
+    c.length = (int64_t)sannip__or_default((double)c.length, (double)d.length);
+    c.measure_every = (int)sannip__or_default(c.measure_every, d.measure_every);
+    c.n_blocks = (int)sannip__or_default(c.n_blocks, d.n_blocks);
     return c;
 }
 
@@ -1630,10 +1644,13 @@ static sannip_result sannip__mc_check_mu(const sannip_mc_config *c, sannip_error
     return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown magnitude mode %d", c->magnitude);
 }
 
-SANNIP_API sannip_result sannip_mc_config_check(const sannip_mc_config *c, sannip_error *err)
+SANNIP_API sannip_result sannip_mc_config_check(const sannip_mc_config *cfg, sannip_error *err)
 {
     sannip_result r;
-    if (!c) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL config");
+    sannip_mc_config rc;
+    const sannip_mc_config *c = &rc;
+    if (!cfg) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL config");
+    rc = sannip__mc_resolve(cfg);
     if ((r = sannip__mc_check_T(c->T, err)) != SANNIP_SUCCESS) return r;
     if (!(c->kB >= 0) || !sannip__mc_finite(c->kB))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "kB %g must be >= 0 (0: eV/K)", c->kB);
@@ -1642,7 +1659,7 @@ SANNIP_API sannip_result sannip_mc_config_check(const sannip_mc_config *c, sanni
     if (!(c->step > 0) || !sannip__mc_finite(c->step))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "step %g must be finite and > 0", c->step);
     if ((r = sannip__mc_check_mu(c, err)) != SANNIP_SUCCESS) return r;
-    if (c->adapt && !(c->target_acceptance > 0 && c->target_acceptance < 1))
+    if (!c->no_adapt && !(c->target_acceptance > 0 && c->target_acceptance < 1))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "target acceptance %g must be in (0, 1)", c->target_acceptance);
     if (c->unit != SANNIP_MC_SWEEPS && c->unit != SANNIP_MC_ACCEPTED)
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown run unit %d", c->unit);
@@ -1866,14 +1883,14 @@ SANNIP_API sannip_result sannip_mc_init(sannip_mc *mc, const sannip_mc_model *mo
     if ((r = sannip_mc_config_check(cfg, err)) != SANNIP_SUCCESS) return r;
     if (!rng) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL rng");
     if ((r = sannip__mc_spins_check(model->n, spins, cfg->collinear, err)) != SANNIP_SUCCESS) return r;
-    if ((int64_t)model->n > INT64_MAX / 1000 / cfg->measure_every)
+    mc->cfg = sannip__mc_resolve(cfg);
+    if ((int64_t)model->n > INT64_MAX / 1000 / mc->cfg.measure_every)
         return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "n x measure_every overflows");
     mc->alloc = sannip__alloc_copy(alloc);
     mc->n = model->n;
     mc->model = *model;
-    mc->cfg = *cfg;
     mc->rng = *rng;
-    mc->step = cfg->step;
+    mc->step = mc->cfg.step;
     mc->beta = 1.0 / (sannip__mc_kB(cfg) * cfg->T);
     mc->spins = (sannip_real *)sannip__calloc(&mc->alloc, 3 * (size_t)mc->n, sizeof(sannip_real));
     mc->mag = (double *)sannip__calloc(&mc->alloc, (size_t)mc->n, sizeof(double));
@@ -1928,7 +1945,7 @@ static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, san
     int64_t n = mc->n, att = 0, acc0 = mc->accepted, win_acc0 = mc->accepted, cap;
     int64_t per_sample = n * c->measure_every, window = n > 100 ? n : 100;
     int64_t next_sample = per_sample, next_window = window;
-    int adapt = phase == 0 && c->adapt && c->move == SANNIP_MC_FIRST && !c->collinear;
+    int adapt = phase == 0 && !c->no_adapt && c->move == SANNIP_MC_FIRST && !c->collinear;
     int measure = acc != NULL || c->on_sample != NULL;
     sannip_result r;
     if (c->unit == SANNIP_MC_SWEEPS) {
@@ -2033,7 +2050,7 @@ static sannip_result sannip__mc_walker(const sannip_mc_model *model, const sanni
     for (t = 0; t < n_T && r == SANNIP_SUCCESS; t++) {
         mc.temp_index = t;
         if (t > 0 && !carry) {
-            mc.step = cfg->step;
+            mc.step = mc.cfg.step;
             r = sannip_mc_set_spins(&mc, init, err);
         }
         if (r == SANNIP_SUCCESS) r = sannip_mc_set_temperature(&mc, temps[t], err);
@@ -2064,7 +2081,7 @@ static sannip_result sannip__mc_grid(const sannip_mc_model *models, int nw, cons
     if (!cfg) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL config");
     for (t = 0; t < n_T; t++)
         if ((r = sannip__mc_check_T(temps[t], err)) != SANNIP_SUCCESS) return r;
-    c = *cfg;
+    c = sannip__mc_resolve(cfg);
     c.T = temps[0];   /* cfg->T is not used by a scan */
     if ((r = sannip_mc_config_check(&c, err)) != SANNIP_SUCCESS) return r;
     for (w = 0; w < nw; w++) {
@@ -2526,8 +2543,17 @@ SANNIP_API sannip_rsc_config sannip_rsc_config_init(void)
 {
     sannip_rsc_config c;
     memset(&c, 0, sizeof c);
-    c.n_random = 15; c.spin_lo = -0.5; c.spin_hi = 0.5;
-    c.target_tol = 1e-6; c.want_forces = 1; c.parallel = 1; c.seed = 1;
+    c.n_random = 15; c.spin_lo = -0.5; c.spin_hi = 0.5; c.target_tol = 1e-6;
+    return c;
+}
+/* The configuration a run uses: zero fields take sannip_rsc_config_init's defaults,
+   SANNIP_OFF fields become 0; other values pass to sannip__rsc_check unchanged. */
+static sannip_rsc_config sannip__rsc_resolve(const sannip_rsc_config *cfg)
+{
+    sannip_rsc_config c = *cfg, d = sannip_rsc_config_init();
+    c.n_random = (int)sannip__or_default(c.n_random, d.n_random);
+    if (c.spin_lo == 0 && c.spin_hi == 0) { c.spin_lo = d.spin_lo; c.spin_hi = d.spin_hi; }
+    c.target_tol = sannip__or_default(c.target_tol, d.target_tol);
     return c;
 }
 
@@ -2694,8 +2720,8 @@ static sannip_result sannip__rsc_alloc(const sannip_rsc_config *c, const sannip_
     r->has_forces = (unsigned char *)sannip__calloc(a, entries, 1);
     r->initial = (sannip_real *)sannip__calloc(a, reals, sizeof(sannip_real));
     r->spins = (sannip_real *)sannip__calloc(a, reals, sizeof(sannip_real));
-    if (c->want_forces) r->forces = (sannip_real *)sannip__calloc(a, reals, sizeof(sannip_real));
-    if (!r->status || !r->code || !r->energy || !r->has_forces || !r->initial || !r->spins || (c->want_forces && !r->forces))
+    if (!c->no_forces) r->forces = (sannip_real *)sannip__calloc(a, reals, sizeof(sannip_real));
+    if (!r->status || !r->code || !r->energy || !r->has_forces || !r->initial || !r->spins || (!c->no_forces && !r->forces))
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "random spin committee: out of memory for %lu members", (unsigned long)entries);
     return SANNIP_SUCCESS;
 }
@@ -2720,15 +2746,19 @@ SANNIP_API sannip_result sannip_rsc_run(const sannip_rsc_config *cfg, const sann
         sannip_rsc_oracle oracle, void *user, sannip_rsc_result *res, sannip_error *err)
 {
     sannip_result r;
+    sannip_rsc_config rc;
     size_t e, total;
     int s;
+    if (!cfg) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "random spin committee: NULL configuration");
+    rc = sannip__rsc_resolve(cfg);
+    cfg = &rc;
     if ((r = sannip__rsc_check(cfg, sys, n, oracle, res, err)) != SANNIP_SUCCESS) return r;
     sannip_rsc_result_uninit(res);
     if ((r = sannip__rsc_alloc(cfg, sys, n, res, err)) != SANNIP_SUCCESS
         || (r = sannip__rsc_fixed(cfg, res, err)) != SANNIP_SUCCESS) { sannip_rsc_result_uninit(res); return r; }
     /* structures are independent: each thread runs whole structures, members in order */
 #ifdef SANNIP__OMP
-#pragma omp parallel for schedule(dynamic, 1) if (cfg->parallel && n > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (!cfg->serial && n > 1)
 #endif
     for (s = 0; s < n; s++) sannip__rsc_structure(cfg, &sys[s], s, oracle, user, res);
     total = (size_t)n * (size_t)res->n_members;

@@ -39,7 +39,7 @@
            { fprintf(stderr, "%s\n", err.message); return 1; }
        sannip_descriptors_preset_bp_fe(&m.desc, 26, &err);     // bases first, then elements
        sannip_model_add_element(&m, 26, 2, hidden, act, &err);
-       sannip_train_config cfg = sannip_train_config_init();   // Adam, 100 epochs, seed 1
+       sannip_train_config cfg = sannip_train_config_init();   // Adam, 100 epochs; or = {0}
        if (sannip_train(&m, &d, &cfg, &rep, &err) == SANNIP_SUCCESS && rep.epochs_run > 0)
            sannip_model_save_file(&m, "fe.sannip", &err);
        sannip_train_report_uninit(&rep); sannip_model_uninit(&m); sannip_dataset_uninit(&d);
@@ -206,23 +206,26 @@ typedef struct sannip_train_progress {
 typedef int (*sannip_progress_fn)(const sannip_train_progress *p, void *user);
 
 typedef struct sannip_train_config {
-    int optimizer;            /* sannip_optimizer */
-    int epochs;               /* default 100 */
-    int batch_size;           /* structures per update, default 8 */
-    double learning_rate;     /* default 1e-3 (Adam), the thesis used 1e-4 with SGD */
-    double lr_decay;          /* learning rate multiplied by this every epoch, default 1 */
-    double beta1, beta2, eps; /* Adam, defaults 0.9, 0.999, 1e-8 */
-    double energy_weight;     /* w_E, default 1 */
-    double force_weight;      /* w_F, default 1; 0 trains on energies only */
-    double l2;                /* weight decay on weights (not biases), default 0 */
-    double validation_fraction;  /* default 0.2 (T sec. 4.2) */
-    int patience;             /* epochs without validation improvement before stopping; 0 = never */
-    uint64_t seed;            /* initialisation, split and batch order */
+    /* Zero-means-default (see sannip.h, PER-FUNCTION NOTES): every field's zero stands for the
+       default named in its comment; SANNIP_OFF, where allowed, asks for none. */
+    int optimizer;            /* sannip_optimizer; 0 = SANNIP_OPT_ADAM */
+    int epochs;               /* 0: 100; SANNIP_OFF: none (only the scalers are fitted) */
+    int batch_size;           /* structures per update; 0: 8 */
+    double learning_rate;     /* 0: 1e-3 (Adam); the thesis used 1e-4 with SGD */
+    double lr_decay;          /* learning rate multiplied by this every epoch; 0: 1 */
+    double beta1, beta2, eps; /* Adam; 0: 0.9, 0.999, 1e-8 */
+    double energy_weight;     /* w_E; 0: 1; SANNIP_OFF: no energy term */
+    double force_weight;      /* w_F; 0: 1; SANNIP_OFF: energies only */
+    double l2;                /* weight decay on weights (not biases); 0: none */
+    double validation_fraction;  /* 0: 0.2 (T sec. 4.2); SANNIP_OFF: no validation set */
+    int patience;             /* epochs without validation improvement before stopping; 0: never */
+    uint64_t seed;            /* initialisation, split and batch order; 0 is a seed like any other */
     int keep_weights;         /* 1: start from the model's parameters instead of a fresh init */
-    int fit_scaling;          /* 1 (default): fit feature scalers and energy map on the training split */
-    int cache_derivatives;    /* 1 (default): store dG; 0: recompute per structure (less memory) */
+    int keep_scaling;         /* 1: keep the model's feature scalers and energy map; 0: fit them
+                                 on the training split */
+    int recompute_derivatives;/* 1: recompute dG per structure (less memory); 0: store them */
     size_t cache_limit;       /* bytes: when the stored derivatives would take more (estimate),
-                                 they are recomputed instead; 0 (default) = no limit */
+                                 they are recomputed instead; 0 = no limit */
     int pca;                  /* k > 0: PCA initialisation (T sec. 3.2.2) of the first k neurons */
     sannip_progress_fn progress;
     void *user;
@@ -246,8 +249,9 @@ typedef struct sannip_train_report {
                                  sannip_train_report_uninit) */
 } sannip_train_report;
 
-/* The defaults documented in sannip_train_config (Adam, 100 epochs, batch 8, lr 1e-3, seed 1,
-   validation 0.2, scalers fitted, derivatives cached). */
+/* The defaults documented in sannip_train_config, written out (Adam, 100 epochs, batch 8,
+   lr 1e-3, seed 0, validation 0.2, scalers fitted, derivatives cached); a zeroed
+   sannip_train_config trains the same way. */
 SANNIP_API sannip_train_config sannip_train_config_init(void);
 /* Trains m on d. The model must have its descriptor set and elements (networks) in place.
    On return m holds the parameters with the best validation error (training error without a
@@ -1205,7 +1209,26 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
     memset(&c, 0, sizeof c);
     c.optimizer = SANNIP_OPT_ADAM; c.epochs = 100; c.batch_size = 8; c.learning_rate = 1e-3; c.lr_decay = 1;
     c.beta1 = 0.9; c.beta2 = 0.999; c.eps = 1e-8; c.energy_weight = 1; c.force_weight = 1;
-    c.validation_fraction = 0.2; c.patience = 0; c.seed = 1; c.fit_scaling = 1; c.cache_derivatives = 1;
+    c.validation_fraction = 0.2;
+    return c;
+}
+/* The configuration a run uses: zero fields take the defaults of sannip_train_config_init,
+   SANNIP_OFF fields become 0; other values pass unchanged (sannip__train_check judges them). */
+static sannip_train_config sannip__train_resolve(const sannip_train_config *cfg)
+{
+    sannip_train_config c = sannip_train_config_init(), d = c;
+    if (!cfg) return c;
+    c = *cfg;
+    c.epochs = (int)sannip__or_default(c.epochs, d.epochs);
+    c.batch_size = (int)sannip__or_default(c.batch_size, d.batch_size);
+    c.learning_rate = sannip__or_default(c.learning_rate, d.learning_rate);
+    c.lr_decay = sannip__or_default(c.lr_decay, d.lr_decay);
+    c.beta1 = sannip__or_default(c.beta1, d.beta1);
+    c.beta2 = sannip__or_default(c.beta2, d.beta2);
+    c.eps = sannip__or_default(c.eps, d.eps);
+    c.energy_weight = sannip__or_default(c.energy_weight, d.energy_weight);
+    c.force_weight = sannip__or_default(c.force_weight, d.force_weight);
+    c.validation_fraction = sannip__or_default(c.validation_fraction, d.validation_fraction);
     return c;
 }
 SANNIP_API void sannip_train_report_uninit(sannip_train_report *r)
@@ -1298,7 +1321,7 @@ static int sannip__same_features(const sannip_model *a, const sannip_model *b)
    the configured memory limit. */
 static int sannip__store_derivatives(const sannip_model *m, const sannip_dataset *d, const sannip_train_config *c)
 {
-    if (!(c->force_weight > 0) || !c->cache_derivatives) return 0;
+    if (!(c->force_weight > 0) || c->recompute_derivatives) return 0;
     return c->cache_limit == 0 || sannip_feature_cache_estimate(m, d) <= c->cache_limit;
 }
 
@@ -1402,7 +1425,7 @@ static sannip_result sannip__train_prepare(sannip__train_state *S, int own_cache
     sannip_result r;
     if (!S->c.keep_weights) sannip_model_init_weights(m, &S->rng);
     if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
-    if (S->c.fit_scaling && (r = sannip__train_fit_scaling(S, err)) != SANNIP_SUCCESS) return r;
+    if (!S->c.keep_scaling && (r = sannip__train_fit_scaling(S, err)) != SANNIP_SUCCESS) return r;
     if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
     if (own_cache && (r = sannip__cache_build(&S->own, m, S->d, sannip__store_derivatives(m, S->d, &S->c), S->c.stop, err)) != SANNIP_SUCCESS) return r;
     if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
@@ -1672,7 +1695,7 @@ static sannip_result sannip__train_finish(sannip__train_state *S, sannip_result 
 static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                    const sannip_feature_cache *shared, sannip_train_report *report, sannip_error *err)
 {
-    sannip_train_config c = cfg ? *cfg : sannip_train_config_init();
+    sannip_train_config c = sannip__train_resolve(cfg);
     sannip__train_state S;
     sannip_result r;
     if ((r = sannip__train_check(m, d, &c, err)) != SANNIP_SUCCESS) return r;
@@ -1941,7 +1964,7 @@ static sannip_result sannip__committee_report(const sannip_committee *c, const s
 SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sannip_dataset *d, const sannip_train_config *cfg,
         sannip_committee_report *rep, sannip_error *err)
 {
-    sannip_train_config base = cfg ? *cfg : sannip_train_config_init();
+    sannip_train_config base = sannip__train_resolve(cfg);
     sannip_train_report *reps = NULL;
     sannip_result r = SANNIP_SUCCESS, *codes = NULL;
     sannip_error *errs = NULL;

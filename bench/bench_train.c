@@ -388,12 +388,12 @@ int main(int argc, char **argv)
     cfg.batch_size = batch;
     cfg.learning_rate = lr;
     cfg.lr_decay = lr_decay;
-    cfg.energy_weight = ew;
-    cfg.force_weight = fw;
-    cfg.validation_fraction = 0;
+    cfg.energy_weight = SANNIP_EXACTLY(ew);
+    cfg.force_weight = SANNIP_EXACTLY(fw);
+    cfg.validation_fraction = SANNIP_OFF;
     cfg.keep_weights = 0;
-    cfg.fit_scaling = 1;
-    cfg.cache_derivatives = 1;
+    cfg.keep_scaling = 0;
+    cfg.recompute_derivatives = 0;
     cfg.seed = BENCH_SEED;
     memset(&tr, 0, sizeof tr);
     tr.cap = epochs;

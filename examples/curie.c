@@ -318,7 +318,7 @@ int main(int argc, char **argv)
             add_structure(&d, &lat[0], &toy[0][0].t, sp3);
         }
         free(sp3);
-        tc.epochs = o.quick ? 150 : 250; tc.batch_size = 16; tc.force_weight = 0; tc.learning_rate = 3e-3; tc.lr_decay = 0.995;
+        tc.epochs = o.quick ? 150 : 250; tc.batch_size = 16; tc.force_weight = SANNIP_OFF; tc.learning_rate = 3e-3; tc.lr_decay = 0.995;
         tc.seed = o.seed; tc.validation_fraction = 0.2;
         printf("2. training on %d configurations of the %d-atom cell (%d sampled, FM/AFM/PM 60), energies, %d epochs\n",
                d.n, lat[0].n, nsamp, tc.epochs);
@@ -374,7 +374,7 @@ int main(int argc, char **argv)
                 int sub[2 * 8 * 8 * 8];
                 /* as T4.3.1-4.3.2: a fixed run of small-angle moves from each start, no
                    equilibration phase: averages over the run show how far each start gets */
-                hc.equil = 0; hc.length = o.quick ? 100 : 200; hc.adapt = 0; hc.step = 0.2;
+                hc.equil = SANNIP_OFF; hc.length = o.quick ? 100 : 200; hc.no_adapt = 1; hc.step = 0.2;
                 sannip_rng_seed(&rng, o.seed + 303);
                 for (k = 0; k < 3; k++) {
                     sannip_system sys;

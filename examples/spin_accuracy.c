@@ -311,7 +311,7 @@ static sannip_train_config train_config(const settings *st, int epochs, double f
     c.batch_size = st->batch;
     c.learning_rate = st->lr;
     c.lr_decay = st->lr_decay;
-    c.force_weight = force_weight;
+    c.force_weight = SANNIP_EXACTLY(force_weight);
     c.validation_fraction = 0.2;
     c.seed = seed;
     return c;
@@ -559,7 +559,7 @@ static nio_result run_nio(const settings *st, const sannip_dataset *d)
                 /* moments in mu_B: the thesis's spin preset as it is, at the thesis's 6 A */
                 ms.spin = k; ms.rc = 6; ms.rc_spin = 6; ms.thesis_preset = 1;
                 cfg.batch_size = 8;
-                cfg.energy_weight = ew;
+                cfg.energy_weight = SANNIP_EXACTLY(ew);
                 make_template(&m, &tv, &ms);
                 check(sannip_train(&m, &tv, &cfg, NULL, &err), &err, "NiO training");
                 test_errors(&m, 0, d, te, nte, &ws, &se, &sf, &nf);

@@ -296,6 +296,37 @@ static void test_adapter_same_chain(void)
     }
 }
 
+/* Zero-means-default: a zeroed config with T, kB and the lengths set runs the chain of
+   sannip_mc_config_init's (same moves, same steps, same statistics). */
+static void test_zero_config(void)
+{
+    sannip_mc_heisenberg h; sannip_mc_model m; sannip_error err; sannip_rng rng;
+    sannip_mc mc1, mc2; sannip_mc_stats st1, st2;
+    sannip_mc_config c1 = sannip_mc_config_init(1.3), c2;
+    sannip_real *s;
+    memset(&c2, 0, sizeof c2);
+    c1.kB = 1; c1.equil = 150; c1.length = 200;
+    c2.T = 1.3; c2.kB = 1; c2.equil = 150; c2.length = 200;
+    sannip_mc_heisenberg_init(&h, 4, 1, NULL, &err);
+    s = (sannip_real *)malloc(sizeof(sannip_real) * 3 * h.n);
+    sannip_rng_seed(&rng, 5);
+    sannip_mc_spins_start(SANNIP_MC_START_PM, h.n, 1, NULL, NULL, &rng, s, &err);
+    m = sannip_mc_heisenberg_model(&h);
+    sannip_mc_rng_stream(7, 0, &rng);
+    CHECK(sannip_mc_init(&mc1, &m, s, &c1, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&mc1, &st1, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_init(&mc2, &m, s, &c2, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&mc2, &st2, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(mc1.accepted == mc2.accepted && same_double(st1.step, st2.step) && st1.step != 0.5 && same_value(st1.m, st2.m),
+          "zeroed config: accepted %lld vs %lld, step %g vs %g (adapted from 0.5)", (long long)mc1.accepted, (long long)mc2.accepted, st1.step, st2.step);
+    CHECK(memcmp(mc1.spins, mc2.spins, sizeof(sannip_real) * 3 * h.n) == 0, "zeroed config: different chains");
+    sannip_mc_uninit(&mc1); sannip_mc_uninit(&mc2);
+    c2.no_adapt = 1;     /* the step stays at the default 0.5 */
+    CHECK(sannip_mc_init(&mc2, &m, s, &c2, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&mc2, &st2, &err) == SANNIP_SUCCESS && st2.step == 0.5,
+          "no_adapt: step %g", st2.step);
+    sannip_mc_uninit(&mc2);
+    sannip_mc_heisenberg_uninit(&h);
+    free(s);
+}
+
 /* ---- (4) reproducibility and thread-count independence -------------------------------- */
 #define NW 4
 static void run_walkers(sannip_mc_stats *per, sannip_mc_stats *pooled, sannip_real *fin, uint64_t seed, int threads)
@@ -394,7 +425,7 @@ static void test_runs(void)
     sannip_mc_spins_start(SANNIP_MC_START_FM, h.n, 1, NULL, NULL, NULL, s, &err);
     cfg.kB = 1;
     /* stop on accepted moves (T4.3.1 step 5) */
-    cfg.unit = SANNIP_MC_ACCEPTED; cfg.equil = 500; cfg.length = 5000; cfg.adapt = 0;
+    cfg.unit = SANNIP_MC_ACCEPTED; cfg.equil = 500; cfg.length = 5000; cfg.no_adapt = 1;
     st = run_chain(&model, s, &cfg, 1);
     CHECK(st.accepted == 5000 && !st.hit_limit, "accepted %lld (want 5000)", (long long)st.accepted);
     /* step adaptation during equilibration brings the acceptance near its target */
@@ -536,7 +567,7 @@ static void test_bad_input(void)
         }
     }
     {
-        double steps[3] = { 0, -0.1, NAN };
+        double steps[3] = { SANNIP_OFF, -0.1, NAN };   /* 0 is the default step */
         for (i = 0; i < 3; i++) {
             c = cfg; c.step = steps[i];
             CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "step %g accepted", steps[i]);
@@ -546,9 +577,9 @@ static void test_bad_input(void)
     c = cfg; c.kB = NAN; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "kB NaN");
     c = cfg; c.move = 7; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "move 7");
     c = cfg; c.unit = 5; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "unit 5");
-    c = cfg; c.length = 0; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "length 0");
-    c = cfg; c.equil = -1; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "equil < 0");
-    c = cfg; c.measure_every = 0; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "measure_every 0");
+    c = cfg; c.length = SANNIP_OFF; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "length none");
+    c = cfg; c.equil = -2; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "equil < 0 (other than SANNIP_OFF)");
+    c = cfg; c.measure_every = SANNIP_OFF; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "measure_every none");
     c = cfg; c.n_blocks = 1; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "1 block");
     c = cfg; c.n_blocks = SANNIP_MC_MAX_BLOCKS + 1; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "too many blocks");
     c = cfg; c.target_acceptance = 1; CHECK(sannip_mc_config_check(&c, &err) == SANNIP_BAD_PARAMETER, "target 1");
@@ -579,7 +610,7 @@ static void test_bad_input(void)
     CHECK(sannip_mc_sweep(&mc, &err) == SANNIP_IO_ERROR, "model error passed on");
     sannip_mc_uninit(&mc);
     bad.delta = inf_delta;
-    c = cfg; c.unit = SANNIP_MC_ACCEPTED; c.equil = 0; c.length = 10; c.max_sweeps = 5;
+    c = cfg; c.unit = SANNIP_MC_ACCEPTED; c.equil = SANNIP_OFF; c.length = 10; c.max_sweeps = 5;
     sannip_mc_init(&mc, &bad, s, &c, &rng, NULL, &err);
     CHECK(sannip_mc_run(&mc, &st, &err) == SANNIP_SUCCESS && st.hit_limit && st.accepted == 0 && st.attempted == 40,
           "accepted-moves cap: hit %d, %lld attempted", st.hit_limit, (long long)st.attempted);
@@ -657,6 +688,7 @@ int main(void)
     test_heisenberg_delta();
     test_incremental_sums();
     test_adapter_same_chain();
+    test_zero_config();
     test_reproducible();
     test_runs();
     test_equipartition();

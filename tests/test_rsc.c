@@ -212,7 +212,7 @@ static void test_threads(void)
     toy_make(&t); c = toy_config(&t);
     for (v = 0; v < 3; v++) {
         sannip_rsc_result_init(&r[v], NULL);
-        c.parallel = v != 2;
+        c.serial = v == 2;
 #ifdef _OPENMP
         omp_set_num_threads(v == 1 ? 2 : 1);
 #endif
@@ -232,6 +232,28 @@ static void test_threads(void)
     }
     CHECK(same, "committee differs between 1 thread, 2 threads and parallel = 0");
     for (v = 0; v < 3; v++) sannip_rsc_result_uninit(&r[v]);
+}
+
+/* zero-means-default: a zeroed config (with the fixed members and seed) runs the committee of
+   sannip_rsc_config_init's: 15 random members in [-1/2, 1/2], forces, same draws */
+static void test_zero_config(void)
+{
+    toy_set t; sannip_rsc_config a = sannip_rsc_config_init(), z; sannip_rsc_result ra, rz; sannip_error err;
+    size_t total;
+    toy_make(&t);
+    memset(&z, 0, sizeof z);
+    a.n_fixed = z.n_fixed = 2; a.fixed_spins = z.fixed_spins = t.fixed; a.seed = z.seed = 2024;
+    sannip_rsc_result_init(&ra, NULL); sannip_rsc_result_init(&rz, NULL);
+    CHECK(sannip_rsc_run(&a, t.sys, NS, toy_oracle, NULL, &ra, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_rsc_run(&z, t.sys, NS, toy_oracle, NULL, &rz, &err) == SANNIP_SUCCESS, "%s", err.message);
+    total = 3 * (ra.off[NS - 1] + (size_t)ra.n_members * ra.n_atoms[NS - 1]);
+    CHECK(rz.n_random == 15 && rz.forces != NULL && memcmp(ra.initial, rz.initial, sizeof(sannip_real) * total) == 0
+          && memcmp(ra.energy, rz.energy, sizeof(double) * (size_t)NS * ra.n_members) == 0,
+          "zeroed config: %d random members, forces %p, or other draws", rz.n_random, (void *)rz.forces);
+    z.n_random = SANNIP_OFF; z.no_forces = 1;
+    CHECK(sannip_rsc_run(&z, t.sys, NS, toy_oracle, NULL, &rz, &err) == SANNIP_SUCCESS && rz.n_random == 0 && rz.n_members == 2 && rz.forces == NULL,
+          "n_random SANNIP_OFF: %d random members; no_forces: forces %p", rz.n_random, (void *)rz.forces);
+    sannip_rsc_result_uninit(&ra); sannip_rsc_result_uninit(&rz);
 }
 
 /* initial spins: collinear in [lo, hi] along z; vectors with |s| <= hi, no preferred direction */
@@ -282,7 +304,7 @@ static void test_early_stop(void)
     for (s = 0; s < NS; s++) {          /* the energy of the 5th random member; NaN for s = 0 */
         target[s] = s == 0 ? NAN : full.energy[(size_t)s * full.n_members + full.n_fixed + 4];
     }
-    c.early_stop = 1; c.target = target; c.target_tol = 0;
+    c.early_stop = 1; c.target = target; c.target_tol = SANNIP_OFF;
     CHECK(sannip_rsc_run(&c, t.sys, NS, toy_oracle, NULL, &stop, &err) == SANNIP_SUCCESS, "%s", err.message);
     for (s = 0; s < NS; s++) {
         int stopped = 0;
@@ -354,7 +376,7 @@ static void test_bad_input(void)
     CHECK(sannip_rsc_run(NULL, t.sys, NS, toy_oracle, NULL, &r, &err) == SANNIP_INVALID_ARGS, "NULL config");
     CHECK(sannip_rsc_run(&c, t.sys, NS, NULL, NULL, &r, &err) == SANNIP_INVALID_ARGS, "NULL oracle");
     CHECK(sannip_rsc_run(&c, t.sys, 0, toy_oracle, NULL, &r, &err) == SANNIP_INVALID_ARGS, "no structures");
-    c.n_random = 0; c.n_fixed = 0;
+    c.n_random = SANNIP_OFF; c.n_fixed = 0;
     CHECK(sannip_rsc_run(&c, t.sys, NS, toy_oracle, NULL, &r, &err) == SANNIP_BAD_PARAMETER, "no members");
     c = toy_config(&t); c.spin_lo = 1; c.spin_hi = 0;
     CHECK(sannip_rsc_run(&c, t.sys, NS, toy_oracle, NULL, &r, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "spin range"), "%s", err.message);
@@ -683,6 +705,7 @@ int main(void)
     test_best_of_k();
     test_threads();
     test_initial_spins();
+    test_zero_config();
     test_early_stop();
     test_bad_input();
     test_out_of_memory();

@@ -214,7 +214,7 @@ int main(void)
         CHECK(memcmp(pa, pb, sizeof(sannip_real) * np) == 0, "1 and 2 threads give different models");
         {   /* recomputing the derivatives instead of caching them gives the same model */
             sannip_model cmod; sannip_train_config c2 = c; sannip_train_report r2;
-            c2.cache_derivatives = 0;
+            c2.recompute_derivatives = 1;
             small_model(&cmod, SANNIP_ACT_TANH);
             CHECK(sannip_train(&cmod, &d, &c2, &r2, &err) == SANNIP_SUCCESS, "%s", err.message);
             sannip_model_get_params(&cmod, pb);
@@ -223,7 +223,7 @@ int main(void)
             sannip_train_report_uninit(&r2); sannip_model_uninit(&cmod);
             /* a memory limit below the estimate switches to recomputing, with the same model;
                one above it keeps the cache */
-            c2.cache_derivatives = 1; c2.cache_limit = sannip_feature_cache_estimate(&a, &d) - 1;
+            c2.recompute_derivatives = 0; c2.cache_limit = sannip_feature_cache_estimate(&a, &d) - 1;
             small_model(&cmod, SANNIP_ACT_TANH);
             CHECK(sannip_train(&cmod, &d, &c2, &r2, &err) == SANNIP_SUCCESS, "%s", err.message);
             sannip_model_get_params(&cmod, pb);
@@ -234,6 +234,27 @@ int main(void)
             small_model(&cmod, SANNIP_ACT_TANH);
             CHECK(sannip_train(&cmod, &d, &c2, &r2, &err) == SANNIP_SUCCESS && r2.derivatives_cached == 1, "cache limit at the estimate: %s", err.message);
             sannip_train_report_uninit(&r2); sannip_model_uninit(&cmod);
+        }
+        {   /* zero-means-default: a zeroed config with the same three fields trains the same
+               model; SANNIP_OFF and SANNIP_EXACTLY(0) switch the force term off */
+            sannip_model zmod, emod; sannip_train_config z, e; sannip_train_report rz, re;
+            memset(&z, 0, sizeof z);
+            z.epochs = 3; z.batch_size = 4; z.seed = 11;
+            small_model(&zmod, SANNIP_ACT_TANH);
+            CHECK(sannip_train(&zmod, &d, &z, &rz, &err) == SANNIP_SUCCESS, "%s", err.message);
+            sannip_model_get_params(&zmod, pb);
+            CHECK(memcmp(pa, pb, sizeof(sannip_real) * np) == 0 && rz.n_val == ra.n_val, "a zeroed config trains differently from sannip_train_config_init's");
+            e = z; e.force_weight = SANNIP_OFF; small_model(&emod, SANNIP_ACT_TANH);
+            CHECK(sannip_train(&emod, &d, &e, &re, &err) == SANNIP_SUCCESS && re.derivatives_cached == 0 && !(re.train_rmse_f >= 0),
+                  "force_weight SANNIP_OFF still uses forces (cached %d, force RMSE %g)", re.derivatives_cached, re.train_rmse_f);
+            sannip_train_report_uninit(&re); sannip_model_uninit(&emod);
+            e.force_weight = SANNIP_EXACTLY(0.0); e.validation_fraction = SANNIP_OFF; small_model(&emod, SANNIP_ACT_TANH);
+            CHECK(sannip_train(&emod, &d, &e, &re, &err) == SANNIP_SUCCESS && re.n_val == 0 && re.derivatives_cached == 0,
+                  "SANNIP_EXACTLY(0) / validation SANNIP_OFF: %d validation structures", re.n_val);
+            sannip_train_report_uninit(&re); sannip_model_uninit(&emod);
+            e = z; e.force_weight = -2;
+            CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "force_weight -2 accepted");
+            sannip_train_report_uninit(&rz); sannip_model_uninit(&zmod);
         }
         CHECK(ra.val_rmse_f == rb.val_rmse_f && ra.n_val == 24, "reports differ (val %d)", ra.n_val);
         printf("training 3 epochs: train force RMSE %.4f, validation %.4f eV/A; cache %.1f MB\n", ra.train_rmse_f, ra.val_rmse_f, ra.cache_bytes / 1e6);

@@ -487,7 +487,10 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     c->seed = (uint64_t)v;
     if (!opt_num(o, "train", "--pca", 0, 0, 1e5, &v)) return 0;
     c->pca = (int)v;
-    c->cache_derivatives = opt(o, "--no-cache", NULL) == NULL;
+    c->recompute_derivatives = opt(o, "--no-cache", NULL) != NULL;
+    c->energy_weight = SANNIP_EXACTLY(c->energy_weight);   /* 0 in a flag means 0 */
+    c->force_weight = SANNIP_EXACTLY(c->force_weight);
+    c->validation_fraction = SANNIP_EXACTLY(c->validation_fraction);
     if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
     c->cache_limit = (size_t)(v * 1e6);
     if (strcmp(opt(o, "--optimizer", "adam"), "adam") == 0) c->optimizer = SANNIP_OPT_ADAM;
@@ -834,7 +837,7 @@ static int mc_opts_of(opts *o, mc_opts *q)
     if (!opt_num(o, "mc", "--sweeps", 1000, 1, 1e9, &v)) return 0;
     q->cfg.length = (int64_t)v;
     if (!opt_num(o, "mc", "--equil", 200, 0, 1e9, &v)) return 0;
-    q->cfg.equil = (int64_t)v;
+    q->cfg.equil = v == 0 ? SANNIP_OFF : (int64_t)v;   /* 0 in a flag means none */
     if (opt(o, "--accepted", NULL)) {
         if (!opt_num(o, "mc", "--accepted", 0, 1, 1e12, &v)) return 0;
         q->cfg.unit = SANNIP_MC_ACCEPTED; q->cfg.length = (int64_t)v; q->cfg.equil = (int64_t)v;
