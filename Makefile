@@ -16,7 +16,7 @@ SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
-.PHONY: all test bench demo clean
+.PHONY: all test bench bench-n2p2 demo clean
 all: bin/sannip $(EXAMPLES)
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -42,6 +42,16 @@ test: all $(TESTS) $(TESTS_F)
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
+	@$(MAKE) --no-print-directory bench-n2p2
+
+# same-run baseline against n2p2 (issue 16): N2P2_DIR = an n2p2 tree with libnnp built
+N2P2_DIR ?=
+build/bench_n2p2: bench/bench_n2p2.cpp sannip.h | build
+	$(CXX) -O3 -march=native -g -std=c++11 -I$(N2P2_DIR)/include $< -o $@ -L$(N2P2_DIR)/lib -lnnp
+bench-n2p2:
+	@if [ -n "$(N2P2_DIR)" ] && [ -f "$(N2P2_DIR)/lib/libnnp.a" ]; then \
+	    $(MAKE) --no-print-directory build/bench_n2p2 && build/bench_n2p2 $(SHARED) $(N2P2_DIR) $(BENCH_ARGS); \
+	else echo "bench_n2p2: skipped n2p2 (set N2P2_DIR to an n2p2 tree with libnnp built; see bench/README.md)"; fi
 
 demo: all
 	@sh examples/demo.sh $(SHARED)

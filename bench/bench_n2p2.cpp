@@ -1,0 +1,167 @@
+/* Same-run inference baseline against n2p2 (issue 16): sannip and n2p2's libnnp evaluate the
+   same potential on the same structures in one process, alternating, one thread; the ratio
+   n2p2 / sannip is what counts (absolute times move 2x between days on shared machines).
+   Built only when N2P2_DIR points to an n2p2 tree with libnnp built (`make bench-n2p2
+   N2P2_DIR=...`; see bench/README.md); n2p2's code is linked, never copied.
+
+   Cases: the RPBE-D3 water potential (../shared/peers, 1080-atom liquid and its 2x2x2
+   supercell, 8640 atoms) and n2p2's Cu2S PBE potential (N2P2_DIR/examples/nnp-predict/Cu2S_PBE,
+   symmetry-function types 2, 3 and 9; its 144-atom structure and the 4x4x4 supercell, 9216
+   atoms). Timed, per call: n2p2 = calculateSymmetryFunctionGroups + calculateAtomicNeuralNetworks
+   + calculateEnergy + calculateForces on a structure whose neighbour list was built before;
+   sannip = sannip_model_compute (energy + forces) minus sannip_neighbors_build timed alone
+   ("like for like"), and both totals with the neighbour list. CPU time of the process (one
+   thread), median of BENCH_REPS alternating repetitions. Energies of the two are compared
+   first (relative difference printed; the benchmark stops on a mismatch > 1e-10).
+   Usage: bench_n2p2 SHARED N2P2_DIR [quick] */
+#define SANNIP_IMPLEMENTATION
+#include "../sannip.h"
+#include "Prediction.h"
+#include "Structure.h"
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int reps = 7;
+
+static double cpu_now()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void die(const char *what, const sannip_error *err)
+{
+    std::fprintf(stderr, "bench_n2p2: %s: %s\n", what, err ? err->message : "");
+    std::exit(1);
+}
+
+/* The first structure of an n2p2 input.data file. */
+static void read_first(const std::string &path, sannip_structure *s)
+{
+    char *text; size_t len, pos = 0; int line = 0; sannip_error err;
+    if (sannip_read_file(path.c_str(), NULL, &text, &len, &err) != SANNIP_SUCCESS) die(path.c_str(), &err);
+    sannip_structure_init(s, NULL);
+    if (sannip_read_n2p2(s, text, len, &pos, &line, &err) != SANNIP_SUCCESS) die(path.c_str(), &err);
+    sannip_free(NULL, text);
+}
+
+/* The k x k x k supercell of a periodic structure, written as n2p2 input.data to path. */
+static void write_supercell(const sannip_structure *s, int k, const std::string &path)
+{
+    sannip_structure t; sannip_error err; sannip_text txt;
+    int a, b, c, i, d, n = 0;
+    sannip_structure_init(&t, NULL);
+    if (sannip_structure_resize(&t, s->n * k * k * k, 0, 0, &err) != SANNIP_SUCCESS) die("supercell", &err);
+    for (d = 0; d < 9; d++) t.cell[d] = s->cell[d] * k;
+    for (d = 0; d < 3; d++) t.pbc[d] = s->pbc[d];
+    for (a = 0; a < k; a++) for (b = 0; b < k; b++) for (c = 0; c < k; c++)
+        for (i = 0; i < s->n; i++, n++) {
+            t.Z[n] = s->Z[i];
+            for (d = 0; d < 3; d++)
+                t.pos[3 * n + d] = s->pos[3 * i + d] + a * s->cell[d] + b * s->cell[3 + d] + c * s->cell[6 + d];
+        }
+    sannip_text_init(&txt, NULL);
+    sannip_write_n2p2(&txt, &t, NULL, NULL);
+    if (txt.failed || sannip_write_file_atomic(path.c_str(), txt.s, txt.len, &err) != SANNIP_SUCCESS) die(path.c_str(), &err);
+    sannip_text_uninit(&txt);
+    sannip_structure_uninit(&t);
+}
+
+static double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+/* One potential on one structure file: correctness, then alternating timings. */
+static void bench_case(const char *name, const std::string &dir, const std::string &file)
+{
+    sannip_model m; sannip_workspace ws; sannip_neighbors nl; sannip_structure s; sannip_error err;
+    nnp::Prediction p;
+    sannip_model_init(&m, NULL);
+    if (sannip_n2p2_import_dir(&m, dir.c_str(), &err) != SANNIP_SUCCESS) die(dir.c_str(), &err);
+    read_first(file, &s);
+    sannip_system sys = sannip_structure_view(&s);
+    std::vector<sannip_real> F(3 * (size_t)s.n);
+    sannip_real E = 0;
+    sannip_workspace_init(&ws, NULL);
+    sannip_neighbors_init(&nl, NULL);
+
+    p.log.writeToStdout = false;
+    p.fileNameSettings = dir + "/input.nn";
+    p.fileNameScaling = dir + "/scaling.data";
+    p.formatWeightsFilesShort = dir + "/weights.%03zu.data";
+    p.setup();
+    p.readStructureFromFile(file);     /* normalised units when the potential has them */
+    nnp::Structure ref = p.structure;  /* kept for timing */
+    p.predict();                       /* physical units, energy offsets added */
+    if (sannip_model_compute(&m, &ws, &sys, &E, NULL, F.data(), NULL, &err) != SANNIP_SUCCESS) die("compute", &err);
+    double rel = std::fabs((double)E - p.structure.energy) / std::fabs(p.structure.energy), maxf = 0;
+    for (int i = 0; i < s.n; i++)
+        for (int d = 0; d < 3; d++) {
+            double fn = d == 0 ? p.structure.atoms[i].f[0] : d == 1 ? p.structure.atoms[i].f[1] : p.structure.atoms[i].f[2];
+            maxf = std::max(maxf, std::fabs((double)F[3 * i + d] - fn));
+        }
+    std::printf("%-8s %6d atoms  E sannip %.12g  n2p2 %.12g  rel. diff %.1e  max |dF| %.1e\n", name, s.n, (double)E, p.structure.energy, rel, maxf);
+    if (!(rel < 1e-10)) { std::fprintf(stderr, "bench_n2p2: %s: energies differ; not timing a wrong result\n", name); std::exit(1); }
+
+    ref.calculateNeighborList(p.getMaxCutoffRadius());
+    std::vector<double> tn, tnl_n, ts, tnl_s;
+    for (int r = 0; r < reps; r++) {
+        double t0 = cpu_now();
+        p.calculateSymmetryFunctionGroups(ref, true);
+        p.calculateAtomicNeuralNetworks(ref, true);
+        p.calculateEnergy(ref);
+        p.calculateForces(ref);
+        double t1 = cpu_now();
+        ref.calculateNeighborList(p.getMaxCutoffRadius());
+        double t2 = cpu_now();
+        if (sannip_model_compute(&m, &ws, &sys, &E, NULL, F.data(), NULL, &err) != SANNIP_SUCCESS) die("compute", &err);
+        double t3 = cpu_now();
+        if (sannip_neighbors_build(&nl, &sys, m.cutoff, &err) != SANNIP_SUCCESS) die("neighbours", &err);
+        double t4 = cpu_now();
+        tn.push_back(t1 - t0); tnl_n.push_back(t2 - t1); ts.push_back(t3 - t2); tnl_s.push_back(t4 - t3);
+    }
+    double us = 1e6 / s.n, n2 = median(tn) * us, n2nl = median(tnl_n) * us, sa = median(ts) * us, sanl = median(tnl_s) * us;
+    std::printf("         n2p2 %8.1f us/atom (+ neighbour list %.1f)   sannip %8.1f us/atom (%.1f of it neighbour list)\n",
+                n2, n2nl, sa, sanl);
+    std::printf("         n2p2 / sannip: like for like (no neighbour lists) %.2f   totals %.2f\n", n2 / (sa - sanl), (n2 + n2nl) / sa);
+    std::fflush(stdout);
+    sannip_neighbors_uninit(&nl); sannip_workspace_uninit(&ws); sannip_structure_uninit(&s); sannip_model_uninit(&m);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) { std::fprintf(stderr, "usage: bench_n2p2 SHARED N2P2_DIR [quick]\n"); return 2; }
+    std::string shared = argv[1], n2p2 = argv[2];
+    int quick = argc > 3 && std::strcmp(argv[3], "quick") == 0;
+    if (quick) reps = 3;
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    std::printf("bench_n2p2: n2p2 (libnnp of %s) and sannip in one run, one thread, CPU time, median of %d\n", n2p2.c_str(), reps);
+    std::string water = shared + "/peers/n2p2/H2O_RPBE-D3", cu2s = n2p2 + "/examples/nnp-predict/Cu2S_PBE";
+    std::string tmp = "build/bench_n2p2_";
+    sannip_structure s;
+    bench_case("water", water, water + "/liquid1080.data");
+    read_first(water + "/liquid1080.data", &s);
+    write_supercell(&s, 2, tmp + "water8640.data");
+    sannip_structure_uninit(&s);
+    bench_case("water", water, tmp + "water8640.data");
+    bench_case("Cu2S", cu2s, cu2s + "/input.data");
+    read_first(cu2s + "/input.data", &s);
+    write_supercell(&s, 4, tmp + "cu2s9216.data");
+    sannip_structure_uninit(&s);
+    bench_case("Cu2S", cu2s, tmp + "cu2s9216.data");
+    return 0;
+}
