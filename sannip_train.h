@@ -1695,7 +1695,7 @@ static sannip_result sannip__train_finish(sannip__train_state *S, sannip_result 
 static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                    const sannip_feature_cache *shared, sannip_train_report *report, sannip_error *err)
 {
-    sannip_train_config c = sannip__train_resolve(cfg);
+    sannip_train_config c = *cfg;      /* resolved by the caller (sannip__train_resolve) */
     sannip__train_state S;
     sannip_result r;
     if ((r = sannip__train_check(m, d, &c, err)) != SANNIP_SUCCESS) return r;
@@ -1710,7 +1710,8 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
 SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                       sannip_train_report *report, sannip_error *err)
 {
-    return sannip__train(m, d, cfg, NULL, report, err);
+    sannip_train_config c = sannip__train_resolve(cfg);   /* once: resolving is not idempotent */
+    return sannip__train(m, d, &c, NULL, report, err);
 }
 
 /* ---- PCA ------------------------------------------------------------------------------ */

@@ -303,6 +303,16 @@ int main(void)
             CHECK(sannip_committee_create(&cm, &m, 3, &err) == SANNIP_SUCCESS, "%s", err.message);
             CHECK(sannip_committee_train(&cm, &d, &cc, &cr, &err) == SANNIP_SUCCESS, "%s", err.message);
             CHECK(cr.agg_rmse_f > 0 && cr.val_rmse_f > 0 && cr.fom_f > 0, "committee report");
+            {   /* force_weight SANNIP_OFF reaches every member (the configuration is resolved
+                   once: a member must not turn the resolved 0 back into the default 1) */
+                sannip_committee ce; sannip_train_config co = cc; sannip_committee_report cro;
+                sannip_committee_init(&ce, NULL);
+                co.force_weight = SANNIP_OFF;
+                CHECK(sannip_committee_create(&ce, &m, 2, &err) == SANNIP_SUCCESS, "%s", err.message);
+                CHECK(sannip_committee_train(&ce, &d, &co, &cro, &err) == SANNIP_SUCCESS && cro.derivatives_cached == 0,
+                      "energy-only committee: %s (derivatives cached %d)", err.message, cro.derivatives_cached);
+                sannip_committee_uninit(&ce);
+            }
             {   /* the members share one feature cache: member k is the model sannip_train makes
                    alone from the same start with seed + k, parameter for parameter */
                 sannip_model alone; sannip_train_config c1 = cc; size_t np = sannip_model_get_params(&m, NULL), q; int same = 1;
