@@ -47,7 +47,7 @@ bench: $(BENCHES)
 # same-run baseline against n2p2 (issue 16): N2P2_DIR = an n2p2 tree with libnnp built
 N2P2_DIR ?=
 build/bench_n2p2: bench/bench_n2p2.cpp sannip.h | build
-	$(CXX) -O3 -march=native -g -std=c++11 -I$(N2P2_DIR)/include $< -o $@ -L$(N2P2_DIR)/lib -lnnp
+	$(CXX) -O3 -march=native -g -std=c++11 -I$(N2P2_DIR)/include -I/usr/include/eigen3 -DEIGEN_DONT_PARALLELIZE -DNDEBUG $< -o $@ -L$(N2P2_DIR)/lib -lnnp
 bench-n2p2:
 	@if [ -n "$(N2P2_DIR)" ] && [ -f "$(N2P2_DIR)/lib/libnnp.a" ]; then \
 	    $(MAKE) --no-print-directory build/bench_n2p2 && build/bench_n2p2 $(SHARED) $(N2P2_DIR) $(BENCH_ARGS); \
