@@ -866,6 +866,9 @@ typedef struct sannip_sld_model {
        other rows untouched. NULL: compute is called (one sector of all spins). */
     sannip_result (*field)(void *user, const double *pos, const double *spins, int m,
                            const int *idx, double *field);
+    /* Relative rounding of the model's field (0: double precision); the midpoint iteration
+       stops at max(config.tol, precision). */
+    double precision;
     /* Distance (A) beyond which spin j does not enter the field on spin i (2 r_c for a
        network, r_c for a pair model); used with field to colour the atoms into sectors. */
     double range;
@@ -920,6 +923,7 @@ typedef struct sannip_sld {
     double *smag;                       /* |S_i| at the start (kept by the rotations) */
     int n_sectors, *sec_start, *sec_atom;   /* sector k: atoms sec_atom[sec_start[k] ..] */
     long n_colorings;                   /* colourings so far (1 after init) */
+    long n_field_calls, n_compute_calls;    /* model calls so far (cost accounting) */
     double *pos_colored;                /* positions at the last colouring */
     double *W, *Snew, *noise, *H2, *F2; /* scratch: midpoint spins, trial spins, noise, fields */
     int *mark;                          /* 3n: colours, Z of the colouring, stamps */
@@ -3206,8 +3210,8 @@ static sannip_result sannip__sld_field(sannip_sld *d, int m, const int *idx)
     double E;
     sannip_result r;
     int q, a;
-    if (d->model.field) r = d->model.field(d->model.user, d->pos, d->W, m, idx, d->H2);
-    else r = d->model.compute(d->model.user, d->pos, d->W, &E, d->F2, d->H2);
+    if (d->model.field) { r = d->model.field(d->model.user, d->pos, d->W, m, idx, d->H2); d->n_field_calls++; }
+    else { r = d->model.compute(d->model.user, d->pos, d->W, &E, d->F2, d->H2); d->n_compute_calls++; }
     if (r != SANNIP_SUCCESS) return r;
     for (q = 0; q < m; q++) for (a = 0; a < 3; a++) d->H2[3 * idx[q] + a] += d->cfg.zeeman[a];
     return SANNIP_SUCCESS;
@@ -3255,7 +3259,7 @@ static sannip_result sannip__sld_sector(sannip_sld *d, int k, double tau, int su
             nm = sqrt(mh[0] * mh[0] + mh[1] * mh[1] + mh[2] * mh[2]);
             for (a = 0; a < 3; a++) W[a] = nm > 0 ? s * mh[a] / nm : S[a];
         }
-        if (change <= d->cfg.tol) break;
+        if (change <= d->cfg.tol || change <= d->model.precision) break;
         if (it + 1 >= d->cfg.max_iter)
             return sannip__fail(err, SANNIP_ERROR, 0, 0, "sld: step %ld: the spin midpoint iteration did not converge in %d iterations (change %.3g of |S|): reduce dt", d->step, d->cfg.max_iter, change);
     }
@@ -3307,6 +3311,7 @@ static sannip_result sannip__sld_eval(sannip_sld *d, sannip_error *err)
 {
     sannip_result r = d->model.compute(d->model.user, d->pos, d->spins, &d->E, d->forces, d->field);
     int i, a;
+    d->n_compute_calls++;
     if (r != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "sld: step %ld: the model failed (%s)", d->step, sannip_result_string(r));
     for (i = 0; i < d->n; i++) for (a = 0; a < 3; a++) {
         d->field[3 * i + a] += d->cfg.zeeman[a];
@@ -3540,6 +3545,7 @@ SANNIP_API sannip_sld_model sannip_sld_network_model(sannip_sld_network *a)
     for (b = 0; b < a->m->desc.n; b++)
         if (sannip_basis_is_spin(&a->m->desc.b[b]) && sannip_basis_cutoff(&a->m->desc.b[b]) > rc) rc = sannip_basis_cutoff(&a->m->desc.b[b]);
     s.range = 2 * rc;
+    s.precision = sizeof(sannip_real) < sizeof(double) ? 1e-5 : 0;
     return s;
 }
 /* Heisenberg: H_i = J sum of the six neighbours' spins; E = -J sum_i S_i.(S_+x + S_+y + S_+z). */
