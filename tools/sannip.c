@@ -4,6 +4,7 @@
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
+#include "../examples/toyiron.h"   /* the toy-iron Hamiltonian for sannip sld toyiron */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,32 @@ static const help_entry HELP[] = {
       "  --a A                lattice constant for the afm sublattices (default from the cell)\n"
       "  --seed N             seed of the chains (default 1)\n"
       "Results are bit-identical for a seed, whatever the number of threads.\n" },
+    { "sld", "sannip sld MODEL|toyiron STRUCTURE -o OUT.csv [options]",
+      "Spin-lattice dynamics (sannip_spin.h section 7): atoms move by velocity Verlet, spins of\n"
+      "fixed length precess about their effective field -dE/dS (dS/dt = S x H / hbar), in the\n"
+      "symmetric splitting of Tranchida et al. (J. Comput. Phys. 372, 406, 2018), from the first\n"
+      "frame of STRUCTURE (extended XYZ or n2p2). MODEL: a spin-aware model file, or 'toyiron'\n"
+      "for the toy-iron Hamiltonian (examples/toyiron.h; spins in hbar, |S| ~ 1.1). Spins are\n"
+      "taken as angular momenta in hbar. OUT.csv: step, t (fs), E_pot, E_kin, E_total (eV),\n"
+      "T_lattice, T_spin (K), Mx, My, Mz (sum of spins), m (|sum S|/N), every --every steps.\n"
+      "  --dt X                 time step, fs (default 1)\n"
+      "  --steps N              number of steps (default 1000)\n"
+      "  --every K              sample (CSV row, progress line) every K steps (default 10)\n"
+      "  --temperature T        bath temperature of lattice and spins, K (default 0)\n"
+      "  --spin-temperature T   a different spin bath temperature, K\n"
+      "  --gamma G              lattice Langevin friction, 1/fs (default 0: NVE lattice)\n"
+      "  --lambda L             spin damping (Gilbert, LL form; default 0: precession only)\n"
+      "  --velocities T         initial Maxwell-Boltzmann velocities at T K (default:\n"
+      "                         --temperature; 0: at rest)\n"
+      "  --init data|fm|pm      initial spins: the structure's (default), all +z, random\n"
+      "  --magnitude M          |S| of fm/pm starts (default: the structure's mean |S| or 1.1)\n"
+      "  --field Bx,By,Bz       external (Zeeman) field, eV/hbar\n"
+      "  --frozen               positions fixed (pure spin dynamics)\n"
+      "  --traj FILE.xyz        extended XYZ trajectory readable by ASE: positions, velo\n"
+      "                         (A/fs), momenta (ASE units), magmoms (the spins)\n"
+      "  --traj-every K         frames every K steps (default: --every)\n"
+      "  --seed N               noise and velocity seed (default 1)\n"
+      "Results are bit-identical for a seed, whatever the number of threads.\n" },
     { "help", "sannip help [CMD]", "Lists the commands, or documents CMD's flags.\n" },
 };
 #define NHELP (int)(sizeof HELP / sizeof HELP[0])
@@ -176,8 +203,9 @@ typedef struct opts {
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", "--cache-limit",
-    "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a", NULL };
-static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", NULL };
+    "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
+    "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
+static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
 {
@@ -957,6 +985,148 @@ static int cmd_mc(int argc, char **argv)
     return 0;
 }
 
+/* ---- sannip sld ---- */
+/* The run's outputs: CSV rows, progress lines with an ETA, trajectory frames. */
+typedef struct sld_out {
+    sannip_sld *d; sannip_text csv; FILE *traj; const sannip_structure *s;
+    long steps, traj_every; time_t t0; double kB;
+} sld_out;
+static void sld_frame(sld_out *o)
+{
+    const sannip_sld *d = o->d;
+    const double *c = d->cell;
+    int i;
+    fprintf(o->traj, "%d\nLattice=\"%.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g\" Properties=species:S:1:pos:R:3:velo:R:3:momenta:R:3:magmoms:R:3 time=%.6f step=%ld pbc=\"%c %c %c\"\n",
+            d->n, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], d->t, d->step, d->pbc[0] ? 'T' : 'F', d->pbc[1] ? 'T' : 'F', d->pbc[2] ? 'T' : 'F');
+    for (i = 0; i < d->n; i++) {
+        const double *p = d->pos + 3 * i, *v = d->vel + 3 * i, *S = d->spins + 3 * i;
+        double k = d->mass[i] / 0.09822694788464063;   /* ASE momenta: amu A per ASE time (ase.units.fs fs) */
+        fprintf(o->traj, "%-2s %.10f %.10f %.10f %.10e %.10e %.10e %.10e %.10e %.10e %.10f %.10f %.10f\n", sannip_element_symbol(o->s->Z[i]),
+                p[0], p[1], p[2], v[0], v[1], v[2], k * v[0], k * v[1], k * v[2], S[0], S[1], S[2]);
+    }
+}
+static int sld_sample(void *user, const sannip_sld_sample *s)
+{
+    sld_out *o = (sld_out *)user;
+    double el = difftime(time(NULL), o->t0);
+    sannip_text_printf(&o->csv, "%ld,%.4f,%.10f,%.10f,%.10f,%.3f,%.3f,%.8f,%.8f,%.8f,%.8f\n", s->step, s->t, s->E_pot, s->E_kin, s->E_total,
+                       s->T_lattice, s->T_spin, s->M[0], s->M[1], s->M[2], s->m);
+    if (o->traj && s->step % o->traj_every == 0) sld_frame(o);
+    printf("  step %7ld/%ld  t %9.1f fs  E %.6f eV/atom  T_lat %7.1f K  T_spin %7.1f K  m %.4f  ETA %.0f s\n", s->step, o->steps, s->t,
+           s->E_total / o->d->n, s->T_lattice, s->T_spin, s->m, s->step > 0 ? el * (double)(o->steps - s->step) / s->step : 0.0);
+    fflush(stdout);
+    return 0;
+}
+/* The run parameters of 'sannip sld' from the options; 0 on a bad option. */
+static int sld_config(const opts *o, sannip_sld_config *cfg, double *steps, double *every, double *tv)
+{
+    double T, Ts, seed;
+    *cfg = sannip_sld_config_init();
+    if (!opt_num(o, "sld", "--dt", 1, 1e-6, 100, &cfg->dt) || !opt_num(o, "sld", "--steps", 1000, 0, 1e12, steps)
+        || !opt_num(o, "sld", "--every", 10, 1, 1e12, every) || !opt_num(o, "sld", "--temperature", 0, 0, 1e6, &T)
+        || !opt_num(o, "sld", "--spin-temperature", T, 0, 1e6, &Ts) || !opt_num(o, "sld", "--gamma", 0, 0, 100, &cfg->gamma)
+        || !opt_num(o, "sld", "--lambda", 0, 0, 100, &cfg->lambda) || !opt_num(o, "sld", "--velocities", T, 0, 1e6, tv)
+        || !opt_num(o, "sld", "--seed", 1, 0, 1.8e19, &seed))
+        return 0;
+    cfg->T_lattice = T; cfg->T_spin = Ts; cfg->seed = (uint64_t)seed;
+    cfg->frozen_lattice = opt(o, "--frozen", NULL) != NULL;
+    if (opt(o, "--field", NULL) && sscanf(opt(o, "--field", ""), "%lf,%lf,%lf", &cfg->zeeman[0], &cfg->zeeman[1], &cfg->zeeman[2]) != 3) {
+        usage_error("sld", "--field Bx,By,Bz (eV/hbar)"); return 0;
+    }
+    cfg->sample_every = (int)*every;
+    return 1;
+}
+/* Initial spins (--init data|fm|pm, --magnitude) as doubles. 0 on a bad option. */
+static int sld_spins(const opts *o, const sannip_structure *s, double *S)
+{
+    const char *init = opt(o, "--init", "data");
+    double mag, sum = 0;
+    sannip_rng rng;
+    int i;
+    for (i = 0; s->spins && i < s->n; i++) sum += sqrt(pow(s->spins[3 * i], 2) + pow(s->spins[3 * i + 1], 2) + pow(s->spins[3 * i + 2], 2));
+    if (!opt_num(o, "sld", "--magnitude", sum > 0 ? sum / s->n : 1.1, 0, 100, &mag)) return 0;
+    sannip_rng_seed(&rng, 12345);
+    for (i = 0; i < s->n; i++) {
+        double *x = S + 3 * i;
+        if (!strcmp(init, "data")) { int a; for (a = 0; a < 3; a++) x[a] = s->spins ? s->spins[3 * i + a] : 0; }
+        else if (!strcmp(init, "fm")) { x[0] = x[1] = 0; x[2] = mag; }
+        else if (!strcmp(init, "pm")) {
+            double z = 2 * sannip_rng_uniform(&rng) - 1, ph = 6.283185307179586 * sannip_rng_uniform(&rng), r = sqrt(1 - z * z);
+            x[0] = mag * r * cos(ph); x[1] = mag * r * sin(ph); x[2] = mag * z;
+        } else { usage_error("sld", "--init: data, fm or pm"); return 0; }
+    }
+    if (!strcmp(init, "data") && !s->spins) { fprintf(stderr, "sannip sld: the structure has no spins: use --init fm or pm\n"); return 0; }
+    return 1;
+}
+/* Runs d for the options' steps with outputs; 0 on success. */
+static int sld_run(const opts *o, sannip_sld *d, const sannip_structure *s, double steps, double every)
+{
+    sld_out out;
+    sannip_error err;
+    sannip_result r;
+    double te;
+    memset(&out, 0, sizeof out);
+    out.d = d; out.s = s; out.steps = (long)steps; out.t0 = time(NULL);
+    if (!opt_num(o, "sld", "--traj-every", every, 1, 1e12, &te)) return 2;
+    out.traj_every = (long)te;
+    if (opt(o, "--traj", NULL) && !(out.traj = fopen(opt(o, "--traj", ""), "w"))) { fprintf(stderr, "sannip sld: cannot write %s\n", opt(o, "--traj", "")); return 1; }
+    sannip_text_init(&out.csv, NULL);
+    sannip_text_printf(&out.csv, "step,t_fs,E_pot,E_kin,E_total,T_lattice,T_spin,Mx,My,Mz,m\n");
+    d->cfg.on_sample = sld_sample; d->cfg.sample_user = &out;
+    r = sannip_sld_run(d, (long)steps, &err);
+    if (out.traj) fclose(out.traj);
+    if (r != SANNIP_SUCCESS) return fail(&err, r);
+    if (out.csv.failed || (r = sannip_write_file_atomic(o->out, out.csv.s, out.csv.len, &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    printf("time series -> %s%s%s; %.1f model evaluations per step, %.1f s\n", o->out, out.traj ? ", trajectory -> " : "", out.traj ? opt(o, "--traj", "") : "",
+           steps > 0 ? (double)(d->n_compute_calls + d->n_field_calls) / steps : 0.0, difftime(time(NULL), out.t0));
+    sannip_text_uninit(&out.csv);
+    return 0;
+}
+static int cmd_sld(int argc, char **argv)
+{
+    opts o;
+    sannip_sld_config cfg;
+    sannip_model m;
+    sannip_sld_network net;
+    toyiron_sld toy;
+    sannip_sld_model model;
+    sannip_sld d;
+    sannip_dataset L;
+    sannip_error err;
+    double steps, every, tv, *pos, *S, *vel, *mass, cell[9];
+    int r, i, n, toyiron_model;
+    const sannip_structure *s;
+    if ((r = parse_opts(argc, argv, &o, "sld")) != 0) return r;
+    if (o.npos != 2 || !o.out) return usage_error("sld", "needs MODEL STRUCTURE -o OUT.csv");
+    if (!sld_config(&o, &cfg, &steps, &every, &tv)) return 2;
+    if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    s = &L.s[0]; n = s->n;
+    pos = (double *)calloc(3 * (size_t)n, sizeof(double)); S = (double *)calloc(3 * (size_t)n, sizeof(double));
+    vel = (double *)calloc(3 * (size_t)n, sizeof(double)); mass = (double *)calloc((size_t)n, sizeof(double));
+    if (!pos || !S || !vel || !mass) { fprintf(stderr, "sannip sld: out of memory\n"); return 1; }
+    if (!sld_spins(&o, s, S)) return 2;
+    for (i = 0; i < 3 * n; i++) pos[i] = s->pos[i];
+    for (i = 0; i < 9; i++) cell[i] = s->cell[i];
+    for (i = 0; i < n; i++) if (!((mass[i] = sannip_element_mass(s->Z[i])) > 0)) { fprintf(stderr, "sannip sld: no mass for element %d (atom %d)\n", s->Z[i], i + 1); return 1; }
+    toyiron_model = strcmp(o.pos[0], "toyiron") == 0;
+    if (toyiron_model) { toyiron_sld_init(&toy, NULL, n, cell, s->pbc); model = toyiron_sld_model(&toy); }
+    else {
+        if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        if (!sannip_descriptors_need_spins(&m.desc)) fprintf(stderr, "sannip sld: warning: %s has no spin bases: the spins feel no field\n", o.pos[0]);
+        if ((r = sannip_sld_network_init(&net, &m, n, s->Z, cell, s->pbc, NULL, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        model = sannip_sld_network_model(&net);
+    }
+    if ((r = sannip_sld_init(&d, &model, &cfg, n, pos, NULL, S, mass, cell, s->pbc, NULL, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (tv > 0) { sannip_sld_maxwell(&d, tv, cfg.seed); sannip_sld_refresh(&d, &err); }
+    printf("spin-lattice dynamics: %s on %s (%d atoms, %d spin sectors), dt %g fs, %.0f steps, lattice %s, spins %s\n", o.pos[0], o.pos[1], n, d.n_sectors, cfg.dt, steps,
+           cfg.frozen_lattice ? "frozen" : cfg.gamma > 0 ? "Langevin" : "NVE", cfg.lambda > 0 ? "Langevin" : "precession (NVE)");
+    r = sld_run(&o, &d, s, steps, every);
+    sannip_sld_uninit(&d);
+    if (toyiron_model) toyiron_sld_uninit(&toy); else { sannip_sld_network_uninit(&net); sannip_model_uninit(&m); }
+    free(pos); free(S); free(vel); free(mass); sannip_dataset_uninit(&L);
+    return r;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) { list_commands(stderr); return 2; }   /* no command: a usage error */
@@ -969,6 +1139,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "features") == 0) return cmd_features(argc, argv);
     if (strcmp(argv[1], "descriptors") == 0) return cmd_descriptors(argc, argv);
     if (strcmp(argv[1], "mc") == 0) return cmd_mc(argc, argv);
+    if (strcmp(argv[1], "sld") == 0) return cmd_sld(argc, argv);
     fprintf(stderr, "sannip: unknown command '%s' (try 'sannip help')\n", argv[1]);
     return 2;
 }
