@@ -326,7 +326,9 @@ SANNIP_API double sannip_spin_mean_magnitude(const sannip_structure *s, int n);
    model with incremental local updates, the built-in nearest-neighbour Heisenberg model and
    the naive "recompute E(spins) every move" adapter plug in the same way.
 
-   Moves (site k uniform among the n spins):
+   Moves (site k uniform among the n spins; a zero spin, an atom without a moment such as
+   oxygen in NiO, is skipped: it never moves and the pick is not counted as an attempt, so
+   the acceptance rate and the step adaptation see the magnetic atoms only):
      zeroth order: a fresh paramagnetic draw, direction uniform on the sphere (T3.32),
                    magnitude kept or drawn from mu(|S|);
      first order:  the direction turned a little, S' ~ (S/|S| + step u)/|...|, u uniform on the
@@ -1929,6 +1931,7 @@ SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_
     if (!mc || !mc->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL or uninitialised chain");
     k = (int)(sannip_rng_uniform(&mc->rng) * mc->n);
     if (k >= mc->n) k = mc->n - 1;
+    if (mc->mag[k] == 0) return SANNIP_SUCCESS;   /* an atom without a moment never moves (not an attempt) */
     sannip__mc_propose(mc, k, s_new, &mag_new);
     if ((r = mc->model.delta(mc->model.user, k, s_new, &dE)) != SANNIP_SUCCESS)
         return sannip__fail(err, r, 0, 0, "model delta failed for spin %d (%s)", k, sannip_result_string(r));
@@ -2114,7 +2117,7 @@ static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, san
                                       int *hit, sannip_error *err)
 {
     const sannip_mc_config *c = &mc->cfg;
-    int64_t n = mc->n, att = 0, acc0 = mc->accepted, win_acc0 = mc->accepted, cap;
+    int64_t n = mc->n, att = 0, acc0 = mc->accepted, win_acc0 = mc->accepted, win_att0 = mc->attempted, cap;
     int64_t per_sample = n * c->measure_every, window = n > 100 ? n : 100;
     int64_t next_sample = per_sample, next_window = window;
     int adapt = phase == 0 && c->adapt && c->move == SANNIP_MC_FIRST && !c->collinear;
@@ -2132,8 +2135,9 @@ static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, san
         if ((r = sannip_mc_attempt(mc, NULL, err)) != SANNIP_SUCCESS) return r;
         att++;
         if (adapt && att == next_window) {
-            sannip__mc_adapt(mc, (double)(mc->accepted - win_acc0) / (double)window);
-            win_acc0 = mc->accepted;
+            /* acceptance over real attempts (atoms without a moment are skipped) */
+            if (mc->attempted > win_att0) sannip__mc_adapt(mc, (double)(mc->accepted - win_acc0) / (double)(mc->attempted - win_att0));
+            win_acc0 = mc->accepted; win_att0 = mc->attempted;
             next_window += window;
         }
         if (att == next_sample) {

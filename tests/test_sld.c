@@ -384,6 +384,33 @@ static void test_bad_input(void)
 }
 
 #define RUN(f) do { clock_t c0 = clock(); if (getenv("SLD_ONLY") && !strstr(#f, getenv("SLD_ONLY"))) break; f(); if (getenv("SLD_TIMES")) printf("  [%s %.2f s]\n", #f, (double)(clock() - c0) / CLOCKS_PER_SEC); } while (0)
+/* Monte Carlo with atoms without a moment (every other site of a Heisenberg lattice): they
+   never move, drawn magnitudes included, and are not counted as attempts. */
+static void test_mc_zero_moments(void)
+{
+    sannip_mc_heisenberg h;
+    sannip_mc mc;
+    sannip_mc_config cfg = sannip_mc_config_init(1.0);
+    sannip_mc_model mm;
+    sannip_mc_stats st;
+    sannip_real S[3 * 64];
+    sannip_rng rng;
+    sannip_error err;
+    int sub[64], i, zero_ok = 1;
+    sannip_mc_heisenberg_init(&h, 4, 1.0, NULL, &err);
+    sannip_mc_heisenberg_sublattice(&h, sub);
+    for (i = 0; i < 64; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = sub[i] > 0 ? 1 : 0; }
+    mm = sannip_mc_heisenberg_model(&h);
+    cfg.kB = 1; cfg.equil = 50; cfg.length = 200; cfg.magnitude = SANNIP_MC_MAG_UNIFORM; cfg.mag_a = 0.5; cfg.mag_b = 1.5;
+    sannip_rng_seed(&rng, 3);
+    CHECK(sannip_mc_init(&mc, &mm, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_run(&mc, &st, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (i = 0; i < 64; i++) if (sub[i] < 0 && (mc.spins[3 * i] != 0 || mc.spins[3 * i + 1] != 0 || mc.spins[3 * i + 2] != 0)) zero_ok = 0;
+    CHECK(zero_ok, "spins without a moment stay zero");
+    CHECK(st.attempted > 200 * 64 / 2 * 0.9 && st.attempted < 200 * 64 / 2 * 1.1, "attempts counted on the 32 magnetic sites only: %lld", (long long)st.attempted);
+    sannip_mc_uninit(&mc); sannip_mc_heisenberg_uninit(&h);
+}
+
 int main(void)
 {
     RUN(test_bad_input);
@@ -393,5 +420,6 @@ int main(void)
     RUN(test_langevin_vs_mc);
     RUN(test_threads);
     RUN(test_network);
+    RUN(test_mc_zero_moments);
     return test_report("test_sld");
 }
