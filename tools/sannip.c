@@ -117,10 +117,17 @@ static const help_entry HELP[] = {
       "accepted (m = <|sum S|>/N, ratio = |sum S|/sum|S| T4.1, polar = polar-angle variance\n"
       "T4.2-4.4, e = <E>/N eV, chi per spin, cv per spin in k_B, u4 the Binder cumulant).\n"
       "  --temperature LIST   kelvin: 300 or 800,900,1000 or FROM:TO:STEP\n"
-      "  --init LIST          starts from fm, pm, afm (two bcc sublattices) or file (the\n"
-      "                       structure's own spins) (default fm)\n"
-      "  --magnitude M[,SD]   |S| of generated starts; with SD, each move also draws |S| from\n"
-      "                       N(M, SD) (default: the mean |S| of the structure's spins, kept)\n"
+      "  --init LIST          starts from fm, pm, afm (two bcc sublattices), ordered (the\n"
+      "                       structure's own magnetic order: each atom along +z or -z by the\n"
+      "                       sign of its moment's z component, e.g. NiO's AFM-II planes) or\n"
+      "                       file (the structure's spins as they are) (default fm)\n"
+      "  --magnitude M[,SD]   |S| of generated starts on the magnetic elements; with SD, each\n"
+      "                       move also draws |S| from N(M, SD) (default: per element, the\n"
+      "                       mean |S| of that element's spins in the structure, kept).\n"
+      "                       Elements without a moment (mean |S| < 1e-3, e.g. O in NiO)\n"
+      "                       start at zero and never move\n"
+      "  --series FILE.csv    every sample: init, walker, T index, phase (0 equilibration,\n"
+      "                       1 production), sweep, T, E, e, m, ratio, polar, step\n"
       "  --sweeps N           production sweeps per temperature and walker (default 1000)\n"
       "  --equil N            equilibration sweeps (default 200; the step adapts only here)\n"
       "  --accepted N         count accepted moves instead of sweeps (T4.3.1): N per phase\n"
@@ -131,6 +138,8 @@ static const help_entry HELP[] = {
       "  --no-carry           restart every temperature from the start configuration\n"
       "  --a A                lattice constant for the afm sublattices (default from the cell)\n"
       "  --seed N             seed of the chains (default 1)\n"
+      "A warning is printed when the production acceptance is above 0.9 or below 0.1 (the\n"
+      "step is then too small or too large to sample well).\n"
       "Results are bit-identical for a seed, whatever the number of threads.\n" },
     { "sld", "sannip sld MODEL|toyiron STRUCTURE -o OUT.csv [options]",
       "Spin-lattice dynamics (sannip_spin.h section 7): atoms move by velocity Verlet, spins of\n"
@@ -204,7 +213,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
-    "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
+    "--series", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
@@ -843,7 +852,7 @@ static int parse_temperatures(const char *v, double *T, int max)
 }
 /* Options of 'sannip mc' that are not files: the configuration, the starts (--init), the
    walkers, the seed and the magnitude (0: from the structure). 0 on a bad option. */
-typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed; int nT, nw, ninit; char inits[8][8]; } mc_opts;
+typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed, magZ[119]; int nT, nw, ninit; char inits[8][8]; } mc_opts;
 static int mc_opts_of(opts *o, mc_opts *q)
 {
     const char *il;
@@ -854,9 +863,9 @@ static int mc_opts_of(opts *o, mc_opts *q)
     for (il = opt(o, "--init", "fm"); *il && q->ninit < 8; ) {
         size_t len = strcspn(il, ",");
         char *s = q->inits[q->ninit];
-        if (len == 0 || len >= sizeof q->inits[0]) { usage_error("mc", "--init: fm, pm, afm or file"); return 0; }
+        if (len == 0 || len >= sizeof q->inits[0]) { usage_error("mc", "--init: fm, pm, afm, ordered or file"); return 0; }
         memcpy(s, il, len); s[len] = 0;
-        if (strcmp(s, "fm") && strcmp(s, "pm") && strcmp(s, "afm") && strcmp(s, "file")) { usage_error("mc", "--init: fm, pm, afm or file"); return 0; }
+        if (strcmp(s, "fm") && strcmp(s, "pm") && strcmp(s, "afm") && strcmp(s, "file") && strcmp(s, "ordered")) { usage_error("mc", "--init: fm, pm, afm, ordered or file"); return 0; }
         q->ninit++; il += len + (il[len] == ',');
     }
     if (!opt_num(o, "mc", "--sweeps", 1000, 1, 1e9, &v)) return 0;
@@ -882,28 +891,82 @@ static int mc_opts_of(opts *o, mc_opts *q)
     }
     return 1;
 }
+/* Per-element |S| (q->magZ[Z], -1 for absent elements): --magnitude for magnetic elements,
+   else the mean |S| of the element's spins in s; 0 (no moment) when that mean is below 1e-3
+   while other elements carry moments. */
+static void mc_element_magnitudes(mc_opts *q, const sannip_structure *s)
+{
+    double sum[119] = { 0 }, all = 0;
+    int cnt[119] = { 0 }, i, z;
+    for (i = 0; i < s->n; i++) {
+        const sannip_real *x = s->spins + 3 * i;
+        double m = sqrt((double)x[0] * x[0] + (double)x[1] * x[1] + (double)x[2] * x[2]);
+        z = s->Z[i] >= 1 && s->Z[i] <= 118 ? s->Z[i] : 0;
+        sum[z] += m; cnt[z]++; all += m;
+    }
+    for (z = 0; z < 119; z++) {
+        q->magZ[z] = -1;
+        if (!cnt[z]) continue;
+        if (all > 0 && sum[z] / cnt[z] < 1e-3) q->magZ[z] = 0;
+        else q->magZ[z] = q->mag > 0 ? q->mag : all > 0 ? sum[z] / cnt[z] : 1;
+    }
+}
+/* The structure's own collinear order: sign[i] = sign of S_z (+1 for S_z = 0); prints what
+   it recognised. 0 when the structure has no moments. */
+static int mc_ordered_signs(const sannip_structure *s, const mc_opts *q, int *sign)
+{
+    int i, up = 0, down = 0, none = 0;
+    double mz = 0;
+    for (i = 0; i < s->n; i++) {
+        sign[i] = s->spins[3 * i + 2] < 0 ? -1 : 1;
+        if (q->magZ[s->Z[i]] == 0) none++; else if (sign[i] > 0) up++; else down++;
+        if (q->magZ[s->Z[i]] > 0) mz += sign[i] * q->magZ[s->Z[i]];
+    }
+    printf("  ordered start from the structure's moments: %d up, %d down, %d without a moment (net %.4g per atom: %s)\n",
+           up, down, none, mz / s->n, up == down ? "antiferromagnetic" : down == 0 ? "ferromagnetic" : "ferrimagnetic");
+    return up + down > 0;
+}
 /* The start spins of kind init ("fm", "pm", "afm" on two bcc sublattices, "file"). */
 static sannip_result mc_start_spins(const char *init, const mc_opts *q, const sannip_structure *s, double a_lat, int k, sannip_real *spins, sannip_error *err)
 {
     sannip_spin_magnitude sm;
     sannip_rng rng;
     sannip_result r;
-    int n = s->n, *sub;
-    sm.mean = (sannip_real)q->mag; sm.sd = 0;
+    int n = s->n, *sub, i;
+    sm.mean = 1; sm.sd = 0;
     sannip_rng_seed(&rng, (uint64_t)q->seed + 1000 * (uint64_t)k);
-    if (!strcmp(init, "fm")) return sannip_spin_fm(n, &sm, &rng, spins, err);
-    if (!strcmp(init, "pm")) return q->cfg.collinear ? sannip_spin_afm_random(n, &sm, &rng, spins, err) : sannip_spin_pm(n, &sm, &rng, spins, err);
-    if (strcmp(init, "afm")) { memcpy(spins, s->spins, sizeof(sannip_real) * 3 * (size_t)n); return SANNIP_SUCCESS; }
+    if (!strcmp(init, "file")) {   /* as they are; atoms without a moment exactly zero */
+        memcpy(spins, s->spins, sizeof(sannip_real) * 3 * (size_t)n);
+        for (i = 0; i < 3 * n; i++) if (q->magZ[s->Z[i / 3]] == 0) spins[i] = 0;
+        return SANNIP_SUCCESS;
+    }
     if (!(sub = (int *)calloc((size_t)n, sizeof(int)))) return SANNIP_OUT_OF_MEMORY;
-    r = sannip_spin_sublattice(n, s->pos, s->cell, (sannip_real)a_lat, SANNIP_SUBLATTICE_BCC, sub, err);
-    if (r == SANNIP_SUCCESS) r = sannip_spin_afm(n, sub, &sm, &rng, spins, err);
+    if (!strcmp(init, "fm")) r = sannip_spin_fm(n, &sm, &rng, spins, err);
+    else if (!strcmp(init, "pm")) r = q->cfg.collinear ? sannip_spin_afm_random(n, &sm, &rng, spins, err) : sannip_spin_pm(n, &sm, &rng, spins, err);
+    else if (!strcmp(init, "ordered")) r = mc_ordered_signs(s, q, sub) ? sannip_spin_afm(n, sub, &sm, &rng, spins, err) : SANNIP_INVALID_ARGS;
+    else {
+        r = sannip_spin_sublattice(n, s->pos, s->cell, (sannip_real)a_lat, SANNIP_SUBLATTICE_BCC, sub, err);
+        if (r == SANNIP_SUCCESS) r = sannip_spin_afm(n, sub, &sm, &rng, spins, err);
+    }
+    if (r == SANNIP_INVALID_ARGS && !strcmp(init, "ordered")) { if (err) snprintf(err->message, sizeof err->message, "--init ordered: the structure has no moments"); }
+    for (i = 0; r == SANNIP_SUCCESS && i < 3 * n; i++) spins[i] *= (sannip_real)q->magZ[s->Z[i / 3]];   /* per element */
     free(sub);
     return r;
 }
 /* One start: its walkers through the temperatures, the printed summary, and its rows of the
    table (with an init column) appended to all. 0 on success. */
-static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all)
+/* Per-sample rows of one start, one text per walker (walkers run in threads). */
+typedef struct mc_series { const char *init; sannip_text *t; } mc_series;
+static void mc_series_sample(void *user, const sannip_mc_sample *s)
 {
+    mc_series *q = (mc_series *)user;
+    sannip_text_printf(&q->t[s->walker], "%s,%d,%d,%d,%lld,%.6g,%.10g,%.10g,%.8g,%.8g,%.8g,%.6g\n", q->init, s->walker, s->temp_index, s->phase,
+                       (long long)s->sweep, s->T, s->E, s->e, s->m, s->ratio, s->polar, s->step);
+}
+static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all, sannip_text *series)
+{
+    sannip_mc_config cfg;
+    mc_series ser;
     const char *init = q->inits[k];
     int n = s->n, nT = q->nT, nw = q->nw, w, i;
     sannip_spin_local *loc = (sannip_spin_local *)calloc((size_t)nw, sizeof *loc);
@@ -923,11 +986,20 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
         mm[w] = sannip_spin_local_mc_model(&loc[w]);
     }
     if (r != SANNIP_SUCCESS) return fail(&err, r);
-    r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &q->cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err);
+    cfg = q->cfg;
+    if (series) {
+        ser.init = init; ser.t = series + (size_t)k * nw;
+        cfg.on_sample = mc_series_sample; cfg.sample_user = &ser;
+    }
+    r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err);
     if (r != SANNIP_SUCCESS) return fail(&err, r);
-    for (i = 0; i < nT; i++)
+    for (i = 0; i < nT; i++) {
         printf("  %-4s T %7.1f K  ratio %.4f +- %.4f  <|M|>/N %.4f  e %.6f eV  chi %.4g  U4 %.4f  acceptance %.2f\n", init, q->T[i],
                st[i].ratio.mean, st[i].ratio.err, st[i].m.mean, st[i].e.mean, st[i].chi.mean, st[i].u4.mean, st[i].acceptance);
+        if (st[i].acceptance > 0.9 || st[i].acceptance < 0.1)
+            fprintf(stderr, "sannip mc: warning: %s start at %g K: acceptance %.2f (step %.3g): moves are %s to sample well; try --step %s, --move zeroth or more --equil\n",
+                    init, q->T[i], st[i].acceptance, st[i].step, st[i].acceptance > 0.9 ? "too small" : "too large", st[i].acceptance > 0.9 ? "larger" : "smaller");
+    }
     if (nT >= 3) {
         double chi[256], ce[256], tc, tce;
         for (i = 0; i < nT; i++) { chi[i] = st[i].chi.mean; ce[i] = st[i].chi.err; }
@@ -954,7 +1026,7 @@ static int cmd_mc(int argc, char **argv)
     sannip_model m;
     sannip_error err;
     sannip_dataset L;
-    sannip_text all;
+    sannip_text all, *series = NULL;
     double a_lat;
     int r, i, k, n;
     if ((r = parse_opts(argc, argv, &o, "mc")) != 0) return r;
@@ -968,18 +1040,27 @@ static int cmd_mc(int argc, char **argv)
         for (k = 0; k < q.ninit; k++) if (!strcmp(q.inits[k], "file")) { fprintf(stderr, "sannip mc: --init file, but %s has no spins\n", o.pos[1]); return 1; }
         if (sannip_structure_resize(&L.s[0], n, L.s[0].forces != NULL, 1, &err) != SANNIP_SUCCESS) return fail(&err, err.code);
     }
-    if (q.mag == 0) {   /* the structure's mean |S|, else 1 */
-        double sum = 0;
-        for (i = 0; i < n; i++) { const sannip_real *s = L.s[0].spins + 3 * i; sum += sqrt((double)s[0] * s[0] + (double)s[1] * s[1] + (double)s[2] * s[2]); }
-        q.mag = sum > 0 ? sum / n : 1;
-    }
+    mc_element_magnitudes(&q, &L.s[0]);
     if (!opt_num(&o, "mc", "--a", cbrt(2 * sannip_cell_volume(L.s[0].cell) / n), 0.1, 100, &a_lat)) return 2;
     sannip_text_init(&all, NULL);
     printf("spin Monte Carlo: %s on %s (%d atoms), %d temperature(s), start(s)", o.pos[0], o.pos[1], n, q.nT);
     for (k = 0; k < q.ninit; k++) printf(" %s", q.inits[k]);
-    printf(", %d walker(s), %lld %s per temperature, |S| = %.4g\n", q.nw, (long long)q.cfg.length, q.cfg.unit == SANNIP_MC_ACCEPTED ? "accepted moves" : "sweeps", q.mag);
-    for (k = 0; k < q.ninit; k++) if ((r = mc_run_start(&o, &q, k, &m, &L.s[0], a_lat, &all)) != 0) return r;
+    printf(", %d walker(s), %lld %s per temperature, |S|:", q.nw, (long long)q.cfg.length, q.cfg.unit == SANNIP_MC_ACCEPTED ? "accepted moves" : "sweeps");
+    for (i = 1; i < 119; i++) if (q.magZ[i] >= 0) printf(" %s %.4g%s", sannip_element_symbol(i), q.magZ[i], q.magZ[i] == 0 ? " (no moment: never moves)" : "");
+    printf("\n");
+    if (opt(&o, "--series", NULL) && !(series = (sannip_text *)calloc((size_t)q.ninit * q.nw, sizeof *series))) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+    for (k = 0; series && k < q.ninit * q.nw; k++) sannip_text_init(&series[k], NULL);
+    for (k = 0; k < q.ninit; k++) if ((r = mc_run_start(&o, &q, k, &m, &L.s[0], a_lat, &all, series)) != 0) return r;
     if (all.failed || (r = sannip_write_file_atomic(o.out, all.s, all.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (series) {   /* one table: starts and walkers in order */
+        sannip_text t;
+        sannip_text_init(&t, NULL);
+        sannip_text_printf(&t, "init,walker,T_index,phase,sweep,T,E,e,m,ratio,polar,step\n");
+        for (k = 0; k < q.ninit * q.nw; k++) { if (series[k].s) sannip_text_printf(&t, "%s", series[k].s); sannip_text_uninit(&series[k]); }
+        if (t.failed || (r = sannip_write_file_atomic(opt(&o, "--series", ""), t.s, t.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        printf("samples -> %s\n", opt(&o, "--series", ""));
+        sannip_text_uninit(&t); free(series);
+    }
     printf("observables -> %s\n", o.out);
     sannip_text_uninit(&all); sannip_dataset_uninit(&L); sannip_model_uninit(&m);
     return 0;
