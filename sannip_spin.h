@@ -37,7 +37,8 @@
    | SANNIP_MALLOC/REALLOC/FREE     | default allocator (sannip_mc_walkers and the scans   |
    |                                | always use it for their scratch)                     |
    | SANNIP_NO_STDIO                | removes sannip_rsc_save_xyz                          |
-   | SANNIP_NO_OPENMP               | walkers, scans and committee structures run serially |
+   | SANNIP_NO_OPENMP               | walkers, scans, committee structures and SLD sectors |
+   |                                | run serially                                         |
    |                                | (same results: bit-identical for any thread count)   |
    | SANNIP_MAX_ATOMS               | largest number of spins of a generator or chain      |
    Constants (not options): SANNIP_KB_EV_PER_K (Boltzmann constant, eV/K) and
@@ -62,6 +63,7 @@
    SECTIONS (grep -i for them; the implementation uses the same names in lower case):
    1. LOCAL ENERGY CHANGES  2. SPIN CONFIGURATIONS  3. MAGNETIC OBSERVABLES
    4. SPIN MONTE CARLO  5. MONTE CARLO MODELS  6. RANDOM SPIN COMMITTEE
+   7. SPIN-LATTICE DYNAMICS
 
    FUNCTION INDEX (by section)
    1. LOCAL ENERGY CHANGES (a spin-aware sannip_model, positions fixed)
@@ -125,6 +127,22 @@
      sannip_rsc_select               a best-of-k choice for every structure
      sannip_rsc_write_xyz            the chosen members as extended XYZ text
      sannip_rsc_save_xyz             the same into a file (atomic)
+   7. SPIN-LATTICE DYNAMICS (Tranchida et al. 2018 splitting, Langevin lattice and spins)
+     sannip_sld_config_init          defaults (zero means default in every field)
+     sannip_sld_config_check         validate run parameters
+     sannip_sld_init                 a run from positions, velocities, spins and masses
+     sannip_sld_uninit               free it
+     sannip_sld_step                 one time step
+     sannip_sld_run                  n steps with samples through config.on_sample
+     sannip_sld_observe              energies, temperatures, magnetisation now
+     sannip_sld_refresh              re-evaluate after the caller changed the state
+     sannip_sld_maxwell              Maxwell-Boltzmann velocities
+     sannip_sld_reverse              time reversal (v -> -v, S -> -S)
+     sannip_sld_network_init         a spin-aware network as an SLD model
+     sannip_sld_network_uninit       free the adapter
+     sannip_sld_network_model        its sannip_sld_model interface
+     sannip_sld_heisenberg_model     the built-in Heisenberg model as an SLD model
+     sannip_element_mass             standard atomic mass of element Z
 
    UNITS AND CONVENTIONS
    Spins: n x 3, spins[3*i+a], in the units of the model or of the caller (mu_B for
@@ -843,12 +861,19 @@ SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const s
    (fluctuation-dissipation: the stationary state is exp(-E/kB T) on the spheres |S_i|).
    Noise comes from counter-based streams: the normal deviates of atom i in sub-step k of
    step t are a pure function of (seed, t, k, i), so results are bit-identical for any
-   number of threads, and a run continued from a saved state equals an uninterrupted run.
+   number of threads, and a run continued from a saved state (pos, vel, spins, step, t, and
+   the sectors: recolouring depends on the positions at the last colouring) equals an
+   uninterrupted one.
 
    OBSERVABLES (sannip_sld_observe, every config.sample_every steps through on_sample):
    time, potential, kinetic and total energy, lattice temperature 2 E_kin/(3 N kB), spin
    temperature kB T_s = sum |S_i x H_i|^2 / (2 sum S_i.H_i) (Nurdin et al., Phys. Rev. E 61,
-   3579 (2000)), net spin sum S_i and m = |sum S_i| / n.
+   3579 (2000)), net spin sum S_i and m = |sum S_i| / n. The spin temperature is exact in
+   equilibrium when E depends on each direction S_i/|S_i| linearly (exchange) plus terms in
+   |S_i| whose field has no component along S_i on average; a position-dependent on-site term
+   (toy iron's a(rho)|S|^2) biases it: toy iron at 1200 K with both thermostats gives a lattice
+   temperature of 1213 K and T_s = 1344 K (54 atoms, 6 ps), against T_s ~ 1200 K on a frozen
+   lattice.
 
    DOES NOT: print, keep global state, allocate per step (after the first colouring),
    integrate longitudinal spin fluctuations (|S_i| fixed), or handle a changing cell. */
