@@ -896,6 +896,10 @@ typedef struct sannip_sld_model {
     /* Relative rounding of the model's field (0: double precision); the midpoint iteration
        stops at max(config.tol, precision). */
     double precision;
+    /* Optional: called with the new positions after every drift (and at init), before any
+       field call at them, so a model can rebuild its geometry once; field may then assume
+       the positions of the last set_positions. */
+    sannip_result (*set_positions)(void *user, const double *pos);
     /* Distance (A) beyond which spin j does not enter the field on spin i (2 r_c for a
        network, r_c for a pair model); used with field to colour the atoms into sectors. */
     double range;
@@ -3349,6 +3353,13 @@ static sannip_result sannip__sld_eval(sannip_sld *d, sannip_error *err)
     if (!isfinite(d->E)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "sld: step %ld: the energy is not finite", d->step);
     return SANNIP_SUCCESS;
 }
+/* Tells the model that the positions changed (its optional set_positions). */
+static sannip_result sannip__sld_moved(sannip_sld *d, sannip_error *err)
+{
+    sannip_result r;
+    if (!d->model.set_positions || (r = d->model.set_positions(d->model.user, d->pos)) == SANNIP_SUCCESS) return SANNIP_SUCCESS;
+    return sannip__fail(err, r, 0, 0, "sld: step %ld: the model rejected the positions (%s)", d->step, sannip_result_string(r));
+}
 SANNIP_API sannip_result sannip_sld_step(sannip_sld *d, sannip_error *err)
 {
     double dt = d->cfg.dt;
@@ -3358,7 +3369,7 @@ SANNIP_API sannip_result sannip_sld_step(sannip_sld *d, sannip_error *err)
     if ((r = sannip__sld_spin_half(d, 0.5 * dt, 0, err)) != SANNIP_SUCCESS) return r;
     if (moving) {
         sannip__sld_drift(d, dt);
-        if ((r = sannip__sld_recolor(d, err)) != SANNIP_SUCCESS) return r;
+        if ((r = sannip__sld_recolor(d, err)) != SANNIP_SUCCESS || (r = sannip__sld_moved(d, err)) != SANNIP_SUCCESS) return r;
     }
     if ((r = sannip__sld_spin_half(d, 0.5 * dt, 1, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip__sld_eval(d, err)) != SANNIP_SUCCESS) return r;
@@ -3459,12 +3470,14 @@ static sannip_result sannip__sld_alloc(sannip_sld *d, int n)
 }
 SANNIP_API sannip_result sannip_sld_refresh(sannip_sld *d, sannip_error *err)
 {
+    sannip_result r;
     int i;
     for (i = 0; i < d->n; i++) {
         const double *S = d->spins + 3 * i;
         d->smag[i] = sqrt(S[0] * S[0] + S[1] * S[1] + S[2] * S[2]);
     }
     memcpy(d->W, d->spins, sizeof(double) * 3 * (size_t)d->n);
+    if ((r = sannip__sld_moved(d, err)) != SANNIP_SUCCESS) return r;
     return sannip__sld_eval(d, err);
 }
 SANNIP_API sannip_result sannip_sld_init(sannip_sld *d, const sannip_sld_model *model,

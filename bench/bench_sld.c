@@ -103,6 +103,7 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
     omp_set_num_threads(1);
 #endif
+    setvbuf(stdout, NULL, _IOLBF, 0);
     printf("bench_sld: spin-lattice dynamics of toy iron (bcc, 300 K, perturbed-FM spins), one thread\n");
     cost(10, 20);
     cost(20, 4);

@@ -403,19 +403,22 @@ static sannip_result toyiron__sld_compute(void *user, const double *pos, const d
     if (r == SANNIP_SUCCESS) *E = toyiron_compute(&a->t, spins, NULL, F, H, NULL);
     return r;
 }
+/* at the positions of the last set_positions (the integrator's contract): O(m) */
 static sannip_result toyiron__sld_field(void *user, const double *pos, const double *spins, int m, const int *idx, double *H)
 {
     toyiron_sld *a = (toyiron_sld *)user;
-    sannip_result r = toyiron__sld_geometry(a, pos);
     int q;
-    if (r == SANNIP_SUCCESS) for (q = 0; q < m; q++) toyiron_field_at(&a->t, spins, idx[q], H + 3 * idx[q]);
-    return r;
+    (void)pos;
+    for (q = 0; q < m; q++) toyiron_field_at(&a->t, spins, idx[q], H + 3 * idx[q]);
+    return SANNIP_SUCCESS;
 }
+static sannip_result toyiron__sld_positions(void *user, const double *pos) { return toyiron__sld_geometry((toyiron_sld *)user, pos); }
 static sannip_sld_model toyiron_sld_model(toyiron_sld *a)
 {
     sannip_sld_model m;
     memset(&m, 0, sizeof m);
     m.n = a->n; m.user = a; m.compute = toyiron__sld_compute; m.field = toyiron__sld_field; m.range = a->t.p.rJ;
+    m.set_positions = toyiron__sld_positions;
     return m;
 }
 #endif
