@@ -116,6 +116,9 @@
      sannip_mc_full_uninit           free the adapter
      sannip_mc_full_model            the adapter's sannip_mc_model interface
      sannip_spin_local_mc_model      a sannip_spin_local (trained model) as a sannip_mc_model
+     sannip_mc_zeeman_init           an external field (Zeeman term) on any model
+     sannip_mc_zeeman_uninit         free the wrapper
+     sannip_mc_zeeman_model          its sannip_mc_model interface
    6. RANDOM SPIN COMMITTEE (C)
      sannip_rsc_config_init          default committee configuration (15 members, U[-1/2, 1/2])
      sannip_rsc_result_init          empty result (uninit: sannip_rsc_result_uninit)
@@ -667,6 +670,25 @@ SANNIP_API sannip_result sannip_mc_full_init(sannip_mc_full *a, int n, const san
         sannip_mc_energy_fn fn, void *user, const sannip_allocator *alloc, sannip_error *err);
 SANNIP_API void sannip_mc_full_uninit(sannip_mc_full *a);
 SANNIP_API sannip_mc_model sannip_mc_full_model(sannip_mc_full *a);
+
+/* ---- external field: a Zeeman term on any model ------------------------------------------
+   E = E_inner - B . sum_i S_i (B in energy per spin unit, e.g. eV/mu_B for moments in mu_B).
+   The wrapper keeps its own copy of the spins for the O(1) change of the Zeeman term; B may be
+   changed between runs (sannip_mc_run resyncs the energy at its start), which is how a field
+   sweep (hysteresis loop) is run on one chain. */
+typedef struct sannip_mc_zeeman {
+    sannip_mc_model inner;      /* the wrapped model (its user must outlive the wrapper) */
+    double B[3];
+    sannip_real *spins;         /* n x 3 (owned) */
+    sannip_allocator alloc;
+} sannip_mc_zeeman;
+/* [out] z; [in] inner (copied), B (3 values; NULL: zero), [in, optional] alloc, err.
+   SANNIP_INVALID_ARGS, SANNIP_NONFINITE (B), SANNIP_OUT_OF_MEMORY. The spins start at zero:
+   sannip_mc_init loads the chain's start into the wrapper and the inner model. */
+SANNIP_API sannip_result sannip_mc_zeeman_init(sannip_mc_zeeman *z, const sannip_mc_model *inner, const double *B,
+        const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_mc_zeeman_uninit(sannip_mc_zeeman *z);
+SANNIP_API sannip_mc_model sannip_mc_zeeman_model(sannip_mc_zeeman *z);
 
 /* A spin-aware model as a Monte Carlo energy model: the callbacks run on the local state L
    (sannip_spin_local_init), so a move costs the same whatever the number of atoms. One L per
@@ -3104,6 +3126,70 @@ SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const s
     return rc;
 }
 #endif
+
+/* ---- Zeeman wrapper ---------------------------------------------------------------------- */
+static double sannip__zee_dot(const double *B, const sannip_real *s) { return B[0] * s[0] + B[1] * s[1] + B[2] * s[2]; }
+static sannip_result sannip__zee_delta(void *user, int k, const sannip_real *s_new, double *dE)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = z->inner.delta(z->inner.user, k, s_new, dE);
+    if (r == SANNIP_SUCCESS) *dE -= sannip__zee_dot(z->B, s_new) - sannip__zee_dot(z->B, z->spins + 3 * (size_t)k);
+    return r;
+}
+static sannip_result sannip__zee_accept(void *user, int k, const sannip_real *s_new)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = z->inner.accept(z->inner.user, k, s_new);
+    if (r == SANNIP_SUCCESS) memcpy(z->spins + 3 * (size_t)k, s_new, 3 * sizeof(sannip_real));
+    return r;
+}
+static sannip_result sannip__zee_energy(void *user, double *E)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = z->inner.energy(z->inner.user, E);
+    int i;
+    for (i = 0; r == SANNIP_SUCCESS && i < z->inner.n; i++) *E -= sannip__zee_dot(z->B, z->spins + 3 * (size_t)i);
+    return r;
+}
+static sannip_result sannip__zee_set_spins(void *user, const sannip_real *spins)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = SANNIP_SUCCESS;
+    int i;
+    if (z->inner.set_spins) r = z->inner.set_spins(z->inner.user, spins);
+    else for (i = 0; i < z->inner.n && r == SANNIP_SUCCESS; i++) r = z->inner.accept(z->inner.user, i, spins + 3 * (size_t)i);
+    if (r == SANNIP_SUCCESS) memcpy(z->spins, spins, sizeof(sannip_real) * 3 * (size_t)z->inner.n);
+    return r;
+}
+SANNIP_API sannip_result sannip_mc_zeeman_init(sannip_mc_zeeman *z, const sannip_mc_model *inner, const double *B,
+        const sannip_allocator *alloc, sannip_error *err)
+{
+    int a;
+    if (!z) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "zeeman: NULL wrapper");
+    memset(z, 0, sizeof *z);
+    if (!inner || !inner->delta || !inner->accept || !inner->energy || inner->n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "zeeman: NULL or incomplete inner model");
+    for (a = 0; B && a < 3; a++) if (!isfinite(B[a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "zeeman: field component %d is not finite", a);
+    z->alloc = sannip__alloc_copy(alloc);
+    if (!(z->spins = (sannip_real *)sannip__calloc(&z->alloc, 3 * (size_t)inner->n, sizeof(sannip_real))))
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "zeeman: %d spins", inner->n);
+    z->inner = *inner;
+    for (a = 0; a < 3; a++) z->B[a] = B ? B[a] : 0;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_mc_zeeman_uninit(sannip_mc_zeeman *z)
+{
+    if (!z) return;
+    sannip_free(&z->alloc, z->spins);
+    memset(z, 0, sizeof *z);
+}
+SANNIP_API sannip_mc_model sannip_mc_zeeman_model(sannip_mc_zeeman *z)
+{
+    sannip_mc_model m;
+    m.n = z->inner.n; m.user = z;
+    m.delta = sannip__zee_delta; m.accept = sannip__zee_accept; m.energy = sannip__zee_energy; m.set_spins = sannip__zee_set_spins;
+    return m;
+}
 
 /* ---- spin-lattice dynamics ---------------------------------------------------------------- */
 #define SANNIP__SLD_ACC (1.0 / SANNIP_AMU_A2_FS2_EV)   /* (eV/A)/amu in A/fs^2 */

@@ -411,6 +411,43 @@ static void test_mc_zero_moments(void)
     sannip_mc_uninit(&mc); sannip_mc_heisenberg_uninit(&h);
 }
 
+/* The Zeeman wrapper: local dE equals the difference of energies; a Heisenberg paramagnet
+   (kT = 3 J) in a field along -x magnetises along -x, and the energy contains -B.M. */
+static void test_mc_zeeman(void)
+{
+    sannip_mc_heisenberg h;
+    sannip_mc_zeeman z;
+    sannip_mc mc;
+    sannip_mc_config cfg = sannip_mc_config_init(3.0);
+    sannip_mc_model inner, mm;
+    sannip_mc_stats st;
+    sannip_real S[3 * 64], s_new[3] = { 0.6f, 0, 0.8f };
+    sannip_rng rng;
+    sannip_error err;
+    double B[3] = { -1.5, 0, 0 }, dE, E0, E1, Mav[3];
+    int i, k;
+    sannip_mc_heisenberg_init(&h, 4, 1.0, NULL, &err);
+    inner = sannip_mc_heisenberg_model(&h);
+    CHECK(sannip_mc_zeeman_init(&z, &inner, B, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    mm = sannip_mc_zeeman_model(&z);
+    for (i = 0; i < 64; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = 1; }
+    CHECK(mm.set_spins(mm.user, S) == SANNIP_SUCCESS && mm.energy(mm.user, &E0) == SANNIP_SUCCESS, "load");
+    CHECK(mm.delta(mm.user, 5, s_new, &dE) == SANNIP_SUCCESS && mm.accept(mm.user, 5, s_new) == SANNIP_SUCCESS && mm.energy(mm.user, &E1) == SANNIP_SUCCESS, "move");
+    CHECK_NEAR(dE, E1 - E0, 1e-12, "local dE with the field");
+    CHECK_NEAR(E0, -3 * 64 - 0.0, 1e-12, "FM along z: no Zeeman energy for B along x");
+    cfg.kB = 1; cfg.equil = 100; cfg.length = 100;
+    sannip_rng_seed(&rng, 4);
+    CHECK(sannip_mc_init(&mc, &mm, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&mc, &st, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (i = 0; i < 3; i++) Mav[i] = 0;
+    for (k = 0; k < 400; k++) {   /* the mean magnetisation vector over 400 sweeps */
+        sannip_mc_sweep(&mc, &err);
+        for (i = 0; i < 3; i++) Mav[i] += mc.M[i] / (64.0 * 400);
+    }
+    printf("Zeeman: Heisenberg (L = 4) at kT = 3 J in B = -1.5 J x: <M>/N = (%.3f, %.3f, %.3f)\n", Mav[0], Mav[1], Mav[2]);
+    CHECK(Mav[0] < -0.25 && fabs(Mav[1]) < 0.1 && fabs(Mav[2]) < 0.1, "magnetised along the field");
+    sannip_mc_uninit(&mc); sannip_mc_zeeman_uninit(&z); sannip_mc_heisenberg_uninit(&h);
+}
+
 int main(void)
 {
     RUN(test_bad_input);
@@ -421,5 +458,6 @@ int main(void)
     RUN(test_threads);
     RUN(test_network);
     RUN(test_mc_zero_moments);
+    RUN(test_mc_zeeman);
     return test_report("test_sld");
 }
