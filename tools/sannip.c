@@ -128,6 +128,11 @@ static const help_entry HELP[] = {
       "                       start at zero and never move\n"
       "  --series FILE.csv    every sample: init, walker, T index, phase (0 equilibration,\n"
       "                       1 production), sweep, T, E, e, m, ratio, polar, step\n"
+      "  --field Bx,By,Bz     external field (Zeeman term -B.sum S), eV per spin unit\n"
+      "  --field-sweep F:T:S  hysteresis loop at one temperature: B_z from F to T and back in\n"
+      "                       steps S (eV per spin unit), one chain carried through the loop,\n"
+      "                       --sweeps per field; OUT.csv then holds init, B, Mz (sum S_z / N\n"
+      "                       at the end of the field step), m, m_err, e, e_err, acceptance\n"
       "  --sweeps N           production sweeps per temperature and walker (default 1000)\n"
       "  --equil N            equilibration sweeps (default 200; the step adapts only here)\n"
       "  --accepted N         count accepted moves instead of sweeps (T4.3.1): N per phase\n"
@@ -213,7 +218,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
-    "--series", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
+    "--series", "--field-sweep", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
@@ -852,7 +857,7 @@ static int parse_temperatures(const char *v, double *T, int max)
 }
 /* Options of 'sannip mc' that are not files: the configuration, the starts (--init), the
    walkers, the seed and the magnitude (0: from the structure). 0 on a bad option. */
-typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed, magZ[119]; int nT, nw, ninit; char inits[8][8]; } mc_opts;
+typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed, magZ[119], B[3]; int nT, nw, ninit; char inits[8][8]; } mc_opts;
 static int mc_opts_of(opts *o, mc_opts *q)
 {
     const char *il;
@@ -883,6 +888,9 @@ static int mc_opts_of(opts *o, mc_opts *q)
     if (strcmp(opt(o, "--move", "first"), "zeroth") == 0) q->cfg.move = SANNIP_MC_ZEROTH;
     else if (strcmp(opt(o, "--move", "first"), "first") != 0) { usage_error("mc", "--move must be first or zeroth"); return 0; }
     q->cfg.collinear = opt(o, "--collinear", NULL) != NULL;
+    q->B[0] = q->B[1] = q->B[2] = 0;
+    if (opt(o, "--field", NULL) && sscanf(opt(o, "--field", ""), "%lf,%lf,%lf", &q->B[0], &q->B[1], &q->B[2]) != 3) { usage_error("mc", "--field Bx,By,Bz"); return 0; }
+    if (opt(o, "--field-sweep", NULL) && (q->nT != 1 || q->nw != 1)) { usage_error("mc", "--field-sweep needs one temperature and one walker"); return 0; }
     if (opt(o, "--magnitude", NULL)) {
         double sd = 0;
         int got = sscanf(opt(o, "--magnitude", ""), "%lf,%lf", &q->mag, &sd);
@@ -955,6 +963,37 @@ static sannip_result mc_start_spins(const char *init, const mc_opts *q, const sa
 }
 /* One start: its walkers through the temperatures, the printed summary, and its rows of the
    table (with an init column) appended to all. 0 on success. */
+/* Hysteresis loop: one chain at q->T[0] through B_z = F..T..F (--field-sweep F:T:S), rows
+   appended to all. 0 on success. */
+static int mc_field_sweep(opts *o, const mc_opts *q, const char *init, const sannip_mc_model *mm, sannip_mc_zeeman *z,
+                          const sannip_real *spins, sannip_text *all, int k)
+{
+    double f0, f1, st, B;
+    sannip_mc mc;
+    sannip_mc_stats s;
+    sannip_mc_config cfg = q->cfg;
+    sannip_rng rng;
+    sannip_error err;
+    sannip_result r;
+    int i, nsteps, n = mm->n;
+    if (sscanf(opt(o, "--field-sweep", ""), "%lf:%lf:%lf", &f0, &f1, &st) != 3 || !(st > 0) || !(f1 != f0)) { usage_error("mc", "--field-sweep FROM:TO:STEP with STEP > 0"); return 2; }
+    nsteps = (int)floor(fabs(f1 - f0) / st + 1e-9);
+    if (nsteps < 1 || nsteps > 100000) { usage_error("mc", "--field-sweep: 1 to 100000 steps"); return 2; }
+    cfg.T = q->T[0];
+    sannip_mc_rng_stream((uint64_t)q->seed + 7919 * (uint64_t)k, 0, &rng);
+    if ((r = sannip_mc_init(&mc, mm, spins, &cfg, &rng, NULL, &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    if (k == 0) sannip_text_printf(all, "init,B,Mz,m,m_err,e,e_err,acceptance\n");
+    for (i = 0; i <= 2 * nsteps; i++) {
+        int j = i <= nsteps ? i : 2 * nsteps - i;
+        B = f0 + (f1 > f0 ? 1 : -1) * j * st;
+        z->B[0] = q->B[0]; z->B[1] = q->B[1]; z->B[2] = B;
+        if ((r = sannip_mc_run(&mc, &s, &err)) != SANNIP_SUCCESS) { sannip_mc_uninit(&mc); return fail(&err, r); }
+        sannip_text_printf(all, "%s,%.8g,%.8g,%.8g,%.8g,%.10g,%.10g,%.4f\n", init, B, mc.M[2] / n, s.m.mean, s.m.err, s.e.mean, s.e.err, s.acceptance);
+        printf("  %-4s B_z %+.4f  M_z/N %+.4f  <|M|>/N %.4f  acceptance %.2f\n", init, B, mc.M[2] / n, s.m.mean, s.acceptance);
+    }
+    sannip_mc_uninit(&mc);
+    return 0;
+}
 /* Per-sample rows of one start, one text per walker (walkers run in threads). */
 typedef struct mc_series { const char *init; sannip_text *t; } mc_series;
 static void mc_series_sample(void *user, const sannip_mc_sample *s)
@@ -971,6 +1010,7 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
     int n = s->n, nT = q->nT, nw = q->nw, w, i;
     sannip_spin_local *loc = (sannip_spin_local *)calloc((size_t)nw, sizeof *loc);
     sannip_mc_model *mm = (sannip_mc_model *)calloc((size_t)nw, sizeof *mm);
+    sannip_mc_zeeman *zee = (sannip_mc_zeeman *)calloc((size_t)nw, sizeof *zee);
     sannip_mc_stats *st = (sannip_mc_stats *)calloc((size_t)nT, sizeof *st);
     sannip_real *spins = (sannip_real *)calloc(3 * (size_t)n, sizeof(sannip_real));
     sannip_system sys = sannip_structure_view(s);
@@ -978,14 +1018,21 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
     sannip_error err;
     sannip_result r;
     char *line, *nl;
-    if (!loc || !mm || !st || !spins) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+    if (!loc || !mm || !st || !spins || !zee) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
     if ((r = mc_start_spins(init, q, s, a_lat, k, spins, &err)) != SANNIP_SUCCESS) return fail(&err, r);
     sys.spins = spins;
     for (w = 0, r = SANNIP_SUCCESS; w < nw && r == SANNIP_SUCCESS; w++) {
         r = sannip_spin_local_init(&loc[w], m, &sys, NULL, &err);
         mm[w] = sannip_spin_local_mc_model(&loc[w]);
+        if (r == SANNIP_SUCCESS && (r = sannip_mc_zeeman_init(&zee[w], &mm[w], q->B, NULL, &err)) == SANNIP_SUCCESS) mm[w] = sannip_mc_zeeman_model(&zee[w]);
     }
     if (r != SANNIP_SUCCESS) return fail(&err, r);
+    if (opt(o, "--field-sweep", NULL)) {
+        r = mc_field_sweep(o, q, init, &mm[0], &zee[0], spins, all, k);
+        for (w = 0; w < nw; w++) { sannip_mc_zeeman_uninit(&zee[w]); sannip_spin_local_uninit(&loc[w]); }
+        free(loc); free(mm); free(st); free(spins); free(zee);
+        return r;
+    }
     cfg = q->cfg;
     if (series) {
         ser.init = init; ser.t = series + (size_t)k * nw;
@@ -1015,8 +1062,8 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
         if (!nl) break;
     }
     sannip_text_uninit(&out);
-    for (w = 0; w < nw; w++) sannip_spin_local_uninit(&loc[w]);
-    free(loc); free(mm); free(st); free(spins);
+    for (w = 0; w < nw; w++) { sannip_mc_zeeman_uninit(&zee[w]); sannip_spin_local_uninit(&loc[w]); }
+    free(loc); free(mm); free(st); free(spins); free(zee);
     return 0;
 }
 static int cmd_mc(int argc, char **argv)
