@@ -1028,10 +1028,10 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
     }
     if (r != SANNIP_SUCCESS) return fail(&err, r);
     if (opt(o, "--field-sweep", NULL)) {
-        r = mc_field_sweep(o, q, init, &mm[0], &zee[0], spins, all, k);
+        int rc = mc_field_sweep(o, q, init, &mm[0], &zee[0], spins, all, k);
         for (w = 0; w < nw; w++) { sannip_mc_zeeman_uninit(&zee[w]); sannip_spin_local_uninit(&loc[w]); }
         free(loc); free(mm); free(st); free(spins); free(zee);
-        return r;
+        return rc;
     }
     cfg = q->cfg;
     if (series) {
