@@ -99,6 +99,8 @@
      sannip_mc_attempt               one Metropolis move (T sec. 4.3.1)
      sannip_mc_sweep                 n attempted moves
      sannip_mc_run                   equilibration + production with error bars
+     sannip_mc_save                  the chain's state (spins, RNG, step, counters) as text
+     sannip_mc_restore               continue a chain from that text (bit-identical)
      sannip_mc_spins_start           FM / PM / AFM starting spins (T sec. 4.3.1 step 2)
      sannip_mc_walkers               independent walkers in parallel, pooled statistics
      sannip_mc_hysteresis            several starts at one temperature (T sec. 4.3.2)
@@ -551,6 +553,18 @@ SANNIP_API sannip_result sannip_mc_sweep(sannip_mc *mc, sannip_error *err);
    phase. May be called again (the chain continues from its state). Calls cfg.on_sample
    from this thread. */
 SANNIP_API sannip_result sannip_mc_run(sannip_mc *mc, sannip_mc_stats *stats, sannip_error *err);
+
+/* Save and restore the state of a chain between runs: spins, RNG, step, counters (the
+   accumulators of sannip_mc_run live within one run; every run starts with a resync). A
+   chain restored from the text and run on gives bits identical to the uninterrupted chain.
+   The text: "sannip-mc-state 1", n, the RNG words, step and counters, then n lines of a spin
+   and its magnitude (kept exactly by the moves), every real as the 16 hex digits of its IEEE double (exact, locale- and
+   endian-independent). save: [in] mc, [in, out] t (appended; SANNIP_OUT_OF_MEMORY if t failed
+   to grow). restore: [in, out] mc, initialised on the same model (same n) and config;
+   [in] text, len. SANNIP_PARSE_ERROR (with the line), SANNIP_INVALID_ARGS (n differs) or the
+   model's code; on failure the chain is unchanged unless its spins were already loaded. */
+SANNIP_API sannip_result sannip_mc_save(const sannip_mc *mc, sannip_text *t, sannip_error *err);
+SANNIP_API sannip_result sannip_mc_restore(sannip_mc *mc, const char *text, size_t len, sannip_error *err);
 
 /* Starting spins (n x 3): FM (+z), PM (T3.32 directions; collinear: random signs) or AFM
    (+z where sublattice[i] > 0, else -z; NULL sublattice: alternating by index). Magnitudes:
@@ -3126,6 +3140,75 @@ SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const s
     return rc;
 }
 #endif
+
+/* ---- chain state ------------------------------------------------------------------------- */
+static uint64_t sannip__mc_bits(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+static double sannip__mc_real(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
+SANNIP_API sannip_result sannip_mc_save(const sannip_mc *mc, sannip_text *t, sannip_error *err)
+{
+    int i, a;
+    if (!mc || !mc->spins || !t) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc save: NULL or uninitialised chain");
+    sannip_text_printf(t, "sannip-mc-state 1\n%d\n", mc->n);
+    for (a = 0; a < 4; a++) sannip_text_printf(t, "%016llx%c", (unsigned long long)mc->rng.s[a], a == 3 ? '\n' : ' ');
+    sannip_text_printf(t, "%016llx %lld %lld\n", (unsigned long long)sannip__mc_bits(mc->step), (long long)mc->attempted, (long long)mc->accepted);
+    for (i = 0; i < mc->n; i++) {   /* the spin and its magnitude (kept exactly by the moves) */
+        for (a = 0; a < 3; a++) sannip_text_printf(t, "%016llx ", (unsigned long long)sannip__mc_bits((double)mc->spins[3 * i + a]));
+        sannip_text_printf(t, "%016llx\n", (unsigned long long)sannip__mc_bits(mc->mag[i]));
+    }
+    if (t->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc save: text of %d spins", mc->n);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+/* The next whitespace-separated token of text as a hex word (hex = 1) or decimal integer. */
+static int sannip__mc_token(const char *text, size_t len, size_t *p, int hex, uint64_t *out, int *line)
+{
+    char buf[32];
+    size_t k = 0;
+    while (*p < len && (text[*p] == ' ' || text[*p] == '\n' || text[*p] == '\r')) { if (text[*p] == '\n') (*line)++; (*p)++; }
+    while (*p < len && k < sizeof buf - 1 && text[*p] != ' ' && text[*p] != '\n' && text[*p] != '\r') buf[k++] = text[(*p)++];
+    buf[k] = 0;
+    if (k == 0 || k == sizeof buf - 1) return 0;
+    for (*out = 0, len = 0; len < k; len++) {
+        char c = buf[len];
+        int d = c >= '0' && c <= '9' ? c - '0' : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return 0;
+        *out = *out * (hex ? 16 : 10) + (uint64_t)d;
+    }
+    return 1;
+}
+SANNIP_API sannip_result sannip_mc_restore(sannip_mc *mc, const char *text, size_t len, sannip_error *err)
+{
+    static const char head[] = "sannip-mc-state 1";
+    uint64_t v[7], u;
+    size_t p = sizeof head - 1;
+    int line = 1, i, k;
+    sannip_real *S;
+    double *mag;
+    sannip_result r;
+    if (!mc || !mc->spins || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc restore: NULL or uninitialised chain");
+    if (len < p || memcmp(text, head, p) != 0) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "mc restore: line 1: not a 'sannip-mc-state 1' text");
+    for (k = 0; k < 8; k++) {
+        if (!sannip__mc_token(text, len, &p, k >= 1 && k <= 5, k == 0 ? &u : &v[k - 1], &line))
+            return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "mc restore: line %d: bad or missing header number %d", line, k + 1);
+        if (k == 0 && (int64_t)u != mc->n) return sannip__fail(err, SANNIP_INVALID_ARGS, 2, 0, "mc restore: the state has %lld spins, the chain %d", (long long)u, mc->n);
+    }
+    S = (sannip_real *)sannip__calloc(&mc->alloc, 3 * (size_t)mc->n, sizeof(sannip_real));
+    mag = (double *)sannip__calloc(&mc->alloc, (size_t)mc->n, sizeof(double));
+    if (!S || !mag) { sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc restore: %d spins", mc->n); }
+    for (i = 0, r = SANNIP_SUCCESS; i < 4 * mc->n && r == SANNIP_SUCCESS; i++) {   /* per line: S_x S_y S_z |S| */
+        if (!sannip__mc_token(text, len, &p, 1, &u, &line)) r = sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "mc restore: line %d: spin %d of %d missing or bad", line, i / 4 + 1, mc->n);
+        else if (i % 4 < 3) S[3 * (i / 4) + i % 4] = (sannip_real)sannip__mc_real(u);
+        else mag[i / 4] = sannip__mc_real(u);
+    }
+    if (r == SANNIP_SUCCESS && (r = sannip_mc_set_spins(mc, S, err)) == SANNIP_SUCCESS)
+        memcpy(mc->mag, mag, sizeof(double) * (size_t)mc->n);   /* the exact magnitudes of the moves */
+    sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag);
+    if (r != SANNIP_SUCCESS) return r;
+    for (k = 0; k < 4; k++) mc->rng.s[k] = v[k];
+    mc->step = sannip__mc_real(v[4]); mc->attempted = (int64_t)v[5]; mc->accepted = (int64_t)v[6];
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
 
 /* ---- Zeeman wrapper ---------------------------------------------------------------------- */
 static double sannip__zee_dot(const double *B, const sannip_real *s) { return B[0] * s[0] + B[1] * s[1] + B[2] * s[2]; }

@@ -448,6 +448,40 @@ static void test_mc_zeeman(void)
     sannip_mc_uninit(&mc); sannip_mc_zeeman_uninit(&z); sannip_mc_heisenberg_uninit(&h);
 }
 
+/* Save after one run, restore into a fresh chain, run again: the same bits as two runs of
+   one chain (statistics and spins). */
+static void test_mc_restart(void)
+{
+    sannip_mc_heisenberg h1, h2;
+    sannip_mc a, b;
+    sannip_mc_config cfg = sannip_mc_config_init(1.2);
+    sannip_mc_model m1, m2;
+    sannip_mc_stats s1, s2;
+    sannip_real S[3 * 64];
+    sannip_rng rng;
+    sannip_text t;
+    sannip_error err;
+    int i;
+    sannip_mc_heisenberg_init(&h1, 4, 1.0, NULL, &err); sannip_mc_heisenberg_init(&h2, 4, 1.0, NULL, &err);
+    m1 = sannip_mc_heisenberg_model(&h1); m2 = sannip_mc_heisenberg_model(&h2);
+    for (i = 0; i < 64; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = 1; }
+    cfg.kB = 1; cfg.equil = 20; cfg.length = 50;
+    sannip_rng_seed(&rng, 8);
+    sannip_text_init(&t, NULL);
+    CHECK(sannip_mc_init(&a, &m1, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&a, &s1, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_save(&a, &t, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_run(&a, &s1, &err) == SANNIP_SUCCESS, "%s", err.message);
+    sannip_rng_seed(&rng, 99);   /* a different start: everything comes from the text */
+    CHECK(sannip_mc_init(&b, &m2, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_restore(&b, t.s, t.len, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_run(&b, &s2, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(memcmp(&s1, &s2, sizeof s1) == 0 && memcmp(a.spins, b.spins, sizeof S) == 0, "restart equals the uninterrupted chain to the last bit");
+    CHECK(sannip_mc_restore(&b, "sannip-mc-state 1\n63\n", 21, &err) == SANNIP_INVALID_ARGS && strstr(err.message, "63 spins"), "wrong size: %s", err.message);
+    CHECK(sannip_mc_restore(&b, t.s, t.len / 2, &err) == SANNIP_PARSE_ERROR && strstr(err.message, "missing"), "truncated: %s", err.message);
+    sannip_text_uninit(&t);
+    sannip_mc_uninit(&a); sannip_mc_uninit(&b); sannip_mc_heisenberg_uninit(&h1); sannip_mc_heisenberg_uninit(&h2);
+}
+
 int main(void)
 {
     RUN(test_bad_input);
@@ -459,5 +493,6 @@ int main(void)
     RUN(test_network);
     RUN(test_mc_zero_moments);
     RUN(test_mc_zeeman);
+    RUN(test_mc_restart);
     return test_report("test_sld");
 }
