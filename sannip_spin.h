@@ -37,7 +37,8 @@
    | SANNIP_MALLOC/REALLOC/FREE     | default allocator (sannip_mc_walkers and the scans   |
    |                                | always use it for their scratch)                     |
    | SANNIP_NO_STDIO                | removes sannip_rsc_save_xyz                          |
-   | SANNIP_NO_OPENMP               | walkers, scans and committee structures run serially |
+   | SANNIP_NO_OPENMP               | walkers, scans, committee structures and SLD sectors |
+   |                                | run serially                                         |
    |                                | (same results: bit-identical for any thread count)   |
    | SANNIP_MAX_ATOMS               | largest number of spins of a generator or chain      |
    Constants (not options): SANNIP_KB_EV_PER_K (Boltzmann constant, eV/K) and
@@ -62,6 +63,7 @@
    SECTIONS (grep -i for them; the implementation uses the same names in lower case):
    1. LOCAL ENERGY CHANGES  2. SPIN CONFIGURATIONS  3. MAGNETIC OBSERVABLES
    4. SPIN MONTE CARLO  5. MONTE CARLO MODELS  6. RANDOM SPIN COMMITTEE
+   7. SPIN-LATTICE DYNAMICS
 
    FUNCTION INDEX (by section)
    1. LOCAL ENERGY CHANGES (a spin-aware sannip_model, positions fixed)
@@ -97,6 +99,8 @@
      sannip_mc_attempt               one Metropolis move (T sec. 4.3.1)
      sannip_mc_sweep                 n attempted moves
      sannip_mc_run                   equilibration + production with error bars
+     sannip_mc_save                  the chain's state (spins, RNG, step, counters) as text
+     sannip_mc_restore               continue a chain from that text (bit-identical)
      sannip_mc_spins_start           FM / PM / AFM starting spins (T sec. 4.3.1 step 2)
      sannip_mc_walkers               independent walkers in parallel, pooled statistics
      sannip_mc_hysteresis            several starts at one temperature (T sec. 4.3.2)
@@ -114,6 +118,9 @@
      sannip_mc_full_uninit           free the adapter
      sannip_mc_full_model            the adapter's sannip_mc_model interface
      sannip_spin_local_mc_model      a sannip_spin_local (trained model) as a sannip_mc_model
+     sannip_mc_zeeman_init           an external field (Zeeman term) on any model
+     sannip_mc_zeeman_uninit         free the wrapper
+     sannip_mc_zeeman_model          its sannip_mc_model interface
    6. RANDOM SPIN COMMITTEE (C)
      sannip_rsc_config_init          default committee configuration (15 members, U[-1/2, 1/2])
      sannip_rsc_result_init          empty result (uninit: sannip_rsc_result_uninit)
@@ -125,6 +132,22 @@
      sannip_rsc_select               a best-of-k choice for every structure
      sannip_rsc_write_xyz            the chosen members as extended XYZ text
      sannip_rsc_save_xyz             the same into a file (atomic)
+   7. SPIN-LATTICE DYNAMICS (Tranchida et al. 2018 splitting, Langevin lattice and spins)
+     sannip_sld_config_init          defaults (zero means default in every field)
+     sannip_sld_config_check         validate run parameters
+     sannip_sld_init                 a run from positions, velocities, spins and masses
+     sannip_sld_uninit               free it
+     sannip_sld_step                 one time step
+     sannip_sld_run                  n steps with samples through config.on_sample
+     sannip_sld_observe              energies, temperatures, magnetisation now
+     sannip_sld_refresh              re-evaluate after the caller changed the state
+     sannip_sld_maxwell              Maxwell-Boltzmann velocities
+     sannip_sld_reverse              time reversal (v -> -v, S -> -S)
+     sannip_sld_network_init         a spin-aware network as an SLD model
+     sannip_sld_network_uninit       free the adapter
+     sannip_sld_network_model        its sannip_sld_model interface
+     sannip_sld_heisenberg_model     the built-in Heisenberg model as an SLD model
+     sannip_element_mass             standard atomic mass of element Z
 
    UNITS AND CONVENTIONS
    Spins: n x 3, spins[3*i+a], in the units of the model or of the caller (mu_B for
@@ -326,7 +349,9 @@ SANNIP_API double sannip_spin_mean_magnitude(const sannip_structure *s, int n);
    model with incremental local updates, the built-in nearest-neighbour Heisenberg model and
    the naive "recompute E(spins) every move" adapter plug in the same way.
 
-   Moves (site k uniform among the n spins):
+   Moves (site k uniform among the n spins; a zero spin, an atom without a moment such as
+   oxygen in NiO, is skipped: it never moves and the pick is not counted as an attempt, so
+   the acceptance rate and the step adaptation see the magnetic atoms only):
      zeroth order: a fresh paramagnetic draw, direction uniform on the sphere (T3.32),
                    magnitude kept or drawn from mu(|S|);
      first order:  the direction turned a little, S' ~ (S/|S| + step u)/|...|, u uniform on the
@@ -530,6 +555,18 @@ SANNIP_API sannip_result sannip_mc_sweep(sannip_mc *mc, sannip_error *err);
    from this thread. */
 SANNIP_API sannip_result sannip_mc_run(sannip_mc *mc, sannip_mc_stats *stats, sannip_error *err);
 
+/* Save and restore the state of a chain between runs: spins, RNG, step, counters (the
+   accumulators of sannip_mc_run live within one run; every run starts with a resync). A
+   chain restored from the text and run on gives bits identical to the uninterrupted chain.
+   The text: "sannip-mc-state 1", n, the RNG words, step and counters, then n lines of a spin
+   and its magnitude (kept exactly by the moves), every real as the 16 hex digits of its IEEE double (exact, locale- and
+   endian-independent). save: [in] mc, [in, out] t (appended; SANNIP_OUT_OF_MEMORY if t failed
+   to grow). restore: [in, out] mc, initialised on the same model (same n) and config;
+   [in] text, len. SANNIP_PARSE_ERROR (with the line), SANNIP_INVALID_ARGS (n differs) or the
+   model's code; on failure the chain is unchanged unless its spins were already loaded. */
+SANNIP_API sannip_result sannip_mc_save(const sannip_mc *mc, sannip_text *t, sannip_error *err);
+SANNIP_API sannip_result sannip_mc_restore(sannip_mc *mc, const char *text, size_t len, sannip_error *err);
+
 /* Starting spins (n x 3): FM (+z), PM (T3.32 directions; collinear: random signs) or AFM
    (+z where sublattice[i] > 0, else -z; NULL sublattice: alternating by index). Magnitudes:
    `magnitude` when cfg is NULL or keeps magnitudes, else drawn from cfg's mu. rng is needed
@@ -648,6 +685,25 @@ SANNIP_API sannip_result sannip_mc_full_init(sannip_mc_full *a, int n, const san
         sannip_mc_energy_fn fn, void *user, const sannip_allocator *alloc, sannip_error *err);
 SANNIP_API void sannip_mc_full_uninit(sannip_mc_full *a);
 SANNIP_API sannip_mc_model sannip_mc_full_model(sannip_mc_full *a);
+
+/* ---- external field: a Zeeman term on any model ------------------------------------------
+   E = E_inner - B . sum_i S_i (B in energy per spin unit, e.g. eV/mu_B for moments in mu_B).
+   The wrapper keeps its own copy of the spins for the O(1) change of the Zeeman term; B may be
+   changed between runs (sannip_mc_run resyncs the energy at its start), which is how a field
+   sweep (hysteresis loop) is run on one chain. */
+typedef struct sannip_mc_zeeman {
+    sannip_mc_model inner;      /* the wrapped model (its user must outlive the wrapper) */
+    double B[3];
+    sannip_real *spins;         /* n x 3 (owned) */
+    sannip_allocator alloc;
+} sannip_mc_zeeman;
+/* [out] z; [in] inner (copied), B (3 values; NULL: zero), [in, optional] alloc, err.
+   SANNIP_INVALID_ARGS, SANNIP_NONFINITE (B), SANNIP_OUT_OF_MEMORY. The spins start at zero:
+   sannip_mc_init loads the chain's start into the wrapper and the inner model. */
+SANNIP_API sannip_result sannip_mc_zeeman_init(sannip_mc_zeeman *z, const sannip_mc_model *inner, const double *B,
+        const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_mc_zeeman_uninit(sannip_mc_zeeman *z);
+SANNIP_API sannip_mc_model sannip_mc_zeeman_model(sannip_mc_zeeman *z);
 
 /* A spin-aware model as a Monte Carlo energy model: the callbacks run on the local state L
    (sannip_spin_local_init), so a move costs the same whatever the number of atoms. One L per
@@ -804,6 +860,206 @@ SANNIP_API sannip_result sannip_rsc_write_xyz(const sannip_rsc_result *r, const 
 SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const sannip_system *sys,
         const int *choice, const char *path, int *n_written, sannip_error *err);
 #endif
+
+/* ==== 7. SPIN-LATTICE DYNAMICS ========================================================
+   Coupled motion of atoms (positions r_i, velocities v_i, masses m_i) and of classical spins
+   S_i of fixed length (angular momenta in units of hbar) under a potential E(r, S):
+       m_i dv_i/dt = F_i = -dE/dr_i,      dr_i/dt = v_i,
+       dS_i/dt = (1/hbar) S_i x H_i,      H_i = -dE/dS_i (the effective field, eV/hbar),
+   i.e. each spin precesses about its field with angular velocity |H_i|/hbar (right-handed:
+   dS/dt = w x S with w = -H/hbar). Units: eV, A, fs, amu, hbar = SANNIP_HBAR_EV_FS eV fs;
+   temperatures in K with kB = SANNIP_KB_EV_PER_K (config.kB = 0) or the caller's kB.
+   Spins given in mu_B (e.g. DFT moments) precess with the rates of S = mu/(g mu_B) only if
+   the caller rescales them; the integrator takes the spins as angular momenta in hbar.
+
+   INTEGRATOR. One step of dt is the symmetric Suzuki-Trotter splitting of Tranchida,
+   Plimpton, Thibaudeau & Thompson, J. Comput. Phys. 372, 406 (2018) (LAMMPS SPIN): velocity
+   Verlet for the lattice around two spin half-steps,
+       O(dt/2) B(dt/2) S(dt/2) A(dt) S(dt/2) B(dt/2) O(dt/2),
+   B: v += F dt/2m, A: r += v dt, O: the lattice Langevin thermostat (exact
+   Ornstein-Uhlenbeck step, absent without one). A spin half-step S(tau) sweeps the spin
+   sectors forward with tau/2 each and back with tau/2 each (the middle sector once with
+   tau): a palindrome, so time-reversible. A sector is a set of spins whose fields do not
+   depend on each other (a colouring of the atoms by distance: no two spins of a sector within
+   the model's range); all spins of a sector turn at once, each by an exact rotation about
+   its field taken at the midpoint of its own rotation (S + S')/|S + S'| |S|, solved by
+   iteration (exact after one pass when H_i does not depend on S_i, as for Heisenberg pair
+   models). Rotations keep every |S_i| to rounding; the midpoint makes each sector's map its
+   own inverse under tau -> -tau, so the step is time-reversible (to the iteration tolerance).
+   Sectors, by the model interface: its own colouring (sannip_sld_model.color); else, with a
+   local field callback and a range, a greedy colouring over the pairs within range + skin
+   (recoloured when an atom moved more than skin/2: cost O(N) per step for a local model);
+   else one sector of all spins, which needs one full energy/force/field evaluation per
+   iteration (a spin-aware network: every H_i depends on its own and its neighbours' spins;
+   typically 3-8 evaluations per spin half-step, so an SLD step costs ~10-20 force calls).
+
+   THERMOSTATS. Lattice: Langevin friction gamma (1/fs) at T_lattice (fluctuation-dissipation
+   noise in the O steps). Spins: Landau-Lifshitz-Gilbert damping lambda (dimensionless,
+   Landau-Lifshitz form: dS/dt = S x H/hbar + (lambda |S|/hbar) H_perp + noise) with
+   the stochastic rotation of variance 2 lambda kB T_spin tau / (hbar |S|) per component
+   (fluctuation-dissipation: the stationary state is exp(-E/kB T) on the spheres |S_i|).
+   Noise comes from counter-based streams: the normal deviates of atom i in sub-step k of
+   step t are a pure function of (seed, t, k, i), so results are bit-identical for any
+   number of threads, and a run continued from a saved state (pos, vel, spins, step, t, and
+   the sectors: recolouring depends on the positions at the last colouring) equals an
+   uninterrupted one.
+
+   OBSERVABLES (sannip_sld_observe, every config.sample_every steps through on_sample):
+   time, potential, kinetic and total energy, lattice temperature 2 E_kin/(3 N kB), spin
+   temperature kB T_s = sum |S_i x H_i|^2 / (2 sum S_i.H_i) (Nurdin et al., Phys. Rev. E 61,
+   3579 (2000)), net spin sum S_i and m = |sum S_i| / n. The spin temperature is exact in
+   equilibrium when E depends on each direction S_i/|S_i| linearly (exchange) plus terms in
+   |S_i| whose field has no component along S_i on average; a position-dependent on-site term
+   (toy iron's a(rho)|S|^2) biases it: toy iron at 1200 K with both thermostats gives a lattice
+   temperature of 1213 K and T_s = 1344 K (54 atoms, 6 ps), against T_s ~ 1200 K on a frozen
+   lattice.
+
+   DOES NOT: print, keep global state, allocate per step (after the first colouring),
+   integrate longitudinal spin fluctuations (|S_i| fixed), or handle a changing cell. */
+#define SANNIP_HBAR_EV_FS 0.6582119569      /* reduced Planck constant, eV fs (CODATA 2018) */
+#define SANNIP_AMU_A2_FS2_EV 103.6426965   /* 1 amu A^2/fs^2 in eV (kinetic energy unit) */
+
+/* The model interface of the dynamics: energy, forces and effective field of the atoms at
+   (pos, spins), double arrays n x 3 in A and hbar. Callbacks return SANNIP_SUCCESS or a
+   code that the integrator passes on (with "sld: step N" prefixed to err). */
+typedef struct sannip_sld_model {
+    int n;          /* number of atoms */
+    void *user;     /* passed to the callbacks */
+    /* [out] *E (eV), forces (n x 3, eV/A), field (n x 3, eV/hbar): the full evaluation. */
+    sannip_result (*compute)(void *user, const double *pos, const double *spins, double *E,
+                             double *forces, double *field);
+    /* Optional: the field on atoms idx[0..m) only, written to rows idx[q] of field (n x 3);
+       other rows untouched. NULL: compute is called (one sector of all spins). */
+    sannip_result (*field)(void *user, const double *pos, const double *spins, int m,
+                           const int *idx, double *field);
+    /* Relative rounding of the model's field (0: double precision); the midpoint iteration
+       stops at max(config.tol, precision). */
+    double precision;
+    /* Optional: called with the new positions after every drift (and at init), before any
+       field call at them, so a model can rebuild its geometry once; field may then assume
+       the positions of the last set_positions. */
+    sannip_result (*set_positions)(void *user, const double *pos);
+    /* Distance (A) beyond which spin j does not enter the field on spin i (2 r_c for a
+       network, r_c for a pair model); used with field to colour the atoms into sectors. */
+    double range;
+    /* Optional: the sector (colour) of atom i, 0..; atoms of one colour must not enter each
+       other's fields. Overrides range. */
+    int (*color)(void *user, int i);
+} sannip_sld_model;
+
+/* One point of the time series (energies in eV, temperatures in config units). */
+typedef struct sannip_sld_sample {
+    long step;
+    double t;               /* fs */
+    double E_pot, E_kin, E_total, E_zeeman;  /* E_pot includes E_zeeman */
+    double T_lattice, T_spin;
+    double M[3], m;         /* sum_i S_i (hbar) and |sum S_i| / n */
+} sannip_sld_sample;
+
+/* Run parameters; zero means default for every field. */
+typedef struct sannip_sld_config {
+    double dt;              /* time step, fs (0: 1 fs) */
+    double gamma;           /* lattice Langevin friction, 1/fs (0: no lattice thermostat) */
+    double T_lattice;       /* lattice bath temperature (config units, K by default) */
+    double lambda;          /* spin damping (0: no spin thermostat, precession only) */
+    double T_spin;          /* spin bath temperature */
+    double kB;              /* Boltzmann constant (0: SANNIP_KB_EV_PER_K, temperatures in K) */
+    double zeeman[3];       /* external field B (eV/hbar): E -= B . sum_i S_i */
+    int frozen_lattice;     /* 1: positions and velocities never move (pure spin dynamics) */
+    uint64_t seed;          /* noise streams (0 is a valid seed) */
+    double tol;             /* midpoint iteration: largest change / |S| (0: 1e-14) */
+    int max_iter;           /* midpoint iterations per sector (0: 50); beyond: SANNIP_ERROR */
+    double skin;            /* colouring skin, A (0: 1); recolouring (an atom moved skin/2)
+                               changes the sectors, so a reversed run crossing it is not
+                               exactly reversible */
+    int sample_every;       /* steps between on_sample calls (0: 1) */
+    /* Optional: called at step 0 and every sample_every steps; non-zero stops the run. */
+    int (*on_sample)(void *user, const sannip_sld_sample *s);
+    void *sample_user;
+} sannip_sld_config;
+
+/* The state of a run: caller-owned struct, arrays owned (init/uninit). Read freely; the
+   state arrays (pos, vel, spins) may be changed between steps followed by
+   sannip_sld_refresh. */
+typedef struct sannip_sld {
+    sannip_sld_model model;
+    sannip_sld_config cfg;
+    int n;
+    long step;
+    double t;
+    double *pos, *vel, *spins, *mass;   /* n x 3, n x 3, n x 3 (A, A/fs, hbar), n (amu) */
+    double *forces, *field, E;          /* at the current state (H includes the Zeeman field) */
+    double cell[9]; int pbc[3];
+    double *smag;                       /* |S_i| at the start (kept by the rotations) */
+    int n_sectors, *sec_start, *sec_atom;   /* sector k: atoms sec_atom[sec_start[k] ..] */
+    long n_colorings;                   /* colourings so far (1 after init) */
+    long n_field_calls, n_compute_calls;    /* model calls so far (cost accounting) */
+    double *pos_colored;                /* positions at the last colouring */
+    double *W, *Snew, *noise, *H2, *F2; /* scratch: midpoint spins, trial spins, noise, fields */
+    int *mark;                          /* 3n: colours, Z of the colouring, stamps */
+    sannip_real *posr;                  /* n x 3: positions for the colouring's neighbour list */
+    sannip_neighbors nl;
+    sannip_allocator alloc;
+} sannip_sld;
+
+/* Defaults of every field (the values zero stands for). */
+SANNIP_API sannip_sld_config sannip_sld_config_init(void);
+/* Validates cfg: SANNIP_BAD_PARAMETER with the field named (negative or non-finite dt,
+   gamma, lambda, temperatures, tol, skin; max_iter or sample_every < 0). */
+SANNIP_API sannip_result sannip_sld_config_check(const sannip_sld_config *cfg, sannip_error *err);
+/* A run of model from the given state. [out] d; [in] model (copied; its user must outlive
+   d), cfg (copied; NULL: defaults), n = model->n atoms, pos (A), spins (hbar; zero rows are
+   atoms without a moment, they never move), mass (amu, > 0), cell rows and pbc (as
+   sannip_system); [in, optional] vel (A/fs; NULL: at rest), alloc, err. Evaluates the model
+   once. Returns SANNIP_INVALID_ARGS, SANNIP_BAD_PARAMETER, SANNIP_NONFINITE, SANNIP_TOO_BIG,
+   SANNIP_OUT_OF_MEMORY or the model's code; d holds nothing to free on failure. */
+SANNIP_API sannip_result sannip_sld_init(sannip_sld *d, const sannip_sld_model *model,
+        const sannip_sld_config *cfg, int n, const double *pos, const double *vel,
+        const double *spins, const double *mass, const double *cell, const int *pbc,
+        const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_sld_uninit(sannip_sld *d);
+/* One step of cfg.dt. On failure (the model's code, or SANNIP_ERROR when a midpoint
+   iteration does not converge: dt too large) the state is that of a partial step. */
+SANNIP_API sannip_result sannip_sld_step(sannip_sld *d, sannip_error *err);
+/* n_steps steps, calling cfg.on_sample at the start (step 0 of a fresh run) and every
+   sample_every steps. Stops early (SANNIP_SUCCESS) when on_sample returns non-zero. */
+SANNIP_API sannip_result sannip_sld_run(sannip_sld *d, long n_steps, sannip_error *err);
+/* Observables of the current state. [in] d; [out] s. */
+SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s);
+/* Re-evaluates energy, forces and field after the caller changed pos, vel or spins (spin
+   lengths are taken anew). */
+SANNIP_API sannip_result sannip_sld_refresh(sannip_sld *d, sannip_error *err);
+/* Maxwell-Boltzmann velocities at temperature T (config units) from stream seed, zero net
+   momentum; atoms of a frozen lattice stay at rest. */
+SANNIP_API void sannip_sld_maxwell(sannip_sld *d, double T, uint64_t seed);
+/* Time reversal: v -> -v and S -> -S (E even in S). Running n steps, reversing, running n
+   steps and reversing again returns to the start (to rounding and the iteration
+   tolerance). */
+SANNIP_API void sannip_sld_reverse(sannip_sld *d);
+
+/* Adapters. A spin-aware network (sannip_model_compute_field) as an SLD model: its own
+   sannip_real copies of the arrays and a workspace; range = 2 x the largest spin-basis
+   cutoff; no local field (one sector: see the cost above). Z (n), cell and pbc are copied. */
+typedef struct sannip_sld_network {
+    const sannip_model *m;
+    sannip_workspace ws;
+    sannip_system sys;
+    int *Z;
+    sannip_real *pos, *spins, *F, *H;
+    sannip_error err;       /* the last failure of the model */
+    sannip_allocator alloc;
+} sannip_sld_network;
+/* [out] a; [in] m (kept by pointer), n, Z, cell, pbc; [in, optional] alloc, err. */
+SANNIP_API sannip_result sannip_sld_network_init(sannip_sld_network *a, const sannip_model *m, int n,
+        const int *Z, const double *cell, const int *pbc, const sannip_allocator *alloc, sannip_error *err);
+SANNIP_API void sannip_sld_network_uninit(sannip_sld_network *a);
+SANNIP_API sannip_sld_model sannip_sld_network_model(sannip_sld_network *a);
+/* The built-in Heisenberg model (E = -J sum_<ij> S_i.S_j, no forces) as an SLD model with a
+   local field and two sectors (the x + y + z parity) for even L; odd L: one sector per spin.
+   Its spins are the integrator's (h's own copy is not used). Frozen lattice expected. */
+SANNIP_API sannip_sld_model sannip_sld_heisenberg_model(sannip_mc_heisenberg *h);
+/* Atomic mass (amu, IUPAC standard atomic weights, abridged) of element Z = 1..94; 0 outside. */
+SANNIP_API double sannip_element_mass(int Z);
 
 #ifdef __cplusplus
 }
@@ -1757,6 +2013,7 @@ SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_
     if (!mc || !mc->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL or uninitialised chain");
     k = (int)(sannip_rng_uniform(&mc->rng) * mc->n);
     if (k >= mc->n) k = mc->n - 1;
+    if (mc->mag[k] == 0) return SANNIP_SUCCESS;   /* an atom without a moment never moves (not an attempt) */
     sannip__mc_propose(mc, k, s_new, &mag_new);
     if ((r = mc->model.delta(mc->model.user, k, s_new, &dE)) != SANNIP_SUCCESS)
         return sannip__fail(err, r, 0, 0, "model delta failed for spin %d (%s)", k, sannip_result_string(r));
@@ -1942,7 +2199,7 @@ static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, san
                                       int *hit, sannip_error *err)
 {
     const sannip_mc_config *c = &mc->cfg;
-    int64_t n = mc->n, att = 0, acc0 = mc->accepted, win_acc0 = mc->accepted, cap;
+    int64_t n = mc->n, att = 0, acc0 = mc->accepted, win_acc0 = mc->accepted, win_att0 = mc->attempted, cap;
     int64_t per_sample = n * c->measure_every, window = n > 100 ? n : 100;
     int64_t next_sample = per_sample, next_window = window;
     int adapt = phase == 0 && !c->no_adapt && c->move == SANNIP_MC_FIRST && !c->collinear;
@@ -1960,8 +2217,9 @@ static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, san
         if ((r = sannip_mc_attempt(mc, NULL, err)) != SANNIP_SUCCESS) return r;
         att++;
         if (adapt && att == next_window) {
-            sannip__mc_adapt(mc, (double)(mc->accepted - win_acc0) / (double)window);
-            win_acc0 = mc->accepted;
+            /* acceptance over real attempts (atoms without a moment are skipped) */
+            if (mc->attempted > win_att0) sannip__mc_adapt(mc, (double)(mc->accepted - win_acc0) / (double)(mc->attempted - win_att0));
+            win_acc0 = mc->accepted; win_att0 = mc->attempted;
             next_window += window;
         }
         if (att == next_sample) {
@@ -2912,6 +3170,693 @@ SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const s
     return rc;
 }
 #endif
+
+/* ---- chain state ------------------------------------------------------------------------- */
+static uint64_t sannip__mc_bits(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+static double sannip__mc_real(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
+SANNIP_API sannip_result sannip_mc_save(const sannip_mc *mc, sannip_text *t, sannip_error *err)
+{
+    int i, a;
+    if (!mc || !mc->spins || !t) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc save: NULL or uninitialised chain");
+    sannip_text_printf(t, "sannip-mc-state 1\n%d\n", mc->n);
+    for (a = 0; a < 4; a++) sannip_text_printf(t, "%016llx%c", (unsigned long long)mc->rng.s[a], a == 3 ? '\n' : ' ');
+    sannip_text_printf(t, "%016llx %lld %lld\n", (unsigned long long)sannip__mc_bits(mc->step), (long long)mc->attempted, (long long)mc->accepted);
+    for (i = 0; i < mc->n; i++) {   /* the spin and its magnitude (kept exactly by the moves) */
+        for (a = 0; a < 3; a++) sannip_text_printf(t, "%016llx ", (unsigned long long)sannip__mc_bits((double)mc->spins[3 * i + a]));
+        sannip_text_printf(t, "%016llx\n", (unsigned long long)sannip__mc_bits(mc->mag[i]));
+    }
+    if (t->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc save: text of %d spins", mc->n);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+/* The next whitespace-separated token of text as a hex word (hex = 1) or decimal integer. */
+static int sannip__mc_token(const char *text, size_t len, size_t *p, int hex, uint64_t *out, int *line)
+{
+    char buf[32];
+    size_t k = 0;
+    while (*p < len && (text[*p] == ' ' || text[*p] == '\n' || text[*p] == '\r')) { if (text[*p] == '\n') (*line)++; (*p)++; }
+    while (*p < len && k < sizeof buf - 1 && text[*p] != ' ' && text[*p] != '\n' && text[*p] != '\r') buf[k++] = text[(*p)++];
+    buf[k] = 0;
+    if (k == 0 || k == sizeof buf - 1) return 0;
+    for (*out = 0, len = 0; len < k; len++) {
+        char c = buf[len];
+        int d = c >= '0' && c <= '9' ? c - '0' : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return 0;
+        *out = *out * (hex ? 16 : 10) + (uint64_t)d;
+    }
+    return 1;
+}
+SANNIP_API sannip_result sannip_mc_restore(sannip_mc *mc, const char *text, size_t len, sannip_error *err)
+{
+    static const char head[] = "sannip-mc-state 1";
+    uint64_t v[7], u;
+    size_t p = sizeof head - 1;
+    int line = 1, i, k;
+    sannip_real *S;
+    double *mag;
+    sannip_result r;
+    if (!mc || !mc->spins || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc restore: NULL or uninitialised chain");
+    if (len < p || memcmp(text, head, p) != 0) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "mc restore: line 1: not a 'sannip-mc-state 1' text");
+    for (k = 0; k < 8; k++) {
+        if (!sannip__mc_token(text, len, &p, k >= 1 && k <= 5, k == 0 ? &u : &v[k - 1], &line))
+            return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "mc restore: line %d: bad or missing header number %d", line, k + 1);
+        if (k == 0 && (int64_t)u != mc->n) return sannip__fail(err, SANNIP_INVALID_ARGS, 2, 0, "mc restore: the state has %lld spins, the chain %d", (long long)u, mc->n);
+    }
+    S = (sannip_real *)sannip__calloc(&mc->alloc, 3 * (size_t)mc->n, sizeof(sannip_real));
+    mag = (double *)sannip__calloc(&mc->alloc, (size_t)mc->n, sizeof(double));
+    if (!S || !mag) { sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc restore: %d spins", mc->n); }
+    for (i = 0, r = SANNIP_SUCCESS; i < 4 * mc->n && r == SANNIP_SUCCESS; i++) {   /* per line: S_x S_y S_z |S| */
+        if (!sannip__mc_token(text, len, &p, 1, &u, &line)) r = sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "mc restore: line %d: spin %d of %d missing or bad", line, i / 4 + 1, mc->n);
+        else if (i % 4 < 3) S[3 * (i / 4) + i % 4] = (sannip_real)sannip__mc_real(u);
+        else mag[i / 4] = sannip__mc_real(u);
+    }
+    if (r == SANNIP_SUCCESS && (r = sannip_mc_set_spins(mc, S, err)) == SANNIP_SUCCESS)
+        memcpy(mc->mag, mag, sizeof(double) * (size_t)mc->n);   /* the exact magnitudes of the moves */
+    sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag);
+    if (r != SANNIP_SUCCESS) return r;
+    for (k = 0; k < 4; k++) mc->rng.s[k] = v[k];
+    mc->step = sannip__mc_real(v[4]); mc->attempted = (int64_t)v[5]; mc->accepted = (int64_t)v[6];
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+/* ---- Zeeman wrapper ---------------------------------------------------------------------- */
+static double sannip__zee_dot(const double *B, const sannip_real *s) { return B[0] * s[0] + B[1] * s[1] + B[2] * s[2]; }
+static sannip_result sannip__zee_delta(void *user, int k, const sannip_real *s_new, double *dE)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = z->inner.delta(z->inner.user, k, s_new, dE);
+    if (r == SANNIP_SUCCESS) *dE -= sannip__zee_dot(z->B, s_new) - sannip__zee_dot(z->B, z->spins + 3 * (size_t)k);
+    return r;
+}
+static sannip_result sannip__zee_accept(void *user, int k, const sannip_real *s_new)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = z->inner.accept(z->inner.user, k, s_new);
+    if (r == SANNIP_SUCCESS) memcpy(z->spins + 3 * (size_t)k, s_new, 3 * sizeof(sannip_real));
+    return r;
+}
+static sannip_result sannip__zee_energy(void *user, double *E)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = z->inner.energy(z->inner.user, E);
+    int i;
+    for (i = 0; r == SANNIP_SUCCESS && i < z->inner.n; i++) *E -= sannip__zee_dot(z->B, z->spins + 3 * (size_t)i);
+    return r;
+}
+static sannip_result sannip__zee_set_spins(void *user, const sannip_real *spins)
+{
+    sannip_mc_zeeman *z = (sannip_mc_zeeman *)user;
+    sannip_result r = SANNIP_SUCCESS;
+    int i;
+    if (z->inner.set_spins) r = z->inner.set_spins(z->inner.user, spins);
+    else for (i = 0; i < z->inner.n && r == SANNIP_SUCCESS; i++) r = z->inner.accept(z->inner.user, i, spins + 3 * (size_t)i);
+    if (r == SANNIP_SUCCESS) memcpy(z->spins, spins, sizeof(sannip_real) * 3 * (size_t)z->inner.n);
+    return r;
+}
+SANNIP_API sannip_result sannip_mc_zeeman_init(sannip_mc_zeeman *z, const sannip_mc_model *inner, const double *B,
+        const sannip_allocator *alloc, sannip_error *err)
+{
+    int a;
+    if (!z) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "zeeman: NULL wrapper");
+    memset(z, 0, sizeof *z);
+    if (!inner || !inner->delta || !inner->accept || !inner->energy || inner->n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "zeeman: NULL or incomplete inner model");
+    for (a = 0; B && a < 3; a++) if (!isfinite(B[a])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "zeeman: field component %d is not finite", a);
+    z->alloc = sannip__alloc_copy(alloc);
+    if (!(z->spins = (sannip_real *)sannip__calloc(&z->alloc, 3 * (size_t)inner->n, sizeof(sannip_real))))
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "zeeman: %d spins", inner->n);
+    z->inner = *inner;
+    for (a = 0; a < 3; a++) z->B[a] = B ? B[a] : 0;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_mc_zeeman_uninit(sannip_mc_zeeman *z)
+{
+    if (!z) return;
+    sannip_free(&z->alloc, z->spins);
+    memset(z, 0, sizeof *z);
+}
+SANNIP_API sannip_mc_model sannip_mc_zeeman_model(sannip_mc_zeeman *z)
+{
+    sannip_mc_model m;
+    m.n = z->inner.n; m.user = z;
+    m.delta = sannip__zee_delta; m.accept = sannip__zee_accept; m.energy = sannip__zee_energy; m.set_spins = sannip__zee_set_spins;
+    return m;
+}
+
+/* ---- spin-lattice dynamics ---------------------------------------------------------------- */
+#define SANNIP__SLD_ACC (1.0 / SANNIP_AMU_A2_FS2_EV)   /* (eV/A)/amu in A/fs^2 */
+SANNIP_API sannip_sld_config sannip_sld_config_init(void)
+{
+    sannip_sld_config c;
+    memset(&c, 0, sizeof c);
+    c.dt = 1; c.kB = SANNIP_KB_EV_PER_K; c.tol = 1e-14; c.max_iter = 50; c.skin = 1; c.sample_every = 1;
+    return c;
+}
+/* cfg with every zero replaced by its default */
+static sannip_sld_config sannip__sld_resolve(const sannip_sld_config *cfg)
+{
+    sannip_sld_config c = cfg ? *cfg : sannip_sld_config_init(), z = sannip_sld_config_init();
+    if (c.dt == 0) c.dt = z.dt;
+    if (c.kB == 0) c.kB = z.kB;
+    if (c.tol == 0) c.tol = z.tol;
+    if (c.max_iter == 0) c.max_iter = z.max_iter;
+    if (c.skin == 0) c.skin = z.skin;
+    if (c.sample_every == 0) c.sample_every = z.sample_every;
+    return c;
+}
+SANNIP_API sannip_result sannip_sld_config_check(const sannip_sld_config *cfg, sannip_error *err)
+{
+    const char *name[] = { "dt", "gamma", "T_lattice", "lambda", "T_spin", "kB", "tol", "skin" };
+    double v[8];
+    int k;
+    if (!cfg) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld: NULL config");
+    v[0] = cfg->dt; v[1] = cfg->gamma; v[2] = cfg->T_lattice; v[3] = cfg->lambda;
+    v[4] = cfg->T_spin; v[5] = cfg->kB; v[6] = cfg->tol; v[7] = cfg->skin;
+    for (k = 0; k < 8; k++)
+        if (!(v[k] >= 0) || !isfinite(v[k])) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "sld config: %s = %g must be finite and >= 0", name[k], v[k]);
+    for (k = 0; k < 3; k++)
+        if (!isfinite(cfg->zeeman[k])) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "sld config: zeeman[%d] is not finite", k);
+    if (cfg->max_iter < 0 || cfg->sample_every < 0)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "sld config: max_iter = %d and sample_every = %d must be >= 0", cfg->max_iter, cfg->sample_every);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+/* k <= 4 standard normal deviates of atom i in sub-step sub of step t: a pure function of
+   (seed, t, sub, i) through splitmix64 (Box-Muller), so any thread may draw them. */
+static void sannip__sld_gauss(uint64_t seed, long t, int sub, int i, int k, double *g)
+{
+    uint64_t st = seed, u[4];
+    int j;
+    st = sannip__splitmix64(&st) + (uint64_t)t;
+    st = sannip__splitmix64(&st) + (((uint64_t)(unsigned)sub << 32) | (uint64_t)(unsigned)i);
+    for (j = 0; j < 4; j++) u[j] = sannip__splitmix64(&st);
+    for (j = 0; j < k; j += 2) {
+        double u1 = ((double)(u[j] >> 11) + 1) * (1.0 / 9007199254740992.0);
+        double u2 = (double)(u[j + 1] >> 11) * (1.0 / 9007199254740992.0), r = sqrt(-2 * log(u1));
+        g[j] = r * cos(6.283185307179586 * u2);
+        if (j + 1 < k) g[j + 1] = r * sin(6.283185307179586 * u2);
+    }
+}
+/* out = s turned by the angle |w| tau about w (Rodrigues): the exact solution of ds/dt = w x s. */
+static void sannip__sld_rotate(const double *s, const double *w, double tau, double *out)
+{
+    double wn = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]), th = wn * tau, k[3], ks, c, sn, x[3];
+    int a;
+    if (th == 0) { for (a = 0; a < 3; a++) out[a] = s[a]; return; }
+    for (a = 0; a < 3; a++) k[a] = w[a] / wn;
+    ks = k[0] * s[0] + k[1] * s[1] + k[2] * s[2];
+    x[0] = k[1] * s[2] - k[2] * s[1]; x[1] = k[2] * s[0] - k[0] * s[2]; x[2] = k[0] * s[1] - k[1] * s[0];
+    c = cos(th); sn = sin(th);
+    for (a = 0; a < 3; a++) out[a] = s[a] * c + x[a] * sn + k[a] * ks * (1 - c);
+}
+/* Greedy colouring of the atoms over the pairs within range + skin (atom order, smallest
+   colour not taken by an earlier neighbour): no two atoms of one colour within range. */
+static sannip_result sannip__sld_greedy(sannip_sld *d, int *color, sannip_error *err)
+{
+    sannip_system sys;
+    sannip_real *posr = d->posr;
+    int *Z = d->mark + d->n, *stamp = d->mark + 2 * d->n, i, a;
+    size_t q;
+    sannip_result r;
+    memset(&sys, 0, sizeof sys);
+    for (i = 0; i < 3 * d->n; i++) posr[i] = (sannip_real)d->pos[i];
+    for (i = 0; i < d->n; i++) { Z[i] = 1; stamp[i] = -1; }
+    sys.n = d->n; sys.pos = posr; sys.Z = Z;
+    for (a = 0; a < 9; a++) sys.cell[a] = (sannip_real)d->cell[a];
+    for (a = 0; a < 3; a++) sys.pbc[a] = d->pbc[a];
+    r = sannip_neighbors_build(&d->nl, &sys, (sannip_real)(d->model.range + d->cfg.skin), err);
+    if (r != SANNIP_SUCCESS) { sannip__err_prefix(err, "sld: sectors: "); return r; }
+    for (i = 0; i < d->n; i++) {
+        int c = 0;
+        for (q = d->nl.start[i]; q < d->nl.start[i + 1]; q++)
+            if (d->nl.j[q] < i) stamp[color[d->nl.j[q]]] = i;
+        while (stamp[c] == i) c++;
+        color[i] = c;
+    }
+    return SANNIP_SUCCESS;
+}
+/* The sectors: the model's colours, a greedy colouring by range, one per spin (a local field
+   without a range) or one of all spins (no local field); atoms of a sector in atom order. */
+static sannip_result sannip__sld_sectors(sannip_sld *d, sannip_error *err)
+{
+    int n = d->n, *color = d->mark, i, k, K = 0;
+    sannip_result r;
+    if (d->model.color) {
+        for (i = 0; i < n; i++) {
+            color[i] = d->model.color(d->model.user, i);
+            if (color[i] < 0 || color[i] >= n) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld: colour %d of atom %d outside 0..%d", color[i], i + 1, n - 1);
+        }
+    } else if (d->model.field && d->model.range > 0) {
+        if ((r = sannip__sld_greedy(d, color, err)) != SANNIP_SUCCESS) return r;
+    } else for (i = 0; i < n; i++) color[i] = d->model.field ? i : 0;
+    for (i = 0; i < n; i++) if (color[i] + 1 > K) K = color[i] + 1;
+    memset(d->sec_start, 0, sizeof(int) * ((size_t)n + 2));
+    for (i = 0; i < n; i++) d->sec_start[color[i] + 1]++;
+    for (k = 0; k < K; k++) d->sec_start[k + 1] += d->sec_start[k];
+    for (i = 0; i < n; i++) d->sec_atom[d->sec_start[color[i]]++] = i;
+    for (k = K; k > 0; k--) d->sec_start[k] = d->sec_start[k - 1];
+    d->sec_start[0] = 0;
+    d->n_sectors = K;
+    d->n_colorings++;
+    memcpy(d->pos_colored, d->pos, sizeof(double) * 3 * (size_t)n);
+    return SANNIP_SUCCESS;
+}
+/* Recolours (greedy colouring only) once an atom moved more than skin/2 since the last one. */
+static sannip_result sannip__sld_recolor(sannip_sld *d, sannip_error *err)
+{
+    double lim = 0.25 * d->cfg.skin * d->cfg.skin;
+    int i;
+    if (d->model.color || !d->model.field || !(d->model.range > 0)) return SANNIP_SUCCESS;
+    for (i = 0; i < d->n; i++) {
+        const double *p = d->pos + 3 * i, *o = d->pos_colored + 3 * i;
+        double dx = p[0] - o[0], dy = p[1] - o[1], dz = p[2] - o[2];
+        if (dx * dx + dy * dy + dz * dz > lim) return sannip__sld_sectors(d, err);
+    }
+    return SANNIP_SUCCESS;
+}
+/* The field on the atoms idx[0..m) at the spins W (all of them through compute when the model
+   has no local field), plus the Zeeman field, into d->H2. */
+static sannip_result sannip__sld_field(sannip_sld *d, int m, const int *idx)
+{
+    double E;
+    sannip_result r;
+    int q, a;
+    if (d->model.field) { r = d->model.field(d->model.user, d->pos, d->W, m, idx, d->H2); d->n_field_calls++; }
+    else { r = d->model.compute(d->model.user, d->pos, d->W, &E, d->F2, d->H2); d->n_compute_calls++; }
+    if (r != SANNIP_SUCCESS) return r;
+    for (q = 0; q < m; q++) for (a = 0; a < 3; a++) d->H2[3 * idx[q] + a] += d->cfg.zeeman[a];
+    return SANNIP_SUCCESS;
+}
+/* The spins of sector k turn for tau (sub-step sub, for the noise): each about its field at
+   the midpoint of its own turn, S' = R(w(m), tau) S with m = |S| (S + S')/|S + S'|, by
+   iteration from m = S (T: Tranchida et al. 2018, sec. 3, with the field refreshed). */
+static sannip_result sannip__sld_sector(sannip_sld *d, int k, double tau, int sub, sannip_error *err)
+{
+    const int *idx = d->sec_atom + d->sec_start[k];
+    int m = d->sec_start[k + 1] - d->sec_start[k], q, it;
+    double lam = d->cfg.lambda, kT = d->cfg.kB * d->cfg.T_spin, hb = SANNIP_HBAR_EV_FS;
+    sannip_result r;
+    for (q = 0; q < m; q++) {
+        int i = idx[q], a;
+        double *nz = d->noise + 3 * i;
+        for (a = 0; a < 3; a++) d->Snew[3 * i + a] = d->spins[3 * i + a];
+        if (lam > 0 && kT > 0 && d->smag[i] > 0) {
+            double sd = sqrt(2 * lam * kT / (hb * d->smag[i] * tau));   /* rotational diffusion */
+            sannip__sld_gauss(d->cfg.seed, d->step, sub, i, 3, nz);
+            for (a = 0; a < 3; a++) nz[a] *= sd;
+        } else nz[0] = nz[1] = nz[2] = 0;
+    }
+    for (it = 0;; it++) {
+        double change = 0;
+        if ((r = sannip__sld_field(d, m, idx)) != SANNIP_SUCCESS)
+            return sannip__fail(err, r, 0, 0, "sld: step %ld: the model's field failed (%s)", d->step, sannip_result_string(r));
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(static) reduction(max : change) if (m > 512)
+#endif
+        for (q = 0; q < m; q++) {
+            int i = idx[q], a;
+            const double *H = d->H2 + 3 * i, *S = d->spins + 3 * i;
+            double *W = d->W + 3 * i, *Sn = d->Snew + 3 * i, s = d->smag[i], w[3], sp[3], mh[3], c = 0, nm;
+            if (s == 0) continue;
+            for (a = 0; a < 3; a++) mh[a] = W[a] / s;
+            /* w = (-H + lambda m x H) / hbar + noise: precession, damping towards H (LL form) */
+            w[0] = (-H[0] + lam * (mh[1] * H[2] - mh[2] * H[1])) / hb + d->noise[3 * i];
+            w[1] = (-H[1] + lam * (mh[2] * H[0] - mh[0] * H[2])) / hb + d->noise[3 * i + 1];
+            w[2] = (-H[2] + lam * (mh[0] * H[1] - mh[1] * H[0])) / hb + d->noise[3 * i + 2];
+            sannip__sld_rotate(S, w, tau, sp);
+            for (a = 0; a < 3; a++) { double x = fabs(sp[a] - Sn[a]); if (x > c) c = x; Sn[a] = sp[a]; }
+            if (c / s > change) change = c / s;
+            for (a = 0; a < 3; a++) mh[a] = S[a] + sp[a];
+            nm = sqrt(mh[0] * mh[0] + mh[1] * mh[1] + mh[2] * mh[2]);
+            for (a = 0; a < 3; a++) W[a] = nm > 0 ? s * mh[a] / nm : S[a];
+        }
+        if (change <= d->cfg.tol || change <= d->model.precision) break;
+        if (it + 1 >= d->cfg.max_iter)
+            return sannip__fail(err, SANNIP_ERROR, 0, 0, "sld: step %ld: the spin midpoint iteration did not converge in %d iterations (change %.3g of |S|): reduce dt", d->step, d->cfg.max_iter, change);
+    }
+    for (q = 0; q < m; q++) {
+        int i = idx[q];
+        memcpy(d->spins + 3 * i, d->Snew + 3 * i, 3 * sizeof(double));
+        memcpy(d->W + 3 * i, d->Snew + 3 * i, 3 * sizeof(double));
+    }
+    return SANNIP_SUCCESS;
+}
+/* Spin half-step S(tau): sectors 0..K-1 for tau/2 each, K-1..0 back (the last one once,
+   for tau): a palindrome (symmetric Suzuki-Trotter sweep). half (0, 1) keys the noise. */
+static sannip_result sannip__sld_spin_half(sannip_sld *d, double tau, int half, sannip_error *err)
+{
+    int K = d->n_sectors, k, sub = 4 + half * 2 * K;
+    sannip_result r;
+    for (k = 0; k < K - 1; k++)
+        if ((r = sannip__sld_sector(d, k, 0.5 * tau, sub++, err)) != SANNIP_SUCCESS) return r;
+    if (K > 0 && (r = sannip__sld_sector(d, K - 1, tau, sub++, err)) != SANNIP_SUCCESS) return r;
+    for (k = K - 2; k >= 0; k--)
+        if ((r = sannip__sld_sector(d, k, 0.5 * tau, sub++, err)) != SANNIP_SUCCESS) return r;
+    return SANNIP_SUCCESS;
+}
+/* Lattice: B (kick by h), A (drift by h), O (Ornstein-Uhlenbeck for h at T_lattice, sub keys
+   the noise). */
+static void sannip__sld_kick(sannip_sld *d, double h)
+{
+    int i, a;
+    for (i = 0; i < d->n; i++) for (a = 0; a < 3; a++) d->vel[3 * i + a] += h * SANNIP__SLD_ACC * d->forces[3 * i + a] / d->mass[i];
+}
+static void sannip__sld_drift(sannip_sld *d, double h)
+{
+    int i;
+    for (i = 0; i < 3 * d->n; i++) d->pos[i] += h * d->vel[i];
+}
+static void sannip__sld_ou(sannip_sld *d, double h, int sub)
+{
+    double c = exp(-d->cfg.gamma * h), kT = d->cfg.kB * d->cfg.T_lattice, g[3];
+    int i, a;
+    if (!(d->cfg.gamma > 0)) return;
+    for (i = 0; i < d->n; i++) {
+        double sd = sqrt((1 - c * c) * kT * SANNIP__SLD_ACC / d->mass[i]);
+        sannip__sld_gauss(d->cfg.seed, d->step, sub, i, 3, g);
+        for (a = 0; a < 3; a++) d->vel[3 * i + a] = c * d->vel[3 * i + a] + sd * g[a];
+    }
+}
+/* Energy, forces and field of the current state (Zeeman term included). */
+static sannip_result sannip__sld_eval(sannip_sld *d, sannip_error *err)
+{
+    sannip_result r = d->model.compute(d->model.user, d->pos, d->spins, &d->E, d->forces, d->field);
+    int i, a;
+    d->n_compute_calls++;
+    if (r != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "sld: step %ld: the model failed (%s)", d->step, sannip_result_string(r));
+    for (i = 0; i < d->n; i++) for (a = 0; a < 3; a++) {
+        d->field[3 * i + a] += d->cfg.zeeman[a];
+        d->E -= d->cfg.zeeman[a] * d->spins[3 * i + a];
+    }
+    if (!isfinite(d->E)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "sld: step %ld: the energy is not finite", d->step);
+    return SANNIP_SUCCESS;
+}
+/* Tells the model that the positions changed (its optional set_positions). */
+static sannip_result sannip__sld_moved(sannip_sld *d, sannip_error *err)
+{
+    sannip_result r;
+    if (!d->model.set_positions || (r = d->model.set_positions(d->model.user, d->pos)) == SANNIP_SUCCESS) return SANNIP_SUCCESS;
+    return sannip__fail(err, r, 0, 0, "sld: step %ld: the model rejected the positions (%s)", d->step, sannip_result_string(r));
+}
+SANNIP_API sannip_result sannip_sld_step(sannip_sld *d, sannip_error *err)
+{
+    double dt = d->cfg.dt;
+    int moving = !d->cfg.frozen_lattice;
+    sannip_result r;
+    if (moving) { sannip__sld_ou(d, 0.5 * dt, 0); sannip__sld_kick(d, 0.5 * dt); }
+    if ((r = sannip__sld_spin_half(d, 0.5 * dt, 0, err)) != SANNIP_SUCCESS) return r;
+    if (moving) {
+        sannip__sld_drift(d, dt);
+        if ((r = sannip__sld_recolor(d, err)) != SANNIP_SUCCESS || (r = sannip__sld_moved(d, err)) != SANNIP_SUCCESS) return r;
+    }
+    if ((r = sannip__sld_spin_half(d, 0.5 * dt, 1, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__sld_eval(d, err)) != SANNIP_SUCCESS) return r;
+    if (moving) { sannip__sld_kick(d, 0.5 * dt); sannip__sld_ou(d, 0.5 * dt, 1); }
+    d->step++;
+    d->t += dt;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s)
+{
+    double ek = 0, num = 0, den = 0, ez = 0;
+    int i, a, moving = 0;
+    memset(s, 0, sizeof *s);
+    for (i = 0; i < d->n; i++) {
+        const double *v = d->vel + 3 * i, *S = d->spins + 3 * i, *H = d->field + 3 * i;
+        double x[3];
+        ek += 0.5 * d->mass[i] * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+        for (a = 0; a < 3; a++) { s->M[a] += S[a]; ez -= d->cfg.zeeman[a] * S[a]; }
+        x[0] = S[1] * H[2] - S[2] * H[1]; x[1] = S[2] * H[0] - S[0] * H[2]; x[2] = S[0] * H[1] - S[1] * H[0];
+        num += x[0] * x[0] + x[1] * x[1] + x[2] * x[2];   /* Nurdin et al. 2000 */
+        den += S[0] * H[0] + S[1] * H[1] + S[2] * H[2];
+        moving++;
+    }
+    s->step = d->step; s->t = d->t;
+    s->E_kin = ek * SANNIP_AMU_A2_FS2_EV;
+    s->E_pot = d->E; s->E_zeeman = ez;
+    s->E_total = s->E_pot + s->E_kin;
+    s->T_lattice = moving > 0 && !d->cfg.frozen_lattice ? 2 * s->E_kin / (3.0 * moving * d->cfg.kB) : 0;
+    s->T_spin = den != 0 ? num / (2 * d->cfg.kB * den) : 0;
+    s->m = d->n > 0 ? sqrt(s->M[0] * s->M[0] + s->M[1] * s->M[1] + s->M[2] * s->M[2]) / d->n : 0;
+}
+SANNIP_API sannip_result sannip_sld_run(sannip_sld *d, long n_steps, sannip_error *err)
+{
+    sannip_sld_sample s;
+    sannip_result r;
+    long k;
+    if (!d || n_steps < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld: NULL run or negative step count %ld", n_steps);
+    if (d->cfg.on_sample && d->step == 0) {
+        sannip_sld_observe(d, &s);
+        if (d->cfg.on_sample(d->cfg.sample_user, &s)) return SANNIP_SUCCESS;
+    }
+    for (k = 0; k < n_steps; k++) {
+        if ((r = sannip_sld_step(d, err)) != SANNIP_SUCCESS) return r;
+        if (d->cfg.on_sample && d->step % d->cfg.sample_every == 0) {
+            sannip_sld_observe(d, &s);
+            if (d->cfg.on_sample(d->cfg.sample_user, &s)) break;
+        }
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_sld_uninit(sannip_sld *d)
+{
+    const sannip_allocator *a;
+    if (!d) return;
+    a = &d->alloc;
+    sannip_free(a, d->pos); sannip_free(a, d->vel); sannip_free(a, d->spins); sannip_free(a, d->mass);
+    sannip_free(a, d->forces); sannip_free(a, d->field); sannip_free(a, d->smag); sannip_free(a, d->sec_start);
+    sannip_free(a, d->sec_atom); sannip_free(a, d->pos_colored); sannip_free(a, d->W); sannip_free(a, d->Snew);
+    sannip_free(a, d->noise); sannip_free(a, d->H2); sannip_free(a, d->F2); sannip_free(a, d->mark); sannip_free(a, d->posr);
+    sannip_neighbors_uninit(&d->nl);
+    memset(d, 0, sizeof *d);
+}
+/* Validates the initial state (finite arrays, positive masses). */
+static sannip_result sannip__sld_check_state(int n, const double *pos, const double *vel, const double *spins,
+                                             const double *mass, const double *cell, sannip_error *err)
+{
+    int i;
+    for (i = 0; i < 3 * n; i++) {
+        if (!isfinite(pos[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "sld: position of atom %d is not finite", i / 3 + 1);
+        if (!isfinite(spins[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "sld: spin of atom %d is not finite", i / 3 + 1);
+        if (vel && !isfinite(vel[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "sld: velocity of atom %d is not finite", i / 3 + 1);
+    }
+    for (i = 0; i < n; i++)
+        if (!(mass[i] > 0) || !isfinite(mass[i])) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "sld: mass of atom %d is %g amu (must be positive)", i + 1, mass[i]);
+    for (i = 0; i < 9; i++)
+        if (!isfinite(cell[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "sld: cell component %d is not finite", i + 1);
+    return SANNIP_SUCCESS;
+}
+/* Allocates every array of d (zeroed). */
+static sannip_result sannip__sld_alloc(sannip_sld *d, int n)
+{
+    const sannip_allocator *a = &d->alloc;
+    size_t n3 = 3 * (size_t)n + 1;
+    d->pos = (double *)sannip__calloc(a, n3, sizeof(double)); d->vel = (double *)sannip__calloc(a, n3, sizeof(double));
+    d->spins = (double *)sannip__calloc(a, n3, sizeof(double)); d->mass = (double *)sannip__calloc(a, n3, sizeof(double));
+    d->forces = (double *)sannip__calloc(a, n3, sizeof(double)); d->field = (double *)sannip__calloc(a, n3, sizeof(double));
+    d->smag = (double *)sannip__calloc(a, n3, sizeof(double)); d->pos_colored = (double *)sannip__calloc(a, n3, sizeof(double));
+    d->W = (double *)sannip__calloc(a, n3, sizeof(double)); d->Snew = (double *)sannip__calloc(a, n3, sizeof(double));
+    d->noise = (double *)sannip__calloc(a, n3, sizeof(double)); d->H2 = (double *)sannip__calloc(a, n3, sizeof(double));
+    d->F2 = (double *)sannip__calloc(a, n3, sizeof(double)); d->posr = (sannip_real *)sannip__calloc(a, n3, sizeof(sannip_real));
+    d->sec_start = (int *)sannip__calloc(a, (size_t)n + 2, sizeof(int)); d->sec_atom = (int *)sannip__calloc(a, (size_t)n + 1, sizeof(int));
+    d->mark = (int *)sannip__calloc(a, n3, sizeof(int));
+    if (!d->pos || !d->vel || !d->spins || !d->mass || !d->forces || !d->field || !d->smag || !d->pos_colored || !d->W
+        || !d->Snew || !d->noise || !d->H2 || !d->F2 || !d->posr || !d->sec_start || !d->sec_atom || !d->mark)
+        return SANNIP_OUT_OF_MEMORY;
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_sld_refresh(sannip_sld *d, sannip_error *err)
+{
+    sannip_result r;
+    int i;
+    for (i = 0; i < d->n; i++) {
+        const double *S = d->spins + 3 * i;
+        d->smag[i] = sqrt(S[0] * S[0] + S[1] * S[1] + S[2] * S[2]);
+    }
+    memcpy(d->W, d->spins, sizeof(double) * 3 * (size_t)d->n);
+    if ((r = sannip__sld_moved(d, err)) != SANNIP_SUCCESS) return r;
+    return sannip__sld_eval(d, err);
+}
+SANNIP_API sannip_result sannip_sld_init(sannip_sld *d, const sannip_sld_model *model,
+        const sannip_sld_config *cfg, int n, const double *pos, const double *vel,
+        const double *spins, const double *mass, const double *cell, const int *pbc,
+        const sannip_allocator *alloc, sannip_error *err)
+{
+    sannip_result r;
+    int a;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld: NULL state");
+    memset(d, 0, sizeof *d);
+    if (!model || !model->compute || (n > 0 && (!pos || !spins || !mass)) || !cell || !pbc)
+        return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld: NULL model, compute callback, positions, spins, masses, cell or pbc");
+    if (n < 1 || n != model->n) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld: %d atoms for a model of %d", n, model->n);
+    if (n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "sld: %d atoms > SANNIP_MAX_ATOMS", n);
+    if (cfg && (r = sannip_sld_config_check(cfg, err)) != SANNIP_SUCCESS) return r;
+    if (!(model->range >= 0) || !isfinite(model->range)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "sld: model range %g must be finite and >= 0", model->range);
+    if ((r = sannip__sld_check_state(n, pos, vel, spins, mass, cell, err)) != SANNIP_SUCCESS) return r;
+    d->alloc = sannip__alloc_copy(alloc);
+    sannip_neighbors_init(&d->nl, &d->alloc);
+    d->model = *model; d->cfg = sannip__sld_resolve(cfg); d->n = n;
+    if (sannip__sld_alloc(d, n) != SANNIP_SUCCESS) { sannip_sld_uninit(d); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "sld: state of %d atoms", n); }
+    memcpy(d->pos, pos, sizeof(double) * 3 * (size_t)n);
+    memcpy(d->spins, spins, sizeof(double) * 3 * (size_t)n);
+    memcpy(d->mass, mass, sizeof(double) * (size_t)n);
+    if (vel) memcpy(d->vel, vel, sizeof(double) * 3 * (size_t)n);
+    for (a = 0; a < 9; a++) d->cell[a] = cell[a];
+    for (a = 0; a < 3; a++) d->pbc[a] = pbc[a] != 0;
+    if ((r = sannip__sld_sectors(d, err)) != SANNIP_SUCCESS || (r = sannip_sld_refresh(d, err)) != SANNIP_SUCCESS) { sannip_sld_uninit(d); return r; }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_sld_maxwell(sannip_sld *d, double T, uint64_t seed)
+{
+    double p[3] = { 0, 0, 0 }, mt = 0, g[3];
+    int i, a;
+    if (d->cfg.frozen_lattice) return;
+    for (i = 0; i < d->n; i++) {
+        double sd = sqrt(d->cfg.kB * T * SANNIP__SLD_ACC / d->mass[i]);
+        sannip__sld_gauss(seed, -1, 0, i, 3, g);
+        for (a = 0; a < 3; a++) { d->vel[3 * i + a] = sd * g[a]; p[a] += d->mass[i] * d->vel[3 * i + a]; }
+        mt += d->mass[i];
+    }
+    for (i = 0; i < d->n; i++) for (a = 0; a < 3; a++) d->vel[3 * i + a] -= p[a] / mt;
+}
+SANNIP_API void sannip_sld_reverse(sannip_sld *d)
+{
+    int i;
+    for (i = 0; i < 3 * d->n; i++) { d->vel[i] = -d->vel[i]; d->spins[i] = -d->spins[i]; d->W[i] = d->spins[i]; d->field[i] = -d->field[i]; }
+}
+/* ---- SLD models -------------------------------------------------------------------------- */
+static sannip_result sannip__sld_net_compute(void *user, const double *pos, const double *spins, double *E,
+                                             double *forces, double *field)
+{
+    sannip_sld_network *a = (sannip_sld_network *)user;
+    sannip_real e;
+    sannip_result r;
+    int i, n3 = 3 * a->sys.n;
+    for (i = 0; i < n3; i++) { a->pos[i] = (sannip_real)pos[i]; a->spins[i] = (sannip_real)spins[i]; }
+    r = sannip_model_compute_field(a->m, &a->ws, &a->sys, &e, NULL, a->F, NULL, a->H, &a->err);
+    if (r != SANNIP_SUCCESS) return r;
+    *E = e;
+    for (i = 0; i < n3; i++) { forces[i] = a->F[i]; field[i] = a->H[i]; }
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_sld_network_init(sannip_sld_network *a, const sannip_model *m, int n,
+        const int *Z, const double *cell, const int *pbc, const sannip_allocator *alloc, sannip_error *err)
+{
+    size_t n3 = 3 * (size_t)n + 1;
+    int k;
+    if (!a) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld network: NULL adapter");
+    memset(a, 0, sizeof *a);
+    if (!m || !Z || !cell || !pbc || n < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "sld network: NULL model, Z, cell or pbc, or %d atoms", n);
+    if (n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "sld network: %d atoms > SANNIP_MAX_ATOMS", n);
+    a->alloc = sannip__alloc_copy(alloc ? alloc : &m->alloc);
+    a->m = m;
+    a->Z = (int *)sannip__calloc(&a->alloc, (size_t)n, sizeof(int));
+    a->pos = (sannip_real *)sannip__calloc(&a->alloc, n3, sizeof(sannip_real));
+    a->spins = (sannip_real *)sannip__calloc(&a->alloc, n3, sizeof(sannip_real));
+    a->F = (sannip_real *)sannip__calloc(&a->alloc, n3, sizeof(sannip_real));
+    a->H = (sannip_real *)sannip__calloc(&a->alloc, n3, sizeof(sannip_real));
+    if (!a->Z || !a->pos || !a->spins || !a->F || !a->H) { sannip_sld_network_uninit(a); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "sld network: %d atoms", n); }
+    memcpy(a->Z, Z, sizeof(int) * (size_t)n);
+    sannip_workspace_init(&a->ws, &a->alloc);
+    a->sys.n = n; a->sys.pos = a->pos; a->sys.Z = a->Z; a->sys.spins = a->spins;
+    for (k = 0; k < 9; k++) a->sys.cell[k] = (sannip_real)cell[k];
+    for (k = 0; k < 3; k++) a->sys.pbc[k] = pbc[k] != 0;
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API void sannip_sld_network_uninit(sannip_sld_network *a)
+{
+    sannip_allocator al;
+    if (!a) return;
+    al = a->alloc;
+    sannip_free(&al, a->Z); sannip_free(&al, a->pos); sannip_free(&al, a->spins); sannip_free(&al, a->F); sannip_free(&al, a->H);
+    if (a->m) sannip_workspace_uninit(&a->ws);
+    memset(a, 0, sizeof *a);
+}
+SANNIP_API sannip_sld_model sannip_sld_network_model(sannip_sld_network *a)
+{
+    sannip_sld_model s;
+    double rc = 0;
+    int b;
+    memset(&s, 0, sizeof s);
+    s.n = a->sys.n; s.user = a; s.compute = sannip__sld_net_compute;
+    for (b = 0; b < a->m->desc.n; b++)
+        if (sannip_basis_is_spin(&a->m->desc.b[b]) && sannip_basis_cutoff(&a->m->desc.b[b]) > rc) rc = sannip_basis_cutoff(&a->m->desc.b[b]);
+    s.range = 2 * rc;
+    s.precision = sizeof(sannip_real) < sizeof(double) ? 1e-5 : 0;
+    return s;
+}
+/* Heisenberg: H_i = J sum of the six neighbours' spins; E = -J sum_i S_i.(S_+x + S_+y + S_+z). */
+static void sannip__sld_heis_h(const sannip_mc_heisenberg *h, const double *spins, int i, double *H)
+{
+    const int *nb = h->nbr + 6 * i;
+    int q, a;
+    H[0] = H[1] = H[2] = 0;
+    for (q = 0; q < 6; q++) for (a = 0; a < 3; a++) H[a] += spins[3 * nb[q] + a];
+    for (a = 0; a < 3; a++) H[a] *= h->J;
+}
+static sannip_result sannip__sld_heis_compute(void *user, const double *pos, const double *spins, double *E,
+                                              double *forces, double *field)
+{
+    const sannip_mc_heisenberg *h = (const sannip_mc_heisenberg *)user;
+    double e = 0;
+    int i, q, a;
+    (void)pos;
+    for (i = 0; i < h->n; i++) {
+        const double *S = spins + 3 * i;
+        for (q = 0; q < 6; q += 2) {
+            const double *T = spins + 3 * h->nbr[6 * i + q];
+            e -= h->J * (S[0] * T[0] + S[1] * T[1] + S[2] * T[2]);
+        }
+        sannip__sld_heis_h(h, spins, i, field + 3 * i);
+        for (a = 0; a < 3; a++) forces[3 * i + a] = 0;
+    }
+    *E = e;
+    return SANNIP_SUCCESS;
+}
+static sannip_result sannip__sld_heis_field(void *user, const double *pos, const double *spins, int m,
+                                            const int *idx, double *field)
+{
+    const sannip_mc_heisenberg *h = (const sannip_mc_heisenberg *)user;
+    int q;
+    (void)pos;
+    for (q = 0; q < m; q++) sannip__sld_heis_h(h, spins, idx[q], field + 3 * idx[q]);
+    return SANNIP_SUCCESS;
+}
+static int sannip__sld_heis_color(void *user, int i)
+{
+    const sannip_mc_heisenberg *h = (const sannip_mc_heisenberg *)user;
+    int L = h->L;
+    return L % 2 ? i : (i % L + (i / L) % L + i / (L * L)) % 2;
+}
+SANNIP_API sannip_sld_model sannip_sld_heisenberg_model(sannip_mc_heisenberg *h)
+{
+    sannip_sld_model s;
+    memset(&s, 0, sizeof s);
+    s.n = h->n; s.user = h;
+    s.compute = sannip__sld_heis_compute; s.field = sannip__sld_heis_field; s.color = sannip__sld_heis_color;
+    s.range = 1;
+    return s;
+}
+SANNIP_API double sannip_element_mass(int Z)
+{
+    static const double m[95] = { 0,
+        1.008, 4.0026, 6.94, 9.0122, 10.81, 12.011, 14.007, 15.999, 18.998, 20.180,
+        22.990, 24.305, 26.982, 28.085, 30.974, 32.06, 35.45, 39.95, 39.098, 40.078,
+        44.956, 47.867, 50.942, 51.996, 54.938, 55.845, 58.933, 58.693, 63.546, 65.38,
+        69.723, 72.630, 74.922, 78.971, 79.904, 83.798, 85.468, 87.62, 88.906, 91.224,
+        92.906, 95.95, 97, 101.07, 102.91, 106.42, 107.87, 112.41, 114.82, 118.71,
+        121.76, 127.60, 126.90, 131.29, 132.91, 137.33, 138.91, 140.12, 140.91, 144.24,
+        145, 150.36, 151.96, 157.25, 158.93, 162.50, 164.93, 167.26, 168.93, 173.05,
+        174.97, 178.49, 180.95, 183.84, 186.21, 190.23, 192.22, 195.08, 196.97, 200.59,
+        204.38, 207.2, 208.98, 209, 210, 222, 223, 226, 227, 232.04,
+        231.04, 238.03, 237, 244 };
+    return Z >= 1 && Z <= 94 ? m[Z] : 0;
+}
+#undef SANNIP__SLD_ACC
 
 #undef SANNIP__RSC_MEMBER
 #undef SANNIP__RSC_DRAW

@@ -241,6 +241,8 @@ static sannip_result toyiron_set_geometry(toyiron *t, int n, const double *pos, 
 }
 
 static double toyiron__dot(const double *u, const double *v) { return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]; }
+/* d(on-site energy)/d|S|^2 times 2: the on-site field is -toyiron__onsite S_i. */
+static double toyiron__onsite(const toyiron *t, int i, double s2) { return 2 * t->aon[i] + 4 * t->p.b * s2; }
 
 /* Energy of the current geometry with spins (n x 3, hbar; NULL: all zero, the lattice
    energy). Optional outputs: atom_energy (n; they sum to E), forces (n x 3, -dE/dr),
@@ -276,7 +278,7 @@ static double toyiron_compute(const toyiron *t, const double *spins, double *ato
         }
         Ei = t->elat[i] + t->aon[i] * s2 + p->b * s2 * s2 - 0.5 * ex;
         if (atom_energy) atom_energy[i] = Ei;
-        if (field) for (a = 0; a < 3; a++) field[3 * i + a] = h[a] - (2 * t->aon[i] + 4 * p->b * s2) * si[a];
+        if (field) for (a = 0; a < 3; a++) field[3 * i + a] = h[a] - toyiron__onsite(t, i, s2) * si[a];
         E += Ei;
     }
     return E;
@@ -300,6 +302,18 @@ static double toyiron_spin_delta(const toyiron *t, const double *spins, int k, c
     }
     /* pair k-j appears in k's and j's lists: -J S_k.S_j in total; a self pair only once */
     return dE - ex - 0.5 * self * (n2 - o2);
+}
+
+/* The effective field -dE/dS_k on spin k alone (3 values, eV/hbar): O(neighbours of k). */
+static void toyiron_field_at(const toyiron *t, const double *spins, int k, double *h)
+{
+    const double *s = spins + 3 * k;
+    double c = toyiron__onsite(t, k, toyiron__dot(s, s));
+    size_t q;
+    int a;
+    for (a = 0; a < 3; a++) h[a] = -c * s[a];
+    for (q = t->start[k]; q < t->start[k + 1]; q++)
+        for (a = 0; a < 3; a++) h[a] += t->J[q] * spins[3 * t->j[q] + a];
 }
 
 /* Positions of an m[0] x m[1] x m[2] supercell of the conventional bcc (fcc = 0) or fcc
@@ -350,4 +364,62 @@ static double toyiron_crystal_optimum(const toyiron_params *p, int fcc, double s
     return 0.5 * (lo + hi);
 }
 
+#ifdef SANNIP_SPIN_H
+/* Toy iron as a spin-lattice dynamics model (sannip_spin.h section 7): the geometry is
+   rebuilt whenever the positions change, the field of one spin is local (range rJ: the
+   exchange), so the integrator colours the atoms into sectors and a step costs O(N). */
+typedef struct toyiron_sld {
+    toyiron t;
+    int n, have;
+    double cell[9], *pos;
+    int pbc[3];
+    sannip_error err;
+} toyiron_sld;
+static sannip_result toyiron_sld_init(toyiron_sld *a, const toyiron_params *p, int n, const double *cell, const int *pbc)
+{
+    int k;
+    memset(a, 0, sizeof *a);
+    toyiron_init(&a->t, p);
+    a->n = n;
+    for (k = 0; k < 9; k++) a->cell[k] = cell[k];
+    for (k = 0; k < 3; k++) a->pbc[k] = pbc[k];
+    a->pos = (double *)malloc(3 * (size_t)n * sizeof(double) + 1);
+    return a->pos ? SANNIP_SUCCESS : SANNIP_OUT_OF_MEMORY;
+}
+static void toyiron_sld_uninit(toyiron_sld *a) { toyiron_uninit(&a->t); free(a->pos); memset(a, 0, sizeof *a); }
+static sannip_result toyiron__sld_geometry(toyiron_sld *a, const double *pos)
+{
+    sannip_result r;
+    if (a->have && memcmp(a->pos, pos, 3 * (size_t)a->n * sizeof(double)) == 0) return SANNIP_SUCCESS;
+    if ((r = toyiron_set_geometry(&a->t, a->n, pos, a->cell, a->pbc, &a->err)) != SANNIP_SUCCESS) return r;
+    memcpy(a->pos, pos, 3 * (size_t)a->n * sizeof(double));
+    a->have = 1;
+    return SANNIP_SUCCESS;
+}
+static sannip_result toyiron__sld_compute(void *user, const double *pos, const double *spins, double *E, double *F, double *H)
+{
+    toyiron_sld *a = (toyiron_sld *)user;
+    sannip_result r = toyiron__sld_geometry(a, pos);
+    if (r == SANNIP_SUCCESS) *E = toyiron_compute(&a->t, spins, NULL, F, H, NULL);
+    return r;
+}
+/* at the positions of the last set_positions (the integrator's contract): O(m) */
+static sannip_result toyiron__sld_field(void *user, const double *pos, const double *spins, int m, const int *idx, double *H)
+{
+    toyiron_sld *a = (toyiron_sld *)user;
+    int q;
+    (void)pos;
+    for (q = 0; q < m; q++) toyiron_field_at(&a->t, spins, idx[q], H + 3 * idx[q]);
+    return SANNIP_SUCCESS;
+}
+static sannip_result toyiron__sld_positions(void *user, const double *pos) { return toyiron__sld_geometry((toyiron_sld *)user, pos); }
+static sannip_sld_model toyiron_sld_model(toyiron_sld *a)
+{
+    sannip_sld_model m;
+    memset(&m, 0, sizeof m);
+    m.n = a->n; m.user = a; m.compute = toyiron__sld_compute; m.field = toyiron__sld_field; m.range = a->t.p.rJ;
+    m.set_positions = toyiron__sld_positions;
+    return m;
+}
+#endif
 #endif /* TOYIRON_H */

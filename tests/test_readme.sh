@@ -23,7 +23,7 @@ $CXX -x c++ -Wall -O2 -I. $dir/quick2.c -o $dir/quick2_cpp 2>$dir/cxx2.log && ok
 ./bin/sannip predict $dir/water.sannip $SHARED/peers/n2p2/H2O_RPBE-D3/input.data -o $dir/pred.xyz >/dev/null && ok || bad "predict of the README session"
 [ "$(grep -c Lattice= $dir/pred.xyz)" = 20 ] && ok || bad "pred.xyz should hold 20 structures"
 ./bin/sannip features $dir/water.sannip $SHARED/peers/n2p2/H2O_RPBE-D3/input.data -o $dir/features.csv >/dev/null && ok || bad "features of the README session"
-for c in import-n2p2 predict info features descriptors train evaluate mc help; do
+for c in import-n2p2 predict info features descriptors train evaluate mc sld help; do
     ./bin/sannip help $c | grep -q "^usage: sannip $c" && ok || bad "sannip help $c"
     grep -q "sannip $c" README.md && ok || bad "README does not show 'sannip $c'"
 done

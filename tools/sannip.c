@@ -4,6 +4,7 @@
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
+#include "../examples/toyiron.h"   /* the toy-iron Hamiltonian for sannip sld toyiron */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,10 +117,22 @@ static const help_entry HELP[] = {
       "accepted (m = <|sum S|>/N, ratio = |sum S|/sum|S| T4.1, polar = polar-angle variance\n"
       "T4.2-4.4, e = <E>/N eV, chi per spin, cv per spin in k_B, u4 the Binder cumulant).\n"
       "  --temperature LIST   kelvin: 300 or 800,900,1000 or FROM:TO:STEP\n"
-      "  --init LIST          starts from fm, pm, afm (two bcc sublattices) or file (the\n"
-      "                       structure's own spins) (default fm)\n"
-      "  --magnitude M[,SD]   |S| of generated starts; with SD, each move also draws |S| from\n"
-      "                       N(M, SD) (default: the mean |S| of the structure's spins, kept)\n"
+      "  --init LIST          starts from fm, pm, afm (two bcc sublattices), ordered (the\n"
+      "                       structure's own magnetic order: each atom along +z or -z by the\n"
+      "                       sign of its moment's z component, e.g. NiO's AFM-II planes) or\n"
+      "                       file (the structure's spins as they are) (default fm)\n"
+      "  --magnitude M[,SD]   |S| of generated starts on the magnetic elements; with SD, each\n"
+      "                       move also draws |S| from N(M, SD) (default: per element, the\n"
+      "                       mean |S| of that element's spins in the structure, kept).\n"
+      "                       Elements without a moment (mean |S| < 1e-3, e.g. O in NiO)\n"
+      "                       start at zero and never move\n"
+      "  --series FILE.csv    every sample: init, walker, T index, phase (0 equilibration,\n"
+      "                       1 production), sweep, T, E, e, m, ratio, polar, step\n"
+      "  --field Bx,By,Bz     external field (Zeeman term -B.sum S), eV per spin unit\n"
+      "  --field-sweep F:T:S  hysteresis loop at one temperature: B_z from F to T and back in\n"
+      "                       steps S (eV per spin unit), one chain carried through the loop,\n"
+      "                       --sweeps per field; OUT.csv then holds init, B, Mz (sum S_z / N\n"
+      "                       at the end of the field step), m, m_err, e, e_err, acceptance\n"
       "  --sweeps N           production sweeps per temperature and walker (default 1000)\n"
       "  --equil N            equilibration sweeps (default 200; the step adapts only here)\n"
       "  --accepted N         count accepted moves instead of sweeps (T4.3.1): N per phase\n"
@@ -130,6 +143,34 @@ static const help_entry HELP[] = {
       "  --no-carry           restart every temperature from the start configuration\n"
       "  --a A                lattice constant for the afm sublattices (default from the cell)\n"
       "  --seed N             seed of the chains (default 1)\n"
+      "A warning is printed when the production acceptance is above 0.9 or below 0.1 (the\n"
+      "step is then too small or too large to sample well).\n"
+      "Results are bit-identical for a seed, whatever the number of threads.\n" },
+    { "sld", "sannip sld MODEL|toyiron STRUCTURE -o OUT.csv [options]",
+      "Spin-lattice dynamics (sannip_spin.h section 7): atoms move by velocity Verlet, spins of\n"
+      "fixed length precess about their effective field -dE/dS (dS/dt = S x H / hbar), in the\n"
+      "symmetric splitting of Tranchida et al. (J. Comput. Phys. 372, 406, 2018), from the first\n"
+      "frame of STRUCTURE (extended XYZ or n2p2). MODEL: a spin-aware model file, or 'toyiron'\n"
+      "for the toy-iron Hamiltonian (examples/toyiron.h; spins in hbar, |S| ~ 1.1). Spins are\n"
+      "taken as angular momenta in hbar. OUT.csv: step, t (fs), E_pot, E_kin, E_total (eV),\n"
+      "T_lattice, T_spin (K), Mx, My, Mz (sum of spins), m (|sum S|/N), every --every steps.\n"
+      "  --dt X                 time step, fs (default 1)\n"
+      "  --steps N              number of steps (default 1000)\n"
+      "  --every K              sample (CSV row, progress line) every K steps (default 10)\n"
+      "  --temperature T        bath temperature of lattice and spins, K (default 0)\n"
+      "  --spin-temperature T   a different spin bath temperature, K\n"
+      "  --gamma G              lattice Langevin friction, 1/fs (default 0: NVE lattice)\n"
+      "  --lambda L             spin damping (Gilbert, LL form; default 0: precession only)\n"
+      "  --velocities T         initial Maxwell-Boltzmann velocities at T K (default:\n"
+      "                         --temperature; 0: at rest)\n"
+      "  --init data|fm|pm      initial spins: the structure's (default), all +z, random\n"
+      "  --magnitude M          |S| of fm/pm starts (default: the structure's mean |S| or 1.1)\n"
+      "  --field Bx,By,Bz       external (Zeeman) field, eV/hbar\n"
+      "  --frozen               positions fixed (pure spin dynamics)\n"
+      "  --traj FILE.xyz        extended XYZ trajectory readable by ASE: positions, velo\n"
+      "                         (A/fs), momenta (ASE units), magmoms (the spins)\n"
+      "  --traj-every K         frames every K steps (default: --every)\n"
+      "  --seed N               noise and velocity seed (default 1)\n"
       "Results are bit-identical for a seed, whatever the number of threads.\n" },
     { "help", "sannip help [CMD]", "Lists the commands, or documents CMD's flags.\n" },
 };
@@ -176,8 +217,9 @@ typedef struct opts {
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", "--cache-limit",
-    "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a", NULL };
-static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", NULL };
+    "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
+    "--series", "--field-sweep", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
+static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
 {
@@ -818,7 +860,7 @@ static int parse_temperatures(const char *v, double *T, int max)
 }
 /* Options of 'sannip mc' that are not files: the configuration, the starts (--init), the
    walkers, the seed and the magnitude (0: from the structure). 0 on a bad option. */
-typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed; int nT, nw, ninit; char inits[8][8]; } mc_opts;
+typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed, magZ[119], B[3]; int nT, nw, ninit; char inits[8][8]; } mc_opts;
 static int mc_opts_of(opts *o, mc_opts *q)
 {
     const char *il;
@@ -829,9 +871,9 @@ static int mc_opts_of(opts *o, mc_opts *q)
     for (il = opt(o, "--init", "fm"); *il && q->ninit < 8; ) {
         size_t len = strcspn(il, ",");
         char *s = q->inits[q->ninit];
-        if (len == 0 || len >= sizeof q->inits[0]) { usage_error("mc", "--init: fm, pm, afm or file"); return 0; }
+        if (len == 0 || len >= sizeof q->inits[0]) { usage_error("mc", "--init: fm, pm, afm, ordered or file"); return 0; }
         memcpy(s, il, len); s[len] = 0;
-        if (strcmp(s, "fm") && strcmp(s, "pm") && strcmp(s, "afm") && strcmp(s, "file")) { usage_error("mc", "--init: fm, pm, afm or file"); return 0; }
+        if (strcmp(s, "fm") && strcmp(s, "pm") && strcmp(s, "afm") && strcmp(s, "file") && strcmp(s, "ordered")) { usage_error("mc", "--init: fm, pm, afm, ordered or file"); return 0; }
         q->ninit++; il += len + (il[len] == ',');
     }
     if (!opt_num(o, "mc", "--sweeps", 1000, 1, 1e9, &v)) return 0;
@@ -849,6 +891,9 @@ static int mc_opts_of(opts *o, mc_opts *q)
     if (strcmp(opt(o, "--move", "first"), "zeroth") == 0) q->cfg.move = SANNIP_MC_ZEROTH;
     else if (strcmp(opt(o, "--move", "first"), "first") != 0) { usage_error("mc", "--move must be first or zeroth"); return 0; }
     q->cfg.collinear = opt(o, "--collinear", NULL) != NULL;
+    q->B[0] = q->B[1] = q->B[2] = 0;
+    if (opt(o, "--field", NULL) && sscanf(opt(o, "--field", ""), "%lf,%lf,%lf", &q->B[0], &q->B[1], &q->B[2]) != 3) { usage_error("mc", "--field Bx,By,Bz"); return 0; }
+    if (opt(o, "--field-sweep", NULL) && (q->nT != 1 || q->nw != 1)) { usage_error("mc", "--field-sweep needs one temperature and one walker"); return 0; }
     if (opt(o, "--magnitude", NULL)) {
         double sd = 0;
         int got = sscanf(opt(o, "--magnitude", ""), "%lf,%lf", &q->mag, &sd);
@@ -857,32 +902,118 @@ static int mc_opts_of(opts *o, mc_opts *q)
     }
     return 1;
 }
+/* Per-element |S| (q->magZ[Z], -1 for absent elements): --magnitude for magnetic elements,
+   else the mean |S| of the element's spins in s; 0 (no moment) when that mean is below 1e-3
+   while other elements carry moments. */
+static void mc_element_magnitudes(mc_opts *q, const sannip_structure *s)
+{
+    double sum[119] = { 0 }, all = 0;
+    int cnt[119] = { 0 }, i, z;
+    for (i = 0; i < s->n; i++) {
+        const sannip_real *x = s->spins + 3 * i;
+        double m = sqrt((double)x[0] * x[0] + (double)x[1] * x[1] + (double)x[2] * x[2]);
+        z = s->Z[i] >= 1 && s->Z[i] <= 118 ? s->Z[i] : 0;
+        sum[z] += m; cnt[z]++; all += m;
+    }
+    for (z = 0; z < 119; z++) {
+        q->magZ[z] = -1;
+        if (!cnt[z]) continue;
+        if (all > 0 && sum[z] / cnt[z] < 1e-3) q->magZ[z] = 0;
+        else q->magZ[z] = q->mag > 0 ? q->mag : all > 0 ? sum[z] / cnt[z] : 1;
+    }
+}
+/* The structure's own collinear order: sign[i] = sign of S_z (+1 for S_z = 0); prints what
+   it recognised. 0 when the structure has no moments. */
+static int mc_ordered_signs(const sannip_structure *s, const mc_opts *q, int *sign)
+{
+    int i, up = 0, down = 0, none = 0;
+    double mz = 0;
+    for (i = 0; i < s->n; i++) {
+        sign[i] = s->spins[3 * i + 2] < 0 ? -1 : 1;
+        if (q->magZ[s->Z[i]] == 0) none++; else if (sign[i] > 0) up++; else down++;
+        if (q->magZ[s->Z[i]] > 0) mz += sign[i] * q->magZ[s->Z[i]];
+    }
+    printf("  ordered start from the structure's moments: %d up, %d down, %d without a moment (net %.4g per atom: %s)\n",
+           up, down, none, mz / s->n, up == down ? "antiferromagnetic" : down == 0 ? "ferromagnetic" : "ferrimagnetic");
+    return up + down > 0;
+}
 /* The start spins of kind init ("fm", "pm", "afm" on two bcc sublattices, "file"). */
 static sannip_result mc_start_spins(const char *init, const mc_opts *q, const sannip_structure *s, double a_lat, int k, sannip_real *spins, sannip_error *err)
 {
     sannip_spin_magnitude sm;
     sannip_rng rng;
     sannip_result r;
-    int n = s->n, *sub;
-    sm.mean = (sannip_real)q->mag; sm.sd = 0;
+    int n = s->n, *sub, i;
+    sm.mean = 1; sm.sd = 0;
     sannip_rng_seed(&rng, (uint64_t)q->seed + 1000 * (uint64_t)k);
-    if (!strcmp(init, "fm")) return sannip_spin_fm(n, &sm, &rng, spins, err);
-    if (!strcmp(init, "pm")) return q->cfg.collinear ? sannip_spin_afm_random(n, &sm, &rng, spins, err) : sannip_spin_pm(n, &sm, &rng, spins, err);
-    if (strcmp(init, "afm")) { memcpy(spins, s->spins, sizeof(sannip_real) * 3 * (size_t)n); return SANNIP_SUCCESS; }
+    if (!strcmp(init, "file")) {   /* as they are; atoms without a moment exactly zero */
+        memcpy(spins, s->spins, sizeof(sannip_real) * 3 * (size_t)n);
+        for (i = 0; i < 3 * n; i++) if (q->magZ[s->Z[i / 3]] == 0) spins[i] = 0;
+        return SANNIP_SUCCESS;
+    }
     if (!(sub = (int *)calloc((size_t)n, sizeof(int)))) return SANNIP_OUT_OF_MEMORY;
-    r = sannip_spin_sublattice(n, s->pos, s->cell, (sannip_real)a_lat, SANNIP_SUBLATTICE_BCC, sub, err);
-    if (r == SANNIP_SUCCESS) r = sannip_spin_afm(n, sub, &sm, &rng, spins, err);
+    if (!strcmp(init, "fm")) r = sannip_spin_fm(n, &sm, &rng, spins, err);
+    else if (!strcmp(init, "pm")) r = q->cfg.collinear ? sannip_spin_afm_random(n, &sm, &rng, spins, err) : sannip_spin_pm(n, &sm, &rng, spins, err);
+    else if (!strcmp(init, "ordered")) r = mc_ordered_signs(s, q, sub) ? sannip_spin_afm(n, sub, &sm, &rng, spins, err) : SANNIP_INVALID_ARGS;
+    else {
+        r = sannip_spin_sublattice(n, s->pos, s->cell, (sannip_real)a_lat, SANNIP_SUBLATTICE_BCC, sub, err);
+        if (r == SANNIP_SUCCESS) r = sannip_spin_afm(n, sub, &sm, &rng, spins, err);
+    }
+    if (r == SANNIP_INVALID_ARGS && !strcmp(init, "ordered")) { if (err) snprintf(err->message, sizeof err->message, "--init ordered: the structure has no moments"); }
+    for (i = 0; r == SANNIP_SUCCESS && i < 3 * n; i++) spins[i] *= (sannip_real)q->magZ[s->Z[i / 3]];   /* per element */
     free(sub);
     return r;
 }
 /* One start: its walkers through the temperatures, the printed summary, and its rows of the
    table (with an init column) appended to all. 0 on success. */
-static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all)
+/* Hysteresis loop: one chain at q->T[0] through B_z = F..T..F (--field-sweep F:T:S), rows
+   appended to all. 0 on success. */
+static int mc_field_sweep(opts *o, const mc_opts *q, const char *init, const sannip_mc_model *mm, sannip_mc_zeeman *z,
+                          const sannip_real *spins, sannip_text *all, int k)
 {
+    double f0, f1, st, B;
+    sannip_mc mc;
+    sannip_mc_stats s;
+    sannip_mc_config cfg = q->cfg;
+    sannip_rng rng;
+    sannip_error err;
+    sannip_result r;
+    int i, nsteps, n = mm->n;
+    if (sscanf(opt(o, "--field-sweep", ""), "%lf:%lf:%lf", &f0, &f1, &st) != 3 || !(st > 0) || !(f1 != f0)) { usage_error("mc", "--field-sweep FROM:TO:STEP with STEP > 0"); return 2; }
+    nsteps = (int)floor(fabs(f1 - f0) / st + 1e-9);
+    if (nsteps < 1 || nsteps > 100000) { usage_error("mc", "--field-sweep: 1 to 100000 steps"); return 2; }
+    cfg.T = q->T[0];
+    sannip_mc_rng_stream((uint64_t)q->seed + 7919 * (uint64_t)k, 0, &rng);
+    if ((r = sannip_mc_init(&mc, mm, spins, &cfg, &rng, NULL, &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    if (k == 0) sannip_text_printf(all, "init,B,Mz,m,m_err,e,e_err,acceptance\n");
+    for (i = 0; i <= 2 * nsteps; i++) {
+        int j = i <= nsteps ? i : 2 * nsteps - i;
+        B = f0 + (f1 > f0 ? 1 : -1) * j * st;
+        z->B[0] = q->B[0]; z->B[1] = q->B[1]; z->B[2] = B;
+        if ((r = sannip_mc_run(&mc, &s, &err)) != SANNIP_SUCCESS) { sannip_mc_uninit(&mc); return fail(&err, r); }
+        sannip_text_printf(all, "%s,%.8g,%.8g,%.8g,%.8g,%.10g,%.10g,%.4f\n", init, B, mc.M[2] / n, s.m.mean, s.m.err, s.e.mean, s.e.err, s.acceptance);
+        printf("  %-4s B_z %+.4f  M_z/N %+.4f  <|M|>/N %.4f  acceptance %.2f\n", init, B, mc.M[2] / n, s.m.mean, s.acceptance);
+    }
+    sannip_mc_uninit(&mc);
+    return 0;
+}
+/* Per-sample rows of one start, one text per walker (walkers run in threads). */
+typedef struct mc_series { const char *init; sannip_text *t; } mc_series;
+static void mc_series_sample(void *user, const sannip_mc_sample *s)
+{
+    mc_series *q = (mc_series *)user;
+    sannip_text_printf(&q->t[s->walker], "%s,%d,%d,%d,%lld,%.6g,%.10g,%.10g,%.8g,%.8g,%.8g,%.6g\n", q->init, s->walker, s->temp_index, s->phase,
+                       (long long)s->sweep, s->T, s->E, s->e, s->m, s->ratio, s->polar, s->step);
+}
+static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all, sannip_text *series)
+{
+    sannip_mc_config cfg;
+    mc_series ser;
     const char *init = q->inits[k];
     int n = s->n, nT = q->nT, nw = q->nw, w, i;
     sannip_spin_local *loc = (sannip_spin_local *)calloc((size_t)nw, sizeof *loc);
     sannip_mc_model *mm = (sannip_mc_model *)calloc((size_t)nw, sizeof *mm);
+    sannip_mc_zeeman *zee = (sannip_mc_zeeman *)calloc((size_t)nw, sizeof *zee);
     sannip_mc_stats *st = (sannip_mc_stats *)calloc((size_t)nT, sizeof *st);
     sannip_real *spins = (sannip_real *)calloc(3 * (size_t)n, sizeof(sannip_real));
     sannip_system sys = sannip_structure_view(s);
@@ -890,19 +1021,35 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
     sannip_error err;
     sannip_result r;
     char *line, *nl;
-    if (!loc || !mm || !st || !spins) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+    if (!loc || !mm || !st || !spins || !zee) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
     if ((r = mc_start_spins(init, q, s, a_lat, k, spins, &err)) != SANNIP_SUCCESS) return fail(&err, r);
     sys.spins = spins;
     for (w = 0, r = SANNIP_SUCCESS; w < nw && r == SANNIP_SUCCESS; w++) {
         r = sannip_spin_local_init(&loc[w], m, &sys, NULL, &err);
         mm[w] = sannip_spin_local_mc_model(&loc[w]);
+        if (r == SANNIP_SUCCESS && (r = sannip_mc_zeeman_init(&zee[w], &mm[w], q->B, NULL, &err)) == SANNIP_SUCCESS) mm[w] = sannip_mc_zeeman_model(&zee[w]);
     }
     if (r != SANNIP_SUCCESS) return fail(&err, r);
-    r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &q->cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err);
+    if (opt(o, "--field-sweep", NULL)) {
+        int rc = mc_field_sweep(o, q, init, &mm[0], &zee[0], spins, all, k);
+        for (w = 0; w < nw; w++) { sannip_mc_zeeman_uninit(&zee[w]); sannip_spin_local_uninit(&loc[w]); }
+        free(loc); free(mm); free(st); free(spins); free(zee);
+        return rc;
+    }
+    cfg = q->cfg;
+    if (series) {
+        ser.init = init; ser.t = series + (size_t)k * nw;
+        cfg.on_sample = mc_series_sample; cfg.sample_user = &ser;
+    }
+    r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err);
     if (r != SANNIP_SUCCESS) return fail(&err, r);
-    for (i = 0; i < nT; i++)
+    for (i = 0; i < nT; i++) {
         printf("  %-4s T %7.1f K  ratio %.4f +- %.4f  <|M|>/N %.4f  e %.6f eV  chi %.4g  U4 %.4f  acceptance %.2f\n", init, q->T[i],
                st[i].ratio.mean, st[i].ratio.err, st[i].m.mean, st[i].e.mean, st[i].chi.mean, st[i].u4.mean, st[i].acceptance);
+        if (st[i].acceptance > 0.9 || st[i].acceptance < 0.1)
+            fprintf(stderr, "sannip mc: warning: %s start at %g K: acceptance %.2f (step %.3g): moves are %s to sample well; try --step %s, --move zeroth or more --equil\n",
+                    init, q->T[i], st[i].acceptance, st[i].step, st[i].acceptance > 0.9 ? "too small" : "too large", st[i].acceptance > 0.9 ? "larger" : "smaller");
+    }
     if (nT >= 3) {
         double chi[256], ce[256], tc, tce;
         for (i = 0; i < nT; i++) { chi[i] = st[i].chi.mean; ce[i] = st[i].chi.err; }
@@ -918,8 +1065,8 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
         if (!nl) break;
     }
     sannip_text_uninit(&out);
-    for (w = 0; w < nw; w++) sannip_spin_local_uninit(&loc[w]);
-    free(loc); free(mm); free(st); free(spins);
+    for (w = 0; w < nw; w++) { sannip_mc_zeeman_uninit(&zee[w]); sannip_spin_local_uninit(&loc[w]); }
+    free(loc); free(mm); free(st); free(spins); free(zee);
     return 0;
 }
 static int cmd_mc(int argc, char **argv)
@@ -929,7 +1076,7 @@ static int cmd_mc(int argc, char **argv)
     sannip_model m;
     sannip_error err;
     sannip_dataset L;
-    sannip_text all;
+    sannip_text all, *series = NULL;
     double a_lat;
     int r, i, k, n;
     if ((r = parse_opts(argc, argv, &o, "mc")) != 0) return r;
@@ -943,21 +1090,172 @@ static int cmd_mc(int argc, char **argv)
         for (k = 0; k < q.ninit; k++) if (!strcmp(q.inits[k], "file")) { fprintf(stderr, "sannip mc: --init file, but %s has no spins\n", o.pos[1]); return 1; }
         if (sannip_structure_resize(&L.s[0], n, L.s[0].forces != NULL, 1, &err) != SANNIP_SUCCESS) return fail(&err, err.code);
     }
-    if (q.mag == 0) {   /* the structure's mean |S|, else 1 */
-        double sum = 0;
-        for (i = 0; i < n; i++) { const sannip_real *s = L.s[0].spins + 3 * i; sum += sqrt((double)s[0] * s[0] + (double)s[1] * s[1] + (double)s[2] * s[2]); }
-        q.mag = sum > 0 ? sum / n : 1;
-    }
+    mc_element_magnitudes(&q, &L.s[0]);
     if (!opt_num(&o, "mc", "--a", cbrt(2 * sannip_cell_volume(L.s[0].cell) / n), 0.1, 100, &a_lat)) return 2;
     sannip_text_init(&all, NULL);
     printf("spin Monte Carlo: %s on %s (%d atoms), %d temperature(s), start(s)", o.pos[0], o.pos[1], n, q.nT);
     for (k = 0; k < q.ninit; k++) printf(" %s", q.inits[k]);
-    printf(", %d walker(s), %lld %s per temperature, |S| = %.4g\n", q.nw, (long long)q.cfg.length, q.cfg.unit == SANNIP_MC_ACCEPTED ? "accepted moves" : "sweeps", q.mag);
-    for (k = 0; k < q.ninit; k++) if ((r = mc_run_start(&o, &q, k, &m, &L.s[0], a_lat, &all)) != 0) return r;
+    printf(", %d walker(s), %lld %s per temperature, |S|:", q.nw, (long long)q.cfg.length, q.cfg.unit == SANNIP_MC_ACCEPTED ? "accepted moves" : "sweeps");
+    for (i = 1; i < 119; i++) if (q.magZ[i] >= 0) printf(" %s %.4g%s", sannip_element_symbol(i), q.magZ[i], q.magZ[i] == 0 ? " (no moment: never moves)" : "");
+    printf("\n");
+    if (opt(&o, "--series", NULL) && !(series = (sannip_text *)calloc((size_t)q.ninit * q.nw, sizeof *series))) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+    for (k = 0; series && k < q.ninit * q.nw; k++) sannip_text_init(&series[k], NULL);
+    for (k = 0; k < q.ninit; k++) if ((r = mc_run_start(&o, &q, k, &m, &L.s[0], a_lat, &all, series)) != 0) return r;
     if (all.failed || (r = sannip_write_file_atomic(o.out, all.s, all.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (series) {   /* one table: starts and walkers in order */
+        sannip_text t;
+        sannip_text_init(&t, NULL);
+        sannip_text_printf(&t, "init,walker,T_index,phase,sweep,T,E,e,m,ratio,polar,step\n");
+        for (k = 0; k < q.ninit * q.nw; k++) { if (series[k].s) sannip_text_printf(&t, "%s", series[k].s); sannip_text_uninit(&series[k]); }
+        if (t.failed || (r = sannip_write_file_atomic(opt(&o, "--series", ""), t.s, t.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        printf("samples -> %s\n", opt(&o, "--series", ""));
+        sannip_text_uninit(&t); free(series);
+    }
     printf("observables -> %s\n", o.out);
     sannip_text_uninit(&all); sannip_dataset_uninit(&L); sannip_model_uninit(&m);
     return 0;
+}
+
+/* ---- sannip sld ---- */
+/* The run's outputs: CSV rows, progress lines with an ETA, trajectory frames. */
+typedef struct sld_out {
+    sannip_sld *d; sannip_text csv; FILE *traj; const sannip_structure *s;
+    long steps, traj_every; time_t t0; double kB;
+} sld_out;
+static void sld_frame(sld_out *o)
+{
+    const sannip_sld *d = o->d;
+    const double *c = d->cell;
+    int i;
+    fprintf(o->traj, "%d\nLattice=\"%.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g %.10g\" Properties=species:S:1:pos:R:3:velo:R:3:momenta:R:3:magmoms:R:3 time=%.6f step=%ld pbc=\"%c %c %c\"\n",
+            d->n, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], d->t, d->step, d->pbc[0] ? 'T' : 'F', d->pbc[1] ? 'T' : 'F', d->pbc[2] ? 'T' : 'F');
+    for (i = 0; i < d->n; i++) {
+        const double *p = d->pos + 3 * i, *v = d->vel + 3 * i, *S = d->spins + 3 * i;
+        double k = d->mass[i] / 0.09822694788464063;   /* ASE momenta: amu A per ASE time (ase.units.fs fs) */
+        fprintf(o->traj, "%-2s %.10f %.10f %.10f %.10e %.10e %.10e %.10e %.10e %.10e %.10f %.10f %.10f\n", sannip_element_symbol(o->s->Z[i]),
+                p[0], p[1], p[2], v[0], v[1], v[2], k * v[0], k * v[1], k * v[2], S[0], S[1], S[2]);
+    }
+}
+static int sld_sample(void *user, const sannip_sld_sample *s)
+{
+    sld_out *o = (sld_out *)user;
+    double el = difftime(time(NULL), o->t0);
+    sannip_text_printf(&o->csv, "%ld,%.4f,%.10f,%.10f,%.10f,%.3f,%.3f,%.8f,%.8f,%.8f,%.8f\n", s->step, s->t, s->E_pot, s->E_kin, s->E_total,
+                       s->T_lattice, s->T_spin, s->M[0], s->M[1], s->M[2], s->m);
+    if (o->traj && s->step % o->traj_every == 0) sld_frame(o);
+    printf("  step %7ld/%ld  t %9.1f fs  E %.6f eV/atom  T_lat %7.1f K  T_spin %7.1f K  m %.4f  ETA %.0f s\n", s->step, o->steps, s->t,
+           s->E_total / o->d->n, s->T_lattice, s->T_spin, s->m, s->step > 0 ? el * (double)(o->steps - s->step) / s->step : 0.0);
+    fflush(stdout);
+    return 0;
+}
+/* The run parameters of 'sannip sld' from the options; 0 on a bad option. */
+static int sld_config(const opts *o, sannip_sld_config *cfg, double *steps, double *every, double *tv)
+{
+    double T, Ts, seed;
+    *cfg = sannip_sld_config_init();
+    if (!opt_num(o, "sld", "--dt", 1, 1e-6, 100, &cfg->dt) || !opt_num(o, "sld", "--steps", 1000, 0, 1e12, steps)
+        || !opt_num(o, "sld", "--every", 10, 1, 1e12, every) || !opt_num(o, "sld", "--temperature", 0, 0, 1e6, &T)
+        || !opt_num(o, "sld", "--spin-temperature", T, 0, 1e6, &Ts) || !opt_num(o, "sld", "--gamma", 0, 0, 100, &cfg->gamma)
+        || !opt_num(o, "sld", "--lambda", 0, 0, 100, &cfg->lambda) || !opt_num(o, "sld", "--velocities", T, 0, 1e6, tv)
+        || !opt_num(o, "sld", "--seed", 1, 0, 1.8e19, &seed))
+        return 0;
+    cfg->T_lattice = T; cfg->T_spin = Ts; cfg->seed = (uint64_t)seed;
+    cfg->frozen_lattice = opt(o, "--frozen", NULL) != NULL;
+    if (opt(o, "--field", NULL) && sscanf(opt(o, "--field", ""), "%lf,%lf,%lf", &cfg->zeeman[0], &cfg->zeeman[1], &cfg->zeeman[2]) != 3) {
+        usage_error("sld", "--field Bx,By,Bz (eV/hbar)"); return 0;
+    }
+    cfg->sample_every = (int)*every;
+    return 1;
+}
+/* Initial spins (--init data|fm|pm, --magnitude) as doubles. 0 on a bad option. */
+static int sld_spins(const opts *o, const sannip_structure *s, double *S)
+{
+    const char *init = opt(o, "--init", "data");
+    double mag, sum = 0;
+    sannip_rng rng;
+    int i;
+    for (i = 0; s->spins && i < s->n; i++) sum += sqrt(pow(s->spins[3 * i], 2) + pow(s->spins[3 * i + 1], 2) + pow(s->spins[3 * i + 2], 2));
+    if (!opt_num(o, "sld", "--magnitude", sum > 0 ? sum / s->n : 1.1, 0, 100, &mag)) return 0;
+    sannip_rng_seed(&rng, 12345);
+    for (i = 0; i < s->n; i++) {
+        double *x = S + 3 * i;
+        if (!strcmp(init, "data")) { int a; for (a = 0; a < 3; a++) x[a] = s->spins ? s->spins[3 * i + a] : 0; }
+        else if (!strcmp(init, "fm")) { x[0] = x[1] = 0; x[2] = mag; }
+        else if (!strcmp(init, "pm")) {
+            double z = 2 * sannip_rng_uniform(&rng) - 1, ph = 6.283185307179586 * sannip_rng_uniform(&rng), r = sqrt(1 - z * z);
+            x[0] = mag * r * cos(ph); x[1] = mag * r * sin(ph); x[2] = mag * z;
+        } else { usage_error("sld", "--init: data, fm or pm"); return 0; }
+    }
+    if (!strcmp(init, "data") && !s->spins) { fprintf(stderr, "sannip sld: the structure has no spins: use --init fm or pm\n"); return 0; }
+    return 1;
+}
+/* Runs d for the options' steps with outputs; 0 on success. */
+static int sld_run(const opts *o, sannip_sld *d, const sannip_structure *s, double steps, double every)
+{
+    sld_out out;
+    sannip_error err;
+    sannip_result r;
+    double te;
+    memset(&out, 0, sizeof out);
+    out.d = d; out.s = s; out.steps = (long)steps; out.t0 = time(NULL);
+    if (!opt_num(o, "sld", "--traj-every", every, 1, 1e12, &te)) return 2;
+    out.traj_every = (long)te;
+    if (opt(o, "--traj", NULL) && !(out.traj = fopen(opt(o, "--traj", ""), "w"))) { fprintf(stderr, "sannip sld: cannot write %s\n", opt(o, "--traj", "")); return 1; }
+    sannip_text_init(&out.csv, NULL);
+    sannip_text_printf(&out.csv, "step,t_fs,E_pot,E_kin,E_total,T_lattice,T_spin,Mx,My,Mz,m\n");
+    d->cfg.on_sample = sld_sample; d->cfg.sample_user = &out;
+    r = sannip_sld_run(d, (long)steps, &err);
+    if (out.traj) fclose(out.traj);
+    if (r != SANNIP_SUCCESS) return fail(&err, r);
+    if (out.csv.failed || (r = sannip_write_file_atomic(o->out, out.csv.s, out.csv.len, &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    printf("time series -> %s%s%s; %.1f model evaluations per step, %.1f s\n", o->out, out.traj ? ", trajectory -> " : "", out.traj ? opt(o, "--traj", "") : "",
+           steps > 0 ? (double)(d->n_compute_calls + d->n_field_calls) / steps : 0.0, difftime(time(NULL), out.t0));
+    sannip_text_uninit(&out.csv);
+    return 0;
+}
+static int cmd_sld(int argc, char **argv)
+{
+    opts o;
+    sannip_sld_config cfg;
+    sannip_model m;
+    sannip_sld_network net;
+    toyiron_sld toy;
+    sannip_sld_model model;
+    sannip_sld d;
+    sannip_dataset L;
+    sannip_error err;
+    double steps, every, tv, *pos, *S, *vel, *mass, cell[9];
+    int r, i, n, toyiron_model;
+    const sannip_structure *s;
+    if ((r = parse_opts(argc, argv, &o, "sld")) != 0) return r;
+    if (o.npos != 2 || !o.out) return usage_error("sld", "needs MODEL STRUCTURE -o OUT.csv");
+    if (!sld_config(&o, &cfg, &steps, &every, &tv)) return 2;
+    if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    s = &L.s[0]; n = s->n;
+    pos = (double *)calloc(3 * (size_t)n, sizeof(double)); S = (double *)calloc(3 * (size_t)n, sizeof(double));
+    vel = (double *)calloc(3 * (size_t)n, sizeof(double)); mass = (double *)calloc((size_t)n, sizeof(double));
+    if (!pos || !S || !vel || !mass) { fprintf(stderr, "sannip sld: out of memory\n"); return 1; }
+    if (!sld_spins(&o, s, S)) return 2;
+    for (i = 0; i < 3 * n; i++) pos[i] = s->pos[i];
+    for (i = 0; i < 9; i++) cell[i] = s->cell[i];
+    for (i = 0; i < n; i++) if (!((mass[i] = sannip_element_mass(s->Z[i])) > 0)) { fprintf(stderr, "sannip sld: no mass for element %d (atom %d)\n", s->Z[i], i + 1); return 1; }
+    toyiron_model = strcmp(o.pos[0], "toyiron") == 0;
+    if (toyiron_model) { toyiron_sld_init(&toy, NULL, n, cell, s->pbc); model = toyiron_sld_model(&toy); }
+    else {
+        if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        if (!sannip_descriptors_need_spins(&m.desc)) fprintf(stderr, "sannip sld: warning: %s has no spin bases: the spins feel no field\n", o.pos[0]);
+        if ((r = sannip_sld_network_init(&net, &m, n, s->Z, cell, s->pbc, NULL, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        model = sannip_sld_network_model(&net);
+    }
+    if ((r = sannip_sld_init(&d, &model, &cfg, n, pos, NULL, S, mass, cell, s->pbc, NULL, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (tv > 0) { sannip_sld_maxwell(&d, tv, cfg.seed); sannip_sld_refresh(&d, &err); }
+    printf("spin-lattice dynamics: %s on %s (%d atoms, %d spin sectors), dt %g fs, %.0f steps, lattice %s, spins %s\n", o.pos[0], o.pos[1], n, d.n_sectors, cfg.dt, steps,
+           cfg.frozen_lattice ? "frozen" : cfg.gamma > 0 ? "Langevin" : "NVE", cfg.lambda > 0 ? "Langevin" : "precession (NVE)");
+    r = sld_run(&o, &d, s, steps, every);
+    sannip_sld_uninit(&d);
+    if (toyiron_model) toyiron_sld_uninit(&toy); else { sannip_sld_network_uninit(&net); sannip_model_uninit(&m); }
+    free(pos); free(S); free(vel); free(mass); sannip_dataset_uninit(&L);
+    return r;
 }
 
 int main(int argc, char **argv)
@@ -972,6 +1270,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "features") == 0) return cmd_features(argc, argv);
     if (strcmp(argv[1], "descriptors") == 0) return cmd_descriptors(argc, argv);
     if (strcmp(argv[1], "mc") == 0) return cmd_mc(argc, argv);
+    if (strcmp(argv[1], "sld") == 0) return cmd_sld(argc, argv);
     fprintf(stderr, "sannip: unknown command '%s' (try 'sannip help')\n", argv[1]);
     return 2;
 }

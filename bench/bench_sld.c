@@ -1,0 +1,112 @@
+/* bench_sld - spin-lattice dynamics (sannip_spin.h section 7) on toy iron (examples/toyiron.h):
+   cost per atom and step at 2000 and 16000 atoms (bcc, 300 K, perturbed-FM spins), relative
+   to one energy+force+field evaluation; then the NVE run of issue 15 (2000 atoms, 1 fs):
+   energy drift, |S_i| conservation and time reversal, over 1 ps (default) or 10 ps (--full).
+   One thread; CPU time of the process. */
+#define BENCH_PROG "bench_sld"
+#define BUSY_SHARE 0.5
+#define SANNIP_IMPLEMENTATION
+#include "../sannip_spin.h"
+#include "../examples/toyiron.h"
+#include "bench_util.h"
+#include <string.h>
+
+static const int PBC[3] = { 1, 1, 1 };
+
+/* A rattled bcc crystal of m^3 cells, perturbed-FM spins (|S| = 1.1, sigma 0.4), 300 K. */
+static int start(toyiron_sld *a, sannip_sld *d, int m)
+{
+    int mm[3] = { m, m, m }, n = 2 * m * m * m, i;
+    double *pos = (double *)malloc(3 * (size_t)n * sizeof(double)), *S = (double *)malloc(3 * (size_t)n * sizeof(double));
+    double *mass = (double *)malloc((size_t)n * sizeof(double)), cell[9];
+    sannip_real *tmp = (sannip_real *)malloc(3 * (size_t)n * sizeof(sannip_real));
+    sannip_spin_magnitude mag = { (sannip_real)1.1, 0 };
+    sannip_rng rng;
+    sannip_error err;
+    sannip_sld_model model;
+    toyiron_crystal(0, mm, 2.87, pos, cell);
+    sannip_rng_seed(&rng, 1);
+    for (i = 0; i < 3 * n; i++) pos[i] += 0.03 * sannip_rng_normal(&rng);
+    sannip_spin_perturbed_fm(n, (sannip_real)0.4, &mag, &rng, tmp, NULL);
+    for (i = 0; i < 3 * n; i++) S[i] = tmp[i];
+    for (i = 0; i < n; i++) mass[i] = sannip_element_mass(26);
+    toyiron_sld_init(a, NULL, n, cell, PBC);
+    model = toyiron_sld_model(a);
+    if (sannip_sld_init(d, &model, NULL, n, pos, NULL, S, mass, cell, PBC, NULL, &err) != SANNIP_SUCCESS) { fprintf(stderr, "%s\n", err.message); exit(1); }
+    sannip_sld_maxwell(d, 300, 2);
+    sannip_sld_refresh(d, &err);
+    free(pos); free(S); free(mass); free(tmp);
+    return n;
+}
+
+static void cost(int m, int steps)
+{
+    toyiron_sld a;
+    sannip_sld d;
+    sannip_error err;
+    double t0, te, ts, E;
+    long calls;
+    int n = start(&a, &d, m), k;
+    t0 = cpu_now();
+    for (k = 0; k < 3; k++) { a.have = 0; d.model.compute(d.model.user, d.pos, d.spins, &E, d.forces, d.field); }
+    te = (cpu_now() - t0) / 3;
+    calls = d.n_field_calls;
+    t0 = cpu_now();
+    for (k = 0; k < steps; k++) if (sannip_sld_step(&d, &err) != SANNIP_SUCCESS) { fprintf(stderr, "%s\n", err.message); exit(1); }
+    ts = (cpu_now() - t0) / steps;
+    printf("  %5d atoms: SLD step %.2f us/atom (%.0f atom-steps/s, %.1f steps/s), one E+F+field evaluation %.2f us/atom: step / evaluation %.1f; %d sectors, %.0f field calls per step\n",
+           n, 1e6 * ts / n, n / ts, 1 / ts, 1e6 * te / n, ts / te, d.n_sectors, (double)(d.n_field_calls - calls) / steps);
+    sannip_sld_uninit(&d); toyiron_sld_uninit(&a);
+}
+
+static void nve(long steps, long back)
+{
+    toyiron_sld a;
+    sannip_sld d;
+    sannip_sld_sample s0, s;
+    sannip_error err;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, wn = 0, dx = 0, ds = 0, *keep, t0 = cpu_now();
+    int n = start(&a, &d, 10), i;
+    long k, nc;
+    sannip_sld_observe(&d, &s0);
+    for (k = 1; k <= steps; k++) {
+        if (sannip_sld_step(&d, &err) != SANNIP_SUCCESS) { fprintf(stderr, "%s\n", err.message); exit(1); }
+        sannip_sld_observe(&d, &s);
+        sx += s.t; sy += s.E_total; sxx += s.t * s.t; sxy += s.t * s.E_total;
+    }
+    for (i = 0; i < n; i++) {
+        const double *S = d.spins + 3 * i;
+        double x = fabs(sqrt(S[0] * S[0] + S[1] * S[1] + S[2] * S[2]) - d.smag[i]) / d.smag[i];
+        if (x > wn) wn = x;
+    }
+    printf("  NVE %d atoms, 1 fs, %.1f ps: energy drift %.3g eV/atom/ps (E %.6f -> %.6f eV/atom), largest relative change of |S_i| %.2g, T_lat %.0f K, T_spin %.0f K (%.0f s)\n",
+           n, steps / 1000.0, (steps * sxy - sx * sy) / (steps * sxx - sx * sx) * 1000 / n, s0.E_total / n, s.E_total / n, wn, s.T_lattice, s.T_spin, cpu_now() - t0);
+    keep = (double *)malloc(6 * (size_t)n * sizeof(double));
+    memcpy(keep, d.pos, 3 * (size_t)n * sizeof(double)); memcpy(keep + 3 * n, d.spins, 3 * (size_t)n * sizeof(double));
+    nc = d.n_colorings;
+    for (k = 0; k < back; k++) sannip_sld_step(&d, &err);
+    sannip_sld_reverse(&d);
+    for (k = 0; k < back; k++) sannip_sld_step(&d, &err);
+    sannip_sld_reverse(&d);
+    for (i = 0; i < 3 * n; i++) {
+        if (fabs(d.pos[i] - keep[i]) > dx) dx = fabs(d.pos[i] - keep[i]);
+        if (fabs(d.spins[i] - keep[3 * n + i]) > ds) ds = fabs(d.spins[i] - keep[3 * n + i]);
+    }
+    printf("  time reversal, %ld steps forward and back: positions %.2g A, spins %.2g hbar (%ld recolourings)\n", back, dx, ds, d.n_colorings - nc);
+    free(keep);
+    sannip_sld_uninit(&d); toyiron_sld_uninit(&a);
+}
+
+int main(int argc, char **argv)
+{
+    int full = argc > 1 && strcmp(argv[1], "--full") == 0;
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("bench_sld: spin-lattice dynamics of toy iron (bcc, 300 K, perturbed-FM spins), one thread\n");
+    cost(10, 20);
+    cost(20, 4);
+    nve(full ? 10000 : 1000, full ? 1000 : 200);
+    return 0;
+}

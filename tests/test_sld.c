@@ -1,0 +1,498 @@
+/* Spin-lattice dynamics (sannip_spin.h section 7): every |S_i| conserved, energy conservation
+   and time reversal of NVE toy iron, the error of the splitting falling as dt^2, the
+   spin-wave frequency of a Heisenberg ferromagnet against linear spin-wave theory, the
+   Langevin spin thermostat's M(T) against Monte Carlo, bit-identical runs for 1 and 2
+   threads, a spin-aware network through the adapter (energy conserved, field = -dE/dS
+   checked by the dynamics itself), and bad input. Small systems: the headline runs (2000
+   atoms, 10 ps) are bench/bench_sld.c's. */
+#define SANNIP_IMPLEMENTATION
+#include "../sannip_train.h"
+#include "../sannip_spin.h"
+#include "../examples/toyiron.h"
+#include "test.h"
+#include <string.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static const int PBC[3] = { 1, 1, 1 };
+
+/* A rattled bcc toy-iron crystal of m^3 conventional cells with perturbed-FM spins (|S| =
+   1.1), thermal velocities at T0 K, run by d through a (both caller-owned). */
+static int toy_start(toyiron_sld *a, sannip_sld *d, int m, const sannip_sld_config *cfg, double T0, uint64_t seed)
+{
+    int mm[3] = { m, m, m }, n, i;
+    double *pos = (double *)malloc(3 * 2 * (size_t)(m * m * m) * sizeof(double)), cell[9], *S, *mass;
+    sannip_real *tmp;
+    sannip_spin_magnitude mag = { (sannip_real)1.1, 0 };
+    sannip_rng rng;
+    sannip_error err;
+    sannip_sld_model model;
+    sannip_result r;
+    n = toyiron_crystal(0, mm, 2.87, pos, cell);
+    S = (double *)malloc(3 * (size_t)n * sizeof(double)); mass = (double *)malloc((size_t)n * sizeof(double));
+    tmp = (sannip_real *)malloc(3 * (size_t)n * sizeof(sannip_real));
+    sannip_rng_seed(&rng, seed);
+    for (i = 0; i < 3 * n; i++) pos[i] += 0.03 * sannip_rng_normal(&rng);
+    sannip_spin_perturbed_fm(n, (sannip_real)0.4, &mag, &rng, tmp, NULL);
+    for (i = 0; i < 3 * n; i++) S[i] = tmp[i];
+    for (i = 0; i < n; i++) mass[i] = sannip_element_mass(26);
+    toyiron_sld_init(a, NULL, n, cell, PBC);
+    model = toyiron_sld_model(a);
+    r = sannip_sld_init(d, &model, cfg, n, pos, NULL, S, mass, cell, PBC, NULL, &err);
+    CHECK(r == SANNIP_SUCCESS, "sld init: %s", err.message);
+    if (r == SANNIP_SUCCESS && T0 > 0) { sannip_sld_maxwell(d, T0, seed + 1); sannip_sld_refresh(d, &err); }
+    free(pos); free(S); free(mass); free(tmp);
+    return r == SANNIP_SUCCESS ? n : 0;
+}
+
+/* Largest relative change of |S_i| since the start. */
+static double norm_drift(const sannip_sld *d)
+{
+    double w = 0;
+    int i;
+    for (i = 0; i < d->n; i++) {
+        const double *s = d->spins + 3 * i;
+        double x = fabs(sqrt(s[0] * s[0] + s[1] * s[1] + s[2] * s[2]) - d->smag[i]) / d->smag[i];
+        if (x > w) w = x;
+    }
+    return w;
+}
+
+/* NVE toy iron, 54 atoms at 600 K, 1 fs, 2 ps: |S_i| to 1e-12, total energy drift (slope of a
+   line fitted to E(t)) and fluctuation per atom; then time reversal. */
+static void test_nve_toyiron(void)
+{
+    toyiron_sld a;
+    sannip_sld d;
+    sannip_sld_sample s0, s;
+    sannip_error err;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, fl = 0, slope, *p0;
+    int n = toy_start(&a, &d, 3, NULL, 600, 7), k, nk = 0, ok = 1;
+    long nc;
+    if (!n) return;
+    printf("toy iron NVE: %d atoms, %d sectors\n", n, d.n_sectors);
+    CHECK(d.n_sectors > 1 && d.n_sectors < n, "toy iron is coloured into sectors (%d)", d.n_sectors);
+    sannip_sld_observe(&d, &s0);
+    for (k = 1; k <= 2000 && ok; k++) {
+        ok = sannip_sld_step(&d, &err) == SANNIP_SUCCESS;
+        sannip_sld_observe(&d, &s);
+        sx += s.t; sy += s.E_total; sxx += s.t * s.t; sxy += s.t * s.E_total; nk++;
+        if (fabs(s.E_total - s0.E_total) / n > fl) fl = fabs(s.E_total - s0.E_total) / n;
+    }
+    CHECK(ok, "step: %s", err.message);
+    slope = (nk * sxy - sx * sy) / (nk * sxx - sx * sx) * 1000 / n;   /* eV/atom/ps */
+    printf("  2 ps: drift %.3g eV/atom/ps, largest |E - E0| %.3g eV/atom, T_lat %.0f K, T_spin %.0f K, |S| drift %.3g\n",
+           slope, fl, s.T_lattice, s.T_spin, norm_drift(&d));
+    CHECK(norm_drift(&d) <= 1e-12, "|S_i| conserved: %.3g", norm_drift(&d));
+    CHECK(fabs(slope) < 1e-5, "energy drift %.3g eV/atom/ps", slope);
+    CHECK(fl < 2e-4, "energy fluctuation %.3g eV/atom", fl);
+    CHECK(s.T_lattice > 100 && s.T_spin > 1, "the lattice and spins are warm: %g %g", s.T_lattice, s.T_spin);
+    /* time reversal: 300 steps forward, reverse, 300 steps, reverse: back at the start */
+    p0 = (double *)malloc(6 * (size_t)n * sizeof(double));
+    memcpy(p0, d.pos, 3 * (size_t)n * sizeof(double)); memcpy(p0 + 3 * n, d.spins, 3 * (size_t)n * sizeof(double));
+    nc = d.n_colorings;
+    for (k = 0; k < 300 && ok; k++) ok = sannip_sld_step(&d, &err) == SANNIP_SUCCESS;
+    sannip_sld_reverse(&d);
+    for (k = 0; k < 300 && ok; k++) ok = sannip_sld_step(&d, &err) == SANNIP_SUCCESS;
+    sannip_sld_reverse(&d);
+    CHECK(d.n_colorings == nc, "no recolouring in the reversed segment (%ld -> %ld)", nc, d.n_colorings);
+    {
+        double dx = 0, ds = 0;
+        for (k = 0; k < 3 * n; k++) {
+            if (fabs(d.pos[k] - p0[k]) > dx) dx = fabs(d.pos[k] - p0[k]);
+            if (fabs(d.spins[k] - p0[3 * n + k]) > ds) ds = fabs(d.spins[k] - p0[3 * n + k]);
+        }
+        printf("  time reversal after 300 + 300 steps: positions %.3g A, spins %.3g hbar\n", dx, ds);
+        CHECK(ok && dx < 1e-8 && ds < 1e-8, "time reversal: %.3g A, %.3g hbar", dx, ds);
+    }
+    free(p0);
+    sannip_sld_uninit(&d); toyiron_sld_uninit(&a);
+}
+
+/* Error at t = 20 fs against dt/32: falls by 4 per halving of dt (second order). */
+static void test_convergence(void)
+{
+    const double dts[4] = { 1, 0.5, 0.25, 1.0 / 32 };
+    double *fin[4], e[3];
+    int k, j, n = 0;
+    for (k = 0; k < 4; k++) {
+        toyiron_sld a;
+        sannip_sld d;
+        sannip_sld_config cfg = sannip_sld_config_init();
+        sannip_error err;
+        int steps = (int)(20 / dts[k] + 0.5), ok = 1;
+        cfg.dt = dts[k];
+        n = toy_start(&a, &d, 2, &cfg, 600, 3);
+        if (!n) return;
+        for (j = 0; j < steps && ok; j++) ok = sannip_sld_step(&d, &err) == SANNIP_SUCCESS;
+        CHECK(ok, "dt %g: %s", dts[k], err.message);
+        fin[k] = (double *)malloc(6 * (size_t)n * sizeof(double));
+        memcpy(fin[k], d.pos, 3 * (size_t)n * sizeof(double)); memcpy(fin[k] + 3 * n, d.spins, 3 * (size_t)n * sizeof(double));
+        sannip_sld_uninit(&d); toyiron_sld_uninit(&a);
+    }
+    for (k = 0; k < 3; k++) {
+        e[k] = 0;
+        for (j = 0; j < 6 * n; j++) e[k] += (fin[k][j] - fin[3][j]) * (fin[k][j] - fin[3][j]);
+        e[k] = sqrt(e[k]);
+    }
+    printf("convergence at 20 fs: error %.3g, %.3g, %.3g for dt = 1, 0.5, 0.25 fs (ratios %.2f, %.2f)\n", e[0], e[1], e[2], e[0] / e[1], e[1] / e[2]);
+    CHECK(e[0] / e[1] > 3.5 && e[0] / e[1] < 4.5, "second order: ratio %.3f", e[0] / e[1]);
+    CHECK(e[1] / e[2] > 3.5 && e[1] / e[2] < 4.5, "second order: ratio %.3f", e[1] / e[2]);
+    for (k = 0; k < 4; k++) free(fin[k]);
+}
+
+/* Heisenberg sites on the unit simple cubic lattice (frozen). */
+static void heis_geometry(int L, double *pos, double *cell, double *mass)
+{
+    int i, n = L * L * L;
+    for (i = 0; i < n; i++) { pos[3 * i] = i % L; pos[3 * i + 1] = (i / L) % L; pos[3 * i + 2] = i / (L * L); mass[i] = 1; }
+    memset(cell, 0, 9 * sizeof(double));
+    cell[0] = cell[4] = cell[8] = L;
+}
+
+/* A circular spin wave S_i = S (eps cos q.r, eps sin q.r, sqrt(1 - eps^2)) on an L = 8 sc
+   Heisenberg ferromagnet (J = 1 eV, S = 1): the phase of sum_i (S_x + i S_y) e^{-i q.r}
+   turns with hbar w = 2 J S sum_delta (1 - cos q.delta) (linear spin waves). */
+static void test_spin_wave(void)
+{
+    const int L = 8, n = 512;
+    sannip_mc_heisenberg h;
+    sannip_sld d;
+    sannip_sld_config cfg = sannip_sld_config_init();
+    sannip_sld_model model;
+    sannip_error err;
+    double pos[3 * 512], S[3 * 512], mass[512], cell[9], eps = 0.01, q = 2 * 3.141592653589793 / L * 2;
+    double w_lsw = 2 * 1.0 * 1.0 * (1 - cos(q)) / SANNIP_HBAR_EV_FS, ph0 = 0, prev = 0, unwrap = 0, w;
+    int i, k, steps = 400, ok = 1;
+    heis_geometry(L, pos, cell, mass);
+    for (i = 0; i < n; i++) {
+        double x = q * pos[3 * i];
+        S[3 * i] = eps * cos(x); S[3 * i + 1] = eps * sin(x); S[3 * i + 2] = sqrt(1 - eps * eps);
+    }
+    sannip_mc_heisenberg_init(&h, L, 1.0, NULL, &err);
+    model = sannip_sld_heisenberg_model(&h);
+    cfg.dt = 0.05; cfg.frozen_lattice = 1;
+    CHECK(sannip_sld_init(&d, &model, &cfg, n, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(d.n_sectors == 2, "two sublattice sectors: %d", d.n_sectors);
+    for (k = 0; k <= steps && ok; k++) {
+        double re = 0, im = 0, ph;
+        for (i = 0; i < n; i++) {
+            double x = q * pos[3 * i];
+            re += d.spins[3 * i] * cos(x) + d.spins[3 * i + 1] * sin(x);
+            im += d.spins[3 * i + 1] * cos(x) - d.spins[3 * i] * sin(x);
+        }
+        ph = atan2(im, re);
+        if (k == 0) ph0 = prev = ph;
+        else {
+            double dp = ph - prev;
+            while (dp > 3.141592653589793) dp -= 2 * 3.141592653589793;
+            while (dp < -3.141592653589793) dp += 2 * 3.141592653589793;
+            unwrap += dp; prev = ph;
+        }
+        if (k < steps) ok = sannip_sld_step(&d, &err) == SANNIP_SUCCESS;
+    }
+    (void)ph0;
+    w = fabs(unwrap) / (steps * cfg.dt);
+    printf("spin wave, q = (pi/2, 0, 0), L = 8: w = %.6f / fs, linear spin waves %.6f / fs (%.3f %%), %.2f periods\n",
+           w, w_lsw, 100 * (w / w_lsw - 1), fabs(unwrap) / (2 * 3.141592653589793));
+    CHECK(ok, "%s", err.message);
+    CHECK(fabs(w / w_lsw - 1) < 0.01, "spin-wave frequency %.6f vs %.6f", w, w_lsw);
+    CHECK(norm_drift(&d) <= 1e-12, "|S| conserved: %.3g", norm_drift(&d));
+    sannip_sld_uninit(&d); sannip_mc_heisenberg_uninit(&h);
+}
+
+/* Collects |sum S|/n into batches for a mean with an error bar. */
+typedef struct mstat { double sum, blk[64], cur; int nb, in_blk, per_blk; long skip; } mstat;
+static int collect_m(void *user, const sannip_sld_sample *s)
+{
+    mstat *m = (mstat *)user;
+    if (s->step < m->skip) return 0;
+    m->cur += s->m;
+    if (++m->in_blk == m->per_blk) { m->blk[m->nb++] = m->cur / m->per_blk; m->cur = 0; m->in_blk = 0; }
+    return m->nb == 64;
+}
+static void mstat_mean(const mstat *m, double *mean, double *err)
+{
+    double s = 0, s2 = 0;
+    int k;
+    for (k = 0; k < m->nb; k++) { s += m->blk[k]; s2 += m->blk[k] * m->blk[k]; }
+    *mean = s / m->nb;
+    *err = sqrt((s2 / m->nb - *mean * *mean) / (m->nb - 1));
+}
+
+/* Langevin spins on a frozen Heisenberg lattice (J = 1, kB = 1) against Metropolis
+   Monte Carlo of the same model (L = 4): <|M|>/N at three temperatures within 4 combined sigma. */
+static void test_langevin_vs_mc(void)
+{
+    const int L = 4, n = 64;
+    const double T[3] = { 0.5, 1.0, 1.3 };
+    sannip_mc_heisenberg h, hm;
+    double pos[3 * 64], S[3 * 64], mass[64], cell[9];
+    sannip_error err;
+    int t, i;
+    heis_geometry(L, pos, cell, mass);
+    for (i = 0; i < n; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = 1; }
+    sannip_mc_heisenberg_init(&h, L, 1.0, NULL, &err);
+    sannip_mc_heisenberg_init(&hm, L, 1.0, NULL, &err);
+    for (t = 0; t < 3; t++) {
+        sannip_sld d;
+        sannip_sld_config cfg = sannip_sld_config_init();
+        sannip_sld_model model = sannip_sld_heisenberg_model(&h);
+        sannip_mc_model mm = sannip_mc_heisenberg_model(&hm);
+        sannip_mc_config mc = sannip_mc_config_init(T[t]);
+        sannip_mc_stats st;
+        sannip_real init[3 * 64];
+        const sannip_real *ip = init;
+        mstat ms;
+        double mean, e;
+        memset(&ms, 0, sizeof ms);
+        ms.per_blk = 30; ms.skip = 1000;
+        cfg.dt = 0.1; cfg.frozen_lattice = 1; cfg.kB = 1; cfg.lambda = 0.5; cfg.T_spin = T[t]; cfg.seed = 11 + t;
+        cfg.sample_every = 5; cfg.on_sample = collect_m; cfg.sample_user = &ms;
+        CHECK(sannip_sld_init(&d, &model, &cfg, n, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_sld_run(&d, 1000 + 64 * 150, &err) == SANNIP_SUCCESS, "%s", err.message);
+        mstat_mean(&ms, &mean, &e);
+        for (i = 0; i < 3 * n; i++) init[i] = (sannip_real)S[i];
+        mc.kB = 1; mc.equil = 300; mc.length = 2000;
+        CHECK(sannip_mc_walkers(&mm, 1, &ip, &mc, 5 + t, NULL, &st, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+        printf("Langevin vs MC, L = 4, kT/J = %.1f: <|M|>/N %.4f +- %.4f (SLD), %.4f +- %.4f (MC)\n", T[t], mean, e, st.m.mean, st.m.err);
+        CHECK(fabs(mean - st.m.mean) < 4 * sqrt(e * e + st.m.err * st.m.err), "kT %.1f: %.4f +- %.4f vs %.4f +- %.4f", T[t], mean, e, st.m.mean, st.m.err);
+        CHECK(norm_drift(&d) <= 1e-12, "|S| under the thermostat: %.3g", norm_drift(&d));
+        sannip_sld_uninit(&d);
+    }
+    sannip_mc_heisenberg_uninit(&h); sannip_mc_heisenberg_uninit(&hm);
+}
+
+/* Both thermostats on a 1728-spin Heisenberg lattice (sectors of 864 spins run threaded)
+   and on toy iron: the same seed gives the same bits with 1 and 2 threads. */
+static void test_threads(void)
+{
+#ifdef _OPENMP
+    const int L = 12, n = 1728;
+    double *pos = (double *)malloc(3 * (size_t)n * sizeof(double)), *S = (double *)malloc(3 * (size_t)n * sizeof(double));
+    double *mass = (double *)malloc((size_t)n * sizeof(double)), cell[9], *keep[2];
+    sannip_mc_heisenberg h;
+    sannip_error err;
+    int th, i;
+    heis_geometry(L, pos, cell, mass);
+    for (i = 0; i < n; i++) { S[3 * i] = 0.3; S[3 * i + 1] = 0; S[3 * i + 2] = 1; }
+    sannip_mc_heisenberg_init(&h, L, 1.0, NULL, &err);
+    for (th = 0; th < 2; th++) {
+        sannip_sld d;
+        sannip_sld_config cfg = sannip_sld_config_init();
+        sannip_sld_model model = sannip_sld_heisenberg_model(&h);
+        toyiron_sld a;
+        sannip_sld dt_;
+        int k;
+        omp_set_num_threads(th + 1);
+        cfg.dt = 0.05; cfg.frozen_lattice = 1; cfg.kB = 1; cfg.lambda = 0.2; cfg.T_spin = 0.7; cfg.seed = 99;
+        CHECK(sannip_sld_init(&d, &model, &cfg, n, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_sld_run(&d, 15, &err) == SANNIP_SUCCESS, "%s", err.message);
+        keep[th] = (double *)malloc(3 * (size_t)n * sizeof(double) + 6 * 128 * sizeof(double));
+        memcpy(keep[th], d.spins, 3 * (size_t)n * sizeof(double));
+        sannip_sld_uninit(&d);
+        cfg = sannip_sld_config_init();
+        cfg.gamma = 0.01; cfg.T_lattice = 800; cfg.lambda = 0.1; cfg.T_spin = 800; cfg.seed = 5;
+        if (toy_start(&a, &dt_, 4, &cfg, 300, 9) == 128) {
+            for (k = 0; k < 20; k++) sannip_sld_step(&dt_, &err);
+            memcpy(keep[th] + 3 * n, dt_.pos, 3 * 128 * sizeof(double));
+            memcpy(keep[th] + 3 * n + 3 * 128, dt_.spins, 3 * 128 * sizeof(double));
+            sannip_sld_uninit(&dt_);
+        }
+        toyiron_sld_uninit(&a);
+    }
+    CHECK(memcmp(keep[0], keep[1], 3 * (size_t)n * sizeof(double) + 6 * 128 * sizeof(double)) == 0, "1 and 2 threads give the same bits");
+    free(keep[0]); free(keep[1]); free(pos); free(S); free(mass);
+    sannip_mc_heisenberg_uninit(&h);
+#endif
+}
+
+/* The golden spin-aware NiO network through the adapter (one sector: the midpoint iteration
+   over all spins), frozen Ni/O positions then moving: |S| conserved, energy conserved. */
+static void test_network(void)
+{
+    sannip_model m;
+    sannip_dataset ds;
+    sannip_sld_network a;
+    sannip_sld d;
+    sannip_sld_model model;
+    sannip_sld_config cfg = sannip_sld_config_init();
+    sannip_sld_sample s0, s;
+    sannip_error err;
+    double *pos, *S, *mass, cell[9], worst = 0;
+    int i, k, n, ok = 1;
+    sannip_model_init(&m, NULL);
+    sannip_dataset_init(&ds, NULL);
+    if (sannip_model_load_file(&m, "tests/golden/spin_cnn.sannip", &err) != SANNIP_SUCCESS
+        || sannip_dataset_read_file(&ds, "tests/golden/spin_cnn.pred.xyz", &err) != SANNIP_SUCCESS) { CHECK(0, "%s", err.message); return; }
+    n = ds.s[0].n;
+    pos = (double *)malloc(3 * (size_t)n * sizeof(double)); S = (double *)malloc(3 * (size_t)n * sizeof(double)); mass = (double *)malloc((size_t)n * sizeof(double));
+    for (i = 0; i < 3 * n; i++) { pos[i] = ds.s[0].pos[i]; S[i] = ds.s[0].spins[i]; }
+    for (i = 0; i < 9; i++) cell[i] = ds.s[0].cell[i];
+    for (i = 0; i < n; i++) mass[i] = sannip_element_mass(ds.s[0].Z[i]);
+    CHECK(sannip_sld_network_init(&a, &m, n, ds.s[0].Z, cell, ds.s[0].pbc, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    model = sannip_sld_network_model(&a);
+    cfg.dt = 0.5;
+    CHECK(sannip_sld_init(&d, &model, &cfg, n, pos, NULL, S, mass, cell, ds.s[0].pbc, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(d.n_sectors == 1, "a network without a local field: one sector (%d)", d.n_sectors);
+    sannip_sld_maxwell(&d, 300, 3);
+    sannip_sld_observe(&d, &s0);
+    for (k = 0; k < 16 && ok; k++) {
+        ok = sannip_sld_step(&d, &err) == SANNIP_SUCCESS;
+        sannip_sld_observe(&d, &s);
+        if (fabs(s.E_total - s0.E_total) / n > worst) worst = fabs(s.E_total - s0.E_total) / n;
+    }
+    printf("NiO network, %d atoms, dt 0.5 fs, 8 fs: largest |E - E0| %.3g eV/atom, |S| drift %.3g, %.1f evaluations per step\n", n, worst, norm_drift(&d), (double)d.n_compute_calls / k);
+    CHECK(ok, "%s", err.message);
+    CHECK(norm_drift(&d) <= 1e-12, "|S| conserved: %.3g", norm_drift(&d));
+    CHECK(worst < TOL(1e-4, 1e-2), "energy conserved: %.3g eV/atom", worst);
+    sannip_sld_uninit(&d); sannip_sld_network_uninit(&a);
+    free(pos); free(S); free(mass);
+    sannip_dataset_uninit(&ds); sannip_model_uninit(&m);
+}
+
+static void test_bad_input(void)
+{
+    sannip_mc_heisenberg h;
+    sannip_sld d;
+    sannip_sld_config cfg = sannip_sld_config_init();
+    sannip_sld_model model;
+    sannip_error err;
+    double pos[24], S[24], mass[8], cell[9];
+    heis_geometry(2, pos, cell, mass);
+    memset(S, 0, sizeof S);
+    sannip_mc_heisenberg_init(&h, 2, 1.0, NULL, &err);
+    model = sannip_sld_heisenberg_model(&h);
+    cfg.dt = -1;
+    CHECK(sannip_sld_init(&d, &model, &cfg, 8, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "dt"), "negative dt: %s", err.message);
+    cfg.dt = 0; cfg.lambda = NAN;
+    CHECK(sannip_sld_init(&d, &model, &cfg, 8, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "lambda"), "NaN lambda: %s", err.message);
+    cfg.lambda = 0;
+    CHECK(sannip_sld_init(&d, &model, &cfg, 7, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_INVALID_ARGS && strstr(err.message, "7 atoms"), "atom count: %s", err.message);
+    mass[3] = 0;
+    CHECK(sannip_sld_init(&d, &model, &cfg, 8, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "atom 4"), "mass: %s", err.message);
+    mass[3] = 1; pos[5] = NAN;
+    CHECK(sannip_sld_init(&d, &model, &cfg, 8, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_NONFINITE && strstr(err.message, "atom 2"), "NaN position: %s", err.message);
+    pos[5] = 0;
+    /* zero spins never move; a zero config is the default one */
+    CHECK(sannip_sld_init(&d, &model, NULL, 8, pos, NULL, S, mass, cell, PBC, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_sld_run(&d, 3, &err) == SANNIP_SUCCESS && d.spins[2] == 0 && d.cfg.dt == 1, "zero spins stay zero");
+    sannip_sld_uninit(&d);
+    sannip_mc_heisenberg_uninit(&h);
+}
+
+#define RUN(f) do { clock_t c0 = clock(); if (getenv("SLD_ONLY") && !strstr(#f, getenv("SLD_ONLY"))) break; f(); if (getenv("SLD_TIMES")) printf("  [%s %.2f s]\n", #f, (double)(clock() - c0) / CLOCKS_PER_SEC); } while (0)
+/* Monte Carlo with atoms without a moment (every other site of a Heisenberg lattice): they
+   never move, drawn magnitudes included, and are not counted as attempts. */
+static void test_mc_zero_moments(void)
+{
+    sannip_mc_heisenberg h;
+    sannip_mc mc;
+    sannip_mc_config cfg = sannip_mc_config_init(1.0);
+    sannip_mc_model mm;
+    sannip_mc_stats st;
+    sannip_real S[3 * 64];
+    sannip_rng rng;
+    sannip_error err;
+    int sub[64], i, zero_ok = 1;
+    sannip_mc_heisenberg_init(&h, 4, 1.0, NULL, &err);
+    sannip_mc_heisenberg_sublattice(&h, sub);
+    for (i = 0; i < 64; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = sub[i] > 0 ? 1 : 0; }
+    mm = sannip_mc_heisenberg_model(&h);
+    cfg.kB = 1; cfg.equil = 50; cfg.length = 200; cfg.magnitude = SANNIP_MC_MAG_UNIFORM; cfg.mag_a = 0.5; cfg.mag_b = 1.5;
+    sannip_rng_seed(&rng, 3);
+    CHECK(sannip_mc_init(&mc, &mm, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_run(&mc, &st, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (i = 0; i < 64; i++) if (sub[i] < 0 && (mc.spins[3 * i] != 0 || mc.spins[3 * i + 1] != 0 || mc.spins[3 * i + 2] != 0)) zero_ok = 0;
+    CHECK(zero_ok, "spins without a moment stay zero");
+    CHECK(st.attempted > 200 * 64 / 2 * 0.9 && st.attempted < 200 * 64 / 2 * 1.1, "attempts counted on the 32 magnetic sites only: %lld", (long long)st.attempted);
+    sannip_mc_uninit(&mc); sannip_mc_heisenberg_uninit(&h);
+}
+
+/* The Zeeman wrapper: local dE equals the difference of energies; a Heisenberg paramagnet
+   (kT = 3 J) in a field along -x magnetises along -x, and the energy contains -B.M. */
+static void test_mc_zeeman(void)
+{
+    sannip_mc_heisenberg h;
+    sannip_mc_zeeman z;
+    sannip_mc mc;
+    sannip_mc_config cfg = sannip_mc_config_init(3.0);
+    sannip_mc_model inner, mm;
+    sannip_mc_stats st;
+    sannip_real S[3 * 64], s_new[3] = { 0.6f, 0, 0.8f };
+    sannip_rng rng;
+    sannip_error err;
+    double B[3] = { -1.5, 0, 0 }, dE, E0, E1, Mav[3];
+    int i, k;
+    sannip_mc_heisenberg_init(&h, 4, 1.0, NULL, &err);
+    inner = sannip_mc_heisenberg_model(&h);
+    CHECK(sannip_mc_zeeman_init(&z, &inner, B, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    mm = sannip_mc_zeeman_model(&z);
+    for (i = 0; i < 64; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = 1; }
+    CHECK(mm.set_spins(mm.user, S) == SANNIP_SUCCESS && mm.energy(mm.user, &E0) == SANNIP_SUCCESS, "load");
+    CHECK(mm.delta(mm.user, 5, s_new, &dE) == SANNIP_SUCCESS && mm.accept(mm.user, 5, s_new) == SANNIP_SUCCESS && mm.energy(mm.user, &E1) == SANNIP_SUCCESS, "move");
+    CHECK_NEAR(dE, E1 - E0, 1e-12, "local dE with the field");
+    CHECK_NEAR(E0, -3 * 64 - 0.0, 1e-12, "FM along z: no Zeeman energy for B along x");
+    cfg.kB = 1; cfg.equil = 100; cfg.length = 100;
+    sannip_rng_seed(&rng, 4);
+    CHECK(sannip_mc_init(&mc, &mm, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&mc, &st, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (i = 0; i < 3; i++) Mav[i] = 0;
+    for (k = 0; k < 400; k++) {   /* the mean magnetisation vector over 400 sweeps */
+        sannip_mc_sweep(&mc, &err);
+        for (i = 0; i < 3; i++) Mav[i] += mc.M[i] / (64.0 * 400);
+    }
+    printf("Zeeman: Heisenberg (L = 4) at kT = 3 J in B = -1.5 J x: <M>/N = (%.3f, %.3f, %.3f)\n", Mav[0], Mav[1], Mav[2]);
+    CHECK(Mav[0] < -0.25 && fabs(Mav[1]) < 0.1 && fabs(Mav[2]) < 0.1, "magnetised along the field");
+    sannip_mc_uninit(&mc); sannip_mc_zeeman_uninit(&z); sannip_mc_heisenberg_uninit(&h);
+}
+
+/* Save after one run, restore into a fresh chain, run again: the same bits as two runs of
+   one chain (statistics and spins). */
+static void test_mc_restart(void)
+{
+    sannip_mc_heisenberg h1, h2;
+    sannip_mc a, b;
+    sannip_mc_config cfg = sannip_mc_config_init(1.2);
+    sannip_mc_model m1, m2;
+    sannip_mc_stats s1, s2;
+    sannip_real S[3 * 64];
+    sannip_rng rng;
+    sannip_text t;
+    sannip_error err;
+    int i;
+    sannip_mc_heisenberg_init(&h1, 4, 1.0, NULL, &err); sannip_mc_heisenberg_init(&h2, 4, 1.0, NULL, &err);
+    m1 = sannip_mc_heisenberg_model(&h1); m2 = sannip_mc_heisenberg_model(&h2);
+    for (i = 0; i < 64; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = 1; }
+    cfg.kB = 1; cfg.equil = 20; cfg.length = 50;
+    sannip_rng_seed(&rng, 8);
+    sannip_text_init(&t, NULL);
+    CHECK(sannip_mc_init(&a, &m1, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&a, &s1, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_save(&a, &t, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_run(&a, &s1, &err) == SANNIP_SUCCESS, "%s", err.message);
+    sannip_rng_seed(&rng, 99);   /* a different start: everything comes from the text */
+    CHECK(sannip_mc_init(&b, &m2, S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_restore(&b, t.s, t.len, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_run(&b, &s2, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(memcmp(&s1, &s2, sizeof s1) == 0 && memcmp(a.spins, b.spins, sizeof S) == 0, "restart equals the uninterrupted chain to the last bit");
+    CHECK(sannip_mc_restore(&b, "sannip-mc-state 1\n63\n", 21, &err) == SANNIP_INVALID_ARGS && strstr(err.message, "63 spins"), "wrong size: %s", err.message);
+    CHECK(sannip_mc_restore(&b, t.s, t.len / 2, &err) == SANNIP_PARSE_ERROR && strstr(err.message, "missing"), "truncated: %s", err.message);
+    sannip_text_uninit(&t);
+    sannip_mc_uninit(&a); sannip_mc_uninit(&b); sannip_mc_heisenberg_uninit(&h1); sannip_mc_heisenberg_uninit(&h2);
+}
+
+int main(void)
+{
+    RUN(test_bad_input);
+    RUN(test_spin_wave);
+    RUN(test_nve_toyiron);
+    RUN(test_convergence);
+    RUN(test_langevin_vs_mc);
+    RUN(test_threads);
+    RUN(test_network);
+    RUN(test_mc_zero_moments);
+    RUN(test_mc_zeeman);
+    RUN(test_mc_restart);
+    return test_report("test_sld");
+}
