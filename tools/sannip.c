@@ -10,6 +10,8 @@
 #include <math.h>
 #include <time.h>
 #include <signal.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 typedef struct help_entry { const char *name, *usage, *text; } help_entry;
 static const help_entry HELP[] = {
@@ -19,6 +21,14 @@ static const help_entry HELP[] = {
       "with its inner cutoff, every scaling mode, unit normalisation and atom_energy offsets\n"
       "are carried over so the model predicts what n2p2 predicts, in the same units.\n"
       "  -o MODEL   output model file (written to a new temporary file next to it, then renamed)\n" },
+    { "export-n2p2", "sannip export-n2p2 MODEL DIR",
+      "Writes MODEL as an n2p2 potential: DIR/input.nn, DIR/scaling.data and\n"
+      "DIR/weights.NNN.data (DIR is created when missing), for n2p2's tools and its LAMMPS\n"
+      "interface; 'import-n2p2 DIR' gives the same model back. n2p2 holds per-element dense\n"
+      "networks of one shape with its activations, G2/G4/G5 bases over named or Z-weighted\n"
+      "neighbours (types 2, 3, 9, 12, 13) with one cutoff type, one scaling and one energy\n"
+      "scale; any other model is refused with the basis, layer or setting n2p2 lacks (train\n"
+      "with '--descriptors FILE' naming neighbour elements, e.g. an n2p2 input.nn).\n" },
     { "train", "sannip train DATA -o MODEL [options]",
       "Trains a model (or a committee) on DATA (extended XYZ or n2p2 input.data with\n"
       "energies and, unless --force-weight 0, forces). Prints one progress line per epoch.\n"
@@ -247,6 +257,27 @@ static int cmd_import(int argc, char **argv)
     if ((r = sannip_n2p2_import_dir(&m, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = sannip_model_save_file(&m, o.out, &err)) != SANNIP_SUCCESS) { sannip_model_uninit(&m); return fail(&err, (sannip_result)r); }
     printf("imported %s: %d elements, %d bases, %zu parameters -> %s\n", o.pos[0], m.n_elements, m.desc.n, sannip_model_n_params(&m), o.out);
+    sannip_model_uninit(&m);
+    return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    opts o;
+    sannip_model m;
+    sannip_error err;
+    int r;
+    if ((r = parse_opts(argc, argv, &o, "export-n2p2")) != 0) return r;
+    if (o.npos != 2 || o.out) return usage_error("export-n2p2", "needs MODEL and DIR");
+    if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (mkdir(o.pos[1], 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "sannip export-n2p2: cannot create directory '%s': %s\n", o.pos[1], strerror(errno));
+        sannip_model_uninit(&m);
+        return 1;
+    }
+    if ((r = sannip_n2p2_export_dir(&m, o.pos[1], &err)) != SANNIP_SUCCESS) { sannip_model_uninit(&m); return fail(&err, (sannip_result)r); }
+    printf("exported %s: %d elements, %d bases, %zu parameters -> %s/input.nn, scaling.data, weights.NNN.data\n",
+           o.pos[0], m.n_elements, m.desc.n, sannip_model_n_params(&m), o.pos[1]);
     sannip_model_uninit(&m);
     return 0;
 }
@@ -962,6 +993,7 @@ int main(int argc, char **argv)
     if (argc < 2) { list_commands(stderr); return 2; }   /* no command: a usage error */
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(argc, argv);
     if (strcmp(argv[1], "import-n2p2") == 0) return cmd_import(argc, argv);
+    if (strcmp(argv[1], "export-n2p2") == 0) return cmd_export(argc, argv);
     if (strcmp(argv[1], "predict") == 0) return cmd_predict(argc, argv);
     if (strcmp(argv[1], "train") == 0) return cmd_train(argc, argv);
     if (strcmp(argv[1], "evaluate") == 0) return cmd_evaluate(argc, argv);
