@@ -6649,6 +6649,13 @@ static int sannip__n2p2_type_of(const sannip_basis *b)
         if (sannip__n2p2_types[k].kind == b->kind && (sannip__n2p2_types[k].n_el == 0) == zw) return sannip__n2p2_types[k].type;
     return 0;
 }
+/* Some n2p2 type is of this basis kind. */
+static int sannip__n2p2_has_kind(int kind)
+{
+    int k;
+    for (k = 0; k < SANNIP__N2P2_NTYPES; k++) if (sannip__n2p2_types[k].kind == kind) return 1;
+    return 0;
+}
 /* n2p2's letter for an activation (0 for the ones n2p2 lacks), from the parser's table. */
 static char sannip__n2p2_act_letter(int act)
 {
@@ -6677,7 +6684,7 @@ static sannip_result sannip__n2p2_export_basis(const sannip_model *m, int f, con
     if (sannip_basis_format(b, line, sizeof line) < 0) strcpy(line, "?");
     if (!sannip__n2p2_type_of(b))
         SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "basis %d (%s): n2p2 has no symmetry function %s", f + 1, line,
-                        sannip__has(b, SANNIP_BASIS_SPIN) ? "of a spin kind" : b->kind > SANNIP_G5 ? "of this kind"
+                        sannip__has(b, SANNIP_BASIS_SPIN) ? "of a spin kind" : !sannip__n2p2_has_kind(b->kind) ? "of this kind"
                         : b->nbr[0] == SANNIP_ANY || b->nbr[1] == SANNIP_ANY ? "over neighbours of any element ('*': name the elements, or Zw)"
                         : "over these neighbours (Zw with named elements, or a Z-weighted G5)");
     if (b->cut[0].type == SANNIP_CUT_FSPLINE || b->cut[0].type != cs->type || b->cut[0].alpha != cs->alpha)
