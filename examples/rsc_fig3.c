@@ -457,25 +457,13 @@ static int write_fig3c(const char *dir, const fit_job *jobs, int n_jobs)
     return close_out(f, path);
 }
 
-/* examples/plot_rsc.py DIR when python3 can import matplotlib; silent otherwise. */
+/* Fig. 3 as DIR/rsc_fig3.png through examples/plot_rsc.py (plotting.h). */
 static void draw_png(const char *argv0, const char *dir)
 {
-    char script[4200], qs[8500], qd[8500], cmd[17200];
-    const char *slash = strrchr(argv0, '/');
-    FILE *f = NULL;
-    if (slash && (size_t)(slash - argv0) < 4000) {
-        snprintf(script, sizeof script, "%.*s/../examples/plot_rsc.py", (int)(slash - argv0), argv0);
-        f = fopen(script, "r");
-    }
-    if (!f) { strcpy(script, "examples/plot_rsc.py"); f = fopen(script, "r"); }
-    if (!f) return;
-    fclose(f);
-    fflush(stdout);
-    if (shell_quote(dir, qd, sizeof qd) || shell_quote(script, qs, sizeof qs)) return;
-    if (system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) return;
-    snprintf(cmd, sizeof cmd, "python3 %s %s", qs, qd);
-    if (system(cmd) == 0) printf("png: %s/rsc_fig3.png\n", dir);
-    else printf("png: %s failed\n", script);
+    char qd[8500], png[4200];
+    snprintf(png, sizeof png, "%s/rsc_fig3.png", dir);
+    if (shell_quote(dir, qd, sizeof qd)) return;
+    plot_run(argv0, "plot_rsc.py", qd, png, "Fig. 3 (best-of-k errors, models, RMSE against k)");
 }
 
 static void print_summary(ring_set *rigid, ring_set *rattled, double *const *err, const fit_job *jobs, int n_jobs)
