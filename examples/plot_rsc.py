@@ -49,7 +49,7 @@ def panel_errors(ax, rows, nd):
     from matplotlib import ticker
     rows = [r for r in rows if int(r["nd"]) == nd]
     rc = [r["rc"] for r in rows]
-    for k in list(range(2, 15)) + [1, 5, 10, 15]:
+    for k in [k for k in range(2, 15) if k not in K_COLOURS] + [1, 5, 10, 15]:
         err = [max(r["err_%d" % k], FLOOR) for r in rows]
         if k in K_COLOURS:
             ax.plot(rc, err, color=K_COLOURS[k], lw=2.6 if k == 15 else 1.8, zorder=3 + k, label="best of %d" % k)
@@ -58,8 +58,8 @@ def panel_errors(ax, rows, nd):
     ax.set_yscale("log")
     ax.set_ylim(bottom=FLOOR * 0.7)
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: "%g" % v))
-    ax.text(0.99, 0.02, "errors below %g eV (ground state found) drawn at %g eV" % (FLOOR, FLOOR),
-            transform=ax.transAxes, ha="right", va="bottom", fontsize=7)
+    ax.text(0.99, 0.98, "errors below %g eV (ground state found)\ndrawn at %g eV" % (FLOOR, FLOOR),
+            transform=ax.transAxes, ha="right", va="top", fontsize=7)
     ax.set_xlabel("reaction coordinate RC (\u00c5)")
     ax.set_ylabel("E(best of k) - E(exact ground state) (eV)")
     ax.set_title("n_d = %d: committee error, rigid path" % nd)
