@@ -106,7 +106,7 @@ def parity(args):
     if args.get("title"):
         fig.suptitle(args["title"])
     fig.tight_layout()
-    fig.savefig(args["out"], dpi=110)
+    fig.savefig(args["out"], dpi=110, bbox_inches="tight")
 
 
 def diagonal(ax, values):
@@ -137,13 +137,13 @@ def curves(args):
         label = labels[i] if i < len(labels) else os.path.splitext(os.path.basename(path))[0]
         data.append((label, rows, curve_units(comments)))
     forces = any(not math.isnan(num(r["train_force_rmse"])) for _, rows, _ in data for r in rows)
-    fig, ax = plt.subplots(1, 2 if forces else 1, figsize=(11 if forces else 6, 4.6), squeeze=False)
+    fig, ax = plt.subplots(1, 2 if forces else 1, figsize=(11 if forces else 7.5, 5), squeeze=False)
     ax = ax[0]
     colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
     eu, lu = data[0][2]
     k, eunit = energy_scale(eu)
     for i, (label, rows, _) in enumerate(data):
-        c = colours[i % len(colours)]
+        c = CASE_COLOURS.get(label, colours[i % len(colours)])
         ep = [num(r["epoch"]) for r in rows]
         for col, panel, scale in (("energy_rmse", 0, k), ("force_rmse", 1, 1.0)):
             if panel == 1 and not forces:
@@ -163,9 +163,9 @@ def curves(args):
         a.set_xlabel("epoch")
         a.grid(True, which="both", lw=0.3, alpha=0.5)
         a.legend(fontsize=7)
-    fig.suptitle(args.get("title") or "learning curves (validation solid, training dashed)")
+    fig.suptitle(args.get("title") or "learning curves (validation solid, training dashed)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(args["out"], dpi=110)
+    fig.savefig(args["out"], dpi=110, bbox_inches="tight")
 
 
 def tables(args):
@@ -221,14 +221,14 @@ def tables(args):
         if p == "states.csv":
             a.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(args["out"], dpi=110)
+    fig.savefig(args["out"], dpi=110, bbox_inches="tight")
 
 
 def sets(args):
     plt = pyplot()
     rows, _ = read_csv(os.path.join(args["files"][0], "parity.csv"))
     present = [(n, l) for n, l in SUBSETS if any(r["subset"] == n for r in rows)]
-    fig, ax = plt.subplots(1, len(present), figsize=(4.6 * len(present), 4.6), squeeze=False)
+    fig, ax = plt.subplots(1, len(present), figsize=(5 * len(present), 5.4), squeeze=False)
     for a, (name, label) in zip(ax[0], present):
         sel = [r for r in rows if r["subset"] == name]
         mean = sum(num(r["reference"]) for r in sel) / len(sel)
@@ -246,8 +246,8 @@ def sets(args):
         a.set_title(label.replace("\n", " "))
         a.legend(fontsize=7)
     fig.suptitle("parity: committee mean against the toy-iron truth, every structure of each set")
-    fig.tight_layout()
-    fig.savefig(args["out"], dpi=110)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.savefig(args["out"], dpi=110, bbox_inches="tight")
 
 
 def parse(argv):

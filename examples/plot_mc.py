@@ -119,7 +119,7 @@ def draw_series(plt, a):
         x.legend(fontsize=8)
     fig.suptitle(a["title"] or "hysteresis")
     fig.tight_layout()
-    fig.savefig(a["out"], dpi=110)
+    fig.savefig(a["out"], dpi=110, bbox_inches="tight")
 
 
 def draw_scans(plt, a, scans):
@@ -159,7 +159,7 @@ def draw_scans(plt, a, scans):
         a_.legend(fontsize=7)
     fig.suptitle(a["title"] or "spin Monte Carlo: " + ", ".join(name for name, _ in scans))
     fig.tight_layout()
-    fig.savefig(a["out"], dpi=110)
+    fig.savefig(a["out"], dpi=110, bbox_inches="tight")
 
 
 def main(argv):

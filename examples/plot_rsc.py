@@ -124,7 +124,7 @@ def main(argv):
     ax[2][1].set_title("(c) forces")
     fig.tight_layout()
     out = os.path.join(d, "rsc_fig3.png")
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     return 0 if all(not math.isnan(r["e_exact"]) for r in a) else 1
 
 

@@ -800,7 +800,7 @@ static void draw_plots(const settings *st)
     plot_run(st->argv0, "plot_accuracy.py", args, png, "parity of the BP and SANNIP committees");
     for (s = 0; s < 3; s++) {
         size_t n;
-        snprintf(title, sizeof title, "'learning curves, %s (first member of each committee; validation solid, training dashed)'", subsets[s].label);
+        snprintf(title, sizeof title, "'learning curves, %s\n(first member of each committee; validation solid, training dashed)'", subsets[s].label);
         n = (size_t)snprintf(args, sizeof args, "curves");
         for (c = 0; c < N_CASES && n < sizeof args; c++) {
             snprintf(path, sizeof path, "%s/curves/%s_%s.csv", st->out, subsets[s].name, case_names[c]);
