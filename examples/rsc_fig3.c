@@ -45,6 +45,7 @@
 #include "dimer_ring.h"
 #include "tutorial.h"
 #include <math.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -457,6 +458,24 @@ static int write_fig3c(const char *dir, const fit_job *jobs, int n_jobs)
     return close_out(f, path);
 }
 
+/* Progress of the model fits: a line with the ETA at most every 10 s (any thread). */
+typedef struct fit_progress { int n, done; time_t t0, last; } fit_progress;
+static void job_done(fit_progress *p)
+{
+#ifdef _OPENMP
+#pragma omp critical(rsc_fig3_progress)
+#endif
+    {
+        time_t t = time(NULL);
+        p->done++;
+        if (t - p->last >= 10 && p->done < p->n) {
+            printf("  %d of %d models trained, ETA %.0f s\n", p->done, p->n, (double)(t - p->t0) / p->done * (p->n - p->done));
+            fflush(stdout);
+            p->last = t;
+        }
+    }
+}
+
 /* Fig. 3 as DIR/rsc_fig3.png through examples/plot_rsc.py (plotting.h). */
 static void draw_png(const char *argv0, const char *dir)
 {
@@ -539,6 +558,7 @@ int main(int argc, char **argv)
     ring_set rigid[2], rattled[2];
     double *err[2] = { NULL, NULL }, *meta[2] = { NULL, NULL };
     fit_job *jobs = NULL;
+    fit_progress progress = { 0, 0, 0, 0 };
     int n_jobs = 0, s, q, dr, j, rc = 1, built = 0;
     int po = parse_options(argc, argv, &opt);
     if (po) return po > 0 ? 0 : 2;
@@ -565,10 +585,13 @@ int main(int argc, char **argv)
             for (dr = 0; dr < (KS[q] == N_MEMBERS ? 1 : N_DRAWS); dr++) {
                 jobs[n_jobs].set = s; jobs[n_jobs].k = KS[q]; jobs[n_jobs].draw = dr; n_jobs++;
             }
+    printf("training %d BP models (%ld epochs each)\n", n_jobs, opt.epochs);
+    fflush(stdout);
+    progress.n = n_jobs; progress.t0 = progress.last = time(NULL);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1)
 #endif
-    for (j = 0; j < n_jobs; j++) fit_one(&jobs[j], rattled, rigid, opt.seed, opt.epochs);
+    for (j = 0; j < n_jobs; j++) { fit_one(&jobs[j], rattled, rigid, opt.seed, opt.epochs); job_done(&progress); }
     for (j = 0; j < n_jobs; j++) if (!jobs[j].ok) { fprintf(stderr, "rsc_fig3: model %d (set %s, k %d, draw %d) failed\n", j, set_name(jobs[j].set), jobs[j].k, jobs[j].draw); goto done; }
     /* output */
     if (write_fig3a(opt.out, rigid, err, meta) || write_fig3b(opt.out, rigid, jobs, n_jobs) || write_fig3c(opt.out, jobs, n_jobs)) goto done;
