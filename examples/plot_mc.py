@@ -156,7 +156,7 @@ def draw_scans(plt, a, scans):
         for j, (tc, label) in enumerate(a["tcs"]):
             a_.axvline(tc, color="k", lw=1.0, ls=styles[j % len(styles)], label="%s = %.0f%s" % (label, tc, "" if reduced else " K"))
         a_.set_xlabel(xlabel)
-        a_.legend(fontsize=7)
+        a_.legend(fontsize=7, loc="lower right" if a_ is ax[0][1] else "best")
     fig.suptitle(a["title"] or "spin Monte Carlo: " + ", ".join(name for name, _ in scans))
     fig.tight_layout()
     fig.savefig(a["out"], dpi=110, bbox_inches="tight")
