@@ -6,6 +6,10 @@ WARN    = -std=c99 -Wall -Wextra -pedantic -Wno-unused-function
 OMP     ?= -fopenmp
 LDLIBS  = -lm
 SHARED  ?= ../shared
+# the Python that draws the plots: the first of python3, /usr/bin/python3 that imports matplotlib
+# (a python3 first on PATH may lack it); empty when none does, and every plotting step says so.
+# Looked up only by the targets that plot; make PYTHON=/path/to/python3 chooses one.
+PYTHON  ?= $(shell for p in python3 /usr/bin/python3; do $$p -c 'import matplotlib' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 HEADERS = sannip.h sannip_train.h sannip_spin.h
 
 # every tests/test_*.c is built twice: double (build/test_x) and float (build/test_x_f);
@@ -33,12 +37,16 @@ build/bench_%: bench/bench_%.c bench/bench_util.h $(HEADERS) | build
 bin/curie bin/sannip build/test_toyiron build/test_toyiron_f build/test_sld build/test_sld_f build/bench_sld: examples/toyiron.h
 bin/gen_toyiron bin/spin_accuracy build/bench_spin: examples/toyiron_data.h examples/toyiron.h
 bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
-bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h
+bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h examples/plotting.h
+bin/sannip bin/curie bin/spin_accuracy: examples/plotting.h
 bin build:
 	mkdir -p $@
 
-test: all $(TESTS) $(TESTS_F)
-	@SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
+# test and demo build in parallel, one job per core (the programs compile for minutes at -O3)
+NPROC   = $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+test:
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(TESTS) $(TESTS_F)
+	@PYTHON="$(PYTHON)" SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
@@ -53,8 +61,9 @@ bench-n2p2:
 	    $(MAKE) --no-print-directory build/bench_n2p2 && build/bench_n2p2 $(SHARED) $(N2P2_DIR) $(BENCH_ARGS); \
 	else echo "bench_n2p2: skipped n2p2 (set N2P2_DIR to an n2p2 tree with libnnp built; see bench/README.md)"; fi
 
-demo: all
-	@sh examples/demo.sh $(SHARED)
+demo:
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@PYTHON="$(PYTHON)" sh examples/demo.sh $(SHARED)
 
 clean:
 	rm -rf build bin

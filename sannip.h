@@ -196,6 +196,8 @@
    12. N2P2
      sannip_n2p2_import_mem          n2p2 potential from its texts
      sannip_n2p2_import_dir          n2p2 potential from its directory
+     sannip_n2p2_export_mem          model -> n2p2 potential texts
+     sannip_n2p2_export_dir          model -> n2p2 potential directory
    (2. MEMORY declares the sannip_allocator type; its function, sannip_free, is in 11.)
 
    UNITS AND CONVENTIONS
@@ -1255,6 +1257,28 @@ SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *inp
 /* Reads DIR/input.nn, DIR/scaling.data and DIR/weights.%03d.data (Z) and imports them as
    sannip_n2p2_import_mem does. [in, out] m, [in] dir. */
 SANNIP_API sannip_result sannip_n2p2_import_dir(sannip_model *m, const char *dir,
+                                                sannip_error *err);
+#endif
+/* Writes m as an n2p2 potential: the texts of input.nn (settings and symmetry functions),
+   scaling.data and weights[e] (weights.ZZZ.data of the e-th element in ascending atomic
+   number, n2p2's order), so that sannip_n2p2_import_mem of them predicts what m predicts
+   and n2p2 reads them. n2p2 can hold per-element dense networks with one shape and
+   activations of its own (no swish, ssp), G2/G4/G5 bases over named elements or Z-weighted
+   (n2p2 types 2, 3, 9, 12, 13) sharing one cutoff type and inner cutoff, one scaling for all
+   elements (the standard and modified scalings are written as n2p2's scalesigma, the modified
+   one's max|G - mean| in the sigma column, which n2p2 uses for nothing else) and one energy
+   scale (conv_energy; offsets as mean_energy or atom_energy; conv_length 1). Anything else is
+   SANNIP_UNSUPPORTED with the element, layer or basis (its definition line) n2p2 lacks;
+   round trips are exact: import -> export -> import gives the same numbers. Numbers are
+   written with %.17g. [in] m; [in, out] input_nn, scaling_data, weights[0..m->n_elements)
+   (initialised texts, appended to; on failure they may hold part of the output).
+   SANNIP_OUT_OF_MEMORY when a text could not grow. Reads m only. */
+SANNIP_API sannip_result sannip_n2p2_export_mem(const sannip_model *m, sannip_text *input_nn,
+        sannip_text *scaling_data, sannip_text *weights, sannip_error *err);
+#ifndef SANNIP_NO_STDIO
+/* sannip_n2p2_export_mem into DIR/input.nn, DIR/scaling.data, DIR/weights.%03d.data (Z),
+   each written with sannip_write_file_atomic; DIR must exist. [in] m, dir. */
+SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const char *dir,
                                                 sannip_error *err);
 #endif
 
@@ -3482,55 +3506,59 @@ static int sannip__fb_token(const char *t, sannip_cutoff *c, sannip_error *err, 
 }
 #undef SANNIP__FB_XI_MAX
 
+/* n2p2's symmetry-function types that sannip carries (n2p2 keywords.rst), one row each, read
+   by the importer (sannip__parse_n2p2_sf) and the exporter (sannip__n2p2_type_of, the
+   symfunction_short writer): neighbour element fields (0: all, weighted by Z) and the
+   numeric fields in file order, e eta, r rs, l lambda, z zeta, c rc, R an optional rs. */
+typedef struct sannip__n2p2_type { int type, kind, n_el; const char *fields; } sannip__n2p2_type;
+static const sannip__n2p2_type sannip__n2p2_types[] = {
+    { 2, SANNIP_G2, 1, "erc" }, { 3, SANNIP_G4, 2, "elzcR" }, { 9, SANNIP_G5, 2, "elzcR" },
+    { 12, SANNIP_G2, 0, "erc" }, { 13, SANNIP_G4, 0, "erlzc" } };
+#define SANNIP__N2P2_NTYPES ((int)(sizeof sannip__n2p2_types / sizeof sannip__n2p2_types[0]))
+static const sannip__n2p2_type *sannip__n2p2_type_row(int type)
+{
+    int k;
+    for (k = 0; k < SANNIP__N2P2_NTYPES; k++) if (sannip__n2p2_types[k].type == type) return &sannip__n2p2_types[k];
+    return NULL;
+}
+/* The basis field a letter of sannip__n2p2_type.fields names. */
+static sannip_real *sannip__n2p2_field(sannip_basis *b, char f)
+{
+    switch (f) {
+    case 'e': return &b->eta;
+    case 'l': return &b->lambda;
+    case 'z': return &b->zeta;
+    case 'c': return &b->cut[0].rc;
+    default: return &b->rs;
+    }
+}
+
 static int sannip__parse_n2p2_sf(sannip_basis *b, char **tok, int nt, const sannip_cutoff *cs, sannip_error *err, int line)
 {
-    /* symfunction_short EC TYPE ... (n2p2 keywords.rst) */
-    int type, need, e1 = 0, e2 = 0, i;
-    sannip_real v[6];
+    /* symfunction_short EC TYPE [E1 [E2]] numbers (n2p2 keywords.rst) */
+    const sannip__n2p2_type *row;
+    int type, need, opt, i, k;
     sannip_result r;
     if (nt < 3 || !sannip__int(tok[2], &type)) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 3, "symfunction_short: missing type");
     b->center = sannip__elem_token(tok[1]);
     if (b->center <= 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, 2, "unknown element '%s'", tok[1]);
-    switch (type) {
-    case 2: need = 7; break;
-    case 3: case 9: need = 9; break;
-    case 12: need = 6; break;
-    case 13: need = 8; break;
-    default: return sannip__fail(err, SANNIP_UNSUPPORTED, line, 3, "n2p2 symmetry function type %d is not supported (2, 3, 9, 12, 13 are)", type);
-    }
-    if (nt < need || nt > need + ((type == 3 || type == 9) ? 1 : 0))
+    if (!(row = sannip__n2p2_type_row(type))) return sannip__fail(err, SANNIP_UNSUPPORTED, line, 3, "n2p2 symmetry function type %d is not supported (2, 3, 9, 12, 13 are)", type);
+    opt = strchr(row->fields, 'R') != NULL;
+    need = 3 + row->n_el + (int)strlen(row->fields) - opt;
+    if (nt < need || nt > need + opt)
         return sannip__fail(err, SANNIP_PARSE_ERROR, line, nt < need ? nt + 1 : need + 1, "symfunction_short type %d: expected %d fields, found %d", type, need, nt);
-    i = 3;
-    if (type == 2 || type == 3 || type == 9) {
-        e1 = sannip__elem_token(tok[i]);
-        if (e1 <= 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, i + 1, "unknown element '%s'", tok[i]);
-        i++;
-        if (type != 2) {
-            e2 = sannip__elem_token(tok[i]);
-            if (e2 <= 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, i + 1, "unknown element '%s'", tok[i]);
-            i++;
-        }
+    b->kind = row->kind;
+    b->nbr[0] = b->nbr[1] = row->n_el ? 0 : SANNIP_ZWEIGHT;
+    if (row->kind == SANNIP_G2) b->nbr[1] = 0;
+    for (k = 0; k < row->n_el; k++) {
+        b->nbr[k] = sannip__elem_token(tok[3 + k]);
+        if (b->nbr[k] <= 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, line, 4 + k, "unknown element '%s'", tok[3 + k]);
     }
-    {
-        int first = i;   /* numeric fields follow the element fields */
-        for (; i < nt; i++) if (!sannip__num(tok[i], &v[i - first]))
-            return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "'%s' is not a finite number", tok[i]);
-    }
-    /* v[] now holds the numeric fields in file order */
     b->rs = 0;
-    switch (type) {
-    case 2: b->kind = SANNIP_G2; b->nbr[0] = e1; b->eta = v[0]; b->rs = v[1]; b->cut[0].rc = v[2]; break;
-    case 3: case 9:
-        b->kind = type == 3 ? SANNIP_G4 : SANNIP_G5; b->nbr[0] = e1; b->nbr[1] = e2;
-        b->eta = v[0]; b->lambda = v[1]; b->zeta = v[2]; b->cut[0].rc = v[3];
-        if (nt == need + 1) b->rs = v[4];
-        if (b->rs < 0) b->rs = 0;   /* n2p2's symmetry-function groups ignore rs <= 0 */
-        break;
-    case 12: b->kind = SANNIP_G2; b->nbr[0] = SANNIP_ZWEIGHT; b->eta = v[0]; b->rs = v[1]; b->cut[0].rc = v[2]; break;
-    case 13:
-        b->kind = SANNIP_G4; b->nbr[0] = b->nbr[1] = SANNIP_ZWEIGHT;
-        b->eta = v[0]; b->rs = v[1]; b->lambda = v[2]; b->zeta = v[3]; b->cut[0].rc = v[4]; break;
-    }
+    for (i = 3 + row->n_el, k = 0; i < nt; i++, k++)
+        if (!sannip__num(tok[i], sannip__n2p2_field(b, row->fields[k])))
+            return sannip__fail(err, SANNIP_PARSE_ERROR, line, i + 1, "'%s' is not a finite number", tok[i]);
+    if (opt && b->rs < 0) b->rs = 0;   /* n2p2's symmetry-function groups ignore rs <= 0 */
     if ((r = sannip_cutoff_make(&b->cut[0], cs->type, b->cut[0].rc, cs->alpha, err)) != SANNIP_SUCCESS) { if (err) err->line = line; return r; }
     return SANNIP_SUCCESS;
 }
@@ -6193,6 +6221,15 @@ static int sannip__n2p2_less(const sannip__n2p2sf *x, const sannip__n2p2sf *y)
 #undef SANNIP__CMP
 }
 
+/* The first of sf[0..nsf) for element Z in n2p2's order among those not yet taken (type > 0);
+   nsf when none is left. */
+static size_t sannip__n2p2_next(const sannip__n2p2sf *sf, size_t nsf, int Z)
+{
+    size_t a, best = nsf;
+    for (a = 0; a < nsf; a++) if (sf[a].b.center == Z && sf[a].type > 0 && (best == nsf || sannip__n2p2_less(&sf[a], &sf[best]))) best = a;
+    return best;
+}
+
 /* Next line of a settings text; returns tokens (0 at end). */
 static int sannip__n2p2_line(sannip__cursor *c, char **tok, int max)
 {
@@ -6421,11 +6458,10 @@ static sannip_result sannip__n2p2_read_symfunctions(const sannip__n2p2_settings 
    in input.nn); *nf receives their count. Marks the ones taken (type < 0). */
 static sannip_result sannip__n2p2_add_bases(sannip_model *m, sannip__n2p2sf *sf, size_t nsf, int Z, int *nf, sannip_error *err)
 {
-    size_t a, best;
+    size_t best;
     *nf = 0;
     for (;;) {
-        best = nsf;
-        for (a = 0; a < nsf; a++) if (sf[a].b.center == Z && sf[a].type > 0 && (best == nsf || sannip__n2p2_less(&sf[a], &sf[best]))) best = a;
+        best = sannip__n2p2_next(sf, nsf, Z);
         if (best == nsf) return SANNIP_SUCCESS;
         SANNIP__TRY(sannip_descriptors_add(&m->desc, &sf[best].b, err));
         sf[best].type = -sf[best].type;
@@ -6553,7 +6589,6 @@ static sannip_result sannip__n2p2_elements(sannip_model *m, const sannip__n2p2_s
     if (sannip__n2p2_line(&sc, tok, 63) != 0) return sannip__fail(err, SANNIP_PARSE_ERROR, sc.line, 0, "scaling.data:%d: more lines than symmetry functions", sc.line);
     return SANNIP_SUCCESS;
 }
-#undef SANNIP__TRY
 
 SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *input_nn, const char *scaling_data,
         const char *const *weights, int n_weights, sannip_error *err)
@@ -6620,12 +6655,318 @@ done:
 }
 #endif
 
+/* ---- n2p2 export: the importer's tables read backwards ---- */
+/* n2p2's type of basis b (0: none): the sannip__n2p2_types row of its kind whose neighbours
+   are named elements (types 2, 3, 9) or all elements weighted by Z (12, 13). */
+static int sannip__n2p2_type_of(const sannip_basis *b)
+{
+    int k, zw = b->nbr[0] == SANNIP_ZWEIGHT, two = b->kind != SANNIP_G2;
+    if (b->center <= 0 || b->nbr[0] == SANNIP_ANY || (two && (b->nbr[1] == SANNIP_ANY || (b->nbr[1] == SANNIP_ZWEIGHT) != zw))) return 0;
+    for (k = 0; k < SANNIP__N2P2_NTYPES; k++)
+        if (sannip__n2p2_types[k].kind == b->kind && (sannip__n2p2_types[k].n_el == 0) == zw) return sannip__n2p2_types[k].type;
+    return 0;
+}
+/* Some n2p2 type is of this basis kind. */
+static int sannip__n2p2_has_kind(int kind)
+{
+    int k;
+    for (k = 0; k < SANNIP__N2P2_NTYPES; k++) if (sannip__n2p2_types[k].kind == kind) return 1;
+    return 0;
+}
+/* n2p2's letter for an activation (0 for the ones n2p2 lacks), from the parser's table. */
+static char sannip__n2p2_act_letter(int act)
+{
+    char name[2] = { 0, 0 };
+    if (act < 0 || act >= SANNIP_ACT_COUNT) return 0;
+    name[0] = sannip__act_letters[act];
+    return sannip_activation_parse(name) == act ? name[0] : 0;
+}
+/* The n2p2 scaling mode that reproduces a sannip one, and its scale_min/max_short: n2p2's
+   scalesigma smin + (smax - smin)(G - mean)/sigma with smin 0, smax 1 is the standard
+   scaling, and with the sigma column holding max|G - mean| the modified one (T3.21). */
+static int sannip__n2p2_scaling(const sannip_element_model *el, sannip_real *smin, sannip_real *smax)
+{
+    *smin = el->smin; *smax = el->smax;
+    if (el->scaling != SANNIP_SCALE_STANDARD && el->scaling != SANNIP_SCALE_MODIFIED) return el->scaling;
+    *smin = 0; *smax = 1;
+    return SANNIP_SCALE_SCALESIGMA;
+}
+#define SANNIP__NX_FAIL(code, ...) return sannip__fail(err, code, 0, 0, "export to n2p2: " __VA_ARGS__)
+/* Basis f of m as n2p2 writes it, or the reason n2p2 cannot: a kind or neighbour set without
+   an n2p2 type, or a cutoff other than the one cutoff_type all n2p2 functions share (cs). */
+static sannip_result sannip__n2p2_export_basis(const sannip_model *m, int f, const sannip_cutoff *cs, sannip_error *err)
+{
+    const sannip_basis *b = &m->desc.b[f];
+    char line[512];
+    if (sannip_basis_format(b, line, sizeof line) < 0) strcpy(line, "?");
+    if (!sannip__n2p2_type_of(b))
+        SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "basis %d (%s): n2p2 has no symmetry function %s", f + 1, line,
+                        sannip__has(b, SANNIP_BASIS_SPIN) ? "of a spin kind" : !sannip__n2p2_has_kind(b->kind) ? "of this kind"
+                        : b->nbr[0] == SANNIP_ANY || b->nbr[1] == SANNIP_ANY ? "over neighbours of any element ('*': name the elements, or Zw)"
+                        : "over these neighbours (Zw with named elements, or a Z-weighted G5)");
+    if (b->cut[0].type == SANNIP_CUT_FSPLINE || b->cut[0].type != cs->type || b->cut[0].alpha != cs->alpha)
+        SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "basis %d (%s): n2p2 uses one cutoff type and inner cutoff for all functions (%s, alpha %g here)",
+                        f + 1, line, sannip__cut_names[cs->type], (double)cs->alpha);
+    return SANNIP_SUCCESS;
+}
+/* Element el can be written with el0's global n2p2 settings: a dense per-element network of
+   n2p2's activations with el0's hidden layers, scaling and energy scale. */
+static sannip_result sannip__n2p2_export_element(const sannip_element_model *el, const sannip_element_model *el0, sannip_error *err)
+{
+    const sannip_network *n = &el->net, *n0 = &el0->net;
+    const char *sym = sannip_element_symbol(el->Z);
+    sannip_real a0, b0, a1, b1;
+    int l;
+    if (el->shared || el->output) SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: a multi-task network (n2p2 has one network per element)", sym);
+    if (n->sizes[n->n_layers] != 1) SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: %d network outputs (n2p2: 1)", sym, n->sizes[n->n_layers]);
+    for (l = 0; l < n->n_layers; l++) {
+        if (n->nblk[l] || n->pass[l]) SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: layer %d is a class-convolution layer (n2p2 has dense layers only)", sym, l + 1);
+        if (!sannip__n2p2_act_letter(n->act[l])) SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: layer %d's activation %s is not in n2p2", sym, l + 1, sannip_activation_name(n->act[l]));
+        if (l + 1 < n->n_layers && n->sizes[l + 1] != n0->sizes[l + 1])
+            SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: hidden layers differ from element %s's (n2p2's global_nodes_short is one for all)", sym, sannip_element_symbol(el0->Z));
+        if (n->act[l] != n0->act[l]) SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: layer %d's activation differs from element %s's (n2p2's global_activation_short is one for all)", sym, l + 1, sannip_element_symbol(el0->Z));
+    }
+    if (sannip__n2p2_scaling(el, &a1, &b1) != sannip__n2p2_scaling(el0, &a0, &b0) || a1 != a0 || b1 != b0)
+        SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: scaling %s differs from element %s's (n2p2 scales all elements alike)", sym, sannip__scaling_names[el->scaling], sannip_element_symbol(el0->Z));
+    if (el->energy_scale != el0->energy_scale || !(el->energy_scale > 0))
+        SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: energy scale %g (n2p2's conv_energy is one positive number for all elements)", sym, (double)el->energy_scale);
+    return SANNIP_SUCCESS;
+}
+/* Every element and every basis they use can be written (cs: the shared cutoff). */
+static sannip_result sannip__n2p2_export_check(const sannip_model *m, sannip_cutoff *cs, sannip_error *err)
+{
+    int e, i;
+    if (m->n_elements < 1) SANNIP__NX_FAIL(SANNIP_INVALID_ARGS, "the model has no elements");
+    for (e = 0; e < m->n_elements; e++) {
+        const sannip_element_model *el = &m->el[e];
+        if (el->n_features < 1) SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s has no descriptors", sannip_element_symbol(el->Z));
+        if (el->net.n_layers != m->el[0].net.n_layers)
+            SANNIP__NX_FAIL(SANNIP_UNSUPPORTED, "element %s: %d layers, element %s %d (n2p2's global_hidden_layers_short is one for all)",
+                            sannip_element_symbol(el->Z), el->net.n_layers, sannip_element_symbol(m->el[0].Z), m->el[0].net.n_layers);
+        SANNIP__TRY(sannip__n2p2_export_element(el, &m->el[0], err));
+        if (e == 0) *cs = m->desc.b[el->feature[0]].cut[0];
+        for (i = 0; i < el->n_features; i++) SANNIP__TRY(sannip__n2p2_export_basis(m, el->feature[i], cs, err));
+    }
+    return SANNIP_SUCCESS;
+}
+/* Index in m of the element with atomic number Z (-1: none). */
+static int sannip__n2p2_element_index(const sannip_model *m, int Z)
+{
+    int e;
+    for (e = 0; e < m->n_elements; e++) if (m->el[e].Z == Z) return e;
+    return -1;
+}
+/* Model elements in n2p2's order (ascending Z): order[0..n_elements) are indices into m->el. */
+static void sannip__n2p2_element_order(const sannip_model *m, int *order)
+{
+    int i, k;
+    for (i = 0; i < m->n_elements; i++) order[i] = i;
+    for (i = 1; i < m->n_elements; i++)
+        for (k = i; k > 0 && m->el[order[k - 1]].Z > m->el[order[k]].Z; k--) { int t = order[k]; order[k] = order[k - 1]; order[k - 1] = t; }
+}
+/* Element el's functions as n2p2 orders them: sf[k] is the k-th (its type restored) and
+   slot[k] the element's feature it came from. Neighbour elements must be the model's. */
+static sannip_result sannip__n2p2_export_order(const sannip_model *m, const sannip_element_model *el, const int *order,
+                                               sannip__n2p2sf *tmp, sannip__n2p2sf *sf, int *slot, sannip_error *err)
+{
+    int i, k, nf = el->n_features, rank[SANNIP_MAX_ELEMENTS];
+    for (k = 0; k < m->n_elements; k++) rank[order[k]] = k;
+    for (i = 0; i < nf; i++) {
+        sannip__n2p2sf *x = &tmp[i];
+        memset(x, 0, sizeof *x);
+        x->b = m->desc.b[el->feature[i]];
+        x->b.center = el->Z;
+        x->type = sannip__n2p2_type_of(&x->b);
+        x->rs_raw = x->b.rs;
+        x->e1 = x->e2 = -1;
+        for (k = 0; k < 2; k++) {
+            int Zn = x->b.nbr[k], e = Zn > 0 ? sannip__n2p2_element_index(m, Zn) : -1;
+            if (Zn > 0 && e < 0) SANNIP__NX_FAIL(SANNIP_UNKNOWN_ELEMENT, "element %s's function %d: neighbour element %s is not one of the model's", sannip_element_symbol(el->Z), i + 1, sannip_element_symbol(Zn));
+            if (k == 0) x->e1 = e >= 0 ? rank[e] : -1; else x->e2 = e >= 0 ? rank[e] : -1;
+        }
+        if (x->b.kind != SANNIP_G2 && x->e1 > x->e2) {
+            int t = x->e1; x->e1 = x->e2; x->e2 = t;
+            t = x->b.nbr[0]; x->b.nbr[0] = x->b.nbr[1]; x->b.nbr[1] = t;
+        }
+    }
+    for (k = 0; k < nf; k++) {
+        size_t best = sannip__n2p2_next(tmp, (size_t)nf, el->Z);
+        slot[k] = (int)best;
+        sf[k] = tmp[best];
+        tmp[best].type = -tmp[best].type;
+    }
+    return SANNIP_SUCCESS;
+}
+/* 'symfunction_short EC TYPE [E1 [E2]] numbers' of x, its fields from the type's table row. */
+static void sannip__n2p2_write_sf(sannip_text *t, const sannip__n2p2sf *x)
+{
+    const sannip__n2p2_type *row = sannip__n2p2_type_row(x->type);
+    sannip_basis b = x->b;
+    const char *f;
+    int k;
+    sannip_text_printf(t, "symfunction_short %-2s %2d", sannip_element_symbol(b.center), x->type);
+    for (k = 0; k < row->n_el; k++) sannip_text_printf(t, " %-2s", sannip_element_symbol(b.nbr[k]));
+    for (f = row->fields; *f; f++) if (*f != 'R' || b.rs != 0) sannip_text_real(t, *sannip__n2p2_field(&b, *f));
+    sannip_text_printf(t, "\n");
+}
+/* conv_energy c with 1/c == s as the importer computes it (1/s, or the nearest neighbour of
+   it that gives s back). */
+static sannip_real sannip__n2p2_conv_energy(sannip_real s)
+{
+    sannip_real c = (sannip_real)1 / s, lo = c, hi = c;
+    int k;
+    for (k = 0; k < 64; k++) {
+        if ((sannip_real)1 / lo == s) return lo;
+        if ((sannip_real)1 / hi == s) return hi;
+#ifdef SANNIP_FLOAT
+        lo = nextafterf(lo, 0); hi = nextafterf(hi, 2 * hi);
+#else
+        lo = nextafter(lo, 0); hi = nextafter(hi, 2 * hi);
+#endif
+    }
+    return c;
+}
+/* input.nn's keywords (the symmetry functions follow, per element). */
+static void sannip__n2p2_write_settings(const sannip_model *m, const int *order, const sannip_cutoff *cs, sannip_text *t)
+{
+    const sannip_element_model *el0 = &m->el[0];
+    const sannip_network *n = &el0->net;
+    sannip_real smin, smax, s = el0->energy_scale, mean = el0->energy_offset;
+    int e, l, same = 1, mode = sannip__n2p2_scaling(el0, &smin, &smax);
+    for (e = 0; e < m->n_elements; e++) if (m->el[e].energy_offset != mean) same = 0;
+    if (!same) mean = 0;
+    sannip_text_printf(t, "# n2p2 settings of a sannip model (sannip_n2p2_export_mem), energies in %s, lengths in %s\n", m->units_energy, m->units_length);
+    sannip_text_printf(t, "number_of_elements %d\nelements", m->n_elements);
+    for (e = 0; e < m->n_elements; e++) sannip_text_printf(t, " %s", sannip_element_symbol(m->el[order[e]].Z));
+    sannip_text_printf(t, "\n");
+    if (s != 1 || mean != 0) {   /* E = sum NN / conv_energy + N mean_energy + sum atom_energy */
+        sannip_text_printf(t, "mean_energy"); sannip_text_real(t, mean);
+        sannip_text_printf(t, "\nconv_energy"); sannip_text_real(t, sannip__n2p2_conv_energy(s));
+        sannip_text_printf(t, "\nconv_length 1\n");
+    }
+    for (e = 0; e < m->n_elements && !same; e++) {
+        sannip_text_printf(t, "atom_energy %s", sannip_element_symbol(m->el[order[e]].Z));
+        sannip_text_real(t, m->el[order[e]].energy_offset);
+        sannip_text_printf(t, "\n");
+    }
+    sannip_text_printf(t, "cutoff_type %d", cs->type);
+    if (cs->alpha != 0) sannip_text_real(t, cs->alpha);
+    sannip_text_printf(t, "\n%s%s%s", mode == SANNIP_SCALE_MINMAX || mode == SANNIP_SCALE_SCALECENTER ? "scale_symmetry_functions\n" : "",
+                       mode == SANNIP_SCALE_CENTER || mode == SANNIP_SCALE_SCALECENTER ? "center_symmetry_functions\n" : "",
+                       mode == SANNIP_SCALE_SCALESIGMA ? "scale_symmetry_functions_sigma\n" : "");
+    if (mode == SANNIP_SCALE_MINMAX || mode == SANNIP_SCALE_SCALECENTER || mode == SANNIP_SCALE_SCALESIGMA) {
+        sannip_text_printf(t, "scale_min_short"); sannip_text_real(t, smin);
+        sannip_text_printf(t, "\nscale_max_short"); sannip_text_real(t, smax);
+        sannip_text_printf(t, "\n");
+    }
+    sannip_text_printf(t, "global_hidden_layers_short %d\nglobal_nodes_short", n->n_layers - 1);
+    for (l = 1; l < n->n_layers; l++) sannip_text_printf(t, " %d", n->sizes[l]);
+    sannip_text_printf(t, "\nglobal_activation_short");
+    for (l = 0; l < n->n_layers; l++) sannip_text_printf(t, " %c", sannip__n2p2_act_letter(n->act[l]));
+    sannip_text_printf(t, "\n");
+}
+/* weights.ZZZ.data: n2p2's order (per layer, for each input j for each output k w_kj, then
+   the biases), the first layer's inputs permuted to n2p2's function order (slot), with
+   n2p2's index columns. */
+static void sannip__n2p2_write_weights(const sannip_network *net, const int *slot, sannip_text *t)
+{
+    size_t idx = 0;
+    int l, jj, kk;
+    sannip_text_printf(t, "# weights of a sannip model in n2p2's order (sannip_n2p2_export_mem)\n");
+    for (l = 0; l < net->n_layers; l++) {
+        int ni = net->sizes[l], no = net->sizes[l + 1];
+        const sannip_real *W = sannip_network_weights(net, l), *bb = W + (size_t)no * ni;
+        for (jj = 0; jj <= ni; jj++) for (kk = 0; kk < no; kk++) {
+            int col = jj < ni && l == 0 ? slot[jj] : jj;
+            sannip_text_real(t, jj < ni ? W[(size_t)kk * ni + col] : bb[kk]);
+            if (jj < ni) sannip_text_printf(t, " a %zu %d %d %d %d\n", ++idx, l, jj + 1, l + 1, kk + 1);
+            else sannip_text_printf(t, " b %zu %d %d\n", ++idx, l + 1, kk + 1);
+        }
+    }
+}
+/* Element el (n2p2 index e): its functions into input.nn, statistics into scaling.data
+   ('e i min max mean sigma'; the modified scaling's max|G - mean| in the sigma column) and
+   network into its weights text. */
+static void sannip__n2p2_write_element(const sannip_element_model *el, int e, const sannip__n2p2sf *sf, const int *slot,
+                                       sannip_text *nn, sannip_text *sc, sannip_text *w)
+{
+    int k;
+    for (k = 0; k < el->n_features; k++) sannip__n2p2_write_sf(nn, &sf[k]);
+    for (k = 0; k < el->n_features; k++) {
+        const sannip_feature_stats *st = &el->stats[slot[k]];
+        sannip_text_printf(sc, "%4d %5d", e + 1, k + 1);
+        sannip_text_real(sc, st->min); sannip_text_real(sc, st->max); sannip_text_real(sc, st->mean);
+        sannip_text_real(sc, el->scaling == SANNIP_SCALE_MODIFIED ? st->dev : st->sigma);
+        sannip_text_printf(sc, "\n");
+    }
+    sannip__n2p2_write_weights(&el->net, slot, w);
+}
+#undef SANNIP__NX_FAIL
+
+SANNIP_API sannip_result sannip_n2p2_export_mem(const sannip_model *m, sannip_text *input_nn, sannip_text *scaling_data,
+                                                sannip_text *weights, sannip_error *err)
+{
+    sannip_cutoff cs;
+    sannip__n2p2sf *tmp, *sf;
+    int order[SANNIP_MAX_ELEMENTS], *slot, k, nmax = 1;
+    sannip_result r = SANNIP_SUCCESS;
+    if (!m || !input_nn || !scaling_data || !weights) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    memset(&cs, 0, sizeof cs);
+    SANNIP__TRY(sannip__n2p2_export_check(m, &cs, err));
+    sannip__n2p2_element_order(m, order);
+    for (k = 0; k < m->n_elements; k++) nmax = SANNIP__MAX(nmax, m->el[k].n_features);
+    tmp = (sannip__n2p2sf *)sannip__malloc(&m->alloc, (size_t)nmax * (2 * sizeof *tmp + sizeof *slot));
+    if (!tmp) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "export to n2p2: out of memory");
+    sf = tmp + nmax; slot = (int *)(sf + nmax);
+    sannip__n2p2_write_settings(m, order, &cs, input_nn);
+    sannip_text_printf(scaling_data, "# symmetry-function statistics of a sannip model (sannip_n2p2_export_mem): element, function, min, max, mean, sigma\n");
+    for (k = 0; k < m->n_elements && r == SANNIP_SUCCESS; k++) {
+        const sannip_element_model *el = &m->el[order[k]];
+        r = sannip__n2p2_export_order(m, el, order, tmp, sf, slot, err);
+        if (r == SANNIP_SUCCESS) sannip__n2p2_write_element(el, k, sf, slot, input_nn, scaling_data, &weights[k]);
+    }
+    sannip_free(&m->alloc, tmp);
+    if (r != SANNIP_SUCCESS) return r;
+    for (k = 0; k < m->n_elements; k++) if (weights[k].failed) r = SANNIP_OUT_OF_MEMORY;
+    if (r || input_nn->failed || scaling_data->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "export to n2p2: out of memory");
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+
+#ifndef SANNIP_NO_STDIO
+SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const char *dir, sannip_error *err)
+{
+    sannip_text nn, sc, w[SANNIP_MAX_ELEMENTS];
+    char path[4096];
+    int order[SANNIP_MAX_ELEMENTS], k, ne;
+    sannip_result r;
+    if (!m || !dir) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (strlen(dir) > sizeof path - 32) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "path too long");
+    ne = SANNIP__MIN(SANNIP__MAX(m->n_elements, 0), SANNIP_MAX_ELEMENTS);
+    sannip_text_init(&nn, &m->alloc); sannip_text_init(&sc, &m->alloc);
+    for (k = 0; k < ne; k++) sannip_text_init(&w[k], &m->alloc);
+    r = sannip_n2p2_export_mem(m, &nn, &sc, w, err);
+    sannip__n2p2_element_order(m, order);
+    if (r == SANNIP_SUCCESS) { snprintf(path, sizeof path, "%s/input.nn", dir); r = sannip_write_file_atomic(path, nn.s, nn.len, err); }
+    if (r == SANNIP_SUCCESS) { snprintf(path, sizeof path, "%s/scaling.data", dir); r = sannip_write_file_atomic(path, sc.s, sc.len, err); }
+    for (k = 0; k < ne && r == SANNIP_SUCCESS; k++) {
+        snprintf(path, sizeof path, "%s/weights.%03d.data", dir, m->el[order[k]].Z);
+        r = sannip_write_file_atomic(path, w[k].s, w[k].len, err);
+    }
+    sannip_text_uninit(&nn); sannip_text_uninit(&sc);
+    for (k = 0; k < ne; k++) sannip_text_uninit(&w[k]);
+    return r;
+}
+#endif
+#undef SANNIP__TRY
+
 #ifdef __cplusplus
 }
 #endif
 
 #undef SANNIP__MIN
 #undef SANNIP__MAX
+#undef SANNIP__N2P2_NTYPES
 #undef SANNIP__PI
 #undef SANNIP__EXPECT
 #undef SANNIP__RFAIL

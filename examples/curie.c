@@ -24,6 +24,7 @@
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
 #include "toyiron.h"
+#include "plotting.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,15 +126,85 @@ static void on_sample(void *user, const sannip_mc_sample *smp)
     s->T[s->n++] = smp->T;
 }
 
+/* Progress of a Monte Carlo stage: walker 0's samples give a line with the ETA at most
+   every 10 s; other samples pass on to the stage's own on_sample. */
+typedef struct mc_progress {
+    const char *label, *what; int n; double t0, last, equil, sweeps;
+    void (*chain)(void *, const sannip_mc_sample *); void *chain_user;
+} mc_progress;
+static void on_progress_sample(void *user, const sannip_mc_sample *smp)
+{
+    mc_progress *p = (mc_progress *)user;
+    double t, done;
+    if (p->chain) p->chain(p->chain_user, smp);
+    if (smp->walker != 0 || (t = wall()) - p->last < 10) return;
+    done = smp->temp_index + ((smp->phase ? p->equil : 0) + (double)smp->sweep) / p->sweeps;   /* items done */
+    printf("   %s: %s %d of %d, ETA %.0f s\n", p->label, p->what, smp->temp_index + 1, p->n, done > 0 ? (t - p->t0) / done * (p->n - done) : 0.0);
+    p->last = t;
+}
+static void mc_progress_begin(mc_progress *p, const char *label, const char *what, int n, const sannip_mc_config *cfg)
+{
+    memset(p, 0, sizeof *p);
+    p->label = label; p->what = what; p->n = n;
+    p->t0 = p->last = wall();
+    p->equil = (double)cfg->equil; p->sweeps = (double)(cfg->equil + cfg->length);
+    p->chain = cfg->on_sample; p->chain_user = cfg->sample_user;
+}
+/* The time series of the hysteresis runs (walker k = start k), for the plot. */
+#define MAXSER 4096
+typedef struct series { int n[3]; double sweep[3][MAXSER], ratio[3][MAXSER], m[3][MAXSER]; } series;
+static void on_series_sample(void *user, const sannip_mc_sample *smp)
+{
+    series *s = (series *)user;
+    int w = smp->walker, k;
+    if (w < 0 || w >= 3 || smp->phase != 1 || (k = s->n[w]) >= MAXSER) return;
+    s->sweep[w][k] = (double)smp->sweep; s->ratio[w][k] = smp->ratio; s->m[w][k] = smp->m;
+    s->n[w]++;
+}
+static void write_series(const opts *o, const char *name, const series *s, const char *const *names)
+{
+    char path[1024];
+    FILE *f;
+    int k, w, n = s->n[0];
+    snprintf(path, sizeof path, "%s/%s", o->out, name);
+    if (!(f = fopen(path, "w"))) die(path, NULL);
+    fprintf(f, "sweep");
+    for (w = 0; w < 3; w++) fprintf(f, ",ratio_%s", names[w]);
+    for (w = 0; w < 3; w++) fprintf(f, ",m_%s", names[w]);
+    fprintf(f, "\n");
+    for (w = 1; w < 3; w++) if (s->n[w] < n) n = s->n[w];
+    for (k = 0; k < n; k++) {
+        fprintf(f, "%g", s->sweep[0][k]);
+        for (w = 0; w < 3; w++) fprintf(f, ",%.6g", s->ratio[w][k]);
+        for (w = 0; w < 3; w++) fprintf(f, ",%.6g", s->m[w][k]);
+        fprintf(f, "\n");
+    }
+    if (fclose(f) != 0) die(path, NULL);
+}
+/* Training progress: a line with the ETA at most every 10 s. */
+typedef struct train_progress { const char *label; double t0, last; } train_progress;
+static int on_train_progress(const sannip_train_progress *p, void *user)
+{
+    train_progress *tp = (train_progress *)user;
+    double t = wall();
+    if (t - tp->last >= 10 && p->epoch < p->epochs) { printf("   training %s: epoch %d/%d, ETA %.0f s\n", tp->label, p->epoch, p->epochs, p->eta_seconds); tp->last = t; }
+    return 0;
+}
 /* Curie scan of model[0..WALKERS) on temps, FM start; stats[n_T] */
 static void scan(const sannip_mc_model *models, int n, int nT, const double *temps, const sannip_mc_config *cfg,
-                 unsigned long seed, sannip_mc_stats *st)
+                 unsigned long seed, sannip_mc_stats *st, const char *label)
 {
     sannip_real *init = (sannip_real *)calloc(3 * (size_t)n, sizeof(sannip_real));
+    sannip_mc_config c = *cfg;
+    mc_progress p;
     sannip_error err;
+    double t0 = wall();
     int i;
+    mc_progress_begin(&p, label, "temperature", nT, cfg);
+    c.on_sample = on_progress_sample; c.sample_user = &p;
     for (i = 0; i < n; i++) init[3 * i + 2] = (sannip_real)SMAG;
-    if (sannip_mc_curie_scan(models, WALKERS, init, nT, temps, 1, cfg, seed, st, NULL, &err) != SANNIP_SUCCESS) die("Curie scan", &err);
+    if (sannip_mc_curie_scan(models, WALKERS, init, nT, temps, 1, &c, seed, st, NULL, &err) != SANNIP_SUCCESS) die("Curie scan", &err);
+    printf("   %s: done (%.1f s)\n", label, wall() - t0);
     free(init);
 }
 /* T_c from the Binder crossing of two sizes (and its error); NaN when they do not cross */
@@ -229,6 +300,33 @@ static void usage(FILE *f)
                "  --sweeps N     production sweeps per temperature and walker (default 2000; quick 600)\n");
 }
 
+/* The figures (plotting.h, examples/plot_mc.py): M(T), chi(T), U4(T) of both models and both
+   sizes with the T_c of each marked, and the hysteresis runs from the three starts. */
+static void draw_plots(const char *argv0, const opts *o, const lattice *lat, double tc_toy, double tc_nn)
+{
+    static const char *const files[4] = { "toy_L1", "toy_L2", "sannip_L1", "sannip_L2" };
+    char q[2200], path[1200], lab[128], ql[300], args[16000], png[1200];
+    size_t n = 0;
+    int k;
+    for (k = 0; k < 4; k++) {
+        snprintf(path, sizeof path, "%s/%s.csv", o->out, files[k]);
+        snprintf(lab, sizeof lab, "%s, L = %d (%d atoms)", k < 2 ? "toy iron" : "SANNIP", o->L[k % 2], lat[k % 2].n);
+        if (shell_quote(path, q, sizeof q) || shell_quote(lab, ql, sizeof ql)) return;
+        n += (size_t)snprintf(args + n, sizeof args - n, "%s --label %s ", q, ql);
+    }
+    snprintf(png, sizeof png, "%s/curie.png", o->out);
+    if (shell_quote(png, q, sizeof q)) return;
+    n += (size_t)snprintf(args + n, sizeof args - n, "--tc %.1f:'T_c toy iron (Binder crossing)' --tc %.1f:'T_c SANNIP (Binder crossing)' --m-unit hbar -o %s"
+                          " --title 'Curie scans of toy iron and of a SANNIP trained on it (bcc, |S| = %.1f hbar)'", tc_toy, tc_nn, q, SMAG);
+    if (n < sizeof args) plot_run(argv0, "plot_mc.py", args, png, "M(T), chi(T), Binder U4(T) with T_c");
+    snprintf(path, sizeof path, "%s/hysteresis_300K_series.csv", o->out);
+    snprintf(png, sizeof png, "%s/hysteresis.png", o->out);
+    if (shell_quote(path, q, sizeof q) || shell_quote(png, ql, sizeof ql)) return;
+    snprintf(args, sizeof args, "--series %s -o %s --m-unit hbar --title 'hysteresis: the trained SANNIP at 300 K from FM, PM and AFM starts (L = %d, %d atoms)'",
+             q, ql, o->L[1], lat[1].n);
+    plot_run(argv0, "plot_mc.py", args, png, "hysteresis (magnetisation against sweeps from three starts)");
+}
+
 int main(int argc, char **argv)
 {
     opts o = { "curie_out", 1, 0, { 4, 6 }, 0 };
@@ -281,7 +379,9 @@ int main(int argc, char **argv)
            o.L[0], o.L[1], lat[0].n, lat[1].n, nb, Tb[0], Tb[nb - 1]);
     for (L = 0; L < 2; L++) {
         cfg.on_sample = L == 0 ? on_sample : NULL; cfg.sample_user = &sp;
-        scan(tm[L], lat[L].n, nb, Tb, &cfg, o.seed + 11 * L, broad[L]);
+        char lab[96];
+        snprintf(lab, sizeof lab, "toy iron, L = %d (%d atoms)", o.L[L], lat[L].n);
+        scan(tm[L], lat[L].n, nb, Tb, &cfg, o.seed + 11 * L, broad[L], lab);
     }
     cfg.on_sample = NULL;
     {
@@ -298,6 +398,7 @@ int main(int argc, char **argv)
         sannip_dataset d;
         sannip_model mb;
         sannip_train_config tc = sannip_train_config_init();
+        train_progress tp = { "BP", 0, 0 };
         sannip_train_report rs, rb;
         sannip_error err;
         sannip_rng rng;
@@ -320,9 +421,11 @@ int main(int argc, char **argv)
         free(sp3);
         tc.epochs = o.quick ? 150 : 250; tc.batch_size = 16; tc.force_weight = SANNIP_OFF; tc.learning_rate = 3e-3; tc.lr_decay = 0.995;
         tc.seed = o.seed; tc.validation_fraction = 0.2;
+        tc.progress = on_train_progress; tc.user = &tp;
         printf("2. training on %d configurations of the %d-atom cell (%d sampled, FM/AFM/PM 60), energies, %d epochs\n",
                d.n, lat[0].n, nsamp, tc.epochs);
         build_model(&mb, 0);
+        tp.t0 = tp.last = wall();
         if (sannip_train(&mb, &d, &tc, &rb, &err) != SANNIP_SUCCESS) die("training BP", &err);
         {
             sannip_model *ms = (sannip_model *)malloc(sizeof *ms);
@@ -330,6 +433,7 @@ int main(int argc, char **argv)
             sannip_mc_model nm[2][WALKERS];
             char path[1024];
             build_model(ms, 1);
+            tp.label = "SANNIP"; tp.t0 = tp.last = wall();
             if (sannip_train(ms, &d, &tc, &rs, &err) != SANNIP_SUCCESS) die("training SANNIP", &err);
             printf("   held-out energy RMSE (meV/atom):  BP %.3f   SANNIP %.3f   (BP sees no spins: %.0fx)  %.1f s\n",
                    rb.val_rmse_e * 1000, rs.val_rmse_e * 1000, rb.val_rmse_e / rs.val_rmse_e, wall() - t0);
@@ -351,8 +455,11 @@ int main(int argc, char **argv)
             printf("3. Curie scans of the toy Hamiltonian and of the trained SANNIP, %d temperatures %.0f-%.0f K, %d walkers x %d sweeps\n",
                    nw, Tw[0], Tw[nw - 1], WALKERS, o.sweeps);
             for (L = 0; L < 2; L++) {
-                scan(tm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, toyw[L]);
-                scan(nm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, nnw[L]);
+                char lab[96];
+                snprintf(lab, sizeof lab, "toy iron, L = %d (%d atoms)", o.L[L], lat[L].n);
+                scan(tm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, toyw[L], lab);
+                snprintf(lab, sizeof lab, "SANNIP, L = %d (%d atoms)", o.L[L], lat[L].n);
+                scan(nm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, nnw[L], lab);
             }
             tc_toy = binder_tc(nw, Tw, toyw[0], toyw[1], &tc_toy_err);
             tc_nn = binder_tc(nw, Tw, nnw[0], nnw[1], &tc_nn_err);
@@ -370,6 +477,8 @@ int main(int argc, char **argv)
                 sannip_spin_local hl[3];
                 sannip_mc_model hm[3];
                 sannip_mc_config hc = sannip_mc_config_init(300);
+                static series hs;
+                mc_progress hp;
                 sannip_spin_magnitude mag = { (sannip_real)SMAG, 0 };
                 int sub[2 * 8 * 8 * 8];
                 /* as T4.3.1-4.3.2: a fixed run of small-angle moves from each start, no
@@ -386,7 +495,12 @@ int main(int argc, char **argv)
                     if (sannip_spin_local_init(&hl[k], ms, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
                     hm[k] = sannip_spin_local_mc_model(&hl[k]);
                 }
+                mc_progress_begin(&hp, "hysteresis at 300 K", "run", 1, &hc);
+                hp.chain = on_series_sample; hp.chain_user = &hs;
+                memset(hs.n, 0, sizeof hs.n);
+                hc.on_sample = on_progress_sample; hc.sample_user = &hp;
                 if (sannip_mc_hysteresis(hm, 3, (const sannip_real *const *)starts, &hc, o.seed + 404, hyst, &err) != SANNIP_SUCCESS) die("hysteresis", &err);
+                write_series(&o, "hysteresis_300K_series.csv", &hs, names);
                 printf("4. hysteresis on the trained SANNIP at 300 K (%d atoms, %d sweeps from each start, step %.1f):\n"
                        "   magnetisation ratio (T4.1) and <|M|>/N over the run\n", lat[1].n, (int)hc.length, hc.step);
                 for (k = 0; k < 3; k++) printf("   %-3s start: %.3f +- %.3f   %.3f hbar\n", names[k], hyst[k].ratio.mean, hyst[k].ratio.err, hyst[k].m.mean);
@@ -413,8 +527,7 @@ int main(int argc, char **argv)
         sannip_train_report_uninit(&rs); sannip_train_report_uninit(&rb);
         sannip_dataset_uninit(&d);
     }
-    snprintf(cmd, sizeof cmd, "python3 -c 'import matplotlib' > /dev/null 2>&1 && python3 examples/plot_mc.py '%s/toy_L1.csv' '%s/toy_L2.csv' '%s/sannip_L1.csv' '%s/sannip_L2.csv' -o '%s/curie.png' > /dev/null 2>&1", o.out, o.out, o.out, o.out, o.out);
-    if (system(cmd) == 0) printf("   plot -> %s/curie.png\n", o.out);
+    draw_plots(argv[0], &o, lat, tc_toy, tc_nn);
     printf("done in %.1f s; tables in %s/\n", wall() - t0, o.out);
     for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) { toyiron_uninit(&toy[L][w].t); free(toy[L][w].s); }
     for (w = 0; w < WALKERS; w++) free(per[w].spins);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """plot_mc.py - magnetisation against temperature from spin Monte Carlo scans (Bloore Fig. 4.22).
 
-    python3 examples/plot_mc.py SCAN.csv [SCAN2.csv ...] [-o OUT.png] [--tc TC]
+    python3 examples/plot_mc.py SCAN.csv [--label L] [SCAN2.csv [--label L2] ...] [-o OUT.png]
+                                [--tc TC[:LABEL] ...] [--m-unit hbar|muB] [--title T]
+    python3 examples/plot_mc.py --series SERIES.csv [-o OUT.png] [--m-unit hbar] [--title T]
 
 Reads the CSV tables that sannip_mc_write_csv writes (one row per temperature: T, kT, m,
 m_err, ratio, ratio_err, polar, polar_err, e, e_err, chi, chi_err, cv, cv_err, u4, u4_err,
@@ -9,11 +11,13 @@ acceptance, step, samples, attempted, accepted), e.g. build/mc_curie_L8.csv and
 build/mc_binder_L{8,12,16}.csv from build/bench_mc, and draws four panels: the magnetisation
 <|M|>/N and the magnetisation ratio (T4.1) with error bars, the polar-angle variance (T4.2-4.4,
 with its FM and PM values), the susceptibility, and the Binder cumulant U4 (its curves for
-several sizes cross at T_c; --tc draws a reference line, e.g. 1.443 for the simple cubic
-Heisenberg model). Temperatures are in the units of the run (k_B T / J when kT == T).
+several sizes cross at T_c; each --tc draws a labelled line, e.g. 1.443 for the simple cubic
+Heisenberg model). Temperatures are in the units of the run (k_B T / J when kT == T); --label
+names the curve of the CSV before it (e.g. "toy iron, L = 4"), --m-unit the unit of the spins.
 Tables of bin/sannip mc carry a first column 'init' (one curve per start: fm, pm, ...).
-Writes OUT.png (default: the first CSV with .png). Exits 0 with a message when matplotlib is
-missing, 1 on a bad command line or file.
+--series draws hysteresis runs instead: magnetisation against sweeps from several starts
+(bin/curie's hysteresis_300K_series.csv). Writes OUT.png (default: the first CSV with .png).
+Exits 1 with a message when matplotlib is missing, on a bad command line or file.
 """
 import csv
 import math
@@ -57,38 +61,119 @@ def errorbars(ax, scan, key, label, colour, marker="o"):
 
 
 def parse_args(argv):
-    paths, out, tc = [], None, None
+    """{paths, labels, out, tcs [(T, label)], m_unit, title, series} or None."""
+    a = {"paths": [], "labels": [], "out": None, "tcs": [], "m_unit": None, "title": None, "series": None}
     i = 1
     while i < len(argv):
-        if argv[i] in ("-o", "--tc"):
+        key = argv[i]
+        if key in ("-o", "--tc", "--label", "--m-unit", "--title", "--series"):
             if i + 1 >= len(argv):
                 return None
-            if argv[i] == "-o":
-                out = argv[i + 1]
+            v = argv[i + 1]
+            if key == "-o":
+                a["out"] = v
+            elif key == "--tc":
+                t, _, label = v.partition(":")
+                a["tcs"].append((float(t), label or "T_c"))
+            elif key == "--label":
+                if len(a["labels"]) >= len(a["paths"]):
+                    return None
+                a["labels"] += [None] * (len(a["paths"]) - 1 - len(a["labels"])) + [v]
+            elif key == "--m-unit":
+                a["m_unit"] = v
+            elif key == "--title":
+                a["title"] = v
             else:
-                tc = float(argv[i + 1])
+                a["series"] = v
             i += 2
         else:
-            paths.append(argv[i])
+            a["paths"].append(key)
             i += 1
-    if not paths:
+    if not a["paths"] and not a["series"]:
         return None
-    return paths, out or os.path.splitext(paths[0])[0] + ".png", tc
+    a["out"] = a["out"] or os.path.splitext((a["paths"] or [a["series"]])[0])[0] + ".png"
+    return a
+
+
+UNIT_NAMES = {"hbar": "\u0127", "muB": "\u03bc_B"}
+
+
+def draw_series(plt, a):
+    """Hysteresis runs: the magnetisation ratio (T4.1) and <|M|>/N against Monte Carlo sweeps,
+    one curve per start (columns sweep, ratio_START..., m_START...)."""
+    with open(a["series"], newline="") as f:
+        rows = list(csv.DictReader(f))
+    starts = [k[len("ratio_"):] for k in rows[0] if k.startswith("ratio_")]
+    unit = UNIT_NAMES.get(a["m_unit"], a["m_unit"] or "spin units")
+    fig, ax = plt.subplots(1, 2, figsize=(11, 4.4))
+    sweep = [float(r["sweep"]) for r in rows]
+    for k, st in enumerate(starts):
+        c = COLOURS[k % len(COLOURS)]
+        ax[0].plot(sweep, [float(r["ratio_" + st]) for r in rows], color=c, lw=1.4, label="%s start" % st)
+        ax[1].plot(sweep, [float(r["m_" + st]) for r in rows], color=c, lw=1.4, label="%s start" % st)
+    ax[0].set_ylabel("magnetisation ratio |sum S| / sum |S| (T4.1)")
+    ax[1].set_ylabel("magnetisation per atom <|M|>/N (%s)" % unit)
+    for x in ax:
+        x.set_xlabel("Monte Carlo sweeps")
+        x.set_ylim(bottom=0)
+        x.legend(fontsize=8)
+    fig.suptitle(a["title"] or "hysteresis")
+    fig.tight_layout()
+    fig.savefig(a["out"], dpi=110, bbox_inches="tight")
+
+
+def draw_scans(plt, a, scans):
+    """M(T), polar-angle variance, chi(T) and U4(T), the T_c marked on each panel."""
+    reduced = all(abs(x - y) <= 1e-12 * max(1.0, abs(x)) for _, s in scans for x, y in zip(s["T"], s["kT"]))
+    xlabel = "k_B T / J" if reduced else "temperature T (K)"
+    unit = UNIT_NAMES.get(a["m_unit"], a["m_unit"]) if a["m_unit"] else ("reduced units" if reduced else "spin units")
+    fig, ax = plt.subplots(2, 2, figsize=(11, 8.5))
+    markers = "osD^v<>"
+    for k, (name, s) in enumerate(scans):
+        c = COLOURS[k % len(COLOURS)]
+        mk = markers[k % len(markers)]
+        errorbars(ax[0][0], s, "m", name, c, mk)
+        if finite(s["polar"]):
+            errorbars(ax[0][1], s, "polar", name, c, mk)
+        errorbars(ax[1][0], s, "chi", name, c, mk)
+        errorbars(ax[1][1], s, "u4", name, c, mk)
+    ax[0][0].set_ylabel("magnetisation per atom <|M|>/N (%s)" % unit)
+    ax[0][0].set_title("magnetisation (FM start; Fig. 4.22)")
+    ax[0][0].set_ylim(bottom=0)
+    ax[0][1].axhline(0, color="k", lw=0.8, ls=":")
+    ax[0][1].axhline(PM_POLAR, color="k", lw=0.8, ls="--")
+    ax[0][1].text(0.02, PM_POLAR, " PM: \u03c0\u00b2/4 - 2", transform=ax[0][1].get_yaxis_transform(), va="bottom", fontsize=8)
+    ax[0][1].set_ylabel("variance of the polar angle (rad\u00b2)")
+    ax[0][1].set_title("polar-angle variance (T4.2-4.4)")
+    ax[1][0].set_ylabel("\u03c7 per atom = N(<m\u00b2> - <m>\u00b2)/k_B T (%s)" %
+                        ("reduced units" if reduced else "%s\u00b2/eV" % unit))
+    ax[1][0].set_title("susceptibility")
+    ax[1][1].axhline(2.0 / 3.0, color="k", lw=0.8, ls=":")
+    ax[1][1].set_ylabel("Binder cumulant U4 = 1 - <m\u2074>/(3<m\u00b2>\u00b2)")
+    ax[1][1].set_title("Binder cumulant (sizes cross at T_c)")
+    styles = ["-.", "--", ":", "-"]
+    for a_ in (ax[0][0], ax[0][1], ax[1][0], ax[1][1]):
+        for j, (tc, label) in enumerate(a["tcs"]):
+            a_.axvline(tc, color="k", lw=1.0, ls=styles[j % len(styles)], label="%s = %.0f%s" % (label, tc, "" if reduced else " K"))
+        a_.set_xlabel(xlabel)
+        a_.legend(fontsize=7, loc="lower right" if a_ is ax[0][1] else "best")
+    fig.suptitle(a["title"] or "spin Monte Carlo: " + ", ".join(name for name, _ in scans))
+    fig.tight_layout()
+    fig.savefig(a["out"], dpi=110, bbox_inches="tight")
 
 
 def main(argv):
     try:
-        args = parse_args(argv)
+        a = parse_args(argv)
     except ValueError:
-        args = None
-    if args is None:
-        sys.stderr.write("usage: plot_mc.py SCAN.csv [SCAN2.csv ...] [-o OUT.png] [--tc TC]\n")
+        a = None
+    if a is None:
+        sys.stderr.write(__doc__)
         return 1
-    paths, out, tc = args
+    scans = []
     try:
-        scans = []
-        for p in paths:
-            base = os.path.splitext(os.path.basename(p))[0]
+        for k, p in enumerate(a["paths"]):
+            base = a["labels"][k] if k < len(a["labels"]) and a["labels"][k] else os.path.splitext(os.path.basename(p))[0]
             scans += [(base + (" (%s start)" % start if start else ""), cols) for start, cols in read_scans(p)]
     except (OSError, ValueError) as e:
         sys.stderr.write("plot_mc.py: %s\n" % e)
@@ -98,44 +183,14 @@ def main(argv):
         matplotlib.use("Agg")  # no display needed
         import matplotlib.pyplot as plt
     except ImportError:
-        print("plot_mc.py: matplotlib is not installed; no figure written (apt-get install python3-matplotlib)")
-        return 0
-
-    reduced = all(abs(a - b) <= 1e-12 * max(1.0, abs(a)) for _, s in scans for a, b in zip(s["T"], s["kT"]))
-    xlabel = "k_B T / J" if reduced else "T (K)"
-    fig, ax = plt.subplots(2, 2, figsize=(11, 8.5))
-    for k, (name, s) in enumerate(scans):
-        c = COLOURS[k % len(COLOURS)]
-        errorbars(ax[0][0], s, "m", name + ": <|M|>/N", c, "o")
-        if finite(s["ratio"]) and s["ratio"] != s["m"]:
-            errorbars(ax[0][0], s, "ratio", name + ": |sum S| / sum |S|", c, "s")
-        if finite(s["polar"]):
-            errorbars(ax[0][1], s, "polar", name, c)
-        errorbars(ax[1][0], s, "chi", name, c)
-        errorbars(ax[1][1], s, "u4", name, c)
-    ax[0][0].set_ylabel("magnetisation per spin")
-    ax[0][0].set_title("magnetisation (FM start; T4.1, Fig. 4.22)")
-    ax[0][0].set_ylim(bottom=0)
-    ax[0][1].axhline(0, color="k", lw=0.8, ls=":")
-    ax[0][1].axhline(PM_POLAR, color="k", lw=0.8, ls="--")
-    ax[0][1].text(0.02, PM_POLAR, " PM: pi^2/4 - 2", transform=ax[0][1].get_yaxis_transform(),
-                  va="bottom", fontsize=8)
-    ax[0][1].set_ylabel("variance of the polar angle (rad^2)")
-    ax[0][1].set_title("polar-angle variance (T4.2-4.4)")
-    ax[1][0].set_ylabel("chi = N (<m^2> - <m>^2) / k_B T")
-    ax[1][0].set_title("susceptibility")
-    ax[1][1].axhline(2.0 / 3.0, color="k", lw=0.8, ls=":")
-    ax[1][1].set_ylabel("U4 = 1 - <m^4> / (3 <m^2>^2)")
-    ax[1][1].set_title("Binder cumulant (sizes cross at T_c)")
-    for a in (ax[0][0], ax[0][1], ax[1][0], ax[1][1]):
-        if tc is not None:
-            a.axvline(tc, color="k", lw=0.8, ls="-.")
-        a.set_xlabel(xlabel)
-        a.legend(fontsize=7)
-    fig.suptitle("spin Monte Carlo: " + ", ".join(name for name, _ in scans))
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    print("plot_mc.py: wrote %s" % out)
+        sys.stderr.write("plot_mc.py: matplotlib is missing; no figure written (apt-get install python3-matplotlib,"
+                         " or run it with a Python that has it, e.g. /usr/bin/python3)\n")
+        return 1
+    if a["series"]:
+        draw_series(plt, a)
+    if scans:
+        draw_scans(plt, a, scans)
+    print("plot_mc.py: wrote %s" % a["out"])
     return 0
 
 

@@ -39,17 +39,29 @@ def read_rows(path):
     return rows
 
 
+FLOOR = 1e-4  # eV: best-of-k errors below it (the exact ground state found) are drawn on it
+K_COLOURS = {1: "#440154", 5: "#3b528b", 10: "#21918c", 15: "#d62728"}  # dark to red, all visible on white
+
+
 def panel_errors(ax, rows, nd):
-    """Best-of-k error along the rigid path, one line per k (violet -> yellow)."""
+    """Best-of-k error along the rigid path on a log axis, k = 1..15: the four k of panel (c)
+    in strong colours, the others thin grey."""
+    from matplotlib import ticker
     rows = [r for r in rows if int(r["nd"]) == nd]
     rc = [r["rc"] for r in rows]
-    cmap = plt.get_cmap("plasma")
-    for k in range(1, 16):
-        err = [r["err_%d" % k] for r in rows]
-        ax.plot(rc, err, color=cmap((k - 1) / 15.0), lw=1.2, label="best of %d" % k if k in (1, 5, 10, 15) else None)
-    ax.set_yscale("symlog", linthresh=1e-3)
-    ax.set_xlabel("reaction coordinate (A)")
-    ax.set_ylabel("E(best of k) - E(exact) (eV)")
+    for k in [k for k in range(2, 15) if k not in K_COLOURS] + [1, 5, 10, 15]:
+        err = [max(r["err_%d" % k], FLOOR) for r in rows]
+        if k in K_COLOURS:
+            ax.plot(rc, err, color=K_COLOURS[k], lw=2.6 if k == 15 else 1.8, zorder=3 + k, label="best of %d" % k)
+        else:
+            ax.plot(rc, err, color="#999999", lw=0.6, alpha=0.7, zorder=1, label="best of 2-14" if k == 2 else None)
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=FLOOR * 0.7)
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: "%g" % v))
+    ax.text(0.99, 0.98, "errors below %g eV (ground state found)\ndrawn at %g eV" % (FLOOR, FLOOR),
+            transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.set_xlabel("reaction coordinate RC (\u00c5)")
+    ax.set_ylabel("E(best of k) - E(exact ground state) (eV)")
     ax.set_title("n_d = %d: committee error, rigid path" % nd)
     ax.legend(fontsize=7)
 
@@ -60,22 +72,21 @@ def panel_models(ax, rows, nd):
     rc = [r["rc"] for r in rows]
     ref = rows[-1]["e_exact"]
     ax.plot(rc, [r["e_exact"] - ref for r in rows], color="black", lw=2, label="exact ground state")
-    cmap = plt.get_cmap("plasma")
-    for i, k in enumerate(KS):
+    for k in KS:
         mean = [r["mean_%d" % k] - ref for r in rows]
         sd = [r["std_%d" % k] for r in rows]
-        col = cmap(i / float(len(KS)))
-        ax.plot(rc, mean, color=col, lw=1.3, label="best of %d" % k)
-        ax.fill_between(rc, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)], color=col, alpha=0.2, lw=0)
-    ax.set_xlabel("reaction coordinate (A)")
-    ax.set_ylabel("E - E_exact(RC = %.1f A) (eV)" % rc[-1])
-    ax.set_title("n_d = %d: BP models, mean +- spread" % nd)
+        col = K_COLOURS[k]
+        ax.plot(rc, mean, color=col, lw=2.2 if k == 15 else 1.4, label="models trained on best-of-%d data" % k)
+        ax.fill_between(rc, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)], color=col, alpha=0.15, lw=0)
+    ax.set_xlabel("reaction coordinate RC (\u00c5)")
+    ax.set_ylabel("E - E_exact(RC = %.1f \u00c5) (eV)" % rc[-1])
+    ax.set_title("n_d = %d: BP models, mean \u00b1 spread over 15" % nd)
     ax.legend(fontsize=7)
 
 
 def panel_rmse(ax, rows, column, ylabel, train_column=None):
     """RMSE against k for the three sets (test solid, train dashed)."""
-    colours = ["#1f77b4", "#d62728", "#2ca02c"]
+    colours = ["#1f77b4", "#d62728", "#2ca02c"]  # one per set
     for (name, label), col in zip(SETS, colours):
         sel = [r for r in rows if r["set"] == name]
         k = [r["k"] for r in sel]
@@ -84,7 +95,7 @@ def panel_rmse(ax, rows, column, ylabel, train_column=None):
         if train_column:
             ax.errorbar(k, [r[train_column] for r in sel], yerr=[r[train_column + "_std"] for r in sel], color=col,
                         marker="s", ls="--", capsize=3, label=label + " train")
-    ax.set_xlabel("committee members per structure (best of k)")
+    ax.set_xlabel("random spin committee members per structure k (best of k)")
     ax.set_ylabel(ylabel)
     ax.set_xticks(KS)
     ax.legend(fontsize=7)
@@ -109,11 +120,11 @@ def main(argv):
     panel_models(ax[1][1], b, 4)
     panel_rmse(ax[2][0], c, "test_rmse_e", "energy RMSE (meV/atom)", "train_rmse_e")
     ax[2][0].set_title("(c) energy: test vs exact, train vs labels")
-    panel_rmse(ax[2][1], c, "test_rmse_f", "test force RMSE vs exact (eV/A)")
+    panel_rmse(ax[2][1], c, "test_rmse_f", "test force RMSE vs exact (eV/\u00c5)")
     ax[2][1].set_title("(c) forces")
     fig.tight_layout()
     out = os.path.join(d, "rsc_fig3.png")
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     return 0 if all(not math.isnan(r["e_exact"]) for r in a) else 1
 
 

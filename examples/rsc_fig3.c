@@ -45,6 +45,7 @@
 #include "dimer_ring.h"
 #include "tutorial.h"
 #include <math.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -457,25 +458,31 @@ static int write_fig3c(const char *dir, const fit_job *jobs, int n_jobs)
     return close_out(f, path);
 }
 
-/* examples/plot_rsc.py DIR when python3 can import matplotlib; silent otherwise. */
+/* Progress of the model fits: a line with the ETA at most every 10 s (any thread). */
+typedef struct fit_progress { int n, done; time_t t0, last; } fit_progress;
+static void job_done(fit_progress *p)
+{
+#ifdef _OPENMP
+#pragma omp critical(rsc_fig3_progress)
+#endif
+    {
+        time_t t = time(NULL);
+        p->done++;
+        if (t - p->last >= 10 && p->done < p->n) {
+            printf("  %d of %d models trained, ETA %.0f s\n", p->done, p->n, (double)(t - p->t0) / p->done * (p->n - p->done));
+            fflush(stdout);
+            p->last = t;
+        }
+    }
+}
+
+/* Fig. 3 as DIR/rsc_fig3.png through examples/plot_rsc.py (plotting.h). */
 static void draw_png(const char *argv0, const char *dir)
 {
-    char script[4200], qs[8500], qd[8500], cmd[17200];
-    const char *slash = strrchr(argv0, '/');
-    FILE *f = NULL;
-    if (slash && (size_t)(slash - argv0) < 4000) {
-        snprintf(script, sizeof script, "%.*s/../examples/plot_rsc.py", (int)(slash - argv0), argv0);
-        f = fopen(script, "r");
-    }
-    if (!f) { strcpy(script, "examples/plot_rsc.py"); f = fopen(script, "r"); }
-    if (!f) return;
-    fclose(f);
-    fflush(stdout);
-    if (shell_quote(dir, qd, sizeof qd) || shell_quote(script, qs, sizeof qs)) return;
-    if (system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) return;
-    snprintf(cmd, sizeof cmd, "python3 %s %s", qs, qd);
-    if (system(cmd) == 0) printf("png: %s/rsc_fig3.png\n", dir);
-    else printf("png: %s failed\n", script);
+    char qd[8500], png[4200];
+    snprintf(png, sizeof png, "%s/rsc_fig3.png", dir);
+    if (shell_quote(dir, qd, sizeof qd)) return;
+    plot_run(argv0, "plot_rsc.py", qd, png, "Fig. 3 (best-of-k errors, models, RMSE against k)");
 }
 
 static void print_summary(ring_set *rigid, ring_set *rattled, double *const *err, const fit_job *jobs, int n_jobs)
@@ -551,6 +558,7 @@ int main(int argc, char **argv)
     ring_set rigid[2], rattled[2];
     double *err[2] = { NULL, NULL }, *meta[2] = { NULL, NULL };
     fit_job *jobs = NULL;
+    fit_progress progress = { 0, 0, 0, 0 };
     int n_jobs = 0, s, q, dr, j, rc = 1, built = 0;
     int po = parse_options(argc, argv, &opt);
     if (po) return po > 0 ? 0 : 2;
@@ -577,10 +585,13 @@ int main(int argc, char **argv)
             for (dr = 0; dr < (KS[q] == N_MEMBERS ? 1 : N_DRAWS); dr++) {
                 jobs[n_jobs].set = s; jobs[n_jobs].k = KS[q]; jobs[n_jobs].draw = dr; n_jobs++;
             }
+    printf("training %d BP models (%ld epochs each)\n", n_jobs, opt.epochs);
+    fflush(stdout);
+    progress.n = n_jobs; progress.t0 = progress.last = time(NULL);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1)
 #endif
-    for (j = 0; j < n_jobs; j++) fit_one(&jobs[j], rattled, rigid, opt.seed, opt.epochs);
+    for (j = 0; j < n_jobs; j++) { fit_one(&jobs[j], rattled, rigid, opt.seed, opt.epochs); job_done(&progress); }
     for (j = 0; j < n_jobs; j++) if (!jobs[j].ok) { fprintf(stderr, "rsc_fig3: model %d (set %s, k %d, draw %d) failed\n", j, set_name(jobs[j].set), jobs[j].k, jobs[j].draw); goto done; }
     /* output */
     if (write_fig3a(opt.out, rigid, err, meta) || write_fig3b(opt.out, rigid, jobs, n_jobs) || write_fig3c(opt.out, jobs, n_jobs)) goto done;

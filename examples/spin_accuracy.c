@@ -72,6 +72,7 @@
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
 #include "toyiron_data.h"        /* bin/gen_toyiron's generator, called in process */
+#include "plotting.h"             /* the figures (examples/plot_accuracy.py), the learning-curve CSV */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +86,7 @@ typedef struct settings {
     int parts;                    /* bit 0 subsets, 1 states, 2 NiO */
     int states_geometries;
     unsigned long long seed;
-    const char *out, *nio;
+    const char *out, *nio, *argv0;
     double rc, rc_spin, rc_short, lr, lr_decay, states_fw;
     int thesis_preset;            /* 1: sannip_descriptors_preset_spin_thesis on spins x 2 (mu_B) */
 } settings;
@@ -303,9 +304,31 @@ static void make_template(sannip_model *m, const sannip_dataset *d, const model_
                       : sannip_model_add_element(m, Zs[i], 2, hidden, act, &err), &err, "network");
 }
 
-static sannip_train_config train_config(const settings *st, int epochs, double force_weight, uint64_t seed)
+/* Progress of one training stage (member 0 of a committee reports): a line with the epoch
+   and the ETA at most every 10 s, and the learning curve into curve when it is open. */
+typedef struct stage_progress { char label[96]; double t0, last; FILE *curve; } stage_progress;
+static int on_progress(const sannip_train_progress *p, void *user)
+{
+    stage_progress *sp = (stage_progress *)user;
+    double t = now();
+    if (sp->curve) learning_curve_row(sp->curve, p, t - sp->t0);
+    if (t - sp->last >= 10 && p->epoch < p->epochs) {
+        printf("    %s: epoch %d/%d, ETA %.0f s\n", sp->label, p->epoch, p->epochs, p->eta_seconds);
+        sp->last = t;
+    }
+    return 0;
+}
+static void stage_begin(stage_progress *sp, const char *label)
+{
+    snprintf(sp->label, sizeof sp->label, "%s", label);
+    sp->t0 = sp->last = now();
+    sp->curve = NULL;
+}
+
+static sannip_train_config train_config(const settings *st, int epochs, double force_weight, uint64_t seed, stage_progress *sp)
 {
     sannip_train_config c = sannip_train_config_init();
+    c.progress = on_progress; c.user = sp;
     c.optimizer = SANNIP_OPT_ADAM;
     c.epochs = epochs;
     c.batch_size = st->batch;
@@ -338,19 +361,39 @@ static const subset_def subsets[3] = {
       { { 28.52, 30.28, 4.01, 1.00 }, { 24.63, 26.22, 10.9, 0.426 }, { 15.47, 17.50, 4.22, 1.64 }, { 13.97, 17.16, 12.6, 0.561 } } },
 };
 
-static case_result run_case(const settings *st, const sannip_dataset *d, const model_spec *ms, int epochs)
+static double predict_per_atom(const sannip_committee *c, sannip_workspace *ws, const sannip_structure *s);
+/* Committee mean against the truth for every structure of d: rows of DIR/parity.csv. */
+static void parity_rows(sannip_text *t, const char *subset, const char *cname, const sannip_committee *c, const sannip_dataset *d)
+{
+    sannip_workspace ws;
+    int i;
+    sannip_workspace_init(&ws, NULL);
+    for (i = 0; i < d->n; i++)
+        sannip_text_printf(t, "%s,%s,%d,%.9g,%.9g\n", subset, cname, i + 1, (double)d->s[i].energy / d->s[i].n, predict_per_atom(c, &ws, &d->s[i]));
+    sannip_workspace_uninit(&ws);
+}
+static case_result run_case(const settings *st, const sannip_dataset *d, const model_spec *ms, int epochs, const char *subset, int cs,
+                            sannip_text *parity)
 {
     sannip_model tmpl;
     sannip_committee c;
     sannip_committee_report rep;
-    sannip_train_config cfg = train_config(st, epochs, 0, st->seed);
+    stage_progress sp;
+    sannip_train_config cfg = train_config(st, epochs, 0, st->seed, &sp);
     sannip_error err;
     case_result cr;
+    char label[96], path[1200];
     long nval;
+    snprintf(label, sizeof label, "%s %s", subset, case_names[cs]);
+    stage_begin(&sp, label);
+    snprintf(path, sizeof path, "%s/curves/%s_%s.csv", st->out, subset, case_names[cs]);
+    if ((sp.curve = fopen(path, "w")) != NULL) learning_curve_header(sp.curve, "eV", "Angstrom");
     make_template(&tmpl, d, ms);
     sannip_committee_init(&c, NULL);
     check(sannip_committee_create(&c, &tmpl, st->members, &err), &err, "committee");
     check(sannip_committee_train(&c, d, &cfg, &rep, &err), &err, "committee training");
+    if (sp.curve) fclose(sp.curve);
+    if (cs == CASE_BP || cs == CASE_SANNIP) parity_rows(parity, subset, case_names[cs], &c, d);
     memset(&cr, 0, sizeof cr);
     cr.agg = 1e3 * rep.agg_rmse_e;
     cr.val = 1e3 * rep.val_rmse_e;
@@ -420,7 +463,8 @@ static states_result run_states(const settings *st, const sannip_dataset *d)
     sannip_model tmpl;
     sannip_committee c;
     sannip_committee_report rep;
-    sannip_train_config cfg = train_config(st, st->epochs_states, st->states_fw, st->seed + 1000);
+    stage_progress sp;
+    sannip_train_config cfg = train_config(st, st->epochs_states, st->states_fw, st->seed + 1000, &sp);
     sannip_error err;
     memset(&sr, 0, sizeof sr);
     sr.n_geo = states_index(d, &idx);
@@ -436,6 +480,7 @@ static states_result run_states(const settings *st, const sannip_dataset *d)
     ms.spin = 1; ms.rc = st->rc; ms.rc_spin = st->rc_spin; ms.rc_short = st->rc_short; ms.smag = sannip_spin_mean_magnitude(d->s, d->n);
     ms.thesis_preset = st->thesis_preset;
     make_template(&tmpl, &tv, &ms);
+    stage_begin(&sp, "states committee");
     sannip_committee_init(&c, NULL);
     check(sannip_committee_create(&c, &tmpl, st->members, &err), &err, "committee");
     check(sannip_committee_train(&c, &tv, &cfg, &rep, &err), &err, "committee training (states)");
@@ -553,8 +598,12 @@ static nio_result run_nio(const settings *st, const sannip_dataset *d)
             if (k < 2) {
                 model_spec ms;
                 sannip_model m;
-                sannip_train_config cfg = train_config(st, st->epochs_nio, 1, st->seed + 3000 + (uint64_t)fold);
+                stage_progress sp;
+                sannip_train_config cfg = train_config(st, st->epochs_nio, 1, st->seed + 3000 + (uint64_t)fold, &sp);
                 sannip_error err;
+                char label[64];
+                snprintf(label, sizeof label, "NiO fold %d/%d, %s", fold + 1, nr.folds, k ? "SANNIP" : "BP");
+                stage_begin(&sp, label);
                 memset(&ms, 0, sizeof ms);
                 /* moments in mu_B: the thesis's spin preset as it is, at the thesis's 6 A */
                 ms.spin = k; ms.rc = 6; ms.rc_spin = 6; ms.thesis_preset = 1;
@@ -619,12 +668,13 @@ static void table_md(sannip_text *md, const subset_def *sd, const case_result *c
     sannip_text_printf(md, "\n");
 }
 
-static void part_subsets(const settings *st, sannip_text *md, sannip_text *csv)
+static void part_subsets(const settings *st, sannip_text *md, sannip_text *csv, sannip_text *parity)
 {
     case_result cr[3][N_CASES];
     sannip_dataset data[3];
     double t_start = now();
     int s, c;
+    sannip_text_printf(parity, "subset,case,structure,reference,predicted\n");
     sannip_text_printf(csv, "subset,case,structures,members,epochs,parameters,agg_rmse,val_rmse,val_se,s_per_epoch,fom,fom_ratio,"
                             "thesis_agg,thesis_val,thesis_s_per_epoch,thesis_fom_ratio\n");
     for (s = 0; s < 3; s++) {
@@ -649,7 +699,7 @@ static void part_subsets(const settings *st, sannip_text *md, sannip_text *csv)
             memset(&ms, 0, sizeof ms);
             ms.spin = c >= CASE_SANNIP; ms.cnn = c == CASE_BP_CNN || c == CASE_SANNIP_CNN;
             ms.rc = st->rc; ms.rc_spin = st->rc_spin; ms.rc_short = st->rc_short; ms.smag = smag; ms.thesis_preset = st->thesis_preset;
-            cr[s][c] = run_case(st, &v, &ms, st->epochs);
+            cr[s][c] = run_case(st, &v, &ms, st->epochs, subsets[s].name, c, parity);
             printf("  %-9s %-11s agg %8.3f  val %8.3f +- %6.3f meV/atom   %.4f s/epoch\n", subsets[s].name, case_names[c],
                    cr[s][c].agg, cr[s][c].val, cr[s][c].val_se, cr[s][c].spe);
         }
@@ -735,18 +785,53 @@ static void part_nio(const settings *st, sannip_text *md, sannip_text *csv)
     sannip_dataset_uninit(&d);
 }
 
+/* The figures: the tables as bars (with the states and NiO parts when they ran), the parity
+   of BP and SANNIP committees on each set, and a learning curve per set (plotting.h). */
+static void draw_plots(const settings *st)
+{
+    char qo[2500], args[30000], png[1200], path[1200], q[2500], title[256];
+    int s, c;
+    if (shell_quote(st->out, qo, sizeof qo)) return;
+    path_in(png, sizeof png, st->out, "accuracy.png");
+    snprintf(args, sizeof args, "tables %s -o %s/accuracy.png", qo, qo);
+    plot_run(st->argv0, "plot_accuracy.py", args, png, "BP vs SANNIP validation RMSE (T Tables 4.1-4.3), state differences, NiO");
+    path_in(png, sizeof png, st->out, "parity.png");
+    snprintf(args, sizeof args, "sets %s -o %s/parity.png", qo, qo);
+    plot_run(st->argv0, "plot_accuracy.py", args, png, "parity of the BP and SANNIP committees");
+    for (s = 0; s < 3; s++) {
+        size_t n;
+        snprintf(title, sizeof title, "'learning curves, %s\n(first member of each committee; validation solid, training dashed)'", subsets[s].label);
+        n = (size_t)snprintf(args, sizeof args, "curves");
+        for (c = 0; c < N_CASES && n < sizeof args; c++) {
+            snprintf(path, sizeof path, "%s/curves/%s_%s.csv", st->out, subsets[s].name, case_names[c]);
+            if (shell_quote(path, q, sizeof q)) return;
+            n += (size_t)snprintf(args + n, sizeof args - n, " %s --label %s", q, case_names[c]);
+        }
+        snprintf(png, sizeof png, "%s/learning_curves_%s.png", st->out, subsets[s].name);
+        if (shell_quote(png, q, sizeof q) || n >= sizeof args) return;
+        snprintf(args + n, sizeof args - n, " --title %s -o %s", title, q);
+        plot_run(st->argv0, "plot_accuracy.py", args, png, subsets[s].label);
+    }
+}
+
 int main(int argc, char **argv)
 {
     settings st;
-    sannip_text md, csv[3];
+    sannip_text md, csv[3], parity;
     static const char *csv_names[3] = { "accuracy.csv", "states.csv", "nio.csv" };
     double t_start = now();
     int k;
 
     parse(argc, argv, &st);
+    st.argv0 = argv[0];
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (mkdir(st.out, 0777) != 0 && errno != EEXIST) { fprintf(stderr, "spin_accuracy: cannot create %s\n", st.out); return 1; }
-    sannip_text_init(&md, NULL);
+    {
+        char cdir[1200];
+        path_in(cdir, sizeof cdir, st.out, "curves");
+        if (mkdir(cdir, 0777) != 0 && errno != EEXIST) { fprintf(stderr, "spin_accuracy: cannot create %s\n", cdir); return 1; }
+    }
+    sannip_text_init(&md, NULL); sannip_text_init(&parity, NULL);
     for (k = 0; k < 3; k++) sannip_text_init(&csv[k], NULL);
     sannip_text_printf(&md, "# SANNIP vs BP on toy iron (bin/spin_accuracy, seed %llu, %s run)\n\n"
                             "Adam (learning rate %g, x %g per epoch), batch %d, validation fraction 0.2, 2 x 25 tanh networks,\n"
@@ -756,15 +841,18 @@ int main(int argc, char **argv)
     if (st.rc_short > 0) sannip_text_printf(&md, " + one S2 (S_i.S_j, xi = 1) at rc = %g A", st.rc_short);
     sannip_text_printf(&md, ".\n");
     printf("%s", md.s);
-    if (st.parts & 1) part_subsets(&st, &md, &csv[0]);
+    if (st.parts & 1) part_subsets(&st, &md, &csv[0], &parity);
     if (st.parts & 2) part_states(&st, &md, &csv[1]);
     if ((st.parts & 4) && st.nio) part_nio(&st, &md, &csv[2]);
     sannip_text_printf(&md, "\nRun time: %.0f s.\n", now() - t_start);
     write_text(st.out, "accuracy.md", &md);
     for (k = 0; k < 3; k++) if (st.parts & 1 << k) write_text(st.out, csv_names[k], &csv[k]);
+    if (st.parts & 1) write_text(st.out, "parity.csv", &parity);
     printf("\n%s", md.s);
-    printf("-> %s/accuracy.md and the CSV files\nspin_accuracy: %.1f s\n", st.out, now() - t_start);
-    sannip_text_uninit(&md);
+    printf("-> %s/accuracy.md and the CSV files (learning curves in %s/curves/)\n", st.out, st.out);
+    if (st.parts & 1) draw_plots(&st);
+    printf("spin_accuracy: %.1f s\n", now() - t_start);
+    sannip_text_uninit(&md); sannip_text_uninit(&parity);
     for (k = 0; k < 3; k++) sannip_text_uninit(&csv[k]);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include "plotting.h"
 
 typedef struct options { unsigned long seed; long epochs; const char *out; } options;
 static void usage(FILE *f);   /* each program's own text */
@@ -78,54 +79,24 @@ static int close_out(FILE *f, const char *path)
     return 0;
 }
 
-static int shell_quote(const char *s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    if (cap < 3) return -1;
-    buf[o++] = '\'';
-    for (; *s; s++) {
-        if (o + 5 >= cap) return -1;
-        if (*s == '\'') { memcpy(buf + o, "'\\''", 4); o += 4; } else buf[o++] = *s;
-    }
-    buf[o++] = '\''; buf[o] = '\0';
-    return 0;
-}
-
-/* PROG.png through examples/plot_tutorial.py (python3 + matplotlib), else through the
-   program's gnuplot script writer gp(dir, ctx); says which, or that neither is present.
-   Never fails the program. */
+/* PROG.png through examples/plot_tutorial.py (plotting.h: a Python with matplotlib), else
+   through the program's gnuplot script writer gp(dir, ctx); says which, or that neither is
+   present. Never fails the program. */
 typedef int (*tutorial_gnuplot_fn)(const char *dir, const void *ctx);
 static void tutorial_draw_png(const char *argv0, const char *dir, tutorial_gnuplot_fn gp, const void *ctx)
 {
-    char script[4200], qs[8500], qd[8500], cmd[17200];
-    const char *slash = strrchr(argv0, '/');
-    FILE *f = NULL;
-    int found = 0, python = 0;
-    /* the script sits in examples/ next to bin/: try <dir of argv0>/../examples, then ./examples */
-    if (slash && (size_t)(slash - argv0) < 4000) {
-        snprintf(script, sizeof script, "%.*s/../examples/plot_tutorial.py", (int)(slash - argv0), argv0);
-        if ((f = fopen(script, "r")) != NULL) found = 1;
-    }
-    if (!found) { strcpy(script, "examples/plot_tutorial.py"); if ((f = fopen(script, "r")) != NULL) found = 1; }
-    if (f) fclose(f);
-    fflush(stdout);
-    if (shell_quote(dir, qd, sizeof qd) || shell_quote(script, qs, sizeof qs)) { printf("png: skipped (path too long)\n"); return; }
-    python = system("python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
-    if (found && python) {
-        snprintf(cmd, sizeof cmd, "python3 %s " TUTORIAL_PROG " %s", qs, qd);
-        if (system(cmd) == 0) { printf("png: %s/" TUTORIAL_PROG ".png (python3 + matplotlib)\n", dir); return; }
-        printf("png: %s failed\n", script);
-    }
+    char qd[8500], args[8600], png[4200], cmd[8600];
+    snprintf(png, sizeof png, "%s/" TUTORIAL_PROG ".png", dir);
+    if (shell_quote(dir, qd, sizeof qd)) { printf("png: skipped (path too long)\n"); return; }
+    snprintf(args, sizeof args, TUTORIAL_PROG " %s", qd);
+    if (plot_run(argv0, "plot_tutorial.py", args, png, TUTORIAL_PROG " fits (matplotlib)") == 0) return;
     if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
         if (gp(dir, ctx) == 0) {
             snprintf(cmd, sizeof cmd, "cd %s && gnuplot " TUTORIAL_PROG ".gp", qd);
-            if (system(cmd) == 0) { printf("png: %s/" TUTORIAL_PROG ".png (gnuplot)\n", dir); return; }
+            if (system(cmd) == 0) { printf("plot: " TUTORIAL_PROG " fits (gnuplot) -> %s\n", png); return; }
         }
         printf("png: gnuplot failed\n");
-        return;
     }
-    printf("png: skipped (%s, and no gnuplot); the CSV files hold the data\n",
-           !python ? "no python3 with matplotlib" : "examples/plot_tutorial.py not found");
 }
 
 #endif

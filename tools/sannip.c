@@ -5,12 +5,15 @@
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
 #include "../examples/toyiron.h"   /* the toy-iron Hamiltonian for sannip sld toyiron */
+#include "../examples/plotting.h"   /* PNG figures through examples/plot_*.py; the learning-curve CSV */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include <time.h>
 #include <signal.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 typedef struct help_entry { const char *name, *usage, *text; } help_entry;
 static const help_entry HELP[] = {
@@ -20,6 +23,14 @@ static const help_entry HELP[] = {
       "with its inner cutoff, every scaling mode, unit normalisation and atom_energy offsets\n"
       "are carried over so the model predicts what n2p2 predicts, in the same units.\n"
       "  -o MODEL   output model file (written to a new temporary file next to it, then renamed)\n" },
+    { "export-n2p2", "sannip export-n2p2 MODEL DIR",
+      "Writes MODEL as an n2p2 potential: DIR/input.nn, DIR/scaling.data and\n"
+      "DIR/weights.NNN.data (DIR is created when missing), for n2p2's tools and its LAMMPS\n"
+      "interface; 'import-n2p2 DIR' gives the same model back. n2p2 holds per-element dense\n"
+      "networks of one shape with its activations, G2/G4/G5 bases over named or Z-weighted\n"
+      "neighbours (types 2, 3, 9, 12, 13) with one cutoff type, one scaling and one energy\n"
+      "scale; any other model is refused with the basis, layer or setting n2p2 lacks (train\n"
+      "with '--descriptors FILE' naming neighbour elements, e.g. an n2p2 input.nn).\n" },
     { "train", "sannip train DATA -o MODEL [options]",
       "Trains a model (or a committee) on DATA (extended XYZ or n2p2 input.data with\n"
       "energies and, unless --force-weight 0, forces). Prints one progress line per epoch.\n"
@@ -55,6 +66,10 @@ static const help_entry HELP[] = {
       "  --cache-limit MB    store them only when they take at most MB megabytes (estimated\n"
       "                      first), else recompute them (default 0: no limit)\n"
       "  --parity FILE.csv   reference vs predicted energies and forces of every structure\n"
+      "  --learning-curve F  CSV, one row per epoch: epoch, seconds, loss, training and validation\n"
+      "                      energy (per atom) and force RMSE (default: MODEL without its\n"
+      "                      extension + .learning-curve.csv; 'none': no file). Plot it with\n"
+      "                      python3 examples/plot_accuracy.py curves F -o F.png\n"
       "  --quiet             no progress lines\n"
       "The best model (lowest validation error) is written at the end, also when training\n"
       "stops early, a non-finite loss stops it, or Ctrl-C interrupts it (the best of the\n"
@@ -64,10 +79,14 @@ static const help_entry HELP[] = {
       "interrupted before that (bad data, a bad option) leaves an existing MODEL unchanged.\n"
       "All structures are checked (energies, forces, spins for spin bases, geometry) before\n"
       "the descriptors are computed; errors name the structure and the file.\n" },
-    { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv]",
+    { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
       "overall and per element.\n"
       "  --parity FILE.csv         rows: kind,structure,atom,element,component,reference,predicted\n"
+      "  --plot FILE.png           parity plot (predicted vs reference energies per atom and force\n"
+      "                            components, per element) through examples/plot_accuracy.py;\n"
+      "                            its data go to --parity, or FILE.csv next to it. Needs a Python\n"
+      "                            with matplotlib: $PYTHON, else python3 or /usr/bin/python3\n"
       "  --per-structure FILE.csv  rows: structure,atoms,energy error per atom,force RMSE,spread\n" },
     { "predict", "sannip predict MODEL STRUCTURES -o OUT [--format n2p2|xyz] [--atom-energies]",
       "Predicts energy, forces and virial of every structure in STRUCTURES (n2p2 input.data\n"
@@ -216,7 +235,7 @@ typedef struct opts {
 } opts;
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
-    "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", "--cache-limit",
+    "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
@@ -289,6 +308,27 @@ static int cmd_import(int argc, char **argv)
     if ((r = sannip_n2p2_import_dir(&m, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = sannip_model_save_file(&m, o.out, &err)) != SANNIP_SUCCESS) { sannip_model_uninit(&m); return fail(&err, (sannip_result)r); }
     printf("imported %s: %d elements, %d bases, %zu parameters -> %s\n", o.pos[0], m.n_elements, m.desc.n, sannip_model_n_params(&m), o.out);
+    sannip_model_uninit(&m);
+    return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    opts o;
+    sannip_model m;
+    sannip_error err;
+    int r;
+    if ((r = parse_opts(argc, argv, &o, "export-n2p2")) != 0) return r;
+    if (o.npos != 2 || o.out) return usage_error("export-n2p2", "needs MODEL and DIR");
+    if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (mkdir(o.pos[1], 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "sannip export-n2p2: cannot create directory '%s': %s\n", o.pos[1], strerror(errno));
+        sannip_model_uninit(&m);
+        return 1;
+    }
+    if ((r = sannip_n2p2_export_dir(&m, o.pos[1], &err)) != SANNIP_SUCCESS) { sannip_model_uninit(&m); return fail(&err, (sannip_result)r); }
+    printf("exported %s: %d elements, %d bases, %zu parameters -> %s/input.nn, scaling.data, weights.NNN.data\n",
+           o.pos[0], m.n_elements, m.desc.n, sannip_model_n_params(&m), o.pos[1]);
     sannip_model_uninit(&m);
     return 0;
 }
@@ -390,13 +430,20 @@ static void on_sigint(int sig) { (void)sig; interrupted = 1; }
 /* Progress display and checkpoints: the best model so far is written to the output path
    (the first at once, then at most every 10 s), so even a killed run leaves it on disk. A
    failed write is reported and retried at the next new best 10 s later; training goes on. */
-typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint; double last_save; } progress_ctx;
+typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint; double last_save, t0; FILE *curve; } progress_ctx;
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 static int print_progress(const sannip_train_progress *p, void *user)
 {
     progress_ctx *ctx = (progress_ctx *)user;
     const sannip_model *m = ctx->m;
     const char *u;
     double k = energy_unit_scale(m, &u), now = (double)time(NULL);
+    if (ctx->curve) learning_curve_row(ctx->curve, p, wall_seconds() - ctx->t0);
     if (!ctx->quiet) {
         printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
         if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
@@ -644,6 +691,23 @@ static int train_and_report(sannip_committee *cm, const sannip_dataset *d, const
     printf("model -> %s\n", out);
     return 0;
 }
+/* The learning-curve file of --learning-curve (default MODEL's name without extension +
+   .learning-curve.csv, next to it; 'none': *f = NULL), its header written. 0 on success. */
+static int open_learning_curve(const opts *o, const sannip_model *m, char *path, size_t cap, FILE **f)
+{
+    const char *v = opt(o, "--learning-curve", NULL), *slash, *dot;
+    *f = NULL;
+    if (v && strcmp(v, "none") == 0) return 0;
+    if (v) snprintf(path, cap, "%s", v);
+    else {
+        slash = strrchr(o->out, '/'); dot = strrchr(o->out, '.');
+        if (!dot || (slash && dot < slash) || dot == o->out || dot[-1] == '/') dot = o->out + strlen(o->out);
+        snprintf(path, cap, "%.*s.learning-curve.csv", (int)(dot - o->out), o->out);
+    }
+    if (!(*f = fopen(path, "w"))) { fprintf(stderr, "sannip train: cannot write the learning curve %s: %s\n", path, strerror(errno)); return 1; }
+    learning_curve_header(*f, m->units_energy, m->units_length);
+    return 0;
+}
 static int cmd_train(int argc, char **argv)
 {
     opts o;
@@ -653,6 +717,7 @@ static int cmd_train(int argc, char **argv)
     sannip_error err;
     sannip_train_config c = sannip_train_config_init();
     progress_ctx pctx;
+    char curve_path[4200];
     int r, i, Zs[SANNIP_MAX_ELEMENTS], nz, hidden[SANNIP_MAX_LAYERS], nh, acts[SANNIP_MAX_LAYERS], act, scaling;
     double rc, M;
     if ((r = parse_opts(argc, argv, &o, "train")) != 0) return r;
@@ -674,6 +739,7 @@ static int cmd_train(int argc, char **argv)
     if ((r = train_networks(&o, &tmpl, Zs, nz, nh, hidden, acts, scaling, &err)) != 0) return r;
     if (check_training_data(&d, o.pos[0], &tmpl, c.force_weight > 0)) return 1;
     pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0;
+    if (open_learning_curve(&o, &tmpl, curve_path, sizeof curve_path, &pctx.curve) != 0) return 1;
     c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
     signal(SIGINT, on_sigint);   /* from here on Ctrl-C stops training instead of the process */
     printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
@@ -684,14 +750,44 @@ static int cmd_train(int argc, char **argv)
     sannip_committee_init(&cm, NULL);
     if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     pctx.m = &cm.m[0];
-    if ((r = train_and_report(&cm, &d, &c, o.pos[0], o.out, &err)) != 0) return r;
+    pctx.t0 = wall_seconds();
+    r = train_and_report(&cm, &d, &c, o.pos[0], o.out, &err);
+    if (pctx.curve) {
+        if (fclose(pctx.curve) != 0) fprintf(stderr, "sannip train: error writing %s\n", curve_path);
+        else printf("learning curve -> %s\n", curve_path);
+    }
+    if (r != 0) return r;
     if (opt(&o, "--parity", NULL)) evaluate(&cm, &d, opt(&o, "--parity", NULL), NULL);
     sannip_committee_uninit(&cm); sannip_model_uninit(&tmpl); sannip_dataset_uninit(&d);
     return 0;
 }
 
+/* The parity CSV: --parity, else FILE.csv next to --plot FILE.png (NULL: neither given). */
+static const char *parity_for_plot(const opts *o, char *buf, size_t cap)
+{
+    const char *png = opt(o, "--plot", NULL), *par = opt(o, "--parity", NULL);
+    size_t n;
+    if (par || !png) { snprintf(buf, cap, "%s", par ? par : ""); return par; }
+    n = strlen(png);
+    if (n > 4 && strcmp(png + n - 4, ".png") == 0) n -= 4;
+    snprintf(buf, cap, "%.*s.csv", (int)n, png);
+    return buf;
+}
+/* evaluate --plot: the parity PNG through examples/plot_accuracy.py. */
+static void plot_parity(const char *argv0, const char *csv, const char *png, const sannip_model *m, const char *model_path)
+{
+    char qc[8500], qp[8500], qu[300], qt[8500], units[128], title[4200], args[26000];
+    snprintf(units, sizeof units, "%s,%s", m->units_energy, m->units_length);
+    snprintf(title, sizeof title, "%s", model_path);
+    if (shell_quote(csv, qc, sizeof qc) || shell_quote(png, qp, sizeof qp) || shell_quote(units, qu, sizeof qu) || shell_quote(title, qt, sizeof qt)) {
+        printf("plot: parity skipped (path too long)\n"); return;
+    }
+    snprintf(args, sizeof args, "parity %s -o %s --units %s --title %s", qc, qp, qu, qt);
+    plot_run(argv0, "plot_accuracy.py", args, png, "parity (predicted vs reference)");
+}
 static int cmd_evaluate(int argc, char **argv)
 {
+    char parity[4200];
     opts o;
     sannip_dataset d;
     sannip_committee cm;
@@ -703,7 +799,8 @@ static int cmd_evaluate(int argc, char **argv)
     if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[1], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    r = evaluate(&cm, &d, opt(&o, "--parity", NULL), opt(&o, "--per-structure", NULL));
+    r = evaluate(&cm, &d, parity_for_plot(&o, parity, sizeof parity), opt(&o, "--per-structure", NULL));
+    if (r == 0 && opt(&o, "--plot", NULL)) plot_parity(argv[0], parity, opt(&o, "--plot", NULL), &cm.m[0], o.pos[0]);
     sannip_committee_uninit(&cm); sannip_dataset_uninit(&d);
     return r;
 }
@@ -1263,6 +1360,7 @@ int main(int argc, char **argv)
     if (argc < 2) { list_commands(stderr); return 2; }   /* no command: a usage error */
     if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(argc, argv);
     if (strcmp(argv[1], "import-n2p2") == 0) return cmd_import(argc, argv);
+    if (strcmp(argv[1], "export-n2p2") == 0) return cmd_export(argc, argv);
     if (strcmp(argv[1], "predict") == 0) return cmd_predict(argc, argv);
     if (strcmp(argv[1], "train") == 0) return cmd_train(argc, argv);
     if (strcmp(argv[1], "evaluate") == 0) return cmd_evaluate(argc, argv);
