@@ -16,7 +16,7 @@ SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
-.PHONY: all test bench demo clean
+.PHONY: all test bench demo clean lib
 all: bin/sannip $(EXAMPLES)
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -34,10 +34,17 @@ bin/curie build/test_toyiron build/test_toyiron_f: examples/toyiron.h
 bin/gen_toyiron bin/spin_accuracy build/bench_spin: examples/toyiron_data.h examples/toyiron.h
 bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
 bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h
+# make lib: the three headers' implementation and the Python shim as one shared library,
+# exporting only the public API (SANNIP_API with default visibility, the rest hidden)
+LIBSRC  = bindings/libsannip.c bindings/python/sannip_py.c
+lib: build/libsannip.so
+build/libsannip.so: $(LIBSRC) $(HEADERS) | build
+	$(CC) $(WARN) $(CFLAGS) $(OMP) -fPIC -shared -fvisibility=hidden \
+	    '-DSANNIP_API=extern __attribute__((visibility("default")))' $(LIBSRC) -o $@ $(LDLIBS)
 bin build:
 	mkdir -p $@
 
-test: all $(TESTS) $(TESTS_F)
+test: all build/libsannip.so $(TESTS) $(TESTS_F)
 	@SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
 
 bench: $(BENCHES)
