@@ -307,7 +307,29 @@ def test_errors():
 
 
 TOY = toy_iron()
-for t in (test_predict, test_derivatives, test_field, test_committee_means, test_units, test_md, test_errors):
+def test_example_and_readme():
+    """examples/ase_fe.py (relaxation and NVE) and README's Python block run on a quickly
+    trained toy-iron BP model (the example's commands with fewer cells and epochs)."""
+    data, model = os.path.join(TMP, 'fe.xyz'), os.path.join(TMP, 'fe_bp.sannip')
+    subprocess.run([os.path.join(ROOT, 'bin', 'gen_toyiron'), '--subset', 'fm', '--lattice', 'bcc', '--sizes', '2',
+                    '--geometries', '12', '--strain', '0.04', '--seed', '1', '--out', data], check=True, stderr=subprocess.DEVNULL)
+    sannip('train', data, '-o', model, '--rc', '5', '--hidden', '10,10', '--lr', '3e-3', '--epochs', '20', '--quiet')
+    out = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'ase_fe.py'), '--model', model, '--steps', '200',
+                          '--size', '2'], capture_output=True, text=True)
+    lines = [x for x in out.stdout.splitlines() if 'BFGS steps' in x or 'drift' in x]
+    check('examples/ase_fe.py relaxes and runs NVE', out.returncode == 0 and len(lines) == 2,
+          ' | '.join(x.strip() for x in lines) or out.stderr[-300:])
+    text = open(os.path.join(ROOT, 'README.md')).read()
+    sec = text[text.find('## Use it from Python/ASE'):]
+    block = sec[sec.find('```python\n') + 10:sec.find('```', sec.find('```python\n') + 10)] if '```python\n' in sec else ''
+    block = block.replace('build/ase_fe/fe_bp.sannip', model)
+    out = subprocess.run([sys.executable, '-c', block], cwd=ROOT, capture_output=True, text=True)
+    check('README Python/ASE block runs', block != '' and out.returncode == 0 and out.stdout.strip() != '',
+          (out.stdout.strip() or out.stderr[-300:])[:160])
+
+
+for t in (test_predict, test_derivatives, test_field, test_committee_means, test_units, test_md, test_errors,
+          test_example_and_readme):
     try:
         t()
     except Exception as e:  # a crash counts as a failure and the other tests still run
