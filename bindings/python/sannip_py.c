@@ -9,6 +9,7 @@
    model's own (sannip_py_units names them); the Python side converts to eV and Angstrom. */
 #include "../../sannip.h"
 #include "../../sannip_train.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,9 +134,12 @@ SANNIP_PY_API int sannip_py_compute(sannip_py *h, int n, const double *pos, cons
     size_t k, m = (size_t)(n > 0 ? n : 0);
     sannip_result r;
     memset(&h->err, 0, sizeof h->err);
-    if (h->c.n < 1) return sannip_py__fail(h, SANNIP_INVALID_ARGS, "no model loaded");
-    if (n < 0 || n > SANNIP_MAX_ATOMS || !energy) return sannip_py__fail(h, SANNIP_INVALID_ARGS, "atom count out of range or no energy output");
-    if (!(p = sannip_py__scratch(h, 16 * m + 9))) return sannip_py__fail(h, SANNIP_OUT_OF_MEMORY, "arrays of one evaluation");
+    if (h->c.n < 1) return sannip_py__fail(h, SANNIP_INVALID_ARGS, "sannip_py_compute: no model loaded");
+    if (n < 0) return sannip_py__fail(h, SANNIP_INVALID_ARGS, "sannip_py_compute: negative atom count");
+    if (n > SANNIP_MAX_ATOMS) return sannip_py__fail(h, SANNIP_TOO_BIG, "sannip_py_compute: more atoms than SANNIP_MAX_ATOMS");
+    if (!pos || !Z || !cell || !pbc || !energy)
+        return sannip_py__fail(h, SANNIP_INVALID_ARGS, "sannip_py_compute: NULL positions, Z, cell, pbc or energy");
+    if (!(p = sannip_py__scratch(h, 16 * m + 9))) return sannip_py__fail(h, SANNIP_OUT_OF_MEMORY, "sannip_py_compute: arrays of one evaluation");
     s = p + 3 * m; ea = s + 3 * m; F = ea + m; Fs = F + 3 * m; H = Fs + 3 * m; W = H + 3 * m;
     memset(&sys, 0, sizeof sys);
     sys.n = n; sys.pos = p; sys.Z = Z;
