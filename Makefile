@@ -20,7 +20,7 @@ SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
-.PHONY: all test bench bench-n2p2 demo clean
+.PHONY: all test bench bench-n2p2 demo clean lib
 all: bin/sannip $(EXAMPLES)
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -39,13 +39,20 @@ bin/gen_toyiron bin/spin_accuracy build/bench_spin: examples/toyiron_data.h exam
 bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
 bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h examples/plotting.h
 bin/sannip bin/curie bin/spin_accuracy: examples/plotting.h
+# make lib: the three headers' implementation and the Python shim as one shared library,
+# exporting only the public API (SANNIP_API with default visibility, the rest hidden)
+LIBSRC  = bindings/libsannip.c bindings/python/sannip_py.c
+lib: build/libsannip.so
+build/libsannip.so: $(LIBSRC) $(HEADERS) | build
+	$(CC) $(WARN) $(CFLAGS) $(OMP) -fPIC -shared -fvisibility=hidden \
+	    '-DSANNIP_API=extern __attribute__((visibility("default")))' $(LIBSRC) -o $@ $(LDLIBS)
 bin build:
 	mkdir -p $@
 
 # test and demo build in parallel, one job per core (the programs compile for minutes at -O3)
 NPROC   = $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 test:
-	@$(MAKE) --no-print-directory -j$(NPROC) all $(TESTS) $(TESTS_F)
+	@$(MAKE) --no-print-directory -j$(NPROC) all build/libsannip.so $(TESTS) $(TESTS_F)
 	@PYTHON="$(PYTHON)" SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
 
 bench: $(BENCHES)
