@@ -16,8 +16,8 @@ SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
-.PHONY: all test bench demo clean
-all: bin/sannip $(EXAMPLES)
+.PHONY: all test bench demo clean kim
+all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
@@ -34,6 +34,12 @@ bin/curie build/test_toyiron build/test_toyiron_f: examples/toyiron.h
 bin/gen_toyiron bin/spin_accuracy build/bench_spin: examples/toyiron_data.h examples/toyiron.h
 bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
 bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h
+bin/xyz2lammps: bindings/kim/xyz2lammps.c sannip.h | bin
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+# a KIM portable model NAME from MODEL (sannip's driver included), in the user collection
+kim:
+	@test -n "$(MODEL)" -a -n "$(NAME)" || { echo "usage: make kim MODEL=file.sannip NAME=Name [COLLECTION=user]"; exit 2; }
+	sh bindings/kim/install.sh "$(MODEL)" "$(NAME)" $(or $(COLLECTION),user)
 bin build:
 	mkdir -p $@
 
