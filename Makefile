@@ -48,6 +48,7 @@ test: all $(TESTS) $(TESTS_F)
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
+	@for b in bench/bench_*.sh; do SANNIP_SHARED=$(SHARED) sh $$b || exit 1; done
 
 demo: all
 	@sh examples/demo.sh $(SHARED)
