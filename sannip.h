@@ -2037,7 +2037,7 @@ static void sannip__nl_bin_atoms(const sannip__grid *g, const sannip_system *sys
 /* Pass 1: the neighbour count of every atom into start[i + 1], refusing overlapping atoms
    and atoms with more than SANNIP_MAX_NEIGHBORS neighbours before any pair is stored. */
 static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
-                                      const int *head, const int *next, sannip_real cutoff, sannip_error *err)
+                                      const int *head, const int *next, sannip_real cutoff, const int *mask, sannip_error *err)
 {
     int i, n = sys->n, bad = -1, badj = -1;
 #ifdef SANNIP__OMP
@@ -2045,7 +2045,7 @@ static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *
 #endif
     for (i = 0; i < n; i++) {
         int ov = -1;
-        nl->start[i + 1] = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
+        nl->start[i + 1] = (mask && !mask[i]) ? 0 : sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
         if (ov >= 0) {
 #ifdef SANNIP__OMP
 #pragma omp critical(sannip_overlap)
@@ -2088,7 +2088,7 @@ static sannip_result sannip__nl_reserve(sannip_neighbors *nl, int n, size_t tota
 }
 /* Pass 2: every atom's pairs stored, ordered by neighbour element (one buffer per thread). */
 static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
-                            const int *head, const int *next, sannip_real cutoff, size_t maxc)
+                            const int *head, const int *next, sannip_real cutoff, size_t maxc, const int *mask)
 {
     int n = sys->n;
 #ifdef SANNIP__OMP
@@ -2106,14 +2106,17 @@ static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const s
 #endif
         for (i = 0; i < n; i++) {
             int ov = -1;
-            size_t s = nl->start[i];
-            size_t cnt = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
+            size_t s = nl->start[i], cnt;
+            if (mask && !mask[i]) continue;
+            cnt = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
             sannip__order_by_element(sys->Z, nl->j + s, nl->d + 3 * s, nl->r + s, cnt, tmp);
         }
     }
 }
-SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
-                                                sannip_real cutoff, sannip_error *err)
+/* sannip_neighbors_build; with a mask, only the atoms with mask[i] != 0 get their pairs
+   (the others, ghosts of a domain, are neighbours only: an empty range). */
+static sannip_result sannip__neighbors_build(sannip_neighbors *nl, const sannip_system *sys, sannip_real cutoff,
+                                             const int *mask, sannip_error *err)
 {
     sannip__grid g;
     sannip__arena a;
@@ -2139,11 +2142,16 @@ SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sann
     p = nl->start; cap = nl->cap_atoms;
     if ((r = sannip__grow(&nl->alloc, &p, &cap, (size_t)n + 1, sizeof(size_t))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list offsets");
     nl->start = (size_t *)p; nl->cap_atoms = cap;
-    if ((r = sannip__nl_count(nl, &g, sys, wrapped, head, next, cutoff, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__nl_count(nl, &g, sys, wrapped, head, next, cutoff, mask, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip__nl_reserve(nl, n, nl->start[n], &maxc, err)) != SANNIP_SUCCESS) return r;
-    sannip__nl_fill(nl, &g, sys, wrapped, head, next, cutoff, maxc);
+    sannip__nl_fill(nl, &g, sys, wrapped, head, next, cutoff, maxc, mask);
     nl->n_atoms = n; nl->n_pairs = nl->start[n]; nl->cutoff = cutoff;
     return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
+                                                sannip_real cutoff, sannip_error *err)
+{
+    return sannip__neighbors_build(nl, sys, cutoff, NULL, err);
 }
 
 /* ---- 5. CUTOFFS ----------------------------------------------------------------------- */
@@ -4764,7 +4772,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     for (i = 0; i < sys->n; i++)
         if (sannip_model_element_index(m, sys->Z[i]) < 0)
             return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i]));
-    if ((r = sannip_neighbors_build(&ws->nl, sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__neighbors_build(&ws->nl, sys, m->cutoff > 0 ? m->cutoff : 1, mask, err)) != SANNIP_SUCCESS) return r;
     run->n = sys->n;
     run->nthreads = 1;
 #ifdef SANNIP__OMP
