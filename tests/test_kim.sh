@@ -44,6 +44,13 @@ run0() {
 if $S import-n2p2 "$water" -o "$T/water.sannip" --units bohr,Ha > /dev/null && install "$T/water.sannip" Sannip_water; then
     model=Sannip_water
     $S predict "$T/water.sannip" "$water/liquid1080.data" -o "$T/liquid.xyz" > /dev/null && run0 water1080 "$T/liquid.xyz" 1 O H
+    # LAMMPS's real units: the driver converts the model to kcal/mol (1 kcal/mol = 4184 J/mol / N_A e)
+    if (cd "$T" && lmp -in "$EX/in.run0" -var model Sannip_water -var data water1080.data -var elements "O H" -var out real -var units real -log real.log > real.out 2>&1); then
+        awk -v escale=23.060547830619026 -v nk=68568.415 -f "$EX/compare_run0.awk" "$T/water1080.ref" "$T/real.log" "$T/real.forces" > "$T/cmp"
+        e=$(awk '/^energy/ { print $3 }' "$T/cmp"); f=$(awk '/^forces/ { print $3 }' "$T/cmp"); v=$(awk '/^virial/ { print $3 }' "$T/cmp")
+        below "$e" 1e-10 && below "$f" 1e-8 && below "$v" 1e-8 && ok "water1080 in LAMMPS real units (kcal/mol): energy $e, forces $f kcal/mol/A, virial $v" \
+            || bad "water1080 in real units: $(tr '\n' ' ' < "$T/cmp")"
+    else bad "water1080 in real units: lmp failed: $(grep -m 1 ERROR "$T/real.out")"; fi
 fi
 # 2. NiO frames (a briefly trained spin-agnostic BP model; its accuracy does not matter here)
 awk 'n < 12 { if (left == 0) left = $1 + 2; print; left--; if (left == 0) n++ }' "$SHARED/data/nio_train.xyz" > "$T/nio12.xyz"
