@@ -6771,6 +6771,7 @@ done:
 #undef SANNIP__RFAIL
 #undef SANNIP__BLOCK
 #undef SANNIP__OVERLAP2
+#undef SANNIP__NA_E
 #endif /* SANNIP_IMPLEMENTATION */
 
 /*
