@@ -1,13 +1,14 @@
 #!/bin/sh
 # LAMMPS + sannip's KIM driver against sannip's own call, same model, same structure, same
 # compiler flags: the n2p2 water potential on the 1080-atom liquid, energy + forces.
-#   sannip:      bin/sannip predict (one thread) of the structure 10 times, wall time of the
-#                whole run (reading, neighbour lists, writing included)
-#   LAMMPS+KIM:  MD steps (run 20), LAMMPS's "Pair" time (the driver: its own neighbour list
-#                over local + ghost atoms, sannip, forces back) and the whole loop, serial
-#                and on 2 MPI ranks (wall time per step, divided by all 1080 atoms)
-# Prints microseconds per atom (wall clock throughout: run it on an idle machine) and the
-# ratios. Skips when lmp is absent.
+#   sannip:      bin/sannip predict (one thread) of the structure 10 times (reading, neighbour
+#                lists and writing included)
+#   LAMMPS+KIM:  MD steps, serial and on 2 MPI ranks: the cost of 20 steps (a run of 20
+#                steps minus a run of 0, so start-up and model loading cancel), and LAMMPS's
+#                own "Pair" time (the driver: its neighbour list over local + ghost atoms,
+#                sannip, forces back)
+# Prints microseconds per atom and step, as CPU time (summed over processes; robust on a
+# busy machine) and wall time (meaningful on an idle one), and the ratios. Skips without lmp.
 cd "$(dirname "$0")/.." || exit 1
 SHARED=${SANNIP_SHARED:-../shared}
 command -v lmp > /dev/null 2>&1 || { echo "bench_kim: skipped (no lmp)"; exit 0; }
@@ -22,29 +23,34 @@ sh bindings/kim/install.sh "$T/w.sannip" Sannip_bench environment > /dev/null ||
 bin/sannip predict "$T/w.sannip" "$water/liquid1080.data" -o "$T/l.xyz" > /dev/null
 bin/xyz2lammps "$T/l.xyz" 1 "$T/l.data" "$T/l.ref" O H || exit 1
 i=0; while [ $i -lt $K ]; do cat "$water/liquid1080.data"; i=$((i + 1)); done > "$T/many.data"
-t0=$(date +%s%N)
+# seconds of CPU used by finished children (user + system), and wall seconds
+cpu() { times | awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
+wall() { date +%s.%N; }
+c0=$(cpu); w0=$(wall)
 bin/sannip predict "$T/w.sannip" "$T/many.data" -o "$T/p.data" > /dev/null || exit 1
-own=$(awk -v a=$t0 -v b=$(date +%s%N) -v n=$N -v k=$K 'BEGIN { print (b - a) / 1e3 / (n * k) }')
-cat > "$T/in.bench" <<IN
-kim init Sannip_bench metal
-boundary p p p
-atom_style atomic
-read_data l.data
-kim interactions O H
-velocity all create 300.0 1 loop geom
-timestep 0.0005
-fix 1 all nve
-thermo $STEPS
-run $STEPS
-IN
+c1=$(cpu); w1=$(wall)
+own_c=$(awk -v a=$c0 -v b=$c1 -v n=$((N * K)) 'BEGIN { print (b - a) / n * 1e6 }')
+own_w=$(awk -v a=$w0 -v b=$w1 -v n=$((N * K)) 'BEGIN { print (b - a) / n * 1e6 }')
+for s in 0 $STEPS; do
+    printf 'kim init Sannip_bench metal\nboundary p p p\natom_style atomic\nread_data l.data\nkim interactions O H\n' > "$T/in.$s"
+    printf 'velocity all create 300.0 1 loop geom\ntimestep 0.0005\nfix 1 all nve\nthermo %s\nrun %s\n' $STEPS $s >> "$T/in.$s"
+done
 for np in 1 2; do
     cmd=lmp; [ $np = 2 ] && cmd="$MPI lmp"
-    (cd "$T" && $cmd -in in.bench -log bench$np.log > /dev/null 2>&1) || { echo "bench_kim: lmp failed on $np rank(s)"; exit 1; }
-    eval "pair$np=\$(awk -v n=$N -v s=$STEPS '/^Pair  *\\|/ { print \$7 / (n * s) * 1e6 }' \"\$T/bench$np.log\")"
-    eval "loop$np=\$(awk -v n=$N -v s=$STEPS '/^Loop time/ { print \$4 / (n * s) * 1e6 }' \"\$T/bench$np.log\")"
+    for s in 0 $STEPS; do
+        c0=$(cpu); w0=$(wall)
+        (cd "$T" && $cmd -in in.$s -log b$np.$s.log > /dev/null 2>&1) || { echo "bench_kim: lmp failed on $np rank(s)"; exit 1; }
+        c1=$(cpu); w1=$(wall)
+        eval "c$np$s=\$(echo \$c1 - \$c0 | awk '{ print \$1 - \$3 }'); w$np$s=\$(echo \$w1 - \$w0 | awk '{ print \$1 - \$3 }')"
+    done
 done
-printf "KIM driver, water 1080 atoms, energy + forces (CFLAGS %s), microseconds per atom:\n" "$CFLAGS"
-printf "  sannip's own call (bin/sannip predict, 1 thread):   %8.1f\n" "$own"
-printf "  LAMMPS+KIM, 1 rank:  pair %8.1f (%.3fx own)   whole step %8.1f\n" "$pair1" "$(echo "$pair1 $own" | awk '{ print $1 / $2 }')" "$loop1"
-printf "  LAMMPS+KIM, 2 ranks: pair %8.1f (%.3fx own)   whole step %8.1f   (wall; speed-up over 1 rank %.2fx)\n" \
-    "$pair2" "$(echo "$pair2 $own" | awk '{ print $1 / $2 }')" "$loop2" "$(echo "$loop1 $loop2" | awk '{ print $1 / $2 }')"
+per() { awk -v a="$1" -v b="$2" -v n=$((N * STEPS)) 'BEGIN { print (b - a) / n * 1e6 }'; }
+pair() { awk -v n=$((N * STEPS)) '/^Pair  *\|/ { print $7 / n * 1e6 }' "$T/b$1.$STEPS.log"; }
+l1c=$(per $c10 $c1$STEPS); l1w=$(per $w10 $w1$STEPS); l2c=$(per $c20 $c2$STEPS); l2w=$(per $w20 $w2$STEPS)
+printf "KIM driver, water 1080 atoms, energy + forces (CFLAGS %s), microseconds per atom and step:\n" "$CFLAGS"
+printf "                                           CPU       wall   (ratio to sannip's own call: CPU, wall)\n"
+printf "  sannip's own call (bin/sannip predict) %8.1f  %8.1f\n" "$own_c" "$own_w"
+printf "  LAMMPS+KIM, 1 rank, MD step            %8.1f  %8.1f   (%.2fx, %.2fx; LAMMPS Pair wall %.1f)\n" "$l1c" "$l1w" \
+    "$(awk -v a=$l1c -v b=$own_c 'BEGIN { print a / b }')" "$(awk -v a=$l1w -v b=$own_w 'BEGIN { print a / b }')" "$(pair 1)"
+printf "  LAMMPS+KIM, 2 ranks, MD step           %8.1f  %8.1f   (%.2fx, %.2fx; LAMMPS Pair wall %.1f)\n" "$l2c" "$l2w" \
+    "$(awk -v a=$l2c -v b=$own_c 'BEGIN { print a / b }')" "$(awk -v a=$l2w -v b=$own_w 'BEGIN { print a / b }')" "$(pair 2)"
