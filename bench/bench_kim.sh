@@ -23,14 +23,14 @@ sh bindings/kim/install.sh "$T/w.sannip" Sannip_bench environment > /dev/null ||
 bin/sannip predict "$T/w.sannip" "$water/liquid1080.data" -o "$T/l.xyz" > /dev/null
 bin/xyz2lammps "$T/l.xyz" 1 "$T/l.data" "$T/l.ref" O H || exit 1
 i=0; while [ $i -lt $K ]; do cat "$water/liquid1080.data"; i=$((i + 1)); done > "$T/many.data"
-# seconds of CPU used by finished children (user + system), and wall seconds
-cpu() { times | awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
-wall() { date +%s.%N; }
-c0=$(cpu); w0=$(wall)
+# CPU seconds used by finished children (user + system): `times` must run in this shell (a
+# command substitution's subshell has its own, empty, accounts), so stamp writes a file
+stamp() { times > "$T/times"; w=$(date +%s.%N); c=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$T/times"); }
+stamp; c0=$c w0=$w
 bin/sannip predict "$T/w.sannip" "$T/many.data" -o "$T/p.data" > /dev/null || exit 1
-c1=$(cpu); w1=$(wall)
-own_c=$(awk -v a=$c0 -v b=$c1 -v n=$((N * K)) 'BEGIN { print (b - a) / n * 1e6 }')
-own_w=$(awk -v a=$w0 -v b=$w1 -v n=$((N * K)) 'BEGIN { print (b - a) / n * 1e6 }')
+stamp
+own_c=$(awk -v a=$c0 -v b=$c -v n=$((N * K)) 'BEGIN { print (b - a) / n * 1e6 }')
+own_w=$(awk -v a=$w0 -v b=$w -v n=$((N * K)) 'BEGIN { print (b - a) / n * 1e6 }')
 for s in 0 $STEPS; do
     printf 'kim init Sannip_bench metal\nboundary p p p\natom_style atomic\nread_data l.data\nkim interactions O H\n' > "$T/in.$s"
     printf 'velocity all create 300.0 1 loop geom\ntimestep 0.0005\nfix 1 all nve\nthermo %s\nrun %s\n' $STEPS $s >> "$T/in.$s"
@@ -38,15 +38,15 @@ done
 for np in 1 2; do
     cmd=lmp; [ $np = 2 ] && cmd="$MPI lmp"
     for s in 0 $STEPS; do
-        c0=$(cpu); w0=$(wall)
+        stamp; c0=$c w0=$w
         (cd "$T" && $cmd -in in.$s -log b$np.$s.log > /dev/null 2>&1) || { echo "bench_kim: lmp failed on $np rank(s)"; exit 1; }
-        c1=$(cpu); w1=$(wall)
-        eval "c$np$s=\$(echo \$c1 - \$c0 | awk '{ print \$1 - \$3 }'); w$np$s=\$(echo \$w1 - \$w0 | awk '{ print \$1 - \$3 }')"
+        stamp
+        eval "c_${np}_$s=$(awk -v a=$c0 -v b=$c 'BEGIN { print b - a }') w_${np}_$s=$(awk -v a=$w0 -v b=$w 'BEGIN { print b - a }')"
     done
 done
 per() { awk -v a="$1" -v b="$2" -v n=$((N * STEPS)) 'BEGIN { print (b - a) / n * 1e6 }'; }
 pair() { awk -v n=$((N * STEPS)) '/^Pair  *\|/ { print $7 / n * 1e6 }' "$T/b$1.$STEPS.log"; }
-l1c=$(per $c10 $c1$STEPS); l1w=$(per $w10 $w1$STEPS); l2c=$(per $c20 $c2$STEPS); l2w=$(per $w20 $w2$STEPS)
+eval "l1c=\$(per \$c_1_0 \$c_1_$STEPS) l1w=\$(per \$w_1_0 \$w_1_$STEPS) l2c=\$(per \$c_2_0 \$c_2_$STEPS) l2w=\$(per \$w_2_0 \$w_2_$STEPS)"
 printf "KIM driver, water 1080 atoms, energy + forces (CFLAGS %s), microseconds per atom and step:\n" "$CFLAGS"
 printf "                                           CPU       wall   (ratio to sannip's own call: CPU, wall)\n"
 printf "  sannip's own call (bin/sannip predict) %8.1f  %8.1f\n" "$own_c" "$own_w"
