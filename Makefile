@@ -20,8 +20,8 @@ SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
-.PHONY: all test bench bench-n2p2 demo clean lib
-all: bin/sannip $(EXAMPLES)
+.PHONY: all test bench bench-n2p2 demo clean lib kim
+all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
 	$(CC) $(WARN) $(CFLAGS) $(OMP) $< -o $@ $(LDLIBS)
@@ -46,6 +46,12 @@ lib: build/libsannip.so
 build/libsannip.so: $(LIBSRC) $(HEADERS) | build
 	$(CC) $(WARN) $(CFLAGS) $(OMP) -fPIC -shared -fvisibility=hidden \
 	    '-DSANNIP_API=extern __attribute__((visibility("default")))' $(LIBSRC) -o $@ $(LDLIBS)
+bin/xyz2lammps: bindings/kim/xyz2lammps.c sannip.h | bin
+	$(CC) $(WARN) $(CFLAGS) $< -o $@ $(LDLIBS)
+# a KIM portable model NAME from MODEL (sannip's driver included), in the user collection
+kim:
+	@test -n "$(MODEL)" -a -n "$(NAME)" || { echo "usage: make kim MODEL=file.sannip NAME=Name [COLLECTION=user]"; exit 2; }
+	sh bindings/kim/install.sh "$(MODEL)" "$(NAME)" $(or $(COLLECTION),user)
 bin build:
 	mkdir -p $@
 
@@ -57,6 +63,7 @@ test:
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
+	@for b in bench/bench_*.sh; do SANNIP_SHARED=$(SHARED) sh $$b || exit 1; done
 	@$(MAKE) --no-print-directory bench-n2p2
 
 # same-run baseline against n2p2 (issue 16): N2P2_DIR = an n2p2 tree with libnnp built

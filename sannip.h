@@ -156,6 +156,10 @@
      sannip_model_element_index      index of element Z in the model
      sannip_model_n_params           trainable parameters of the model
      sannip_model_tpi                trainable parameters per input (T3.25-3.28)
+     sannip_unit_find                a unit's canonical name and size (A, eV; CODATA 2018)
+     sannip_model_units              the model's length and energy units
+     sannip_model_set_units          label the units a model computes in
+     sannip_model_convert_units      rewrite a model to compute in other units
      sannip_element_scale            scaled features of an element's atoms (T2.38, T3.24)
      sannip_element_scale_feature    one scaled feature
      sannip_element_energies         network outputs -> atomic energies
@@ -163,6 +167,7 @@
      sannip_workspace_uninit         free a workspace
      sannip_model_compute            energy, atomic energies, forces, virial (T2.44, T2.45)
      sannip_model_compute_field      the same plus the effective field -dE/dS
+     sannip_model_compute_domain     the same for a domain with ghost atoms (LAMMPS, KIM)
      sannip_model_features           raw descriptors of every atom for a model
      sannip_descriptors_compute      raw descriptors of every atom for a basis set
    11. FILES
@@ -202,7 +207,8 @@
 
    UNITS AND CONVENTIONS
    Lengths and energies are those of the model (sannip's own presets: Angstrom and eV;
-   imported n2p2 potentials keep the units of their training data, e.g. bohr and Hartree).
+   imported n2p2 potentials keep the units of their training data, e.g. bohr and Hartree,
+   "unknown" unless told; sannip_model_convert_units converts a model, see 10. MODEL).
    Forces F = -dE/dr. Virial W_ab = -sum_i r_i,a dE/dr_i,b, accumulated from relative pair
    vectors so it is correct in periodic cells (stress = -W/V). Arrays are row-major:
    positions n x 3, cell rows are the lattice vectors a, b, c.
@@ -865,8 +871,10 @@ typedef struct sannip_element_model {
 
 /* A model: descriptors + per-element scalers and networks. Caller-owned (init/uninit); it
    owns desc, the element arrays and description. Const after building or loading: one
-   model may serve many threads, each with its own sannip_workspace. units_* are labels
-   ("eV", "Angstrom"; "n2p2" for imported potentials), not conversions. */
+   model may serve many threads, each with its own sannip_workspace. units_* name the units
+   the model computes in ("eV", "Angstrom" by default; "unknown" for an n2p2 import not told
+   its units); sannip_model_units reads them, sannip_model_set_units and
+   sannip_model_convert_units change them (see UNITS below). */
 typedef struct sannip_model {
     int n_elements;
     sannip_element_model el[SANNIP_MAX_ELEMENTS];
@@ -924,6 +932,34 @@ SANNIP_API size_t sannip_model_n_params(const sannip_model *m);
 /* Trainable parameters per input, TPI (T3.25; for class-convolution networks T3.27-3.28),
    of element e's network: its parameters divided by its inputs (0 for a bad e). */
 SANNIP_API double sannip_model_tpi(const sannip_model *m, int e);
+/* UNITS. Length units: "Angstrom" (aliases "A", "Ang", "angstrom"), "bohr" ("Bohr", "a0"),
+   "nm"; energy units: "eV", "meV", "Ha" ("Hartree"), "Ry" ("Rydberg"), "kcal/mol"
+   ("kcal_mol"), "kJ/mol" ("kJ_mol"). Sizes in Angstrom and eV from CODATA 2018 (Tiesinga et
+   al., Rev. Mod. Phys. 93, 025010 (2021)): a0 = 0.529177210903 A, E_h = 27.211386245988 eV,
+   Ry = E_h/2; kcal/mol = 4184 J/mol and kJ/mol = 1000 J/mol divided by N_A e = 96485.33212...
+   C/mol (exact in the 2019 SI).
+   sannip_unit_find: [in] name, kind (SANNIP_UNIT_LENGTH or SANNIP_UNIT_ENERGY), [out,
+   optional] size (in A or eV). Returns the canonical name (static), NULL when unknown.
+   sannip_model_units: [in] m, [out, optional] length, energy: canonical names, or "unknown"
+   (static strings; a label sannip does not know, such as "n2p2" in older files, reads as
+   "unknown"). Returns 1 when both units are known, else 0. Thread-safe.
+   sannip_model_set_units: labels the units the model already computes in (no arithmetic).
+   [in, out] m, [in] length, energy: known names or "unknown" (NULL: leave as is).
+   SANNIP_BAD_PARAMETER (err names it) for any other name.
+   sannip_model_convert_units: rewrites m to compute the same physics in other units:
+   descriptor radii, centres, widths and cutoffs are rescaled (r' = f_L r, rs' = f_L rs,
+   eta' = eta / f_L^2), so every feature keeps its value and scalers and networks are
+   untouched; the energy map is multiplied by f_E. Then E'(f_L r) = f_E E(r) and
+   F' = (f_E / f_L) F, up to rounding. [in, out] m, [in] length, energy (known names, NULL:
+   keep). SANNIP_UNSUPPORTED when m's own units are unknown, SANNIP_BAD_PARAMETER for an
+   unknown target; m is unchanged on failure. */
+typedef enum sannip_unit_kind { SANNIP_UNIT_LENGTH = 1, SANNIP_UNIT_ENERGY = 2 } sannip_unit_kind;
+SANNIP_API const char *sannip_unit_find(const char *name, int kind, double *size);
+SANNIP_API int sannip_model_units(const sannip_model *m, const char **length, const char **energy);
+SANNIP_API sannip_result sannip_model_set_units(sannip_model *m, const char *length, const char *energy,
+                                                sannip_error *err);
+SANNIP_API sannip_result sannip_model_convert_units(sannip_model *m, const char *length, const char *energy,
+                                                    sannip_error *err);
 /* The element model, one owner for inference, training, PCA initialisation and the Monte
    Carlo model. Feature scaler (T2.38, T3.24, T F.22): for r < rows and f < nf = el->n_features,
    X[r nf + f] = scale_a[f] (G[q g_stride + f] - scale_c[f]) + scale_d[f] with q = idx[r]
@@ -965,6 +1001,19 @@ SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_work
 SANNIP_API sannip_result sannip_model_compute_field(const sannip_model *m, sannip_workspace *ws,
         const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy, sannip_real *forces,
         sannip_real *virial, sannip_real *field, sannip_error *err);
+
+/* As sannip_model_compute for one domain of a host code that decomposes space (LAMMPS via
+   KIM): sys holds the domain's own atoms and the ghost atoms around them (open boundaries,
+   or periodic as usual). Only atoms with contributing[i] != 0 are centres: E sums their
+   energies, and forces, virial and atom_virial hold the derivatives of that sum alone, so
+   ghosts get forces too (the host adds them to their owners) and ghost energies are not
+   counted (atom_energy 0). contributing NULL: every atom (then this is sannip_model_compute).
+   [out, optional] atom_virial: n x 9, atom i gets half of each pair term -d_ij (x) dE/dd_ij
+   it takes part in (centre or neighbour); the rows sum to the virial. Same validation,
+   threading and bit-identity as sannip_model_compute. */
+SANNIP_API sannip_result sannip_model_compute_domain(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, const int *contributing, sannip_real *energy, sannip_real *atom_energy,
+        sannip_real *forces, sannip_real *virial, sannip_real *atom_virial, sannip_error *err);
 
 /* Raw (unscaled) descriptors of every atom: G is n x stride, row i holding the features of
    atom i's element in the model's order (unused columns 0). stride >= max n_features.
@@ -1250,7 +1299,8 @@ SANNIP_API sannip_result sannip_write_file_atomic(const char *path, const char *
    normalisation (mean_energy, conv_energy, conv_length) and atom_energy offsets become
    the elements' energy maps, so the model predicts in the units of the training data.
    [in, out] m (initialised; replaced, and left empty on failure), [in] input_nn,
-   scaling_data (NUL-terminated texts), weights[0..n_weights). units_* become "n2p2". */
+   scaling_data (NUL-terminated texts), weights[0..n_weights). units_* become "unknown"
+   (n2p2 files do not state them: sannip_model_set_units). */
 SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *input_nn,
         const char *scaling_data, const char *const *weights, int n_weights, sannip_error *err);
 #ifndef SANNIP_NO_STDIO
@@ -2028,7 +2078,7 @@ static void sannip__nl_bin_atoms(const sannip__grid *g, const sannip_system *sys
 /* Pass 1: the neighbour count of every atom into start[i + 1], refusing overlapping atoms
    and atoms with more than SANNIP_MAX_NEIGHBORS neighbours before any pair is stored. */
 static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
-                                      const int *head, const int *next, sannip_real cutoff, sannip_error *err)
+                                      const int *head, const int *next, sannip_real cutoff, const int *mask, sannip_error *err)
 {
     int i, n = sys->n, bad = -1, badj = -1;
 #ifdef SANNIP__OMP
@@ -2036,7 +2086,7 @@ static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *
 #endif
     for (i = 0; i < n; i++) {
         int ov = -1;
-        nl->start[i + 1] = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
+        nl->start[i + 1] = (mask && !mask[i]) ? 0 : sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
         if (ov >= 0) {
 #ifdef SANNIP__OMP
 #pragma omp critical(sannip_overlap)
@@ -2079,7 +2129,7 @@ static sannip_result sannip__nl_reserve(sannip_neighbors *nl, int n, size_t tota
 }
 /* Pass 2: every atom's pairs stored, ordered by neighbour element (one buffer per thread). */
 static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
-                            const int *head, const int *next, sannip_real cutoff, size_t maxc)
+                            const int *head, const int *next, sannip_real cutoff, size_t maxc, const int *mask)
 {
     int n = sys->n;
 #ifdef SANNIP__OMP
@@ -2097,14 +2147,17 @@ static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const s
 #endif
         for (i = 0; i < n; i++) {
             int ov = -1;
-            size_t s = nl->start[i];
-            size_t cnt = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
+            size_t s = nl->start[i], cnt;
+            if (mask && !mask[i]) continue;
+            cnt = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
             sannip__order_by_element(sys->Z, nl->j + s, nl->d + 3 * s, nl->r + s, cnt, tmp);
         }
     }
 }
-SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
-                                                sannip_real cutoff, sannip_error *err)
+/* sannip_neighbors_build; with a mask, only the atoms with mask[i] != 0 get their pairs
+   (the others, ghosts of a domain, are neighbours only: an empty range). */
+static sannip_result sannip__neighbors_build(sannip_neighbors *nl, const sannip_system *sys, sannip_real cutoff,
+                                             const int *mask, sannip_error *err)
 {
     sannip__grid g;
     sannip__arena a;
@@ -2130,11 +2183,16 @@ SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sann
     p = nl->start; cap = nl->cap_atoms;
     if ((r = sannip__grow(&nl->alloc, &p, &cap, (size_t)n + 1, sizeof(size_t))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list offsets");
     nl->start = (size_t *)p; nl->cap_atoms = cap;
-    if ((r = sannip__nl_count(nl, &g, sys, wrapped, head, next, cutoff, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__nl_count(nl, &g, sys, wrapped, head, next, cutoff, mask, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip__nl_reserve(nl, n, nl->start[n], &maxc, err)) != SANNIP_SUCCESS) return r;
-    sannip__nl_fill(nl, &g, sys, wrapped, head, next, cutoff, maxc);
+    sannip__nl_fill(nl, &g, sys, wrapped, head, next, cutoff, maxc, mask);
     nl->n_atoms = n; nl->n_pairs = nl->start[n]; nl->cutoff = cutoff;
     return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_neighbors_build(sannip_neighbors *nl, const sannip_system *sys,
+                                                sannip_real cutoff, sannip_error *err)
+{
+    return sannip__neighbors_build(nl, sys, cutoff, NULL, err);
 }
 
 /* ---- 5. CUTOFFS ----------------------------------------------------------------------- */
@@ -4565,6 +4623,85 @@ SANNIP_API double sannip_model_tpi(const sannip_model *m, int e)
     return (double)sannip_model_network(m, e)->n_params / m->el[e].n_features;
 }
 
+/* Units: canonical name, aliases, size in Angstrom or eV (CODATA 2018; N_A e exact in the 2019 SI). */
+typedef struct sannip__unit { int kind; const char *name, *alias[3]; double size; } sannip__unit;
+#define SANNIP__NA_E 96485.33212331001   /* N_A e = 6.02214076e23 x 1.602176634e-19 C/mol */
+static const sannip__unit sannip__units[] = {
+    { SANNIP_UNIT_LENGTH, "Angstrom", { "A", "Ang", "angstrom" }, 1.0 },
+    { SANNIP_UNIT_LENGTH, "bohr", { "Bohr", "a0", NULL }, 0.529177210903 },
+    { SANNIP_UNIT_LENGTH, "nm", { NULL, NULL, NULL }, 10.0 },
+    { SANNIP_UNIT_ENERGY, "eV", { NULL, NULL, NULL }, 1.0 },
+    { SANNIP_UNIT_ENERGY, "meV", { NULL, NULL, NULL }, 1e-3 },
+    { SANNIP_UNIT_ENERGY, "Ha", { "Hartree", NULL, NULL }, 27.211386245988 },
+    { SANNIP_UNIT_ENERGY, "Ry", { "Rydberg", NULL, NULL }, 13.605693122994 },
+    { SANNIP_UNIT_ENERGY, "kcal/mol", { "kcal_mol", NULL, NULL }, 4184.0 / SANNIP__NA_E },
+    { SANNIP_UNIT_ENERGY, "kJ/mol", { "kJ_mol", NULL, NULL }, 1000.0 / SANNIP__NA_E }
+};
+SANNIP_API const char *sannip_unit_find(const char *name, int kind, double *size)
+{
+    size_t u;
+    int a;
+    for (u = 0; name && u < sizeof sannip__units / sizeof sannip__units[0]; u++) {
+        const sannip__unit *U = &sannip__units[u];
+        int hit = U->kind == kind && strcmp(name, U->name) == 0;
+        for (a = 0; a < 3 && !hit; a++) hit = U->kind == kind && U->alias[a] && strcmp(name, U->alias[a]) == 0;
+        if (hit) { if (size) *size = U->size; return U->name; }
+    }
+    return NULL;
+}
+SANNIP_API int sannip_model_units(const sannip_model *m, const char **length, const char **energy)
+{
+    const char *l = m ? sannip_unit_find(m->units_length, SANNIP_UNIT_LENGTH, NULL) : NULL;
+    const char *e = m ? sannip_unit_find(m->units_energy, SANNIP_UNIT_ENERGY, NULL) : NULL;
+    if (length) *length = l ? l : "unknown";
+    if (energy) *energy = e ? e : "unknown";
+    return l && e;
+}
+/* the canonical name of a known unit or "unknown"; NULL (with err) for anything else */
+static const char *sannip__unit_label(const char *name, int kind, sannip_error *err)
+{
+    const char *c = strcmp(name, "unknown") == 0 ? "unknown" : sannip_unit_find(name, kind, NULL);
+    if (!c) sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "unknown %s unit \"%s\" (%s)", kind == SANNIP_UNIT_LENGTH ? "length" : "energy",
+                         name, kind == SANNIP_UNIT_LENGTH ? "Angstrom, bohr, nm" : "eV, meV, Ha, Ry, kcal/mol, kJ/mol");
+    return c;
+}
+SANNIP_API sannip_result sannip_model_set_units(sannip_model *m, const char *length, const char *energy, sannip_error *err)
+{
+    const char *l = NULL, *e = NULL;
+    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL model");
+    if (length && !(l = sannip__unit_label(length, SANNIP_UNIT_LENGTH, err))) return SANNIP_BAD_PARAMETER;
+    if (energy && !(e = sannip__unit_label(energy, SANNIP_UNIT_ENERGY, err))) return SANNIP_BAD_PARAMETER;
+    if (l) strcpy(m->units_length, l);
+    if (e) strcpy(m->units_energy, e);
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+static void sannip__cutoff_scale(sannip_cutoff *c, sannip_real f) { c->rc *= f; c->rs *= f; c->eps_dn *= f; c->eps_up *= f; }
+SANNIP_API sannip_result sannip_model_convert_units(sannip_model *m, const char *length, const char *energy, sannip_error *err)
+{
+    double from_l, from_e, to_l, to_e;
+    sannip_real fl, fe;
+    const char *l, *e;
+    int f;
+    if (!m) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL model");
+    if (!sannip_model_units(m, &l, &e))
+        return sannip__fail(err, SANNIP_UNSUPPORTED, 0, 0, "the model's units are unknown (length %s, energy %s): state them first", l, e);
+    sannip_unit_find(l, SANNIP_UNIT_LENGTH, &from_l); sannip_unit_find(e, SANNIP_UNIT_ENERGY, &from_e);
+    to_l = from_l; to_e = from_e;
+    if (length && !(l = sannip_unit_find(length, SANNIP_UNIT_LENGTH, &to_l))) return sannip__unit_label(length, SANNIP_UNIT_LENGTH, err), SANNIP_BAD_PARAMETER;
+    if (energy && !(e = sannip_unit_find(energy, SANNIP_UNIT_ENERGY, &to_e))) return sannip__unit_label(energy, SANNIP_UNIT_ENERGY, err), SANNIP_BAD_PARAMETER;
+    fl = (sannip_real)(from_l / to_l); fe = (sannip_real)(from_e / to_e);
+    for (f = 0; f < m->desc.n; f++) {
+        sannip_basis *b = &m->desc.b[f];
+        sannip__cutoff_scale(&b->cut[0], fl); sannip__cutoff_scale(&b->cut[1], fl);
+        if (sannip__has(b, SANNIP_BASIS_SPIN)) continue;   /* spin widths and shifts are in spin units */
+        b->rs *= fl; b->rs2 *= fl; b->eta /= fl * fl; b->eta2 /= fl * fl;
+    }
+    for (f = 0; f < m->n_elements; f++) { m->el[f].energy_scale *= fe; m->el[f].energy_offset *= fe; }
+    strcpy(m->units_length, l); strcpy(m->units_energy, e);
+    return sannip_model_finalize(m, err);
+}
+
 SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc)
 {
     memset(ws, 0, sizeof *ws);
@@ -4661,11 +4798,12 @@ typedef struct sannip__run {
     sannip_real *spinc;  /* 3 x (n_pairs + n) spin contractions: pairs, then self terms */
     sannip_real *eat;    /* n atom energies */
     sannip_real *thread; /* nthreads x per_thread */
+    const int *mask;     /* contributing atoms (NULL: all): only they are centres */
 } sannip__run;
 
 /* need_pairs: 1 force contractions, 2 force and spin contractions */
 static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *ws, const sannip_system *sys,
-                                       sannip__run *run, int need_pairs, sannip_error *err)
+                                       const int *mask, sannip__run *run, int need_pairs, sannip_error *err)
 {
     sannip_result r;
     int i, e;
@@ -4679,7 +4817,7 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     for (i = 0; i < sys->n; i++)
         if (sannip_model_element_index(m, sys->Z[i]) < 0)
             return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(sys->Z[i]));
-    if ((r = sannip_neighbors_build(&ws->nl, sys, m->cutoff > 0 ? m->cutoff : 1, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__neighbors_build(&ws->nl, sys, m->cutoff > 0 ? m->cutoff : 1, mask, err)) != SANNIP_SUCCESS) return r;
     run->n = sys->n;
     run->nthreads = 1;
 #ifdef SANNIP__OMP
@@ -4718,12 +4856,14 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     run->order = (int *)(void *)(run->pairc + (need_pairs ? 3 * ws->nl.n_pairs : 0) + (need_pairs > 1 ? 3 * (ws->nl.n_pairs + (size_t)sys->n) : 0));
     run->bstart = run->order + sys->n;
     run->belem = run->bstart + (sys->n / SANNIP__BLOCK + SANNIP_MAX_ELEMENTS + 2);
-    /* stable sort of atoms by element, then blocks of at most SANNIP__BLOCK atoms */
+    run->mask = mask;
+    memset(run->eat, 0, sizeof(sannip_real) * (size_t)sys->n);   /* atoms that are no centre */
+    /* stable sort of the centres by element, then blocks of at most SANNIP__BLOCK atoms */
     {
         int pos = 0;
         for (e = 0; e < m->n_elements; e++) {
             int first = pos;
-            for (i = 0; i < sys->n; i++) if (sys->Z[i] == m->el[e].Z) run->order[pos++] = i;
+            for (i = 0; i < sys->n; i++) if (sys->Z[i] == m->el[e].Z && (!mask || mask[i])) run->order[pos++] = i;
             for (i = first; i < pos; i += SANNIP__BLOCK) { run->bstart[run->nblocks] = i; run->belem[run->nblocks] = e; run->nblocks++; }
         }
         run->bstart[run->nblocks] = pos;
@@ -4793,17 +4933,53 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     }
 }
 
-/* sannip_model_compute, and the effective field -dE/dS (n x 3) when field != NULL (the
-   spin-aware entry point of sannip_spin.h). */
+/* The fixed-order reductions of a compute call (results do not depend on threads): energy
+   and atomic energies, the effective field, forces, the virial and its per-atom halves,
+   summed over the pairs of the centres (the atoms of run->mask). */
+static void sannip__model_reduce(const sannip__run *run, const sannip_neighbors *nl, sannip_real *energy,
+        sannip_real *atom_energy, sannip_real *forces, sannip_real *virial, sannip_real *atom_virial, sannip_real *field)
+{
+    int i, a, bb;
+    size_t p;
+    if (field) {
+        /* H_j = -sum_i dE_i/dS_j: self terms, then each pair's neighbour term (fixed order) */
+        for (i = 0; i < 3 * run->n; i++) field[i] = (!run->mask || run->mask[i / 3]) ? -run->spinc[3 * nl->n_pairs + (size_t)i] : 0;
+        for (i = 0; i < run->n; i++) if (!run->mask || run->mask[i])
+            for (p = nl->start[i]; p < nl->start[i + 1]; p++)
+                for (a = 0; a < 3; a++) field[3 * nl->j[p] + a] -= run->spinc[3 * p + a];
+    }
+    if (energy) { sannip_real E = 0; for (i = 0; i < run->n; i++) E += run->eat[i]; *energy = E; }
+    if (atom_energy) memcpy(atom_energy, run->eat, sizeof(sannip_real) * (size_t)run->n);
+    if (forces) memset(forces, 0, sizeof(sannip_real) * 3 * (size_t)run->n);
+    if (virial) memset(virial, 0, sizeof(sannip_real) * 9);
+    if (atom_virial) memset(atom_virial, 0, sizeof(sannip_real) * 9 * (size_t)run->n);
+    if (run->pairc) for (i = 0; i < run->n; i++) {
+        if (run->mask && !run->mask[i]) continue;
+        for (p = nl->start[i]; p < nl->start[i + 1]; p++) {
+            const sannip_real *c = run->pairc + 3 * p, *d = nl->d + 3 * p;
+            int j = nl->j[p];
+            /* c = dE_i/dd_ij: atom j feels -c, atom i feels +c */
+            if (forces) for (a = 0; a < 3; a++) { forces[3 * j + a] -= c[a]; forces[3 * i + a] += c[a]; }
+            if (virial) for (a = 0; a < 3; a++) for (bb = 0; bb < 3; bb++) virial[3 * a + bb] -= d[a] * c[bb];
+            if (atom_virial) for (a = 0; a < 3; a++) for (bb = 0; bb < 3; bb++) {
+                sannip_real h = (sannip_real)0.5 * d[a] * c[bb];
+                atom_virial[9 * (size_t)i + 3 * a + bb] -= h; atom_virial[9 * (size_t)j + 3 * a + bb] -= h;
+            }
+        }
+    }
+}
+
+/* sannip_model_compute, the effective field -dE/dS (n x 3) when field != NULL (the
+   spin-aware entry point of sannip_spin.h), and the domain form (mask, atom_virial). */
 static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspace *ws,
-        const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
-        sannip_real *forces, sannip_real *virial, sannip_real *field, sannip_error *err)
+        const sannip_system *sys, const int *mask, sannip_real *energy, sannip_real *atom_energy,
+        sannip_real *forces, sannip_real *virial, sannip_real *atom_virial, sannip_real *field, sannip_error *err)
 {
     sannip__run run;
     sannip_result r;
-    int b, i;
-    int need_pairs = field ? 2 : forces != NULL || virial != NULL;
-    if ((r = sannip__run_setup(m, ws, sys, &run, need_pairs, err)) != SANNIP_SUCCESS) return r;
+    int b;
+    int need_pairs = field ? 2 : forces != NULL || virial != NULL || atom_virial != NULL;
+    if ((r = sannip__run_setup(m, ws, sys, mask, &run, need_pairs, err)) != SANNIP_SUCCESS) return r;
     if (!need_pairs) run.pairc = NULL;
 #ifdef SANNIP__OMP
 #pragma omp parallel if (run.nblocks > 1 && run.nthreads > 1)
@@ -4820,32 +4996,7 @@ static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspa
 #endif
         for (b = 0; b < run.nblocks; b++) sannip__block_compute(m, ws, sys, &run, b, &s);
     }
-    if (field) {
-        /* H_j = -sum_i dE_i/dS_j: self terms, then each pair's neighbour term (fixed order) */
-        for (i = 0; i < 3 * run.n; i++) field[i] = -run.spinc[3 * ws->nl.n_pairs + (size_t)i];
-        for (i = 0; i < run.n; i++) {
-            size_t p;
-            for (p = ws->nl.start[i]; p < ws->nl.start[i + 1]; p++) {
-                int j = ws->nl.j[p], a;
-                for (a = 0; a < 3; a++) field[3 * j + a] -= run.spinc[3 * p + a];
-            }
-        }
-    }
-    /* fixed-order reductions: energies, forces and virial do not depend on threads */
-    if (energy) { sannip_real E = 0; for (i = 0; i < run.n; i++) E += run.eat[i]; *energy = E; }
-    if (atom_energy) memcpy(atom_energy, run.eat, sizeof(sannip_real) * (size_t)run.n);
-    if (forces) memset(forces, 0, sizeof(sannip_real) * 3 * (size_t)run.n);
-    if (virial) memset(virial, 0, sizeof(sannip_real) * 9);
-    if (need_pairs) for (i = 0; i < run.n; i++) {
-        size_t p;
-        for (p = ws->nl.start[i]; p < ws->nl.start[i + 1]; p++) {
-            const sannip_real *c = run.pairc + 3 * p, *d = ws->nl.d + 3 * p;
-            int j = ws->nl.j[p], a, bb;
-            /* c = dE_i/dd_ij: atom j feels -c, atom i feels +c */
-            if (forces) for (a = 0; a < 3; a++) { forces[3 * j + a] -= c[a]; forces[3 * i + a] += c[a]; }
-            if (virial) for (a = 0; a < 3; a++) for (bb = 0; bb < 3; bb++) virial[3 * a + bb] -= d[a] * c[bb];
-        }
-    }
+    sannip__model_reduce(&run, &ws->nl, energy, atom_energy, forces, virial, atom_virial, field);
     sannip__ok(err);
     return SANNIP_SUCCESS;
 }
@@ -4853,14 +5004,20 @@ SANNIP_API sannip_result sannip_model_compute(const sannip_model *m, sannip_work
         const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy,
         sannip_real *forces, sannip_real *virial, sannip_error *err)
 {
-    return sannip__model_compute(m, ws, sys, energy, atom_energy, forces, virial, NULL, err);
+    return sannip__model_compute(m, ws, sys, NULL, energy, atom_energy, forces, virial, NULL, NULL, err);
 }
 SANNIP_API sannip_result sannip_model_compute_field(const sannip_model *m, sannip_workspace *ws,
         const sannip_system *sys, sannip_real *energy, sannip_real *atom_energy, sannip_real *forces,
         sannip_real *virial, sannip_real *field, sannip_error *err)
 {
     if (field && sys && !sys->spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "the effective field needs spins");
-    return sannip__model_compute(m, ws, sys, energy, atom_energy, forces, virial, field, err);
+    return sannip__model_compute(m, ws, sys, NULL, energy, atom_energy, forces, virial, NULL, field, err);
+}
+SANNIP_API sannip_result sannip_model_compute_domain(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, const int *contributing, sannip_real *energy, sannip_real *atom_energy,
+        sannip_real *forces, sannip_real *virial, sannip_real *atom_virial, sannip_error *err)
+{
+    return sannip__model_compute(m, ws, sys, contributing, energy, atom_energy, forces, virial, atom_virial, NULL, err);
 }
 
 SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_workspace *ws,
@@ -4869,7 +5026,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
     sannip__run run;
     sannip_result r;
     int b;
-    if ((r = sannip__run_setup(m, ws, sys, &run, 0, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__run_setup(m, ws, sys, NULL, &run, 0, err)) != SANNIP_SUCCESS) return r;
     if (!G || stride < run.fmax) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "feature stride %d < %d", stride, run.fmax);
     memset(G, 0, sizeof(sannip_real) * (size_t)stride * run.n);
 #ifdef SANNIP__OMP
@@ -6609,7 +6766,7 @@ SANNIP_API sannip_result sannip_n2p2_import_mem(sannip_model *m, const char *inp
     if (r == SANNIP_SUCCESS) r = sannip__n2p2_elements(m, &s, sf, nsf, scaling_data, weights, err);
     sannip_free(&m->alloc, sf);
     if (r == SANNIP_SUCCESS) {
-        strcpy(m->units_energy, "n2p2"); strcpy(m->units_length, "n2p2");
+        strcpy(m->units_energy, "unknown"); strcpy(m->units_length, "unknown");
         r = sannip_model_finalize(m, err);
     }
     if (r == SANNIP_SUCCESS) { sannip__ok(err); return SANNIP_SUCCESS; }
@@ -6972,6 +7129,7 @@ SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const cha
 #undef SANNIP__RFAIL
 #undef SANNIP__BLOCK
 #undef SANNIP__OVERLAP2
+#undef SANNIP__NA_E
 #endif /* SANNIP_IMPLEMENTATION */
 
 /*

@@ -12,7 +12,7 @@ awk -v d=$dir '/^```c$/{f=1; n++; out = d "/quick" (n > 1 ? n : "") ".c"; next} 
 [ -s $dir/quick2.c ] && ok || bad "README has no spin-aware C quick start"
 $CC -std=c99 -Wall -Wextra -O2 -I. $dir/quick.c -o $dir/quick -lm 2>$dir/cc.log && ok || { bad "quick start does not compile as C"; cat $dir/cc.log; }
 $CXX -x c++ -Wall -O2 -I. $dir/quick.c -o $dir/quick_cpp 2>$dir/cxx.log && ok || { bad "quick start does not compile as C++"; cat $dir/cxx.log; }
-./bin/sannip import-n2p2 $SHARED/peers/n2p2/H2O_RPBE-D3 -o $dir/water.sannip >/dev/null && ok || bad "import-n2p2 of the README session"
+./bin/sannip import-n2p2 $SHARED/peers/n2p2/H2O_RPBE-D3 -o $dir/water.sannip --units bohr,Ha --to A,eV >/dev/null && ok || bad "import-n2p2 of the README session"
 (cd $dir && ./quick > out.txt) && grep -q "^E = " $dir/out.txt && ok || bad "quick start does not run: $(cat $dir/out.txt)"
 # the spin-aware quick start: a SANNIP model trained on toy iron, as README says
 ./bin/gen_toyiron --subset states --out $dir/toyiron.xyz >/dev/null 2>&1 && ok || bad "gen_toyiron of the README"

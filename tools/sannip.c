@@ -17,12 +17,17 @@
 
 typedef struct help_entry { const char *name, *usage, *text; } help_entry;
 static const help_entry HELP[] = {
-    { "import-n2p2", "sannip import-n2p2 DIR -o MODEL",
+    { "import-n2p2", "sannip import-n2p2 DIR -o MODEL [--units L,E] [--to L,E]",
       "Converts an n2p2 potential (DIR/input.nn, DIR/scaling.data, DIR/weights.NNN.data)\n"
       "into a sannip model file. Symmetry function types 2, 3, 9, 12, 13, every cutoff type\n"
       "with its inner cutoff, every scaling mode, unit normalisation and atom_energy offsets\n"
       "are carried over so the model predicts what n2p2 predicts, in the same units.\n"
-      "  -o MODEL   output model file (written to a new temporary file next to it, then renamed)\n" },
+      "n2p2 files do not state their units: the model's units are \"unknown\" unless given.\n"
+      "  -o MODEL     output model file (written to a new temporary file next to it, then renamed)\n"
+      "  --units L,E  the units of the potential's training data, e.g. bohr,Ha (lengths:\n"
+      "               Angstrom|A, bohr, nm; energies: eV, meV, Ha|Hartree, Ry, kcal/mol, kJ/mol)\n"
+      "  --to L,E     convert the model to these units (e.g. A,eV): radii, centres and widths\n"
+      "               of the descriptors and the energy map are rescaled, the physics is kept\n" },
     { "export-n2p2", "sannip export-n2p2 MODEL DIR",
       "Writes MODEL as an n2p2 potential: DIR/input.nn, DIR/scaling.data and\n"
       "DIR/weights.NNN.data (DIR is created when missing), for n2p2's tools and its LAMMPS\n"
@@ -236,7 +241,7 @@ typedef struct opts {
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
-    "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
+    "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
@@ -296,18 +301,45 @@ static int load_model(const char *path, sannip_model *m, sannip_error *err)
     return sannip_model_load_file(m, path, err);
 }
 
+/* "L,E" -> the two unit names (in buf); 0 when the text is not of that form */
+static int split_units(const char *v, char *buf, size_t size, const char **l, const char **e)
+{
+    char *c;
+    if (!v || strlen(v) >= size || !(c = strchr(strcpy(buf, v), ',')) || c == buf || !c[1]) return 0;
+    *c = 0; *l = buf; *e = c + 1;
+    return 1;
+}
+/* The model's unit names for printing; a model that does not state its units says so. */
+static const char *unit_l(const sannip_model *m) { const char *l; sannip_model_units(m, &l, NULL); return l; }
+static const char *unit_e(const sannip_model *m) { const char *e; sannip_model_units(m, NULL, &e); return e; }
+static void say_if_unknown(const sannip_model *m)
+{
+    if (!sannip_model_units(m, NULL, NULL))
+        printf("  units unknown: the model does not state them (sannip import-n2p2 --units L,E)\n");
+}
+
 static int cmd_import(int argc, char **argv)
 {
     opts o;
     sannip_model m;
     sannip_error err;
     int r;
+    char ub[64], tb[64];
+    const char *ul, *ue, *tl, *te, *uv, *tv;
     if ((r = parse_opts(argc, argv, &o, "import-n2p2")) != 0) return r;
     if (o.npos != 1 || !o.out) return usage_error("import-n2p2", "needs DIR and -o MODEL");
+    uv = opt(&o, "--units", NULL); tv = opt(&o, "--to", NULL);
+    if (uv && !split_units(uv, ub, sizeof ub, &ul, &ue)) return usage_error("import-n2p2", "--units needs LENGTH,ENERGY (e.g. bohr,Ha)");
+    if (tv && !split_units(tv, tb, sizeof tb, &tl, &te)) return usage_error("import-n2p2", "--to needs LENGTH,ENERGY (e.g. A,eV)");
+    if (tv && !uv) return usage_error("import-n2p2", "--to needs --units: n2p2 files do not state their units");
     sannip_model_init(&m, NULL);
     if ((r = sannip_n2p2_import_dir(&m, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if ((uv && (r = sannip_model_set_units(&m, ul, ue, &err)) != SANNIP_SUCCESS)
+        || (tv && (r = sannip_model_convert_units(&m, tl, te, &err)) != SANNIP_SUCCESS)) { sannip_model_uninit(&m); return fail(&err, (sannip_result)r); }
     if ((r = sannip_model_save_file(&m, o.out, &err)) != SANNIP_SUCCESS) { sannip_model_uninit(&m); return fail(&err, (sannip_result)r); }
-    printf("imported %s: %d elements, %d bases, %zu parameters -> %s\n", o.pos[0], m.n_elements, m.desc.n, sannip_model_n_params(&m), o.out);
+    printf("imported %s: %d elements, %d bases, %zu parameters, units %s and %s%s -> %s\n", o.pos[0], m.n_elements, m.desc.n,
+           sannip_model_n_params(&m), unit_l(&m), unit_e(&m), tv ? " (converted)" : "", o.out);
+    say_if_unknown(&m);
     sannip_model_uninit(&m);
     return 0;
 }
@@ -339,10 +371,10 @@ static int ends_with(const char *s, const char *t) { size_t a = strlen(s), b = s
    the committee's force spread and energy spread, the effective field of a spin-aware model. */
 static sannip_result write_prediction_xyz(sannip_text *out, const sannip_structure *s, int members, const sannip_real *E,
                                           const sannip_real *F, const sannip_real *W, const sannip_real *ea, const sannip_real *Es,
-                                          const sannip_real *Fs, const sannip_real *H, sannip_error *err)
+                                          const sannip_real *Fs, const sannip_real *H, const sannip_real *stress, sannip_error *err)
 {
     sannip_xyz_column col[3];
-    sannip_xyz_info info[2];
+    sannip_xyz_info info[3];
     char count[16];
     int nc = 0, ni = 0;
     memset(col, 0, sizeof col); memset(info, 0, sizeof info);
@@ -354,7 +386,25 @@ static sannip_result write_prediction_xyz(sannip_text *out, const sannip_structu
         info[ni].key = "committee"; info[ni].text = count; ni++;
     }
     if (H) { col[nc].name = "field"; col[nc].width = 3; col[nc].values = H; nc++; }
+    if (stress) { info[ni].key = "stress"; info[ni].width = 9; info[ni].values = stress; ni++; }
     return sannip_write_xyz_ex(out, s, E, F, W, col, nc, info, ni, err);
+}
+
+/* ASE's conventions for an XYZ frame (Angstrom, eV, eV/A; stress = -virial/volume in eV/A^3,
+   as the 9 numbers of the 3 x 3 matrix, the form ASE's extxyz reader takes): scales a prediction in place from the model's units
+   (fl Angstrom and fe eV per model unit) and gives the stress of a cell periodic in 3-D. */
+static void to_ase_units(sannip_structure *s, double fl, double fe, sannip_real *E, sannip_real *F, sannip_real *W,
+                         sannip_real *ea, sannip_real *Es, sannip_real *Fs, sannip_real *H, sannip_real *stress, int *has_stress)
+{
+    int k;
+    double V;
+    for (k = 0; k < 3 * s->n; k++) { s->pos[k] *= fl; F[k] *= fe / fl; Fs[k] *= fe / fl; if (H) H[k] *= fe; }
+    for (k = 0; k < s->n; k++) ea[k] *= fe;
+    for (k = 0; k < 9; k++) { s->cell[k] *= fl; W[k] *= fe; }
+    *E *= fe; *Es *= fe;
+    V = sannip_cell_volume(s->cell);
+    *has_stress = s->pbc[0] && s->pbc[1] && s->pbc[2] && V > 0;
+    for (k = 0; k < 9 && *has_stress; k++) stress[k] = -W[k] / V;
 }
 
 static int cmd_predict(int argc, char **argv)
@@ -365,8 +415,8 @@ static int cmd_predict(int argc, char **argv)
     sannip_error err;
     sannip_dataset L;
     sannip_text out;
-    int r, i, xyz, nE = 0, nF = 0;
-    double se = 0, sf = 0, t0;
+    int r, i, xyz, nE = 0, nF = 0, ase;
+    double se = 0, sf = 0, t0, fl = 1, fe = 1;
     if ((r = parse_opts(argc, argv, &o, "predict")) != 0) return r;
     if (o.npos != 2 || !o.out) return usage_error("predict", "needs MODEL STRUCTURES -o OUT");
     if (o.format && strcmp(o.format, "n2p2") && strcmp(o.format, "xyz")) return usage_error("predict", "--format must be n2p2 or xyz");
@@ -376,11 +426,15 @@ static int cmd_predict(int argc, char **argv)
     if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) { sannip_committee_uninit(&cm); return fail(&err, (sannip_result)r); }
     sannip_workspace_init(&ws, NULL);
     sannip_text_init(&out, NULL);
+    /* XYZ in ASE's units whenever the model states its own */
+    ase = xyz && sannip_model_units(&cm.m[0], NULL, NULL);
+    if (ase) { sannip_unit_find(unit_l(&cm.m[0]), SANNIP_UNIT_LENGTH, &fl); sannip_unit_find(unit_e(&cm.m[0]), SANNIP_UNIT_ENERGY, &fe); }
     t0 = (double)clock();
     for (i = 0; i < L.n; i++) {
         sannip_structure *s = &L.s[i];
         sannip_system sys = sannip_structure_view(s);
-        sannip_real E, Es = 0, W[9];
+        sannip_real E, Es = 0, W[9], stress[9];
+        int has_stress = 0;
         sannip_real *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n), *ea = (sannip_real *)malloc(sizeof(sannip_real) * (size_t)s->n);
         sannip_real *Fs = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
         /* a spin-aware single model also gives the effective field -dE/dS */
@@ -400,8 +454,10 @@ static int cmd_predict(int argc, char **argv)
             if (s->has_energy && !placeholder) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
             if (s->forces && !placeholder) for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; }
         }
+        if (ase) to_ase_units(s, fl, fe, &E, F, W, ea, &Es, Fs, H, stress, &has_stress);
+        if (cm.n > 1) has_stress = 0;   /* no committee virial */
         if (xyz) write_prediction_xyz(&out, s, cm.n, &E, F, (cm.n == 1 && (s->pbc[0] || s->pbc[1] || s->pbc[2])) ? W : NULL,
-                                      (o.atom_e && cm.n == 1) ? ea : NULL, &Es, Fs, H, NULL);   /* only out.failed can go wrong */
+                                      (o.atom_e && cm.n == 1) ? ea : NULL, &Es, Fs, H, has_stress ? stress : NULL, NULL);   /* only out.failed can go wrong */
         else sannip_write_n2p2(&out, s, &E, F);
         free(F); free(ea); free(Fs); free(H);
     }
@@ -409,8 +465,12 @@ static int cmd_predict(int argc, char **argv)
     if (out.failed) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
     if ((r = sannip_write_file_atomic(o.out, out.s, out.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     printf("predicted %d structures%s in %.3f s -> %s\n", L.n, cm.n > 1 ? " (committee mean and spread)" : "", t0, o.out);
-    if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), cm.m[0].units_energy);
-    if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), cm.m[0].units_energy, cm.m[0].units_length);
+    if (xyz) printf(ase ? "  XYZ in ASE's units: Angstrom, eV, eV/Angstrom, stress eV/Angstrom^3\n"
+                        : "  XYZ in the model's units (unknown: not converted to ASE's, no stress)\n");
+    else printf("  units: %s, %s\n", unit_l(&cm.m[0]), unit_e(&cm.m[0]));
+    say_if_unknown(&cm.m[0]);
+    if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), unit_e(&cm.m[0]));
+    if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), unit_e(&cm.m[0]), unit_l(&cm.m[0]));
     if (nE || nF) printf("\n");
     sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
     return 0;
@@ -419,8 +479,10 @@ static int cmd_predict(int argc, char **argv)
 /* ---- train and evaluate ---- */
 static double energy_unit_scale(const sannip_model *m, const char **unit)
 {
-    if (strcmp(m->units_energy, "eV") == 0) { *unit = "meV/atom"; return 1000; }
-    *unit = "per atom"; return 1;
+    static char buf[32];   /* the tool is single-threaded */
+    if (strcmp(unit_e(m), "eV") == 0) { *unit = "meV/atom"; return 1000; }
+    snprintf(buf, sizeof buf, "%s/atom", unit_e(m));
+    *unit = buf; return 1;
 }
 /* Ctrl-C during training: stop before the next batch and keep the best model of the completed
    epochs (none completed: nothing is written). 2: the progress line has said so. */
@@ -447,7 +509,7 @@ static int print_progress(const sannip_train_progress *p, void *user)
     if (!ctx->quiet) {
         printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
         if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
-        printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, m->units_energy, m->units_length, p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
+        printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, unit_e(m), unit_l(m), p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
         fflush(stdout);
     }
     if (ctx->checkpoint && p->best_epoch == p->epoch && now - ctx->last_save >= 10) {
@@ -506,10 +568,11 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     }
     k = energy_unit_scale(&cm->m[0], &u);
     printf("%d structures%s\n", d->n, cm->n > 1 ? " (committee mean)" : "");
+    say_if_unknown(&cm->m[0]);
     if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s); mean-energy predictor: RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u,
                    sqrt(fmax(e2 / ne - (e1 / ne) * (e1 / ne), 0)) * k);
     if (nf) {
-        printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s); zero-force predictor: RMSE %.5g\n", sqrt(sf / nf), af / nf, cm->m[0].units_energy, cm->m[0].units_length, sqrt(f0 / nf));
+        printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s); zero-force predictor: RMSE %.5g\n", sqrt(sf / nf), af / nf, unit_e(&cm->m[0]), unit_l(&cm->m[0]), sqrt(f0 / nf));
         for (z = 1; z <= SANNIP_MAX_Z; z++) if (nfe[z] > 0) printf("    %-2s: RMSE %.5g  MAE %.5g  (%d atoms)\n", sannip_element_symbol(z), sqrt(sfe[z] / nfe[z]), afe[z] / nfe[z], (int)(nfe[z] / 3));
     }
     if (parity && sannip_write_file_atomic(parity, pt.s, pt.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
@@ -815,7 +878,9 @@ static int cmd_info(int argc, char **argv)
     if ((r = parse_opts(argc, argv, &o, "info")) != 0) return r;
     if (o.npos != 1) return usage_error("info", "needs MODEL");
     if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    printf("model %s\n  units: energy %s, length %s\n  cutoff: %g\n  bases: %d\n  elements: %d\n", o.pos[0], m.units_energy, m.units_length, (double)m.cutoff, m.desc.n, m.n_elements);
+    printf("model %s\n  units: energy %s, length %s\n", o.pos[0], unit_e(&m), unit_l(&m));
+    say_if_unknown(&m);
+    printf("  cutoff: %g %s\n  bases: %d\n  elements: %d\n", (double)m.cutoff, unit_l(&m), m.desc.n, m.n_elements);
     for (e = 0; e < m.n_elements; e++) {
         const sannip_element_model *el = &m.el[e];
         int nr = 0, na = 0, ns = 0;
