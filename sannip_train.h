@@ -242,8 +242,9 @@ typedef struct sannip_train_report {
     double seconds, seconds_per_epoch;
     size_t cache_bytes;
     int derivatives_cached;   /* 1: descriptor derivatives were stored, 0: recomputed per use */
-    int *val_index;           /* validation structures (owned, default allocator;
+    int *val_index;           /* validation structures (owned, allocated with alloc;
                                  sannip_train_report_uninit) */
+    sannip_allocator alloc;   /* the model's allocator (zero: the default) */
 } sannip_train_report;
 
 /* The defaults documented in sannip_train_config (Adam, 100 epochs, batch 8, lr 1e-3, seed 1,
@@ -1210,7 +1211,7 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
 }
 SANNIP_API void sannip_train_report_uninit(sannip_train_report *r)
 {
-    if (r) { sannip_free(NULL, r->val_index); r->val_index = NULL; }   /* default allocator */
+    if (r) { sannip_free(&r->alloc, r->val_index); r->val_index = NULL; }
 }
 
 /* Errors of the current model on the structures idx (energy per atom, force components). */
@@ -1658,8 +1659,10 @@ static sannip_result sannip__train_finish(sannip__train_state *S, sannip_result 
     rep->seconds = sannip__now() - S->t0;
     rep->seconds_per_epoch = rep->epochs_run > 0 ? (sannip__now() - S->te) / rep->epochs_run : 0;
     if (report) {
-        rep->val_index = (int *)sannip__calloc(NULL, (size_t)S->nva + 1, sizeof(int));
+        rep->alloc = S->m->alloc;
+        rep->val_index = (int *)sannip__calloc(&rep->alloc, (size_t)S->nva + 1, sizeof(int));
         if (rep->val_index) memcpy(rep->val_index, S->va, sizeof(int) * (size_t)S->nva);
+        else if (r == SANNIP_SUCCESS) r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training report: %d validation indices", S->nva);
         *report = *rep;
     }
     return r;
