@@ -1193,6 +1193,8 @@ SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const 
     if ((r = sannip__entry_build(m, s, force_weight > 0, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
     F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
     r = F ? sannip__structure_pass(m, s, &ce, energy_weight, force_weight, 0, &E, F, loss, grad, &ts, NULL) : SANNIP_OUT_OF_MEMORY;
+    if (r == SANNIP_OUT_OF_MEMORY)   /* (the pass fails only there, and leaves the message to its caller) */
+        sannip__fail(err, r, 0, 0, "loss gradient scratch of a %d-atom structure", s->n);
     sannip_free(&m->alloc, F);
     sannip__entry_free(&m->alloc, &ce);
     sannip_free(&ts.alloc, ts.buf);

@@ -8,6 +8,7 @@
 
 typedef struct counter {
     long live, calls, fail_at;  /* fail_at: the N-th call (alloc or realloc) fails; 0: never */
+    size_t live_bytes;          /* bytes of the live blocks */
     int failed;
     size_t cap, max_request;    /* requests above cap fail (0: no cap) */
     size_t requested;           /* bytes asked for, all calls together */
@@ -38,7 +39,7 @@ static void *c_alloc_locked(size_t n, void *ud)
     if ((c->fail_at && c->calls == c->fail_at) || (c->cap && n > c->cap)) { c->failed = 1; return NULL; }
     h = (hdr *)malloc(sizeof *h + n);
     if (!h) return NULL;
-    h->n = n; c->live++;
+    h->n = n; c->live++; c->live_bytes += n;
     return h + 1;
 }
 static void *c_realloc_locked(void *p, size_t n, void *ud);
@@ -60,6 +61,7 @@ static void *c_realloc_locked(void *p, size_t n, void *ud)
     if ((c->fail_at && c->calls == c->fail_at) || (c->cap && n > c->cap)) { c->failed = 1; return NULL; }
     h = (hdr *)realloc((hdr *)p - 1, sizeof *h + n);
     if (!h) return NULL;
+    c->live_bytes += n - h->n;   /* (unsigned: wraps back) */
     h->n = n;
     return h + 1;
 }
@@ -68,8 +70,11 @@ static void c_free(void *p, void *ud)
     counter *c = (counter *)ud;
     if (!p) return;
     COUNTER_LOCK
-    c->live--;
-    free((hdr *)p - 1);
+    {
+        c->live--;
+        c->live_bytes -= ((hdr *)p - 1)->n;
+        free((hdr *)p - 1);
+    }
 }
 static sannip_allocator counting(counter *c)
 {
@@ -80,7 +85,8 @@ static sannip_allocator counting(counter *c)
 /* The allocation-failure sweep (tests/test_oom.c): runs run(a, user, &sig, err) with the N-th
    allocation failing, N = 1, 2, ... until a run in which none failed (that N - 1 is the
    number of allocation points). Every failed run must return out of memory (or `also`, a
-   documented code; 0: none) with a message, and every run must leave no block allocated.
+   documented code; 0: none) with a message, and every run must leave no block (and no byte)
+   allocated.
    sig: a number the pipeline computes from its results; a run that absorbs a failure (returns
    success anyway) must give the reference sig. The tallies are for the caller to check. */
 typedef sannip_result (*oom_pipeline)(const sannip_allocator *a, void *user, double *sig, sannip_error *err);
@@ -110,7 +116,7 @@ static void oom_sweep_run(oom_pipeline run, void *user, sannip_result also, doub
         memset(&err, 0, sizeof err);
         a = counting(&c);
         r = run(&a, user, &sig, &err);
-        if (c.live != 0 && s->leaks++ == 0) s->first_leak = n;
+        if ((c.live != 0 || c.live_bytes != 0) && s->leaks++ == 0) s->first_leak = n;
         if (!c.failed) {
             s->done = 1; s->points = n - 1; s->final = r; s->sig = sig;
             memcpy(s->message, err.message, sizeof s->message);

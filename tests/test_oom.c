@@ -576,6 +576,81 @@ static sannip_result pipe_committee_train(const sannip_allocator *a, void *user,
     return r;
 }
 
+/* model construction and the training pieces a custom loop uses: add_element (dense and
+   class-convolution), multi-task, scaling and energy fits, feature cache, gradient, PCA */
+static sannip_result pipe_build(const sannip_allocator *a, void *user, double *sig, sannip_error *err)
+{
+    sannip_model m, mt;
+    sannip_dataset d;
+    sannip_feature_cache fc;
+    sannip_rng rng;
+    sannip_result r = SANNIP_SUCCESS;
+    sannip_real *grad = NULL;
+    double loss = 0;
+    int h[2] = { 5, 3 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
+    (void)user;
+    sannip_model_init(&m, a); sannip_model_init(&mt, a);
+    sannip_dataset_init(&d, a);
+    sannip_feature_cache_init(&fc, a);
+    sannip_rng_seed(&rng, 4);
+    TRY(sannip_dataset_read_mem(&d, XYZ_TXT, XYZ_LEN, err));
+    TRY(sannip_descriptors_parse(&m.desc, DEFS, err));
+    TRY(sannip_model_add_element(&m, FE, 2, h, act, err));
+    TRY(sannip_model_add_element_cnn(&m, CO, 1, 1, h, act, err));
+    TRY(sannip_descriptors_parse(&mt.desc, "g2 * * cut=cos rc=4.2 eta=0.5 rs=2.5\nspin_s1 * xi=2\nspin_s2 * * cut=cos rc=4.2 xi=1\n", err));
+    TRY(sannip_model_add_element(&mt, FE, 1, h, act, err));
+    TRY(sannip_model_add_element(&mt, CO, 1, h, act, err));
+    TRY(sannip_model_make_multitask(&mt, 2, h, act, err));
+    if (r == SANNIP_SUCCESS) { sannip_model_init_weights(&m, &rng); sannip_model_init_weights(&mt, &rng); }
+    TRY(sannip_model_fit_scaling(&m, d.s, d.n, err));
+    TRY(sannip_model_fit_energy(&m, &d, NULL, d.n, err));
+    TRY(sannip_feature_cache_build(&fc, &m, &d, 1, err));
+    TRY(sannip_model_pca_init(&m, &fc, &d, NULL, d.n, 2, err));
+    if (r == SANNIP_SUCCESS) {
+        grad = (sannip_real *)calloc(sannip_model_n_params(&m), sizeof *grad);   /* the test's own memory */
+        r = sannip_structure_gradient(&m, &d.s[0], 1, 1, &loss, grad, err);
+    }
+    TRY(sannip_model_fit_scaling(&mt, d.s, d.n, err));
+    TRY(sannip_structure_gradient(&mt, &d.s[1], 1, 0.5, &loss, grad, err));
+    *sig = params_sig(&m) + params_sig(&mt) + loss + (grad ? sum_reals(grad, sannip_model_n_params(&m)) : 0);
+    free(grad);
+    sannip_feature_cache_uninit(&fc);
+    sannip_dataset_uninit(&d);
+    sannip_model_uninit(&m); sannip_model_uninit(&mt);
+    return r;
+}
+
+/* the walker protocols (hysteresis, Curie scan) on the Heisenberg model, CSV output */
+static sannip_result pipe_mc_protocols(const sannip_allocator *a, void *user, double *sig, sannip_error *err)
+{
+    sannip_mc_heisenberg h[2];
+    sannip_mc_model mm[2];
+    sannip_mc_config cfg = small_mc_config();
+    sannip_mc_stats st[2];
+    sannip_text t;
+    sannip_result r = SANNIP_SUCCESS;
+    const sannip_real *starts[2];
+    double temps[2] = { 1.0, 2.0 };
+    int w, ok[2] = { 0, 0 };
+    (void)user;
+    memset(st, 0, sizeof st);
+    if (a) cfg.alloc = *a;
+    cfg.kB = 1;
+    sannip_text_init(&t, a);
+    for (w = 0; w < 2 && r == SANNIP_SUCCESS; w++) {
+        r = sannip_mc_heisenberg_init(&h[w], 3, 1.0, a, err);
+        ok[w] = r == SANNIP_SUCCESS;
+        if (ok[w]) { mm[w] = sannip_mc_heisenberg_model(&h[w]); starts[w] = h[w].spins; }
+    }
+    TRY(sannip_mc_hysteresis(mm, 2, starts, &cfg, 3, st, err));
+    TRY(sannip_mc_curie_scan(mm, 2, starts[0], 2, temps, 1, &cfg, 4, st, NULL, err));
+    TRY(sannip_mc_write_csv(&t, 2, st, err));
+    *sig = st[0].e.mean + st[1].m.mean + (double)t.len;
+    for (w = 0; w < 2; w++) if (ok[w]) sannip_mc_heisenberg_uninit(&h[w]);
+    sannip_text_uninit(&t);
+    return r;
+}
+
 /* ---- 8. random spin committee --------------------------------------------------------------- */
 static int toy_oracle(sannip_rsc_call *call, void *user)
 {
@@ -659,6 +734,8 @@ int main(void)
     sweep("training, derivatives recomputed", pipe_train, &recomputed);
     sweep("training, cache + PCA initialisation", pipe_train, &pca);
     sweep("committee training", pipe_committee_train, NULL);
+    sweep("model construction + scaling/energy fits + cache + gradient + PCA", pipe_build, NULL);
+    sweep("Monte Carlo protocols (hysteresis, Curie scan, CSV) on the Heisenberg model", pipe_mc_protocols, NULL);
     sweep("random spin committee", pipe_rsc, NULL);
     {
         char cmd[128];
