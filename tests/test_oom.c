@@ -51,6 +51,7 @@ static cell CELLS[NSTRUCT];
 static char *MODEL_TXT, *COMMITTEE_TXT, *XYZ_TXT, *N2P2_TXT;   /* default allocator */
 static size_t MODEL_LEN, COMMITTEE_LEN, XYZ_LEN, N2P2_LEN;
 static sannip_model MODEL;      /* MODEL_TXT loaded with the default allocator */
+static sannip_model MODEL_CNN;  /* the same bases behind class-convolution networks */
 static char DIR[64];            /* a temporary directory for the file pipelines */
 static char *NN, *SC, *W1, *W8, N2P2_DIR[1024];   /* the water potential, when present */
 
@@ -99,6 +100,13 @@ static int build_fixtures(void)
         || sannip_model_add_element(&MODEL, CO, 1, h, act, &err)) { fprintf(stderr, "model: %s\n", err.message); return 0; }
     sannip_rng_seed(&rng, 7);
     sannip_model_init_weights(&MODEL, &rng);
+    MODEL.description = (char *)malloc(40);   /* two lines: the loader appends (realloc) */
+    if (!MODEL.description) return 0;
+    strcpy(MODEL.description, "allocation-failure test\nsecond line");
+    sannip_model_init(&MODEL_CNN, NULL);
+    if (sannip_descriptors_parse(&MODEL_CNN.desc, DEFS, &err) || sannip_model_add_element_cnn(&MODEL_CNN, FE, 1, 1, h, act, &err)
+        || sannip_model_add_element_cnn(&MODEL_CNN, CO, 0, 1, h, act, &err)) { fprintf(stderr, "cnn model: %s\n", err.message); return 0; }
+    sannip_model_init_weights(&MODEL_CNN, &rng);
     /* labels from the model itself, so training has finite, consistent data */
     sannip_workspace_init(&ws, NULL);
     sannip_dataset_init(&d, NULL);
@@ -394,6 +402,8 @@ static sannip_result pipe_committee(const sannip_allocator *a, void *user, doubl
     mb.s = COMMITTEE_TXT; mb.len = COMMITTEE_LEN; mb.pos = 0;
     TRY(sannip_committee_load_callbacks(&c2, &io, &mb, err));
     TRY(sannip_model_load_mem(&tmpl, MODEL_TXT, MODEL_LEN, err));
+    TRY(sannip_committee_load_mem(&c2, MODEL_TXT, MODEL_LEN, err));   /* a committee of one */
+    if (r == SANNIP_SUCCESS && c2.n != 1) E += 1000;
     TRY(sannip_committee_create(&c2, &tmpl, 2, err));
     TRY(sannip_committee_predict(&c2, &ws, &sys, &E, NULL, NULL, NULL, NULL, err));
     sannip_free(&c.alloc, text);
@@ -407,7 +417,17 @@ static sannip_result pipe_committee(const sannip_allocator *a, void *user, doubl
 }
 
 /* ---- 6. spin-local: init, moves, set_spins; Monte Carlo on it ------------------------------- */
+static sannip_result spin_local_moves(const sannip_allocator *a, const sannip_model *m, double *sig, sannip_error *err);
 static sannip_result pipe_spin_local(const sannip_allocator *a, void *user, double *sig, sannip_error *err)
+{
+    double s1 = 0, s2 = 0;
+    sannip_result r = spin_local_moves(a, &MODEL, &s1, err);
+    (void)user;
+    TRY(spin_local_moves(a, &MODEL_CNN, &s2, err));
+    *sig = s1 + 1000 * s2;
+    return r;
+}
+static sannip_result spin_local_moves(const sannip_allocator *a, const sannip_model *m, double *sig, sannip_error *err)
 {
     sannip_spin_local L;
     sannip_system sys = view(&CELLS[2]);
@@ -415,8 +435,7 @@ static sannip_result pipe_spin_local(const sannip_allocator *a, void *user, doub
     sannip_rng rng;
     double dE = 0, acc = 0;
     int k;
-    (void)user;
-    r = sannip_spin_local_init(&L, &MODEL, &sys, a, err);
+    r = sannip_spin_local_init(&L, m, &sys, a, err);
     if (r) return r;   /* documented: L holds nothing on failure */
     sannip_rng_seed(&rng, 3);
     for (k = 0; k < 40 && r == SANNIP_SUCCESS; k++) {
@@ -727,7 +746,7 @@ int main(void)
     sweep("descriptor parse + presets", pipe_descriptors, NULL);
     sweep("data read/write (XYZ, input.data, data sets, files, callbacks)", pipe_data, NULL);
     sweep("committee load + predict + rank + save + create", pipe_committee, NULL);
-    sweep("spin-local init + moves + set_spins", pipe_spin_local, NULL);
+    sweep("spin-local init + moves + set_spins (dense and class-convolution networks)", pipe_spin_local, NULL);
     sweep("Monte Carlo on spin-local (chain, walkers)", pipe_mc, NULL);
     sweep("Monte Carlo on the full-energy model", pipe_mc_full, NULL);
     sweep("training, derivative cache", pipe_train, &cached);
@@ -742,7 +761,7 @@ int main(void)
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", DIR);
         CHECK(system(cmd) == 0, "removing %s", DIR);
     }
-    sannip_model_uninit(&MODEL);
+    sannip_model_uninit(&MODEL); sannip_model_uninit(&MODEL_CNN);
     free(MODEL_TXT); free(COMMITTEE_TXT); free(XYZ_TXT); free(N2P2_TXT);
     free(NN); free(SC); free(W1); free(W8);
     return test_report("test_oom");
