@@ -50,6 +50,10 @@ typedef struct cell { sannip_real pos[3 * NAT], spins[3 * NAT], cell[9]; int Z[N
 static cell CELLS[NSTRUCT];
 static char *MODEL_TXT, *COMMITTEE_TXT, *XYZ_TXT, *N2P2_TXT;   /* default allocator */
 static size_t MODEL_LEN, COMMITTEE_LEN, XYZ_LEN, N2P2_LEN;
+static char *ARCH_TXT[2];       /* class-convolution and multi-task models */
+static size_t ARCH_LEN[2];
+static const char *DEFS_ANY =   /* bases of any element pair (a multi-task model's) */
+    "g2 * * cut=cos rc=4.2 eta=0.5 rs=2.5\nspin_s1 * xi=2\nspin_s2 * * cut=cos rc=4.2 xi=1\n";
 static sannip_model MODEL;      /* MODEL_TXT loaded with the default allocator */
 static sannip_model MODEL_CNN;  /* the same bases behind class-convolution networks */
 static char DIR[64];            /* a temporary directory for the file pipelines */
@@ -107,6 +111,18 @@ static int build_fixtures(void)
     if (sannip_descriptors_parse(&MODEL_CNN.desc, DEFS, &err) || sannip_model_add_element_cnn(&MODEL_CNN, FE, 1, 1, h, act, &err)
         || sannip_model_add_element_cnn(&MODEL_CNN, CO, 0, 1, h, act, &err)) { fprintf(stderr, "cnn model: %s\n", err.message); return 0; }
     sannip_model_init_weights(&MODEL_CNN, &rng);
+    if (sannip_model_save_mem(&MODEL_CNN, &ARCH_TXT[0], &ARCH_LEN[0], &err)) return 0;
+    {
+        sannip_model mt;
+        sannip_model_init(&mt, NULL);
+        if (sannip_descriptors_parse(&mt.desc, DEFS_ANY, &err) || sannip_model_add_element(&mt, FE, 1, h, act, &err)
+            || sannip_model_add_element(&mt, CO, 1, h, act, &err) || sannip_model_make_multitask(&mt, 1, h, act, &err)) {
+            fprintf(stderr, "multi-task model: %s\n", err.message); return 0;
+        }
+        sannip_model_init_weights(&mt, &rng);
+        if (sannip_model_save_mem(&mt, &ARCH_TXT[1], &ARCH_LEN[1], &err)) return 0;
+        sannip_model_uninit(&mt);
+    }
     /* labels from the model itself, so training has finite, consistent data */
     sannip_workspace_init(&ws, NULL);
     sannip_dataset_init(&d, NULL);
@@ -201,6 +217,7 @@ static sannip_result pipe_model(const sannip_allocator *a, void *user, double *s
     unsigned long hash = 0;
     membuf mb;
     sannip_io_callbacks io = mem_io();
+    int k;
     (void)user;
     snprintf(path, sizeof path, "%s/model.sannip", DIR);
     sannip_model_init(&m, a); sannip_model_init(&m2, a); sannip_model_init(&m3, a);
@@ -220,6 +237,18 @@ static sannip_result pipe_model(const sannip_allocator *a, void *user, double *s
     TRY(sannip_model_load_callbacks(&m2, &io, &mb, err));
     TRY(sannip_model_compute_field(&m2, &ws, &sys, &E2, NULL, NULL, NULL, H, err));
     sannip_free(&m2.alloc, text);
+    text = NULL;
+    sannip_model_uninit(&m3);   /* (copy overwrites its destination) */
+    for (k = 0; k < 2; k++) {   /* the other architectures: load, copy, compute, save */
+        TRY(sannip_model_load_mem(&m, ARCH_TXT[k], ARCH_LEN[k], err));
+        TRY(sannip_model_copy(&m3, &m, err));
+        TRY(sannip_model_compute_field(&m3, &ws, &sys, &E2, NULL, F, NULL, H, err));
+        TRY(sannip_model_save_mem(&m3, &text, &len, err));
+        if (r == SANNIP_SUCCESS && (len != ARCH_LEN[k] || memcmp(text, ARCH_TXT[k], len) != 0)) E += 1000;
+        sannip_free(&m3.alloc, text);
+        text = NULL;
+        sannip_model_uninit(&m3);
+    }
     sannip_workspace_uninit(&ws);
     sannip_model_uninit(&m); sannip_model_uninit(&m2); sannip_model_uninit(&m3);
     *sig = (double)E + (double)E2 + sum_reals(F, 3 * NAT) + sum_reals(H, 3 * NAT) + sum_reals(V, 9) + (double)(hash % 1000003);
@@ -616,7 +645,7 @@ static sannip_result pipe_build(const sannip_allocator *a, void *user, double *s
     TRY(sannip_descriptors_parse(&m.desc, DEFS, err));
     TRY(sannip_model_add_element(&m, FE, 2, h, act, err));
     TRY(sannip_model_add_element_cnn(&m, CO, 1, 1, h, act, err));
-    TRY(sannip_descriptors_parse(&mt.desc, "g2 * * cut=cos rc=4.2 eta=0.5 rs=2.5\nspin_s1 * xi=2\nspin_s2 * * cut=cos rc=4.2 xi=1\n", err));
+    TRY(sannip_descriptors_parse(&mt.desc, DEFS_ANY, err));
     TRY(sannip_model_add_element(&mt, FE, 1, h, act, err));
     TRY(sannip_model_add_element(&mt, CO, 1, h, act, err));
     TRY(sannip_model_make_multitask(&mt, 2, h, act, err));
@@ -691,10 +720,12 @@ static sannip_result pipe_rsc(const sannip_allocator *a, void *user, double *sig
     sannip_result r = SANNIP_SUCCESS;
     int choice[2] = { -1, -1 }, nw = 0;
     char path[128];
-    (void)user;
+    sannip_real fixed[2 * 3 * NAT];
     snprintf(path, sizeof path, "%s/rsc.xyz", DIR);
     sys[0] = view(&CELLS[0]); sys[1] = view(&CELLS[1]);
+    memcpy(fixed, CELLS[0].spins, sizeof CELLS[0].spins); memcpy(fixed + 3 * NAT, CELLS[1].spins, sizeof CELLS[1].spins);
     cfg.n_random = 4;
+    if (user) { cfg.n_fixed = 1; cfg.fixed_spins = fixed; cfg.early_stop = 1; cfg.vector_spins = 1; }
     sannip_rsc_result_init(&res, a);
     sannip_text_init(&t, a);
     TRY(sannip_rsc_run(&cfg, sys, 2, toy_oracle, NULL, &res, err));
@@ -740,7 +771,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     if (!build_fixtures()) { CHECK(0, "fixtures"); return test_report("test_oom"); }
     load_water();
-    sweep("model load + compute + field + features + copy + save/load", pipe_model, NULL);
+    sweep("model load + compute + field + features + copy + save/load (dense, class-convolution, multi-task)", pipe_model, NULL);
     if (NN && SC && W1 && W8) sweep("n2p2 import (memory, directory) + save + load + compute", pipe_n2p2, NULL);
     else printf("n2p2 import: skipped (no %s)\n", N2P2_DIR);
     sweep("descriptor parse + presets", pipe_descriptors, NULL);
@@ -756,13 +787,14 @@ int main(void)
     sweep("model construction + scaling/energy fits + cache + gradient + PCA", pipe_build, NULL);
     sweep("Monte Carlo protocols (hysteresis, Curie scan, CSV) on the Heisenberg model", pipe_mc_protocols, NULL);
     sweep("random spin committee", pipe_rsc, NULL);
+    sweep("random spin committee, fixed members, early stop, vector spins", pipe_rsc, &cached);
     {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", DIR);
         CHECK(system(cmd) == 0, "removing %s", DIR);
     }
     sannip_model_uninit(&MODEL); sannip_model_uninit(&MODEL_CNN);
-    free(MODEL_TXT); free(COMMITTEE_TXT); free(XYZ_TXT); free(N2P2_TXT);
+    free(MODEL_TXT); free(COMMITTEE_TXT); free(ARCH_TXT[0]); free(ARCH_TXT[1]); free(XYZ_TXT); free(N2P2_TXT);
     free(NN); free(SC); free(W1); free(W8);
     return test_report("test_oom");
 }
