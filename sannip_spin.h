@@ -34,8 +34,8 @@
    | SANNIP_FLOAT                   | spins (sannip_real) in float; energies, temperatures |
    |                                | and observables of the Monte Carlo stay double       |
    | SANNIP_STATIC, SANNIP_API      | linkage, as in sannip.h                              |
-   | SANNIP_MALLOC/REALLOC/FREE     | default allocator (sannip_mc_walkers and the scans   |
-   |                                | always use it for their scratch)                     |
+   | SANNIP_MALLOC/REALLOC/FREE     | default allocator (where no sannip_allocator is      |
+   |                                | given: walkers and scans use sannip_mc_config.alloc) |
    | SANNIP_NO_STDIO                | removes sannip_rsc_save_xyz                          |
    | SANNIP_NO_OPENMP               | walkers, scans and committee structures run serially |
    |                                | (same results: bit-identical for any thread count)   |

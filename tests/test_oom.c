@@ -1,15 +1,18 @@
 /* Allocation-failure injection (issue 12): every pipeline of the library is run with the N-th
    allocation failing, for every N from 1 until a run completes without a failure
    (tests/test_alloc.h, oom_sweep_run). Each failed run must return SANNIP_OUT_OF_MEMORY with
-   a message (err.code set), leave no block allocated after the uninit calls, and not crash;
+   a message (err.code set), leave no block or byte allocated after the uninit calls, and not
+   crash;
    the run without failure must give the same numbers as the default allocator.
    Pipelines: model load + compute + field + features + copy + save/load (memory, file,
    callbacks); n2p2 import (memory and directory, ../shared/peers when present) + compute +
    save; descriptor parse and presets; data read/write (extended XYZ, input.data, data sets,
    streaming readers, writers, files, callbacks); committee create/load/predict/rank/save;
    spin-local init, moves and set_spins, Monte Carlo (one chain, walkers, full-energy model);
-   training with and without the derivative cache (and PCA); committee training; the random
-   spin committee.
+   training with and without the derivative cache (and PCA); committee training; model
+   construction with the fits, cache, gradient and PCA of a custom loop; the MC protocols;
+   the random spin committee. One thread (the N-th allocation is then the same one in every
+   run); the pipelines with per-thread allocations once more on two threads.
    The library is built here with SANNIP_MALLOC/REALLOC/FREE counting the default allocator's
    calls: a pipeline given an allocator must not use the default one (no bypass). */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp for the file pipelines */
@@ -27,6 +30,9 @@ static void *oom_default_realloc(void *p, size_t n) { default_calls++; return re
 #include "test.h"
 #include "test_alloc.h"
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define FE 26
 #define CO 27
@@ -739,13 +745,20 @@ static sannip_result pipe_rsc(const sannip_allocator *a, void *user, double *sig
 }
 
 /* ---- the sweeps ------------------------------------------------------------------------------ */
-static void sweep(const char *name, oom_pipeline run, void *user)
+/* One thread, so that the N-th allocation is the same one in every run; threads = 2 sweeps
+   the pipelines whose threads allocate (per-thread scratch) a second time. */
+static void sweep_threads(const char *name, oom_pipeline run, void *user, int threads)
 {
     oom_sweep s;
     sannip_error err;
     sannip_result r;
     double ref = 0;
     long before;
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#else
+    if (threads > 1) return;
+#endif
     memset(&err, 0, sizeof err);
     r = run(NULL, user, &ref, &err);   /* reference: the default allocator */
     CHECK(r == SANNIP_SUCCESS, "%s with the default allocator: %s", name, err.message);
@@ -762,8 +775,10 @@ static void sweep(const char *name, oom_pipeline run, void *user)
     CHECK(s.nomsg == 0, "%s: %ld failures without a message (or err.code), the first when allocation %ld failed", name,
           s.nomsg, s.first_nomsg);
     CHECK(default_calls == before, "%s: %ld calls of the default allocator although one was given", name, default_calls - before);
-    printf("%s: %ld allocation points, every failure handled (%ld absorbed)\n", name, s.points, s.absorbed);
+    printf("%s%s: %ld allocation points, every failure handled (%ld absorbed)\n", name, threads > 1 ? " (2 threads)" : "",
+           s.points, s.absorbed);
 }
+static void sweep(const char *name, oom_pipeline run, void *user) { sweep_threads(name, run, user, 1); }
 
 int main(void)
 {
@@ -788,6 +803,9 @@ int main(void)
     sweep("Monte Carlo protocols (hysteresis, Curie scan, CSV) on the Heisenberg model", pipe_mc_protocols, NULL);
     sweep("random spin committee", pipe_rsc, NULL);
     sweep("random spin committee, fixed members, early stop, vector spins", pipe_rsc, &cached);
+    sweep_threads("Monte Carlo on spin-local (chain, walkers)", pipe_mc, NULL, 2);
+    sweep_threads("training, derivative cache", pipe_train, &cached, 2);
+    sweep_threads("committee training", pipe_committee_train, NULL, 2);
     {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", DIR);
