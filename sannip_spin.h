@@ -34,8 +34,8 @@
    | SANNIP_FLOAT                   | spins (sannip_real) in float; energies, temperatures |
    |                                | and observables of the Monte Carlo stay double       |
    | SANNIP_STATIC, SANNIP_API      | linkage, as in sannip.h                              |
-   | SANNIP_MALLOC/REALLOC/FREE     | default allocator (sannip_mc_walkers and the scans   |
-   |                                | always use it for their scratch)                     |
+   | SANNIP_MALLOC/REALLOC/FREE     | default allocator (where no sannip_allocator is      |
+   |                                | given: walkers and scans use sannip_mc_config.alloc) |
    | SANNIP_NO_STDIO                | removes sannip_rsc_save_xyz                          |
    | SANNIP_NO_OPENMP               | walkers, scans, committee structures and SLD sectors |
    |                                | run serially                                         |
@@ -474,6 +474,9 @@ typedef struct sannip_mc_config {
        it must be thread-safe, e.g. write to storage indexed by s->walker). */
     void (*on_sample)(void *user, const sannip_mc_sample *s);
     void *sample_user;
+    /* [optional] memory of the walker protocols (sannip_mc_walkers, _hysteresis,
+       _curie_scan: their chains and results); zero: the default allocator */
+    sannip_allocator alloc;
 } sannip_mc_config;
 
 typedef struct sannip_mc_value { double mean, err; } sannip_mc_value;  /* err: 1 sigma */
@@ -579,7 +582,7 @@ SANNIP_API sannip_result sannip_mc_spins_start(int kind, int n, double magnitude
    own instance, n = models[0].n spins) from init[w] (n x 3) with stream
    sannip_mc_rng_stream(seed, w). [out, optional] per_walker[n_walkers], pooled (batches of
    all walkers in walker order), final_spins (n_walkers x n x 3). Bit-identical for any
-   thread count. Memory comes from the default allocator (SANNIP_MALLOC).
+   thread count. Memory comes from cfg->alloc (zero: the default allocator).
    [in] models[n_walkers] (distinct instances: each is driven by one thread), init, cfg
    (its T in config units), seed. The scans below share this contract. */
 SANNIP_API sannip_result sannip_mc_walkers(const sannip_mc_model *models, int n_walkers,
@@ -2303,7 +2306,7 @@ static sannip_result sannip__mc_walker(const sannip_mc_model *model, const sanni
     sannip_result r;
     int t;
     sannip_mc_rng_stream(seed, w, &rng);
-    if ((r = sannip_mc_init(&mc, model, init, cfg, &rng, NULL, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip_mc_init(&mc, model, init, cfg, &rng, &cfg->alloc, err)) != SANNIP_SUCCESS) return r;
     mc.walker = w;
     for (t = 0; t < n_T && r == SANNIP_SUCCESS; t++) {
         mc.temp_index = t;
@@ -2350,11 +2353,11 @@ static sannip_result sannip__mc_grid(const sannip_mc_model *models, int nw, cons
     n = models[0].n;
     if (nw > SANNIP_MAX_ATOMS || n_T > SANNIP_MAX_ATOMS || !sannip__mul((size_t)nw, (size_t)n_T, &cells))
         return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d walkers x %d temperatures", nw, n_T);
-    acc = (sannip__mc_acc *)sannip__calloc(NULL, cells, sizeof *acc);
-    st = (sannip_mc_stats *)sannip__calloc(NULL, cells, sizeof *st);
-    werr = (sannip_error *)sannip__calloc(NULL, (size_t)nw, sizeof *werr);
-    wr = (sannip_result *)sannip__calloc(NULL, (size_t)nw, sizeof *wr);
-    bins = (double *)sannip__calloc(NULL, (size_t)nw * (2 * SANNIP_MC_MAX_BLOCKS + 1) * SANNIP__MC_NQ, sizeof(double));
+    acc = (sannip__mc_acc *)sannip__calloc(&c.alloc, cells, sizeof *acc);
+    st = (sannip_mc_stats *)sannip__calloc(&c.alloc, cells, sizeof *st);
+    werr = (sannip_error *)sannip__calloc(&c.alloc, (size_t)nw, sizeof *werr);
+    wr = (sannip_result *)sannip__calloc(&c.alloc, (size_t)nw, sizeof *wr);
+    bins = (double *)sannip__calloc(&c.alloc, (size_t)nw * (2 * SANNIP_MC_MAX_BLOCKS + 1) * SANNIP__MC_NQ, sizeof(double));
     if (!acc || !st || !werr || !wr || !bins) { r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "walker results"); goto done; }
 #ifdef SANNIP__OMP
 #pragma omp parallel for schedule(dynamic, 1)
@@ -2392,8 +2395,8 @@ static sannip_result sannip__mc_grid(const sannip_mc_model *models, int nw, cons
     }
     sannip__ok(err);
 done:
-    sannip_free(NULL, acc); sannip_free(NULL, st); sannip_free(NULL, werr);
-    sannip_free(NULL, wr); sannip_free(NULL, bins);
+    sannip_free(&c.alloc, acc); sannip_free(&c.alloc, st); sannip_free(&c.alloc, werr);
+    sannip_free(&c.alloc, wr); sannip_free(&c.alloc, bins);
     return r;
 }
 

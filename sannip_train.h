@@ -245,8 +245,9 @@ typedef struct sannip_train_report {
     double seconds, seconds_per_epoch;
     size_t cache_bytes;
     int derivatives_cached;   /* 1: descriptor derivatives were stored, 0: recomputed per use */
-    int *val_index;           /* validation structures (owned, default allocator;
+    int *val_index;           /* validation structures (owned, allocated with alloc;
                                  sannip_train_report_uninit) */
+    sannip_allocator alloc;   /* the model's allocator (zero: the default) */
 } sannip_train_report;
 
 /* The defaults documented in sannip_train_config, written out (Adam, 100 epochs, batch 8,
@@ -1196,6 +1197,8 @@ SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const 
     if ((r = sannip__entry_build(m, s, force_weight > 0, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
     F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
     r = F ? sannip__structure_pass(m, s, &ce, energy_weight, force_weight, 0, &E, F, loss, grad, &ts, NULL) : SANNIP_OUT_OF_MEMORY;
+    if (r == SANNIP_OUT_OF_MEMORY)   /* (the pass fails only there, and leaves the message to its caller) */
+        sannip__fail(err, r, 0, 0, "loss gradient scratch of a %d-atom structure", s->n);
     sannip_free(&m->alloc, F);
     sannip__entry_free(&m->alloc, &ce);
     sannip_free(&ts.alloc, ts.buf);
@@ -1233,7 +1236,7 @@ static sannip_train_config sannip__train_resolve(const sannip_train_config *cfg)
 }
 SANNIP_API void sannip_train_report_uninit(sannip_train_report *r)
 {
-    if (r) { sannip_free(NULL, r->val_index); r->val_index = NULL; }   /* default allocator */
+    if (r) { sannip_free(&r->alloc, r->val_index); r->val_index = NULL; }
 }
 
 /* Errors of the current model on the structures idx (energy per atom, force components). */
@@ -1681,8 +1684,10 @@ static sannip_result sannip__train_finish(sannip__train_state *S, sannip_result 
     rep->seconds = sannip__now() - S->t0;
     rep->seconds_per_epoch = rep->epochs_run > 0 ? (sannip__now() - S->te) / rep->epochs_run : 0;
     if (report) {
-        rep->val_index = (int *)sannip__calloc(NULL, (size_t)S->nva + 1, sizeof(int));
+        rep->alloc = S->m->alloc;
+        rep->val_index = (int *)sannip__calloc(&rep->alloc, (size_t)S->nva + 1, sizeof(int));
         if (rep->val_index) memcpy(rep->val_index, S->va, sizeof(int) * (size_t)S->nva);
+        else if (r == SANNIP_SUCCESS) r = sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training report: %d validation indices", S->nva);
         *report = *rep;
     }
     return r;

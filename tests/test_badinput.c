@@ -3,7 +3,7 @@
    of garbage. Covers model files (truncated at many offsets, corrupted fields, wrong version,
    binary), structures (NaN/Inf, singular cells, overlaps, unknown elements, absurd sizes),
    descriptor parameters, n2p2 input.data / extended XYZ / n2p2 potentials edited in memory,
-   the command-line tool, and a counting allocator that fails on the N-th allocation.
+   the command-line tool, and workspaces that stop allocating (allocation failures: test_oom.c).
    Issue 12: coordinates beyond SANNIP_MAX_COORD, SANNIP_MAX_NEIGHBORS, Fourier-spline
    exponents beyond int, huge atom counts, directories read as files, atomic saves (symlinks,
    modes, leftovers), training stopped before its first epoch, the prefetch of the last
@@ -940,7 +940,7 @@ static void xyz_errors(void)
 }
 
 /* ---- 5. n2p2 potentials edited in memory --------------------------------------------------- */
-static char *NN, *SC, *W1, *W8, *input_data;
+static char *NN, *SC, *W1, *W8;
 
 static void import_case(const char *what, const char *nn, const char *sc, const char *w1, const char *w8, int nw,
                         sannip_result want, int line, const char *contains)
@@ -1139,99 +1139,7 @@ static void cli_errors(void)
 }
 
 /* ---- 7. allocation failures ----------------------------------------------------------------- */
-/* Runs pipeline(a) with the N-th allocation failing, N = 1, 2, ... until a run with no failed
-   allocation: every earlier run must return an error (OUT_OF_MEMORY), leave no allocation
-   behind and not crash; the last must give the reference energy. */
-typedef int (*pipeline_fn)(const sannip_allocator *a, double *energy);
-
-static void alloc_failure_loop(const char *name, pipeline_fn run, double e_ref)
-{
-    long n, leaks = 0, other = 0, swallowed = 0, nomsg = 0, first_leak = 0, first_other = 0;
-    int done = 0, other_code = 0;
-    double E = 0;
-    for (n = 1; n <= 100000 && !done; n++) {
-        counter c;
-        sannip_allocator a;
-        int r;
-        memset(&c, 0, sizeof c); c.fail_at = n;
-        a = counting(&c);
-        reset();
-        E = 0;
-        r = run(&a, &E);
-        if (c.live != 0 && leaks++ == 0) first_leak = n;
-        if (!c.failed) { done = 1; CHECK(r == SANNIP_SUCCESS, "%s: run without failures returned %s: %s", name, sannip_result_string((sannip_result)r), err.message); break; }
-        if (r == SANNIP_SUCCESS) { swallowed++; if (E != e_ref) other++; continue; }
-        if (err.message[0] == 0) nomsg++;
-        if (r != SANNIP_OUT_OF_MEMORY && other++ == 0) { first_other = n; other_code = r; }
-    }
-    CHECK(done, "%s: never succeeded", name);
-    CHECK(leaks == 0, "%s: %ld runs leaked allocations, first when allocation %ld failed", name, leaks, first_leak);
-    CHECK(other == 0, "%s: %ld runs gave a code other than OUT_OF_MEMORY, first when allocation %ld failed: %s (%s)",
-          name, other, first_other, sannip_result_string((sannip_result)other_code), err.message);
-    CHECK(nomsg == 0, "%s: %ld failed runs without a message", name, nomsg);
-    CHECK(E == e_ref, "%s: energy %.17g after the loop, expected %.17g", name, E, e_ref);
-    printf("%s: %ld allocation points, each failure handled (%ld absorbed)\n", name, n - 1, swallowed);
-}
-
-/* model text -> model -> workspace -> energy, forces and virial (twice: buffers reused) */
-static int pipeline_model(const sannip_allocator *a, double *energy)
-{
-    sannip_model m;
-    sannip_workspace ws;
-    sannip_system sys = small_system();
-    sannip_real E = 0, F[18], W[9];
-    int r;
-    sannip_model_init(&m, a);
-    sannip_workspace_init(&ws, a);
-    r = sannip_model_load_mem(&m, MT, MT_LEN, &err);
-    if (r == SANNIP_SUCCESS) r = sannip_model_compute(&m, &ws, &sys, &E, NULL, F, W, &err);
-    if (r == SANNIP_SUCCESS) r = sannip_model_compute(&m, &ws, &sys, &E, NULL, F, NULL, &err);
-    sannip_workspace_uninit(&ws);
-    sannip_model_uninit(&m);
-    *energy = E;
-    return r;
-}
-
-/* n2p2 import -> save -> load -> read a water structure -> energy and forces */
-static int pipeline_n2p2(const sannip_allocator *a, double *energy)
-{
-    sannip_model m, m2;
-    sannip_workspace ws;
-    sannip_structure s;
-    sannip_system sys;
-    const char *w[2];
-    char *text = NULL, *data;
-    size_t len = 0, pos = 0;
-    sannip_real E = 0, *F = NULL;
-    int r, line = 0;
-    if (!input_data) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/peers/n2p2/H2O_RPBE-D3/input.data", test_shared());
-        if (sannip_read_file(path, NULL, &input_data, NULL, &err)) return SANNIP_MISSING_FILE;
-    }
-    data = input_data;
-    w[0] = W1; w[1] = W8;
-    sannip_model_init(&m, a); sannip_model_init(&m2, a);
-    sannip_workspace_init(&ws, a);
-    sannip_structure_init(&s, a);
-    r = sannip_n2p2_import_mem(&m, NN, SC, w, 2, &err);
-    if (r == SANNIP_SUCCESS) r = sannip_model_save_mem(&m, &text, &len, &err);
-    if (r == SANNIP_SUCCESS) r = sannip_model_load_mem(&m2, text, len, &err);
-    if (r == SANNIP_SUCCESS) r = sannip_read_n2p2(&s, data, strlen(data), &pos, &line, &err);
-    if (r == SANNIP_SUCCESS) {
-        sys = sannip_structure_view(&s);
-        F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s.n);
-        r = sannip_model_compute(&m2, &ws, &sys, &E, NULL, F, NULL, &err);
-        free(F);
-    }
-    if (text) sannip_free(&m.alloc, text);
-    sannip_structure_uninit(&s);
-    sannip_workspace_uninit(&ws);
-    sannip_model_uninit(&m2); sannip_model_uninit(&m);
-    *energy = E;
-    return r;
-}
-
+/* (every pipeline under failing allocations: tests/test_oom.c) */
 /* Workspaces grow on demand: computing the same system again allocates nothing. */
 static void steady_state_allocations(void)
 {
@@ -1581,7 +1489,6 @@ int main(void)
     sannip_workspace ws;
     sannip_system sys;
     sannip_real E = 0;
-    double e_n2p2 = 0;
     setvbuf(stdout, NULL, _IONBF, 0);   /* keep "ok" lines and failures in order */
     thin_cell_does_not_hang();   /* first: fork before any OpenMP thread exists */
     fit_scaling_errors();
@@ -1614,11 +1521,6 @@ int main(void)
     fb_exponent_range();
     atomic_save();
     training_stops();
-    alloc_failure_loop("allocation failures: model text + compute", pipeline_model, E_REF);
-    if (NN && SC && W1 && W8) {
-        pipeline_n2p2(NULL, &e_n2p2);
-        alloc_failure_loop("allocation failures: n2p2 import + save + load + read + compute", pipeline_n2p2, e_n2p2);
-    }
-    free(MT); free(NN); free(SC); free(W1); free(W8); free(input_data);
+    free(MT); free(NN); free(SC); free(W1); free(W8);
     return test_report("test_badinput");
 }
