@@ -16,7 +16,7 @@ SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
-.PHONY: all test bench demo clean
+.PHONY: all test bench demo clean test-cross test-compilers
 all: bin/sannip $(EXAMPLES)
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -39,6 +39,12 @@ bin build:
 
 test: all $(TESTS) $(TESTS_F)
 	@SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
+
+# qemu-user runs of the core tests on s390x and i386 and the tool against this one (tests/cross/)
+test-cross: bin/sannip
+	@SANNIP_SHARED=$(SHARED) tests/cross/run.sh
+test-compilers:
+	@SANNIP_SHARED=$(SHARED) tests/cross/compilers.sh
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
