@@ -20,7 +20,7 @@ SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
 
-.PHONY: all test bench bench-n2p2 demo clean lib kim
+.PHONY: all test bench bench-n2p2 demo clean lib kim test-cross test-compilers
 all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -60,6 +60,12 @@ NPROC   = $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || 
 test:
 	@$(MAKE) --no-print-directory -j$(NPROC) all build/libsannip.so $(TESTS) $(TESTS_F)
 	@PYTHON="$(PYTHON)" SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
+
+# qemu-user runs of the core tests on s390x and i386 and the tool against this one (tests/cross/)
+test-cross: bin/sannip
+	@SANNIP_SHARED=$(SHARED) tests/cross/run.sh
+test-compilers:
+	@SANNIP_SHARED=$(SHARED) tests/cross/compilers.sh
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done

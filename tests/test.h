@@ -28,4 +28,10 @@ static const char *test_shared(void)
     const char *s = getenv("SANNIP_SHARED");
     return s ? s : "../shared";
 }
+/* SANNIP_TEST_QUICK=1 (make test-cross under qemu): smaller sizes, the same kinds of checks. */
+static int test_quick(void)
+{
+    const char *s = getenv("SANNIP_TEST_QUICK");
+    return s && *s && *s != '0';
+}
 #endif
