@@ -99,7 +99,7 @@ static const help_entry HELP[] = {
       "  spin_s2..s5 CENTER NBR cut=TYPE rc=R xi=K    sum_j bracket^K fc   T3.2-3.4, 3.13-3.16\n"
       "  spin_s1g CENTER eta=E shift=A xi=X  exp(-E (|S_i|^X - A)^2)       T3.17\n"
       "  spin_s2g..s5g CENTER NBR cut=TYPE rc=R eta=E shift=A              T3.18-3.20\n"
-      "  spin_f1..f3 CENTER NBR cut=TYPE rc=R eta=E shift=A                T5.1-5.3\n"
+      "  spin_f1..f3 CENTER NBR cut=TYPE rc=R eta=E shift=A [eps=EPS]      T5.1-5.3 (eps: f1, f2)\n"
       "  spin_f4..f6 CENTER NBR cut=TYPE rc=R eps=EPS                      T5.4-5.6\n"
       "    brackets: s2 S_i.S_j, s3 (S_i x S_j).u_ij, s4 (S_i.u)(S_j.u), s5 (S_i x u).(S_j x u)\n"
       "Elements are symbols, '*' any, 'Zw' Z-weighted. n2p2 'symfunction_short' and\n"
