@@ -45,6 +45,10 @@ static const help_entry HELP[] = {
       "  --batch N           structures per update (default 8)\n"
       "  --energy-weight X   w_E (default 1)\n"
       "  --force-weight X    w_F (default 1; 0 = energies only)\n"
+      "                      The loss divides w_E by var(E/N) and w_F by <F^2> of the training\n"
+      "                      split, so the defaults balance energies and forces; the line\n"
+      "                      'loss weights' prints the effective weights\n"
+      "  --raw-loss          w_E and w_F multiply the raw squared errors (no balancing)\n"
       "  --l2 X              weight decay (default 0)\n"
       "  --val F             validation fraction (default 0.2)\n"
       "  --patience N        stop after N epochs without validation improvement (0 = never)\n"
@@ -177,7 +181,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a", NULL };
-static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", NULL };
+static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
 {
@@ -348,13 +352,20 @@ static void on_sigint(int sig) { (void)sig; interrupted = 1; }
 /* Progress display and checkpoints: the best model so far is written to the output path
    (the first at once, then at most every 10 s), so even a killed run leaves it on disk. A
    failed write is reported and retried at the next new best 10 s later; training goes on. */
-typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint; double last_save; } progress_ctx;
+typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint, weights_said; double last_save; } progress_ctx;
 static int print_progress(const sannip_train_progress *p, void *user)
 {
     progress_ctx *ctx = (progress_ctx *)user;
     const sannip_model *m = ctx->m;
     const char *u;
     double k = energy_unit_scale(m, &u), now = (double)time(NULL);
+    if (!ctx->quiet && !ctx->weights_said) {   /* the first member's; each member balances its own split */
+        printf("loss weights: energy %.4g", p->loss_weight_e);
+        if (p->loss_weight_f > 0) printf(", forces %.4g", p->loss_weight_f);
+        if (p->loss_weight_f > 0) printf(" (per (%s/atom)^2, per (%s/%s)^2)\n", m->units_energy, m->units_energy, m->units_length);
+        else printf(" (per (%s/atom)^2)\n", m->units_energy);
+        ctx->weights_said = 1;
+    }
     if (!ctx->quiet) {
         printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
         if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
@@ -488,6 +499,7 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     if (!opt_num(o, "train", "--pca", 0, 0, 1e5, &v)) return 0;
     c->pca = (int)v;
     c->cache_derivatives = opt(o, "--no-cache", NULL) == NULL;
+    c->raw_loss = opt(o, "--raw-loss", NULL) != NULL;
     if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
     c->cache_limit = (size_t)(v * 1e6);
     if (strcmp(opt(o, "--optimizer", "adam"), "adam") == 0) c->optimizer = SANNIP_OPT_ADAM;
@@ -591,9 +603,14 @@ static int train_and_report(sannip_committee *cm, const sannip_dataset *d, const
     k = energy_unit_scale(&cm->m[0], &u);
     printf("done in %.1f s (%.4g s/epoch per member); descriptor cache %.1f MB, derivatives %s\n", rep.seconds, rep.seconds_per_epoch,
            rep.cache_bytes / 1e6, rep.derivatives_cached ? "stored" : "recomputed per use");
-    printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.agg_rmse_e * k, rep.agg_mae_e * k, u, rep.agg_rmse_f, rep.agg_mae_f);
-    if (rep.val_rmse_e >= 0)
-        printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.val_rmse_e * k, rep.val_mae_e * k, u, rep.val_rmse_f, rep.val_mae_f);
+    printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s", rep.agg_rmse_e * k, rep.agg_mae_e * k, u);
+    if (rep.agg_rmse_f >= 0) printf("; force RMSE %.4g MAE %.4g eV/A", rep.agg_rmse_f, rep.agg_mae_f);   /* none: energies only */
+    printf("\n");
+    if (rep.val_rmse_e >= 0) {
+        printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s", rep.val_rmse_e * k, rep.val_mae_e * k, u);
+        if (rep.val_rmse_f >= 0) printf("; force RMSE %.4g MAE %.4g eV/A", rep.val_rmse_f, rep.val_mae_f);
+        printf("\n");
+    }
     if (rep.fom_f > 0) printf("  figure of merit (T4.7): 1/(s/epoch x val force RMSE) = %.4g\n", rep.fom_f);
     if ((r = save_trained(cm, out, err)) != SANNIP_SUCCESS) return fail(err, r);
     printf("model -> %s\n", out);
@@ -628,7 +645,7 @@ static int cmd_train(int argc, char **argv)
     if ((r = train_descriptors(&o, &tmpl, &d, Zs, nz, rc, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = train_networks(&o, &tmpl, Zs, nz, nh, hidden, acts, scaling, &err)) != 0) return r;
     if (check_training_data(&d, o.pos[0], &tmpl, c.force_weight > 0)) return 1;
-    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0;
+    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0; pctx.weights_said = 0;
     c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
     signal(SIGINT, on_sigint);   /* from here on Ctrl-C stops training instead of the process */
     printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
