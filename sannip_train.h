@@ -86,10 +86,10 @@
    Loss per structure s (weight w_s from the data set, default 1):
        L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s) ]
    averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. By default
-   (raw_loss = 0) sannip_train divides w_E by var(E_ref/N) and w_F by <F_ref,k^2> of the
-   training split (sannip_loss_weights), so each term is 1 for the trivial predictor and
-   w_E = w_F = 1 balances them (NiO: E/N varies by 0.45 meV, forces by 17 meV/A; with the
-   raw loss the force term swamps the energy term 1500-fold). The energy
+   (raw_loss = 0) sannip_train multiplies w_E by <F_ref,k^2> / var(E_ref/N) of the training
+   split when it trains on forces (sannip_loss_weights), so both terms score the same for the
+   trivial predictors and w_E = w_F = 1 balances them (NiO: E/N varies by 0.45 meV, forces
+   by 17 meV/A; with the raw loss the force term swamps the energy term 1500-fold). The energy
    term backpropagates through the networks; the force term differentiates the input
    gradient: with R_k = dL/dF_k and v_i = sum_k (dG_i/dr_k) R_k, dL/dtheta gets
    -d/dtheta (dE_i/dG_i . v_i), computed by a tangent forward pass along a v_i and one
@@ -220,9 +220,9 @@ typedef struct sannip_train_config {
     double beta1, beta2, eps; /* Adam, defaults 0.9, 0.999, 1e-8 */
     double energy_weight;     /* w_E, default 1 */
     double force_weight;      /* w_F, default 1; 0 trains on energies only */
-    int raw_loss;             /* 0 (default): each loss term is divided by the spread of its
-                                 reference on the training split (w_E / var(E/N), w_F / <F^2>,
-                                 sannip_loss_weights), so w_E = w_F = 1 balances them;
+    int raw_loss;             /* 0 (default): when training on forces, w_E is multiplied by
+                                 <F^2> / var(E/N) of the training split (sannip_loss_weights),
+                                 so w_E = w_F = 1 balances energies and forces;
                                  1: w_E and w_F multiply the raw squared errors */
     double l2;                /* weight decay on weights (not biases), default 0 */
     double validation_fraction;  /* default 0.2 (T sec. 4.2) */
@@ -275,13 +275,14 @@ SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, 
                                       sannip_train_report *report, sannip_error *err);
 SANNIP_API void sannip_train_report_uninit(sannip_train_report *r);
 /* The effective loss weights of training on structures idx[0..n) of d (the training split):
-   with cfg->raw_loss = 0, *we = w_E / var(E/N) (the variance of the reference energies per
-   atom about their mean) and *wf = w_F / <F^2> (the mean square reference force component,
-   the variance of forces about zero), so the loss of the trivial predictors (training mean
-   energy, zero forces) is w_E + w_F and default weights balance energies and forces
-   whatever their units and spreads. A term whose spread is 0 (one structure, equal
-   energies, zero forces) keeps its raw weight. With raw_loss = 1, w_E and w_F as they are.
-   [in] d, idx, n, cfg (NULL: defaults); [out] we, wf. Thread-safe. */
+   with cfg->raw_loss = 0 and force training (w_F > 0), *we = w_E <F^2> / var(E/N), where
+   var(E/N) is the variance of the reference energies per atom about their mean and <F^2>
+   the mean square reference force component (the variance of forces about zero); *wf = w_F.
+   The trivial predictors (training-mean energy, zero forces) then score w_E <F^2> and
+   w_F <F^2>: default weights balance energies and forces whatever their units and spreads,
+   and the loss keeps the scale of the raw force term (learning rates carry over). Energy-only
+   training, a zero spread (one structure, equal energies, no forces) and raw_loss = 1 keep
+   w_E and w_F as they are. [in] d, idx, n, cfg (NULL: defaults); [out] we, wf. Thread-safe. */
 SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
                                     double *we, double *wf);
 
@@ -1241,7 +1242,7 @@ SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int
     double me = 0, ve = 0, vf = 0, nf = 0;
     int i, a;
     *we = c.energy_weight; *wf = c.force_weight;
-    if (c.raw_loss || n < 1) return;
+    if (c.raw_loss || n < 1 || !(c.force_weight > 0)) return;
     for (i = 0; i < n; i++) me += (double)d->s[idx[i]].energy / d->s[idx[i]].n;
     me /= n;
     for (i = 0; i < n; i++) {
@@ -1250,8 +1251,7 @@ SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int
         if (s->forces) for (a = 0; a < 3 * s->n; a++) { vf += (double)s->forces[a] * s->forces[a]; nf++; }
     }
     ve /= n;
-    if (ve > 0) *we /= ve;
-    if (nf > 0 && vf > 0) *wf /= vf / nf;
+    if (ve > 0 && vf > 0) *we *= vf / nf / ve;
 }
 
 /* Errors of the current model on the structures idx (energy per atom, force components). */

@@ -390,6 +390,7 @@ int main(int argc, char **argv)
     cfg.lr_decay = lr_decay;
     cfg.energy_weight = ew;
     cfg.force_weight = fw;
+    cfg.raw_loss = 1;   /* the loss PyTorch computes, weights as they are */
     cfg.validation_fraction = 0;
     cfg.keep_weights = 0;
     cfg.fit_scaling = 1;

@@ -45,7 +45,7 @@ static const help_entry HELP[] = {
       "  --batch N           structures per update (default 8)\n"
       "  --energy-weight X   w_E (default 1)\n"
       "  --force-weight X    w_F (default 1; 0 = energies only)\n"
-      "                      The loss divides w_E by var(E/N) and w_F by <F^2> of the training\n"
+      "                      With forces, w_E is multiplied by <F^2>/var(E/N) of the training\n"
       "                      split, so the defaults balance energies and forces; the line\n"
       "                      'loss weights' prints the effective weights\n"
       "  --raw-loss          w_E and w_F multiply the raw squared errors (no balancing)\n"
@@ -390,7 +390,8 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     sannip_error err;
     sannip_text pt, st;
     double se = 0, ae = 0, ne = 0, sfe[SANNIP_MAX_Z + 1], afe[SANNIP_MAX_Z + 1], nfe[SANNIP_MAX_Z + 1], sf = 0, af = 0, nf = 0, k;
-    double f0 = 0, e1 = 0, e2 = 0;   /* trivial predictors: zero forces, the mean energy per atom */
+    double f0 = 0, e1 = 0, e2 = 0, st0 = 0;   /* trivial predictors: zero forces, the mean energy per atom */
+    int offsets = 0;   /* the model's energy offsets (fitted on its training split) are a training-mean predictor */
     int i, a, c, z, r;
     const char *u;
     memset(sfe, 0, sizeof sfe); memset(afe, 0, sizeof afe); memset(nfe, 0, sizeof nfe);
@@ -407,7 +408,12 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         r = sannip_committee_predict(cm, &ws, &sys, &E, &Es, NULL, F, NULL, &err);
         if (r) { fprintf(stderr, "sannip evaluate: structure %d: %s\n", i + 1, err.message); free(F); return 1; }
         if (s->has_energy) {
-            double de = (E - s->energy) / s->n;
+            double de = (E - s->energy) / s->n, e0 = 0;
+            for (a = 0; a < s->n; a++) {   /* sum_a mu_Z(a): the least-squares composition fit, T F.28 */
+                int el = sannip_model_element_index(&cm->m[0], s->Z[a]);
+                if (el >= 0) { e0 += cm->m[0].el[el].energy_offset; offsets |= cm->m[0].el[el].energy_offset != 0; }
+            }
+            st0 += ((e0 - s->energy) / s->n) * ((e0 - s->energy) / s->n);
             se += de * de; ae += fabs(de); ne++;
             e1 += s->energy / s->n; e2 += (s->energy / s->n) * (s->energy / s->n);
             sannip_text_printf(&pt, "energy_per_atom,%d,,,,", i + 1); sannip_text_real(&pt, s->energy / s->n); sannip_text_printf(&pt, ","); sannip_text_real(&pt, E / s->n); sannip_text_printf(&pt, "\n");
@@ -428,8 +434,11 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     }
     k = energy_unit_scale(&cm->m[0], &u);
     printf("%d structures%s\n", d->n, cm->n > 1 ? " (committee mean)" : "");
-    if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s); mean-energy predictor: RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u,
-                   sqrt(fmax(e2 / ne - (e1 / ne) * (e1 / ne), 0)) * k);
+    /* the trivial energy predictor: the training split's mean (per-element offsets the training
+       fitted); a model without offsets (imported) gets this data's own mean, and says so */
+    if (ne && offsets) printf("  energy: RMSE %.5g  MAE %.5g  (%s); training-mean predictor: RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u, sqrt(st0 / ne) * k);
+    else if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s); mean-energy predictor (this data's mean): RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u,
+                        sqrt(fmax(e2 / ne - (e1 / ne) * (e1 / ne), 0)) * k);
     if (nf) {
         printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s); zero-force predictor: RMSE %.5g\n", sqrt(sf / nf), af / nf, cm->m[0].units_energy, cm->m[0].units_length, sqrt(f0 / nf));
         for (z = 1; z <= SANNIP_MAX_Z; z++) if (nfe[z] > 0) printf("    %-2s: RMSE %.5g  MAE %.5g  (%d atoms)\n", sannip_element_symbol(z), sqrt(sfe[z] / nfe[z]), afe[z] / nfe[z], (int)(nfe[z] / 3));
