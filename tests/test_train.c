@@ -237,7 +237,7 @@ int main(void)
         for (k = 0; k < rp.n_val; k++) inval[rp.val_index[k]] = 1;
         for (k = 0; k < d.n; k++) if (!inval[k]) idx[n++] = k;
         sannip_loss_weights(&d, idx, n, &c, &we, &wf);
-        CHECK(n == rp.n_train && rp.loss_weight_e == we && rp.loss_weight_f == wf, "report's weights %g %g vs the training split's %g %g",
+        CHECK(n == rp.n_train && fabs(rp.loss_weight_e - we) <= 1e-12 * we && rp.loss_weight_f == wf, "report's weights (sums in the split's order) %g %g vs the training split's %g %g",
               rp.loss_weight_e, rp.loss_weight_f, we, wf);
         free(inval); sannip_train_report_uninit(&rp); sannip_model_uninit(&m);
     }
