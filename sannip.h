@@ -512,7 +512,7 @@ typedef enum sannip_basis_kind {
    three-body bases. eta2/rs2 are the r_ik Gaussian of GF_BIRADIAL/GF_ANGULAR1;
    eta_t/theta_s the angular term of GF_ANGULAR1/2 (theta_s in radians).
    Spin kinds: eta = Gaussian width, rs = its centre ("shift", the thesis's alpha),
-   zeta = the power xi, eps = the smoothing scale of F4-F6 (spin units).
+   zeta = the power xi, eps = the smoothing scale of F1, F2 and F4-F6 (spin units, > 0).
    Units: rs, rs2 and the cutoff radii in length units, eta and eta2 of the geometric kinds
    in 1/length^2, eta_t and lambda dimensionless; a spin kind's eta is 1/(bracket unit)^2
    and its shift is in the bracket's unit (spin^xi for S1G, spin^2 for S2G-S5G and F3, spin
@@ -614,7 +614,7 @@ SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const c
      spin_s2  CENTER NBR cut=TYPE rc=R xi=K        sum_j (S_i.S_j)^K fc     (and s3, s4, s5)
      spin_s1g CENTER eta=E shift=A xi=X            exp(-E (|S_i|^X - A)^2)  001
      spin_s2g CENTER NBR cut=TYPE rc=R eta=E shift=A  (and s3g, s4g, s5g)
-     spin_f1  CENTER NBR cut=TYPE rc=R eta=E shift=A  (and f2, f3)
+     spin_f1  CENTER NBR cut=TYPE rc=R eta=E shift=A [eps=EPS]  (and f2; f3 without eps)
      spin_f4  CENTER NBR cut=TYPE rc=R eps=EPS        (and f5, f6)
    Powers: the pair brackets S2-S5 can be negative, so their xi must be an integer (1..64);
    a non-integer power is rejected when the basis is added (SANNIP_BAD_PARAMETER), never a
@@ -626,7 +626,10 @@ SANNIP_API sannip_result sannip_descriptors_parse(sannip_descriptors *d, const c
      F4 = (|M|_e - eps)/(A + eps)       local magnetisation ratio, 1 for FM, ~0 for PM/AFM
      F5 = sum_j w_j c_j / W             mean cosine to the local magnetisation
      F6 = sum_j w_j c_j^2 / W - F5^2    its variance
-   All three are 0 (with finite derivatives) when every spin is zero. Derivatives of |S|^xi
+   All three are 0 (with finite derivatives) when every spin is zero. F1 and F2 use the same
+   smoothed norm (eps= as above, default 0.01), so they are smooth at zero-moment neighbours
+   and at vanishing neighbour sums (antiferromagnetic shells):
+     F1 = exp(-E (sum_j w_j (|S_j|_e - eps) - A)^2),  F2 = exp(-E (|sum_j w_j S_j|_e - eps - A)^2). Derivatives of |S|^xi
    and of unit vectors at exactly zero are taken as 0. Collinear spins are z components. */
 
 /* PRESETS: every ready-made descriptor set. Each appends to d ([in, out] d, [in] Z: the
@@ -2403,7 +2406,7 @@ typedef sannip_result (*sannip__kind_check)(const sannip_basis *b, sannip_error 
 #define SANNIP__P_ETA_RS  0x002u  /* eta= rs= */
 #define SANNIP__P_SHIFT   0x004u  /* eta= shift= (spin Gaussians) */
 #define SANNIP__P_XI      0x008u  /* xi= (spin powers) */
-#define SANNIP__P_EPS     0x010u  /* eps= (F4-F6 smoothing) */
+#define SANNIP__P_EPS     0x010u  /* eps= (F1, F2, F4-F6 smoothing) */
 #define SANNIP__P_LZ      0x020u  /* lambda= zeta= */
 #define SANNIP__P_ETA2    0x040u  /* eta2= rs2= */
 #define SANNIP__P_ANGLE   0x080u  /* eta_t= theta_s= */
@@ -2461,8 +2464,8 @@ static const sannip__kind_info sannip__kinds[SANNIP_BASIS_KIND_COUNT] = {
     { "spin_s3g",     2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_GAUSSIAN,       SANNIP__P_CUT | SANNIP__P_SHIFT,              SANNIP_SPIN_S3,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.19 (001) */
     { "spin_s4g",     2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_GAUSSIAN,       SANNIP__P_CUT | SANNIP__P_SHIFT,              SANNIP_SPIN_S4,  SANNIP__SPN, sannip__spin_pairsum }, /* T3.20 (001) */
     { "spin_s5g",     2, SANNIP_CLASS_SPIN,    SANNIP__SPINP | SANNIP_BASIS_GAUSSIAN,       SANNIP__P_CUT | SANNIP__P_SHIFT,              SANNIP_SPIN_S5,  SANNIP__SPN, sannip__spin_pairsum }, /* 001 on T3.16 */
-    { "spin_f1",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT,              0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.1 */
-    { "spin_f2",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT,              0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.2 */
+    { "spin_f1",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT | SANNIP__P_EPS, 0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.1 */
+    { "spin_f2",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT | SANNIP__P_EPS, 0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.2 */
     { "spin_f3",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF,                               SANNIP__P_CUT | SANNIP__P_SHIFT,              0,               SANNIP__SPN, sannip__spin_f123 },    /* T5.3 */
     { "spin_f4",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF & ~(unsigned)SANNIP_BASIS_GAUSSIAN, SANNIP__P_CUT | SANNIP__P_EPS,           0,               SANNIP__SPN, sannip__spin_f456 },    /* T5.4 */
     { "spin_f5",      2, SANNIP_CLASS_SPIN,    SANNIP__SPINF & ~(unsigned)SANNIP_BASIS_GAUSSIAN, SANNIP__P_CUT | SANNIP__P_EPS,           0,               SANNIP__SPN, sannip__spin_f456 },    /* T5.5 */
@@ -3063,10 +3066,14 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
     return G;
 }
 
-/* F1-F3 (T5.1-5.3): Gaussians of neighbour sums (the central atom excluded). */
+/* F1-F3 (T5.1-5.3): Gaussians of neighbour sums (the central atom excluded). F1 and F2 take
+   the smoothed norm of F4-F6, |v|_e - eps with |v|_e = sqrt(v.v + eps^2), so that they are
+   smooth where a neighbour spin or the neighbour sum M vanishes (zero-moment atoms, AFM
+   shells); F3's S_i.M is smooth as it stands. */
 static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                      sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
+    const sannip_real eps = b->eps;
     sannip_real M[3] = { 0, 0, 0 }, A = 0, x, T, dT, mn = 0, mh[3] = { 0, 0, 0 };
     int j, k;
     (void)C;
@@ -3075,12 +3082,12 @@ static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *en
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
         fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
         for (k = 0; k < 3; k++) M[k] += fc * env->Sn[3 * j + k];
-        A += fc * sqrt(sannip__dot3(env->Sn + 3 * j, env->Sn + 3 * j));
+        if (b->kind == SANNIP_SPIN_F1) A += fc * (sannip__snorm(env->Sn + 3 * j, eps) - eps);
     }
     if (b->kind == SANNIP_SPIN_F1) x = A;
     else if (b->kind == SANNIP_SPIN_F2) {
-        mn = sqrt(sannip__dot3(M, M)); x = mn;
-        if (mn > 0) for (k = 0; k < 3; k++) mh[k] = M[k] / mn;
+        mn = sannip__snorm(M, eps); x = mn - eps;
+        for (k = 0; k < 3; k++) mh[k] = M[k] / mn;
     } else x = sannip__dot3(env->Sc, M);
     x -= b->rs;
     T = exp(-b->eta * x * x);
@@ -3093,10 +3100,10 @@ static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *en
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
         fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
         if (fc == 0 && dfc == 0) continue;
-        if (b->kind == SANNIP_SPIN_F1) {       /* dA/dS_j = fc S_j/|S_j|, dA/dd_j = |S_j| fc' u */
-            sj = sqrt(sannip__dot3(Sj, Sj));
-            w = sj; for (k = 0; k < 3; k++) s[k] = sj > 0 ? Sj[k] / sj : 0;
-        } else if (b->kind == SANNIP_SPIN_F2) { /* d|M|/dS_j = fc M^, d|M|/dd_j = (M^.S_j) fc' u */
+        if (b->kind == SANNIP_SPIN_F1) {       /* dA/dS_j = fc S_j/|S_j|_e, dA/dd_j = (|S_j|_e - eps) fc' u */
+            sj = sannip__snorm(Sj, eps);
+            w = sj - eps; for (k = 0; k < 3; k++) s[k] = Sj[k] / sj;
+        } else if (b->kind == SANNIP_SPIN_F2) { /* d|M|_e/dS_j = fc m, m = M/|M|_e; d|M|_e/dd_j = (m.S_j) fc' u */
             w = sannip__dot3(mh, Sj); for (k = 0; k < 3; k++) s[k] = mh[k];
         } else {                               /* d(S_i.M)/dS_j = fc S_i, /dd_j = (S_i.S_j) fc' u */
             w = sannip__dot3(env->Sc, Sj); for (k = 0; k < 3; k++) s[k] = env->Sc[k];

@@ -60,6 +60,7 @@
      sannip_train_config_init        default training configuration
      sannip_train                    train a model on a data set
      sannip_train_report_uninit        free what a report owns
+     sannip_loss_weights             effective loss weights (the balancing rule)
      sannip_structure_gradient       loss and its parameter gradient for one structure
      sannip_model_get_params         all parameters of a model as one vector
      sannip_model_set_params         load them back
@@ -84,7 +85,11 @@
 
    Loss per structure s (weight w_s from the data set, default 1):
        L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s) ]
-   averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. The energy
+   averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. By default
+   (raw_loss = 0) sannip_train multiplies w_E by <F_ref,k^2> / var(E_ref/N) of the training
+   split when it trains on forces (sannip_loss_weights), so both terms score the same for the
+   trivial predictors and w_E = w_F = 1 balances them (NiO: E/N varies by 0.45 meV, forces
+   by 17 meV/A; with the raw loss the force term swamps the energy term 1500-fold). The energy
    term backpropagates through the networks; the force term differentiates the input
    gradient: with R_k = dL/dF_k and v_i = sum_k (dG_i/dr_k) R_k, dL/dtheta gets
    -d/dtheta (dE_i/dG_i . v_i), computed by a tangent forward pass along a v_i and one
@@ -199,6 +204,7 @@ typedef struct sannip_train_progress {
     double loss, train_rmse_e, train_rmse_f;  /* energy RMSE per atom, force RMSE per component */
     double val_rmse_e, val_rmse_f;            /* -1 without a validation set */
     double seconds_epoch, eta_seconds;
+    double loss_weight_e, loss_weight_f;      /* the effective weights (sannip_loss_weights) */
 } sannip_train_progress;
 
 /* Returning non-zero from the callback stops training (the best model so far is kept).
@@ -216,6 +222,10 @@ typedef struct sannip_train_config {
     double beta1, beta2, eps; /* Adam; 0: 0.9, 0.999, 1e-8 */
     double energy_weight;     /* w_E; 0: 1; SANNIP_OFF: no energy term */
     double force_weight;      /* w_F; 0: 1; SANNIP_OFF: energies only */
+    int raw_loss;             /* 0: when training on forces, w_E is multiplied by
+                                 <F^2> / var(E/N) of the training split (sannip_loss_weights),
+                                 so w_E = w_F = 1 balances energies and forces;
+                                 1: w_E and w_F multiply the raw squared errors */
     double l2;                /* weight decay on weights (not biases); 0: none */
     double validation_fraction;  /* 0: 0.2 (T sec. 4.2); SANNIP_OFF: no validation set */
     int patience;             /* epochs without validation improvement before stopping; 0: never */
@@ -245,6 +255,7 @@ typedef struct sannip_train_report {
     double seconds, seconds_per_epoch;
     size_t cache_bytes;
     int derivatives_cached;   /* 1: descriptor derivatives were stored, 0: recomputed per use */
+    double loss_weight_e, loss_weight_f;   /* the effective weights (sannip_loss_weights) */
     int *val_index;           /* validation structures (owned, allocated with alloc;
                                  sannip_train_report_uninit) */
     sannip_allocator alloc;   /* the model's allocator (zero: the default) */
@@ -268,6 +279,17 @@ SANNIP_API sannip_train_config sannip_train_config_init(void);
 SANNIP_API sannip_result sannip_train(sannip_model *m, const sannip_dataset *d, const sannip_train_config *cfg,
                                       sannip_train_report *report, sannip_error *err);
 SANNIP_API void sannip_train_report_uninit(sannip_train_report *r);
+/* The effective loss weights of training on structures idx[0..n) of d (the training split):
+   with cfg->raw_loss = 0 and force training (w_F > 0), *we = w_E <F^2> / var(E/N), where
+   var(E/N) is the variance of the reference energies per atom about their mean and <F^2>
+   the mean square reference force component (the variance of forces about zero); *wf = w_F.
+   The trivial predictors (training-mean energy, zero forces) then score w_E <F^2> and
+   w_F <F^2>: default weights balance energies and forces whatever their units and spreads,
+   and the loss keeps the scale of the raw force term (learning rates carry over). Energy-only
+   training, a zero spread (one structure, equal energies, no forces) and raw_loss = 1 keep
+   w_E and w_F as they are. [in] d, idx, n, cfg (NULL: defaults); [out] we, wf. Thread-safe. */
+SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
+                                    double *we, double *wf);
 
 /* Loss gradient of one structure for tests and custom loops: adds dL/dparams (all element
    networks concatenated in element order) to grad and returns the structure's loss terms.
@@ -1239,6 +1261,32 @@ SANNIP_API void sannip_train_report_uninit(sannip_train_report *r)
     if (r) { sannip_free(&r->alloc, r->val_index); r->val_index = NULL; }
 }
 
+/* sannip_loss_weights for a resolved configuration c (sannip__train_resolve). */
+static void sannip__loss_weights(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
+                                 double *we, double *wf)
+{
+    const sannip_train_config c = *cfg;
+    double me = 0, ve = 0, vf = 0, nf = 0;
+    int i, a;
+    *we = c.energy_weight; *wf = c.force_weight;
+    if (c.raw_loss || n < 1 || !(c.force_weight > 0)) return;
+    for (i = 0; i < n; i++) me += (double)d->s[idx[i]].energy / d->s[idx[i]].n;
+    me /= n;
+    for (i = 0; i < n; i++) {
+        const sannip_structure *s = &d->s[idx[i]];
+        ve += ((double)s->energy / s->n - me) * ((double)s->energy / s->n - me);
+        if (s->forces) for (a = 0; a < 3 * s->n; a++) { vf += (double)s->forces[a] * s->forces[a]; nf++; }
+    }
+    ve /= n;
+    if (ve > 0 && vf > 0) *we *= vf / nf / ve;
+}
+SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
+                                    double *we, double *wf)
+{
+    sannip_train_config c = sannip__train_resolve(cfg);
+    sannip__loss_weights(d, idx, n, &c, we, wf);
+}
+
 /* Errors of the current model on the structures idx (energy per atom, force components). */
 typedef struct sannip__errs { double se, ae, sf, af, ne, nf; } sannip__errs;
 
@@ -1596,7 +1644,8 @@ static sannip_result sannip__train_epoch(sannip__train_state *S, int epoch, sann
     S->lr *= S->c.lr_decay;
     return SANNIP_SUCCESS;
 }
-/* The loss that early stopping watches: w_E RMSE_E^2 (+ w_F RMSE_F^2 when training on forces). */
+/* The loss that early stopping watches: w_E RMSE_E^2 (+ w_F RMSE_F^2 when training on forces),
+   with the run's effective weights. */
 static double sannip__stop_metric(const sannip_train_config *c, int use_forces, double rmse_e, double rmse_f)
 {
     return c->energy_weight * rmse_e * rmse_e + (use_forces ? c->force_weight * rmse_f * rmse_f : 0);
@@ -1613,6 +1662,7 @@ static void sannip__train_progress(const sannip__train_state *S, int epoch, cons
     pr->train_rmse_f = etr->nf > 0 ? sqrt(etr->sf / etr->nf) : -1;
     pr->val_rmse_e = S->nva ? sqrt(eva->se / eva->ne) : -1;
     pr->val_rmse_f = S->nva && eva->nf > 0 ? sqrt(eva->sf / eva->nf) : -1;
+    pr->loss_weight_e = S->rep.loss_weight_e; pr->loss_weight_f = S->rep.loss_weight_f;
 }
 /* After an epoch: validation errors (the training errors ran along with the updates), the
    progress callback, and the best model so far, judged on the validation loss (the training
@@ -1705,7 +1755,11 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
     sannip_result r;
     if ((r = sannip__train_check(m, d, &c, err)) != SANNIP_SUCCESS) return r;
     sannip__train_begin(&S, m, d, &c, shared);
-    if ((r = sannip__train_split(&S, err)) == SANNIP_SUCCESS) r = sannip__train_prepare(&S, shared == NULL, err);
+    if ((r = sannip__train_split(&S, err)) == SANNIP_SUCCESS) {
+        sannip__loss_weights(d, S.tr, S.ntr, &c, &S.c.energy_weight, &S.c.force_weight);   /* the loss the run minimises */
+        S.rep.loss_weight_e = S.c.energy_weight; S.rep.loss_weight_f = S.use_forces ? S.c.force_weight : 0;
+        r = sannip__train_prepare(&S, shared == NULL, err);
+    }
     if (r == SANNIP_SUCCESS && !S.stopped) r = sannip__train_alloc(&S, err);
     if (r == SANNIP_SUCCESS) r = sannip__train_finish(&S, S.stopped ? SANNIP_SUCCESS : sannip__train_epochs(&S, err), report, err);
     sannip__train_end(&S);

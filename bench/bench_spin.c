@@ -195,7 +195,7 @@ static double epoch_time(const sannip_dataset *d, int spin, double fw, double *s
     double c0, w0;
     fe_model(&m, spin);
     memset(&cb, 0, sizeof cb);
-    c.epochs = BENCH_EPOCHS; c.batch_size = 16; c.force_weight = SANNIP_EXACTLY(fw); c.seed = 1;
+    c.epochs = BENCH_EPOCHS; c.batch_size = 16; c.force_weight = SANNIP_EXACTLY(fw); c.seed = 1; c.raw_loss = 1;
     c.progress = on_epoch; c.user = &cb;
     cb.last = w0 = now();
     c0 = cpu_now();

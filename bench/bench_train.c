@@ -391,6 +391,7 @@ int main(int argc, char **argv)
     cfg.energy_weight = SANNIP_EXACTLY(ew);
     cfg.force_weight = SANNIP_EXACTLY(fw);
     cfg.validation_fraction = SANNIP_OFF;
+    cfg.raw_loss = 1;   /* the loss PyTorch computes, weights as they are */
     cfg.keep_weights = 0;
     cfg.keep_scaling = 0;
     cfg.recompute_derivatives = 0;

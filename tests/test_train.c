@@ -198,6 +198,53 @@ int main(void)
         CHECK(E1 == E2 && memcmp(F1, F2, sizeof F1) == 0 && b.el[1].shared && b.el[1].output == 1 && sannip_model_n_params(&b) == b.el[0].net.n_params, "multi-task round trip");
         free(text); sannip_workspace_uninit(&ws); sannip_model_uninit(&a); sannip_model_uninit(&b);
     }
+    /* the balanced loss (sannip_loss_weights): w_E <F^2> / var(E/N) of the training split,
+       w_F as it is; raw_loss, energy-only training and a zero spread keep the raw weights;
+       sannip_train reports the weights of its own split */
+    {
+        sannip_train_config c = sannip_train_config_init();
+        sannip_train_report rp;
+        sannip_model m;
+        double we, wf, me = 0, ve = 0, vf = 0, nf = 0, e0;
+        int idx[120], n = 0, k, a, *inval;
+        for (k = 0; k < d.n; k++) me += d.s[k].energy / d.s[k].n;
+        me /= d.n;
+        for (k = 0; k < d.n; k++) {
+            ve += pow(d.s[k].energy / d.s[k].n - me, 2);
+            for (a = 0; a < 3 * d.s[k].n; a++) { vf += d.s[k].forces[a] * d.s[k].forces[a]; nf++; }
+            idx[k] = k;
+        }
+        ve /= d.n; vf /= nf;
+        c.energy_weight = 2; c.force_weight = 3;
+        sannip_loss_weights(&d, idx, d.n, &c, &we, &wf);
+        CHECK(fabs(we - 2 * vf / ve) < 1e-9 * we && wf == 3, "loss weights %g %g vs %g 3", we, wf, 2 * vf / ve);
+        CHECK(we > 500 * 2, "NiO: the energy term needs ~1500x its raw weight (%g)", we / 2);
+        c.raw_loss = 1;
+        sannip_loss_weights(&d, idx, d.n, &c, &we, &wf);
+        CHECK(we == 2 && wf == 3, "raw loss: weights as given (%g %g)", we, wf);
+        c.raw_loss = 0; c.force_weight = 0;
+        sannip_loss_weights(&d, idx, d.n, &c, &we, &wf);
+        CHECK(we == 2 && wf == 0, "energy-only: w_E as given (%g %g)", we, wf);
+        c.force_weight = 3;
+        e0 = d.s[0].energy;
+        d.s[0].energy = d.s[1].energy * d.s[0].n / d.s[1].n;   /* two structures with one energy per atom */
+        idx[0] = 0; idx[1] = 1;
+        sannip_loss_weights(&d, idx, 2, &c, &we, &wf);
+        CHECK(we == 2 && wf == 3, "zero energy spread keeps the weights (%g %g)", we, wf);
+        d.s[0].energy = e0;
+        c = sannip_train_config_init();
+        c.epochs = 1; c.seed = 5;
+        small_model(&m, SANNIP_ACT_TANH);
+        memset(&rp, 0, sizeof rp);
+        CHECK(sannip_train(&m, &d, &c, &rp, &err) == SANNIP_SUCCESS, "%s", err.message);
+        inval = (int *)calloc((size_t)d.n, sizeof(int));
+        for (k = 0; k < rp.n_val; k++) inval[rp.val_index[k]] = 1;
+        for (k = 0; k < d.n; k++) if (!inval[k]) idx[n++] = k;
+        sannip_loss_weights(&d, idx, n, &c, &we, &wf);
+        CHECK(n == rp.n_train && fabs(rp.loss_weight_e - we) <= 1e-12 * we && rp.loss_weight_f == wf, "report's weights (sums in the split's order) %g %g vs the training split's %g %g",
+              rp.loss_weight_e, rp.loss_weight_f, we, wf);
+        free(inval); sannip_train_report_uninit(&rp); sannip_model_uninit(&m);
+    }
     /* training is reproducible and thread-independent */
     {
         sannip_model a, b; sannip_train_config c = sannip_train_config_init(); sannip_train_report ra, rb;

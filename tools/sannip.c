@@ -62,6 +62,10 @@ static const help_entry HELP[] = {
       "  --batch N           structures per update (default 8)\n"
       "  --energy-weight X   w_E (default 1)\n"
       "  --force-weight X    w_F (default 1; 0 = energies only)\n"
+      "                      With forces, w_E is multiplied by <F^2>/var(E/N) of the training\n"
+      "                      split, so the defaults balance energies and forces; the line\n"
+      "                      'loss weights' prints the effective weights\n"
+      "  --raw-loss          w_E and w_F multiply the raw squared errors (no balancing)\n"
       "  --l2 X              weight decay (default 0)\n"
       "  --val F             validation fraction (default 0.2)\n"
       "  --patience N        stop after N epochs without validation improvement (0 = never)\n"
@@ -124,7 +128,7 @@ static const help_entry HELP[] = {
       "  spin_s2..s5 CENTER NBR cut=TYPE rc=R xi=K    sum_j bracket^K fc   T3.2-3.4, 3.13-3.16\n"
       "  spin_s1g CENTER eta=E shift=A xi=X  exp(-E (|S_i|^X - A)^2)       T3.17\n"
       "  spin_s2g..s5g CENTER NBR cut=TYPE rc=R eta=E shift=A              T3.18-3.20\n"
-      "  spin_f1..f3 CENTER NBR cut=TYPE rc=R eta=E shift=A                T5.1-5.3\n"
+      "  spin_f1..f3 CENTER NBR cut=TYPE rc=R eta=E shift=A [eps=EPS]      T5.1-5.3 (eps: f1, f2)\n"
       "  spin_f4..f6 CENTER NBR cut=TYPE rc=R eps=EPS                      T5.4-5.6\n"
       "    brackets: s2 S_i.S_j, s3 (S_i x S_j).u_ij, s4 (S_i.u)(S_j.u), s5 (S_i x u).(S_j x u)\n"
       "Elements are symbols, '*' any, 'Zw' Z-weighted. n2p2 'symfunction_short' and\n"
@@ -243,7 +247,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
-static const char *const FLAGS[] = { "--no-cache", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
+static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
 {
@@ -492,7 +496,7 @@ static void on_sigint(int sig) { (void)sig; interrupted = 1; }
 /* Progress display and checkpoints: the best model so far is written to the output path
    (the first at once, then at most every 10 s), so even a killed run leaves it on disk. A
    failed write is reported and retried at the next new best 10 s later; training goes on. */
-typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint; double last_save, t0; FILE *curve; } progress_ctx;
+typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint, weights_said; double last_save, t0; FILE *curve; } progress_ctx;
 static double wall_seconds(void)
 {
     struct timespec ts;
@@ -506,6 +510,13 @@ static int print_progress(const sannip_train_progress *p, void *user)
     const char *u;
     double k = energy_unit_scale(m, &u), now = (double)time(NULL);
     if (ctx->curve) learning_curve_row(ctx->curve, p, wall_seconds() - ctx->t0);
+    if (!ctx->quiet && !ctx->weights_said) {   /* the first member's; each member balances its own split */
+        printf("loss weights: energy %.4g", p->loss_weight_e);
+        if (p->loss_weight_f > 0) printf(", forces %.4g", p->loss_weight_f);
+        if (p->loss_weight_f > 0) printf(" (per (%s/atom)^2, per (%s/%s)^2)\n", unit_e(m), unit_e(m), unit_l(m));
+        else printf(" (per (%s/atom)^2)\n", unit_e(m));
+        ctx->weights_said = 1;
+    }
     if (!ctx->quiet) {
         printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
         if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
@@ -530,7 +541,8 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     sannip_error err;
     sannip_text pt, st;
     double se = 0, ae = 0, ne = 0, sfe[SANNIP_MAX_Z + 1], afe[SANNIP_MAX_Z + 1], nfe[SANNIP_MAX_Z + 1], sf = 0, af = 0, nf = 0, k;
-    double f0 = 0, e1 = 0, e2 = 0;   /* trivial predictors: zero forces, the mean energy per atom */
+    double f0 = 0, e1 = 0, e2 = 0, st0 = 0;   /* trivial predictors: zero forces, the mean energy per atom */
+    int offsets = 0;   /* the model's energy offsets (fitted on its training split) are a training-mean predictor */
     int i, a, c, z, r;
     const char *u;
     memset(sfe, 0, sizeof sfe); memset(afe, 0, sizeof afe); memset(nfe, 0, sizeof nfe);
@@ -547,7 +559,12 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         r = sannip_committee_predict(cm, &ws, &sys, &E, &Es, NULL, F, NULL, &err);
         if (r) { fprintf(stderr, "sannip evaluate: structure %d: %s\n", i + 1, err.message); free(F); return 1; }
         if (s->has_energy) {
-            double de = (E - s->energy) / s->n;
+            double de = (E - s->energy) / s->n, e0 = 0;
+            for (a = 0; a < s->n; a++) {   /* sum_a mu_Z(a): the least-squares composition fit, T F.28 */
+                int el = sannip_model_element_index(&cm->m[0], s->Z[a]);
+                if (el >= 0) { e0 += cm->m[0].el[el].energy_offset; offsets |= cm->m[0].el[el].energy_offset != 0; }
+            }
+            st0 += ((e0 - s->energy) / s->n) * ((e0 - s->energy) / s->n);
             se += de * de; ae += fabs(de); ne++;
             e1 += s->energy / s->n; e2 += (s->energy / s->n) * (s->energy / s->n);
             sannip_text_printf(&pt, "energy_per_atom,%d,,,,", i + 1); sannip_text_real(&pt, s->energy / s->n); sannip_text_printf(&pt, ","); sannip_text_real(&pt, E / s->n); sannip_text_printf(&pt, "\n");
@@ -569,8 +586,11 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     k = energy_unit_scale(&cm->m[0], &u);
     printf("%d structures%s\n", d->n, cm->n > 1 ? " (committee mean)" : "");
     say_if_unknown(&cm->m[0]);
-    if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s); mean-energy predictor: RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u,
-                   sqrt(fmax(e2 / ne - (e1 / ne) * (e1 / ne), 0)) * k);
+    /* the trivial energy predictor: the training split's mean (per-element offsets the training
+       fitted); a model without offsets (imported) gets this data's own mean, and says so */
+    if (ne && offsets) printf("  energy: RMSE %.5g  MAE %.5g  (%s); training-mean predictor: RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u, sqrt(st0 / ne) * k);
+    else if (ne) printf("  energy: RMSE %.5g  MAE %.5g  (%s); mean-energy predictor (this data's mean): RMSE %.5g\n", sqrt(se / ne) * k, ae / ne * k, u,
+                        sqrt(fmax(e2 / ne - (e1 / ne) * (e1 / ne), 0)) * k);
     if (nf) {
         printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s); zero-force predictor: RMSE %.5g\n", sqrt(sf / nf), af / nf, unit_e(&cm->m[0]), unit_l(&cm->m[0]), sqrt(f0 / nf));
         for (z = 1; z <= SANNIP_MAX_Z; z++) if (nfe[z] > 0) printf("    %-2s: RMSE %.5g  MAE %.5g  (%d atoms)\n", sannip_element_symbol(z), sqrt(sfe[z] / nfe[z]), afe[z] / nfe[z], (int)(nfe[z] / 3));
@@ -643,6 +663,7 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     c->energy_weight = SANNIP_EXACTLY(c->energy_weight);   /* 0 in a flag means 0 */
     c->force_weight = SANNIP_EXACTLY(c->force_weight);
     c->validation_fraction = SANNIP_EXACTLY(c->validation_fraction);
+    c->raw_loss = opt(o, "--raw-loss", NULL) != NULL;
     if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
     c->cache_limit = (size_t)(v * 1e6);
     if (strcmp(opt(o, "--optimizer", "adam"), "adam") == 0) c->optimizer = SANNIP_OPT_ADAM;
@@ -746,9 +767,14 @@ static int train_and_report(sannip_committee *cm, const sannip_dataset *d, const
     k = energy_unit_scale(&cm->m[0], &u);
     printf("done in %.1f s (%.4g s/epoch per member); descriptor cache %.1f MB, derivatives %s\n", rep.seconds, rep.seconds_per_epoch,
            rep.cache_bytes / 1e6, rep.derivatives_cached ? "stored" : "recomputed per use");
-    printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.agg_rmse_e * k, rep.agg_mae_e * k, u, rep.agg_rmse_f, rep.agg_mae_f);
-    if (rep.val_rmse_e >= 0)
-        printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s; force RMSE %.4g MAE %.4g eV/A\n", rep.val_rmse_e * k, rep.val_mae_e * k, u, rep.val_rmse_f, rep.val_mae_f);
+    printf("  aggregate (T4.5):            energy RMSE %.4g MAE %.4g %s", rep.agg_rmse_e * k, rep.agg_mae_e * k, u);
+    if (rep.agg_rmse_f >= 0) printf("; force RMSE %.4g MAE %.4g eV/A", rep.agg_rmse_f, rep.agg_mae_f);   /* none: energies only */
+    printf("\n");
+    if (rep.val_rmse_e >= 0) {
+        printf("  validation, concatenated (T4.6): energy RMSE %.4g MAE %.4g %s", rep.val_rmse_e * k, rep.val_mae_e * k, u);
+        if (rep.val_rmse_f >= 0) printf("; force RMSE %.4g MAE %.4g eV/A", rep.val_rmse_f, rep.val_mae_f);
+        printf("\n");
+    }
     if (rep.fom_f > 0) printf("  figure of merit (T4.7): 1/(s/epoch x val force RMSE) = %.4g\n", rep.fom_f);
     if ((r = save_trained(cm, out, err)) != SANNIP_SUCCESS) return fail(err, r);
     printf("model -> %s\n", out);
@@ -801,7 +827,7 @@ static int cmd_train(int argc, char **argv)
     if ((r = train_descriptors(&o, &tmpl, &d, Zs, nz, rc, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = train_networks(&o, &tmpl, Zs, nz, nh, hidden, acts, scaling, &err)) != 0) return r;
     if (check_training_data(&d, o.pos[0], &tmpl, c.force_weight > 0)) return 1;
-    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0;
+    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0; pctx.weights_said = 0;
     if (open_learning_curve(&o, &tmpl, curve_path, sizeof curve_path, &pctx.curve) != 0) return 1;
     c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
     signal(SIGINT, on_sigint);   /* from here on Ctrl-C stops training instead of the process */
