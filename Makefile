@@ -15,8 +15,14 @@ TESTS_F = $(patsubst tests/%.c,build/%_f,$(wildcard tests/test_*.c))
 SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
+# fuzz harnesses as corpus-replay programs under ASan + UBSan (tests/test_fuzz_replay.sh);
+# `make fuzz FUZZ_SECONDS=N` runs each as a libFuzzer campaign (tests/fuzz/run.sh)
+FUZZ    = $(patsubst tests/fuzz/fuzz_%.c,build/fuzz_replay_%,$(wildcard tests/fuzz/fuzz_*.c))
+SANCC   ?= $(shell command -v clang > /dev/null 2>&1 && echo clang || echo $(CC))
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
 
-.PHONY: all test bench demo clean
+.PHONY: all test bench demo clean fuzz
 all: bin/sannip $(EXAMPLES)
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -34,14 +40,19 @@ bin/curie build/test_toyiron build/test_toyiron_f: examples/toyiron.h
 bin/gen_toyiron bin/spin_accuracy build/bench_spin: examples/toyiron_data.h examples/toyiron.h
 bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
 bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h
+build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_data.h $(HEADERS) | build
+	$(SANCC) $(WARN) -O1 -g $(SANFLAGS) -DFUZZ_REPLAY $< -o $@ $(LDLIBS)
 bin build:
 	mkdir -p $@
 
-test: all $(TESTS) $(TESTS_F)
+test: all $(TESTS) $(TESTS_F) $(FUZZ)
 	@SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
+
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(SHARED)
 
 demo: all
 	@sh examples/demo.sh $(SHARED)
