@@ -5400,6 +5400,8 @@ SANNIP_API sannip_result sannip_read_n2p2(sannip_structure *s, const char *text,
             for (i = 1; i < nt && i < 15 && o + 1 < sizeof s->comment; i++)
                 o += (size_t)snprintf(s->comment + o, sizeof s->comment - o, i > 1 ? " %s" : "%s", tok[i]);
             s->comment[sizeof s->comment - 1] = 0;
+            /* a cut at the buffer's end can leave a trailing blank, which a re-read drops */
+            for (o = strlen(s->comment); o > 0 && s->comment[o - 1] == ' '; o--) s->comment[o - 1] = 0;
             continue;
         }
         if (nt > 15) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 16, "too many fields");

@@ -25,13 +25,14 @@ for h in $HARNESSES; do
         tests/fuzz/fuzz_$h.c -o "$B/fuzz_$h" -lm || exit 1
     mkdir -p "$B/corpus/$h"
     seeds="tests/fuzz/corpus/$h"; [ -d "$B/shared_seeds/$h" ] && seeds="$seeds $B/shared_seeds/$h"
+    t0=$(date +%s)
     ASAN_OPTIONS="halt_on_error=1:strict_string_checks=1:detect_leaks=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
         nice -n 19 "$B/fuzz_$h" -max_total_time="$SECS" -max_len=$max -rss_limit_mb=2048 -timeout=20 \
         -print_final_stats=1 -artifact_prefix="$B/findings/$h-" "$B/corpus/$h" $seeds > "$B/$h.log" 2>&1
-    rc=$?
+    rc=$?; t1=$(date +%s)
     execs=$(grep '^stat::number_of_executed_units' "$B/$h.log" | awk '{print $2}')
     found=$(grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz: )|runtime error' "$B/$h.log" | head -n 2 | tr '\n' ' ')
-    echo "fuzz_$h: ${execs:-?} executions in $SECS s, corpus $(ls "$B/corpus/$h" | wc -l) files${found:+; FINDING: $found (log $B/$h.log)}"
+    echo "fuzz_$h: ${execs:-?} executions in $((t1 - t0)) s, corpus $(ls "$B/corpus/$h" | wc -l) files${found:+; FINDING: $found (log $B/$h.log)}"
     [ $rc -ne 0 ] && status=1
 done
 exit $status
