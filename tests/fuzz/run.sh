@@ -21,6 +21,8 @@ if [ -d "$SHARED/data" ] && [ ! -d "$B/shared_seeds" ]; then sh tests/fuzz/seed.
 status=0
 for h in $HARNESSES; do
     case $h in model|committee) max=16384;; n2p2) max=8192;; *) max=4096;; esac
+    # (re)built when missing or older than its sources
+    [ -x "$B/fuzz_$h" ] && [ -z "$(find tests/fuzz/fuzz_$h.c tests/fuzz/*.h tests/fuzz/coverage_ignore.txt sannip*.h -newer "$B/fuzz_$h")" ] ||
     $CLANG -std=c99 -O2 -g ${FUZZ_FLAGS:--fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fsanitize-coverage-ignorelist=tests/fuzz/coverage_ignore.txt} \
         tests/fuzz/fuzz_$h.c -o "$B/fuzz_$h" -lm || exit 1
     mkdir -p "$B/corpus/$h"
