@@ -19,8 +19,14 @@ TESTS_F = $(patsubst tests/%.c,build/%_f,$(wildcard tests/test_*.c))
 SCRIPTS = $(wildcard tests/test_*.sh)
 BENCHES = $(patsubst bench/%.c,build/%,$(wildcard bench/bench_*.c))
 EXAMPLES= $(patsubst examples/%.c,bin/%,$(wildcard examples/*.c))
+# fuzz harnesses as corpus-replay programs under ASan + UBSan (tests/test_fuzz_replay.sh);
+# `make fuzz FUZZ_SECONDS=N` runs each as a libFuzzer campaign (tests/fuzz/run.sh)
+FUZZ    = $(patsubst tests/fuzz/fuzz_%.c,build/fuzz_replay_%,$(wildcard tests/fuzz/fuzz_*.c))
+SANCC   ?= $(shell command -v clang > /dev/null 2>&1 && echo clang || echo $(CC))
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
 
-.PHONY: all test bench bench-n2p2 demo clean lib kim test-cross test-compilers
+.PHONY: all test bench bench-n2p2 demo clean lib kim test-cross test-compilers fuzz
 all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -58,7 +64,7 @@ bin build:
 # test and demo build in parallel, one job per core (the programs compile for minutes at -O3)
 NPROC   = $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 test:
-	@$(MAKE) --no-print-directory -j$(NPROC) all build/libsannip.so $(TESTS) $(TESTS_F)
+	@$(MAKE) --no-print-directory -j$(NPROC) all build/libsannip.so $(TESTS) $(TESTS_F) $(FUZZ)
 	@PYTHON="$(PYTHON)" SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
 
 # qemu-user runs of the core tests on s390x and i386 and the tool against this one (tests/cross/)
@@ -66,6 +72,8 @@ test-cross: bin/sannip
 	@SANNIP_SHARED=$(SHARED) tests/cross/run.sh
 test-compilers:
 	@SANNIP_SHARED=$(SHARED) tests/cross/compilers.sh
+build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_data.h $(HEADERS) | build
+	$(SANCC) $(WARN) -O1 -g $(SANFLAGS) -DFUZZ_REPLAY $< -o $@ $(LDLIBS)
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
@@ -84,6 +92,9 @@ bench-n2p2:
 demo:
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@PYTHON="$(PYTHON)" sh examples/demo.sh $(SHARED)
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(SHARED)
+
 
 clean:
 	rm -rf build bin

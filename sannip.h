@@ -5145,6 +5145,14 @@ static int sannip__next_tokens(sannip__cursor *c, char **tok, int max, sannip_er
 }
 
 /* model file ----------------------------------------------------------------------------- */
+/* Length of the description line p[0..n) without trailing '\r's: the loader drops them (they
+   end CRLF lines) and the saver too, so that save -> load -> save is byte-identical. */
+static size_t sannip__description_len(const char *p, size_t n)
+{
+    while (n > 0 && p[n - 1] == '\r') n--;
+    return n;
+}
+
 SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out, size_t *len, sannip_error *err)
 {
     sannip_text t;
@@ -5162,7 +5170,7 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
         while (*p) {
             const char *q = strchr(p, '\n');
             size_t n = q ? (size_t)(q - p) : strlen(p);
-            sannip_text_printf(&t, "description %.*s\n", (int)n, p);
+            sannip_text_printf(&t, "description %.*s\n", (int)sannip__description_len(p, n), p);
             p += n + (q ? 1 : 0);
         }
     }
@@ -5252,8 +5260,7 @@ static sannip_result sannip__model_description(sannip__model_reader *rd, sannip_
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
     p += 11;   /* the line's first token is "description" (checked by the caller) */
     if (p < end && *p == ' ') p++;
-    add = (size_t)(end - p);
-    if (add > 0 && p[add - 1] == '\r') add--;
+    add = sannip__description_len(p, (size_t)(end - p));
     nd = (char *)sannip__realloc(&m->alloc, m->description, old + add + 2);
     SANNIP__EXPECT(nd != NULL, SANNIP_OUT_OF_MEMORY, 0, "description");
     if (old) nd[old++] = '\n';
@@ -5609,6 +5616,8 @@ SANNIP_API sannip_result sannip_read_n2p2(sannip_structure *s, const char *text,
             for (i = 1; i < nt && i < 15 && o + 1 < sizeof s->comment; i++)
                 o += (size_t)snprintf(s->comment + o, sizeof s->comment - o, i > 1 ? " %s" : "%s", tok[i]);
             s->comment[sizeof s->comment - 1] = 0;
+            /* a cut at the buffer's end can leave a trailing blank, which a re-read drops */
+            for (o = strlen(s->comment); o > 0 && s->comment[o - 1] == ' '; o--) s->comment[o - 1] = 0;
             continue;
         }
         if (nt > 15) SANNIP__RFAIL(SANNIP_PARSE_ERROR, 16, "too many fields");
