@@ -593,7 +593,7 @@ static sannip_result pipe_train(const sannip_allocator *a, void *user, double *s
     sannip_train_report rep;
     sannip_result r = SANNIP_SUCCESS;
     memset(&rep, 0, sizeof rep);
-    cfg.cache_derivatives = o->cache; cfg.pca = o->pca;
+    cfg.recompute_derivatives = !o->cache; cfg.pca = o->pca;
     sannip_model_init(&m, a);
     sannip_dataset_init(&d, a);
     TRY(sannip_model_load_mem(&m, MODEL_TXT, MODEL_LEN, err));
