@@ -222,7 +222,7 @@ int main(void)
         c.raw_loss = 1;
         sannip_loss_weights(&d, idx, d.n, &c, &we, &wf);
         CHECK(we == 2 && wf == 3, "raw loss: weights as given (%g %g)", we, wf);
-        c.raw_loss = 0; c.force_weight = 0;
+        c.raw_loss = 0; c.force_weight = SANNIP_OFF;   /* energies only (0 would mean the default 1) */
         sannip_loss_weights(&d, idx, d.n, &c, &we, &wf);
         CHECK(we == 2 && wf == 0, "energy-only: w_E as given (%g %g)", we, wf);
         c.force_weight = 3;
