@@ -793,7 +793,10 @@ static int open_learning_curve(const opts *o, const sannip_model *m, char *path,
         if (!dot || (slash && dot < slash) || dot == o->out || dot[-1] == '/') dot = o->out + strlen(o->out);
         snprintf(path, cap, "%.*s.learning-curve.csv", (int)(dot - o->out), o->out);
     }
-    if (!(*f = fopen(path, "w"))) { fprintf(stderr, "sannip train: cannot write the learning curve %s: %s\n", path, strerror(errno)); return 1; }
+    if (!(*f = fopen(path, "w"))) {   /* like a failed checkpoint: reported, training goes on */
+        fprintf(stderr, "sannip train: cannot write the learning curve %s: %s; training goes on without it\n", path, strerror(errno));
+        return 0;
+    }
     learning_curve_header(*f, m->units_energy, m->units_length);
     return 0;
 }
