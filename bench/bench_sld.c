@@ -11,31 +11,13 @@
 #include "bench_util.h"
 #include <string.h>
 
-static const int PBC[3] = { 1, 1, 1 };
 
 /* A rattled bcc crystal of m^3 cells, perturbed-FM spins (|S| = 1.1, sigma 0.4), 300 K. */
 static int start(toyiron_sld *a, sannip_sld *d, int m)
 {
-    int mm[3] = { m, m, m }, n = 2 * m * m * m, i;
-    double *pos = (double *)malloc(3 * (size_t)n * sizeof(double)), *S = (double *)malloc(3 * (size_t)n * sizeof(double));
-    double *mass = (double *)malloc((size_t)n * sizeof(double)), cell[9];
-    sannip_real *tmp = (sannip_real *)malloc(3 * (size_t)n * sizeof(sannip_real));
-    sannip_spin_magnitude mag = { (sannip_real)1.1, 0 };
-    sannip_rng rng;
     sannip_error err;
-    sannip_sld_model model;
-    toyiron_crystal(0, mm, 2.87, pos, cell);
-    sannip_rng_seed(&rng, 1);
-    for (i = 0; i < 3 * n; i++) pos[i] += 0.03 * sannip_rng_normal(&rng);
-    sannip_spin_perturbed_fm(n, (sannip_real)0.4, &mag, &rng, tmp, NULL);
-    for (i = 0; i < 3 * n; i++) S[i] = tmp[i];
-    for (i = 0; i < n; i++) mass[i] = sannip_element_mass(26);
-    toyiron_sld_init(a, NULL, n, cell, PBC);
-    model = toyiron_sld_model(a);
-    if (sannip_sld_init(d, &model, NULL, n, pos, NULL, S, mass, cell, PBC, NULL, &err) != SANNIP_SUCCESS) { fprintf(stderr, "%s\n", err.message); exit(1); }
-    sannip_sld_maxwell(d, 300, 2);
-    sannip_sld_refresh(d, &err);
-    free(pos); free(S); free(mass); free(tmp);
+    int n;
+    if (toyiron_sld_start(a, d, m, NULL, 300, 1, &n, &err) != SANNIP_SUCCESS) { fprintf(stderr, "%s\n", err.message); exit(1); }
     return n;
 }
 

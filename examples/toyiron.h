@@ -421,5 +421,37 @@ static sannip_sld_model toyiron_sld_model(toyiron_sld *a)
     m.set_positions = toyiron__sld_positions;
     return m;
 }
+/* A rattled bcc crystal of m^3 conventional cells (a = 2.87 A, positions +-0.03 A normal,
+   draws from seed) with perturbed-FM spins (|S| = 1.1, sigma 0.4), iron masses and, for
+   T0 > 0, Maxwell velocities at T0 K (stream seed + 1), run by d on the toy Hamiltonian a
+   (both caller-owned; cfg NULL: defaults). *n_out: the atom count. */
+static sannip_result toyiron_sld_start(toyiron_sld *a, sannip_sld *d, int m, const sannip_sld_config *cfg,
+                                       double T0, uint64_t seed, int *n_out, sannip_error *err)
+{
+    static const int pbc[3] = { 1, 1, 1 };
+    int mm[3] = { m, m, m }, n = 2 * m * m * m, i;
+    double *pos = (double *)malloc(3 * (size_t)n * sizeof(double)), *S = (double *)malloc(3 * (size_t)n * sizeof(double));
+    double *mass = (double *)malloc((size_t)n * sizeof(double)), cell[9];
+    sannip_real *tmp = (sannip_real *)malloc(3 * (size_t)n * sizeof(sannip_real));
+    sannip_spin_magnitude mag = { (sannip_real)1.1, 0 };
+    sannip_rng rng;
+    sannip_sld_model model;
+    sannip_result r = SANNIP_OUT_OF_MEMORY;
+    *n_out = n;
+    if (pos && S && mass && tmp) {
+        toyiron_crystal(0, mm, 2.87, pos, cell);
+        sannip_rng_seed(&rng, seed);
+        for (i = 0; i < 3 * n; i++) pos[i] += 0.03 * sannip_rng_normal(&rng);
+        sannip_spin_perturbed_fm(n, (sannip_real)0.4, &mag, &rng, tmp, NULL);
+        for (i = 0; i < 3 * n; i++) S[i] = tmp[i];
+        for (i = 0; i < n; i++) mass[i] = sannip_element_mass(26);
+        r = toyiron_sld_init(a, NULL, n, cell, pbc);
+        model = toyiron_sld_model(a);
+        if (r == SANNIP_SUCCESS) r = sannip_sld_init(d, &model, cfg, n, pos, NULL, S, mass, cell, pbc, NULL, err);
+        if (r == SANNIP_SUCCESS && T0 > 0) { sannip_sld_maxwell(d, T0, seed + 1); r = sannip_sld_refresh(d, err); }
+    }
+    free(pos); free(S); free(mass); free(tmp);
+    return r;
+}
 #endif
 #endif /* TOYIRON_H */

@@ -22,28 +22,10 @@ static const int PBC[3] = { 1, 1, 1 };
    1.1), thermal velocities at T0 K, run by d through a (both caller-owned). */
 static int toy_start(toyiron_sld *a, sannip_sld *d, int m, const sannip_sld_config *cfg, double T0, uint64_t seed)
 {
-    int mm[3] = { m, m, m }, n, i;
-    double *pos = (double *)malloc(3 * 2 * (size_t)(m * m * m) * sizeof(double)), cell[9], *S, *mass;
-    sannip_real *tmp;
-    sannip_spin_magnitude mag = { (sannip_real)1.1, 0 };
-    sannip_rng rng;
     sannip_error err;
-    sannip_sld_model model;
-    sannip_result r;
-    n = toyiron_crystal(0, mm, 2.87, pos, cell);
-    S = (double *)malloc(3 * (size_t)n * sizeof(double)); mass = (double *)malloc((size_t)n * sizeof(double));
-    tmp = (sannip_real *)malloc(3 * (size_t)n * sizeof(sannip_real));
-    sannip_rng_seed(&rng, seed);
-    for (i = 0; i < 3 * n; i++) pos[i] += 0.03 * sannip_rng_normal(&rng);
-    sannip_spin_perturbed_fm(n, (sannip_real)0.4, &mag, &rng, tmp, NULL);
-    for (i = 0; i < 3 * n; i++) S[i] = tmp[i];
-    for (i = 0; i < n; i++) mass[i] = sannip_element_mass(26);
-    toyiron_sld_init(a, NULL, n, cell, PBC);
-    model = toyiron_sld_model(a);
-    r = sannip_sld_init(d, &model, cfg, n, pos, NULL, S, mass, cell, PBC, NULL, &err);
+    int n;
+    sannip_result r = toyiron_sld_start(a, d, m, cfg, T0, seed, &n, &err);
     CHECK(r == SANNIP_SUCCESS, "sld init: %s", err.message);
-    if (r == SANNIP_SUCCESS && T0 > 0) { sannip_sld_maxwell(d, T0, seed + 1); sannip_sld_refresh(d, &err); }
-    free(pos); free(S); free(mass); free(tmp);
     return r == SANNIP_SUCCESS ? n : 0;
 }
 
