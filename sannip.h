@@ -5166,13 +5166,16 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
                        SANNIP_VERSION_MAJOR, SANNIP_VERSION_MINOR, SANNIP_VERSION_PATCH);
     sannip_text_printf(&t, "units %s %s\n", m->units_energy, m->units_length);
     if (m->description) {
-        const char *p = m->description;
-        while (*p) {
-            const char *q = strchr(p, '\n');
-            size_t n = q ? (size_t)(q - p) : strlen(p);
+        /* one line per '\n'-separated part, the empty last part of "a\n" included: the loader
+           joins the lines back with '\n', so the description comes back as it was */
+        const char *p = m->description, *q;
+        do {
+            size_t n;
+            q = strchr(p, '\n');
+            n = q ? (size_t)(q - p) : strlen(p);
             sannip_text_printf(&t, "description %.*s\n", (int)sannip__description_len(p, n), p);
-            p += n + (q ? 1 : 0);
-        }
+            if (q) p = q + 1;
+        } while (q);
     }
     sannip_text_printf(&t, "bases %d\n", m->desc.n);
     for (f = 0; f < m->desc.n; f++) {
