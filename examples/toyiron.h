@@ -36,6 +36,16 @@
    to ~1e-9 in float builds too. Cells smaller than twice the cutoff work (all images,
    including an atom's own images).
 
+   The extended truth (toyiron_params_extended; every extra coefficient is 0 by default, so the
+   plain toy above is unchanged) adds terms that no spin basis is built from, so that fits of
+   it and its Curie temperature are results rather than identities (issue 14):
+     biquadratic  -1/2 sum_{i != j} B(r_ij) (S_i.S_j)^2,  B(r) = B0 (1 - r/rB)^3 for r < rB;
+     three-spin   K3/2 sum_i e_i^2,  e_i = sum_j w(r_ij) S_i.S_j,  w(r) = (1 - r/r3)^3 for r < r3:
+                  the square of a local exchange "bond order", which couples S_i with the pairs
+                  (S_j, S_k) of its neighbours (triplets i, j, k): not a sum of pair terms;
+     and, with geometry-dependent J, B and w, the thermal vibrations of the training
+   geometries move every coupling. toyiron_data.h adds optional Gaussian label noise.
+
    Use:
        toyiron t; sannip_error err;
        toyiron_init(&t, NULL);                        // default parameters
@@ -58,6 +68,8 @@ typedef struct toyiron_params {
     double r_in, r_c;          /* C2 taper of pair and density (A) */
     double J0, rJ;             /* exchange J(r) = J0 (1 - r/rJ)^3 (eV, A) */
     double a0, a1, rho0, b;    /* on-site [a0 + a1 (rho - rho0)] |S|^2 + b |S|^4 (eV) */
+    double B0, rB;             /* biquadratic B(r) = B0 (1 - r/rB)^3 (eV, A); B0 = 0: none */
+    double K3, r3;             /* three-spin K3/2 e_i^2 with weights (1 - r/r3)^3 (eV, A); K3 = 0: none */
 } toyiron_params;
 
 static void toyiron_params_default(toyiron_params *p)
@@ -68,7 +80,24 @@ static void toyiron_params_default(toyiron_params *p)
     p->J0 = 0.904; p->rJ = 3.75;
     p->a0 = -0.847; p->a1 = 0.02; p->rho0 = 9.9095;  /* rho of bcc at a = 2.87 A */
     p->b = 0.35;
+    p->B0 = 0; p->rB = 3.75;
+    p->K3 = 0; p->r3 = 3.3;
 }
+
+/* The extended truth: the defaults plus a biquadratic term favouring collinear pairs
+   (B0 = 0.2 eV: -56 meV/atom in FM bcc at |S| = 1.1, against -211 meV/atom of bilinear
+   exchange) and a three-spin term (K3 = 2.4 eV, first-shell weights w = 0.015: +31
+   meV/atom in FM, ~1 meV/atom in PM) that makes the energy of a spin depend on how its
+   neighbours' bonds are ordered among themselves. */
+static void toyiron_params_extended(toyiron_params *p)
+{
+    toyiron_params_default(p);
+    p->B0 = 0.2; p->rB = 3.75;
+    p->K3 = 2.4; p->r3 = 3.3;
+}
+
+/* Whether p has any term beyond bilinear exchange and the on-site well. */
+static int toyiron_is_extended(const toyiron_params *p) { return p->B0 != 0 || p->K3 != 0; }
 
 /* The state of one geometry: directed pairs i -> j (both directions, every image within
    the cutoff) with double-precision vectors d = r_j + shift - r_i and the spin-independent
@@ -81,7 +110,10 @@ typedef struct toyiron {
     int *j;                         /* per pair */
     double *d, *r;                  /* 3 per pair, 1 per pair */
     double *J, *dJ, *dphi, *dg;     /* J(r), J'(r), phi'(r), density g'(r) per pair */
+    double *B, *dB, *w, *dw;        /* extended truth per pair: B(r), B'(r), w(r), w'(r) */
     double *rho, *aon, *elat;       /* per atom: rho_i, a(rho_i), lattice energy */
+    double *e;                      /* per atom: scratch for the bond orders e_i (so a toyiron
+                                       serves one thread at a time) */
     size_t cap_pairs, cap_atoms;
     sannip_real *posr; int *Z;      /* the neighbour search's copy of the geometry */
     sannip_neighbors nl;
@@ -97,7 +129,8 @@ static void toyiron_init(toyiron *t, const toyiron_params *p)
 static void toyiron_uninit(toyiron *t)
 {
     free(t->start); free(t->j); free(t->d); free(t->r); free(t->J); free(t->dJ); free(t->dphi); free(t->dg);
-    free(t->rho); free(t->aon); free(t->elat); free(t->posr); free(t->Z);
+    free(t->B); free(t->dB); free(t->w); free(t->dw);
+    free(t->rho); free(t->aon); free(t->elat); free(t->e); free(t->posr); free(t->Z);
     sannip_neighbors_uninit(&t->nl);
     memset(t, 0, sizeof *t);
 }
@@ -114,6 +147,14 @@ static double toyiron__taper(const toyiron_params *p, double r, double *df)
 }
 
 /* Pair functions of one distance: Morse phi, density g, exchange J, and derivatives. */
+/* c (1 - r/rc)^3 for r < rc, else 0 (value and two derivatives vanish at rc), and its slope. */
+static void toyiron__cubic(double c, double rc, double r, double *v, double *dv)
+{
+    double u = 1 - r / rc;
+    if (r < rc) { *v = c * u * u * u; *dv = -3 * c * u * u / rc; }
+    else *v = *dv = 0;
+}
+
 static void toyiron__pair(const toyiron_params *p, double r, double *phi, double *dphi,
                           double *g, double *dg, double *J, double *dJ)
 {
@@ -123,10 +164,7 @@ static void toyiron__pair(const toyiron_params *p, double r, double *phi, double
     double eg = exp(-p->beta * (r - p->r0));
     *phi = m * f; *dphi = dm * f + m * df;
     *g = eg * f; *dg = -p->beta * eg * f + eg * df;
-    if (r < p->rJ) {
-        double u = 1 - r / p->rJ;
-        *J = p->J0 * u * u * u; *dJ = -3 * p->J0 * u * u / p->rJ;
-    } else *J = *dJ = 0;
+    toyiron__cubic(p->J0, p->rJ, r, J, dJ);
 }
 
 static int toyiron__grow(void **ptr, size_t count, size_t size)
@@ -169,6 +207,16 @@ static void toyiron__image(const double *cell, const int *pbc, const double *shi
     for (a = 0; a < k; a++) m[rows[a]] = floor(m[rows[a]] + 0.5);
 }
 
+/* The interaction range: the largest of the lattice taper's, the exchange's and, when they are
+   on, the biquadratic and three-spin ranges (A). */
+static double toyiron_range(const toyiron_params *p)
+{
+    double r = p->r_c > p->rJ ? p->r_c : p->rJ;
+    if (p->B0 != 0 && p->rB > r) r = p->rB;
+    if (p->K3 != 0 && p->r3 > r) r = p->r3;
+    return r;
+}
+
 /* Takes a geometry: n atoms at pos (n x 3), cell rows, pbc flags. Builds the pair list
    within max(r_c, rJ) and the spin-independent terms. Returns sannip_neighbors_build's
    result codes (NaN positions, overlapping atoms, singular cell), SANNIP_INVALID_ARGS or
@@ -177,7 +225,7 @@ static sannip_result toyiron_set_geometry(toyiron *t, int n, const double *pos, 
                                           const int *pbc, sannip_error *err)
 {
     const toyiron_params *p = &t->p;
-    double rcut = p->r_c > p->rJ ? p->r_c : p->rJ, cd[9];
+    double rcut = toyiron_range(p), cd[9];
     sannip_system sys;
     sannip_result res;
     size_t q, np = 0;
@@ -190,7 +238,8 @@ static sannip_result toyiron_set_geometry(toyiron *t, int n, const double *pos, 
         size_t c = (size_t)n + 1;
         if (!toyiron__grow((void **)&t->start, c, sizeof(size_t)) || !toyiron__grow((void **)&t->rho, c, sizeof(double))
             || !toyiron__grow((void **)&t->aon, c, sizeof(double)) || !toyiron__grow((void **)&t->elat, c, sizeof(double))
-            || !toyiron__grow((void **)&t->posr, 3 * c, sizeof(sannip_real)) || !toyiron__grow((void **)&t->Z, c, sizeof(int)))
+            || !toyiron__grow((void **)&t->posr, 3 * c, sizeof(sannip_real)) || !toyiron__grow((void **)&t->Z, c, sizeof(int))
+            || !toyiron__grow((void **)&t->e, c, sizeof(double)))
             return toyiron__oom(err);
         t->cap_atoms = c;
     }
@@ -208,7 +257,9 @@ static sannip_result toyiron_set_geometry(toyiron *t, int n, const double *pos, 
         if (!toyiron__grow((void **)&t->j, c, sizeof(int)) || !toyiron__grow((void **)&t->d, 3 * c, sizeof(double))
             || !toyiron__grow((void **)&t->r, c, sizeof(double)) || !toyiron__grow((void **)&t->J, c, sizeof(double))
             || !toyiron__grow((void **)&t->dJ, c, sizeof(double)) || !toyiron__grow((void **)&t->dphi, c, sizeof(double))
-            || !toyiron__grow((void **)&t->dg, c, sizeof(double)))
+            || !toyiron__grow((void **)&t->dg, c, sizeof(double)) || !toyiron__grow((void **)&t->B, c, sizeof(double))
+            || !toyiron__grow((void **)&t->dB, c, sizeof(double)) || !toyiron__grow((void **)&t->w, c, sizeof(double))
+            || !toyiron__grow((void **)&t->dw, c, sizeof(double)))
             return toyiron__oom(err);
         t->cap_pairs = c;
     }
@@ -227,6 +278,8 @@ static sannip_result toyiron_set_geometry(toyiron *t, int n, const double *pos, 
             t->j[np] = jj; t->r[np] = r;
             for (a = 0; a < 3; a++) t->d[3 * np + a] = d[a];
             toyiron__pair(p, r, &phi, &t->dphi[np], &g, &t->dg[np], &t->J[np], &t->dJ[np]);
+            toyiron__cubic(p->B0, p->rB, r, &t->B[np], &t->dB[np]);
+            toyiron__cubic(p->K3 != 0 ? 1.0 : 0.0, p->r3, r, &t->w[np], &t->dw[np]);
             pairsum += phi; rho += g;
             np++;
         }
@@ -244,6 +297,46 @@ static double toyiron__dot(const double *u, const double *v) { return u[0] * v[0
 /* d(on-site energy)/d|S|^2 times 2: the on-site field is -toyiron__onsite S_i. */
 static double toyiron__onsite(const toyiron *t, int i, double s2) { return 2 * t->aon[i] + 4 * t->p.b * s2; }
 
+/* Bond order e_i = sum_j w(r_ij) S_i.S_j (three-spin term), with spin k replaced by sk when
+   k >= 0 (a trial move); spins NULL: all zero. */
+static double toyiron__bond_order(const toyiron *t, const double *spins, int i, int k, const double *sk)
+{
+    const double *si;
+    double e = 0;
+    size_t q;
+    if (!spins) return 0;
+    si = i == k ? sk : spins + 3 * i;
+    for (q = t->start[i]; q < t->start[i + 1]; q++)
+        if (t->w[q] != 0) e += t->w[q] * toyiron__dot(si, t->j[q] == k ? sk : spins + 3 * t->j[q]);
+    return e;
+}
+
+/* Energy of atom i from the extended terms (biquadratic half-pairs and K3 e_i^2 / 2), with
+   spin k replaced by sk (k >= 0). */
+static double toyiron__extra_energy(const toyiron *t, const double *spins, int i, int k, const double *sk)
+{
+    const double *si = i == k ? sk : spins + 3 * i;
+    double bq = 0, e = toyiron__bond_order(t, spins, i, k, sk);
+    size_t q;
+    for (q = t->start[i]; q < t->start[i + 1]; q++)
+        if (t->B[q] != 0) { double sij = toyiron__dot(si, t->j[q] == k ? sk : spins + 3 * t->j[q]); bq += t->B[q] * sij * sij; }
+    return -0.5 * bq + 0.5 * t->p.K3 * e * e;
+}
+
+/* Change of the extended terms when spin k moves from spins[k] to snew: only k and its
+   neighbours (each counted once, whatever its number of images) change their energy. */
+static double toyiron__extra_delta(const toyiron *t, const double *spins, int k, const double *snew)
+{
+    double dE = toyiron__extra_energy(t, spins, k, k, snew) - toyiron__extra_energy(t, spins, k, -1, NULL);
+    size_t q, q2;
+    for (q = t->start[k]; q < t->start[k + 1]; q++) {
+        int i = t->j[q], seen = i == k;
+        for (q2 = t->start[k]; q2 < q && !seen; q2++) seen = t->j[q2] == i;
+        if (!seen) dE += toyiron__extra_energy(t, spins, i, k, snew) - toyiron__extra_energy(t, spins, i, -1, NULL);
+    }
+    return dE;
+}
+
 /* Energy of the current geometry with spins (n x 3, hbar; NULL: all zero, the lattice
    energy). Optional outputs: atom_energy (n; they sum to E), forces (n x 3, -dE/dr),
    field (n x 3, -dE/dS), virial (9). Sums run in a fixed order. */
@@ -253,13 +346,14 @@ static double toyiron_compute(const toyiron *t, const double *spins, double *ato
     const toyiron_params *p = &t->p;
     static const double zero[3] = { 0, 0, 0 };
     double E = 0;
-    int i, a, b;
+    int i, a, b, ext = toyiron_is_extended(p);
     size_t q;
     if (forces) memset(forces, 0, 3 * (size_t)t->n * sizeof(double));
     if (virial) memset(virial, 0, 9 * sizeof(double));
+    if (ext) for (i = 0; i < t->n; i++) t->e[i] = toyiron__bond_order(t, spins, i, -1, NULL);
     for (i = 0; i < t->n; i++) {
         const double *si = spins ? spins + 3 * i : zero;
-        double s2 = toyiron__dot(si, si), ex = 0, h[3] = { 0, 0, 0 }, Ei;
+        double s2 = toyiron__dot(si, si), ex = 0, bq = 0, h[3] = { 0, 0, 0 }, Ei;
         /* d(-A sqrt(rho) + a1 rho |S|^2)/d rho: the embedding and on-site forces */
         double psi = (t->rho[i] > 0 ? -0.5 * p->A / sqrt(t->rho[i]) : 0) + p->a1 * s2;
         for (q = t->start[i]; q < t->start[i + 1]; q++) {
@@ -267,16 +361,25 @@ static double toyiron_compute(const toyiron *t, const double *spins, double *ato
             double sij = toyiron__dot(si, sj);
             ex += t->J[q] * sij;
             for (a = 0; a < 3; a++) h[a] += t->J[q] * sj[a];
+            if (ext) {
+                /* biquadratic: -B (S_i.S_j)^2 / 2 per direction; three-spin: the field of
+                   K3 e_i^2 / 2 and of the neighbour's K3 e_j^2 / 2 (w symmetric) */
+                bq += t->B[q] * sij * sij;
+                for (a = 0; a < 3; a++) h[a] += (2 * t->B[q] * sij - p->K3 * t->w[q] * (t->e[i] + t->e[t->j[q]])) * sj[a];
+            }
             if (forces || virial) {
                 /* dE/dd for d = r_j - r_i: half of phi and of the exchange pair (the
-                   reverse pair gives the other half), all of i's density term */
+                   reverse pair gives the other half), all of i's density term; the
+                   biquadratic half and all of e_i's weight w(r_ij) */
                 double c = (0.5 * t->dphi[q] + psi * t->dg[q] - 0.5 * t->dJ[q] * sij) / t->r[q];
+                if (ext) c += (-0.5 * t->dB[q] * sij * sij + p->K3 * t->e[i] * t->dw[q] * sij) / t->r[q];
                 const double *d = t->d + 3 * q;
                 if (forces) for (a = 0; a < 3; a++) { forces[3 * i + a] += c * d[a]; forces[3 * t->j[q] + a] -= c * d[a]; }
                 if (virial) for (a = 0; a < 3; a++) for (b = 0; b < 3; b++) virial[3 * a + b] -= d[a] * c * d[b];
             }
         }
         Ei = t->elat[i] + t->aon[i] * s2 + p->b * s2 * s2 - 0.5 * ex;
+        if (ext) Ei += -0.5 * bq + 0.5 * p->K3 * t->e[i] * t->e[i];
         if (atom_energy) atom_energy[i] = Ei;
         if (field) for (a = 0; a < 3; a++) field[3 * i + a] = h[a] - toyiron__onsite(t, i, s2) * si[a];
         E += Ei;
@@ -301,7 +404,8 @@ static double toyiron_spin_delta(const toyiron *t, const double *spins, int k, c
         else ex += t->J[q] * toyiron__dot(ds, spins + 3 * t->j[q]);
     }
     /* pair k-j appears in k's and j's lists: -J S_k.S_j in total; a self pair only once */
-    return dE - ex - 0.5 * self * (n2 - o2);
+    dE += -ex - 0.5 * self * (n2 - o2);
+    return toyiron_is_extended(p) ? dE + toyiron__extra_delta(t, spins, k, snew) : dE;
 }
 
 /* The effective field -dE/dS_k on spin k alone (3 values, eV/hbar): O(neighbours of k). */
@@ -314,6 +418,15 @@ static void toyiron_field_at(const toyiron *t, const double *spins, int k, doubl
     for (a = 0; a < 3; a++) h[a] = -c * s[a];
     for (q = t->start[k]; q < t->start[k + 1]; q++)
         for (a = 0; a < 3; a++) h[a] += t->J[q] * spins[3 * t->j[q] + a];
+    if (toyiron_is_extended(&t->p)) {
+        /* as in toyiron_compute, with the neighbours' bond orders computed here: O(nb^2) */
+        double ek = toyiron__bond_order(t, spins, k, -1, NULL);
+        for (q = t->start[k]; q < t->start[k + 1]; q++) {
+            const double *sj = spins + 3 * t->j[q];
+            double sij = toyiron__dot(s, sj), ej = t->w[q] != 0 ? toyiron__bond_order(t, spins, t->j[q], -1, NULL) : 0;
+            for (a = 0; a < 3; a++) h[a] += (2 * t->B[q] * sij - t->p.K3 * t->w[q] * (ek + ej)) * sj[a];
+        }
+    }
 }
 
 /* Positions of an m[0] x m[1] x m[2] supercell of the conventional bcc (fcc = 0) or fcc
@@ -362,6 +475,16 @@ static double toyiron_crystal_optimum(const toyiron_params *p, int fcc, double s
     }
     if (emin) *emin = toyiron_crystal_energy(p, fcc, 0.5 * (lo + hi), smag);
     return 0.5 * (lo + hi);
+}
+
+/* How far the field on a spin reaches: the exchange and biquadratic ranges, and twice the
+   three-spin range (the field on S_i holds its neighbours' bond orders e_j). */
+static double toyiron_field_range(const toyiron_params *p)
+{
+    double r = p->rJ;
+    if (p->B0 != 0 && p->rB > r) r = p->rB;
+    if (p->K3 != 0 && 2 * p->r3 > r) r = 2 * p->r3;
+    return r;
 }
 
 #ifdef SANNIP_SPIN_H
@@ -417,7 +540,7 @@ static sannip_sld_model toyiron_sld_model(toyiron_sld *a)
 {
     sannip_sld_model m;
     memset(&m, 0, sizeof m);
-    m.n = a->n; m.user = a; m.compute = toyiron__sld_compute; m.field = toyiron__sld_field; m.range = a->t.p.rJ;
+    m.n = a->n; m.user = a; m.compute = toyiron__sld_compute; m.field = toyiron__sld_field; m.range = toyiron_field_range(&a->t.p);
     m.set_positions = toyiron__sld_positions;
     return m;
 }

@@ -48,14 +48,14 @@ static double energy_of(toyiron *t, const geom *g, const double *spins)
 }
 
 /* Forces, field and virial of (g, spins) against central differences. */
-static void check_derivatives(const char *name, geom *g, double *spins)
+static void check_derivatives(const char *name, const toyiron_params *p, geom *g, double *spins)
 {
     toyiron t;
     double *F = (double *)malloc(3 * (size_t)g->n * sizeof(double)), *H = (double *)malloc(3 * (size_t)g->n * sizeof(double));
     double W[9], E, Ei_sum = 0, *Ei = (double *)malloc((size_t)g->n * sizeof(double));
     double ef = 0, eh = 0, ew = 0, fmax = 0, hmax = 0, wmax = 0, h = 1e-5;
     int i, a, b;
-    toyiron_init(&t, NULL);
+    toyiron_init(&t, p);
     CHECK(toyiron_set_geometry(&t, g->n, g->pos, g->cell, g->pbc, NULL) == SANNIP_SUCCESS, "%s: geometry", name);
     E = toyiron_compute(&t, spins, Ei, F, H, W);
     for (i = 0; i < g->n; i++) Ei_sum += Ei[i];
@@ -104,7 +104,7 @@ static void check_derivatives(const char *name, geom *g, double *spins)
     toyiron_uninit(&t); free(F); free(H); free(Ei);
 }
 
-static void test_derivatives(void)
+static void test_derivatives(const toyiron_params *p)
 {
     geom *g = (geom *)malloc(sizeof *g);
     double *s = (double *)malloc(3 * MAXN * sizeof(double));
@@ -113,31 +113,31 @@ static void test_derivatives(void)
     sannip_rng_seed(&rng, 2024);
     geom_crystal(g, 0, 2, 2.87); geom_rattle(g, 0.08, &rng);
     random_spins(g->n, 0, &rng, s);
-    check_derivatives("bcc 2x2x2 rattled, PM vector spins", g, s);
+    check_derivatives("bcc 2x2x2 rattled, PM vector spins", p, g, s);
     random_spins(g->n, 1, &rng, s);
-    check_derivatives("bcc 2x2x2 rattled, collinear AFM spins", g, s);
+    check_derivatives("bcc 2x2x2 rattled, collinear AFM spins", p, g, s);
     /* one conventional cell (2.87 A < rJ): every atom couples to its own images */
     geom_crystal(g, 0, 1, 2.87); geom_rattle(g, 0.1, &rng);
     g->cell[3] = 0.3;                                   /* and a triclinic shear */
     random_spins(g->n, 0, &rng, s);
-    check_derivatives("bcc 1x1x1 sheared (self images), PM spins", g, s);
+    check_derivatives("bcc 1x1x1 sheared (self images), PM spins", p, g, s);
     /* fcc, and a slab: periodic in x, y only, atoms spread out of the cell */
     geom_crystal(g, 1, 2, 3.6); geom_rattle(g, 0.1, &rng);
     random_spins(g->n, 0, &rng, s);
-    check_derivatives("fcc 2x2x2 rattled, PM spins", g, s);
+    check_derivatives("fcc 2x2x2 rattled, PM spins", p, g, s);
     g->pbc[2] = 0;
     for (i = 0; i < g->n; i++) g->pos[3 * i] += 8.0;
-    check_derivatives("fcc 2x2 slab, shifted out of the cell", g, s);
+    check_derivatives("fcc 2x2 slab, shifted out of the cell", p, g, s);
     free(g); free(s);
 }
 
 /* The O(neighbours) spin update equals the difference of two full energies. */
-static void check_delta(const char *name, const geom *g, double *spins, sannip_rng *rng)
+static void check_delta(const char *name, const toyiron_params *p, const geom *g, double *spins, sannip_rng *rng)
 {
     toyiron t;
-    double worst = 0, E0, snew[3], old[3], dmin = 1e300;
+    double worst = 0, E0, snew[3], old[3], dmin = 1e300, hk[3], H[3 * MAXN];
     int trial, a;
-    toyiron_init(&t, NULL);
+    toyiron_init(&t, p);
     toyiron_set_geometry(&t, g->n, g->pos, g->cell, g->pbc, NULL);
     E0 = toyiron_compute(&t, spins, NULL, NULL, NULL, NULL);
     for (trial = 0; trial < 40; trial++) {
@@ -146,6 +146,10 @@ static void check_delta(const char *name, const geom *g, double *spins, sannip_r
         /* alternate full re-draws and small rotations-with-stretch (MC's two move orders) */
         for (a = 0; a < 3; a++) snew[a] = trial % 2 ? 1.2 * sannip_rng_normal(rng) : spins[3 * k + a] * 1.01 + 0.05 * sannip_rng_normal(rng);
         dl = toyiron_spin_delta(&t, spins, k, snew);
+        /* the one-spin field equals the full field's row */
+        toyiron_field_at(&t, spins, k, hk);
+        toyiron_compute(&t, spins, NULL, NULL, H, NULL);
+        for (a = 0; a < 3; a++) CHECK(fabs(hk[a] - H[3 * k + a]) <= 1e-12 * (1 + fabs(H[3 * k + a])), "%s: field_at %d[%d] %.17g vs %.17g", name, k, a, hk[a], H[3 * k + a]);
         for (a = 0; a < 3; a++) { old[a] = spins[3 * k + a]; spins[3 * k + a] = snew[a]; }
         E1 = toyiron_compute(&t, spins, NULL, NULL, NULL, NULL);
         rel = fabs(dl - (E1 - E0)) / fabs(E1 - E0);
@@ -158,7 +162,7 @@ static void check_delta(const char *name, const geom *g, double *spins, sannip_r
     toyiron_uninit(&t);
 }
 
-static void test_delta(void)
+static void test_delta(const toyiron_params *p)
 {
     geom *g = (geom *)malloc(sizeof *g);
     double *s = (double *)malloc(3 * MAXN * sizeof(double));
@@ -166,10 +170,10 @@ static void test_delta(void)
     sannip_rng_seed(&rng, 77);
     geom_crystal(g, 0, 3, 2.87); geom_rattle(g, 0.05, &rng);
     random_spins(g->n, 0, &rng, s);
-    check_delta("bcc 3x3x3 PM", g, s, &rng);
+    check_delta("bcc 3x3x3 PM", p, g, s, &rng);
     geom_crystal(g, 0, 1, 2.87); geom_rattle(g, 0.05, &rng);
     random_spins(g->n, 0, &rng, s);
-    check_delta("bcc 1x1x1 (self images)", g, s, &rng);
+    check_delta("bcc 1x1x1 (self images)", p, g, s, &rng);
     free(g); free(s);
 }
 
@@ -331,10 +335,32 @@ static void test_bad_input(void)
     toyiron_uninit(&t);
 }
 
+/* The extended truth's terms have the sizes toyiron_params_extended states (FM bcc at
+   a = 2.87 A, |S| = 1.1; PM averages), and they change the FM - AFM gap beyond what
+   bilinear exchange gives, so no pair-exchange fit of the plain toy reproduces it. */
+static void test_extended_sizes(void)
+{
+    toyiron_params p0, p1, pb;
+    double efm0, efm1, efmb;
+    toyiron_params_default(&p0); toyiron_params_extended(&p1);
+    pb = p1; pb.K3 = 0;
+    efm0 = toyiron_crystal_energy(&p0, 0, 2.87, 1.1);
+    efm1 = toyiron_crystal_energy(&p1, 0, 2.87, 1.1);
+    efmb = toyiron_crystal_energy(&pb, 0, 2.87, 1.1);
+    CHECK(fabs((efmb - efm0) * 1000 + 56) < 1, "biquadratic in FM bcc: %.2f meV/atom (stated -56)", (efmb - efm0) * 1000);
+    CHECK(fabs((efm1 - efmb) * 1000 - 31) < 1, "three-spin in FM bcc: %.2f meV/atom (stated +31)", (efm1 - efmb) * 1000);
+    printf("ok extended truth in FM bcc: biquadratic %.1f, three-spin %.1f meV/atom\n", (efmb - efm0) * 1000, (efm1 - efmb) * 1000);
+}
+
 int main(void)
 {
-    test_derivatives();
-    test_delta();
+    toyiron_params ext;
+    toyiron_params_extended(&ext);
+    test_derivatives(NULL);
+    test_delta(NULL);
+    test_derivatives(&ext);
+    test_delta(&ext);
+    test_extended_sizes();
     test_replication();
     test_physics();
     test_spin_states();
