@@ -51,6 +51,10 @@ static void usage(FILE *f)
         "  --magnitude M[,SD] spin magnitudes |S| ~ N(M, SD) truncated at 0, hbar (default 1.1,0.05)\n"
         "  --a A             lattice constant in A for every lattice (default: the model's FM\n"
         "                    optimum, 2.877 bcc, 3.658 fcc)\n"
+        "  --truth T         plain (the toy of toyiron.h, default) or extended (plus biquadratic and\n"
+        "                    three-spin terms outside the spin bases' span; toyiron_params_extended)\n"
+        "  --noise E[,F[,H]] Gaussian label noise: sd of E/atom (eV), of force components (eV/A) and of\n"
+        "                    field components (eV/hbar) (default 0: exact labels)\n"
         "  --help            this text\n"
         "Exit status: 0 success, 1 failure (I/O, model), 2 bad command line.\n");
 }
@@ -119,7 +123,8 @@ static void parse_args(int argc, char **argv, toyiron_data_options *o, const cha
     for (i = 1; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         static const char *with_value[] = { "--subset", "--seed", "--out", "--lattice", "--sizes", "--geometries", "--rattle",
-                                            "--strain", "--vacancies", "--states", "--sigmas", "--repeats", "--magnitude", "--a" };
+                                            "--strain", "--vacancies", "--states", "--sigmas", "--repeats", "--magnitude", "--a",
+                                            "--truth", "--noise" };
         char buf[512], *items[TOYIRON_MAX_SIGMAS + 8];
         int known = 0, n;
         for (k = 0; k < (int)(sizeof with_value / sizeof with_value[0]); k++) if (strcmp(f, with_value[k]) == 0) known = 1;
@@ -171,6 +176,17 @@ static void parse_args(int argc, char **argv, toyiron_data_options *o, const cha
             o->mag_sd = n > 1 ? parse_real(f, items[1], 0, 10) : 0;
         }
         else if (strcmp(f, "--a") == 0) o->a[0] = o->a[1] = parse_real(f, v, 2.0, 5.0);
+        else if (strcmp(f, "--truth") == 0) {
+            if (strcmp(v, "plain") == 0) o->extended = 0;
+            else if (strcmp(v, "extended") == 0) o->extended = 1;
+            else die_usage(f, v, "expected plain or extended");
+        }
+        else if (strcmp(f, "--noise") == 0) {
+            n = split_list(f, v, buf, items, 3);
+            o->noise_e = parse_real(f, items[0], 0, 1);
+            o->noise_f = n > 1 ? parse_real(f, items[1], 0, 10) : 0;
+            o->noise_h = n > 2 ? parse_real(f, items[2], 0, 10) : 0;
+        }
     }
 }
 

@@ -60,6 +60,9 @@ typedef struct toyiron_data_options {
     int repeats;                  /* draws of every state per geometry */
     double mag_mean, mag_sd;      /* |S| ~ N(mean, sd) truncated at 0, hbar */
     double a[2];                  /* lattice constants bcc, fcc (A); 0: the model's FM optimum */
+    int extended;                 /* 1: the extended truth (toyiron_params_extended) */
+    double noise_e, noise_f, noise_h;   /* label noise: sd of E/atom (eV), of force and field
+                                           components (eV/A, eV/hbar); 0: exact labels */
 } toyiron_data_options;
 
 /* What a generated set holds (for the one-line report). */
@@ -220,6 +223,17 @@ static sannip_result toyiron_data__frame(sannip_text *out, const toyiron_data_op
     return sannip_write_xyz_ex(out, s, E, NULL, W, col, 2, info, 8, err);
 }
 
+/* Gaussian label noise (o->noise_*) on the energy (sd noise_e per atom), the forces and the
+   fields; returns the noisy energy. Per-atom energies stay exact. */
+static double toyiron_data__noise(const toyiron_data_options *o, sannip_rng *rng, int n, double E, double *F, double *H)
+{
+    int i;
+    E += n * o->noise_e * sannip_rng_normal(rng);
+    for (i = 0; i < 3 * n; i++) F[i] += o->noise_f * sannip_rng_normal(rng);
+    for (i = 0; i < 3 * n; i++) H[i] += o->noise_h * sannip_rng_normal(rng);
+    return E;
+}
+
 /* Appends the whole set to out (extended XYZ, header comment) and fills sum (optional).
    Returns SANNIP_SUCCESS, SANNIP_OUT_OF_MEMORY, or the first failing call's code (err says
    which geometry). o is not checked: the command line of gen_toyiron keeps it in range. */
@@ -234,7 +248,8 @@ static sannip_result toyiron_data_make(const toyiron_data_options *o, sannip_tex
     int lat[2], nlat = 0, g, i;
     sannip_spin_magnitude mag;
     sannip_structure s;
-    sannip_rng master;
+    sannip_rng master, noise;
+    toyiron_params tp;
     sannip_result res = SANNIP_SUCCESS;
     toyiron t;
 
@@ -243,12 +258,14 @@ static sannip_result toyiron_data_make(const toyiron_data_options *o, sannip_tex
     if (!toyiron_data__work_alloc(&w)) { toyiron_data__work_free(&w); return toyiron_data__fail(err, SANNIP_OUT_OF_MEMORY, "out of memory", 0); }
     if (o->lattices & 1) lat[nlat++] = 0;
     if (o->lattices & 2) lat[nlat++] = 1;
+    if (o->extended) toyiron_params_extended(&tp); else toyiron_params_default(&tp);
     for (i = 0; i < 2; i++)
-        su.a[i] = o->a[i] > 0 ? o->a[i] : toyiron_crystal_optimum(NULL, i, 1.1, i ? 3.2 : 2.5, i ? 4.2 : 3.3, NULL);
+        su.a[i] = o->a[i] > 0 ? o->a[i] : toyiron_crystal_optimum(&tp, i, 1.1, i ? 3.2 : 2.5, i ? 4.2 : 3.3, NULL);
     mag.mean = (sannip_real)o->mag_mean; mag.sd = (sannip_real)o->mag_sd;
     sannip_rng_seed(&master, o->seed);
+    sannip_rng_seed(&noise, o->seed ^ 0x6e6f697365ULL);   /* its own stream: noise-free sets are unchanged */
     sannip_structure_init(&s, NULL);
-    toyiron_init(&t, NULL);
+    toyiron_init(&t, &tp);
 
     for (g = 0; g < o->geometries && res == SANNIP_SUCCESS; g++) {
         int fcc = lat[g % nlat], m = o->sizes[(g / nlat) % o->n_sizes], vac, n, st;
@@ -281,6 +298,7 @@ static sannip_result toyiron_data_make(const toyiron_data_options *o, sannip_tex
                 }
                 for (i = 0; i < 3 * n; i++) w.spins[i] = s.spins[i];
                 E = toyiron_compute(&t, w.spins, w.Ei, w.F, w.H, W);
+                if (o->noise_e > 0 || o->noise_f > 0 || o->noise_h > 0) E = toyiron_data__noise(o, &noise, n, E, w.F, w.H);
                 for (i = 0; i < 3 * n; i++) { s.forces[i] = (sannip_real)w.F[i]; w.Hr[i] = (sannip_real)w.H[i]; }
                 for (i = 0; i < n; i++) w.Eir[i] = (sannip_real)w.Ei[i];
                 for (i = 0; i < 9; i++) Wr[i] = (sannip_real)W[i];

@@ -118,6 +118,19 @@ check "gen_toyiron spin subset: 330 structures" [ "$(grep -c 'energy=' $G/spin.x
 check "gen_toyiron is deterministic (same seed, same file)" cmp -s $G/spin.xyz $G/spin.again.xyz
 ./bin/gen_toyiron --subset spin --seed 4 --out $G/spin.other.xyz > /dev/null 2>&1
 check "gen_toyiron: another seed gives another file" sh -c "! cmp -s $G/spin.xyz $G/spin.other.xyz"
+# the extended truth and label noise: other energies; noise-free extended sets reproducible; noise
+# moves energies by about its sd and leaves the geometries and spins alone
+./bin/gen_toyiron --subset spin --seed 3 --truth extended --out $G/spin.ext.xyz > /dev/null 2>&1
+./bin/gen_toyiron --subset spin --seed 3 --truth extended --noise 0.002,0.05 --out $G/spin.noisy.xyz > /dev/null 2>&1
+check "gen_toyiron --truth extended: other energies than the plain toy" sh -c "! cmp -s $G/spin.xyz $G/spin.ext.xyz"
+check "gen_toyiron --noise: noise of E/atom has sd ~0.002 eV, spins unchanged" awk '
+    FNR == 1 { f++ } NF == 1 { n = $1 } /energy=/ { match($0, /energy=[-0-9.e]+/); k[f]++; e[f, k[f]] = substr($0, RSTART + 7, RLENGTH - 7) / n }
+    NF == 14 { sp[f, ++a[f]] = $8 " " $9 " " $10 }
+    END { for (i = 1; i <= k[1]; i++) { d = e[2, i] - e[1, i]; s += d * d }
+          sd = sqrt(s / k[1]); for (i = 1; i <= a[1]; i++) if (sp[1, i] != sp[2, i]) bad++
+          exit !(k[1] == 330 && k[2] == 330 && sd > 0.0015 && sd < 0.0025 && bad == 0 && a[1] == a[2] && a[1] > 0) }' $G/spin.ext.xyz $G/spin.noisy.xyz
+./bin/gen_toyiron --truth other > /dev/null 2>&1
+check "gen_toyiron: an unknown --truth exits 2" [ $? -eq 2 ]
 ./bin/gen_toyiron --sizes 0 --out $G/bad.xyz > /dev/null 2>&1
 check "gen_toyiron: a bad flag exits 2" [ $? -eq 2 ]
 ./bin/gen_toyiron --no-such-flag > /dev/null 2>&1
