@@ -28,8 +28,8 @@ if [ -x ./bin/spin_accuracy ]; then
     ./bin/spin_accuracy --quick --out $OUT/accuracy --nio "$nio"
     echo
 fi
-echo "== 3. Monte Carlo: T_c of toy iron and of a SANNIP trained on it; hysteresis (bin/curie --quick)"
-./bin/curie --quick --out $OUT/curie
+echo "== 3. Monte Carlo: T_c of toy iron (extended truth) and of a SANNIP trained on it; hysteresis (bin/curie --quick --tuned: shell-matched spin bases, the fast path; the generic-preset study is bin/curie)"
+./bin/curie --quick --tuned --out $OUT/curie
 echo
 echo "results in $OUT/ after $(( $(date +%s) - start )) s: curie/summary.txt, curie/*.csv$( [ -x ./bin/spin_accuracy ] && echo ', accuracy/accuracy.md, accuracy/*.csv' )"
 pngs=$(ls $OUT/*/*.png 2>/dev/null || true)
