@@ -26,7 +26,7 @@ SANCC   ?= $(shell command -v clang > /dev/null 2>&1 && echo clang || echo $(CC)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test bench bench-n2p2 demo clean lib kim test-cross test-compilers fuzz
+.PHONY: all test bench bench-n2p2 sld-headline demo clean lib kim test-cross test-compilers fuzz
 all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -79,6 +79,10 @@ bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
 	@for b in bench/bench_*.sh; do SANNIP_SHARED=$(SHARED) sh $$b || exit 1; done
 	@$(MAKE) --no-print-directory bench-n2p2
+
+# issue 15's NVE headline: toy iron, 2000 atoms, 1 fs, 10 ps, 5 seeds (~15 min of one core)
+sld-headline: build/bench_sld
+	OMP_NUM_THREADS=1 build/bench_sld --full $(SLD_SEEDS)
 
 # same-run baseline against n2p2 (issue 16): N2P2_DIR = an n2p2 tree with libnnp built
 N2P2_DIR ?=

@@ -909,13 +909,17 @@ SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const s
 
    OBSERVABLES (sannip_sld_observe, every config.sample_every steps through on_sample):
    time, potential, kinetic and total energy, lattice temperature 2 E_kin/(3 N kB), spin
-   temperature kB T_s = sum |S_i x H_i|^2 / (2 sum S_i.H_i) (Nurdin et al., Phys. Rev. E 61,
-   3579 (2000)), net spin sum S_i and m = |sum S_i| / n. The spin temperature is exact in
-   equilibrium when E depends on each direction S_i/|S_i| linearly (exchange) plus terms in
-   |S_i| whose field has no component along S_i on average; a position-dependent on-site term
-   (toy iron's a(rho)|S|^2) biases it: toy iron at 1200 K with both thermostats gives a lattice
-   temperature of 1213 K and T_s = 1344 K (54 atoms, 6 ps), against T_s ~ 1200 K on a frozen
-   lattice.
+   temperature, net spin sum S_i and m = |sum S_i| / n. The spin temperature is the
+   configurational temperature of the spins on their spheres (Rugh; Nurdin et al., Phys. Rev.
+   E 61, 3579 (2000) for spins): kB T_s = <|grad E|^2> / <laplacian E> over the directions,
+       kB T_s = sum_i |S_i x H_i|^2 / (2 sum_i S_i.H_i + C),
+       C = sum_i |S_i|^2 tr_perp(d^2E/dS_i dS_i)   (the trace over the two directions normal to S_i),
+   taken from the model's optional curvature callback (C = 0 without one: Nurdin's form). C
+   vanishes for exchange (E linear in each S_i) and Zeeman terms but not for on-site terms
+   f(|S_i|): their field f'(|S_i|) S_i/|S_i| lies along S_i (it does not turn the spin) yet
+   enters 2 S_i.H_i, and C removes it again. Without C, toy iron at 1200 K (both baths, 54
+   atoms) reads T_s = 1365 K (its on-site a(rho_i)|S_i|^2 field shifts with the lattice's
+   density; 1221 K on a frozen lattice); with C, 1192 K (1202 K frozen).
 
    DOES NOT: print, keep global state, allocate per step (after the first colouring),
    integrate longitudinal spin fluctuations (|S_i| fixed), or handle a changing cell. */
@@ -948,6 +952,10 @@ typedef struct sannip_sld_model {
     /* Optional: the sector (colour) of atom i, 0..; atoms of one colour must not enter each
        other's fields. Overrides range. */
     int (*color)(void *user, int i);
+    /* Optional: [out] *C = sum_i |S_i|^2 tr_perp(d^2E/dS_i dS_i) at (pos, spins), the
+       curvature term of the spin temperature (see OBSERVABLES); NULL: 0, exact for models
+       linear in each S_i (Heisenberg, Zeeman). */
+    sannip_result (*curvature)(void *user, const double *pos, const double *spins, double *C);
 } sannip_sld_model;
 
 /* One point of the time series (energies in eV, temperatures in config units). */
@@ -957,6 +965,9 @@ typedef struct sannip_sld_sample {
     double E_pot, E_kin, E_total, E_zeeman;  /* E_pot includes E_zeeman */
     double T_lattice, T_spin;
     double M[3], m;         /* sum_i S_i (hbar) and |sum S_i| / n */
+    /* T_spin = spin_grad2 / (kB spin_lap) (eV^2, eV): average the two over samples for a
+       mean T_s without the O(1/n) bias of a mean of ratios */
+    double spin_grad2, spin_lap;
 } sannip_sld_sample;
 
 /* Run parameters; zero means default for every field. */
@@ -3582,7 +3593,7 @@ SANNIP_API sannip_result sannip_sld_step(sannip_sld *d, sannip_error *err)
 }
 SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s)
 {
-    double ek = 0, num = 0, den = 0, ez = 0;
+    double ek = 0, num = 0, den = 0, ez = 0, curv = 0;
     int i, a, moving = 0;
     memset(s, 0, sizeof *s);
     for (i = 0; i < d->n; i++) {
@@ -3591,7 +3602,7 @@ SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s)
         ek += 0.5 * d->mass[i] * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
         for (a = 0; a < 3; a++) { s->M[a] += S[a]; ez -= d->cfg.zeeman[a] * S[a]; }
         x[0] = S[1] * H[2] - S[2] * H[1]; x[1] = S[2] * H[0] - S[0] * H[2]; x[2] = S[0] * H[1] - S[1] * H[0];
-        num += x[0] * x[0] + x[1] * x[1] + x[2] * x[2];   /* Nurdin et al. 2000 */
+        num += x[0] * x[0] + x[1] * x[1] + x[2] * x[2];   /* |grad E|^2 on the spheres */
         den += S[0] * H[0] + S[1] * H[1] + S[2] * H[2];
         moving++;
     }
@@ -3600,7 +3611,9 @@ SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s)
     s->E_pot = d->E; s->E_zeeman = ez;
     s->E_total = s->E_pot + s->E_kin;
     s->T_lattice = moving > 0 && !d->cfg.frozen_lattice ? 2 * s->E_kin / (3.0 * moving * d->cfg.kB) : 0;
-    s->T_spin = den != 0 ? num / (2 * d->cfg.kB * den) : 0;
+    if (d->model.curvature && d->model.curvature(d->model.user, d->pos, d->spins, &curv) != SANNIP_SUCCESS) curv = NAN;
+    s->spin_grad2 = num; s->spin_lap = 2 * den + curv;
+    s->T_spin = s->spin_lap != 0 ? num / (d->cfg.kB * s->spin_lap) : 0;
     s->m = d->n > 0 ? sqrt(s->M[0] * s->M[0] + s->M[1] * s->M[1] + s->M[2] * s->M[2]) / d->n : 0;
 }
 SANNIP_API sannip_result sannip_sld_run(sannip_sld *d, long n_steps, sannip_error *err)

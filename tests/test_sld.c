@@ -247,6 +247,99 @@ static void test_langevin_vs_mc(void)
     sannip_mc_heisenberg_uninit(&h); sannip_mc_heisenberg_uninit(&hm);
 }
 
+/* The curvature term of the spin temperature (toy iron's on-site terms and, in one bcc cell
+   of 2.87 A < rJ, pairs of an atom with its own images) against central differences of the
+   field: |S|^2 sum over two unit normals e of -e.(H(S + h e) - H(S - h e)) / 2h. */
+static void curvature_fd(int m)
+{
+    toyiron_sld a;
+    sannip_sld d;
+    sannip_sld_model model;
+    double C, fd = 0, h = 1e-6, *S;
+    int n, i, k, sg, c;
+    if (!(n = toy_start(&a, &d, m, NULL, 0, 4))) return;
+    model = d.model;
+    S = (double *)malloc(3 * (size_t)n * sizeof(double));
+    memcpy(S, d.spins, 3 * (size_t)n * sizeof(double));
+    for (i = 0; i < n; i++) S[3 * i + 2] *= 0.9 + 0.01 * i;   /* magnitudes away from the on-site minimum */
+    CHECK(model.curvature && model.curvature(model.user, d.pos, S, &C) == SANNIP_SUCCESS, "toy iron has a curvature callback");
+    for (i = 0; i < n; i++) {
+        double *s = S + 3 * i, s0[3], s2 = s[0] * s[0] + s[1] * s[1] + s[2] * s[2], e[2][3], nn;
+        memcpy(s0, s, sizeof s0);
+        /* two unit normals of S_i */
+        e[0][0] = s[1]; e[0][1] = -s[0]; e[0][2] = 0;
+        nn = sqrt(e[0][0] * e[0][0] + e[0][1] * e[0][1]);
+        for (c = 0; c < 3; c++) e[0][c] /= nn;
+        e[1][0] = s[1] * e[0][2] - s[2] * e[0][1]; e[1][1] = s[2] * e[0][0] - s[0] * e[0][2]; e[1][2] = s[0] * e[0][1] - s[1] * e[0][0];
+        nn = sqrt(e[1][0] * e[1][0] + e[1][1] * e[1][1] + e[1][2] * e[1][2]);
+        for (c = 0; c < 3; c++) e[1][c] /= nn;
+        for (k = 0; k < 2; k++) {
+            double Hp[3], Hm[3];
+            for (sg = 0; sg < 2; sg++) {
+                for (c = 0; c < 3; c++) s[c] = s0[c] + (sg ? -h : h) * e[k][c];
+                toyiron_field_at(&a.t, S, i, sg ? Hm : Hp);
+            }
+            memcpy(s, s0, sizeof s0);
+            for (c = 0; c < 3; c++) fd -= s2 * e[k][c] * (Hp[c] - Hm[c]) / (2 * h);
+        }
+    }
+    printf("spin-temperature curvature, toy iron %d^3 cells: %.10f analytic, %.10f finite differences\n", m, C, fd);
+    CHECK(fabs(C - fd) < 1e-8 * (fabs(C) + 1), "%d^3 cells: curvature %.12g vs finite differences %.12g", m, C, fd);
+    free(S);
+    sannip_sld_uninit(&d); toyiron_sld_uninit(&a);
+}
+static void test_curvature_fd(void) { curvature_fd(1); curvature_fd(2); }
+
+/* Sums for T_s with and without the curvature term (ratio of means) after the equilibration. */
+typedef struct tstat { sannip_sld *d; long skip; double g2, lap, lap0, tl; long k; } tstat;
+static int collect_t(void *user, const sannip_sld_sample *s)
+{
+    tstat *q = (tstat *)user;
+    sannip_sld_sample s0;
+    sannip_sld_model keep = q->d->model;
+    if (s->step < q->skip) return 0;
+    q->d->model.curvature = NULL;   /* Nurdin's form, for comparison */
+    sannip_sld_observe(q->d, &s0);
+    q->d->model = keep;
+    q->g2 += s->spin_grad2; q->lap += s->spin_lap; q->lap0 += s0.spin_lap; q->tl += s->T_lattice; q->k++;
+    return 0;
+}
+
+/* Toy iron, 54 atoms, both thermostats at 1200 K, 4 seeds (independent runs give the error
+   bars): the spin temperature reads the bath's within 4 sigma; Nurdin's form without the
+   curvature term reads high (the on-site field moves with the lattice density). */
+static void test_spin_temperature(void)
+{
+    const int NS = 4;
+    double ts[4], ts0[4], tl[4], m[3] = { 0, 0, 0 }, e[3] = { 0, 0, 0 }, T = 1200;
+    int k, j;
+    for (k = 0; k < NS; k++) {
+        toyiron_sld a;
+        sannip_sld d;
+        sannip_sld_config cfg = sannip_sld_config_init();
+        sannip_error err;
+        tstat q;
+        memset(&q, 0, sizeof q);
+        cfg.gamma = 0.01; cfg.T_lattice = T; cfg.lambda = 0.1; cfg.T_spin = T; cfg.seed = 30 + k;
+        cfg.sample_every = 10; cfg.on_sample = collect_t; cfg.sample_user = &q;
+        if (!toy_start(&a, &d, 3, &cfg, T, 40 + k)) return;
+        q.d = &d; q.skip = 1000;
+        CHECK(sannip_sld_run(&d, 4000, &err) == SANNIP_SUCCESS, "%s", err.message);
+        ts[k] = q.g2 / (q.lap * d.cfg.kB); ts0[k] = q.g2 / (q.lap0 * d.cfg.kB); tl[k] = q.tl / q.k;
+        sannip_sld_uninit(&d); toyiron_sld_uninit(&a);
+    }
+    for (k = 0; k < NS; k++) { m[0] += ts[k] / NS; m[1] += ts0[k] / NS; m[2] += tl[k] / NS; }
+    for (k = 0; k < NS; k++) {
+        e[0] += (ts[k] - m[0]) * (ts[k] - m[0]); e[1] += (ts0[k] - m[1]) * (ts0[k] - m[1]); e[2] += (tl[k] - m[2]) * (tl[k] - m[2]);
+    }
+    for (j = 0; j < 3; j++) e[j] = sqrt(e[j] / (NS - 1) / NS);
+    printf("toy iron, 54 atoms, both baths at %.0f K, %d seeds x 3 ps: T_spin %.0f +- %.0f K (without the curvature term %.0f +- %.0f K), T_lattice %.0f +- %.0f K\n",
+           T, NS, m[0], e[0], m[1], e[1], m[2], e[2]);
+    CHECK(fabs(m[0] - T) < 4 * e[0] + 1e-9, "spin temperature %.1f +- %.1f vs the bath's %.0f", m[0], e[0], T);
+    CHECK(fabs(m[2] - T) < 4 * e[2] + 1e-9, "lattice temperature %.1f +- %.1f vs the bath's %.0f", m[2], e[2], T);
+    CHECK(m[1] - T > 4 * e[1], "without the curvature term the estimate reads high: %.1f +- %.1f", m[1], e[1]);
+}
+
 /* Both thermostats on a 1728-spin Heisenberg lattice (sectors of 864 spins run threaded)
    and on toy iron: the same seed gives the same bits with 1 and 2 threads. */
 static void test_threads(void)
@@ -471,6 +564,8 @@ int main(void)
     RUN(test_nve_toyiron);
     RUN(test_convergence);
     RUN(test_langevin_vs_mc);
+    RUN(test_curvature_fd);
+    RUN(test_spin_temperature);
     RUN(test_threads);
     RUN(test_network);
     RUN(test_mc_zero_moments);
