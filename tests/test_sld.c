@@ -557,6 +557,74 @@ static void test_mc_restart(void)
     sannip_mc_uninit(&a); sannip_mc_uninit(&b); sannip_mc_heisenberg_uninit(&h1); sannip_mc_heisenberg_uninit(&h2);
 }
 
+/* A run advanced in pieces, saved in the equilibration and in production and restored into
+   fresh chains, gives the bits of one sannip_mc_run; a finished run restored into a chain
+   configured for a longer one extends its production to the bits of the longer run; a
+   checkpoint (reload + save) continued in place equals its restored copy. */
+static sannip_result advance_to(sannip_mc *mc, int64_t sweeps, int piece, sannip_mc_stats *st, int *fin, sannip_error *err)
+{
+    sannip_result r = SANNIP_SUCCESS;
+    int64_t k;
+    for (k = 0; k < sweeps && r == SANNIP_SUCCESS && !*fin; k += piece) r = sannip_mc_advance(mc, piece, fin, st, err);
+    return r;
+}
+static void test_mc_advance(void)
+{
+    sannip_mc_heisenberg h[4];
+    sannip_mc c[4];
+    sannip_mc_model m[4];
+    sannip_mc_config cfg = sannip_mc_config_init(1.3), longer;
+    sannip_mc_stats ref, ref2, st, st2;
+    sannip_real S[3 * 64];
+    sannip_rng rng;
+    sannip_text t, t2;
+    sannip_error err;
+    int i, fin = 0;
+    for (i = 0; i < 4; i++) { sannip_mc_heisenberg_init(&h[i], 4, 1.0, NULL, &err); m[i] = sannip_mc_heisenberg_model(&h[i]); }
+    for (i = 0; i < 64; i++) { S[3 * i] = S[3 * i + 1] = 0; S[3 * i + 2] = 1; }
+    cfg.kB = 1; cfg.equil = 30; cfg.length = 70; cfg.n_blocks = 4;
+    longer = cfg; longer.length = 150;
+    sannip_rng_seed(&rng, 12);
+    sannip_text_init(&t, NULL); sannip_text_init(&t2, NULL);
+    /* references: one run of 70 and one of 150 production sweeps */
+    CHECK(sannip_mc_init(&c[0], &m[0], S, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&c[0], &ref, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_init(&c[1], &m[1], S, &longer, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_run(&c[1], &ref2, &err) == SANNIP_SUCCESS, "%s", err.message);
+    memcpy(S, c[1].spins, sizeof S);   /* the spins of the longer run */
+    sannip_mc_uninit(&c[1]);
+    /* pieces of 7 sweeps, saved at 21 (equilibration), restored, pieces of 13 */
+    CHECK(sannip_mc_init(&c[1], &m[1], c[0].spins, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (i = 0; i < 64; i++) { c[1].spins[3 * i] = c[1].spins[3 * i + 1] = 0; c[1].spins[3 * i + 2] = 1; }
+    CHECK(sannip_mc_set_spins(&c[1], c[1].spins, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(advance_to(&c[1], 21, 7, &st, &fin, &err) == SANNIP_SUCCESS && !fin && c[1].run.phase == 0, "in the equilibration after 21 sweeps: %s", err.message);
+    CHECK(sannip_mc_save(&c[1], &t, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_init(&c[2], &m[2], c[0].spins, &cfg, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_restore(&c[2], t.s, t.len, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(advance_to(&c[2], 1000, 13, &st, &fin, &err) == SANNIP_SUCCESS && fin, "finished: %s", err.message);
+    CHECK(memcmp(&st, &ref, sizeof st) == 0 && memcmp(c[2].spins, c[0].spins, sizeof S) == 0 && c[2].E == c[0].E, "pieces and a restore in the equilibration: the bits of one run");
+    /* the finished run restored into a chain configured for 150 sweeps: the longer run */
+    sannip_text_uninit(&t); sannip_text_init(&t, NULL);
+    CHECK(sannip_mc_save(&c[2], &t, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_mc_init(&c[3], &m[3], c[0].spins, &longer, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_restore(&c[3], t.s, t.len, &err) == SANNIP_SUCCESS, "%s", err.message);
+    fin = 0;
+    CHECK(advance_to(&c[3], 1000, 1000, &st2, &fin, &err) == SANNIP_SUCCESS && fin, "%s", err.message);
+    CHECK(memcmp(&st2, &ref2, sizeof st2) == 0 && memcmp(c[3].spins, S, sizeof S) == 0, "a finished run extended after a restore: the bits of the longer run");
+    /* a checkpoint in production (reload + save): continued in place = restored copy */
+    sannip_mc_uninit(&c[3]);
+    CHECK(sannip_mc_init(&c[3], &m[3], c[0].spins, &longer, &rng, NULL, &err) == SANNIP_SUCCESS, "%s", err.message);
+    fin = 0;
+    CHECK(advance_to(&c[3], 90, 45, &st, &fin, &err) == SANNIP_SUCCESS && c[3].run.phase == 1 && sannip_mc_checkpoint(&c[3], &t2, &err) == SANNIP_SUCCESS, "%s", err.message);
+    sannip_mc_uninit(&c[2]);
+    CHECK(sannip_mc_init(&c[2], &m[2], c[0].spins, &longer, &rng, NULL, &err) == SANNIP_SUCCESS && sannip_mc_restore(&c[2], t2.s, t2.len, &err) == SANNIP_SUCCESS, "%s", err.message);
+    fin = 0;
+    CHECK(advance_to(&c[3], 1000, 1000, &st, &fin, &err) == SANNIP_SUCCESS && fin, "%s", err.message);
+    fin = 0;
+    CHECK(advance_to(&c[2], 1000, 1000, &st2, &fin, &err) == SANNIP_SUCCESS && fin, "%s", err.message);
+    CHECK(memcmp(&st, &st2, sizeof st) == 0 && memcmp(c[2].spins, c[3].spins, sizeof S) == 0, "checkpoint: in place = restored");
+    printf("MC in pieces and restarts: <|M|>/N %.6f +- %.6f over %lld samples (70 sweeps), %.6f (150)\n", ref.m.mean, ref.m.err, (long long)ref.samples, ref2.m.mean);
+    CHECK(sannip_mc_restore(&c[2], t2.s, t2.len - 40, &err) == SANNIP_PARSE_ERROR && strstr(err.message, "batch row"), "truncated batch rows: %s", err.message);
+    for (i = 0; i < 4; i++) { sannip_mc_uninit(&c[i]); sannip_mc_heisenberg_uninit(&h[i]); }
+    sannip_text_uninit(&t); sannip_text_uninit(&t2);
+}
+
 int main(void)
 {
     RUN(test_bad_input);
@@ -571,5 +639,6 @@ int main(void)
     RUN(test_mc_zero_moments);
     RUN(test_mc_zeeman);
     RUN(test_mc_restart);
+    RUN(test_mc_advance);
     return test_report("test_sld");
 }
