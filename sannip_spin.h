@@ -99,8 +99,10 @@
      sannip_mc_attempt               one Metropolis move (T sec. 4.3.1)
      sannip_mc_sweep                 n attempted moves
      sannip_mc_run                   equilibration + production with error bars
-     sannip_mc_save                  the chain's state (spins, RNG, step, counters) as text
+     sannip_mc_advance               the same run in pieces
+     sannip_mc_save                  the chain's full state (also mid-run) as text
      sannip_mc_restore               continue a chain from that text (bit-identical)
+     sannip_mc_checkpoint            reload the model, then save
      sannip_mc_spins_start           FM / PM / AFM starting spins (T sec. 4.3.1 step 2)
      sannip_mc_walkers               independent walkers in parallel, pooled statistics
      sannip_mc_hysteresis            several starts at one temperature (T sec. 4.3.2)

@@ -3,12 +3,14 @@
    to one energy+force+field evaluation; then the NVE run of issue 15 (2000 atoms, 1 fs):
    energy drift, |S_i| conservation and time reversal, over 1 ps (default) or, with
    --full [SEEDS] (make sld-headline), 10 ps and 1000 steps forward and back for seeds 1..SEEDS
-   (default 5) with mean +- sd. One thread; CPU time of the process. */
+   (default 5) with mean +- sd; with --tc [CHAINS] (make sld-tc), the dynamical Curie temperature
+   of the Heisenberg model against Monte Carlo's. One thread; CPU time of the process. */
 #define BENCH_PROG "bench_sld"
 #define BUSY_SHARE 0.5
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_spin.h"
 #include "../examples/toyiron.h"
+#include "../examples/heisenberg_binder.h"
 #include "bench_util.h"
 #include <string.h>
 
@@ -102,16 +104,38 @@ static void headline(long steps, long back, int n_seeds)
     }
 }
 
+/* The dynamical T_c of issue 15: Binder crossings of L = 4 and 6 of the sc Heisenberg model
+   from Langevin spin dynamics (lambda 1, dt 0.1 hbar/J-scaled fs) and from Monte Carlo, one
+   protocol (examples/heisenberg_binder.h), `chains` independent chains per point. */
+static void dynamical_tc(int chains)
+{
+    const double T[5] = { 1.40, 1.42, 1.44, 1.46, 1.48 };
+    double td, ed, tm, em, mt[2][40], t0 = cpu_now(), t1;
+    sannip_error err;
+    int t;
+    printf("  dynamical T_c: sc Heisenberg (J = kB = 1), L = 4 and 6, %d chains per point; Langevin lambda 1, dt 0.1 fs (J = 1 eV), 1000 + 10000 steps (m every 5); MC 1000 + 20000 sweeps (m every 2)\n", chains);
+    if (hb_tc(4, 6, 5, T, 0, chains, 1000, 10000, 5, 1.0, 0.1, 31, &td, &ed, mt[0], &err) != SANNIP_SUCCESS) die("Langevin crossing", &err);
+    t1 = cpu_now();
+    if (hb_tc(4, 6, 5, T, 1, chains, 1000, 20000, 2, 0, 0, 37, &tm, &em, mt[1], &err) != SANNIP_SUCCESS) die("MC crossing", &err);
+    for (t = 0; t < 5; t++)
+        printf("    kT/J %.2f  U4(4) %.4f +- %.4f  U4(6) %.4f +- %.4f (Langevin)   U4(4) %.4f +- %.4f  U4(6) %.4f +- %.4f (MC)\n", T[t],
+               mt[0][8 * t + 2], mt[0][8 * t + 3], mt[0][8 * t + 6], mt[0][8 * t + 7], mt[1][8 * t + 2], mt[1][8 * t + 3], mt[1][8 * t + 6], mt[1][8 * t + 7]);
+    printf("    Binder crossing kT_c/J: Langevin %.4f +- %.4f, MC %.4f +- %.4f: %+.2f %% (%.1f combined sigma; %.0f s + %.0f s)\n", td, ed, tm, em,
+           100 * (td / tm - 1), fabs(td - tm) / sqrt(ed * ed + em * em), t1 - t0, cpu_now() - t1);
+}
+
 int main(int argc, char **argv)
 {
     /* --full [SEEDS]: the 10 ps headline run (2000 atoms) over SEEDS seeds (default 5) */
     int full = argc > 1 && strcmp(argv[1], "--full") == 0, seeds = full && argc > 2 ? atoi(argv[2]) : 5;
+    int tc = argc > 1 && strcmp(argv[1], "--tc") == 0, chains = tc && argc > 2 ? atoi(argv[2]) : 8;
 #ifdef _OPENMP
     omp_set_num_threads(1);
 #endif
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("bench_sld: spin-lattice dynamics of toy iron (bcc, 300 K, perturbed-FM spins), one thread\n");
     if (seeds < 1 || seeds > 16) { fprintf(stderr, "bench_sld: 1 to 16 seeds\n"); return 2; }
+    if (tc) { if (chains < 2 || chains > 64) { fprintf(stderr, "bench_sld: 2 to 64 chains\n"); return 2; } dynamical_tc(chains); return 0; }
     if (!full) {
         double r[4];
         cost(10, 20);
