@@ -81,10 +81,10 @@ bench: $(BENCHES)
 	@for b in bench/bench_*.sh; do SANNIP_SHARED=$(SHARED) sh $$b || exit 1; done
 	@$(MAKE) --no-print-directory bench-n2p2
 
-# issue 15's NVE headline: toy iron, 2000 atoms, 1 fs, 10 ps, 5 seeds (~15 min of one core)
+# issue 15's NVE headline: toy iron, 2000 atoms, 1 fs, 10 ps, 5 seeds (~12 min of one core)
 sld-headline: build/bench_sld
 	OMP_NUM_THREADS=1 build/bench_sld --full $(SLD_SEEDS)
-# the dynamical T_c (Langevin Binder crossing) against Monte Carlo's, 8 chains per point (~6 min)
+# the dynamical T_c (Langevin Binder crossing) against Monte Carlo's, 8 chains per point (~5 min of one core)
 sld-tc: build/bench_sld
 	OMP_NUM_THREADS=1 build/bench_sld --tc $(SLD_CHAINS)
 

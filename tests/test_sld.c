@@ -198,7 +198,7 @@ static void test_langevin_vs_mc(void)
 
 /* The dynamical T_c: Binder crossing of L = 4 and 6 from Langevin runs against the Monte
    Carlo crossing by the same protocol, within 4 combined sigma (and 5 %: these short runs
-   carry ~2-3 % error bars; the 2 % figure of issue 15 is bench_sld --tc's, with 16x the
+   carry ~2-3 % error bars; the 2 % figure of issue 15 is bench_sld --tc's, with 10-20x the
    samples). */
 static void test_dynamical_tc(void)
 {
