@@ -26,7 +26,7 @@ SANCC   ?= $(shell command -v clang > /dev/null 2>&1 && echo clang || echo $(CC)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test bench bench-n2p2 demo clean lib kim test-cross test-compilers fuzz
+.PHONY: all test bench bench-n2p2 sld-headline sld-tc demo clean lib kim test-cross test-compilers fuzz
 all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -41,6 +41,7 @@ build/bench_%: bench/bench_%.c bench/bench_util.h $(HEADERS) | build
 	$(CC) $(WARN) -O3 -march=native -g $(OMP) $< -o $@ $(LDLIBS)
 # programs that include the examples' headers (no program includes another's .c file)
 bin/curie bin/sannip build/test_toyiron build/test_toyiron_f build/test_sld build/test_sld_f build/bench_sld: examples/toyiron.h
+build/test_sld build/test_sld_f build/bench_sld: examples/heisenberg_binder.h
 bin/gen_toyiron bin/spin_accuracy build/bench_spin: examples/toyiron_data.h examples/toyiron.h
 bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
 bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h examples/plotting.h
@@ -79,6 +80,13 @@ bench: $(BENCHES)
 	@for b in $(BENCHES); do SANNIP_SHARED=$(SHARED) $$b || exit 1; done
 	@for b in bench/bench_*.sh; do SANNIP_SHARED=$(SHARED) sh $$b || exit 1; done
 	@$(MAKE) --no-print-directory bench-n2p2
+
+# issue 15's NVE headline: toy iron, 2000 atoms, 1 fs, 10 ps, 5 seeds (~12 min of one core)
+sld-headline: build/bench_sld
+	OMP_NUM_THREADS=1 build/bench_sld --full $(SLD_SEEDS)
+# the dynamical T_c (Langevin Binder crossing) against Monte Carlo's, 8 chains per point (~5 min of one core)
+sld-tc: build/bench_sld
+	OMP_NUM_THREADS=1 build/bench_sld --tc $(SLD_CHAINS)
 
 # same-run baseline against n2p2 (issue 16): N2P2_DIR = an n2p2 tree with libnnp built
 N2P2_DIR ?=

@@ -99,8 +99,10 @@
      sannip_mc_attempt               one Metropolis move (T sec. 4.3.1)
      sannip_mc_sweep                 n attempted moves
      sannip_mc_run                   equilibration + production with error bars
-     sannip_mc_save                  the chain's state (spins, RNG, step, counters) as text
+     sannip_mc_advance               the same run in pieces
+     sannip_mc_save                  the chain's full state (also mid-run) as text
      sannip_mc_restore               continue a chain from that text (bit-identical)
+     sannip_mc_checkpoint            reload the model, then save
      sannip_mc_spins_start           FM / PM / AFM starting spins (T sec. 4.3.1 step 2)
      sannip_mc_walkers               independent walkers in parallel, pooled statistics
      sannip_mc_hysteresis            several starts at one temperature (T sec. 4.3.2)
@@ -500,6 +502,16 @@ typedef struct sannip_mc_stats {
     int hit_limit;              /* 1: an accepted-moves phase stopped at max_sweeps */
 } sannip_mc_stats;
 
+/* Where the chain's current run stands (sannip_mc_run, sannip_mc_advance). */
+typedef struct sannip_mc_progress {
+    int phase;                  /* -1 no run yet, 0 equilibration, 1 production */
+    int hit_limit;              /* an accepted-moves phase stopped at max_sweeps */
+    int64_t att;                /* attempts made in this phase */
+    int64_t acc0;               /* accepted moves of the chain at the start of the phase */
+    int64_t win_att0, win_acc0; /* counters at the start of the step-adaptation window */
+    int64_t prod_att0, prod_acc0;   /* counters at the start of production */
+} sannip_mc_progress;
+
 /* One Markov chain. Caller-owned; init/uninit. Fields are readable; change them only
    through the functions below. One chain (and its model instance) per thread. */
 typedef struct sannip_mc {
@@ -517,6 +529,8 @@ typedef struct sannip_mc {
     sannip_mc_config cfg;
     sannip_rng rng;
     sannip_allocator alloc;
+    sannip_mc_progress run;     /* the current (or last) run */
+    struct sannip__mc_acc *acc; /* its production batch sums (owned; NULL before the first run) */
 } sannip_mc;
 
 /* Defaults at temperature T (config units; kB = 0 means kelvin). [in] cfg for check. */
@@ -554,21 +568,40 @@ SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_
 /* n attempted moves (one sweep). */
 SANNIP_API sannip_result sannip_mc_sweep(sannip_mc *mc, sannip_error *err);
 /* Resync, equilibration, then production as mc->cfg says; [out] stats of the production
-   phase. May be called again (the chain continues from its state). Calls cfg.on_sample
-   from this thread. */
+   phase. May be called again (the chain continues from its state, a new run). Calls
+   cfg.on_sample from this thread. */
 SANNIP_API sannip_result sannip_mc_run(sannip_mc *mc, sannip_mc_stats *stats, sannip_error *err);
+/* The same run in pieces: continues the current run (starting one as sannip_mc_run does when
+   the chain has none) for at most max_sweeps sweeps (n attempts each). [out] *finished = 1
+   when the production holds cfg.length (a finished run whose cfg.length is larger, e.g. a
+   restored chain initialised with a longer run, goes on), then [out, optional] stats are
+   those of the whole production phase. Advancing in pieces of any size gives the bits of
+   one sannip_mc_run. */
+SANNIP_API sannip_result sannip_mc_advance(sannip_mc *mc, int64_t max_sweeps, int *finished,
+        sannip_mc_stats *stats, sannip_error *err);
 
-/* Save and restore the state of a chain between runs: spins, RNG, step, counters (the
-   accumulators of sannip_mc_run live within one run; every run starts with a resync). A
-   chain restored from the text and run on gives bits identical to the uninterrupted chain.
-   The text: "sannip-mc-state 1", n, the RNG words, step and counters, then n lines of a spin
-   and its magnitude (kept exactly by the moves), every real as the 16 hex digits of its IEEE double (exact, locale- and
-   endian-independent). save: [in] mc, [in, out] t (appended; SANNIP_OUT_OF_MEMORY if t failed
-   to grow). restore: [in, out] mc, initialised on the same model (same n) and config;
-   [in] text, len. SANNIP_PARSE_ERROR (with the line), SANNIP_INVALID_ARGS (n differs) or the
-   model's code; on failure the chain is unchanged unless its spins were already loaded. */
+/* Save and restore the full state of a chain, also in the middle of a run: spins, RNG,
+   step, counters, the running sums (E, M, sum |S|), the run's progress and its production
+   batch sums. A chain restored from the text and advanced gives bits identical to the
+   uninterrupted chain, provided the model's state is a function of the spins: a model that
+   keeps sums updated by differences (sannip_spin_local) carries their rounding, which a
+   restore rebuilds afresh; sannip_mc_checkpoint reloads the model first, so that the
+   uninterrupted chain and the restored one continue from the same state.
+   The text: "sannip-mc-state 2", n, the RNG words, step and counters, n lines of a spin and
+   its magnitude (kept exactly by the moves), the progress (phase + 1, hit, and six counters,
+   decimal), E, M and sum |S|, then the batch sums (present, B, full batches, batch size,
+   samples in the open batch; the rows), every real as the 16 hex digits of its IEEE double
+   (exact, locale- and endian-independent); version 1 texts (no run) are read too.
+   save: [in] mc, [in, out] t (appended; SANNIP_OUT_OF_MEMORY if t failed to grow).
+   restore: [in, out] mc, initialised on the same model (same n) and config; [in] text, len.
+   SANNIP_PARSE_ERROR (with the line), SANNIP_INVALID_ARGS (n differs) or the model's code; on
+   failure the chain is unchanged unless its spins were already loaded. */
 SANNIP_API sannip_result sannip_mc_save(const sannip_mc *mc, sannip_text *t, sannip_error *err);
 SANNIP_API sannip_result sannip_mc_restore(sannip_mc *mc, const char *text, size_t len, sannip_error *err);
+/* Reloads the model from the chain's spins (fresh model state; E, M and sum |S|
+   recomputed) and saves (sannip_mc_save). A run checkpointed at the same points gives the
+   same bits whether or not it was stopped and restored there. */
+SANNIP_API sannip_result sannip_mc_checkpoint(sannip_mc *mc, sannip_text *t, sannip_error *err);
 
 /* Starting spins (n x 3): FM (+z), PM (T3.32 directions; collinear: random signs) or AFM
    (+z where sublattice[i] > 0, else -z; NULL sublattice: alternating by index). Magnitudes:
@@ -909,13 +942,17 @@ SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const s
 
    OBSERVABLES (sannip_sld_observe, every config.sample_every steps through on_sample):
    time, potential, kinetic and total energy, lattice temperature 2 E_kin/(3 N kB), spin
-   temperature kB T_s = sum |S_i x H_i|^2 / (2 sum S_i.H_i) (Nurdin et al., Phys. Rev. E 61,
-   3579 (2000)), net spin sum S_i and m = |sum S_i| / n. The spin temperature is exact in
-   equilibrium when E depends on each direction S_i/|S_i| linearly (exchange) plus terms in
-   |S_i| whose field has no component along S_i on average; a position-dependent on-site term
-   (toy iron's a(rho)|S|^2) biases it: toy iron at 1200 K with both thermostats gives a lattice
-   temperature of 1213 K and T_s = 1344 K (54 atoms, 6 ps), against T_s ~ 1200 K on a frozen
-   lattice.
+   temperature, net spin sum S_i and m = |sum S_i| / n. The spin temperature is the
+   configurational temperature of the spins on their spheres (Rugh; Nurdin et al., Phys. Rev.
+   E 61, 3579 (2000) for spins): kB T_s = <|grad E|^2> / <laplacian E> over the directions,
+       kB T_s = sum_i |S_i x H_i|^2 / (2 sum_i S_i.H_i + C),
+       C = sum_i |S_i|^2 tr_perp(d^2E/dS_i dS_i)   (the trace over the two directions normal to S_i),
+   taken from the model's optional curvature callback (C = 0 without one: Nurdin's form). C
+   vanishes for exchange (E linear in each S_i) and Zeeman terms but not for on-site terms
+   f(|S_i|): their field f'(|S_i|) S_i/|S_i| lies along S_i (it does not turn the spin) yet
+   enters 2 S_i.H_i, and C removes it again. Without C, toy iron at 1200 K (both baths, 54
+   atoms) reads T_s = 1365 K (its on-site a(rho_i)|S_i|^2 field shifts with the lattice's
+   density; 1221 K on a frozen lattice); with C, 1192 K (1202 K frozen).
 
    DOES NOT: print, keep global state, allocate per step (after the first colouring),
    integrate longitudinal spin fluctuations (|S_i| fixed), or handle a changing cell. */
@@ -948,6 +985,10 @@ typedef struct sannip_sld_model {
     /* Optional: the sector (colour) of atom i, 0..; atoms of one colour must not enter each
        other's fields. Overrides range. */
     int (*color)(void *user, int i);
+    /* Optional: [out] *C = sum_i |S_i|^2 tr_perp(d^2E/dS_i dS_i) at (pos, spins), the
+       curvature term of the spin temperature (see OBSERVABLES); NULL: 0, exact for models
+       linear in each S_i (Heisenberg, Zeeman). */
+    sannip_result (*curvature)(void *user, const double *pos, const double *spins, double *C);
 } sannip_sld_model;
 
 /* One point of the time series (energies in eV, temperatures in config units). */
@@ -957,6 +998,9 @@ typedef struct sannip_sld_sample {
     double E_pot, E_kin, E_total, E_zeeman;  /* E_pot includes E_zeeman */
     double T_lattice, T_spin;
     double M[3], m;         /* sum_i S_i (hbar) and |sum S_i| / n */
+    /* T_spin = spin_grad2 / (kB spin_lap) (eV^2, eV): average the two over samples for a
+       mean T_s without the O(1/n) bias of a mean of ratios */
+    double spin_grad2, spin_lap;
 } sannip_sld_sample;
 
 /* Run parameters; zero means default for every field. */
@@ -2129,7 +2173,8 @@ SANNIP_API void sannip_mc_uninit(sannip_mc *mc)
     if (!mc) return;
     sannip_free(&mc->alloc, mc->spins);
     sannip_free(&mc->alloc, mc->mag);
-    mc->spins = NULL; mc->mag = NULL;
+    sannip_free(&mc->alloc, mc->acc);
+    mc->spins = NULL; mc->mag = NULL; mc->acc = NULL;
 }
 
 SANNIP_API sannip_result sannip_mc_init(sannip_mc *mc, const sannip_mc_model *model,
@@ -2139,6 +2184,7 @@ SANNIP_API sannip_result sannip_mc_init(sannip_mc *mc, const sannip_mc_model *mo
     sannip_result r;
     if (!mc) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL chain");
     memset(mc, 0, sizeof *mc);
+    mc->run.phase = -1;
     if ((r = sannip__mc_model_check(model, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip_mc_config_check(cfg, err)) != SANNIP_SUCCESS) return r;
     if (!rng) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL rng");
@@ -2197,17 +2243,32 @@ static void sannip__mc_adapt(sannip_mc *mc, double acceptance)
     mc->step = mc->step < 1e-4 ? 1e-4 : mc->step > 10.0 ? 10.0 : mc->step;
 }
 
-/* One phase (0 equilibration, 1 production) of len sweeps or accepted moves. */
-static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, sannip__mc_acc *acc,
-                                      int *hit, sannip_error *err)
+/* A new phase (0 equilibration, 1 production) of the run: its counters from the chain's. */
+static void sannip__mc_phase_start(sannip_mc *mc, int phase)
+{
+    sannip_mc_progress *p = &mc->run;
+    p->phase = phase; p->att = 0;
+    p->acc0 = p->win_acc0 = mc->accepted; p->win_att0 = mc->attempted;
+    if (phase == 1) { p->prod_att0 = mc->attempted; p->prod_acc0 = mc->accepted; }
+}
+
+/* Continues the current phase (cfg.equil or cfg.length sweeps or accepted moves) for at
+   most budget attempts; *complete = 1 when the phase is done. Sample and adaptation points
+   are multiples of the phase's attempts, so pieces of any size give one run's bits. */
+static sannip_result sannip__mc_phase(sannip_mc *mc, sannip__mc_acc *acc, int64_t budget, int *complete,
+                                      sannip_error *err)
 {
     const sannip_mc_config *c = &mc->cfg;
-    int64_t n = mc->n, att = 0, acc0 = mc->accepted, win_acc0 = mc->accepted, win_att0 = mc->attempted, cap;
+    sannip_mc_progress *p = &mc->run;
+    int phase = p->phase;
+    int64_t n = mc->n, len = phase == 0 ? c->equil : c->length, cap, spent = 0;
     int64_t per_sample = n * c->measure_every, window = n > 100 ? n : 100;
-    int64_t next_sample = per_sample, next_window = window;
+    int64_t next_sample = (p->att / per_sample + 1) * per_sample, next_window = (p->att / window + 1) * window;
     int adapt = phase == 0 && !c->no_adapt && c->move == SANNIP_MC_FIRST && !c->collinear;
-    int measure = acc != NULL || c->on_sample != NULL;
+    sannip__mc_acc *a = phase == 1 ? acc : NULL;
+    int measure = a != NULL || c->on_sample != NULL;
     sannip_result r;
+    *complete = 0;
     if (c->unit == SANNIP_MC_SWEEPS) {
         if (len > INT64_MAX / n) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%lld sweeps of %d spins overflow", (long long)len, mc->n);
         cap = len * n;
@@ -2215,57 +2276,114 @@ static sannip_result sannip__mc_phase(sannip_mc *mc, int phase, int64_t len, san
         int64_t sweeps = c->max_sweeps > 0 ? c->max_sweeps : (len / n + 1 > INT64_MAX / 1000 ? INT64_MAX / 1000 : 1000 * (len / n + 1));
         cap = sweeps > INT64_MAX / n ? INT64_MAX : sweeps * n;
     }
-    while (c->unit == SANNIP_MC_SWEEPS || mc->accepted - acc0 < len) {
-        if (att >= cap) { if (c->unit == SANNIP_MC_ACCEPTED) *hit = 1; break; }
+    while (c->unit == SANNIP_MC_SWEEPS || mc->accepted - p->acc0 < len) {
+        if (p->att >= cap) { if (c->unit == SANNIP_MC_ACCEPTED) p->hit_limit = 1; break; }
+        if (spent >= budget) return SANNIP_SUCCESS;
         if ((r = sannip_mc_attempt(mc, NULL, err)) != SANNIP_SUCCESS) return r;
-        att++;
-        if (adapt && att == next_window) {
+        p->att++; spent++;
+        if (adapt && p->att == next_window) {
             /* acceptance over real attempts (atoms without a moment are skipped) */
-            if (mc->attempted > win_att0) sannip__mc_adapt(mc, (double)(mc->accepted - win_acc0) / (double)(mc->attempted - win_att0));
-            win_acc0 = mc->accepted; win_att0 = mc->attempted;
+            if (mc->attempted > p->win_att0) sannip__mc_adapt(mc, (double)(mc->accepted - p->win_acc0) / (double)(mc->attempted - p->win_att0));
+            p->win_acc0 = mc->accepted; p->win_att0 = mc->attempted;
             next_window += window;
         }
-        if (att == next_sample) {
-            if (measure) sannip__mc_measure(mc, phase, att, mc->accepted - acc0, acc);
+        if (p->att == next_sample) {
+            if (measure) sannip__mc_measure(mc, phase, p->att, mc->accepted - p->acc0, a);
             next_sample += per_sample;
         }
     }
+    *complete = 1;
     return SANNIP_SUCCESS;
+}
+
+/* Starts a run: fresh batch sums, resync (exact sums and energy at the start of every run:
+   no rounding drift between runs), then equilibration, or production when equil is off. */
+static sannip_result sannip__mc_begin(sannip_mc *mc, sannip__mc_acc *acc, sannip_error *err)
+{
+    sannip_result r;
+    sannip__mc_acc_init(acc, mc->cfg.n_blocks);
+    memset(&mc->run, 0, sizeof mc->run);
+    mc->run.phase = -1;
+    if ((r = sannip_mc_resync(mc, err)) != SANNIP_SUCCESS) return r;
+    sannip__mc_phase_start(mc, mc->cfg.equil > 0 ? 0 : 1);
+    return SANNIP_SUCCESS;
+}
+
+/* Advances the current run by at most budget attempts; *done = 1 when production is done. */
+static sannip_result sannip__mc_continue(sannip_mc *mc, sannip__mc_acc *acc, int64_t budget, int *done, sannip_error *err)
+{
+    int complete;
+    sannip_result r;
+    *done = 0;
+    for (;;) {
+        int64_t a0 = mc->run.att;
+        if ((r = sannip__mc_phase(mc, acc, budget, &complete, err)) != SANNIP_SUCCESS) return r;
+        budget -= mc->run.att - a0;
+        if (!complete) return SANNIP_SUCCESS;
+        if (mc->run.phase == 1) { *done = 1; return SANNIP_SUCCESS; }
+        sannip__mc_phase_start(mc, 1);
+    }
+}
+
+/* Production counters and the limit flag of the current run into st (estimates: stats_set). */
+static void sannip__mc_run_counters(const sannip_mc *mc, sannip_mc_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->T = mc->cfg.T;
+    st->kT = sannip__mc_kB(&mc->cfg) * mc->cfg.T;
+    st->attempted = mc->attempted - mc->run.prod_att0;
+    st->accepted = mc->accepted - mc->run.prod_acc0;
+    st->step = mc->step;
+    st->hit_limit = mc->run.hit_limit;
 }
 
 /* Equilibration then production into acc; production counters and the limit flag in st. */
 static sannip_result sannip__mc_run_acc(sannip_mc *mc, sannip__mc_acc *acc, sannip_mc_stats *st, sannip_error *err)
 {
-    int64_t att0, acc0;
-    int hit = 0;
+    int done;
     sannip_result r;
     memset(st, 0, sizeof *st);
-    sannip__mc_acc_init(acc, mc->cfg.n_blocks);
-    /* exact sums and energy at the start of every run: no rounding drift between runs */
-    if ((r = sannip_mc_resync(mc, err)) != SANNIP_SUCCESS) return r;
-    if (mc->cfg.equil > 0 && (r = sannip__mc_phase(mc, 0, mc->cfg.equil, NULL, &hit, err)) != SANNIP_SUCCESS) return r;
-    att0 = mc->attempted; acc0 = mc->accepted;
-    if ((r = sannip__mc_phase(mc, 1, mc->cfg.length, acc, &hit, err)) != SANNIP_SUCCESS) return r;
-    st->T = mc->cfg.T;
-    st->kT = sannip__mc_kB(&mc->cfg) * mc->cfg.T;
-    st->attempted = mc->attempted - att0;
-    st->accepted = mc->accepted - acc0;
-    st->step = mc->step;
-    st->hit_limit = hit;
+    if ((r = sannip__mc_begin(mc, acc, err)) != SANNIP_SUCCESS || (r = sannip__mc_continue(mc, acc, INT64_MAX, &done, err)) != SANNIP_SUCCESS) return r;
+    sannip__mc_run_counters(mc, st);
+    return SANNIP_SUCCESS;
+}
+
+/* The chain's own batch sums (allocated at its first run). */
+static sannip_result sannip__mc_own_acc(sannip_mc *mc, sannip_error *err)
+{
+    if (!mc->acc && !(mc->acc = (sannip__mc_acc *)sannip__calloc(&mc->alloc, 1, sizeof *mc->acc)))
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "batch accumulator");
     return SANNIP_SUCCESS;
 }
 
 SANNIP_API sannip_result sannip_mc_run(sannip_mc *mc, sannip_mc_stats *stats, sannip_error *err)
 {
-    sannip__mc_acc *acc;
     sannip_result r;
     if (!mc || !mc->spins || !stats) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL chain or stats");
-    acc = (sannip__mc_acc *)sannip__malloc(&mc->alloc, sizeof *acc);
-    if (!acc) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "batch accumulator");
-    r = sannip__mc_run_acc(mc, acc, stats, err);
-    if (r == SANNIP_SUCCESS) sannip__mc_stats_set(stats, &acc->bin[0][0], sannip__mc_acc_batches(acc), mc->n);
-    sannip_free(&mc->alloc, acc);
+    if ((r = sannip__mc_own_acc(mc, err)) != SANNIP_SUCCESS) return r;
+    r = sannip__mc_run_acc(mc, mc->acc, stats, err);
+    if (r == SANNIP_SUCCESS) sannip__mc_stats_set(stats, &mc->acc->bin[0][0], sannip__mc_acc_batches(mc->acc), mc->n);
     return r;
+}
+
+SANNIP_API sannip_result sannip_mc_advance(sannip_mc *mc, int64_t max_sweeps, int *finished,
+        sannip_mc_stats *stats, sannip_error *err)
+{
+    sannip_result r;
+    int done = 0;
+    if (!mc || !mc->spins || !finished || max_sweeps < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc advance: NULL chain or flag, or %lld sweeps", (long long)max_sweeps);
+    *finished = 0;
+    if ((r = sannip__mc_own_acc(mc, err)) != SANNIP_SUCCESS) return r;
+    if (mc->run.phase < 0 && (r = sannip__mc_begin(mc, mc->acc, err)) != SANNIP_SUCCESS) return r;
+    r = sannip__mc_continue(mc, mc->acc, max_sweeps > INT64_MAX / mc->n ? INT64_MAX : max_sweeps * mc->n, &done, err);
+    if (r != SANNIP_SUCCESS) return r;
+    *finished = done;
+    if (done && stats) {
+        sannip__mc_run_counters(mc, stats);
+        sannip__mc_stats_set(stats, &mc->acc->bin[0][0], sannip__mc_acc_batches(mc->acc), mc->n);
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
 }
 
 SANNIP_API sannip_result sannip_mc_spins_start(int kind, int n, double magnitude, const int *sublattice,
@@ -3177,20 +3295,46 @@ SANNIP_API sannip_result sannip_rsc_save_xyz(const sannip_rsc_result *r, const s
 /* ---- chain state ------------------------------------------------------------------------- */
 static uint64_t sannip__mc_bits(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
 static double sannip__mc_real(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
+static void sannip__mc_hex(sannip_text *t, double x, char end) { sannip_text_printf(t, "%016llx%c", (unsigned long long)sannip__mc_bits(x), end); }
 SANNIP_API sannip_result sannip_mc_save(const sannip_mc *mc, sannip_text *t, sannip_error *err)
 {
-    int i, a;
+    const sannip_mc_progress *p;
+    int i, a, b;
     if (!mc || !mc->spins || !t) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc save: NULL or uninitialised chain");
-    sannip_text_printf(t, "sannip-mc-state 1\n%d\n", mc->n);
+    p = &mc->run;
+    sannip_text_printf(t, "sannip-mc-state 2\n%d\n", mc->n);
     for (a = 0; a < 4; a++) sannip_text_printf(t, "%016llx%c", (unsigned long long)mc->rng.s[a], a == 3 ? '\n' : ' ');
     sannip_text_printf(t, "%016llx %lld %lld\n", (unsigned long long)sannip__mc_bits(mc->step), (long long)mc->attempted, (long long)mc->accepted);
     for (i = 0; i < mc->n; i++) {   /* the spin and its magnitude (kept exactly by the moves) */
-        for (a = 0; a < 3; a++) sannip_text_printf(t, "%016llx ", (unsigned long long)sannip__mc_bits((double)mc->spins[3 * i + a]));
-        sannip_text_printf(t, "%016llx\n", (unsigned long long)sannip__mc_bits(mc->mag[i]));
+        for (a = 0; a < 3; a++) sannip__mc_hex(t, (double)mc->spins[3 * i + a], ' ');
+        sannip__mc_hex(t, mc->mag[i], '\n');
+    }
+    sannip_text_printf(t, "%d %d %lld %lld %lld %lld %lld %lld\n", p->phase + 1, p->hit_limit, (long long)p->att, (long long)p->acc0,
+                       (long long)p->win_att0, (long long)p->win_acc0, (long long)p->prod_att0, (long long)p->prod_acc0);
+    for (a = 0; a < 3; a++) sannip__mc_hex(t, mc->M[a], ' ');
+    sannip__mc_hex(t, mc->sum_mag, ' '); sannip__mc_hex(t, mc->E, '\n');
+    if (!mc->acc) sannip_text_printf(t, "0 0 0 0 0\n");
+    else {   /* the full batches and the open one */
+        const sannip__mc_acc *q = mc->acc;
+        sannip_text_printf(t, "1 %d %d %lld %lld\n", q->B, q->nb, (long long)q->per_bin, (long long)q->fill);
+        for (b = 0; b <= q->nb; b++)
+            for (a = 0; a < SANNIP__MC_NQ; a++) sannip__mc_hex(t, q->bin[b][a], a + 1 < SANNIP__MC_NQ ? ' ' : '\n');
     }
     if (t->failed) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc save: text of %d spins", mc->n);
     sannip__ok(err);
     return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_mc_checkpoint(sannip_mc *mc, sannip_text *t, sannip_error *err)
+{
+    sannip_real *S;
+    sannip_result r;
+    if (!mc || !mc->spins || !t) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc checkpoint: NULL or uninitialised chain");
+    if (!(S = (sannip_real *)sannip__malloc(&mc->alloc, sizeof(sannip_real) * 3 * (size_t)mc->n)))
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc checkpoint: %d spins", mc->n);
+    memcpy(S, mc->spins, sizeof(sannip_real) * 3 * (size_t)mc->n);
+    r = sannip_mc_set_spins(mc, S, err);
+    sannip_free(&mc->alloc, S);
+    return r != SANNIP_SUCCESS ? r : sannip_mc_save(mc, t, err);
 }
 /* The next whitespace-separated token of text as a hex word (hex = 1) or decimal integer. */
 static int sannip__mc_token(const char *text, size_t len, size_t *p, int hex, uint64_t *out, int *line)
@@ -3209,17 +3353,59 @@ static int sannip__mc_token(const char *text, size_t len, size_t *p, int hex, ui
     }
     return 1;
 }
+/* n tokens (hex or decimal) into v; SANNIP_PARSE_ERROR naming what when one is missing. */
+static sannip_result sannip__mc_tokens(const char *text, size_t len, size_t *p, int hex, int n, uint64_t *v, int *line,
+                                       const char *what, sannip_error *err)
+{
+    int k;
+    for (k = 0; k < n; k++)
+        if (!sannip__mc_token(text, len, p, hex, &v[k], line))
+            return sannip__fail(err, SANNIP_PARSE_ERROR, *line, 0, "mc restore: line %d: %s: number %d of %d missing or bad", *line, what, k + 1, n);
+    return SANNIP_SUCCESS;
+}
+/* The run of a version-2 text (progress, sums, batch sums) into pr, sums[5] and q. */
+static sannip_result sannip__mc_restore_run(const char *text, size_t len, size_t *p, int *line, sannip_mc_progress *pr,
+                                            double *sums, sannip__mc_acc *q, int *have, sannip_error *err)
+{
+    uint64_t v[8];
+    sannip_result r;
+    int b, a;
+    if ((r = sannip__mc_tokens(text, len, p, 0, 8, v, line, "run progress", err)) != SANNIP_SUCCESS) return r;
+    if (v[0] > 2 || v[1] > 1) return sannip__fail(err, SANNIP_PARSE_ERROR, *line, 0, "mc restore: line %d: phase %llu or limit flag %llu out of range", *line, (unsigned long long)v[0], (unsigned long long)v[1]);
+    pr->phase = (int)v[0] - 1; pr->hit_limit = (int)v[1]; pr->att = (int64_t)v[2]; pr->acc0 = (int64_t)v[3];
+    pr->win_att0 = (int64_t)v[4]; pr->win_acc0 = (int64_t)v[5]; pr->prod_att0 = (int64_t)v[6]; pr->prod_acc0 = (int64_t)v[7];
+    if ((r = sannip__mc_tokens(text, len, p, 1, 5, v, line, "sums", err)) != SANNIP_SUCCESS) return r;
+    for (a = 0; a < 5; a++) sums[a] = sannip__mc_real(v[a]);
+    if ((r = sannip__mc_tokens(text, len, p, 0, 5, v, line, "batch sums", err)) != SANNIP_SUCCESS) return r;
+    *have = v[0] != 0;
+    if (!*have) return SANNIP_SUCCESS;
+    if (v[1] < 2 || v[1] > SANNIP_MC_MAX_BLOCKS || v[2] >= 2 * v[1] || v[3] < 1 || v[4] >= v[3])
+        return sannip__fail(err, SANNIP_PARSE_ERROR, *line, 0, "mc restore: line %d: batch layout %llu %llu %llu %llu inconsistent", *line,
+                            (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[3], (unsigned long long)v[4]);
+    memset(q, 0, sizeof *q);
+    q->B = (int)v[1]; q->nb = (int)v[2]; q->per_bin = (int64_t)v[3]; q->fill = (int64_t)v[4];
+    for (b = 0; b <= q->nb; b++) {
+        uint64_t row[SANNIP__MC_NQ];
+        if ((r = sannip__mc_tokens(text, len, p, 1, SANNIP__MC_NQ, row, line, "batch row", err)) != SANNIP_SUCCESS) return r;
+        for (a = 0; a < SANNIP__MC_NQ; a++) q->bin[b][a] = sannip__mc_real(row[a]);
+    }
+    return SANNIP_SUCCESS;
+}
 SANNIP_API sannip_result sannip_mc_restore(sannip_mc *mc, const char *text, size_t len, sannip_error *err)
 {
-    static const char head[] = "sannip-mc-state 1";
+    static const char head[] = "sannip-mc-state ";
     uint64_t v[7], u;
-    size_t p = sizeof head - 1;
-    int line = 1, i, k;
+    size_t p = sizeof head;
+    int line = 1, i, k, version, have = 0;
     sannip_real *S;
-    double *mag;
+    double *mag, sums[5];
+    sannip__mc_acc *q;
+    sannip_mc_progress pr;
     sannip_result r;
     if (!mc || !mc->spins || !text) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "mc restore: NULL or uninitialised chain");
-    if (len < p || memcmp(text, head, p) != 0) return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "mc restore: line 1: not a 'sannip-mc-state 1' text");
+    if (len < p || memcmp(text, head, p - 1) != 0 || (text[p - 1] != '1' && text[p - 1] != '2'))
+        return sannip__fail(err, SANNIP_PARSE_ERROR, 1, 0, "mc restore: line 1: not a 'sannip-mc-state 1' or '2' text");
+    version = text[p - 1] - '0';
     for (k = 0; k < 8; k++) {
         if (!sannip__mc_token(text, len, &p, k >= 1 && k <= 5, k == 0 ? &u : &v[k - 1], &line))
             return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "mc restore: line %d: bad or missing header number %d", line, k + 1);
@@ -3227,15 +3413,29 @@ SANNIP_API sannip_result sannip_mc_restore(sannip_mc *mc, const char *text, size
     }
     S = (sannip_real *)sannip__calloc(&mc->alloc, 3 * (size_t)mc->n, sizeof(sannip_real));
     mag = (double *)sannip__calloc(&mc->alloc, (size_t)mc->n, sizeof(double));
-    if (!S || !mag) { sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag); return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc restore: %d spins", mc->n); }
+    q = (sannip__mc_acc *)sannip__calloc(&mc->alloc, 1, sizeof *q);
+    if (!S || !mag || !q || sannip__mc_own_acc(mc, err) != SANNIP_SUCCESS) {
+        sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag); sannip_free(&mc->alloc, q);
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "mc restore: %d spins", mc->n);
+    }
     for (i = 0, r = SANNIP_SUCCESS; i < 4 * mc->n && r == SANNIP_SUCCESS; i++) {   /* per line: S_x S_y S_z |S| */
         if (!sannip__mc_token(text, len, &p, 1, &u, &line)) r = sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "mc restore: line %d: spin %d of %d missing or bad", line, i / 4 + 1, mc->n);
         else if (i % 4 < 3) S[3 * (i / 4) + i % 4] = (sannip_real)sannip__mc_real(u);
         else mag[i / 4] = sannip__mc_real(u);
     }
-    if (r == SANNIP_SUCCESS && (r = sannip_mc_set_spins(mc, S, err)) == SANNIP_SUCCESS)
+    memset(&pr, 0, sizeof pr);
+    pr.phase = -1;
+    if (r == SANNIP_SUCCESS && version == 2) r = sannip__mc_restore_run(text, len, &p, &line, &pr, sums, q, &have, err);
+    if (r == SANNIP_SUCCESS && (r = sannip_mc_set_spins(mc, S, err)) == SANNIP_SUCCESS) {
         memcpy(mc->mag, mag, sizeof(double) * (size_t)mc->n);   /* the exact magnitudes of the moves */
-    sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag);
+        mc->run = pr;
+        if (version == 2) {   /* the running sums as the chain had them */
+            for (k = 0; k < 3; k++) mc->M[k] = sums[k];
+            mc->sum_mag = sums[3]; mc->E = sums[4];
+        }
+        if (have) *mc->acc = *q;
+    }
+    sannip_free(&mc->alloc, S); sannip_free(&mc->alloc, mag); sannip_free(&mc->alloc, q);
     if (r != SANNIP_SUCCESS) return r;
     for (k = 0; k < 4; k++) mc->rng.s[k] = v[k];
     mc->step = sannip__mc_real(v[4]); mc->attempted = (int64_t)v[5]; mc->accepted = (int64_t)v[6];
@@ -3582,7 +3782,7 @@ SANNIP_API sannip_result sannip_sld_step(sannip_sld *d, sannip_error *err)
 }
 SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s)
 {
-    double ek = 0, num = 0, den = 0, ez = 0;
+    double ek = 0, num = 0, den = 0, ez = 0, curv = 0;
     int i, a, moving = 0;
     memset(s, 0, sizeof *s);
     for (i = 0; i < d->n; i++) {
@@ -3591,7 +3791,7 @@ SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s)
         ek += 0.5 * d->mass[i] * (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
         for (a = 0; a < 3; a++) { s->M[a] += S[a]; ez -= d->cfg.zeeman[a] * S[a]; }
         x[0] = S[1] * H[2] - S[2] * H[1]; x[1] = S[2] * H[0] - S[0] * H[2]; x[2] = S[0] * H[1] - S[1] * H[0];
-        num += x[0] * x[0] + x[1] * x[1] + x[2] * x[2];   /* Nurdin et al. 2000 */
+        num += x[0] * x[0] + x[1] * x[1] + x[2] * x[2];   /* |grad E|^2 on the spheres */
         den += S[0] * H[0] + S[1] * H[1] + S[2] * H[2];
         moving++;
     }
@@ -3600,7 +3800,9 @@ SANNIP_API void sannip_sld_observe(const sannip_sld *d, sannip_sld_sample *s)
     s->E_pot = d->E; s->E_zeeman = ez;
     s->E_total = s->E_pot + s->E_kin;
     s->T_lattice = moving > 0 && !d->cfg.frozen_lattice ? 2 * s->E_kin / (3.0 * moving * d->cfg.kB) : 0;
-    s->T_spin = den != 0 ? num / (2 * d->cfg.kB * den) : 0;
+    if (d->model.curvature && d->model.curvature(d->model.user, d->pos, d->spins, &curv) != SANNIP_SUCCESS) curv = NAN;
+    s->spin_grad2 = num; s->spin_lap = 2 * den + curv;
+    s->T_spin = s->spin_lap != 0 ? num / (d->cfg.kB * s->spin_lap) : 0;
     s->m = d->n > 0 ? sqrt(s->M[0] * s->M[0] + s->M[1] * s->M[1] + s->M[2] * s->M[2]) / d->n : 0;
 }
 SANNIP_API sannip_result sannip_sld_run(sannip_sld *d, long n_steps, sannip_error *err)

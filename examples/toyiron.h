@@ -429,6 +429,23 @@ static void toyiron_field_at(const toyiron *t, const double *spins, int k, doubl
     }
 }
 
+/* sum_i |S_i|^2 tr_perp(d^2E/dS_i dS_i) (the curvature term of the spin temperature, see
+   sannip_spin.h OBSERVABLES): the on-site Hessian 2 (a_i + 2 b s^2) I + 8 b S S^T gives
+   2 (2 a_i + 4 b s^2) over the normal plane, a pair of i with its own image (-J/2 S_i.S_i
+   per entry) -2 J; exchange with other atoms is linear in S_i and gives nothing. */
+static double toyiron_spin_curvature(const toyiron *t, const double *spins)
+{
+    double C = 0;
+    size_t q;
+    int i;
+    for (i = 0; i < t->n; i++) {
+        double s2 = toyiron__dot(spins + 3 * i, spins + 3 * i), c = 2 * toyiron__onsite(t, i, s2);
+        for (q = t->start[i]; q < t->start[i + 1]; q++) if (t->j[q] == i) c -= 2 * t->J[q];
+        C += s2 * c;
+    }
+    return C;
+}
+
 /* Positions of an m[0] x m[1] x m[2] supercell of the conventional bcc (fcc = 0) or fcc
    cubic cell with lattice constant a, corner atom at the origin, atoms ordered cell by cell
    (basis fastest). pos: 3 * (2 or 4) * m0 m1 m2 doubles; cell: 9. Returns the atom count. */
@@ -536,12 +553,22 @@ static sannip_result toyiron__sld_field(void *user, const double *pos, const dou
     return SANNIP_SUCCESS;
 }
 static sannip_result toyiron__sld_positions(void *user, const double *pos) { return toyiron__sld_geometry((toyiron_sld *)user, pos); }
+static sannip_result toyiron__sld_curvature(void *user, const double *pos, const double *spins, double *C)
+{
+    toyiron_sld *a = (toyiron_sld *)user;
+    sannip_result r = toyiron__sld_geometry(a, pos);
+    if (r == SANNIP_SUCCESS) *C = toyiron_spin_curvature(&a->t, spins);
+    return r;
+}
 static sannip_sld_model toyiron_sld_model(toyiron_sld *a)
 {
     sannip_sld_model m;
     memset(&m, 0, sizeof m);
     m.n = a->n; m.user = a; m.compute = toyiron__sld_compute; m.field = toyiron__sld_field; m.range = toyiron_field_range(&a->t.p);
     m.set_positions = toyiron__sld_positions;
+    /* the curvature covers the plain toy's terms; the extended truth's biquadratic and
+       three-spin curvatures are not written out, so it takes the callback-free formula */
+    m.curvature = toyiron_is_extended(&a->t.p) ? NULL : toyiron__sld_curvature;
     return m;
 }
 /* A rattled bcc crystal of m^3 conventional cells (a = 2.87 A, positions +-0.03 A normal,

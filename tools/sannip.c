@@ -171,6 +171,14 @@ static const help_entry HELP[] = {
       "  --no-carry           restart every temperature from the start configuration\n"
       "  --a A                lattice constant for the afm sublattices (default from the cell)\n"
       "  --seed N             seed of the chains (default 1)\n"
+      "  --save FILE          write the full state of every start's chain (spins, RNG, step,\n"
+      "                       the run's progress and its batch sums) to FILE at the end and\n"
+      "                       every --save-every N sweeps (equilibration included); one\n"
+      "                       temperature and one walker\n"
+      "  --restart FILE       continue from FILE (a killed run goes on from its last save; a\n"
+      "                       finished one with a larger --sweeps extends its production).\n"
+      "                       The same options then give the output of the uninterrupted run\n"
+      "                       bit for bit when FILE was saved at one of its save points\n"
       "A warning is printed when the production acceptance is above 0.9 or below 0.1 (the\n"
       "step is then too small or too large to sample well).\n"
       "Results are bit-identical for a seed, whatever the number of threads.\n" },
@@ -246,7 +254,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
-    "--series", "--field-sweep", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
+    "--series", "--field-sweep", "--save", "--save-every", "--restart", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
@@ -1188,6 +1196,79 @@ static int mc_field_sweep(opts *o, const mc_opts *q, const char *init, const san
     sannip_mc_uninit(&mc);
     return 0;
 }
+/* --save / --restart: the latest state text of each start, written together to the save
+   file; the states read from the restart file (start k restores at[k] when k < n_at). */
+typedef struct mc_states { sannip_text *state; int n, n_at; char *file; const char *at[8]; size_t len[8]; } mc_states;
+static int mc_states_open(opts *o, const mc_opts *q, mc_states *ms)
+{
+    sannip_error err;
+    sannip_result r;
+    size_t len;
+    char *p;
+    int k;
+    memset(ms, 0, sizeof *ms);
+    if (!opt(o, "--save", NULL) && !opt(o, "--restart", NULL)) return 0;
+    if (q->nT != 1 || q->nw != 1 || opt(o, "--field-sweep", NULL)) return usage_error("mc", "--save and --restart need one temperature and one walker (no --field-sweep)");
+    if (!(ms->state = (sannip_text *)calloc((size_t)q->ninit, sizeof *ms->state))) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+    ms->n = q->ninit;
+    for (k = 0; k < ms->n; k++) sannip_text_init(&ms->state[k], NULL);
+    if (!opt(o, "--restart", NULL)) return 0;
+    if ((r = sannip_read_file(opt(o, "--restart", ""), NULL, &ms->file, &len, &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    for (p = strstr(ms->file, "sannip-mc-state "); p; p = strstr(p + 1, "sannip-mc-state ")) {
+        if (ms->n_at == ms->n) { fprintf(stderr, "sannip mc: %s holds more states than the %d start(s) of --init\n", opt(o, "--restart", ""), ms->n); return 1; }
+        ms->at[ms->n_at++] = p;
+    }
+    if (ms->n_at == 0) { fprintf(stderr, "sannip mc: %s holds no 'sannip-mc-state' text\n", opt(o, "--restart", "")); return 1; }
+    for (k = 0; k < ms->n_at; k++) ms->len[k] = (size_t)((k + 1 < ms->n_at ? ms->at[k + 1] : ms->file + len) - ms->at[k]);
+    return 0;
+}
+static void mc_states_close(mc_states *ms)
+{
+    int k;
+    for (k = 0; k < ms->n; k++) sannip_text_uninit(&ms->state[k]);
+    free(ms->state); free(ms->file);
+}
+/* Start k's state as it stands (a checkpoint: the model reloaded, then saved) into the
+   save file with the other starts' latest states. 0 on success. */
+static int mc_states_save(opts *o, mc_states *ms, int k, sannip_mc *mc)
+{
+    sannip_text all;
+    sannip_error err;
+    sannip_result r;
+    int j;
+    sannip_text_uninit(&ms->state[k]); sannip_text_init(&ms->state[k], NULL);
+    if ((r = sannip_mc_checkpoint(mc, &ms->state[k], &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    sannip_text_init(&all, NULL);
+    for (j = 0; j < ms->n; j++) if (ms->state[j].s) sannip_text_printf(&all, "%s", ms->state[j].s);
+    r = all.failed ? SANNIP_OUT_OF_MEMORY : sannip_write_file_atomic(opt(o, "--save", ""), all.s, all.len, &err);
+    sannip_text_uninit(&all);
+    return r != SANNIP_SUCCESS ? fail(&err, r) : 0;
+}
+/* One start as one chain with saves and restarts: its production statistics in *st. */
+static int mc_chain(opts *o, const mc_opts *q, int k, const sannip_mc_model *mm, const sannip_real *spins,
+                    const sannip_mc_config *cfg0, mc_states *ms, sannip_mc_stats *st)
+{
+    sannip_mc_config cfg = *cfg0;
+    sannip_mc mc;
+    sannip_rng rng;
+    sannip_error err;
+    sannip_result r;
+    double every;
+    int fin = 0, rc = 0;
+    if (!opt_num(o, "mc", "--save-every", 0, 0, 1e12, &every)) return 2;
+    cfg.T = q->T[0];
+    sannip_mc_rng_stream((uint64_t)q->seed + 7919 * (uint64_t)k, 0, &rng);
+    if ((r = sannip_mc_init(&mc, mm, spins, &cfg, &rng, NULL, &err)) != SANNIP_SUCCESS) return fail(&err, r);
+    if (k < ms->n_at && (r = sannip_mc_restore(&mc, ms->at[k], ms->len[k], &err)) != SANNIP_SUCCESS) { sannip_mc_uninit(&mc); return fail(&err, r); }
+    if (k < ms->n_at) printf("  %-4s restarted from %s after %lld moves\n", q->inits[k], opt(o, "--restart", ""), (long long)mc.attempted);
+    while (!fin && rc == 0) {
+        if ((r = sannip_mc_advance(&mc, every > 0 ? (int64_t)every : INT64_MAX, &fin, st, &err)) != SANNIP_SUCCESS) rc = fail(&err, r);
+        else if (opt(o, "--save", NULL)) rc = mc_states_save(o, ms, k, &mc);
+    }
+    sannip_mc_uninit(&mc);
+    return rc;
+}
+
 /* Per-sample rows of one start, one text per walker (walkers run in threads). */
 typedef struct mc_series { const char *init; sannip_text *t; } mc_series;
 static void mc_series_sample(void *user, const sannip_mc_sample *s)
@@ -1196,7 +1277,7 @@ static void mc_series_sample(void *user, const sannip_mc_sample *s)
     sannip_text_printf(&q->t[s->walker], "%s,%d,%d,%d,%lld,%.6g,%.10g,%.10g,%.8g,%.8g,%.8g,%.6g\n", q->init, s->walker, s->temp_index, s->phase,
                        (long long)s->sweep, s->T, s->E, s->e, s->m, s->ratio, s->polar, s->step);
 }
-static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all, sannip_text *series)
+static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all, sannip_text *series, mc_states *ms)
 {
     sannip_mc_config cfg;
     mc_series ser;
@@ -1232,8 +1313,9 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
         ser.init = init; ser.t = series + (size_t)k * nw;
         cfg.on_sample = mc_series_sample; cfg.sample_user = &ser;
     }
-    r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err);
-    if (r != SANNIP_SUCCESS) return fail(&err, r);
+    if (ms->state) { int rc = mc_chain(o, q, k, &mm[0], spins, &cfg, ms, st); if (rc) return rc; }
+    else if ((r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err)) != SANNIP_SUCCESS)
+        return fail(&err, r);
     for (i = 0; i < nT; i++) {
         printf("  %-4s T %7.1f K  ratio %.4f +- %.4f  <|M|>/N %.4f  e %.6f eV  chi %.4g  U4 %.4f  acceptance %.2f\n", init, q->T[i],
                st[i].ratio.mean, st[i].ratio.err, st[i].m.mean, st[i].e.mean, st[i].chi.mean, st[i].u4.mean, st[i].acceptance);
@@ -1268,6 +1350,7 @@ static int cmd_mc(int argc, char **argv)
     sannip_error err;
     sannip_dataset L;
     sannip_text all, *series = NULL;
+    mc_states ms;
     double a_lat;
     int r, i, k, n;
     if ((r = parse_opts(argc, argv, &o, "mc")) != 0) return r;
@@ -1291,7 +1374,10 @@ static int cmd_mc(int argc, char **argv)
     printf("\n");
     if (opt(&o, "--series", NULL) && !(series = (sannip_text *)calloc((size_t)q.ninit * q.nw, sizeof *series))) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
     for (k = 0; series && k < q.ninit * q.nw; k++) sannip_text_init(&series[k], NULL);
-    for (k = 0; k < q.ninit; k++) if ((r = mc_run_start(&o, &q, k, &m, &L.s[0], a_lat, &all, series)) != 0) return r;
+    if ((r = mc_states_open(&o, &q, &ms)) != 0) return r;
+    for (k = 0; k < q.ninit; k++) if ((r = mc_run_start(&o, &q, k, &m, &L.s[0], a_lat, &all, series, &ms)) != 0) return r;
+    if (opt(&o, "--save", NULL)) printf("chain state(s) -> %s\n", opt(&o, "--save", ""));
+    mc_states_close(&ms);
     if (all.failed || (r = sannip_write_file_atomic(o.out, all.s, all.len, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if (series) {   /* one table: starts and walkers in order */
         sannip_text t;
