@@ -2,7 +2,13 @@
    toy-iron ground truth (examples/toyiron.h), plus a fixed-geometry spin-state test and a
    cross-validated comparison on real DFT data (NiO).
 
-       bin/spin_accuracy [--quick] [--seed N] [--members M] [--epochs E] [--out DIR] (--help)
+       bin/spin_accuracy [--quick] [--seed N] [--seeds N] [--truth extended|plain] [--members M]
+                         [--epochs E] [--out DIR] (--help)
+
+   Every part runs the whole pipeline (data, split, initialisation) for seeds seed..seed+N-1
+   (--seeds, default 5; quick 2): the tables give mean +- sd over them, the *_seeds.csv files
+   the per-seed values. The toy data come from the extended truth (toyiron_params_extended:
+   biquadratic and three-spin exchange outside the spin bases' span) unless --truth plain.
 
    1. Three toy-iron subsets made by bin/gen_toyiron's generator (examples/toyiron_data.h,
       called in process, writes DIR/toyiron_SUBSET.xyz): `spin` (high spin variation: 10 geometries x
@@ -18,12 +24,14 @@
       the other 100 predicts E_FM - E_PM and E_FM - E_AFM of each held-out geometry. BP is
       not trained: a spin-blind model predicts equal energies for the three states, so its
       error is the true difference itself.
-   3. Real data, DFT NiO (non-collinear moments in mu_B): BP vs SANNIP trained on energies
-      and forces, k-fold cross-validated, next to the trivial predictors (training-mean
-      energy, zero forces).
-   Output: printed, and DIR/accuracy.md, DIR/accuracy.csv, DIR/states.csv, DIR/nio.csv
-   (default DIR: build/spin_accuracy). Everything except the timings (s/epoch, FOM, run
-   times) is bit-identical for a fixed seed, whatever the number of threads.
+   3. Real data, DFT NiO (non-collinear moments in mu_B): BP vs SANNIP (`sannip train
+      --descriptors bp` and `bp+spin` with every other flag at its default), 5-fold
+      cross-validated, next to the trivial predictors (training-mean energy, zero forces).
+   Output: printed, and DIR/accuracy.md, DIR/accuracy.csv, DIR/states.csv, DIR/nio.csv (mean
+   and sd over the seeds), DIR/accuracy_seeds.csv, DIR/states_seeds.csv, DIR/nio_seeds.csv
+   (per seed; NiO per seed and fold) (default DIR: build/spin_accuracy). Everything except
+   the timings (s/epoch, FOM, run times) is bit-identical for fixed seeds, whatever the
+   number of threads.
 
    Choices (why; measured on the toy-iron subsets):
    - BP bases: sannip_descriptors_preset_bp (the T A.1 grid, 24 G2 + 18 G4, cosine cutoff,
@@ -32,15 +40,15 @@
      2.88 A) and fcc (2.59, 3.66 A). Descriptors cost ~8x less than at 6 A (17 instead of
      73 neighbours), and the fits are better: one SANNIP model on `spin`, 80 epochs:
      validation RMSE 5.7 meV/atom at 4 A, 8.6 at 4.5 A; 200 epochs at 6 A: 20.
-   - Spin bases: sannip_descriptors_preset_spin_scaled (8 S1G + 12 S2G placed for the data's mean |S|,
-     1.1 hbar, plus F4-F6) at the same rc, plus one Heisenberg sum spin_s2 (sum_j S_i.S_j
-     fc(r_ij), xi = 1) at rc = 3.2 A. The preset's pair sums share one cutoff, so they cannot
-     tell the first neighbour shell from the second, whose exchange differs (toyiron.h:
-     J(2.49) = 34 meV, J(2.88) = 12 meV, ratio 2.9, where fc at 4 A gives 1.7); the sum at
-     3.2 A weighs them 4.5 : 1, and the two sums resolve the shells. Validation RMSE of one
-     model on `states` (200 epochs): 4.6 meV/atom with the preset alone, 2.5 with it.
-     (--short-rc 0 leaves it out.) The thesis's preset (T A.2) assumes mu_B (S1G centres
-     0..3, S2G ramps); --spin-preset thesis uses it on the toy spins x 2 (hbar -> mu_B).
+   - Spin bases: only the generic presets, nothing placed on the truth's neighbour shells:
+     sannip_descriptors_preset_spin_scaled (8 S1G + 12 S2G placed for the data's mean |S|,
+     1.1 hbar, plus F4-F6) at the same rc (default), or the thesis's preset (T A.2, which
+     assumes mu_B: S1G centres 0..3, S2G ramps) on the toy spins x 2 (--spin-preset thesis).
+     (Earlier versions added a Heisenberg sum at 3.2 A that separated the first shell from
+     the second; it is gone: it made the plain truth linear in the bases.)
+   - Data: the subsets' geometries are rattled on a ramp (<u^2> ~ T, gen_toyiron's
+     "temperatures") and strained, and their spins span FM, perturbed FM at four sigmas
+     (spin temperatures), PM and AFM orders.
    - Network and training: 2 x 25 tanh (the thesis: ReLU; tanh trains faster with Adam and
      has smooth forces), Adam, batch 16, learning rate 3e-3 x 0.99 per epoch, validation
      fraction 0.2 (T4.2). The subsets train on energies only, as the thesis's tables are
@@ -54,18 +62,17 @@
      (60 in --quick) reach the tables below.
    - CNN: sannip_model_add_element_cnn without raw inputs (T3.2.3: one i_c -> i_c layer per
      class: radial, angular, spin).
-   - NiO: rc 6 A, the thesis's spin preset as it is (moments in mu_B), one model per fold,
-     energy weight var(F)/var(E/N) of the training folds (~1500): with w_E = 1 the energy
-     term (per-atom energies vary by 0.44 meV) is ~1000x below the force term, and neither
-     model learns the energies (BP cannot anyway: they vary with the spins).
+   - NiO: exactly what `sannip train` does with default flags (bp preset at rc 6 A, the
+     thesis's spin preset as it is for bp+spin, 2 x 25 tanh, modified scaling, and
+     sannip_train_config_init: 100 epochs of Adam at 1e-3, batch 8, 20 % validation, the
+     balanced loss), one model per fold; --quick trains 30 epochs at 3e-3 on 3 folds.
    - FOM = 1 / (s/epoch x validation RMSE in meV/atom) (T4.7, in the thesis's units).
-   - Statistical equality: an RMSE estimated from N independent residuals has a standard
-     error of about RMSE / sqrt(2 N) (Gaussian residuals); the concatenated validation sets
-     hold M x round(0.2 n) residuals of at most n distinct structures, so N = min(n, that).
-     accuracy.csv gives this as val_se, for tests that allow "equal within noise".
-   - Run time (2 cores, quiet machine): --quick ~45 s for the three subsets (M = 3, 60
-     epochs, smaller subsets: `spin` 2 repeats, `geo-spin` 24 geometries, `fm` 30
-     geometries of 2^3 and 3^3 cells), ~90 s in all; the full run ~7 minutes.
+   - Error bars: the sample standard deviation over the seeds of the whole pipeline. (The
+     sampling error of one run's RMSE, RMSE / sqrt(2 N), is still in accuracy_seeds.csv as
+     val_se; it understates the spread over seeds.)
+   - Run time: --quick (M = 3, 60 epochs, smaller subsets: `spin` 2 repeats, `geo-spin` 24
+     geometries, `fm` 30 geometries of 2^3 and 3^3 cells; 2 seeds) ~3 min of CPU; the full
+     run ~40 min of CPU (5 seeds, NiO included).
 */
 #define _POSIX_C_SOURCE 200809L
 #define SANNIP_IMPLEMENTATION
@@ -132,7 +139,7 @@ static void print_usage(FILE *f)
         "  --out DIR          output directory (default build/spin_accuracy)\n"
         "  --nio FILE         NiO data (default $SANNIP_SHARED/data/nio_train.xyz, SANNIP_SHARED\n"
         "                     defaulting to ../shared); 'none' skips the NiO part. NiO trains with\n"
-        "                     sannip train's defaults (100 epochs; quick: 30, 3 folds)\n"
+        "                     sannip train's defaults (100 epochs; quick: 30 at 3e-3, 3 folds)\n"
         "  --spin-preset P    scaled (default: 8 S1G + 12 S2G scaled to the mean |S|, F4-F6) or thesis\n"
         "                     (T A.2, which assumes mu_B: the toy spins are multiplied by 2)\n"
         "  --rc R             cutoff of the BP and spin bases for toy iron in A (default 4.0)\n"
@@ -577,7 +584,7 @@ static void nio_fit_test(const settings *st, const sannip_dataset *tv, const san
     sannip_train_config cfg = sannip_train_config_init();
     sannip_error err;
     cfg.seed = seed; cfg.progress = on_progress; cfg.user = &sp;
-    if (st->quick) cfg.epochs = st->epochs_nio;
+    if (st->quick) { cfg.epochs = st->epochs_nio; cfg.learning_rate = 3e-3; }   /* 30 epochs at 1e-3 leave forces worse than zero */
     stage_begin(&sp, label);
     memset(&ms, 0, sizeof ms);
     ms.spin = spin; ms.rc = 6; ms.rc_spin = 6; ms.thesis_preset = 1; ms.scaling = SANNIP_SCALE_MODIFIED;
@@ -910,6 +917,7 @@ static void part_nio(const settings *st, sannip_text *md, sannip_text *csv, sann
                            "| | energy RMSE (meV/atom) | / SANNIP | force RMSE (eV/A) | SANNIP / it |\n|---|---|---|---|---|\n",
                        nr[0].n, nr[0].atoms, nr[0].folds, st->quick ? st->epochs_nio : sannip_train_config_init().epochs, ew, st->seeds);
     nio_summary(st, nr, md, csv);
+    if (st->quick) sannip_text_printf(md, "\n(quick run: %d epochs at learning rate 3e-3, not the defaults)\n", st->epochs_nio);
     sannip_text_printf(md, "\n%d seeds x %d folds: %.0f s.\n", st->seeds, nr[0].folds, now() - t0);
     sannip_dataset_uninit(&d);
 }

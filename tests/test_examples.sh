@@ -179,7 +179,7 @@ check "rsc_fig3a.csv (over seeds): 110 rows of 35 numbers or nan (err_k, sd_k)" 
 check "rsc_fig3b.csv (over seeds): 110 rows of 15 numbers" rows $R/rsc_fig3b.csv 110 15
 check "rsc_fig3c.csv (over seeds): 12 rows of 13 fields, 2 seeds each" awk -F, '
     NR > 1 { n++; if (NF != 13 || $3 != 2) bad = 1 } END { exit (bad || n != 12) }' $R/rsc_fig3c.csv
-check "the seeds differ (seed_1 and seed_2 fig3c files)" sh -c "! cmp -s $R/seed_1/rsc_fig3c.csv $R/seed_2/rsc_fig3c.csv"
+check "the seeds differ (seed_1 and seed_2 fig3c files)" sh -c "[ -s $R/seed_1/rsc_fig3c.csv ] && [ -s $R/seed_2/rsc_fig3c.csv ] && ! cmp -s $R/seed_1/rsc_fig3c.csv $R/seed_2/rsc_fig3c.csv"
 # the over-seed mean is the mean of the two seeds' values (test RMSE of nd3 best-of-1 models)
 check "rsc_fig3c.csv: mean over seeds of the per-seed test RMSE" awk -F, '
     FNR == 1 { f++ } f < 3 && $1 == "nd3" && $2 == 1 { s += $6 } f == 3 && $1 == "nd3" && $2 == 1 { m = $6 }
