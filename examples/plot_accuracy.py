@@ -186,7 +186,7 @@ def tables(args):
                 xs.append(i + (j - 1.5) * w)
                 ys.append(num(r[0]["val_rmse_mean"]))
                 es.append(num(r[0]["val_rmse_sd"]))
-                ts.append(num(r[0]["thesis_val"]))
+                ts.append(num(r[0]["thesis_val_rmse"]))
         ax[0].bar(xs, ys, w, yerr=es, capsize=2, color=CASE_COLOURS[case], label="%s (toy iron)" % case)
         ax[0].plot(xs, ts, "k_", ms=14, mew=2, label="thesis (Fe DFT)" if j == 0 else None)
     ax[0].set_xticks(range(len(SUBSETS)))

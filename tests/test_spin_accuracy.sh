@@ -63,6 +63,8 @@ check "accuracy.md has the three tables (with FOM ratios, mean +- sd) and the tw
     awk_true "h == 5 && f == 3" -v h="$(grep -c -e '^### high spin' -e '^### high geometry and spin' -e '^### high geometry, low spin' \
                                          -e '^## Spin-state energy differences' -e '^## NiO' "$OUT/accuracy.md" 2>/dev/null)" \
                               -v f="$(grep -c '^| FOM / FOM(BP) | [0-9.e+-]* ± ' "$OUT/accuracy.md" 2>/dev/null)"
+check "accuracy.png drawn (when /usr/bin/python3 has matplotlib)" \
+    sh -c "! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null || [ -s $OUT/accuracy.png ]"
 check "the toy-iron data files of both seeds were written (extended truth)" \
     sh -c "[ -s $OUT/toyiron_spin_seed1.xyz ] && [ -s $OUT/toyiron_spin_seed2.xyz ] && [ -s $OUT/toyiron_states_seed2.xyz ] && grep -q 'Toy iron (extended truth)' $OUT/accuracy.md && ! cmp -s $OUT/toyiron_spin_seed1.xyz $OUT/toyiron_spin_seed2.xyz"
 
