@@ -184,16 +184,16 @@ def tables(args):
             r = [r for r in acc if r["subset"] == name and r["case"] == case]
             if r:
                 xs.append(i + (j - 1.5) * w)
-                ys.append(num(r[0]["val_rmse"]))
-                es.append(num(r[0]["val_se"]))
-                ts.append(num(r[0]["thesis_val"]))
-        ax[0].bar(xs, ys, w, yerr=es, capsize=2, color=CASE_COLOURS[case], label="%s (toy iron, this run)" % case)
+                ys.append(num(r[0]["val_rmse_mean"]))
+                es.append(num(r[0]["val_rmse_sd"]))
+                ts.append(num(r[0]["thesis_val_rmse"]))
+        ax[0].bar(xs, ys, w, yerr=es, capsize=2, color=CASE_COLOURS[case], label="%s (toy iron)" % case)
         ax[0].plot(xs, ts, "k_", ms=14, mew=2, label="thesis (Fe DFT)" if j == 0 else None)
     ax[0].set_xticks(range(len(SUBSETS)))
     ax[0].set_xticklabels([label for _, label in SUBSETS])
     plain_log(ax[0])
     ax[0].set_ylabel("validation energy RMSE (meV/atom)")
-    ax[0].set_title("BP vs SANNIP (T Tables 4.1-4.3); error bars: standard error")
+    ax[0].set_title("BP vs SANNIP (T Tables 4.1-4.3); error bars: sd over %s seeds" % acc[0]["seeds"])
     ax[0].legend(fontsize=7)
     ax[0].grid(True, axis="y", which="both", lw=0.3, alpha=0.5)
     for p, a in zip(parts, ax[1:]):
@@ -201,8 +201,8 @@ def tables(args):
         if p == "states.csv":
             labels = ["E_FM - E_PM", "E_FM - E_AFM"]
             for j, r in enumerate(rows):
-                a.bar([i + (j - 0.5) * 0.35 for i in range(2)], [num(r["rmse_fm_pm"]), num(r["rmse_fm_afm"])], 0.35,
-                      color=CASE_COLOURS.get(r["model"], "grey"), label=r["model"])
+                a.bar([i + (j - 0.5) * 0.35 for i in range(2)], [num(r["rmse_fm_pm_mean"]), num(r["rmse_fm_afm_mean"])], 0.35,
+                      yerr=[num(r["rmse_fm_pm_sd"]), num(r["rmse_fm_afm_sd"])], capsize=3, color=CASE_COLOURS.get(r["model"], "grey"), label=r["model"])
             a.set_xticks(range(2))
             a.set_xticklabels(labels)
             plain_log(a)
@@ -215,7 +215,7 @@ def tables(args):
                   color=[CASE_COLOURS.get(r["predictor"], "#7f7f7f") for r in rows])
             a.set_xticks(range(len(rows)))
             a.set_xticklabels([names.get(r["predictor"], r["predictor"]) for r in rows])
-            a.set_ylabel("energy RMSE (meV/atom), mean +- sd over folds")
+            a.set_ylabel("energy RMSE (meV/atom), mean +- sd over seeds")
             a.set_title("NiO (DFT), cross-validated")
         a.grid(True, axis="y", which="both", lw=0.3, alpha=0.5)
         if p == "states.csv":

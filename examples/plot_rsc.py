@@ -3,6 +3,9 @@
 
     python3 examples/plot_rsc.py DIR     # DIR/rsc_fig3{a,b,c}.csv -> DIR/rsc_fig3.png
 
+DIR is bin/rsc_fig3's output (curves as mean and sd over its seeds, drawn as bands) or one of
+its DIR/seed_S directories (one seed: no seed bands).
+
 Panels as in the paper: (a1, b1) error of best-of-k (the first k random committee members)
 against the exact ground state along the rigid dissociation of the n_d = 3 (S6-like) and
 n_d = 4 (S8-like) dimer rings, k = 1..15 from violet to yellow; (a2, b2) mean and spread of
@@ -53,6 +56,10 @@ def panel_errors(ax, rows, nd):
         err = [max(r["err_%d" % k], FLOOR) for r in rows]
         if k in K_COLOURS:
             ax.plot(rc, err, color=K_COLOURS[k], lw=2.6 if k == 15 else 1.8, zorder=3 + k, label="best of %d" % k)
+            if "sd_%d" % k in rows[0]:  # sd over the seeds
+                sd = [0 if math.isnan(r["sd_%d" % k]) else r["sd_%d" % k] for r in rows]
+                ax.fill_between(rc, [max(e - s, FLOOR) for e, s in zip(err, sd)], [e + s for e, s in zip(err, sd)],
+                                color=K_COLOURS[k], alpha=0.18, lw=0, zorder=2)
         else:
             ax.plot(rc, err, color="#999999", lw=0.6, alpha=0.7, zorder=1, label="best of 2-14" if k == 2 else None)
     ax.set_yscale("log")
@@ -61,7 +68,7 @@ def panel_errors(ax, rows, nd):
     ax.text(0.99, 0.98, "errors below %g eV (ground state found)\ndrawn at %g eV" % (FLOOR, FLOOR),
             transform=ax.transAxes, ha="right", va="top", fontsize=7)
     ax.set_xlabel("reaction coordinate RC (\u00c5)")
-    ax.set_ylabel("E(best of k) - E(exact ground state) (eV)")
+    ax.set_ylabel("E(best of k) - E(exact ground state) (eV)" + (", mean \u00b1 sd over seeds" if "sd_1" in rows[0] else ""))
     ax.set_title("n_d = %d: committee error, rigid path" % nd)
     ax.legend(fontsize=7)
 
@@ -77,10 +84,14 @@ def panel_models(ax, rows, nd):
         sd = [r["std_%d" % k] for r in rows]
         col = K_COLOURS[k]
         ax.plot(rc, mean, color=col, lw=2.2 if k == 15 else 1.4, label="models trained on best-of-%d data" % k)
-        ax.fill_between(rc, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)], color=col, alpha=0.15, lw=0)
+        ax.fill_between(rc, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)], color=col, alpha=0.12, lw=0)
+        if "seed_sd_%d" % k in rows[0]:  # sd over the seeds of the mean model: darker, narrower band
+            ssd = [r["seed_sd_%d" % k] for r in rows]
+            ax.fill_between(rc, [m - s for m, s in zip(mean, ssd)], [m + s for m, s in zip(mean, ssd)], color=col, alpha=0.35, lw=0)
     ax.set_xlabel("reaction coordinate RC (\u00c5)")
     ax.set_ylabel("E - E_exact(RC = %.1f \u00c5) (eV)" % rc[-1])
-    ax.set_title("n_d = %d: BP models, mean \u00b1 spread over 15" % nd)
+    ax.set_title("n_d = %d: BP models, mean \u00b1 spread over 15" % nd
+                 + ("\n(dark band: sd of the mean over seeds)" if "seed_sd_1" in rows[0] else ""))
     ax.legend(fontsize=7)
 
 
@@ -95,7 +106,8 @@ def panel_rmse(ax, rows, column, ylabel, train_column=None):
         if train_column:
             ax.errorbar(k, [r[train_column] for r in sel], yerr=[r[train_column + "_std"] for r in sel], color=col,
                         marker="s", ls="--", capsize=3, label=label + " train")
-    ax.set_xlabel("random spin committee members per structure k (best of k)")
+    ax.set_xlabel("random spin committee members per structure k (best of k)"
+                  + ("\nerror bars: sd over %d seeds" % rows[0]["seeds"] if "seeds" in rows[0] else ""))
     ax.set_ylabel(ylabel)
     ax.set_xticks(KS)
     ax.legend(fontsize=7)

@@ -1,7 +1,7 @@
 /* rsc_fig3.c - Fig. 3 of Carare, Deringer & Csanyi 2024 ("C", random spin committee) on the
    frustrated dimer ring that stands in for DFT (examples/dimer_ring.h, SPEC 12).
 
-       bin/rsc_fig3 [--seed N] [--epochs N] [--out DIR]
+       bin/rsc_fig3 [--seed N] [--seeds N] [--epochs N] [--out DIR]
 
    Data, as in C: for n_d = 3 (S6) and n_d = 4 (S8) dimers,
    - the rigid dissociation: one structure per RC = 0, 0.05, ..., 2.70 A (55), used for
@@ -34,8 +34,16 @@
    isolated-dimer-limit error (mean prediction minus exact at RC = 2.7 A). With python3 and
    matplotlib it draws rsc_fig3.png through examples/plot_rsc.py.
 
+   Seeds: the whole pipeline (rattling, committees, member draws, initialisations) runs for
+   seeds seed..seed+N-1 (--seeds N, default 5). Each repeat's files (the three CSVs above and
+   the best-of-15 XYZ) go to DIR/seed_S/; DIR/rsc_fig3{a,b,c}.csv hold the curves as mean and
+   sd over the repeats: (a) err_k mean and sd_k over the repeats (NaN-free ones); (b) mean_k
+   (over repeats of the per-repeat model mean), std_k (mean over repeats of the spread over the
+   models) and seed_sd_k (sd over repeats of the per-repeat mean); (c) every RMSE as the mean
+   over repeats of the per-repeat mean over models, and its sd over repeats (_std columns).
+
    Models train in parallel with OpenMP (one model per thread; each model's training is
-   bit-identical whatever the thread count), so the output depends only on --seed.
+   bit-identical whatever the thread count), so the output depends only on --seed and --seeds.
 */
 #define TUTORIAL_PROG "rsc_fig3"
 #define TUTORIAL_EPOCHS 400
@@ -60,6 +68,7 @@
 #define GS_TOL 1e-3           /* eV/atom: best-of-k "finds the ground state" within this */
 #define Z_S 16
 #define N_SETS 3              /* n_d = 3, n_d = 4, combined */
+#define MAX_SEEDS 100
 static const int KS[N_K] = { 1, 5, 10, 15 };
 
 /* The structures of one path (rigid or rattled) of one n_d, with exact ground states. */
@@ -78,6 +87,7 @@ typedef struct ring_set {
 /* One trained model: its errors and its predictions along both rigid paths. */
 typedef struct fit_job {
     int set, k, draw;         /* set: 0 = n_d 3, 1 = n_d 4, 2 = combined */
+    int run;                  /* repeat (seed) index */
     int n_train, n_dropped;   /* training structures; structures without a converged member */
     double train_e, train_f;  /* RMSE against the labels: eV/atom, eV/A */
     double test_e, test_f;    /* RMSE on the rattled test structures against the exact GS */
@@ -89,16 +99,18 @@ typedef struct fit_job {
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: rsc_fig3 [--seed N] [--epochs N] [--out DIR] [--help]\n"
+        "usage: rsc_fig3 [--seed N] [--seeds N] [--epochs N] [--out DIR] [--help]\n"
         "Reproduces Fig. 3 of Carare, Deringer & Csanyi 2024 (random spin committee) on the\n"
         "frustrated dimer ring (n_d = 3 and 4 dimers): best-of-k errors along the rigid\n"
         "dissociation, and Behler-Parrinello models trained on best-of-1, 5, 10, 15 rattled data.\n"
         "  --seed N     seed of the rattling, the committees, the member draws and the model\n"
-        "               initialisations (default 1)\n"
+        "               initialisations of the first repeat (default 1)\n"
+        "  --seeds N    repeats of the whole pipeline with seeds seed..seed+N-1, 1..%d: the curves\n"
+        "               are mean and sd over them, each repeat's files in DIR/seed_S (default 5)\n"
         "  --epochs N   training epochs per model, 1..10000000 (default %d)\n"
         "  --out DIR    directory for the CSV, XYZ files and rsc_fig3.png, created if missing\n"
         "               (default examples_out)\n"
-        "  --help       this text\n", TUTORIAL_EPOCHS);
+        "  --help       this text\n", MAX_SEEDS, TUTORIAL_EPOCHS);
 }
 
 /* ---- data ------------------------------------------------------------------------------ */
@@ -364,6 +376,28 @@ static void mean_std(const double *x, int n, int stride, double *mean, double *s
     *mean = s; *sd = n > 1 ? sqrt(q / n) : 0;
 }
 
+/* Adds to *failed and *run the members of structure i that failed and that ran. */
+static void member_counts(const sannip_rsc_result *c, int i, int *failed, int *run)
+{
+    int k;
+    for (k = 0; k < c->n_members; k++) {
+        int st = c->status[i * c->n_members + k];
+        if (st != SANNIP_RSC_SKIPPED) (*run)++;
+        if (st != SANNIP_RSC_SKIPPED && st != SANNIP_RSC_CONVERGED) (*failed)++;
+    }
+}
+
+/* Mean and spread over the models of repeat run (-1: any) of set s trained on best-of-KS[q]
+   data, of their prediction at rigid point i (NaN when there are none). */
+static void pred_stat(const fit_job *jobs, int n_jobs, int run, int s, int q, int i, double *m, double *sd)
+{
+    double x[N_DRAWS];
+    int j, n = 0;
+    for (j = 0; j < n_jobs && n < N_DRAWS; j++)
+        if (jobs[j].set == s && jobs[j].k == KS[q] && jobs[j].ok && (run < 0 || jobs[j].run == run)) x[n++] = jobs[j].pred[s][i];
+    if (n) mean_std(x, n, 1, m, sd); else *m = *sd = NAN;
+}
+
 /* ---- output ------------------------------------------------------------------------------ */
 static int write_fig3a(const char *dir, ring_set *rigid, double *const *err, double *const *meta)
 {
@@ -376,13 +410,8 @@ static int write_fig3a(const char *dir, ring_set *rigid, double *const *err, dou
     fprintf(f, ",failed,run\n");
     for (s = 0; s < 2; s++)
         for (i = 0; i < rigid[s].n; i++) {
-            const sannip_rsc_result *c = &rigid[s].com;
             int failed = 0, run = 0;
-            for (k = 0; k < c->n_members; k++) {
-                int st = c->status[i * c->n_members + k];
-                if (st != SANNIP_RSC_SKIPPED) run++;
-                if (st != SANNIP_RSC_SKIPPED && st != SANNIP_RSC_CONVERGED) failed++;
-            }
+            member_counts(&rigid[s].com, i, &failed, &run);
             fprintf(f, "%d,%.2f,%.10g,%.10g", rigid[s].nd, rigid[s].rc[i], rigid[s].E[i], meta[s][i]);
             for (k = 0; k < N_MEMBERS; k++) fprintf(f, ",%.6g", err[s][i * N_MEMBERS + k]);
             fprintf(f, ",%d,%d\n", failed, run);
@@ -394,7 +423,7 @@ static int write_fig3b(const char *dir, ring_set *rigid, const fit_job *jobs, in
 {
     char path[4200];
     FILE *f = open_out(dir, "rsc_fig3b.csv", path, sizeof path);
-    int s, i, q, j;
+    int s, i, q;
     if (!f) return -1;
     fprintf(f, "nd,rc,e_exact");
     for (q = 0; q < N_K; q++) fprintf(f, ",mean_%d,std_%d", KS[q], KS[q]);
@@ -403,11 +432,8 @@ static int write_fig3b(const char *dir, ring_set *rigid, const fit_job *jobs, in
         for (i = 0; i < N_RIGID; i++) {
             fprintf(f, "%d,%.2f,%.10g", rigid[s].nd, rigid[s].rc[i], rigid[s].E[i]);
             for (q = 0; q < N_K; q++) {
-                double x[N_DRAWS], m, sd;
-                int n = 0;
-                for (j = 0; j < n_jobs; j++)
-                    if (jobs[j].set == s && jobs[j].k == KS[q] && jobs[j].ok) x[n++] = jobs[j].pred[s][i];
-                if (n) mean_std(x, n, 1, &m, &sd); else m = sd = NAN;
+                double m, sd;
+                pred_stat(jobs, n_jobs, -1, s, q, i, &m, &sd);
                 fprintf(f, ",%.10g,%.6g", m, sd);
             }
             fprintf(f, "\n");
@@ -542,79 +568,277 @@ static void print_summary(ring_set *rigid, ring_set *rattled, double *const *err
     for (s = 0; s < 2; s++) {
         printf("  n_d = %d:", rigid[s].nd);
         for (q = 0; q < N_K; q++) {
-            double x[N_DRAWS], m, sd;
-            int n = 0, j;
-            for (j = 0; j < n_jobs; j++)
-                if (jobs[j].set == s && jobs[j].k == KS[q] && jobs[j].ok) x[n++] = jobs[j].pred[s][N_RIGID - 1];
-            if (n) { mean_std(x, n, 1, &m, &sd); printf("  best-of-%d %+.3f +- %.3f", KS[q], m - rigid[s].E[N_RIGID - 1], sd); }
+            double m, sd;
+            pred_stat(jobs, n_jobs, -1, s, q, N_RIGID - 1, &m, &sd);
+            if (!isnan(m)) printf("  best-of-%d %+.3f +- %.3f", KS[q], m - rigid[s].E[N_RIGID - 1], sd);
         }
         printf("\n");
     }
+}
+
+/* ---- repeats over seeds ------------------------------------------------------------------ */
+/* One repeat of the pipeline: the data, committees and best-of-k errors of one seed. */
+typedef struct seed_run {
+    unsigned long seed;
+    ring_set rigid[2], rattled[2];
+    double *err[2], *meta[2];
+    int built;
+} seed_run;
+
+static void seed_run_free(seed_run *r)
+{
+    int s;
+    for (s = 0; s < r->built; s++) { ring_set_free(&r->rigid[s]); ring_set_free(&r->rattled[s]); }
+    for (s = 0; s < 2; s++) { free(r->err[s]); free(r->meta[s]); }
+}
+
+/* The rings of both sizes, their committees and the best-of-k errors along the rigid paths. */
+static int seed_run_data(seed_run *r, const dimer_ring_params *p)
+{
+    int s;
+    for (s = 0; s < 2; s++) {
+        int nd = s + 3;
+        r->built = s + 1;
+        if (build_rigid(&r->rigid[s], nd) || build_rattled(&r->rattled[s], nd, r->seed)) { fprintf(stderr, "rsc_fig3: out of memory\n"); return -1; }
+        ring_set_exact(&r->rigid[s], p);
+        ring_set_exact(&r->rattled[s], p);
+        if (run_committee(&r->rigid[s], p, r->seed, 1) || run_committee(&r->rattled[s], p, r->seed, 0)) return -1;
+        r->err[s] = (double *)malloc(sizeof(double) * N_RIGID * N_MEMBERS);
+        r->meta[s] = (double *)malloc(sizeof(double) * N_RIGID);
+        if (!r->err[s] || !r->meta[s]) { fprintf(stderr, "rsc_fig3: out of memory\n"); return -1; }
+        best_of_k_errors(&r->rigid[s], r->err[s], r->meta[s]);
+    }
+    return 0;
+}
+
+/* One repeat's files in dir: the three CSVs of its models jobs[0..n_jobs) and the chosen
+   best-of-15 training data. */
+static int seed_run_files(seed_run *r, const char *dir, const fit_job *jobs, int n_jobs)
+{
+    int s;
+    if (make_dirs(dir) != 0) { fprintf(stderr, "rsc_fig3: cannot create %s: %s\n", dir, strerror(errno)); return -1; }
+    if (write_fig3a(dir, r->rigid, r->err, r->meta) || write_fig3b(dir, r->rigid, jobs, n_jobs) || write_fig3c(dir, jobs, n_jobs)) return -1;
+    for (s = 0; s < 2; s++) {
+        char path[4200];
+        int *choice = (int *)malloc(sizeof(int) * (size_t)r->rattled[s].n), n_written = 0;
+        sannip_error e;
+        if (!choice) return -1;
+        snprintf(path, sizeof path, "%s/rsc_best15_nd%d.xyz", dir, r->rattled[s].nd);
+        sannip_rsc_select(&r->rattled[s].com, N_MEMBERS, r->seed, 0, 0, choice, NULL);
+        if (sannip_rsc_save_xyz(&r->rattled[s].com, r->rattled[s].sys, choice, path, &n_written, &e) != SANNIP_SUCCESS) {
+            fprintf(stderr, "rsc_fig3: %s\n", e.message); free(choice); return -1;
+        }
+        free(choice);
+    }
+    return 0;
+}
+
+/* Mean and sample standard deviation over the repeats of the finite x[0..n) (NaN: none). */
+static void seed_stat(const double *x, int n, double *m, double *sd)
+{
+    double y[MAX_SEEDS];
+    int i, k = 0;
+    for (i = 0; i < n; i++) if (!isnan(x[i])) y[k++] = x[i];
+    if (!k) { *m = *sd = NAN; return; }
+    mean_std(y, k, 1, m, sd);
+    *sd *= k > 1 ? sqrt((double)k / (k - 1)) : 0;
+}
+
+static int write_fig3a_seeds(const char *dir, const seed_run *runs, int n_runs)
+{
+    char path[4200];
+    FILE *f = open_out(dir, "rsc_fig3a.csv", path, sizeof path);
+    int s, i, k, j;
+    if (!f) return -1;
+    fprintf(f, "nd,rc,e_exact");
+    for (k = 1; k <= N_MEMBERS; k++) fprintf(f, ",err_%d", k);
+    for (k = 1; k <= N_MEMBERS; k++) fprintf(f, ",sd_%d", k);
+    fprintf(f, ",failed,run\n");
+    for (s = 0; s < 2; s++)
+        for (i = 0; i < N_RIGID; i++) {
+            double m[N_MEMBERS], sd[N_MEMBERS], x[MAX_SEEDS];
+            int failed = 0, run = 0;
+            for (k = 0; k < N_MEMBERS; k++) {
+                for (j = 0; j < n_runs; j++) x[j] = runs[j].err[s][i * N_MEMBERS + k];
+                seed_stat(x, n_runs, &m[k], &sd[k]);
+            }
+            for (j = 0; j < n_runs; j++) member_counts(&runs[j].rigid[s].com, i, &failed, &run);
+            fprintf(f, "%d,%.2f,%.10g", runs[0].rigid[s].nd, runs[0].rigid[s].rc[i], runs[0].rigid[s].E[i]);
+            for (k = 0; k < N_MEMBERS; k++) fprintf(f, ",%.6g", m[k]);
+            for (k = 0; k < N_MEMBERS; k++) fprintf(f, ",%.6g", sd[k]);
+            fprintf(f, ",%d,%d\n", failed, run);
+        }
+    return close_out(f, path);
+}
+
+static int write_fig3b_seeds(const char *dir, const seed_run *runs, int n_runs, const fit_job *jobs, int n_jobs)
+{
+    char path[4200];
+    FILE *f = open_out(dir, "rsc_fig3b.csv", path, sizeof path);
+    int s, i, q, j;
+    if (!f) return -1;
+    fprintf(f, "nd,rc,e_exact");
+    for (q = 0; q < N_K; q++) fprintf(f, ",mean_%d,std_%d,seed_sd_%d", KS[q], KS[q], KS[q]);
+    fprintf(f, "\n");
+    for (s = 0; s < 2; s++)
+        for (i = 0; i < N_RIGID; i++) {
+            fprintf(f, "%d,%.2f,%.10g", runs[0].rigid[s].nd, runs[0].rigid[s].rc[i], runs[0].rigid[s].E[i]);
+            for (q = 0; q < N_K; q++) {
+                double m[MAX_SEEDS], sp[MAX_SEEDS], mm, msd, spm, spsd;
+                for (j = 0; j < n_runs; j++) pred_stat(jobs, n_jobs, j, s, q, i, &m[j], &sp[j]);
+                seed_stat(m, n_runs, &mm, &msd);
+                seed_stat(sp, n_runs, &spm, &spsd);
+                fprintf(f, ",%.10g,%.6g,%.6g", mm, spm, msd);
+            }
+            fprintf(f, "\n");
+        }
+    return close_out(f, path);
+}
+
+/* Per set and k, every error of set_k_errors: mean over the repeats of the per-repeat mean
+   over the models, and its sd over the repeats (jobs: per models for each repeat, in order). */
+static void seed_errors(const fit_job *jobs, int per, int n_runs, int set, int k, double v[5][2])
+{
+    double x[5][MAX_SEEDS];
+    int j, q;
+    for (j = 0; j < n_runs; j++) {
+        set_k_errors o;
+        collect_errors(jobs + (size_t)j * per, per, set, k, &o);
+        for (q = 0; q < 5; q++) x[q][j] = o.v[q][0];
+    }
+    for (q = 0; q < 5; q++) seed_stat(x[q], n_runs, &v[q][0], &v[q][1]);
+}
+
+static int write_fig3c_seeds(const char *dir, const fit_job *jobs, int per, int n_runs)
+{
+    char path[4200];
+    FILE *f = open_out(dir, "rsc_fig3c.csv", path, sizeof path);
+    int s, q, v;
+    if (!f) return -1;
+    fprintf(f, "set,k,seeds,train_rmse_e,train_rmse_e_std,test_rmse_e,test_rmse_e_std,"
+               "test_rmse_f,test_rmse_f_std,rigid_rmse_e,rigid_rmse_e_std,train_rmse_f,train_rmse_f_std\n");
+    for (s = 0; s < N_SETS; s++)
+        for (q = 0; q < N_K; q++) {
+            double e[5][2];
+            seed_errors(jobs, per, n_runs, s, KS[q], e);
+            fprintf(f, "%s,%d,%d", set_name(s), KS[q], n_runs);
+            for (v = 0; v < 5; v++) fprintf(f, ",%.6g,%.6g", e[v][0], e[v][1]);
+            fprintf(f, "\n");
+        }
+    return close_out(f, path);
+}
+
+/* The headline numbers as mean +- sd over the repeats: best-of-k ground states found, test
+   energy RMSE of the models, isolated-dimer limit. */
+static void print_seed_summary(const seed_run *runs, int n_runs, const fit_job *jobs, int per)
+{
+    int s, q, j;
+    printf("over %d seeds (%lu..%lu), mean +- sd:\n  best-of-k finds the exact ground state (rigid path):", n_runs, runs[0].seed, runs[n_runs - 1].seed);
+    for (s = 0; s < 2; s++) {
+        printf("\n    n_d = %d:", runs[0].rigid[s].nd);
+        for (q = 0; q < N_K; q++) {
+            double x[MAX_SEEDS], m, sd;
+            for (j = 0; j < n_runs; j++) { k_stats a; k_statistics(&runs[j].rigid[s], runs[j].err[s], &a); x[j] = 100 * a.found[KS[q] - 1]; }
+            seed_stat(x, n_runs, &m, &sd);
+            printf("  best-of-%d %.0f +- %.0f %%", KS[q], m, sd);
+        }
+    }
+    printf("\n  test energy RMSE vs exact (meV/atom; per seed the mean over its models):");
+    for (s = 0; s < N_SETS; s++) {
+        printf("\n    %-9s", set_name(s));
+        for (q = 0; q < N_K; q++) { double v[5][2]; seed_errors(jobs, per, n_runs, s, KS[q], v); printf("  best-of-%d %.2f +- %.2f", KS[q], v[1][0], v[1][1]); }
+    }
+    printf("\n  isolated-dimer limit (RC = %.2f A), mean prediction - exact (eV):", runs[0].rigid[0].rc[N_RIGID - 1]);
+    for (s = 0; s < 2; s++) {
+        printf("\n    n_d = %d:", runs[0].rigid[s].nd);
+        for (q = 0; q < N_K; q++) {
+            double x[MAX_SEEDS], m, sd, spread;
+            for (j = 0; j < n_runs; j++) { pred_stat(jobs, n_runs * per, j, s, q, N_RIGID - 1, &x[j], &spread); x[j] -= runs[j].rigid[s].E[N_RIGID - 1]; }
+            seed_stat(x, n_runs, &m, &sd);
+            printf("  best-of-%d %+.3f +- %.3f", KS[q], m, sd);
+        }
+    }
+    printf("\n");
+}
+
+/* Takes "--seeds N" out of argv (tutorial.h's parser does not know it). -1 on a bad value. */
+static int take_seeds(int *argc, char **argv, int *n)
+{
+    int i, j = 1;
+    for (i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--seeds") == 0) {
+            char *end;
+            long v = i + 1 < *argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (i + 1 >= *argc || end == argv[i + 1] || *end || v < 1 || v > MAX_SEEDS) {
+                fprintf(stderr, "rsc_fig3: --seeds wants an integer in 1..%d\n", MAX_SEEDS);
+                return -1;
+            }
+            *n = (int)v; i++;
+        } else argv[j++] = argv[i];
+    }
+    *argc = j;
+    return 0;
+}
+
+/* The models of one repeat: every (set, k, draw); k = 15 has one draw (all members). */
+static int make_jobs(fit_job *jobs, int run)
+{
+    int s, q, dr, n = 0;
+    for (s = 0; s < N_SETS; s++)
+        for (q = 0; q < N_K; q++)
+            for (dr = 0; dr < (KS[q] == N_MEMBERS ? 1 : N_DRAWS); dr++) {
+                if (jobs) { jobs[n].set = s; jobs[n].k = KS[q]; jobs[n].draw = dr; jobs[n].run = run; }
+                n++;
+            }
+    return n;
 }
 
 int main(int argc, char **argv)
 {
     options opt;
     dimer_ring_params p = dimer_ring_default();
-    ring_set rigid[2], rattled[2];
-    double *err[2] = { NULL, NULL }, *meta[2] = { NULL, NULL };
+    seed_run *runs = NULL;
     fit_job *jobs = NULL;
     fit_progress progress = { 0, 0, 0, 0 };
-    int n_jobs = 0, s, q, dr, j, rc = 1, built = 0;
-    int po = parse_options(argc, argv, &opt);
+    int n_runs = 5, per = make_jobs(NULL, 0), n_jobs, j, rc = 1, po;
+    if (take_seeds(&argc, argv, &n_runs)) return 2;
+    po = parse_options(argc, argv, &opt);
     if (po) return po > 0 ? 0 : 2;
-    memset(rigid, 0, sizeof rigid); memset(rattled, 0, sizeof rattled);
     if (make_dirs(opt.out) != 0) { fprintf(stderr, "rsc_fig3: cannot create %s: %s\n", opt.out, strerror(errno)); return 1; }
-    /* data and committees */
-    for (s = 0; s < 2; s++) {
-        int nd = s + 3;
-        built = s + 1;
-        if (build_rigid(&rigid[s], nd) || build_rattled(&rattled[s], nd, opt.seed)) { fprintf(stderr, "rsc_fig3: out of memory\n"); goto done; }
-        ring_set_exact(&rigid[s], &p);
-        ring_set_exact(&rattled[s], &p);
-        if (run_committee(&rigid[s], &p, opt.seed, 1) || run_committee(&rattled[s], &p, opt.seed, 0)) goto done;
-        err[s] = (double *)malloc(sizeof(double) * N_RIGID * N_MEMBERS);
-        meta[s] = (double *)malloc(sizeof(double) * N_RIGID);
-        if (!err[s] || !meta[s]) { fprintf(stderr, "rsc_fig3: out of memory\n"); goto done; }
-        best_of_k_errors(&rigid[s], err[s], meta[s]);
+    runs = (seed_run *)calloc((size_t)n_runs, sizeof(seed_run));
+    jobs = (fit_job *)calloc((size_t)n_runs * per, sizeof(fit_job));
+    if (!runs || !jobs) { fprintf(stderr, "rsc_fig3: out of memory\n"); goto done; }
+    for (j = 0; j < n_runs; j++) {
+        runs[j].seed = opt.seed + (unsigned long)j;
+        if (seed_run_data(&runs[j], &p)) goto done;
+        make_jobs(jobs + (size_t)j * per, j);
     }
-    /* models: every (set, k, draw); k = 15 has one draw (all members) */
-    jobs = (fit_job *)calloc((size_t)N_SETS * N_K * N_DRAWS, sizeof(fit_job));
-    if (!jobs) { fprintf(stderr, "rsc_fig3: out of memory\n"); goto done; }
-    for (s = 0; s < N_SETS; s++)
-        for (q = 0; q < N_K; q++)
-            for (dr = 0; dr < (KS[q] == N_MEMBERS ? 1 : N_DRAWS); dr++) {
-                jobs[n_jobs].set = s; jobs[n_jobs].k = KS[q]; jobs[n_jobs].draw = dr; n_jobs++;
-            }
-    printf("training %d BP models (%ld epochs each)\n", n_jobs, opt.epochs);
+    n_jobs = n_runs * per;
+    printf("training %d BP models (%d seeds x %d, %ld epochs each)\n", n_jobs, n_runs, per, opt.epochs);
     fflush(stdout);
     progress.n = n_jobs; progress.t0 = progress.last = time(NULL);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1)
 #endif
-    for (j = 0; j < n_jobs; j++) { fit_one(&jobs[j], rattled, rigid, opt.seed, opt.epochs); job_done(&progress); }
-    for (j = 0; j < n_jobs; j++) if (!jobs[j].ok) { fprintf(stderr, "rsc_fig3: model %d (set %s, k %d, draw %d) failed\n", j, set_name(jobs[j].set), jobs[j].k, jobs[j].draw); goto done; }
-    /* output */
-    if (write_fig3a(opt.out, rigid, err, meta) || write_fig3b(opt.out, rigid, jobs, n_jobs) || write_fig3c(opt.out, jobs, n_jobs)) goto done;
-    for (s = 0; s < 2; s++) {
-        char name[64], path[4200];
-        int *choice = (int *)malloc(sizeof(int) * (size_t)rattled[s].n), n_written = 0;
-        sannip_error e;
-        if (!choice) goto done;
-        snprintf(name, sizeof name, "rsc_best15_nd%d.xyz", rattled[s].nd);
-        snprintf(path, sizeof path, "%s/%s", opt.out, name);
-        sannip_rsc_select(&rattled[s].com, N_MEMBERS, opt.seed, 0, 0, choice, NULL);
-        if (sannip_rsc_save_xyz(&rattled[s].com, rattled[s].sys, choice, path, &n_written, &e) != SANNIP_SUCCESS) {
-            fprintf(stderr, "rsc_fig3: %s\n", e.message); free(choice); goto done;
-        }
-        free(choice);
+    for (j = 0; j < n_jobs; j++) {
+        seed_run *r = &runs[jobs[j].run];
+        fit_one(&jobs[j], r->rattled, r->rigid, r->seed, opt.epochs);
+        job_done(&progress);
     }
-    print_summary(rigid, rattled, err, jobs, n_jobs);
+    for (j = 0; j < n_jobs; j++) if (!jobs[j].ok) { fprintf(stderr, "rsc_fig3: model %d (seed %lu, set %s, k %d, draw %d) failed\n", j, runs[jobs[j].run].seed, set_name(jobs[j].set), jobs[j].k, jobs[j].draw); goto done; }
+    for (j = 0; j < n_runs; j++) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/seed_%lu", opt.out, runs[j].seed);
+        if (seed_run_files(&runs[j], dir, jobs + (size_t)j * per, per)) goto done;
+    }
+    if (write_fig3a_seeds(opt.out, runs, n_runs) || write_fig3b_seeds(opt.out, runs, n_runs, jobs, n_jobs) || write_fig3c_seeds(opt.out, jobs, per, n_runs)) goto done;
+    printf("seed %lu:\n", runs[0].seed);
+    print_summary(runs[0].rigid, runs[0].rattled, runs[0].err, jobs, per);
+    print_seed_summary(runs, n_runs, jobs, per);
     draw_png(argv[0], opt.out);
     rc = 0;
 done:
-    for (s = 0; s < built; s++) { ring_set_free(&rigid[s]); ring_set_free(&rattled[s]); }
-    for (s = 0; s < 2; s++) { free(err[s]); free(meta[s]); }
-    free(jobs);
+    for (j = 0; runs && j < n_runs; j++) seed_run_free(&runs[j]);
+    free(runs); free(jobs);
     return rc;
 }

@@ -161,29 +161,45 @@ check "sannip mc: an unknown start exits 2" [ $? -eq 2 ]
 check "sannip help mc" [ $? -eq 0 ]
 
 # ---- rsc_fig3 (random spin committee, Carare et al. Fig. 3) -----------------------------------
+# two seeds (the whole pipeline twice): the per-seed files in $R/seed_S, the curves as mean
+# and sd over the seeds in $R
 R=$OUT/rsc
-./bin/rsc_fig3 --epochs 100 --seed 1 --out $R > $OUT/rsc.txt 2>&1
+./bin/rsc_fig3 --epochs 100 --seed 1 --seeds 2 --out $R > $OUT/rsc.txt 2>&1
 check "rsc_fig3 exits 0" [ $? -eq 0 ]
 # (nan marks a best-of-k with no converged member among the first k)
-check "rsc_fig3a.csv: 110 rows (55 coordinates x 2 rings) of 21 numbers or nan" awk -F, '
+check "seed_1/rsc_fig3a.csv: 110 rows (55 coordinates x 2 rings) of 21 numbers or nan" awk -F, '
     NR > 1 { n++; if (NF != 21) bad = 1; for (i = 1; i <= NF; i++) if ($i != "nan" && $i !~ /^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$/) bad = 1 }
+    END { exit (bad || n != 110) }' $R/seed_1/rsc_fig3a.csv
+check "seed_2/rsc_fig3b.csv: 110 rows of 11 numbers" rows $R/seed_2/rsc_fig3b.csv 110 11
+check "seed_1/rsc_fig3c.csv: 12 rows (3 sets x k = 1, 5, 10, 15)" rows $R/seed_1/rsc_fig3c.csv 12 13 text
+check "rsc_fig3a.csv (over seeds): 110 rows of 35 numbers or nan (err_k, sd_k)" awk -F, '
+    NR == 1 { if ($19 != "sd_1") bad = 1 }
+    NR > 1 { n++; if (NF != 35) bad = 1; for (i = 1; i <= NF; i++) if ($i != "nan" && $i !~ /^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$/) bad = 1 }
     END { exit (bad || n != 110) }' $R/rsc_fig3a.csv
-check "rsc_fig3b.csv: 110 rows of 11 numbers" rows $R/rsc_fig3b.csv 110 11
-check "rsc_fig3c.csv: 12 rows (3 sets x k = 1, 5, 10, 15)" rows $R/rsc_fig3c.csv 12 13 text
+check "rsc_fig3b.csv (over seeds): 110 rows of 15 numbers" rows $R/rsc_fig3b.csv 110 15
+check "rsc_fig3c.csv (over seeds): 12 rows of 13 fields, 2 seeds each" awk -F, '
+    NR > 1 { n++; if (NF != 13 || $3 != 2) bad = 1 } END { exit (bad || n != 12) }' $R/rsc_fig3c.csv
+check "the seeds differ (seed_1 and seed_2 fig3c files)" sh -c "[ -s $R/seed_1/rsc_fig3c.csv ] && [ -s $R/seed_2/rsc_fig3c.csv ] && ! cmp -s $R/seed_1/rsc_fig3c.csv $R/seed_2/rsc_fig3c.csv"
+# the over-seed mean is the mean of the two seeds' values (test RMSE of nd3 best-of-1 models)
+check "rsc_fig3c.csv: mean over seeds of the per-seed test RMSE" awk -F, '
+    FNR == 1 { f++ } f < 3 && $1 == "nd3" && $2 == 1 { s += $6 } f == 3 && $1 == "nd3" && $2 == 1 { m = $6 }
+    END { exit !(m > 0 && (m - s / 2) ^ 2 < 1e-8 * m * m) }' $R/seed_1/rsc_fig3c.csv $R/seed_2/rsc_fig3c.csv $R/rsc_fig3c.csv
 # (a) best-of-15 within 1 meV/atom of the exact ground state for >= 95% of the rigid path
 for nd in 3 4; do
-    check "rsc: best-of-15 finds the exact ground state on >= 95% of the n_d = $nd path" awk -F, -v nd=$nd '
-        NR > 1 && $1 == nd { n++; if ($19 < 0.001 * 2 * nd) ok++ } END { exit !(n > 0 && ok >= 0.95 * n) }' $R/rsc_fig3a.csv
-    check "rsc: the mean best-of-k error falls from k = 1 to 5 (n_d = $nd)" awk -F, -v nd=$nd '
-        NR > 1 && $1 == nd && $5 != "nan" { e1 += $5; e5 += $9 } END { exit !(e5 < e1) }' $R/rsc_fig3a.csv
+    check "rsc: best-of-15 finds the exact ground state on >= 95% of the n_d = $nd path (seed 1)" awk -F, -v nd=$nd '
+        NR > 1 && $1 == nd { n++; if ($19 < 0.001 * 2 * nd) ok++ } END { exit !(n > 0 && ok >= 0.95 * n) }' $R/seed_1/rsc_fig3a.csv
+    check "rsc: the mean best-of-k error over seeds falls from k = 1 to 5 (n_d = $nd)" awk -F, -v nd=$nd '
+        NR > 1 && $1 == nd && $4 != "nan" { e1 += $4; e5 += $8 } END { exit !(e5 < e1) }' $R/rsc_fig3a.csv
 done
 # (c) best-of-5 models beat best-of-1 models by more than the spread of the best-of-1 models
+# (seed 1: spread over its 15 models)
 for set in nd3 nd4 combined; do
-    check "rsc: $set test RMSE of best-of-5 models is lower than best-of-1 by more than the spread" awk -F, -v s=$set '
-        $1 == s && $2 == 1 { m1 = $6; s1 = $7 } $1 == s && $2 == 5 { m5 = $6 } END { exit !(m1 - m5 > s1) }' $R/rsc_fig3c.csv
+    check "rsc: $set test RMSE of best-of-5 models is lower than best-of-1 by more than the spread (seed 1)" awk -F, -v s=$set '
+        $1 == s && $2 == 1 { m1 = $6; s1 = $7 } $1 == s && $2 == 5 { m5 = $6 } END { exit !(m1 - m5 > s1) }' $R/seed_1/rsc_fig3c.csv
 done
-./bin/rsc_fig3 --epochs 100 --seed 1 --out $R.again > /dev/null 2>&1
-check "rsc_fig3 is deterministic (same seed, same CSV files)" sh -c "cmp -s $R/rsc_fig3a.csv $R.again/rsc_fig3a.csv && cmp -s $R/rsc_fig3c.csv $R.again/rsc_fig3c.csv"
+./bin/rsc_fig3 --epochs 100 --seed 1 --seeds 1 --out $R.again > /dev/null 2>&1
+check "rsc_fig3 is deterministic: seed 1 alone gives seed_1's CSV files of the two-seed run" \
+    sh -c "cmp -s $R/seed_1/rsc_fig3a.csv $R.again/seed_1/rsc_fig3a.csv && cmp -s $R/seed_1/rsc_fig3c.csv $R.again/seed_1/rsc_fig3c.csv"
 
 echo "test_examples: $pass passed, $fail failed"
 [ $fail -eq 0 ]
