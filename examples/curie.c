@@ -622,7 +622,8 @@ static void report_seeds(const opts *o, int n, const result *r)
     if (f) fprintf(f, "seeds %d first %lu; %s truth, %s bases; mean sd over seeds\n", n, o->seed, o->extended ? "extended" : "plain", o->tuned ? "tuned" : "generic");
     for (k = 0; k < 8; k++) {
         mean_sd(n, v[k], &m, &sd);
-        printf("   %-22s %10.4g +- %.3g\n", names[k], m, sd);
+        if (n > 1) printf("   %-22s %10.4g +- %.3g\n", names[k], m, sd);
+        else printf("   %-22s %10.4g   (one seed: no spread; --seeds K for mean +- sd)\n", names[k], m);
         if (f) fprintf(f, "%s %.6g %.6g\n", names[k], m, sd);
     }
     if (f && fclose(f) != 0) die(path, NULL);
