@@ -111,7 +111,8 @@ static const help_entry HELP[] = {
       "When the input carries reference energies/forces, RMSEs against them are printed.\n" },
     { "info", "sannip info MODEL",
       "Prints the elements, descriptor counts per class (radial, angular, spin), network\n"
-      "shapes and activations, parameter counts and trainable parameters per input (T3.25).\n" },
+      "shapes and activations, parameter counts and trainable parameters per input (T3.25);\n"
+      "of every member of a committee file.\n" },
     { "features", "sannip features MODEL|DESCRIPTORS STRUCTURES -o OUT.csv",
       "Writes the raw (unscaled) descriptors of every atom as CSV: columns structure, atom,\n"
       "element, then one column per basis whose header names its type, elements and\n"
