@@ -26,7 +26,7 @@ SANCC   ?= $(shell command -v clang > /dev/null 2>&1 && echo clang || echo $(CC)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test bench bench-n2p2 sld-headline sld-tc demo clean lib kim test-cross test-compilers fuzz
+.PHONY: all test test-all bench bench-n2p2 sld-headline sld-tc demo clean lib kim test-cross test-compilers fuzz
 all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -64,15 +64,24 @@ bin build:
 
 # test and demo build in parallel, one job per core (the programs compile for minutes at -O3)
 NPROC   = $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+# TEST_MORE: further programs for the same runner and total (make test-all: the platform runs)
+TEST_MORE ?=
 test:
 	@$(MAKE) --no-print-directory -j$(NPROC) all build/libsannip.so $(TESTS) $(TESTS_F) $(FUZZ)
-	@PYTHON="$(PYTHON)" SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS)
+	@PYTHON="$(PYTHON)" SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS) $(TEST_MORE)
 
 # qemu-user runs of the core tests on s390x and i386 and the tool against this one (tests/cross/)
 test-cross: bin/sannip
 	@SANNIP_SHARED=$(SHARED) tests/cross/run.sh
 test-compilers:
 	@SANNIP_SHARED=$(SHARED) tests/cross/compilers.sh
+# what CI runs (.ci/run): make test, test-compilers and test-cross with one "N passed, N failed";
+# trimmed for CI time: clang and tcc build everything but run the core tests; under qemu the
+# float build skips test_train (double covers it); the two targets run side by side
+CI_CORE = descriptors n2p2 model train mc
+test-all:
+	@COMPILER_TESTS="$(CI_CORE)" CROSS_FLOAT_TESTS="descriptors n2p2 model mc" CROSS_JOBS=$(NPROC) \
+	    $(MAKE) --no-print-directory test TEST_MORE="tests/cross/compilers.sh tests/cross/run.sh"
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_data.h $(HEADERS) | build
 	$(SANCC) $(WARN) -O1 -g $(SANFLAGS) -DFUZZ_REPLAY $< -o $@ $(LDLIBS)
 

@@ -3498,6 +3498,10 @@ static int sannip__tokens(char *s, char **tok, int max)
     return n;
 }
 /* A whole token as a number. */
+/* 1/x rounded to sannip_real, also where float expressions are evaluated in double
+   (FLT_EVAL_METHOD 1: s390x under -std=c99; the cast removes the excess precision, C99
+   5.2.4.2.2), so that callers can compare it exactly. */
+static sannip_real sannip__recip(sannip_real x) { return (sannip_real)((sannip_real)1 / x); }
 static int sannip__num(const char *tok, sannip_real *out)
 {
     const char *end;
@@ -6749,7 +6753,7 @@ static sannip_result sannip__n2p2_element(sannip_model *m, const sannip__n2p2_se
     SANNIP__TRY(sannip__n2p2_read_scaling(sc, el, e, err));
     SANNIP__TRY(sannip__n2p2_read_weights(m, el, s, weights, err));
     /* E_phys = sum NN / conv_energy + N mean_energy + sum offsets (n2p2 Structure::toPhysicalUnits) */
-    el->energy_scale = (sannip_real)1 / s->conv_e;
+    el->energy_scale = sannip__recip(s->conv_e);
     el->energy_offset = s->mean_e + s->offs[e];
     return SANNIP_SUCCESS;
 }
@@ -6986,14 +6990,16 @@ static void sannip__n2p2_write_sf(sannip_text *t, const sannip__n2p2sf *x)
     sannip_text_printf(t, "\n");
 }
 /* conv_energy c with 1/c == s as the importer computes it (1/s, or the nearest neighbour of
-   it that gives s back). */
+   it that gives s back). The reciprocals are rounded to sannip_real (sannip__recip) before
+   they are compared: where float arithmetic runs in double (FLT_EVAL_METHOD 1, s390x under
+   -std=c99) an unrounded 1/lo never equals s. */
 static sannip_real sannip__n2p2_conv_energy(sannip_real s)
 {
-    sannip_real c = (sannip_real)1 / s, lo = c, hi = c;
+    sannip_real c = sannip__recip(s), lo = c, hi = c;
     int k;
     for (k = 0; k < 64; k++) {
-        if ((sannip_real)1 / lo == s) return lo;
-        if ((sannip_real)1 / hi == s) return hi;
+        if (sannip__recip(lo) == s) return lo;
+        if (sannip__recip(hi) == s) return hi;
 #ifdef SANNIP_FLOAT
         lo = nextafterf(lo, 0); hi = nextafterf(hi, 2 * hi);
 #else

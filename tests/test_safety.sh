@@ -129,6 +129,12 @@ else bad "atom count 99999999999: exit $rc"; fi
 $S train "$T/nio1.xyz" -o "$T/one.sannip" --hidden 4 --epochs 1 > "$T/out" 2> "$T/err"; rc=$?
 if [ $rc -eq 0 ] && has "$T/err" "single structure: no validation set" && [ -s "$T/one.sannip" ]; then ok "a single structure: notice on stderr, model written"
 else bad "a single structure: exit $rc"; fi
+# sannip info reads what predict reads: a committee file, every member
+$S train "$T/nio3.xyz" -o "$T/com.sannip" --hidden 4 --epochs 1 --committee 2 --quiet > /dev/null 2>&1 &&
+    $S info "$T/com.sannip" > "$T/out" 2> "$T/err"; rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c "^model .*com.sannip, committee member [12] of 2$" "$T/out")" -eq 2 ] && [ "$(grep -c "total parameters" "$T/out")" -eq 2 ]; then
+    ok "info on a committee file: both members"
+else bad "info on a committee file: exit $rc"; fi
 
 # ---- 4. the reproducers under AddressSanitizer + UBSan -------------------------------------
 R="$SHARED/repro"
@@ -138,7 +144,7 @@ SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=
 if [ ! -r "$R/ub_bin_of_far_atoms.xyz" ]; then ok "sanitizer runs (skipped: no $R)"
 elif ! $SCC -std=c99 -O1 -g $SAN tools/sannip.c -o "$T/sannip_san" -lm > "$T/err" 2>&1; then ok "sanitizer runs (skipped: $SCC cannot build with sanitizers)"
 else
-    export ASAN_OPTIONS="detect_leaks=0:exitcode=99" UBSAN_OPTIONS="exitcode=99:print_stacktrace=1"
+    export ASAN_OPTIONS="detect_leaks=0:exitcode=99:halt_on_error=1:strict_string_checks=1" UBSAN_OPTIONS="exitcode=99:halt_on_error=1:print_stacktrace=1"
     Z="$T/sannip_san"
     $S train "$T/nio3.xyz" -o "$T/m.sannip" --hidden 4 --epochs 1 > /dev/null 2>&1
     # san NAME RC PATTERN ARGS...: exit RC, PATTERN on stderr, no sanitizer report
@@ -153,6 +159,16 @@ else
     san "ub_fb_xi_int_cast.sannip" 1 "SANNIP_BAD_PARAMETER.*line 3, field 6" info "$R/ub_fb_xi_int_cast.sannip"
     san "ub_bin_of_far_atoms.xyz" 1 "SANNIP_TOO_BIG.*SANNIP_MAX_COORD" predict "$T/m.sannip" "$R/ub_bin_of_far_atoms.xyz" -o "$T/far.xyz"
     san "slow_thin_cell_nio.xyz" 1 "SANNIP_TOO_MANY_NEIGHBORS" predict "$T/m.sannip" "$R/slow_thin_cell_nio.xyz" -o "$T/thin.xyz"
+    san "oob_strstr_description_nonul.sannip" 1 "SANNIP_TRUNCATED.*model file ends early" info "$R/oob_strstr_description_nonul.sannip"
+    san "n2p2_alloc_amplification" 1 "SANNIP_TRUNCATED.*needs 400080001 values" import-n2p2 "$R/n2p2_alloc_amplification" -o "$T/amp.sannip"
+    sh "$R/gen_committee_amplification.sh" "$T/camp.sannip"
+    san "gen_committee_amplification.sh" 1 "SANNIP_TRUNCATED.*committee of 65536 members" info "$T/camp.sannip"
+    if [ -r "$SHARED/peers/n2p2/H2O_RPBE-D3/input.nn" ]; then
+        TMPDIR=$T SANNIP=$Z N2P2="$SHARED/peers/n2p2/H2O_RPBE-D3" sh "$R/save_tmp_symlink.sh" > "$T/out" 2> "$T/err"; rc=$?
+        if [ $rc -eq 0 ] && ! grep -q -E 'Sanitizer|runtime error' "$T/err" && grep -q -x "victim content" "$T/out" && ! grep -q 'model.sannip -> ' "$T/out"; then
+            ok "save_tmp_symlink.sh under sanitizers ($SCC): symlink not followed"
+        else bad "save_tmp_symlink.sh under sanitizers ($SCC): exit $rc"; fi
+    fi
     san "training (prefetch at the end of each epoch)" 0 "" train "$T/nio3.xyz" -o "$T/san.sannip" --hidden 4 --epochs 2 --batch 2 --quiet
     san "training a committee" 0 "" train "$T/nio3.xyz" -o "$T/san2.sannip" --hidden 4 --epochs 1 --committee 2 --quiet
 fi

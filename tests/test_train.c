@@ -207,11 +207,13 @@ int main(void)
         sannip_model m;
         double we, wf, me = 0, ve = 0, vf = 0, nf = 0, e0;
         int idx[120], n = 0, k, a, *inval;
-        for (k = 0; k < d.n; k++) me += d.s[k].energy / d.s[k].n;
+        /* in double, as the rule is defined (float products and quotients of sannip_real
+           differ from it by more than 1e-9 relative in the float build) */
+        for (k = 0; k < d.n; k++) me += (double)d.s[k].energy / d.s[k].n;
         me /= d.n;
         for (k = 0; k < d.n; k++) {
-            ve += pow(d.s[k].energy / d.s[k].n - me, 2);
-            for (a = 0; a < 3 * d.s[k].n; a++) { vf += d.s[k].forces[a] * d.s[k].forces[a]; nf++; }
+            ve += pow((double)d.s[k].energy / d.s[k].n - me, 2);
+            for (a = 0; a < 3 * d.s[k].n; a++) { vf += (double)d.s[k].forces[a] * d.s[k].forces[a]; nf++; }
             idx[k] = k;
         }
         ve /= d.n; vf /= nf;

@@ -111,7 +111,8 @@ static const help_entry HELP[] = {
       "When the input carries reference energies/forces, RMSEs against them are printed.\n" },
     { "info", "sannip info MODEL",
       "Prints the elements, descriptor counts per class (radial, angular, spin), network\n"
-      "shapes and activations, parameter counts and trainable parameters per input (T3.25).\n" },
+      "shapes and activations, parameter counts and trainable parameters per input (T3.25);\n"
+      "of every member of a committee file.\n" },
     { "features", "sannip features MODEL|DESCRIPTORS STRUCTURES -o OUT.csv",
       "Writes the raw (unscaled) descriptors of every atom as CSV: columns structure, atom,\n"
       "element, then one column per basis whose header names its type, elements and\n"
@@ -906,42 +907,54 @@ static int cmd_evaluate(int argc, char **argv)
 }
 
 
-static int cmd_info(int argc, char **argv)
+/* sannip info: one model (WHAT says which member of a committee file). */
+static void print_model_info(const char *path, const char *what, const sannip_model *m)
 {
-    opts o;
-    sannip_model m;
-    sannip_error err;
-    int r, e, f, l;
-    if ((r = parse_opts(argc, argv, &o, "info")) != 0) return r;
-    if (o.npos != 1) return usage_error("info", "needs MODEL");
-    if ((r = load_model(o.pos[0], &m, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    printf("model %s\n  units: energy %s, length %s\n", o.pos[0], unit_e(&m), unit_l(&m));
-    say_if_unknown(&m);
-    printf("  cutoff: %g %s\n  bases: %d\n  elements: %d\n", (double)m.cutoff, unit_l(&m), m.desc.n, m.n_elements);
-    for (e = 0; e < m.n_elements; e++) {
-        const sannip_element_model *el = &m.el[e];
+    int e, f, l;
+    printf("model %s%s\n  units: energy %s, length %s\n", path, what, unit_e(m), unit_l(m));
+    say_if_unknown(m);
+    printf("  cutoff: %g %s\n  bases: %d\n  elements: %d\n", (double)m->cutoff, unit_l(m), m->desc.n, m->n_elements);
+    for (e = 0; e < m->n_elements; e++) {
+        const sannip_element_model *el = &m->el[e];
         int nr = 0, na = 0, ns = 0;
         for (f = 0; f < el->n_features; f++) {
-            const char *c = sannip_basis_class_name(sannip_basis_class(&m.desc.b[el->feature[f]]));
+            const char *c = sannip_basis_class_name(sannip_basis_class(&m->desc.b[el->feature[f]]));
             if (c[0] == 'r') nr++; else if (c[0] == 'a') na++; else ns++;
         }
         printf("  element %s: %d features (%d radial, %d angular, %d spin), scaling %s\n", sannip_element_symbol(el->Z), el->n_features, nr, na, ns, sannip_scaling_name(el->scaling));
         {
-            const sannip_network *net = sannip_model_network(&m, e);
-            if (el->shared) printf("    network: the multi-task network of element %s, output %d\n", sannip_element_symbol(m.el[0].Z), el->output + 1);
+            const sannip_network *net = sannip_model_network(m, e);
+            if (el->shared) printf("    network: the multi-task network of element %s, output %d\n", sannip_element_symbol(m->el[0].Z), el->output + 1);
             else {
                 printf("    network:");
                 for (l = 0; l <= net->n_layers; l++) printf(" %d", net->sizes[l]);
                 printf("  activations:");
                 for (l = 0; l < net->n_layers; l++) printf(" %s", sannip_activation_name(net->act[l]));
                 for (l = 0; l < net->n_layers; l++) if (net->nblk[l] > 0) printf("  (layer %d: class convolution, %d classes%s)", l + 1, net->nblk[l], net->pass[l] ? ", raw inputs passed on" : "");
-                printf("\n    parameters: %zu, per input (T3.25): %.1f\n", net->n_params, sannip_model_tpi(&m, e));
+                printf("\n    parameters: %zu, per input (T3.25): %.1f\n", net->n_params, sannip_model_tpi(m, e));
             }
         }
         printf("    energy: %.17g * NN + %.17g\n", (double)el->energy_scale, (double)el->energy_offset);
     }
-    printf("  total parameters: %zu\n", sannip_model_n_params(&m));
-    sannip_model_uninit(&m);
+    printf("  total parameters: %zu\n", sannip_model_n_params(m));
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    opts o;
+    sannip_committee cm;
+    sannip_error err;
+    char what[48] = "";
+    int r, k;
+    if ((r = parse_opts(argc, argv, &o, "info")) != 0) return r;
+    if (o.npos != 1) return usage_error("info", "needs MODEL");
+    sannip_committee_init(&cm, NULL);   /* a model file is a committee of one, as for predict */
+    if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    for (k = 0; k < cm.n; k++) {
+        if (cm.n > 1) snprintf(what, sizeof what, ", committee member %d of %d", k + 1, cm.n);
+        print_model_info(o.pos[0], what, &cm.m[k]);
+    }
+    sannip_committee_uninit(&cm);
     return 0;
 }
 

@@ -2,7 +2,9 @@
 # make test-compilers: the tool, every example and every test program (double and float) built
 # with clang (-Werror, OpenMP) and with tcc (no OpenMP: tcc has none), then every test program
 # run (quick sizes) and the tool trains a model byte-identical to the default compiler's bin/sannip.
-# Usage: tests/cross/compilers.sh [COMPILER...] (default: clang tcc). Prints "N passed, N failed".
+# Usage: tests/cross/compilers.sh [COMPILER...] (default: clang tcc). COMPILER_TESTS="model
+# train ..." runs only those test programs (double and float; default every one).
+# Prints "N passed, N failed".
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
 SHARED=$(cd "${SANNIP_SHARED:-../shared}" 2>/dev/null && pwd) || { echo "FAIL no shared data"; echo "0 passed, 1 failed"; exit 1; }
@@ -33,7 +35,9 @@ for cc in ${*:-clang tcc}; do
     else bad "$cc: $built of $n programs built: $(printf '%s' "$errs" | head -n 20)"; fi
     # every test program, from DIR with the project's tests/ beside it (golden files, inputs)
     ln -s "$ROOT/tests" "$D/tests"
-    out=$(cd "$D" && "$ROOT/tests/run.sh" build/test_* 2>&1)
+    if [ -n "$COMPILER_TESTS" ]; then progs=$(for t in $COMPILER_TESTS; do echo build/test_$t build/test_${t}_f; done)
+    else progs=$(cd "$D" && echo build/test_*); fi
+    out=$(cd "$D" && "$ROOT/tests/run.sh" $progs 2>&1)
     printf '%s\n' "$out" | grep -v '^ok ' | sed "s|^|$cc: |"
     line=$(printf '%s\n' "$out" | tail -n 1)
     p=$(printf '%s' "$line" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')

@@ -10,7 +10,8 @@
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
 SHARED=$(cd "${SANNIP_SHARED:-../shared}" 2>/dev/null && pwd) || { echo "FAIL no shared data"; echo "0 passed, 1 failed"; exit 1; }
-TESTS="descriptors n2p2 model train mc"
+TESTS=${CROSS_TESTS:-descriptors n2p2 model train mc}       # built double
+TESTS_F=${CROSS_FLOAT_TESTS-$TESTS}                          # built float (SANNIP_FLOAT)
 WARN="-std=c99 -Wall -Wextra -pedantic -Wno-unused-function"
 XCFLAGS=${CROSS_CFLAGS:--O3}
 JOBS=${CROSS_JOBS:-2}
@@ -29,10 +30,9 @@ target_vars() {  # TARGET: sets XCC, QEMU, XPREFIX, XFLAGS
 }
 
 build_target() {  # TARGET DIR: the tool and every core test, double and float, JOBS at a time
-    for t in $TESTS; do
-        echo "tests/test_$t.c $2/exe/test_$t"
-        echo "tests/test_$t.c $2/exe/test_${t}_f -DSANNIP_FLOAT"
-    done | { echo "tools/sannip.c $2/exe/sannip"; cat; } |
+    { echo "tools/sannip.c $2/exe/sannip"
+      for t in $TESTS; do echo "tests/test_$t.c $2/exe/test_$t"; done
+      for t in $TESTS_F; do echo "tests/test_$t.c $2/exe/test_${t}_f -DSANNIP_FLOAT"; done; } |
         xargs -P "$JOBS" -L 1 sh -c "$XCC $WARN $XCFLAGS $XFLAGS \$2 \$0 -o \$1 -lm 2>&1 | grep -v 'requires at runtime' >&2; test -x \$1" \
         || return 1
     # the tests call ./bin/sannip: the target's tool under qemu
@@ -89,27 +89,50 @@ compare_tool() {
     done
 }
 
-[ -x bin/sannip ] || { echo "FAIL bin/sannip (x86-64) missing: run make"; echo "0 passed, 1 failed"; exit 1; }
-for target in ${*:-s390x i386}; do
-    target_vars "$target" || { bad "unknown target $target"; continue; }
-    if ! command -v "$XCC" >/dev/null || ! command -v "$QEMU" >/dev/null; then
-        bad "$target: $XCC or $QEMU missing (apt-get install gcc-${XCC%-gcc} qemu-user)"; continue
+# TARGET: build, tests and tool comparison of one target; ends with "TARGET: N passed, N failed"
+run_target() {
+    target=$1; pass=0; fail=0
+    if ! target_vars "$target"; then bad "unknown target $target"
+    elif ! command -v "$XCC" >/dev/null || ! command -v "$QEMU" >/dev/null; then
+        bad "$target: $XCC or $QEMU missing (apt-get install gcc-${XCC%-gcc} qemu-user)"
+    else
+        D=build/cross/$target
+        case " $PARTS " in *" build "*)
+            rm -rf "$D"; mkdir -p "$D/exe" "$D/bin" "$D/build" "$D/run"
+            if build_target "$target" "$D"; then ok "$target: built the tool and $(ls "$D/run" | wc -l) tests"
+            else bad "$target: build failed"; PARTS=; fi ;;
+        esac
+        case " $PARTS " in *" tests "*)
+            out=$(cd "$D" && "$ROOT/tests/run.sh" run/test_* 2>&1)
+            printf '%s\n' "$out" | grep -v '^ok ' | sed "s|^|$target: |"
+            line=$(printf '%s\n' "$out" | tail -n 1)
+            p=$(printf '%s' "$line" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
+            f=$(printf '%s' "$line" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p')
+            pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1})) ;;
+        esac
+        case " $PARTS " in *" tool "*) compare_tool "$target" "$D" ;; esac
     fi
-    D=build/cross/$target
-    case " $PARTS " in *" build "*)
-        rm -rf "$D"; mkdir -p "$D/exe" "$D/bin" "$D/build" "$D/run"
-        if build_target "$target" "$D"; then ok "$target: built the tool and $(ls "$D/run" | wc -l) tests"
-        else bad "$target: build failed"; continue; fi ;;
-    esac
-    case " $PARTS " in *" tests "*)
-        out=$(cd "$D" && "$ROOT/tests/run.sh" run/test_* 2>&1)
-        printf '%s\n' "$out" | grep -v '^ok ' | sed "s|^|$target: |"
-        line=$(printf '%s\n' "$out" | tail -n 1)
-        p=$(printf '%s' "$line" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
-        f=$(printf '%s' "$line" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p')
-        pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1})) ;;
-    esac
-    case " $PARTS " in *" tool "*) compare_tool "$target" "$D" ;; esac
+    echo "$target: $pass passed, $fail failed"
+}
+
+[ -x bin/sannip ] || { echo "FAIL bin/sannip (x86-64) missing: run make"; echo "0 passed, 1 failed"; exit 1; }
+TARGETS=${*:-s390x i386}
+mkdir -p build/cross
+# with CROSS_JOBS >= 2 the targets run side by side (each compiling one file at a time)
+if [ "$JOBS" -ge 2 ] && [ "$(echo $TARGETS | wc -w)" -gt 1 ]; then
+    JOBS=1
+    for target in $TARGETS; do run_target "$target" > "build/cross/$target.log" 2>&1 & done
+    wait
+    for target in $TARGETS; do cat "build/cross/$target.log"; done
+else
+    for target in $TARGETS; do run_target "$target" | tee "build/cross/$target.log"; done
+fi
+pass=0; fail=0
+for target in $TARGETS; do
+    line=$(tail -n 1 "build/cross/$target.log")
+    p=$(printf '%s' "$line" | sed -nE 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed$/\1/p')
+    f=$(printf '%s' "$line" | sed -nE 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed$/\2/p')
+    pass=$((pass + ${p:-0})); fail=$((fail + ${f:-1}))
 done
 echo "test_cross: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
