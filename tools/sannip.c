@@ -65,7 +65,9 @@ static const help_entry HELP[] = {
       "                      With forces, w_E is multiplied by <F^2>/var(E/N) of the training\n"
       "                      split, so the defaults balance energies and forces; the line\n"
       "                      'loss weights' prints the effective weights\n"
-      "  --raw-loss          w_E and w_F multiply the raw squared errors (no balancing)\n"
+      "  --field-weight X    w_H: field -dE/dS vs magnetic_forces/heff (default 1; 0 = none)\n"
+      "  --stress-weight X   w_W: virial per atom vs virial=/stress= (default 1; 0 = none)\n"
+      "  --raw-loss          the weights multiply the raw squared errors (no balancing)\n"
       "  --l2 X              weight decay (default 0)\n"
       "  --val F             validation fraction (default 0.2)\n"
       "  --patience N        stop after N epochs without validation improvement (0 = never)\n"
@@ -243,7 +245,7 @@ typedef struct opts {
     const char *key[32], *val[32]; int nkv;
 } opts;
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
-    "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
+    "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--field-weight", "--stress-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
@@ -391,7 +393,11 @@ static sannip_result write_prediction_xyz(sannip_text *out, const sannip_structu
     }
     if (H) { col[nc].name = "field"; col[nc].width = 3; col[nc].values = H; nc++; }
     if (stress) { info[ni].key = "stress"; info[ni].width = 9; info[ni].values = stress; ni++; }
-    return sannip_write_xyz_ex(out, s, E, F, W, col, nc, info, ni, err);
+    {   /* predictions only: the reference fields of the input are not written */
+        sannip_structure v = *s;
+        v.fields = NULL;
+        return sannip_write_xyz_ex(out, &v, E, F, W, col, nc, info, ni, err);
+    }
 }
 
 /* ASE's conventions for an XYZ frame (Angstrom, eV, eV/A; stress = -virial/volume in eV/A^3,
@@ -513,13 +519,22 @@ static int print_progress(const sannip_train_progress *p, void *user)
     if (!ctx->quiet && !ctx->weights_said) {   /* the first member's; each member balances its own split */
         printf("loss weights: energy %.4g", p->loss_weight_e);
         if (p->loss_weight_f > 0) printf(", forces %.4g", p->loss_weight_f);
-        if (p->loss_weight_f > 0) printf(" (per (%s/atom)^2, per (%s/%s)^2)\n", unit_e(m), unit_e(m), unit_l(m));
-        else printf(" (per (%s/atom)^2)\n", unit_e(m));
+        if (p->loss_weight_h > 0) printf(", field %.4g", p->loss_weight_h);
+        if (p->loss_weight_w > 0) printf(", virial %.4g", p->loss_weight_w);
+        if (p->loss_weight_f > 0) printf(" (per (%s/atom)^2, per (%s/%s)^2", unit_e(m), unit_e(m), unit_l(m));
+        else printf(" (per (%s/atom)^2", unit_e(m));
+        if (p->loss_weight_h > 0) printf(", per (%s/spin unit)^2", unit_e(m));
+        if (p->loss_weight_w > 0) printf(", per (%s/atom)^2", unit_e(m));
+        printf(")\n");
         ctx->weights_said = 1;
     }
     if (!ctx->quiet) {
         printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
+        if (p->train_rmse_h >= 0) printf(" H %.4g", p->train_rmse_h);
+        if (p->train_rmse_w >= 0) printf(" W %.4g", p->train_rmse_w * k);
         if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
+        if (p->val_rmse_h >= 0) printf(" H %.4g", p->val_rmse_h);
+        if (p->val_rmse_w >= 0) printf(" W %.4g", p->val_rmse_w * k);
         printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, unit_e(m), unit_l(m), p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
         fflush(stdout);
     }
@@ -646,6 +661,7 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     if (!opt_num(o, "train", "--rc", 6, 1e-3, 1e3, rc) || !opt_num(o, "train", "--lr", 1e-3, 1e-12, 10, &c->learning_rate)
         || !opt_num(o, "train", "--lr-decay", 1, 0.01, 1, &c->lr_decay) || !opt_num(o, "train", "--energy-weight", 1, 0, 1e12, &c->energy_weight)
         || !opt_num(o, "train", "--force-weight", 1, 0, 1e12, &c->force_weight) || !opt_num(o, "train", "--l2", 0, 0, 1e6, &c->l2)
+        || !opt_num(o, "train", "--field-weight", 1, 0, 1e12, &c->field_weight) || !opt_num(o, "train", "--stress-weight", 1, 0, 1e12, &c->stress_weight)
         || !opt_num(o, "train", "--val", 0.2, 0, 0.95, &c->validation_fraction) || !opt_num(o, "train", "--committee", 1, 1, 1000, M))
         return 0;
     if (!opt_num(o, "train", "--epochs", 100, 0, 1e8, &v)) return 0;
@@ -662,6 +678,8 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     c->recompute_derivatives = opt(o, "--no-cache", NULL) != NULL;
     c->energy_weight = SANNIP_EXACTLY(c->energy_weight);   /* 0 in a flag means 0 */
     c->force_weight = SANNIP_EXACTLY(c->force_weight);
+    c->field_weight = SANNIP_EXACTLY(c->field_weight);
+    c->stress_weight = SANNIP_EXACTLY(c->stress_weight);
     c->validation_fraction = SANNIP_EXACTLY(c->validation_fraction);
     c->raw_loss = opt(o, "--raw-loss", NULL) != NULL;
     if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
