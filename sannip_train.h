@@ -1362,7 +1362,7 @@ SANNIP_API sannip_result sannip_structure_gradient_ex(const sannip_model *m, con
     if (!s->has_energy || (t.fw > 0 && !s->forces)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "structure lacks reference energy or forces");
     if (t.hw > 0 && (!s->fields || !s->spins)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "field weight %g: the structure lacks spins or reference fields", t.hw);
     if (t.ww > 0 && !s->has_virial) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "virial weight %g: the structure lacks a reference virial", t.ww);
-    flags = (t.fw > 0 || t.hw > 0 || t.ww > 0) | (t.hw > 0 && sannip_descriptors_need_spins(&m->desc) ? SANNIP_CACHE_SPIN : 0) | (t.ww > 0 ? SANNIP_CACHE_DIST : 0);
+    flags = (t.fw > 0 || t.hw > 0 || t.ww > 0) | (t.hw > 0 ? SANNIP_CACHE_SPIN : 0) | (t.ww > 0 ? SANNIP_CACHE_DIST : 0);
     memset(&ts, 0, sizeof ts);
     ts.alloc = m->alloc;
     sannip_workspace_init(&ts.ws, &m->alloc);

@@ -48,51 +48,79 @@ static void small_model_arch(sannip_model *m, int act, int arch)
     sannip_model_init_weights(m, &rng);
 }
 
-/* Loss of one structure as sannip_structure_gradient defines it, from sannip_model_compute. */
-static double loss_of(sannip_model *m, const sannip_structure *s, double ew, double fw)
+/* Loss of one structure as sannip_structure_gradient_ex defines it (w = {w_E, w_F, w_H, w_W}),
+   from sannip_model_compute_field: energy, force, field and virial-per-atom terms. */
+static double loss_of4(sannip_model *m, const sannip_structure *s, const double w[4])
 {
     sannip_workspace ws; sannip_error err; sannip_system sys = sannip_structure_view(s);
-    sannip_real E, *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
-    double lf = 0, dE; int k;
+    sannip_real E, W[9], *F = (sannip_real *)malloc(sizeof(sannip_real) * 6 * (size_t)s->n), *H = F + 3 * s->n;
+    double lf = 0, lh = 0, lw = 0, dE, N = s->n; int k;
     sannip_workspace_init(&ws, NULL);
-    sannip_model_compute(m, &ws, &sys, &E, NULL, F, NULL, &err);
-    for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; lf += d * d; }
-    dE = (E - s->energy) / s->n;
+    sannip_model_compute_field(m, &ws, &sys, &E, NULL, F, W, w[2] > 0 ? H : NULL, &err);
+    for (k = 0; k < 3 * s->n; k++) { double d = F[k] - (w[1] > 0 ? s->forces[k] : 0); lf += d * d; }
+    if (w[2] > 0) for (k = 0; k < 3 * s->n; k++) { double d = H[k] - s->fields[k]; lh += d * d; }
+    if (w[3] > 0) for (k = 0; k < 9; k++) { double d = (W[k] - s->virial[k]) / N; lw += d * d; }
+    dE = (E - s->energy) / N;
     free(F); sannip_workspace_uninit(&ws);
-    return s->weight * (ew * dE * dE + fw * lf / (3.0 * s->n));
+    return s->weight * (w[0] * dE * dE + w[1] * lf / (3 * N) + w[2] * lh / (3 * N) + w[3] * lw / 9);
+}
+
+/* The analytic loss gradient of m on s with weights w against central differences of the
+   loss over (a sample of) the parameters. */
+static void fd_check(sannip_model *m, const sannip_structure *s, const double w[4], const char *name, const char *term)
+{
+    sannip_error err;
+    size_t np = sannip_model_get_params(m, NULL), q; sannip_real *g, *p; double L, worst = 0, scale = 0;
+    g = (sannip_real *)calloc(np, sizeof(sannip_real)); p = (sannip_real *)calloc(np, sizeof(sannip_real));
+    if (w[2] == 0 && w[3] == 0) CHECK(sannip_structure_gradient(m, s, w[0], w[1], &L, g, &err) == SANNIP_SUCCESS, "%s", err.message);
+    else CHECK(sannip_structure_gradient_ex(m, s, w, &L, g, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK_NEAR(L, loss_of4(m, s, w), TOL(1e-12, 1e-4) * (fabs(L) + 1e-12), "%s, %s term: loss value", name, term);
+    sannip_model_get_params(m, p);
+    for (q = 0; q < np; q += (np > 120 ? 3 : 1) * (test_quick() ? 5 : 1)) {
+        double h = TOL(1e-6, 2e-3) * (fabs(p[q]) + 0.1), lp, lm, fd;
+        sannip_real keep = p[q];
+        p[q] = keep + (sannip_real)h; sannip_model_set_params(m, p); lp = loss_of4(m, s, w);
+        p[q] = keep - (sannip_real)h; sannip_model_set_params(m, p); lm = loss_of4(m, s, w);
+        p[q] = keep; sannip_model_set_params(m, p);
+        fd = (lp - lm) / (2 * h);
+        if (fabs(fd - g[q]) > worst) worst = fabs(fd - g[q]);
+        if (fabs(fd) > scale) scale = fabs(fd);
+    }
+    CHECK(scale > 0, "%s, %s term: the loss does not depend on the parameters", name, term);
+    CHECK(worst <= TOL(2e-6, 5e-2) * scale + TOL(1e-12, 1e-6), "%s, %s term: analytic vs FD gradient, max diff %.3g (max |grad| %.3g)",
+          name, term, worst, scale);
+    printf("gradient %-9s %-12s max |analytic - FD| %.3g of max |grad| %.3g\n", name, term, worst, scale);
+    free(g); free(p);
 }
 
 static void gradient_check_arch(const sannip_dataset *d, int act, int arch, const char *name)
 {
-    sannip_model m; sannip_error err;
-    size_t np, q; sannip_real *g, *p; double L, worst = 0, scale = 0; int term;
+    sannip_model m; sannip_error err; int term;
     small_model_arch(&m, act, arch);
     CHECK(sannip_model_fit_scaling(&m, d->s, d->n, &err) == SANNIP_SUCCESS, "%s", err.message);
     /* energy map left at scale 1, offset 0: large residuals exercise every term */
-    np = sannip_model_get_params(&m, NULL);
-    g = (sannip_real *)calloc(np, sizeof(sannip_real)); p = (sannip_real *)calloc(np, sizeof(sannip_real));
     for (term = 0; term < 3; term++) {
-        double ew = term == 1 ? 0 : 1, fw = term == 0 ? 0 : 3;
-        worst = 0; scale = 0;
-        memset(g, 0, sizeof(sannip_real) * np);
-        CHECK(sannip_structure_gradient(&m, &d->s[0], ew, fw, &L, g, &err) == SANNIP_SUCCESS, "%s", err.message);
-        CHECK_NEAR(L, loss_of(&m, &d->s[0], ew, fw), TOL(1e-12, 1e-4) * (fabs(L) + 1e-12), "%s: loss value", name);
-        sannip_model_get_params(&m, p);
-        for (q = 0; q < np; q += (np > 120 ? 3 : 1) * (test_quick() ? 5 : 1)) {
-            double h = TOL(1e-6, 2e-3) * (fabs(p[q]) + 0.1), lp, lm, fd;
-            sannip_real keep = p[q];
-            p[q] = keep + (sannip_real)h; sannip_model_set_params(&m, p); lp = loss_of(&m, &d->s[0], ew, fw);
-            p[q] = keep - (sannip_real)h; sannip_model_set_params(&m, p); lm = loss_of(&m, &d->s[0], ew, fw);
-            p[q] = keep; sannip_model_set_params(&m, p);
-            fd = (lp - lm) / (2 * h);
-            if (fabs(fd - g[q]) > worst) worst = fabs(fd - g[q]);
-            if (fabs(fd) > scale) scale = fabs(fd);
-        }
-        CHECK(worst <= TOL(2e-6, 5e-2) * scale + TOL(1e-12, 1e-6), "%s, %s term: analytic vs FD gradient, max diff %.3g (max |grad| %.3g)",
-              name, term == 0 ? "energy" : term == 1 ? "force" : "energy+force", worst, scale);
-        printf("gradient %-9s %-12s max |analytic - FD| %.3g of max |grad| %.3g\n", name, term == 0 ? "energy" : term == 1 ? "force" : "energy+force", worst, scale);
+        double w[4] = { term == 1 ? 0 : 1, term == 0 ? 0 : 3, 0, 0 };
+        fd_check(&m, &d->s[0], w, name, term == 0 ? "energy" : term == 1 ? "force" : "energy+force");
     }
-    free(g); free(p); sannip_model_uninit(&m);
+    sannip_model_uninit(&m);
+}
+/* The field (-dE/dS against NiO's magnetic_forces) and virial terms (against a made-up
+   reference virial), alone and with the others: their second derivatives with respect to
+   spins (positions) and weights against differences of the loss. */
+static void gradient_check_terms(const sannip_dataset *d, int arch, const char *name)
+{
+    static const double ws[4][4] = { { 1, 0, 2, 0 }, { 0, 0, 0, 2 }, { 1, 3, 2, 2 }, { 0, 0, 5, 0 } };
+    static const char *tn[4] = { "field", "virial", "E+F+H+W", "field only" };
+    sannip_model m; sannip_error err; sannip_structure s = d->s[1];   /* (a shallow copy) */
+    int k, spin = arch >= 4;
+    CHECK(s.fields && s.spins, "NiO frame without fields");
+    s.has_virial = 1;
+    for (k = 0; k < 9; k++) s.virial[k] = (sannip_real)(0.3 * (k + 1) - 1.1 * (k % 4 == 0));
+    small_model_arch(&m, SANNIP_ACT_TANH, arch);
+    CHECK(sannip_model_fit_scaling(&m, d->s, d->n, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (k = 0; k < 4; k++) if (spin || ws[k][2] == 0) fd_check(&m, &s, ws[k], name, tn[k]);
+    sannip_model_uninit(&m);
 }
 static void gradient_check(const sannip_dataset *d, int act, const char *name) { gradient_check_arch(d, act, 0, name); }
 
@@ -166,6 +194,10 @@ int main(void)
     gradient_check_arch(&small, SANNIP_ACT_TANH, 4, "bp+spin");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 5, "cnn+spin");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 6, "mt+spin");
+    gradient_check_terms(&small, 0, "bp");
+    gradient_check_terms(&small, 4, "bp+spin");
+    gradient_check_terms(&small, 5, "cnn+spin");
+    gradient_check_terms(&small, 6, "mt+spin");
     table_3_1();
     {   /* symmetric eigen-decomposition: A v = w v, descending, orthonormal */
         double A[9] = { 4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 1 }, B[9], w[3], V[9];
