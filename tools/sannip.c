@@ -92,6 +92,7 @@ static const help_entry HELP[] = {
       "the descriptors are computed; errors name the structure and the file.\n" },
     { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
+      "(and of the field -dE/dS and the virial where DATA has magnetic_forces/heff, virial),\n"
       "overall and per element.\n"
       "  --parity FILE.csv         rows: kind,structure,atom,element,component,reference,predicted\n"
       "  --plot FILE.png           parity plot (predicted vs reference energies per atom and force\n"
@@ -425,8 +426,8 @@ static int cmd_predict(int argc, char **argv)
     sannip_error err;
     sannip_dataset L;
     sannip_text out;
-    int r, i, xyz, nE = 0, nF = 0, ase;
-    double se = 0, sf = 0, t0, fl = 1, fe = 1;
+    int r, i, xyz, nE = 0, nF = 0, nH = 0, nW = 0, ase;
+    double se = 0, sf = 0, sh = 0, sw = 0, t0, fl = 1, fe = 1;
     if ((r = parse_opts(argc, argv, &o, "predict")) != 0) return r;
     if (o.npos != 2 || !o.out) return usage_error("predict", "needs MODEL STRUCTURES -o OUT");
     if (o.format && strcmp(o.format, "n2p2") && strcmp(o.format, "xyz")) return usage_error("predict", "--format must be n2p2 or xyz");
@@ -463,6 +464,8 @@ static int cmd_predict(int argc, char **argv)
             if (placeholder && s->forces) for (k = 0; k < 3 * s->n; k++) if (s->forces[k] != 0) placeholder = 0;
             if (s->has_energy && !placeholder) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
             if (s->forces && !placeholder) for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; }
+            if (H && s->fields) for (k = 0; k < 3 * s->n; k++) { double d = H[k] - s->fields[k]; sh += d * d; nH++; }
+            if (cm.n == 1 && s->has_virial) for (k = 0; k < 9; k++) { double d = (W[k] - s->virial[k]) / s->n; sw += d * d; nW++; }
         }
         if (ase) to_ase_units(s, fl, fe, &E, F, W, ea, &Es, Fs, H, stress, &has_stress);
         if (cm.n > 1) has_stress = 0;   /* no committee virial */
@@ -481,7 +484,9 @@ static int cmd_predict(int argc, char **argv)
     say_if_unknown(&cm.m[0]);
     if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), unit_e(&cm.m[0]));
     if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), unit_e(&cm.m[0]), unit_l(&cm.m[0]));
-    if (nE || nF) printf("\n");
+    if (nH) printf(", field RMSE %.6g %s per spin unit", sqrt(sh / nH), unit_e(&cm.m[0]));
+    if (nW) printf(", virial RMSE %.6g %s/atom", sqrt(sw / nW), unit_e(&cm.m[0]));
+    if (nE || nF || nH || nW) printf("\n");
     sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
     return 0;
 }
@@ -549,7 +554,35 @@ static int print_progress(const sannip_train_progress *p, void *user)
     return 0;
 }
 
-/* Energy/force errors of a committee on a data set, overall and per element; optional CSVs. */
+/* The effective-field (-dE/dS, spin-aware models) and virial-per-atom errors of a committee's
+   mean prediction on s, added to sums: squared field errors, their count, squared reference
+   fields, squared virial errors, their count. 0, or 1 after a message. */
+static int field_virial_errors(const sannip_committee *cm, sannip_workspace *ws, const sannip_structure *s, double *sums)
+{
+    int want_h = s->fields && s->spins && sannip_descriptors_need_spins(&cm->m[0].desc), k, q;
+    sannip_system sys = sannip_structure_view(s);
+    sannip_error err;
+    sannip_real E, W[9], *H;
+    double Wm[9] = { 0 }, *Hm;
+    if (!want_h && !s->has_virial) return 0;
+    H = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n + 1);
+    Hm = (double *)calloc(3 * (size_t)s->n + 1, sizeof(double));
+    if (!H || !Hm) { free(H); free(Hm); fprintf(stderr, "sannip evaluate: out of memory\n"); return 1; }
+    for (k = 0; k < cm->n; k++) {
+        if (sannip_model_compute_field(&cm->m[k], ws, &sys, &E, NULL, NULL, W, want_h ? H : NULL, &err) != SANNIP_SUCCESS) {
+            fprintf(stderr, "sannip evaluate: %s\n", err.message); free(H); free(Hm); return 1;
+        }
+        for (q = 0; want_h && q < 3 * s->n; q++) Hm[q] += (double)H[q] / cm->n;
+        for (q = 0; q < 9; q++) Wm[q] += (double)W[q] / cm->n;
+    }
+    for (q = 0; want_h && q < 3 * s->n; q++) { sums[0] += (Hm[q] - s->fields[q]) * (Hm[q] - s->fields[q]); sums[1]++; sums[2] += (double)s->fields[q] * s->fields[q]; }
+    for (q = 0; s->has_virial && q < 9; q++) { double d = (Wm[q] - s->virial[q]) / s->n; sums[3] += d * d; sums[4]++; }
+    free(H); free(Hm);
+    return 0;
+}
+
+/* Energy/force (field, virial) errors of a committee on a data set, overall and per element;
+   optional CSVs. */
 static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const char *parity, const char *per_structure)
 {
     sannip_workspace ws;
@@ -557,6 +590,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     sannip_text pt, st;
     double se = 0, ae = 0, ne = 0, sfe[SANNIP_MAX_Z + 1], afe[SANNIP_MAX_Z + 1], nfe[SANNIP_MAX_Z + 1], sf = 0, af = 0, nf = 0, k;
     double f0 = 0, e1 = 0, e2 = 0, st0 = 0;   /* trivial predictors: zero forces, the mean energy per atom */
+    double hw[5] = { 0, 0, 0, 0, 0 };         /* field_virial_errors */
     int offsets = 0;   /* the model's energy offsets (fitted on its training split) are a training-mean predictor */
     int i, a, c, z, r;
     const char *u;
@@ -573,6 +607,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         if (!F) return 1;
         r = sannip_committee_predict(cm, &ws, &sys, &E, &Es, NULL, F, NULL, &err);
         if (r) { fprintf(stderr, "sannip evaluate: structure %d: %s\n", i + 1, err.message); free(F); return 1; }
+        if (field_virial_errors(cm, &ws, s, hw)) { free(F); return 1; }
         if (s->has_energy) {
             double de = (E - s->energy) / s->n, e0 = 0;
             for (a = 0; a < s->n; a++) {   /* sum_a mu_Z(a): the least-squares composition fit, T F.28 */
@@ -610,6 +645,8 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s); zero-force predictor: RMSE %.5g\n", sqrt(sf / nf), af / nf, unit_e(&cm->m[0]), unit_l(&cm->m[0]), sqrt(f0 / nf));
         for (z = 1; z <= SANNIP_MAX_Z; z++) if (nfe[z] > 0) printf("    %-2s: RMSE %.5g  MAE %.5g  (%d atoms)\n", sannip_element_symbol(z), sqrt(sfe[z] / nfe[z]), afe[z] / nfe[z], (int)(nfe[z] / 3));
     }
+    if (hw[1] > 0) printf("  field -dE/dS: RMSE %.5g  (%s per spin unit); zero-field predictor: RMSE %.5g\n", sqrt(hw[0] / hw[1]), unit_e(&cm->m[0]), sqrt(hw[2] / hw[1]));
+    if (hw[4] > 0) printf("  virial: RMSE %.5g  (%s/atom, per component)\n", sqrt(hw[3] / hw[4]) * k, u);
     if (parity && sannip_write_file_atomic(parity, pt.s, pt.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
     if (per_structure && sannip_write_file_atomic(per_structure, st.s, st.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
     if (parity) printf("  parity data -> %s\n", parity);
