@@ -84,8 +84,14 @@
      sannip_sgd_step                 one plain gradient step
 
    Loss per structure s (weight w_s from the data set, default 1):
-       L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s) ]
-   averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. By default
+       L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s)
+                   + w_H sum_k |H_k - H_ref,k|^2 / (3 N_s) + w_W sum_ab ((W_ab - W_ref,ab)/N_s)^2 / 9 ]
+   averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. The field
+   term (H = -dE/dS against s->fields, energy per spin unit) applies to structures with fields
+   and spins when the model is spin-aware, the virial term (W as sannip_model_compute's) to
+   structures with has_virial; their weights are balanced like w_E (sannip_loss_weights_ex).
+   They reuse the force term's tangent pass: V_i gains dG_i/dS . dL/dH (spin derivative rows
+   of the cache) and, per pair, dG_i/dd_ij . (dL/dW)^T d_ij. By default
    (raw_loss = 0) sannip_train multiplies w_E by <F_ref,k^2> / var(E_ref/N) of the training
    split when it trains on forces (sannip_loss_weights), so both terms score the same for the
    trivial predictors and w_E = w_F = 1 balances them (NiO: E/N varies by 0.45 meV, forces
