@@ -540,7 +540,8 @@ static int print_progress(const sannip_train_progress *p, void *user)
         if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
         if (p->val_rmse_h >= 0) printf(" H %.4g", p->val_rmse_h);
         if (p->val_rmse_w >= 0) printf(" W %.4g", p->val_rmse_w * k);
-        printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, unit_e(m), unit_l(m), p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
+        printf("  (%s, %s/%s%s%s)  %.3g s/epoch  ETA %.0f s%s\n", u, unit_e(m), unit_l(m), p->train_rmse_h >= 0 ? ", H per spin unit" : "",
+               p->train_rmse_w >= 0 ? ", W per atom" : "", p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
         fflush(stdout);
     }
     if (ctx->checkpoint && p->best_epoch == p->epoch && now - ctx->last_save >= 10) {
