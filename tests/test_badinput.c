@@ -1231,6 +1231,9 @@ static void far_atoms_and_neighbour_limit(void)
         snprintf(path, sizeof path, "%s/repro/slow_thin_cell_nio.xyz", test_shared());
         sannip_dataset_init(&d, NULL);
         reset();
+        if (sannip_dataset_read_file(&d, path, &err) != SANNIP_MISSING_FILE)
+            CHECK(err.code == SANNIP_PARSE_ERROR && strstr(err.message, "atom 14: effective field"), "slow_thin_cell_nio.xyz as it is: %s", err.message);
+        sannip_dataset_uninit(&d); sannip_dataset_init(&d, NULL);
         char *text = NULL, *col; size_t len = 0;
         /* its fuzzed magnetic_forces column holds a bad byte (bad input since the column is
            read); the thin cell is read with the column renamed */
