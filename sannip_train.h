@@ -61,7 +61,9 @@
      sannip_train                    train a model on a data set
      sannip_train_report_uninit        free what a report owns
      sannip_loss_weights             effective loss weights (the balancing rule)
+     sannip_loss_weights_ex          the same with the field and virial weights
      sannip_structure_gradient       loss and its parameter gradient for one structure
+     sannip_structure_gradient_ex    the same with the field and virial terms
      sannip_model_get_params         all parameters of a model as one vector
      sannip_model_set_params         load them back
      sannip_model_init_weights       fresh Glorot weights for every network of a model
