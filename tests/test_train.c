@@ -428,10 +428,10 @@ int main(void)
             sannip_train_report_uninit(&re); sannip_model_uninit(&emod);
             e = z; e.force_weight = -2;
             CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "force_weight -2 accepted");
-            e = z; e.field_weight = -1;
-            CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "field_weight -1 accepted");
-            e = z; e.stress_weight = -1;
-            CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "stress_weight -1 accepted");
+            e = z; e.field_weight = -2;   /* (-1 is SANNIP_OFF) */
+            CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "field_weight -2 accepted");
+            e = z; e.stress_weight = -2;
+            CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "stress_weight -2 accepted");
             sannip_train_report_uninit(&rz); sannip_model_uninit(&zmod);
         }
         CHECK(ra.val_rmse_f == rb.val_rmse_f && ra.n_val == d.n / 5, "reports differ (val %d)", ra.n_val);
