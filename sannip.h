@@ -1056,6 +1056,8 @@ typedef struct sannip_structure {
     int pbc[3];
     sannip_real *forces;     /* n x 3 or NULL */
     sannip_real *spins;      /* n x 3 or NULL */
+    sannip_real *fields;     /* n x 3 or NULL: reference effective field H = -dE/dS (energy per
+                                spin unit, as sannip_model_compute_field; XYZ magnetic_forces/heff) */
     sannip_real *charges;    /* n or NULL */
     sannip_real energy;
     int has_energy;
@@ -1069,7 +1071,7 @@ typedef struct sannip_structure {
 /* [out] s (empty, weight 1), [in, optional] alloc; uninit frees the arrays and leaves s
    empty with the same allocator. resize: [in, out] s, [in] n (0..SANNIP_MAX_ATOMS),
    with_forces, with_spins: fresh zeroed arrays for n atoms (the old ones are freed, charges
-   dropped); SANNIP_OUT_OF_MEMORY leaves s empty. */
+   and fields dropped); SANNIP_OUT_OF_MEMORY leaves s empty. */
 SANNIP_API void sannip_structure_init(sannip_structure *s, const sannip_allocator *alloc);
 SANNIP_API void sannip_structure_uninit(sannip_structure *s);
 SANNIP_API sannip_result sannip_structure_resize(sannip_structure *s, int n, int with_forces,
@@ -1082,8 +1084,11 @@ SANNIP_API sannip_system sannip_structure_view(const sannip_structure *s);
    (line numbers count from *line, which is advanced too).
    [in, out] s (initialised; overwritten with the structure read), pos, line; [in] text, len.
    read_xyz reads Lattice, pbc, energy, virial (or ASE's stress, converted to the virial),
-   weight, and the Properties columns species, pos, forces and magmoms (also
-   initial_magmoms, spins, magnetic_moments; 1 column = a collinear z moment).
+   weight, and the Properties columns species, pos, forces, magmoms (also
+   initial_magmoms, spins, magnetic_moments; 1 column = a collinear z moment) and the
+   effective field -dE/dS into s->fields: magnetic_forces (DeePMD/ASE spin data), heff
+   (sannip's toy iron) or force_mag (3 columns each; energy per unit of the magmoms column,
+   e.g. eV/muB, not converted).
    read_n2p2: begin ... end with lattice, atom (x y z element charge n fx fy fz), energy
    and comment lines. Numbers are read in any C locale. Thread-safe for distinct s. */
 SANNIP_API sannip_result sannip_read_n2p2(sannip_structure *s, const char *text, size_t len, size_t *pos,
@@ -1134,14 +1139,16 @@ typedef struct sannip_xyz_info {
 /* Appends one extended-XYZ frame of s to t:
        N
        [first entries] Lattice="9 numbers" Properties=species:S:1:pos:R:3[:forces:R:3]
-           [:magmoms:R:3][:NAME:R:WIDTH ...] [energy=E] [virial="9 numbers"] pbc="T T T" [entries]
-       El x y z [fx fy fz] [sx sy sz] [column values ...]      (one line per atom)
+           [:magmoms:R:3][:magnetic_forces:R:3][:NAME:R:WIDTH ...] [energy=E] [virial="9 numbers"]
+           pbc="T T T" [entries]
+       El x y z [fx fy fz] [sx sy sz] [hx hy hz] [column values ...]      (one line per atom)
    Lattice= only for a periodic s; numbers "%.17g" ("%.9g" in float builds), '.' always.
    Units are the caller's (sannip's presets: positions and cell A, energy eV, forces eV/A,
    virial eV, spins as stored).
    [in, out] t            text buffer the frame is appended to
    [in]      s            structure: n, Z, pos, cell, pbc, spins (a magmoms column when not
-                          NULL), and energy/forces/virial when the arguments below are NULL
+                          NULL), fields (magnetic_forces), and energy/forces/virial when the
+                          arguments below are NULL
    [in, optional] energy  total energy (else s->energy when s->has_energy, else none)
    [in, optional] forces  n x 3 (else s->forces, else no column)
    [in, optional] virial  9 (else s->virial when s->has_virial, else none)
@@ -1186,7 +1193,7 @@ SANNIP_API void sannip_dataset_uninit(sannip_dataset *d);
    text without structures. The structures read before an error stay in d. */
 SANNIP_API sannip_result sannip_dataset_read_mem(sannip_dataset *d, const char *text, size_t len,
                                                  sannip_error *err);
-/* Appends a deep copy of s (atoms, optional forces, spins and charges, cell, pbc, energy,
+/* Appends a deep copy of s (atoms, optional forces, spins, fields and charges, cell, pbc, energy,
    virial, weight, comment), allocated with d->alloc.
    [in, out] d; [in] s (not changed, may be freed afterwards); [out, optional] err
    Returns SANNIP_SUCCESS, SANNIP_INVALID_ARGS (NULL argument, negative count, missing
@@ -5545,7 +5552,7 @@ SANNIP_API void sannip_structure_uninit(sannip_structure *s)
 {
     sannip_allocator a = s->alloc;
     sannip_free(&a, s->pos); sannip_free(&a, s->Z); sannip_free(&a, s->forces);
-    sannip_free(&a, s->spins); sannip_free(&a, s->charges);
+    sannip_free(&a, s->spins); sannip_free(&a, s->charges); sannip_free(&a, s->fields);
     sannip_structure_init(s, &a);
 }
 SANNIP_API sannip_result sannip_structure_resize(sannip_structure *s, int n, int with_forces, int with_spins, sannip_error *err)
@@ -5554,6 +5561,7 @@ SANNIP_API sannip_result sannip_structure_resize(sannip_structure *s, int n, int
     if (n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "negative atom count");
     if (n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms exceed SANNIP_MAX_ATOMS", n);
     sannip_free(&a, s->pos); sannip_free(&a, s->Z); sannip_free(&a, s->forces); sannip_free(&a, s->spins); sannip_free(&a, s->charges);
+    sannip_free(&a, s->fields); s->fields = NULL;
     s->pos = (sannip_real *)sannip__calloc(&a, 3 * (size_t)n, sizeof(sannip_real));
     s->Z = (int *)sannip__calloc(&a, (size_t)n, sizeof(int));
     s->forces = with_forces ? (sannip_real *)sannip__calloc(&a, 3 * (size_t)n, sizeof(sannip_real)) : NULL;
@@ -5707,12 +5715,12 @@ static int sannip__xyz_value(const char *line, const char *key, char *out, size_
 }
 
 /* Columns of an extended XYZ frame, from its Properties (name:type:count triples). */
-typedef struct sannip__xyz_cols { int ncols, species, pos, forces, spin, spin_dim; } sannip__xyz_cols;
+typedef struct sannip__xyz_cols { int ncols, species, pos, forces, spin, spin_dim, field; } sannip__xyz_cols;
 static sannip_result sannip__xyz_properties(const char *comment, sannip__xyz_cols *k, int line, sannip_error *err)
 {
     char val[1024], *ptok[96], *p = val;
     int i, np = 0;
-    k->ncols = 0; k->species = k->pos = k->forces = k->spin = -1; k->spin_dim = 0;
+    k->ncols = 0; k->species = k->pos = k->forces = k->spin = k->field = -1; k->spin_dim = 0;
     if (!sannip__xyz_value(comment, "Properties", val, sizeof val)) strcpy(val, "species:S:1:pos:R:3");
     while (p && np < 93) { ptok[np++] = p; p = strchr(p, ':'); if (p) *p++ = 0; }
     if (np % 3) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "Properties must be name:type:count triples");
@@ -5725,6 +5733,7 @@ static sannip_result sannip__xyz_properties(const char *comment, sannip__xyz_col
         else if ((strcmp(nm, "forces") == 0 || strcmp(nm, "force") == 0) && cnt == 3) k->forces = k->ncols;
         else if (k->spin < 0 && (strcmp(nm, "magmoms") == 0 || strcmp(nm, "initial_magmoms") == 0 || strcmp(nm, "spins") == 0
                  || strcmp(nm, "spin") == 0 || strcmp(nm, "magnetic_moments") == 0) && (cnt == 1 || cnt == 3)) { k->spin = k->ncols; k->spin_dim = cnt; }
+        else if (k->field < 0 && (strcmp(nm, "magnetic_forces") == 0 || strcmp(nm, "heff") == 0 || strcmp(nm, "force_mag") == 0) && cnt == 3) k->field = k->ncols;
         k->ncols += cnt;
     }
     if (k->species < 0 || k->pos < 0) return sannip__fail(err, SANNIP_PARSE_ERROR, line, 0, "Properties lacks species:S:1 or pos:R:3");
@@ -5787,6 +5796,7 @@ static sannip_result sannip__xyz_atom(char **tok, int nt, const sannip__xyz_cols
         if (!(fabs(s->pos[3 * i + col]) <= SANNIP_MAX_COORD)) return sannip__fail(err, SANNIP_TOO_BIG, line, k->pos + col + 1, "atom %d: coordinate '%s' is beyond SANNIP_MAX_COORD (%g)", i + 1, t, (double)SANNIP_MAX_COORD);
     }
     if (k->forces >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[k->forces + col], &s->forces[3 * i + col])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, k->forces + col + 1, "atom %d: force '%s' is not a finite number", i + 1, tok[k->forces + col]);
+    if (k->field >= 0) for (col = 0; col < 3; col++) if (!sannip__num(tok[k->field + col], &s->fields[3 * i + col])) return sannip__fail(err, SANNIP_PARSE_ERROR, line, k->field + col + 1, "atom %d: effective field '%s' is not a finite number", i + 1, tok[k->field + col]);
     if (k->spin < 0) return SANNIP_SUCCESS;
     if (k->spin_dim == 1) {
         s->spins[3 * i] = s->spins[3 * i + 1] = 0;
@@ -5823,6 +5833,8 @@ SANNIP_API sannip_result sannip_read_xyz(sannip_structure *s, const char *text, 
     if ((double)n * 2 * k.ncols > (double)(c.len - c.pos) + 1)
         SANNIP__RFAIL(SANNIP_TRUNCATED, 1, "%d atoms declared but only %zu bytes remain", n, (size_t)(c.len - c.pos));
     if ((r = sannip_structure_resize(s, n, k.forces >= 0, k.spin >= 0, err)) != SANNIP_SUCCESS) { if (err) err->line = c.line; goto fail; }
+    if (k.field >= 0 && !(s->fields = (sannip_real *)sannip__calloc(&s->alloc, 3 * (size_t)n, sizeof(sannip_real))))
+        SANNIP__RFAIL(SANNIP_OUT_OF_MEMORY, 0, "effective fields of %d atoms", n);
     if ((r = sannip__xyz_entries(comment, s, c.line, err)) != SANNIP_SUCCESS) goto fail;
     memcpy(s->comment, comment, sizeof s->comment - 1);
     s->comment[sizeof s->comment - 1] = 0;
@@ -5922,7 +5934,7 @@ SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_struct
         sannip__text_reals(t, s->cell, 9);
         sannip_text_printf(t, "\" ");
     }
-    sannip_text_printf(t, "Properties=species:S:1:pos:R:3%s%s", F ? ":forces:R:3" : "", s->spins ? ":magmoms:R:3" : "");
+    sannip_text_printf(t, "Properties=species:S:1:pos:R:3%s%s%s", F ? ":forces:R:3" : "", s->spins ? ":magmoms:R:3" : "", s->fields ? ":magnetic_forces:R:3" : "");
     for (k = 0; k < ncols; k++) sannip_text_printf(t, ":%s:R:%d", cols[k].name, cols[k].width);
     if (energy || s->has_energy) { char nb[64]; sannip_format_real(nb, sizeof nb, energy ? *energy : s->energy); sannip_text_printf(t, " energy=%s", nb); }
     if (W) {
@@ -5938,6 +5950,7 @@ SANNIP_API sannip_result sannip_write_xyz_ex(sannip_text *t, const sannip_struct
         for (a = 0; a < 3; a++) sannip_text_real(t, s->pos[3 * i + a]);
         if (F) for (a = 0; a < 3; a++) sannip_text_real(t, F[3 * i + a]);
         if (s->spins) for (a = 0; a < 3; a++) sannip_text_real(t, s->spins[3 * i + a]);
+        if (s->fields) for (a = 0; a < 3; a++) sannip_text_real(t, s->fields[3 * i + a]);
         for (k = 0; k < ncols; k++) for (a = 0; a < cols[k].width; a++) sannip_text_real(t, cols[k].values[(size_t)cols[k].width * i + a]);
         sannip_text_printf(t, "\n");
     }
@@ -6014,7 +6027,7 @@ SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_s
 {
     sannip_structure c;
     sannip_result r;
-    void *pos = NULL, *Z = NULL, *F = NULL, *S = NULL, *Q = NULL;
+    void *pos = NULL, *Z = NULL, *F = NULL, *S = NULL, *Q = NULL, *H = NULL;
     size_t n;
     int ok;
     if (!d || !s || s->n < 0 || (s->n > 0 && (!s->pos || !s->Z)))
@@ -6024,10 +6037,12 @@ SANNIP_API sannip_result sannip_dataset_append(sannip_dataset *d, const sannip_s
     ok = sannip__copy_array(&d->alloc, &pos, s->pos, 3 * n, sizeof(sannip_real)) && sannip__copy_array(&d->alloc, &Z, s->Z, n, sizeof(int))
       && sannip__copy_array(&d->alloc, &F, s->forces, 3 * n, sizeof(sannip_real))
       && sannip__copy_array(&d->alloc, &S, s->spins, 3 * n, sizeof(sannip_real))
-      && sannip__copy_array(&d->alloc, &Q, s->charges, n, sizeof(sannip_real));
+      && sannip__copy_array(&d->alloc, &Q, s->charges, n, sizeof(sannip_real))
+      && sannip__copy_array(&d->alloc, &H, s->fields, 3 * n, sizeof(sannip_real));
     c = *s;                                   /* scalars, cell, pbc, comment */
     c.alloc = d->alloc;
     c.pos = (sannip_real *)pos; c.Z = (int *)Z; c.forces = (sannip_real *)F; c.spins = (sannip_real *)S; c.charges = (sannip_real *)Q;
+    c.fields = (sannip_real *)H;
     if (!ok) {
         sannip_structure_uninit(&c);
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "copy of a structure of %d atoms", s->n);

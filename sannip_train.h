@@ -61,7 +61,9 @@
      sannip_train                    train a model on a data set
      sannip_train_report_uninit        free what a report owns
      sannip_loss_weights             effective loss weights (the balancing rule)
+     sannip_loss_weights_ex          the same with the field and virial weights
      sannip_structure_gradient       loss and its parameter gradient for one structure
+     sannip_structure_gradient_ex    the same with the field and virial terms
      sannip_model_get_params         all parameters of a model as one vector
      sannip_model_set_params         load them back
      sannip_model_init_weights       fresh Glorot weights for every network of a model
@@ -84,8 +86,14 @@
      sannip_sgd_step                 one plain gradient step
 
    Loss per structure s (weight w_s from the data set, default 1):
-       L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s) ]
-   averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. By default
+       L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s)
+                   + w_H sum_k |H_k - H_ref,k|^2 / (3 N_s) + w_W sum_ab ((W_ab - W_ref,ab)/N_s)^2 / 9 ]
+   averaged over a batch (divided by the sum of w_s), plus l2 |W|^2 on weights. The field
+   term (H = -dE/dS against s->fields, energy per spin unit) applies to structures with fields
+   and spins when the model is spin-aware, the virial term (W as sannip_model_compute's) to
+   structures with has_virial; their weights are balanced like w_E (sannip_loss_weights_ex).
+   They reuse the force term's tangent pass: V_i gains dG_i/dS . dL/dH (spin derivative rows
+   of the cache) and, per pair, dG_i/dd_ij . (dL/dW)^T d_ij. By default
    (raw_loss = 0) sannip_train multiplies w_E by <F_ref,k^2> / var(E_ref/N) of the training
    split when it trains on forces (sannip_loss_weights), so both terms score the same for the
    trivial predictors and w_E = w_F = 1 balances them (NiO: E/N varies by 0.45 meV, forces
@@ -158,7 +166,10 @@ SANNIP_API sannip_result sannip_model_fit_energy(sannip_model *m, const sannip_d
    the s_j then the self slot. Radial rows are most rows of the usual descriptor sets, so
    this brings the cache to about 60% of its three-component size (training reads it twice
    per epoch, so its size is its speed).
-   Slot s < n_i is neighbour nb[nb_start[i] + s], with unit vector U[3 (nb_start[i] + s)]. */
+   Slot s < n_i is neighbour nb[nb_start[i] + s], with unit vector U[3 (nb_start[i] + s)].
+   Field training adds the spin derivatives dG_if/dS in dGs, rows compacted the same way
+   (three reals a slot, never radial) at srow_off[frow[i] + f]; virial training adds the
+   neighbour distances r_ij in Rn (one real a slot, d_ij = Rn u_ij). */
 typedef struct sannip_cache_entry {
     int n;
     sannip_real *G;
@@ -170,6 +181,10 @@ typedef struct sannip_cache_entry {
     sannip_real *U;           /* unit vector u_ij of every slot (with dG) */
     size_t *nb_start;         /* n + 1 offsets into nb */
     int *nb;                  /* neighbour atom of each slot */
+    sannip_real *dGs;         /* spin derivative rows, or NULL (no field training) */
+    size_t *srow_off;         /* rows + 1 offsets into dGs */
+    int *srow_lo, *srow_hi;   /* slot range of each spin row */
+    sannip_real *Rn;          /* distance of every slot, or NULL (no virial training) */
 } sannip_cache_entry;
 
 /* A cache of n entries (e[k] for structure k of the data set), owned by the cache. */
@@ -185,9 +200,12 @@ typedef struct sannip_feature_cache {
 SANNIP_API void sannip_feature_cache_init(sannip_feature_cache *c, const sannip_allocator *alloc);
 SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c);
 /* Builds the cache of every structure of d for model m's bases. with_derivatives = 0 keeps
-   only G (derivatives are then recomputed per structure when needed).
+   only G (derivatives are then recomputed per structure when needed); 1 the position
+   derivatives; SANNIP_CACHE_SPIN (field training) and SANNIP_CACHE_DIST (virial training)
+   or'ed in also the spin derivative rows and the pair distances.
    [in, out] c (its previous entries are freed), [in] m, d. Raw features in the bases'
    units, derivatives per length unit. Parallel over structures (OpenMP). */
+enum { SANNIP_CACHE_SPIN = 2, SANNIP_CACHE_DIST = 4 };
 SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, const sannip_model *m,
         const sannip_dataset *d, int with_derivatives, sannip_error *err);
 /* Bytes the cache with derivatives would take at most (before the runs of non-zero slots are
@@ -205,6 +223,9 @@ typedef struct sannip_train_progress {
     double val_rmse_e, val_rmse_f;            /* -1 without a validation set */
     double seconds_epoch, eta_seconds;
     double loss_weight_e, loss_weight_f;      /* the effective weights (sannip_loss_weights) */
+    double train_rmse_h, val_rmse_h;          /* field RMSE per component (-1: no field term) */
+    double train_rmse_w, val_rmse_w;          /* virial RMSE per atom and component (-1: none) */
+    double loss_weight_h, loss_weight_w;      /* effective field and virial weights (0: none) */
 } sannip_train_progress;
 
 /* Returning non-zero from the callback stops training (the best model so far is kept).
@@ -222,6 +243,10 @@ typedef struct sannip_train_config {
     double beta1, beta2, eps; /* Adam; 0: 0.9, 0.999, 1e-8 */
     double energy_weight;     /* w_E; 0: 1; SANNIP_OFF: no energy term */
     double force_weight;      /* w_F; 0: 1; SANNIP_OFF: energies only */
+    double field_weight;      /* w_H, the effective-field term (structures with fields and spins,
+                                 spin-aware models); 0: 1; SANNIP_OFF: none */
+    double stress_weight;     /* w_W, the virial term (structures with a virial or stress);
+                                 0: 1; SANNIP_OFF: none */
     int raw_loss;             /* 0: when training on forces, w_E is multiplied by
                                  <F^2> / var(E/N) of the training split (sannip_loss_weights),
                                  so w_E = w_F = 1 balances energies and forces;
@@ -256,6 +281,9 @@ typedef struct sannip_train_report {
     size_t cache_bytes;
     int derivatives_cached;   /* 1: descriptor derivatives were stored, 0: recomputed per use */
     double loss_weight_e, loss_weight_f;   /* the effective weights (sannip_loss_weights) */
+    double train_rmse_h, val_rmse_h, train_rmse_w, val_rmse_w;   /* field per component, virial per
+                                              atom and component; -1 without the term */
+    double loss_weight_h, loss_weight_w;   /* effective field and virial weights (0: none) */
     int *val_index;           /* validation structures (owned, allocated with alloc;
                                  sannip_train_report_uninit) */
     sannip_allocator alloc;   /* the model's allocator (zero: the default) */
@@ -290,6 +318,13 @@ SANNIP_API void sannip_train_report_uninit(sannip_train_report *r);
    w_E and w_F as they are. [in] d, idx, n, cfg (NULL: defaults); [out] we, wf. Thread-safe. */
 SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
                                     double *we, double *wf);
+/* All four effective weights, w = {w_E, w_F, w_H, w_W}: w_E and w_F as above; with
+   raw_loss = 0, w_H = field_weight x ref / <H^2> and w_W = stress_weight x ref / <(W/N)^2>
+   (mean squares of the reference field components and of the virial components per atom, over
+   the structures that have them), ref = <F^2> when training on forces, else var(E/N): every
+   term scores its weight times ref for its trivial (zero) predictor. Thread-safe. */
+SANNIP_API void sannip_loss_weights_ex(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
+                                       double w[4]);
 
 /* Loss gradient of one structure for tests and custom loops: adds dL/dparams (all element
    networks concatenated in element order) to grad and returns the structure's loss terms.
@@ -297,6 +332,12 @@ SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int
    force_weight; [out, optional] loss; [in, out] grad (sannip_model_n_params reals). */
 SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const sannip_structure *s,
         double energy_weight, double force_weight, double *loss, sannip_real *grad, sannip_error *err);
+/* The same with all four terms, weights = {w_E, w_F, w_H, w_W} (raw weights of the loss in
+   the header comment); w_H > 0 needs s->spins and s->fields, w_W > 0 s->has_virial, else
+   SANNIP_INVALID_ARGS. The field term differentiates H = -dE/dS through the spin derivatives
+   of the features as the force term does F (second derivatives, no differences). */
+SANNIP_API sannip_result sannip_structure_gradient_ex(const sannip_model *m, const sannip_structure *s,
+        const double weights[4], double *loss, sannip_real *grad, sannip_error *err);
 /* All parameters of m as one vector (copy in/out) and their count. get: [out, optional]
    out (NULL: only the count); set: [in] in (sannip_model_n_params reals). */
 SANNIP_API size_t sannip_model_get_params(const sannip_model *m, sannip_real *out);
@@ -558,6 +599,7 @@ static void sannip__entry_free(const sannip_allocator *a, sannip_cache_entry *e)
     sannip_free(a, e->G); sannip_free(a, e->dG); sannip_free(a, e->frow); sannip_free(a, e->row_off);
     sannip_free(a, e->row_lo); sannip_free(a, e->row_hi); sannip_free(a, e->nb_start); sannip_free(a, e->nb);
     sannip_free(a, e->row_rad); sannip_free(a, e->U);
+    sannip_free(a, e->dGs); sannip_free(a, e->srow_off); sannip_free(a, e->srow_lo); sannip_free(a, e->srow_hi); sannip_free(a, e->Rn);
     memset(e, 0, sizeof *e);
 }
 SANNIP_API void sannip_feature_cache_uninit(sannip_feature_cache *c)
@@ -612,6 +654,14 @@ static int sannip__entry_alloc(sannip_cache_entry *e, int n, int fmax, const san
     e->row_rad = (unsigned char *)sannip__calloc(a, dm->rows + 1, 1);
     e->U = with_dg ? (sannip_real *)sannip__calloc(a, 3 * n_pairs + 1, sizeof(sannip_real)) : NULL;
     e->dG = with_dg ? (sannip_real *)sannip__calloc(a, dm->tot + 1, sizeof(sannip_real)) : NULL;
+    if (with_dg & SANNIP_CACHE_SPIN) {
+        e->dGs = (sannip_real *)sannip__calloc(a, dm->tot + 1, sizeof(sannip_real));
+        e->srow_off = (size_t *)sannip__calloc(a, dm->rows + 1, sizeof(size_t));
+        e->srow_lo = (int *)sannip__calloc(a, dm->rows + 1, sizeof(int));
+        e->srow_hi = (int *)sannip__calloc(a, dm->rows + 1, sizeof(int));
+        if (!e->dGs || !e->srow_off || !e->srow_lo || !e->srow_hi) return 0;
+    }
+    if ((with_dg & SANNIP_CACHE_DIST) && !(e->Rn = (sannip_real *)sannip__calloc(a, n_pairs + 1, sizeof(sannip_real)))) return 0;
     return e->G && e->frow && e->row_off && e->row_lo && e->row_hi && e->nb_start && e->nb && e->row_rad && (!with_dg || (e->dG && e->U));
 }
 /* The neighbour slots of the entry: the neighbour atoms and, with derivatives, the unit
@@ -623,41 +673,45 @@ static void sannip__entry_neighbors(sannip_cache_entry *e, const sannip_neighbor
     memcpy(e->nb, nl->j, sizeof(int) * nl->n_pairs);
     if (with_dg) for (i = 0; (size_t)i < nl->n_pairs; i++)
         for (x = 0; x < 3; x++) e->U[3 * (size_t)i + x] = nl->d[3 * (size_t)i + x] / nl->r[i];
+    if (e->Rn) for (i = 0; (size_t)i < nl->n_pairs; i++) e->Rn[i] = nl->r[i];
 }
 /* Derivative row k of an atom with n neighbours (row: 3 (n + 1) dense reals, the self slot
    last) compacted into e->dG at *tot: the run of neighbour slots lo..hi-1 that can be
    non-zero (a radial row as s_j = dG/dr_j . u_ij, one real a slot), then the self slot. */
-static void sannip__entry_row(sannip_cache_entry *e, size_t k, const sannip_real *row, int n, const sannip_real *u, int rad, size_t *tot)
+static void sannip__entry_row(sannip_real *dst, int *lo_k, int *hi_k, const sannip_real *row, int n, const sannip_real *u, int rad, size_t *tot)
 {
     int lo, hi, q;
     for (lo = 0; lo < n && !row[3 * lo] && !row[3 * lo + 1] && !row[3 * lo + 2]; lo++) {}
     for (hi = n; hi > lo && !row[3 * hi - 3] && !row[3 * hi - 2] && !row[3 * hi - 1]; hi--) {}
-    e->row_lo[k] = lo; e->row_hi[k] = hi;
+    *lo_k = lo; *hi_k = hi;
     if (rad) {   /* s_j = dG/dr_j . u_ij */
-        for (q = lo; q < hi; q++) e->dG[(*tot)++] = row[3 * q] * u[3 * q] + row[3 * q + 1] * u[3 * q + 1] + row[3 * q + 2] * u[3 * q + 2];
+        for (q = lo; q < hi; q++) dst[(*tot)++] = row[3 * q] * u[3 * q] + row[3 * q + 1] * u[3 * q + 1] + row[3 * q + 2] * u[3 * q + 2];
     } else {
-        memcpy(e->dG + *tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
+        memcpy(dst + *tot, row + 3 * (size_t)lo, sizeof(sannip_real) * 3 * (size_t)(hi - lo));
         *tot += 3 * (size_t)(hi - lo);
     }
-    memcpy(e->dG + *tot, row + 3 * (size_t)n, sizeof(sannip_real) * 3);
+    memcpy(dst + *tot, row + 3 * (size_t)n, sizeof(sannip_real) * 3);
     *tot += 3;
 }
 /* Atom i (element el, environment env) into the entry: its descriptors into its row of G
    and, when dense != NULL (derivatives kept), its derivative rows from row *rows and real
-   *tot of dG on. */
+   tot[0] of dG on (with e->dGs, its spin rows, the dense ones at sdense, from tot[1] of dGs). */
 static void sannip__entry_atom(const sannip_model *m, const sannip_element_model *el, const sannip_env *env, int i, int fmax,
-                               sannip_cache_entry *e, sannip_real *dense, sannip_real *work, size_t *rows, size_t *tot)
+                               sannip_cache_entry *e, sannip_real *dense, sannip_real *sdense, sannip_real *work, size_t *rows, size_t *tot)
 {
     const sannip_real *u = dense ? e->U + 3 * e->nb_start[i] : NULL;
     size_t n3 = 3 * ((size_t)env->n + 1);
     int f;
     e->frow[i] = *rows;
-    sannip__env_eval(&m->desc, el->feature, el->n_features, env, e->G + (size_t)i * (fmax + 1), dense, NULL, NULL, NULL, NULL, work);
+    sannip__env_eval(&m->desc, el->feature, el->n_features, env, e->G + (size_t)i * (fmax + 1), dense, NULL, NULL, e->dGs ? sdense : NULL, NULL, work);
     for (f = 0; f < el->n_features; f++, (*rows)++) {
         int rad = sannip_basis_is_radial(&m->desc.b[el->feature[f]]);
-        e->row_off[*rows] = *tot;
+        e->row_off[*rows] = tot[0];
         e->row_rad[*rows] = (unsigned char)rad;
-        if (dense) sannip__entry_row(e, *rows, dense + (size_t)f * n3, env->n, u, rad, tot);
+        if (dense) sannip__entry_row(e->dG, &e->row_lo[*rows], &e->row_hi[*rows], dense + (size_t)f * n3, env->n, u, rad, &tot[0]);
+        if (!e->dGs) continue;
+        e->srow_off[*rows] = tot[1];
+        sannip__entry_row(e->dGs, &e->srow_lo[*rows], &e->srow_hi[*rows], sdense + (size_t)f * n3, env->n, u, 0, &tot[1]);
     }
 }
 /* Descriptors (and derivatives) of one structure into e (allocated with a). */
@@ -669,7 +723,7 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     sannip__entry_dims dm;
     sannip_result r;
     int i, ok, *Zn, fmax = sannip__model_fmax(m);
-    size_t tot = 0, rows = 0;
+    size_t tot[2] = {0, 0}, rows = 0;
     sannip_real *work, *dense, *Sn;
     memset(e, 0, sizeof *e);
     if ((r = sannip__spin_ready(&m->desc, &sys, err)) != SANNIP_SUCCESS) return r;
@@ -677,7 +731,7 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     if ((r = sannip__entry_dims_of(m, &sys, &ws->nl, &dm, err)) != SANNIP_SUCCESS) return r;
     ok = sannip__entry_alloc(e, sys.n, fmax, &dm, ws->nl.n_pairs, with_dg, a);
     /* work: descriptor work, then Zn (nmax ints), Sn (3 nmax reals), the dense rows */
-    work = (sannip_real *)sannip__calloc(a, dm.work_n + 4 * (size_t)dm.nmax + 12 + (with_dg ? dm.dense_n : 0), sizeof(sannip_real));
+    work = (sannip_real *)sannip__calloc(a, dm.work_n + 4 * (size_t)dm.nmax + 12 + (with_dg ? dm.dense_n : 0) * (e->dGs ? 2 : 1), sizeof(sannip_real));
     if (!ok || !work) {
         sannip_free(a, work); sannip__entry_free(a, e);
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache of a %d-atom structure", sys.n);
@@ -688,13 +742,18 @@ static sannip_result sannip__entry_build(const sannip_model *m, const sannip_str
     sannip__entry_neighbors(e, &ws->nl, sys.n, with_dg);
     for (i = 0; i < sys.n; i++) {
         sannip_env env = sannip__env_of(&ws->nl, &sys, i, Zn, Sn);
-        sannip__entry_atom(m, &m->el[sannip_model_element_index(m, sys.Z[i])], &env, i, fmax, e, with_dg ? dense : NULL, work, &rows, &tot);
+        sannip__entry_atom(m, &m->el[sannip_model_element_index(m, sys.Z[i])], &env, i, fmax, e, with_dg ? dense : NULL, e->dGs ? dense + dm.dense_n : NULL, work, &rows, tot);
     }
     e->frow[sys.n] = rows;
-    e->row_off[rows] = tot;
+    e->row_off[rows] = tot[0];
+    if (e->dGs) e->srow_off[rows] = tot[1];
     if (with_dg) {   /* give back what the compaction saved */
-        void *p = sannip__realloc(a, e->dG, sizeof(sannip_real) * (tot + 1));
+        void *p = sannip__realloc(a, e->dG, sizeof(sannip_real) * (tot[0] + 1));
         if (p) e->dG = (sannip_real *)p;
+    }
+    if (e->dGs) {
+        void *p = sannip__realloc(a, e->dGs, sizeof(sannip_real) * (tot[1] + 1));
+        if (p) e->dGs = (sannip_real *)p;
     }
     sannip_free(a, work);
     return SANNIP_SUCCESS;
@@ -706,6 +765,8 @@ static size_t sannip__entry_bytes(const sannip_cache_entry *e, int fmax)
              + rows * (sizeof(size_t) + 2 * sizeof(int) + 1);
     b += e->nb_start ? e->nb_start[e->n] * sizeof(int) : 0;
     if (e->dG) b += (e->row_off[rows] + 3 * e->nb_start[e->n]) * sizeof(sannip_real);
+    if (e->dGs) b += e->srow_off[rows] * sizeof(sannip_real) + rows * (sizeof(size_t) + 2 * sizeof(int));
+    if (e->Rn) b += e->nb_start[e->n] * sizeof(sannip_real);
     return b;
 }
 SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d)
@@ -966,13 +1027,17 @@ typedef struct sannip__pass {
     const sannip_structure *s;
     const sannip_cache_entry *ce;
     int n, fmax;
-    double ew, fw;
+    double ew, fw, hw, ww;   /* loss weights; hw, ww: 0 when s or the entry lack the term */
+    int want_h;              /* the field is computed (Hf) */
     sannip_real *Eat;        /* n: per-atom energies */
     sannip_real *stash;      /* every block's forward pass, in pass-1 order (sw reals per atom) */
     sannip_real *Y, *dX;     /* TB x (fmax + 1 + SANNIP_MAX_ELEMENTS) each: adjoints of a block */
     sannip_real *work;       /* the largest network pass of TB rows */
     sannip_real *gall;       /* n x (fmax + 1): dE_i/dG_i */
     sannip_real *R;          /* 3n: force residual adjoints dL/dF */
+    sannip_real *RH;         /* 3n: field residual adjoints dL/dH */
+    sannip_real RW[9];       /* virial residual adjoints dL/dW */
+    sannip_real *Hf;         /* 3n: the field -dE/dS (when computed) */
     sannip_real *V;          /* TB x (fmax + 1): tangents a (dG_i . R) */
     sannip_real *qv, *pv;    /* TB x SANNIP_MAX_ELEMENTS each: output adjoints */
     sannip_real *Cs, *Cr;    /* one atom's slab: 3 (slots + 1) vector, slots + 1 radial reals */
@@ -1005,6 +1070,7 @@ static void sannip__pass_layout(sannip__arena *a, sannip__pass *P, size_t tw, si
     P->Eat = sannip__take_reals(a, n); P->stash = sannip__take_reals(a, sw * n);
     P->Y = sannip__take_reals(a, blk); P->dX = sannip__take_reals(a, blk);
     P->work = sannip__take_reals(a, tw); P->gall = sannip__take_reals(a, n * (fmax + 1)); P->R = sannip__take_reals(a, 3 * n);
+    P->RH = sannip__take_reals(a, P->hw > 0 ? 3 * n : 0); P->Hf = sannip__take_reals(a, P->want_h ? 3 * n : 0);
     P->V = sannip__take_reals(a, (size_t)SANNIP__TB * (fmax + 1));
     P->qv = sannip__take_reals(a, (size_t)SANNIP__TB * SANNIP_MAX_ELEMENTS); P->pv = sannip__take_reals(a, (size_t)SANNIP__TB * SANNIP_MAX_ELEMENTS);
     P->Cs = sannip__take_reals(a, 3 * (slots + 1)); P->Cr = sannip__take_reals(a, slots + 1);
@@ -1057,9 +1123,20 @@ static void sannip__pass1_element(sannip__pass *P, int e, int forces, sannip_rea
         *stp += sannip__stash_size(net, nb);
     }
 }
-/* c = sum_f g_f dG_f over the slab of atom a (contiguous rows; radial rows summed as scalars
-   into Cr, vector rows into Cs, the self slot last in Cs). */
-static void sannip__slab_contract(const sannip__pass *P, int a, const sannip_element_model *el)
+/* The derivative rows of a cache entry a contraction reads: the position derivatives (radial
+   rows one real a slot) or, spin = 1, the spin derivatives (three reals a slot). */
+typedef struct sannip__rowset { const sannip_real *d; const size_t *off; const int *lo, *hi; const unsigned char *rad; } sannip__rowset;
+static sannip__rowset sannip__rows_of(const sannip_cache_entry *ce, int spin)
+{
+    sannip__rowset rs;
+    rs.d = spin ? ce->dGs : ce->dG; rs.off = spin ? ce->srow_off : ce->row_off;
+    rs.lo = spin ? ce->srow_lo : ce->row_lo; rs.hi = spin ? ce->srow_hi : ce->row_hi;
+    rs.rad = spin ? NULL : ce->row_rad;
+    return rs;
+}
+/* c = sum_f g_f dG_f over the slab of atom a (contiguous rows rs; radial rows summed as
+   scalars into Cr, vector rows into Cs, the self slot last in Cs). */
+static void sannip__slab_contract(const sannip__pass *P, int a, const sannip_element_model *el, const sannip__rowset *rs)
 {
     const sannip_cache_entry *ce = P->ce;
     size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, q, n3 = 3 * nsl, r0 = ce->frow[a];
@@ -1069,10 +1146,10 @@ static void sannip__slab_contract(const sannip__pass *P, int a, const sannip_ele
     memset(P->Cs, 0, sizeof(sannip_real) * n3);
     memset(P->Cr, 0, sizeof(sannip_real) * nsl);
     for (f = 0; f < el->n_features; f++) {
-        const sannip_real gf = g[f], *row = ce->dG + ce->row_off[r0 + f];
-        int rad = ce->row_rad[r0 + f];
-        size_t len = (size_t)(ce->row_hi[r0 + f] - ce->row_lo[r0 + f]) * (rad ? 1 : 3);
-        sannip_real *c0 = rad ? P->Cr + ce->row_lo[r0 + f] : P->Cs + 3 * (size_t)ce->row_lo[r0 + f];
+        const sannip_real gf = g[f], *row = rs->d + rs->off[r0 + f];
+        int rad = rs->rad ? rs->rad[r0 + f] : 0;
+        size_t len = (size_t)(rs->hi[r0 + f] - rs->lo[r0 + f]) * (rad ? 1 : 3);
+        sannip_real *c0 = rad ? P->Cr + rs->lo[r0 + f] : P->Cs + 3 * (size_t)rs->lo[r0 + f];
         if (gf == 0) continue;
         for (q = 0; q < len; q++) c0[q] += gf * row[q];
         self[0] += gf * row[len]; self[1] += gf * row[len + 1]; self[2] += gf * row[len + 2];
@@ -1093,29 +1170,58 @@ static void sannip__slab_scatter(const sannip__pass *P, int a, sannip_real *F)
     }
     F[3 * a] -= self[0]; F[3 * a + 1] -= self[1]; F[3 * a + 2] -= self[2];
 }
-/* F_k = -sum_i sum_f g_if dG_if/dr_k over the slots of each atom's slab. */
-static void sannip__pass_forces(const sannip__pass *P, sannip_real *F)
+/* The virial of atom a's contracted slab, W_xy -= d_x c_y over its pairs (d = r u,
+   c = Cs + Cr u = dE_a/dd), as sannip_model_compute sums it. */
+static void sannip__slab_virial(const sannip__pass *P, int a, double *W)
 {
+    const sannip_cache_entry *ce = P->ce;
+    size_t nsl = ce->nb_start[a + 1] - ce->nb_start[a] + 1, sl;
+    const sannip_real *u = ce->U + 3 * ce->nb_start[a], *rn = ce->Rn + ce->nb_start[a];
+    int x, y;
+    for (sl = 0; sl + 1 < nsl; sl++)
+        for (y = 0; y < 3; y++) {
+            double c = P->Cs[3 * sl + y] + P->Cr[sl] * u[3 * sl + y];
+            for (x = 0; x < 3; x++) W[3 * x + y] -= rn[sl] * u[3 * sl + x] * c;
+        }
+}
+/* F_k = -sum_i sum_f g_if dG_if/dr_k over the slots of each atom's slab (F may be NULL), and
+   the virial into W (when not NULL); with spin = 1 the field H_k = -sum_i g_i . dG_i/dS_k
+   into F the same way. */
+static void sannip__pass_derivs(const sannip__pass *P, int spin, sannip_real *F, double *W)
+{
+    sannip__rowset rs = sannip__rows_of(P->ce, spin);
     int a;
-    memset(F, 0, sizeof(sannip_real) * 3 * (size_t)P->n);
+    if (F) memset(F, 0, sizeof(sannip_real) * 3 * (size_t)P->n);
+    if (W) memset(W, 0, sizeof(double) * 9);
     for (a = 0; a < P->n; a++) {
-        sannip__slab_contract(P, a, &P->m->el[sannip_model_element_index(P->m, P->s->Z[a])]);
-        sannip__slab_scatter(P, a, F);
+        sannip__slab_contract(P, a, &P->m->el[sannip_model_element_index(P->m, P->s->Z[a])], &rs);
+        if (F) sannip__slab_scatter(P, a, F);
+        if (W) sannip__slab_virial(P, a, W);
     }
 }
-/* The residuals of energy E and forces F: the structure's loss (see the header comment) into
-   *loss (if not NULL), the force adjoints R = dL/dF; returns E - E_ref. */
-static double sannip__pass_residuals(sannip__pass *P, double E, const sannip_real *F, double *loss)
+/* What a pass computes: energy E, forces F (3n, the caller's), the field H (3n, in the pass's
+   scratch) and the virial W when has_h / has_w say so. */
+typedef struct sannip__pass_out { double E; sannip_real *F; const sannip_real *H; double W[9]; int has_h, has_w; } sannip__pass_out;
+/* The residuals of a pass's outputs: the structure's loss (see the header comment) into *loss
+   (if not NULL), the adjoints R = dL/dF, RH = dL/dH, RW = dL/dW; returns E - E_ref. */
+static double sannip__pass_residuals(sannip__pass *P, const sannip__pass_out *o, double *loss)
 {
     const sannip_structure *s = P->s;
-    double dE = E - s->energy, N = P->n, lf = 0;
+    double dE = o->E - s->energy, N = P->n, lf = 0, lh = 0, lw = 0;
     int a;
-    if (P->fw > 0) for (a = 0; a < 3 * P->n; a++) { double d = F[a] - s->forces[a]; lf += d * d; P->R[a] = (sannip_real)(s->weight * P->fw * 2 * d / (3 * N)); }
-    if (loss) *loss = s->weight * (P->ew * (dE / N) * (dE / N) + P->fw * lf / (3 * N));
+    if (P->fw > 0) for (a = 0; a < 3 * P->n; a++) { double d = o->F[a] - s->forces[a]; lf += d * d; P->R[a] = (sannip_real)(s->weight * P->fw * 2 * d / (3 * N)); }
+    else memset(P->R, 0, sizeof(sannip_real) * 3 * (size_t)P->n);   /* (read by the virial's tangent) */
+    if (P->hw > 0) for (a = 0; a < 3 * P->n; a++) { double d = o->H[a] - s->fields[a]; lh += d * d; P->RH[a] = (sannip_real)(s->weight * P->hw * 2 * d / (3 * N)); }
+    if (P->ww > 0) for (a = 0; a < 9; a++) { double d = (o->W[a] - s->virial[a]) / N; lw += d * d; P->RW[a] = (sannip_real)(s->weight * P->ww * 2 * d / (9 * N)); }
+    if (loss) {
+        *loss = s->weight * (P->ew * (dE / N) * (dE / N) + P->fw * lf / (3 * N));
+        if (P->hw > 0) *loss += s->weight * P->hw * lh / (3 * N);
+        if (P->ww > 0) *loss += s->weight * P->ww * lw / 9;
+    }
     return dE;
 }
 /* Adjoints of a block on this element's output column only (multi-task: one column per
-   element): q for the energy term, p for the force term. */
+   element): q for the energy term, p for the force (field, virial) terms. */
 static void sannip__block_adjoints(const sannip__pass *P, const sannip_element_model *el, int no, int nb, double dE)
 {
     double N = P->n;
@@ -1125,31 +1231,55 @@ static void sannip__block_adjoints(const sannip__pass *P, const sannip_element_m
         P->pv[(size_t)r * no + q2] = q2 == el->output ? -el->energy_scale : 0;
     }
 }
-/* The tangent of row r, V_r = a (dG_i . R) for atom i: the residuals of the slab's atoms
-   gathered once, then one dot per feature. */
-static void sannip__block_tangent(sannip__pass *P, const sannip_element_model *el, int r, int i)
+/* The adjoints of atom i's neighbour slots gathered once: Cs = adj of the neighbour (with
+   vir, plus the virial's rho_y = sum_x RW_xy d_x of the pair), Cr = Cs . u. */
+static void sannip__slab_gather(sannip__pass *P, int i, const sannip_real *adj, int vir)
 {
     const sannip_cache_entry *ce = P->ce;
-    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl, r0 = ce->frow[i];
-    const sannip_real *u = ce->U + 3 * ce->nb_start[i], *self = P->R + 3 * (size_t)i;
+    size_t nsl = ce->nb_start[i + 1] - ce->nb_start[i] + 1, sl;
+    const sannip_real *u = ce->U + 3 * ce->nb_start[i];
     const int *nbk = ce->nb + ce->nb_start[i];
     sannip_real *Cs = P->Cs, *Cr = P->Cr;
-    int f, nf = el->n_features;
+    int y;
     for (sl = 0; sl + 1 < nsl; sl++) {
-        const sannip_real *rk = P->R + 3 * (size_t)nbk[sl];
+        const sannip_real *rk = adj + 3 * (size_t)nbk[sl], *us = u + 3 * sl;
         Cs[3 * sl] = rk[0]; Cs[3 * sl + 1] = rk[1]; Cs[3 * sl + 2] = rk[2];
-        Cr[sl] = rk[0] * u[3 * sl] + rk[1] * u[3 * sl + 1] + rk[2] * u[3 * sl + 2];
+        if (vir) for (y = 0; y < 3; y++) Cs[3 * sl + y] += ce->Rn[ce->nb_start[i] + sl] * (P->RW[y] * us[0] + P->RW[3 + y] * us[1] + P->RW[6 + y] * us[2]);
+        Cr[sl] = Cs[3 * sl] * us[0] + Cs[3 * sl + 1] * us[1] + Cs[3 * sl + 2] * us[2];
     }
+}
+/* V_r = a (dG_i . C) (add: V_r +=) for atom i over rows rs: one dot per feature against the
+   gathered slab, the self slot against self. */
+static void sannip__tangent_rows(sannip__pass *P, const sannip_element_model *el, int r, int i, const sannip__rowset *rs,
+                                 const sannip_real *self, int add)
+{
+    size_t r0 = P->ce->frow[i];
+    int f, nf = el->n_features;
     for (f = 0; f < nf; f++) {
-        const sannip_real *row = ce->dG + ce->row_off[r0 + f];
-        int lo = ce->row_lo[r0 + f], len = ce->row_hi[r0 + f] - lo;
-        sannip_real d = ce->row_rad[r0 + f] ? sannip__dot(row, Cr + lo, len) : sannip__dot(row, Cs + 3 * (size_t)lo, (len *= 3));
-        P->V[(size_t)r * nf + f] = el->scale_a[f] * (d + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
+        const sannip_real *row = rs->d + rs->off[r0 + f];
+        int lo = rs->lo[r0 + f], len = rs->hi[r0 + f] - lo;
+        sannip_real d = rs->rad && rs->rad[r0 + f] ? sannip__dot(row, P->Cr + lo, len) : sannip__dot(row, P->Cs + 3 * (size_t)lo, (len *= 3));
+        sannip_real v = el->scale_a[f] * (d + row[len] * self[0] + row[len + 1] * self[1] + row[len + 2] * self[2]);
+        if (add) P->V[(size_t)r * nf + f] += v; else P->V[(size_t)r * nf + f] = v;
         sannip__prefetch_some(&P->pf_dg);
     }
 }
+/* The tangent of row r, V_r = a (dG_i/dr . R + dG_i/dS . RH) for atom i (R carrying the
+   virial's pair adjoints too): the position rows, then the spin rows. */
+static void sannip__block_tangent(sannip__pass *P, const sannip_element_model *el, int r, int i)
+{
+    sannip__rowset rs = sannip__rows_of(P->ce, 0);
+    if (P->fw > 0 || P->ww > 0) {
+        sannip__slab_gather(P, i, P->R, P->ww > 0);
+        sannip__tangent_rows(P, el, r, i, &rs, P->R + 3 * (size_t)i, 0);
+    } else memset(P->V + (size_t)r * el->n_features, 0, sizeof(sannip_real) * (size_t)el->n_features);
+    if (!(P->hw > 0)) return;
+    rs = sannip__rows_of(P->ce, 1);
+    sannip__slab_gather(P, i, P->RH, 0);
+    sannip__tangent_rows(P, el, r, i, &rs, P->RH + 3 * (size_t)i, 1);
+}
 /* Pass 2 for element e: the weight gradient of its blocks (stashed at *stp) into ge; the
-   force term by a tangent pass along V_i = a (dG_i . R). */
+   force (field, virial) terms by a tangent pass along V_i (sannip__block_tangent). */
 static void sannip__pass2_element(sannip__pass *P, int e, double dE, sannip_real *ge, sannip_real **stp)
 {
     const sannip_element_model *el = &P->m->el[e];
@@ -1158,7 +1288,7 @@ static void sannip__pass2_element(sannip__pass *P, int e, double dE, sannip_real
     while (first < P->n) {
         if (!(nb = sannip__element_block(P->s, el->Z, &first, rows))) continue;
         sannip__block_adjoints(P, el, no, nb, dE);
-        if (P->fw > 0) {
+        if (P->fw > 0 || P->hw > 0 || P->ww > 0) {
             for (r = 0; r < nb; r++) { sannip__block_tangent(P, el, r, rows[r]); sannip__prefetch_some(&P->pf_u); }
             sannip__tangent_grad(net, nb, *stp, P->V, P->qv, P->pv, ge, P->work);
         } else {
@@ -1168,33 +1298,43 @@ static void sannip__pass2_element(sannip__pass *P, int e, double dE, sannip_real
     }
 }
 
-/* Energy (and forces) of structure s from its cache entry; if grad != NULL also the loss
-   gradient with weights ew, fw (loss = ew (dE/N)^2 + fw mean |dF|^2, times s->weight).
-   next (may be NULL): the entry evaluated after this one, whose derivative rows are asked for
-   while pass 2 computes, so that its pass 1 finds them in cache instead of waiting on memory
-   (the first pass over the derivatives is otherwise bound by memory bandwidth). */
+/* The terms of a pass: loss weights (the gradient's) and the outputs wanted without a
+   gradient (evaluation). */
+typedef struct sannip__terms { double ew, fw, hw, ww; int forces, fields, virial; } sannip__terms;
+
+/* Energy (forces, field, virial) of structure s from its cache entry into o (o->F: 3n reals
+   of the caller's); if grad != NULL also the loss gradient with t's weights (loss = ew (dE/N)^2
+   + fw mean |dF|^2 + hw mean |dH|^2 + ww mean (dW/N)^2, times s->weight; the field and virial
+   terms only where s has the labels and ce the rows). next (may be NULL): the entry evaluated
+   after this one, whose derivative rows are asked for while pass 2 computes, so that its pass 1
+   finds them in cache instead of waiting on memory (the first pass over the derivatives is
+   otherwise bound by memory bandwidth). */
 static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_structure *s, const sannip_cache_entry *ce,
-                                            double ew, double fw, int want_forces, double *E_out, sannip_real *F,
-                                            double *loss, sannip_real *grad, sannip__tscratch *ts,
-                                            const sannip_cache_entry *next)
+                                            const sannip__terms *t, sannip__pass_out *o, double *loss, sannip_real *grad,
+                                            sannip__tscratch *ts, const sannip_cache_entry *next)
 {
     sannip__pass P;
     size_t tw, sw, pofs[SANNIP_MAX_ELEMENTS + 1];
     sannip_real *stp;
     double E = 0, dE;
-    int e, a, forces = want_forces || (grad && fw > 0);
+    int e, a, forces = t->forces || (grad && t->fw > 0);
     memset(&P, 0, sizeof P);
-    P.m = m; P.s = s; P.ce = ce; P.n = s->n; P.fmax = sannip__model_fmax(m); P.ew = ew; P.fw = fw;
+    P.m = m; P.s = s; P.ce = ce; P.n = s->n; P.fmax = sannip__model_fmax(m); P.ew = t->ew; P.fw = t->fw;
+    o->has_h = (t->fields || (grad && t->hw > 0)) && s->fields && ce->dGs;
+    o->has_w = (t->virial || (grad && t->ww > 0)) && s->has_virial && ce->Rn;
+    P.hw = grad && o->has_h ? t->hw : 0; P.ww = grad && o->has_w ? t->ww : 0; P.want_h = o->has_h;
     sannip__pass_sizes(m, &tw, &sw, pofs);
     if (sannip__pass_carve(&P, ts, tw, sw) != SANNIP_SUCCESS) return SANNIP_OUT_OF_MEMORY;
     /* pass 1: energies and dE_i/dG_i, element by element in blocks of atoms */
     stp = P.stash;
-    for (e = 0; e < m->n_elements; e++) sannip__pass1_element(&P, e, forces, &stp);
+    for (e = 0; e < m->n_elements; e++) sannip__pass1_element(&P, e, forces || o->has_h || o->has_w, &stp);
     for (a = 0; a < P.n; a++) E += P.Eat[a];
-    if (E_out) *E_out = E;
-    if (forces) sannip__pass_forces(&P, F);
+    o->E = E;
+    if (forces || o->has_w) sannip__pass_derivs(&P, 0, forces ? o->F : NULL, o->has_w ? o->W : NULL);
+    if (o->has_h) sannip__pass_derivs(&P, 1, P.Hf, NULL);
+    o->H = o->has_h ? P.Hf : NULL;
     if (!grad) return SANNIP_SUCCESS;
-    dE = sannip__pass_residuals(&P, E, F, loss);
+    dE = sannip__pass_residuals(&P, o, loss);
     /* pass 2: weight gradients, the blocks in pass 1's order */
     P.pf_dg = sannip__pf_make(next ? next->dG : NULL, next && next->dG ? sizeof(sannip_real) * next->row_off[next->frow[next->n]] : 0, P.n * (P.fmax + 1));
     P.pf_u = sannip__pf_make(next ? next->U : NULL, next && next->U ? 3 * sizeof(sannip_real) * next->nb_start[next->n] : 0, P.n);
@@ -1203,29 +1343,54 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     return SANNIP_SUCCESS;
 }
 
-SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const sannip_structure *s,
-        double energy_weight, double force_weight, double *loss, sannip_real *grad, sannip_error *err)
+/* The derivative rows training needs (sannip_feature_cache_build's flags): position rows for
+   the force, field and virial terms, spin rows for the field term of a spin-aware model on
+   data with fields, distances for the virial term on data with virials; 0: none. */
+static int sannip__derivative_flags(const sannip_model *m, const sannip_dataset *d, double fw, double hw, double ww)
+{
+    int f = fw > 0, i, any_h = 0, any_w = 0;
+    for (i = 0; i < d->n; i++) { any_h |= d->s[i].fields != NULL && d->s[i].spins != NULL; any_w |= d->s[i].has_virial; }
+    if (hw > 0 && any_h && sannip_descriptors_need_spins(&m->desc)) f |= 1 | SANNIP_CACHE_SPIN;
+    if (ww > 0 && any_w) f |= 1 | SANNIP_CACHE_DIST;
+    return f;
+}
+
+SANNIP_API sannip_result sannip_structure_gradient_ex(const sannip_model *m, const sannip_structure *s,
+        const double weights[4], double *loss, sannip_real *grad, sannip_error *err)
 {
     sannip__tscratch ts;
     sannip_cache_entry ce;
     sannip_result r;
-    sannip_real *F;
-    double E;
-    if (!m || !s || !grad) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    if (!s->has_energy || (force_weight > 0 && !s->forces)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "structure lacks reference energy or forces");
+    sannip__terms t;
+    sannip__pass_out o;
+    int flags;
+    if (!m || !s || !grad || !weights) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    memset(&t, 0, sizeof t);
+    t.ew = weights[0]; t.fw = weights[1]; t.hw = weights[2]; t.ww = weights[3];
+    if (!s->has_energy || (t.fw > 0 && !s->forces)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "structure lacks reference energy or forces");
+    if (t.hw > 0 && (!s->fields || !s->spins)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "field weight %g: the structure lacks spins or reference fields", t.hw);
+    if (t.ww > 0 && !s->has_virial) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "virial weight %g: the structure lacks a reference virial", t.ww);
+    flags = (t.fw > 0 || t.hw > 0 || t.ww > 0) | (t.hw > 0 ? SANNIP_CACHE_SPIN : 0) | (t.ww > 0 ? SANNIP_CACHE_DIST : 0);
     memset(&ts, 0, sizeof ts);
     ts.alloc = m->alloc;
     sannip_workspace_init(&ts.ws, &m->alloc);
-    if ((r = sannip__entry_build(m, s, force_weight > 0, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
-    F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
-    r = F ? sannip__structure_pass(m, s, &ce, energy_weight, force_weight, 0, &E, F, loss, grad, &ts, NULL) : SANNIP_OUT_OF_MEMORY;
+    if ((r = sannip__entry_build(m, s, flags, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
+    o.F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
+    r = o.F ? sannip__structure_pass(m, s, &ce, &t, &o, loss, grad, &ts, NULL) : SANNIP_OUT_OF_MEMORY;
     if (r == SANNIP_OUT_OF_MEMORY)   /* (the pass fails only there, and leaves the message to its caller) */
         sannip__fail(err, r, 0, 0, "loss gradient scratch of a %d-atom structure", s->n);
-    sannip_free(&m->alloc, F);
+    sannip_free(&m->alloc, o.F);
     sannip__entry_free(&m->alloc, &ce);
     sannip_free(&ts.alloc, ts.buf);
     sannip_workspace_uninit(&ts.ws);
     return r;
+}
+SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const sannip_structure *s,
+        double energy_weight, double force_weight, double *loss, sannip_real *grad, sannip_error *err)
+{
+    double w[4];
+    w[0] = energy_weight; w[1] = force_weight; w[2] = w[3] = 0;
+    return sannip_structure_gradient_ex(m, s, w, loss, grad, err);
 }
 
 SANNIP_API sannip_train_config sannip_train_config_init(void)
@@ -1234,6 +1399,7 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
     memset(&c, 0, sizeof c);
     c.optimizer = SANNIP_OPT_ADAM; c.epochs = 100; c.batch_size = 8; c.learning_rate = 1e-3; c.lr_decay = 1;
     c.beta1 = 0.9; c.beta2 = 0.999; c.eps = 1e-8; c.energy_weight = 1; c.force_weight = 1;
+    c.field_weight = 1; c.stress_weight = 1;
     c.validation_fraction = 0.2;
     return c;
 }
@@ -1253,6 +1419,8 @@ static sannip_train_config sannip__train_resolve(const sannip_train_config *cfg)
     c.eps = sannip__or_default(c.eps, d.eps);
     c.energy_weight = sannip__or_default(c.energy_weight, d.energy_weight);
     c.force_weight = sannip__or_default(c.force_weight, d.force_weight);
+    c.field_weight = sannip__or_default(c.field_weight, d.field_weight);
+    c.stress_weight = sannip__or_default(c.stress_weight, d.stress_weight);
     c.validation_fraction = sannip__or_default(c.validation_fraction, d.validation_fraction);
     return c;
 }
@@ -1261,34 +1429,82 @@ SANNIP_API void sannip_train_report_uninit(sannip_train_report *r)
     if (r) { sannip_free(&r->alloc, r->val_index); r->val_index = NULL; }
 }
 
-/* sannip_loss_weights for a resolved configuration c (sannip__train_resolve). */
+/* sannip_loss_weights for a resolved configuration c (sannip__train_resolve); wh, ww may be
+   NULL. */
 static void sannip__loss_weights(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
-                                 double *we, double *wf)
+                                 double *we, double *wf, double *wh, double *ww)
 {
     const sannip_train_config c = *cfg;
-    double me = 0, ve = 0, vf = 0, nf = 0;
+    double me = 0, ve = 0, vf = 0, nf = 0, vh = 0, nh = 0, vw = 0, nw = 0, ref;
     int i, a;
     *we = c.energy_weight; *wf = c.force_weight;
-    if (c.raw_loss || n < 1 || !(c.force_weight > 0)) return;
+    if (wh) *wh = c.field_weight;
+    if (ww) *ww = c.stress_weight;
+    if (c.raw_loss || n < 1) return;
     for (i = 0; i < n; i++) me += (double)d->s[idx[i]].energy / d->s[idx[i]].n;
     me /= n;
     for (i = 0; i < n; i++) {
         const sannip_structure *s = &d->s[idx[i]];
         ve += ((double)s->energy / s->n - me) * ((double)s->energy / s->n - me);
         if (s->forces) for (a = 0; a < 3 * s->n; a++) { vf += (double)s->forces[a] * s->forces[a]; nf++; }
+        if (s->fields) for (a = 0; a < 3 * s->n; a++) { vh += (double)s->fields[a] * s->fields[a]; nh++; }
+        if (s->has_virial) for (a = 0; a < 9; a++) { vw += ((double)s->virial[a] / s->n) * ((double)s->virial[a] / s->n); nw++; }
     }
     ve /= n;
-    if (ve > 0 && vf > 0) *we *= vf / nf / ve;
+    if (c.force_weight > 0 && ve > 0 && vf > 0) *we *= vf / nf / ve;
+    /* the field and virial terms scaled like the energy term: by the reference scale (<F^2>
+       with forces, else var(E/N)) over their own mean square */
+    ref = c.force_weight > 0 && vf > 0 ? vf / nf : ve;
+    if (wh && vh > 0 && ref > 0) *wh *= ref / (vh / nh);
+    if (ww && vw > 0 && ref > 0) *ww *= ref / (vw / nw);
 }
 SANNIP_API void sannip_loss_weights(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
                                     double *we, double *wf)
 {
     sannip_train_config c = sannip__train_resolve(cfg);
-    sannip__loss_weights(d, idx, n, &c, we, wf);
+    sannip__loss_weights(d, idx, n, &c, we, wf, NULL, NULL);
+}
+SANNIP_API void sannip_loss_weights_ex(const sannip_dataset *d, const int *idx, int n, const sannip_train_config *cfg,
+                                       double w[4])
+{
+    sannip_train_config c = sannip__train_resolve(cfg);
+    sannip__loss_weights(d, idx, n, &c, &w[0], &w[1], &w[2], &w[3]);
 }
 
 /* Errors of the current model on the structures idx (energy per atom, force components). */
-typedef struct sannip__errs { double se, ae, sf, af, ne, nf; } sannip__errs;
+typedef struct sannip__errs { double se, ae, sf, af, ne, nf, sh, ah, nh, sw, aw, nw; } sannip__errs;
+#define SANNIP__NPE 10   /* per-structure error sums (sannip__structure_errors) */
+/* The errors of one structure's pass o into pe[0..SANNIP__NPE): energy error per atom; the
+   squared and absolute force errors and their count (when forces); the same for the field and
+   for the virial per atom (when o has them). */
+static void sannip__structure_errors(const sannip_structure *s, int forces, const sannip__pass_out *o, double *pe)
+{
+    int k;
+    memset(pe, 0, sizeof(double) * SANNIP__NPE);
+    pe[0] = (o->E - s->energy) / s->n;
+    if (forces && s->forces) {
+        for (k = 0; k < 3 * s->n; k++) { double df = o->F[k] - s->forces[k]; pe[1] += df * df; pe[2] += fabs(df); }
+        pe[3] = 3 * s->n;
+    }
+    if (o->has_h) {
+        for (k = 0; k < 3 * s->n; k++) { double dh = o->H[k] - s->fields[k]; pe[4] += dh * dh; pe[5] += fabs(dh); }
+        pe[6] = 3 * s->n;
+    }
+    if (o->has_w) {
+        for (k = 0; k < 9; k++) { double dw = (o->W[k] - s->virial[k]) / s->n; pe[7] += dw * dw; pe[8] += fabs(dw); }
+        pe[9] = 9;
+    }
+}
+/* e += the per-structure sums pe (fixed order). */
+static void sannip__errs_add(sannip__errs *e, const double *pe)
+{
+    e->se += pe[0] * pe[0]; e->ae += fabs(pe[0]); e->ne += 1;
+    e->sf += pe[1]; e->af += pe[2]; e->nf += pe[3];
+    e->sh += pe[4]; e->ah += pe[5]; e->nh += pe[6];
+    e->sw += pe[7]; e->aw += pe[8]; e->nw += pe[9];
+}
+/* sqrt(sum / count), -1 when there is nothing to count. */
+static double sannip__rms_or(double sum, double count) { return count > 0 ? sqrt(sum / count) : -1; }
 
 #ifdef SANNIP__OMP
 static double sannip__now(void) { return omp_get_wtime(); }
@@ -1303,6 +1519,8 @@ typedef struct sannip__trainer {
     const sannip_dataset *d;
     const sannip_feature_cache *cache;
     int nthreads;
+    int dg;                /* derivative rows the run needs (sannip__derivative_flags) */
+    sannip__terms eval;    /* what evaluation computes: forces, fields, virials */
     sannip__tscratch *ts;
     sannip_real **F;       /* per thread: 3 nmax forces */
 } sannip__trainer;
@@ -1312,39 +1530,37 @@ static sannip_result sannip__entry_for(sannip__trainer *T, int si, int need_dg, 
     if (T->cache->e[si].dG || !need_dg) { *ce = &T->cache->e[si]; return SANNIP_SUCCESS; }
     sannip__entry_free(&ts->alloc, &ts->own);
     *ce = &ts->own;
-    return sannip__entry_build(T->m, &T->d->s[si], 1, &ts->own, &ts->ws, &ts->alloc, err);
+    return sannip__entry_build(T->m, &T->d->s[si], T->dg ? T->dg : 1, &ts->own, &ts->ws, &ts->alloc, err);
 }
 
 static sannip_result sannip__evaluate(sannip__trainer *T, const int *idx, int n, int forces, sannip__errs *out, sannip_error *err)
 {
     int i;
     sannip_result r = SANNIP_SUCCESS;
-    double *pe = (double *)sannip__calloc(&T->m->alloc, (size_t)n * 4 + 1, sizeof(double));
+    double *pe = (double *)sannip__calloc(&T->m->alloc, (size_t)n * SANNIP__NPE + 1, sizeof(double));
+    sannip__terms t = T->eval;
     if (!pe) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "evaluation");
     memset(out, 0, sizeof *out);
+    t.forces = forces;
 #ifdef SANNIP__OMP
 #pragma omp parallel for schedule(dynamic, 1)
 #endif
     for (i = 0; i < n; i++) {
-        int t = 0, k;
+        int th = 0;
         const sannip_structure *s = &T->d->s[idx[i]];
         const sannip_cache_entry *ce;
-        double E;
+        sannip__pass_out o;
         sannip_result rr;
 #ifdef SANNIP__OMP
-        t = omp_get_thread_num();
+        th = omp_get_thread_num();
 #endif
-        rr = sannip__entry_for(T, idx[i], forces, &T->ts[t], &ce, NULL);
-        if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(T->m, s, ce, 0, 0, forces, &E, T->F[t], NULL, NULL, &T->ts[t], NULL);
+        rr = sannip__entry_for(T, idx[i], forces || t.fields || t.virial, &T->ts[th], &ce, NULL);
+        o.F = T->F[th];
+        if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(T->m, s, ce, &t, &o, NULL, NULL, &T->ts[th], NULL);
         if (rr != SANNIP_SUCCESS) { r = rr; continue; }
-        pe[4 * i] = (E - s->energy) / s->n;
-        if (forces && s->forces) for (k = 0; k < 3 * s->n; k++) { double df = T->F[t][k] - s->forces[k]; pe[4 * i + 1] += df * df; pe[4 * i + 2] += fabs(df); }
-        pe[4 * i + 3] = forces && s->forces ? 3 * s->n : 0;
+        sannip__structure_errors(s, forces, &o, pe + SANNIP__NPE * (size_t)i);
     }
-    for (i = 0; i < n; i++) {   /* fixed-order reduction */
-        out->se += pe[4 * i] * pe[4 * i]; out->ae += fabs(pe[4 * i]); out->ne += 1;
-        out->sf += pe[4 * i + 1]; out->af += pe[4 * i + 2]; out->nf += pe[4 * i + 3];
-    }
+    for (i = 0; i < n; i++) sannip__errs_add(out, pe + SANNIP__NPE * (size_t)i);   /* fixed-order reduction */
     sannip_free(&T->m->alloc, pe);
     if (r) return sannip__fail(err, r, 0, 0, "evaluation failed");
     return SANNIP_SUCCESS;
@@ -1368,12 +1584,14 @@ static int sannip__same_features(const sannip_model *a, const sannip_model *b)
     return 1;
 }
 
-/* Whether training stores the descriptor derivatives: force training, asked for, and within
-   the configured memory limit. */
+/* The descriptor derivatives training stores (sannip__derivative_flags; 0: none): when the
+   loss needs them, storing is asked for, and they fit the configured memory limit (the
+   estimate counts the position rows only). */
 static int sannip__store_derivatives(const sannip_model *m, const sannip_dataset *d, const sannip_train_config *c)
 {
-    if (!(c->force_weight > 0) || c->recompute_derivatives) return 0;
-    return c->cache_limit == 0 || sannip_feature_cache_estimate(m, d) <= c->cache_limit;
+    int f = sannip__derivative_flags(m, d, c->force_weight, c->field_weight, c->stress_weight);
+    if (!f || c->recompute_derivatives) return 0;
+    return c->cache_limit == 0 || sannip_feature_cache_estimate(m, d) <= c->cache_limit ? f : 0;
 }
 
 /* State of one training run, shared by the phases of sannip__train. */
@@ -1386,10 +1604,10 @@ typedef struct sannip__train_state {
     const sannip_feature_cache *cache;
     sannip_rng rng;               /* draws the split, the initialisation, then each epoch's order */
     int *perm, *va, *tr;          /* perm: the nva validation structures (va), then the ntr training ones (tr) */
-    int ntr, nva, nmax, bs, use_forces, best_epoch, since;
+    int ntr, nva, nmax, bs, use_forces, use_fields, use_virial, best_epoch, since;
     size_t np;
     sannip_real *best, *params, *g, *mv, *grads;   /* np, np, np, 2 np (Adam), bs x np */
-    double *losses, *perr;        /* per batch member: its loss; 4 error sums (sannip__batch_member) */
+    double *losses, *perr;        /* per batch member: its loss; SANNIP__NPE error sums (sannip__batch_member) */
     double best_metric, lr, t0, te;
     long step;
     int stopped;                  /* the stop flag was seen (sannip__train_stopped) */
@@ -1409,7 +1627,7 @@ static sannip_result sannip__train_check(const sannip_model *m, const sannip_dat
     if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
     if (c->epochs < 0 || c->batch_size < 1 || !(c->learning_rate > 0) || !(c->validation_fraction >= 0 && c->validation_fraction < 1)
-        || !(c->energy_weight >= 0) || !(c->force_weight >= 0) || !(c->l2 >= 0))
+        || !(c->energy_weight >= 0) || !(c->force_weight >= 0) || !(c->field_weight >= 0) || !(c->stress_weight >= 0) || !(c->l2 >= 0))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "training configuration out of range");
     return sannip_dataset_check(d, c->force_weight > 0, err);
 }
@@ -1481,7 +1699,7 @@ static sannip_result sannip__train_prepare(sannip__train_state *S, int own_cache
     if (own_cache && (r = sannip__cache_build(&S->own, m, S->d, sannip__store_derivatives(m, S->d, &S->c), S->c.stop, err)) != SANNIP_SUCCESS) return r;
     if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
     S->rep.cache_bytes = S->cache->bytes;
-    S->rep.derivatives_cached = S->cache->with_derivatives;
+    S->rep.derivatives_cached = S->cache->with_derivatives != 0;
     if (S->c.pca > 0 && !S->c.keep_weights) return sannip_model_pca_init(m, S->cache, S->d, S->tr, S->ntr, S->c.pca, err);
     return SANNIP_SUCCESS;
 }
@@ -1493,6 +1711,10 @@ static sannip_result sannip__train_alloc(sannip__train_state *S, sannip_error *e
     size_t np;
     int t;
     T->m = S->m; T->d = S->d; T->cache = S->cache; T->nthreads = 1;
+    T->dg = sannip__derivative_flags(S->m, S->d, S->c.force_weight, S->c.field_weight, S->c.stress_weight);
+    memset(&T->eval, 0, sizeof T->eval);
+    T->eval.fields = S->use_fields = (T->dg & SANNIP_CACHE_SPIN) != 0;
+    T->eval.virial = S->use_virial = (T->dg & SANNIP_CACHE_DIST) != 0;
 #ifdef SANNIP__OMP
     T->nthreads = omp_get_max_threads();
 #endif
@@ -1506,7 +1728,7 @@ static sannip_result sannip__train_alloc(sannip__train_state *S, sannip_error *e
     S->mv = (sannip_real *)sannip__calloc(a, 2 * np + 1, sizeof(sannip_real));
     S->grads = (sannip_real *)sannip__calloc(a, (size_t)S->bs * np + 1, sizeof(sannip_real));
     S->losses = (double *)sannip__calloc(a, (size_t)S->bs + 1, sizeof(double));
-    S->perr = (double *)sannip__calloc(a, 4 * (size_t)S->bs + 1, sizeof(double));
+    S->perr = (double *)sannip__calloc(a, SANNIP__NPE * (size_t)S->bs + 1, sizeof(double));
     if (!T->ts || !T->F || !S->best || !S->params || !S->g || !S->mv || !S->grads || !S->losses || !S->perr)
         return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "training buffers (%zu parameters)", np);
     for (t = 0; t < T->nthreads; t++) {
@@ -1536,22 +1758,26 @@ static void sannip__train_end(sannip__train_state *S)
    absolute force errors, number of force components. Runs on any thread. */
 static sannip_result sannip__batch_member(sannip__train_state *S, int b0, int i)
 {
-    int th = 0, nx, k, si = S->tr[b0 + i];
+    int th = 0, nx, si = S->tr[b0 + i];
     const sannip_structure *s = &S->d->s[si];
     const sannip_cache_entry *ce;
-    double E, *pe = S->perr + 4 * (size_t)i;
+    sannip__terms t;
+    sannip__pass_out o;
     sannip_result rr;
 #ifdef SANNIP__OMP
     th = omp_get_thread_num();
 #endif
-    rr = sannip__entry_for(&S->T, si, S->use_forces, &S->T.ts[th], &ce, NULL);
+    memset(&t, 0, sizeof t);
+    t.ew = S->c.energy_weight; t.fw = S->c.force_weight;
+    t.hw = S->use_fields ? S->c.field_weight : 0; t.ww = S->use_virial ? S->c.stress_weight : 0;
+    rr = sannip__entry_for(&S->T, si, S->T.dg != 0, &S->T.ts[th], &ce, NULL);
     /* the structure after this one (this batch's or the next's first), for prefetching */
     nx = b0 + i + 1 < S->ntr ? S->tr[b0 + i + 1] : -1;
-    if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(S->m, s, ce, S->c.energy_weight, S->c.force_weight, 0, &E, S->T.F[th], &S->losses[i],
-                                                          S->grads + (size_t)i * S->np, &S->T.ts[th], nx >= 0 ? &S->cache->e[nx] : NULL);
+    o.F = S->T.F[th];
+    if (rr == SANNIP_SUCCESS) rr = sannip__structure_pass(S->m, s, ce, &t, &o, &S->losses[i], S->grads + (size_t)i * S->np,
+                                                          &S->T.ts[th], nx >= 0 ? &S->cache->e[nx] : NULL);
     if (rr != SANNIP_SUCCESS) return rr;
-    pe[0] = (E - s->energy) / s->n; pe[1] = pe[2] = 0; pe[3] = S->use_forces ? 3 * s->n : 0;
-    if (S->use_forces) for (k = 0; k < 3 * s->n; k++) { double df = S->T.F[th][k] - s->forces[k]; pe[1] += df * df; pe[2] += fabs(df); }
+    sannip__structure_errors(s, S->use_forces, &o, S->perr + SANNIP__NPE * (size_t)i);
     return SANNIP_SUCCESS;
 }
 /* The nb members of a batch, in parallel (each writes its own rows); 1 if any failed. */
@@ -1575,12 +1801,12 @@ static double sannip__batch_reduce(sannip__train_state *S, int b0, int nb, sanni
     memset(S->g, 0, sizeof(sannip_real) * S->np);
     for (i = 0; i < nb; i++) {
         const sannip_real *gi = S->grads + (size_t)i * S->np;
-        const double *pe = S->perr + 4 * (size_t)i;
+        const double *pe = S->perr + SANNIP__NPE * (size_t)i;
         size_t q;
         for (q = 0; q < S->np; q++) S->g[q] += gi[q];
         *ep_loss += S->losses[i];
         wsum += S->d->s[S->tr[b0 + i]].weight;
-        etr->se += pe[0] * pe[0]; etr->ae += fabs(pe[0]); etr->ne += 1; etr->sf += pe[1]; etr->af += pe[2]; etr->nf += pe[3];
+        sannip__errs_add(etr, pe);
     }
     return wsum;
 }
@@ -1644,11 +1870,15 @@ static sannip_result sannip__train_epoch(sannip__train_state *S, int epoch, sann
     S->lr *= S->c.lr_decay;
     return SANNIP_SUCCESS;
 }
-/* The loss that early stopping watches: w_E RMSE_E^2 (+ w_F RMSE_F^2 when training on forces),
-   with the run's effective weights. */
-static double sannip__stop_metric(const sannip_train_config *c, int use_forces, double rmse_e, double rmse_f)
+/* The loss that early stopping watches: w_E RMSE_E^2 (+ w_F RMSE_F^2 when training on forces,
+   + w_H RMSE_H^2, + w_W RMSE_W^2 with those terms), with the run's effective weights. */
+static double sannip__stop_metric(const sannip__train_state *S, double rmse_e, double rmse_f, double rmse_h, double rmse_w)
 {
-    return c->energy_weight * rmse_e * rmse_e + (use_forces ? c->force_weight * rmse_f * rmse_f : 0);
+    const sannip_train_config *c = &S->c;
+    double m = c->energy_weight * rmse_e * rmse_e + (S->use_forces ? c->force_weight * rmse_f * rmse_f : 0);
+    if (S->use_fields && rmse_h >= 0) m += c->field_weight * rmse_h * rmse_h;
+    if (S->use_virial && rmse_w >= 0) m += c->stress_weight * rmse_w * rmse_w;
+    return m;
 }
 /* The progress record of an epoch from its running training errors and the validation errors
    (eva is read only with a validation set). */
@@ -1663,6 +1893,9 @@ static void sannip__train_progress(const sannip__train_state *S, int epoch, cons
     pr->val_rmse_e = S->nva ? sqrt(eva->se / eva->ne) : -1;
     pr->val_rmse_f = S->nva && eva->nf > 0 ? sqrt(eva->sf / eva->nf) : -1;
     pr->loss_weight_e = S->rep.loss_weight_e; pr->loss_weight_f = S->rep.loss_weight_f;
+    pr->train_rmse_h = sannip__rms_or(etr->sh, etr->nh); pr->val_rmse_h = S->nva ? sannip__rms_or(eva->sh, eva->nh) : -1;
+    pr->train_rmse_w = sannip__rms_or(etr->sw, etr->nw); pr->val_rmse_w = S->nva ? sannip__rms_or(eva->sw, eva->nw) : -1;
+    pr->loss_weight_h = S->rep.loss_weight_h; pr->loss_weight_w = S->rep.loss_weight_w;
 }
 /* After an epoch: validation errors (the training errors ran along with the updates), the
    progress callback, and the best model so far, judged on the validation loss (the training
@@ -1679,8 +1912,8 @@ static sannip_result sannip__train_judge(sannip__train_state *S, int epoch, cons
     sannip__train_progress(S, epoch, etr, &eva, ep_loss, &pr);
     if (!isfinite(pr.loss) || !isfinite(pr.train_rmse_e) || (S->use_forces && !isfinite(pr.train_rmse_f)))
         return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: the loss is not finite; the last good model is kept", epoch);
-    metric = S->nva ? sannip__stop_metric(&S->c, S->use_forces, pr.val_rmse_e, pr.val_rmse_f)
-                    : sannip__stop_metric(&S->c, S->use_forces, pr.train_rmse_e, pr.train_rmse_f);
+    metric = S->nva ? sannip__stop_metric(S, pr.val_rmse_e, pr.val_rmse_f, pr.val_rmse_h, pr.val_rmse_w)
+                    : sannip__stop_metric(S, pr.train_rmse_e, pr.train_rmse_f, pr.train_rmse_h, pr.train_rmse_w);
     if (metric < S->best_metric) { S->best_metric = metric; S->best_epoch = epoch; S->since = 0; sannip_model_get_params(S->m, S->best); }
     else S->since++;
     pr.best_epoch = S->best_epoch;
@@ -1715,10 +1948,13 @@ static sannip_result sannip__train_final_errors(sannip__train_state *S, sannip_e
     if ((r = sannip__evaluate(&S->T, S->tr, S->ntr, S->use_forces, &etr, err)) == SANNIP_SUCCESS) {
         rep->train_rmse_e = sqrt(etr.se / etr.ne); rep->train_mae_e = etr.ae / etr.ne;
         rep->train_rmse_f = etr.nf > 0 ? sqrt(etr.sf / etr.nf) : -1; rep->train_mae_f = etr.nf > 0 ? etr.af / etr.nf : -1;
+        rep->train_rmse_h = sannip__rms_or(etr.sh, etr.nh); rep->train_rmse_w = sannip__rms_or(etr.sw, etr.nw);
     }
+    rep->val_rmse_h = rep->val_rmse_w = -1;
     if (r == SANNIP_SUCCESS && S->nva && (r = sannip__evaluate(&S->T, S->va, S->nva, S->use_forces, &eva, err)) == SANNIP_SUCCESS) {
         rep->val_rmse_e = sqrt(eva.se / eva.ne); rep->val_mae_e = eva.ae / eva.ne;
         rep->val_rmse_f = eva.nf > 0 ? sqrt(eva.sf / eva.nf) : -1; rep->val_mae_f = eva.nf > 0 ? eva.af / eva.nf : -1;
+        rep->val_rmse_h = sannip__rms_or(eva.sh, eva.nh); rep->val_rmse_w = sannip__rms_or(eva.sw, eva.nw);
     } else if (!S->nva) rep->val_rmse_e = rep->val_rmse_f = rep->val_mae_e = rep->val_mae_f = -1;
     return r;
 }
@@ -1756,8 +1992,13 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
     if ((r = sannip__train_check(m, d, &c, err)) != SANNIP_SUCCESS) return r;
     sannip__train_begin(&S, m, d, &c, shared);
     if ((r = sannip__train_split(&S, err)) == SANNIP_SUCCESS) {
-        sannip__loss_weights(d, S.tr, S.ntr, &c, &S.c.energy_weight, &S.c.force_weight);   /* the loss the run minimises */
+        sannip__loss_weights(d, S.tr, S.ntr, &c, &S.c.energy_weight, &S.c.force_weight, &S.c.field_weight, &S.c.stress_weight);   /* the loss the run minimises */
         S.rep.loss_weight_e = S.c.energy_weight; S.rep.loss_weight_f = S.use_forces ? S.c.force_weight : 0;
+        {
+            int dg = sannip__derivative_flags(m, d, c.force_weight, c.field_weight, c.stress_weight);
+            S.rep.loss_weight_h = dg & SANNIP_CACHE_SPIN ? S.c.field_weight : 0;
+            S.rep.loss_weight_w = dg & SANNIP_CACHE_DIST ? S.c.stress_weight : 0;
+        }
         r = sannip__train_prepare(&S, shared == NULL, err);
     }
     if (r == SANNIP_SUCCESS && !S.stopped) r = sannip__train_alloc(&S, err);

@@ -392,6 +392,7 @@ int main(int argc, char **argv)
     cfg.force_weight = SANNIP_EXACTLY(fw);
     cfg.validation_fraction = SANNIP_OFF;
     cfg.raw_loss = 1;   /* the loss PyTorch computes, weights as they are */
+    cfg.field_weight = cfg.stress_weight = SANNIP_OFF;   /* (PyTorch's loss has neither term) */
     cfg.keep_weights = 0;
     cfg.keep_scaling = 0;
     cfg.recompute_derivatives = 0;

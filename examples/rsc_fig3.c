@@ -341,6 +341,7 @@ static void fit_one(fit_job *job, ring_set *rattled, ring_set *rigid, unsigned l
     cfg.epochs = (int)epochs; cfg.batch_size = 4; cfg.learning_rate = 5e-3; cfg.lr_decay = pow(0.02, 1.0 / epochs);
     cfg.energy_weight = 1; cfg.force_weight = 0.05; cfg.validation_fraction = SANNIP_OFF;
     cfg.raw_loss = 1;   /* weights chosen for the raw squared errors */
+    cfg.field_weight = cfg.stress_weight = SANNIP_OFF;   /* energies and forces only */
     cfg.seed = (uint64_t)seed * 1000u + (uint64_t)(100 * job->set + job->draw);
     if (sannip_train(&m, &d, &cfg, &rep, NULL) == SANNIP_SUCCESS) {
         job->train_e = rep.train_rmse_e; job->train_f = rep.train_rmse_f;

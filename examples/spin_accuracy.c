@@ -349,6 +349,7 @@ static sannip_train_config train_config(const settings *st, int epochs, double f
     c.lr_decay = st->lr_decay;
     c.force_weight = SANNIP_EXACTLY(force_weight);
     c.raw_loss = 1;   /* weights as set here (NiO's var(F)/var(E/N) is the default loss's rule written out) */
+    c.field_weight = c.stress_weight = SANNIP_OFF;   /* energies (and forces) only, as measured */
     c.validation_fraction = 0.2;
     c.seed = seed;
     return c;

@@ -1231,10 +1231,18 @@ static void far_atoms_and_neighbour_limit(void)
         snprintf(path, sizeof path, "%s/repro/slow_thin_cell_nio.xyz", test_shared());
         sannip_dataset_init(&d, NULL);
         reset();
-        if (sannip_dataset_read_file(&d, path, &err) == SANNIP_SUCCESS) {
+        if (sannip_dataset_read_file(&d, path, &err) != SANNIP_MISSING_FILE)
+            CHECK(err.code == SANNIP_PARSE_ERROR && strstr(err.message, "atom 14: effective field"), "slow_thin_cell_nio.xyz as it is: %s", err.message);
+        sannip_dataset_uninit(&d); sannip_dataset_init(&d, NULL);
+        char *text = NULL, *col; size_t len = 0;
+        /* its fuzzed magnetic_forces column holds a bad byte (bad input since the column is
+           read); the thin cell is read with the column renamed */
+        if (sannip_read_file(path, NULL, &text, &len, &err) == SANNIP_SUCCESS && (col = strstr(text, "magnetic_forces:")) != NULL) memcpy(col, "unread_columns_", 15);
+        if (text && sannip_dataset_read_mem(&d, text, len, &err) == SANNIP_SUCCESS) {
             sys = sannip_structure_view(&d.s[0]);
             reset(); expect("slow_thin_cell_nio.xyz, cutoff 6", sannip_neighbors_build(&nl, &sys, 6, &err), SANNIP_TOO_MANY_NEIGHBORS, 0, "SANNIP_MAX_NEIGHBORS");
         } else printf("ok (skipped: %s)\n", err.message);
+        sannip_free(NULL, text);
         sannip_dataset_uninit(&d);
     }
     sannip_neighbors_uninit(&nl);

@@ -201,5 +201,15 @@ done
 check "rsc_fig3 is deterministic: seed 1 alone gives seed_1's CSV files of the two-seed run" \
     sh -c "cmp -s $R/seed_1/rsc_fig3a.csv $R.again/seed_1/rsc_fig3a.csv && cmp -s $R/seed_1/rsc_fig3c.csv $R.again/seed_1/rsc_fig3c.csv"
 
+# field_efficiency (issue 14): the quick curve runs, writes one CSV row per seed, size and mode,
+# and the field term lowers the held-out field RMSE at every size (means over the seeds)
+FE=$OUT/field_efficiency.csv
+check "field_efficiency --quick runs" sh -c "./bin/field_efficiency --quick --out $FE > $OUT/field_efficiency.txt 2>&1"
+check "field_efficiency: 2 seeds x 2 sizes x 2 modes CSV rows" rows $FE 8 7
+check "field_efficiency: field labels lower the held-out field RMSE" awk -F, '
+    NR > 1 { h[$2, $3] += $6; n[$2] = 1 } END { for (k in n) if (!(h[k, 1] < h[k, 0])) exit 1; exit 0 }' $FE
+./bin/field_efficiency --quick --out $FE.again > /dev/null 2>&1
+check "field_efficiency is deterministic (CSV without the CPU times)" sh -c "cut -d, -f1-6 $FE > $FE.a && cut -d, -f1-6 $FE.again > $FE.b && cmp -s $FE.a $FE.b"
+
 echo "test_examples: $pass passed, $fail failed"
 [ $fail -eq 0 ]

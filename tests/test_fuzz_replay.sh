@@ -72,7 +72,10 @@ else
         ub_fb_xi_int_cast.sannip) expect "$R/$f" model SANNIP_BAD_PARAMETER "line 3, field 6: Fourier-spline exponent XIDN = 1e+10 is out of range" ;;
         ub_bin_of_far_atoms.xyz) expect "$R/$f" xyz SANNIP_TOO_BIG "beyond SANNIP_MAX_COORD" ;;
         oob_strstr_description_nonul.sannip) expect "$R/$f" model SANNIP_TRUNCATED "model file ends early" ;;
-        slow_thin_cell_nio.xyz) expect "$R/$f" xyz SANNIP_TOO_MANY_NEIGHBORS "more than 2048 neighbours" ;;
+        slow_thin_cell_nio.xyz)   # its fuzzed magnetic_forces column (read since issue 14) holds a bad byte
+            # (test_badinput checks that error): the thin cell itself, with that column renamed
+            sed 's/magnetic_forces:R:3/unread_columns_:R:3/' "$R/slow_thin_cell_nio.xyz" > "$T/thin_cell.xyz"
+            expect "$T/thin_cell.xyz" xyz SANNIP_TOO_MANY_NEIGHBORS "more than 2048 neighbours" ;;
         n2p2_alloc_amplification)
             sh tests/fuzz/seed.sh join "$R/$f" "$T/n2p2_alloc_amplification.n2p2"
             expect "$T/n2p2_alloc_amplification.n2p2" n2p2 SANNIP_TRUNCATED "element H needs 400080001 values, but its 4 bytes hold at most 2" ;;

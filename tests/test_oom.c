@@ -140,7 +140,8 @@ static int build_fixtures(void)
         if (sannip_structure_resize(&s, NAT, 1, 1, &err)) return 0;
         memcpy(s.pos, CELLS[k].pos, sizeof CELLS[k].pos); memcpy(s.spins, CELLS[k].spins, sizeof CELLS[k].spins);
         memcpy(s.Z, CELLS[k].Z, sizeof CELLS[k].Z); memcpy(s.cell, CELLS[k].cell, sizeof s.cell); memcpy(s.pbc, CELLS[k].pbc, sizeof s.pbc);
-        if (sannip_model_compute_field(&MODEL, &ws, &sys, &s.energy, NULL, s.forces, s.virial, NULL, &err)) { fprintf(stderr, "label: %s\n", err.message); return 0; }
+        if (!(s.fields = (sannip_real *)calloc(3 * NAT, sizeof(sannip_real)))) return 0;   /* (the default allocator's) */
+        if (sannip_model_compute_field(&MODEL, &ws, &sys, &s.energy, NULL, s.forces, s.virial, sannip_descriptors_need_spins(&MODEL.desc) ? s.fields : NULL, &err)) { fprintf(stderr, "label: %s\n", err.message); return 0; }
         s.energy += (sannip_real)(0.01 * k);   /* not exactly representable by the model */
         s.has_energy = 1; s.has_virial = 1;
         snprintf(s.comment, sizeof s.comment, "cell %d", k);

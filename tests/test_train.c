@@ -4,6 +4,7 @@
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
 #include "test.h"
+#include "../examples/toyiron_data.h"
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -48,53 +49,170 @@ static void small_model_arch(sannip_model *m, int act, int arch)
     sannip_model_init_weights(m, &rng);
 }
 
-/* Loss of one structure as sannip_structure_gradient defines it, from sannip_model_compute. */
-static double loss_of(sannip_model *m, const sannip_structure *s, double ew, double fw)
+/* Loss of one structure as sannip_structure_gradient_ex defines it (w = {w_E, w_F, w_H, w_W}),
+   from sannip_model_compute_field: energy, force, field and virial-per-atom terms. */
+static double loss_of4(sannip_model *m, const sannip_structure *s, const double w[4])
 {
     sannip_workspace ws; sannip_error err; sannip_system sys = sannip_structure_view(s);
-    sannip_real E, *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
-    double lf = 0, dE; int k;
+    sannip_real E, W[9], *F = (sannip_real *)malloc(sizeof(sannip_real) * 6 * (size_t)s->n), *H = F + 3 * s->n;
+    double lf = 0, lh = 0, lw = 0, dE, N = s->n; int k;
     sannip_workspace_init(&ws, NULL);
-    sannip_model_compute(m, &ws, &sys, &E, NULL, F, NULL, &err);
-    for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; lf += d * d; }
-    dE = (E - s->energy) / s->n;
+    sannip_model_compute_field(m, &ws, &sys, &E, NULL, F, W, w[2] > 0 ? H : NULL, &err);
+    for (k = 0; k < 3 * s->n; k++) { double d = F[k] - (w[1] > 0 ? s->forces[k] : 0); lf += d * d; }
+    if (w[2] > 0) for (k = 0; k < 3 * s->n; k++) { double d = H[k] - s->fields[k]; lh += d * d; }
+    if (w[3] > 0) for (k = 0; k < 9; k++) { double d = (W[k] - s->virial[k]) / N; lw += d * d; }
+    dE = (E - s->energy) / N;
     free(F); sannip_workspace_uninit(&ws);
-    return s->weight * (ew * dE * dE + fw * lf / (3.0 * s->n));
+    return s->weight * (w[0] * dE * dE + w[1] * lf / (3 * N) + w[2] * lh / (3 * N) + w[3] * lw / 9);
+}
+
+/* The analytic loss gradient of m on s with weights w against central differences of the
+   loss over (a sample of) the parameters. */
+static void fd_check(sannip_model *m, const sannip_structure *s, const double w[4], const char *name, const char *term)
+{
+    sannip_error err;
+    size_t np = sannip_model_get_params(m, NULL), q; sannip_real *g, *p; double L, worst = 0, scale = 0;
+    g = (sannip_real *)calloc(np, sizeof(sannip_real)); p = (sannip_real *)calloc(np, sizeof(sannip_real));
+    if (w[2] == 0 && w[3] == 0) CHECK(sannip_structure_gradient(m, s, w[0], w[1], &L, g, &err) == SANNIP_SUCCESS, "%s", err.message);
+    else CHECK(sannip_structure_gradient_ex(m, s, w, &L, g, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK_NEAR(L, loss_of4(m, s, w), TOL(1e-12, 1e-4) * (fabs(L) + 1e-12), "%s, %s term: loss value", name, term);
+    sannip_model_get_params(m, p);
+    for (q = 0; q < np; q += (np > 120 ? 3 : 1) * (test_quick() ? 5 : 1)) {
+        double h = TOL(1e-6, 2e-3) * (fabs(p[q]) + 0.1), lp, lm, fd;
+        sannip_real keep = p[q];
+        p[q] = keep + (sannip_real)h; sannip_model_set_params(m, p); lp = loss_of4(m, s, w);
+        p[q] = keep - (sannip_real)h; sannip_model_set_params(m, p); lm = loss_of4(m, s, w);
+        p[q] = keep; sannip_model_set_params(m, p);
+        fd = (lp - lm) / (2 * h);
+        if (fabs(fd - g[q]) > worst) worst = fabs(fd - g[q]);
+        if (fabs(fd) > scale) scale = fabs(fd);
+    }
+    CHECK(scale > 0, "%s, %s term: the loss does not depend on the parameters", name, term);
+    CHECK(worst <= TOL(2e-6, 5e-2) * scale + TOL(1e-12, 1e-6), "%s, %s term: analytic vs FD gradient, max diff %.3g (max |grad| %.3g)",
+          name, term, worst, scale);
+    printf("gradient %-9s %-12s max |analytic - FD| %.3g of max |grad| %.3g\n", name, term, worst, scale);
+    free(g); free(p);
 }
 
 static void gradient_check_arch(const sannip_dataset *d, int act, int arch, const char *name)
 {
-    sannip_model m; sannip_error err;
-    size_t np, q; sannip_real *g, *p; double L, worst = 0, scale = 0; int term;
+    sannip_model m; sannip_error err; int term;
     small_model_arch(&m, act, arch);
     CHECK(sannip_model_fit_scaling(&m, d->s, d->n, &err) == SANNIP_SUCCESS, "%s", err.message);
     /* energy map left at scale 1, offset 0: large residuals exercise every term */
-    np = sannip_model_get_params(&m, NULL);
-    g = (sannip_real *)calloc(np, sizeof(sannip_real)); p = (sannip_real *)calloc(np, sizeof(sannip_real));
     for (term = 0; term < 3; term++) {
-        double ew = term == 1 ? 0 : 1, fw = term == 0 ? 0 : 3;
-        worst = 0; scale = 0;
-        memset(g, 0, sizeof(sannip_real) * np);
-        CHECK(sannip_structure_gradient(&m, &d->s[0], ew, fw, &L, g, &err) == SANNIP_SUCCESS, "%s", err.message);
-        CHECK_NEAR(L, loss_of(&m, &d->s[0], ew, fw), TOL(1e-12, 1e-4) * (fabs(L) + 1e-12), "%s: loss value", name);
-        sannip_model_get_params(&m, p);
-        for (q = 0; q < np; q += (np > 120 ? 3 : 1) * (test_quick() ? 5 : 1)) {
-            double h = TOL(1e-6, 2e-3) * (fabs(p[q]) + 0.1), lp, lm, fd;
-            sannip_real keep = p[q];
-            p[q] = keep + (sannip_real)h; sannip_model_set_params(&m, p); lp = loss_of(&m, &d->s[0], ew, fw);
-            p[q] = keep - (sannip_real)h; sannip_model_set_params(&m, p); lm = loss_of(&m, &d->s[0], ew, fw);
-            p[q] = keep; sannip_model_set_params(&m, p);
-            fd = (lp - lm) / (2 * h);
-            if (fabs(fd - g[q]) > worst) worst = fabs(fd - g[q]);
-            if (fabs(fd) > scale) scale = fabs(fd);
-        }
-        CHECK(worst <= TOL(2e-6, 5e-2) * scale + TOL(1e-12, 1e-6), "%s, %s term: analytic vs FD gradient, max diff %.3g (max |grad| %.3g)",
-              name, term == 0 ? "energy" : term == 1 ? "force" : "energy+force", worst, scale);
-        printf("gradient %-9s %-12s max |analytic - FD| %.3g of max |grad| %.3g\n", name, term == 0 ? "energy" : term == 1 ? "force" : "energy+force", worst, scale);
+        double w[4] = { term == 1 ? 0 : 1, term == 0 ? 0 : 3, 0, 0 };
+        fd_check(&m, &d->s[0], w, name, term == 0 ? "energy" : term == 1 ? "force" : "energy+force");
     }
-    free(g); free(p); sannip_model_uninit(&m);
+    sannip_model_uninit(&m);
+}
+/* The field (-dE/dS against NiO's magnetic_forces) and virial terms (against a made-up
+   reference virial), alone and with the others: their second derivatives with respect to
+   spins (positions) and weights against differences of the loss. */
+static void gradient_check_terms(const sannip_dataset *d, int arch, const char *name)
+{
+    static const double ws[4][4] = { { 1, 0, 2, 0 }, { 0, 0, 0, 2 }, { 1, 3, 2, 2 }, { 0, 0, 5, 0 } };
+    static const char *tn[4] = { "field", "virial", "E+F+H+W", "field only" };
+    sannip_model m; sannip_error err; sannip_structure s = d->s[1];   /* (a shallow copy) */
+    int k, spin = arch >= 4;
+    CHECK(s.fields && s.spins, "NiO frame without fields");
+    s.has_virial = 1;
+    for (k = 0; k < 9; k++) s.virial[k] = (sannip_real)(0.3 * (k + 1) - 1.1 * (k % 4 == 0));
+    small_model_arch(&m, SANNIP_ACT_TANH, arch);
+    CHECK(sannip_model_fit_scaling(&m, d->s, d->n, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (k = 0; k < 4; k++) if (spin || ws[k][2] == 0) fd_check(&m, &s, ws[k], name, tn[k]);
+    sannip_model_uninit(&m);
 }
 static void gradient_check(const sannip_dataset *d, int act, const char *name) { gradient_check_arch(d, act, 0, name); }
+
+/* Field RMSE per component of m on the structures idx[0..n) of d (sannip_model_compute_field). */
+static double field_rmse(const sannip_model *m, const sannip_dataset *d, const int *idx, int n)
+{
+    sannip_workspace ws; sannip_error err; double s2 = 0, c = 0; int i, k;
+    sannip_workspace_init(&ws, NULL);
+    for (i = 0; i < n; i++) {
+        const sannip_structure *s = &d->s[idx[i]];
+        sannip_system sys = sannip_structure_view(s);
+        sannip_real E, *H = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
+        CHECK(sannip_model_compute_field(m, &ws, &sys, &E, NULL, NULL, NULL, H, &err) == SANNIP_SUCCESS, "%s", err.message);
+        for (k = 0; k < 3 * s->n; k++) { s2 += (H[k] - s->fields[k]) * (H[k] - s->fields[k]); c++; }
+        free(H);
+    }
+    sannip_workspace_uninit(&ws);
+    return sqrt(s2 / c);
+}
+/* Toy iron with its effective fields (heff) and virials: the field and virial terms train
+   (held-out field RMSE below that of the same run without the field term), the report's
+   figures are those of the model, the effective weights follow sannip_loss_weights_ex, and
+   the run is bit-identical for 1 and 2 threads and with recomputed derivatives. */
+static void field_training(void)
+{
+    toyiron_data_options to; toyiron_data_summary sum; sannip_text t; sannip_dataset d; sannip_error err;
+    sannip_model a, b, c2; sannip_train_config c = sannip_train_config_init(); sannip_train_report ra, rb, rc;
+    int Z = 26, hid[2] = { 8, 8 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH }, k, idx[64];
+    size_t np; sannip_real *pa, *pb; double ha, hb, w[4], ref = 0, nref = 0, h2 = 0, nh = 0;
+    sannip_model *ms[3] = { &a, &b, &c2 };
+    toyiron_data_defaults(&to);
+    to.geometries = 4; to.seed = 3;
+    sannip_text_init(&t, NULL); sannip_dataset_init(&d, NULL);
+    CHECK(toyiron_data_make(&to, &t, &sum, &err) == SANNIP_SUCCESS, "%s", err.message);
+    CHECK(sannip_dataset_read_mem(&d, t.s, t.len, &err) == SANNIP_SUCCESS, "%s", err.message);
+    sannip_text_uninit(&t);
+    CHECK(d.n == 28 && d.s[0].fields && d.s[0].has_virial, "toy iron: %d structures, heff read %d", d.n, d.s[0].fields != NULL);
+    for (k = 0; k < 3; k++) {
+        sannip_model_init(ms[k], NULL);
+        CHECK(sannip_descriptors_preset_bp(&ms[k]->desc, &Z, 1, 4, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_descriptors_preset_spin_scaled(&ms[k]->desc, Z, 4, (sannip_real)1.1, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(sannip_model_add_element(ms[k], Z, 2, hid, act, &err) == SANNIP_SUCCESS, "%s", err.message);
+    }
+    c.epochs = test_quick() ? 8 : TOL(40, 20); c.batch_size = 4; c.learning_rate = 3e-3; c.seed = 4; c.validation_fraction = 0.3;
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    memset(&ra, 0, sizeof ra); memset(&rb, 0, sizeof rb); memset(&rc, 0, sizeof rc);
+    CHECK(sannip_train(&a, &d, &c, &ra, &err) == SANNIP_SUCCESS, "%s", err.message);
+    ha = field_rmse(&a, &d, ra.val_index, ra.n_val);
+    CHECK(fabs(ha - ra.val_rmse_h) <= TOL(1e-9, 1e-4) * ha, "report's validation field RMSE %g vs the model's %g", ra.val_rmse_h, ha);
+    CHECK(ra.loss_weight_h > 0 && ra.loss_weight_w > 0 && ra.val_rmse_w >= 0, "field/virial terms off: weights %g %g", ra.loss_weight_h, ra.loss_weight_w);
+    /* the effective weights: w_H = <F^2> / <H^2>, w_W = <F^2> / <(W/N)^2> of the training split */
+    for (k = 0; k < d.n; k++) idx[k] = k;
+    sannip_loss_weights_ex(&d, idx, d.n, &c, w);
+    for (k = 0; k < d.n; k++) {
+        int q;
+        for (q = 0; q < 3 * d.s[k].n; q++) { ref += d.s[k].forces[q] * d.s[k].forces[q]; nref++; h2 += d.s[k].fields[q] * d.s[k].fields[q]; nh++; }
+    }
+    CHECK(fabs(w[2] - (ref / nref) / (h2 / nh)) <= 1e-9 * w[2] && w[1] == 1, "field weight %g vs <F^2>/<H^2> = %g", w[2], (ref / nref) / (h2 / nh));
+    c.raw_loss = 1; sannip_loss_weights_ex(&d, idx, d.n, &c, w); c.raw_loss = 0;
+    CHECK(w[2] == 1 && w[3] == 1, "raw loss: field and virial weights as given (%g %g)", w[2], w[3]);
+    /* the same run without the field term */
+    c.field_weight = SANNIP_OFF;
+    CHECK(sannip_train(&b, &d, &c, &rb, &err) == SANNIP_SUCCESS, "%s", err.message);
+    hb = field_rmse(&b, &d, rb.val_index, rb.n_val);
+    CHECK(rb.loss_weight_h == 0 && rb.val_rmse_h < 0 && rb.n_val == ra.n_val && memcmp(ra.val_index, rb.val_index, sizeof(int) * (size_t)ra.n_val) == 0,
+          "field weight off: weight %g, RMSE %g", rb.loss_weight_h, rb.val_rmse_h);
+    if (!test_quick()) CHECK(ha < 0.5 * hb, "held-out field RMSE with the field term %.4g, without %.4g", ha, hb);
+    printf("toy iron, %d epochs: held-out field RMSE %.4f eV/hbar with the field term, %.4f without; virial RMSE %.4f eV/atom\n",
+           c.epochs, ha, hb, ra.val_rmse_w);
+    /* 2 threads and recomputed derivatives give the same model */
+    c.field_weight = 0;
+#ifdef _OPENMP
+    omp_set_num_threads(2);
+#endif
+    c.recompute_derivatives = 1;
+    CHECK(sannip_train(&c2, &d, &c, &rc, &err) == SANNIP_SUCCESS, "%s", err.message);
+    np = sannip_model_get_params(&a, NULL);
+    pa = (sannip_real *)malloc(sizeof(sannip_real) * np); pb = (sannip_real *)malloc(sizeof(sannip_real) * np);
+    sannip_model_get_params(&a, pa); sannip_model_get_params(&c2, pb);
+    CHECK(memcmp(pa, pb, sizeof(sannip_real) * np) == 0 && rc.derivatives_cached == 0 && ra.derivatives_cached == 1,
+          "field training: 1 thread cached and 2 threads recomputed give different models");
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    free(pa); free(pb);
+    for (k = 0; k < 3; k++) sannip_model_uninit(ms[k]);
+    sannip_train_report_uninit(&ra); sannip_train_report_uninit(&rb); sannip_train_report_uninit(&rc);
+    sannip_dataset_uninit(&d);
+}
 
 /* T3.25-3.28 and Table 3.1: trainable parameters per input of the bilayer (2 x 25) and the
    class-convolution network for BP (24 radial + 18 angular) and SANNIP (+ 20 spin). */
@@ -166,7 +284,12 @@ int main(void)
     gradient_check_arch(&small, SANNIP_ACT_TANH, 4, "bp+spin");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 5, "cnn+spin");
     gradient_check_arch(&small, SANNIP_ACT_TANH, 6, "mt+spin");
+    gradient_check_terms(&small, 0, "bp");
+    gradient_check_terms(&small, 4, "bp+spin");
+    gradient_check_terms(&small, 5, "cnn+spin");
+    gradient_check_terms(&small, 6, "mt+spin");
     table_3_1();
+    field_training();
     {   /* symmetric eigen-decomposition: A v = w v, descending, orthonormal */
         double A[9] = { 4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 1 }, B[9], w[3], V[9];
         int i, j, k2;
@@ -307,6 +430,10 @@ int main(void)
             sannip_train_report_uninit(&re); sannip_model_uninit(&emod);
             e = z; e.force_weight = -2;
             CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "force_weight -2 accepted");
+            e = z; e.field_weight = -2;   /* (-1 is SANNIP_OFF) */
+            CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "field_weight -2 accepted");
+            e = z; e.stress_weight = -2;
+            CHECK(sannip_train(&zmod, &d, &e, &re, &err) == SANNIP_BAD_PARAMETER, "stress_weight -2 accepted");
             sannip_train_report_uninit(&rz); sannip_model_uninit(&zmod);
         }
         CHECK(ra.val_rmse_f == rb.val_rmse_f && ra.n_val == d.n / 5, "reports differ (val %d)", ra.n_val);

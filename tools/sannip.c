@@ -65,7 +65,9 @@ static const help_entry HELP[] = {
       "                      With forces, w_E is multiplied by <F^2>/var(E/N) of the training\n"
       "                      split, so the defaults balance energies and forces; the line\n"
       "                      'loss weights' prints the effective weights\n"
-      "  --raw-loss          w_E and w_F multiply the raw squared errors (no balancing)\n"
+      "  --field-weight X    w_H: field -dE/dS vs magnetic_forces/heff (default 1; 0 = none)\n"
+      "  --stress-weight X   w_W: virial per atom vs virial=/stress= (default 1; 0 = none)\n"
+      "  --raw-loss          the weights multiply the raw squared errors (no balancing)\n"
       "  --l2 X              weight decay (default 0)\n"
       "  --val F             validation fraction (default 0.2)\n"
       "  --patience N        stop after N epochs without validation improvement (0 = never)\n"
@@ -90,6 +92,7 @@ static const help_entry HELP[] = {
       "the descriptors are computed; errors name the structure and the file.\n" },
     { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
+      "(and of the field -dE/dS and the virial where DATA has magnetic_forces/heff, virial),\n"
       "overall and per element.\n"
       "  --parity FILE.csv         rows: kind,structure,atom,element,component,reference,predicted\n"
       "  --plot FILE.png           parity plot (predicted vs reference energies per atom and force\n"
@@ -252,7 +255,7 @@ typedef struct opts {
     const char *key[32], *val[32]; int nkv;
 } opts;
 static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--activation", "--scaling", "--optimizer",
-    "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--l2", "--val", "--patience",
+    "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--field-weight", "--stress-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--save", "--save-every", "--restart", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
@@ -400,7 +403,11 @@ static sannip_result write_prediction_xyz(sannip_text *out, const sannip_structu
     }
     if (H) { col[nc].name = "field"; col[nc].width = 3; col[nc].values = H; nc++; }
     if (stress) { info[ni].key = "stress"; info[ni].width = 9; info[ni].values = stress; ni++; }
-    return sannip_write_xyz_ex(out, s, E, F, W, col, nc, info, ni, err);
+    {   /* predictions only: the reference fields of the input are not written */
+        sannip_structure v = *s;
+        v.fields = NULL;
+        return sannip_write_xyz_ex(out, &v, E, F, W, col, nc, info, ni, err);
+    }
 }
 
 /* ASE's conventions for an XYZ frame (Angstrom, eV, eV/A; stress = -virial/volume in eV/A^3,
@@ -428,8 +435,8 @@ static int cmd_predict(int argc, char **argv)
     sannip_error err;
     sannip_dataset L;
     sannip_text out;
-    int r, i, xyz, nE = 0, nF = 0, ase;
-    double se = 0, sf = 0, t0, fl = 1, fe = 1;
+    int r, i, xyz, nE = 0, nF = 0, nH = 0, nW = 0, ase;
+    double se = 0, sf = 0, sh = 0, sw = 0, t0, fl = 1, fe = 1;
     if ((r = parse_opts(argc, argv, &o, "predict")) != 0) return r;
     if (o.npos != 2 || !o.out) return usage_error("predict", "needs MODEL STRUCTURES -o OUT");
     if (o.format && strcmp(o.format, "n2p2") && strcmp(o.format, "xyz")) return usage_error("predict", "--format must be n2p2 or xyz");
@@ -466,6 +473,8 @@ static int cmd_predict(int argc, char **argv)
             if (placeholder && s->forces) for (k = 0; k < 3 * s->n; k++) if (s->forces[k] != 0) placeholder = 0;
             if (s->has_energy && !placeholder) { double d = (E - s->energy) / s->n; se += d * d; nE++; }
             if (s->forces && !placeholder) for (k = 0; k < 3 * s->n; k++) { double d = F[k] - s->forces[k]; sf += d * d; nF++; }
+            if (H && s->fields) for (k = 0; k < 3 * s->n; k++) { double d = H[k] - s->fields[k]; sh += d * d; nH++; }
+            if (cm.n == 1 && s->has_virial) for (k = 0; k < 9; k++) { double d = (W[k] - s->virial[k]) / s->n; sw += d * d; nW++; }
         }
         if (ase) to_ase_units(s, fl, fe, &E, F, W, ea, &Es, Fs, H, stress, &has_stress);
         if (cm.n > 1) has_stress = 0;   /* no committee virial */
@@ -484,7 +493,9 @@ static int cmd_predict(int argc, char **argv)
     say_if_unknown(&cm.m[0]);
     if (nE) printf("vs reference: energy RMSE %.6g %s/atom", sqrt(se / nE), unit_e(&cm.m[0]));
     if (nF) printf(", force RMSE %.6g %s/%s", sqrt(sf / nF), unit_e(&cm.m[0]), unit_l(&cm.m[0]));
-    if (nE || nF) printf("\n");
+    if (nH) printf(", field RMSE %.6g %s per spin unit", sqrt(sh / nH), unit_e(&cm.m[0]));
+    if (nW) printf(", virial RMSE %.6g %s/atom", sqrt(sw / nW), unit_e(&cm.m[0]));
+    if (nE || nF || nH || nW) printf("\n");
     sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
     return 0;
 }
@@ -522,14 +533,24 @@ static int print_progress(const sannip_train_progress *p, void *user)
     if (!ctx->quiet && !ctx->weights_said) {   /* the first member's; each member balances its own split */
         printf("loss weights: energy %.4g", p->loss_weight_e);
         if (p->loss_weight_f > 0) printf(", forces %.4g", p->loss_weight_f);
-        if (p->loss_weight_f > 0) printf(" (per (%s/atom)^2, per (%s/%s)^2)\n", unit_e(m), unit_e(m), unit_l(m));
-        else printf(" (per (%s/atom)^2)\n", unit_e(m));
+        if (p->loss_weight_h > 0) printf(", field %.4g", p->loss_weight_h);
+        if (p->loss_weight_w > 0) printf(", virial %.4g", p->loss_weight_w);
+        if (p->loss_weight_f > 0) printf(" (per (%s/atom)^2, per (%s/%s)^2", unit_e(m), unit_e(m), unit_l(m));
+        else printf(" (per (%s/atom)^2", unit_e(m));
+        if (p->loss_weight_h > 0) printf(", per (%s/spin unit)^2", unit_e(m));
+        if (p->loss_weight_w > 0) printf(", per (%s/atom)^2", unit_e(m));
+        printf(")\n");
         ctx->weights_said = 1;
     }
     if (!ctx->quiet) {
         printf("epoch %4d/%d  loss %.4e  train E %.4g F %.4g", p->epoch, p->epochs, p->loss, p->train_rmse_e * k, p->train_rmse_f);
+        if (p->train_rmse_h >= 0) printf(" H %.4g", p->train_rmse_h);
+        if (p->train_rmse_w >= 0) printf(" W %.4g", p->train_rmse_w * k);
         if (p->val_rmse_e >= 0) printf("  val E %.4g F %.4g", p->val_rmse_e * k, p->val_rmse_f);
-        printf("  (%s, %s/%s)  %.3g s/epoch  ETA %.0f s%s\n", u, unit_e(m), unit_l(m), p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
+        if (p->val_rmse_h >= 0) printf(" H %.4g", p->val_rmse_h);
+        if (p->val_rmse_w >= 0) printf(" W %.4g", p->val_rmse_w * k);
+        printf("  (%s, %s/%s%s%s)  %.3g s/epoch  ETA %.0f s%s\n", u, unit_e(m), unit_l(m), p->train_rmse_h >= 0 ? ", H per spin unit" : "",
+               p->train_rmse_w >= 0 ? ", W per atom" : "", p->seconds_epoch, p->eta_seconds, p->best_epoch == p->epoch ? "  *" : "");
         fflush(stdout);
     }
     if (ctx->checkpoint && p->best_epoch == p->epoch && now - ctx->last_save >= 10) {
@@ -543,7 +564,35 @@ static int print_progress(const sannip_train_progress *p, void *user)
     return 0;
 }
 
-/* Energy/force errors of a committee on a data set, overall and per element; optional CSVs. */
+/* The effective-field (-dE/dS, spin-aware models) and virial-per-atom errors of a committee's
+   mean prediction on s, added to sums: squared field errors, their count, squared reference
+   fields, squared virial errors, their count. 0, or 1 after a message. */
+static int field_virial_errors(const sannip_committee *cm, sannip_workspace *ws, const sannip_structure *s, double *sums)
+{
+    int want_h = s->fields && s->spins && sannip_descriptors_need_spins(&cm->m[0].desc), k, q;
+    sannip_system sys = sannip_structure_view(s);
+    sannip_error err;
+    sannip_real E, W[9], *H;
+    double Wm[9] = { 0 }, *Hm;
+    if (!want_h && !s->has_virial) return 0;
+    H = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n + 1);
+    Hm = (double *)calloc(3 * (size_t)s->n + 1, sizeof(double));
+    if (!H || !Hm) { free(H); free(Hm); fprintf(stderr, "sannip evaluate: out of memory\n"); return 1; }
+    for (k = 0; k < cm->n; k++) {
+        if (sannip_model_compute_field(&cm->m[k], ws, &sys, &E, NULL, NULL, W, want_h ? H : NULL, &err) != SANNIP_SUCCESS) {
+            fprintf(stderr, "sannip evaluate: %s\n", err.message); free(H); free(Hm); return 1;
+        }
+        for (q = 0; want_h && q < 3 * s->n; q++) Hm[q] += (double)H[q] / cm->n;
+        for (q = 0; q < 9; q++) Wm[q] += (double)W[q] / cm->n;
+    }
+    for (q = 0; want_h && q < 3 * s->n; q++) { sums[0] += (Hm[q] - s->fields[q]) * (Hm[q] - s->fields[q]); sums[1]++; sums[2] += (double)s->fields[q] * s->fields[q]; }
+    for (q = 0; s->has_virial && q < 9; q++) { double d = (Wm[q] - s->virial[q]) / s->n; sums[3] += d * d; sums[4]++; }
+    free(H); free(Hm);
+    return 0;
+}
+
+/* Energy/force (field, virial) errors of a committee on a data set, overall and per element;
+   optional CSVs. */
 static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const char *parity, const char *per_structure)
 {
     sannip_workspace ws;
@@ -551,6 +600,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     sannip_text pt, st;
     double se = 0, ae = 0, ne = 0, sfe[SANNIP_MAX_Z + 1], afe[SANNIP_MAX_Z + 1], nfe[SANNIP_MAX_Z + 1], sf = 0, af = 0, nf = 0, k;
     double f0 = 0, e1 = 0, e2 = 0, st0 = 0;   /* trivial predictors: zero forces, the mean energy per atom */
+    double hw[5] = { 0, 0, 0, 0, 0 };         /* field_virial_errors */
     int offsets = 0;   /* the model's energy offsets (fitted on its training split) are a training-mean predictor */
     int i, a, c, z, r;
     const char *u;
@@ -567,6 +617,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         if (!F) return 1;
         r = sannip_committee_predict(cm, &ws, &sys, &E, &Es, NULL, F, NULL, &err);
         if (r) { fprintf(stderr, "sannip evaluate: structure %d: %s\n", i + 1, err.message); free(F); return 1; }
+        if (field_virial_errors(cm, &ws, s, hw)) { free(F); return 1; }
         if (s->has_energy) {
             double de = (E - s->energy) / s->n, e0 = 0;
             for (a = 0; a < s->n; a++) {   /* sum_a mu_Z(a): the least-squares composition fit, T F.28 */
@@ -604,6 +655,8 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         printf("  forces: RMSE %.5g  MAE %.5g  (%s/%s); zero-force predictor: RMSE %.5g\n", sqrt(sf / nf), af / nf, unit_e(&cm->m[0]), unit_l(&cm->m[0]), sqrt(f0 / nf));
         for (z = 1; z <= SANNIP_MAX_Z; z++) if (nfe[z] > 0) printf("    %-2s: RMSE %.5g  MAE %.5g  (%d atoms)\n", sannip_element_symbol(z), sqrt(sfe[z] / nfe[z]), afe[z] / nfe[z], (int)(nfe[z] / 3));
     }
+    if (hw[1] > 0) printf("  field -dE/dS: RMSE %.5g  (%s per spin unit); zero-field predictor: RMSE %.5g\n", sqrt(hw[0] / hw[1]), unit_e(&cm->m[0]), sqrt(hw[2] / hw[1]));
+    if (hw[4] > 0) printf("  virial: RMSE %.5g  (%s/atom, per component)\n", sqrt(hw[3] / hw[4]) * k, u);
     if (parity && sannip_write_file_atomic(parity, pt.s, pt.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
     if (per_structure && sannip_write_file_atomic(per_structure, st.s, st.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
     if (parity) printf("  parity data -> %s\n", parity);
@@ -655,6 +708,7 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     if (!opt_num(o, "train", "--rc", 6, 1e-3, 1e3, rc) || !opt_num(o, "train", "--lr", 1e-3, 1e-12, 10, &c->learning_rate)
         || !opt_num(o, "train", "--lr-decay", 1, 0.01, 1, &c->lr_decay) || !opt_num(o, "train", "--energy-weight", 1, 0, 1e12, &c->energy_weight)
         || !opt_num(o, "train", "--force-weight", 1, 0, 1e12, &c->force_weight) || !opt_num(o, "train", "--l2", 0, 0, 1e6, &c->l2)
+        || !opt_num(o, "train", "--field-weight", 1, 0, 1e12, &c->field_weight) || !opt_num(o, "train", "--stress-weight", 1, 0, 1e12, &c->stress_weight)
         || !opt_num(o, "train", "--val", 0.2, 0, 0.95, &c->validation_fraction) || !opt_num(o, "train", "--committee", 1, 1, 1000, M))
         return 0;
     if (!opt_num(o, "train", "--epochs", 100, 0, 1e8, &v)) return 0;
@@ -671,6 +725,8 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     c->recompute_derivatives = opt(o, "--no-cache", NULL) != NULL;
     c->energy_weight = SANNIP_EXACTLY(c->energy_weight);   /* 0 in a flag means 0 */
     c->force_weight = SANNIP_EXACTLY(c->force_weight);
+    c->field_weight = SANNIP_EXACTLY(c->field_weight);
+    c->stress_weight = SANNIP_EXACTLY(c->stress_weight);
     c->validation_fraction = SANNIP_EXACTLY(c->validation_fraction);
     c->raw_loss = opt(o, "--raw-loss", NULL) != NULL;
     if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
