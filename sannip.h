@@ -170,6 +170,9 @@
      sannip_model_compute_domain     the same for a domain with ghost atoms (LAMMPS, KIM)
      sannip_model_features           raw descriptors of every atom for a model
      sannip_descriptors_compute      raw descriptors of every atom for a basis set
+     sannip_model_extrapolation      atoms outside the training range (n2p2's warnings)
+     sannip_model_check_range        the same test on features the caller holds
+     sannip_model_moment_range_add   widen the per-element |S| range of the warnings
    11. FILES
      sannip_model_save_mem           model -> text (caller frees)
      sannip_model_load_mem           text -> model
@@ -870,6 +873,8 @@ typedef struct sannip_element_model {
     int shared;                   /* 1: the multi-task network of element 0 (T sec. 3.2.1) */
     int output;                   /* output column of the network giving this element's energy */
     sannip_real energy_scale, energy_offset;
+    int has_moment_range;         /* 1: moment_min/max hold the range of |S_i| seen in training */
+    sannip_real moment_min, moment_max;   /* (extrapolation warnings; see EXTRAPOLATION below) */
 } sannip_element_model;
 
 /* A model: descriptors + per-element scalers and networks. Caller-owned (init/uninit); it
@@ -1027,6 +1032,56 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
    a basis does not apply to the atom's element). [in] set, sys; [in, out] ws; [out] G. */
 SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *set,
         sannip_workspace *ws, const sannip_system *sys, sannip_real *G, sannip_error *err);
+
+/* EXTRAPOLATION WARNINGS (as n2p2 warns when a symmetry function leaves its scaling range).
+   The training range of a feature is [min, max] of its statistics (sannip_feature_stats,
+   fitted by sannip_model_fit_scaling or read from n2p2's scaling.data); the range of the
+   spin magnitude |S_i| of an element is [moment_min, moment_max] when has_moment_range (set
+   for spin-aware models by sannip_model_fit_scaling; older files have none: no moment test).
+   A value g is outside when its excess x = max(min - g, g - max, 0) / w exceeds tol, where
+   w = max - min, floored at 1e-6 (|min| + |max|) (and at 1e-30 for a range of exactly zero) so
+   that a feature constant in training (a perfect crystal, a fixed moment) is not flagged
+   for rounding noise. tol 0 is n2p2's rule (any value outside [min, max]); the default
+   SANNIP_EXTRAPOLATION_TOL (0.1, a tenth of the range) leaves room for held-out frames of
+   the training distribution (NiO features spread over only ~1e-3 of their size, so tol is
+   relative to the spread, not to the value). */
+#ifndef SANNIP_EXTRAPOLATION_TOL
+#define SANNIP_EXTRAPOLATION_TOL 0.1
+#endif
+#define SANNIP_FEATURE_MOMENT (-1)   /* sannip_extrapolation.feature of the spin magnitude */
+/* Result of one structure: how many atoms lie outside, and the worst value (largest excess;
+   the first atom, then the first feature, on ties). All zero and atom = -1 when none. */
+typedef struct sannip_extrapolation {
+    int n_atoms;                 /* atoms with some feature (or |S|) outside by more than tol */
+    int n_values;                /* (atom, feature or moment) pairs outside */
+    int atom;                    /* worst atom, 0-based (-1: none) */
+    int Z;                       /* its element */
+    int feature;                 /* its feature, 0-based in el->feature order, or SANNIP_FEATURE_MOMENT */
+    int basis;                   /* that feature's basis in m->desc (-1 for the moment) */
+    sannip_real value, min, max; /* the value and the training range */
+    sannip_real excess;          /* distance outside [min, max] in units of w (see above) */
+} sannip_extrapolation;
+/* Checks the raw features of every atom of sys (and |S_i| when the model has moment ranges
+   and sys->spins is set) against the training ranges. Costs one descriptor pass without
+   derivatives (about a third of sannip_model_compute); nothing is checked unless asked.
+   [in] m, sys, tol (>= 0, finite); [in, out] ws; [out] x. Same validation and threading as
+   sannip_model_compute, SANNIP_BAD_PARAMETER for a bad tol, SANNIP_OUT_OF_MEMORY (the
+   feature buffer, from m's allocator). Thread-safe with one ws per thread. */
+SANNIP_API sannip_result sannip_model_extrapolation(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real tol, sannip_extrapolation *x, sannip_error *err);
+/* The same test on features the caller already has (e.g. a Monte Carlo cache): atom i of n
+   has element Z[i] and raw features G[i stride + f] in el->feature order, and spin
+   spins[3i..3i+2] ([in, optional]: NULL skips the moment test). [out] x.
+   SANNIP_UNKNOWN_ELEMENT, SANNIP_BAD_PARAMETER (tol), SANNIP_INVALID_ARGS (NULL, stride).
+   Allocates nothing; thread-safe. */
+SANNIP_API sannip_result sannip_model_check_range(const sannip_model *m, int n, const int *Z, const sannip_real *G,
+        int stride, const sannip_real *spins, sannip_real tol, sannip_extrapolation *x, sannip_error *err);
+/* Widens each element's moment range to take in |S_i| of n atoms (Z[i], spins[3i..3i+2]);
+   an element without a range gets one (clear has_moment_range first to start afresh).
+   sannip_model_fit_scaling calls it for the training structures of a spin-aware model.
+   [in, out] m, [in] n, Z, spins. SANNIP_UNKNOWN_ELEMENT, SANNIP_NONFINITE, SANNIP_INVALID_ARGS. */
+SANNIP_API sannip_result sannip_model_moment_range_add(sannip_model *m, int n, const int *Z, const sannip_real *spins,
+                                                       sannip_error *err);
 
 /* ==== 11. FILES ======================================================================== */
 /* Model text format "sannip-model 1": self-describing, locale independent, round-trips
@@ -5103,6 +5158,88 @@ SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *se
     return SANNIP_SUCCESS;
 }
 
+/* ---- extrapolation warnings ---- */
+/* Excess of g over [lo, hi] in units of the range w (floored: see EXTRAPOLATION WARNINGS). */
+static sannip_real sannip__range_excess(sannip_real g, sannip_real lo, sannip_real hi)
+{
+    sannip_real w = hi - lo, floor_rel = (sannip_real)(1e-6 * (fabs((double)lo) + fabs((double)hi)));
+    sannip_real out = g < lo ? lo - g : g > hi ? g - hi : 0;
+    if (w < floor_rel) w = floor_rel;
+    if (w < (sannip_real)1e-30) w = (sannip_real)1e-30;   /* a range of exactly 0 */
+    return out / w;
+}
+/* Adds value g of (atom i, feature f) with range [lo, hi] to x. */
+static void sannip__range_note(sannip_extrapolation *x, int i, int Z, int f, int basis, sannip_real g,
+                               sannip_real lo, sannip_real hi, sannip_real tol, int *flagged)
+{
+    sannip_real ex = sannip__range_excess(g, lo, hi);
+    if (!(ex > tol)) return;
+    x->n_values++;
+    *flagged = 1;
+    if (x->atom >= 0 && !(ex > x->excess)) return;
+    x->atom = i; x->Z = Z; x->feature = f; x->basis = basis;
+    x->value = g; x->min = lo; x->max = hi; x->excess = ex;
+}
+SANNIP_API sannip_result sannip_model_check_range(const sannip_model *m, int n, const int *Z, const sannip_real *G,
+        int stride, const sannip_real *spins, sannip_real tol, sannip_extrapolation *x, sannip_error *err)
+{
+    int i, f;
+    if (!m || !x || (n > 0 && (!Z || !G)) || n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument or negative atom count");
+    memset(x, 0, sizeof *x);
+    x->atom = -1; x->basis = -1;
+    if (!(tol >= 0) || !isfinite(tol)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "extrapolation tolerance %g (a finite number >= 0)", (double)tol);
+    for (i = 0; i < n; i++) {
+        int e = sannip_model_element_index(m, Z[i]), flagged = 0;
+        const sannip_element_model *el;
+        if (e < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(Z[i]));
+        el = &m->el[e];
+        if (stride < el->n_features) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "feature stride %d < %d", stride, el->n_features);
+        for (f = 0; f < el->n_features; f++)
+            sannip__range_note(x, i, Z[i], f, el->feature[f], G[(size_t)i * stride + f], el->stats[f].min, el->stats[f].max, tol, &flagged);
+        if (spins && el->has_moment_range)
+            sannip__range_note(x, i, Z[i], SANNIP_FEATURE_MOMENT, -1, sannip__norm3(spins + 3 * (size_t)i), el->moment_min, el->moment_max, tol, &flagged);
+        x->n_atoms += flagged;
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_moment_range_add(sannip_model *m, int n, const int *Z, const sannip_real *spins,
+                                                       sannip_error *err)
+{
+    int i;
+    if (!m || n < 0 || (n > 0 && (!Z || !spins))) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument or negative atom count");
+    for (i = 0; i < n; i++) {
+        int e = sannip_model_element_index(m, Z[i]);
+        sannip_element_model *el;
+        sannip_real mag = sannip__norm3(spins + 3 * (size_t)i);
+        if (e < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(Z[i]));
+        if (!isfinite(mag)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "spin of atom %d is not finite", i + 1);
+        el = &m->el[e];
+        if (!el->has_moment_range || mag < el->moment_min) el->moment_min = mag;
+        if (!el->has_moment_range || mag > el->moment_max) el->moment_max = mag;
+        el->has_moment_range = 1;
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_extrapolation(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real tol, sannip_extrapolation *x, sannip_error *err)
+{
+    sannip_result r;
+    sannip_real *G;
+    int e, fm = 1;
+    if (!m || !ws || !sys || !x) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (!(tol >= 0) || !isfinite(tol)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "extrapolation tolerance %g (a finite number >= 0)", (double)tol);
+    for (e = 0; e < m->n_elements; e++) fm = SANNIP__MAX(fm, m->el[e].n_features);
+    if (sys->n < 0 || sys->n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms (at most %d)", sys->n, SANNIP_MAX_ATOMS);
+    G = (sannip_real *)sannip__calloc(&m->alloc, (size_t)sys->n * fm + 1, sizeof(sannip_real));
+    if (!G) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "features of %d atoms", sys->n);
+    r = sannip_model_features(m, ws, sys, G, fm, err);
+    if (r == SANNIP_SUCCESS) r = sannip_model_check_range(m, sys->n, sys->Z, G, fm, sys->spins, tol, x, err);
+    sannip_free(&m->alloc, G);
+    return r;
+}
+
 /* ---- 11. FILES ------------------------------------------------------------------------ */
 /* A line cursor over a text buffer with line numbers for error messages. */
 typedef struct sannip__cursor {
@@ -5194,6 +5331,10 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
             sannip_text_real(&t, el->stats[f].min); sannip_text_real(&t, el->stats[f].max);
             sannip_text_real(&t, el->stats[f].mean); sannip_text_real(&t, el->stats[f].sigma);
             sannip_text_real(&t, el->stats[f].dev);
+            sannip_text_printf(&t, "\n");
+        }
+        if (el->has_moment_range) {   /* optional: |S| range of the training data */
+            sannip_text_printf(&t, "moment_range"); sannip_text_real(&t, el->moment_min); sannip_text_real(&t, el->moment_max);
             sannip_text_printf(&t, "\n");
         }
         if (el->shared) {   /* multi-task: element 1's network, output column of this element */
@@ -5476,6 +5617,12 @@ static sannip_result sannip__model_read_element(sannip__model_reader *rd, sannip
     SANNIP__TRY(sannip__model_read_feature_indices(rd, el, nb));
     SANNIP__TRY(sannip__model_read_stats(rd, el));
     SANNIP__TRY(sannip__model_next(rd));
+    if (strcmp(tok[0], "moment_range") == 0) {   /* optional (files without it: no moment test) */
+        SANNIP__EXPECT(rd->nt == 3 && sannip__num(tok[1], &el->moment_min) && sannip__num(tok[2], &el->moment_max)
+                       && el->moment_min >= 0 && el->moment_min <= el->moment_max, SANNIP_PARSE_ERROR, 1, "expected 'moment_range MIN MAX' with 0 <= MIN <= MAX");
+        el->has_moment_range = 1;
+        SANNIP__TRY(sannip__model_next(rd));
+    }
     if (rd->nt == 3 && strcmp(tok[0], "network") == 0 && strcmp(tok[1], "shared") == 0) {   /* element 1's multi-task network */
         SANNIP__EXPECT(e > 0 && sannip__int(tok[2], &out) && out >= 1 && out <= SANNIP_MAX_ELEMENTS, SANNIP_PARSE_ERROR, 3, "'network shared OUTPUT' needs element 1's network and an output 1..%d", SANNIP_MAX_ELEMENTS);
         el->shared = 1; el->output = out - 1;
