@@ -981,13 +981,49 @@ SANNIP_API sannip_real sannip_element_scale_feature(const sannip_element_model *
 SANNIP_API void sannip_element_energies(const sannip_element_model *el, int rows, const sannip_real *Y, int n_out,
                                         const int *idx, sannip_real *E);
 
+/* EXTRAPOLATION WARNINGS (as n2p2 warns when a symmetry function leaves its scaling range).
+   The training range of a feature is [min, max] of its statistics (sannip_feature_stats,
+   fitted by sannip_model_fit_scaling or read from n2p2's scaling.data); the range of the
+   spin magnitude |S_i| of an element is [moment_min, moment_max] when has_moment_range (set
+   for spin-aware models by sannip_model_fit_scaling; older files have none: no moment test).
+   A value g is outside when its excess x = max(min - g, g - max, 0) / w exceeds tol, where
+   w = max - min, floored at 1e-6 (|min| + |max|) (and at 1e-30 for a range of exactly zero) so
+   that a feature constant in training (a perfect crystal, a fixed moment) is not flagged
+   for rounding noise. tol 0 is n2p2's rule (any value outside [min, max]); the default
+   SANNIP_EXTRAPOLATION_TOL (0.1, a tenth of the range) leaves room for held-out frames of
+   the training distribution (NiO features spread over only ~1e-3 of their size, so tol is
+   relative to the spread, not to the value). */
+#ifndef SANNIP_EXTRAPOLATION_TOL
+#define SANNIP_EXTRAPOLATION_TOL 0.1
+#endif
+#define SANNIP_FEATURE_MOMENT (-1)   /* sannip_extrapolation.feature of the spin magnitude */
+/* Result of one structure: how many atoms lie outside, and the worst value (largest excess;
+   the first atom, then the first feature, on ties). All zero and atom = -1 when none. */
+typedef struct sannip_extrapolation {
+    int n_atoms;                 /* atoms with some feature (or |S|) outside by more than tol */
+    int n_values;                /* (atom, feature or moment) pairs outside */
+    int atom;                    /* worst atom, 0-based (-1: none) */
+    int Z;                       /* its element */
+    int feature;                 /* its feature, 0-based in el->feature order, or SANNIP_FEATURE_MOMENT */
+    int basis;                   /* that feature's basis in m->desc (-1 for the moment) */
+    sannip_real value, min, max; /* the value and the training range */
+    sannip_real excess;          /* distance outside [min, max] in units of w (see above) */
+} sannip_extrapolation;
+
 /* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand.
    One model may be shared read-only by many threads, each with its own workspace.
-   [out] ws, [in, optional] alloc; uninit frees the buffers. */
+   [out] ws, [in, optional] alloc; uninit frees the buffers.
+   Extrapolation test, opt-in: with ws->extrapolation set (caller-owned), every compute call
+   on ws (sannip_model_compute, _field, _domain, so sannip_committee_predict too: one call per
+   member, the last member's test remains) also fills *ws->extrapolation with the test of
+   its centres at tolerance ws->extrapolation_tol, from the features the call computes anyway
+   (no extra descriptor pass; an n-entry buffer from ws->alloc). NULL (init): no test. */
 typedef struct sannip_workspace {
     sannip_neighbors nl;
     sannip_real *buf; size_t cap;
     sannip_allocator alloc;
+    sannip_extrapolation *extrapolation;   /* [optional] NULL: no test */
+    sannip_real extrapolation_tol;         /* >= 0 (SANNIP_EXTRAPOLATION_TOL is the default) */
 } sannip_workspace;
 SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc);
 SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws);
@@ -1033,37 +1069,10 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *set,
         sannip_workspace *ws, const sannip_system *sys, sannip_real *G, sannip_error *err);
 
-/* EXTRAPOLATION WARNINGS (as n2p2 warns when a symmetry function leaves its scaling range).
-   The training range of a feature is [min, max] of its statistics (sannip_feature_stats,
-   fitted by sannip_model_fit_scaling or read from n2p2's scaling.data); the range of the
-   spin magnitude |S_i| of an element is [moment_min, moment_max] when has_moment_range (set
-   for spin-aware models by sannip_model_fit_scaling; older files have none: no moment test).
-   A value g is outside when its excess x = max(min - g, g - max, 0) / w exceeds tol, where
-   w = max - min, floored at 1e-6 (|min| + |max|) (and at 1e-30 for a range of exactly zero) so
-   that a feature constant in training (a perfect crystal, a fixed moment) is not flagged
-   for rounding noise. tol 0 is n2p2's rule (any value outside [min, max]); the default
-   SANNIP_EXTRAPOLATION_TOL (0.1, a tenth of the range) leaves room for held-out frames of
-   the training distribution (NiO features spread over only ~1e-3 of their size, so tol is
-   relative to the spread, not to the value). */
-#ifndef SANNIP_EXTRAPOLATION_TOL
-#define SANNIP_EXTRAPOLATION_TOL 0.1
-#endif
-#define SANNIP_FEATURE_MOMENT (-1)   /* sannip_extrapolation.feature of the spin magnitude */
-/* Result of one structure: how many atoms lie outside, and the worst value (largest excess;
-   the first atom, then the first feature, on ties). All zero and atom = -1 when none. */
-typedef struct sannip_extrapolation {
-    int n_atoms;                 /* atoms with some feature (or |S|) outside by more than tol */
-    int n_values;                /* (atom, feature or moment) pairs outside */
-    int atom;                    /* worst atom, 0-based (-1: none) */
-    int Z;                       /* its element */
-    int feature;                 /* its feature, 0-based in el->feature order, or SANNIP_FEATURE_MOMENT */
-    int basis;                   /* that feature's basis in m->desc (-1 for the moment) */
-    sannip_real value, min, max; /* the value and the training range */
-    sannip_real excess;          /* distance outside [min, max] in units of w (see above) */
-} sannip_extrapolation;
 /* Checks the raw features of every atom of sys (and |S_i| when the model has moment ranges
-   and sys->spins is set) against the training ranges. Costs one descriptor pass without
-   derivatives (about a third of sannip_model_compute); nothing is checked unless asked.
+   and sys->spins is set) against the training ranges, on its own: one descriptor pass
+   without derivatives. Alongside a compute call, ws->extrapolation (sannip_workspace) gives
+   the same result without that pass.
    [in] m, sys, tol (>= 0, finite); [in, out] ws; [out] x. Same validation and threading as
    sannip_model_compute, SANNIP_BAD_PARAMETER for a bad tol, SANNIP_OUT_OF_MEMORY (the
    feature buffer, from m's allocator). Thread-safe with one ws per thread. */
@@ -4848,6 +4857,51 @@ static sannip_result sannip__spin_ready(const sannip_descriptors *d, const sanni
     return SANNIP_SUCCESS;
 }
 
+/* ---- extrapolation warnings: the test of one atom, and of many ---- */
+/* Excess of g over [lo, hi] in units of the range w (floored: see EXTRAPOLATION WARNINGS). */
+static sannip_real sannip__range_excess(sannip_real g, sannip_real lo, sannip_real hi)
+{
+    sannip_real w = hi - lo, floor_rel = (sannip_real)(1e-6 * (fabs((double)lo) + fabs((double)hi)));
+    sannip_real out = g < lo ? lo - g : g > hi ? g - hi : 0;
+    if (w < floor_rel) w = floor_rel;
+    if (w < (sannip_real)1e-30) w = (sannip_real)1e-30;   /* a range of exactly 0 */
+    return out / w;
+}
+/* One atom's test: cnt values outside by more than tol, the worst f (feature index, or
+   SANNIP_FEATURE_MOMENT), its excess ex and value v. */
+typedef struct sannip__atom_x { int cnt, f; sannip_real ex, v; } sannip__atom_x;
+static sannip__atom_x sannip__atom_range(const sannip_element_model *el, const sannip_real *g, const sannip_real *spin, sannip_real tol)
+{
+    sannip__atom_x a;
+    int f, nf = el->n_features + (spin && el->has_moment_range);
+    memset(&a, 0, sizeof a);
+    for (f = 0; f < nf; f++) {
+        int mom = f == el->n_features;
+        sannip_real v = mom ? sannip__norm3(spin) : g[f];
+        sannip_real ex = mom ? sannip__range_excess(v, el->moment_min, el->moment_max) : sannip__range_excess(v, el->stats[f].min, el->stats[f].max);
+        if (!(ex > tol)) continue;
+        if (a.cnt++ == 0 || ex > a.ex) { a.f = mom ? SANNIP_FEATURE_MOMENT : f; a.ex = ex; a.v = v; }
+    }
+    return a;
+}
+/* Adds atom i (element index e) to x; call in atom order, so ties go to the first atom. */
+static void sannip__range_add(const sannip_model *m, sannip_extrapolation *x, int i, int e, const sannip__atom_x *a)
+{
+    const sannip_element_model *el = &m->el[e];
+    if (a->cnt == 0) return;
+    x->n_atoms++; x->n_values += a->cnt;
+    if (x->atom >= 0 && !(a->ex > x->excess)) return;
+    x->atom = i; x->Z = el->Z; x->feature = a->f; x->value = a->v; x->excess = a->ex;
+    x->basis = a->f >= 0 ? el->feature[a->f] : -1;
+    x->min = a->f >= 0 ? el->stats[a->f].min : el->moment_min;
+    x->max = a->f >= 0 ? el->stats[a->f].max : el->moment_max;
+}
+static void sannip__range_clear(sannip_extrapolation *x)
+{
+    memset(x, 0, sizeof *x);
+    x->atom = -1; x->basis = -1;
+}
+
 /* Shared set-up of compute/features: checks the atoms, builds neighbours, sizes buffers.
    Returns the block list in *blocks (pairs element, first-index-in-order) via order[]. */
 typedef struct sannip__run {
@@ -4861,6 +4915,8 @@ typedef struct sannip__run {
     sannip_real *eat;    /* n atom energies */
     sannip_real *thread; /* nthreads x per_thread */
     const int *mask;     /* contributing atoms (NULL: all): only they are centres */
+    sannip__atom_x *ax;  /* per-atom extrapolation tests (NULL: none asked for) */
+    sannip_real xtol;
 } sannip__run;
 
 /* need_pairs: 1 force contractions, 2 force and spin contractions */
@@ -4972,6 +5028,10 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, no = net->sizes[net->n_layers];
     size_t dgs = run->pairc ? sannip__dg_size(run->fmax, run->nmax) : 0;
     sannip__block_features(m, ws, sys, run, b, s, nf, dgs);
+    for (a = 0; run->ax && a < nb; a++) {
+        int i = run->order[run->bstart[b] + a];
+        run->ax[i] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)i : NULL, run->xtol);
+    }
     sannip_element_scale(el, nb, s->G, (size_t)nf, NULL, s->X);
     sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
     sannip_element_energies(el, nb, s->Y, no, run->order + run->bstart[b], run->eat);
@@ -5031,6 +5091,26 @@ static void sannip__model_reduce(const sannip__run *run, const sannip_neighbors 
     }
 }
 
+/* The opt-in extrapolation test of a compute call (ws->extrapolation): per-atom results
+   (zero for atoms that are no centre) in a buffer of ws->alloc, collected in atom order. */
+static sannip_result sannip__range_setup(sannip_workspace *ws, sannip__run *run, sannip_error *err)
+{
+    sannip__range_clear(ws->extrapolation);
+    if (!(ws->extrapolation_tol >= 0) || !isfinite(ws->extrapolation_tol))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "workspace extrapolation tolerance %g (a finite number >= 0)", (double)ws->extrapolation_tol);
+    run->xtol = ws->extrapolation_tol;
+    run->ax = (sannip__atom_x *)sannip__calloc(&ws->alloc, (size_t)run->n + 1, sizeof(sannip__atom_x));
+    if (!run->ax) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "extrapolation test of %d atoms", run->n);
+    return SANNIP_SUCCESS;
+}
+static void sannip__range_collect(const sannip_model *m, sannip_workspace *ws, const sannip_system *sys, sannip__run *run)
+{
+    int i;
+    for (i = 0; i < run->n; i++) sannip__range_add(m, ws->extrapolation, i, sannip_model_element_index(m, sys->Z[i]), &run->ax[i]);
+    sannip_free(&ws->alloc, run->ax);
+    run->ax = NULL;
+}
+
 /* sannip_model_compute, the effective field -dE/dS (n x 3) when field != NULL (the
    spin-aware entry point of sannip_spin.h), and the domain form (mask, atom_virial). */
 static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspace *ws,
@@ -5043,6 +5123,7 @@ static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspa
     int need_pairs = field ? 2 : forces != NULL || virial != NULL || atom_virial != NULL;
     if ((r = sannip__run_setup(m, ws, sys, mask, &run, need_pairs, err)) != SANNIP_SUCCESS) return r;
     if (!need_pairs) run.pairc = NULL;
+    if (ws->extrapolation && (r = sannip__range_setup(ws, &run, err)) != SANNIP_SUCCESS) return r;
 #ifdef SANNIP__OMP
 #pragma omp parallel if (run.nblocks > 1 && run.nthreads > 1)
 #endif
@@ -5059,6 +5140,7 @@ static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspa
         for (b = 0; b < run.nblocks; b++) sannip__block_compute(m, ws, sys, &run, b, &s);
     }
     sannip__model_reduce(&run, &ws->nl, energy, atom_energy, forces, virial, atom_virial, field);
+    if (run.ax) sannip__range_collect(m, ws, sys, &run);
     sannip__ok(err);
     return SANNIP_SUCCESS;
 }
@@ -5159,46 +5241,20 @@ SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *se
 }
 
 /* ---- extrapolation warnings ---- */
-/* Excess of g over [lo, hi] in units of the range w (floored: see EXTRAPOLATION WARNINGS). */
-static sannip_real sannip__range_excess(sannip_real g, sannip_real lo, sannip_real hi)
-{
-    sannip_real w = hi - lo, floor_rel = (sannip_real)(1e-6 * (fabs((double)lo) + fabs((double)hi)));
-    sannip_real out = g < lo ? lo - g : g > hi ? g - hi : 0;
-    if (w < floor_rel) w = floor_rel;
-    if (w < (sannip_real)1e-30) w = (sannip_real)1e-30;   /* a range of exactly 0 */
-    return out / w;
-}
-/* Adds value g of (atom i, feature f) with range [lo, hi] to x. */
-static void sannip__range_note(sannip_extrapolation *x, int i, int Z, int f, int basis, sannip_real g,
-                               sannip_real lo, sannip_real hi, sannip_real tol, int *flagged)
-{
-    sannip_real ex = sannip__range_excess(g, lo, hi);
-    if (!(ex > tol)) return;
-    x->n_values++;
-    *flagged = 1;
-    if (x->atom >= 0 && !(ex > x->excess)) return;
-    x->atom = i; x->Z = Z; x->feature = f; x->basis = basis;
-    x->value = g; x->min = lo; x->max = hi; x->excess = ex;
-}
 SANNIP_API sannip_result sannip_model_check_range(const sannip_model *m, int n, const int *Z, const sannip_real *G,
         int stride, const sannip_real *spins, sannip_real tol, sannip_extrapolation *x, sannip_error *err)
 {
-    int i, f;
+    int i;
     if (!m || !x || (n > 0 && (!Z || !G)) || n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument or negative atom count");
-    memset(x, 0, sizeof *x);
-    x->atom = -1; x->basis = -1;
+    sannip__range_clear(x);
     if (!(tol >= 0) || !isfinite(tol)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "extrapolation tolerance %g (a finite number >= 0)", (double)tol);
     for (i = 0; i < n; i++) {
-        int e = sannip_model_element_index(m, Z[i]), flagged = 0;
-        const sannip_element_model *el;
+        int e = sannip_model_element_index(m, Z[i]);
+        sannip__atom_x a;
         if (e < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(Z[i]));
-        el = &m->el[e];
-        if (stride < el->n_features) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "feature stride %d < %d", stride, el->n_features);
-        for (f = 0; f < el->n_features; f++)
-            sannip__range_note(x, i, Z[i], f, el->feature[f], G[(size_t)i * stride + f], el->stats[f].min, el->stats[f].max, tol, &flagged);
-        if (spins && el->has_moment_range)
-            sannip__range_note(x, i, Z[i], SANNIP_FEATURE_MOMENT, -1, sannip__norm3(spins + 3 * (size_t)i), el->moment_min, el->moment_max, tol, &flagged);
-        x->n_atoms += flagged;
+        if (stride < m->el[e].n_features) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "feature stride %d < %d", stride, m->el[e].n_features);
+        a = sannip__atom_range(&m->el[e], G + (size_t)i * stride, spins ? spins + 3 * (size_t)i : NULL, tol);
+        sannip__range_add(m, x, i, e, &a);
     }
     sannip__ok(err);
     return SANNIP_SUCCESS;

@@ -3,7 +3,8 @@
    training frames are not flagged (tol 0 and default), frames with 1.5x moments and a 0.9x
    compressed cell are, with the right count and worst value; the moment ranges survive
    save -> load, an older file without them loads with no moment test; bad input gets its
-   code; the Monte Carlo cache gives the same answer as a fresh feature pass. */
+   code; the Monte Carlo cache and the opt-in test of a compute call give the same answer as
+   a standalone feature pass. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
@@ -239,6 +240,58 @@ static void test_mc_cache(void)
     sannip_spin_local_uninit(&L);
 }
 
+static int same_result(const sannip_extrapolation *a, const sannip_extrapolation *b)
+{
+    return a->n_atoms == b->n_atoms && a->n_values == b->n_values && a->atom == b->atom && a->Z == b->Z && a->feature == b->feature
+        && a->basis == b->basis && a->value == b->value && a->min == b->min && a->max == b->max && a->excess == b->excess;
+}
+/* The opt-in test of a compute call (ws.extrapolation) equals the standalone pass, for a
+   training frame, 1.5x moments and a 0.9x cell, energy-only or with forces and field; a
+   domain call counts its centres only; a bad tolerance is refused. */
+static void test_compute_hook(void)
+{
+    sannip_structure *s = &data.s[3];
+    sannip_workspace ws;
+    sannip_extrapolation x, ref;
+    sannip_error err;
+    sannip_real E, *F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n), *H = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
+    sannip_real *S = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n), *P = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
+    sannip_real cell[9], *keep_s = s->spins, *keep_p = s->pos;
+    int *mask = (int *)calloc((size_t)s->n, sizeof(int)), k, a, half = 0;
+    sannip_workspace_init(&ws, NULL);
+    ws.extrapolation = &x; ws.extrapolation_tol = (sannip_real)SANNIP_EXTRAPOLATION_TOL;
+    for (k = 0; k < 3 * s->n; k++) { S[k] = (sannip_real)(1.5 * keep_s[k]); P[k] = (sannip_real)(0.9 * keep_p[k]); }
+    memcpy(cell, s->cell, sizeof cell);
+    for (k = 0; k < 3; k++) {
+        sannip_system sys;
+        if (k == 1) s->spins = S;
+        if (k == 2) { s->spins = keep_s; s->pos = P; for (a = 0; a < 9; a++) s->cell[a] = (sannip_real)(0.9 * cell[a]); }
+        sys = sannip_structure_view(s);
+        ref = check(&model, s, SANNIP_EXTRAPOLATION_TOL);
+        CHECK(sannip_model_compute(&model, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_SUCCESS, "compute: %s", err.message);
+        CHECK(same_result(&x, &ref) && (k == 0) == (x.n_atoms == 0), "case %d, energy only: %d atoms (standalone %d), worst %d/%d", k, x.n_atoms, ref.n_atoms, x.atom, x.feature);
+        memset(&x, 0x55, sizeof x);
+        CHECK(sannip_model_compute_field(&model, &ws, &sys, &E, NULL, F, NULL, H, &err) == SANNIP_SUCCESS, "compute_field: %s", err.message);
+        CHECK(same_result(&x, &ref), "case %d, forces and field: %d atoms (standalone %d)", k, x.n_atoms, ref.n_atoms);
+        if (k == 2) {   /* the first half of the atoms are centres */
+            for (a = 0; a < s->n / 2; a++) mask[a] = 1;
+            CHECK(sannip_model_compute_domain(&model, &ws, &sys, mask, &E, NULL, F, NULL, NULL, &err) == SANNIP_SUCCESS, "domain: %s", err.message);
+            half = s->n / 2;
+            CHECK(x.n_atoms == half && x.atom < s->n / 2, "domain: %d of %d centres flagged (all compressed), worst atom %d", x.n_atoms, half, x.atom);
+        }
+    }
+    s->pos = keep_p; memcpy(s->cell, cell, sizeof cell);
+    {
+        sannip_system sys = sannip_structure_view(s);
+        ws.extrapolation_tol = -1;
+        CHECK(sannip_model_compute(&model, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_BAD_PARAMETER, "tol -1 in the workspace: %s", err.message);
+        ws.extrapolation = NULL;
+        CHECK(sannip_model_compute(&model, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_SUCCESS, "no test asked for: the tolerance is not read");
+    }
+    sannip_workspace_uninit(&ws);
+    free(F); free(H); free(S); free(P); free(mask);
+}
+
 int main(void)
 {
     if (setup()) {
@@ -251,6 +304,7 @@ int main(void)
         test_files();
         test_bad_input();
         test_mc_cache();
+        test_compute_hook();
     }
     sannip_model_uninit(&model);
     sannip_dataset_uninit(&data);
