@@ -16,6 +16,12 @@
 #include <sys/stat.h>
 
 typedef struct help_entry { const char *name, *usage, *text; } help_entry;
+/* the options of the extrapolation warnings (predict, evaluate) */
+#define HELP_EXTRAPOLATION \
+      "  --extrapolation-tol X        warn when an atom's feature (or |S|) lies outside its\n" \
+      "                               training range by more than X of the range's width\n" \
+      "                               (default 0.1; 0: n2p2's rule, any value outside)\n" \
+      "  --no-extrapolation-warnings  no test, no warning\n"
 static const help_entry HELP[] = {
     { "import-n2p2", "sannip import-n2p2 DIR -o MODEL [--units L,E] [--to L,E]",
       "Converts an n2p2 potential (DIR/input.nn, DIR/scaling.data, DIR/weights.NNN.data)\n"
@@ -88,7 +94,7 @@ static const help_entry HELP[] = {
       "interrupted before that (bad data, a bad option) leaves an existing MODEL unchanged.\n"
       "All structures are checked (energies, forces, spins for spin bases, geometry) before\n"
       "the descriptors are computed; errors name the structure and the file.\n" },
-    { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png]",
+    { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png] [--extrapolation-tol X]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
       "overall and per element.\n"
       "  --parity FILE.csv         rows: kind,structure,atom,element,component,reference,predicted\n"
@@ -96,8 +102,12 @@ static const help_entry HELP[] = {
       "                            components, per element) through examples/plot_accuracy.py;\n"
       "                            its data go to --parity, or FILE.csv next to it. Needs a Python\n"
       "                            with matplotlib: $PYTHON, else python3 or /usr/bin/python3\n"
-      "  --per-structure FILE.csv  rows: structure,atoms,energy error per atom,force RMSE,spread\n" },
-    { "predict", "sannip predict MODEL STRUCTURES -o OUT [--format n2p2|xyz] [--atom-energies]",
+      "  --per-structure FILE.csv  rows: structure,atoms,energy error per atom,force RMSE,spread\n"
+      HELP_EXTRAPOLATION
+      "A warning line (stderr) for each of the first 10 structures with atoms outside the\n"
+      "training range names the worst value; the report counts them (a committee: the ranges\n"
+      "of its last member).\n" },
+    { "predict", "sannip predict MODEL STRUCTURES -o OUT [--format n2p2|xyz] [--atom-energies] [--extrapolation-tol X]",
       "Predicts energy, forces and virial of every structure in STRUCTURES (n2p2 input.data\n"
       "or extended XYZ, detected from the content) and writes them to OUT. With a committee\n"
       "file the committee mean is written, and its spread as energy_spread= and a\n"
@@ -108,7 +118,12 @@ static const help_entry HELP[] = {
       "  --atom-energies  add per-atom energies (extended XYZ column 'energies')\n"
       "A spin-aware model (spin bases) reads the spins of each structure (magmoms etc.) and\n"
       "also writes the effective field -dE/dS per atom (extended XYZ column 'field').\n"
-      "When the input carries reference energies/forces, RMSEs against them are printed.\n" },
+      "When the input carries reference energies/forces, RMSEs against them are printed.\n"
+      HELP_EXTRAPOLATION
+      "Extrapolation warnings as n2p2's: a line (stderr) for each of the first 10 structures\n"
+      "with atoms outside the training range (atom, element, feature or |S|, value, range,\n"
+      "excess in widths of the range), then a count on stdout (a committee: the ranges of its\n"
+      "last member). The test reuses the features of the prediction: it costs no extra pass.\n" },
     { "info", "sannip info MODEL",
       "Prints the elements, descriptor counts per class (radial, angular, spin), network\n"
       "shapes and activations, parameter counts and trainable parameters per input (T3.25).\n" },
@@ -171,8 +186,12 @@ static const help_entry HELP[] = {
       "  --no-carry           restart every temperature from the start configuration\n"
       "  --a A                lattice constant for the afm sublattices (default from the cell)\n"
       "  --seed N             seed of the chains (default 1)\n"
+      "  --extrapolation-tol X        as for predict: every production sample is tested\n"
+      "                               against the training ranges (default 0.1)\n"
+      "  --no-extrapolation-warnings  no test\n"
       "A warning is printed when the production acceptance is above 0.9 or below 0.1 (the\n"
-      "step is then too small or too large to sample well).\n"
+      "step is then too small or too large to sample well), and, per start, how many samples\n"
+      "left the model's training range (per temperature) with the worst value.\n"
       "Results are bit-identical for a seed, whatever the number of threads.\n" },
     { "sld", "sannip sld MODEL|toyiron STRUCTURE -o OUT.csv [options]",
       "Spin-lattice dynamics (sannip_spin.h section 7): atoms move by velocity Verlet, spins of\n"
