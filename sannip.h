@@ -990,12 +990,10 @@ SANNIP_API void sannip_element_energies(const sannip_element_model *el, int rows
    w = max - min, floored at 1e-6 (|min| + |max|) (and at 1e-30 for a range of exactly zero) so
    that a feature constant in training (a perfect crystal, a fixed moment) is not flagged
    for rounding noise. tol 0 is n2p2's rule (any value outside [min, max]); the default
-   SANNIP_EXTRAPOLATION_TOL (0.1, a tenth of the range) leaves room for held-out frames of
+   SANNIP_EXTRAPOLATION_TOL (0.1, a tenth of the width) leaves room for held-out frames of
    the training distribution (NiO features spread over only ~1e-3 of their size, so tol is
    relative to the spread, not to the value). */
-#ifndef SANNIP_EXTRAPOLATION_TOL
 #define SANNIP_EXTRAPOLATION_TOL 0.1
-#endif
 #define SANNIP_FEATURE_MOMENT (-1)   /* sannip_extrapolation.feature of the spin magnitude */
 /* Result of one structure: how many atoms lie outside, and the worst value (largest excess;
    the first atom, then the first feature, on ties). All zero and atom = -1 when none. */
@@ -1016,14 +1014,16 @@ typedef struct sannip_extrapolation {
    Extrapolation test, opt-in: with ws->extrapolation set (caller-owned), every compute call
    on ws (sannip_model_compute, _field, _domain, so sannip_committee_predict too: one call per
    member, the last member's test remains) also fills *ws->extrapolation with the test of
-   its centres at tolerance ws->extrapolation_tol, from the features the call computes anyway
-   (no extra descriptor pass; an n-entry buffer from ws->alloc). NULL (init): no test. */
+   its centres at tolerance ws->extrapolation_tol (zero means the default; SANNIP_OFF or
+   SANNIP_EXACTLY(t) for tol 0, n2p2's rule), from the features the call computes anyway (no
+   extra descriptor pass; an n-entry buffer from ws->alloc). NULL (init): no test. A bad
+   tolerance (negative other than SANNIP_OFF, not finite) gives SANNIP_BAD_PARAMETER. */
 typedef struct sannip_workspace {
     sannip_neighbors nl;
     sannip_real *buf; size_t cap;
     sannip_allocator alloc;
     sannip_extrapolation *extrapolation;   /* [optional] NULL: no test */
-    sannip_real extrapolation_tol;         /* >= 0 (SANNIP_EXTRAPOLATION_TOL is the default) */
+    sannip_real extrapolation_tol;         /* 0: SANNIP_EXTRAPOLATION_TOL; SANNIP_OFF: tol 0 */
 } sannip_workspace;
 SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc);
 SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws);
@@ -5095,10 +5095,11 @@ static void sannip__model_reduce(const sannip__run *run, const sannip_neighbors 
    (zero for atoms that are no centre) in a buffer of ws->alloc, collected in atom order. */
 static sannip_result sannip__range_setup(sannip_workspace *ws, sannip__run *run, sannip_error *err)
 {
+    sannip_real t = ws->extrapolation_tol;
     sannip__range_clear(ws->extrapolation);
-    if (!(ws->extrapolation_tol >= 0) || !isfinite(ws->extrapolation_tol))
-        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "workspace extrapolation tolerance %g (a finite number >= 0)", (double)ws->extrapolation_tol);
-    run->xtol = ws->extrapolation_tol;
+    run->xtol = t == 0 ? (sannip_real)SANNIP_EXTRAPOLATION_TOL : t == (sannip_real)SANNIP_OFF ? 0 : t;
+    if (!(run->xtol >= 0) || !isfinite(run->xtol))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "workspace extrapolation tolerance %g (0: default, SANNIP_OFF: none, else a finite number > 0)", (double)t);
     run->ax = (sannip__atom_x *)sannip__calloc(&ws->alloc, (size_t)run->n + 1, sizeof(sannip__atom_x));
     if (!run->ax) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "extrapolation test of %d atoms", run->n);
     return SANNIP_SUCCESS;

@@ -259,7 +259,7 @@ static void test_compute_hook(void)
     sannip_real cell[9], *keep_s = s->spins, *keep_p = s->pos;
     int *mask = (int *)calloc((size_t)s->n, sizeof(int)), k, a, half = 0;
     sannip_workspace_init(&ws, NULL);
-    ws.extrapolation = &x; ws.extrapolation_tol = (sannip_real)SANNIP_EXTRAPOLATION_TOL;
+    ws.extrapolation = &x;   /* tolerance 0: the default */
     for (k = 0; k < 3 * s->n; k++) { S[k] = (sannip_real)(1.5 * keep_s[k]); P[k] = (sannip_real)(0.9 * keep_p[k]); }
     memcpy(cell, s->cell, sizeof cell);
     for (k = 0; k < 3; k++) {
@@ -283,8 +283,13 @@ static void test_compute_hook(void)
     s->pos = keep_p; memcpy(s->cell, cell, sizeof cell);
     {
         sannip_system sys = sannip_structure_view(s);
-        ws.extrapolation_tol = -1;
-        CHECK(sannip_model_compute(&model, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_BAD_PARAMETER, "tol -1 in the workspace: %s", err.message);
+        ws.extrapolation_tol = (sannip_real)SANNIP_EXACTLY(0);   /* n2p2's rule */
+        s->spins = S; sys = sannip_structure_view(s);
+        ref = check(&model, s, 0);
+        CHECK(sannip_model_compute(&model, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_SUCCESS && same_result(&x, &ref), "SANNIP_EXACTLY(0): %d atoms, tol 0 standalone %d", x.n_atoms, ref.n_atoms);
+        s->spins = keep_s; sys = sannip_structure_view(s);
+        ws.extrapolation_tol = -2;
+        CHECK(sannip_model_compute(&model, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_BAD_PARAMETER, "tol -2 in the workspace: %s", err.message);
         ws.extrapolation = NULL;
         CHECK(sannip_model_compute(&model, &ws, &sys, &E, NULL, NULL, NULL, &err) == SANNIP_SUCCESS, "no test asked for: the tolerance is not read");
     }

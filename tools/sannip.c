@@ -462,7 +462,7 @@ static void extrap_worst(char *buf, size_t cap, const sannip_model *m, const san
 static void extrap_arm(extrap_log *L, sannip_workspace *ws)
 {
     if (!L || L->tol < 0) return;
-    ws->extrapolation = &L->x; ws->extrapolation_tol = (sannip_real)L->tol;
+    ws->extrapolation = &L->x; ws->extrapolation_tol = (sannip_real)SANNIP_EXACTLY(L->tol);
 }
 /* Tallies the test of structure i (0-based, n atoms) that the last compute call made with
    model m; the first EXTRAP_LINES flagged structures get a warning line on stderr. */
