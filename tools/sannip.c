@@ -1016,6 +1016,7 @@ static int cmd_info(int argc, char **argv)
             }
         }
         printf("    energy: %.17g * NN + %.17g\n", (double)el->energy_scale, (double)el->energy_offset);
+        if (el->has_moment_range) printf("    |S| in training: %.6g to %.6g (extrapolation warnings)\n", (double)el->moment_min, (double)el->moment_max);
     }
     printf("  total parameters: %zu\n", sannip_model_n_params(&m));
     sannip_model_uninit(&m);
