@@ -170,6 +170,9 @@
      sannip_model_compute_domain     the same for a domain with ghost atoms (LAMMPS, KIM)
      sannip_model_features           raw descriptors of every atom for a model
      sannip_descriptors_compute      raw descriptors of every atom for a basis set
+     sannip_model_extrapolation      atoms outside the training range (n2p2's warnings)
+     sannip_model_check_range        the same test on features the caller holds
+     sannip_model_moment_range_add   widen the per-element |S| range of the warnings
    11. FILES
      sannip_model_save_mem           model -> text (caller frees)
      sannip_model_load_mem           text -> model
@@ -870,6 +873,8 @@ typedef struct sannip_element_model {
     int shared;                   /* 1: the multi-task network of element 0 (T sec. 3.2.1) */
     int output;                   /* output column of the network giving this element's energy */
     sannip_real energy_scale, energy_offset;
+    int has_moment_range;         /* 1: moment_min/max hold the range of |S_i| seen in training */
+    sannip_real moment_min, moment_max;   /* (extrapolation warnings; see EXTRAPOLATION below) */
 } sannip_element_model;
 
 /* A model: descriptors + per-element scalers and networks. Caller-owned (init/uninit); it
@@ -976,13 +981,49 @@ SANNIP_API sannip_real sannip_element_scale_feature(const sannip_element_model *
 SANNIP_API void sannip_element_energies(const sannip_element_model *el, int rows, const sannip_real *Y, int n_out,
                                         const int *idx, sannip_real *E);
 
+/* EXTRAPOLATION WARNINGS (as n2p2 warns when a symmetry function leaves its scaling range).
+   The training range of a feature is [min, max] of its statistics (sannip_feature_stats,
+   fitted by sannip_model_fit_scaling or read from n2p2's scaling.data); the range of the
+   spin magnitude |S_i| of an element is [moment_min, moment_max] when has_moment_range (set
+   for spin-aware models by sannip_model_fit_scaling; older files have none: no moment test).
+   A value g is outside when its excess x = max(min - g, g - max, 0) / w exceeds tol, where
+   w = max - min, floored at 1e-6 (|min| + |max|) (and at 1e-30 for a range of exactly zero) so
+   that a feature constant in training (a perfect crystal, a fixed moment) is not flagged
+   for rounding noise. tol 0 is n2p2's rule (any value outside [min, max]); the default
+   SANNIP_EXTRAPOLATION_TOL (0.1, a tenth of the width) leaves room for held-out frames of
+   the training distribution (NiO features spread over only ~1e-3 of their size, so tol is
+   relative to the spread, not to the value). */
+#define SANNIP_EXTRAPOLATION_TOL 0.1
+#define SANNIP_FEATURE_MOMENT (-1)   /* sannip_extrapolation.feature of the spin magnitude */
+/* Result of one structure: how many atoms lie outside, and the worst value (largest excess;
+   the first atom, then the first feature, on ties). All zero and atom = -1 when none. */
+typedef struct sannip_extrapolation {
+    int n_atoms;                 /* atoms with some feature (or |S|) outside by more than tol */
+    int n_values;                /* (atom, feature or moment) pairs outside */
+    int atom;                    /* worst atom, 0-based (-1: none) */
+    int Z;                       /* its element */
+    int feature;                 /* its feature, 0-based in el->feature order, or SANNIP_FEATURE_MOMENT */
+    int basis;                   /* that feature's basis in m->desc (-1 for the moment) */
+    sannip_real value, min, max; /* the value and the training range */
+    sannip_real excess;          /* distance outside [min, max] in units of w (see above) */
+} sannip_extrapolation;
+
 /* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand.
    One model may be shared read-only by many threads, each with its own workspace.
-   [out] ws, [in, optional] alloc; uninit frees the buffers. */
+   [out] ws, [in, optional] alloc; uninit frees the buffers.
+   Extrapolation test, opt-in: with ws->extrapolation set (caller-owned), every compute call
+   on ws (sannip_model_compute, _field, _domain, so sannip_committee_predict too: one call per
+   member, the last member's test remains) also fills *ws->extrapolation with the test of
+   its centres at tolerance ws->extrapolation_tol (zero means the default; SANNIP_OFF or
+   SANNIP_EXACTLY(t) for tol 0, n2p2's rule), from the features the call computes anyway (no
+   extra descriptor pass; an n-entry buffer from ws->alloc). NULL (init): no test. A bad
+   tolerance (negative other than SANNIP_OFF, not finite) gives SANNIP_BAD_PARAMETER. */
 typedef struct sannip_workspace {
     sannip_neighbors nl;
     sannip_real *buf; size_t cap;
     sannip_allocator alloc;
+    sannip_extrapolation *extrapolation;   /* [optional] NULL: no test */
+    sannip_real extrapolation_tol;         /* 0: SANNIP_EXTRAPOLATION_TOL; SANNIP_OFF: tol 0 */
 } sannip_workspace;
 SANNIP_API void sannip_workspace_init(sannip_workspace *ws, const sannip_allocator *alloc);
 SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws);
@@ -1027,6 +1068,29 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
    a basis does not apply to the atom's element). [in] set, sys; [in, out] ws; [out] G. */
 SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *set,
         sannip_workspace *ws, const sannip_system *sys, sannip_real *G, sannip_error *err);
+
+/* Checks the raw features of every atom of sys (and |S_i| when the model has moment ranges
+   and sys->spins is set) against the training ranges, on its own: one descriptor pass
+   without derivatives. Alongside a compute call, ws->extrapolation (sannip_workspace) gives
+   the same result without that pass.
+   [in] m, sys, tol (>= 0, finite); [in, out] ws; [out] x. Same validation and threading as
+   sannip_model_compute, SANNIP_BAD_PARAMETER for a bad tol, SANNIP_OUT_OF_MEMORY (the
+   feature buffer, from m's allocator). Thread-safe with one ws per thread. */
+SANNIP_API sannip_result sannip_model_extrapolation(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real tol, sannip_extrapolation *x, sannip_error *err);
+/* The same test on features the caller already has (e.g. a Monte Carlo cache): atom i of n
+   has element Z[i] and raw features G[i stride + f] in el->feature order, and spin
+   spins[3i..3i+2] ([in, optional]: NULL skips the moment test). [out] x.
+   SANNIP_UNKNOWN_ELEMENT, SANNIP_BAD_PARAMETER (tol), SANNIP_INVALID_ARGS (NULL, stride).
+   Allocates nothing; thread-safe. */
+SANNIP_API sannip_result sannip_model_check_range(const sannip_model *m, int n, const int *Z, const sannip_real *G,
+        int stride, const sannip_real *spins, sannip_real tol, sannip_extrapolation *x, sannip_error *err);
+/* Widens each element's moment range to take in |S_i| of n atoms (Z[i], spins[3i..3i+2]);
+   an element without a range gets one (clear has_moment_range first to start afresh).
+   sannip_model_fit_scaling calls it for the training structures of a spin-aware model.
+   [in, out] m, [in] n, Z, spins. SANNIP_UNKNOWN_ELEMENT, SANNIP_NONFINITE, SANNIP_INVALID_ARGS. */
+SANNIP_API sannip_result sannip_model_moment_range_add(sannip_model *m, int n, const int *Z, const sannip_real *spins,
+                                                       sannip_error *err);
 
 /* ==== 11. FILES ======================================================================== */
 /* Model text format "sannip-model 1": self-describing, locale independent, round-trips
@@ -4804,6 +4868,51 @@ static sannip_result sannip__spin_ready(const sannip_descriptors *d, const sanni
     return SANNIP_SUCCESS;
 }
 
+/* ---- extrapolation warnings: the test of one atom, and of many ---- */
+/* Excess of g over [lo, hi] in units of the range w (floored: see EXTRAPOLATION WARNINGS). */
+static sannip_real sannip__range_excess(sannip_real g, sannip_real lo, sannip_real hi)
+{
+    sannip_real w = hi - lo, floor_rel = (sannip_real)(1e-6 * (fabs((double)lo) + fabs((double)hi)));
+    sannip_real out = g < lo ? lo - g : g > hi ? g - hi : 0;
+    if (w < floor_rel) w = floor_rel;
+    if (w < (sannip_real)1e-30) w = (sannip_real)1e-30;   /* a range of exactly 0 */
+    return out / w;
+}
+/* One atom's test: cnt values outside by more than tol, the worst f (feature index, or
+   SANNIP_FEATURE_MOMENT), its excess ex and value v. */
+typedef struct sannip__atom_x { int cnt, f; sannip_real ex, v; } sannip__atom_x;
+static sannip__atom_x sannip__atom_range(const sannip_element_model *el, const sannip_real *g, const sannip_real *spin, sannip_real tol)
+{
+    sannip__atom_x a;
+    int f, nf = el->n_features + (spin && el->has_moment_range);
+    memset(&a, 0, sizeof a);
+    for (f = 0; f < nf; f++) {
+        int mom = f == el->n_features;
+        sannip_real v = mom ? sannip__norm3(spin) : g[f];
+        sannip_real ex = mom ? sannip__range_excess(v, el->moment_min, el->moment_max) : sannip__range_excess(v, el->stats[f].min, el->stats[f].max);
+        if (!(ex > tol)) continue;
+        if (a.cnt++ == 0 || ex > a.ex) { a.f = mom ? SANNIP_FEATURE_MOMENT : f; a.ex = ex; a.v = v; }
+    }
+    return a;
+}
+/* Adds atom i (element index e) to x; call in atom order, so ties go to the first atom. */
+static void sannip__range_add(const sannip_model *m, sannip_extrapolation *x, int i, int e, const sannip__atom_x *a)
+{
+    const sannip_element_model *el = &m->el[e];
+    if (a->cnt == 0) return;
+    x->n_atoms++; x->n_values += a->cnt;
+    if (x->atom >= 0 && !(a->ex > x->excess)) return;
+    x->atom = i; x->Z = el->Z; x->feature = a->f; x->value = a->v; x->excess = a->ex;
+    x->basis = a->f >= 0 ? el->feature[a->f] : -1;
+    x->min = a->f >= 0 ? el->stats[a->f].min : el->moment_min;
+    x->max = a->f >= 0 ? el->stats[a->f].max : el->moment_max;
+}
+static void sannip__range_clear(sannip_extrapolation *x)
+{
+    memset(x, 0, sizeof *x);
+    x->atom = -1; x->basis = -1;
+}
+
 /* Shared set-up of compute/features: checks the atoms, builds neighbours, sizes buffers.
    Returns the block list in *blocks (pairs element, first-index-in-order) via order[]. */
 typedef struct sannip__run {
@@ -4817,6 +4926,8 @@ typedef struct sannip__run {
     sannip_real *eat;    /* n atom energies */
     sannip_real *thread; /* nthreads x per_thread */
     const int *mask;     /* contributing atoms (NULL: all): only they are centres */
+    sannip__atom_x *ax;  /* per-atom extrapolation tests (NULL: none asked for) */
+    sannip_real xtol;
 } sannip__run;
 
 /* need_pairs: 1 force contractions, 2 force and spin contractions */
@@ -4928,6 +5039,10 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, no = net->sizes[net->n_layers];
     size_t dgs = run->pairc ? sannip__dg_size(run->fmax, run->nmax) : 0;
     sannip__block_features(m, ws, sys, run, b, s, nf, dgs);
+    for (a = 0; run->ax && a < nb; a++) {
+        int i = run->order[run->bstart[b] + a];
+        run->ax[i] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)i : NULL, run->xtol);
+    }
     sannip_element_scale(el, nb, s->G, (size_t)nf, NULL, s->X);
     sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
     sannip_element_energies(el, nb, s->Y, no, run->order + run->bstart[b], run->eat);
@@ -4987,6 +5102,27 @@ static void sannip__model_reduce(const sannip__run *run, const sannip_neighbors 
     }
 }
 
+/* The opt-in extrapolation test of a compute call (ws->extrapolation): per-atom results
+   (zero for atoms that are no centre) in a buffer of ws->alloc, collected in atom order. */
+static sannip_result sannip__range_setup(sannip_workspace *ws, sannip__run *run, sannip_error *err)
+{
+    sannip_real t = ws->extrapolation_tol;
+    sannip__range_clear(ws->extrapolation);
+    run->xtol = t == 0 ? (sannip_real)SANNIP_EXTRAPOLATION_TOL : t == (sannip_real)SANNIP_OFF ? 0 : t;
+    if (!(run->xtol >= 0) || !isfinite(run->xtol))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "workspace extrapolation tolerance %g (0: default, SANNIP_OFF: none, else a finite number > 0)", (double)t);
+    run->ax = (sannip__atom_x *)sannip__calloc(&ws->alloc, (size_t)run->n + 1, sizeof(sannip__atom_x));
+    if (!run->ax) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "extrapolation test of %d atoms", run->n);
+    return SANNIP_SUCCESS;
+}
+static void sannip__range_collect(const sannip_model *m, sannip_workspace *ws, const sannip_system *sys, sannip__run *run)
+{
+    int i;
+    for (i = 0; i < run->n; i++) sannip__range_add(m, ws->extrapolation, i, sannip_model_element_index(m, sys->Z[i]), &run->ax[i]);
+    sannip_free(&ws->alloc, run->ax);
+    run->ax = NULL;
+}
+
 /* sannip_model_compute, the effective field -dE/dS (n x 3) when field != NULL (the
    spin-aware entry point of sannip_spin.h), and the domain form (mask, atom_virial). */
 static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspace *ws,
@@ -4999,6 +5135,7 @@ static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspa
     int need_pairs = field ? 2 : forces != NULL || virial != NULL || atom_virial != NULL;
     if ((r = sannip__run_setup(m, ws, sys, mask, &run, need_pairs, err)) != SANNIP_SUCCESS) return r;
     if (!need_pairs) run.pairc = NULL;
+    if (ws->extrapolation && (r = sannip__range_setup(ws, &run, err)) != SANNIP_SUCCESS) return r;
 #ifdef SANNIP__OMP
 #pragma omp parallel if (run.nblocks > 1 && run.nthreads > 1)
 #endif
@@ -5015,6 +5152,7 @@ static sannip_result sannip__model_compute(const sannip_model *m, sannip_workspa
         for (b = 0; b < run.nblocks; b++) sannip__block_compute(m, ws, sys, &run, b, &s);
     }
     sannip__model_reduce(&run, &ws->nl, energy, atom_energy, forces, virial, atom_virial, field);
+    if (run.ax) sannip__range_collect(m, ws, sys, &run);
     sannip__ok(err);
     return SANNIP_SUCCESS;
 }
@@ -5114,6 +5252,62 @@ SANNIP_API sannip_result sannip_descriptors_compute(const sannip_descriptors *se
     return SANNIP_SUCCESS;
 }
 
+/* ---- extrapolation warnings ---- */
+SANNIP_API sannip_result sannip_model_check_range(const sannip_model *m, int n, const int *Z, const sannip_real *G,
+        int stride, const sannip_real *spins, sannip_real tol, sannip_extrapolation *x, sannip_error *err)
+{
+    int i;
+    if (!m || !x || (n > 0 && (!Z || !G)) || n < 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument or negative atom count");
+    sannip__range_clear(x);
+    if (!(tol >= 0) || !isfinite(tol)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "extrapolation tolerance %g (a finite number >= 0)", (double)tol);
+    for (i = 0; i < n; i++) {
+        int e = sannip_model_element_index(m, Z[i]);
+        sannip__atom_x a;
+        if (e < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(Z[i]));
+        if (stride < m->el[e].n_features) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "feature stride %d < %d", stride, m->el[e].n_features);
+        a = sannip__atom_range(&m->el[e], G + (size_t)i * stride, spins ? spins + 3 * (size_t)i : NULL, tol);
+        sannip__range_add(m, x, i, e, &a);
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_moment_range_add(sannip_model *m, int n, const int *Z, const sannip_real *spins,
+                                                       sannip_error *err)
+{
+    int i;
+    if (!m || n < 0 || (n > 0 && (!Z || !spins))) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument or negative atom count");
+    for (i = 0; i < n; i++) {
+        int e = sannip_model_element_index(m, Z[i]);
+        sannip_element_model *el;
+        sannip_real mag = sannip__norm3(spins + 3 * (size_t)i);
+        if (e < 0) return sannip__fail(err, SANNIP_UNKNOWN_ELEMENT, 0, 0, "atom %d: element %s is not in the model", i + 1, sannip_element_symbol(Z[i]));
+        if (!isfinite(mag)) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "spin of atom %d is not finite", i + 1);
+        el = &m->el[e];
+        if (!el->has_moment_range || mag < el->moment_min) el->moment_min = mag;
+        if (!el->has_moment_range || mag > el->moment_max) el->moment_max = mag;
+        el->has_moment_range = 1;
+    }
+    sannip__ok(err);
+    return SANNIP_SUCCESS;
+}
+SANNIP_API sannip_result sannip_model_extrapolation(const sannip_model *m, sannip_workspace *ws,
+        const sannip_system *sys, sannip_real tol, sannip_extrapolation *x, sannip_error *err)
+{
+    sannip_result r;
+    sannip_real *G;
+    int e, fm = 1;
+    if (!m || !ws || !sys || !x) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (!(tol >= 0) || !isfinite(tol)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "extrapolation tolerance %g (a finite number >= 0)", (double)tol);
+    for (e = 0; e < m->n_elements; e++) fm = SANNIP__MAX(fm, m->el[e].n_features);
+    if (sys->n < 0 || sys->n > SANNIP_MAX_ATOMS) return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "%d atoms (at most %d)", sys->n, SANNIP_MAX_ATOMS);
+    G = (sannip_real *)sannip__calloc(&m->alloc, (size_t)sys->n * fm + 1, sizeof(sannip_real));
+    if (!G) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "features of %d atoms", sys->n);
+    r = sannip_model_features(m, ws, sys, G, fm, err);
+    if (r == SANNIP_SUCCESS) r = sannip_model_check_range(m, sys->n, sys->Z, G, fm, sys->spins, tol, x, err);
+    sannip_free(&m->alloc, G);
+    return r;
+}
+
 /* ---- 11. FILES ------------------------------------------------------------------------ */
 /* A line cursor over a text buffer with line numbers for error messages. */
 typedef struct sannip__cursor {
@@ -5208,6 +5402,10 @@ SANNIP_API sannip_result sannip_model_save_mem(const sannip_model *m, char **out
             sannip_text_real(&t, el->stats[f].min); sannip_text_real(&t, el->stats[f].max);
             sannip_text_real(&t, el->stats[f].mean); sannip_text_real(&t, el->stats[f].sigma);
             sannip_text_real(&t, el->stats[f].dev);
+            sannip_text_printf(&t, "\n");
+        }
+        if (el->has_moment_range) {   /* optional: |S| range of the training data */
+            sannip_text_printf(&t, "moment_range"); sannip_text_real(&t, el->moment_min); sannip_text_real(&t, el->moment_max);
             sannip_text_printf(&t, "\n");
         }
         if (el->shared) {   /* multi-task: element 1's network, output column of this element */
@@ -5490,6 +5688,12 @@ static sannip_result sannip__model_read_element(sannip__model_reader *rd, sannip
     SANNIP__TRY(sannip__model_read_feature_indices(rd, el, nb));
     SANNIP__TRY(sannip__model_read_stats(rd, el));
     SANNIP__TRY(sannip__model_next(rd));
+    if (strcmp(tok[0], "moment_range") == 0) {   /* optional (files without it: no moment test) */
+        SANNIP__EXPECT(rd->nt == 3 && sannip__num(tok[1], &el->moment_min) && sannip__num(tok[2], &el->moment_max)
+                       && el->moment_min >= 0 && el->moment_min <= el->moment_max, SANNIP_PARSE_ERROR, 1, "expected 'moment_range MIN MAX' with 0 <= MIN <= MAX");
+        el->has_moment_range = 1;
+        SANNIP__TRY(sannip__model_next(rd));
+    }
     if (rd->nt == 3 && strcmp(tok[0], "network") == 0 && strcmp(tok[1], "shared") == 0) {   /* element 1's multi-task network */
         SANNIP__EXPECT(e > 0 && sannip__int(tok[2], &out) && out >= 1 && out <= SANNIP_MAX_ELEMENTS, SANNIP_PARSE_ERROR, 3, "'network shared OUTPUT' needs element 1's network and an output 1..%d", SANNIP_MAX_ELEMENTS);
         el->shared = 1; el->output = out - 1;

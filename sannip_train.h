@@ -144,7 +144,8 @@ SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_
    atoms of n structures, then the scalers (sannip_model_finalize). Sums run in structure
    and atom order, so the result does not depend on threads. [in, out] m (bases and
    elements in place), [in] s[0..n). The statistics feed T2.36-2.39 (min, max), T F.20-F.21
-   (mean, sigma) and T3.22-3.23 (mean, max|G - mean|). */
+   (mean, sigma) and T3.22-3.23 (mean, max|G - mean|). A spin-aware model also gets each
+   element's |S_i| range (sannip_model_moment_range_add), for the extrapolation warnings. */
 SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_structure *s, int n,
                                                   sannip_error *err);
 /* Per-element energy offsets by least squares, E_s ~ sum_e N_e,s mu_e (T F.28), and the
@@ -480,6 +481,19 @@ SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_
     return SANNIP_SUCCESS;
 }
 
+/* The |S_i| range per element over n structures, for the moment test of the extrapolation
+   warnings: spin-aware models only (the energy of other models does not see the moments). */
+static sannip_result sannip__fit_moment_ranges(sannip_model *m, const sannip_structure *s, int n, sannip_error *err)
+{
+    sannip_result r = SANNIP_SUCCESS;
+    int e, i;
+    for (e = 0; e < m->n_elements; e++) m->el[e].has_moment_range = 0;
+    if (!sannip_descriptors_need_spins(&m->desc)) return r;
+    for (i = 0; i < n && r == SANNIP_SUCCESS; i++)
+        if (s[i].spins) r = sannip_model_moment_range_add(m, s[i].n, s[i].Z, s[i].spins, err);
+    return r;
+}
+
 /* sannip_model_fit_scaling; once *stop (may be NULL) is set it returns at the next structure
    without fitting anything (the caller, seeing *stop, discards the model). */
 static sannip_result sannip__fit_scaling(sannip_model *m, const sannip_structure *s, int n, const volatile sig_atomic_t *stop, sannip_error *err)
@@ -531,6 +545,7 @@ static sannip_result sannip__fit_scaling(sannip_model *m, const sannip_structure
         }
     sannip_workspace_uninit(&ws);
     sannip_free(&m->alloc, sum); sannip_free(&m->alloc, count); sannip_free(&m->alloc, G);
+    if (r == SANNIP_SUCCESS && !stopped) r = sannip__fit_moment_ranges(m, s, n, err);
     if (r == SANNIP_SUCCESS && !stopped) r = sannip_model_finalize(m, err);
     return r;
 }

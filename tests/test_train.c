@@ -149,7 +149,7 @@ static void field_training(void)
 {
     toyiron_data_options to; toyiron_data_summary sum; sannip_text t; sannip_dataset d; sannip_error err;
     sannip_model a, b, c2; sannip_train_config c = sannip_train_config_init(); sannip_train_report ra, rb, rc;
-    int Z = 26, hid[2] = { 8, 8 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH }, k, idx[64];
+    int Z = 26, hid[2] = { 8, 8 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH }, k, idx[64] = { 0 };
     size_t np; sannip_real *pa, *pb; double ha, hb, w[4], ref = 0, nref = 0, h2 = 0, nh = 0;
     sannip_model *ms[3] = { &a, &b, &c2 };
     toyiron_data_defaults(&to);

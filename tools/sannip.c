@@ -16,6 +16,12 @@
 #include <sys/stat.h>
 
 typedef struct help_entry { const char *name, *usage, *text; } help_entry;
+/* the options of the extrapolation warnings (predict, evaluate) */
+#define HELP_EXTRAPOLATION \
+      "  --extrapolation-tol X        warn when an atom's feature (or |S|) lies outside its\n" \
+      "                               training range by more than X of the range's width\n" \
+      "                               (default 0.1; 0: n2p2's rule, any value outside)\n" \
+      "  --no-extrapolation-warnings  no test, no warning\n"
 static const help_entry HELP[] = {
     { "import-n2p2", "sannip import-n2p2 DIR -o MODEL [--units L,E] [--to L,E]",
       "Converts an n2p2 potential (DIR/input.nn, DIR/scaling.data, DIR/weights.NNN.data)\n"
@@ -90,7 +96,7 @@ static const help_entry HELP[] = {
       "interrupted before that (bad data, a bad option) leaves an existing MODEL unchanged.\n"
       "All structures are checked (energies, forces, spins for spin bases, geometry) before\n"
       "the descriptors are computed; errors name the structure and the file.\n" },
-    { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png]",
+    { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png] [--extrapolation-tol X]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
       "(and of the field -dE/dS and the virial where DATA has magnetic_forces/heff, virial),\n"
       "overall and per element.\n"
@@ -99,8 +105,12 @@ static const help_entry HELP[] = {
       "                            components, per element) through examples/plot_accuracy.py;\n"
       "                            its data go to --parity, or FILE.csv next to it. Needs a Python\n"
       "                            with matplotlib: $PYTHON, else python3 or /usr/bin/python3\n"
-      "  --per-structure FILE.csv  rows: structure,atoms,energy error per atom,force RMSE,spread\n" },
-    { "predict", "sannip predict MODEL STRUCTURES -o OUT [--format n2p2|xyz] [--atom-energies]",
+      "  --per-structure FILE.csv  rows: structure,atoms,energy error per atom,force RMSE,spread\n"
+      HELP_EXTRAPOLATION
+      "A warning line (stderr) for each of the first 10 structures with atoms outside the\n"
+      "training range names the worst value; the report counts them (a committee: the ranges\n"
+      "of its last member).\n" },
+    { "predict", "sannip predict MODEL STRUCTURES -o OUT [--format n2p2|xyz] [--atom-energies] [--extrapolation-tol X]",
       "Predicts energy, forces and virial of every structure in STRUCTURES (n2p2 input.data\n"
       "or extended XYZ, detected from the content) and writes them to OUT. With a committee\n"
       "file the committee mean is written, and its spread as energy_spread= and a\n"
@@ -111,7 +121,12 @@ static const help_entry HELP[] = {
       "  --atom-energies  add per-atom energies (extended XYZ column 'energies')\n"
       "A spin-aware model (spin bases) reads the spins of each structure (magmoms etc.) and\n"
       "also writes the effective field -dE/dS per atom (extended XYZ column 'field').\n"
-      "When the input carries reference energies/forces, RMSEs against them are printed.\n" },
+      "When the input carries reference energies/forces, RMSEs against them are printed.\n"
+      HELP_EXTRAPOLATION
+      "Extrapolation warnings as n2p2's: a line (stderr) for each of the first 10 structures\n"
+      "with atoms outside the training range (atom, element, feature or |S|, value, range,\n"
+      "excess in widths of the range), then a count on stdout (a committee: the ranges of its\n"
+      "last member). The test reuses the features of the prediction: it costs no extra pass.\n" },
     { "info", "sannip info MODEL",
       "Prints the elements, descriptor counts per class (radial, angular, spin), network\n"
       "shapes and activations, parameter counts and trainable parameters per input (T3.25);\n"
@@ -183,8 +198,12 @@ static const help_entry HELP[] = {
       "                       finished one with a larger --sweeps extends its production).\n"
       "                       The same options then give the output of the uninterrupted run\n"
       "                       bit for bit when FILE was saved at one of its save points\n"
+      "  --extrapolation-tol X        as for predict: every production sample is tested\n"
+      "                               against the training ranges (default 0.1)\n"
+      "  --no-extrapolation-warnings  no test\n"
       "A warning is printed when the production acceptance is above 0.9 or below 0.1 (the\n"
-      "step is then too small or too large to sample well).\n"
+      "step is then too small or too large to sample well), and, per start, how many samples\n"
+      "left the model's training range (per temperature) with the worst value.\n"
       "Results are bit-identical for a seed, whatever the number of threads.\n" },
     { "sld", "sannip sld MODEL|toyiron STRUCTURE -o OUT.csv [options]",
       "Spin-lattice dynamics (sannip_spin.h section 7): atoms move by velocity Verlet, spins of\n"
@@ -258,8 +277,9 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--lr", "--lr-decay", "--epochs", "--batch", "--energy-weight", "--force-weight", "--field-weight", "--stress-weight", "--l2", "--val", "--patience",
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
-    "--series", "--field-sweep", "--save", "--save-every", "--restart", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field", NULL };
-static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", "--frozen", NULL };
+    "--series", "--field-sweep", "--save", "--save-every", "--restart", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field",
+    "--extrapolation-tol", NULL };
+static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", "--frozen", "--no-extrapolation-warnings", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
 {
@@ -427,6 +447,61 @@ static void to_ase_units(sannip_structure *s, double fl, double fe, sannip_real 
     for (k = 0; k < 9 && *has_stress; k++) stress[k] = -W[k] / V;
 }
 
+/* ---- extrapolation warnings (predict, evaluate, mc) ---- */
+/* The tolerance of --extrapolation-tol (off: tol < 0), the test of the last compute call (the
+   workspace's opt-in test: a committee's last member, with its ranges) and the tallies. */
+typedef struct extrap_log { const char *cmd; double tol; int checked, structures, atoms; sannip_extrapolation x; } extrap_log;
+#define EXTRAP_LINES 10   /* per-structure warning lines before the summary */
+static int extrap_of(const opts *o, const char *cmd, extrap_log *L)
+{
+    memset(L, 0, sizeof *L);
+    L->cmd = cmd;
+    if (!opt_num(o, cmd, "--extrapolation-tol", SANNIP_EXTRAPOLATION_TOL, 0, 1e6, &L->tol)) return 0;
+    if (opt(o, "--no-extrapolation-warnings", NULL)) L->tol = -1;
+    return 1;
+}
+/* "atom 5 (Ni) |S| = 2.6 outside [1.6, 1.7] by 9.1 x its width", the basis line for a feature. */
+static void extrap_worst(char *buf, size_t cap, const sannip_model *m, const sannip_extrapolation *x)
+{
+    char what[200] = "|S|";
+    if (x->feature != SANNIP_FEATURE_MOMENT) {
+        int k = snprintf(what, sizeof what, "feature %d (", x->feature + 1);
+        if (sannip_basis_format(&m->desc.b[x->basis], what + k, sizeof what - k - 1) < 0) snprintf(what + k, sizeof what - k, "basis %d", x->basis + 1);
+        strcat(what, ")");
+        for (k = 0; what[k]; k++)   /* the basis line's column padding, squeezed */
+            if (what[k] == ' ' && what[k + 1] == ' ') { memmove(what + k, what + k + 1, strlen(what + k)); k--; }
+    }
+    snprintf(buf, cap, "atom %d (%s) %s = %.6g outside [%.6g, %.6g] by %.3g x its width", x->atom + 1, sannip_element_symbol(x->Z),
+             what, (double)x->value, (double)x->min, (double)x->max, (double)x->excess);
+}
+/* Asks the compute calls on ws for the test (L NULL or off: nothing). */
+static void extrap_arm(extrap_log *L, sannip_workspace *ws)
+{
+    if (!L || L->tol < 0) return;
+    ws->extrapolation = &L->x; ws->extrapolation_tol = (sannip_real)SANNIP_EXACTLY(L->tol);
+}
+/* Tallies the test of structure i (0-based, n atoms) that the last compute call made with
+   model m; the first EXTRAP_LINES flagged structures get a warning line on stderr. */
+static void extrap_note(extrap_log *L, const sannip_model *m, int i, int n)
+{
+    char line[512];
+    if (!L || L->tol < 0) return;
+    L->checked++;
+    if (L->x.n_atoms == 0) return;
+    if (L->structures < EXTRAP_LINES) {
+        extrap_worst(line, sizeof line, m, &L->x);
+        fprintf(stderr, "sannip %s: warning: structure %d: %d of %d atoms outside the training range; worst: %s\n", L->cmd, i + 1, L->x.n_atoms, n, line);
+    }
+    L->structures++; L->atoms += L->x.n_atoms;
+}
+static void extrap_summary(const extrap_log *L, const char *indent)
+{
+    if (!L || L->tol < 0) return;
+    if (L->structures > EXTRAP_LINES) fprintf(stderr, "sannip %s: warning: %d more structures outside the training range\n", L->cmd, L->structures - EXTRAP_LINES);
+    printf("%sextrapolation: %d of %d structures (%d atoms) outside the training range by more than %g of its width\n",
+           indent, L->structures, L->checked, L->atoms, L->tol);
+}
+
 static int cmd_predict(int argc, char **argv)
 {
     opts o;
@@ -435,9 +510,11 @@ static int cmd_predict(int argc, char **argv)
     sannip_error err;
     sannip_dataset L;
     sannip_text out;
+    extrap_log xl;
     int r, i, xyz, nE = 0, nF = 0, nH = 0, nW = 0, ase;
     double se = 0, sf = 0, sh = 0, sw = 0, t0, fl = 1, fe = 1;
     if ((r = parse_opts(argc, argv, &o, "predict")) != 0) return r;
+    if (!extrap_of(&o, "predict", &xl)) return 2;
     if (o.npos != 2 || !o.out) return usage_error("predict", "needs MODEL STRUCTURES -o OUT");
     if (o.format && strcmp(o.format, "n2p2") && strcmp(o.format, "xyz")) return usage_error("predict", "--format must be n2p2 or xyz");
     xyz = o.format ? strcmp(o.format, "xyz") == 0 : (ends_with(o.out, ".xyz") || ends_with(o.out, ".extxyz"));
@@ -445,6 +522,7 @@ static int cmd_predict(int argc, char **argv)
     if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = read_structures(o.pos[1], &L, &err)) != SANNIP_SUCCESS) { sannip_committee_uninit(&cm); return fail(&err, (sannip_result)r); }
     sannip_workspace_init(&ws, NULL);
+    extrap_arm(&xl, &ws);
     sannip_text_init(&out, NULL);
     /* XYZ in ASE's units whenever the model states its own */
     ase = xyz && sannip_model_units(&cm.m[0], NULL, NULL);
@@ -462,6 +540,7 @@ static int cmd_predict(int argc, char **argv)
         if (!F || !ea || !Fs) { fprintf(stderr, "sannip predict: out of memory\n"); return 1; }
         r = cm.n == 1 ? sannip_model_compute_field(&cm.m[0], &ws, &sys, &E, ea, F, W, H, &err)
                       : sannip_committee_predict(&cm, &ws, &sys, &E, &Es, NULL, F, Fs, &err);
+        if (r == SANNIP_SUCCESS) extrap_note(&xl, &cm.m[cm.n - 1], i, s->n);
         if (r != SANNIP_SUCCESS) {
             fprintf(stderr, "sannip predict: structure %d of %s: %s: %s\n", i + 1, o.pos[1], sannip_result_string((sannip_result)r), err.message);
             free(F); free(ea); free(Fs); free(H); sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
@@ -496,6 +575,7 @@ static int cmd_predict(int argc, char **argv)
     if (nH) printf(", field RMSE %.6g %s per spin unit", sqrt(sh / nH), unit_e(&cm.m[0]));
     if (nW) printf(", virial RMSE %.6g %s/atom", sqrt(sw / nW), unit_e(&cm.m[0]));
     if (nE || nF || nH || nW) printf("\n");
+    extrap_summary(&xl, "");
     sannip_text_uninit(&out); sannip_dataset_uninit(&L); sannip_workspace_uninit(&ws); sannip_committee_uninit(&cm);
     return 0;
 }
@@ -593,7 +673,7 @@ static int field_virial_errors(const sannip_committee *cm, sannip_workspace *ws,
 
 /* Energy/force (field, virial) errors of a committee on a data set, overall and per element;
    optional CSVs. */
-static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const char *parity, const char *per_structure)
+static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const char *parity, const char *per_structure, extrap_log *xl)
 {
     sannip_workspace ws;
     sannip_error err;
@@ -606,6 +686,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     const char *u;
     memset(sfe, 0, sizeof sfe); memset(afe, 0, sizeof afe); memset(nfe, 0, sizeof nfe);
     sannip_workspace_init(&ws, NULL);
+    extrap_arm(xl, &ws);
     sannip_text_init(&pt, NULL); sannip_text_init(&st, NULL);
     sannip_text_printf(&pt, "kind,structure,atom,element,component,reference,predicted\n");
     sannip_text_printf(&st, "structure,atoms,energy_error_per_atom,force_rmse,energy_spread_per_atom\n");
@@ -616,6 +697,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
         double fse = 0;
         if (!F) return 1;
         r = sannip_committee_predict(cm, &ws, &sys, &E, &Es, NULL, F, NULL, &err);
+        if (r == SANNIP_SUCCESS) extrap_note(xl, &cm->m[cm->n - 1], i, s->n);
         if (r) { fprintf(stderr, "sannip evaluate: structure %d: %s\n", i + 1, err.message); free(F); return 1; }
         if (field_virial_errors(cm, &ws, s, hw)) { free(F); return 1; }
         if (s->has_energy) {
@@ -659,6 +741,7 @@ static int evaluate(const sannip_committee *cm, const sannip_dataset *d, const c
     if (hw[4] > 0) printf("  virial: RMSE %.5g  (%s/atom, per component)\n", sqrt(hw[3] / hw[4]) * k, u);
     if (parity && sannip_write_file_atomic(parity, pt.s, pt.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
     if (per_structure && sannip_write_file_atomic(per_structure, st.s, st.len, &err)) { fprintf(stderr, "%s\n", err.message); return 1; }
+    extrap_summary(xl, "  ");
     if (parity) printf("  parity data -> %s\n", parity);
     if (per_structure) printf("  per-structure errors -> %s\n", per_structure);
     sannip_text_uninit(&pt); sannip_text_uninit(&st); sannip_workspace_uninit(&ws);
@@ -914,7 +997,7 @@ static int cmd_train(int argc, char **argv)
         else printf("learning curve -> %s\n", curve_path);
     }
     if (r != 0) return r;
-    if (opt(&o, "--parity", NULL)) evaluate(&cm, &d, opt(&o, "--parity", NULL), NULL);
+    if (opt(&o, "--parity", NULL)) evaluate(&cm, &d, opt(&o, "--parity", NULL), NULL, NULL);   /* training data: no extrapolation test */
     sannip_committee_uninit(&cm); sannip_model_uninit(&tmpl); sannip_dataset_uninit(&d);
     return 0;
 }
@@ -949,14 +1032,16 @@ static int cmd_evaluate(int argc, char **argv)
     sannip_dataset d;
     sannip_committee cm;
     sannip_error err;
+    extrap_log xl;
     int r;
     if ((r = parse_opts(argc, argv, &o, "evaluate")) != 0) return r;
     if (o.npos != 2) return usage_error("evaluate", "needs MODEL DATA");
+    if (!extrap_of(&o, "evaluate", &xl)) return 2;
     sannip_committee_init(&cm, NULL);
     if ((r = sannip_committee_load_file(&cm, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[1], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
-    r = evaluate(&cm, &d, parity_for_plot(&o, parity, sizeof parity), opt(&o, "--per-structure", NULL));
+    r = evaluate(&cm, &d, parity_for_plot(&o, parity, sizeof parity), opt(&o, "--per-structure", NULL), &xl);
     if (r == 0 && opt(&o, "--plot", NULL)) plot_parity(argv[0], parity, opt(&o, "--plot", NULL), &cm.m[0], o.pos[0]);
     sannip_committee_uninit(&cm); sannip_dataset_uninit(&d);
     return r;
@@ -991,6 +1076,7 @@ static void print_model_info(const char *path, const char *what, const sannip_mo
             }
         }
         printf("    energy: %.17g * NN + %.17g\n", (double)el->energy_scale, (double)el->energy_offset);
+        if (el->has_moment_range) printf("    |S| in training: %.6g to %.6g (extrapolation warnings)\n", (double)el->moment_min, (double)el->moment_max);
     }
     printf("  total parameters: %zu\n", sannip_model_n_params(m));
 }
@@ -1128,7 +1214,7 @@ static int parse_temperatures(const char *v, double *T, int max)
 }
 /* Options of 'sannip mc' that are not files: the configuration, the starts (--init), the
    walkers, the seed and the magnitude (0: from the structure). 0 on a bad option. */
-typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed, magZ[119], B[3]; int nT, nw, ninit; char inits[8][8]; } mc_opts;
+typedef struct mc_opts { sannip_mc_config cfg; double T[256], mag, seed, magZ[119], B[3]; int nT, nw, ninit; char inits[8][8]; extrap_log xl; } mc_opts;
 static int mc_opts_of(opts *o, mc_opts *q)
 {
     const char *il;
@@ -1152,7 +1238,7 @@ static int mc_opts_of(opts *o, mc_opts *q)
         if (!opt_num(o, "mc", "--accepted", 0, 1, 1e12, &v)) return 0;
         q->cfg.unit = SANNIP_MC_ACCEPTED; q->cfg.length = (int64_t)v; q->cfg.equil = (int64_t)v;
     }
-    if (!opt_num(o, "mc", "--step", 0.5, 1e-6, 2, &q->cfg.step)) return 0;
+    if (!opt_num(o, "mc", "--step", 0.5, 1e-6, 2, &q->cfg.step) || !extrap_of(o, "mc", &q->xl)) return 0;
     if (!opt_num(o, "mc", "--walkers", 1, 1, 256, &v)) return 0;
     q->nw = (int)v;
     if (!opt_num(o, "mc", "--seed", 1, 0, 1.8e19, &q->seed)) return 0;
@@ -1346,10 +1432,54 @@ static void mc_series_sample(void *user, const sannip_mc_sample *s)
     sannip_text_printf(&q->t[s->walker], "%s,%d,%d,%d,%lld,%.6g,%.10g,%.10g,%.8g,%.8g,%.8g,%.6g\n", q->init, s->walker, s->temp_index, s->phase,
                        (long long)s->sweep, s->T, s->E, s->e, s->m, s->ratio, s->polar, s->step);
 }
+/* Extrapolation of the sampled configurations: every production sample of walker w is
+   checked on its local-update cache (the current spins and their features); counts per
+   walker and temperature (walkers run in threads), the worst value per walker. */
+typedef struct mc_extrap {
+    mc_series *ser; const sannip_spin_local *loc; double tol; int nT;
+    long *samples, *flagged; sannip_extrapolation *worst;
+} mc_extrap;
+static void mc_sample(void *user, const sannip_mc_sample *s)
+{
+    mc_extrap *q = (mc_extrap *)user;
+    const sannip_spin_local *L = &q->loc[s->walker];
+    sannip_extrapolation x;
+    size_t k = (size_t)s->walker * q->nT + s->temp_index;
+    if (q->ser) mc_series_sample(q->ser, s);
+    if (q->tol < 0 || s->phase != 1) return;
+    if (sannip_model_check_range(L->m, L->n, L->Z, L->G, L->fmax, L->spins, (sannip_real)q->tol, &x, NULL) != SANNIP_SUCCESS) return;
+    q->samples[k]++;
+    if (x.n_atoms == 0) return;
+    q->flagged[k]++;
+    if (q->worst[s->walker].atom < 0 || x.excess > q->worst[s->walker].excess) q->worst[s->walker] = x;
+}
+/* The summary line of one start: flagged samples of all walkers, by temperature. */
+static void mc_extrap_report(const mc_extrap *q, const mc_opts *o, const char *init, const sannip_model *m)
+{
+    long ns = 0, nf = 0, ft, st;
+    int w, t, shown = 0, worst = -1;
+    char line[512];
+    if (q->tol < 0) return;
+    for (w = 0; w < o->nw; w++) {
+        for (t = 0; t < o->nT; t++) { ns += q->samples[(size_t)w * o->nT + t]; nf += q->flagged[(size_t)w * o->nT + t]; }
+        if (q->worst[w].atom >= 0 && (worst < 0 || q->worst[w].excess > q->worst[worst].excess)) worst = w;
+    }
+    printf("  %-4s extrapolation: %ld of %ld production samples outside the training range by more than %g of its width", init, nf, ns, q->tol);
+    for (t = 0; t < o->nT && nf > 0; t++) {
+        for (w = 0, ft = 0, st = 0; w < o->nw; w++) { ft += q->flagged[(size_t)w * o->nT + t]; st += q->samples[(size_t)w * o->nT + t]; }
+        if (ft > 0 && shown++ < 8) printf("%s %g K %ld/%ld", shown == 1 ? ":" : ",", o->T[t], ft, st);
+    }
+    printf("\n");
+    if (worst >= 0) {
+        extrap_worst(line, sizeof line, m, &q->worst[worst]);
+        fprintf(stderr, "sannip mc: warning: %s start: %ld of %ld samples leave the training range; worst: %s\n", init, nf, ns, line);
+    }
+}
 static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m, const sannip_structure *s, double a_lat, sannip_text *all, sannip_text *series, mc_states *ms)
 {
     sannip_mc_config cfg;
     mc_series ser;
+    mc_extrap xq;
     const char *init = q->inits[k];
     int n = s->n, nT = q->nT, nw = q->nw, w, i;
     sannip_spin_local *loc = (sannip_spin_local *)calloc((size_t)nw, sizeof *loc);
@@ -1378,10 +1508,14 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
         return rc;
     }
     cfg = q->cfg;
-    if (series) {
-        ser.init = init; ser.t = series + (size_t)k * nw;
-        cfg.on_sample = mc_series_sample; cfg.sample_user = &ser;
-    }
+    ser.init = init; ser.t = series ? series + (size_t)k * nw : NULL;
+    memset(&xq, 0, sizeof xq);
+    xq.ser = series ? &ser : NULL; xq.loc = loc; xq.tol = q->xl.tol; xq.nT = nT;
+    xq.samples = (long *)calloc((size_t)nw * nT, sizeof(long)); xq.flagged = (long *)calloc((size_t)nw * nT, sizeof(long));
+    xq.worst = (sannip_extrapolation *)calloc((size_t)nw, sizeof *xq.worst);
+    if (!xq.samples || !xq.flagged || !xq.worst) { fprintf(stderr, "sannip mc: out of memory\n"); return 1; }
+    for (w = 0; w < nw; w++) xq.worst[w].atom = -1;
+    if (series || xq.tol >= 0) { cfg.on_sample = mc_sample; cfg.sample_user = &xq; }
     if (ms->state) { int rc = mc_chain(o, q, k, &mm[0], spins, &cfg, ms, st); if (rc) return rc; }
     else if ((r = sannip_mc_curie_scan(mm, nw, spins, nT, q->T, opt(o, "--no-carry", NULL) == NULL, &cfg, (uint64_t)q->seed + 7919 * (uint64_t)k, st, NULL, &err)) != SANNIP_SUCCESS)
         return fail(&err, r);
@@ -1392,6 +1526,8 @@ static int mc_run_start(opts *o, const mc_opts *q, int k, const sannip_model *m,
             fprintf(stderr, "sannip mc: warning: %s start at %g K: acceptance %.2f (step %.3g): moves are %s to sample well; try --step %s, --move zeroth or more --equil\n",
                     init, q->T[i], st[i].acceptance, st[i].step, st[i].acceptance > 0.9 ? "too small" : "too large", st[i].acceptance > 0.9 ? "larger" : "smaller");
     }
+    mc_extrap_report(&xq, q, init, m);
+    free(xq.samples); free(xq.flagged); free(xq.worst);
     if (nT >= 3) {
         double chi[256], ce[256], tc, tce;
         for (i = 0; i < nT; i++) { chi[i] = st[i].chi.mean; ce[i] = st[i].chi.err; }
