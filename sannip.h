@@ -2317,6 +2317,19 @@ static sannip_real sannip__tanh(sannip_real x)
     return x;
 }
 /* The cutoff value and derivative; the hot path of every descriptor. */
+/* n2p2's polynomial cutoffs (types POLY1-4) at x = (r - alpha rc)/(rc - alpha rc) in [0, 1],
+   written as (1-x)^k q(x): the same functions, without the cancellation of 1 + x^k(...) near
+   the cutoff; *df = df/dr (iw = 1/(rc - alpha rc)). */
+SANNIP__INLINE sannip_real sannip__fc_poly(int type, sannip_real x, sannip_real iw, sannip_real *df)
+{
+    sannip_real y = 1 - x, xy = x * y, y2 = y * y;
+    switch (type) {
+    case SANNIP_CUT_POLY1: *df = -6 * x * y * iw; return y2 * (1 + 2 * x);
+    case SANNIP_CUT_POLY2: *df = -30 * xy * xy * iw; return y2 * y * (1 + x * (3 + 6 * x));
+    case SANNIP_CUT_POLY3: *df = -140 * xy * xy * xy * iw; return y2 * y * y * (1 + x * (4 + x * (10 + 20 * x)));
+    default:               *df = -630 * xy * xy * xy * xy * iw; return y2 * y2 * y * (1 + x * (5 + x * (15 + x * (35 + 70 * x))));
+    }
+}
 static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real *df)
 {
     sannip_real x, iw, t, f;
@@ -2365,16 +2378,8 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
         *df = -2 * x * tmp * tmp * e * iw;
         return e;
     }
-    /* n2p2's polynomials written as (1-x)^k q(x): the same functions, without the
-       cancellation of 1 + x^k(...) near the cutoff */
-    case SANNIP_CUT_POLY1: { sannip_real y = 1 - x;
-        *df = -6 * x * y * iw; return y * y * (1 + 2 * x); }
-    case SANNIP_CUT_POLY2: { sannip_real y = 1 - x, xy = x * y;
-        *df = -30 * xy * xy * iw; return y * y * y * (1 + x * (3 + 6 * x)); }
-    case SANNIP_CUT_POLY3: { sannip_real y = 1 - x, xy = x * y;
-        *df = -140 * xy * xy * xy * iw; return y * y * y * y * (1 + x * (4 + x * (10 + 20 * x))); }
-    case SANNIP_CUT_POLY4: { sannip_real y = 1 - x, xy = x * y, y2 = y * y;
-        *df = -630 * xy * xy * xy * xy * iw; return y2 * y2 * y * (1 + x * (5 + x * (15 + x * (35 + 70 * x)))); }
+    case SANNIP_CUT_POLY1: case SANNIP_CUT_POLY2: case SANNIP_CUT_POLY3: case SANNIP_CUT_POLY4:
+        return sannip__fc_poly(c->type, x, iw, df);
     }
     f = 0; *df = 0;
     return f;
@@ -2892,6 +2897,18 @@ static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n
         }
         return;
     }
+    if (c->type >= SANNIP_CUT_POLY1 && c->type <= SANNIP_CUT_POLY4) {
+        /* as sannip__fc: 1 below alpha rc, 0 from rc on (branch-free, so the loop vectorises) */
+        sannip_real ri = c->alpha * c->rc, iw = 1 / (c->rc - ri);
+        int t = c->type;
+        for (i = 0; i < n; i++) {
+            sannip_real x = (r[i] - ri) * iw, d, v, in = r[i] < c->rc, inner = r[i] < ri;
+            v = sannip__fc_poly(t, x < 0 ? 0 : x > 1 ? 1 : x, iw, &d);
+            f[i] = inner + (1 - inner) * in * v;
+            df[i] = (1 - inner) * in * d;
+        }
+        return;
+    }
     for (i = 0; i < n; i++) f[i] = sannip__fc(c, r[i], &df[i]);
 }
 
@@ -2920,28 +2937,45 @@ static sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n
 
 /* Scratch arrays of one run of neighbours k (same element) against neighbour j. */
 
-/* The angular factor of G4/G5 member b over a run (T2.21 / n2p2 SymFncExpAng{n,w}):
-   A = 2^(1-zeta) (1 + lambda cos)^zeta into R->pb and dA/dcos into R->pz (a non-positive
-   1 + lambda cos gives 0, n2p2), and unless wz = 0, wz A and wz dA/dcos three times per k
-   into R->a3, d3. */
-static void sannip__tri_angular(const sannip__tterm *b, int K, sannip_real wz, sannip__runbuf *R)
+/* The angular factor of G4/G5 member b over a run with an integer zeta whose zeta - 1 has nb
+   bits (nb a constant at each call, so the loop over k vectorises): see sannip__tri_angular. */
+SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb, const sannip_real *cs, const sannip_real *Rg,
+        sannip_real *SANNIP__RESTRICT A, sannip_real *SANNIP__RESTRICT dA, sannip_real *SANNIP__RESTRICT T)
 {
     sannip_real lam = b->lambda, pre = b->pre, zl = pre * b->zeta * lam;
-    const sannip_real *Rg = R->gq, *cs = R->cs;
-    sannip_real *A = R->pb, *dA = R->pz, *T = R->T, *a3 = R->a3, *d3 = R->d3;
-    int kk, l, iz = b->izeta;
-    if (iz < 1)
-        for (kk = 0; kk < K; kk++) { sannip_real p = 1 + lam * cs[kk]; dA[kk] = p > 0 ? pow(p, b->zeta - 1) : 0; }
+    int kk, l;
     for (kk = 0; kk < K; kk++) {
         sannip_real p = 1 + lam * cs[kk], pb = p > 0 ? p : 0, x = pb, pz = 1;
-        int e = iz - 1;
-        /* pb^(zeta-1) by squaring over the six bits of an integer zeta <= 64: a fixed count,
-           so the loop over k vectorises */
-        for (l = 0; l < 6; l++) { pz *= (e & 1) ? x : 1; x *= x; e >>= 1; }
-        pz = iz < 1 ? dA[kk] : pz;
+        int e = b->izeta - 1;
+        for (l = 0; l < nb; l++) { pz *= (e & 1) ? x : 1; x *= x; e >>= 1; }   /* pb^(zeta-1) by squaring */
         A[kk] = pre * pz * pb;
         dA[kk] = pb > 0 ? zl * pz : 0;
         T[kk] = A[kk] * Rg[kk];
+    }
+}
+/* The angular factor of G4/G5 member b over a run (T2.21 / n2p2 SymFncExpAng{n,w}):
+   A = 2^(1-zeta) (1 + lambda cos)^zeta into R->pb, dA/dcos into R->pz (a non-positive
+   1 + lambda cos gives 0, n2p2) and the values A Rg into R->T; unless wz = 0, wz A and
+   wz dA/dcos three times per k into R->a3, d3. */
+static void sannip__tri_angular(const sannip__tterm *b, int K, sannip_real wz, sannip__runbuf *R)
+{
+    sannip_real *A = R->pb, *dA = R->pz, *a3 = R->a3, *d3 = R->d3;
+    int kk, nb = 0;
+    while (b->izeta > 1 && nb < 6 && ((b->izeta - 1) >> nb)) nb++;
+    switch (b->izeta < 1 ? -1 : nb) {
+    case 0: sannip__tri_angular_nb(b, K, 0, R->cs, R->gq, A, dA, R->T); break;
+    case 1: sannip__tri_angular_nb(b, K, 1, R->cs, R->gq, A, dA, R->T); break;
+    case 2: sannip__tri_angular_nb(b, K, 2, R->cs, R->gq, A, dA, R->T); break;
+    case 3: sannip__tri_angular_nb(b, K, 3, R->cs, R->gq, A, dA, R->T); break;
+    case -1:   /* a non-integer zeta */
+        for (kk = 0; kk < K; kk++) {
+            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? pow(pb, b->zeta - 1) : 0;
+            A[kk] = b->pre * pz * pb;
+            dA[kk] = pb > 0 ? b->pre * b->zeta * b->lambda * pz : 0;
+            R->T[kk] = A[kk] * R->gq[kk];
+        }
+        break;
+    default: sannip__tri_angular_nb(b, K, 6, R->cs, R->gq, A, dA, R->T); break;
     }
     if (wz != 0)   /* for the dense rows */
         for (kk = 0; kk < K; kk++) {
@@ -3453,10 +3487,15 @@ static void sannip__tri_rows_radial(sannip__envrun *E, int f, int j, int k0, int
     const sannip_real *V = R->gq + 4 * E->nn, *W = V + 3 * E->nn, *X = W + 3 * E->nn, *Y = X + 3 * E->nn, *a = R->d3, *t = R->a3;
     sannip_real *o = E->dG + (size_t)f * E->stride, *ok = o + 3 * (size_t)k0, s[12] = { 0 };
     int i, l, n3 = 3 * K;
-    for (i = 0; i < n3; i++) ok[i] += a[i] * V[i] + t[i] * W[i];
     for (i = 0; i + 12 <= n3; i += 12)
-        for (l = 0; l < 12; l++) s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
-    for (l = 0; i + l < n3; l++) s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
+        for (l = 0; l < 12; l++) {
+            ok[i + l] += a[i + l] * V[i + l] + t[i + l] * W[i + l];
+            s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
+        }
+    for (l = 0; i + l < n3; l++) {
+        ok[i + l] += a[i + l] * V[i + l] + t[i + l] * W[i + l];
+        s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
+    }
     for (l = 0; l < 3; l++) o[3 * j + l] += (s[l] + s[l + 3]) + (s[l + 6] + s[l + 9]);
 }
 
