@@ -2869,6 +2869,20 @@ static void sannip__sincospi_array(const sannip_real *x, int n, sannip_real *sn,
     }
 }
 
+/* A polynomial cutoff c of type t at n radii, as sannip__fc: 1 below alpha rc, 0 from rc on
+   (branch-free). */
+SANNIP__INLINE void sannip__fc_poly_array(const sannip_cutoff *c, int t, const sannip_real *r, int n,
+                                          sannip_real *SANNIP__RESTRICT f, sannip_real *SANNIP__RESTRICT df)
+{
+    sannip_real ri = c->alpha * c->rc, iw = 1 / (c->rc - ri);
+    int i;
+    for (i = 0; i < n; i++) {
+        sannip_real x = (r[i] - ri) * iw, d, v, in = r[i] < c->rc, inner = r[i] < ri;
+        v = sannip__fc_poly(t, x < 0 ? 0 : x > 1 ? 1 : x, iw, &d);
+        f[i] = inner + (1 - inner) * in * v;
+        df[i] = (1 - inner) * in * d;
+    }
+}
 /* f_c and df_c/dr of cutoff c at n radii r (out f, df). Types evaluated through exp go
    through sannip__exp_array; the rest are polynomial, so every loop vectorises. */
 static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n, sannip_real *f, sannip_real *df)
@@ -2897,17 +2911,12 @@ static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n
         }
         return;
     }
-    if (c->type >= SANNIP_CUT_POLY1 && c->type <= SANNIP_CUT_POLY4) {
-        /* as sannip__fc: 1 below alpha rc, 0 from rc on (branch-free, so the loop vectorises) */
-        sannip_real ri = c->alpha * c->rc, iw = 1 / (c->rc - ri);
-        int t = c->type;
-        for (i = 0; i < n; i++) {
-            sannip_real x = (r[i] - ri) * iw, d, v, in = r[i] < c->rc, inner = r[i] < ri;
-            v = sannip__fc_poly(t, x < 0 ? 0 : x > 1 ? 1 : x, iw, &d);
-            f[i] = inner + (1 - inner) * in * v;
-            df[i] = (1 - inner) * in * d;
-        }
-        return;
+    switch (c->type) {   /* a constant type per loop, so that it vectorises */
+    case SANNIP_CUT_POLY1: sannip__fc_poly_array(c, SANNIP_CUT_POLY1, r, n, f, df); return;
+    case SANNIP_CUT_POLY2: sannip__fc_poly_array(c, SANNIP_CUT_POLY2, r, n, f, df); return;
+    case SANNIP_CUT_POLY3: sannip__fc_poly_array(c, SANNIP_CUT_POLY3, r, n, f, df); return;
+    case SANNIP_CUT_POLY4: sannip__fc_poly_array(c, SANNIP_CUT_POLY4, r, n, f, df); return;
+    default: break;
     }
     for (i = 0; i < n; i++) f[i] = sannip__fc(c, r[i], &df[i]);
 }
@@ -3486,16 +3495,18 @@ static void sannip__tri_rows_radial(sannip__envrun *E, int f, int j, int k0, int
     const sannip__runbuf *R = &E->R;
     const sannip_real *V = R->gq + 4 * E->nn, *W = V + 3 * E->nn, *X = W + 3 * E->nn, *Y = X + 3 * E->nn, *a = R->d3, *t = R->a3;
     sannip_real *o = E->dG + (size_t)f * E->stride, *ok = o + 3 * (size_t)k0, s[12] = { 0 };
-    int i, l, n3 = 3 * K;
+    int i, l, m, n3 = 3 * K;
     for (i = 0; i + 12 <= n3; i += 12)
         for (l = 0; l < 12; l++) {
             ok[i + l] += a[i + l] * V[i + l] + t[i + l] * W[i + l];
             s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
         }
-    for (l = 0; i + l < n3; l++) {
-        ok[i + l] += a[i + l] * V[i + l] + t[i + l] * W[i + l];
-        s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
-    }
+    for (m = 0; m < 9; m += 3)   /* the last K mod 4 neighbours into lanes 0-8 (constant indices) */
+        if (i + m < n3)
+            for (l = 0; l < 3; l++) {
+                ok[i + m + l] += a[i + m + l] * V[i + m + l] + t[i + m + l] * W[i + m + l];
+                s[m + l] += a[i + m + l] * X[i + m + l] + t[i + m + l] * Y[i + m + l];
+            }
     for (l = 0; l < 3; l++) o[3 * j + l] += (s[l] + s[l + 3]) + (s[l + 6] + s[l + 9]);
 }
 
