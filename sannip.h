@@ -1459,6 +1459,15 @@ SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const cha
 #define SANNIP__PI 3.14159265358979323846
 #define SANNIP__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define SANNIP__MAX(a, b) ((a) > (b) ? (a) : (b))
+/* Outputs of kernel loops that alias nothing else (so that they vectorise without run-time
+   alias checks, of which GCC makes at most ten per loop). */
+#if defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
+#define SANNIP__RESTRICT __restrict
+#elif defined(__cplusplus)
+#define SANNIP__RESTRICT
+#else
+#define SANNIP__RESTRICT restrict
+#endif
 /* Kernels' scalar cores, inlined so that the loops calling them vectorise. */
 #if defined(__GNUC__) || defined(__clang__)
 #define SANNIP__INLINE static inline __attribute__((always_inline))
@@ -2379,6 +2388,19 @@ static sannip_real sannip__tanh(sannip_real x)
     return x;
 }
 /* The cutoff value and derivative; the hot path of every descriptor. */
+/* n2p2's polynomial cutoffs (types POLY1-4) at x = (r - alpha rc)/(rc - alpha rc) in [0, 1],
+   written as (1-x)^k q(x): the same functions, without the cancellation of 1 + x^k(...) near
+   the cutoff; *df = df/dr (iw = 1/(rc - alpha rc)). */
+SANNIP__INLINE sannip_real sannip__fc_poly(int type, sannip_real x, sannip_real iw, sannip_real *df)
+{
+    sannip_real y = 1 - x, xy = x * y, y2 = y * y;
+    switch (type) {
+    case SANNIP_CUT_POLY1: *df = -6 * x * y * iw; return y2 * (1 + 2 * x);
+    case SANNIP_CUT_POLY2: *df = -30 * xy * xy * iw; return y2 * y * (1 + x * (3 + 6 * x));
+    case SANNIP_CUT_POLY3: *df = -140 * xy * xy * xy * iw; return y2 * y * y * (1 + x * (4 + x * (10 + 20 * x)));
+    default:               *df = -630 * xy * xy * xy * xy * iw; return y2 * y2 * y * (1 + x * (5 + x * (15 + x * (35 + 70 * x))));
+    }
+}
 static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real *df)
 {
     sannip_real x, iw, t, f;
@@ -2427,16 +2449,8 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
         *df = -2 * x * tmp * tmp * e * iw;
         return e;
     }
-    /* n2p2's polynomials written as (1-x)^k q(x): the same functions, without the
-       cancellation of 1 + x^k(...) near the cutoff */
-    case SANNIP_CUT_POLY1: { sannip_real y = 1 - x;
-        *df = -6 * x * y * iw; return y * y * (1 + 2 * x); }
-    case SANNIP_CUT_POLY2: { sannip_real y = 1 - x, xy = x * y;
-        *df = -30 * xy * xy * iw; return y * y * y * (1 + x * (3 + 6 * x)); }
-    case SANNIP_CUT_POLY3: { sannip_real y = 1 - x, xy = x * y;
-        *df = -140 * xy * xy * xy * iw; return y * y * y * y * (1 + x * (4 + x * (10 + 20 * x))); }
-    case SANNIP_CUT_POLY4: { sannip_real y = 1 - x, xy = x * y, y2 = y * y;
-        *df = -630 * xy * xy * xy * xy * iw; return y2 * y2 * y * (1 + x * (5 + x * (15 + x * (35 + 70 * x)))); }
+    case SANNIP_CUT_POLY1: case SANNIP_CUT_POLY2: case SANNIP_CUT_POLY3: case SANNIP_CUT_POLY4:
+        return sannip__fc_poly(c->type, x, iw, df);
     }
     f = 0; *df = 0;
     return f;
@@ -2690,11 +2704,13 @@ typedef struct sannip__envplan {
     sannip_real rtri;      /* largest three-body radius */
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
     int *rc_off, *rcid, *rg_off, *rgid;  /* per class pair: cut/Gaussian ids needed at r_jk (G4) */
+    int *perm;             /* three-body positions, the members of each radial group adjacent */
 } sannip__envplan;
 
 /* Parameters of one three-body basis, packed for the triplet loop. */
 typedef struct sannip__tterm {
     int kind, cid, cid2, gid, gid2, izeta, zw;   /* izeta: integer zeta or -1; zw: Z-weighted */
+    int grp, nxt;          /* G4/G5 radial group (its first position) and its next member (-1: last) */
     sannip_real lambda, zeta, pre, eta, rs, eta2, rs2, eta_t, cts, sts;
 } sannip__tterm;
 
@@ -2734,6 +2750,7 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->geta = SANNIP__TAKE(a, 2 * f, sannip_real); p->grs = SANNIP__TAKE(a, 2 * f, sannip_real);
     p->pre = SANNIP__TAKE(a, f, sannip_real);
     p->tt = SANNIP__TAKE(a, f, sannip__tterm);
+    p->perm = SANNIP__TAKE(a, f, int);
     *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int);
 }
 /* Buffers of the triplet loop, one entry per neighbour k of a run. */
@@ -2742,6 +2759,8 @@ typedef struct sannip__runbuf {
     sannip_real *T, *dc, *dij, *dik, *djk, *pz, *pb;
     sannip_real *A, *B, *Cc, *D;                 /* contraction accumulators (g mode) */
     sannip_real *tf, *tdf, *tg;                  /* r_jk cutoffs per cut id, Gaussians per id */
+    sannip_real *gq;                             /* the radial group's 16 n reals (sannip__tri_radial) */
+    sannip_real *a3, *d3;                        /* a member's wz A, wz dA/dcos, three times per k */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
    (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 7 n reals. */
@@ -2761,6 +2780,8 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->Cc = SANNIP__TAKE(a, nn, sannip_real); R->D = SANNIP__TAKE(a, nn, sannip_real);
     R->tf = SANNIP__TAKE(a, nn * ncut, sannip_real); R->tdf = SANNIP__TAKE(a, nn * ncut, sannip_real);
     R->tg = SANNIP__TAKE(a, nn * ngs, sannip_real);
+    R->gq = SANNIP__TAKE(a, 16 * nn, sannip_real);
+    R->a3 = SANNIP__TAKE(a, 3 * nn, sannip_real); R->d3 = SANNIP__TAKE(a, 3 * nn, sannip_real);
     k->spin = SANNIP__TAKE(a, 7 * nn, sannip_real);
 }
 
@@ -2790,11 +2811,36 @@ static int sannip__cut_id(sannip__envplan *p, const sannip_cutoff *c)
     p->cuts[p->ncut] = c;
     return p->ncut++;
 }
+/* Radial groups of the three-body positions: G4/G5 bases that differ only in lambda and zeta
+   (same kind, cutoffs, Gaussian and weighting) share their radial factor, computed once per
+   triplet run (sannip__tri_radial). Fills tt[].grp/nxt and the positions in group order into
+   p->perm; returns their count. */
+static int sannip__envplan_groups(sannip__envplan *p, const sannip_descriptors *set, const int *idx, int nf)
+{
+    int f, g, n = 0;
+    for (f = 0; f < nf; f++) {
+        sannip__tterm *t = &p->tt[f];
+        if (!sannip_basis_is_angular(&set->b[idx[f]])) continue;
+        t->grp = f; t->nxt = -1;
+        if (t->kind != SANNIP_G4 && t->kind != SANNIP_G5) continue;
+        for (g = f - 1; g >= 0; g--) {   /* the nearest earlier member links to f */
+            sannip__tterm *u = &p->tt[g];
+            if (!sannip_basis_is_angular(&set->b[idx[g]]) || u->kind != t->kind || u->cid != t->cid
+                || u->cid2 != t->cid2 || u->gid != t->gid || u->zw != t->zw) continue;
+            t->grp = u->grp; u->nxt = f;
+            break;
+        }
+    }
+    for (f = 0; f < nf; f++)
+        if (sannip_basis_is_angular(&set->b[idx[f]]) && p->tt[f].grp == f)
+            for (g = f; g >= 0; g = p->tt[g].nxt) p->perm[n++] = g;
+    return n;
+}
 /* Carves the plan out of the arena and fills it. */
 static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
                                  int nf, int n_neighbors, sannip__arena *a, int **cls, int **runs)
 {
-    int f, named[2 * SANNIP_MAX_Z + 2], nn, c, cj, ck, C, z;
+    int f, named[2 * SANNIP_MAX_Z + 2], nn, c, cj, ck, C, z, na, pq;
     C = sannip__env_classes(set, idx, nf);
     sannip__envplan_layout(a, p, nf, C, n_neighbors, cls, runs);
     p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0; p->nspin = 0;
@@ -2821,6 +2867,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             t->cts = cos(b->theta_s); t->sts = sin(b->theta_s);
         }
     }
+    na = sannip__envplan_groups(p, set, idx, nf);
     /* lists per neighbour class; a class stands for its element (or any other element) */
     {
         int k = 0;
@@ -2837,10 +2884,9 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
         for (cj = 0; cj < C; cj++) for (ck = 0; ck < C; ck++) {
             int zj = cj < nn ? named[cj] : -1, zk = ck < nn ? named[ck] : -1;
             p->tri_off[cj * C + ck] = k;
-            for (f = 0; f < nf; f++) {
-                const sannip_basis *b = &set->b[idx[f]];
+            for (pq = 0; pq < na; pq++) {   /* three-body positions, radial groups adjacent */
+                const sannip_basis *b = &set->b[idx[f = p->perm[pq]]];
                 int fw, bw;
-                if (!sannip_basis_is_angular(b)) continue;
                 fw = sannip__restr_match(b->nbr[0], zj) && sannip__restr_match(b->nbr[1], zk);
                 bw = sannip__restr_match(b->nbr[0], zk) && sannip__restr_match(b->nbr[1], zj);
                 if (sannip__has(b, SANNIP__K_ORDERED)) {   /* ordered: (j, k) and (k, j) */
@@ -2894,6 +2940,20 @@ static void sannip__sincospi_array(const sannip_real *x, int n, sannip_real *sn,
     }
 }
 
+/* A polynomial cutoff c of type t at n radii, as sannip__fc: 1 below alpha rc, 0 from rc on
+   (branch-free). */
+SANNIP__INLINE void sannip__fc_poly_array(const sannip_cutoff *c, int t, const sannip_real *r, int n,
+                                          sannip_real *SANNIP__RESTRICT f, sannip_real *SANNIP__RESTRICT df)
+{
+    sannip_real ri = c->alpha * c->rc, iw = 1 / (c->rc - ri);
+    int i;
+    for (i = 0; i < n; i++) {
+        sannip_real x = (r[i] - ri) * iw, d, v, in = r[i] < c->rc, inner = r[i] < ri;
+        v = sannip__fc_poly(t, x < 0 ? 0 : x > 1 ? 1 : x, iw, &d);
+        f[i] = inner + (1 - inner) * in * v;
+        df[i] = (1 - inner) * in * d;
+    }
+}
 /* f_c and df_c/dr of cutoff c at n radii r (out f, df). Types evaluated through exp go
    through sannip__exp_array; the rest are polynomial, so every loop vectorises. */
 static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n, sannip_real *f, sannip_real *df)
@@ -2921,6 +2981,13 @@ static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n
             f[i] = inner + (1 - inner) * in * (sannip_real)0.5 * (f[i] + 1);
         }
         return;
+    }
+    switch (c->type) {   /* a constant type per loop, so that it vectorises */
+    case SANNIP_CUT_POLY1: sannip__fc_poly_array(c, SANNIP_CUT_POLY1, r, n, f, df); return;
+    case SANNIP_CUT_POLY2: sannip__fc_poly_array(c, SANNIP_CUT_POLY2, r, n, f, df); return;
+    case SANNIP_CUT_POLY3: sannip__fc_poly_array(c, SANNIP_CUT_POLY3, r, n, f, df); return;
+    case SANNIP_CUT_POLY4: sannip__fc_poly_array(c, SANNIP_CUT_POLY4, r, n, f, df); return;
+    default: break;
     }
     for (i = 0; i < n; i++) f[i] = sannip__fc(c, r[i], &df[i]);
 }
@@ -2950,45 +3017,62 @@ static sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n
 
 /* Scratch arrays of one run of neighbours k (same element) against neighbour j. */
 
-/* Values and scalar derivatives (cos, r_ij, r_ik, r_jk) of three-body term b for neighbour j
-   against the K neighbours k0..k0+K-1 (all of one element), into R->T, dc, dij, dik, djk. */
+/* The angular factor of G4/G5 member b over a run with an integer zeta whose zeta - 1 has nb
+   bits (nb a constant at each call, so the loop over k vectorises): see sannip__tri_angular. */
+SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb, const sannip_real *cs, const sannip_real *Rg,
+        sannip_real *SANNIP__RESTRICT A, sannip_real *SANNIP__RESTRICT dA, sannip_real *SANNIP__RESTRICT T)
+{
+    sannip_real lam = b->lambda, pre = b->pre, zl = pre * b->zeta * lam;
+    int kk, l;
+    for (kk = 0; kk < K; kk++) {
+        sannip_real p = 1 + lam * cs[kk], pb = p > 0 ? p : 0, x = pb, pz = 1;
+        int e = b->izeta - 1;
+        for (l = 0; l < nb; l++) { pz *= (e & 1) ? x : 1; x *= x; e >>= 1; }   /* pb^(zeta-1) by squaring */
+        A[kk] = pre * pz * pb;
+        dA[kk] = pb > 0 ? zl * pz : 0;
+        T[kk] = A[kk] * Rg[kk];
+    }
+}
+/* The angular factor of G4/G5 member b over a run (T2.21 / n2p2 SymFncExpAng{n,w}):
+   A = 2^(1-zeta) (1 + lambda cos)^zeta into R->pb, dA/dcos into R->pz (a non-positive
+   1 + lambda cos gives 0, n2p2) and the values A Rg into R->T; unless wz = 0, wz A and
+   wz dA/dcos three times per k into R->a3, d3. */
+static void sannip__tri_angular(const sannip__tterm *b, int K, sannip_real wz, sannip__runbuf *R)
+{
+    sannip_real *A = R->pb, *dA = R->pz, *a3 = R->a3, *d3 = R->d3;
+    int kk, nb = 0;
+    while (b->izeta > 1 && nb < 6 && ((b->izeta - 1) >> nb)) nb++;
+    switch (b->izeta < 1 ? -1 : nb) {
+    case 0: sannip__tri_angular_nb(b, K, 0, R->cs, R->gq, A, dA, R->T); break;
+    case 1: sannip__tri_angular_nb(b, K, 1, R->cs, R->gq, A, dA, R->T); break;
+    case 2: sannip__tri_angular_nb(b, K, 2, R->cs, R->gq, A, dA, R->T); break;
+    case 3: sannip__tri_angular_nb(b, K, 3, R->cs, R->gq, A, dA, R->T); break;
+    case -1:   /* a non-integer zeta */
+        for (kk = 0; kk < K; kk++) {
+            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? pow(pb, b->zeta - 1) : 0;
+            A[kk] = b->pre * pz * pb;
+            dA[kk] = pb > 0 ? b->pre * b->zeta * b->lambda * pz : 0;
+            R->T[kk] = A[kk] * R->gq[kk];
+        }
+        break;
+    default: sannip__tri_angular_nb(b, K, 6, R->cs, R->gq, A, dA, R->T); break;
+    }
+    if (wz != 0)   /* for the dense rows */
+        for (kk = 0; kk < K; kk++) {
+            sannip_real a = wz * A[kk], d = wz * dA[kk];
+            a3[3 * kk] = a3[3 * kk + 1] = a3[3 * kk + 2] = a;
+            d3[3 * kk] = d3[3 * kk + 1] = d3[3 * kk + 2] = d;
+        }
+}
+
+/* Values and scalar derivatives (cos, r_ij, r_ik, r_jk) of Gauss-Fourier three-body term b
+   for neighbour j against the K neighbours k0..k0+K-1 (all of one element), into R->T, dc,
+   dij, dik, djk. */
 static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int K, int n, const sannip_real *r,
                             const sannip_real *fcT, const sannip_real *dfcT, const sannip_real *gsT,
                             sannip__runbuf *R, int deriv)
 {
     int kk;
-    const sannip_real *fk = fcT + (size_t)b->cid2 * n + k0, *dfk = dfcT + (size_t)b->cid2 * n + k0, *rk = r + k0;
-    if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
-        /* T2.21 / n2p2 SymFncExpAng{n,w}: 2^(1-zeta) (1+lambda cos)^zeta e^{-eta sum (r-rs)^2} fc fc fc;
-           a non-positive 1 + lambda cos gives 0 (n2p2) */
-        sannip_real fj = fcT[(size_t)b->cid * n + j], dfj = dfcT[(size_t)b->cid * n + j], rij = r[j];
-        sannip_real gj = gsT[(size_t)b->gid * n + j], pre = b->pre * gj, lam = b->lambda, two_eta = 2 * b->eta;
-        const sannip_real *gk = gsT + (size_t)b->gid * n + k0;
-        const sannip_real *tf = R->tf + (size_t)b->cid * n, *tdf = R->tdf + (size_t)b->cid * n, *tg = R->tg + (size_t)b->gid * n;
-        int g4 = b->kind == SANNIP_G4, e;
-        for (kk = 0; kk < K; kk++) {
-            sannip_real p = 1 + lam * R->cs[kk];
-            R->pb[kk] = p > 0 ? p : 0; R->pz[kk] = 1;
-        }
-        if (b->izeta >= 1) {
-            for (e = b->izeta - 1; e; e >>= 1) {     /* p^(zeta-1) by squaring, loop over k inside */
-                if (e & 1) for (kk = 0; kk < K; kk++) R->pz[kk] *= R->pb[kk];
-                if (e > 1) for (kk = 0; kk < K; kk++) R->pb[kk] *= R->pb[kk];
-            }
-            for (kk = 0; kk < K; kk++) { sannip_real p = 1 + lam * R->cs[kk]; R->pb[kk] = p > 0 ? p : 0; }
-        } else for (kk = 0; kk < K; kk++) R->pz[kk] = R->pb[kk] > 0 ? pow(R->pb[kk], b->zeta - 1) : 0;
-        for (kk = 0; kk < K; kk++) {
-            sannip_real fjk = g4 ? tf[kk] : 1, E = pre * gk[kk] * (g4 ? tg[kk] : 1), F = fj * fk[kk] * fjk;
-            sannip_real pp = E * R->pz[kk] * R->pb[kk];
-            R->T[kk] = pp * F;
-            if (!deriv) continue;
-            R->dc[kk] = R->pb[kk] > 0 ? E * b->zeta * R->pz[kk] * lam * F : 0;
-            R->dij[kk] = pp * (dfj * fk[kk] * fjk - two_eta * (rij - b->rs) * F);
-            R->dik[kk] = pp * (fj * dfk[kk] * fjk - two_eta * (rk[kk] - b->rs) * F);
-            R->djk[kk] = g4 ? pp * (fj * fk[kk] * tdf[kk] - two_eta * (R->rjk[kk] - b->rs) * F) : 0;
-        }
-        return;
-    }
     /* Gauss-Fourier three-body (T C.9, C.31, C.37): alpha(theta) R(r_a) Q(r_b) with (a, b) =
        (j, k), or (k, j) for the swapped orientation of the ordered sum */
     for (kk = 0; kk < K; kk++) {
@@ -3408,6 +3492,95 @@ static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp
     }
 }
 
+/* The radial factor of a G4/G5 triplet run and its derivatives (sannip__tri_radial): with
+   e = g_j g_k [g_jk] (Gaussians) and F = f_j f_k [f_jk] (cutoffs; [] for G4 only, tg = NULL for
+   G5), Rg = e F, dj = dRg/dr_ij, dk = dRg/dr_ik, dt = dRg/dr_jk. */
+static void sannip__tri_radial_terms(int K, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real xj, sannip_real te, sannip_real rs,
+        const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
+        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
+        sannip_real *SANNIP__RESTRICT Rg, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk, sannip_real *SANNIP__RESTRICT dt)
+{
+    int kk;
+    if (tg)
+        for (kk = 0; kk < K; kk++) {
+            sannip_real e = gj * gk[kk] * tg[kk], F = fj * fk[kk] * tf[kk];
+            Rg[kk] = e * F;
+            dj[kk] = e * (dfj * fk[kk] * tf[kk] - te * xj * F);
+            dk[kk] = e * (fj * dfk[kk] * tf[kk] - te * (rk[kk] - rs) * F);
+            dt[kk] = e * (fj * fk[kk] * tdf[kk] - te * (rjk[kk] - rs) * F);
+        }
+    else
+        for (kk = 0; kk < K; kk++) {
+            sannip_real e = gj * gk[kk], F = fj * fk[kk];
+            Rg[kk] = e * F;
+            dj[kk] = e * (dfj * fk[kk] - te * xj * F);
+            dk[kk] = e * (fj * dfk[kk] - te * (rk[kk] - rs) * F);
+            dt[kk] = 0;
+        }
+}
+/* The row vectors of sannip__tri_radial, three reals per k (see there). */
+static void sannip__tri_radial_vectors(int K, const sannip_real *uij, sannip_real rij, const sannip_real *uk, const sannip_real *rk,
+        const sannip_real *cs, const sannip_real *ux, const sannip_real *uy, const sannip_real *uz,
+        const sannip_real *Rg, const sannip_real *dj, const sannip_real *dk, const sannip_real *dt,
+        sannip_real *SANNIP__RESTRICT V, sannip_real *SANNIP__RESTRICT W, sannip_real *SANNIP__RESTRICT X, sannip_real *SANNIP__RESTRICT Y)
+{
+    int kk, x;
+    for (kk = 0; kk < K; kk++) {
+        sannip_real ujk[3], c = cs[kk], ak = Rg[kk] / rk[kk], aj = Rg[kk] / rij;
+        ujk[0] = ux[kk]; ujk[1] = uy[kk]; ujk[2] = uz[kk];
+        for (x = 0; x < 3; x++) {
+            V[3 * kk + x] = ak * (uij[x] - c * uk[3 * kk + x]);
+            W[3 * kk + x] = dk[kk] * uk[3 * kk + x] + dt[kk] * ujk[x];
+            X[3 * kk + x] = aj * (uk[3 * kk + x] - c * uij[x]);
+            Y[3 * kk + x] = dj[kk] * uij[x] - dt[kk] * ujk[x];
+        }
+    }
+}
+/* The radial factor of the G4/G5 group of b for neighbour j against the run k0..k0+K-1,
+   shared by the group's members (they differ in lambda and zeta only), into R->gq:
+   Rg = e^{-eta sum (r - rs)^2} f_c(r_ij) f_c(r_ik) [f_c(r_jk), G4] (T2.21 without its angular
+   factor) and dRg/dr_ij, dr_ik, dr_jk (arrays 0-3, stride nn), then the vectors of the rows,
+   three reals per k from 4 nn on (sannip__tri_rows_radial): with a member's A and A' = dA/dcos,
+   dT/dd_ik = A' V + A W, V = Rg (u_ij - cos u_ik)/r_ik, W = dRg/dr_ik u_ik + dRg/dr_jk u_jk;
+   dT/dd_ij = A' X + A Y, X = Rg (u_ik - cos u_ij)/r_ij, Y = dRg/dr_ij u_ij - dRg/dr_jk u_jk. */
+static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int j, int k0, int K)
+{
+    sannip__runbuf *R = &E->R;
+    size_t nn = E->nn, ci = (size_t)b->cid * nn, ck = (size_t)b->cid2 * nn, gi = (size_t)b->gid * nn;
+    const sannip_real *r = E->env->r, *u = E->K.u;
+    sannip_real *Q = R->gq;
+    int g4 = b->kind == SANNIP_G4;
+    sannip__tri_radial_terms(K, E->K.gs[gi + j], E->K.fc[ci + j], E->K.dfc[ci + j], r[j] - b->rs, 2 * b->eta, b->rs,
+                             E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0, r + k0,
+                             g4 ? R->tg + gi : NULL, R->tf + ci, R->tdf + ci, R->rjk, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
+    if (E->dG)
+        sannip__tri_radial_vectors(K, u + 3 * j, r[j], u + 3 * k0, r + k0, R->cs, R->ux, R->uy, R->uz, Q, Q + nn, Q + 2 * nn, Q + 3 * nn,
+                                   Q + 4 * nn, Q + 7 * nn, Q + 10 * nn, Q + 13 * nn);
+}
+
+/* Dense derivative rows of G4/G5 member f (wz A, wz A' in R->a3, d3) from the group arrays of
+   sannip__tri_radial; the row of j in twelve partial sums, lane l taking component l mod 3
+   (a fixed order). */
+static void sannip__tri_rows_radial(sannip__envrun *E, int f, int j, int k0, int K)
+{
+    const sannip__runbuf *R = &E->R;
+    const sannip_real *V = R->gq + 4 * E->nn, *W = V + 3 * E->nn, *X = W + 3 * E->nn, *Y = X + 3 * E->nn, *a = R->d3, *t = R->a3;
+    sannip_real *o = E->dG + (size_t)f * E->stride, *ok = o + 3 * (size_t)k0, s[12] = { 0 };
+    int i, l, m, n3 = 3 * K;
+    for (i = 0; i + 12 <= n3; i += 12)
+        for (l = 0; l < 12; l++) {
+            ok[i + l] += a[i + l] * V[i + l] + t[i + l] * W[i + l];
+            s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
+        }
+    for (m = 0; m < 9; m += 3)   /* the last K mod 4 neighbours into lanes 0-8 (constant indices) */
+        if (i + m < n3)
+            for (l = 0; l < 3; l++) {
+                ok[i + m + l] += a[i + m + l] * V[i + m + l] + t[i + m + l] * W[i + m + l];
+                s[m + l] += a[i + m + l] * X[i + m + l] + t[i + m + l] * Y[i + m + l];
+            }
+    for (l = 0; l < 3; l++) o[3 * j + l] += (s[l] + s[l + 3]) + (s[l + 6] + s[l + 9]);
+}
+
 /* Dense derivative rows of basis f from one run, weighted by wz:
    dT/dd_ij = dc (u_ik - cs u_ij)/r_ij + dij u_ij - djk u_jk, summed over the run;
    dT/dd_ik = dc (u_ij - cs u_ik)/r_ik + dik u_ik + djk u_jk, per k. */
@@ -3455,6 +3628,20 @@ static void sannip__tri_contract(sannip__envrun *E, int j, int k0, int K)
     c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
 }
 
+/* The contraction accumulators of G4/G5 member (A, A' in R->pb, pz) with weight gw:
+   sum_f g_f dT_f/d(cos, r_ij, r_ik, r_jk) from the group's radial arrays. */
+static void sannip__tri_accumulate_radial(sannip__envrun *E, sannip_real gw, int K)
+{
+    sannip__runbuf *R = &E->R;
+    const sannip_real *Q = R->gq;
+    size_t nn = E->nn;
+    int kk;
+    for (kk = 0; kk < K; kk++) {
+        sannip_real a = gw * R->pz[kk], t = gw * R->pb[kk];
+        R->A[kk] += a * Q[kk]; R->B[kk] += t * Q[nn + kk]; R->Cc[kk] += t * Q[2 * nn + kk]; R->D[kk] += t * Q[3 * nn + kk];
+    }
+}
+
 /* Three-body terms of neighbour j against the run k0..k0+K-1 (one element): the geometry once,
    then each basis of the (class j, class k) list over the run. */
 static void sannip__env_triplet_run(sannip__envrun *E, int j, int k0, int K)
@@ -3462,16 +3649,24 @@ static void sannip__env_triplet_run(sannip__envrun *E, int j, int k0, int K)
     const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
     const sannip_real *g = E->g;
-    int cp = E->cls[j] * P->C + E->cls[k0], l0 = P->tri_off[cp], l1 = P->tri_off[cp + 1], q, kk;
+    int cp = E->cls[j] * P->C + E->cls[k0], l0 = P->tri_off[cp], l1 = P->tri_off[cp + 1], q, kk, grp = -1;
     if (l0 == l1) return;
     sannip__tri_geometry(E, j, k0, K, cp);
     if (g) for (kk = 0; kk < K; kk++) R->A[kk] = R->B[kk] = R->Cc[kk] = R->D[kk] = 0;
     for (q = l0; q < l1; q++) {
         int swap = P->tri[q] & 1, f = P->tri[q] >> 1;
         const sannip__tterm *b = &P->tt[f];
-        sannip_real wz;
+        sannip_real wz = b->zw ? (sannip_real)E->env->Zn[j] * (sannip_real)E->env->Zn[k0] : 1;   /* one element per run */
+        if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
+            if (b->grp != grp) sannip__tri_radial(E, b, j, k0, K);   /* once per radial group */
+            grp = b->grp;
+            sannip__tri_angular(b, K, E->dG ? wz : 0, R);
+            E->G[f] += wz * sannip__sum4(R->T, K);
+            if (g) sannip__tri_accumulate_radial(E, g[f] * wz, K);
+            if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
+            continue;
+        }
         sannip__tri_run(b, swap, j, k0, K, E->n, E->env->r, E->K.fc, E->K.dfc, E->K.gs, R, E->deriv);
-        wz = b->zw ? (sannip_real)E->env->Zn[j] * (sannip_real)E->env->Zn[k0] : 1;   /* one element per run */
         E->G[f] += wz * sannip__sum4(R->T, K);
         if (!E->deriv) continue;
         if (g) {
@@ -7367,6 +7562,7 @@ SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const cha
 
 #undef SANNIP__MIN
 #undef SANNIP__MAX
+#undef SANNIP__RESTRICT
 #undef SANNIP__N2P2_NTYPES
 #undef SANNIP__PI
 #undef SANNIP__EXPECT

@@ -13,7 +13,7 @@
    ("like for like"), and both totals with the neighbour list. CPU time of the process (one
    thread), median of BENCH_REPS alternating repetitions. Energies of the two are compared
    first (relative difference printed; the benchmark stops on a mismatch > 1e-10).
-   Usage: bench_n2p2 SHARED N2P2_DIR [quick] */
+   Usage: bench_n2p2 SHARED N2P2_DIR [quick] [water|cu2s] */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip.h"
 #include "Prediction.h"
@@ -77,6 +77,74 @@ static void write_supercell(const sannip_structure *s, int k, const std::string 
     sannip_structure_uninit(&t);
 }
 
+/* Floating-point work per atom of sannip_model_compute with forces, counted from the
+   structure (the first 256 centres: a periodic supercell has the same per-atom counts) and
+   the model, with the kernel's operation counts per term (bench/README.md): a radial basis
+   per neighbour 10 flops (value 3, derivative 4, dense row 3); per neighbour pair j < k within
+   the three-body radius, a G4/G5 radial group (bases differing only in lambda and zeta) 50
+   (radial factor and its derivatives 20, row vectors 30) and each member 44 (angular factor
+   and value 20, dense rows 24), other three-body bases 60; the network 4 flops per weight
+   (forward, backward); the force contraction 2 per basis and neighbour component. */
+static bool restr(int e, int Z) { return e == SANNIP_ANY || e == SANNIP_ZWEIGHT || e == Z; }
+static double count_flops(const sannip_model *m, const sannip_system *sys, sannip_neighbors *nl)
+{
+    sannip_error err;
+    if (sannip_neighbors_build(nl, sys, m->cutoff, &err) != SANNIP_SUCCESS) die("neighbours", &err);
+    int nc = std::min(sys->n, 256);
+    double fl = 0;
+    for (int i = 0; i < nc; i++) {
+        int e = sannip_model_element_index(m, sys->Z[i]);
+        const sannip_element_model *el = &m->el[e];
+        const sannip_network *net = sannip_model_network(m, e);
+        size_t s0 = nl->start[i], n = nl->start[i + 1] - s0;
+        for (int l = 0; l < net->n_layers; l++) fl += 4.0 * net->sizes[l] * net->sizes[l + 1];
+        fl += 2.0 * el->n_features * 3 * (double)(n + 1);
+        for (int f = 0; f < el->n_features; f++) {
+            const sannip_basis *b = &m->desc.b[el->feature[f]];
+            double rc = sannip_basis_cutoff(b);
+            if (sannip_basis_is_angular(b)) continue;
+            for (size_t p = s0; p < s0 + n; p++) if (nl->r[p] < rc && restr(b->nbr[0], sys->Z[nl->j[p]])) fl += 10;
+        }
+        for (size_t pj = s0; pj < s0 + n; pj++)
+            for (size_t pk = pj + 1; pk < s0 + n; pk++) {
+                int zj = sys->Z[nl->j[pj]], zk = sys->Z[nl->j[pk]];
+                std::vector<int> leaders;   /* features heading a radial group seen for this pair */
+                for (int f = 0; f < el->n_features; f++) {
+                    const sannip_basis *b = &m->desc.b[el->feature[f]];
+                    double rc = sannip_basis_cutoff(b);
+                    if (!sannip_basis_is_angular(b) || nl->r[pj] >= rc || nl->r[pk] >= rc) continue;
+                    if (!((restr(b->nbr[0], zj) && restr(b->nbr[1], zk)) || (restr(b->nbr[0], zk) && restr(b->nbr[1], zj)))) continue;
+                    if (b->kind != SANNIP_G4 && b->kind != SANNIP_G5) { fl += 60; continue; }
+                    fl += 44;
+                    bool seen = false;
+                    for (size_t q = 0; q < leaders.size() && !seen; q++) {
+                        const sannip_basis *c = &m->desc.b[el->feature[leaders[q]]];
+                        seen = c->kind == b->kind && c->eta == b->eta && c->rs == b->rs && c->cut[0].type == b->cut[0].type
+                            && c->cut[0].rc == b->cut[0].rc && c->cut[0].alpha == b->cut[0].alpha && c->nbr[0] == b->nbr[0] && c->nbr[1] == b->nbr[1];
+                    }
+                    if (!seen) { leaders.push_back(f); fl += 50; }
+                }
+            }
+    }
+    return fl / nc;
+}
+
+/* Double-precision peak of one core in GFLOP/s from /proc/cpuinfo (Linux): clock x 2 FMA
+   units x 2 flops x lanes (8 with AVX-512, 4 with AVX2); 0 when unknown. */
+static double core_peak_gflops()
+{
+    FILE *f = std::fopen("/proc/cpuinfo", "r");
+    char line[8192];
+    double mhz = 0; int lanes = 0;
+    if (!f) return 0;
+    while (std::fgets(line, sizeof line, f)) {
+        if (!mhz && std::strncmp(line, "cpu MHz", 7) == 0) { const char *c = std::strchr(line, ':'); if (c) mhz = std::atof(c + 1); }
+        if (!lanes && std::strncmp(line, "flags", 5) == 0) lanes = std::strstr(line, " avx512f") ? 8 : std::strstr(line, " avx2") ? 4 : 2;
+    }
+    std::fclose(f);
+    return mhz * 1e-3 * 2 * 2 * lanes;
+}
+
 static double median(std::vector<double> v)
 {
     std::sort(v.begin(), v.end());
@@ -136,6 +204,10 @@ static void bench_case(const char *name, const std::string &dir, const std::stri
     std::printf("         n2p2 %8.1f us/atom (+ neighbour list %.1f)   sannip %8.1f us/atom (%.1f of it neighbour list)\n",
                 n2, n2nl, sa, sanl);
     std::printf("         n2p2 / sannip: like for like (no neighbour lists) %.2f   totals %.2f\n", n2 / (sa - sanl), (n2 + n2nl) / sa);
+    double fl = count_flops(&m, &sys, &nl), peak = core_peak_gflops(), rate = fl / (sa - sanl) * 1e-3;
+    std::printf("         sannip %.2f Mflop/atom (counted), %.2f GFLOP/s without the neighbour list", fl * 1e-6, rate);
+    if (peak > 0) std::printf(", %.1f%% of the core's peak (%.0f GFLOP/s)", 100 * rate / peak, peak);
+    std::printf("\n");
     std::fflush(stdout);
     sannip_neighbors_uninit(&nl); sannip_workspace_uninit(&ws); sannip_structure_uninit(&s); sannip_model_uninit(&m);
 }
@@ -144,7 +216,12 @@ int main(int argc, char **argv)
 {
     if (argc < 3) { std::fprintf(stderr, "usage: bench_n2p2 SHARED N2P2_DIR [quick]\n"); return 2; }
     std::string shared = argv[1], n2p2 = argv[2];
-    int quick = argc > 3 && std::strcmp(argv[3], "quick") == 0;
+    int quick = 0, only_water = 0, only_cu2s = 0;
+    for (int a = 3; a < argc; a++) {
+        quick |= std::strcmp(argv[a], "quick") == 0;
+        only_water |= std::strcmp(argv[a], "water") == 0;
+        only_cu2s |= std::strcmp(argv[a], "cu2s") == 0;
+    }
     if (quick) reps = 3;
 #ifdef _OPENMP
     omp_set_num_threads(1);
@@ -153,15 +230,19 @@ int main(int argc, char **argv)
     std::string water = shared + "/peers/n2p2/H2O_RPBE-D3", cu2s = n2p2 + "/examples/nnp-predict/Cu2S_PBE";
     std::string tmp = "build/bench_n2p2_";
     sannip_structure s;
-    bench_case("water", water, water + "/liquid1080.data");
-    read_first(water + "/liquid1080.data", &s);
-    write_supercell(&s, 2, tmp + "water8640.data");
-    sannip_structure_uninit(&s);
-    bench_case("water", water, tmp + "water8640.data");
-    bench_case("Cu2S", cu2s, cu2s + "/input.data");
-    read_first(cu2s + "/input.data", &s);
-    write_supercell(&s, 4, tmp + "cu2s9216.data");
-    sannip_structure_uninit(&s);
-    bench_case("Cu2S", cu2s, tmp + "cu2s9216.data");
+    if (!only_cu2s) {
+        bench_case("water", water, water + "/liquid1080.data");
+        read_first(water + "/liquid1080.data", &s);
+        write_supercell(&s, 2, tmp + "water8640.data");
+        sannip_structure_uninit(&s);
+        bench_case("water", water, tmp + "water8640.data");
+    }
+    if (!only_water) {
+        bench_case("Cu2S", cu2s, cu2s + "/input.data");
+        read_first(cu2s + "/input.data", &s);
+        write_supercell(&s, 4, tmp + "cu2s9216.data");
+        sannip_structure_uninit(&s);
+        bench_case("Cu2S", cu2s, tmp + "cu2s9216.data");
+    }
     return 0;
 }
