@@ -867,7 +867,7 @@ static sannip_result train_descriptors(opts *o, sannip_model *tmpl, const sannip
     if (strcmp(desc, "bp-fe") == 0) return sannip_descriptors_preset_bp_fe(&tmpl->desc, 26, err);
     {
         sannip_descriptors tmp;
-        r = load_descriptors(desc, &tmp, err);
+        r = (sannip_result)load_descriptors(desc, &tmp, err);
         for (i = 0; r == SANNIP_SUCCESS && i < tmp.n; i++) r = sannip_descriptors_add(&tmpl->desc, &tmp.b[i], err);
         sannip_descriptors_uninit(&tmp);
         return r;
