@@ -1518,7 +1518,7 @@ SANNIP__SIBLING uint64_t sannip__splitmix64(uint64_t *x);
 /* Descriptor engine. sannip__env_of: the environment of atom i from a neighbour list (Zn: n ints,
    Sn: 3n reals of caller scratch). sannip__env_eval: sannip_env_eval plus spin derivatives dGs
    (nf x (n+1) x 3) and their contraction cs (3(n+1)); work: sannip_env_work_size reals.
-   sannip__spin_eval: the spin bases alone (7 n reals of work). sannip__spin_pair_value: the
+   sannip__spin_eval: the spin bases alone (8 n reals of work). sannip__spin_pair_value: the
    bracket of a pair-additive spin basis b (T3.2-3.4, 3.16) for spins Si, Sj and unit vector u.
    sannip__spin_ready: SANNIP_INVALID_ARGS with a message when d needs spins and sys has none. */
 SANNIP__SIBLING sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system *sys, int i, int *Zn, sannip_real *Sn);
@@ -2763,7 +2763,7 @@ typedef struct sannip__runbuf {
     sannip_real *a3, *d3;                        /* a member's wz A, wz dA/dcos, three times per k */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
-   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 7 n reals. */
+   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 3 n reals. */
 typedef struct sannip__envcache { sannip_real *u, *fc, *dfc, *gs, *spin; } sannip__envcache;
 static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs)
 {
@@ -2782,7 +2782,7 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->tg = SANNIP__TAKE(a, nn * ngs, sannip_real);
     R->gq = SANNIP__TAKE(a, 16 * nn, sannip_real);
     R->a3 = SANNIP__TAKE(a, 3 * nn, sannip_real); R->d3 = SANNIP__TAKE(a, 3 * nn, sannip_real);
-    k->spin = SANNIP__TAKE(a, 7 * nn, sannip_real);
+    k->spin = SANNIP__TAKE(a, 3 * nn, sannip_real);
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
@@ -2849,7 +2849,11 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
     for (c = 0; c < nn; c++) p->cls_of_z[named[c]] = c;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
-        if (sannip__has(b, SANNIP_BASIS_SPIN)) { p->cid[f] = p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++; continue; }
+        if (sannip__has(b, SANNIP_BASIS_SPIN)) {   /* spin bases read the same cached cutoffs */
+            p->cid[f] = sannip__has(b, SANNIP_BASIS_NEIGHBORS) ? sannip__cut_id(p, &b->cut[0]) : -1;
+            p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++;
+            continue;
+        }
         p->cid[f] = sannip__cut_id(p, &b->cut[0]);
         p->cid2[f] = sannip__keys(b, SANNIP__P_FB2) ? sannip__cut_id(p, &b->cut[1]) : p->cid[f];
         p->gid[f] = b->kind == SANNIP_GF_ANGULAR2 ? -1 : sannip__gauss_id(p, b->eta, b->rs);
@@ -3153,12 +3157,20 @@ static void sannip__spin_put_spin(const sannip__spin_out *o, int j, sannip_real 
 }
 
 /* Per-atom caches shared by the bases of one sannip__spin_eval call: the cutoff values of the
-   last cutoff used and the bracket values of the last pair kind (bases that share them, like
-   the 12 S2G of T sec. A.2, then cost one exp per neighbour each). */
+   current basis (the engine's per-neighbour cache, or those of the last cutoff used when the
+   spin bases are evaluated alone), the bracket values of the last pair kind (bases that share
+   them, like the 12 S2G of T sec. A.2, then cost one exp per neighbour each), the smoothed
+   norms |S_j|_e of the last eps, and the neighbour sums of the last F1-F6 key (fs). */
 typedef struct sannip__spin_cache {
-    const sannip_cutoff *cut;     /* cutoff of fc/dfc (NULL: none yet) */
+    const sannip_real *fc, *dfc;  /* cutoff values of the current basis, per neighbour */
+    const sannip_cutoff *cut;     /* cutoff of ofc/odfc (NULL: none yet) */
+    sannip_real *ofc, *odfc;      /* own cutoff values (NULL: the engine's cache serves) */
     int bracket;                  /* kind (S2..S5) of v (0: none yet) */
-    sannip_real *fc, *dfc, *v, *x;   /* per neighbour */
+    sannip_real *v, *x, *sn;      /* per neighbour: bracket, its transform, |S_j|_e */
+    int sn_ok, fs_nbr, fs_center, fs_a;
+    sannip_real sn_eps, fs_eps;   /* eps of sn; of fs's A */
+    const sannip_cutoff *fs_cut;  /* key of fs with fs_nbr, fs_center, fs_a, fs_eps (NULL: none) */
+    sannip_real fs[5];            /* M (3), A, W of sannip__spin_fsums */
 } sannip__spin_cache;
 
 static sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u)
@@ -3190,9 +3202,9 @@ static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *en
 static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                         sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
+    const sannip_real *fcv = C->fc, *dfcv = C->dfc;
     sannip_real G = 0, da[3], db[3], du[3], pd[3];
     int j, x, n = env->n, bk = sannip__kind(b->kind)->bracket, gauss = sannip__has(b, SANNIP_BASIS_GAUSSIAN);
-    if (!C->cut || !sannip__cutoff_equal(C->cut, &b->cut[0])) { sannip__fc_array(&b->cut[0], env->r, n, C->fc, C->dfc); C->cut = &b->cut[0]; }
     if (C->bracket != bk) {
         for (j = 0; j < n; j++) C->v[j] = sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, u + 3 * j, da, db, du);
         C->bracket = bk;
@@ -3204,7 +3216,7 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
     } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
     for (j = 0; j < n; j++) {
         const sannip_real *uj = u + 3 * j;
-        sannip_real fc = C->fc[j], dfc = C->dfc[j], T = C->x[j], dT, ud;
+        sannip_real fc = fcv[j], dfc = dfcv[j], T = C->x[j], dT, ud;
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
         if (fc == 0 && dfc == 0) continue;
         G += T * fc;
@@ -3221,6 +3233,43 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
     return G;
 }
 
+/* The smoothed norms |S_j|_e = sqrt(S_j.S_j + eps^2) of the neighbour spins (F1, F2, F4-F6),
+   kept for the next basis with the same eps. */
+static const sannip_real *sannip__spin_snorms(const sannip_env *env, sannip_real eps, sannip__spin_cache *C)
+{
+    int j;
+    if (!C->sn_ok || C->sn_eps != eps) {
+        for (j = 0; j < env->n; j++) C->sn[j] = sannip__snorm(env->Sn + 3 * j, eps);
+        C->sn_ok = 1; C->sn_eps = eps;
+    }
+    return C->sn;
+}
+/* The neighbour sums of F1-F6 (T5.1-5.6) over the neighbours of b's element, with the cutoff
+   values in C: M = sum_j fc S_j, A = sum_j fc (|S_j|_e - eps) (when need_a, else 0) and
+   W = sum_j fc, each from the central atom's term (S_i, |S_i|_e - eps, 1) when center, else
+   from 0; into C->fs (M, A, W). The bases that follow with the same cutoff, element and
+   centre (and eps, for A) take them from there: one pass over the neighbours for all. */
+static const sannip_real *sannip__spin_fsums(const sannip_basis *b, const sannip_env *env, sannip__spin_cache *C, int center, int need_a)
+{
+    const sannip_real eps = b->eps, *fc = C->fc, *sn;
+    sannip_real *s = C->fs;
+    int j, k;
+    if (C->fs_cut && sannip__cutoff_equal(C->fs_cut, &b->cut[0]) && C->fs_nbr == b->nbr[0] && C->fs_center == center
+        && (!need_a || (C->fs_a && C->fs_eps == eps))) return s;
+    sn = need_a ? sannip__spin_snorms(env, eps, C) : NULL;
+    for (k = 0; k < 3; k++) s[k] = center ? env->Sc[k] : 0;
+    s[3] = center && need_a ? sannip__snorm(env->Sc, eps) - eps : 0;
+    s[4] = center ? 1 : 0;
+    for (j = 0; j < env->n; j++) {
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        for (k = 0; k < 3; k++) s[k] += fc[j] * env->Sn[3 * j + k];
+        if (need_a) s[3] += fc[j] * (sn[j] - eps);
+        s[4] += fc[j];
+    }
+    C->fs_cut = &b->cut[0]; C->fs_nbr = b->nbr[0]; C->fs_center = center; C->fs_a = need_a; C->fs_eps = eps;
+    return s;
+}
+
 /* F1-F3 (T5.1-5.3): Gaussians of neighbour sums (the central atom excluded). F1 and F2 take
    the smoothed norm of F4-F6, |v|_e - eps with |v|_e = sqrt(v.v + eps^2), so that they are
    smooth where a neighbour spin or the neighbour sum M vanishes (zero-moment atoms, AFM
@@ -3228,18 +3277,12 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
 static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                      sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
-    const sannip_real eps = b->eps;
-    sannip_real M[3] = { 0, 0, 0 }, A = 0, x, T, dT, mn = 0, mh[3] = { 0, 0, 0 };
+    const sannip_real eps = b->eps, *fc = C->fc, *dfc = C->dfc, *S = sannip__spin_fsums(b, env, C, 0, b->kind == SANNIP_SPIN_F1);
+    const sannip_real *sn = b->kind == SANNIP_SPIN_F1 ? sannip__spin_snorms(env, eps, C) : NULL;
+    sannip_real M[3], x, T, dT, mn = 0, mh[3] = { 0, 0, 0 };
     int j, k;
-    (void)C;
-    for (j = 0; j < env->n; j++) {
-        sannip_real dfc, fc;
-        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-        for (k = 0; k < 3; k++) M[k] += fc * env->Sn[3 * j + k];
-        if (b->kind == SANNIP_SPIN_F1) A += fc * (sannip__snorm(env->Sn + 3 * j, eps) - eps);
-    }
-    if (b->kind == SANNIP_SPIN_F1) x = A;
+    for (k = 0; k < 3; k++) M[k] = S[k];
+    if (b->kind == SANNIP_SPIN_F1) x = S[3];
     else if (b->kind == SANNIP_SPIN_F2) {
         mn = sannip__snorm(M, eps); x = mn - eps;
         for (k = 0; k < 3; k++) mh[k] = M[k] / mn;
@@ -3251,45 +3294,34 @@ static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *en
     if (b->kind == SANNIP_SPIN_F3) sannip__spin_put_spin(o, env->n, dT, M);
     for (j = 0; j < env->n; j++) {
         const sannip_real *Sj = env->Sn + 3 * j;
-        sannip_real dfc, fc, sj, w, s[3];
+        sannip_real sj, w, s[3];
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-        if (fc == 0 && dfc == 0) continue;
+        if (fc[j] == 0 && dfc[j] == 0) continue;
         if (b->kind == SANNIP_SPIN_F1) {       /* dA/dS_j = fc S_j/|S_j|_e, dA/dd_j = (|S_j|_e - eps) fc' u */
-            sj = sannip__snorm(Sj, eps);
+            sj = sn[j];
             w = sj - eps; for (k = 0; k < 3; k++) s[k] = Sj[k] / sj;
         } else if (b->kind == SANNIP_SPIN_F2) { /* d|M|_e/dS_j = fc m, m = M/|M|_e; d|M|_e/dd_j = (m.S_j) fc' u */
             w = sannip__dot3(mh, Sj); for (k = 0; k < 3; k++) s[k] = mh[k];
         } else {                               /* d(S_i.M)/dS_j = fc S_i, /dd_j = (S_i.S_j) fc' u */
             w = sannip__dot3(env->Sc, Sj); for (k = 0; k < 3; k++) s[k] = env->Sc[k];
         }
-        sannip__spin_put_spin(o, j, dT * fc, s);
-        sannip__spin_put_pos(o, j, dT * w * dfc, u + 3 * j);
+        sannip__spin_put_spin(o, j, dT * fc[j], s);
+        sannip__spin_put_pos(o, j, dT * w * dfc[j], u + 3 * j);
     }
     return T;
 }
 
 /* F4-F6 (T5.4-5.6, smoothed as documented in the declarations). Slot n is the central atom
-   with weight 1 and no position dependence. Long (83 lines) on purpose: the three share the
+   with weight 1 and no position dependence. Long (80 lines) on purpose: the three share the
    local magnetisation M and its smoothed norm, and F5/F6 need two passes over the same
    neighbours (the mean of c_j, then the gradients); split, each part would recompute M. */
 static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                      sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
-    const sannip_real eps = b->eps;
-    sannip_real M[3], A = 0, W = 1, Me, mh[3], F = 0, F5 = 0, Q = 0, V[3] = { 0, 0, 0 }, gM[3], mv;
+    const sannip_real eps = b->eps, *fc = C->fc, *dfc = C->dfc, *S = sannip__spin_fsums(b, env, C, 1, 1), *snv = sannip__spin_snorms(env, eps, C);
+    sannip_real M[3], A = S[3], W = S[4], Me, mh[3], F = 0, F5 = 0, Q = 0, V[3] = { 0, 0, 0 }, gM[3], mv, sc = sannip__snorm(env->Sc, eps);
     int j, k, pass;
-    (void)C;
-    for (k = 0; k < 3; k++) M[k] = env->Sc[k];
-    A = sannip__snorm(env->Sc, eps) - eps;
-    for (j = 0; j < env->n; j++) {
-        sannip_real dfc, fc;
-        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-        for (k = 0; k < 3; k++) M[k] += fc * env->Sn[3 * j + k];
-        A += fc * (sannip__snorm(env->Sn + 3 * j, eps) - eps);
-        W += fc;
-    }
+    for (k = 0; k < 3; k++) M[k] = S[k];
     Me = sannip__snorm(M, eps);
     for (k = 0; k < 3; k++) mh[k] = M[k] / Me;
     if (b->kind == SANNIP_SPIN_F4) {
@@ -3299,14 +3331,14 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
         for (k = 0; k < 3; k++) gM[k] = mh[k] / (A + eps);
         for (j = 0; j <= env->n; j++) {
             const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
-            sannip_real dfc = 0, fc = 1, sn = sannip__snorm(Sj, eps), gA = -F / (A + eps), s[3];
+            sannip_real fcj = 1, sn = j < env->n ? snv[j] : sc, gA = -F / (A + eps), s[3];
             if (j < env->n) {
                 if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-                fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-                if (fc == 0 && dfc == 0) continue;
-                sannip__spin_put_pos(o, j, dfc * (sannip__dot3(gM, Sj) + gA * (sn - eps)), u + 3 * j);
+                fcj = fc[j];
+                if (fcj == 0 && dfc[j] == 0) continue;
+                sannip__spin_put_pos(o, j, dfc[j] * (sannip__dot3(gM, Sj) + gA * (sn - eps)), u + 3 * j);
             }
-            for (k = 0; k < 3; k++) s[k] = fc * (gM[k] + gA * Sj[k] / sn);
+            for (k = 0; k < 3; k++) s[k] = fcj * (gM[k] + gA * Sj[k] / sn);
             sannip__spin_put_spin(o, j, 1, s);
         }
         return F;
@@ -3320,16 +3352,16 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
         }
         for (j = 0; j <= env->n; j++) {
             const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
-            sannip_real dfc = 0, fc = 1, sn = sannip__snorm(Sj, eps), cj, q, rw;
+            sannip_real dfcj = 0, fcj = 1, sn = j < env->n ? snv[j] : sc, cj, q, rw;
             if (j < env->n) {
                 if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-                fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+                fcj = fc[j]; dfcj = dfc[j];
             }
             cj = sannip__dot3(Sj, mh) / sn;
-            if (pass == 0) { F5 += fc * cj; Q += fc * cj * cj; continue; }
+            if (pass == 0) { F5 += fcj * cj; Q += fcj * cj * cj; continue; }
             /* q = dF/dc_j, rw = dF/dw_j at fixed c */
-            if (b->kind == SANNIP_SPIN_F5) { q = fc / W; rw = (cj - F5) / W; }
-            else { q = 2 * fc * (cj - F5) / W; rw = ((cj * cj - Q) - 2 * F5 * (cj - F5)) / W; }
+            if (b->kind == SANNIP_SPIN_F5) { q = fcj / W; rw = (cj - F5) / W; }
+            else { q = 2 * fcj * (cj - F5) / W; rw = ((cj * cj - Q) - 2 * F5 * (cj - F5)) / W; }
             /* through s_j: q (m^ - s_j (s_j.m^))/|S_j|_e */
             {
                 sannip_real s[3];
@@ -3337,7 +3369,7 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
                 sannip__spin_put_spin(o, j, 1, s);
                 for (k = 0; k < 3; k++) V[k] += q * Sj[k] / sn;
             }
-            if (j < env->n && dfc != 0) sannip__spin_put_pos(o, j, rw * dfc, u + 3 * j);
+            if (j < env->n && dfcj != 0) sannip__spin_put_pos(o, j, rw * dfcj, u + 3 * j);
         }
     }
     /* through m^ = M/|M|_e: gM = (V - m^ (m^.V))/|M|_e; dM/dS_j = w_j, dM/dd_j = S_j fc' u */
@@ -3345,37 +3377,59 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
     for (k = 0; k < 3; k++) gM[k] = (V[k] - mh[k] * mv) / Me;
     for (j = 0; j <= env->n; j++) {
         const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
-        sannip_real dfc = 0, fc = 1;
+        sannip_real fcj = 1;
         if (j < env->n) {
             if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-            fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-            if (fc == 0 && dfc == 0) continue;
-            sannip__spin_put_pos(o, j, dfc * sannip__dot3(gM, Sj), u + 3 * j);
+            fcj = fc[j];
+            if (fcj == 0 && dfc[j] == 0) continue;
+            sannip__spin_put_pos(o, j, dfc[j] * sannip__dot3(gM, Sj), u + 3 * j);
         }
-        sannip__spin_put_spin(o, j, fc, gM);
+        sannip__spin_put_spin(o, j, fcj, gM);
     }
     return F;
 }
 
+/* Unit vectors and cutoff values of the neighbours from the descriptor engine's caches: u
+   (3 per neighbour) and fc, dfc (id-major, n per id) with cid, the plan's cutoff id of each
+   basis, so that the spin bases share them with the geometric bases of the same cutoff. */
+typedef struct sannip__spin_pre { const sannip_real *u, *fc, *dfc; const int *cid; } sannip__spin_pre;
+
+/* The cutoff values of basis b (position f) into C->fc, dfc: the engine's cache (pre), or,
+   when the spin bases are evaluated alone, computed as the engine does (sannip__fc_array)
+   when the cutoff differs from the last one. */
+static void sannip__spin_cutoffs(const sannip_basis *b, int f, const sannip_env *env, const sannip__spin_pre *pre, sannip__spin_cache *C)
+{
+    size_t nn = (size_t)env->n;
+    if (pre) { C->fc = pre->fc + nn * (size_t)pre->cid[f]; C->dfc = pre->dfc + nn * (size_t)pre->cid[f]; return; }
+    if (!C->cut || !sannip__cutoff_equal(C->cut, &b->cut[0])) { sannip__fc_array(&b->cut[0], env->r, env->n, C->ofc, C->odfc); C->cut = &b->cut[0]; }
+    C->fc = C->ofc; C->dfc = C->odfc;
+}
 /* The spin bases among idx, with the outputs of sannip__env_eval plus the spin derivatives
-   dGs and their contraction cs; work holds 7 n reals. */
-SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
-                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
-                              sannip_real *dGs, sannip_real *cs, sannip_real *work)
+   dGs and their contraction cs; work holds 3 n reals with pre, else 8 n. */
+static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                             sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                             sannip_real *dGs, sannip_real *cs, sannip_real *work, const sannip__spin_pre *pre)
 {
     size_t stride = 3 * ((size_t)env->n + 1), nn = (size_t)env->n;
     int f, j, deriv = dG || dGs || (g && (c || cs));
-    sannip_real *u = work;
+    const sannip_real *u;
     sannip__spin_cache C;
-    C.cut = NULL; C.bracket = 0;
-    C.fc = work + 3 * nn; C.dfc = C.fc + nn; C.v = C.dfc + nn; C.x = C.v + nn;   /* 7 n reals in all */
-    for (j = 0; j < env->n; j++) {
-        u[3 * j] = env->d[3 * j] / env->r[j]; u[3 * j + 1] = env->d[3 * j + 1] / env->r[j]; u[3 * j + 2] = env->d[3 * j + 2] / env->r[j];
+    memset(&C, 0, sizeof C);
+    C.v = work; C.x = C.v + nn; C.sn = C.x + nn;
+    if (pre) u = pre->u;
+    else {   /* the unit vectors and cutoff values of sannip__env_setup, here */
+        sannip_real *w = C.sn + nn;
+        C.ofc = w + 3 * nn; C.odfc = C.ofc + nn;
+        for (j = 0; j < env->n; j++) {
+            w[3 * j] = env->d[3 * j] / env->r[j]; w[3 * j + 1] = env->d[3 * j + 1] / env->r[j]; w[3 * j + 2] = env->d[3 * j + 2] / env->r[j];
+        }
+        u = w;
     }
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
         sannip__spin_out o;
         if (!sannip__has(b, SANNIP_BASIS_SPIN)) continue;
+        if (sannip__has(b, SANNIP_BASIS_NEIGHBORS)) sannip__spin_cutoffs(b, f, env, pre, &C);
         o.n = env->n;
         o.gf = g ? g[f] : 0;
         o.dG = dG ? dG + (size_t)f * stride : NULL;
@@ -3384,6 +3438,12 @@ SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *id
         o.cs = g ? cs : NULL;
         G[f] += sannip__kind(b->kind)->eval(b, env, u, &C, &o, deriv);
     }
+}
+SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                              sannip_real *dGs, sannip_real *cs, sannip_real *work)
+{
+    sannip__spin_run(set, idx, nf, env, G, dG, g, c, dGs, cs, work, NULL);
 }
 
 /* The state of one sannip__env_eval call, shared by its phases. */
@@ -3721,7 +3781,11 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
     /* spin bases: the same outputs, plus spin derivatives */
     if (dGs) memset(dGs, 0, sizeof(sannip_real) * E.stride * (size_t)nf);
     if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E.nn + 1));
-    if (E.P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin);
+    if (E.P.nspin > 0) {
+        sannip__spin_pre pre;
+        pre.u = E.K.u; pre.fc = E.K.fc; pre.dfc = E.K.dfc; pre.cid = E.P.cid;
+        sannip__spin_run(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin, &pre);
+    }
     if (dG) sannip__env_center(&E);
 }
 

@@ -1136,7 +1136,7 @@ static int sannip__kind_has(const sannip_basis *b, unsigned flag) { return (sann
    neighbour and the neighbours' elements (measured and carved by this one function). */
 static void sannip__local_eval_layout(sannip__arena *a, int nmax, sannip_real **work, int **Zn)
 {
-    *work = (sannip_real *)sannip__arena_take(a, 7 * ((size_t)nmax + 1), sizeof(sannip_real));
+    *work = (sannip_real *)sannip__arena_take(a, 8 * ((size_t)nmax + 1), sizeof(sannip_real));
     *Zn = (int *)sannip__arena_take(a, (size_t)nmax + 1, sizeof(int));
 }
 SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
