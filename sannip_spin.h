@@ -1132,12 +1132,17 @@ extern "C" {
 
 /* ---- local energy changes ---------------------------------------------------------------- */
 static int sannip__kind_has(const sannip_basis *b, unsigned flag) { return (sannip_basis_kind_flags(b->kind) & flag) != 0; }
-/* The work buffer while one spin basis is evaluated anew: the spin evaluator's 7 reals per
-   neighbour and the neighbours' elements (measured and carved by this one function). */
-static void sannip__local_eval_layout(sannip__arena *a, int nmax, sannip_real **work, int **Zn)
+/* The work buffer while spin bases are evaluated anew: the spin evaluator's 8 reals per
+   neighbour, the neighbours' elements and, for at most smax bases, their values, model
+   indices and feature positions (measured and carved by this one function). */
+typedef struct sannip__local_scratch { sannip_real *work, *val; int *Zn, *bi, *at; } sannip__local_scratch;
+static void sannip__local_eval_layout(sannip__arena *a, int nmax, int smax, sannip__local_scratch *x)
 {
-    *work = (sannip_real *)sannip__arena_take(a, 8 * ((size_t)nmax + 1), sizeof(sannip_real));
-    *Zn = (int *)sannip__arena_take(a, (size_t)nmax + 1, sizeof(int));
+    x->work = (sannip_real *)sannip__arena_take(a, 8 * ((size_t)nmax + 1), sizeof(sannip_real));
+    x->val = (sannip_real *)sannip__arena_take(a, (size_t)smax + 1, sizeof(sannip_real));
+    x->Zn = (int *)sannip__arena_take(a, (size_t)nmax + 1, sizeof(int));
+    x->bi = (int *)sannip__arena_take(a, (size_t)smax + 1, sizeof(int));
+    x->at = (int *)sannip__arena_take(a, (size_t)smax + 1, sizeof(int));
 }
 SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
 {
@@ -1319,8 +1324,7 @@ static sannip_result sannip__local_buffers(sannip_spin_local *L)
 {
     const sannip_allocator *a = &L->alloc;
     sannip__arena m = sannip__arena_begin(NULL, 0);
-    sannip_real *w;
-    int *z;
+    sannip__local_scratch x;
     size_t wsz;
     L->aff = (int *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(int));
     L->grp = (size_t *)sannip__calloc(a, 2 * ((size_t)L->nmax + 2), sizeof(size_t));
@@ -1333,7 +1337,7 @@ static sannip_result sannip__local_buffers(sannip_spin_local *L)
     L->Sn = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->nmax + 3, sizeof(sannip_real));
     L->xb = (sannip_real *)sannip__calloc(a, 3 * ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(sannip_real));
     L->xo = (int *)sannip__calloc(a, ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(int));
-    sannip__local_eval_layout(&m, L->nmax, &w, &z);
+    sannip__local_eval_layout(&m, L->nmax, L->smax, &x);
     wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax) * (2 * SANNIP_MAX_LAYERS + 2);
     if (sannip__arena_reals(&m) > wsz) wsz = sannip__arena_reals(&m);
     L->work = (sannip_real *)sannip__calloc(a, wsz, sizeof(sannip_real));
@@ -1367,23 +1371,18 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     return r == SANNIP_OUT_OF_MEMORY ? sannip__fail(err, r, 0, 0, "local spin model of %d atoms", sys->n) : r;
 }
 
-/* One spin basis of atom i with spin k taken as sk, evaluated anew (env built on first use). */
-static sannip_real sannip__local_eval(sannip_spin_local *L, int i, int k, const sannip_real *sk, int bi, sannip_env *env, int *have)
+/* The spin bases X->bi[0..nb) of atom i with spin k taken as sk, evaluated anew in one call
+   (so that they share the evaluator's per-neighbour caches), into X->val. */
+static void sannip__local_eval(sannip_spin_local *L, int i, int k, const sannip_real *sk, int nb, sannip__local_scratch *X)
 {
-    sannip_real v = 0, *work;
-    int *Zn;
-    sannip__arena a = sannip__arena_begin(L->work, L->work_size * sizeof(sannip_real));
-    sannip__local_eval_layout(&a, L->nmax, &work, &Zn);
-    if (!*have) {
-        sannip_system s = sannip__local_view(L);
-        size_t p, s0 = L->nl.start[i];
-        *env = sannip__env_of(&L->nl, &s, i, Zn, L->Sn);
-        for (p = 0; p < (size_t)env->n; p++) if (L->nl.j[s0 + p] == k) memcpy(L->Sn + 3 * p, sk, 3 * sizeof(sannip_real));
-        if (i == k) env->Sc = sk;
-        *have = 1;
-    }
-    sannip__spin_eval(&L->m->desc, &bi, 1, env, &v, NULL, NULL, NULL, NULL, NULL, work);
-    return v;
+    sannip_system s = sannip__local_view(L);
+    size_t p, s0 = L->nl.start[i];
+    sannip_env env = sannip__env_of(&L->nl, &s, i, X->Zn, L->Sn);
+    int t;
+    for (p = 0; p < (size_t)env.n; p++) if (L->nl.j[s0 + p] == k) memcpy(L->Sn + 3 * p, sk, 3 * sizeof(sannip_real));
+    if (i == k) env.Sc = sk;
+    for (t = 0; t < nb; t++) X->val[t] = 0;
+    sannip__spin_eval(&L->m->desc, X->bi, nb, &env, X->val, NULL, NULL, NULL, NULL, NULL, X->work);
 }
 /* New spin features S (nspin of atom i's element) when spin k becomes sk. For i != k, the
    pair-sum bases change by their terms over the reverse entries p0..p1 (i, image of k), with
@@ -1393,16 +1392,18 @@ static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, cons
     const sannip_model *m = L->m;
     const sannip_element_model *el = &m->el[L->el[i]];
     const sannip_real *Si = L->spins + 3 * (size_t)i, *So = L->spins + 3 * (size_t)k, *g = L->G + (size_t)i * L->fmax;
-    int e = L->el[i], s, have = 0, nx = 0, t;
+    int e = L->el[i], s, nx = 0, nb = 0, t;
     sannip_real *ex;
-    sannip_env env;
+    sannip__local_scratch X;
+    sannip__arena a = sannip__arena_begin(L->work, L->work_size * sizeof(sannip_real));
+    sannip__local_eval_layout(&a, L->nmax, L->smax, &X);
     for (s = 0; s < L->nspin[e]; s++) {
         int f = L->spinf[e * L->fmax + s], bi = el->feature[f];
         const sannip_basis *b = &m->desc.b[bi];
         size_t q;
         S[s] = g[f];
-        if (i == k || !sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) {
-            if (i == k || sannip__kind_has(b, SANNIP_BASIS_NEIGHBORS)) S[s] = sannip__local_eval(L, i, k, sk, bi, &env, &have);
+        if (i == k || !sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) {   /* anew, all at once below */
+            if (i == k || sannip__kind_has(b, SANNIP_BASIS_NEIGHBORS)) { X.bi[nb] = bi; X.at[nb++] = s; }
             continue;
         }
         if (b->nbr[0] != SANNIP_ANY && L->Z[k] != b->nbr[0]) continue;
@@ -1418,6 +1419,10 @@ static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, cons
                 L->xb[3 * nx + 2] = fc; L->xo[nx++] = s;
             } else S[s] += (sannip__ipow(vn, (int)b->zeta) - sannip__ipow(vo, (int)b->zeta)) * fc;
         }
+    }
+    if (nb) {
+        sannip__local_eval(L, i, k, sk, nb, &X);
+        for (t = 0; t < nb; t++) S[X.at[t]] = X.val[t];
     }
     if (!nx) return;
     /* exp of the new and old arguments together (copied after the triples) */
