@@ -3312,7 +3312,7 @@ static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *en
 }
 
 /* F4-F6 (T5.4-5.6, smoothed as documented in the declarations). Slot n is the central atom
-   with weight 1 and no position dependence. Long (80 lines) on purpose: the three share the
+   with weight 1 and no position dependence. Long (73 lines) on purpose: the three share the
    local magnetisation M and its smoothed norm, and F5/F6 need two passes over the same
    neighbours (the mean of c_j, then the gradients); split, each part would recompute M. */
 static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
