@@ -1489,7 +1489,7 @@ extern "C" {
    each because speed or one shared implementation needs it; they stay static, so those
    implementations sit in the same file as this one (the SANNIP_IMPLEMENTATION umbrella).
    tests/test_seams.sh fails when a sibling header uses any other sannip__ name of this header.
-   28 functions. */
+   33 functions. */
 #if defined(__GNUC__) || defined(__clang__)
 #define SANNIP__SIBLING static __attribute__((unused))
 #else
@@ -1528,10 +1528,16 @@ SANNIP__SIBLING sannip_real sannip__spin_pair_value(const sannip_basis *b, const
 SANNIP__SIBLING sannip_result sannip__spin_ready(const sannip_descriptors *d, const sannip_system *sys, sannip_error *err);
 SANNIP__SIBLING int sannip__cutoff_equal(const sannip_cutoff *a, const sannip_cutoff *b);
 /* Kernels: fixed-order dot product (16 lanes), x^n for integer n, in-place exp of an array,
-   all vectorisable and deterministic. */
+   all vectorisable and deterministic; e^x, ln x, sin and cos of pi x and of x, x^y with the
+   same bits on every platform (libm's differ in the last bit between platforms). */
 SANNIP__SIBLING sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n);
 SANNIP__SIBLING sannip_real sannip__ipow(sannip_real x, int n);
 SANNIP__SIBLING void sannip__exp_array(sannip_real *x, int n);
+SANNIP__SIBLING double sannip__exp(double x);
+SANNIP__SIBLING double sannip__log(double x);
+SANNIP__SIBLING void sannip__sincospi(double x, double *s, double *c);
+SANNIP__SIBLING void sannip__sincos(double x, double *s, double *c);
+SANNIP__SIBLING double sannip__pow(double x, double y);
 /* Network layers (row-major batches of B rows): sannip__layer_lin z = in W^T (+ b if bias);
    sannip__layer_bw accumulates the weight (and, if bias, bias) gradient g += dz^T in;
    sannip__network_backprop: the backward sweep of sannip_network_backward, with per-row loss
@@ -1730,8 +1736,9 @@ SANNIP_API double sannip_rng_uniform(sannip_rng *rng)
 }
 SANNIP_API double sannip_rng_normal(sannip_rng *rng)
 {
-    double u1 = sannip_rng_uniform(rng), u2 = sannip_rng_uniform(rng);
-    return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * SANNIP__PI * u2);
+    double u1 = sannip_rng_uniform(rng), u2 = sannip_rng_uniform(rng), s, c;
+    sannip__sincospi(2 * u2, &s, &c);
+    return sqrt(-2.0 * sannip__log(1.0 - u1)) * c;
 }
 SANNIP_API void sannip_rng_split(sannip_rng *rng, sannip_rng *split)
 {
@@ -2339,8 +2346,8 @@ SANNIP__INLINE float sannip__exp_reduce(float v, float *sc)
     memcpy(sc, &bits, sizeof *sc);
     return p * t;
 }
-#else
-SANNIP__INLINE double sannip__exp_reduce(double v, double *sc)
+#endif
+SANNIP__INLINE double sannip__exp_reduce_d(double v, double *sc)
 {
     double kf, t, p, big;
     uint64_t bits;
@@ -2358,6 +2365,8 @@ SANNIP__INLINE double sannip__exp_reduce(double v, double *sc)
     memcpy(sc, &bits, sizeof *sc);
     return p * t;
 }
+#ifndef SANNIP_FLOAT
+#define sannip__exp_reduce sannip__exp_reduce_d
 #endif
 /* exp(x) over an array, in place. */
 static void sannip__exp_array(sannip_real *x, int n)
@@ -2386,6 +2395,109 @@ static sannip_real sannip__tanh(sannip_real x)
     sannip_real d;
     sannip__tanh_array(&x, &d, 1);
     return x;
+}
+/* ---- Portable transcendental functions. libm's exp, log, sin and cos differ in the last bit
+   between platforms (glibc's x86-64 and s390x builds use fused multiply-adds, its i386 and
+   armhf builds do not: cos of 2e6 arguments hashes differently on x86-64 and armhf), and one
+   flipped bit in a descriptor or an initial weight changes a trained model. Everything the
+   library computes from data, weights or random numbers goes through these instead: built
+   from IEEE-754 +, -, *, / and sqrt, which round alike on every target, they give the same
+   bits everywhere (tests/cross/run.sh compares model files byte for byte on s390x, i386 and
+   armhf). Double precision in both builds, within 2 ulp of the exact values (test_descriptors
+   checks them against libm over their ranges). */
+/* e^x for any x: the array kernel's reduction, squared once or twice beyond its range. */
+static double sannip__exp(double x)
+{
+    double sc, q;
+    if (x != x) return x;
+    if (x > 1500) return HUGE_VAL;
+    if (x < -1500) return 0;
+    if (x < -708 || x > 708) { q = sannip__exp(0.5 * x); return q * q; }
+    q = sannip__exp_reduce_d(x, &sc);
+    return sc + q * sc;
+}
+/* ln x: x = 2^k m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f/(2 + f) and
+   ln(1 + f) = 2 atanh(s) = f - s (f - R), R = sum_k 2 s^(2k)/(2k + 1) (ten terms, |s| < 0.172),
+   so that the rounding of s enters only the small correction; k ln 2 in two parts (ln2_hi
+   has 21 trailing zero bits: k ln2_hi is exact). */
+static double sannip__log(double x)
+{
+    static const double c[10] = { 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17, 2.0 / 19, 2.0 / 21 };
+    uint64_t bits;
+    double m, f, s, z, R;
+    int k = 0, i;
+    if (x != x || x < 0) return (double)NAN;
+    if (x == 0) return -HUGE_VAL;
+    if (x == HUGE_VAL) return x;
+    if (x < 2.2250738585072014e-308) { x *= 18014398509481984.0; k = -54; }   /* subnormal: x 2^54 */
+    memcpy(&bits, &x, sizeof bits);
+    k += (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    memcpy(&m, &bits, sizeof m);
+    if (m > 1.4142135623730951) { m *= 0.5; k++; }
+    f = m - 1; s = f / (2 + f); z = s * s;
+    R = c[9];
+    for (i = 8; i >= 0; i--) R = R * z + c[i];
+    R *= z;
+    return k * 0.6931471803691238 + ((f - s * (f - R)) + k * 1.9082149292705877e-10);
+}
+/* sin(pi y) and cos(pi y) for |y| <= 1/4 by Taylor polynomials in t = pi y (to t^17 and t^18:
+   the next terms are below 1e-19 relative), accurate relative to their values near 0. */
+static void sannip__sincospi_quarter(double y, double *s, double *c)
+{
+    double t = 3.14159265358979323846 * y, t2 = t * t, p, q;
+    p = 1.0 / 355687428096000.0;                   /* 1/17! */
+    p = p * t2 - 1.0 / 1307674368000.0; p = p * t2 + 1.0 / 6227020800.0; p = p * t2 - 1.0 / 39916800.0;
+    p = p * t2 + 1.0 / 362880.0;        p = p * t2 - 1.0 / 5040.0;       p = p * t2 + 1.0 / 120.0;
+    p = p * t2 - 1.0 / 6.0;
+    q = 1.0 / 6402373705728000.0;                  /* 1/18! */
+    q = q * t2 - 1.0 / 20922789888000.0; q = q * t2 + 1.0 / 87178291200.0; q = q * t2 - 1.0 / 479001600.0;
+    q = q * t2 + 1.0 / 3628800.0;        q = q * t2 - 1.0 / 40320.0;       q = q * t2 + 1.0 / 720.0;
+    q = q * t2 - 1.0 / 24.0;             q = q * t2 + 0.5;
+    *s = t + t * t2 * p;
+    *c = 1 - t2 * q;
+}
+/* sin(pi x) and cos(pi x) for any finite x: r = |x| mod 2 (fmod is exact; the sign by
+   symmetry, since r + 2 would round), then r = q/2 + y with |y| <= 1/4 (exact) and the
+   quarter turn q applied by symmetry. */
+static void sannip__sincospi(double x, double *s, double *c)
+{
+    double r = fmod(x < 0 ? -x : x, 2.0), sy, cy, sg = x < 0 ? -1 : 1;
+    int q = (int)(2 * r + 0.5);
+    sannip__sincospi_quarter(r - 0.5 * q, &sy, &cy);
+    switch (q & 3) {
+    case 0:  *s = sg * sy;  *c = cy;  break;
+    case 1:  *s = sg * cy;  *c = -sy; break;
+    case 2:  *s = -sg * sy; *c = -cy; break;
+    default: *s = -sg * cy; *c = sy;  break;
+    }
+}
+/* sin x and cos x through sannip__sincospi(x/pi): the phase carries x's rounding times
+   |x| 1.2e-16 (a few ulp for the moderate angles the library turns by). */
+static void sannip__sincos(double x, double *s, double *c)
+{
+    sannip__sincospi(x * 0.3183098861837907, s, c);
+}
+/* sannip__sincospi into sannip_real (the float build rounds the double results once). */
+static void sannip__sincospi_real(double x, sannip_real *s, sannip_real *c)
+{
+    double sd, cd;
+    sannip__sincospi(x, &sd, &cd);
+    *s = (sannip_real)sd; *c = (sannip_real)cd;
+}
+/* x^y: integer y (|y| <= 64) by repeated squaring, so 2^-3 and (-2)^3 are exact; otherwise
+   e^(y ln x) for x > 0 (relative error ~ |y ln x| 1.1e-16), 0 or inf at x = 0, NaN below. */
+static double sannip__pow(double x, double y)
+{
+    double r = 1, b = x;
+    int n;
+    if (y >= -64 && y <= 64 && y == (double)(int)y) {
+        for (n = y < 0 ? -(int)y : (int)y; n > 0; n >>= 1) { if (n & 1) r *= b; b *= b; }
+        return y < 0 ? 1 / r : r;
+    }
+    if (x > 0) return sannip__exp(y * sannip__log(x));
+    if (x == 0) return y > 0 ? 0 : HUGE_VAL;
+    return (double)NAN;
 }
 /* The cutoff value and derivative; the hot path of every descriptor. */
 /* n2p2's polynomial cutoffs (types POLY1-4) at x = (r - alpha rc)/(rc - alpha rc) in [0, 1],
@@ -2422,14 +2534,14 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
         if (r < lo) { *df = 0; return 0; }
         if (r < c->rs) {   /* rising: 1 - cos^xi(pi (r - lo) / (2 eps_dn)), T C.2 */
             k = (sannip_real)SANNIP__PI / (2 * c->eps_dn);
-            co = cos(k * (r - lo)); s = sin(k * (r - lo));
+            sannip__sincospi_real((r - lo) / (2 * c->eps_dn), &s, &co);
             t = sannip__ipow(co, c->xi_dn - 1);
             *df = c->xi_dn * t * s * k;
             return 1 - t * co;
         }
         /* falling: 1 - sin^xi(pi (r - rs) / (2 eps_up)), the evident intent of T C.2 */
         k = (sannip_real)SANNIP__PI / (2 * c->eps_up);
-        co = cos(k * (r - c->rs)); s = sin(k * (r - c->rs));
+        sannip__sincospi_real((r - c->rs) / (2 * c->eps_up), &s, &co);
         t = sannip__ipow(s, c->xi_up - 1);
         *df = -c->xi_up * t * co * k;
         return 1 - t * s;
@@ -2441,11 +2553,14 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
     iw = 1 / (c->rc - c->alpha * c->rc);
     x = (r - c->alpha * c->rc) * iw;
     switch (c->type) {
-    case SANNIP_CUT_COS:
-        *df = -(sannip_real)(SANNIP__PI / 2) * iw * sin((sannip_real)SANNIP__PI * x);
-        return (sannip_real)0.5 * (cos((sannip_real)SANNIP__PI * x) + 1);
+    case SANNIP_CUT_COS: {
+        double sn, cs;
+        sannip__sincospi(x, &sn, &cs);
+        *df = -(sannip_real)(SANNIP__PI / 2) * iw * (sannip_real)sn;
+        return (sannip_real)0.5 * ((sannip_real)cs + 1);
+    }
     case SANNIP_CUT_EXP: {
-        sannip_real tmp = 1 / (x * x - 1), e = (sannip_real)2.718281828459045 * exp(tmp);
+        sannip_real tmp = 1 / (x * x - 1), e = (sannip_real)(2.718281828459045 * sannip__exp(tmp));
         *df = -2 * x * tmp * tmp * e * iw;
         return e;
     }
@@ -2859,7 +2974,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
         p->gid[f] = b->kind == SANNIP_GF_ANGULAR2 ? -1 : sannip__gauss_id(p, b->eta, b->rs);
         p->gid2[f] = (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) ? sannip__gauss_id(p, b->eta2, b->rs2)
                    : b->kind == SANNIP_GF_ANGULAR2 ? -1 : p->gid[f];
-        p->pre[f] = (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) ? pow((sannip_real)2, 1 - b->zeta) : 1;
+        p->pre[f] = (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) ? (sannip_real)sannip__pow(2, 1 - b->zeta) : 1;
         if (sannip_basis_is_angular(b)) {
             sannip__tterm *t = &p->tt[f];
             p->rtri = SANNIP__MAX(p->rtri, sannip_basis_cutoff(b));
@@ -2868,7 +2983,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             t->zw = b->nbr[0] == SANNIP_ZWEIGHT;
             t->lambda = b->lambda; t->zeta = b->zeta; t->pre = p->pre[f]; t->eta = b->eta; t->rs = b->rs;
             t->eta2 = b->eta2; t->rs2 = b->rs2; t->eta_t = b->eta_t;
-            t->cts = cos(b->theta_s); t->sts = sin(b->theta_s);
+            { double sn, cs; sannip__sincos(b->theta_s, &sn, &cs); t->cts = (sannip_real)cs; t->sts = (sannip_real)sn; }
         }
     }
     na = sannip__envplan_groups(p, set, idx, nf);
@@ -3053,7 +3168,7 @@ static void sannip__tri_angular(const sannip__tterm *b, int K, sannip_real wz, s
     case 3: sannip__tri_angular_nb(b, K, 3, R->cs, R->gq, A, dA, R->T); break;
     case -1:   /* a non-integer zeta */
         for (kk = 0; kk < K; kk++) {
-            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? pow(pb, b->zeta - 1) : 0;
+            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? (sannip_real)sannip__pow(pb, b->zeta - 1) : 0;
             A[kk] = b->pre * pz * pb;
             dA[kk] = pb > 0 ? b->pre * b->zeta * b->lambda * pz : 0;
             R->T[kk] = A[kk] * R->gq[kk];
@@ -3093,7 +3208,7 @@ static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int
             /* alpha = exp(-eta_t (1 - cos th cos ts - sin th sin ts)) (T C.32); sin th has a kink
                at collinear triplets: its derivative is taken as 0 there */
             sannip_real sn2 = 1 - cs * cs, sn = sn2 > 0 ? sqrt(sn2) : 0, dsn = sn > 1e-12 ? -cs / sn : 0;
-            al = exp(-b->eta_t * (1 - cs * b->cts - sn * b->sts));
+            al = (sannip_real)sannip__exp(-b->eta_t * (1 - cs * b->cts - sn * b->sts));
             dal = al * b->eta_t * (b->cts + b->sts * dsn);
         }
         R->T[kk] = al * Ra * Qb;
@@ -3187,12 +3302,12 @@ static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *en
     int x;
     (void)u; (void)C;
     if (!sannip__has(b, SANNIP_BASIS_GAUSSIAN)) {        /* v^xi, dv = 2 xi v^(xi-1) a */
-        T = b->zeta == 1 ? v : pow(v, b->zeta);
-        dv = v > 0 ? 2 * b->zeta * (b->zeta == 1 ? 1 : pow(v, b->zeta - 1)) : 0;
+        T = b->zeta == 1 ? v : (sannip_real)sannip__pow(v, b->zeta);
+        dv = v > 0 ? 2 * b->zeta * (b->zeta == 1 ? 1 : (sannip_real)sannip__pow(v, b->zeta - 1)) : 0;
     } else {                                             /* exp(-eta (v^(xi/2) - shift)^2) */
-        sannip_real s = v > 0 ? pow(v, b->zeta / 2) : 0, e = s - b->rs;
-        T = exp(-b->eta * e * e);
-        dv = v > 0 ? -2 * b->eta * e * T * b->zeta * pow(v, b->zeta / 2 - 1) : 0;   /* d/da = dv a */
+        sannip_real s = v > 0 ? (sannip_real)sannip__pow(v, b->zeta / 2) : 0, e = s - b->rs;
+        T = (sannip_real)sannip__exp(-b->eta * e * e);
+        dv = v > 0 ? -2 * b->eta * e * T * b->zeta * (sannip_real)sannip__pow(v, b->zeta / 2 - 1) : 0;   /* d/da = dv a */
     }
     for (x = 0; x < 3; x++) g[x] = dv * a[x];
     if (deriv) sannip__spin_put_spin(o, env->n, 1, g);
@@ -3288,7 +3403,7 @@ static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *en
         for (k = 0; k < 3; k++) mh[k] = M[k] / mn;
     } else x = sannip__dot3(env->Sc, M);
     x -= b->rs;
-    T = exp(-b->eta * x * x);
+    T = (sannip_real)sannip__exp(-b->eta * x * x);
     if (!deriv) return T;
     dT = -2 * b->eta * x * T;
     if (b->kind == SANNIP_SPIN_F3) sannip__spin_put_spin(o, env->n, dT, M);
@@ -4351,21 +4466,21 @@ SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_rea
     case SANNIP_ACT_TANH: y = sannip__tanh(x); d = 1 - y * y; break;
     case SANNIP_ACT_SIGMOID:
         if (x > 35) { y = 1; d = 0; } else if (x < -35) { y = 0; d = 0; }
-        else { y = 1 / (1 + exp(-x)); d = y * (1 - y); }
+        else { y = 1 / (1 + (sannip_real)sannip__exp(-x)); d = y * (1 - y); }
         break;
     case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP:
         if (x > 35) { y = x; d = 1; } else if (x < -35) { y = 0; d = 0; }
-        else { e = exp(x); y = log(1 + e); d = e / (1 + e); }
+        else { e = (sannip_real)sannip__exp(x); y = (sannip_real)sannip__log(1 + e); d = e / (1 + e); }
         if (act == SANNIP_ACT_SSP) y -= (sannip_real)0.6931471805599453;
         break;
     case SANNIP_ACT_RELU: y = x > 0 ? x : 0; d = x > 0 ? 1 : 0; break;
     case SANNIP_ACT_SWISH:
         if (x < -700) { y = 0; d = 0; break; }
-        e = 1 / (1 + exp(-x)); y = x * e; d = e + x * e * (1 - e); break;
-    case SANNIP_ACT_GAUSSIAN: y = exp(-(sannip_real)0.5 * x * x); d = -x * y; break;
-    case SANNIP_ACT_COS: y = cos(x); d = -sin(x); break;
-    case SANNIP_ACT_REVSIGMOID: e = 1 / (1 + exp(-x)); y = 1 - e; d = -e * (1 - e); break;
-    case SANNIP_ACT_EXP: y = exp(-x); d = -y; break;
+        e = 1 / (1 + (sannip_real)sannip__exp(-x)); y = x * e; d = e + x * e * (1 - e); break;
+    case SANNIP_ACT_GAUSSIAN: y = (sannip_real)sannip__exp(-0.5 * x * x); d = -x * y; break;
+    case SANNIP_ACT_COS: { double sn, cs; sannip__sincos(x, &sn, &cs); y = (sannip_real)cs; d = (sannip_real)-sn; break; }
+    case SANNIP_ACT_REVSIGMOID: e = 1 / (1 + (sannip_real)sannip__exp(-x)); y = 1 - e; d = -e * (1 - e); break;
+    case SANNIP_ACT_EXP: y = (sannip_real)sannip__exp(-x); d = -y; break;
     case SANNIP_ACT_HARMONIC: y = x * x; d = 2 * x; break;
     default: y = x; d = 1; break;
     }
@@ -4381,7 +4496,7 @@ SANNIP_API sannip_real sannip_activation_eval2(int act, sannip_real x, sannip_re
     case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP: dd = *d1 * (1 - *d1); break;   /* d1 = sigmoid */
     case SANNIP_ACT_SWISH:
         if (x < -700) { dd = 0; break; }
-        e = 1 / (1 + exp(-x)); dd = e * (1 - e) * (2 + x * (1 - 2 * e)); break;
+        e = 1 / (1 + (sannip_real)sannip__exp(-x)); dd = e * (1 - e) * (2 + x * (1 - 2 * e)); break;
     case SANNIP_ACT_GAUSSIAN: dd = (x * x - 1) * y; break;
     case SANNIP_ACT_COS: dd = -y; break;
     case SANNIP_ACT_REVSIGMOID: e = 1 - y; dd = -(e * (1 - e)) * (1 - 2 * e); break;

@@ -1568,9 +1568,10 @@ static void sannip__spin_magnitudes(int n, const sannip_spin_magnitude *mag, san
 /* S = |S| (sin T cos phi, sin T sin phi, cos T) from cos T and phi. */
 static void sannip__spin_polar(sannip_real *s, double m, double cost, double phi)
 {
-    double sint = sqrt(cost < 1 && cost > -1 ? 1 - cost * cost : 0);
-    s[0] = (sannip_real)(m * sint * cos(phi));
-    s[1] = (sannip_real)(m * sint * sin(phi));
+    double sint = sqrt(cost < 1 && cost > -1 ? 1 - cost * cost : 0), sp, cp;
+    sannip__sincos(phi, &sp, &cp);
+    s[0] = (sannip_real)(m * sint * cp);
+    s[1] = (sannip_real)(m * sint * sp);
     s[2] = (sannip_real)(m * cost);
 }
 
@@ -2074,7 +2075,7 @@ SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_
     /* Metropolis (T sec. 4.3.1, steps 3-4): downhill always, uphill with probability e^{-dE/kT};
        u is drawn either way so the stream does not depend on the sign of dE. */
     u = sannip_rng_uniform(&mc->rng);
-    acc = dE <= 0 || u < exp(-mc->beta * dE);
+    acc = dE <= 0 || u < sannip__exp(-mc->beta * dE);
     mc->attempted++;
     if (!acc) return SANNIP_SUCCESS;
     if ((r = mc->model.accept(mc->model.user, k, s_new)) != SANNIP_SUCCESS)
@@ -2971,7 +2972,6 @@ static uint64_t sannip__rsc_stream(uint64_t seed, uint64_t domain, uint64_t a, u
 }
 #define SANNIP__RSC_MEMBER 0x6d656d62ull   /* stream domains: member starts, subset draws */
 #define SANNIP__RSC_DRAW 0x64726177ull
-#define SANNIP__RSC_TWO_PI 6.28318530717958647692
 
 static size_t sannip__rsc_atoms_at(const sannip_rsc_result *r, int s, int k)
 {
@@ -2987,10 +2987,11 @@ static void sannip__rsc_random_spins(const sannip_rsc_config *cfg, sannip_rng *r
             s[3 * i] = s[3 * i + 1] = 0;
             s[3 * i + 2] = (sannip_real)(cfg->spin_lo + (cfg->spin_hi - cfg->spin_lo) * sannip_rng_uniform(rng));
         } else {   /* uniform direction: cos(theta) = U[-1, 1], phi = U[0, 2 pi) */
-            double ct = 2 * sannip_rng_uniform(rng) - 1, st = sqrt(1 - ct * ct);
-            double ph = SANNIP__RSC_TWO_PI * sannip_rng_uniform(rng), len = cfg->spin_hi * sannip_rng_uniform(rng);
-            s[3 * i] = (sannip_real)(len * st * cos(ph));
-            s[3 * i + 1] = (sannip_real)(len * st * sin(ph));
+            double ct = 2 * sannip_rng_uniform(rng) - 1, st = sqrt(1 - ct * ct), sp, cp;
+            double ph = 2 * sannip_rng_uniform(rng), len = cfg->spin_hi * sannip_rng_uniform(rng);
+            sannip__sincospi(ph, &sp, &cp);   /* phi = pi ph */
+            s[3 * i] = (sannip_real)(len * st * cp);
+            s[3 * i + 1] = (sannip_real)(len * st * sp);
             s[3 * i + 2] = (sannip_real)(len * ct);
         }
     }
@@ -3561,9 +3562,10 @@ static void sannip__sld_gauss(uint64_t seed, long t, int sub, int i, int k, doub
     for (j = 0; j < 4; j++) u[j] = sannip__splitmix64(&st);
     for (j = 0; j < k; j += 2) {
         double u1 = ((double)(u[j] >> 11) + 1) * (1.0 / 9007199254740992.0);
-        double u2 = (double)(u[j + 1] >> 11) * (1.0 / 9007199254740992.0), r = sqrt(-2 * log(u1));
-        g[j] = r * cos(6.283185307179586 * u2);
-        if (j + 1 < k) g[j + 1] = r * sin(6.283185307179586 * u2);
+        double u2 = (double)(u[j + 1] >> 11) * (1.0 / 9007199254740992.0), r = sqrt(-2 * sannip__log(u1)), sn, cs;
+        sannip__sincospi(2 * u2, &sn, &cs);
+        g[j] = r * cs;
+        if (j + 1 < k) g[j + 1] = r * sn;
     }
 }
 /* out = s turned by the angle |w| tau about w (Rodrigues): the exact solution of ds/dt = w x s. */
@@ -3575,7 +3577,7 @@ static void sannip__sld_rotate(const double *s, const double *w, double tau, dou
     for (a = 0; a < 3; a++) k[a] = w[a] / wn;
     ks = k[0] * s[0] + k[1] * s[1] + k[2] * s[2];
     x[0] = k[1] * s[2] - k[2] * s[1]; x[1] = k[2] * s[0] - k[0] * s[2]; x[2] = k[0] * s[1] - k[1] * s[0];
-    c = cos(th); sn = sin(th);
+    sannip__sincos(th, &sn, &c);
     for (a = 0; a < 3; a++) out[a] = s[a] * c + x[a] * sn + k[a] * ks * (1 - c);
 }
 /* Greedy colouring of the atoms over the pairs within range + skin (atom order, smallest
@@ -3737,7 +3739,7 @@ static void sannip__sld_drift(sannip_sld *d, double h)
 }
 static void sannip__sld_ou(sannip_sld *d, double h, int sub)
 {
-    double c = exp(-d->cfg.gamma * h), kT = d->cfg.kB * d->cfg.T_lattice, g[3];
+    double c = sannip__exp(-d->cfg.gamma * h), kT = d->cfg.kB * d->cfg.T_lattice, g[3];
     int i, a;
     if (!(d->cfg.gamma > 0)) return;
     for (i = 0; i < d->n; i++) {
@@ -4070,7 +4072,6 @@ SANNIP_API double sannip_element_mass(int Z)
 
 #undef SANNIP__RSC_MEMBER
 #undef SANNIP__RSC_DRAW
-#undef SANNIP__RSC_TWO_PI
 
 #ifdef __cplusplus
 }

@@ -903,7 +903,7 @@ SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_re
                                  double lr, double b1, double b2, double eps)
 {
     size_t i;
-    double c1 = 1 - pow(b1, (double)t), c2 = 1 - pow(b2, (double)t);
+    double c1 = 1 - sannip__pow(b1, (double)t), c2 = 1 - sannip__pow(b2, (double)t);
     sannip_real *m = mv, *v = mv + n;
     for (i = 0; i < n; i++) {
         m[i] = (sannip_real)(b1 * m[i] + (1 - b1) * g[i]);
