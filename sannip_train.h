@@ -290,6 +290,9 @@ typedef struct sannip_train_config {
        structures, or components of one structure; 0: 1, at most SANNIP_EKF_MAX_ROWS). */
     double ekf_epsilon, ekf_q0, ekf_qtau, ekf_qmin, ekf_eta, ekf_etatau, ekf_etamax, ekf_lambda, ekf_nu, ekf_force_fraction;
     int ekf_rows;
+    int validation_last;      /* k > 0: the last k structures of the data set validate, the others
+                                 train (a split given from outside, e.g. n2p2's test.data; no
+                                 shuffle, validation_fraction unused); 0: the seeded split */
     sannip_progress_fn progress;
     void *user;
     /* [optional] a flag (e.g. set by a SIGINT handler): once non-zero, training stops before
@@ -1870,6 +1873,8 @@ static sannip_result sannip__train_check(const sannip_model *m, const sannip_dat
     if (c->epochs < 0 || c->batch_size < 1 || !(c->learning_rate > 0) || !(c->validation_fraction >= 0 && c->validation_fraction < 1)
         || !(c->energy_weight >= 0) || !(c->force_weight >= 0) || !(c->field_weight >= 0) || !(c->stress_weight >= 0) || !(c->l2 >= 0))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "training configuration out of range");
+    if (c->validation_last < 0 || (c->validation_last > 0 && c->validation_last >= d->n))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "validation_last %d: the data set has %d structures (at least one must train)", c->validation_last, d->n);
     if (c->optimizer < SANNIP_OPT_ADAM || c->optimizer > SANNIP_OPT_EKF)
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "optimizer %d: SANNIP_OPT_ADAM, _SGD or _EKF", c->optimizer);
     if (c->optimizer == SANNIP_OPT_EKF && (r = sannip__ekf_check(m, c, err)) != SANNIP_SUCCESS) return r;
@@ -1903,11 +1908,16 @@ static sannip_result sannip__train_split(sannip__train_state *S, sannip_error *e
     int i;
     S->perm = (int *)sannip__calloc(&S->m->alloc, (size_t)d->n + 1, sizeof(int));
     if (!S->perm) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "split");
-    for (i = 0; i < d->n; i++) S->perm[i] = i;
-    sannip__shuffle(S->perm, d->n, &S->rng);
-    S->nva = (int)floor(S->c.validation_fraction * d->n + 0.5);
-    if (S->c.validation_fraction > 0 && S->nva == 0 && d->n >= 2) S->nva = 1;
-    if (S->nva >= d->n) S->nva = d->n - 1;
+    if (S->c.validation_last > 0) {   /* a given split: the last ones first (va), then the rest (tr) */
+        S->nva = S->c.validation_last;
+        for (i = 0; i < d->n; i++) S->perm[i] = (i + d->n - S->nva) % d->n;
+    } else {
+        for (i = 0; i < d->n; i++) S->perm[i] = i;
+        sannip__shuffle(S->perm, d->n, &S->rng);
+        S->nva = (int)floor(S->c.validation_fraction * d->n + 0.5);
+        if (S->c.validation_fraction > 0 && S->nva == 0 && d->n >= 2) S->nva = 1;
+        if (S->nva >= d->n) S->nva = d->n - 1;
+    }
     S->ntr = d->n - S->nva;
     S->va = S->perm; S->tr = S->perm + S->nva;
     for (i = 0; i < d->n; i++) if (d->s[i].n > S->nmax) S->nmax = d->s[i].n;

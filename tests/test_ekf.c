@@ -204,6 +204,16 @@ static void training(sannip_dataset *d)
         sannip_train_report_uninit(&rf);
         sannip_model_uninit(&e2); sannip_model_uninit(&ef);
     }
+    {   /* a given split (validation_last): the last structures validate, with Adam too */
+        sannip_train_config cv = sannip_train_config_init(); sannip_train_report rv; int ok = 1;
+        memset(&rv, 0, sizeof rv);
+        cv.epochs = 1; cv.validation_last = 5; cv.validation_fraction = 0.5;
+        CHECK(sannip_train(&a, d, &cv, &rv, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(rv.n_val == 5 && rv.n_train == d->n - 5, "given split: %d validate, %d train", rv.n_val, rv.n_train);
+        for (k = 0; k < rv.n_val; k++) if (rv.val_index[k] != d->n - 5 + k) ok = 0;
+        CHECK(ok, "given split: the validation set is not the last 5 structures");
+        sannip_train_report_uninit(&rv);
+    }
     sannip_model_uninit(&a); sannip_model_uninit(&b); sannip_model_uninit(&c0);
 }
 
@@ -228,7 +238,9 @@ static void refusals(sannip_dataset *d)
     CHECK(sannip_train(&m, d, &c, NULL, &err) == SANNIP_BAD_PARAMETER, "epsilon -1: %s", err.message);
     c.ekf_epsilon = 0; c.ekf_rows = SANNIP_EKF_MAX_ROWS + 1;
     CHECK(sannip_train(&m, d, &c, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "rows 17") != NULL, "rows 17: %s", err.message);
-    c.ekf_rows = 0; c.optimizer = 7;
+    c.ekf_rows = 0; c.validation_last = d->n;
+    CHECK(sannip_train(&m, d, &c, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "validation_last") != NULL, "validation_last = n: %s", err.message);
+    c.validation_last = 0; c.optimizer = 7;
     CHECK(sannip_train(&m, d, &c, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "optimizer 7") != NULL, "optimizer 7: %s", err.message);
     sannip_model_uninit(&big); sannip_model_uninit(&m);
 }

@@ -88,6 +88,7 @@ static const help_entry HELP[] = {
       "  --raw-loss          the weights multiply the raw squared errors (no balancing)\n"
       "  --l2 X              weight decay (default 0)\n"
       "  --val F             validation fraction (default 0.2)\n"
+      "  --val-file FILE     validate on FILE's structures instead (e.g. n2p2's test.data)\n"
       "  --patience N        stop after N epochs without validation improvement (0 = never)\n"
       "  --seed N            initialisation, split and batch order (default 1)\n"
       "  --committee M       train M members with seeds seed..seed+M-1 (default 1)\n"
@@ -290,7 +291,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--save", "--save-every", "--restart", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field",
-    "--extrapolation-tol", "--ekf-force-fraction", "--ekf-lambda", "--ekf-nu", "--ekf-epsilon", "--ekf-rows", NULL };
+    "--extrapolation-tol", "--ekf-force-fraction", "--ekf-lambda", "--ekf-nu", "--ekf-epsilon", "--ekf-rows", "--val-file", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", "--frozen", "--no-extrapolation-warnings", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
@@ -993,6 +994,11 @@ static int cmd_train(int argc, char **argv)
     if ((nh = hidden_layers_of(opt(&o, "--hidden", "25,25"), act, hidden, acts)) < 0) return 2;
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (opt(&o, "--val-file", NULL)) {   /* a given validation set: appended, the last structures validate */
+        int n0 = d.n;
+        if ((r = sannip_dataset_read_file(&d, opt(&o, "--val-file", NULL), &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        c.validation_last = d.n - n0;
+    }
     if (d.n == 1 && c.validation_fraction > 0)
         fprintf(stderr, "sannip train: notice: %s holds a single structure: no validation set is possible, so the model "
                 "kept is the one with the lowest training error (--val 0 silences this notice)\n", o.pos[0]);
