@@ -29,6 +29,7 @@
    | SANNIP_NO_OPENMP               | caches, training and committees run serially (same  |
    |                                | results: every sum has a fixed order)                |
    | SANNIP_MAX_ELEMENTS/_LAYERS    | limits of the models trained                         |
+   | SANNIP_EKF_MAX_PARAMS          | largest model SANNIP_OPT_EKF trains (default 8192)   |
 
    QUICK START (train a BP model for bcc Fe and save it)
        sannip_dataset d; sannip_model m; sannip_error err;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Training against n2p2's nnp-train in one run (issue 16): the same data, symmetry functions,
-# network (2 x 25 tanh), train/validation split and energy + force training, n2p2's Kalman filter
-# against sannip's (--optimizer ekf), validation RMSE against wall time, 1 and 2 threads.
-#   sh bench/train_vs_n2p2.sh SHARED N2P2_DIR [RUN_DIR] [EPOCHS]
+# network (2 x 25 tanh), train/validation split and energy + force training; n2p2's Kalman filter
+# against sannip's (--optimizer ekf, EPOCHS epochs) and sannip's default Adam (ADAM_EPOCHS);
+# validation RMSE against wall time, 1 and 2 threads.
+#   sh bench/train_vs_n2p2.sh SHARED N2P2_DIR [RUN_DIR] [EPOCHS] [ADAM_EPOCHS]
 # (make bench-train-n2p2 N2P2_DIR=...). Writes into RUN_DIR (default: a new temporary
 # directory, never the project): input.data, input.nn, the runs (n2p2-tT/, sannip-tT/), the
 # table summary.txt and the figure train_vs_n2p2.png. Prints the table.
@@ -15,7 +16,7 @@
 # not recover; sannip's energy map (E_i = sigma_E NN + mu, sigma_E = 0.45 meV here) needs the
 # features spread out, so plain centring leaves its forces near zero. Both are stated in the table.
 set -e
-SHARED=${1:-../shared}; N2P2=$2; RUN=$3; EPOCHS=${4:-10}
+SHARED=${1:-../shared}; N2P2=$2; RUN=$3; EPOCHS=${4:-10}; ADAM_EPOCHS=${5:-1000}
 PY=/usr/bin/python3
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "$N2P2" ] || [ ! -x "$N2P2/bin/nnp-train" ] || [ ! -x "$N2P2/bin/nnp-scaling" ]; then
@@ -106,15 +107,18 @@ for T in 1 2; do
     D="$RUN/n2p2-t$T"; mkdir -p "$D"; cp "$RUN/input.data" "$RUN/input.nn" "$D/"
     (cd "$D" && OMP_NUM_THREADS=$T "$N2P2/bin/nnp-scaling" 100 > scaling.log 2>&1 && rm -f sf.*.histo \
         && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=$T "$N2P2/bin/nnp-train" > train.log 2>&1)
-    D="$RUN/sannip-t$T"; mkdir -p "$D"
-    (cd "$D" && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=$T "$ROOT/bin/sannip" train "$RUN/n2p2-t1/train.data" \
-        --val-file "$RUN/n2p2-t1/test.data" -o model.sannip --descriptors "$RUN/input.nn" --optimizer ekf --epochs "$EPOCHS" \
-        --learning-curve curve.csv > train.log 2>&1)
+    for O in ekf adam; do
+        D="$RUN/sannip-$O-t$T"; mkdir -p "$D"
+        E=$EPOCHS; [ $O = adam ] && E=$ADAM_EPOCHS
+        (cd "$D" && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=$T "$ROOT/bin/sannip" train "$RUN/n2p2-t1/train.data" \
+            --val-file "$RUN/n2p2-t1/test.data" -o model.sannip --descriptors "$RUN/input.nn" --optimizer $O --epochs "$E" \
+            --learning-curve curve.csv > train.log 2>&1)
+    done
 done
 # and sannip with its own descriptors (the bp preset, 84 bases over any neighbour), same split
-D="$RUN/sannip-bp-t1"; mkdir -p "$D"
+D="$RUN/sannip-bp-adam-t1"; mkdir -p "$D"
 (cd "$D" && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=1 "$ROOT/bin/sannip" train "$RUN/n2p2-t1/train.data" \
-    --val-file "$RUN/n2p2-t1/test.data" -o model.sannip --optimizer ekf --epochs "$EPOCHS" --learning-curve curve.csv > train.log 2>&1)
+    --val-file "$RUN/n2p2-t1/test.data" -o model.sannip --epochs "$ADAM_EPOCHS" --learning-curve curve.csv > train.log 2>&1)
 $PY - "$RUN" <<'PYEOF'
 import sys, os, csv
 import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
@@ -127,29 +131,29 @@ def sannip(d):
     rows = [r for r in csv.reader(l for l in open(os.path.join(d, 'curve.csv')) if not l.startswith('#'))]
     h = rows[0]; rows = rows[1:]
     i = {k: h.index(k) for k in h}
-    sec = [k for k in h if 'second' in k][0]; ve = [k for k in h if k.startswith('val') and 'e' in k.split('_')[-1].lower()][0]
-    vf = [k for k in h if k.startswith('val') and k.lower().endswith('f')][0]
-    return [(0.0, None, None)] + [(float(r[i[sec]]), float(r[i[ve]]), float(r[i[vf]])) for r in rows]
+    # seconds: since sannip_train began (its descriptor cache included)
+    return [(float(r[i['seconds']]), 1e3 * float(r[i['val_energy_rmse']]), float(r[i['val_force_rmse']])) for r in rows]
 fig, ax = plt.subplots(1, 2, figsize=(10, 4))
 out = []
-for name, T, f in (('n2p2', 1, n2p2), ('sannip', 1, sannip), ('n2p2', 2, n2p2), ('sannip', 2, sannip), ('sannip-bp', 1, sannip)):
-    d = os.path.join(run, '%s-t%d' % (name, T)); c = [r for r in f(d) if r[1] is not None]
+for name, T, f in (('n2p2', 1, n2p2), ('sannip-ekf', 1, sannip), ('sannip-adam', 1, sannip), ('n2p2', 2, n2p2), ('sannip-ekf', 2, sannip),
+                   ('sannip-adam', 2, sannip), ('sannip-bp-adam', 1, sannip)):
+    d = os.path.join(run, '%s-t%d' % (name, T)); c = f(d)
     wall = open(os.path.join(d, 'time.txt')).read().split()
     for k in (0, 1):
-        ax[k].plot([r[0] for r in c], [r[1 + k] for r in c], '-o' if 'sannip' in name else '--s', ms=3, label='%s, %d thread%s' % (name, T, 's' if T > 1 else ''))
+        ax[k].plot([r[0] for r in c], [r[1 + k] for r in c], ('-' if 'sannip' in name else '--s'), ms=3, label='%s, %d thread%s' % (name, T, 's' if T > 1 else ''))
     out.append((name, T, c, wall))
 for a, t in zip(ax, ('validation energy RMSE (meV/atom)', 'validation force RMSE (eV/A)')):
-    a.set_xlabel('training wall time (s, after set-up)'); a.set_ylabel(t); a.set_yscale('log'); a.legend(fontsize=8)
-fig.suptitle('NiO, 2 x 25 tanh, same symmetry functions and split: n2p2 nnp-train (Kalman) vs sannip --optimizer ekf', fontsize=9)
+    a.set_xlabel('training wall time (s, after set-up)'); a.set_ylabel(t); a.set_yscale('log'); a.set_xscale('log'); a.legend(fontsize=7)
+fig.suptitle('NiO, 2 x 25 tanh, same symmetry functions (bp: sannip\'s own) and split: n2p2 nnp-train (Kalman) vs sannip', fontsize=9)
 fig.tight_layout(); fig.savefig(os.path.join(run, 'train_vs_n2p2.png'), dpi=110)
-lines = ['code      threads  epochs  final val E (meV/atom)  final val F (eV/A)  train s  process wall/user s   reaches n2p2 final E and F at (s)']
+lines = ['code           threads  epochs  final val E (meV/atom)  final val F (eV/A)  train s  process wall/user s   reaches n2p2 final E and F at (s)']
 final = {}
 for name, T, c, wall in out:
     if name == 'n2p2': final[T] = c[-1]
 for name, T, c, wall in out:
     e, f = final[T][1], final[T][2]   # n2p2's final errors with the same threads
     hit = next((r[0] for r in c if r[1] <= e and r[2] <= f), None)
-    lines.append('%-9s %7d %7d %23.4f %19.5f %8.1f %10s/%-10s %s' % (name, T, len(c) - 1 if name == 'n2p2' else len(c), c[-1][1], c[-1][2], c[-1][0], wall[0], wall[1],
+    lines.append('%-14s %7d %7d %23.4f %19.5f %8.1f %10s/%-10s %s' % (name, T, len(c) - 1 if name == 'n2p2' else len(c), c[-1][1], c[-1][2], c[-1][0], wall[0], wall[1],
                  'never' if hit is None else '%.1f' % hit))
 open(os.path.join(run, 'summary.txt'), 'w').write('\n'.join(lines) + '\n')
 print('\n'.join(lines))
