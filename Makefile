@@ -107,9 +107,10 @@ bench-n2p2:
 	else echo "bench_n2p2: skipped n2p2 (set N2P2_DIR to an n2p2 tree with libnnp built; see bench/README.md)"; fi
 
 # training against n2p2's nnp-train on NiO (issue 16; N2P2_DIR with bin/nnp-train, bin/nnp-scaling):
-# RUN_DIR (default: a new temporary directory), EPOCHS (Kalman filters, default 10), ADAM_EPOCHS (1000)
+# RUN_DIR (default: a new temporary directory), EPOCHS (Kalman filters, default 10), ADAM_EPOCHS (1000),
+# CASES (nio toyiron)
 bench-train-n2p2: bin/sannip
-	@sh bench/train_vs_n2p2.sh $(SHARED) "$(N2P2_DIR)" "$(RUN_DIR)" "$(EPOCHS)" "$(ADAM_EPOCHS)"
+	@sh bench/train_vs_n2p2.sh $(SHARED) "$(N2P2_DIR)" "$(RUN_DIR)" "$(EPOCHS)" "$(ADAM_EPOCHS)" "$(CASES)"
 
 demo:
 	@$(MAKE) --no-print-directory -j$(NPROC) all

@@ -3,10 +3,14 @@
 # network (2 x 25 tanh), train/validation split and energy + force training; n2p2's Kalman filter
 # against sannip's (--optimizer ekf, EPOCHS epochs) and sannip's default Adam (ADAM_EPOCHS);
 # validation RMSE against wall time, 1 and 2 threads.
-#   sh bench/train_vs_n2p2.sh SHARED N2P2_DIR [RUN_DIR] [EPOCHS] [ADAM_EPOCHS]
+#   sh bench/train_vs_n2p2.sh SHARED N2P2_DIR [RUN_DIR] [EPOCHS] [ADAM_EPOCHS] [CASES]
+# CASES: nio (../shared/data/nio_train.xyz, 1 and 2 threads) and toyiron (bin/gen_toyiron: bcc Fe,
+# 2x2x2 and 3x3x3 cells, 100 rattled and strained geometries, FM and perturbed FM; 1 thread);
+# default both. Each case gets RUN_DIR/CASE/.
 # (make bench-train-n2p2 N2P2_DIR=...). Writes into RUN_DIR (default: a new temporary
-# directory, never the project): input.data, input.nn, the runs (n2p2-tT/, sannip-tT/), the
-# table summary.txt and the figure train_vs_n2p2.png. Prints the table.
+# directory, never the project), per case: input.data, input.nn, the runs (n2p2-tT/,
+# sannip-ekf-tT/, sannip-adam-tT/, sannip-bp-adam-t1/), the table summary.txt and the figure
+# train_vs_n2p2.png. Prints the tables.
 # The split is n2p2's (its train.data and test.data, from test_fraction 0.2 and its seed);
 # sannip trains on train.data and validates on test.data (--val-file).
 # Feature scaling: n2p2 centres the symmetry functions (center_symmetry_functions); sannip
@@ -16,7 +20,7 @@
 # not recover; sannip's energy map (E_i = sigma_E NN + mu, sigma_E = 0.45 meV here) needs the
 # features spread out, so plain centring leaves its forces near zero. Both are stated in the table.
 set -e
-SHARED=${1:-../shared}; N2P2=$2; RUN=$3; EPOCHS=${4:-10}; ADAM_EPOCHS=${5:-1000}
+SHARED=${1:-../shared}; N2P2=$2; RUN=$3; EPOCHS=${4:-10}; ADAM_EPOCHS=${5:-1000}; CASES=${6:-nio toyiron}
 PY=/usr/bin/python3
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "$N2P2" ] || [ ! -x "$N2P2/bin/nnp-train" ] || [ ! -x "$N2P2/bin/nnp-scaling" ]; then
@@ -28,8 +32,13 @@ mkdir -p "$RUN"; RUN=$(cd "$RUN" && pwd)
 [ -x "$ROOT/bin/sannip" ] || make -C "$ROOT" --no-print-directory bin/sannip >/dev/null
 echo "train_vs_n2p2: $RUN ($EPOCHS epochs; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC'))"
 
+# compare CASE XYZ "ELEMENTS" "THREADS": one case in $RUN/CASE
+compare() {
+CASE=$1; XYZ=$2; ELEMENTS=$3; THREADS=$4
+C="$RUN/$CASE"; mkdir -p "$C"
+echo "$CASE: $XYZ, elements $ELEMENTS, threads $THREADS"
 # extended XYZ -> n2p2 input.data
-$PY - "$SHARED/data/nio_train.xyz" "$RUN/input.data" <<'PYEOF'
+$PY - "$XYZ" "$C/input.data" <<'PYEOF'
 import sys
 from ase.io import read
 with open(sys.argv[2], 'w') as f:
@@ -41,24 +50,24 @@ with open(sys.argv[2], 'w') as f:
             f.write('atom %.10f %.10f %.10f %s 0.0 0.0 %.10f %.10f %.10f\n' % (p[0], p[1], p[2], s, fr[0], fr[1], fr[2]))
         f.write('energy %.10f\ncharge 0.0\nend\n' % a.get_potential_energy())
 PYEOF
-# the mean energy per atom: both elements' atom_energy (n2p2's offset; sannip fits its own, T F.28)
+# the mean energy per atom: every element's atom_energy (n2p2's offset; sannip fits its own, T F.28)
 EMEAN=$($PY -c "
 import sys
 e=[];n=0
-for l in open('$RUN/input.data'):
+for l in open('$C/input.data'):
     w=l.split()
     if w[0]=='energy': e.append(float(w[1])/n); n=0
     elif w[0]=='atom': n+=1
 print('%.10f'%(sum(e)/len(e)))")
 
-# input.nn: n2p2's standard Kalman filter (its documented defaults), 40 symmetry functions per
-# element (16 radial G2 over Ni and O, 24 narrow angular G3 over the three pairs), rc 6 A
+# input.nn: n2p2's standard Kalman filter (its documented defaults); per element 8 radial G2
+# per neighbour element and 8 narrow angular G3 per neighbour pair (NiO: 40), rc 6 A
 {
+set -- $ELEMENTS
+echo "number_of_elements $#"
+echo "elements $ELEMENTS"
+for e in $ELEMENTS; do echo "atom_energy $e $EMEAN"; done
 cat <<EOT
-number_of_elements 2
-elements Ni O
-atom_energy Ni $EMEAN
-atom_energy O $EMEAN
 cutoff_type 1
 center_symmetry_functions
 global_hidden_layers_short 2
@@ -95,34 +104,35 @@ kalman_eta 0.01
 kalman_etatau 2.302
 kalman_etamax 1.0
 EOT
-for e in Ni O; do
-    for n in Ni O; do for eta in 0.001 0.01 0.03 0.06 0.15 0.3 0.6 1.5; do echo "symfunction_short $e 2 $n $eta 0.0 6.0"; done; done
-    for p in "Ni Ni" "Ni O" "O O"; do
-        for eta in 0.005 0.03; do for lam in -1 1; do for z in 1 4; do echo "symfunction_short $e 3 $p $eta $lam $z 6.0"; done; done; done
+PAIRS=$(i=0; for a in $ELEMENTS; do j=0; for b in $ELEMENTS; do [ $j -ge $i ] && printf '%s,%s ' $a $b; j=$((j + 1)); done; i=$((i + 1)); done)
+for e in $ELEMENTS; do
+    for n in $ELEMENTS; do for eta in 0.001 0.01 0.03 0.06 0.15 0.3 0.6 1.5; do echo "symfunction_short $e 2 $n $eta 0.0 6.0"; done; done
+    for p in $PAIRS; do
+        for eta in 0.005 0.03; do for lam in -1 1; do for z in 1 4; do echo "symfunction_short $e 3 ${p%,*} ${p#*,} $eta $lam $z 6.0"; done; done; done
     done
 done
-} > "$RUN/input.nn"
+} > "$C/input.nn"
 
-for T in 1 2; do
-    D="$RUN/n2p2-t$T"; mkdir -p "$D"; cp "$RUN/input.data" "$RUN/input.nn" "$D/"
+for T in $THREADS; do
+    D="$C/n2p2-t$T"; mkdir -p "$D"; cp "$C/input.data" "$C/input.nn" "$D/"
     (cd "$D" && OMP_NUM_THREADS=$T "$N2P2/bin/nnp-scaling" 100 > scaling.log 2>&1 && rm -f sf.*.histo \
         && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=$T "$N2P2/bin/nnp-train" > train.log 2>&1)
     for O in ekf adam; do
-        D="$RUN/sannip-$O-t$T"; mkdir -p "$D"
+        D="$C/sannip-$O-t$T"; mkdir -p "$D"
         E=$EPOCHS; [ $O = adam ] && E=$ADAM_EPOCHS
-        (cd "$D" && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=$T "$ROOT/bin/sannip" train "$RUN/n2p2-t1/train.data" \
-            --val-file "$RUN/n2p2-t1/test.data" -o model.sannip --descriptors "$RUN/input.nn" --optimizer $O --epochs "$E" \
+        (cd "$D" && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=$T "$ROOT/bin/sannip" train "$C/n2p2-t1/train.data" \
+            --val-file "$C/n2p2-t1/test.data" -o model.sannip --descriptors "$C/input.nn" --optimizer $O --epochs "$E" \
             --learning-curve curve.csv > train.log 2>&1)
     done
 done
 # and sannip with its own descriptors (the bp preset, 84 bases over any neighbour), same split
-D="$RUN/sannip-bp-adam-t1"; mkdir -p "$D"
-(cd "$D" && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=1 "$ROOT/bin/sannip" train "$RUN/n2p2-t1/train.data" \
-    --val-file "$RUN/n2p2-t1/test.data" -o model.sannip --epochs "$ADAM_EPOCHS" --learning-curve curve.csv > train.log 2>&1)
-$PY - "$RUN" <<'PYEOF'
+D="$C/sannip-bp-adam-t1"; mkdir -p "$D"
+(cd "$D" && /usr/bin/time -f "%e %U %S" -o time.txt env OMP_NUM_THREADS=1 "$ROOT/bin/sannip" train "$C/n2p2-t1/train.data" \
+    --val-file "$C/n2p2-t1/test.data" -o model.sannip --epochs "$ADAM_EPOCHS" --learning-curve curve.csv > train.log 2>&1)
+$PY - "$C" "$CASE" "$THREADS" <<'PYEOF'
 import sys, os, csv
 import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-run = sys.argv[1]
+run, case, threads = sys.argv[1], sys.argv[2], [int(t) for t in sys.argv[3].split()]
 def n2p2(d):   # (seconds, val E meV/atom, val F eV/A) per epoch; time: timing.out's cumulative column
     lc = [l.split() for l in open(os.path.join(d, 'learning-curve.out')) if not l.startswith('#')]
     tm = {int(l.split()[0]): float(l.split()[6]) for l in open(os.path.join(d, 'timing.out')) if not l.startswith('#')}
@@ -135,8 +145,8 @@ def sannip(d):
     return [(float(r[i['seconds']]), 1e3 * float(r[i['val_energy_rmse']]), float(r[i['val_force_rmse']])) for r in rows]
 fig, ax = plt.subplots(1, 2, figsize=(10, 4))
 out = []
-for name, T, f in (('n2p2', 1, n2p2), ('sannip-ekf', 1, sannip), ('sannip-adam', 1, sannip), ('n2p2', 2, n2p2), ('sannip-ekf', 2, sannip),
-                   ('sannip-adam', 2, sannip), ('sannip-bp-adam', 1, sannip)):
+runs = [(n, T, f) for T in threads for n, f in (('n2p2', n2p2), ('sannip-ekf', sannip), ('sannip-adam', sannip))] + [('sannip-bp-adam', 1, sannip)]
+for name, T, f in runs:
     d = os.path.join(run, '%s-t%d' % (name, T)); c = f(d)
     wall = open(os.path.join(d, 'time.txt')).read().split()
     for k in (0, 1):
@@ -144,7 +154,7 @@ for name, T, f in (('n2p2', 1, n2p2), ('sannip-ekf', 1, sannip), ('sannip-adam',
     out.append((name, T, c, wall))
 for a, t in zip(ax, ('validation energy RMSE (meV/atom)', 'validation force RMSE (eV/A)')):
     a.set_xlabel('training wall time (s, after set-up)'); a.set_ylabel(t); a.set_yscale('log'); a.set_xscale('log'); a.legend(fontsize=7)
-fig.suptitle('NiO, 2 x 25 tanh, same symmetry functions (bp: sannip\'s own) and split: n2p2 nnp-train (Kalman) vs sannip', fontsize=9)
+fig.suptitle(case + ', 2 x 25 tanh, same symmetry functions (bp: sannip\'s own) and split: n2p2 nnp-train (Kalman) vs sannip', fontsize=9)
 fig.tight_layout(); fig.savefig(os.path.join(run, 'train_vs_n2p2.png'), dpi=110)
 lines = ['code           threads  epochs  final val E (meV/atom)  final val F (eV/A)  train s  process wall/user s   reaches n2p2 final E and F at (s)']
 final = {}
@@ -158,4 +168,17 @@ for name, T, c, wall in out:
 open(os.path.join(run, 'summary.txt'), 'w').write('\n'.join(lines) + '\n')
 print('\n'.join(lines))
 PYEOF
-echo "figure: $RUN/train_vs_n2p2.png"
+echo "figure: $C/train_vs_n2p2.png"
+}
+
+for CASE in $CASES; do
+    case $CASE in
+    nio) compare nio "$SHARED/data/nio_train.xyz" "Ni O" "1 2" ;;
+    toyiron)
+        [ -x "$ROOT/bin/gen_toyiron" ] || make -C "$ROOT" --no-print-directory bin/gen_toyiron >/dev/null
+        mkdir -p "$RUN/toyiron"
+        "$ROOT/bin/gen_toyiron" --subset fm --lattice bcc --sizes 2,3 --geometries 100 --out "$RUN/toyiron/toyiron.xyz" >/dev/null
+        compare toyiron "$RUN/toyiron/toyiron.xyz" "Fe" "1" ;;
+    *) echo "train_vs_n2p2: unknown case '$CASE' (nio, toyiron)"; exit 2 ;;
+    esac
+done
