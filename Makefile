@@ -106,7 +106,7 @@ bench-n2p2:
 	    $(MAKE) --no-print-directory build/bench_n2p2 && build/bench_n2p2 $(SHARED) $(N2P2_DIR) $(BENCH_ARGS); \
 	else echo "bench_n2p2: skipped n2p2 (set N2P2_DIR to an n2p2 tree with libnnp built; see bench/README.md)"; fi
 
-# training against n2p2's nnp-train on NiO (issue 16; N2P2_DIR with bin/nnp-train, bin/nnp-scaling):
+# training against n2p2's nnp-train on NiO and toy iron (issue 16; N2P2_DIR with bin/nnp-train, bin/nnp-scaling):
 # RUN_DIR (default: a new temporary directory), EPOCHS (Kalman filters, default 10), ADAM_EPOCHS (1000),
 # CASES (nio toyiron)
 bench-train-n2p2: bin/sannip
