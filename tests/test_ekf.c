@@ -182,6 +182,7 @@ static void training(sannip_dataset *d)
     printf("EKF %d epochs: validation force RMSE %.4f eV/A (zero forces %.4f, after one epoch of energies %.4f), energy %.3f meV/atom\n",
            c.epochs, ra.val_rmse_f, zero, before, 1000 * ra.val_rmse_e);
     CHECK(ra.val_rmse_f < zero, "EKF: validation force RMSE %.4g vs zero predictor %.4g", ra.val_rmse_f, zero);
+    CHECK(ra.val_rmse_f < before, "EKF: validation force RMSE %.4g after %d epochs, %.4g after one of energies", ra.val_rmse_f, c.epochs, before);
     CHECK(ra.best_epoch >= 1 && ra.epochs_run == c.epochs, "best epoch %d of %d", ra.best_epoch, ra.epochs_run);
     free(pa); free(pb);
     sannip_train_report_uninit(&ra); sannip_train_report_uninit(&rb);
