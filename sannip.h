@@ -1489,7 +1489,7 @@ extern "C" {
    each because speed or one shared implementation needs it; they stay static, so those
    implementations sit in the same file as this one (the SANNIP_IMPLEMENTATION umbrella).
    tests/test_seams.sh fails when a sibling header uses any other sannip__ name of this header.
-   28 functions. */
+   33 functions. */
 #if defined(__GNUC__) || defined(__clang__)
 #define SANNIP__SIBLING static __attribute__((unused))
 #else
@@ -1518,7 +1518,7 @@ SANNIP__SIBLING uint64_t sannip__splitmix64(uint64_t *x);
 /* Descriptor engine. sannip__env_of: the environment of atom i from a neighbour list (Zn: n ints,
    Sn: 3n reals of caller scratch). sannip__env_eval: sannip_env_eval plus spin derivatives dGs
    (nf x (n+1) x 3) and their contraction cs (3(n+1)); work: sannip_env_work_size reals.
-   sannip__spin_eval: the spin bases alone (7 n reals of work). sannip__spin_pair_value: the
+   sannip__spin_eval: the spin bases alone (8 n reals of work). sannip__spin_pair_value: the
    bracket of a pair-additive spin basis b (T3.2-3.4, 3.16) for spins Si, Sj and unit vector u.
    sannip__spin_ready: SANNIP_INVALID_ARGS with a message when d needs spins and sys has none. */
 SANNIP__SIBLING sannip_env sannip__env_of(const sannip_neighbors *nl, const sannip_system *sys, int i, int *Zn, sannip_real *Sn);
@@ -1528,10 +1528,16 @@ SANNIP__SIBLING sannip_real sannip__spin_pair_value(const sannip_basis *b, const
 SANNIP__SIBLING sannip_result sannip__spin_ready(const sannip_descriptors *d, const sannip_system *sys, sannip_error *err);
 SANNIP__SIBLING int sannip__cutoff_equal(const sannip_cutoff *a, const sannip_cutoff *b);
 /* Kernels: fixed-order dot product (16 lanes), x^n for integer n, in-place exp of an array,
-   all vectorisable and deterministic. */
+   all vectorisable and deterministic; e^x, ln x, sin and cos of pi x and of x, x^y with the
+   same bits on every platform (libm's differ in the last bit between platforms). */
 SANNIP__SIBLING sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n);
 SANNIP__SIBLING sannip_real sannip__ipow(sannip_real x, int n);
 SANNIP__SIBLING void sannip__exp_array(sannip_real *x, int n);
+SANNIP__SIBLING double sannip__exp(double x);
+SANNIP__SIBLING double sannip__log(double x);
+SANNIP__SIBLING void sannip__sincospi(double x, double *s, double *c);
+SANNIP__SIBLING void sannip__sincos(double x, double *s, double *c);
+SANNIP__SIBLING double sannip__pow(double x, double y);
 /* Network layers (row-major batches of B rows): sannip__layer_lin z = in W^T (+ b if bias);
    sannip__layer_bw accumulates the weight (and, if bias, bias) gradient g += dz^T in;
    sannip__network_backprop: the backward sweep of sannip_network_backward, with per-row loss
@@ -1730,8 +1736,9 @@ SANNIP_API double sannip_rng_uniform(sannip_rng *rng)
 }
 SANNIP_API double sannip_rng_normal(sannip_rng *rng)
 {
-    double u1 = sannip_rng_uniform(rng), u2 = sannip_rng_uniform(rng);
-    return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * SANNIP__PI * u2);
+    double u1 = sannip_rng_uniform(rng), u2 = sannip_rng_uniform(rng), s, c;
+    sannip__sincospi(2 * u2, &s, &c);
+    return sqrt(-2.0 * sannip__log(1.0 - u1)) * c;
 }
 SANNIP_API void sannip_rng_split(sannip_rng *rng, sannip_rng *split)
 {
@@ -2339,8 +2346,8 @@ SANNIP__INLINE float sannip__exp_reduce(float v, float *sc)
     memcpy(sc, &bits, sizeof *sc);
     return p * t;
 }
-#else
-SANNIP__INLINE double sannip__exp_reduce(double v, double *sc)
+#endif
+SANNIP__INLINE double sannip__exp_reduce_d(double v, double *sc)
 {
     double kf, t, p, big;
     uint64_t bits;
@@ -2358,6 +2365,8 @@ SANNIP__INLINE double sannip__exp_reduce(double v, double *sc)
     memcpy(sc, &bits, sizeof *sc);
     return p * t;
 }
+#ifndef SANNIP_FLOAT
+#define sannip__exp_reduce sannip__exp_reduce_d
 #endif
 /* exp(x) over an array, in place. */
 static void sannip__exp_array(sannip_real *x, int n)
@@ -2386,6 +2395,109 @@ static sannip_real sannip__tanh(sannip_real x)
     sannip_real d;
     sannip__tanh_array(&x, &d, 1);
     return x;
+}
+/* ---- Portable transcendental functions. libm's exp, log, sin and cos differ in the last bit
+   between platforms (glibc's x86-64 and s390x builds use fused multiply-adds, its i386 and
+   armhf builds do not: cos of 2e6 arguments hashes differently on x86-64 and armhf), and one
+   flipped bit in a descriptor or an initial weight changes a trained model. Everything the
+   library computes from data, weights or random numbers goes through these instead: built
+   from IEEE-754 +, -, *, / and sqrt, which round alike on every target, they give the same
+   bits everywhere (tests/cross/run.sh compares model files byte for byte on s390x, i386 and
+   armhf). Double precision in both builds, within 2 ulp of the exact values (test_descriptors
+   checks them against libm over their ranges). */
+/* e^x for any x: the array kernel's reduction, squared once or twice beyond its range. */
+static double sannip__exp(double x)
+{
+    double sc, q;
+    if (x != x) return x;
+    if (x > 1500) return HUGE_VAL;
+    if (x < -1500) return 0;
+    if (x < -708 || x > 708) { q = sannip__exp(0.5 * x); return q * q; }
+    q = sannip__exp_reduce_d(x, &sc);
+    return sc + q * sc;
+}
+/* ln x: x = 2^k m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f/(2 + f) and
+   ln(1 + f) = 2 atanh(s) = f - s (f - R), R = sum_k 2 s^(2k)/(2k + 1) (ten terms, |s| < 0.172),
+   so that the rounding of s enters only the small correction; k ln 2 in two parts (ln2_hi
+   has 21 trailing zero bits: k ln2_hi is exact). */
+static double sannip__log(double x)
+{
+    static const double c[10] = { 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17, 2.0 / 19, 2.0 / 21 };
+    uint64_t bits;
+    double m, f, s, z, R;
+    int k = 0, i;
+    if (x != x || x < 0) return (double)NAN;
+    if (x == 0) return -HUGE_VAL;
+    if (x == HUGE_VAL) return x;
+    if (x < 2.2250738585072014e-308) { x *= 18014398509481984.0; k = -54; }   /* subnormal: x 2^54 */
+    memcpy(&bits, &x, sizeof bits);
+    k += (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    memcpy(&m, &bits, sizeof m);
+    if (m > 1.4142135623730951) { m *= 0.5; k++; }
+    f = m - 1; s = f / (2 + f); z = s * s;
+    R = c[9];
+    for (i = 8; i >= 0; i--) R = R * z + c[i];
+    R *= z;
+    return k * 0.6931471803691238 + ((f - s * (f - R)) + k * 1.9082149292705877e-10);
+}
+/* sin(pi y) and cos(pi y) for |y| <= 1/4 by Taylor polynomials in t = pi y (to t^17 and t^18:
+   the next terms are below 1e-19 relative), accurate relative to their values near 0. */
+static void sannip__sincospi_quarter(double y, double *s, double *c)
+{
+    double t = 3.14159265358979323846 * y, t2 = t * t, p, q;
+    p = 1.0 / 355687428096000.0;                   /* 1/17! */
+    p = p * t2 - 1.0 / 1307674368000.0; p = p * t2 + 1.0 / 6227020800.0; p = p * t2 - 1.0 / 39916800.0;
+    p = p * t2 + 1.0 / 362880.0;        p = p * t2 - 1.0 / 5040.0;       p = p * t2 + 1.0 / 120.0;
+    p = p * t2 - 1.0 / 6.0;
+    q = 1.0 / 6402373705728000.0;                  /* 1/18! */
+    q = q * t2 - 1.0 / 20922789888000.0; q = q * t2 + 1.0 / 87178291200.0; q = q * t2 - 1.0 / 479001600.0;
+    q = q * t2 + 1.0 / 3628800.0;        q = q * t2 - 1.0 / 40320.0;       q = q * t2 + 1.0 / 720.0;
+    q = q * t2 - 1.0 / 24.0;             q = q * t2 + 0.5;
+    *s = t + t * t2 * p;
+    *c = 1 - t2 * q;
+}
+/* sin(pi x) and cos(pi x) for any finite x: r = |x| mod 2 (fmod is exact; the sign by
+   symmetry, since r + 2 would round), then r = q/2 + y with |y| <= 1/4 (exact) and the
+   quarter turn q applied by symmetry. */
+static void sannip__sincospi(double x, double *s, double *c)
+{
+    double r = fmod(x < 0 ? -x : x, 2.0), sy, cy, sg = x < 0 ? -1 : 1;
+    int q = (int)(2 * r + 0.5);
+    sannip__sincospi_quarter(r - 0.5 * q, &sy, &cy);
+    switch (q & 3) {
+    case 0:  *s = sg * sy;  *c = cy;  break;
+    case 1:  *s = sg * cy;  *c = -sy; break;
+    case 2:  *s = -sg * sy; *c = -cy; break;
+    default: *s = -sg * cy; *c = sy;  break;
+    }
+}
+/* sin x and cos x through sannip__sincospi(x/pi): the phase carries x's rounding times
+   |x| 1.2e-16 (a few ulp for the moderate angles the library turns by). */
+static void sannip__sincos(double x, double *s, double *c)
+{
+    sannip__sincospi(x * 0.3183098861837907, s, c);
+}
+/* sannip__sincospi into sannip_real (the float build rounds the double results once). */
+static void sannip__sincospi_real(double x, sannip_real *s, sannip_real *c)
+{
+    double sd, cd;
+    sannip__sincospi(x, &sd, &cd);
+    *s = (sannip_real)sd; *c = (sannip_real)cd;
+}
+/* x^y: integer y (|y| <= 64) by repeated squaring, so 2^-3 and (-2)^3 are exact; otherwise
+   e^(y ln x) for x > 0 (relative error ~ |y ln x| 1.1e-16), 0 or inf at x = 0, NaN below. */
+static double sannip__pow(double x, double y)
+{
+    double r = 1, b = x;
+    int n;
+    if (y >= -64 && y <= 64 && y == (double)(int)y) {
+        for (n = y < 0 ? -(int)y : (int)y; n > 0; n >>= 1) { if (n & 1) r *= b; b *= b; }
+        return y < 0 ? 1 / r : r;
+    }
+    if (x > 0) return sannip__exp(y * sannip__log(x));
+    if (x == 0) return y > 0 ? 0 : HUGE_VAL;
+    return (double)NAN;
 }
 /* The cutoff value and derivative; the hot path of every descriptor. */
 /* n2p2's polynomial cutoffs (types POLY1-4) at x = (r - alpha rc)/(rc - alpha rc) in [0, 1],
@@ -2422,14 +2534,14 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
         if (r < lo) { *df = 0; return 0; }
         if (r < c->rs) {   /* rising: 1 - cos^xi(pi (r - lo) / (2 eps_dn)), T C.2 */
             k = (sannip_real)SANNIP__PI / (2 * c->eps_dn);
-            co = cos(k * (r - lo)); s = sin(k * (r - lo));
+            sannip__sincospi_real((r - lo) / (2 * c->eps_dn), &s, &co);
             t = sannip__ipow(co, c->xi_dn - 1);
             *df = c->xi_dn * t * s * k;
             return 1 - t * co;
         }
         /* falling: 1 - sin^xi(pi (r - rs) / (2 eps_up)), the evident intent of T C.2 */
         k = (sannip_real)SANNIP__PI / (2 * c->eps_up);
-        co = cos(k * (r - c->rs)); s = sin(k * (r - c->rs));
+        sannip__sincospi_real((r - c->rs) / (2 * c->eps_up), &s, &co);
         t = sannip__ipow(s, c->xi_up - 1);
         *df = -c->xi_up * t * co * k;
         return 1 - t * s;
@@ -2441,11 +2553,14 @@ static sannip_real sannip__fc(const sannip_cutoff *c, sannip_real r, sannip_real
     iw = 1 / (c->rc - c->alpha * c->rc);
     x = (r - c->alpha * c->rc) * iw;
     switch (c->type) {
-    case SANNIP_CUT_COS:
-        *df = -(sannip_real)(SANNIP__PI / 2) * iw * sin((sannip_real)SANNIP__PI * x);
-        return (sannip_real)0.5 * (cos((sannip_real)SANNIP__PI * x) + 1);
+    case SANNIP_CUT_COS: {
+        double sn, cs;
+        sannip__sincospi(x, &sn, &cs);
+        *df = -(sannip_real)(SANNIP__PI / 2) * iw * (sannip_real)sn;
+        return (sannip_real)0.5 * ((sannip_real)cs + 1);
+    }
     case SANNIP_CUT_EXP: {
-        sannip_real tmp = 1 / (x * x - 1), e = (sannip_real)2.718281828459045 * exp(tmp);
+        sannip_real tmp = 1 / (x * x - 1), e = (sannip_real)(2.718281828459045 * sannip__exp(tmp));
         *df = -2 * x * tmp * tmp * e * iw;
         return e;
     }
@@ -2763,7 +2878,7 @@ typedef struct sannip__runbuf {
     sannip_real *a3, *d3;                        /* a member's wz A, wz dA/dcos, three times per k */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
-   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 7 n reals. */
+   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 3 n reals. */
 typedef struct sannip__envcache { sannip_real *u, *fc, *dfc, *gs, *spin; } sannip__envcache;
 static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs)
 {
@@ -2782,7 +2897,7 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->tg = SANNIP__TAKE(a, nn * ngs, sannip_real);
     R->gq = SANNIP__TAKE(a, 16 * nn, sannip_real);
     R->a3 = SANNIP__TAKE(a, 3 * nn, sannip_real); R->d3 = SANNIP__TAKE(a, 3 * nn, sannip_real);
-    k->spin = SANNIP__TAKE(a, 7 * nn, sannip_real);
+    k->spin = SANNIP__TAKE(a, 3 * nn, sannip_real);
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
@@ -2849,13 +2964,17 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
     for (c = 0; c < nn; c++) p->cls_of_z[named[c]] = c;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
-        if (sannip__has(b, SANNIP_BASIS_SPIN)) { p->cid[f] = p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++; continue; }
+        if (sannip__has(b, SANNIP_BASIS_SPIN)) {   /* spin bases read the same cached cutoffs */
+            p->cid[f] = sannip__has(b, SANNIP_BASIS_NEIGHBORS) ? sannip__cut_id(p, &b->cut[0]) : -1;
+            p->cid2[f] = p->gid[f] = p->gid2[f] = -1; p->pre[f] = 1; p->nspin++;
+            continue;
+        }
         p->cid[f] = sannip__cut_id(p, &b->cut[0]);
         p->cid2[f] = sannip__keys(b, SANNIP__P_FB2) ? sannip__cut_id(p, &b->cut[1]) : p->cid[f];
         p->gid[f] = b->kind == SANNIP_GF_ANGULAR2 ? -1 : sannip__gauss_id(p, b->eta, b->rs);
         p->gid2[f] = (b->kind == SANNIP_GF_BIRADIAL || b->kind == SANNIP_GF_ANGULAR1) ? sannip__gauss_id(p, b->eta2, b->rs2)
                    : b->kind == SANNIP_GF_ANGULAR2 ? -1 : p->gid[f];
-        p->pre[f] = (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) ? pow((sannip_real)2, 1 - b->zeta) : 1;
+        p->pre[f] = (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) ? (sannip_real)sannip__pow(2, 1 - b->zeta) : 1;
         if (sannip_basis_is_angular(b)) {
             sannip__tterm *t = &p->tt[f];
             p->rtri = SANNIP__MAX(p->rtri, sannip_basis_cutoff(b));
@@ -2864,7 +2983,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             t->zw = b->nbr[0] == SANNIP_ZWEIGHT;
             t->lambda = b->lambda; t->zeta = b->zeta; t->pre = p->pre[f]; t->eta = b->eta; t->rs = b->rs;
             t->eta2 = b->eta2; t->rs2 = b->rs2; t->eta_t = b->eta_t;
-            t->cts = cos(b->theta_s); t->sts = sin(b->theta_s);
+            { double sn, cs; sannip__sincos(b->theta_s, &sn, &cs); t->cts = (sannip_real)cs; t->sts = (sannip_real)sn; }
         }
     }
     na = sannip__envplan_groups(p, set, idx, nf);
@@ -3049,7 +3168,7 @@ static void sannip__tri_angular(const sannip__tterm *b, int K, sannip_real wz, s
     case 3: sannip__tri_angular_nb(b, K, 3, R->cs, R->gq, A, dA, R->T); break;
     case -1:   /* a non-integer zeta */
         for (kk = 0; kk < K; kk++) {
-            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? pow(pb, b->zeta - 1) : 0;
+            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? (sannip_real)sannip__pow(pb, b->zeta - 1) : 0;
             A[kk] = b->pre * pz * pb;
             dA[kk] = pb > 0 ? b->pre * b->zeta * b->lambda * pz : 0;
             R->T[kk] = A[kk] * R->gq[kk];
@@ -3089,7 +3208,7 @@ static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int
             /* alpha = exp(-eta_t (1 - cos th cos ts - sin th sin ts)) (T C.32); sin th has a kink
                at collinear triplets: its derivative is taken as 0 there */
             sannip_real sn2 = 1 - cs * cs, sn = sn2 > 0 ? sqrt(sn2) : 0, dsn = sn > 1e-12 ? -cs / sn : 0;
-            al = exp(-b->eta_t * (1 - cs * b->cts - sn * b->sts));
+            al = (sannip_real)sannip__exp(-b->eta_t * (1 - cs * b->cts - sn * b->sts));
             dal = al * b->eta_t * (b->cts + b->sts * dsn);
         }
         R->T[kk] = al * Ra * Qb;
@@ -3153,12 +3272,20 @@ static void sannip__spin_put_spin(const sannip__spin_out *o, int j, sannip_real 
 }
 
 /* Per-atom caches shared by the bases of one sannip__spin_eval call: the cutoff values of the
-   last cutoff used and the bracket values of the last pair kind (bases that share them, like
-   the 12 S2G of T sec. A.2, then cost one exp per neighbour each). */
+   current basis (the engine's per-neighbour cache, or those of the last cutoff used when the
+   spin bases are evaluated alone), the bracket values of the last pair kind (bases that share
+   them, like the 12 S2G of T sec. A.2, then cost one exp per neighbour each), the smoothed
+   norms |S_j|_e of the last eps, and the neighbour sums of the last F1-F6 key (fs). */
 typedef struct sannip__spin_cache {
-    const sannip_cutoff *cut;     /* cutoff of fc/dfc (NULL: none yet) */
+    const sannip_real *fc, *dfc;  /* cutoff values of the current basis, per neighbour */
+    const sannip_cutoff *cut;     /* cutoff of ofc/odfc (NULL: none yet) */
+    sannip_real *ofc, *odfc;      /* own cutoff values (NULL: the engine's cache serves) */
     int bracket;                  /* kind (S2..S5) of v (0: none yet) */
-    sannip_real *fc, *dfc, *v, *x;   /* per neighbour */
+    sannip_real *v, *x, *sn;      /* per neighbour: bracket, its transform, |S_j|_e */
+    int sn_ok, fs_nbr, fs_center, fs_a;
+    sannip_real sn_eps, fs_eps;   /* eps of sn; of fs's A */
+    const sannip_cutoff *fs_cut;  /* key of fs with fs_nbr, fs_center, fs_a, fs_eps (NULL: none) */
+    sannip_real fs[5];            /* M (3), A, W of sannip__spin_fsums */
 } sannip__spin_cache;
 
 static sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u)
@@ -3175,12 +3302,12 @@ static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *en
     int x;
     (void)u; (void)C;
     if (!sannip__has(b, SANNIP_BASIS_GAUSSIAN)) {        /* v^xi, dv = 2 xi v^(xi-1) a */
-        T = b->zeta == 1 ? v : pow(v, b->zeta);
-        dv = v > 0 ? 2 * b->zeta * (b->zeta == 1 ? 1 : pow(v, b->zeta - 1)) : 0;
+        T = b->zeta == 1 ? v : (sannip_real)sannip__pow(v, b->zeta);
+        dv = v > 0 ? 2 * b->zeta * (b->zeta == 1 ? 1 : (sannip_real)sannip__pow(v, b->zeta - 1)) : 0;
     } else {                                             /* exp(-eta (v^(xi/2) - shift)^2) */
-        sannip_real s = v > 0 ? pow(v, b->zeta / 2) : 0, e = s - b->rs;
-        T = exp(-b->eta * e * e);
-        dv = v > 0 ? -2 * b->eta * e * T * b->zeta * pow(v, b->zeta / 2 - 1) : 0;   /* d/da = dv a */
+        sannip_real s = v > 0 ? (sannip_real)sannip__pow(v, b->zeta / 2) : 0, e = s - b->rs;
+        T = (sannip_real)sannip__exp(-b->eta * e * e);
+        dv = v > 0 ? -2 * b->eta * e * T * b->zeta * (sannip_real)sannip__pow(v, b->zeta / 2 - 1) : 0;   /* d/da = dv a */
     }
     for (x = 0; x < 3; x++) g[x] = dv * a[x];
     if (deriv) sannip__spin_put_spin(o, env->n, 1, g);
@@ -3190,9 +3317,9 @@ static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *en
 static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                         sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
+    const sannip_real *fcv = C->fc, *dfcv = C->dfc;
     sannip_real G = 0, da[3], db[3], du[3], pd[3];
     int j, x, n = env->n, bk = sannip__kind(b->kind)->bracket, gauss = sannip__has(b, SANNIP_BASIS_GAUSSIAN);
-    if (!C->cut || !sannip__cutoff_equal(C->cut, &b->cut[0])) { sannip__fc_array(&b->cut[0], env->r, n, C->fc, C->dfc); C->cut = &b->cut[0]; }
     if (C->bracket != bk) {
         for (j = 0; j < n; j++) C->v[j] = sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, u + 3 * j, da, db, du);
         C->bracket = bk;
@@ -3204,7 +3331,7 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
     } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
     for (j = 0; j < n; j++) {
         const sannip_real *uj = u + 3 * j;
-        sannip_real fc = C->fc[j], dfc = C->dfc[j], T = C->x[j], dT, ud;
+        sannip_real fc = fcv[j], dfc = dfcv[j], T = C->x[j], dT, ud;
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
         if (fc == 0 && dfc == 0) continue;
         G += T * fc;
@@ -3221,6 +3348,43 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
     return G;
 }
 
+/* The smoothed norms |S_j|_e = sqrt(S_j.S_j + eps^2) of the neighbour spins (F1, F2, F4-F6),
+   kept for the next basis with the same eps. */
+static const sannip_real *sannip__spin_snorms(const sannip_env *env, sannip_real eps, sannip__spin_cache *C)
+{
+    int j;
+    if (!C->sn_ok || C->sn_eps != eps) {
+        for (j = 0; j < env->n; j++) C->sn[j] = sannip__snorm(env->Sn + 3 * j, eps);
+        C->sn_ok = 1; C->sn_eps = eps;
+    }
+    return C->sn;
+}
+/* The neighbour sums of F1-F6 (T5.1-5.6) over the neighbours of b's element, with the cutoff
+   values in C: M = sum_j fc S_j, A = sum_j fc (|S_j|_e - eps) (when need_a, else 0) and
+   W = sum_j fc, each from the central atom's term (S_i, |S_i|_e - eps, 1) when center, else
+   from 0; into C->fs (M, A, W). The bases that follow with the same cutoff, element and
+   centre (and eps, for A) take them from there: one pass over the neighbours for all. */
+static const sannip_real *sannip__spin_fsums(const sannip_basis *b, const sannip_env *env, sannip__spin_cache *C, int center, int need_a)
+{
+    const sannip_real eps = b->eps, *fc = C->fc, *sn;
+    sannip_real *s = C->fs;
+    int j, k;
+    if (C->fs_cut && sannip__cutoff_equal(C->fs_cut, &b->cut[0]) && C->fs_nbr == b->nbr[0] && C->fs_center == center
+        && (!need_a || (C->fs_a && C->fs_eps == eps))) return s;
+    sn = need_a ? sannip__spin_snorms(env, eps, C) : NULL;
+    for (k = 0; k < 3; k++) s[k] = center ? env->Sc[k] : 0;
+    s[3] = center && need_a ? sannip__snorm(env->Sc, eps) - eps : 0;
+    s[4] = center ? 1 : 0;
+    for (j = 0; j < env->n; j++) {
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        for (k = 0; k < 3; k++) s[k] += fc[j] * env->Sn[3 * j + k];
+        if (need_a) s[3] += fc[j] * (sn[j] - eps);
+        s[4] += fc[j];
+    }
+    C->fs_cut = &b->cut[0]; C->fs_nbr = b->nbr[0]; C->fs_center = center; C->fs_a = need_a; C->fs_eps = eps;
+    return s;
+}
+
 /* F1-F3 (T5.1-5.3): Gaussians of neighbour sums (the central atom excluded). F1 and F2 take
    the smoothed norm of F4-F6, |v|_e - eps with |v|_e = sqrt(v.v + eps^2), so that they are
    smooth where a neighbour spin or the neighbour sum M vanishes (zero-moment atoms, AFM
@@ -3228,68 +3392,51 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
 static sannip_real sannip__spin_f123(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                      sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
-    const sannip_real eps = b->eps;
-    sannip_real M[3] = { 0, 0, 0 }, A = 0, x, T, dT, mn = 0, mh[3] = { 0, 0, 0 };
+    const sannip_real eps = b->eps, *fc = C->fc, *dfc = C->dfc, *S = sannip__spin_fsums(b, env, C, 0, b->kind == SANNIP_SPIN_F1);
+    const sannip_real *sn = b->kind == SANNIP_SPIN_F1 ? sannip__spin_snorms(env, eps, C) : NULL;
+    sannip_real M[3], x, T, dT, mn = 0, mh[3] = { 0, 0, 0 };
     int j, k;
-    (void)C;
-    for (j = 0; j < env->n; j++) {
-        sannip_real dfc, fc;
-        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-        for (k = 0; k < 3; k++) M[k] += fc * env->Sn[3 * j + k];
-        if (b->kind == SANNIP_SPIN_F1) A += fc * (sannip__snorm(env->Sn + 3 * j, eps) - eps);
-    }
-    if (b->kind == SANNIP_SPIN_F1) x = A;
+    for (k = 0; k < 3; k++) M[k] = S[k];
+    if (b->kind == SANNIP_SPIN_F1) x = S[3];
     else if (b->kind == SANNIP_SPIN_F2) {
         mn = sannip__snorm(M, eps); x = mn - eps;
         for (k = 0; k < 3; k++) mh[k] = M[k] / mn;
     } else x = sannip__dot3(env->Sc, M);
     x -= b->rs;
-    T = exp(-b->eta * x * x);
+    T = (sannip_real)sannip__exp(-b->eta * x * x);
     if (!deriv) return T;
     dT = -2 * b->eta * x * T;
     if (b->kind == SANNIP_SPIN_F3) sannip__spin_put_spin(o, env->n, dT, M);
     for (j = 0; j < env->n; j++) {
         const sannip_real *Sj = env->Sn + 3 * j;
-        sannip_real dfc, fc, sj, w, s[3];
+        sannip_real sj, w, s[3];
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-        if (fc == 0 && dfc == 0) continue;
+        if (fc[j] == 0 && dfc[j] == 0) continue;
         if (b->kind == SANNIP_SPIN_F1) {       /* dA/dS_j = fc S_j/|S_j|_e, dA/dd_j = (|S_j|_e - eps) fc' u */
-            sj = sannip__snorm(Sj, eps);
+            sj = sn[j];
             w = sj - eps; for (k = 0; k < 3; k++) s[k] = Sj[k] / sj;
         } else if (b->kind == SANNIP_SPIN_F2) { /* d|M|_e/dS_j = fc m, m = M/|M|_e; d|M|_e/dd_j = (m.S_j) fc' u */
             w = sannip__dot3(mh, Sj); for (k = 0; k < 3; k++) s[k] = mh[k];
         } else {                               /* d(S_i.M)/dS_j = fc S_i, /dd_j = (S_i.S_j) fc' u */
             w = sannip__dot3(env->Sc, Sj); for (k = 0; k < 3; k++) s[k] = env->Sc[k];
         }
-        sannip__spin_put_spin(o, j, dT * fc, s);
-        sannip__spin_put_pos(o, j, dT * w * dfc, u + 3 * j);
+        sannip__spin_put_spin(o, j, dT * fc[j], s);
+        sannip__spin_put_pos(o, j, dT * w * dfc[j], u + 3 * j);
     }
     return T;
 }
 
 /* F4-F6 (T5.4-5.6, smoothed as documented in the declarations). Slot n is the central atom
-   with weight 1 and no position dependence. Long (83 lines) on purpose: the three share the
+   with weight 1 and no position dependence. Long (73 lines) on purpose: the three share the
    local magnetisation M and its smoothed norm, and F5/F6 need two passes over the same
    neighbours (the mean of c_j, then the gradients); split, each part would recompute M. */
 static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                      sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
-    const sannip_real eps = b->eps;
-    sannip_real M[3], A = 0, W = 1, Me, mh[3], F = 0, F5 = 0, Q = 0, V[3] = { 0, 0, 0 }, gM[3], mv;
+    const sannip_real eps = b->eps, *fc = C->fc, *dfc = C->dfc, *S = sannip__spin_fsums(b, env, C, 1, 1), *snv = sannip__spin_snorms(env, eps, C);
+    sannip_real M[3], A = S[3], W = S[4], Me, mh[3], F = 0, F5 = 0, Q = 0, V[3] = { 0, 0, 0 }, gM[3], mv, sc = sannip__snorm(env->Sc, eps);
     int j, k, pass;
-    (void)C;
-    for (k = 0; k < 3; k++) M[k] = env->Sc[k];
-    A = sannip__snorm(env->Sc, eps) - eps;
-    for (j = 0; j < env->n; j++) {
-        sannip_real dfc, fc;
-        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-        fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-        for (k = 0; k < 3; k++) M[k] += fc * env->Sn[3 * j + k];
-        A += fc * (sannip__snorm(env->Sn + 3 * j, eps) - eps);
-        W += fc;
-    }
+    for (k = 0; k < 3; k++) M[k] = S[k];
     Me = sannip__snorm(M, eps);
     for (k = 0; k < 3; k++) mh[k] = M[k] / Me;
     if (b->kind == SANNIP_SPIN_F4) {
@@ -3299,14 +3446,14 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
         for (k = 0; k < 3; k++) gM[k] = mh[k] / (A + eps);
         for (j = 0; j <= env->n; j++) {
             const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
-            sannip_real dfc = 0, fc = 1, sn = sannip__snorm(Sj, eps), gA = -F / (A + eps), s[3];
+            sannip_real fcj = 1, sn = j < env->n ? snv[j] : sc, gA = -F / (A + eps), s[3];
             if (j < env->n) {
                 if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-                fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-                if (fc == 0 && dfc == 0) continue;
-                sannip__spin_put_pos(o, j, dfc * (sannip__dot3(gM, Sj) + gA * (sn - eps)), u + 3 * j);
+                fcj = fc[j];
+                if (fcj == 0 && dfc[j] == 0) continue;
+                sannip__spin_put_pos(o, j, dfc[j] * (sannip__dot3(gM, Sj) + gA * (sn - eps)), u + 3 * j);
             }
-            for (k = 0; k < 3; k++) s[k] = fc * (gM[k] + gA * Sj[k] / sn);
+            for (k = 0; k < 3; k++) s[k] = fcj * (gM[k] + gA * Sj[k] / sn);
             sannip__spin_put_spin(o, j, 1, s);
         }
         return F;
@@ -3320,16 +3467,16 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
         }
         for (j = 0; j <= env->n; j++) {
             const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
-            sannip_real dfc = 0, fc = 1, sn = sannip__snorm(Sj, eps), cj, q, rw;
+            sannip_real dfcj = 0, fcj = 1, sn = j < env->n ? snv[j] : sc, cj, q, rw;
             if (j < env->n) {
                 if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-                fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
+                fcj = fc[j]; dfcj = dfc[j];
             }
             cj = sannip__dot3(Sj, mh) / sn;
-            if (pass == 0) { F5 += fc * cj; Q += fc * cj * cj; continue; }
+            if (pass == 0) { F5 += fcj * cj; Q += fcj * cj * cj; continue; }
             /* q = dF/dc_j, rw = dF/dw_j at fixed c */
-            if (b->kind == SANNIP_SPIN_F5) { q = fc / W; rw = (cj - F5) / W; }
-            else { q = 2 * fc * (cj - F5) / W; rw = ((cj * cj - Q) - 2 * F5 * (cj - F5)) / W; }
+            if (b->kind == SANNIP_SPIN_F5) { q = fcj / W; rw = (cj - F5) / W; }
+            else { q = 2 * fcj * (cj - F5) / W; rw = ((cj * cj - Q) - 2 * F5 * (cj - F5)) / W; }
             /* through s_j: q (m^ - s_j (s_j.m^))/|S_j|_e */
             {
                 sannip_real s[3];
@@ -3337,7 +3484,7 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
                 sannip__spin_put_spin(o, j, 1, s);
                 for (k = 0; k < 3; k++) V[k] += q * Sj[k] / sn;
             }
-            if (j < env->n && dfc != 0) sannip__spin_put_pos(o, j, rw * dfc, u + 3 * j);
+            if (j < env->n && dfcj != 0) sannip__spin_put_pos(o, j, rw * dfcj, u + 3 * j);
         }
     }
     /* through m^ = M/|M|_e: gM = (V - m^ (m^.V))/|M|_e; dM/dS_j = w_j, dM/dd_j = S_j fc' u */
@@ -3345,37 +3492,59 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
     for (k = 0; k < 3; k++) gM[k] = (V[k] - mh[k] * mv) / Me;
     for (j = 0; j <= env->n; j++) {
         const sannip_real *Sj = j < env->n ? env->Sn + 3 * j : env->Sc;
-        sannip_real dfc = 0, fc = 1;
+        sannip_real fcj = 1;
         if (j < env->n) {
             if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
-            fc = sannip_cutoff_eval(&b->cut[0], env->r[j], &dfc);
-            if (fc == 0 && dfc == 0) continue;
-            sannip__spin_put_pos(o, j, dfc * sannip__dot3(gM, Sj), u + 3 * j);
+            fcj = fc[j];
+            if (fcj == 0 && dfc[j] == 0) continue;
+            sannip__spin_put_pos(o, j, dfc[j] * sannip__dot3(gM, Sj), u + 3 * j);
         }
-        sannip__spin_put_spin(o, j, fc, gM);
+        sannip__spin_put_spin(o, j, fcj, gM);
     }
     return F;
 }
 
+/* Unit vectors and cutoff values of the neighbours from the descriptor engine's caches: u
+   (3 per neighbour) and fc, dfc (id-major, n per id) with cid, the plan's cutoff id of each
+   basis, so that the spin bases share them with the geometric bases of the same cutoff. */
+typedef struct sannip__spin_pre { const sannip_real *u, *fc, *dfc; const int *cid; } sannip__spin_pre;
+
+/* The cutoff values of basis b (position f) into C->fc, dfc: the engine's cache (pre), or,
+   when the spin bases are evaluated alone, computed as the engine does (sannip__fc_array)
+   when the cutoff differs from the last one. */
+static void sannip__spin_cutoffs(const sannip_basis *b, int f, const sannip_env *env, const sannip__spin_pre *pre, sannip__spin_cache *C)
+{
+    size_t nn = (size_t)env->n;
+    if (pre) { C->fc = pre->fc + nn * (size_t)pre->cid[f]; C->dfc = pre->dfc + nn * (size_t)pre->cid[f]; return; }
+    if (!C->cut || !sannip__cutoff_equal(C->cut, &b->cut[0])) { sannip__fc_array(&b->cut[0], env->r, env->n, C->ofc, C->odfc); C->cut = &b->cut[0]; }
+    C->fc = C->ofc; C->dfc = C->odfc;
+}
 /* The spin bases among idx, with the outputs of sannip__env_eval plus the spin derivatives
-   dGs and their contraction cs; work holds 7 n reals. */
-SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
-                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
-                              sannip_real *dGs, sannip_real *cs, sannip_real *work)
+   dGs and their contraction cs; work holds 3 n reals with pre, else 8 n. */
+static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                             sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                             sannip_real *dGs, sannip_real *cs, sannip_real *work, const sannip__spin_pre *pre)
 {
     size_t stride = 3 * ((size_t)env->n + 1), nn = (size_t)env->n;
     int f, j, deriv = dG || dGs || (g && (c || cs));
-    sannip_real *u = work;
+    const sannip_real *u;
     sannip__spin_cache C;
-    C.cut = NULL; C.bracket = 0;
-    C.fc = work + 3 * nn; C.dfc = C.fc + nn; C.v = C.dfc + nn; C.x = C.v + nn;   /* 7 n reals in all */
-    for (j = 0; j < env->n; j++) {
-        u[3 * j] = env->d[3 * j] / env->r[j]; u[3 * j + 1] = env->d[3 * j + 1] / env->r[j]; u[3 * j + 2] = env->d[3 * j + 2] / env->r[j];
+    memset(&C, 0, sizeof C);
+    C.v = work; C.x = C.v + nn; C.sn = C.x + nn;
+    if (pre) u = pre->u;
+    else {   /* the unit vectors and cutoff values of sannip__env_setup, here */
+        sannip_real *w = C.sn + nn;
+        C.ofc = w + 3 * nn; C.odfc = C.ofc + nn;
+        for (j = 0; j < env->n; j++) {
+            w[3 * j] = env->d[3 * j] / env->r[j]; w[3 * j + 1] = env->d[3 * j + 1] / env->r[j]; w[3 * j + 2] = env->d[3 * j + 2] / env->r[j];
+        }
+        u = w;
     }
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
         sannip__spin_out o;
         if (!sannip__has(b, SANNIP_BASIS_SPIN)) continue;
+        if (sannip__has(b, SANNIP_BASIS_NEIGHBORS)) sannip__spin_cutoffs(b, f, env, pre, &C);
         o.n = env->n;
         o.gf = g ? g[f] : 0;
         o.dG = dG ? dG + (size_t)f * stride : NULL;
@@ -3384,6 +3553,12 @@ SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *id
         o.cs = g ? cs : NULL;
         G[f] += sannip__kind(b->kind)->eval(b, env, u, &C, &o, deriv);
     }
+}
+SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
+                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
+                              sannip_real *dGs, sannip_real *cs, sannip_real *work)
+{
+    sannip__spin_run(set, idx, nf, env, G, dG, g, c, dGs, cs, work, NULL);
 }
 
 /* The state of one sannip__env_eval call, shared by its phases. */
@@ -3721,7 +3896,11 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
     /* spin bases: the same outputs, plus spin derivatives */
     if (dGs) memset(dGs, 0, sizeof(sannip_real) * E.stride * (size_t)nf);
     if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E.nn + 1));
-    if (E.P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin);
+    if (E.P.nspin > 0) {
+        sannip__spin_pre pre;
+        pre.u = E.K.u; pre.fc = E.K.fc; pre.dfc = E.K.dfc; pre.cid = E.P.cid;
+        sannip__spin_run(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin, &pre);
+    }
     if (dG) sannip__env_center(&E);
 }
 
@@ -4287,21 +4466,21 @@ SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_rea
     case SANNIP_ACT_TANH: y = sannip__tanh(x); d = 1 - y * y; break;
     case SANNIP_ACT_SIGMOID:
         if (x > 35) { y = 1; d = 0; } else if (x < -35) { y = 0; d = 0; }
-        else { y = 1 / (1 + exp(-x)); d = y * (1 - y); }
+        else { y = 1 / (1 + (sannip_real)sannip__exp(-x)); d = y * (1 - y); }
         break;
     case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP:
         if (x > 35) { y = x; d = 1; } else if (x < -35) { y = 0; d = 0; }
-        else { e = exp(x); y = log(1 + e); d = e / (1 + e); }
+        else { e = (sannip_real)sannip__exp(x); y = (sannip_real)sannip__log(1 + e); d = e / (1 + e); }
         if (act == SANNIP_ACT_SSP) y -= (sannip_real)0.6931471805599453;
         break;
     case SANNIP_ACT_RELU: y = x > 0 ? x : 0; d = x > 0 ? 1 : 0; break;
     case SANNIP_ACT_SWISH:
         if (x < -700) { y = 0; d = 0; break; }
-        e = 1 / (1 + exp(-x)); y = x * e; d = e + x * e * (1 - e); break;
-    case SANNIP_ACT_GAUSSIAN: y = exp(-(sannip_real)0.5 * x * x); d = -x * y; break;
-    case SANNIP_ACT_COS: y = cos(x); d = -sin(x); break;
-    case SANNIP_ACT_REVSIGMOID: e = 1 / (1 + exp(-x)); y = 1 - e; d = -e * (1 - e); break;
-    case SANNIP_ACT_EXP: y = exp(-x); d = -y; break;
+        e = 1 / (1 + (sannip_real)sannip__exp(-x)); y = x * e; d = e + x * e * (1 - e); break;
+    case SANNIP_ACT_GAUSSIAN: y = (sannip_real)sannip__exp(-0.5 * x * x); d = -x * y; break;
+    case SANNIP_ACT_COS: { double sn, cs; sannip__sincos(x, &sn, &cs); y = (sannip_real)cs; d = (sannip_real)-sn; break; }
+    case SANNIP_ACT_REVSIGMOID: e = 1 / (1 + (sannip_real)sannip__exp(-x)); y = 1 - e; d = -e * (1 - e); break;
+    case SANNIP_ACT_EXP: y = (sannip_real)sannip__exp(-x); d = -y; break;
     case SANNIP_ACT_HARMONIC: y = x * x; d = 2 * x; break;
     default: y = x; d = 1; break;
     }
@@ -4317,7 +4496,7 @@ SANNIP_API sannip_real sannip_activation_eval2(int act, sannip_real x, sannip_re
     case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP: dd = *d1 * (1 - *d1); break;   /* d1 = sigmoid */
     case SANNIP_ACT_SWISH:
         if (x < -700) { dd = 0; break; }
-        e = 1 / (1 + exp(-x)); dd = e * (1 - e) * (2 + x * (1 - 2 * e)); break;
+        e = 1 / (1 + (sannip_real)sannip__exp(-x)); dd = e * (1 - e) * (2 + x * (1 - 2 * e)); break;
     case SANNIP_ACT_GAUSSIAN: dd = (x * x - 1) * y; break;
     case SANNIP_ACT_COS: dd = -y; break;
     case SANNIP_ACT_REVSIGMOID: e = 1 - y; dd = -(e * (1 - e)) * (1 - 2 * e); break;

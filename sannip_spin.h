@@ -1132,12 +1132,17 @@ extern "C" {
 
 /* ---- local energy changes ---------------------------------------------------------------- */
 static int sannip__kind_has(const sannip_basis *b, unsigned flag) { return (sannip_basis_kind_flags(b->kind) & flag) != 0; }
-/* The work buffer while one spin basis is evaluated anew: the spin evaluator's 7 reals per
-   neighbour and the neighbours' elements (measured and carved by this one function). */
-static void sannip__local_eval_layout(sannip__arena *a, int nmax, sannip_real **work, int **Zn)
+/* The work buffer while spin bases are evaluated anew: the spin evaluator's 8 reals per
+   neighbour, the neighbours' elements and, for at most smax bases, their values, model
+   indices and feature positions (measured and carved by this one function). */
+typedef struct sannip__local_scratch { sannip_real *work, *val; int *Zn, *bi, *at; } sannip__local_scratch;
+static void sannip__local_eval_layout(sannip__arena *a, int nmax, int smax, sannip__local_scratch *x)
 {
-    *work = (sannip_real *)sannip__arena_take(a, 7 * ((size_t)nmax + 1), sizeof(sannip_real));
-    *Zn = (int *)sannip__arena_take(a, (size_t)nmax + 1, sizeof(int));
+    x->work = (sannip_real *)sannip__arena_take(a, 8 * ((size_t)nmax + 1), sizeof(sannip_real));
+    x->val = (sannip_real *)sannip__arena_take(a, (size_t)smax + 1, sizeof(sannip_real));
+    x->Zn = (int *)sannip__arena_take(a, (size_t)nmax + 1, sizeof(int));
+    x->bi = (int *)sannip__arena_take(a, (size_t)smax + 1, sizeof(int));
+    x->at = (int *)sannip__arena_take(a, (size_t)smax + 1, sizeof(int));
 }
 SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
 {
@@ -1319,8 +1324,7 @@ static sannip_result sannip__local_buffers(sannip_spin_local *L)
 {
     const sannip_allocator *a = &L->alloc;
     sannip__arena m = sannip__arena_begin(NULL, 0);
-    sannip_real *w;
-    int *z;
+    sannip__local_scratch x;
     size_t wsz;
     L->aff = (int *)sannip__calloc(a, (size_t)L->nmax + 2, sizeof(int));
     L->grp = (size_t *)sannip__calloc(a, 2 * ((size_t)L->nmax + 2), sizeof(size_t));
@@ -1333,7 +1337,7 @@ static sannip_result sannip__local_buffers(sannip_spin_local *L)
     L->Sn = (sannip_real *)sannip__calloc(a, 3 * (size_t)L->nmax + 3, sizeof(sannip_real));
     L->xb = (sannip_real *)sannip__calloc(a, 3 * ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(sannip_real));
     L->xo = (int *)sannip__calloc(a, ((size_t)L->smax + 1) * ((size_t)L->nmax + 1), sizeof(int));
-    sannip__local_eval_layout(&m, L->nmax, &w, &z);
+    sannip__local_eval_layout(&m, L->nmax, L->smax, &x);
     wsz = ((size_t)L->nmax + 2) * ((size_t)L->hmax + L->fmax) * (2 * SANNIP_MAX_LAYERS + 2);
     if (sannip__arena_reals(&m) > wsz) wsz = sannip__arena_reals(&m);
     L->work = (sannip_real *)sannip__calloc(a, wsz, sizeof(sannip_real));
@@ -1367,23 +1371,18 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     return r == SANNIP_OUT_OF_MEMORY ? sannip__fail(err, r, 0, 0, "local spin model of %d atoms", sys->n) : r;
 }
 
-/* One spin basis of atom i with spin k taken as sk, evaluated anew (env built on first use). */
-static sannip_real sannip__local_eval(sannip_spin_local *L, int i, int k, const sannip_real *sk, int bi, sannip_env *env, int *have)
+/* The spin bases X->bi[0..nb) of atom i with spin k taken as sk, evaluated anew in one call
+   (so that they share the evaluator's per-neighbour caches), into X->val. */
+static void sannip__local_eval(sannip_spin_local *L, int i, int k, const sannip_real *sk, int nb, sannip__local_scratch *X)
 {
-    sannip_real v = 0, *work;
-    int *Zn;
-    sannip__arena a = sannip__arena_begin(L->work, L->work_size * sizeof(sannip_real));
-    sannip__local_eval_layout(&a, L->nmax, &work, &Zn);
-    if (!*have) {
-        sannip_system s = sannip__local_view(L);
-        size_t p, s0 = L->nl.start[i];
-        *env = sannip__env_of(&L->nl, &s, i, Zn, L->Sn);
-        for (p = 0; p < (size_t)env->n; p++) if (L->nl.j[s0 + p] == k) memcpy(L->Sn + 3 * p, sk, 3 * sizeof(sannip_real));
-        if (i == k) env->Sc = sk;
-        *have = 1;
-    }
-    sannip__spin_eval(&L->m->desc, &bi, 1, env, &v, NULL, NULL, NULL, NULL, NULL, work);
-    return v;
+    sannip_system s = sannip__local_view(L);
+    size_t p, s0 = L->nl.start[i];
+    sannip_env env = sannip__env_of(&L->nl, &s, i, X->Zn, L->Sn);
+    int t;
+    for (p = 0; p < (size_t)env.n; p++) if (L->nl.j[s0 + p] == k) memcpy(L->Sn + 3 * p, sk, 3 * sizeof(sannip_real));
+    if (i == k) env.Sc = sk;
+    for (t = 0; t < nb; t++) X->val[t] = 0;
+    sannip__spin_eval(&L->m->desc, X->bi, nb, &env, X->val, NULL, NULL, NULL, NULL, NULL, X->work);
 }
 /* New spin features S (nspin of atom i's element) when spin k becomes sk. For i != k, the
    pair-sum bases change by their terms over the reverse entries p0..p1 (i, image of k), with
@@ -1393,16 +1392,18 @@ static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, cons
     const sannip_model *m = L->m;
     const sannip_element_model *el = &m->el[L->el[i]];
     const sannip_real *Si = L->spins + 3 * (size_t)i, *So = L->spins + 3 * (size_t)k, *g = L->G + (size_t)i * L->fmax;
-    int e = L->el[i], s, have = 0, nx = 0, t;
+    int e = L->el[i], s, nx = 0, nb = 0, t;
     sannip_real *ex;
-    sannip_env env;
+    sannip__local_scratch X;
+    sannip__arena a = sannip__arena_begin(L->work, L->work_size * sizeof(sannip_real));
+    sannip__local_eval_layout(&a, L->nmax, L->smax, &X);
     for (s = 0; s < L->nspin[e]; s++) {
         int f = L->spinf[e * L->fmax + s], bi = el->feature[f];
         const sannip_basis *b = &m->desc.b[bi];
         size_t q;
         S[s] = g[f];
-        if (i == k || !sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) {
-            if (i == k || sannip__kind_has(b, SANNIP_BASIS_NEIGHBORS)) S[s] = sannip__local_eval(L, i, k, sk, bi, &env, &have);
+        if (i == k || !sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) {   /* anew, all at once below */
+            if (i == k || sannip__kind_has(b, SANNIP_BASIS_NEIGHBORS)) { X.bi[nb] = bi; X.at[nb++] = s; }
             continue;
         }
         if (b->nbr[0] != SANNIP_ANY && L->Z[k] != b->nbr[0]) continue;
@@ -1418,6 +1419,10 @@ static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, cons
                 L->xb[3 * nx + 2] = fc; L->xo[nx++] = s;
             } else S[s] += (sannip__ipow(vn, (int)b->zeta) - sannip__ipow(vo, (int)b->zeta)) * fc;
         }
+    }
+    if (nb) {
+        sannip__local_eval(L, i, k, sk, nb, &X);
+        for (t = 0; t < nb; t++) S[X.at[t]] = X.val[t];
     }
     if (!nx) return;
     /* exp of the new and old arguments together (copied after the triples) */
@@ -1563,9 +1568,10 @@ static void sannip__spin_magnitudes(int n, const sannip_spin_magnitude *mag, san
 /* S = |S| (sin T cos phi, sin T sin phi, cos T) from cos T and phi. */
 static void sannip__spin_polar(sannip_real *s, double m, double cost, double phi)
 {
-    double sint = sqrt(cost < 1 && cost > -1 ? 1 - cost * cost : 0);
-    s[0] = (sannip_real)(m * sint * cos(phi));
-    s[1] = (sannip_real)(m * sint * sin(phi));
+    double sint = sqrt(cost < 1 && cost > -1 ? 1 - cost * cost : 0), sp, cp;
+    sannip__sincos(phi, &sp, &cp);
+    s[0] = (sannip_real)(m * sint * cp);
+    s[1] = (sannip_real)(m * sint * sp);
     s[2] = (sannip_real)(m * cost);
 }
 
@@ -2069,7 +2075,7 @@ SANNIP_API sannip_result sannip_mc_attempt(sannip_mc *mc, int *accepted, sannip_
     /* Metropolis (T sec. 4.3.1, steps 3-4): downhill always, uphill with probability e^{-dE/kT};
        u is drawn either way so the stream does not depend on the sign of dE. */
     u = sannip_rng_uniform(&mc->rng);
-    acc = dE <= 0 || u < exp(-mc->beta * dE);
+    acc = dE <= 0 || u < sannip__exp(-mc->beta * dE);
     mc->attempted++;
     if (!acc) return SANNIP_SUCCESS;
     if ((r = mc->model.accept(mc->model.user, k, s_new)) != SANNIP_SUCCESS)
@@ -2966,7 +2972,6 @@ static uint64_t sannip__rsc_stream(uint64_t seed, uint64_t domain, uint64_t a, u
 }
 #define SANNIP__RSC_MEMBER 0x6d656d62ull   /* stream domains: member starts, subset draws */
 #define SANNIP__RSC_DRAW 0x64726177ull
-#define SANNIP__RSC_TWO_PI 6.28318530717958647692
 
 static size_t sannip__rsc_atoms_at(const sannip_rsc_result *r, int s, int k)
 {
@@ -2982,10 +2987,11 @@ static void sannip__rsc_random_spins(const sannip_rsc_config *cfg, sannip_rng *r
             s[3 * i] = s[3 * i + 1] = 0;
             s[3 * i + 2] = (sannip_real)(cfg->spin_lo + (cfg->spin_hi - cfg->spin_lo) * sannip_rng_uniform(rng));
         } else {   /* uniform direction: cos(theta) = U[-1, 1], phi = U[0, 2 pi) */
-            double ct = 2 * sannip_rng_uniform(rng) - 1, st = sqrt(1 - ct * ct);
-            double ph = SANNIP__RSC_TWO_PI * sannip_rng_uniform(rng), len = cfg->spin_hi * sannip_rng_uniform(rng);
-            s[3 * i] = (sannip_real)(len * st * cos(ph));
-            s[3 * i + 1] = (sannip_real)(len * st * sin(ph));
+            double ct = 2 * sannip_rng_uniform(rng) - 1, st = sqrt(1 - ct * ct), sp, cp;
+            double ph = 2 * sannip_rng_uniform(rng), len = cfg->spin_hi * sannip_rng_uniform(rng);
+            sannip__sincospi(ph, &sp, &cp);   /* phi = pi ph */
+            s[3 * i] = (sannip_real)(len * st * cp);
+            s[3 * i + 1] = (sannip_real)(len * st * sp);
             s[3 * i + 2] = (sannip_real)(len * ct);
         }
     }
@@ -3556,9 +3562,10 @@ static void sannip__sld_gauss(uint64_t seed, long t, int sub, int i, int k, doub
     for (j = 0; j < 4; j++) u[j] = sannip__splitmix64(&st);
     for (j = 0; j < k; j += 2) {
         double u1 = ((double)(u[j] >> 11) + 1) * (1.0 / 9007199254740992.0);
-        double u2 = (double)(u[j + 1] >> 11) * (1.0 / 9007199254740992.0), r = sqrt(-2 * log(u1));
-        g[j] = r * cos(6.283185307179586 * u2);
-        if (j + 1 < k) g[j + 1] = r * sin(6.283185307179586 * u2);
+        double u2 = (double)(u[j + 1] >> 11) * (1.0 / 9007199254740992.0), r = sqrt(-2 * sannip__log(u1)), sn, cs;
+        sannip__sincospi(2 * u2, &sn, &cs);
+        g[j] = r * cs;
+        if (j + 1 < k) g[j + 1] = r * sn;
     }
 }
 /* out = s turned by the angle |w| tau about w (Rodrigues): the exact solution of ds/dt = w x s. */
@@ -3570,7 +3577,7 @@ static void sannip__sld_rotate(const double *s, const double *w, double tau, dou
     for (a = 0; a < 3; a++) k[a] = w[a] / wn;
     ks = k[0] * s[0] + k[1] * s[1] + k[2] * s[2];
     x[0] = k[1] * s[2] - k[2] * s[1]; x[1] = k[2] * s[0] - k[0] * s[2]; x[2] = k[0] * s[1] - k[1] * s[0];
-    c = cos(th); sn = sin(th);
+    sannip__sincos(th, &sn, &c);
     for (a = 0; a < 3; a++) out[a] = s[a] * c + x[a] * sn + k[a] * ks * (1 - c);
 }
 /* Greedy colouring of the atoms over the pairs within range + skin (atom order, smallest
@@ -3732,7 +3739,7 @@ static void sannip__sld_drift(sannip_sld *d, double h)
 }
 static void sannip__sld_ou(sannip_sld *d, double h, int sub)
 {
-    double c = exp(-d->cfg.gamma * h), kT = d->cfg.kB * d->cfg.T_lattice, g[3];
+    double c = sannip__exp(-d->cfg.gamma * h), kT = d->cfg.kB * d->cfg.T_lattice, g[3];
     int i, a;
     if (!(d->cfg.gamma > 0)) return;
     for (i = 0; i < d->n; i++) {
@@ -4065,7 +4072,6 @@ SANNIP_API double sannip_element_mass(int Z)
 
 #undef SANNIP__RSC_MEMBER
 #undef SANNIP__RSC_DRAW
-#undef SANNIP__RSC_TWO_PI
 
 #ifdef __cplusplus
 }

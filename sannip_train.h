@@ -955,7 +955,7 @@ SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_re
                                  double lr, double b1, double b2, double eps)
 {
     size_t i;
-    double c1 = 1 - pow(b1, (double)t), c2 = 1 - pow(b2, (double)t);
+    double c1 = 1 - sannip__pow(b1, (double)t), c2 = 1 - sannip__pow(b2, (double)t);
     sannip_real *m = mv, *v = mv + n;
     for (i = 0; i < n; i++) {
         m[i] = (sannip_real)(b1 * m[i] + (1 - b1) * g[i]);
@@ -2191,7 +2191,7 @@ static sannip_result sannip__ekf_apply(sannip__train_state *S, int k, int epoch,
 {
     sannip__ekf *K = &S->ekf;
     const sannip_train_config *c = &S->c;
-    double t = epoch - 1 + (double)K->u / K->U, q = c->ekf_q0 * exp(-c->ekf_qtau * t), eta = c->ekf_eta * exp(c->ekf_etatau * t);
+    double t = epoch - 1 + (double)K->u / K->U, q = c->ekf_q0 * sannip__exp(-c->ekf_qtau * t), eta = c->ekf_eta * sannip__exp(c->ekf_etatau * t);
     sannip_result r;
     K->q = q > c->ekf_qmin ? q : c->ekf_qmin;
     K->eta = eta < c->ekf_etamax ? eta : c->ekf_etamax;

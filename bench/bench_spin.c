@@ -5,15 +5,17 @@
    (a) Inference, one thread, bcc Fe of 16 x 16 x 16 conventional cells (8192 atoms, a = 2.87 A,
        coordinates displaced by U[-0.05, 0.05] A, paramagnetic spins of 2.2 mu_B):
          BP      the thesis's BP Fe bases (T A.1: 24 G2 + 18 G4, rc 6 A), 2 x 25 tanh network;
-         SANNIP  the same plus the thesis's 20 spin bases (T A.2, sannip_descriptors_preset_sannip),
-       random parameters (the work is that of a trained model). Per-atom time of energy +
-       forces (sannip_model_compute for BP, sannip_model_compute_field for SANNIP), of SANNIP
-       with the effective field H = -dE/dS as well, of the energy alone, and the ratios.
+         SANNIP  the same plus the thesis's 20 spin bases (T A.2, sannip_descriptors_preset_sannip);
+         BP+F    BP plus every proposed spin kind (T5.1-5.6): F1-F3 at 3 shifts each, F4, F5, F6,
+       random parameters (the work is that of a trained model). Per-atom CPU time of energy +
+       forces (sannip_model_compute for BP, sannip_model_compute_field for the spin models), of
+       the spin models with the effective field H = -dE/dS as well, of the energy alone, and
+       the ratios (issue 16: SANNIP / BP <= 1.1 for energy + forces).
    (b) Training, one thread: seconds per epoch of BP and SANNIP (same bases as (a)) on the
        toy-iron `spin` subset (bin/gen_toyiron's generator, 330 structures, spins x 2 -> mu_B),
        energies only (as the thesis's tables), and energies + forces on its first 66
        structures; the median epoch time of BENCH_EPOCHS epochs, and the ratios.
-   Every inference figure is the best of BENCH_RUNS runs of >= BENCH_MIN_RUN s.
+   Every inference figure is the best of BENCH_RUNS runs of >= BENCH_MIN_RUN s of CPU time.
    Usage: bench_spin [fe] [train]   (default: both)
    Prints figures and a final "name: value unit" list; exits non-zero when a call fails,
    never because of a time. */
@@ -51,23 +53,42 @@ static void check_ok(sannip_result r, const sannip_error *err, const char *what)
 }
 
 /* ---- models -------------------------------------------------------------------------- */
-/* The BP Fe model (T A.1) or SANNIP (T A.2), 2 x 25 tanh, random parameters uniform in
-   +-1/sqrt(fan-in) and biases in +-0.1 (as bench_inference), identity feature scaling. */
-static void fe_model(sannip_model *m, int spin)
+/* Every spin basis the thesis proposes (T5.1-5.6) on top of the BP set: F1-F3 at three
+   shifts each, F4, F5, F6; cosine cutoff at 6 A as the geometric bases, eps 0.01. */
+static void add_f_kinds(sannip_descriptors *d, int Z)
+{
+    static const int kinds[6] = { SANNIP_SPIN_F1, SANNIP_SPIN_F2, SANNIP_SPIN_F3, SANNIP_SPIN_F4, SANNIP_SPIN_F5, SANNIP_SPIN_F6 };
+    sannip_error err;
+    sannip_basis b;
+    int k, s;
+    for (k = 0; k < 6; k++)
+        for (s = 0; s < (k < 3 ? 3 : 1); s++) {
+            memset(&b, 0, sizeof b);
+            b.kind = kinds[k]; b.center = Z; b.nbr[0] = SANNIP_ANY;
+            b.eta = (sannip_real)0.01; b.rs = (sannip_real)(15 * s); b.eps = (sannip_real)0.01;
+            check_ok(sannip_cutoff_make(&b.cut[0], SANNIP_CUT_COS, 6, 0, &err), &err, "cutoff");
+            check_ok(sannip_descriptors_add(d, &b, &err), &err, "F basis");
+        }
+}
+/* The BP Fe model (T A.1, kind 0), SANNIP (T A.2, kind 1) or BP + F1-F6 (kind 2), 2 x 25 tanh,
+   random parameters uniform in +-1/sqrt(fan-in) and biases in +-0.1 (as bench_inference),
+   identity feature scaling. */
+static void fe_model(sannip_model *m, int kind)
 {
     static const int hidden[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH };
     sannip_error err;
     sannip_model_init(m, NULL);
-    check_ok(spin ? sannip_descriptors_preset_sannip(&m->desc, 26, &err) : sannip_descriptors_preset_bp_fe(&m->desc, 26, &err), &err, "preset");
+    check_ok(kind == 1 ? sannip_descriptors_preset_sannip(&m->desc, 26, &err) : sannip_descriptors_preset_bp_fe(&m->desc, 26, &err), &err, "preset");
+    if (kind == 2) add_f_kinds(&m->desc, 26);
     check_ok(sannip_model_add_element(m, 26, 2, hidden, act, &err), &err, "add Fe");
     random_weights(m, 2024);
     check_ok(sannip_model_finalize(m, &err), &err, "finalize");
 }
 
 /* ---- (a) inference ------------------------------------------------------------------- */
-enum { OP_BP_EF, OP_BP_E, OP_S_EF, OP_S_EFH, OP_S_E };
+enum { OP_BP_EF, OP_BP_E, OP_S_EF, OP_S_EFH, OP_S_E, OP_F_EF, OP_F_EFH, N_OPS };
 typedef struct job {
-    const sannip_model *bp, *sn;
+    const sannip_model *bp, *sn, *sf;
     sannip_workspace *ws;
     const sannip_system *sys;
     sannip_real *F, *H, E;
@@ -82,13 +103,16 @@ static void job_run(job *j, int op)
     case OP_BP_E:  r = sannip_model_compute(j->bp, j->ws, j->sys, &j->E, NULL, NULL, NULL, &err); break;
     case OP_S_EF:  r = sannip_model_compute_field(j->sn, j->ws, j->sys, &j->E, NULL, j->F, NULL, NULL, &err); break;
     case OP_S_EFH: r = sannip_model_compute_field(j->sn, j->ws, j->sys, &j->E, NULL, j->F, NULL, j->H, &err); break;
+    case OP_F_EF:  r = sannip_model_compute_field(j->sf, j->ws, j->sys, &j->E, NULL, j->F, NULL, NULL, &err); break;
+    case OP_F_EFH: r = sannip_model_compute_field(j->sf, j->ws, j->sys, &j->E, NULL, j->F, NULL, j->H, &err); break;
     default:       r = sannip_model_compute_field(j->sn, j->ws, j->sys, &j->E, NULL, NULL, NULL, NULL, &err); break;
     }
     if (r != SANNIP_SUCCESS) die("timed call failed", &err);
 }
 
-/* Best seconds per call over BENCH_RUNS runs of >= BENCH_MIN_RUN s (after one warm-up call)
-   and the CPU share of that run (CPU time / wall time; well below 1: a busy machine). */
+/* Best CPU seconds per call over BENCH_RUNS runs of >= BENCH_MIN_RUN s of CPU time (after one
+   warm-up call) and the CPU share of that run (CPU time / wall time; well below 1: a busy
+   machine, whose caches and memory bandwidth are shared too). */
 typedef struct fig { double t, share; } fig;
 static fig measure(job *j, int op)
 {
@@ -98,8 +122,8 @@ static fig measure(job *j, int op)
     for (run = 0; run < BENCH_RUNS; run++) {
         double t0 = now(), c0 = cpu_now(), t;
         long calls = 0;
-        do { job_run(j, op); calls++; t = now() - t0; } while (t < BENCH_MIN_RUN);
-        if (t / (double)calls < best.t) { best.t = t / (double)calls; best.share = (cpu_now() - c0) / t; }
+        do { job_run(j, op); calls++; t = cpu_now() - c0; } while (t < BENCH_MIN_RUN);
+        if (t / (double)calls < best.t) { best.t = t / (double)calls; best.share = t / (now() - t0); }
     }
     return best;
 }
@@ -109,7 +133,7 @@ static void bench_fe(void)
 {
     const double a = 2.87, amp = 0.05;
     const int L = BENCH_L, n = 2 * L * L * L;
-    sannip_model bp, sn;
+    sannip_model bp, sn, sf;
     sannip_workspace ws;
     sannip_system sys;
     sannip_spin_magnitude mag;
@@ -118,7 +142,7 @@ static void bench_fe(void)
     sannip_rng rng;
     sannip_error err;
     job j;
-    fig f[5];
+    fig f[N_OPS];
     double us = 1e6 / n;
     if (!pos || !spins || !Z) die("out of memory", NULL);
     sannip_rng_seed(&rng, 12345);
@@ -136,9 +160,10 @@ static void bench_fe(void)
     sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 1;
     fe_model(&bp, 0);
     fe_model(&sn, 1);
+    fe_model(&sf, 2);
     sannip_workspace_init(&ws, NULL);
     memset(&j, 0, sizeof j);
-    j.bp = &bp; j.sn = &sn; j.ws = &ws; j.sys = &sys;
+    j.bp = &bp; j.sn = &sn; j.sf = &sf; j.ws = &ws; j.sys = &sys;
     j.F = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n);
     j.H = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n);
     if (!j.F || !j.H) die("out of memory", NULL);
@@ -146,14 +171,19 @@ static void bench_fe(void)
     printf("\n(a) bcc Fe, %d atoms (%d^3 conventional cells), PM spins |S| = 2.2 mu_B, 2 x 25 tanh, random parameters, 1 thread\n", n, L);
     printf("    BP: %d bases (T A.1, rc 6 A), %zu parameters; SANNIP: %d bases (+ 20 spin bases, T A.2), %zu parameters\n",
            bp.el[0].n_features, sannip_model_n_params(&bp), sn.el[0].n_features, sannip_model_n_params(&sn));
-    for (k = 0; k < 5; k++) f[k] = measure(&j, k);
+    printf("    BP+F: BP + F1-F3 (3 shifts each) + F4, F5, F6 (T5.1-5.6, rc 6 A, eps 0.01): %d bases\n", sf.el[0].n_features);
+    printf("    CPU time per call (the best of %d runs)\n", BENCH_RUNS);
+    for (k = 0; k < N_OPS; k++) f[k] = measure(&j, k);
     printf("    BP energy+forces                 %8.2f us/atom%s\n", f[OP_BP_EF].t * us, busy(f[OP_BP_EF].share));
     printf("    BP energy only                   %8.2f us/atom%s\n", f[OP_BP_E].t * us, busy(f[OP_BP_E].share));
     printf("    SANNIP energy+forces             %8.2f us/atom%s\n", f[OP_S_EF].t * us, busy(f[OP_S_EF].share));
     printf("    SANNIP energy+forces+field       %8.2f us/atom%s\n", f[OP_S_EFH].t * us, busy(f[OP_S_EFH].share));
     printf("    SANNIP energy only               %8.2f us/atom%s\n", f[OP_S_E].t * us, busy(f[OP_S_E].share));
-    printf("    SANNIP / BP: energy+forces %.3f, with the field %.3f, energy only %.3f (thesis: ~1.02-1.05 for training)\n",
+    printf("    BP+F energy+forces               %8.2f us/atom%s\n", f[OP_F_EF].t * us, busy(f[OP_F_EF].share));
+    printf("    BP+F energy+forces+field         %8.2f us/atom%s\n", f[OP_F_EFH].t * us, busy(f[OP_F_EFH].share));
+    printf("    SANNIP / BP: energy+forces %.3f (issue 16: <= 1.1), with the field %.3f, energy only %.3f (thesis: ~1.02-1.05 for training)\n",
            f[OP_S_EF].t / f[OP_BP_EF].t, f[OP_S_EFH].t / f[OP_BP_EF].t, f[OP_S_E].t / f[OP_BP_E].t);
+    printf("    BP+F / BP: energy+forces %.3f, with the field %.3f\n", f[OP_F_EF].t / f[OP_BP_EF].t, f[OP_F_EFH].t / f[OP_BP_EF].t);
     record("Fe 8192 BP E+F, 1 thread", f[OP_BP_EF].t * us, "us/atom", f[OP_BP_EF].share);
     record("Fe 8192 BP E only, 1 thread", f[OP_BP_E].t * us, "us/atom", f[OP_BP_E].share);
     record("Fe 8192 SANNIP E+F, 1 thread", f[OP_S_EF].t * us, "us/atom", f[OP_S_EF].share);
@@ -162,9 +192,12 @@ static void bench_fe(void)
     record("SANNIP / BP, E+F", f[OP_S_EF].t / f[OP_BP_EF].t, "x", min2(f[OP_S_EF].share, f[OP_BP_EF].share));
     record("SANNIP E+F+field / BP E+F", f[OP_S_EFH].t / f[OP_BP_EF].t, "x", min2(f[OP_S_EFH].share, f[OP_BP_EF].share));
     record("SANNIP / BP, E only", f[OP_S_E].t / f[OP_BP_E].t, "x", min2(f[OP_S_E].share, f[OP_BP_E].share));
+    record("Fe 8192 BP+F1-F6 E+F, 1 thread", f[OP_F_EF].t * us, "us/atom", f[OP_F_EF].share);
+    record("Fe 8192 BP+F1-F6 E+F+field, 1 thread", f[OP_F_EFH].t * us, "us/atom", f[OP_F_EFH].share);
+    record("BP+F1-F6 / BP, E+F", f[OP_F_EF].t / f[OP_BP_EF].t, "x", min2(f[OP_F_EF].share, f[OP_BP_EF].share));
     free(j.F); free(j.H); free(pos); free(spins); free(Z);
     sannip_workspace_uninit(&ws);
-    sannip_model_uninit(&bp); sannip_model_uninit(&sn);
+    sannip_model_uninit(&bp); sannip_model_uninit(&sn); sannip_model_uninit(&sf);
 }
 
 /* ---- (b) training -------------------------------------------------------------------- */

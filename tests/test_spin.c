@@ -23,7 +23,9 @@
      neighbour: for every basis kind (spin and geometric, one at a time, and all together behind
      a network, periodic) the force loss of sannip_structure_gradient, which reads that cache,
      equals the one from sannip_model_compute's forces to 1e-12 relative, and the kinds that
-     use the direction u_ij (S3-S5, the angular ones) are not classed radial. */
+     use the direction u_ij (S3-S5, the angular ones) are not classed radial;
+   - the caches the spin bases share carry nothing from one basis to another: each basis of an
+     interleaved set has the value and derivatives it has alone, bit for bit. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
@@ -758,6 +760,54 @@ static void test_cache_radial(void)
     } else CHECK(0, "all bases: build");
 }
 
+/* The per-atom caches that the spin bases share (cutoff values per distinct cutoff, shared
+   with the geometric bases; F1-F6's neighbour sums per cutoff, element and centre; the
+   smoothed norms per eps) carry nothing of one basis into another: in an interleaved set
+   (kinds, cutoffs, elements and eps mixed) each basis has the value and derivatives, with
+   respect to positions and spins, that it has evaluated alone, bit for bit. */
+static void test_shared_caches(void)
+{
+    static const char *defs =
+        "spin_f1 * * cut=cos rc=4.5 eta=0.01 shift=8\nspin_f2 * Co cut=cos rc=4.5 eta=0.02 shift=4 eps=0.05\n"
+        "spin_f1 * * cut=cos rc=4.5 eta=0.01 shift=8 eps=0.1\nspin_f4 * * cut=poly2 rc=4.2 eps=0.01\n"
+        "spin_s2g * * cut=cos rc=4.5 eta=0.3 shift=1\nspin_f5 * Fe cut=cos rc=4.5 eps=0.01\n"
+        "spin_f3 * * cut=cos rc=4.5 eta=0.02 shift=2\nspin_f6 * * cut=cos rc=4.5 eps=0.02\n"
+        "g2 * * cut=cos rc=4.5 eta=0.5 rs=2.5\nspin_f4 * * cut=cos rc=4.5 eps=0.01\n"
+        "spin_f2 * * cut=tanh rc=4.0 eta=0.02 shift=4\nspin_f5 * * cut=poly2 rc=4.2 eps=0.01\n"
+        "spin_s3 * * cut=tanh rc=4.0 xi=1\nspin_f6 * Fe cut=cos rc=4.5 eps=0.01\nspin_f3 * Co cut=cos rc=4.5 eta=0.02 shift=1\n";
+    enum { NB = 40, NF = 15, ROW = 3 * (NB + 1) };
+    static sannip_real d[3 * NB], r[NB], Sn[3 * NB], G[NF], dG[NF * ROW], dGs[NF * ROW], g1, d1[ROW], s1[ROW];
+    sannip_real Sc[3] = { (sannip_real)0.3, (sannip_real)-1.1, (sannip_real)1.6 };
+    int Zn[NB], idx[NF], f, j, x, bad = 0;
+    sannip_descriptors set;
+    sannip_error err;
+    sannip_rng rng;
+    sannip_env env;
+    sannip_real *work;
+    sannip_rng_seed(&rng, 77);
+    sannip_descriptors_init(&set, NULL);
+    CHECK(sannip_descriptors_parse(&set, defs, &err) == SANNIP_SUCCESS && set.n == NF, "parse: %s", err.message);
+    if (set.n != NF) return;
+    for (j = 0; j < NB; j++) {   /* neighbours out to 5 A (some beyond every cutoff), Fe then Co */
+        do for (x = 0; x < 3; x++) d[3 * j + x] = (sannip_real)(10 * sannip_rng_uniform(&rng) - 5);
+        while ((r[j] = sqrt(d[3 * j] * d[3 * j] + d[3 * j + 1] * d[3 * j + 1] + d[3 * j + 2] * d[3 * j + 2])) > 5 || r[j] < 1.5);
+        for (x = 0; x < 3; x++) Sn[3 * j + x] = j == 5 ? 0 : (sannip_real)(4 * sannip_rng_uniform(&rng) - 2);   /* one zero moment */
+        Zn[j] = j < 25 ? FE : CO;
+    }
+    env.n = NB; env.Zc = FE; env.Zn = Zn; env.d = d; env.r = r; env.Sc = Sc; env.Sn = Sn;
+    for (f = 0; f < NF; f++) idx[f] = f;
+    work = (sannip_real *)malloc(sizeof(sannip_real) * sannip_env_work_size(&set, idx, NF, NB));
+    CHECK(work && sannip_env_eval_spin(&set, idx, NF, &env, G, dG, dGs, work) == SANNIP_SUCCESS, "all bases");
+    for (f = 0; work && f < NF; f++) {
+        CHECK(sannip_env_eval_spin(&set, idx + f, 1, &env, &g1, d1, s1, work) == SANNIP_SUCCESS, "basis %d alone", f);
+        CHECK(g1 == G[f] && g1 != 0, "basis %d: %.17g together, %.17g alone", f, (double)G[f], (double)g1);
+        for (j = 0; j < ROW; j++) bad += d1[j] != dG[f * ROW + j] || s1[j] != dGs[f * ROW + j];
+    }
+    CHECK(bad == 0, "%d derivatives differ between the set and the bases alone", bad);
+    free(work);
+    sannip_descriptors_uninit(&set);
+}
+
 int main(void)
 {
     test_each_basis();
@@ -772,5 +822,6 @@ int main(void)
     test_mc_local();
     test_mean_magnitude();
     test_cache_radial();
+    test_shared_caches();
     return test_report("test_spin");
 }

@@ -1,16 +1,17 @@
 #!/bin/sh
-# make test-cross: the core tests cross-compiled for big-endian s390x and 32-bit i386 and run
-# under qemu-user, double and float, then the tool on the target against x86-64's tool:
+# make test-cross: the core tests cross-compiled for big-endian s390x and 32-bit i386 and armhf
+# and run under qemu-user, double and float, then the tool on the target against x86-64's tool:
 # trained model files and imported n2p2 models byte-identical, predictions within 1e-12
-# relative. Usage: tests/cross/run.sh [TARGET...] (default: s390x i386).
+# relative. Usage: tests/cross/run.sh [TARGET...] (default: s390x i386 armhf).
 # SANNIP_TEST_QUICK=0 runs the tests at full size (about 40x slower than quick under qemu).
 # i386 is built with -msse2 -mfpmath=sse (x87 excess precision cannot reproduce x86-64's bits)
 # and without OpenMP (qemu-i386 runs libgomp's 64-bit atomics one thread at a time, ~50x
-# slower); s390x uses OpenMP. Prints "N passed, N failed".
+# slower); s390x uses OpenMP, armhf (VFPv3, no fused multiply-add) does not. test_math checks
+# the library's own exp/log/sin/cos bits, the rest depends on them. Prints "N passed, N failed".
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
 SHARED=$(cd "${SANNIP_SHARED:-../shared}" 2>/dev/null && pwd) || { echo "FAIL no shared data"; echo "0 passed, 1 failed"; exit 1; }
-TESTS=${CROSS_TESTS:-descriptors n2p2 model train mc}       # built double
+TESTS=${CROSS_TESTS:-math descriptors n2p2 model train mc}  # built double
 TESTS_F=${CROSS_FLOAT_TESTS-$TESTS}                          # built float (SANNIP_FLOAT)
 WARN="-std=c99 -Wall -Wextra -pedantic -Wno-unused-function"
 XCFLAGS=${CROSS_CFLAGS:--O3}
@@ -25,6 +26,7 @@ target_vars() {  # TARGET: sets XCC, QEMU, XPREFIX, XFLAGS
     case $1 in
     s390x) XCC=s390x-linux-gnu-gcc; QEMU=qemu-s390x; XPREFIX=/usr/s390x-linux-gnu; XFLAGS="-fopenmp" ;;
     i386)  XCC=i686-linux-gnu-gcc;  QEMU=qemu-i386;  XPREFIX=/usr/i686-linux-gnu;  XFLAGS="-msse2 -mfpmath=sse" ;;
+    armhf) XCC=arm-linux-gnueabihf-gcc; QEMU=qemu-arm; XPREFIX=/usr/arm-linux-gnueabihf; XFLAGS="" ;;
     *) return 1 ;;
     esac
 }
@@ -116,7 +118,7 @@ run_target() {
 }
 
 [ -x bin/sannip ] || { echo "FAIL bin/sannip (x86-64) missing: run make"; echo "0 passed, 1 failed"; exit 1; }
-TARGETS=${*:-s390x i386}
+TARGETS=${*:-s390x i386 armhf}
 mkdir -p build/cross
 # with CROSS_JOBS >= 2 the targets run side by side (each compiling one file at a time)
 if [ "$JOBS" -ge 2 ] && [ "$(echo $TARGETS | wc -w)" -gt 1 ]; then
