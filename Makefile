@@ -26,7 +26,7 @@ SANCC   ?= $(shell command -v clang > /dev/null 2>&1 && echo clang || echo $(CC)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-.PHONY: all test test-all bench bench-n2p2 sld-headline sld-tc demo clean lib kim test-cross test-compilers fuzz
+.PHONY: all test test-all bench bench-n2p2 bench-train-n2p2 sld-headline sld-tc demo clean lib kim test-cross test-compilers fuzz
 all: bin/sannip $(EXAMPLES) bin/xyz2lammps
 
 bin/sannip: tools/sannip.c $(HEADERS) | bin
@@ -105,6 +105,12 @@ bench-n2p2:
 	@if [ -n "$(N2P2_DIR)" ] && [ -f "$(N2P2_DIR)/lib/libnnp.a" ]; then \
 	    $(MAKE) --no-print-directory build/bench_n2p2 && build/bench_n2p2 $(SHARED) $(N2P2_DIR) $(BENCH_ARGS); \
 	else echo "bench_n2p2: skipped n2p2 (set N2P2_DIR to an n2p2 tree with libnnp built; see bench/README.md)"; fi
+
+# training against n2p2's nnp-train on NiO and toy iron (issue 16; N2P2_DIR with bin/nnp-train, bin/nnp-scaling):
+# RUN_DIR (default: a new temporary directory), EPOCHS (Kalman filters, default 10), ADAM_EPOCHS (1000),
+# CASES (nio toyiron)
+bench-train-n2p2: bin/sannip
+	@sh bench/train_vs_n2p2.sh $(SHARED) "$(N2P2_DIR)" "$(RUN_DIR)" "$(EPOCHS)" "$(ADAM_EPOCHS)" "$(CASES)"
 
 demo:
 	@$(MAKE) --no-print-directory -j$(NPROC) all

@@ -29,6 +29,7 @@
    | SANNIP_NO_OPENMP               | caches, training and committees run serially (same  |
    |                                | results: every sum has a fixed order)                |
    | SANNIP_MAX_ELEMENTS/_LAYERS    | limits of the models trained                         |
+   | SANNIP_EKF_MAX_PARAMS          | largest model SANNIP_OPT_EKF trains (default 8192)   |
 
    QUICK START (train a BP model for bcc Fe and save it)
        sannip_dataset d; sannip_model m; sannip_error err;
@@ -64,6 +65,7 @@
      sannip_loss_weights_ex          the same with the field and virial weights
      sannip_structure_gradient       loss and its parameter gradient for one structure
      sannip_structure_gradient_ex    the same with the field and virial terms
+     sannip_structure_jacobian       d(energy or one force component)/dparams (EKF rows)
      sannip_model_get_params         all parameters of a model as one vector
      sannip_model_set_params         load them back
      sannip_model_init_weights       fresh Glorot weights for every network of a model
@@ -84,6 +86,7 @@
      sannip_symmetric_eigen          eigenvalues/vectors of a symmetric matrix (Jacobi)
      sannip_adam_step                one Adam step
      sannip_sgd_step                 one plain gradient step
+     sannip_ekf_update               one extended Kalman filter update
 
    Loss per structure s (weight w_s from the data set, default 1):
        L_s = w_s [ w_E ((E_s - E_ref)/N_s)^2 + w_F sum_k |F_k - F_ref,k|^2 / (3 N_s)
@@ -214,8 +217,19 @@ SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, con
 SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const sannip_dataset *d);
 
 /* ==== 3. TRAINING ====================================================================== */
-/* Adam (Kingma & Ba 2015) or plain mini-batch gradient descent (T sec. 2.1.12). */
-typedef enum sannip_optimizer { SANNIP_OPT_ADAM = 0, SANNIP_OPT_SGD = 1 } sannip_optimizer;
+/* Adam (Kingma & Ba 2015), plain mini-batch gradient descent (T sec. 2.1.12), or a global
+   extended Kalman filter over all parameters (Blank & Brown 1994; the fading-memory filter of
+   n2p2, Singraber et al., JCTC 15, 1827 (2019)): one update per structure's energy per atom and
+   per randomly drawn force component, rows of the Jacobian from the analytic backward pass
+   (sannip_structure_jacobian), covariance P (np x np) updated in symmetric form
+   (sannip_ekf_update). It trains energies and forces (not the field or virial terms) and
+   needs np <= SANNIP_EKF_MAX_PARAMS (SANNIP_TOO_BIG beyond): P takes 8 np^2 bytes and every
+   update ~3 np^2 flops. batch_size, learning_rate, lr_decay and the Adam settings do not apply. */
+typedef enum sannip_optimizer { SANNIP_OPT_ADAM = 0, SANNIP_OPT_SGD = 1, SANNIP_OPT_EKF = 2 } sannip_optimizer;
+#ifndef SANNIP_EKF_MAX_PARAMS
+#define SANNIP_EKF_MAX_PARAMS 8192    /* the EKF's largest model: P takes 512 MiB there */
+#endif
+#define SANNIP_EKF_MAX_ROWS 16        /* measurements of one sannip_ekf_update */
 
 /* Passed to the progress callback after every epoch (energy units of the data; seconds). */
 typedef struct sannip_train_progress {
@@ -263,6 +277,23 @@ typedef struct sannip_train_config {
     size_t cache_limit;       /* bytes: when the stored derivatives would take more (estimate),
                                  they are recomputed instead; 0 = no limit */
     int pca;                  /* k > 0: PCA initialisation (T sec. 3.2.2) of the first k neurons */
+    /* SANNIP_OPT_EKF, as n2p2's keywords kalman_epsilon, _q0, _qtau, _qmin, _eta, _etatau,
+       _etamax, _lambda_short, _nue_short, short_force_fraction. With t = epoch - 1 + (updates
+       done this epoch) / (updates per epoch): P starts as I / ekf_epsilon (0: 0.01); the
+       process noise q = max(ekf_q0 exp(-ekf_qtau t), ekf_qmin) joins P's diagonal after every
+       update (0: 0.01, 2.302, 1e-6; SANNIP_OFF: none); the measurement noise is lambda / eta,
+       eta = min(ekf_eta exp(ekf_etatau t), ekf_etamax) (0: 0.01, 2.302, 1); the forgetting
+       factor lambda starts at ekf_lambda and moves towards 1 after every update, lambda <- nu
+       lambda + 1 - nu (0: 1, 1: no forgetting; the fading-memory filter of the literature uses
+       0.96, 0.9987 with eta = 1). An epoch updates on every training structure's energy per atom
+       and on ekf_force_fraction x (the training split's force components) force components
+       drawn at random (0: 0.02), ekf_rows measurements an update (energies of consecutive
+       structures, or components of one structure; 0: 1, at most SANNIP_EKF_MAX_ROWS). */
+    double ekf_epsilon, ekf_q0, ekf_qtau, ekf_qmin, ekf_eta, ekf_etatau, ekf_etamax, ekf_lambda, ekf_nu, ekf_force_fraction;
+    int ekf_rows;
+    int validation_last;      /* k > 0: the last k structures of the data set validate, the others
+                                 train (a split given from outside, e.g. n2p2's test.data; no
+                                 shuffle, validation_fraction unused); 0: the seeded split */
     sannip_progress_fn progress;
     void *user;
     /* [optional] a flag (e.g. set by a SIGINT handler): once non-zero, training stops before
@@ -339,6 +370,13 @@ SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const 
    of the features as the force term does F (second derivatives, no differences). */
 SANNIP_API sannip_result sannip_structure_gradient_ex(const sannip_model *m, const sannip_structure *s,
         const double weights[4], double *loss, sannip_real *grad, sannip_error *err);
+/* A row of the Jacobian of the predictions with respect to the parameters (the EKF's): row -1
+   the energy E, row k = 3 a + x (0 <= k < 3n) the force component F_k, by the backward pass
+   of the loss gradient with the adjoints of that output alone (dF_k/dparams by the tangent pass;
+   no differences). [in] m, s (no references needed), row; [out, optional] value (E or F_k);
+   [out] jac (sannip_model_n_params reals, overwritten). SANNIP_INVALID_ARGS for another row. */
+SANNIP_API sannip_result sannip_structure_jacobian(const sannip_model *m, const sannip_structure *s, int row,
+        double *value, sannip_real *jac, sannip_error *err);
 /* All parameters of m as one vector (copy in/out) and their count. get: [out, optional]
    out (NULL: only the count); set: [in] in (sannip_model_n_params reals). */
 SANNIP_API size_t sannip_model_get_params(const sannip_model *m, sannip_real *out);
@@ -440,6 +478,20 @@ SANNIP_API void sannip_symmetric_eigen(double *A, int n, double *w, double *V);
 SANNIP_API void sannip_adam_step(sannip_real *p, const sannip_real *g, sannip_real *mv, size_t n, long t,
                                  double lr, double b1, double b2, double eps);
 SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, double lr);
+/* One extended Kalman filter update of n parameters w with k measurements (1..SANNIP_EKF_MAX_ROWS)
+   of noise r I and forgetting factor lambda: with X = P H^T, A = H X + r I = L L^T (Cholesky)
+   and Y = X L^-T,
+       w += Y L^-1 xi,   P = (P - Y Y^T) / lambda + q I
+   (K = X A^-1 is the Kalman gain and Y Y^T = K X^T; Y Y^T is symmetric to the last bit, so P
+   stays exactly symmetric). n2p2's standard filter is r = 1/eta, lambda = 1; its fading-memory
+   filter (Blank & Brown 1994) r = lambda. [in, out] P (n x n, symmetric positive definite,
+   row-major), w (n); [in] H (k x n: row j = d prediction_j / dw), xi (k: reference -
+   prediction), r > 0, lambda > 0, q >= 0; work (n k doubles). Rows of P in parallel (OpenMP),
+   each entry one fixed-order sum: the same bits for any threads. Returns SANNIP_SUCCESS,
+   SANNIP_INVALID_ARGS (k out of range, r or lambda <= 0, q < 0) or SANNIP_NONFINITE (A not
+   positive definite or a non-finite step: w and P unchanged). Never allocates. */
+SANNIP_API sannip_result sannip_ekf_update(double *P, sannip_real *w, const double *H, const double *xi, size_t n, int k,
+                                           double r, double lambda, double q, double *work);
 
 #ifdef __cplusplus
 }
@@ -916,6 +968,105 @@ SANNIP_API void sannip_sgd_step(sannip_real *p, const sannip_real *g, size_t n, 
     size_t i;
     for (i = 0; i < n; i++) p[i] -= (sannip_real)(lr * g[i]);
 }
+/* The Cholesky factor L of the k x k matrix A (row-major, lower triangle in place); 0 when A is
+   not positive definite (or not finite). */
+static int sannip__cholesky(double *A, int k)
+{
+    int i, j, l;
+    for (j = 0; j < k; j++) {
+        double d = A[j * k + j];
+        for (l = 0; l < j; l++) d -= A[j * k + l] * A[j * k + l];
+        if (!(d > 0) || !isfinite(d)) return 0;
+        A[j * k + j] = sqrt(d);
+        for (i = j + 1; i < k; i++) {
+            double v = A[i * k + j];
+            for (l = 0; l < j; l++) v -= A[i * k + l] * A[j * k + l];
+            A[i * k + j] = v / A[j * k + j];
+        }
+    }
+    return 1;
+}
+/* x = L^-1 x in place (forward substitution, L from sannip__cholesky). */
+static void sannip__lower_solve(const double *L, int k, double *x)
+{
+    int i, l;
+    for (i = 0; i < k; i++) {
+        double v = x[i];
+        for (l = 0; l < i; l++) v -= L[i * k + l] * x[l];
+        x[i] = v / L[i * k + i];
+    }
+}
+/* X = P H^T (n x k), row by row; the rows in parallel, each entry one fixed-order dot. */
+static void sannip__ekf_project(const double *P, const double *H, size_t n, int k, double *X)
+{
+    long long i;
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(static)
+#endif
+    for (i = 0; i < (long long)n; i++) {
+        const double *Pi = P + (size_t)i * n;
+        int r;
+        for (r = 0; r < k; r++) {
+            const double *h = H + (size_t)r * n;
+            double v = 0;
+            size_t j;
+            for (j = 0; j < n; j++) v += Pi[j] * h[j];
+            X[(size_t)i * k + r] = v;
+        }
+    }
+}
+/* P = (P - Y Y^T) / lambda + q I, rows in parallel: entry (i, j) subtracts y_ir y_jr in the
+   order r = 0, 1, ..., so (j, i) gets the same bits and P stays symmetric. */
+static void sannip__ekf_covariance(double *P, const double *Y, size_t n, int k, double lambda, double q)
+{
+    long long i;
+    double il = 1 / lambda;
+#ifdef SANNIP__OMP
+#pragma omp parallel for schedule(static)
+#endif
+    for (i = 0; i < (long long)n; i++) {
+        double *Pi = P + (size_t)i * n;
+        const double *yi = Y + (size_t)i * k;
+        size_t j;
+        int r;
+        for (r = 0; r < k; r++) { double a = yi[r]; for (j = 0; j < n; j++) Pi[j] -= a * Y[j * k + r]; }
+        for (j = 0; j < n; j++) Pi[j] *= il;
+        Pi[i] += q;
+    }
+}
+SANNIP_API sannip_result sannip_ekf_update(double *P, sannip_real *w, const double *H, const double *xi, size_t n, int k,
+                                           double rn, double lambda, double q, double *work)
+{
+    double A[SANNIP_EKF_MAX_ROWS * SANNIP_EKF_MAX_ROWS], z[SANNIP_EKF_MAX_ROWS];
+    double *X = work;   /* P H^T, then Y = X L^-T (row i: L^-1 x_i) */
+    size_t i;
+    int r, c, finite = 1;
+    if (!P || !w || !H || !xi || !work || n == 0 || k < 1 || k > SANNIP_EKF_MAX_ROWS || !(rn > 0) || !(lambda > 0) || !(q >= 0))
+        return SANNIP_INVALID_ARGS;
+    sannip__ekf_project(P, H, n, k, X);
+    for (r = 0; r < k; r++) for (c = 0; c <= r; c++) {   /* A = H X + R, the measurement noise R = r I */
+        double v = 0;
+        for (i = 0; i < n; i++) v += H[(size_t)r * n + i] * X[i * k + c];
+        A[r * k + c] = A[c * k + r] = v + (r == c ? rn : 0);
+    }
+    if (!sannip__cholesky(A, k)) return SANNIP_NONFINITE;
+    for (r = 0; r < k; r++) z[r] = xi[r];
+    sannip__lower_solve(A, k, z);
+    for (i = 0; i < n; i++) {
+        double dw = 0;
+        sannip__lower_solve(A, k, X + i * k);
+        for (r = 0; r < k; r++) dw += X[i * k + r] * z[r];
+        if (!isfinite(dw)) finite = 0;
+    }
+    if (!finite) return SANNIP_NONFINITE;
+    for (i = 0; i < n; i++) {   /* w += Y z = K xi */
+        double dw = 0;
+        for (r = 0; r < k; r++) dw += X[i * k + r] * z[r];
+        w[i] = (sannip_real)(w[i] + dw);
+    }
+    sannip__ekf_covariance(P, X, n, k, lambda, q);
+    return SANNIP_SUCCESS;
+}
 
 /* Training keeps each block's forward pass for the backward passes (the stash): the scaled
    features X (B x sizes[0]), then per layer y, y', y'' (B x sizes[l+1] each). */
@@ -1236,13 +1387,12 @@ static double sannip__pass_residuals(sannip__pass *P, const sannip__pass_out *o,
     return dE;
 }
 /* Adjoints of a block on this element's output column only (multi-task: one column per
-   element): q for the energy term, p for the force (field, virial) terms. */
-static void sannip__block_adjoints(const sannip__pass *P, const sannip_element_model *el, int no, int nb, double dE)
+   element): q for the energy term (qE = dL/dE), p for the force (field, virial) terms. */
+static void sannip__block_adjoints(const sannip__pass *P, const sannip_element_model *el, int no, int nb, double qE)
 {
-    double N = P->n;
     int r, q2;
     for (r = 0; r < nb; r++) for (q2 = 0; q2 < no; q2++) {
-        P->qv[(size_t)r * no + q2] = q2 == el->output ? (sannip_real)(P->s->weight * P->ew * 2 * dE / (N * N) * el->energy_scale) : 0;
+        P->qv[(size_t)r * no + q2] = q2 == el->output ? (sannip_real)(qE * el->energy_scale) : 0;
         P->pv[(size_t)r * no + q2] = q2 == el->output ? -el->energy_scale : 0;
     }
 }
@@ -1293,16 +1443,16 @@ static void sannip__block_tangent(sannip__pass *P, const sannip_element_model *e
     sannip__slab_gather(P, i, P->RH, 0);
     sannip__tangent_rows(P, el, r, i, &rs, P->RH + 3 * (size_t)i, 1);
 }
-/* Pass 2 for element e: the weight gradient of its blocks (stashed at *stp) into ge; the
-   force (field, virial) terms by a tangent pass along V_i (sannip__block_tangent). */
-static void sannip__pass2_element(sannip__pass *P, int e, double dE, sannip_real *ge, sannip_real **stp)
+/* Pass 2 for element e: the weight gradient of its blocks (stashed at *stp) into ge, qE =
+   dL/dE; the force (field, virial) terms by a tangent pass along V_i (sannip__block_tangent). */
+static void sannip__pass2_element(sannip__pass *P, int e, double qE, sannip_real *ge, sannip_real **stp)
 {
     const sannip_element_model *el = &P->m->el[e];
     const sannip_network *net = sannip_model_network(P->m, e);
     int first = 0, nb, r, rows[SANNIP__TB], nf = el->n_features, no = net->sizes[net->n_layers];
     while (first < P->n) {
         if (!(nb = sannip__element_block(P->s, el->Z, &first, rows))) continue;
-        sannip__block_adjoints(P, el, no, nb, dE);
+        sannip__block_adjoints(P, el, no, nb, qE);
         if (P->fw > 0 || P->hw > 0 || P->ww > 0) {
             for (r = 0; r < nb; r++) { sannip__block_tangent(P, el, r, rows[r]); sannip__prefetch_some(&P->pf_u); }
             sannip__tangent_grad(net, nb, *stp, P->V, P->qv, P->pv, ge, P->work);
@@ -1314,8 +1464,17 @@ static void sannip__pass2_element(sannip__pass *P, int e, double dE, sannip_real
 }
 
 /* The terms of a pass: loss weights (the gradient's) and the outputs wanted without a
-   gradient (evaluation). */
-typedef struct sannip__terms { double ew, fw, hw, ww; int forces, fields, virial; } sannip__terms;
+   gradient (evaluation). jac = 1 (a Jacobian row, the EKF's): the gradient is instead that
+   of jE E + jF . F (jF: 3n reals or NULL), the loss still the weights'. */
+typedef struct sannip__terms { double ew, fw, hw, ww; int forces, fields, virial, jac; double jE; const sannip_real *jF; } sannip__terms;
+/* A Jacobian row's adjoints in place of the loss's: R = jF (the tangent pass only with jF),
+   no field or virial adjoints; returns dL/dE = jE. */
+static double sannip__pass_jacobian(sannip__pass *P, const sannip__terms *t)
+{
+    if (t->jF) memcpy(P->R, t->jF, sizeof(sannip_real) * 3 * (size_t)P->n);
+    P->fw = t->jF ? 1 : 0; P->hw = P->ww = 0;
+    return t->jE;
+}
 
 /* Energy (forces, field, virial) of structure s from its cache entry into o (o->F: 3n reals
    of the caller's); if grad != NULL also the loss gradient with t's weights (loss = ew (dE/N)^2
@@ -1331,7 +1490,7 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     sannip__pass P;
     size_t tw, sw, pofs[SANNIP_MAX_ELEMENTS + 1];
     sannip_real *stp;
-    double E = 0, dE;
+    double E = 0, qE;
     int e, a, forces = t->forces || (grad && t->fw > 0);
     memset(&P, 0, sizeof P);
     P.m = m; P.s = s; P.ce = ce; P.n = s->n; P.fmax = sannip__model_fmax(m); P.ew = t->ew; P.fw = t->fw;
@@ -1349,12 +1508,13 @@ static sannip_result sannip__structure_pass(const sannip_model *m, const sannip_
     if (o->has_h) sannip__pass_derivs(&P, 1, P.Hf, NULL);
     o->H = o->has_h ? P.Hf : NULL;
     if (!grad) return SANNIP_SUCCESS;
-    dE = sannip__pass_residuals(&P, o, loss);
+    qE = s->weight * P.ew * 2 * sannip__pass_residuals(&P, o, loss) / ((double)P.n * P.n);   /* dL/dE */
+    if (t->jac) qE = sannip__pass_jacobian(&P, t);
     /* pass 2: weight gradients, the blocks in pass 1's order */
     P.pf_dg = sannip__pf_make(next ? next->dG : NULL, next && next->dG ? sizeof(sannip_real) * next->row_off[next->frow[next->n]] : 0, P.n * (P.fmax + 1));
     P.pf_u = sannip__pf_make(next ? next->U : NULL, next && next->U ? 3 * sizeof(sannip_real) * next->nb_start[next->n] : 0, P.n);
     stp = P.stash;
-    for (e = 0; e < m->n_elements; e++) sannip__pass2_element(&P, e, dE, grad + pofs[e], &stp);
+    for (e = 0; e < m->n_elements; e++) sannip__pass2_element(&P, e, qE, grad + pofs[e], &stp);
     return SANNIP_SUCCESS;
 }
 
@@ -1370,14 +1530,35 @@ static int sannip__derivative_flags(const sannip_model *m, const sannip_dataset 
     return f;
 }
 
-SANNIP_API sannip_result sannip_structure_gradient_ex(const sannip_model *m, const sannip_structure *s,
-        const double weights[4], double *loss, sannip_real *grad, sannip_error *err)
+/* One pass of structure s on a cache entry built for it (derivative rows: flags): the energy
+   into *E, the forces into F (3n; both optional), the loss and grad as sannip__structure_pass. */
+static sannip_result sannip__structure_once(const sannip_model *m, const sannip_structure *s, const sannip__terms *t, int flags,
+                                            double *E, sannip_real *F, double *loss, sannip_real *grad, sannip_error *err)
 {
     sannip__tscratch ts;
     sannip_cache_entry ce;
     sannip_result r;
-    sannip__terms t;
     sannip__pass_out o;
+    memset(&ts, 0, sizeof ts);
+    ts.alloc = m->alloc;
+    sannip_workspace_init(&ts.ws, &m->alloc);
+    if ((r = sannip__entry_build(m, s, flags, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
+    o.F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
+    r = o.F ? sannip__structure_pass(m, s, &ce, t, &o, loss, grad, &ts, NULL) : SANNIP_OUT_OF_MEMORY;
+    if (r == SANNIP_OUT_OF_MEMORY)   /* (the pass fails only there, and leaves the message to its caller) */
+        sannip__fail(err, r, 0, 0, "loss gradient scratch of a %d-atom structure", s->n);
+    if (r == SANNIP_SUCCESS && E) *E = o.E;
+    if (r == SANNIP_SUCCESS && F) memcpy(F, o.F, sizeof(sannip_real) * 3 * (size_t)s->n);
+    sannip_free(&m->alloc, o.F);
+    sannip__entry_free(&m->alloc, &ce);
+    sannip_free(&ts.alloc, ts.buf);
+    sannip_workspace_uninit(&ts.ws);
+    return r;
+}
+SANNIP_API sannip_result sannip_structure_gradient_ex(const sannip_model *m, const sannip_structure *s,
+        const double weights[4], double *loss, sannip_real *grad, sannip_error *err)
+{
+    sannip__terms t;
     int flags;
     if (!m || !s || !grad || !weights) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     memset(&t, 0, sizeof t);
@@ -1386,18 +1567,28 @@ SANNIP_API sannip_result sannip_structure_gradient_ex(const sannip_model *m, con
     if (t.hw > 0 && (!s->fields || !s->spins)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "field weight %g: the structure lacks spins or reference fields", t.hw);
     if (t.ww > 0 && !s->has_virial) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "virial weight %g: the structure lacks a reference virial", t.ww);
     flags = (t.fw > 0 || t.hw > 0 || t.ww > 0) | (t.hw > 0 ? SANNIP_CACHE_SPIN : 0) | (t.ww > 0 ? SANNIP_CACHE_DIST : 0);
-    memset(&ts, 0, sizeof ts);
-    ts.alloc = m->alloc;
-    sannip_workspace_init(&ts.ws, &m->alloc);
-    if ((r = sannip__entry_build(m, s, flags, &ce, &ts.ws, &m->alloc, err)) != SANNIP_SUCCESS) { sannip_workspace_uninit(&ts.ws); return r; }
-    o.F = (sannip_real *)sannip__calloc(&m->alloc, 3 * (size_t)s->n + 1, sizeof(sannip_real));
-    r = o.F ? sannip__structure_pass(m, s, &ce, &t, &o, loss, grad, &ts, NULL) : SANNIP_OUT_OF_MEMORY;
-    if (r == SANNIP_OUT_OF_MEMORY)   /* (the pass fails only there, and leaves the message to its caller) */
-        sannip__fail(err, r, 0, 0, "loss gradient scratch of a %d-atom structure", s->n);
-    sannip_free(&m->alloc, o.F);
-    sannip__entry_free(&m->alloc, &ce);
-    sannip_free(&ts.alloc, ts.buf);
-    sannip_workspace_uninit(&ts.ws);
+    return sannip__structure_once(m, s, &t, flags, NULL, NULL, loss, grad, err);
+}
+SANNIP_API sannip_result sannip_structure_jacobian(const sannip_model *m, const sannip_structure *s, int row,
+        double *value, sannip_real *jac, sannip_error *err)
+{
+    sannip__terms t;
+    sannip_real *jF = NULL, *F = NULL;
+    double E = 0;
+    sannip_result r;
+    if (!m || !s || !jac) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    if (row < -1 || row >= 3 * s->n) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "Jacobian row %d: -1 (energy) or a force component 0..%d", row, 3 * s->n - 1);
+    memset(&t, 0, sizeof t);
+    t.jac = 1; t.jE = row < 0; t.forces = row >= 0;
+    if (row >= 0) {
+        jF = (sannip_real *)sannip__calloc(&m->alloc, 6 * (size_t)s->n, sizeof(sannip_real));
+        if (!jF) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "Jacobian row of a %d-atom structure", s->n);
+        jF[row] = 1; t.jF = jF; F = jF + 3 * s->n;
+    }
+    memset(jac, 0, sizeof(sannip_real) * sannip_model_get_params(m, NULL));
+    r = sannip__structure_once(m, s, &t, row >= 0, &E, F, NULL, jac, err);
+    if (r == SANNIP_SUCCESS && value) *value = row < 0 ? E : (double)F[row];
+    sannip_free(&m->alloc, jF);
     return r;
 }
 SANNIP_API sannip_result sannip_structure_gradient(const sannip_model *m, const sannip_structure *s,
@@ -1416,6 +1607,9 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
     c.beta1 = 0.9; c.beta2 = 0.999; c.eps = 1e-8; c.energy_weight = 1; c.force_weight = 1;
     c.field_weight = 1; c.stress_weight = 1;
     c.validation_fraction = 0.2;
+    c.ekf_epsilon = 0.01; c.ekf_q0 = 0.01; c.ekf_qtau = 2.302; c.ekf_qmin = 1e-6;
+    c.ekf_eta = 0.01; c.ekf_etatau = 2.302; c.ekf_etamax = 1;
+    c.ekf_lambda = 1; c.ekf_nu = 1; c.ekf_force_fraction = 0.02; c.ekf_rows = 1;
     return c;
 }
 /* The configuration a run uses: zero fields take the defaults of sannip_train_config_init,
@@ -1437,6 +1631,17 @@ static sannip_train_config sannip__train_resolve(const sannip_train_config *cfg)
     c.field_weight = sannip__or_default(c.field_weight, d.field_weight);
     c.stress_weight = sannip__or_default(c.stress_weight, d.stress_weight);
     c.validation_fraction = sannip__or_default(c.validation_fraction, d.validation_fraction);
+    c.ekf_epsilon = sannip__or_default(c.ekf_epsilon, d.ekf_epsilon);
+    c.ekf_q0 = sannip__or_default(c.ekf_q0, d.ekf_q0);
+    c.ekf_qtau = sannip__or_default(c.ekf_qtau, d.ekf_qtau);
+    c.ekf_qmin = sannip__or_default(c.ekf_qmin, d.ekf_qmin);
+    c.ekf_eta = sannip__or_default(c.ekf_eta, d.ekf_eta);
+    c.ekf_etatau = sannip__or_default(c.ekf_etatau, d.ekf_etatau);
+    c.ekf_etamax = sannip__or_default(c.ekf_etamax, d.ekf_etamax);
+    c.ekf_rows = (int)sannip__or_default(c.ekf_rows, d.ekf_rows);
+    c.ekf_lambda = sannip__or_default(c.ekf_lambda, d.ekf_lambda);
+    c.ekf_nu = sannip__or_default(c.ekf_nu, d.ekf_nu);
+    c.ekf_force_fraction = sannip__or_default(c.ekf_force_fraction, d.ekf_force_fraction);
     return c;
 }
 SANNIP_API void sannip_train_report_uninit(sannip_train_report *r)
@@ -1609,6 +1814,14 @@ static int sannip__store_derivatives(const sannip_model *m, const sannip_dataset
     return c->cache_limit == 0 || sannip_feature_cache_estimate(m, d) <= c->cache_limit ? f : 0;
 }
 
+/* The extended Kalman filter's state (SANNIP_OPT_EKF; sannip__ekf_alloc). */
+typedef struct sannip__ekf {
+    double *P, *H, *work;         /* np x np covariance; SANNIP_EKF_MAX_ROWS x np Jacobian rows; the update's work */
+    double xi[SANNIP_EKF_MAX_ROWS];   /* the rows' errors (reference - prediction) */
+    sannip_real *row, *jF;        /* a pass's gradient (np); one-hot force adjoint (3 nmax) */
+    double lambda, q, eta;        /* forgetting factor, process noise, measurement noise's 1/eta */
+    int nF, u, U;                 /* force measurements per epoch; updates done this epoch, per epoch */
+} sannip__ekf;
 /* State of one training run, shared by the phases of sannip__train. */
 typedef struct sannip__train_state {
     sannip_model *m;
@@ -1627,6 +1840,7 @@ typedef struct sannip__train_state {
     long step;
     int stopped;                  /* the stop flag was seen (sannip__train_stopped) */
     sannip_train_report rep;
+    sannip__ekf ekf;              /* SANNIP_OPT_EKF only */
 } sannip__train_state;
 /* Whether training must stop now: the caller's flag (e.g. Ctrl-C) was raised. */
 static int sannip__train_stopped(sannip__train_state *S)
@@ -1635,15 +1849,36 @@ static int sannip__train_stopped(sannip__train_state *S)
     return S->stopped;
 }
 
+/* The EKF's settings and the model's size (P holds np^2 doubles). */
+static sannip_result sannip__ekf_check(const sannip_model *m, const sannip_train_config *c, sannip_error *err)
+{
+    size_t np = sannip_model_get_params(m, NULL);
+    if (np > SANNIP_EKF_MAX_PARAMS)
+        return sannip__fail(err, SANNIP_TOO_BIG, 0, 0, "Kalman filter: %zu parameters, more than SANNIP_EKF_MAX_PARAMS (%d; its covariance would take %.3g GB)",
+                            np, SANNIP_EKF_MAX_PARAMS, 8e-9 * (double)np * np);
+    if (!(c->ekf_epsilon > 0) || !(c->ekf_q0 >= 0) || !(c->ekf_qtau >= 0) || !(c->ekf_qmin >= 0) || !(c->ekf_eta > 0) || !(c->ekf_etatau >= 0)
+        || !(c->ekf_etamax >= c->ekf_eta) || !(c->ekf_lambda > 0 && c->ekf_lambda <= 1) || !(c->ekf_nu > 0 && c->ekf_nu <= 1)
+        || !(c->ekf_force_fraction >= 0 && c->ekf_force_fraction <= 100) || c->ekf_rows < 1 || c->ekf_rows > SANNIP_EKF_MAX_ROWS)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "Kalman filter settings out of range (epsilon %g, q0 %g, qtau %g, qmin %g, eta %g, etatau %g, etamax %g, "
+                            "lambda %g, nu %g, force fraction %g, rows %d)", c->ekf_epsilon, c->ekf_q0, c->ekf_qtau, c->ekf_qmin, c->ekf_eta, c->ekf_etatau,
+                            c->ekf_etamax, c->ekf_lambda, c->ekf_nu, c->ekf_force_fraction, c->ekf_rows);
+    return SANNIP_SUCCESS;
+}
 /* Checks sannip_train's arguments and configuration, and the data set. */
 static sannip_result sannip__train_check(const sannip_model *m, const sannip_dataset *d, const sannip_train_config *c,
                                          sannip_error *err)
 {
+    sannip_result r;
     if (!m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     if (m->n_elements == 0) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
     if (c->epochs < 0 || c->batch_size < 1 || !(c->learning_rate > 0) || !(c->validation_fraction >= 0 && c->validation_fraction < 1)
         || !(c->energy_weight >= 0) || !(c->force_weight >= 0) || !(c->field_weight >= 0) || !(c->stress_weight >= 0) || !(c->l2 >= 0))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "training configuration out of range");
+    if (c->validation_last < 0 || (c->validation_last > 0 && c->validation_last >= d->n))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "validation_last %d: the data set has %d structures (at least one must train)", c->validation_last, d->n);
+    if (c->optimizer < SANNIP_OPT_ADAM || c->optimizer > SANNIP_OPT_EKF)
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "optimizer %d: SANNIP_OPT_ADAM, _SGD or _EKF", c->optimizer);
+    if (c->optimizer == SANNIP_OPT_EKF && (r = sannip__ekf_check(m, c, err)) != SANNIP_SUCCESS) return r;
     return sannip_dataset_check(d, c->force_weight > 0, err);
 }
 static void sannip__train_begin(sannip__train_state *S, sannip_model *m, const sannip_dataset *d, const sannip_train_config *c,
@@ -1674,11 +1909,16 @@ static sannip_result sannip__train_split(sannip__train_state *S, sannip_error *e
     int i;
     S->perm = (int *)sannip__calloc(&S->m->alloc, (size_t)d->n + 1, sizeof(int));
     if (!S->perm) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "split");
-    for (i = 0; i < d->n; i++) S->perm[i] = i;
-    sannip__shuffle(S->perm, d->n, &S->rng);
-    S->nva = (int)floor(S->c.validation_fraction * d->n + 0.5);
-    if (S->c.validation_fraction > 0 && S->nva == 0 && d->n >= 2) S->nva = 1;
-    if (S->nva >= d->n) S->nva = d->n - 1;
+    if (S->c.validation_last > 0) {   /* a given split: the last ones first (va), then the rest (tr) */
+        S->nva = S->c.validation_last;
+        for (i = 0; i < d->n; i++) S->perm[i] = (i + d->n - S->nva) % d->n;
+    } else {
+        for (i = 0; i < d->n; i++) S->perm[i] = i;
+        sannip__shuffle(S->perm, d->n, &S->rng);
+        S->nva = (int)floor(S->c.validation_fraction * d->n + 0.5);
+        if (S->c.validation_fraction > 0 && S->nva == 0 && d->n >= 2) S->nva = 1;
+        if (S->nva >= d->n) S->nva = d->n - 1;
+    }
     S->ntr = d->n - S->nva;
     S->va = S->perm; S->tr = S->perm + S->nva;
     for (i = 0; i < d->n; i++) if (d->s[i].n > S->nmax) S->nmax = d->s[i].n;
@@ -1754,6 +1994,7 @@ static sannip_result sannip__train_alloc(sannip__train_state *S, sannip_error *e
     }
     return SANNIP_SUCCESS;
 }
+static void sannip__ekf_free(sannip__train_state *S);
 static void sannip__train_end(sannip__train_state *S)
 {
     const sannip_allocator *a = &S->m->alloc;
@@ -1765,6 +2006,7 @@ static void sannip__train_end(sannip__train_state *S)
     sannip_feature_cache_uninit(&S->own);
     sannip_free(a, S->perm); sannip_free(a, S->best); sannip_free(a, S->params); sannip_free(a, S->g); sannip_free(a, S->mv);
     sannip_free(a, S->grads); sannip_free(a, S->losses); sannip_free(a, S->perr);
+    sannip__ekf_free(S);
 }
 
 /* Member i of the batch starting at b0 of the training order: its loss gradient into row i
@@ -1885,6 +2127,117 @@ static sannip_result sannip__train_epoch(sannip__train_state *S, int epoch, sann
     S->lr *= S->c.lr_decay;
     return SANNIP_SUCCESS;
 }
+/* ---- extended Kalman filter training (SANNIP_OPT_EKF) ----------------------------------- */
+/* The filter's covariance (I / epsilon), at most SANNIP_EKF_MAX_ROWS Jacobian rows H with their
+   errors, the update's work, one pass's gradient row, the one-hot force adjoint jF (3 nmax),
+   and the force measurements of an epoch. */
+static sannip_result sannip__ekf_alloc(sannip__train_state *S, sannip_error *err)
+{
+    const sannip_allocator *a = &S->m->alloc;
+    sannip__ekf *K = &S->ekf;
+    size_t np = S->np, i;
+    int t;
+    long long comps = 0;
+    K->P = (double *)sannip__calloc(a, np * np, sizeof(double));
+    K->H = (double *)sannip__calloc(a, (size_t)SANNIP_EKF_MAX_ROWS * np, sizeof(double));
+    K->work = (double *)sannip__calloc(a, (size_t)SANNIP_EKF_MAX_ROWS * np, sizeof(double));
+    K->row = (sannip_real *)sannip__calloc(a, np, sizeof(sannip_real));
+    K->jF = (sannip_real *)sannip__calloc(a, 3 * (size_t)S->nmax + 1, sizeof(sannip_real));
+    if (!K->P || !K->H || !K->work || !K->row || !K->jF)
+        return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "Kalman filter: covariance of %zu x %zu parameters (%.3g MB)", np, np, 8e-6 * (double)np * np);
+    for (i = 0; i < np; i++) K->P[i * np + i] = 1 / S->c.ekf_epsilon;
+    K->lambda = S->c.ekf_lambda;
+    for (t = 0; t < S->ntr && S->use_forces; t++) comps += 3 * (long long)S->d->s[S->tr[t]].n;
+    K->nF = (int)floor(S->c.ekf_force_fraction * (double)comps + 0.5);
+    if (K->nF == 0 && comps > 0 && S->c.ekf_force_fraction > 0) K->nF = 1;
+    return SANNIP_SUCCESS;
+}
+static void sannip__ekf_free(sannip__train_state *S)
+{
+    const sannip_allocator *a = &S->m->alloc;
+    sannip_free(a, S->ekf.P); sannip_free(a, S->ekf.H); sannip_free(a, S->ekf.work); sannip_free(a, S->ekf.row); sannip_free(a, S->ekf.jF);
+}
+/* Row j of H: structure si's prediction (row -1 its energy, else force component row) and its
+   Jacobian, both times c, and xi_j = c (reference - prediction). An energy row's pass also
+   gives the structure's errors (before the update) to the epoch's running errors, its loss to
+   *ep_loss. */
+static sannip_result sannip__ekf_row(sannip__train_state *S, int si, int row, double c, int j,
+                                     sannip__errs *etr, double *ep_loss, sannip_error *err)
+{
+    const sannip_structure *s = &S->d->s[si];
+    const sannip_cache_entry *ce;
+    sannip__terms t;
+    sannip__pass_out o;
+    sannip_result rr;
+    double pe[SANNIP__NPE], loss = 0, *h = S->ekf.H + (size_t)j * S->np;
+    size_t q;
+    memset(&t, 0, sizeof t);
+    t.ew = S->c.energy_weight; t.fw = S->use_forces ? S->c.force_weight : 0; t.forces = S->use_forces;
+    t.jac = 1; t.jE = row < 0;
+    if (row >= 0) { memset(S->ekf.jF, 0, sizeof(sannip_real) * 3 * (size_t)s->n); S->ekf.jF[row] = 1; t.jF = S->ekf.jF; }
+    if ((rr = sannip__entry_for(&S->T, si, S->T.dg != 0, &S->T.ts[0], &ce, err)) != SANNIP_SUCCESS) return rr;
+    memset(S->ekf.row, 0, sizeof(sannip_real) * S->np);
+    o.F = S->T.F[0];
+    if ((rr = sannip__structure_pass(S->m, s, ce, &t, &o, &loss, S->ekf.row, &S->T.ts[0], NULL)) != SANNIP_SUCCESS)
+        return sannip__fail(err, rr, 0, 0, "Kalman filter: pass of structure %d", si + 1);
+    for (q = 0; q < S->np; q++) h[q] = c * S->ekf.row[q];
+    S->ekf.xi[j] = c * (row < 0 ? s->energy - o.E : (double)s->forces[row] - (double)o.F[row]);
+    if (row < 0) { sannip__structure_errors(s, S->use_forces, &o, pe); sannip__errs_add(etr, pe); *ep_loss += loss; }
+    return SANNIP_SUCCESS;
+}
+/* The update on the k rows of H with this point's schedules (t = epoch - 1 + u / U: q falls,
+   eta rises as n2p2's), then the forgetting factor's step towards 1 (Blank & Brown 1994). */
+static sannip_result sannip__ekf_apply(sannip__train_state *S, int k, int epoch, sannip_error *err)
+{
+    sannip__ekf *K = &S->ekf;
+    const sannip_train_config *c = &S->c;
+    double t = epoch - 1 + (double)K->u / K->U, q = c->ekf_q0 * sannip__exp(-c->ekf_qtau * t), eta = c->ekf_eta * sannip__exp(c->ekf_etatau * t);
+    sannip_result r;
+    K->q = q > c->ekf_qmin ? q : c->ekf_qmin;
+    K->eta = eta < c->ekf_etamax ? eta : c->ekf_etamax;
+    r = sannip_ekf_update(K->P, S->params, K->H, K->xi, S->np, k, K->lambda / K->eta, K->lambda, K->q, K->work);
+    if (r != SANNIP_SUCCESS)
+        return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "epoch %d: the Kalman filter's update is not finite; the last good model is kept", epoch);
+    sannip_model_set_params(S->m, S->params);
+    K->lambda = c->ekf_nu * K->lambda + 1 - c->ekf_nu;
+    K->u++;
+    return SANNIP_SUCCESS;
+}
+/* One update on k measurements: the energies per atom of training structures tr[ie..ie+k)
+   (c = sqrt(w_E w_s) / N, the loss's weighting), or, ie < 0, k force components of one random
+   training structure (c = sqrt(w_F w_s)). Weightless structures give empty rows. */
+static sannip_result sannip__ekf_measure(sannip__train_state *S, int ie, int k, int epoch, sannip__errs *etr, double *ep_loss, sannip_error *err)
+{
+    int j, si = ie < 0 ? S->tr[sannip_rng_next(&S->rng) % (uint64_t)S->ntr] : 0;
+    sannip_result r = SANNIP_SUCCESS;
+    for (j = 0; j < k && r == SANNIP_SUCCESS; j++) {
+        const sannip_structure *s = &S->d->s[ie < 0 ? si : S->tr[ie + j]];
+        if (ie >= 0) r = sannip__ekf_row(S, S->tr[ie + j], -1, sqrt(S->c.energy_weight * s->weight) / s->n, j, etr, ep_loss, err);
+        else r = sannip__ekf_row(S, si, (int)(sannip_rng_next(&S->rng) % (uint64_t)(3 * s->n)), sqrt(S->c.force_weight * s->weight), j, etr, ep_loss, err);
+    }
+    return r == SANNIP_SUCCESS ? sannip__ekf_apply(S, k, epoch, err) : r;
+}
+/* One EKF epoch: the training split shuffled, its energy updates and the force updates (ekf_rows
+   measurements each) in a random interleaving: each next update is an energy one with the
+   energy updates' share of those left. */
+static sannip_result sannip__ekf_epoch(sannip__train_state *S, int epoch, sannip__errs *etr, double *ep_loss, sannip_error *err)
+{
+    int k = S->c.ekf_rows, ie = 0, jf = 0, nE = S->ntr, nF = S->ekf.nF, uE = (nE + k - 1) / k, uF = (nF + k - 1) / k;
+    sannip_result r;
+    memset(etr, 0, sizeof *etr);
+    *ep_loss = 0;
+    S->ekf.u = 0; S->ekf.U = uE + uF;
+    sannip__shuffle(S->tr, S->ntr, &S->rng);
+    sannip_model_get_params(S->m, S->params);
+    while (uE + uF > 0) {
+        int energy = sannip_rng_next(&S->rng) % (uint64_t)(uE + uF) < (uint64_t)uE, kk;
+        if (sannip__train_stopped(S)) return SANNIP_SUCCESS;
+        if (energy) { kk = nE - ie < k ? nE - ie : k; r = sannip__ekf_measure(S, ie, kk, epoch, etr, ep_loss, err); ie += kk; uE--; }
+        else { kk = nF - jf < k ? nF - jf : k; r = sannip__ekf_measure(S, -1, kk, epoch, etr, ep_loss, err); jf += kk; uF--; }
+        if (r != SANNIP_SUCCESS) return r;
+    }
+    return SANNIP_SUCCESS;
+}
 /* The loss that early stopping watches: w_E RMSE_E^2 (+ w_F RMSE_F^2 when training on forces,
    + w_H RMSE_H^2, + w_W RMSE_W^2 with those terms), with the run's effective weights. */
 static double sannip__stop_metric(const sannip__train_state *S, double rmse_e, double rmse_f, double rmse_h, double rmse_w)
@@ -1949,7 +2302,8 @@ static sannip_result sannip__train_epochs(sannip__train_state *S, sannip_error *
     for (epoch = 1; epoch <= S->c.epochs && !stop && !S->stopped && r == SANNIP_SUCCESS; epoch++) {
         sannip__errs etr;
         double ep_loss;
-        if ((r = sannip__train_epoch(S, epoch, &etr, &ep_loss, err)) == SANNIP_SUCCESS && !S->stopped)
+        r = S->c.optimizer == SANNIP_OPT_EKF ? sannip__ekf_epoch(S, epoch, &etr, &ep_loss, err) : sannip__train_epoch(S, epoch, &etr, &ep_loss, err);
+        if (r == SANNIP_SUCCESS && !S->stopped)
             r = sannip__train_judge(S, epoch, &etr, ep_loss, &stop, err);
     }
     return r;
@@ -2017,6 +2371,7 @@ static sannip_result sannip__train(sannip_model *m, const sannip_dataset *d, con
         r = sannip__train_prepare(&S, shared == NULL, err);
     }
     if (r == SANNIP_SUCCESS && !S.stopped) r = sannip__train_alloc(&S, err);
+    if (r == SANNIP_SUCCESS && !S.stopped && c.optimizer == SANNIP_OPT_EKF) r = sannip__ekf_alloc(&S, err);
     if (r == SANNIP_SUCCESS) r = sannip__train_finish(&S, S.stopped ? SANNIP_SUCCESS : sannip__train_epochs(&S, err), report, err);
     sannip__train_end(&S);
     return r;

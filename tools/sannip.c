@@ -22,6 +22,18 @@ typedef struct help_entry { const char *name, *usage, *text; } help_entry;
       "                               training range by more than X of the range's width\n" \
       "                               (default 0.1; 0: n2p2's rule, any value outside)\n" \
       "  --no-extrapolation-warnings  no test, no warning\n"
+/* the sequel of 'help train' (one literal would pass C99's 4095 characters) */
+static const char HELP_TRAIN_EKF[] =
+      "--optimizer ekf: a global extended Kalman filter over all parameters (as n2p2's; models\n"
+      "of at most 8192 parameters), one update per training structure's energy per atom and per\n"
+      "randomly drawn force component; --lr, --lr-decay and --batch do not apply.\n"
+      "  --ekf-force-fraction X  force updates per epoch / training force components (0.02)\n"
+      "  --ekf-rows K        measurements per update (default 1, at most 16): K energies, or\n"
+      "                      K force components of one structure\n"
+      "  --ekf-lambda X      forgetting factor at the start (default 1: none; the fading-memory\n"
+      "                      filter's 0.96 with --ekf-nu 0.9987)\n"
+      "  --ekf-nu X          its approach to 1 per update, lambda = nu lambda + 1 - nu (default 1)\n"
+      "  --ekf-epsilon X     initial covariance I / X (default 0.01)\n";
 static const help_entry HELP[] = {
     { "import-n2p2", "sannip import-n2p2 DIR -o MODEL [--units L,E] [--to L,E]",
       "Converts an n2p2 potential (DIR/input.nn, DIR/scaling.data, DIR/weights.NNN.data)\n"
@@ -61,7 +73,7 @@ static const help_entry HELP[] = {
       "                      the scaled training features (T3.2.2; dense first layers)\n"
       "  --activation A      tanh (default), sigmoid, softplus, relu, swish, ssp, ...\n"
       "  --scaling S         feature scaling: modified (default, T3.21), minmax, standard, none\n"
-      "  --optimizer O       adam (default) or sgd\n"
+      "  --optimizer O       adam (default), sgd, or ekf (options below)\n"
       "  --lr X              learning rate (default 1e-3)\n"
       "  --lr-decay X        learning rate factor per epoch (default 1)\n"
       "  --epochs N          default 100 (at least 1)\n"
@@ -76,6 +88,7 @@ static const help_entry HELP[] = {
       "  --raw-loss          the weights multiply the raw squared errors (no balancing)\n"
       "  --l2 X              weight decay (default 0)\n"
       "  --val F             validation fraction (default 0.2)\n"
+      "  --val-file FILE     validate on FILE's structures instead (e.g. n2p2's test.data)\n"
       "  --patience N        stop after N epochs without validation improvement (0 = never)\n"
       "  --seed N            initialisation, split and batch order (default 1)\n"
       "  --committee M       train M members with seeds seed..seed+M-1 (default 1)\n"
@@ -259,7 +272,7 @@ static int cmd_help(int argc, char **argv)
 {
     int i;
     if (argc >= 3) {
-        for (i = 0; i < NHELP; i++) if (strcmp(HELP[i].name, argv[2]) == 0) { printf("usage: %s\n\n%s", HELP[i].usage, HELP[i].text); return 0; }
+        for (i = 0; i < NHELP; i++) if (strcmp(HELP[i].name, argv[2]) == 0) { printf("usage: %s\n\n%s%s", HELP[i].usage, HELP[i].text, strcmp(HELP[i].name, "train") == 0 ? HELP_TRAIN_EKF : ""); return 0; }
         fprintf(stderr, "sannip help: unknown command '%s'\n", argv[2]);
         return 2;
     }
@@ -278,7 +291,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--save", "--save-every", "--restart", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field",
-    "--extrapolation-tol", NULL };
+    "--extrapolation-tol", "--ekf-force-fraction", "--ekf-lambda", "--ekf-nu", "--ekf-epsilon", "--ekf-rows", "--val-file", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", "--frozen", "--no-extrapolation-warnings", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
@@ -784,6 +797,16 @@ static int check_training_data(const sannip_dataset *d, const char *path, const 
 }
 
 
+/* The Kalman filter's options (--optimizer ekf); 0 on a bad one, after its message. */
+static int ekf_config_of(opts *o, sannip_train_config *c)
+{
+    double v;
+    return opt_num(o, "train", "--ekf-force-fraction", 0.02, 0, 100, &c->ekf_force_fraction)
+        && opt_num(o, "train", "--ekf-lambda", 1, 1e-3, 1, &c->ekf_lambda) && opt_num(o, "train", "--ekf-nu", 1, 1e-3, 1, &c->ekf_nu)
+        && opt_num(o, "train", "--ekf-epsilon", 0.01, 1e-12, 1e12, &c->ekf_epsilon)
+        && opt_num(o, "train", "--ekf-rows", 1, 1, SANNIP_EKF_MAX_ROWS, &v) && (c->ekf_rows = (int)v, 1)
+        && (c->ekf_force_fraction = SANNIP_EXACTLY(c->ekf_force_fraction), 1);
+}
 /* The training configuration from the command line (0 on a bad option, after its message). */
 static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *M)
 {
@@ -816,8 +839,9 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     c->cache_limit = (size_t)(v * 1e6);
     if (strcmp(opt(o, "--optimizer", "adam"), "adam") == 0) c->optimizer = SANNIP_OPT_ADAM;
     else if (strcmp(opt(o, "--optimizer", "adam"), "sgd") == 0) c->optimizer = SANNIP_OPT_SGD;
-    else { usage_error("train", "--optimizer must be adam or sgd"); return 0; }
-    return 1;
+    else if (strcmp(opt(o, "--optimizer", "adam"), "ekf") == 0) c->optimizer = SANNIP_OPT_EKF;
+    else { usage_error("train", "--optimizer must be adam, sgd or ekf"); return 0; }
+    return ekf_config_of(o, c);
 }
 /* --hidden 25,25 with activation act on every hidden layer; returns the layer count (-1: bad). */
 static int hidden_layers_of(const char *hs, int act, int *hidden, int *acts)
@@ -970,6 +994,11 @@ static int cmd_train(int argc, char **argv)
     if ((nh = hidden_layers_of(opt(&o, "--hidden", "25,25"), act, hidden, acts)) < 0) return 2;
     sannip_dataset_init(&d, NULL);
     if ((r = sannip_dataset_read_file(&d, o.pos[0], &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+    if (opt(&o, "--val-file", NULL)) {   /* a given validation set: appended, the last structures validate */
+        int n0 = d.n;
+        if ((r = sannip_dataset_read_file(&d, opt(&o, "--val-file", NULL), &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
+        c.validation_last = d.n - n0;
+    }
     if (d.n == 1 && c.validation_fraction > 0)
         fprintf(stderr, "sannip train: notice: %s holds a single structure: no validation set is possible, so the model "
                 "kept is the one with the lowest training error (--val 0 silences this notice)\n", o.pos[0]);
@@ -985,7 +1014,7 @@ static int cmd_train(int argc, char **argv)
     printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
     for (i = 0; i < nh; i++) printf(" %d", hidden[i]);
     printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
-           c.optimizer == SANNIP_OPT_ADAM ? "Adam" : "SGD", c.epochs, c.batch_size, (int)M);
+           c.optimizer == SANNIP_OPT_ADAM ? "Adam" : c.optimizer == SANNIP_OPT_EKF ? "EKF" : "SGD", c.epochs, c.batch_size, (int)M);
     fflush(stdout);
     sannip_committee_init(&cm, NULL);
     if ((r = sannip_committee_create(&cm, &tmpl, (int)M, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
