@@ -2705,12 +2705,15 @@ typedef struct sannip__envplan {
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
     int *rc_off, *rcid, *rg_off, *rgid;  /* per class pair: cut/Gaussian ids needed at r_jk (G4) */
     int *perm;             /* three-body positions, the members of each radial group adjacent */
+    int naid;              /* distinct angular factors (lambda, zeta) of the G4/G5 positions */
+    int *arep, *ra_off, *raid;  /* a position of each; per class pair the ids its list needs */
 } sannip__envplan;
 
 /* Parameters of one three-body basis, packed for the triplet loop. */
 typedef struct sannip__tterm {
     int kind, cid, cid2, gid, gid2, izeta, zw;   /* izeta: integer zeta or -1; zw: Z-weighted */
     int grp, nxt;          /* G4/G5 radial group (its first position) and its next member (-1: last) */
+    int aid;               /* G4/G5: id of its angular factor (lambda, zeta), shared across groups */
     sannip_real lambda, zeta, pre, eta, rs, eta2, rs2, eta_t, cts, sts;
 } sannip__tterm;
 
@@ -2751,21 +2754,24 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->pre = SANNIP__TAKE(a, f, sannip_real);
     p->tt = SANNIP__TAKE(a, f, sannip__tterm);
     p->perm = SANNIP__TAKE(a, f, int);
+    p->arep = SANNIP__TAKE(a, f, int); p->ra_off = SANNIP__TAKE(a, cc + 1, int); p->raid = SANNIP__TAKE(a, cc * 2 * f, int);
     *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int);
 }
 /* Buffers of the triplet loop, one entry per neighbour k of a run. */
 typedef struct sannip__runbuf {
     sannip_real *rjk, *cs, *ux, *uy, *uz;        /* r_jk, cos(theta_ijk), unit vector j->k */
-    sannip_real *T, *dc, *dij, *dik, *djk, *pz, *pb;
+    sannip_real *T, *dc, *dij, *dik, *djk;
     sannip_real *A, *B, *Cc, *D;                 /* contraction accumulators (g mode) */
     sannip_real *tf, *tdf, *tg;                  /* r_jk cutoffs per cut id, Gaussians per id */
     sannip_real *gq;                             /* the radial group's 16 n reals (sannip__tri_radial) */
     sannip_real *a3, *d3;                        /* a member's wz A, wz dA/dcos, three times per k */
+    sannip_real *ang;                            /* angular factors A, dA/dcos per angular id (2 nn each) */
+    sannip_real *Sa, *Sd;                        /* a radial group's sum_f g_f A_f, sum_f g_f dA_f/dcos (g mode) */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
    (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 7 n reals. */
 typedef struct sannip__envcache { sannip_real *u, *fc, *dfc, *gs, *spin; } sannip__envcache;
-static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs)
+static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs, int naid)
 {
     size_t nn = (size_t)n;
     k->u = SANNIP__TAKE(a, 3 * nn, sannip_real);
@@ -2775,13 +2781,14 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->ux = SANNIP__TAKE(a, nn, sannip_real); R->uy = SANNIP__TAKE(a, nn, sannip_real); R->uz = SANNIP__TAKE(a, nn, sannip_real);
     R->T = SANNIP__TAKE(a, nn, sannip_real); R->dc = SANNIP__TAKE(a, nn, sannip_real);
     R->dij = SANNIP__TAKE(a, nn, sannip_real); R->dik = SANNIP__TAKE(a, nn, sannip_real); R->djk = SANNIP__TAKE(a, nn, sannip_real);
-    R->pz = SANNIP__TAKE(a, nn, sannip_real); R->pb = SANNIP__TAKE(a, nn, sannip_real);
     R->A = SANNIP__TAKE(a, nn, sannip_real); R->B = SANNIP__TAKE(a, nn, sannip_real);
     R->Cc = SANNIP__TAKE(a, nn, sannip_real); R->D = SANNIP__TAKE(a, nn, sannip_real);
     R->tf = SANNIP__TAKE(a, nn * ncut, sannip_real); R->tdf = SANNIP__TAKE(a, nn * ncut, sannip_real);
     R->tg = SANNIP__TAKE(a, nn * ngs, sannip_real);
     R->gq = SANNIP__TAKE(a, 16 * nn, sannip_real);
     R->a3 = SANNIP__TAKE(a, 3 * nn, sannip_real); R->d3 = SANNIP__TAKE(a, 3 * nn, sannip_real);
+    R->ang = SANNIP__TAKE(a, 2 * nn * naid, sannip_real);
+    R->Sa = SANNIP__TAKE(a, nn, sannip_real); R->Sd = SANNIP__TAKE(a, nn, sannip_real);
     k->spin = SANNIP__TAKE(a, 7 * nn, sannip_real);
 }
 
@@ -2793,7 +2800,7 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     sannip__runbuf R;
     int *cls, *runs;
     sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs);
-    sannip__envcache_layout(&a, &k, &R, n_neighbors, 2 * nf, 2 * nf);   /* at most two of each per basis */
+    sannip__envcache_layout(&a, &k, &R, n_neighbors, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
     return sannip__arena_reals(&a);
 }
 
@@ -2835,6 +2842,31 @@ static int sannip__envplan_groups(sannip__envplan *p, const sannip_descriptors *
         if (sannip_basis_is_angular(&set->b[idx[f]]) && p->tt[f].grp == f)
             for (g = f; g >= 0; g = p->tt[g].nxt) p->perm[n++] = g;
     return n;
+}
+/* Angular ids: G4/G5 positions with the same lambda and zeta share their angular factor
+   (T2.21's (1 + lambda cos)^zeta), computed once per triplet run; per class pair cp the ids
+   its list needs, raid[ra_off[cp]..ra_off[cp+1]). Runs after the lists are made. */
+static void sannip__envplan_angular(sannip__envplan *p)
+{
+    int f, q, l, cp, k = 0, CC = p->C * p->C;
+    p->naid = 0;
+    for (f = 0; f < p->nf; f++) p->tt[f].aid = -1;
+    for (cp = 0; cp < CC; cp++) {
+        p->ra_off[cp] = k;
+        for (q = p->tri_off[cp]; q < p->tri_off[cp + 1]; q++) {
+            sannip__tterm *t = &p->tt[p->tri[q] >> 1];
+            int seen = 0;
+            if (t->kind != SANNIP_G4 && t->kind != SANNIP_G5) continue;
+            if (t->aid < 0) {
+                for (l = 0; l < p->naid && t->aid < 0; l++)
+                    if (p->tt[p->arep[l]].lambda == t->lambda && p->tt[p->arep[l]].zeta == t->zeta) t->aid = l;
+                if (t->aid < 0) { p->arep[p->naid] = p->tri[q] >> 1; t->aid = p->naid++; }
+            }
+            for (l = p->ra_off[cp]; l < k; l++) seen |= p->raid[l] == t->aid;
+            if (!seen) p->raid[k++] = t->aid;
+        }
+    }
+    p->ra_off[CC] = k;
 }
 /* Carves the plan out of the arena and fills it. */
 static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
@@ -2913,6 +2945,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             p->rc_off[C * C] = kc; p->rg_off[C * C] = kg;
         }
     }
+    sannip__envplan_angular(p);
 }
 
 
@@ -3019,8 +3052,8 @@ static sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n
 
 /* The angular factor of G4/G5 member b over a run with an integer zeta whose zeta - 1 has nb
    bits (nb a constant at each call, so the loop over k vectorises): see sannip__tri_angular. */
-SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb, const sannip_real *cs, const sannip_real *Rg,
-        sannip_real *SANNIP__RESTRICT A, sannip_real *SANNIP__RESTRICT dA, sannip_real *SANNIP__RESTRICT T)
+SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb, const sannip_real *cs,
+        sannip_real *SANNIP__RESTRICT A, sannip_real *SANNIP__RESTRICT dA)
 {
     sannip_real lam = b->lambda, pre = b->pre, zl = pre * b->zeta * lam;
     int kk, l;
@@ -3030,33 +3063,43 @@ SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb
         for (l = 0; l < nb; l++) { pz *= (e & 1) ? x : 1; x *= x; e >>= 1; }   /* pb^(zeta-1) by squaring */
         A[kk] = pre * pz * pb;
         dA[kk] = pb > 0 ? zl * pz : 0;
-        T[kk] = A[kk] * Rg[kk];
     }
 }
-/* The angular factor of G4/G5 member b over a run (T2.21 / n2p2 SymFncExpAng{n,w}):
-   A = 2^(1-zeta) (1 + lambda cos)^zeta into R->pb, dA/dcos into R->pz (a non-positive
-   1 + lambda cos gives 0, n2p2) and the values A Rg into R->T; unless wz = 0, wz A and
-   wz dA/dcos three times per k into R->a3, d3. */
-static void sannip__tri_angular(const sannip__tterm *b, int K, sannip_real wz, sannip__runbuf *R)
+/* The angular factor of G4/G5 basis b over a run (T2.21 / n2p2 SymFncExpAng{n,w}):
+   A = 2^(1-zeta) (1 + lambda cos)^zeta and dA/dcos (a non-positive 1 + lambda cos gives 0,
+   n2p2) at the K cosines cs, into A, dA. Bases with the same lambda and zeta share it. */
+static void sannip__tri_angular(const sannip__tterm *b, int K, const sannip_real *cs, sannip_real *A, sannip_real *dA)
 {
-    sannip_real *A = R->pb, *dA = R->pz, *a3 = R->a3, *d3 = R->d3;
     int kk, nb = 0;
     while (b->izeta > 1 && nb < 6 && ((b->izeta - 1) >> nb)) nb++;
     switch (b->izeta < 1 ? -1 : nb) {
-    case 0: sannip__tri_angular_nb(b, K, 0, R->cs, R->gq, A, dA, R->T); break;
-    case 1: sannip__tri_angular_nb(b, K, 1, R->cs, R->gq, A, dA, R->T); break;
-    case 2: sannip__tri_angular_nb(b, K, 2, R->cs, R->gq, A, dA, R->T); break;
-    case 3: sannip__tri_angular_nb(b, K, 3, R->cs, R->gq, A, dA, R->T); break;
+    case 0: sannip__tri_angular_nb(b, K, 0, cs, A, dA); break;
+    case 1: sannip__tri_angular_nb(b, K, 1, cs, A, dA); break;
+    case 2: sannip__tri_angular_nb(b, K, 2, cs, A, dA); break;
+    case 3: sannip__tri_angular_nb(b, K, 3, cs, A, dA); break;
     case -1:   /* a non-integer zeta */
         for (kk = 0; kk < K; kk++) {
-            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? pow(pb, b->zeta - 1) : 0;
+            sannip_real p = 1 + b->lambda * cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? pow(pb, b->zeta - 1) : 0;
             A[kk] = b->pre * pz * pb;
             dA[kk] = pb > 0 ? b->pre * b->zeta * b->lambda * pz : 0;
-            R->T[kk] = A[kk] * R->gq[kk];
         }
         break;
-    default: sannip__tri_angular_nb(b, K, 6, R->cs, R->gq, A, dA, R->T); break;
+    default: sannip__tri_angular_nb(b, K, 6, cs, A, dA); break;
     }
+}
+/* A G4/G5 member's part of a run from its angular factor A, dA and the group's radial factor
+   R->gq: the values A Rg into R->T; with weight gw (g mode, gw != 0) gw A, gw dA added to the
+   group's sums R->Sa, Sd; unless wz = 0 (dense rows), wz A and wz dA three times per k into
+   R->a3, d3. */
+static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, sannip__runbuf *R)
+{
+    sannip_real *SANNIP__RESTRICT T = R->T, *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
+    sannip_real *SANNIP__RESTRICT a3 = R->a3, *SANNIP__RESTRICT d3 = R->d3;
+    const sannip_real *Rg = R->gq;
+    int kk;
+    for (kk = 0; kk < K; kk++) T[kk] = A[kk] * Rg[kk];
+    if (gw != 0)
+        for (kk = 0; kk < K; kk++) { Sa[kk] += gw * A[kk]; Sd[kk] += gw * dA[kk]; }
     if (wz != 0)   /* for the dense rows */
         for (kk = 0; kk < K; kk++) {
             sannip_real a = wz * A[kk], d = wz * dA[kk];
@@ -3396,25 +3439,35 @@ typedef struct sannip__envrun {
     sannip__envplan P;
     sannip__runbuf R;
     sannip__envcache K;
+    sannip__arena A;       /* the work buffer after the plan: each environment's caches follow it */
     int *cls, *runs, nrun, nf, n, deriv;
     size_t stride, nn;
 } sannip__envrun;
 
-/* Setup: plan and caches carved from work, outputs zeroed, and per neighbour its class, unit
-   vector, cutoff values and Gaussians, then the runs of equal neighbour element (the
-   neighbour list orders pairs by element). */
-static void sannip__env_setup(sannip__envrun *E, sannip_real *work)
+/* The plan of the bases idx for environments of up to nmax neighbours, carved at the start of
+   work (sannip_env_work_size(set, idx, nf, nmax) reals): made once for any number of
+   sannip__env_run calls (a block of atoms of one element). */
+static void sannip__env_begin(sannip__envrun *E, const sannip_descriptors *set, const int *idx, int nf, int nmax, sannip_real *work)
+{
+    E->set = set; E->idx = idx; E->nf = nf;
+    /* work holds sannip_env_work_size reals (the contract): that measure uses the upper bounds
+       of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
+       again here saves a plan walk */
+    E->A = sannip__arena_begin(work, (size_t)-1 / 2);
+    sannip__envplan_make(&E->P, set, idx, nf, nmax, &E->A, &E->cls, &E->runs);
+}
+
+/* Setup of one environment: caches carved after the plan, outputs zeroed, and per neighbour
+   its class, unit vector, cutoff values and Gaussians, then the runs of equal neighbour
+   element (the neighbour list orders pairs by element). */
+static void sannip__env_setup(sannip__envrun *E)
 {
     const sannip_env *env = E->env;
     sannip__envplan *P = &E->P;
     int j, f, q, n = E->n;
     size_t nn = E->nn;
-    /* work holds sannip_env_work_size reals (the contract): that measure uses the upper bounds
-       of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
-       again here saves a plan walk per atom */
-    sannip__arena A = sannip__arena_begin(work, (size_t)-1 / 2);
-    sannip__envplan_make(P, E->set, E->idx, E->nf, n, &A, &E->cls, &E->runs);
-    sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs);
+    sannip__arena A = E->A;
+    sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs, P->naid);
     for (f = 0; f < E->nf; f++) E->G[f] = 0;
     if (E->dG) memset(E->dG, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
     if (E->c) memset(E->c, 0, sizeof(sannip_real) * 3 * nn);
@@ -3497,11 +3550,13 @@ static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp
    G5), Rg = e F, dj = dRg/dr_ij, dk = dRg/dr_ik, dt = dRg/dr_jk. */
 static void sannip__tri_radial_terms(int K, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real xj, sannip_real te, sannip_real rs,
         const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
-        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
+        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk, int deriv,
         sannip_real *SANNIP__RESTRICT Rg, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk, sannip_real *SANNIP__RESTRICT dt)
 {
     int kk;
-    if (tg)
+    if (!deriv)   /* values only */
+        for (kk = 0; kk < K; kk++) Rg[kk] = (gj * gk[kk] * (tg ? tg[kk] : 1)) * (fj * fk[kk] * (tg ? tf[kk] : 1));
+    else if (tg)
         for (kk = 0; kk < K; kk++) {
             sannip_real e = gj * gk[kk] * tg[kk], F = fj * fk[kk] * tf[kk];
             Rg[kk] = e * F;
@@ -3552,7 +3607,7 @@ static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int j,
     int g4 = b->kind == SANNIP_G4;
     sannip__tri_radial_terms(K, E->K.gs[gi + j], E->K.fc[ci + j], E->K.dfc[ci + j], r[j] - b->rs, 2 * b->eta, b->rs,
                              E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0, r + k0,
-                             g4 ? R->tg + gi : NULL, R->tf + ci, R->tdf + ci, R->rjk, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
+                             g4 ? R->tg + gi : NULL, R->tf + ci, R->tdf + ci, R->rjk, E->deriv, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
     if (E->dG)
         sannip__tri_radial_vectors(K, u + 3 * j, r[j], u + 3 * k0, r + k0, R->cs, R->ux, R->uy, R->uz, Q, Q + nn, Q + 2 * nn, Q + 3 * nn,
                                    Q + 4 * nn, Q + 7 * nn, Q + 10 * nn, Q + 13 * nn);
@@ -3628,16 +3683,17 @@ static void sannip__tri_contract(sannip__envrun *E, int j, int k0, int K)
     c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
 }
 
-/* The contraction accumulators of G4/G5 member (A, A' in R->pb, pz) with weight gw:
-   sum_f g_f dT_f/d(cos, r_ij, r_ik, r_jk) from the group's radial arrays. */
-static void sannip__tri_accumulate_radial(sannip__envrun *E, sannip_real gw, int K)
+/* The contraction accumulators of a G4/G5 radial group from its members' sums R->Sa =
+   sum_f g_f A_f, Sd = sum_f g_f A'_f (sannip__tri_member): sum_f g_f dT_f/d(cos, r_ij, r_ik,
+   r_jk) = (Sd Rg, Sa dRg/dr_ij, Sa dRg/dr_ik, Sa dRg/dr_jk). */
+static void sannip__tri_accumulate_radial(sannip__envrun *E, int K)
 {
     sannip__runbuf *R = &E->R;
     const sannip_real *Q = R->gq;
     size_t nn = E->nn;
     int kk;
     for (kk = 0; kk < K; kk++) {
-        sannip_real a = gw * R->pz[kk], t = gw * R->pb[kk];
+        sannip_real a = R->Sd[kk], t = R->Sa[kk];
         R->A[kk] += a * Q[kk]; R->B[kk] += t * Q[nn + kk]; R->Cc[kk] += t * Q[2 * nn + kk]; R->D[kk] += t * Q[3 * nn + kk];
     }
 }
@@ -3653,17 +3709,25 @@ static void sannip__env_triplet_run(sannip__envrun *E, int j, int k0, int K)
     if (l0 == l1) return;
     sannip__tri_geometry(E, j, k0, K, cp);
     if (g) for (kk = 0; kk < K; kk++) R->A[kk] = R->B[kk] = R->Cc[kk] = R->D[kk] = 0;
+    for (q = P->ra_off[cp]; q < P->ra_off[cp + 1]; q++) {   /* the run's angular factors, once each */
+        int a = P->raid[q];
+        sannip__tri_angular(&P->tt[P->arep[a]], K, R->cs, R->ang + 2 * (size_t)a * E->nn, R->ang + (2 * (size_t)a + 1) * E->nn);
+    }
     for (q = l0; q < l1; q++) {
         int swap = P->tri[q] & 1, f = P->tri[q] >> 1;
         const sannip__tterm *b = &P->tt[f];
         sannip_real wz = b->zw ? (sannip_real)E->env->Zn[j] * (sannip_real)E->env->Zn[k0] : 1;   /* one element per run */
         if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
-            if (b->grp != grp) sannip__tri_radial(E, b, j, k0, K);   /* once per radial group */
+            const sannip_real *A = R->ang + 2 * (size_t)b->aid * E->nn;
+            if (b->grp != grp) {   /* once per radial group */
+                sannip__tri_radial(E, b, j, k0, K);
+                if (g) for (kk = 0; kk < K; kk++) R->Sa[kk] = R->Sd[kk] = 0;
+            }
             grp = b->grp;
-            sannip__tri_angular(b, K, E->dG ? wz : 0, R);
+            sannip__tri_member(K, A, A + E->nn, g ? g[f] * wz : 0, E->dG ? wz : 0, R);
             E->G[f] += wz * sannip__sum4(R->T, K);
-            if (g) sannip__tri_accumulate_radial(E, g[f] * wz, K);
             if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
+            if (g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != grp)) sannip__tri_accumulate_radial(E, K);   /* group done */
             continue;
         }
         sannip__tri_run(b, swap, j, k0, K, E->n, E->env->r, E->K.fc, E->K.dfc, E->K.gs, R, E->deriv);
@@ -3706,23 +3770,31 @@ static void sannip__env_center(sannip__envrun *E)
     }
 }
 
-/* The engine proper; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
+/* The engine proper for one environment of at most the plan's nmax neighbours (outputs as
+   sannip__env_eval). */
+static void sannip__env_run(sannip__envrun *E, const sannip_env *env, sannip_real *G, sannip_real *dG, const sannip_real *g,
+                            sannip_real *c, sannip_real *dGs, sannip_real *cs)
+{
+    E->env = env; E->n = env->n; E->nn = (size_t)env->n;
+    E->G = G; E->dG = dG; E->g = g; E->c = c; E->deriv = dG != NULL || g != NULL;
+    E->stride = (size_t)(env->n + 1) * 3;
+    sannip__env_setup(E);
+    sannip__env_pairs(E);
+    sannip__env_triplets(E);
+    /* spin bases: the same outputs, plus spin derivatives */
+    if (dGs) memset(dGs, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
+    if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E->nn + 1));
+    if (E->P.nspin > 0) sannip__spin_eval(E->set, E->idx, E->nf, env, G, dG, g, c, dGs, cs, E->K.spin);
+    if (dG) sannip__env_center(E);
+}
+/* One environment, plan included; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
 static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
                              sannip_real *dGs, sannip_real *cs, sannip_real *work)
 {
     sannip__envrun E;
-    E.set = set; E.idx = idx; E.nf = nf; E.env = env; E.n = env->n; E.nn = (size_t)env->n;
-    E.G = G; E.dG = dG; E.g = g; E.c = c; E.deriv = dG != NULL || g != NULL;
-    E.stride = (size_t)(env->n + 1) * 3;
-    sannip__env_setup(&E, work);
-    sannip__env_pairs(&E);
-    sannip__env_triplets(&E);
-    /* spin bases: the same outputs, plus spin derivatives */
-    if (dGs) memset(dGs, 0, sizeof(sannip_real) * E.stride * (size_t)nf);
-    if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E.nn + 1));
-    if (E.P.nspin > 0) sannip__spin_eval(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin);
-    if (dG) sannip__env_center(&E);
+    sannip__env_begin(&E, set, idx, nf, env->n, work);
+    sannip__env_run(&E, env, G, dG, g, c, dGs, cs);
 }
 
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
@@ -4992,25 +5064,28 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
     ws->buf = NULL; ws->cap = 0;
 }
 
-#define SANNIP__BLOCK 8    /* atoms per network batch (their dG must stay in cache) */
+#define SANNIP__BLOCK 8    /* atoms per network batch (their dG, with spin contractions, must stay in cache) */
 
-/* Per-thread scratch of the compute loop. */
+/* Per-thread scratch of the compute loop (gw, Gt: one atom's weights dE/dG a and values of
+   the contracted force pass). */
 typedef struct sannip__scratch {
-    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *dG, *dGs, *Sn;
+    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *dG, *dGs, *Sn, *gw, *Gt;
     int *Zn;
 } sannip__scratch;
 
 /* dG of one atom: fmax x (nmax + 1) x 3 */
 static size_t sannip__dg_size(int fmax, int nmax) { return (size_t)fmax * ((size_t)nmax + 1) * 3; }
 /* One thread's scratch of a compute call (measured and carved by the same code);
-   with_dg: 1 position derivatives, 2 position and spin derivatives. */
+   with_dg: 1 position derivatives (contracted: no dense dG), 2 position and spin derivatives
+   (dense dG and dGs). */
 static void sannip__scratch_layout(sannip__arena *a, sannip__scratch *s, size_t env_w, int fmax, size_t net_work,
                                    int nmax, int with_dg)
 {
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
     size_t dg = (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax);
-    s->dG = with_dg ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
+    s->dG = with_dg > 1 ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
     s->dGs = with_dg > 1 ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
+    s->gw = SANNIP__TAKE(a, (size_t)fmax, sannip_real); s->Gt = SANNIP__TAKE(a, (size_t)fmax, sannip_real);
     s->env_work = SANNIP__TAKE(a, env_w, sannip_real);
     s->G = SANNIP__TAKE(a, blk, sannip_real); s->X = SANNIP__TAKE(a, blk, sannip_real);
     s->Y = SANNIP__TAKE(a, blk, sannip_real); s->dX = SANNIP__TAKE(a, blk, sannip_real);
@@ -5196,18 +5271,19 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
 }
 
 /* Raw descriptors of the atoms of block b into s->G (rows of ld), and their derivatives
-   into s->dG (one fmax x (nmax+1) x 3 slab per atom) when dg_stride > 0. */
+   into s->dG (one fmax x (nmax+1) x 3 slab per atom) when dg_stride > 0; E gets the
+   block's descriptor plan (in s->env_work). */
 static void sannip__block_features(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                                   const sannip__run *run, int b, sannip__scratch *s, int ld, size_t dg_stride)
+                                   const sannip__run *run, int b, sannip__scratch *s, int ld, size_t dg_stride, sannip__envrun *E)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     int a;
+    sannip__env_begin(E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
     for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
         int i = run->order[a], k = a - run->bstart[b];
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
-        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, s->G + (size_t)k * ld,
-                         dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL,
-                         dg_stride && s->dGs ? s->dGs + (size_t)k * dg_stride : NULL, NULL, s->env_work);
+        sannip__env_run(E, &env, s->G + (size_t)k * ld, dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL,
+                        dg_stride && s->dGs ? s->dGs + (size_t)k * dg_stride : NULL, NULL);
     }
 }
 /* c[q] = sum_f g_f a_f dG_f[q] over the n3 entries of each row (rows of stride st) */
@@ -5224,16 +5300,19 @@ static void sannip__contract_rows(int nf, const sannip_real *g, const sannip_rea
     }
 }
 
-/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs:
-   one descriptor pass with derivatives, the batched network, then c_ij = sum_f g_f dG_f/dd_ij. */
+/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
+   c_ij = sum_f g_f dG_f/dd_ij: descriptor values, the batched network, then a second
+   descriptor pass that contracts each triplet's derivatives with g as it goes (no dense
+   dG); with spin contractions (run->spinc) one pass with dense dG and dGs instead. */
 static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
                                   const sannip__run *run, int b, sannip__scratch *s)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     const sannip_network *net = sannip_model_network(m, run->belem[b]);
-    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, no = net->sizes[net->n_layers];
-    size_t dgs = run->pairc ? sannip__dg_size(run->fmax, run->nmax) : 0;
-    sannip__block_features(m, ws, sys, run, b, s, nf, dgs);
+    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f, no = net->sizes[net->n_layers];
+    size_t dgs = run->spinc ? sannip__dg_size(run->fmax, run->nmax) : 0;
+    sannip__envrun E;
+    sannip__block_features(m, ws, sys, run, b, s, nf, dgs, &E);
     for (a = 0; run->ax && a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
         run->ax[i] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)i : NULL, run->xtol);
@@ -5249,8 +5328,14 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
         int i = run->order[run->bstart[b] + a];
         size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]), st = n3 + 3;
         const sannip_real *g = s->dX + (size_t)a * nf;
+        if (!run->spinc) {
+            sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
+            for (f = 0; f < nf; f++) s->gw[f] = g[f] * el->scale_a[f];
+            sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, NULL);
+            continue;
+        }
         sannip__contract_rows(nf, g, el->scale_a, s->dG + (size_t)a * dgs, st, n3, run->pairc + 3 * ws->nl.start[i]);
-        if (run->spinc) {
+        {
             /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
             sannip_real self[3];
             const sannip_real *dGs = s->dGs + (size_t)a * dgs;
@@ -5386,6 +5471,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
     {
         sannip__scratch s;
         int t = 0, a, bb;
+        sannip__envrun E;
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
@@ -5395,7 +5481,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #endif
         for (bb = 0; bb < run.nblocks; bb++) {
             int nf = m->el[run.belem[bb]].n_features;
-            sannip__block_features(m, ws, sys, &run, bb, &s, nf, 0);
+            sannip__block_features(m, ws, sys, &run, bb, &s, nf, 0, &E);
             for (a = run.bstart[bb]; a < run.bstart[bb + 1]; a++)
                 memcpy(G + (size_t)run.order[a] * stride, s.G + (size_t)(a - run.bstart[bb]) * nf, sizeof(sannip_real) * (size_t)nf);
         }
