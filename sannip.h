@@ -3088,16 +3088,17 @@ static void sannip__tri_angular(const sannip__tterm *b, int K, const sannip_real
     }
 }
 /* A G4/G5 member's part of a run from its angular factor A, dA and the group's radial factor
-   R->gq: the values A Rg into R->T; with weight gw (g mode, gw != 0) gw A, gw dA added to the
-   group's sums R->Sa, Sd; unless wz = 0 (dense rows), wz A and wz dA three times per k into
-   R->a3, d3. */
-static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, sannip__runbuf *R)
+   R->gq: with vals the values A Rg into R->T; with weight gw (g mode, gw != 0) gw A, gw dA
+   added to the group's sums R->Sa, Sd; unless wz = 0 (dense rows), wz A and wz dA three times
+   per k into R->a3, d3. */
+static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, int vals,
+                               sannip__runbuf *R)
 {
     sannip_real *SANNIP__RESTRICT T = R->T, *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
     sannip_real *SANNIP__RESTRICT a3 = R->a3, *SANNIP__RESTRICT d3 = R->d3;
     const sannip_real *Rg = R->gq;
     int kk;
-    for (kk = 0; kk < K; kk++) T[kk] = A[kk] * Rg[kk];
+    if (vals) for (kk = 0; kk < K; kk++) T[kk] = A[kk] * Rg[kk];
     if (gw != 0)
         for (kk = 0; kk < K; kk++) { Sa[kk] += gw * A[kk]; Sd[kk] += gw * dA[kk]; }
     if (wz != 0)   /* for the dense rows */
@@ -3441,6 +3442,7 @@ typedef struct sannip__envrun {
     sannip__envcache K;
     sannip__arena A;       /* the work buffer after the plan: each environment's caches follow it */
     int *cls, *runs, nrun, nf, n, deriv;
+    int vals;              /* three-body values wanted (0: a g-mode pass whose values are known) */
     size_t stride, nn;
 } sannip__envrun;
 
@@ -3527,10 +3529,15 @@ static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp
     sannip__runbuf *R = &E->R;
     const sannip_real *uij = E->K.u + 3 * j, *dj = E->env->d + 3 * j;
     int kk, q;
-    for (kk = 0; kk < K; kk++) {
+    for (kk = 0; kk < K; kk++) {   /* sqrt alone: libm's errno keeps this loop scalar */
+        const sannip_real *dk = E->env->d + 3 * (k0 + kk);
+        sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2];
+        R->rjk[kk] = sqrt(x * x + y * y + z * z);
+    }
+    for (kk = 0; kk < K; kk++) {   /* vectorised */
         const sannip_real *dk = E->env->d + 3 * (k0 + kk), *uk = E->K.u + 3 * (k0 + kk);
-        sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2], rr = sqrt(x * x + y * y + z * z);
-        R->rjk[kk] = rr; R->ux[kk] = x / rr; R->uy[kk] = y / rr; R->uz[kk] = z / rr;
+        sannip_real rr = R->rjk[kk];
+        R->ux[kk] = (dk[0] - dj[0]) / rr; R->uy[kk] = (dk[1] - dj[1]) / rr; R->uz[kk] = (dk[2] - dj[2]) / rr;
         R->cs[kk] = uij[0] * uk[0] + uij[1] * uk[1] + uij[2] * uk[2];
     }
     for (q = P->rc_off[cp]; q < P->rc_off[cp + 1]; q++) {
@@ -3545,33 +3552,49 @@ static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp
     }
 }
 
-/* The radial factor of a G4/G5 triplet run and its derivatives (sannip__tri_radial): with
-   e = g_j g_k [g_jk] (Gaussians) and F = f_j f_k [f_jk] (cutoffs; [] for G4 only, tg = NULL for
-   G5), Rg = e F, dj = dRg/dr_ij, dk = dRg/dr_ik, dt = dRg/dr_jk. */
-static void sannip__tri_radial_terms(int K, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real xj, sannip_real te, sannip_real rs,
+/* The radial factor of a G4/G5 triplet at one k and its derivatives (sannip__tri_radial):
+   with e = g_j g_k [g_jk] (Gaussians) and F = f_j f_k [f_jk] (cutoffs; [] for G4 only),
+   v = (Rg = e F, dRg/dr_ij, dRg/dr_ik, dRg/dr_jk); xj = r_ij - rs, te = 2 eta. */
+SANNIP__INLINE void sannip__tri_rad1(int g4, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real xj, sannip_real te, sannip_real rs,
+        sannip_real gk, sannip_real fk, sannip_real dfk, sannip_real rk, sannip_real tg, sannip_real tf, sannip_real tdf, sannip_real rjk,
+        sannip_real *v)
+{
+    sannip_real e = g4 ? gj * gk * tg : gj * gk, F = g4 ? fj * fk * tf : fj * fk;
+    v[0] = e * F;
+    v[1] = e * ((g4 ? dfj * fk * tf : dfj * fk) - te * xj * F);
+    v[2] = e * ((g4 ? fj * dfk * tf : fj * dfk) - te * (rk - rs) * F);
+    v[3] = g4 ? e * (fj * fk * tdf - te * (rjk - rs) * F) : 0;
+}
+/* sannip__tri_rad1 over a run (g4 and acc constants at each call, so the loops vectorise):
+   with acc = 0 into Rg, dj, dk, dt (only Rg unless deriv); with acc = 1 straight into the
+   contraction accumulators, A += Sd Rg, B += Sa dj, C += Sa dk, D += Sa dt
+   (sannip__tri_accumulate_radial without the arrays). tg, tf, tdf: the r_jk terms (G4). */
+SANNIP__INLINE void sannip__tri_radial_loop(int g4, int acc, int deriv, int K, const sannip_real *jv, sannip_real rs,
         const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
-        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk, int deriv,
+        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
+        const sannip_real *Sa, const sannip_real *Sd,
         sannip_real *SANNIP__RESTRICT Rg, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk, sannip_real *SANNIP__RESTRICT dt)
 {
     int kk;
-    if (!deriv)   /* values only */
-        for (kk = 0; kk < K; kk++) Rg[kk] = (gj * gk[kk] * (tg ? tg[kk] : 1)) * (fj * fk[kk] * (tg ? tf[kk] : 1));
-    else if (tg)
-        for (kk = 0; kk < K; kk++) {
-            sannip_real e = gj * gk[kk] * tg[kk], F = fj * fk[kk] * tf[kk];
-            Rg[kk] = e * F;
-            dj[kk] = e * (dfj * fk[kk] * tf[kk] - te * xj * F);
-            dk[kk] = e * (fj * dfk[kk] * tf[kk] - te * (rk[kk] - rs) * F);
-            dt[kk] = e * (fj * fk[kk] * tdf[kk] - te * (rjk[kk] - rs) * F);
-        }
-    else
-        for (kk = 0; kk < K; kk++) {
-            sannip_real e = gj * gk[kk], F = fj * fk[kk];
-            Rg[kk] = e * F;
-            dj[kk] = e * (dfj * fk[kk] - te * xj * F);
-            dk[kk] = e * (fj * dfk[kk] - te * (rk[kk] - rs) * F);
-            dt[kk] = 0;
-        }
+    for (kk = 0; kk < K; kk++) {
+        sannip_real v[4];
+        sannip__tri_rad1(g4, jv[0], jv[1], jv[2], jv[3], jv[4], rs, gk[kk], fk[kk], dfk[kk], rk[kk],
+                         g4 ? tg[kk] : 1, g4 ? tf[kk] : 1, g4 ? tdf[kk] : 0, g4 ? rjk[kk] : 0, v);
+        if (acc) { Rg[kk] += Sd[kk] * v[0]; dj[kk] += Sa[kk] * v[1]; dk[kk] += Sa[kk] * v[2]; dt[kk] += Sa[kk] * v[3]; }
+        else if (!deriv) Rg[kk] = v[0];
+        else { Rg[kk] = v[0]; dj[kk] = v[1]; dk[kk] = v[2]; dt[kk] = v[3]; }
+    }
+}
+static void sannip__tri_radial_terms(int g4, int acc, int deriv, int K, const sannip_real *jv, sannip_real rs,
+        const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
+        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
+        const sannip_real *Sa, const sannip_real *Sd, sannip_real *Rg, sannip_real *dj, sannip_real *dk, sannip_real *dt)
+{
+#define SANNIP__RADIAL(g, a, d) sannip__tri_radial_loop(g, a, d, K, jv, rs, gk, fk, dfk, rk, tg, tf, tdf, rjk, Sa, Sd, Rg, dj, dk, dt)
+    if (acc) { if (g4) SANNIP__RADIAL(1, 1, 1); else SANNIP__RADIAL(0, 1, 1); }
+    else if (!deriv) { if (g4) SANNIP__RADIAL(1, 0, 0); else SANNIP__RADIAL(0, 0, 0); }
+    else { if (g4) SANNIP__RADIAL(1, 0, 1); else SANNIP__RADIAL(0, 0, 1); }
+#undef SANNIP__RADIAL
 }
 /* The row vectors of sannip__tri_radial, three reals per k (see there). */
 static void sannip__tri_radial_vectors(int K, const sannip_real *uij, sannip_real rij, const sannip_real *uk, const sannip_real *rk,
@@ -3598,16 +3621,20 @@ static void sannip__tri_radial_vectors(int K, const sannip_real *uij, sannip_rea
    three reals per k from 4 nn on (sannip__tri_rows_radial): with a member's A and A' = dA/dcos,
    dT/dd_ik = A' V + A W, V = Rg (u_ij - cos u_ik)/r_ik, W = dRg/dr_ik u_ik + dRg/dr_jk u_jk;
    dT/dd_ij = A' X + A Y, X = Rg (u_ik - cos u_ij)/r_ij, Y = dRg/dr_ij u_ij - dRg/dr_jk u_jk. */
-static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int j, int k0, int K)
+static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int j, int k0, int K, int acc)
 {
     sannip__runbuf *R = &E->R;
     size_t nn = E->nn, ci = (size_t)b->cid * nn, ck = (size_t)b->cid2 * nn, gi = (size_t)b->gid * nn;
     const sannip_real *r = E->env->r, *u = E->K.u;
-    sannip_real *Q = R->gq;
-    int g4 = b->kind == SANNIP_G4;
-    sannip__tri_radial_terms(K, E->K.gs[gi + j], E->K.fc[ci + j], E->K.dfc[ci + j], r[j] - b->rs, 2 * b->eta, b->rs,
-                             E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0, r + k0,
-                             g4 ? R->tg + gi : NULL, R->tf + ci, R->tdf + ci, R->rjk, E->deriv, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
+    sannip_real *Q = R->gq, jv[5];
+    jv[0] = E->K.gs[gi + j]; jv[1] = E->K.fc[ci + j]; jv[2] = E->K.dfc[ci + j]; jv[3] = r[j] - b->rs; jv[4] = 2 * b->eta;
+    if (acc) {   /* g mode without values or rows: straight into the accumulators */
+        sannip__tri_radial_terms(b->kind == SANNIP_G4, 1, 1, K, jv, b->rs, E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0,
+                                 r + k0, R->tg + gi, R->tf + ci, R->tdf + ci, R->rjk, R->Sa, R->Sd, R->A, R->B, R->Cc, R->D);
+        return;
+    }
+    sannip__tri_radial_terms(b->kind == SANNIP_G4, 0, E->dG != NULL, K, jv, b->rs, E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0,
+                             r + k0, R->tg + gi, R->tf + ci, R->tdf + ci, R->rjk, NULL, NULL, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
     if (E->dG)
         sannip__tri_radial_vectors(K, u + 3 * j, r[j], u + 3 * k0, r + k0, R->cs, R->ux, R->uy, R->uz, Q, Q + nn, Q + 2 * nn, Q + 3 * nn,
                                    Q + 4 * nn, Q + 7 * nn, Q + 10 * nn, Q + 13 * nn);
@@ -3683,19 +3710,26 @@ static void sannip__tri_contract(sannip__envrun *E, int j, int k0, int K)
     c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
 }
 
-/* The contraction accumulators of a G4/G5 radial group from its members' sums R->Sa =
-   sum_f g_f A_f, Sd = sum_f g_f A'_f (sannip__tri_member): sum_f g_f dT_f/d(cos, r_ij, r_ik,
-   r_jk) = (Sd Rg, Sa dRg/dr_ij, Sa dRg/dr_ik, Sa dRg/dr_jk). */
-static void sannip__tri_accumulate_radial(sannip__envrun *E, int K)
+/* G4/G5 entry q (list end l1, previous entry's radial group grp) for neighbour j against the
+   run k0..k0+K-1: the radial group's arrays at its first member (values, rows), the member's
+   values, rows and g-weighted angular sums, and at the group's last member (g mode) its
+   radial factor straight into the contraction accumulators. Returns the entry's group. */
+static int sannip__tri_g45(sannip__envrun *E, int q, int l1, int grp, int j, int k0, int K, sannip_real wz)
 {
+    const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
-    const sannip_real *Q = R->gq;
-    size_t nn = E->nn;
-    int kk;
-    for (kk = 0; kk < K; kk++) {
-        sannip_real a = R->Sd[kk], t = R->Sa[kk];
-        R->A[kk] += a * Q[kk]; R->B[kk] += t * Q[nn + kk]; R->Cc[kk] += t * Q[2 * nn + kk]; R->D[kk] += t * Q[3 * nn + kk];
+    int f = P->tri[q] >> 1, kk;
+    const sannip__tterm *b = &P->tt[f];
+    const sannip_real *A = R->ang + 2 * (size_t)b->aid * E->nn;
+    if (b->grp != grp) {   /* once per radial group */
+        if (E->vals || E->dG) sannip__tri_radial(E, b, j, k0, K, 0);
+        if (E->g) for (kk = 0; kk < K; kk++) R->Sa[kk] = R->Sd[kk] = 0;
     }
+    sannip__tri_member(K, A, A + E->nn, E->g ? E->g[f] * wz : 0, E->dG ? wz : 0, E->vals, R);
+    if (E->vals) E->G[f] += wz * sannip__sum4(R->T, K);
+    if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
+    if (E->g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != b->grp)) sannip__tri_radial(E, b, j, k0, K, 1);   /* group done */
+    return b->grp;
 }
 
 /* Three-body terms of neighbour j against the run k0..k0+K-1 (one element): the geometry once,
@@ -3718,16 +3752,7 @@ static void sannip__env_triplet_run(sannip__envrun *E, int j, int k0, int K)
         const sannip__tterm *b = &P->tt[f];
         sannip_real wz = b->zw ? (sannip_real)E->env->Zn[j] * (sannip_real)E->env->Zn[k0] : 1;   /* one element per run */
         if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
-            const sannip_real *A = R->ang + 2 * (size_t)b->aid * E->nn;
-            if (b->grp != grp) {   /* once per radial group */
-                sannip__tri_radial(E, b, j, k0, K);
-                if (g) for (kk = 0; kk < K; kk++) R->Sa[kk] = R->Sd[kk] = 0;
-            }
-            grp = b->grp;
-            sannip__tri_member(K, A, A + E->nn, g ? g[f] * wz : 0, E->dG ? wz : 0, R);
-            E->G[f] += wz * sannip__sum4(R->T, K);
-            if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
-            if (g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != grp)) sannip__tri_accumulate_radial(E, K);   /* group done */
+            grp = sannip__tri_g45(E, q, l1, grp, j, k0, K, wz);
             continue;
         }
         sannip__tri_run(b, swap, j, k0, K, E->n, E->env->r, E->K.fc, E->K.dfc, E->K.gs, R, E->deriv);
@@ -3771,11 +3796,12 @@ static void sannip__env_center(sannip__envrun *E)
 }
 
 /* The engine proper for one environment of at most the plan's nmax neighbours (outputs as
-   sannip__env_eval). */
+   sannip__env_eval; vals = 0 with g: the G4/G5 values in G are left out, for a contraction
+   pass whose values are known). */
 static void sannip__env_run(sannip__envrun *E, const sannip_env *env, sannip_real *G, sannip_real *dG, const sannip_real *g,
-                            sannip_real *c, sannip_real *dGs, sannip_real *cs)
+                            sannip_real *c, sannip_real *dGs, sannip_real *cs, int vals)
 {
-    E->env = env; E->n = env->n; E->nn = (size_t)env->n;
+    E->env = env; E->n = env->n; E->nn = (size_t)env->n; E->vals = vals || !g;
     E->G = G; E->dG = dG; E->g = g; E->c = c; E->deriv = dG != NULL || g != NULL;
     E->stride = (size_t)(env->n + 1) * 3;
     sannip__env_setup(E);
@@ -3794,7 +3820,7 @@ static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int 
 {
     sannip__envrun E;
     sannip__env_begin(&E, set, idx, nf, env->n, work);
-    sannip__env_run(&E, env, G, dG, g, c, dGs, cs);
+    sannip__env_run(&E, env, G, dG, g, c, dGs, cs, 1);
 }
 
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
@@ -5283,7 +5309,7 @@ static void sannip__block_features(const sannip_model *m, const sannip_workspace
         int i = run->order[a], k = a - run->bstart[b];
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
         sannip__env_run(E, &env, s->G + (size_t)k * ld, dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL,
-                        dg_stride && s->dGs ? s->dGs + (size_t)k * dg_stride : NULL, NULL);
+                        dg_stride && s->dGs ? s->dGs + (size_t)k * dg_stride : NULL, NULL, 1);
     }
 }
 /* c[q] = sum_f g_f a_f dG_f[q] over the n3 entries of each row (rows of stride st) */
@@ -5331,7 +5357,7 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
         if (!run->spinc) {
             sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
             for (f = 0; f < nf; f++) s->gw[f] = g[f] * el->scale_a[f];
-            sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, NULL);
+            sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, NULL, 0);
             continue;
         }
         sannip__contract_rows(nf, g, el->scale_a, s->dG + (size_t)a * dgs, st, n3, run->pairc + 3 * ws->nl.start[i]);
