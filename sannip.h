@@ -3034,6 +3034,15 @@ static sannip_real sannip__sum4(const sannip_real *x, int n)
     for (; i < n; i++) a0 += x[i];
     return (a0 + a1) + (a2 + a3);
 }
+/* Dot product of x and y in sannip__sum4's order (sannip__sum4 of the products x y). */
+static sannip_real sannip__dot4(const sannip_real *x, const sannip_real *y, int n)
+{
+    sannip_real a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int i;
+    for (i = 0; i + 4 <= n; i += 4) { a0 += x[i] * y[i]; a1 += x[i + 1] * y[i + 1]; a2 += x[i + 2] * y[i + 2]; a3 += x[i + 3] * y[i + 3]; }
+    for (; i < n; i++) a0 += x[i] * y[i];
+    return (a0 + a1) + (a2 + a3);
+}
 /* Dot product of x and y in sixteen partial sums, lane k taking the terms i = k mod 16 (a
    fixed order, so results do not depend on the SIMD width; sixteen independent sums keep
    the adds from waiting on each other on long rows). */
@@ -3088,17 +3097,14 @@ static void sannip__tri_angular(const sannip__tterm *b, int K, const sannip_real
     }
 }
 /* A G4/G5 member's part of a run from its angular factor A, dA and the group's radial factor
-   R->gq: with vals the values A Rg into R->T; with weight gw (g mode, gw != 0) gw A, gw dA
-   added to the group's sums R->Sa, Sd; unless wz = 0 (dense rows), wz A and wz dA three times
-   per k into R->a3, d3. */
-static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, int vals,
-                               sannip__runbuf *R)
+   R->gq: with weight gw (g mode, gw != 0) gw A, gw dA added to the group's sums R->Sa, Sd;
+   unless wz = 0 (dense rows), wz A and wz dA three times per k into R->a3, d3. Its value,
+   sum_k A Rg, is sannip__dot4(A, R->gq, K). */
+static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, sannip__runbuf *R)
 {
-    sannip_real *SANNIP__RESTRICT T = R->T, *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
+    sannip_real *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
     sannip_real *SANNIP__RESTRICT a3 = R->a3, *SANNIP__RESTRICT d3 = R->d3;
-    const sannip_real *Rg = R->gq;
     int kk;
-    if (vals) for (kk = 0; kk < K; kk++) T[kk] = A[kk] * Rg[kk];
     if (gw != 0)
         for (kk = 0; kk < K; kk++) { Sa[kk] += gw * A[kk]; Sd[kk] += gw * dA[kk]; }
     if (wz != 0)   /* for the dense rows */
@@ -3521,6 +3527,19 @@ static void sannip__env_pairs(sannip__envrun *E)
     }
 }
 
+/* u_jk = (d_k - d_j)/r_jk and cos(theta_ijk) = u_ij . u_ik over a run (d, u: three reals per k). */
+static void sannip__tri_units(int K, const sannip_real *dj, const sannip_real *d, const sannip_real *uij, const sannip_real *u,
+        const sannip_real *rjk, sannip_real *SANNIP__RESTRICT ux, sannip_real *SANNIP__RESTRICT uy, sannip_real *SANNIP__RESTRICT uz,
+        sannip_real *SANNIP__RESTRICT cs)
+{
+    sannip_real x0 = dj[0], y0 = dj[1], z0 = dj[2], a = uij[0], b = uij[1], c = uij[2];
+    int kk;
+    for (kk = 0; kk < K; kk++) {
+        sannip_real rr = rjk[kk];
+        ux[kk] = (d[3 * kk] - x0) / rr; uy[kk] = (d[3 * kk + 1] - y0) / rr; uz[kk] = (d[3 * kk + 2] - z0) / rr;
+        cs[kk] = a * u[3 * kk] + b * u[3 * kk + 1] + c * u[3 * kk + 2];
+    }
+}
 /* Geometry of the pairs (j, k) of one run k0..k0+K-1: r_jk, u_jk, cos(theta_ijk), and the
    r_jk cutoffs and Gaussians that the run's list cp needs. */
 static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp)
@@ -3534,12 +3553,7 @@ static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp
         sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2];
         R->rjk[kk] = sqrt(x * x + y * y + z * z);
     }
-    for (kk = 0; kk < K; kk++) {   /* vectorised */
-        const sannip_real *dk = E->env->d + 3 * (k0 + kk), *uk = E->K.u + 3 * (k0 + kk);
-        sannip_real rr = R->rjk[kk];
-        R->ux[kk] = (dk[0] - dj[0]) / rr; R->uy[kk] = (dk[1] - dj[1]) / rr; R->uz[kk] = (dk[2] - dj[2]) / rr;
-        R->cs[kk] = uij[0] * uk[0] + uij[1] * uk[1] + uij[2] * uk[2];
-    }
+    sannip__tri_units(K, dj, E->env->d + 3 * k0, uij, E->K.u + 3 * k0, R->rjk, R->ux, R->uy, R->uz, R->cs);
     for (q = P->rc_off[cp]; q < P->rc_off[cp + 1]; q++) {
         int ci = P->rcid[q];
         sannip__fc_array(P->cuts[ci], R->rjk, K, R->tf + E->nn * ci, R->tdf + E->nn * ci);
@@ -3725,8 +3739,8 @@ static int sannip__tri_g45(sannip__envrun *E, int q, int l1, int grp, int j, int
         if (E->vals || E->dG) sannip__tri_radial(E, b, j, k0, K, 0);
         if (E->g) for (kk = 0; kk < K; kk++) R->Sa[kk] = R->Sd[kk] = 0;
     }
-    sannip__tri_member(K, A, A + E->nn, E->g ? E->g[f] * wz : 0, E->dG ? wz : 0, E->vals, R);
-    if (E->vals) E->G[f] += wz * sannip__sum4(R->T, K);
+    sannip__tri_member(K, A, A + E->nn, E->g ? E->g[f] * wz : 0, E->dG ? wz : 0, R);
+    if (E->vals) E->G[f] += wz * sannip__dot4(A, R->gq, K);
     if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
     if (E->g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != b->grp)) sannip__tri_radial(E, b, j, k0, K, 1);   /* group done */
     return b->grp;
