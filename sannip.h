@@ -5104,28 +5104,23 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
     ws->buf = NULL; ws->cap = 0;
 }
 
-#define SANNIP__BLOCK 8    /* atoms per network batch (their dG, with spin contractions, must stay in cache) */
+#define SANNIP__BLOCK 8    /* atoms per network batch */
 
-/* Per-thread scratch of the compute loop (gw, Gt: one atom's weights dE/dG a and values of
-   the contracted force pass). */
+/* Per-thread scratch of the compute loop (gw, Gt, cs: one atom's weights dE/dG a, values
+   and spin contractions in the contracted force pass). */
 typedef struct sannip__scratch {
-    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *dG, *dGs, *Sn, *gw, *Gt;
+    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *Sn, *gw, *Gt, *cs;
     int *Zn;
 } sannip__scratch;
 
-/* dG of one atom: fmax x (nmax + 1) x 3 */
-static size_t sannip__dg_size(int fmax, int nmax) { return (size_t)fmax * ((size_t)nmax + 1) * 3; }
 /* One thread's scratch of a compute call (measured and carved by the same code);
-   with_dg: 1 position derivatives (contracted: no dense dG), 2 position and spin derivatives
-   (dense dG and dGs). */
+   with_dg: 1 position derivatives, 2 position and spin derivatives (both contracted). */
 static void sannip__scratch_layout(sannip__arena *a, sannip__scratch *s, size_t env_w, int fmax, size_t net_work,
                                    int nmax, int with_dg)
 {
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
-    size_t dg = (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax);
-    s->dG = with_dg > 1 ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
-    s->dGs = with_dg > 1 ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
     s->gw = SANNIP__TAKE(a, (size_t)fmax, sannip_real); s->Gt = SANNIP__TAKE(a, (size_t)fmax, sannip_real);
+    s->cs = with_dg > 1 ? SANNIP__TAKE(a, 3 * (size_t)nmax + 3, sannip_real) : NULL;
     s->env_work = SANNIP__TAKE(a, env_w, sannip_real);
     s->G = SANNIP__TAKE(a, blk, sannip_real); s->X = SANNIP__TAKE(a, blk, sannip_real);
     s->Y = SANNIP__TAKE(a, blk, sannip_real); s->dX = SANNIP__TAKE(a, blk, sannip_real);
@@ -5310,11 +5305,10 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     return SANNIP_SUCCESS;
 }
 
-/* Raw descriptors of the atoms of block b into s->G (rows of ld), and their derivatives
-   into s->dG (one fmax x (nmax+1) x 3 slab per atom) when dg_stride > 0; E gets the
-   block's descriptor plan (in s->env_work). */
+/* Raw descriptors of the atoms of block b into s->G (rows of ld); E gets the block's
+   descriptor plan (in s->env_work). */
 static void sannip__block_features(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                                   const sannip__run *run, int b, sannip__scratch *s, int ld, size_t dg_stride, sannip__envrun *E)
+                                   const sannip__run *run, int b, sannip__scratch *s, int ld, sannip__envrun *E)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     int a;
@@ -5322,37 +5316,21 @@ static void sannip__block_features(const sannip_model *m, const sannip_workspace
     for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
         int i = run->order[a], k = a - run->bstart[b];
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
-        sannip__env_run(E, &env, s->G + (size_t)k * ld, dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL,
-                        dg_stride && s->dGs ? s->dGs + (size_t)k * dg_stride : NULL, NULL, 1);
+        sannip__env_run(E, &env, s->G + (size_t)k * ld, NULL, NULL, NULL, NULL, NULL, 1);
     }
 }
-/* c[q] = sum_f g_f a_f dG_f[q] over the n3 entries of each row (rows of stride st) */
-static void sannip__contract_rows(int nf, const sannip_real *g, const sannip_real *scale, const sannip_real *dG,
-                                  size_t st, size_t n3, sannip_real *c)
-{
-    int f;
-    size_t q;
-    memset(c, 0, sizeof(sannip_real) * n3);
-    for (f = 0; f < nf; f++) {
-        const sannip_real gf = g[f] * scale[f], *row = dG + (size_t)f * st;
-        if (gf == 0) continue;
-        for (q = 0; q < n3; q++) c[q] += gf * row[q];
-    }
-}
-
 /* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
-   c_ij = sum_f g_f dG_f/dd_ij: descriptor values, the batched network, then a second
-   descriptor pass that contracts each triplet's derivatives with g as it goes (no dense
-   dG); with spin contractions (run->spinc) one pass with dense dG and dGs instead. */
+   c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): descriptor
+   values, the batched network, then a second descriptor pass that contracts each term's
+   derivatives with g as it goes (no dense dG). */
 static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
                                   const sannip__run *run, int b, sannip__scratch *s)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     const sannip_network *net = sannip_model_network(m, run->belem[b]);
     int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f, no = net->sizes[net->n_layers];
-    size_t dgs = run->spinc ? sannip__dg_size(run->fmax, run->nmax) : 0;
     sannip__envrun E;
-    sannip__block_features(m, ws, sys, run, b, s, nf, dgs, &E);
+    sannip__block_features(m, ws, sys, run, b, s, nf, &E);
     for (a = 0; run->ax && a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
         run->ax[i] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)i : NULL, run->xtol);
@@ -5366,22 +5344,14 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     sannip_network_backward_input(net, nb, s->Y, s->dX, s->net_work);
     for (a = 0; a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
-        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]), st = n3 + 3;
+        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]);
         const sannip_real *g = s->dX + (size_t)a * nf;
-        if (!run->spinc) {
-            sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
-            for (f = 0; f < nf; f++) s->gw[f] = g[f] * el->scale_a[f];
-            sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, NULL, 0);
-            continue;
-        }
-        sannip__contract_rows(nf, g, el->scale_a, s->dG + (size_t)a * dgs, st, n3, run->pairc + 3 * ws->nl.start[i]);
-        {
-            /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
-            sannip_real self[3];
-            const sannip_real *dGs = s->dGs + (size_t)a * dgs;
-            sannip__contract_rows(nf, g, el->scale_a, dGs, st, n3, run->spinc + 3 * ws->nl.start[i]);
-            sannip__contract_rows(nf, g, el->scale_a, dGs + n3, st, 3, self);
-            memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), self, sizeof self);
+        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
+        for (f = 0; f < nf; f++) s->gw[f] = g[f] * el->scale_a[f];
+        sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, s->cs, 0);
+        if (run->spinc) {   /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
+            memcpy(run->spinc + 3 * ws->nl.start[i], s->cs, sizeof(sannip_real) * n3);
+            memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), s->cs + n3, 3 * sizeof(sannip_real));
         }
     }
 }
@@ -5521,7 +5491,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #endif
         for (bb = 0; bb < run.nblocks; bb++) {
             int nf = m->el[run.belem[bb]].n_features;
-            sannip__block_features(m, ws, sys, &run, bb, &s, nf, 0, &E);
+            sannip__block_features(m, ws, sys, &run, bb, &s, nf, &E);
             for (a = run.bstart[bb]; a < run.bstart[bb + 1]; a++)
                 memcpy(G + (size_t)run.order[a] * stride, s.G + (size_t)(a - run.bstart[bb]) * nf, sizeof(sannip_real) * (size_t)nf);
         }
