@@ -3097,15 +3097,19 @@ static void sannip__tri_angular(const sannip__tterm *b, int K, const sannip_real
     }
 }
 /* A G4/G5 member's part of a run from its angular factor A, dA and the group's radial factor
-   R->gq: with weight gw (g mode, gw != 0) gw A, gw dA added to the group's sums R->Sa, Sd;
+   R->gq: with weight gw (g mode, gw != 0) gw A, gw dA added to the group's sums R->Sa, Sd
+   (that start with the group's first member: first);
    unless wz = 0 (dense rows), wz A and wz dA three times per k into R->a3, d3. Its value,
    sum_k A Rg, is sannip__dot4(A, R->gq, K). */
-static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, sannip__runbuf *R)
+static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, int first,
+                               sannip__runbuf *R)
 {
     sannip_real *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
     sannip_real *SANNIP__RESTRICT a3 = R->a3, *SANNIP__RESTRICT d3 = R->d3;
     int kk;
-    if (gw != 0)
+    if (first)
+        for (kk = 0; kk < K; kk++) { Sa[kk] = gw * A[kk]; Sd[kk] = gw * dA[kk]; }
+    else if (gw != 0)
         for (kk = 0; kk < K; kk++) { Sa[kk] += gw * A[kk]; Sd[kk] += gw * dA[kk]; }
     if (wz != 0)   /* for the dense rows */
         for (kk = 0; kk < K; kk++) {
@@ -3732,14 +3736,11 @@ static int sannip__tri_g45(sannip__envrun *E, int q, int l1, int grp, int j, int
 {
     const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
-    int f = P->tri[q] >> 1, kk;
+    int f = P->tri[q] >> 1;
     const sannip__tterm *b = &P->tt[f];
     const sannip_real *A = R->ang + 2 * (size_t)b->aid * E->nn;
-    if (b->grp != grp) {   /* once per radial group */
-        if (E->vals || E->dG) sannip__tri_radial(E, b, j, k0, K, 0);
-        if (E->g) for (kk = 0; kk < K; kk++) R->Sa[kk] = R->Sd[kk] = 0;
-    }
-    sannip__tri_member(K, A, A + E->nn, E->g ? E->g[f] * wz : 0, E->dG ? wz : 0, R);
+    if (b->grp != grp && (E->vals || E->dG)) sannip__tri_radial(E, b, j, k0, K, 0);   /* once per radial group */
+    sannip__tri_member(K, A, A + E->nn, E->g ? E->g[f] * wz : 0, E->dG ? wz : 0, E->g && b->grp != grp, R);
     if (E->vals) E->G[f] += wz * sannip__dot4(A, R->gq, K);
     if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
     if (E->g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != b->grp)) sannip__tri_radial(E, b, j, k0, K, 1);   /* group done */

@@ -79,12 +79,14 @@ static void write_supercell(const sannip_structure *s, int k, const std::string 
 
 /* Floating-point work per atom of sannip_model_compute with forces, counted from the
    structure (the first 256 centres: a periodic supercell has the same per-atom counts) and
-   the model, with the kernel's operation counts per term (bench/README.md): a radial basis
-   per neighbour 10 flops (value 3, derivative 4, dense row 3); per neighbour pair j < k within
-   the three-body radius, a G4/G5 radial group (bases differing only in lambda and zeta) 50
-   (radial factor and its derivatives 20, row vectors 30) and each member 44 (angular factor
-   and value 20, dense rows 24), other three-body bases 60; the network 4 flops per weight
-   (forward, backward); the force contraction 2 per basis and neighbour component. */
+   the model, with the kernel's operation counts per term, both passes (values, then the
+   contraction with dE/dG; bench/README.md): a radial basis per neighbour 10 flops; per
+   neighbour pair j < k within the three-body radius that some basis uses, 64 (geometry in
+   both passes 34, the contraction's chain rule 30), 16 per distinct angular factor (lambda,
+   zeta) of its G4/G5 bases, 35 per G4/G5 radial group (bases differing only in lambda and
+   zeta: value 5, derivatives and accumulation 30) and 6 per member (value 2, weighted
+   angular sums 4), other three-body bases 90; the network 4 flops per weight (forward,
+   backward). */
 static bool restr(int e, int Z) { return e == SANNIP_ANY || e == SANNIP_ZWEIGHT || e == Z; }
 static double count_flops(const sannip_model *m, const sannip_system *sys, sannip_neighbors *nl)
 {
@@ -98,7 +100,6 @@ static double count_flops(const sannip_model *m, const sannip_system *sys, sanni
         const sannip_network *net = sannip_model_network(m, e);
         size_t s0 = nl->start[i], n = nl->start[i + 1] - s0;
         for (int l = 0; l < net->n_layers; l++) fl += 4.0 * net->sizes[l] * net->sizes[l + 1];
-        fl += 2.0 * el->n_features * 3 * (double)(n + 1);
         for (int f = 0; f < el->n_features; f++) {
             const sannip_basis *b = &m->desc.b[el->feature[f]];
             double rc = sannip_basis_cutoff(b);
@@ -108,22 +109,31 @@ static double count_flops(const sannip_model *m, const sannip_system *sys, sanni
         for (size_t pj = s0; pj < s0 + n; pj++)
             for (size_t pk = pj + 1; pk < s0 + n; pk++) {
                 int zj = sys->Z[nl->j[pj]], zk = sys->Z[nl->j[pk]];
-                std::vector<int> leaders;   /* features heading a radial group seen for this pair */
+                std::vector<int> leaders, angular;   /* features heading a radial group, an angular factor */
+                bool used = false;
                 for (int f = 0; f < el->n_features; f++) {
                     const sannip_basis *b = &m->desc.b[el->feature[f]];
                     double rc = sannip_basis_cutoff(b);
                     if (!sannip_basis_is_angular(b) || nl->r[pj] >= rc || nl->r[pk] >= rc) continue;
                     if (!((restr(b->nbr[0], zj) && restr(b->nbr[1], zk)) || (restr(b->nbr[0], zk) && restr(b->nbr[1], zj)))) continue;
-                    if (b->kind != SANNIP_G4 && b->kind != SANNIP_G5) { fl += 60; continue; }
-                    fl += 44;
+                    used = true;
+                    if (b->kind != SANNIP_G4 && b->kind != SANNIP_G5) { fl += 90; continue; }
+                    fl += 6;
                     bool seen = false;
+                    for (size_t q = 0; q < angular.size() && !seen; q++) {
+                        const sannip_basis *c = &m->desc.b[el->feature[angular[q]]];
+                        seen = c->lambda == b->lambda && c->zeta == b->zeta;
+                    }
+                    if (!seen) { angular.push_back(f); fl += 16; }
+                    seen = false;
                     for (size_t q = 0; q < leaders.size() && !seen; q++) {
                         const sannip_basis *c = &m->desc.b[el->feature[leaders[q]]];
                         seen = c->kind == b->kind && c->eta == b->eta && c->rs == b->rs && c->cut[0].type == b->cut[0].type
                             && c->cut[0].rc == b->cut[0].rc && c->cut[0].alpha == b->cut[0].alpha && c->nbr[0] == b->nbr[0] && c->nbr[1] == b->nbr[1];
                     }
-                    if (!seen) { leaders.push_back(f); fl += 50; }
+                    if (!seen) { leaders.push_back(f); fl += 35; }
                 }
+                if (used) fl += 64;
             }
     }
     return fl / nc;
