@@ -2820,12 +2820,15 @@ typedef struct sannip__envplan {
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
     int *rc_off, *rcid, *rg_off, *rgid;  /* per class pair: cut/Gaussian ids needed at r_jk (G4) */
     int *perm;             /* three-body positions, the members of each radial group adjacent */
+    int naid;              /* distinct angular factors (lambda, zeta) of the G4/G5 positions */
+    int *arep, *ra_off, *raid;  /* a position of each; per class pair the ids its list needs */
 } sannip__envplan;
 
 /* Parameters of one three-body basis, packed for the triplet loop. */
 typedef struct sannip__tterm {
     int kind, cid, cid2, gid, gid2, izeta, zw;   /* izeta: integer zeta or -1; zw: Z-weighted */
     int grp, nxt;          /* G4/G5 radial group (its first position) and its next member (-1: last) */
+    int aid;               /* G4/G5: id of its angular factor (lambda, zeta), shared across groups */
     sannip_real lambda, zeta, pre, eta, rs, eta2, rs2, eta_t, cts, sts;
 } sannip__tterm;
 
@@ -2866,21 +2869,24 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->pre = SANNIP__TAKE(a, f, sannip_real);
     p->tt = SANNIP__TAKE(a, f, sannip__tterm);
     p->perm = SANNIP__TAKE(a, f, int);
+    p->arep = SANNIP__TAKE(a, f, int); p->ra_off = SANNIP__TAKE(a, cc + 1, int); p->raid = SANNIP__TAKE(a, cc * 2 * f, int);
     *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int);
 }
 /* Buffers of the triplet loop, one entry per neighbour k of a run. */
 typedef struct sannip__runbuf {
     sannip_real *rjk, *cs, *ux, *uy, *uz;        /* r_jk, cos(theta_ijk), unit vector j->k */
-    sannip_real *T, *dc, *dij, *dik, *djk, *pz, *pb;
+    sannip_real *T, *dc, *dij, *dik, *djk;
     sannip_real *A, *B, *Cc, *D;                 /* contraction accumulators (g mode) */
     sannip_real *tf, *tdf, *tg;                  /* r_jk cutoffs per cut id, Gaussians per id */
     sannip_real *gq;                             /* the radial group's 16 n reals (sannip__tri_radial) */
     sannip_real *a3, *d3;                        /* a member's wz A, wz dA/dcos, three times per k */
+    sannip_real *ang;                            /* angular factors A, dA/dcos per angular id (2 nn each) */
+    sannip_real *Sa, *Sd;                        /* a radial group's sum_f g_f A_f, sum_f g_f dA_f/dcos (g mode) */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
    (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 3 n reals. */
 typedef struct sannip__envcache { sannip_real *u, *fc, *dfc, *gs, *spin; } sannip__envcache;
-static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs)
+static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs, int naid)
 {
     size_t nn = (size_t)n;
     k->u = SANNIP__TAKE(a, 3 * nn, sannip_real);
@@ -2890,13 +2896,14 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->ux = SANNIP__TAKE(a, nn, sannip_real); R->uy = SANNIP__TAKE(a, nn, sannip_real); R->uz = SANNIP__TAKE(a, nn, sannip_real);
     R->T = SANNIP__TAKE(a, nn, sannip_real); R->dc = SANNIP__TAKE(a, nn, sannip_real);
     R->dij = SANNIP__TAKE(a, nn, sannip_real); R->dik = SANNIP__TAKE(a, nn, sannip_real); R->djk = SANNIP__TAKE(a, nn, sannip_real);
-    R->pz = SANNIP__TAKE(a, nn, sannip_real); R->pb = SANNIP__TAKE(a, nn, sannip_real);
     R->A = SANNIP__TAKE(a, nn, sannip_real); R->B = SANNIP__TAKE(a, nn, sannip_real);
     R->Cc = SANNIP__TAKE(a, nn, sannip_real); R->D = SANNIP__TAKE(a, nn, sannip_real);
     R->tf = SANNIP__TAKE(a, nn * ncut, sannip_real); R->tdf = SANNIP__TAKE(a, nn * ncut, sannip_real);
     R->tg = SANNIP__TAKE(a, nn * ngs, sannip_real);
     R->gq = SANNIP__TAKE(a, 16 * nn, sannip_real);
     R->a3 = SANNIP__TAKE(a, 3 * nn, sannip_real); R->d3 = SANNIP__TAKE(a, 3 * nn, sannip_real);
+    R->ang = SANNIP__TAKE(a, 2 * nn * naid, sannip_real);
+    R->Sa = SANNIP__TAKE(a, nn, sannip_real); R->Sd = SANNIP__TAKE(a, nn, sannip_real);
     k->spin = SANNIP__TAKE(a, 3 * nn, sannip_real);
 }
 
@@ -2908,7 +2915,7 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     sannip__runbuf R;
     int *cls, *runs;
     sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs);
-    sannip__envcache_layout(&a, &k, &R, n_neighbors, 2 * nf, 2 * nf);   /* at most two of each per basis */
+    sannip__envcache_layout(&a, &k, &R, n_neighbors, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
     return sannip__arena_reals(&a);
 }
 
@@ -2950,6 +2957,31 @@ static int sannip__envplan_groups(sannip__envplan *p, const sannip_descriptors *
         if (sannip_basis_is_angular(&set->b[idx[f]]) && p->tt[f].grp == f)
             for (g = f; g >= 0; g = p->tt[g].nxt) p->perm[n++] = g;
     return n;
+}
+/* Angular ids: G4/G5 positions with the same lambda and zeta share their angular factor
+   (T2.21's (1 + lambda cos)^zeta), computed once per triplet run; per class pair cp the ids
+   its list needs, raid[ra_off[cp]..ra_off[cp+1]). Runs after the lists are made. */
+static void sannip__envplan_angular(sannip__envplan *p)
+{
+    int f, q, l, cp, k = 0, CC = p->C * p->C;
+    p->naid = 0;
+    for (f = 0; f < p->nf; f++) p->tt[f].aid = -1;
+    for (cp = 0; cp < CC; cp++) {
+        p->ra_off[cp] = k;
+        for (q = p->tri_off[cp]; q < p->tri_off[cp + 1]; q++) {
+            sannip__tterm *t = &p->tt[p->tri[q] >> 1];
+            int seen = 0;
+            if (t->kind != SANNIP_G4 && t->kind != SANNIP_G5) continue;
+            if (t->aid < 0) {
+                for (l = 0; l < p->naid && t->aid < 0; l++)
+                    if (p->tt[p->arep[l]].lambda == t->lambda && p->tt[p->arep[l]].zeta == t->zeta) t->aid = l;
+                if (t->aid < 0) { p->arep[p->naid] = p->tri[q] >> 1; t->aid = p->naid++; }
+            }
+            for (l = p->ra_off[cp]; l < k; l++) seen |= p->raid[l] == t->aid;
+            if (!seen) p->raid[k++] = t->aid;
+        }
+    }
+    p->ra_off[CC] = k;
 }
 /* Carves the plan out of the arena and fills it. */
 static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
@@ -3032,6 +3064,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             p->rc_off[C * C] = kc; p->rg_off[C * C] = kg;
         }
     }
+    sannip__envplan_angular(p);
 }
 
 
@@ -3120,6 +3153,15 @@ static sannip_real sannip__sum4(const sannip_real *x, int n)
     for (; i < n; i++) a0 += x[i];
     return (a0 + a1) + (a2 + a3);
 }
+/* Dot product of x and y in sannip__sum4's order (sannip__sum4 of the products x y). */
+static sannip_real sannip__dot4(const sannip_real *x, const sannip_real *y, int n)
+{
+    sannip_real a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int i;
+    for (i = 0; i + 4 <= n; i += 4) { a0 += x[i] * y[i]; a1 += x[i + 1] * y[i + 1]; a2 += x[i + 2] * y[i + 2]; a3 += x[i + 3] * y[i + 3]; }
+    for (; i < n; i++) a0 += x[i] * y[i];
+    return (a0 + a1) + (a2 + a3);
+}
 /* Dot product of x and y in sixteen partial sums, lane k taking the terms i = k mod 16 (a
    fixed order, so results do not depend on the SIMD width; sixteen independent sums keep
    the adds from waiting on each other on long rows). */
@@ -3138,8 +3180,8 @@ static sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n
 
 /* The angular factor of G4/G5 member b over a run with an integer zeta whose zeta - 1 has nb
    bits (nb a constant at each call, so the loop over k vectorises): see sannip__tri_angular. */
-SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb, const sannip_real *cs, const sannip_real *Rg,
-        sannip_real *SANNIP__RESTRICT A, sannip_real *SANNIP__RESTRICT dA, sannip_real *SANNIP__RESTRICT T)
+SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb, const sannip_real *cs,
+        sannip_real *SANNIP__RESTRICT A, sannip_real *SANNIP__RESTRICT dA)
 {
     sannip_real lam = b->lambda, pre = b->pre, zl = pre * b->zeta * lam;
     int kk, l;
@@ -3149,33 +3191,45 @@ SANNIP__INLINE void sannip__tri_angular_nb(const sannip__tterm *b, int K, int nb
         for (l = 0; l < nb; l++) { pz *= (e & 1) ? x : 1; x *= x; e >>= 1; }   /* pb^(zeta-1) by squaring */
         A[kk] = pre * pz * pb;
         dA[kk] = pb > 0 ? zl * pz : 0;
-        T[kk] = A[kk] * Rg[kk];
     }
 }
-/* The angular factor of G4/G5 member b over a run (T2.21 / n2p2 SymFncExpAng{n,w}):
-   A = 2^(1-zeta) (1 + lambda cos)^zeta into R->pb, dA/dcos into R->pz (a non-positive
-   1 + lambda cos gives 0, n2p2) and the values A Rg into R->T; unless wz = 0, wz A and
-   wz dA/dcos three times per k into R->a3, d3. */
-static void sannip__tri_angular(const sannip__tterm *b, int K, sannip_real wz, sannip__runbuf *R)
+/* The angular factor of G4/G5 basis b over a run (T2.21 / n2p2 SymFncExpAng{n,w}):
+   A = 2^(1-zeta) (1 + lambda cos)^zeta and dA/dcos (a non-positive 1 + lambda cos gives 0,
+   n2p2) at the K cosines cs, into A, dA. Bases with the same lambda and zeta share it. */
+static void sannip__tri_angular(const sannip__tterm *b, int K, const sannip_real *cs, sannip_real *A, sannip_real *dA)
 {
-    sannip_real *A = R->pb, *dA = R->pz, *a3 = R->a3, *d3 = R->d3;
     int kk, nb = 0;
     while (b->izeta > 1 && nb < 6 && ((b->izeta - 1) >> nb)) nb++;
     switch (b->izeta < 1 ? -1 : nb) {
-    case 0: sannip__tri_angular_nb(b, K, 0, R->cs, R->gq, A, dA, R->T); break;
-    case 1: sannip__tri_angular_nb(b, K, 1, R->cs, R->gq, A, dA, R->T); break;
-    case 2: sannip__tri_angular_nb(b, K, 2, R->cs, R->gq, A, dA, R->T); break;
-    case 3: sannip__tri_angular_nb(b, K, 3, R->cs, R->gq, A, dA, R->T); break;
+    case 0: sannip__tri_angular_nb(b, K, 0, cs, A, dA); break;
+    case 1: sannip__tri_angular_nb(b, K, 1, cs, A, dA); break;
+    case 2: sannip__tri_angular_nb(b, K, 2, cs, A, dA); break;
+    case 3: sannip__tri_angular_nb(b, K, 3, cs, A, dA); break;
     case -1:   /* a non-integer zeta */
         for (kk = 0; kk < K; kk++) {
-            sannip_real p = 1 + b->lambda * R->cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? (sannip_real)sannip__pow(pb, b->zeta - 1) : 0;
+            sannip_real p = 1 + b->lambda * cs[kk], pb = p > 0 ? p : 0, pz = pb > 0 ? (sannip_real)sannip__pow(pb, b->zeta - 1) : 0;
             A[kk] = b->pre * pz * pb;
             dA[kk] = pb > 0 ? b->pre * b->zeta * b->lambda * pz : 0;
-            R->T[kk] = A[kk] * R->gq[kk];
         }
         break;
-    default: sannip__tri_angular_nb(b, K, 6, R->cs, R->gq, A, dA, R->T); break;
+    default: sannip__tri_angular_nb(b, K, 6, cs, A, dA); break;
     }
+}
+/* A G4/G5 member's part of a run from its angular factor A, dA and the group's radial factor
+   R->gq: with weight gw (g mode, gw != 0) gw A, gw dA added to the group's sums R->Sa, Sd
+   (that start with the group's first member: first);
+   unless wz = 0 (dense rows), wz A and wz dA three times per k into R->a3, d3. Its value,
+   sum_k A Rg, is sannip__dot4(A, R->gq, K). */
+static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, int first,
+                               sannip__runbuf *R)
+{
+    sannip_real *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
+    sannip_real *SANNIP__RESTRICT a3 = R->a3, *SANNIP__RESTRICT d3 = R->d3;
+    int kk;
+    if (first)
+        for (kk = 0; kk < K; kk++) { Sa[kk] = gw * A[kk]; Sd[kk] = gw * dA[kk]; }
+    else if (gw != 0)
+        for (kk = 0; kk < K; kk++) { Sa[kk] += gw * A[kk]; Sd[kk] += gw * dA[kk]; }
     if (wz != 0)   /* for the dense rows */
         for (kk = 0; kk < K; kk++) {
             sannip_real a = wz * A[kk], d = wz * dA[kk];
@@ -3571,25 +3625,36 @@ typedef struct sannip__envrun {
     sannip__envplan P;
     sannip__runbuf R;
     sannip__envcache K;
+    sannip__arena A;       /* the work buffer after the plan: each environment's caches follow it */
     int *cls, *runs, nrun, nf, n, deriv;
+    int vals;              /* three-body values wanted (0: a g-mode pass whose values are known) */
     size_t stride, nn;
 } sannip__envrun;
 
-/* Setup: plan and caches carved from work, outputs zeroed, and per neighbour its class, unit
-   vector, cutoff values and Gaussians, then the runs of equal neighbour element (the
-   neighbour list orders pairs by element). */
-static void sannip__env_setup(sannip__envrun *E, sannip_real *work)
+/* The plan of the bases idx for environments of up to nmax neighbours, carved at the start of
+   work (sannip_env_work_size(set, idx, nf, nmax) reals): made once for any number of
+   sannip__env_run calls (a block of atoms of one element). */
+static void sannip__env_begin(sannip__envrun *E, const sannip_descriptors *set, const int *idx, int nf, int nmax, sannip_real *work)
+{
+    E->set = set; E->idx = idx; E->nf = nf;
+    /* work holds sannip_env_work_size reals (the contract): that measure uses the upper bounds
+       of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
+       again here saves a plan walk */
+    E->A = sannip__arena_begin(work, (size_t)-1 / 2);
+    sannip__envplan_make(&E->P, set, idx, nf, nmax, &E->A, &E->cls, &E->runs);
+}
+
+/* Setup of one environment: caches carved after the plan, outputs zeroed, and per neighbour
+   its class, unit vector, cutoff values and Gaussians, then the runs of equal neighbour
+   element (the neighbour list orders pairs by element). */
+static void sannip__env_setup(sannip__envrun *E)
 {
     const sannip_env *env = E->env;
     sannip__envplan *P = &E->P;
     int j, f, q, n = E->n;
     size_t nn = E->nn;
-    /* work holds sannip_env_work_size reals (the contract): that measure uses the upper bounds
-       of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
-       again here saves a plan walk per atom */
-    sannip__arena A = sannip__arena_begin(work, (size_t)-1 / 2);
-    sannip__envplan_make(P, E->set, E->idx, E->nf, n, &A, &E->cls, &E->runs);
-    sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs);
+    sannip__arena A = E->A;
+    sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs, P->naid);
     for (f = 0; f < E->nf; f++) E->G[f] = 0;
     if (E->dG) memset(E->dG, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
     if (E->c) memset(E->c, 0, sizeof(sannip_real) * 3 * nn);
@@ -3641,6 +3706,19 @@ static void sannip__env_pairs(sannip__envrun *E)
     }
 }
 
+/* u_jk = (d_k - d_j)/r_jk and cos(theta_ijk) = u_ij . u_ik over a run (d, u: three reals per k). */
+static void sannip__tri_units(int K, const sannip_real *dj, const sannip_real *d, const sannip_real *uij, const sannip_real *u,
+        const sannip_real *rjk, sannip_real *SANNIP__RESTRICT ux, sannip_real *SANNIP__RESTRICT uy, sannip_real *SANNIP__RESTRICT uz,
+        sannip_real *SANNIP__RESTRICT cs)
+{
+    sannip_real x0 = dj[0], y0 = dj[1], z0 = dj[2], a = uij[0], b = uij[1], c = uij[2];
+    int kk;
+    for (kk = 0; kk < K; kk++) {
+        sannip_real rr = rjk[kk];
+        ux[kk] = (d[3 * kk] - x0) / rr; uy[kk] = (d[3 * kk + 1] - y0) / rr; uz[kk] = (d[3 * kk + 2] - z0) / rr;
+        cs[kk] = a * u[3 * kk] + b * u[3 * kk + 1] + c * u[3 * kk + 2];
+    }
+}
 /* Geometry of the pairs (j, k) of one run k0..k0+K-1: r_jk, u_jk, cos(theta_ijk), and the
    r_jk cutoffs and Gaussians that the run's list cp needs. */
 static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp)
@@ -3649,12 +3727,12 @@ static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp
     sannip__runbuf *R = &E->R;
     const sannip_real *uij = E->K.u + 3 * j, *dj = E->env->d + 3 * j;
     int kk, q;
-    for (kk = 0; kk < K; kk++) {
-        const sannip_real *dk = E->env->d + 3 * (k0 + kk), *uk = E->K.u + 3 * (k0 + kk);
-        sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2], rr = sqrt(x * x + y * y + z * z);
-        R->rjk[kk] = rr; R->ux[kk] = x / rr; R->uy[kk] = y / rr; R->uz[kk] = z / rr;
-        R->cs[kk] = uij[0] * uk[0] + uij[1] * uk[1] + uij[2] * uk[2];
+    for (kk = 0; kk < K; kk++) {   /* sqrt alone: libm's errno keeps this loop scalar */
+        const sannip_real *dk = E->env->d + 3 * (k0 + kk);
+        sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2];
+        R->rjk[kk] = sqrt(x * x + y * y + z * z);
     }
+    sannip__tri_units(K, dj, E->env->d + 3 * k0, uij, E->K.u + 3 * k0, R->rjk, R->ux, R->uy, R->uz, R->cs);
     for (q = P->rc_off[cp]; q < P->rc_off[cp + 1]; q++) {
         int ci = P->rcid[q];
         sannip__fc_array(P->cuts[ci], R->rjk, K, R->tf + E->nn * ci, R->tdf + E->nn * ci);
@@ -3667,31 +3745,49 @@ static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp
     }
 }
 
-/* The radial factor of a G4/G5 triplet run and its derivatives (sannip__tri_radial): with
-   e = g_j g_k [g_jk] (Gaussians) and F = f_j f_k [f_jk] (cutoffs; [] for G4 only, tg = NULL for
-   G5), Rg = e F, dj = dRg/dr_ij, dk = dRg/dr_ik, dt = dRg/dr_jk. */
-static void sannip__tri_radial_terms(int K, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real xj, sannip_real te, sannip_real rs,
+/* The radial factor of a G4/G5 triplet at one k and its derivatives (sannip__tri_radial):
+   with e = g_j g_k [g_jk] (Gaussians) and F = f_j f_k [f_jk] (cutoffs; [] for G4 only),
+   v = (Rg = e F, dRg/dr_ij, dRg/dr_ik, dRg/dr_jk); xj = r_ij - rs, te = 2 eta. */
+SANNIP__INLINE void sannip__tri_rad1(int g4, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real xj, sannip_real te, sannip_real rs,
+        sannip_real gk, sannip_real fk, sannip_real dfk, sannip_real rk, sannip_real tg, sannip_real tf, sannip_real tdf, sannip_real rjk,
+        sannip_real *v)
+{
+    sannip_real e = g4 ? gj * gk * tg : gj * gk, F = g4 ? fj * fk * tf : fj * fk;
+    v[0] = e * F;
+    v[1] = e * ((g4 ? dfj * fk * tf : dfj * fk) - te * xj * F);
+    v[2] = e * ((g4 ? fj * dfk * tf : fj * dfk) - te * (rk - rs) * F);
+    v[3] = g4 ? e * (fj * fk * tdf - te * (rjk - rs) * F) : 0;
+}
+/* sannip__tri_rad1 over a run (g4 and acc constants at each call, so the loops vectorise):
+   with acc = 0 into Rg, dj, dk, dt (only Rg unless deriv); with acc = 1 straight into the
+   contraction accumulators, A += Sd Rg, B += Sa dj, C += Sa dk, D += Sa dt
+   (sannip__tri_accumulate_radial without the arrays). tg, tf, tdf: the r_jk terms (G4). */
+SANNIP__INLINE void sannip__tri_radial_loop(int g4, int acc, int deriv, int K, const sannip_real *jv, sannip_real rs,
         const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
         const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
+        const sannip_real *Sa, const sannip_real *Sd,
         sannip_real *SANNIP__RESTRICT Rg, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk, sannip_real *SANNIP__RESTRICT dt)
 {
     int kk;
-    if (tg)
-        for (kk = 0; kk < K; kk++) {
-            sannip_real e = gj * gk[kk] * tg[kk], F = fj * fk[kk] * tf[kk];
-            Rg[kk] = e * F;
-            dj[kk] = e * (dfj * fk[kk] * tf[kk] - te * xj * F);
-            dk[kk] = e * (fj * dfk[kk] * tf[kk] - te * (rk[kk] - rs) * F);
-            dt[kk] = e * (fj * fk[kk] * tdf[kk] - te * (rjk[kk] - rs) * F);
-        }
-    else
-        for (kk = 0; kk < K; kk++) {
-            sannip_real e = gj * gk[kk], F = fj * fk[kk];
-            Rg[kk] = e * F;
-            dj[kk] = e * (dfj * fk[kk] - te * xj * F);
-            dk[kk] = e * (fj * dfk[kk] - te * (rk[kk] - rs) * F);
-            dt[kk] = 0;
-        }
+    for (kk = 0; kk < K; kk++) {
+        sannip_real v[4];
+        sannip__tri_rad1(g4, jv[0], jv[1], jv[2], jv[3], jv[4], rs, gk[kk], fk[kk], dfk[kk], rk[kk],
+                         g4 ? tg[kk] : 1, g4 ? tf[kk] : 1, g4 ? tdf[kk] : 0, g4 ? rjk[kk] : 0, v);
+        if (acc) { Rg[kk] += Sd[kk] * v[0]; dj[kk] += Sa[kk] * v[1]; dk[kk] += Sa[kk] * v[2]; dt[kk] += Sa[kk] * v[3]; }
+        else if (!deriv) Rg[kk] = v[0];
+        else { Rg[kk] = v[0]; dj[kk] = v[1]; dk[kk] = v[2]; dt[kk] = v[3]; }
+    }
+}
+static void sannip__tri_radial_terms(int g4, int acc, int deriv, int K, const sannip_real *jv, sannip_real rs,
+        const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
+        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
+        const sannip_real *Sa, const sannip_real *Sd, sannip_real *Rg, sannip_real *dj, sannip_real *dk, sannip_real *dt)
+{
+#define SANNIP__RADIAL(g, a, d) sannip__tri_radial_loop(g, a, d, K, jv, rs, gk, fk, dfk, rk, tg, tf, tdf, rjk, Sa, Sd, Rg, dj, dk, dt)
+    if (acc) { if (g4) SANNIP__RADIAL(1, 1, 1); else SANNIP__RADIAL(0, 1, 1); }
+    else if (!deriv) { if (g4) SANNIP__RADIAL(1, 0, 0); else SANNIP__RADIAL(0, 0, 0); }
+    else { if (g4) SANNIP__RADIAL(1, 0, 1); else SANNIP__RADIAL(0, 0, 1); }
+#undef SANNIP__RADIAL
 }
 /* The row vectors of sannip__tri_radial, three reals per k (see there). */
 static void sannip__tri_radial_vectors(int K, const sannip_real *uij, sannip_real rij, const sannip_real *uk, const sannip_real *rk,
@@ -3718,16 +3814,20 @@ static void sannip__tri_radial_vectors(int K, const sannip_real *uij, sannip_rea
    three reals per k from 4 nn on (sannip__tri_rows_radial): with a member's A and A' = dA/dcos,
    dT/dd_ik = A' V + A W, V = Rg (u_ij - cos u_ik)/r_ik, W = dRg/dr_ik u_ik + dRg/dr_jk u_jk;
    dT/dd_ij = A' X + A Y, X = Rg (u_ik - cos u_ij)/r_ij, Y = dRg/dr_ij u_ij - dRg/dr_jk u_jk. */
-static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int j, int k0, int K)
+static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int j, int k0, int K, int acc)
 {
     sannip__runbuf *R = &E->R;
     size_t nn = E->nn, ci = (size_t)b->cid * nn, ck = (size_t)b->cid2 * nn, gi = (size_t)b->gid * nn;
     const sannip_real *r = E->env->r, *u = E->K.u;
-    sannip_real *Q = R->gq;
-    int g4 = b->kind == SANNIP_G4;
-    sannip__tri_radial_terms(K, E->K.gs[gi + j], E->K.fc[ci + j], E->K.dfc[ci + j], r[j] - b->rs, 2 * b->eta, b->rs,
-                             E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0, r + k0,
-                             g4 ? R->tg + gi : NULL, R->tf + ci, R->tdf + ci, R->rjk, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
+    sannip_real *Q = R->gq, jv[5];
+    jv[0] = E->K.gs[gi + j]; jv[1] = E->K.fc[ci + j]; jv[2] = E->K.dfc[ci + j]; jv[3] = r[j] - b->rs; jv[4] = 2 * b->eta;
+    if (acc) {   /* g mode without values or rows: straight into the accumulators */
+        sannip__tri_radial_terms(b->kind == SANNIP_G4, 1, 1, K, jv, b->rs, E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0,
+                                 r + k0, R->tg + gi, R->tf + ci, R->tdf + ci, R->rjk, R->Sa, R->Sd, R->A, R->B, R->Cc, R->D);
+        return;
+    }
+    sannip__tri_radial_terms(b->kind == SANNIP_G4, 0, E->dG != NULL, K, jv, b->rs, E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0,
+                             r + k0, R->tg + gi, R->tf + ci, R->tdf + ci, R->rjk, NULL, NULL, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
     if (E->dG)
         sannip__tri_radial_vectors(K, u + 3 * j, r[j], u + 3 * k0, r + k0, R->cs, R->ux, R->uy, R->uz, Q, Q + nn, Q + 2 * nn, Q + 3 * nn,
                                    Q + 4 * nn, Q + 7 * nn, Q + 10 * nn, Q + 13 * nn);
@@ -3803,18 +3903,23 @@ static void sannip__tri_contract(sannip__envrun *E, int j, int k0, int K)
     c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
 }
 
-/* The contraction accumulators of G4/G5 member (A, A' in R->pb, pz) with weight gw:
-   sum_f g_f dT_f/d(cos, r_ij, r_ik, r_jk) from the group's radial arrays. */
-static void sannip__tri_accumulate_radial(sannip__envrun *E, sannip_real gw, int K)
+/* G4/G5 entry q (list end l1, previous entry's radial group grp) for neighbour j against the
+   run k0..k0+K-1: the radial group's arrays at its first member (values, rows), the member's
+   values, rows and g-weighted angular sums, and at the group's last member (g mode) its
+   radial factor straight into the contraction accumulators. Returns the entry's group. */
+static int sannip__tri_g45(sannip__envrun *E, int q, int l1, int grp, int j, int k0, int K, sannip_real wz)
 {
+    const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
-    const sannip_real *Q = R->gq;
-    size_t nn = E->nn;
-    int kk;
-    for (kk = 0; kk < K; kk++) {
-        sannip_real a = gw * R->pz[kk], t = gw * R->pb[kk];
-        R->A[kk] += a * Q[kk]; R->B[kk] += t * Q[nn + kk]; R->Cc[kk] += t * Q[2 * nn + kk]; R->D[kk] += t * Q[3 * nn + kk];
-    }
+    int f = P->tri[q] >> 1;
+    const sannip__tterm *b = &P->tt[f];
+    const sannip_real *A = R->ang + 2 * (size_t)b->aid * E->nn;
+    if (b->grp != grp && (E->vals || E->dG)) sannip__tri_radial(E, b, j, k0, K, 0);   /* once per radial group */
+    sannip__tri_member(K, A, A + E->nn, E->g ? E->g[f] * wz : 0, E->dG ? wz : 0, E->g && b->grp != grp, R);
+    if (E->vals) E->G[f] += wz * sannip__dot4(A, R->gq, K);
+    if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
+    if (E->g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != b->grp)) sannip__tri_radial(E, b, j, k0, K, 1);   /* group done */
+    return b->grp;
 }
 
 /* Three-body terms of neighbour j against the run k0..k0+K-1 (one element): the geometry once,
@@ -3828,17 +3933,16 @@ static void sannip__env_triplet_run(sannip__envrun *E, int j, int k0, int K)
     if (l0 == l1) return;
     sannip__tri_geometry(E, j, k0, K, cp);
     if (g) for (kk = 0; kk < K; kk++) R->A[kk] = R->B[kk] = R->Cc[kk] = R->D[kk] = 0;
+    for (q = P->ra_off[cp]; q < P->ra_off[cp + 1]; q++) {   /* the run's angular factors, once each */
+        int a = P->raid[q];
+        sannip__tri_angular(&P->tt[P->arep[a]], K, R->cs, R->ang + 2 * (size_t)a * E->nn, R->ang + (2 * (size_t)a + 1) * E->nn);
+    }
     for (q = l0; q < l1; q++) {
         int swap = P->tri[q] & 1, f = P->tri[q] >> 1;
         const sannip__tterm *b = &P->tt[f];
         sannip_real wz = b->zw ? (sannip_real)E->env->Zn[j] * (sannip_real)E->env->Zn[k0] : 1;   /* one element per run */
         if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
-            if (b->grp != grp) sannip__tri_radial(E, b, j, k0, K);   /* once per radial group */
-            grp = b->grp;
-            sannip__tri_angular(b, K, E->dG ? wz : 0, R);
-            E->G[f] += wz * sannip__sum4(R->T, K);
-            if (g) sannip__tri_accumulate_radial(E, g[f] * wz, K);
-            if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
+            grp = sannip__tri_g45(E, q, l1, grp, j, k0, K, wz);
             continue;
         }
         sannip__tri_run(b, swap, j, k0, K, E->n, E->env->r, E->K.fc, E->K.dfc, E->K.gs, R, E->deriv);
@@ -3881,27 +3985,36 @@ static void sannip__env_center(sannip__envrun *E)
     }
 }
 
-/* The engine proper; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
+/* The engine proper for one environment of at most the plan's nmax neighbours (outputs as
+   sannip__env_eval; vals = 0 with g: the G4/G5 values in G are left out, for a contraction
+   pass whose values are known). */
+static void sannip__env_run(sannip__envrun *E, const sannip_env *env, sannip_real *G, sannip_real *dG, const sannip_real *g,
+                            sannip_real *c, sannip_real *dGs, sannip_real *cs, int vals)
+{
+    E->env = env; E->n = env->n; E->nn = (size_t)env->n; E->vals = vals || !g;
+    E->G = G; E->dG = dG; E->g = g; E->c = c; E->deriv = dG != NULL || g != NULL;
+    E->stride = (size_t)(env->n + 1) * 3;
+    sannip__env_setup(E);
+    sannip__env_pairs(E);
+    sannip__env_triplets(E);
+    /* spin bases: the same outputs, plus spin derivatives */
+    if (dGs) memset(dGs, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
+    if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E->nn + 1));
+    if (E->P.nspin > 0) {
+        sannip__spin_pre pre;
+        pre.u = E->K.u; pre.fc = E->K.fc; pre.dfc = E->K.dfc; pre.cid = E->P.cid;
+        sannip__spin_run(E->set, E->idx, E->nf, env, G, dG, g, c, dGs, cs, E->K.spin, &pre);
+    }
+    if (dG) sannip__env_center(E);
+}
+/* One environment, plan included; work has sannip_env_work_size(set, idx, nf, env->n) reals. */
 static void sannip__env_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
                              sannip_real *dGs, sannip_real *cs, sannip_real *work)
 {
     sannip__envrun E;
-    E.set = set; E.idx = idx; E.nf = nf; E.env = env; E.n = env->n; E.nn = (size_t)env->n;
-    E.G = G; E.dG = dG; E.g = g; E.c = c; E.deriv = dG != NULL || g != NULL;
-    E.stride = (size_t)(env->n + 1) * 3;
-    sannip__env_setup(&E, work);
-    sannip__env_pairs(&E);
-    sannip__env_triplets(&E);
-    /* spin bases: the same outputs, plus spin derivatives */
-    if (dGs) memset(dGs, 0, sizeof(sannip_real) * E.stride * (size_t)nf);
-    if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E.nn + 1));
-    if (E.P.nspin > 0) {
-        sannip__spin_pre pre;
-        pre.u = E.K.u; pre.fc = E.K.fc; pre.dfc = E.K.dfc; pre.cid = E.P.cid;
-        sannip__spin_run(set, idx, nf, env, G, dG, g, c, dGs, cs, E.K.spin, &pre);
-    }
-    if (dG) sannip__env_center(&E);
+    sannip__env_begin(&E, set, idx, nf, env->n, work);
+    sannip__env_run(&E, env, G, dG, g, c, dGs, cs, 1);
 }
 
 SANNIP_API sannip_result sannip_env_eval(const sannip_descriptors *set, const int *idx, int nf,
@@ -5171,25 +5284,23 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
     ws->buf = NULL; ws->cap = 0;
 }
 
-#define SANNIP__BLOCK 8    /* atoms per network batch (their dG must stay in cache) */
+#define SANNIP__BLOCK 8    /* atoms per network batch */
 
-/* Per-thread scratch of the compute loop. */
+/* Per-thread scratch of the compute loop (gw, Gt, cs: one atom's weights dE/dG a, values
+   and spin contractions in the contracted force pass). */
 typedef struct sannip__scratch {
-    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *dG, *dGs, *Sn;
+    sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *Sn, *gw, *Gt, *cs;
     int *Zn;
 } sannip__scratch;
 
-/* dG of one atom: fmax x (nmax + 1) x 3 */
-static size_t sannip__dg_size(int fmax, int nmax) { return (size_t)fmax * ((size_t)nmax + 1) * 3; }
 /* One thread's scratch of a compute call (measured and carved by the same code);
-   with_dg: 1 position derivatives, 2 position and spin derivatives. */
+   with_dg: 1 position derivatives, 2 position and spin derivatives (both contracted). */
 static void sannip__scratch_layout(sannip__arena *a, sannip__scratch *s, size_t env_w, int fmax, size_t net_work,
                                    int nmax, int with_dg)
 {
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
-    size_t dg = (size_t)SANNIP__BLOCK * sannip__dg_size(fmax, nmax);
-    s->dG = with_dg ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
-    s->dGs = with_dg > 1 ? SANNIP__TAKE(a, dg, sannip_real) : NULL;
+    s->gw = SANNIP__TAKE(a, (size_t)fmax, sannip_real); s->Gt = SANNIP__TAKE(a, (size_t)fmax, sannip_real);
+    s->cs = with_dg > 1 ? SANNIP__TAKE(a, 3 * (size_t)nmax + 3, sannip_real) : NULL;
     s->env_work = SANNIP__TAKE(a, env_w, sannip_real);
     s->G = SANNIP__TAKE(a, blk, sannip_real); s->X = SANNIP__TAKE(a, blk, sannip_real);
     s->Y = SANNIP__TAKE(a, blk, sannip_real); s->dX = SANNIP__TAKE(a, blk, sannip_real);
@@ -5374,45 +5485,32 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     return SANNIP_SUCCESS;
 }
 
-/* Raw descriptors of the atoms of block b into s->G (rows of ld), and their derivatives
-   into s->dG (one fmax x (nmax+1) x 3 slab per atom) when dg_stride > 0. */
+/* Raw descriptors of the atoms of block b into s->G (rows of ld); E gets the block's
+   descriptor plan (in s->env_work). */
 static void sannip__block_features(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                                   const sannip__run *run, int b, sannip__scratch *s, int ld, size_t dg_stride)
+                                   const sannip__run *run, int b, sannip__scratch *s, int ld, sannip__envrun *E)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     int a;
+    sannip__env_begin(E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
     for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
         int i = run->order[a], k = a - run->bstart[b];
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
-        sannip__env_eval(&m->desc, el->feature, el->n_features, &env, s->G + (size_t)k * ld,
-                         dg_stride ? s->dG + (size_t)k * dg_stride : NULL, NULL, NULL,
-                         dg_stride && s->dGs ? s->dGs + (size_t)k * dg_stride : NULL, NULL, s->env_work);
+        sannip__env_run(E, &env, s->G + (size_t)k * ld, NULL, NULL, NULL, NULL, NULL, 1);
     }
 }
-/* c[q] = sum_f g_f a_f dG_f[q] over the n3 entries of each row (rows of stride st) */
-static void sannip__contract_rows(int nf, const sannip_real *g, const sannip_real *scale, const sannip_real *dG,
-                                  size_t st, size_t n3, sannip_real *c)
-{
-    int f;
-    size_t q;
-    memset(c, 0, sizeof(sannip_real) * n3);
-    for (f = 0; f < nf; f++) {
-        const sannip_real gf = g[f] * scale[f], *row = dG + (size_t)f * st;
-        if (gf == 0) continue;
-        for (q = 0; q < n3; q++) c[q] += gf * row[q];
-    }
-}
-
-/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs:
-   one descriptor pass with derivatives, the batched network, then c_ij = sum_f g_f dG_f/dd_ij. */
+/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
+   c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): descriptor
+   values, the batched network, then a second descriptor pass that contracts each term's
+   derivatives with g as it goes (no dense dG). */
 static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
                                   const sannip__run *run, int b, sannip__scratch *s)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     const sannip_network *net = sannip_model_network(m, run->belem[b]);
-    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, no = net->sizes[net->n_layers];
-    size_t dgs = run->pairc ? sannip__dg_size(run->fmax, run->nmax) : 0;
-    sannip__block_features(m, ws, sys, run, b, s, nf, dgs);
+    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f, no = net->sizes[net->n_layers];
+    sannip__envrun E;
+    sannip__block_features(m, ws, sys, run, b, s, nf, &E);
     for (a = 0; run->ax && a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
         run->ax[i] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)i : NULL, run->xtol);
@@ -5426,16 +5524,14 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     sannip_network_backward_input(net, nb, s->Y, s->dX, s->net_work);
     for (a = 0; a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
-        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]), st = n3 + 3;
+        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]);
         const sannip_real *g = s->dX + (size_t)a * nf;
-        sannip__contract_rows(nf, g, el->scale_a, s->dG + (size_t)a * dgs, st, n3, run->pairc + 3 * ws->nl.start[i]);
-        if (run->spinc) {
-            /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
-            sannip_real self[3];
-            const sannip_real *dGs = s->dGs + (size_t)a * dgs;
-            sannip__contract_rows(nf, g, el->scale_a, dGs, st, n3, run->spinc + 3 * ws->nl.start[i]);
-            sannip__contract_rows(nf, g, el->scale_a, dGs + n3, st, 3, self);
-            memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), self, sizeof self);
+        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
+        for (f = 0; f < nf; f++) s->gw[f] = g[f] * el->scale_a[f];
+        sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, s->cs, 0);
+        if (run->spinc) {   /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
+            memcpy(run->spinc + 3 * ws->nl.start[i], s->cs, sizeof(sannip_real) * n3);
+            memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), s->cs + n3, 3 * sizeof(sannip_real));
         }
     }
 }
@@ -5565,6 +5661,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
     {
         sannip__scratch s;
         int t = 0, a, bb;
+        sannip__envrun E;
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
@@ -5574,7 +5671,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #endif
         for (bb = 0; bb < run.nblocks; bb++) {
             int nf = m->el[run.belem[bb]].n_features;
-            sannip__block_features(m, ws, sys, &run, bb, &s, nf, 0);
+            sannip__block_features(m, ws, sys, &run, bb, &s, nf, &E);
             for (a = run.bstart[bb]; a < run.bstart[bb + 1]; a++)
                 memcpy(G + (size_t)run.order[a] * stride, s.G + (size_t)(a - run.bstart[bb]) * nf, sizeof(sannip_real) * (size_t)nf);
         }

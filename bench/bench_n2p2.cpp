@@ -13,7 +13,8 @@
    ("like for like"), and both totals with the neighbour list. CPU time of the process (one
    thread), median of BENCH_REPS alternating repetitions. Energies of the two are compared
    first (relative difference printed; the benchmark stops on a mismatch > 1e-10).
-   Usage: bench_n2p2 SHARED N2P2_DIR [quick] [water|cu2s] */
+   Usage: bench_n2p2 SHARED N2P2_DIR [quick] [water|cu2s] [scaling] (scaling: sannip alone on
+   supercells of about 1k to 70k atoms, per-atom cost and its ratio to the smallest). */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip.h"
 #include "Prediction.h"
@@ -55,10 +56,10 @@ static void read_first(const std::string &path, sannip_structure *s)
     sannip_free(NULL, text);
 }
 
-/* The k x k x k supercell of a periodic structure, written as n2p2 input.data to path. */
-static void write_supercell(const sannip_structure *s, int k, const std::string &path)
+/* The k x k x k supercell of a periodic structure into t (initialised here). */
+static void make_supercell(const sannip_structure *s, int k, sannip_structure &t)
 {
-    sannip_structure t; sannip_error err; sannip_text txt;
+    sannip_error err;
     int a, b, c, i, d, n = 0;
     sannip_structure_init(&t, NULL);
     if (sannip_structure_resize(&t, s->n * k * k * k, 0, 0, &err) != SANNIP_SUCCESS) die("supercell", &err);
@@ -70,6 +71,12 @@ static void write_supercell(const sannip_structure *s, int k, const std::string 
             for (d = 0; d < 3; d++)
                 t.pos[3 * n + d] = s->pos[3 * i + d] + a * s->cell[d] + b * s->cell[3 + d] + c * s->cell[6 + d];
         }
+}
+/* The k x k x k supercell of a periodic structure, written as n2p2 input.data to path. */
+static void write_supercell(const sannip_structure *s, int k, const std::string &path)
+{
+    sannip_structure t; sannip_error err; sannip_text txt;
+    make_supercell(s, k, t);
     sannip_text_init(&txt, NULL);
     sannip_write_n2p2(&txt, &t, NULL, NULL);
     if (txt.failed || sannip_write_file_atomic(path.c_str(), txt.s, txt.len, &err) != SANNIP_SUCCESS) die(path.c_str(), &err);
@@ -79,12 +86,14 @@ static void write_supercell(const sannip_structure *s, int k, const std::string 
 
 /* Floating-point work per atom of sannip_model_compute with forces, counted from the
    structure (the first 256 centres: a periodic supercell has the same per-atom counts) and
-   the model, with the kernel's operation counts per term (bench/README.md): a radial basis
-   per neighbour 10 flops (value 3, derivative 4, dense row 3); per neighbour pair j < k within
-   the three-body radius, a G4/G5 radial group (bases differing only in lambda and zeta) 50
-   (radial factor and its derivatives 20, row vectors 30) and each member 44 (angular factor
-   and value 20, dense rows 24), other three-body bases 60; the network 4 flops per weight
-   (forward, backward); the force contraction 2 per basis and neighbour component. */
+   the model, with the kernel's operation counts per term, both passes (values, then the
+   contraction with dE/dG; bench/README.md): a radial basis per neighbour 10 flops; per
+   neighbour pair j < k within the three-body radius that some basis uses, 64 (geometry in
+   both passes 34, the contraction's chain rule 30), 16 per distinct angular factor (lambda,
+   zeta) of its G4/G5 bases, 35 per G4/G5 radial group (bases differing only in lambda and
+   zeta: value 5, derivatives and accumulation 30) and 6 per member (value 2, weighted
+   angular sums 4), other three-body bases 90; the network 4 flops per weight (forward,
+   backward). */
 static bool restr(int e, int Z) { return e == SANNIP_ANY || e == SANNIP_ZWEIGHT || e == Z; }
 static double count_flops(const sannip_model *m, const sannip_system *sys, sannip_neighbors *nl)
 {
@@ -98,7 +107,6 @@ static double count_flops(const sannip_model *m, const sannip_system *sys, sanni
         const sannip_network *net = sannip_model_network(m, e);
         size_t s0 = nl->start[i], n = nl->start[i + 1] - s0;
         for (int l = 0; l < net->n_layers; l++) fl += 4.0 * net->sizes[l] * net->sizes[l + 1];
-        fl += 2.0 * el->n_features * 3 * (double)(n + 1);
         for (int f = 0; f < el->n_features; f++) {
             const sannip_basis *b = &m->desc.b[el->feature[f]];
             double rc = sannip_basis_cutoff(b);
@@ -108,22 +116,31 @@ static double count_flops(const sannip_model *m, const sannip_system *sys, sanni
         for (size_t pj = s0; pj < s0 + n; pj++)
             for (size_t pk = pj + 1; pk < s0 + n; pk++) {
                 int zj = sys->Z[nl->j[pj]], zk = sys->Z[nl->j[pk]];
-                std::vector<int> leaders;   /* features heading a radial group seen for this pair */
+                std::vector<int> leaders, angular;   /* features heading a radial group, an angular factor */
+                bool used = false;
                 for (int f = 0; f < el->n_features; f++) {
                     const sannip_basis *b = &m->desc.b[el->feature[f]];
                     double rc = sannip_basis_cutoff(b);
                     if (!sannip_basis_is_angular(b) || nl->r[pj] >= rc || nl->r[pk] >= rc) continue;
                     if (!((restr(b->nbr[0], zj) && restr(b->nbr[1], zk)) || (restr(b->nbr[0], zk) && restr(b->nbr[1], zj)))) continue;
-                    if (b->kind != SANNIP_G4 && b->kind != SANNIP_G5) { fl += 60; continue; }
-                    fl += 44;
+                    used = true;
+                    if (b->kind != SANNIP_G4 && b->kind != SANNIP_G5) { fl += 90; continue; }
+                    fl += 6;
                     bool seen = false;
+                    for (size_t q = 0; q < angular.size() && !seen; q++) {
+                        const sannip_basis *c = &m->desc.b[el->feature[angular[q]]];
+                        seen = c->lambda == b->lambda && c->zeta == b->zeta;
+                    }
+                    if (!seen) { angular.push_back(f); fl += 16; }
+                    seen = false;
                     for (size_t q = 0; q < leaders.size() && !seen; q++) {
                         const sannip_basis *c = &m->desc.b[el->feature[leaders[q]]];
                         seen = c->kind == b->kind && c->eta == b->eta && c->rs == b->rs && c->cut[0].type == b->cut[0].type
                             && c->cut[0].rc == b->cut[0].rc && c->cut[0].alpha == b->cut[0].alpha && c->nbr[0] == b->nbr[0] && c->nbr[1] == b->nbr[1];
                     }
-                    if (!seen) { leaders.push_back(f); fl += 50; }
+                    if (!seen) { leaders.push_back(f); fl += 35; }
                 }
+                if (used) fl += 64;
             }
     }
     return fl / nc;
@@ -212,15 +229,47 @@ static void bench_case(const char *name, const std::string &dir, const std::stri
     sannip_neighbors_uninit(&nl); sannip_workspace_uninit(&ws); sannip_structure_uninit(&s); sannip_model_uninit(&m);
 }
 
+/* sannip alone on k^3 supercells of a structure (issue 16: per-atom cost flat in N): E+F
+   us/atom (CPU time, median of reps) and its ratio to the first size. */
+static void scaling_case(const char *name, const std::string &dir, const std::string &file, const int *ks, int nk)
+{
+    sannip_model m; sannip_workspace ws; sannip_structure s, t; sannip_error err;
+    double first = 0;
+    sannip_model_init(&m, NULL);
+    if (sannip_n2p2_import_dir(&m, dir.c_str(), &err) != SANNIP_SUCCESS) die(dir.c_str(), &err);
+    read_first(file, &s);
+    sannip_workspace_init(&ws, NULL);
+    for (int q = 0; q < nk; q++) {
+        make_supercell(&s, ks[q], t);
+        sannip_system sys = sannip_structure_view(&t);
+        std::vector<sannip_real> F(3 * (size_t)t.n);
+        std::vector<double> ts;
+        sannip_real E;
+        if (sannip_model_compute(&m, &ws, &sys, &E, NULL, F.data(), NULL, &err) != SANNIP_SUCCESS) die("compute", &err);
+        for (int r = 0; r < reps; r++) {
+            double t0 = cpu_now();
+            if (sannip_model_compute(&m, &ws, &sys, &E, NULL, F.data(), NULL, &err) != SANNIP_SUCCESS) die("compute", &err);
+            ts.push_back(cpu_now() - t0);
+        }
+        double us = median(ts) * 1e6 / t.n;
+        if (q == 0) first = us;
+        std::printf("scaling  %-6s %6d atoms  sannip E+F %7.1f us/atom  (%.3f of the %d-atom figure)\n", name, t.n, us, us / first, s.n * ks[0] * ks[0] * ks[0]);
+        std::fflush(stdout);
+        sannip_structure_uninit(&t);
+    }
+    sannip_workspace_uninit(&ws); sannip_structure_uninit(&s); sannip_model_uninit(&m);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3) { std::fprintf(stderr, "usage: bench_n2p2 SHARED N2P2_DIR [quick]\n"); return 2; }
+    if (argc < 3) { std::fprintf(stderr, "usage: bench_n2p2 SHARED N2P2_DIR [quick] [water|cu2s] [scaling]\n"); return 2; }
     std::string shared = argv[1], n2p2 = argv[2];
-    int quick = 0, only_water = 0, only_cu2s = 0;
+    int quick = 0, only_water = 0, only_cu2s = 0, scaling = 0;
     for (int a = 3; a < argc; a++) {
         quick |= std::strcmp(argv[a], "quick") == 0;
         only_water |= std::strcmp(argv[a], "water") == 0;
         only_cu2s |= std::strcmp(argv[a], "cu2s") == 0;
+        scaling |= std::strcmp(argv[a], "scaling") == 0;
     }
     if (quick) reps = 3;
 #ifdef _OPENMP
@@ -230,6 +279,12 @@ int main(int argc, char **argv)
     std::string water = shared + "/peers/n2p2/H2O_RPBE-D3", cu2s = n2p2 + "/examples/nnp-predict/Cu2S_PBE";
     std::string tmp = "build/bench_n2p2_";
     sannip_structure s;
+    if (scaling) {   /* sannip alone, about 1k to 70k atoms */
+        const int kw[4] = { 1, 2, 3, 4 }, kc[4] = { 2, 4, 6, 8 };
+        if (!only_cu2s) scaling_case("water", water, water + "/liquid1080.data", kw, 4);
+        if (!only_water) scaling_case("Cu2S", cu2s, cu2s + "/input.data", kc, 4);
+        return 0;
+    }
     if (!only_cu2s) {
         bench_case("water", water, water + "/liquid1080.data");
         read_first(water + "/liquid1080.data", &s);

@@ -3,8 +3,11 @@
 # spin Monte Carlo run, written by the main of 2026-12-03 (before the architecture rework of
 # issue 11), regenerated for the balanced default loss of issue 14 (with --raw-loss the runs
 # reproduce the previous bytes), and for the default effective-field term on NiO's magnetic_forces
-# (--field-weight 0 reproduces the bytes before it), and for F4-F6 (in bp+spin-scaled) taking the
-# descriptor engine's cached cutoff values, those of the geometric bases (issue 16: spin_cnn.* only). A refactor that changes any arithmetic changes these bytes.
+# (--field-weight 0 reproduces the bytes before it), for F4-F6 (in bp+spin-scaled) taking the
+# descriptor engine's cached cutoff values (issue 16), for the contracted force pass of issue 16
+# (forces move by <= 2e-14 eV/A, rounding of reordered sums) and for the portable exp/log/sin/cos
+# of issue 12 (weight initialisation, Adam's bias correction, cutoffs: energies move by <= 6e-14 eV).
+# A refactor that changes any arithmetic changes these bytes.
 # Regenerate only on purpose: SANNIP_GOLDEN_WRITE=1 tests/test_golden.sh
 cd "$(dirname "$0")/.." || exit 1
 SHARED=${SANNIP_SHARED:-../shared}
