@@ -70,14 +70,14 @@ test:
 	@$(MAKE) --no-print-directory -j$(NPROC) all build/libsannip.so $(TESTS) $(TESTS_F) $(FUZZ)
 	@PYTHON="$(PYTHON)" SANNIP_SHARED=$(SHARED) CC="$(CC)" CXX="$(CXX)" tests/run.sh $(TESTS) $(TESTS_F) $(SCRIPTS) $(TEST_MORE)
 
-# qemu-user runs of the core tests on s390x and i386 and the tool against this one (tests/cross/)
+# qemu-user runs of the core tests on s390x, i386 and armhf and the tool against this one (tests/cross/)
 test-cross: bin/sannip
 	@SANNIP_SHARED=$(SHARED) tests/cross/run.sh
 test-compilers:
 	@SANNIP_SHARED=$(SHARED) tests/cross/compilers.sh
 # what CI runs (.ci/run): make test, test-compilers and test-cross with one "N passed, N failed";
 # trimmed for CI time: clang and tcc build everything but run the core tests; under qemu the
-# float build skips test_train (double covers it); the two targets run side by side
+# float build skips test_train (double covers it); the three targets run side by side
 CI_CORE = descriptors n2p2 model train mc
 test-all:
 	@COMPILER_TESTS="$(CI_CORE)" CROSS_FLOAT_TESTS="descriptors n2p2 model mc" CROSS_JOBS=$(NPROC) \
