@@ -3,7 +3,9 @@
 # spin Monte Carlo run, written by the main of 2026-12-03 (before the architecture rework of
 # issue 11), regenerated for the balanced default loss of issue 14 (with --raw-loss the runs
 # reproduce the previous bytes), and for the default effective-field term on NiO's magnetic_forces
-# (--field-weight 0 reproduces the bytes before it). A refactor that changes any arithmetic changes these bytes.
+# (--field-weight 0 reproduces the bytes before it), and for the default batch of 2 (issue 14, NiO
+# defaults: --batch 8 on bp, spin_cnn and committee reproduces the bytes before it).
+# A refactor that changes any arithmetic changes these bytes.
 # Regenerate only on purpose: SANNIP_GOLDEN_WRITE=1 tests/test_golden.sh
 cd "$(dirname "$0")/.." || exit 1
 SHARED=${SANNIP_SHARED:-../shared}
