@@ -64,7 +64,7 @@
      class: radial, angular, spin).
    - NiO: exactly what `sannip train` does with default flags (bp preset at rc 6 A, the
      thesis's spin preset as it is for bp+spin, 2 x 25 tanh, modified scaling, and
-     sannip_train_config_init: 100 epochs of Adam at 1e-3, batch 8, 20 % validation, the
+     sannip_train_config_init: 300 epochs of Adam at 1e-3, batch 2, 20 % validation, the
      balanced loss), one model per fold; --quick trains 30 epochs at 3e-3 on 3 folds.
    - FOM = 1 / (s/epoch x validation RMSE in meV/atom) (T4.7, in the thesis's units).
    - Error bars: the sample standard deviation over the seeds of the whole pipeline. (The
@@ -139,7 +139,7 @@ static void print_usage(FILE *f)
         "  --out DIR          output directory (default build/spin_accuracy)\n"
         "  --nio FILE         NiO data (default $SANNIP_SHARED/data/nio_train.xyz, SANNIP_SHARED\n"
         "                     defaulting to ../shared); 'none' skips the NiO part. NiO trains with\n"
-        "                     sannip train's defaults (100 epochs; quick: 30 at 3e-3, 3 folds)\n"
+        "                     sannip train's defaults (300 epochs; quick: 30 at 3e-3, 3 folds)\n"
         "  --spin-preset P    scaled (default: 8 S1G + 12 S2G scaled to the mean |S|, F4-F6) or thesis\n"
         "                     (T A.2, which assumes mu_B: the toy spins are multiplied by 2)\n"
         "  --rc R             cutoff of the BP and spin bases for toy iron in A (default 4.0)\n"
@@ -574,8 +574,8 @@ static void test_errors(const sannip_model *m, double e0, const sannip_dataset *
 
 /* One model trained on tv as `sannip train --descriptors bp|bp+spin` with every other flag at
    its default would train it (bp preset and the thesis's spin preset at rc 6 A, moments in
-   mu_B, 2 x 25 tanh, modified scaling, sannip_train_config_init: Adam 1e-3, 100 epochs,
-   batch 8, 20 % validation, balanced loss), then tested on te[0..nte) of d. */
+   mu_B, 2 x 25 tanh, modified scaling, sannip_train_config_init: Adam 1e-3, 300 epochs,
+   batch 2, 20 % validation, balanced loss), then tested on te[0..nte) of d. */
 static void nio_fit_test(const settings *st, const sannip_dataset *tv, const sannip_dataset *d, const int *te, int nte, int spin,
                          uint64_t seed, const char *label, sannip_workspace *ws, double *se, double *sf, long *nf)
 {
@@ -911,12 +911,13 @@ static void part_nio(const settings *st, sannip_text *md, sannip_text *csv, sann
     }
     sannip_text_printf(md, "\n## NiO (DFT, %d frames of %d atoms), %d-fold cross-validation, energies and forces\n\n"
                            "One model per fold and method, trained as `bin/sannip train --descriptors bp|bp+spin` with every other flag\n"
-                           "at its default (%d epochs, Adam 1e-3, batch 8, 20 %% validation, rc 6 A, 2 x 25 tanh, modified scaling,\n"
+                           "at its default (%d epochs, Adam %g, batch %d, 20 %% validation, rc 6 A, 2 x 25 tanh, modified scaling,\n"
                            "balanced loss: effective energy weight %.0f); SANNIP = bp+spin (the thesis's spin preset, T A.2, moments\n"
                            "in mu_B). RMSEs pooled over the held-out folds; mean ± sd over %d seeds (split, initialisation).\n"
                            "Ratio: energy RMSE / SANNIP's; force ratio: SANNIP's force RMSE / the predictor's (< 1: SANNIP's forces better).\n\n"
                            "| | energy RMSE (meV/atom) | / SANNIP | force RMSE (eV/A) | SANNIP / it |\n|---|---|---|---|---|\n",
-                       nr[0].n, nr[0].atoms, nr[0].folds, st->quick ? st->epochs_nio : sannip_train_config_init().epochs, ew, st->seeds);
+                       nr[0].n, nr[0].atoms, nr[0].folds, st->quick ? st->epochs_nio : sannip_train_config_init().epochs,
+                       st->quick ? 3e-3 : sannip_train_config_init().learning_rate, sannip_train_config_init().batch_size, ew, st->seeds);
     nio_summary(st, nr, md, csv);
     if (st->quick) sannip_text_printf(md, "\n(quick run: %d epochs at learning rate 3e-3, not the defaults)\n", st->epochs_nio);
     sannip_text_printf(md, "\n%d seeds x %d folds: %.0f s.\n", st->seeds, nr[0].folds, now() - t0);

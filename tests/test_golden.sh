@@ -5,8 +5,10 @@
 # reproduce the previous bytes), and for the default effective-field term on NiO's magnetic_forces
 # (--field-weight 0 reproduces the bytes before it), for F4-F6 (in bp+spin-scaled) taking the
 # descriptor engine's cached cutoff values (issue 16), for the contracted force pass of issue 16
-# (forces move by <= 2e-14 eV/A, rounding of reordered sums) and for the portable exp/log/sin/cos
-# of issue 12 (weight initialisation, Adam's bias correction, cutoffs: energies move by <= 6e-14 eV).
+# (forces move by <= 2e-14 eV/A, rounding of reordered sums), for the portable exp/log/sin/cos
+# of issue 12 (weight initialisation, Adam's bias correction, cutoffs: energies move by <= 6e-14 eV)
+# and for the default batch of 2 (issue 14, NiO defaults: --batch 8 on bp, spin_cnn and committee
+# reproduced the bytes before it).
 # A refactor that changes any arithmetic changes these bytes.
 # Regenerate only on purpose: SANNIP_GOLDEN_WRITE=1 tests/test_golden.sh
 cd "$(dirname "$0")/.." || exit 1

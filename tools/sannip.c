@@ -76,8 +76,8 @@ static const help_entry HELP[] = {
       "  --optimizer O       adam (default), sgd, or ekf (options below)\n"
       "  --lr X              learning rate (default 1e-3)\n"
       "  --lr-decay X        learning rate factor per epoch (default 1)\n"
-      "  --epochs N          default 100 (at least 1)\n"
-      "  --batch N           structures per update (default 8)\n"
+      "  --epochs N          default 300 (at least 1)\n"
+      "  --batch N           structures per update (default 2)\n"
       "  --energy-weight X   w_E (default 1)\n"
       "  --force-weight X    w_F (default 1; 0 = energies only)\n"
       "                      With forces, w_E is multiplied by <F^2>/var(E/N) of the training\n"
@@ -811,16 +811,16 @@ static int ekf_config_of(opts *o, sannip_train_config *c)
 static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *M)
 {
     double v;
-    if (!opt_num(o, "train", "--rc", 6, 1e-3, 1e3, rc) || !opt_num(o, "train", "--lr", 1e-3, 1e-12, 10, &c->learning_rate)
+    if (!opt_num(o, "train", "--rc", 6, 1e-3, 1e3, rc) || !opt_num(o, "train", "--lr", sannip_train_config_init().learning_rate, 1e-12, 10, &c->learning_rate)
         || !opt_num(o, "train", "--lr-decay", 1, 0.01, 1, &c->lr_decay) || !opt_num(o, "train", "--energy-weight", 1, 0, 1e12, &c->energy_weight)
         || !opt_num(o, "train", "--force-weight", 1, 0, 1e12, &c->force_weight) || !opt_num(o, "train", "--l2", 0, 0, 1e6, &c->l2)
         || !opt_num(o, "train", "--field-weight", 1, 0, 1e12, &c->field_weight) || !opt_num(o, "train", "--stress-weight", 1, 0, 1e12, &c->stress_weight)
         || !opt_num(o, "train", "--val", 0.2, 0, 0.95, &c->validation_fraction) || !opt_num(o, "train", "--committee", 1, 1, 1000, M))
         return 0;
-    if (!opt_num(o, "train", "--epochs", 100, 0, 1e8, &v)) return 0;
+    if (!opt_num(o, "train", "--epochs", sannip_train_config_init().epochs, 0, 1e8, &v)) return 0;
     c->epochs = (int)v;
     if (c->epochs < 1) { usage_error("train", "--epochs must be at least 1: without a completed epoch there is no trained model to write"); return 0; }
-    if (!opt_num(o, "train", "--batch", 8, 1, 1e6, &v)) return 0;
+    if (!opt_num(o, "train", "--batch", sannip_train_config_init().batch_size, 1, 1e6, &v)) return 0;
     c->batch_size = (int)v;
     if (!opt_num(o, "train", "--patience", 0, 0, 1e8, &v)) return 0;
     c->patience = (int)v;
