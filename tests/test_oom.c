@@ -568,7 +568,7 @@ static sannip_result pipe_mc_full(const sannip_allocator *a, void *user, double 
 }
 
 /* ---- 7. training, committee training -------------------------------------------------------- */
-typedef struct train_opts { int cache, pca; } train_opts;
+typedef struct train_opts { int cache, pca, ekf; } train_opts;
 static sannip_train_config small_train_config(void)
 {
     sannip_train_config cfg = sannip_train_config_init();
@@ -595,6 +595,7 @@ static sannip_result pipe_train(const sannip_allocator *a, void *user, double *s
     sannip_result r = SANNIP_SUCCESS;
     memset(&rep, 0, sizeof rep);
     cfg.recompute_derivatives = !o->cache; cfg.pca = o->pca;
+    if (o->ekf) cfg.optimizer = SANNIP_OPT_EKF;
     sannip_model_init(&m, a);
     sannip_dataset_init(&d, a);
     TRY(sannip_model_load_mem(&m, MODEL_TXT, MODEL_LEN, err));
@@ -783,7 +784,7 @@ static void sweep(const char *name, oom_pipeline run, void *user) { sweep_thread
 
 int main(void)
 {
-    train_opts cached = { 1, 0 }, recomputed = { 0, 0 }, pca = { 1, 2 };
+    train_opts cached = { 1, 0, 0 }, recomputed = { 0, 0, 0 }, pca = { 1, 2, 0 }, ekf = { 1, 0, 1 };
     setvbuf(stdout, NULL, _IONBF, 0);
     if (!build_fixtures()) { CHECK(0, "fixtures"); return test_report("test_oom"); }
     load_water();
@@ -799,6 +800,7 @@ int main(void)
     sweep("training, derivative cache", pipe_train, &cached);
     sweep("training, derivatives recomputed", pipe_train, &recomputed);
     sweep("training, cache + PCA initialisation", pipe_train, &pca);
+    sweep("training, extended Kalman filter", pipe_train, &ekf);
     sweep("committee training", pipe_committee_train, NULL);
     sweep("model construction + scaling/energy fits + cache + gradient + PCA", pipe_build, NULL);
     sweep("Monte Carlo protocols (hysteresis, Curie scan, CSV) on the Heisenberg model", pipe_mc_protocols, NULL);
@@ -806,6 +808,7 @@ int main(void)
     sweep("random spin committee, fixed members, early stop, vector spins", pipe_rsc, &cached);
     sweep_threads("Monte Carlo on spin-local (chain, walkers)", pipe_mc, NULL, 2);
     sweep_threads("training, derivative cache", pipe_train, &cached, 2);
+    sweep_threads("training, extended Kalman filter", pipe_train, &ekf, 2);
     sweep_threads("committee training", pipe_committee_train, NULL, 2);
     {
         char cmd[128];
