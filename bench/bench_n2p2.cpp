@@ -260,6 +260,17 @@ static void scaling_case(const char *name, const std::string &dir, const std::st
     sannip_workspace_uninit(&ws); sannip_structure_uninit(&s); sannip_model_uninit(&m);
 }
 
+/* A potential on its structure and on the k x k x k supercell of it (written to big). */
+static void bench_sizes(const char *name, const std::string &dir, const std::string &file, int k, const std::string &big)
+{
+    sannip_structure s;
+    bench_case(name, dir, file);
+    read_first(file, &s);
+    write_supercell(&s, k, big);
+    sannip_structure_uninit(&s);
+    bench_case(name, dir, big);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) { std::fprintf(stderr, "usage: bench_n2p2 SHARED N2P2_DIR [quick] [water|cu2s] [scaling]\n"); return 2; }
@@ -278,26 +289,13 @@ int main(int argc, char **argv)
     std::printf("bench_n2p2: n2p2 (libnnp of %s) and sannip in one run, one thread, CPU time, median of %d\n", n2p2.c_str(), reps);
     std::string water = shared + "/peers/n2p2/H2O_RPBE-D3", cu2s = n2p2 + "/examples/nnp-predict/Cu2S_PBE";
     std::string tmp = "build/bench_n2p2_";
-    sannip_structure s;
     if (scaling) {   /* sannip alone, about 1k to 70k atoms */
         const int kw[4] = { 1, 2, 3, 4 }, kc[4] = { 2, 4, 6, 8 };
         if (!only_cu2s) scaling_case("water", water, water + "/liquid1080.data", kw, 4);
         if (!only_water) scaling_case("Cu2S", cu2s, cu2s + "/input.data", kc, 4);
         return 0;
     }
-    if (!only_cu2s) {
-        bench_case("water", water, water + "/liquid1080.data");
-        read_first(water + "/liquid1080.data", &s);
-        write_supercell(&s, 2, tmp + "water8640.data");
-        sannip_structure_uninit(&s);
-        bench_case("water", water, tmp + "water8640.data");
-    }
-    if (!only_water) {
-        bench_case("Cu2S", cu2s, cu2s + "/input.data");
-        read_first(cu2s + "/input.data", &s);
-        write_supercell(&s, 4, tmp + "cu2s9216.data");
-        sannip_structure_uninit(&s);
-        bench_case("Cu2S", cu2s, tmp + "cu2s9216.data");
-    }
+    if (!only_cu2s) bench_sizes("water", water, water + "/liquid1080.data", 2, tmp + "water8640.data");
+    if (!only_water) bench_sizes("Cu2S", cu2s, cu2s + "/input.data", 4, tmp + "cu2s9216.data");
     return 0;
 }
