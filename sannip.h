@@ -2904,7 +2904,7 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->a3 = SANNIP__TAKE(a, 3 * nn, sannip_real); R->d3 = SANNIP__TAKE(a, 3 * nn, sannip_real);
     R->ang = SANNIP__TAKE(a, 2 * nn * naid, sannip_real);
     R->Sa = SANNIP__TAKE(a, nn, sannip_real); R->Sd = SANNIP__TAKE(a, nn, sannip_real);
-    k->spin = SANNIP__TAKE(a, 3 * nn, sannip_real);
+    k->spin = SANNIP__TAKE(a, 5 * nn, sannip_real);
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
@@ -3311,6 +3311,7 @@ typedef struct sannip__spin_out {
     int n;
     sannip_real gf;                 /* contraction weight g_f (0 when no contraction) */
     sannip_real *dG, *dGs, *c, *cs; /* rows of f (stride 3(n+1)), or NULL */
+    int fuse;                       /* contraction only: pair sums go through the cache's group sums */
 } sannip__spin_out;
 static void sannip__spin_put_pos(const sannip__spin_out *o, int j, sannip_real s, const sannip_real *v)
 {
@@ -3340,6 +3341,11 @@ typedef struct sannip__spin_cache {
     sannip_real sn_eps, fs_eps;   /* eps of sn; of fs's A */
     const sannip_cutoff *fs_cut;  /* key of fs with fs_nbr, fs_center, fs_a, fs_eps (NULL: none) */
     sannip_real fs[5];            /* M (3), A, W of sannip__spin_fsums */
+    /* contraction of pair sums that share bracket, cutoff and neighbour element (the group
+       key): per neighbour ga = sum_f g_f dT_f, gb = sum_f g_f T_f (sannip__spin_pair_flush) */
+    sannip_real *ga, *gb;
+    const sannip_real *g_fc, *g_dfc;
+    int g_open, g_bk, g_nbr;
 } sannip__spin_cache;
 
 static sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u)
@@ -3367,6 +3373,44 @@ static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *en
     if (deriv) sannip__spin_put_spin(o, env->n, 1, g);
     return T;
 }
+/* The contraction of the open pair-sum group into c and cs: every member's derivative is
+   g_f dT_f fc (bracket gradients) + g_f T_f fc' u, so the group needs one bracket gradient
+   per neighbour (the sums ga, gb), not one per member and neighbour. */
+static void sannip__spin_pair_flush(sannip__spin_cache *C, const sannip_env *env, const sannip_real *u, sannip_real *c, sannip_real *cs)
+{
+    sannip_real da[3], db[3], du[3], sa[3] = { 0, 0, 0 };
+    int j, x;
+    if (!C->g_open) return;
+    C->g_open = 0;
+    for (j = 0; j < env->n; j++) {
+        const sannip_real *uj = u + 3 * j;
+        sannip_real A = C->ga[j] * C->g_fc[j], B = C->gb[j] * C->g_dfc[j], ud;
+        if (A == 0 && B == 0) continue;
+        sannip__spin_bracket(C->g_bk, env->Sc, env->Sn + 3 * j, uj, da, db, du);
+        ud = sannip__dot3(uj, du);
+        /* d/dd_j: A (I - u u^T) du / r + B u, as in sannip__spin_pairsum */
+        if (c) for (x = 0; x < 3; x++) c[3 * j + x] += A * (du[x] - ud * uj[x]) / env->r[j] + B * uj[x];
+        if (cs) for (x = 0; x < 3; x++) { cs[3 * j + x] += A * db[x]; sa[x] += A * da[x]; }
+    }
+    if (cs) for (x = 0; x < 3; x++) cs[3 * env->n + x] += sa[x];
+}
+/* Adds g_f T_j and g_f dT_j of one pair-sum basis (bracket bk, transform in C->x) to its
+   group's sums, flushing the open group first when the key differs. */
+static void sannip__spin_pair_gather(const sannip_basis *b, int bk, const sannip_env *env, const sannip_real *u,
+                                     sannip__spin_cache *C, const sannip__spin_out *o)
+{
+    int j, n = env->n, gauss = sannip__has(b, SANNIP_BASIS_GAUSSIAN);
+    if (C->g_open && (C->g_bk != bk || C->g_fc != C->fc || C->g_nbr != b->nbr[0])) sannip__spin_pair_flush(C, env, u, o->c, o->cs);
+    if (!C->g_open) {
+        C->g_open = 1; C->g_bk = bk; C->g_fc = C->fc; C->g_dfc = C->dfc; C->g_nbr = b->nbr[0];
+        for (j = 0; j < n; j++) C->ga[j] = C->gb[j] = 0;
+    }
+    for (j = 0; j < n; j++) {
+        sannip_real T = C->x[j], dT = gauss ? -2 * b->eta * (C->v[j] - b->rs) * T : b->zeta * sannip__ipow(C->v[j], (int)b->zeta - 1);
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        C->ga[j] += o->gf * dT; C->gb[j] += o->gf * T;
+    }
+}
 /* Pair-sum kinds S2..S5, S2G..S5G: sum_j T(bracket) fc. */
 static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                         sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
@@ -3383,6 +3427,7 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
         for (j = 0; j < n; j++) { sannip_real e = C->v[j] - b->rs; C->x[j] = -b->eta * e * e; }
         sannip__exp_array(C->x, n);
     } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
+    if (deriv && o->fuse) { sannip__spin_pair_gather(b, bk, env, u, C, o); deriv = 0; }
     for (j = 0; j < n; j++) {
         const sannip_real *uj = u + 3 * j;
         sannip_real fc = fcv[j], dfc = dfcv[j], T = C->x[j], dT, ud;
@@ -3574,18 +3619,19 @@ static void sannip__spin_cutoffs(const sannip_basis *b, int f, const sannip_env 
     C->fc = C->ofc; C->dfc = C->odfc;
 }
 /* The spin bases among idx, with the outputs of sannip__env_eval plus the spin derivatives
-   dGs and their contraction cs; work holds 3 n reals with pre, else 8 n. */
+   dGs and their contraction cs; work holds 5 n reals with pre, else 8 n. With pre, a pure
+   contraction (g without dense rows) sums the pair bases by group (sannip__spin_pair_flush). */
 static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
                              sannip_real *dGs, sannip_real *cs, sannip_real *work, const sannip__spin_pre *pre)
 {
     size_t stride = 3 * ((size_t)env->n + 1), nn = (size_t)env->n;
-    int f, j, deriv = dG || dGs || (g && (c || cs));
+    int f, j, deriv = dG || dGs || (g && (c || cs)), fuse = pre && g && !dG && !dGs;
     const sannip_real *u;
     sannip__spin_cache C;
     memset(&C, 0, sizeof C);
     C.v = work; C.x = C.v + nn; C.sn = C.x + nn;
-    if (pre) u = pre->u;
+    if (pre) { u = pre->u; C.ga = C.sn + nn; C.gb = C.ga + nn; }
     else {   /* the unit vectors and cutoff values of sannip__env_setup, here */
         sannip_real *w = C.sn + nn;
         C.ofc = w + 3 * nn; C.odfc = C.ofc + nn;
@@ -3605,8 +3651,10 @@ static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int 
         o.dGs = dGs ? dGs + (size_t)f * stride : NULL;
         o.c = g ? c : NULL;
         o.cs = g ? cs : NULL;
+        o.fuse = fuse;
         G[f] += sannip__kind(b->kind)->eval(b, env, u, &C, &o, deriv);
     }
+    if (fuse) sannip__spin_pair_flush(&C, env, u, c, cs);
 }
 SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                               sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
