@@ -1011,7 +1011,10 @@ static int cmd_train(int argc, char **argv)
     if (open_learning_curve(&o, &tmpl, curve_path, sizeof curve_path, &pctx.curve) != 0) return 1;
     c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
     signal(SIGINT, on_sigint);   /* from here on Ctrl-C stops training instead of the process */
-    printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
+    if (c.validation_last > 0)   /* the --val-file structures only validate */
+        printf("training on %d structures of %s (validating on %d of %s): %d elements, %d bases, network", d.n - c.validation_last,
+               o.pos[0], c.validation_last, opt(&o, "--val-file", NULL), nz, tmpl.desc.n);
+    else printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
     for (i = 0; i < nh; i++) printf(" %d", hidden[i]);
     printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
            c.optimizer == SANNIP_OPT_ADAM ? "Adam" : c.optimizer == SANNIP_OPT_EKF ? "EKF" : "SGD", c.epochs, c.batch_size, (int)M);
