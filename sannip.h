@@ -1012,8 +1012,8 @@ typedef struct sannip_extrapolation {
    One model may be shared read-only by many threads, each with its own workspace.
    [out] ws, [in, optional] alloc; uninit frees the buffers.
    Extrapolation test, opt-in: with ws->extrapolation set (caller-owned), every compute call
-   on ws (sannip_model_compute, _field, _domain, so sannip_committee_predict too: one call per
-   member, the last member's test remains) also fills *ws->extrapolation with the test of
+   on ws (sannip_model_compute, _field, _domain; sannip_committee_predict reports its most
+   extrapolating member) also fills *ws->extrapolation with the test of
    its centres at tolerance ws->extrapolation_tol (zero means the default; SANNIP_OFF or
    SANNIP_EXACTLY(t) for tol 0, n2p2's rule), from the features the call computes anyway (no
    extra descriptor pass; an n-entry buffer from ws->alloc). NULL (init): no test. A bad
