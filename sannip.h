@@ -2822,7 +2822,8 @@ typedef struct sannip__envplan {
     sannip_real *pre;      /* 2^(1-zeta) per position (G4/G5) */
     sannip_real rtri;      /* largest three-body radius */
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
-    int *id_off[4], *ids[4];  /* per class pair and id set (SANNIP__IDS_*): the ids its list needs */
+    int *id_off[6], *ids[6];  /* per class pair and id set (SANNIP__IDS_*): the ids its list needs */
+    int *jkm, *jkb;        /* per r_jk Gaussian entry q: a power m > 1 of entry jkb[q] of its list, or 0 (an exp) */
     int *perm;             /* three-body positions, the members of each radial group adjacent */
     int naid;              /* distinct angular factors (lambda, zeta) of the G4/G5 positions */
     int *arep, *ra_off, *raid;  /* a position of each; per class pair the ids its list needs */
@@ -2867,7 +2868,8 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->tri_off = SANNIP__TAKE(a, cc + 1, int); p->tri = SANNIP__TAKE(a, cc * 2 * f, int);
     p->cid = SANNIP__TAKE(a, f, int); p->cid2 = SANNIP__TAKE(a, f, int);
     p->gid = SANNIP__TAKE(a, f, int); p->gid2 = SANNIP__TAKE(a, f, int);
-    for (s = 0; s < 4; s++) { p->id_off[s] = SANNIP__TAKE(a, cc + 1, int); p->ids[s] = SANNIP__TAKE(a, cc * 2 * f, int); }
+    for (s = 0; s < 6; s++) { p->id_off[s] = SANNIP__TAKE(a, cc + 1, int); p->ids[s] = SANNIP__TAKE(a, cc * 2 * f, int); }
+    p->jkm = SANNIP__TAKE(a, cc * 2 * f, int); p->jkb = SANNIP__TAKE(a, cc * 2 * f, int);
     p->cuts = SANNIP__TAKE(a, 2 * f, const sannip_cutoff *);
     p->geta = SANNIP__TAKE(a, 2 * f, sannip_real); p->grs = SANNIP__TAKE(a, 2 * f, sannip_real);
     p->pre = SANNIP__TAKE(a, f, sannip_real);
@@ -2887,8 +2889,10 @@ typedef struct sannip__runbuf {
     int np, nseg;                                 /* pairs and segments in the block */
     int *pk, *sj, *s0;                            /* k of each pair; j and first pair of each segment */
     sannip_real *rij, *rik, *rjk, *cs, *wz, *one; /* distances, cos(theta_ijk), Z_j Z_k, ones */
+    sannip_real *irij, *irik;                     /* 1/r_ij, 1/r_ik */
     sannip_real *ui, *uk, *ujk;                   /* unit vectors i->j, i->k, j->k */
     sannip_real *fj, *dfj, *fk, *dfk, *gj, *gk;   /* cutoffs and Gaussians of r_ij and r_ik per id */
+    sannip_real *pf, *pfj, *pfk, *pg;             /* f_j f_k, f_j' f_k, f_j f_k' per cutoff id, g_j g_k per Gaussian id */
     sannip_real *tf, *tdf, *tg;                   /* those of r_jk (G4) */
     sannip_real *T, *dc, *dij, *dik, *djk;        /* a term's value and dT/d(cos, r_ij, r_ik, r_jk) */
     sannip_real *A, *B, *Cc, *D;                  /* contraction accumulators (g mode) */
@@ -2899,20 +2903,23 @@ typedef struct sannip__runbuf {
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
    (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 3 n reals. */
-typedef struct sannip__envcache { sannip_real *u, *fc, *dfc, *gs, *spin; } sannip__envcache;
+typedef struct sannip__envcache { sannip_real *u, *ir, *fc, *dfc, *gs, *spin; } sannip__envcache;
 static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs, int naid)
 {
     size_t nn = (size_t)n, B = SANNIP__PAIRS, nc = B * (size_t)ncut, ng = B * (size_t)ngs;
-    k->u = SANNIP__TAKE(a, 3 * nn, sannip_real);
+    k->u = SANNIP__TAKE(a, 3 * nn, sannip_real); k->ir = SANNIP__TAKE(a, nn, sannip_real);
     k->fc = SANNIP__TAKE(a, nn * ncut, sannip_real); k->dfc = SANNIP__TAKE(a, nn * ncut, sannip_real);
     k->gs = SANNIP__TAKE(a, nn * ngs, sannip_real);
     R->pk = SANNIP__TAKE(a, B, int); R->sj = SANNIP__TAKE(a, B, int); R->s0 = SANNIP__TAKE(a, B + 1, int);
     R->rij = SANNIP__TAKE(a, B, sannip_real); R->rik = SANNIP__TAKE(a, B, sannip_real); R->rjk = SANNIP__TAKE(a, B, sannip_real);
+    R->irij = SANNIP__TAKE(a, B, sannip_real); R->irik = SANNIP__TAKE(a, B, sannip_real);
     R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real); R->one = SANNIP__TAKE(a, B, sannip_real);
     R->ui = SANNIP__TAKE(a, 3 * B, sannip_real); R->uk = SANNIP__TAKE(a, 3 * B, sannip_real); R->ujk = SANNIP__TAKE(a, 3 * B, sannip_real);
     R->fj = SANNIP__TAKE(a, nc, sannip_real); R->dfj = SANNIP__TAKE(a, nc, sannip_real);
     R->fk = SANNIP__TAKE(a, nc, sannip_real); R->dfk = SANNIP__TAKE(a, nc, sannip_real);
     R->gj = SANNIP__TAKE(a, ng, sannip_real); R->gk = SANNIP__TAKE(a, ng, sannip_real);
+    R->pf = SANNIP__TAKE(a, nc, sannip_real); R->pfj = SANNIP__TAKE(a, nc, sannip_real); R->pfk = SANNIP__TAKE(a, nc, sannip_real);
+    R->pg = SANNIP__TAKE(a, ng, sannip_real);
     R->tf = SANNIP__TAKE(a, nc, sannip_real); R->tdf = SANNIP__TAKE(a, nc, sannip_real); R->tg = SANNIP__TAKE(a, ng, sannip_real);
     R->T = SANNIP__TAKE(a, B, sannip_real); R->dc = SANNIP__TAKE(a, B, sannip_real);
     R->dij = SANNIP__TAKE(a, B, sannip_real); R->dik = SANNIP__TAKE(a, B, sannip_real); R->djk = SANNIP__TAKE(a, B, sannip_real);
@@ -3002,23 +3009,60 @@ static void sannip__envplan_angular(sannip__envplan *p)
     p->ra_off[CC] = k;
 }
 /* Id sets of the per-class-pair lists (sannip__envplan_ids): the cutoffs and Gaussians of r_jk
-   (G4 entries), and those of r_ij and r_ik (every entry: cut[0], cut[1], both Gaussians). */
-enum { SANNIP__IDS_JKCUT, SANNIP__IDS_JKGAUSS, SANNIP__IDS_CUT, SANNIP__IDS_GAUSS };
+   (G4 entries); the products f_c(r_ij) f_c(r_ik), g(r_ij) g(r_ik) of G4/G5 entries (one cutoff
+   and one Gaussian each); the cutoffs and Gaussians of r_ij and r_ik apart (Gauss-Fourier
+   entries: cut[0], cut[1], both Gaussians, in either orientation). */
+enum { SANNIP__IDS_JKCUT, SANNIP__IDS_JKGAUSS, SANNIP__IDS_PCUT, SANNIP__IDS_PGAUSS, SANNIP__IDS_CUT, SANNIP__IDS_GAUSS, SANNIP__IDS };
 static int sannip__tterm_ids(const sannip__tterm *t, int set, int *id)
 {
+    int g45 = t->kind == SANNIP_G4 || t->kind == SANNIP_G5;
     switch (set) {
     case SANNIP__IDS_JKCUT: id[0] = t->cid; return t->kind == SANNIP_G4;
     case SANNIP__IDS_JKGAUSS: id[0] = t->gid; return t->kind == SANNIP_G4;
-    case SANNIP__IDS_CUT: id[0] = t->cid; id[1] = t->cid2; return 2;
-    default: id[0] = t->gid; id[1] = t->gid2; return 2;
+    case SANNIP__IDS_PCUT: id[0] = t->cid; return g45;
+    case SANNIP__IDS_PGAUSS: id[0] = t->gid; return g45;
+    case SANNIP__IDS_CUT: id[0] = t->cid; id[1] = t->cid2; return g45 ? 0 : 2;
+    default: id[0] = t->gid; id[1] = t->gid2; return g45 ? 0 : 2;
     }
+}
+/* Largest power m of exp(-eta (r - rs)^2) taken for exp(-m eta (r - rs)^2) (sannip__envplan_powers):
+   t^m by squaring has m ulp of error at most (double); float builds keep their exps. */
+#ifdef SANNIP_FLOAT
+#define SANNIP__JK_POW_MAX 1
+#else
+#define SANNIP__JK_POW_MAX 32
+#endif
+/* The r_jk Gaussians of each class pair's list whose eta is an integer multiple m of another's
+   (same rs; m eta to 4 ulp): water's 0.01, 0.03, 0.07, 0.2 are one exp and three powers. Sorts
+   each list by (rs, eta) so that bases come first; sets jkm, jkb (sannip__tri_block). */
+static void sannip__envplan_powers(sannip__envplan *p)
+{
+    int cp, q, l, CC = p->C * p->C, *ids = p->ids[SANNIP__IDS_JKGAUSS], *off = p->id_off[SANNIP__IDS_JKGAUSS];
+    for (cp = 0; cp < CC; cp++)
+        for (q = off[cp]; q < off[cp + 1]; q++) {
+            int g = ids[q];
+            for (l = q; l > off[cp] && (p->grs[ids[l - 1]] > p->grs[g] || (p->grs[ids[l - 1]] == p->grs[g] && p->geta[ids[l - 1]] > p->geta[g])); l--)
+                ids[l] = ids[l - 1];
+            ids[l] = g;
+        }
+    for (cp = 0; cp < CC; cp++)
+        for (q = off[cp]; q < off[cp + 1]; q++) {
+            sannip_real e = p->geta[ids[q]];
+            p->jkm[q] = 0; p->jkb[q] = -1;
+            for (l = off[cp]; l < q && !p->jkm[q]; l++) {
+                sannip_real b = p->geta[ids[l]];
+                double m = floor((double)(e / b) + 0.5);
+                if (p->jkm[l] || p->grs[ids[l]] != p->grs[ids[q]] || !(b > 0) || m < 2 || m > SANNIP__JK_POW_MAX) continue;
+                if (fabs((double)m * b - e) <= 4 * DBL_EPSILON * e) { p->jkm[q] = (int)m; p->jkb[q] = l; }
+            }
+        }
 }
 /* Per class pair cp and id set s, the distinct ids its list needs (negative: none),
    ids[s][id_off[s][cp]..id_off[s][cp+1]). Runs after the lists are made. */
 static void sannip__envplan_ids(sannip__envplan *p)
 {
     int s, cp, q, l, m, k, id[2], CC = p->C * p->C;
-    for (s = 0; s < 4; s++) {
+    for (s = 0; s < SANNIP__IDS; s++) {
         int *off = p->id_off[s], *ids = p->ids[s];
         for (cp = 0, k = 0; cp < CC; cp++) {
             off[cp] = k;
@@ -3033,6 +3077,7 @@ static void sannip__envplan_ids(sannip__envplan *p)
         }
         off[CC] = k;
     }
+    sannip__envplan_powers(p);
 }
 /* Carves the plan out of the arena and fills it. */
 static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
@@ -3180,6 +3225,23 @@ static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n
     for (i = 0; i < n; i++) f[i] = sannip__fc(c, r[i], &df[i]);
 }
 
+/* x^m over n reals into y by squaring, m < 2^nb (nb a constant at each call, so that the loop
+   vectorises); the same products in the same order as sannip__ipow. */
+SANNIP__INLINE void sannip__pow_array_nb(const sannip_real *x, int m, int nb, int n, sannip_real *SANNIP__RESTRICT y)
+{
+    int i, l;
+    for (i = 0; i < n; i++) {
+        sannip_real r = 1, v = x[i];
+        for (l = 0; l < nb; l++) { r *= ((m >> l) & 1) ? v : 1; v *= v; }
+        y[i] = r;
+    }
+}
+static void sannip__pow_array(const sannip_real *x, int m, int n, sannip_real *y)
+{
+    if (m < 8) sannip__pow_array_nb(x, m, 3, n, y);
+    else if (m < 64) sannip__pow_array_nb(x, m, 6, n, y);
+    else { int i; for (i = 0; i < n; i++) y[i] = sannip__ipow(x[i], m); }
+}
 /* sqrt over an array, in place: IEEE-754 square roots (correctly rounded, so the same bits on
    every target and in every lane), with AVX four (float: eight) at a time; GCC keeps sqrt
    loops scalar for libm's errno unless the whole program is built with -fno-math-errno. */
@@ -3701,6 +3763,7 @@ static void sannip__env_setup(sannip__envrun *E)
         int z = env->Zn[j];
         E->cls[j] = P->cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
         u[0] = env->d[3 * j] / r; u[1] = env->d[3 * j + 1] / r; u[2] = env->d[3 * j + 2] / r;
+        E->K.ir[j] = 1 / r;
     }
     for (q = 0; q < P->ncut; q++) sannip__fc_array(P->cuts[q], env->r, n, E->K.fc + nn * q, E->K.dfc + nn * q);
     for (q = 0; q < P->ngs; q++) {
@@ -3746,17 +3809,19 @@ static void sannip__env_pairs(sannip__envrun *E)
 }
 
 /* Geometry of a segment's pairs p0..p0+K-1 (one j against K consecutive k; dj, uj: j's
-   3 reals, d, u, r: the first k's): r_ij, r_ik, r_jk, the unit vectors u_ij, u_ik and
-   u_jk = (d_k - d_j)/r_jk (these three only with vectors: a pass with derivatives),
+   3 reals, d, u, r, ir = 1/r: the first k's): r_ij, r_ik, r_jk, the unit vectors u_ij, u_ik and
+   u_jk = (d_k - d_j)/r_jk, 1/r_ij, 1/r_ik (these five only with vectors: a pass with derivatives),
    cos(theta_ijk) = u_ij . u_ik. */
 static void sannip__tri_geometry(sannip__runbuf *R, int p0, int K, const sannip_real *dj, const sannip_real *d,
-                                 const sannip_real *uj, const sannip_real *u, sannip_real rj, const sannip_real *r, int vectors)
+                                 const sannip_real *uj, const sannip_real *u, sannip_real rj, const sannip_real *r,
+                                 sannip_real irj, const sannip_real *ir, int vectors)
 {
     size_t B = SANNIP__PAIRS;
     sannip_real *SANNIP__RESTRICT rjk = R->rjk + p0, *SANNIP__RESTRICT rij = R->rij + p0, *SANNIP__RESTRICT rik = R->rik + p0;
     sannip_real *SANNIP__RESTRICT cs = R->cs + p0, *SANNIP__RESTRICT ix = R->ui + p0, *SANNIP__RESTRICT iy = ix + B, *SANNIP__RESTRICT iz = iy + B;
     sannip_real *SANNIP__RESTRICT kx = R->uk + p0, *SANNIP__RESTRICT ky = kx + B, *SANNIP__RESTRICT kz = ky + B;
     sannip_real *SANNIP__RESTRICT ux = R->ujk + p0, *SANNIP__RESTRICT uy = ux + B, *SANNIP__RESTRICT uz = uy + B;
+    sannip_real *SANNIP__RESTRICT irij = R->irij + p0, *SANNIP__RESTRICT irik = R->irik + p0;
     sannip_real x0 = dj[0], y0 = dj[1], z0 = dj[2], a = uj[0], b = uj[1], c = uj[2];
     int kk;
     for (kk = 0; kk < K; kk++) {
@@ -3768,10 +3833,11 @@ static void sannip__tri_geometry(sannip__runbuf *R, int p0, int K, const sannip_
     sannip__sqrt_array(rjk, K);
     if (!vectors) return;
     for (kk = 0; kk < K; kk++) {
-        sannip_real ir = 1 / rjk[kk];
-        ux[kk] = (d[3 * kk] - x0) * ir; uy[kk] = (d[3 * kk + 1] - y0) * ir; uz[kk] = (d[3 * kk + 2] - z0) * ir;
+        sannip_real it = 1 / rjk[kk];
+        ux[kk] = (d[3 * kk] - x0) * it; uy[kk] = (d[3 * kk + 1] - y0) * it; uz[kk] = (d[3 * kk + 2] - z0) * it;
         kx[kk] = u[3 * kk]; ky[kk] = u[3 * kk + 1]; kz[kk] = u[3 * kk + 2];
         ix[kk] = a; iy[kk] = b; iz[kk] = c;
+        irij[kk] = irj; irik[kk] = ir[kk];
     }
 }
 /* x[j] K times into xj, x[k0..k0+K) into xk. */
@@ -3780,6 +3846,18 @@ static void sannip__tri_gather(int K, const sannip_real *x, int j, int k0, sanni
     sannip_real v = x[j];
     int kk;
     for (kk = 0; kk < K; kk++) { xj[kk] = v; xk[kk] = x[k0 + kk]; }
+}
+/* x_j x_k for k = k0..k0+K-1 into xx, and with dx (derivatives) dx_j x_k, x_j dx_k into dj, dk. */
+static void sannip__tri_products(int K, const sannip_real *x, const sannip_real *dx, int j, int k0,
+        sannip_real *SANNIP__RESTRICT xx, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk)
+{
+    sannip_real v = x[j];
+    int kk;
+    for (kk = 0; kk < K; kk++) xx[kk] = v * x[k0 + kk];
+    if (dx) {
+        sannip_real dv = dx[j];
+        for (kk = 0; kk < K; kk++) { dj[kk] = dv * x[k0 + kk]; dk[kk] = v * dx[k0 + kk]; }
+    }
 }
 /* Appends the pairs (j, k), k = k0..k0+K-1, to the block as one segment: their geometry,
    Z_j Z_k, and the cutoffs and Gaussians of r_ij and r_ik that class pair cp's list needs. */
@@ -3790,7 +3868,8 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
     sannip__runbuf *R = &E->R;
     size_t B = SANNIP__PAIRS, nn = E->nn;
     int p0 = R->np, kk, q;
-    sannip__tri_geometry(R, p0, K, env->d + 3 * j, env->d + 3 * k0, E->K.u + 3 * j, E->K.u + 3 * k0, env->r[j], env->r + k0, E->deriv);
+    sannip__tri_geometry(R, p0, K, env->d + 3 * j, env->d + 3 * k0, E->K.u + 3 * j, E->K.u + 3 * k0, env->r[j], env->r + k0,
+                         E->K.ir[j], E->K.ir + k0, E->deriv);
     for (kk = 0; kk < K; kk++) { R->pk[p0 + kk] = k0 + kk; R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0 + kk]; }
     for (q = P->id_off[SANNIP__IDS_CUT][cp]; q < P->id_off[SANNIP__IDS_CUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_CUT][q];
@@ -3801,6 +3880,14 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
         size_t c = (size_t)P->ids[SANNIP__IDS_GAUSS][q];
         sannip__tri_gather(K, E->K.gs + c * nn, j, k0, R->gj + c * B + p0, R->gk + c * B + p0);
     }
+    for (q = P->id_off[SANNIP__IDS_PCUT][cp]; q < P->id_off[SANNIP__IDS_PCUT][cp + 1]; q++) {
+        size_t c = (size_t)P->ids[SANNIP__IDS_PCUT][q];
+        sannip__tri_products(K, E->K.fc + c * nn, E->deriv ? E->K.dfc + c * nn : NULL, j, k0, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
+    }
+    for (q = P->id_off[SANNIP__IDS_PGAUSS][cp]; q < P->id_off[SANNIP__IDS_PGAUSS][cp + 1]; q++) {
+        size_t c = (size_t)P->ids[SANNIP__IDS_PGAUSS][q];
+        sannip__tri_products(K, E->K.gs + c * nn, NULL, j, k0, R->pg + c * B + p0, NULL, NULL);
+    }
     R->sj[R->nseg] = j; R->s0[R->nseg++] = p0; R->np += K;
 }
 
@@ -3809,12 +3896,12 @@ static void sannip__tri_chain_vectors(sannip__runbuf *R, const sannip_real *a, c
                                       const sannip_real *dt)
 {
     size_t B = SANNIP__PAIRS;
-    const sannip_real *ui = R->ui, *uk = R->uk, *ujk = R->ujk, *rij = R->rij, *rik = R->rik, *cs = R->cs;
+    const sannip_real *ui = R->ui, *uk = R->uk, *ujk = R->ujk, *irij = R->irij, *irik = R->irik, *cs = R->cs;
     sannip_real *SANNIP__RESTRICT jx = R->vj, *SANNIP__RESTRICT jy = jx + B, *SANNIP__RESTRICT jz = jy + B;
     sannip_real *SANNIP__RESTRICT kx = R->vk, *SANNIP__RESTRICT ky = kx + B, *SANNIP__RESTRICT kz = ky + B;
     int p;
     for (p = 0; p < R->np; p++) {
-        sannip_real c = cs[p], aj = a[p] / rij[p], ak = a[p] / rik[p];
+        sannip_real c = cs[p], aj = a[p] * irij[p], ak = a[p] * irik[p];
         sannip_real ix = ui[p], iy = ui[B + p], iz = ui[2 * B + p], qx = uk[p], qy = uk[B + p], qz = uk[2 * B + p];
         sannip_real tx = ujk[p], ty = ujk[B + p], tz = ujk[2 * B + p];
         jx[p] = aj * (qx - c * ix) + bj[p] * ix - dt[p] * tx;
@@ -3850,20 +3937,21 @@ static void sannip__tri_chain(sannip__runbuf *R, const sannip_real *a, const san
 }
 
 /* The radial factor of a G4/G5 triplet at one pair and its derivatives (sannip__tri_radial):
-   with e = w g_j g_k [g_jk] (Gaussians; w the pair's Z weight, or 1) and F = f_j f_k [f_jk]
-   (cutoffs; [] for G4 only), v = (Rg = e F, dRg/dr_ij, dRg/dr_ik, dRg/dr_jk); te = 2 eta. */
-SANNIP__INLINE void sannip__tri_rad1(int g4, sannip_real w, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real rj,
-        sannip_real gk, sannip_real fk, sannip_real dfk, sannip_real rk, sannip_real tg, sannip_real tf, sannip_real tdf, sannip_real rjk,
+   with e = w g_j g_k [g_jk] (Gaussians, gg = g_j g_k; w the pair's Z weight, or 1) and
+   F = f_j f_k [f_jk] (cutoffs, ff = f_j f_k, fj = f_j' f_k, fk = f_j f_k'; [] for G4 only),
+   v = (Rg = e F, dRg/dr_ij, dRg/dr_ik, dRg/dr_jk); te = 2 eta. */
+SANNIP__INLINE void sannip__tri_rad1(int g4, sannip_real w, sannip_real gg, sannip_real ff, sannip_real fj, sannip_real fk,
+        sannip_real rj, sannip_real rk, sannip_real tg, sannip_real tf, sannip_real tdf, sannip_real rjk,
         sannip_real te, sannip_real rs, sannip_real *v)
 {
-    sannip_real e = (g4 ? gj * gk * tg : gj * gk) * w, F = g4 ? fj * fk * tf : fj * fk;
+    sannip_real e = (g4 ? gg * tg : gg) * w, F = g4 ? ff * tf : ff;
     v[0] = e * F;
-    v[1] = e * ((g4 ? dfj * fk * tf : dfj * fk) - te * (rj - rs) * F);
-    v[2] = e * ((g4 ? fj * dfk * tf : fj * dfk) - te * (rk - rs) * F);
-    v[3] = g4 ? e * (fj * fk * tdf - te * (rjk - rs) * F) : 0;
+    v[1] = e * ((g4 ? fj * tf : fj) - te * (rj - rs) * F);
+    v[2] = e * ((g4 ? fk * tf : fk) - te * (rk - rs) * F);
+    v[3] = g4 ? e * (ff * tdf - te * (rjk - rs) * F) : 0;
 }
 /* The per-pair inputs of sannip__tri_rad1. */
-typedef struct sannip__radin { const sannip_real *w, *gj, *fj, *dfj, *rj, *gk, *fk, *dfk, *rk, *tg, *tf, *tdf, *rjk, *Sa, *Sd; } sannip__radin;
+typedef struct sannip__radin { const sannip_real *w, *gg, *ff, *fj, *fk, *rj, *rk, *tg, *tf, *tdf, *rjk, *Sa, *Sd; } sannip__radin;
 /* sannip__tri_rad1 over np pairs (g4, acc and deriv constants at each call, so the loop
    vectorises): with acc = 0 into Rg, dj, dk, dt (only Rg unless deriv); with acc = 1 straight
    into the contraction accumulators, Rg += Sd Rg, dj += Sa dRg/dr_ij, dk += Sa dRg/dr_ik,
@@ -3871,12 +3959,12 @@ typedef struct sannip__radin { const sannip_real *w, *gj, *fj, *dfj, *rj, *gk, *
 SANNIP__INLINE void sannip__tri_radial_loop(int g4, int acc, int deriv, int np, const sannip__radin *in, sannip_real te, sannip_real rs,
         sannip_real *SANNIP__RESTRICT Rg, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk, sannip_real *SANNIP__RESTRICT dt)
 {
-    const sannip_real *w = in->w, *gj = in->gj, *fj = in->fj, *dfj = in->dfj, *rj = in->rj, *gk = in->gk, *fk = in->fk, *dfk = in->dfk;
-    const sannip_real *rk = in->rk, *tg = in->tg, *tf = in->tf, *tdf = in->tdf, *rjk = in->rjk, *Sa = in->Sa, *Sd = in->Sd;
+    const sannip_real *w = in->w, *gg = in->gg, *ff = in->ff, *fj = in->fj, *fk = in->fk, *rj = in->rj, *rk = in->rk;
+    const sannip_real *tg = in->tg, *tf = in->tf, *tdf = in->tdf, *rjk = in->rjk, *Sa = in->Sa, *Sd = in->Sd;
     int p;
     for (p = 0; p < np; p++) {
         sannip_real v[4];
-        sannip__tri_rad1(g4, w[p], gj[p], fj[p], dfj[p], rj[p], gk[p], fk[p], dfk[p], rk[p],
+        sannip__tri_rad1(g4, w[p], gg[p], ff[p], deriv ? fj[p] : 0, deriv ? fk[p] : 0, rj[p], rk[p],
                          g4 ? tg[p] : 1, g4 ? tf[p] : 1, g4 ? tdf[p] : 0, g4 ? rjk[p] : 0, te, rs, v);
         if (acc) { Rg[p] += Sd[p] * v[0]; dj[p] += Sa[p] * v[1]; dk[p] += Sa[p] * v[2]; dt[p] += Sa[p] * v[3]; }
         else if (!deriv) Rg[p] = v[0];
@@ -3891,12 +3979,12 @@ SANNIP__INLINE void sannip__tri_radial_loop(int g4, int acc, int deriv, int np, 
 static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int acc)
 {
     sannip__runbuf *R = &E->R;
-    size_t B = SANNIP__PAIRS, ci = (size_t)b->cid * B, ck = (size_t)b->cid2 * B, gi = (size_t)b->gid * B;
+    size_t B = SANNIP__PAIRS, ci = (size_t)b->cid * B, gi = (size_t)b->gid * B;   /* cid2 = cid, gid2 = gid */
     sannip_real *Q = acc ? R->A : R->gq, *Q1 = acc ? R->B : Q + B, *Q2 = acc ? R->Cc : Q + 2 * B, *Q3 = acc ? R->D : Q + 3 * B;
     sannip__radin in;
     int g4 = b->kind == SANNIP_G4, d = E->dG != NULL;
-    in.w = b->zw ? R->wz : R->one; in.gj = R->gj + gi; in.fj = R->fj + ci; in.dfj = R->dfj + ci; in.rj = R->rij;
-    in.gk = R->gk + gi; in.fk = R->fk + ck; in.dfk = R->dfk + ck; in.rk = R->rik;
+    in.w = b->zw ? R->wz : R->one; in.gg = R->pg + gi; in.ff = R->pf + ci; in.fj = R->pfj + ci; in.fk = R->pfk + ci;
+    in.rj = R->rij; in.rk = R->rik;
     in.tg = R->tg + gi; in.tf = R->tf + ci; in.tdf = R->tdf + ci; in.rjk = R->rjk; in.Sa = R->Sa; in.Sd = R->Sd;
 #define SANNIP__RADIAL(g, a, dd) sannip__tri_radial_loop(g, a, dd, R->np, &in, 2 * b->eta, b->rs, Q, Q1, Q2, Q3)
     if (acc) { if (g4) SANNIP__RADIAL(1, 1, 1); else SANNIP__RADIAL(0, 1, 1); }
@@ -3955,6 +4043,7 @@ static void sannip__tri_block(sannip__envrun *E, int cp)
     for (q = P->id_off[SANNIP__IDS_JKGAUSS][cp]; q < P->id_off[SANNIP__IDS_JKGAUSS][cp + 1]; q++) {
         int gi = P->ids[SANNIP__IDS_JKGAUSS][q];
         sannip_real *o = R->tg + (size_t)gi * B;
+        if (P->jkm[q]) { sannip__pow_array(R->tg + (size_t)P->ids[SANNIP__IDS_JKGAUSS][P->jkb[q]] * B, P->jkm[q], np, o); continue; }
         for (p = 0; p < np; p++) { sannip_real x = R->rjk[p] - P->grs[gi]; o[p] = -P->geta[gi] * x * x; }
         sannip__exp_array(o, np);
     }
