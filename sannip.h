@@ -3325,17 +3325,30 @@ static void sannip__tri_angular(const sannip__tterm *b, int K, const sannip_real
     default: sannip__tri_angular_nb(b, K, 6, cs, A, dA); break;
     }
 }
-/* A G4/G5 member's part of its radial group's sums in g mode over the block's np pairs:
-   gw A, gw dA/dcos added to R->Sa, Sd (that start with the group's first member: first). Its
-   value, sum_p A Rg, is sannip__dot4(A, R->gq, np). */
-static void sannip__tri_member(int np, const sannip_real *A, const sannip_real *dA, sannip_real gw, int first, sannip__runbuf *R)
+/* Members of a G4/G5 radial group whose g-weighted sums sannip__tri_group makes in one loop. */
+#define SANNIP__MEMBERS 4
+/* M members' part of their radial group's sums in g mode over np pairs (M a constant at each
+   call, so that the loop vectorises): sum_m g_m A_m and sum_m g_m dA_m/dcos (A[m], A[m] + n2:
+   member m's angular factor and its derivative) into Sa, Sd, or onto them (add: earlier
+   members there), in member order. */
+SANNIP__INLINE void sannip__tri_members_m(int M, int add, int np, const sannip_real *const *A, size_t n2, const sannip_real *g,
+                                          sannip_real *SANNIP__RESTRICT Sa, sannip_real *SANNIP__RESTRICT Sd)
 {
-    sannip_real *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
-    int p;
-    if (first)
-        for (p = 0; p < np; p++) { Sa[p] = gw * A[p]; Sd[p] = gw * dA[p]; }
-    else if (gw != 0)
-        for (p = 0; p < np; p++) { Sa[p] += gw * A[p]; Sd[p] += gw * dA[p]; }
+    int p, m;
+    for (p = 0; p < np; p++) {
+        sannip_real a = add ? Sa[p] + g[0] * A[0][p] : g[0] * A[0][p], d = add ? Sd[p] + g[0] * A[0][n2 + p] : g[0] * A[0][n2 + p];
+        for (m = 1; m < M; m++) { a += g[m] * A[m][p]; d += g[m] * A[m][n2 + p]; }
+        Sa[p] = a; Sd[p] = d;
+    }
+}
+static void sannip__tri_members(int M, int add, int np, const sannip_real *const *A, size_t n2, const sannip_real *g, sannip__runbuf *R)
+{
+    switch (M) {
+    case 1: sannip__tri_members_m(1, add, np, A, n2, g, R->Sa, R->Sd); break;
+    case 2: sannip__tri_members_m(2, add, np, A, n2, g, R->Sa, R->Sd); break;
+    case 3: sannip__tri_members_m(3, add, np, A, n2, g, R->Sa, R->Sd); break;
+    default: sannip__tri_members_m(4, add, np, A, n2, g, R->Sa, R->Sd); break;
+    }
 }
 
 /* Values and scalar derivatives (cos, r_ij, r_ik, r_jk) of Gauss-Fourier three-body term b
@@ -4005,23 +4018,33 @@ static void sannip__tri_member_rows(sannip__envrun *E, int f, const sannip_real 
     for (p = 0; p < R->np; p++) { dc[p] = dA[p] * Q[p]; dij[p] = A[p] * Q[B + p]; dik[p] = A[p] * Q[2 * B + p]; djk[p] = A[p] * Q[3 * B + p]; }
     sannip__tri_chain(R, dc, dij, dik, djk, E->dG + (size_t)f * E->stride);
 }
-/* G4/G5 entry q (list end l1, previous entry's radial group grp) over the block: the radial
-   group's arrays at its first member (values, rows), the member's value, row and g-weighted
-   angular sums, and at the group's last member (g mode) its radial factor straight into the
-   contraction accumulators. Returns the entry's group. */
-static int sannip__tri_g45(sannip__envrun *E, int q, int l1, int grp)
+/* The G4/G5 radial group whose members start at entry q of a list ending at l1, over the
+   block: its radial factor (values, rows), the members' values and rows four at a time, and in
+   g mode their g-weighted angular sums, then the group's radial factor straight into the
+   contraction accumulators. Returns the entry after the group. */
+static int sannip__tri_group(sannip__envrun *E, int q, int l1)
 {
     const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
-    int f = P->tri[q] >> 1;
-    const sannip__tterm *b = &P->tt[f];
-    const sannip_real *A = R->ang + 2 * (size_t)b->aid * SANNIP__PAIRS, *dA = A + SANNIP__PAIRS;
-    if (b->grp != grp && (E->vals || E->dG)) sannip__tri_radial(E, b, 0);   /* once per radial group */
-    if (E->g) sannip__tri_member(R->np, A, dA, E->g[f], b->grp != grp, R);
-    if (E->vals) E->G[f] += sannip__dot4(A, R->gq, R->np);
-    if (E->dG) sannip__tri_member_rows(E, f, A, dA);
-    if (E->g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != b->grp)) sannip__tri_radial(E, b, 1);   /* group done */
-    return b->grp;
+    const sannip__tterm *b = &P->tt[P->tri[q] >> 1];
+    const sannip_real *A[SANNIP__MEMBERS];
+    sannip_real gw[SANNIP__MEMBERS];
+    size_t B = SANNIP__PAIRS;
+    int e, m0, m, M, f[SANNIP__MEMBERS];
+    for (e = q; e < l1 && P->tt[P->tri[e] >> 1].grp == b->grp; e++) {}
+    if (E->vals || E->dG) sannip__tri_radial(E, b, 0);
+    for (m0 = q; m0 < e; m0 += M) {
+        M = SANNIP__MIN(SANNIP__MEMBERS, e - m0);
+        for (m = 0; m < M; m++) {
+            f[m] = P->tri[m0 + m] >> 1;
+            A[m] = R->ang + 2 * (size_t)P->tt[f[m]].aid * B; gw[m] = E->g ? E->g[f[m]] : 0;
+        }
+        if (E->g) sannip__tri_members(M, m0 > q, R->np, A, B, gw, R);
+        if (E->vals) for (m = 0; m < M; m++) E->G[f[m]] += sannip__dot4(A[m], R->gq, R->np);
+        if (E->dG) for (m = 0; m < M; m++) sannip__tri_member_rows(E, f[m], A[m], A[m] + B);
+    }
+    if (E->g) sannip__tri_radial(E, b, 1);
+    return e;
 }
 
 /* The three-body terms of the block's pairs (all of class pair cp): the r_jk cutoffs and
@@ -4033,7 +4056,7 @@ static void sannip__tri_block(sannip__envrun *E, int cp)
     sannip__runbuf *R = &E->R;
     const sannip_real *g = E->g;
     size_t B = SANNIP__PAIRS;
-    int np = R->np, q, p, grp = -1;
+    int np = R->np, q, p;
     if (np == 0) return;
     R->s0[R->nseg] = np;
     for (q = P->id_off[SANNIP__IDS_JKCUT][cp]; q < P->id_off[SANNIP__IDS_JKCUT][cp + 1]; q++) {
@@ -4055,7 +4078,7 @@ static void sannip__tri_block(sannip__envrun *E, int cp)
     for (q = P->tri_off[cp]; q < P->tri_off[cp + 1]; q++) {
         int f = P->tri[q] >> 1;
         const sannip__tterm *b = &P->tt[f];
-        if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) { grp = sannip__tri_g45(E, q, P->tri_off[cp + 1], grp); continue; }
+        if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) { q = sannip__tri_group(E, q, P->tri_off[cp + 1]) - 1; continue; }
         sannip__tri_run(b, P->tri[q] & 1, R, E->deriv);
         E->G[f] += sannip__sum4(R->T, np);
         if (!E->deriv) continue;
