@@ -2899,7 +2899,7 @@ typedef struct sannip__runbuf {
     sannip_real *gq;                              /* a radial group's factor and its 3 derivatives */
     sannip_real *ang;                             /* angular factors A, dA/dcos per angular id */
     sannip_real *Sa, *Sd;                         /* a radial group's sum_f g_f A_f, sum_f g_f dA_f/dcos (g mode) */
-    sannip_real *vj, *vk;                         /* the chain rule's vectors for j and k */
+    sannip_real *vj, *vk;                         /* the chain rule's vectors for j (x, y, z rows) and k (3 reals per pair) */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
    (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 3 n reals. */
@@ -3911,7 +3911,7 @@ static void sannip__tri_chain_vectors(sannip__runbuf *R, const sannip_real *a, c
     size_t B = SANNIP__PAIRS;
     const sannip_real *ui = R->ui, *uk = R->uk, *ujk = R->ujk, *irij = R->irij, *irik = R->irik, *cs = R->cs;
     sannip_real *SANNIP__RESTRICT jx = R->vj, *SANNIP__RESTRICT jy = jx + B, *SANNIP__RESTRICT jz = jy + B;
-    sannip_real *SANNIP__RESTRICT kx = R->vk, *SANNIP__RESTRICT ky = kx + B, *SANNIP__RESTRICT kz = ky + B;
+    sannip_real *SANNIP__RESTRICT vk = R->vk;
     int p;
     for (p = 0; p < R->np; p++) {
         sannip_real c = cs[p], aj = a[p] * irij[p], ak = a[p] * irik[p];
@@ -3920,9 +3920,9 @@ static void sannip__tri_chain_vectors(sannip__runbuf *R, const sannip_real *a, c
         jx[p] = aj * (qx - c * ix) + bj[p] * ix - dt[p] * tx;
         jy[p] = aj * (qy - c * iy) + bj[p] * iy - dt[p] * ty;
         jz[p] = aj * (qz - c * iz) + bj[p] * iz - dt[p] * tz;
-        kx[p] = ak * (ix - c * qx) + bk[p] * qx + dt[p] * tx;
-        ky[p] = ak * (iy - c * qy) + bk[p] * qy + dt[p] * ty;
-        kz[p] = ak * (iz - c * qz) + bk[p] * qz + dt[p] * tz;
+        vk[3 * p] = ak * (ix - c * qx) + bk[p] * qx + dt[p] * tx;
+        vk[3 * p + 1] = ak * (iy - c * qy) + bk[p] * qy + dt[p] * ty;
+        vk[3 * p + 2] = ak * (iz - c * qz) + bk[p] * qz + dt[p] * tz;
     }
 }
 /* The chain rule of the block's pairs from scalar derivatives a = dT/dcos, bj = dT/dr_ij,
@@ -3937,13 +3937,12 @@ static void sannip__tri_chain(sannip__runbuf *R, const sannip_real *a, const san
     const sannip_real *vj = R->vj, *vk = R->vk;
     int s, p;
     sannip__tri_chain_vectors(R, a, bj, bk, dt);
-    for (s = 0; s < R->nseg; s++) {
-        sannip_real sx = 0, sy = 0, sz = 0, *o;
-        for (p = R->s0[s]; p < R->s0[s + 1]; p++) {
-            o = out + 3 * (size_t)R->pk[p];
-            o[0] += vk[p]; o[1] += vk[B + p]; o[2] += vk[2 * B + p];
-            sx += vj[p]; sy += vj[B + p]; sz += vj[2 * B + p];
-        }
+    for (s = 0; s < R->nseg; s++) {   /* a segment's k are consecutive: its k rows one contiguous range */
+        int p0 = R->s0[s], n3 = 3 * (R->s0[s + 1] - p0);
+        sannip_real sx = 0, sy = 0, sz = 0, *SANNIP__RESTRICT o = out + 3 * (size_t)R->pk[p0];
+        const sannip_real *v = vk + 3 * (size_t)p0;
+        for (p = 0; p < n3; p++) o[p] += v[p];
+        for (p = p0; p < R->s0[s + 1]; p++) { sx += vj[p]; sy += vj[B + p]; sz += vj[2 * B + p]; }
         o = out + 3 * (size_t)R->sj[s];
         o[0] += sx; o[1] += sy; o[2] += sz;
     }
