@@ -2823,6 +2823,7 @@ typedef struct sannip__envplan {
     sannip_real rtri;      /* largest three-body radius */
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
     int *id_off[6], *ids[6];  /* per class pair and id set (SANNIP__IDS_*): the ids its list needs */
+    int *cpzw;             /* per class pair: its list has Z-weighted entries */
     int *jkm, *jkb;        /* per r_jk Gaussian entry q: a power m > 1 of entry jkb[q] of its list, or 0 (an exp) */
     int *perm;             /* three-body positions, the members of each radial group adjacent */
     int naid;              /* distinct angular factors (lambda, zeta) of the G4/G5 positions */
@@ -2869,6 +2870,7 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->cid = SANNIP__TAKE(a, f, int); p->cid2 = SANNIP__TAKE(a, f, int);
     p->gid = SANNIP__TAKE(a, f, int); p->gid2 = SANNIP__TAKE(a, f, int);
     for (s = 0; s < 6; s++) { p->id_off[s] = SANNIP__TAKE(a, cc + 1, int); p->ids[s] = SANNIP__TAKE(a, cc * 2 * f, int); }
+    p->cpzw = SANNIP__TAKE(a, cc, int);
     p->jkm = SANNIP__TAKE(a, cc * 2 * f, int); p->jkb = SANNIP__TAKE(a, cc * 2 * f, int);
     p->cuts = SANNIP__TAKE(a, 2 * f, const sannip_cutoff *);
     p->geta = SANNIP__TAKE(a, 2 * f, sannip_real); p->grs = SANNIP__TAKE(a, 2 * f, sannip_real);
@@ -2887,7 +2889,7 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
    Gaussian id, and the x, y, z of vectors, in rows of SANNIP__PAIRS (x[id SANNIP__PAIRS + p]). */
 typedef struct sannip__runbuf {
     int np, nseg;                                 /* pairs and segments in the block */
-    int *pk, *sj, *s0;                            /* k of each pair; j and first pair of each segment */
+    int *sk, *sj, *s0;                            /* first k, j and first pair of each segment */
     sannip_real *rij, *rik, *rjk, *cs, *wz, *one; /* distances, cos(theta_ijk), Z_j Z_k, ones */
     sannip_real *irij, *irik;                     /* 1/r_ij, 1/r_ik */
     sannip_real *ui, *uk, *ujk;                   /* unit vectors i->j, i->k, j->k */
@@ -2910,7 +2912,7 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     k->u = SANNIP__TAKE(a, 3 * nn, sannip_real); k->ir = SANNIP__TAKE(a, nn, sannip_real);
     k->fc = SANNIP__TAKE(a, nn * ncut, sannip_real); k->dfc = SANNIP__TAKE(a, nn * ncut, sannip_real);
     k->gs = SANNIP__TAKE(a, nn * ngs, sannip_real);
-    R->pk = SANNIP__TAKE(a, B, int); R->sj = SANNIP__TAKE(a, B, int); R->s0 = SANNIP__TAKE(a, B + 1, int);
+    R->sk = SANNIP__TAKE(a, B, int); R->sj = SANNIP__TAKE(a, B, int); R->s0 = SANNIP__TAKE(a, B + 1, int);
     R->rij = SANNIP__TAKE(a, B, sannip_real); R->rik = SANNIP__TAKE(a, B, sannip_real); R->rjk = SANNIP__TAKE(a, B, sannip_real);
     R->irij = SANNIP__TAKE(a, B, sannip_real); R->irik = SANNIP__TAKE(a, B, sannip_real);
     R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real); R->one = SANNIP__TAKE(a, B, sannip_real);
@@ -3077,6 +3079,8 @@ static void sannip__envplan_ids(sannip__envplan *p)
         }
         off[CC] = k;
     }
+    for (cp = 0; cp < CC; cp++)
+        for (q = p->tri_off[cp], p->cpzw[cp] = 0; q < p->tri_off[cp + 1]; q++) p->cpzw[cp] |= p->tt[p->tri[q] >> 1].zw;
     sannip__envplan_powers(p);
 }
 /* Carves the plan out of the arena and fills it. */
@@ -3873,7 +3877,7 @@ static void sannip__tri_products(int K, const sannip_real *x, const sannip_real 
     }
 }
 /* Appends the pairs (j, k), k = k0..k0+K-1, to the block as one segment: their geometry,
-   Z_j Z_k, and the cutoffs and Gaussians of r_ij and r_ik that class pair cp's list needs. */
+   Z_j Z_k (when cp's list is Z-weighted), and the cutoffs and Gaussians of r_ij and r_ik that it needs. */
 static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
 {
     const sannip__envplan *P = &E->P;
@@ -3883,7 +3887,7 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
     int p0 = R->np, kk, q;
     sannip__tri_geometry(R, p0, K, env->d + 3 * j, env->d + 3 * k0, E->K.u + 3 * j, E->K.u + 3 * k0, env->r[j], env->r + k0,
                          E->K.ir[j], E->K.ir + k0, E->deriv);
-    for (kk = 0; kk < K; kk++) { R->pk[p0 + kk] = k0 + kk; R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0 + kk]; }
+    if (P->cpzw[cp]) for (kk = 0; kk < K; kk++) R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0 + kk];
     for (q = P->id_off[SANNIP__IDS_CUT][cp]; q < P->id_off[SANNIP__IDS_CUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_CUT][q];
         sannip__tri_gather(K, E->K.fc + c * nn, j, k0, R->fj + c * B + p0, R->fk + c * B + p0);
@@ -3901,7 +3905,7 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
         size_t c = (size_t)P->ids[SANNIP__IDS_PGAUSS][q];
         sannip__tri_products(K, E->K.gs + c * nn, NULL, j, k0, R->pg + c * B + p0, NULL, NULL);
     }
-    R->sj[R->nseg] = j; R->s0[R->nseg++] = p0; R->np += K;
+    R->sj[R->nseg] = j; R->sk[R->nseg] = k0; R->s0[R->nseg++] = p0; R->np += K;
 }
 
 /* The chain rule's vectors of the block's pairs (sannip__tri_chain) into R->vj, vk. */
@@ -3939,7 +3943,7 @@ static void sannip__tri_chain(sannip__runbuf *R, const sannip_real *a, const san
     sannip__tri_chain_vectors(R, a, bj, bk, dt);
     for (s = 0; s < R->nseg; s++) {   /* a segment's k are consecutive: its k rows one contiguous range */
         int p0 = R->s0[s], n3 = 3 * (R->s0[s + 1] - p0);
-        sannip_real sx = 0, sy = 0, sz = 0, *SANNIP__RESTRICT o = out + 3 * (size_t)R->pk[p0];
+        sannip_real sx = 0, sy = 0, sz = 0, *SANNIP__RESTRICT o = out + 3 * (size_t)R->sk[s];
         const sannip_real *v = vk + 3 * (size_t)p0;
         for (p = 0; p < n3; p++) o[p] += v[p];
         for (p = p0; p < R->s0[s + 1]; p++) { sx += vj[p]; sy += vj[B + p]; sz += vj[2 * B + p]; }
