@@ -42,7 +42,8 @@
    | SANNIP_NO_STDIO           | remove FILE* functions; memory-buffer and callback        |
    |                           | variants remain                                           |
    | SANNIP_NO_OPENMP          | ignore OpenMP even when compiled with -fopenmp            |
-   | SANNIP_NO_SIMD            | keep the scalar kernels only (no `omp simd` hints)        |
+   | SANNIP_NO_SIMD            | keep the scalar kernels only (no `omp simd` hints, no     |
+   |                           | AVX intrinsics)                                           |
    | SANNIP_MAX_ATOMS          | largest structure accepted (default 50,000,000)           |
    | SANNIP_MAX_ELEMENTS       | elements per model (default 16)                           |
    | SANNIP_MAX_LAYERS         | layers per network (default 16)                           |
@@ -2805,10 +2806,12 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
 
 /* ---- descriptor engine ---------------------------------------------------------------- */
 /* One atom's environment is evaluated in two loops shared by every basis kind: a pair loop
-   (radial terms) and an unordered-pair loop over neighbours j < k (three-body terms).
-   Each term reports its value and the scalar derivatives dT/dcos, dT/dr_ij, dT/dr_ik,
-   dT/dr_jk; sannip__tri_chain turns them into vectors once. Cutoffs and Gaussians that
-   depend on one neighbour only are cached per neighbour. */
+   (radial terms) and an unordered-pair loop over neighbours j < k (three-body terms), the
+   latter over blocks of up to SANNIP__PAIRS pairs of one class pair (sannip__env_triplets),
+   so that every basis's loop runs over the whole block. Each term reports its value and the
+   scalar derivatives dT/dcos, dT/dr_ij, dT/dr_ik, dT/dr_jk; sannip__tri_chain turns them into
+   vectors once. Cutoffs and Gaussians that depend on one neighbour only are cached per
+   neighbour. */
 typedef struct sannip__envplan {
     int nf, ncut, ngs, C;  /* C neighbour classes: elements named by the bases, + "other" */
     int nspin;             /* spin bases among the nf (evaluated by the kind table's spin evaluators) */
