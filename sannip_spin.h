@@ -1583,12 +1583,13 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
     /* the affected atoms are scattered over the arrays of a large system: ask for their rows
        at once, so the misses overlap instead of coming one after another */
     for (q = 1; q < L->naff; q++) {
-        int i = L->aff[q];
+        int i = L->aff[q], e = L->el[i], c;
+        const sannip_real *g = L->G + (size_t)i * L->fmax, *z = L->z1 + (size_t)i * L->h1max;
         __builtin_prefetch(L->spins + 3 * (size_t)i);
-        __builtin_prefetch(L->G + (size_t)i * L->fmax + L->spinf[L->el[i] * L->fmax]);
-        __builtin_prefetch(L->z1 + (size_t)i * L->h1max);
-        __builtin_prefetch(L->z1 + (size_t)i * L->h1max + 8);
-        __builtin_prefetch(L->z1 + (size_t)i * L->h1max + 16);
+        if (L->nspin[e] > 0)   /* the row's spin features and first-layer z, line by line */
+            for (c = L->spinf[e * L->fmax]; c <= L->spinf[e * L->fmax + L->nspin[e] - 1]; c += 64 / (int)sizeof(sannip_real)) __builtin_prefetch(g + c);
+        for (c = 0; c < L->h1max; c += 64 / (int)sizeof(sannip_real)) __builtin_prefetch(z + c);
+        if (L->nfk) __builtin_prefetch(L->fsum + (size_t)i * L->nfk * 14);
         __builtin_prefetch(L->eat + i);
     }
 #endif
