@@ -213,7 +213,7 @@ typedef struct sannip_spin_local {
     int tk; sannip_real ts[3]; int tvalid;
     int naff, *aff;
     size_t *grp;                  /* affected atom q: its reverse entries are grp[2q]..grp[2q+1] */
-    int nsc, *scid;               /* distinct cutoffs of pair-sum spin bases; id per spin feature */
+    int nsc, *scid;               /* distinct cutoffs of the neighbour spin bases (pair sums, F1-F6); id per spin feature */
     sannip_real *xb; int *xo;     /* batched Gaussian arguments of a delta, and their features */
     sannip_real *vb;              /* brackets of k's images (new, old) for the pair sums of a delta */
     const sannip_cutoff **scut;   /* the nsc distinct cutoffs (the model's) */
@@ -1352,11 +1352,12 @@ static void sannip__local_dims(sannip_spin_local *L)
         L->dense1[e] = net->nblk[0] <= 0;
     }
 }
-/* The neighbour-sum bases F1-F6 (spin bases with neighbours that are not pair sums): their
-   distinct keys (cutoff id, neighbour element, eps), one set of sums per key and atom. */
+/* The neighbour-sum bases F1-F6 (T5.1-5.6): their distinct keys (cutoff id, neighbour
+   element, eps), one set of sums per key and atom. Other kinds are evaluated anew. */
 static int sannip__local_is_fsum(const sannip_basis *b)
 {
-    return sannip__kind_has(b, SANNIP_BASIS_SPIN) && sannip__kind_has(b, SANNIP_BASIS_NEIGHBORS) && !sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE);
+    return b->kind == SANNIP_SPIN_F1 || b->kind == SANNIP_SPIN_F2 || b->kind == SANNIP_SPIN_F3
+        || b->kind == SANNIP_SPIN_F4 || b->kind == SANNIP_SPIN_F5 || b->kind == SANNIP_SPIN_F6;
 }
 static sannip_result sannip__local_fkeys(sannip_spin_local *L)
 {
