@@ -15,7 +15,9 @@
       (every other one on a lattice vibrating by --rattle, the truth evaluated there), plus
       FM, AFM and PM states: energies, tanh networks. Held-out energy RMSEs are printed.
    3. The same Curie protocol on the trained SANNIP (local energy changes, sannip_spin_local)
-      gives its T_c, printed next to the truth's.
+      gives its T_c, printed next to the truth's: Binder crossings from straight lines near
+      the sign change and from cumulants reweighted between the temperatures (multiple
+      histograms of every production sample, jackknife errors), the same for both.
    4. Hysteresis (T4.3.2): FM, PM and AFM starts at 300 K on the trained SANNIP, a fixed run of
       small-angle moves each (T4.3.1); the FM start keeps the highest magnetisation.
    --seeds K repeats the whole pipeline (chains, data, split, initialisation) with K seeds and
