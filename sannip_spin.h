@@ -183,9 +183,11 @@ extern "C" {
    system: positions are fixed, so the neighbour list, the geometric features and the
    first-layer pre-activations are cached. A move of spin k changes only the spin features of
    k and of the atoms that have k as a neighbour: pair-sum bases (S2-S5 and their Gaussians)
-   are updated by the difference of k's pair terms, F1-F6 and atom k itself are re-evaluated,
-   and only those atoms' networks run (a dense first layer is updated for the changed spin
-   features only). The cost of a move does not grow with the number of atoms.
+   are updated by the difference of k's pair terms, F1-F6 (T5.1-5.6) are evaluated from
+   neighbour sums per atom (M, A, W and the sums of S_j/|S_j|_e and of its outer square,
+   updated by the difference of k's terms in double), atom k itself is re-evaluated, and only
+   those atoms' networks run (a dense first layer is updated for the changed spin features
+   only). The cost of a move does not grow with the number of atoms.
    Energies in the model's units (eV for sannip's presets), spins in the spin bases' units.
    Caller-owned (init/uninit); the fields are the caches, read-only for the caller. One
    sannip_spin_local per thread (delta stores the pending move); the model it points to must
@@ -211,8 +213,17 @@ typedef struct sannip_spin_local {
     int tk; sannip_real ts[3]; int tvalid;
     int naff, *aff;
     size_t *grp;                  /* affected atom q: its reverse entries are grp[2q]..grp[2q+1] */
-    int nsc, *scid;               /* distinct cutoffs of pair-sum spin bases; id per spin feature */
+    int nsc, *scid;               /* distinct cutoffs of the neighbour spin bases (pair sums, F1-F6); id per spin feature */
     sannip_real *xb; int *xo;     /* batched Gaussian arguments of a delta, and their features */
+    sannip_real *vb;              /* brackets of k's images (new, old) for the pair sums of a delta */
+    const sannip_cutoff **scut;   /* the nsc distinct cutoffs (the model's) */
+    /* F1-F6 neighbour sums: keys (cutoff id fkc, neighbour element fkn, eps fke), the key of
+       each spin feature fkey[e fmax + s] (-1: none); per atom and key 14 sums over its
+       neighbours (M 3, A, W, N = sum fc S_j/|S_j|_e 3, its outer square 6): fsum (n x nfk x
+       14), the trial sums of a delta's affected atoms tfs ((nmax + 2) x nfk x 14) */
+    int nfk, *fkey, *fkc, *fkn;
+    sannip_real *fke;
+    double *fsum, *tfs;
     sannip_real *tS, *tz1, *te, *work, *Sn;   /* trial spin features (naff x smax), z1, E_i */
     size_t work_size;             /* reals in work */
     sannip_allocator alloc;
@@ -1153,7 +1164,8 @@ SANNIP_API void sannip_spin_local_uninit(sannip_spin_local *L)
     sannip_free(a, L->nspin); sannip_free(a, L->spinf); sannip_free(a, L->dense1); sannip_free(a, L->grp);
     sannip_free(a, L->aff); sannip_free(a, L->tS); sannip_free(a, L->tz1); sannip_free(a, L->te);
     sannip_free(a, L->work); sannip_free(a, L->Sn);
-    sannip_free(a, L->scid); sannip_free(a, L->xb); sannip_free(a, L->xo);
+    sannip_free(a, L->scid); sannip_free(a, L->xb); sannip_free(a, L->xo); sannip_free(a, L->vb); sannip_free(a, (void *)L->scut);
+    sannip_free(a, L->fkey); sannip_free(a, L->fkc); sannip_free(a, L->fkn); sannip_free(a, L->fke); sannip_free(a, L->fsum); sannip_free(a, L->tfs);
     memset(L, 0, sizeof *L);
 }
 static sannip_system sannip__local_view(const sannip_spin_local *L)
@@ -1187,6 +1199,83 @@ static void sannip__local_scaled(const sannip_spin_local *L, int i, const sannip
         X[f] = sannip_element_scale_feature(el, f, S[s]);
     }
 }
+/* F1-F6 sums of a neighbour spin S with weight w into f (the 14 sums of fsum); the count W
+   only when count (a difference of two terms of one neighbour leaves it as it is). */
+static void sannip__local_fterm(double *f, const sannip_real *S, double w, double eps, int count)
+{
+    double x = S[0], y = S[1], z = S[2], sn = sqrt(x * x + y * y + z * z + eps * eps), h0 = x / sn, h1 = y / sn, h2 = z / sn;
+    f[0] += w * x; f[1] += w * y; f[2] += w * z; f[3] += w * (sn - eps);
+    if (count) f[4] += w;
+    f[5] += w * h0; f[6] += w * h1; f[7] += w * h2;
+    f[8] += w * h0 * h0; f[9] += w * h0 * h1; f[10] += w * h0 * h2;
+    f[11] += w * h1 * h1; f[12] += w * h1 * h2; f[13] += w * h2 * h2;
+}
+/* The sums of atom i over all its neighbours (set_spins; the moved atom on accept), with the
+   cutoff values of the reverse entries (the same calls), so that differences cancel them. */
+static void sannip__local_fsums(sannip_spin_local *L, int i)
+{
+    double *f = L->fsum + (size_t)i * L->nfk * 14;
+    size_t p;
+    int t;
+    memset(f, 0, sizeof(double) * 14 * (size_t)L->nfk);
+    for (p = L->nl.start[i]; p < L->nl.start[i + 1]; p++) {
+        int j = L->nl.j[p];
+        sannip_real r = L->nl.r[p], df, fc;
+        if (r >= L->spin_rc) continue;
+        for (t = 0; t < L->nfk; t++) {
+            if (L->fkn[t] != SANNIP_ANY && L->Z[j] != L->fkn[t]) continue;
+            fc = sannip_cutoff_eval(L->scut[L->fkc[t]], r, &df);
+            if (fc != 0) sannip__local_fterm(f + 14 * t, L->spins + 3 * (size_t)j, fc, L->fke[t], 1);
+        }
+    }
+}
+/* Trial sums f of atom i (not k) when spin k becomes sk: i's sums plus the difference of k's
+   terms over the reverse entries p0..p1 (the images of k that i sees). */
+static void sannip__local_ftrial(const sannip_spin_local *L, int i, int k, const sannip_real *sk, size_t p0, size_t p1, double *f)
+{
+    const sannip_real *So = L->spins + 3 * (size_t)k;
+    size_t q;
+    int t;
+    memcpy(f, L->fsum + (size_t)i * L->nfk * 14, sizeof(double) * 14 * (size_t)L->nfk);
+    for (t = 0; t < L->nfk; t++) {
+        if (L->fkn[t] != SANNIP_ANY && L->Z[k] != L->fkn[t]) continue;
+        for (q = p0; q < p1; q++) {
+            sannip_real fc = L->rfc[q * L->nsc + L->fkc[t]];
+            if (fc == 0) continue;
+            sannip__local_fterm(f + 14 * t, sk, fc, L->fke[t], 0);
+            sannip__local_fterm(f + 14 * t, So, -(double)fc, L->fke[t], 0);
+        }
+    }
+}
+/* F1-F6 (T5.1-5.6) of a centre with spin Si from its neighbour sums f: the values of
+   sannip.h's evaluator, up to rounding, with the centre's terms added for F4-F6 (smoothed
+   norms |v|_e = sqrt(v.v + eps^2); F5 = m.N/W and F6 = m^T T m/W - F5^2 with m = M/|M|_e,
+   N = sum_j w_j s_j, T = sum_j w_j s_j s_j^T, s_j = S_j/|S_j|_e, the mean and variance of
+   c_j = s_j.m that the evaluator sums neighbour by neighbour). */
+static sannip_real sannip__local_fvalue(const sannip_basis *b, const sannip_real *Si, const double *f)
+{
+    double eps = b->eps, x, sc, h[3], M[3], Me, m[3], A, W, F5, Q;
+    int c;
+    if (b->kind == SANNIP_SPIN_F1 || b->kind == SANNIP_SPIN_F2 || b->kind == SANNIP_SPIN_F3) {
+        if (b->kind == SANNIP_SPIN_F1) x = f[3];
+        else if (b->kind == SANNIP_SPIN_F2) x = sqrt(f[0] * f[0] + f[1] * f[1] + f[2] * f[2] + eps * eps) - eps;
+        else x = Si[0] * f[0] + Si[1] * f[1] + Si[2] * f[2];
+        x -= b->rs;
+        return (sannip_real)sannip__exp(-b->eta * x * x);
+    }
+    sc = sqrt((double)Si[0] * Si[0] + (double)Si[1] * Si[1] + (double)Si[2] * Si[2] + eps * eps);
+    for (c = 0; c < 3; c++) { M[c] = Si[c] + f[c]; h[c] = Si[c] / sc; }
+    Me = sqrt(M[0] * M[0] + M[1] * M[1] + M[2] * M[2] + eps * eps);
+    for (c = 0; c < 3; c++) m[c] = M[c] / Me;
+    A = (sc - eps) + f[3];
+    if (b->kind == SANNIP_SPIN_F4) return (sannip_real)((Me - eps) / (A + eps));
+    W = 1 + f[4];
+    F5 = (m[0] * (h[0] + f[5]) + m[1] * (h[1] + f[6]) + m[2] * (h[2] + f[7])) / W;
+    if (b->kind == SANNIP_SPIN_F5) return (sannip_real)F5;
+    Q = m[0] * m[0] * (h[0] * h[0] + f[8]) + 2 * m[0] * m[1] * (h[0] * h[1] + f[9]) + 2 * m[0] * m[2] * (h[0] * h[2] + f[10])
+      + m[1] * m[1] * (h[1] * h[1] + f[11]) + 2 * m[1] * m[2] * (h[1] * h[2] + f[12]) + m[2] * m[2] * (h[2] * h[2] + f[13]);
+    return (sannip_real)(Q / W - F5 * F5);
+}
 SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const sannip_real *spins, sannip_error *err)
 {
     sannip_workspace ws;
@@ -1196,6 +1285,7 @@ SANNIP_API sannip_result sannip_spin_local_set_spins(sannip_spin_local *L, const
     if (!L || !spins) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     for (i = 0; i < 3 * L->n; i++) if (!isfinite(spins[i])) return sannip__fail(err, SANNIP_NONFINITE, 0, 0, "spin of atom %d is not finite", i / 3 + 1);
     memcpy(L->spins, spins, sizeof(sannip_real) * 3 * (size_t)L->n);
+    if (L->nfk) for (i = 0; i < L->n; i++) sannip__local_fsums(L, i);
     s = sannip__local_view(L);
     sannip_workspace_init(&ws, &L->alloc);
     r = sannip_model_features(L->m, &ws, &s, L->G, L->fmax, err);
@@ -1262,9 +1352,40 @@ static void sannip__local_dims(sannip_spin_local *L)
         L->dense1[e] = net->nblk[0] <= 0;
     }
 }
+/* The neighbour-sum bases F1-F6 (T5.1-5.6): their distinct keys (cutoff id, neighbour
+   element, eps), one set of sums per key and atom. Other kinds are evaluated anew. */
+static int sannip__local_is_fsum(const sannip_basis *b)
+{
+    return b->kind == SANNIP_SPIN_F1 || b->kind == SANNIP_SPIN_F2 || b->kind == SANNIP_SPIN_F3
+        || b->kind == SANNIP_SPIN_F4 || b->kind == SANNIP_SPIN_F5 || b->kind == SANNIP_SPIN_F6;
+}
+static sannip_result sannip__local_fkeys(sannip_spin_local *L)
+{
+    const sannip_model *m = L->m;
+    size_t nk = (size_t)m->n_elements * L->fmax + 1;
+    int e, s, t;
+    L->fkey = (int *)sannip__calloc(&L->alloc, nk, sizeof(int));
+    L->fkc = (int *)sannip__calloc(&L->alloc, nk, sizeof(int));
+    L->fkn = (int *)sannip__calloc(&L->alloc, nk, sizeof(int));
+    L->fke = (sannip_real *)sannip__calloc(&L->alloc, nk, sizeof(sannip_real));
+    if (!L->fkey || !L->fkc || !L->fkn || !L->fke) return SANNIP_OUT_OF_MEMORY;
+    for (e = 0; e < m->n_elements; e++) for (s = 0; s < L->fmax; s++) {
+        const sannip_basis *b;
+        int c = L->scid[e * L->fmax + s];
+        L->fkey[e * L->fmax + s] = -1;
+        if (s >= L->nspin[e]) continue;
+        b = &m->desc.b[m->el[e].feature[L->spinf[e * L->fmax + s]]];
+        if (!sannip__local_is_fsum(b)) continue;
+        for (t = 0; t < L->nfk && !(L->fkc[t] == c && L->fkn[t] == b->nbr[0] && L->fke[t] == b->eps); t++) {}
+        if (t == L->nfk) { L->fkc[t] = c; L->fkn[t] = b->nbr[0]; L->fke[t] = b->eps; L->nfk++; }
+        L->fkey[e * L->fmax + s] = t;
+    }
+    return SANNIP_SUCCESS;
+}
 /* The spin features of each element (their positions and the spin cutoff) and the distinct
    cutoffs of the pair-sum spin bases, whose values per pair are cached (positions never
-   change): cuts receives them, scid the id of each spin feature's. */
+   change) and of F1-F6 (their sums are updated by differences): cuts receives them, scid
+   the id of each spin feature's. */
 static sannip_result sannip__local_spin_features_of(sannip_spin_local *L, const sannip_cutoff **cuts)
 {
     const sannip_model *m = L->m;
@@ -1283,12 +1404,12 @@ static sannip_result sannip__local_spin_features_of(sannip_spin_local *L, const 
     }
     for (e = 0; e < m->n_elements; e++) for (s = 0; s < L->nspin[e]; s++) {
         const sannip_basis *b = &m->desc.b[m->el[e].feature[L->spinf[e * L->fmax + s]]];
-        if (!sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) continue;
+        if (!sannip__kind_has(b, SANNIP_BASIS_NEIGHBORS)) continue;
         for (c = 0; c < L->nsc && !sannip__cutoff_equal(cuts[c], &b->cut[0]); c++) {}
         if (c == L->nsc) cuts[L->nsc++] = &b->cut[0];
         L->scid[e * L->fmax + s] = c;
     }
-    return SANNIP_SUCCESS;
+    return sannip__local_fkeys(L);
 }
 /* Reverse pairs within the spin cutoff, grouped by k and, within k, by centre, with the unit
    vector from the centre to k and the cached cutoff values. */
@@ -1342,7 +1463,11 @@ static sannip_result sannip__local_buffers(sannip_spin_local *L)
     if (sannip__arena_reals(&m) > wsz) wsz = sannip__arena_reals(&m);
     L->work = (sannip_real *)sannip__calloc(a, wsz, sizeof(sannip_real));
     L->work_size = wsz;
-    if (!L->aff || !L->grp || !L->G || !L->z1 || !L->eat || !L->tS || !L->tz1 || !L->te || !L->Sn || !L->work || !L->xb || !L->xo) return SANNIP_OUT_OF_MEMORY;
+    L->vb = (sannip_real *)sannip__calloc(a, 2 * ((size_t)L->nmax + 1), sizeof(sannip_real));
+    L->fsum = (double *)sannip__calloc(a, (size_t)L->n * L->nfk * 14 + 1, sizeof(double));
+    L->tfs = (double *)sannip__calloc(a, ((size_t)L->nmax + 2) * L->nfk * 14 + 1, sizeof(double));
+    if (!L->aff || !L->grp || !L->G || !L->z1 || !L->eat || !L->tS || !L->tz1 || !L->te || !L->Sn || !L->work || !L->xb || !L->xo
+        || !L->vb || !L->fsum || !L->tfs) return SANNIP_OUT_OF_MEMORY;
     return SANNIP_SUCCESS;
 }
 SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sannip_model *m, const sannip_system *sys,
@@ -1359,12 +1484,11 @@ SANNIP_API sannip_result sannip_spin_local_init(sannip_spin_local *L, const sann
     if (m->n_elements < 1) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "model has no elements");
     L->m = m; L->n = sys->n;
     memcpy(L->cell, sys->cell, sizeof L->cell); memcpy(L->pbc, sys->pbc, sizeof L->pbc);
-    cuts = (const sannip_cutoff **)sannip__calloc(&L->alloc, (size_t)m->desc.n + 1, sizeof *cuts);
+    L->scut = cuts = (const sannip_cutoff **)sannip__calloc(&L->alloc, (size_t)m->desc.n + 1, sizeof *cuts);
     r = cuts ? sannip__local_atoms(L, sys, err) : SANNIP_OUT_OF_MEMORY;
     if (r == SANNIP_SUCCESS) { sannip__local_dims(L); r = sannip__local_spin_features_of(L, cuts); }
     if (r == SANNIP_SUCCESS) r = sannip__local_reverse_pairs(L, cuts);
     if (r == SANNIP_SUCCESS) r = sannip__local_buffers(L);
-    sannip_free(&L->alloc, cuts);
     if (r == SANNIP_SUCCESS) r = sannip_spin_local_set_spins(L, sys->spins, err);
     if (r == SANNIP_SUCCESS) return r;
     sannip_spin_local_uninit(L);   /* every buffer, also when the last step failed */
@@ -1386,13 +1510,15 @@ static void sannip__local_eval(sannip_spin_local *L, int i, int k, const sannip_
 }
 /* New spin features S (nspin of atom i's element) when spin k becomes sk. For i != k, the
    pair-sum bases change by their terms over the reverse entries p0..p1 (i, image of k), with
-   cached cutoffs and the Gaussians of all of them in one vectorised exp. */
-static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, const sannip_real *sk, size_t p0, size_t p1, sannip_real *S)
+   cached cutoffs, the brackets computed once per kind and the Gaussians of all of them in one
+   vectorised exp; F1-F6 come from the trial sums tf (NULL for k: evaluated anew). */
+static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, const sannip_real *sk, size_t p0, size_t p1,
+                                        const double *tf, sannip_real *S)
 {
     const sannip_model *m = L->m;
     const sannip_element_model *el = &m->el[L->el[i]];
     const sannip_real *Si = L->spins + 3 * (size_t)i, *So = L->spins + 3 * (size_t)k, *g = L->G + (size_t)i * L->fmax;
-    int e = L->el[i], s, nx = 0, nb = 0, t;
+    int e = L->el[i], s, nx = 0, nb = 0, t, vkind = -1;
     sannip_real *ex;
     sannip__local_scratch X;
     sannip__arena a = sannip__arena_begin(L->work, L->work_size * sizeof(sannip_real));
@@ -1402,17 +1528,22 @@ static void sannip__local_spin_features(sannip_spin_local *L, int i, int k, cons
         const sannip_basis *b = &m->desc.b[bi];
         size_t q;
         S[s] = g[f];
+        if (tf && L->fkey[e * L->fmax + s] >= 0) { S[s] = sannip__local_fvalue(b, Si, tf + 14 * L->fkey[e * L->fmax + s]); continue; }
         if (i == k || !sannip__kind_has(b, SANNIP_BASIS_PAIR_ADDITIVE)) {   /* anew, all at once below */
             if (i == k || sannip__kind_has(b, SANNIP_BASIS_NEIGHBORS)) { X.bi[nb] = bi; X.at[nb++] = s; }
             continue;
         }
         if (b->nbr[0] != SANNIP_ANY && L->Z[k] != b->nbr[0]) continue;
+        if (b->kind != vkind) {   /* the bracket depends on the kind alone */
+            for (q = p0; q < p1; q++) {
+                L->vb[2 * (q - p0)] = sannip__spin_pair_value(b, Si, sk, L->ru + 3 * q);
+                L->vb[2 * (q - p0) + 1] = sannip__spin_pair_value(b, Si, So, L->ru + 3 * q);
+            }
+            vkind = b->kind;
+        }
         for (q = p0; q < p1; q++) {
-            const sannip_real *uu = L->ru + 3 * q;
-            sannip_real fc = L->rfc[q * L->nsc + L->scid[e * L->fmax + s]], vn, vo;
+            sannip_real fc = L->rfc[q * L->nsc + L->scid[e * L->fmax + s]], vn = L->vb[2 * (q - p0)], vo = L->vb[2 * (q - p0) + 1];
             if (fc == 0) continue;
-            vn = sannip__spin_pair_value(b, Si, sk, uu);
-            vo = sannip__spin_pair_value(b, Si, So, uu);
             if (sannip__kind_has(b, SANNIP_BASIS_GAUSSIAN)) {      /* Gaussian: batched below */
                 L->xb[3 * nx] = -b->eta * (vn - b->rs) * (vn - b->rs);
                 L->xb[3 * nx + 1] = -b->eta * (vo - b->rs) * (vo - b->rs);
@@ -1453,17 +1584,21 @@ SANNIP_API sannip_result sannip_spin_local_delta(sannip_spin_local *L, int k, co
     /* the affected atoms are scattered over the arrays of a large system: ask for their rows
        at once, so the misses overlap instead of coming one after another */
     for (q = 1; q < L->naff; q++) {
-        int i = L->aff[q];
+        int i = L->aff[q], e = L->el[i], c;
+        const sannip_real *g = L->G + (size_t)i * L->fmax, *z = L->z1 + (size_t)i * L->h1max;
         __builtin_prefetch(L->spins + 3 * (size_t)i);
-        __builtin_prefetch(L->G + (size_t)i * L->fmax + L->spinf[L->el[i] * L->fmax]);
-        __builtin_prefetch(L->z1 + (size_t)i * L->h1max);
-        __builtin_prefetch(L->z1 + (size_t)i * L->h1max + 8);
-        __builtin_prefetch(L->z1 + (size_t)i * L->h1max + 16);
+        if (L->nspin[e] > 0)   /* the row's spin features and first-layer z, line by line */
+            for (c = L->spinf[e * L->fmax]; c <= L->spinf[e * L->fmax + L->nspin[e] - 1]; c += 64 / (int)sizeof(sannip_real)) __builtin_prefetch(g + c);
+        for (c = 0; c < L->h1max; c += 64 / (int)sizeof(sannip_real)) __builtin_prefetch(z + c);
+        if (L->nfk) __builtin_prefetch(L->fsum + (size_t)i * L->nfk * 14);
         __builtin_prefetch(L->eat + i);
     }
 #endif
-    for (q = 0; q < L->naff; q++)
-        sannip__local_spin_features(L, L->aff[q], k, s_new, L->grp[2 * q], L->grp[2 * q + 1], L->tS + (size_t)q * L->smax);
+    for (q = 0; q < L->naff; q++) {
+        double *tf = q > 0 && L->nfk ? L->tfs + (size_t)q * L->nfk * 14 : NULL;
+        if (tf) sannip__local_ftrial(L, L->aff[q], k, s_new, L->grp[2 * q], L->grp[2 * q + 1], tf);
+        sannip__local_spin_features(L, L->aff[q], k, s_new, L->grp[2 * q], L->grp[2 * q + 1], tf, L->tS + (size_t)q * L->smax);
+    }
     /* the networks of the affected atoms, one element at a time */
     for (e = 0; e < L->m->n_elements; e++) {
         const sannip_element_model *el = &L->m->el[e];
@@ -1512,8 +1647,10 @@ SANNIP_API sannip_result sannip_spin_local_accept(sannip_spin_local *L, int k, c
         for (s = 0; s < L->nspin[e]; s++) L->G[(size_t)i * L->fmax + L->spinf[e * L->fmax + s]] = L->tS[(size_t)q * L->smax + s];
         if (L->dense1[e]) memcpy(L->z1 + (size_t)i * L->h1max, L->tz1 + (size_t)q * L->h1max, sizeof(sannip_real) * (size_t)sannip_model_network(L->m, e)->sizes[1]);
         L->eat[i] = L->te[q];
+        if (q > 0 && L->nfk) memcpy(L->fsum + (size_t)i * L->nfk * 14, L->tfs + (size_t)q * L->nfk * 14, sizeof(double) * 14 * (size_t)L->nfk);
     }
     memcpy(L->spins + 3 * (size_t)k, s_new, 3 * sizeof(sannip_real));
+    if (L->nfk) sannip__local_fsums(L, k);   /* k's own sums anew (its self images moved too) */
     L->tvalid = 0;
     return SANNIP_SUCCESS;
 }
