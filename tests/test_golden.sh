@@ -8,7 +8,8 @@
 # (forces move by <= 2e-14 eV/A, rounding of reordered sums), for the portable exp/log/sin/cos
 # of issue 12 (weight initialisation, Adam's bias correction, cutoffs: energies move by <= 6e-14 eV)
 # and for the default batch of 2 (issue 14, NiO defaults: --batch 8 on bp, spin_cnn and committee
-# reproduced the bytes before it).
+# reproduced the bytes before it), and for the scalers' spread floor (issue 14: spreads raised to
+# 0.1 A x each feature's RMS |dG/dR|; --spread-floor 0 reproduces the bytes before it).
 # A refactor that changes any arithmetic changes these bytes.
 # Regenerate only on purpose: SANNIP_GOLDEN_WRITE=1 tests/test_golden.sh
 cd "$(dirname "$0")/.." || exit 1
