@@ -258,6 +258,7 @@ typedef struct sannip_train_progress {
     double train_rmse_w, val_rmse_w;          /* virial RMSE per atom and component (-1: none) */
     double loss_weight_h, loss_weight_w;      /* effective field and virial weights (0: none) */
     int spread_floored;                       /* features the spread floor raised (sannip_model_floor_spreads) */
+    double spread_floor;                      /* its kappa (0: none) */
 } sannip_train_progress;
 
 /* Returning non-zero from the callback stops training (the best model so far is kept).
@@ -290,8 +291,11 @@ typedef struct sannip_train_config {
     int keep_weights;         /* 1: start from the model's parameters instead of a fresh init */
     int keep_scaling;         /* 1: keep the model's feature scalers and energy map; 0: fit them
                                  on the training split */
-    double spread_floor;      /* kappa of sannip_model_floor_spreads (length units), applied when
-                                 the scalers are fitted; 0: 0.1; SANNIP_OFF: none (T3.21 as is) */
+    double spread_floor;      /* kappa of sannip_model_floor_spreads (length units of the data),
+                                 applied when the scalers are fitted; 0: 0.1 with Adam and SGD,
+                                 none with the EKF (its measurement noise lambda/eta is in the
+                                 data's units: NiO's floored force rows are too small against it
+                                 for the filter to move in 6 epochs); SANNIP_OFF: none */
     int recompute_derivatives;/* 1: recompute dG per structure (less memory); 0: store them */
     size_t cache_limit;       /* bytes: when the stored derivatives would take more (estimate),
                                  they are recomputed instead; 0 = no limit */
@@ -1740,7 +1744,7 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
     c.ekf_epsilon = 0.01; c.ekf_q0 = 0.01; c.ekf_qtau = 2.302; c.ekf_qmin = 1e-6;
     c.ekf_eta = 0.01; c.ekf_etatau = 2.302; c.ekf_etamax = 1;
     c.ekf_lambda = 1; c.ekf_nu = 1; c.ekf_force_fraction = 0.02; c.ekf_rows = 1;
-    c.spread_floor = 0.1;
+    c.spread_floor = 0;       /* by the optimizer: 0.1, or none with the EKF */
     return c;
 }
 /* The configuration a run uses: zero fields take the defaults of sannip_train_config_init,
@@ -1762,7 +1766,7 @@ static sannip_train_config sannip__train_resolve(const sannip_train_config *cfg)
     c.field_weight = sannip__or_default(c.field_weight, d.field_weight);
     c.stress_weight = sannip__or_default(c.stress_weight, d.stress_weight);
     c.validation_fraction = sannip__or_default(c.validation_fraction, d.validation_fraction);
-    c.spread_floor = sannip__or_default(c.spread_floor, d.spread_floor);
+    c.spread_floor = sannip__or_default(c.spread_floor, c.optimizer == SANNIP_OPT_EKF ? 0 : 0.1);
     c.ekf_epsilon = sannip__or_default(c.ekf_epsilon, d.ekf_epsilon);
     c.ekf_q0 = sannip__or_default(c.ekf_q0, d.ekf_q0);
     c.ekf_qtau = sannip__or_default(c.ekf_qtau, d.ekf_qtau);
@@ -2400,7 +2404,7 @@ static void sannip__train_progress(const sannip__train_state *S, int epoch, cons
     pr->train_rmse_h = sannip__rms_or(etr->sh, etr->nh); pr->val_rmse_h = S->nva ? sannip__rms_or(eva->sh, eva->nh) : -1;
     pr->train_rmse_w = sannip__rms_or(etr->sw, etr->nw); pr->val_rmse_w = S->nva ? sannip__rms_or(eva->sw, eva->nw) : -1;
     pr->loss_weight_h = S->rep.loss_weight_h; pr->loss_weight_w = S->rep.loss_weight_w;
-    pr->spread_floored = S->rep.spread_floored;
+    pr->spread_floored = S->rep.spread_floored; pr->spread_floor = S->c.keep_scaling ? 0 : S->c.spread_floor;
 }
 /* After an epoch: validation errors (the training errors ran along with the updates), the
    progress callback, and the best model so far, judged on the validation loss (the training

@@ -918,7 +918,7 @@ static void part_nio(const settings *st, sannip_text *md, sannip_text *csv, sann
                            "| | energy RMSE (meV/atom) | / SANNIP | force RMSE (eV/A) | SANNIP / it |\n|---|---|---|---|---|\n",
                        nr[0].n, nr[0].atoms, nr[0].folds, st->quick ? st->epochs_nio : sannip_train_config_init().epochs,
                        st->quick ? 3e-3 : sannip_train_config_init().learning_rate, sannip_train_config_init().batch_size,
-                       sannip_train_config_init().spread_floor, ew, st->seeds);
+                       0.1, ew, st->seeds);
     nio_summary(st, nr, md, csv);
     if (st->quick) sannip_text_printf(md, "\n(quick run: %d epochs at learning rate 3e-3, not the defaults)\n", st->epochs_nio);
     sannip_text_printf(md, "\n%d seeds x %d folds: %.0f s.\n", st->seeds, nr[0].folds, now() - t0);

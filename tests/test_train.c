@@ -351,15 +351,22 @@ static void spread_floor(const sannip_dataset *d)
     {   /* sannip_train: the default floor 0.1 (reported), SANNIP_OFF (the plain T3.21 spreads), a bad value */
         sannip_train_config c = sannip_train_config_init();
         sannip_train_report rp;
-        CHECK(c.spread_floor == 0.1, "default spread floor 0.1");
+        CHECK(c.spread_floor == 0, "default spread floor: by the optimizer");
         c.epochs = 1; c.validation_fraction = SANNIP_OFF; c.field_weight = SANNIP_OFF;
         small_model_arch(&b, SANNIP_ACT_TANH, 4);
         memset(&rp, 0, sizeof rp);
         CHECK(sannip_train(&b, d, &c, &rp, &err) == SANNIP_SUCCESS, "%s", err.message);
         for (e = 0; e < 2; e++) memcpy(st1[e], a.el[e].stats, sizeof(sannip_feature_stats) * a.el[e].n_features);
         /* (its split's order: sums in another order, equal to rounding) */
-        CHECK(spreads_near(&b, st1, TOL(1e-9, 1e-4)) && rp.spread_floored == raised, "sannip_train floors as sannip_model_floor_spreads (%d raised)", rp.spread_floored);
+        CHECK(spreads_near(&b, st1, TOL(1e-9, 1e-4)) && rp.spread_floored == raised && kappa == 0.1, "sannip_train floors as sannip_model_floor_spreads (%d raised)", rp.spread_floored);
         sannip_train_report_uninit(&rp); sannip_model_uninit(&b);
+        c.optimizer = SANNIP_OPT_EKF;   /* the EKF's default: no floor */
+        small_model_arch(&b, SANNIP_ACT_TANH, 4);
+        memset(&rp, 0, sizeof rp);
+        CHECK(sannip_train(&b, d, &c, &rp, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(spreads_near(&b, st0, TOL(1e-9, 1e-4)) && rp.spread_floored == 0, "EKF: no spread floor by default");
+        sannip_train_report_uninit(&rp); sannip_model_uninit(&b);
+        c.optimizer = SANNIP_OPT_ADAM;
         c.spread_floor = SANNIP_OFF;
         small_model_arch(&b, SANNIP_ACT_TANH, 4);
         memset(&rp, 0, sizeof rp);

@@ -73,7 +73,7 @@ static const help_entry HELP[] = {
       "                      the scaled training features (T3.2.2; dense first layers)\n"
       "  --activation A      tanh (default), sigmoid, softplus, relu, swish, ssp, ...\n"
       "  --scaling S         feature scaling: modified (default, T3.21), minmax, standard, none\n"
-      "  --spread-floor K    scaler spreads >= K x RMS |dG/dR| (default 0.1, 0: none)\n"
+      "  --spread-floor K    scaler spreads >= K x RMS |dG/dR| (0.1; ekf, 0: none)\n"
       "  --optimizer O       adam (default), sgd, or ekf (options below)\n"
       "  --lr X              learning rate (default 1e-3)\n"
       "  --lr-decay X        learning rate factor per epoch (default 1)\n"
@@ -609,7 +609,7 @@ static void on_sigint(int sig) { (void)sig; interrupted = 1; }
 /* Progress display and checkpoints: the best model so far is written to the output path
    (the first at once, then at most every 10 s), so even a killed run leaves it on disk. A
    failed write is reported and retried at the next new best 10 s later; training goes on. */
-typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint, weights_said; double last_save, t0, spread_floor; FILE *curve; } progress_ctx;
+typedef struct progress_ctx { const sannip_model *m; const char *path; int quiet, checkpoint, weights_said; double last_save, t0; FILE *curve; } progress_ctx;
 static double wall_seconds(void)
 {
     struct timespec ts;
@@ -633,9 +633,9 @@ static int print_progress(const sannip_train_progress *p, void *user)
         if (p->loss_weight_h > 0) printf(", per (%s/spin unit)^2", unit_e(m));
         if (p->loss_weight_w > 0) printf(", per (%s/atom)^2", unit_e(m));
         printf(")\n");
-        if (ctx->spread_floor > 0)
+        if (p->spread_floor > 0)
             printf("feature scaling: spreads floored at %g %s x RMS |dG/dR| (sannip_model_floor_spreads): %d features raised\n",
-                   ctx->spread_floor, unit_l(m), p->spread_floored);
+                   p->spread_floor, unit_l(m), p->spread_floored);
         ctx->weights_said = 1;
     }
     if (!ctx->quiet) {
@@ -840,8 +840,8 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     c->raw_loss = opt(o, "--raw-loss", NULL) != NULL;
     if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
     c->cache_limit = (size_t)(v * 1e6);
-    if (!opt_num(o, "train", "--spread-floor", sannip_train_config_init().spread_floor, 0, 1e6, &c->spread_floor)) return 0;
-    c->spread_floor = SANNIP_EXACTLY(c->spread_floor);   /* 0: none */
+    if (!opt_num(o, "train", "--spread-floor", 0, 0, 1e6, &v)) return 0;
+    if (opt(o, "--spread-floor", NULL)) c->spread_floor = SANNIP_EXACTLY(v);   /* 0: none; absent: the default */
     if (strcmp(opt(o, "--optimizer", "adam"), "adam") == 0) c->optimizer = SANNIP_OPT_ADAM;
     else if (strcmp(opt(o, "--optimizer", "adam"), "sgd") == 0) c->optimizer = SANNIP_OPT_SGD;
     else if (strcmp(opt(o, "--optimizer", "adam"), "ekf") == 0) c->optimizer = SANNIP_OPT_EKF;
@@ -1012,7 +1012,7 @@ static int cmd_train(int argc, char **argv)
     if ((r = train_descriptors(&o, &tmpl, &d, Zs, nz, rc, &err)) != SANNIP_SUCCESS) return fail(&err, (sannip_result)r);
     if ((r = train_networks(&o, &tmpl, Zs, nz, nh, hidden, acts, scaling, &err)) != 0) return r;
     if (check_training_data(&d, o.pos[0], &tmpl, c.force_weight > 0)) return 1;
-    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0; pctx.weights_said = 0; pctx.spread_floor = c.spread_floor;
+    pctx.quiet = opt(&o, "--quiet", NULL) != NULL; pctx.path = o.out; pctx.checkpoint = M == 1; pctx.last_save = 0; pctx.weights_said = 0;
     if (open_learning_curve(&o, &tmpl, curve_path, sizeof curve_path, &pctx.curve) != 0) return 1;
     c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
     signal(SIGINT, on_sigint);   /* from here on Ctrl-C stops training instead of the process */
