@@ -42,7 +42,8 @@
    | SANNIP_NO_STDIO           | remove FILE* functions; memory-buffer and callback        |
    |                           | variants remain                                           |
    | SANNIP_NO_OPENMP          | ignore OpenMP even when compiled with -fopenmp            |
-   | SANNIP_NO_SIMD            | keep the scalar kernels only (no `omp simd` hints)        |
+   | SANNIP_NO_SIMD            | keep the scalar kernels only (no `omp simd` hints, no     |
+   |                           | AVX intrinsics)                                           |
    | SANNIP_MAX_ATOMS          | largest structure accepted (default 50,000,000)           |
    | SANNIP_MAX_ELEMENTS       | elements per model (default 16)                           |
    | SANNIP_MAX_LAYERS         | layers per network (default 16)                           |
@@ -1012,8 +1013,8 @@ typedef struct sannip_extrapolation {
    One model may be shared read-only by many threads, each with its own workspace.
    [out] ws, [in, optional] alloc; uninit frees the buffers.
    Extrapolation test, opt-in: with ws->extrapolation set (caller-owned), every compute call
-   on ws (sannip_model_compute, _field, _domain, so sannip_committee_predict too: one call per
-   member, the last member's test remains) also fills *ws->extrapolation with the test of
+   on ws (sannip_model_compute, _field, _domain; sannip_committee_predict reports its most
+   extrapolating member) also fills *ws->extrapolation with the test of
    its centres at tolerance ws->extrapolation_tol (zero means the default; SANNIP_OFF or
    SANNIP_EXACTLY(t) for tol 0, n2p2's rule), from the features the call computes anyway (no
    extra descriptor pass; an n-entry buffer from ws->alloc). NULL (init): no test. A bad
@@ -1440,6 +1441,10 @@ SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const cha
 #if defined(_OPENMP) && !defined(SANNIP_NO_OPENMP)
 #include <omp.h>
 #define SANNIP__OMP 1
+#endif
+#if defined(__AVX__) && !defined(SANNIP_NO_SIMD)
+#include <immintrin.h>   /* sannip__sqrt_array only */
+#define SANNIP__AVX 1
 #endif
 
 #if defined(SANNIP_MALLOC) || defined(SANNIP_REALLOC) || defined(SANNIP_FREE)
@@ -2801,10 +2806,12 @@ SANNIP_API sannip_result sannip_descriptors_add(sannip_descriptors *d, const san
 
 /* ---- descriptor engine ---------------------------------------------------------------- */
 /* One atom's environment is evaluated in two loops shared by every basis kind: a pair loop
-   (radial terms) and an unordered-pair loop over neighbours j < k (three-body terms).
-   Each term reports its value and the scalar derivatives dT/dcos, dT/dr_ij, dT/dr_ik,
-   dT/dr_jk; sannip__tri_chain turns them into vectors once. Cutoffs and Gaussians that
-   depend on one neighbour only are cached per neighbour. */
+   (radial terms) and an unordered-pair loop over neighbours j < k (three-body terms), the
+   latter over blocks of up to SANNIP__PAIRS pairs of one class pair (sannip__env_triplets),
+   so that every basis's loop runs over the whole block. Each term reports its value and the
+   scalar derivatives dT/dcos, dT/dr_ij, dT/dr_ik, dT/dr_jk; sannip__tri_chain turns them into
+   vectors once. Cutoffs and Gaussians that depend on one neighbour only are cached per
+   neighbour. */
 typedef struct sannip__envplan {
     int nf, ncut, ngs, C;  /* C neighbour classes: elements named by the bases, + "other" */
     int nspin;             /* spin bases among the nf (evaluated by the kind table's spin evaluators) */
@@ -2818,7 +2825,9 @@ typedef struct sannip__envplan {
     sannip_real *pre;      /* 2^(1-zeta) per position (G4/G5) */
     sannip_real rtri;      /* largest three-body radius */
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
-    int *rc_off, *rcid, *rg_off, *rgid;  /* per class pair: cut/Gaussian ids needed at r_jk (G4) */
+    int *id_off[6], *ids[6];  /* per class pair and id set (SANNIP__IDS_*): the ids its list needs */
+    int *cpzw;             /* per class pair: its list has Z-weighted entries */
+    int *jkm, *jkb;        /* per r_jk Gaussian entry q: a power m > 1 of entry jkb[q] of its list, or 0 (an exp) */
     int *perm;             /* three-body positions, the members of each radial group adjacent */
     int naid;              /* distinct angular factors (lambda, zeta) of the G4/G5 positions */
     int *arep, *ra_off, *raid;  /* a position of each; per class pair the ids its list needs */
@@ -2858,12 +2867,14 @@ static int sannip__env_classes(const sannip_descriptors *set, const int *idx, in
 static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf, int C, int n, int **cls, int **runs)
 {
     size_t cc = (size_t)C * C, f = (size_t)nf;
+    int s;
     p->rad_off = SANNIP__TAKE(a, C + 1, int); p->rad = SANNIP__TAKE(a, (size_t)C * f, int);
     p->tri_off = SANNIP__TAKE(a, cc + 1, int); p->tri = SANNIP__TAKE(a, cc * 2 * f, int);
     p->cid = SANNIP__TAKE(a, f, int); p->cid2 = SANNIP__TAKE(a, f, int);
     p->gid = SANNIP__TAKE(a, f, int); p->gid2 = SANNIP__TAKE(a, f, int);
-    p->rc_off = SANNIP__TAKE(a, cc + 1, int); p->rcid = SANNIP__TAKE(a, cc * 2 * f, int);
-    p->rg_off = SANNIP__TAKE(a, cc + 1, int); p->rgid = SANNIP__TAKE(a, cc * 2 * f, int);
+    for (s = 0; s < 6; s++) { p->id_off[s] = SANNIP__TAKE(a, cc + 1, int); p->ids[s] = SANNIP__TAKE(a, cc * 2 * f, int); }
+    p->cpzw = SANNIP__TAKE(a, cc, int);
+    p->jkm = SANNIP__TAKE(a, cc * 2 * f, int); p->jkb = SANNIP__TAKE(a, cc * 2 * f, int);
     p->cuts = SANNIP__TAKE(a, 2 * f, const sannip_cutoff *);
     p->geta = SANNIP__TAKE(a, 2 * f, sannip_real); p->grs = SANNIP__TAKE(a, 2 * f, sannip_real);
     p->pre = SANNIP__TAKE(a, f, sannip_real);
@@ -2872,39 +2883,58 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->arep = SANNIP__TAKE(a, f, int); p->ra_off = SANNIP__TAKE(a, cc + 1, int); p->raid = SANNIP__TAKE(a, cc * 2 * f, int);
     *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int);
 }
-/* Buffers of the triplet loop, one entry per neighbour k of a run. */
+/* Pairs (j, k) per block of the triplet loop: long enough that its loops run over hundreds of
+   pairs rather than one j's run of 15-30 neighbours, short enough that a block's arrays stay
+   in the core's caches. */
+#define SANNIP__PAIRS 128
+/* Buffers of the triplet loop: a block of up to SANNIP__PAIRS pairs (j, k), j < k, of one class
+   pair, made of segments (one j against consecutive k). Arrays per pair p; those per cutoff or
+   Gaussian id, and the x, y, z of vectors, in rows of SANNIP__PAIRS (x[id SANNIP__PAIRS + p]). */
 typedef struct sannip__runbuf {
-    sannip_real *rjk, *cs, *ux, *uy, *uz;        /* r_jk, cos(theta_ijk), unit vector j->k */
-    sannip_real *T, *dc, *dij, *dik, *djk;
-    sannip_real *A, *B, *Cc, *D;                 /* contraction accumulators (g mode) */
-    sannip_real *tf, *tdf, *tg;                  /* r_jk cutoffs per cut id, Gaussians per id */
-    sannip_real *gq;                             /* the radial group's 16 n reals (sannip__tri_radial) */
-    sannip_real *a3, *d3;                        /* a member's wz A, wz dA/dcos, three times per k */
-    sannip_real *ang;                            /* angular factors A, dA/dcos per angular id (2 nn each) */
-    sannip_real *Sa, *Sd;                        /* a radial group's sum_f g_f A_f, sum_f g_f dA_f/dcos (g mode) */
+    int np, nseg;                                 /* pairs and segments in the block */
+    int *sk, *sj, *s0;                            /* first k, j and first pair of each segment */
+    sannip_real *rij, *rik, *rjk, *cs, *wz, *one; /* distances, cos(theta_ijk), Z_j Z_k, ones */
+    sannip_real *irij, *irik;                     /* 1/r_ij, 1/r_ik */
+    sannip_real *ui, *uk, *ujk;                   /* unit vectors i->j, i->k, j->k */
+    sannip_real *fj, *dfj, *fk, *dfk, *gj, *gk;   /* cutoffs and Gaussians of r_ij and r_ik per id */
+    sannip_real *pf, *pfj, *pfk, *pg;             /* f_j f_k, f_j' f_k, f_j f_k' per cutoff id, g_j g_k per Gaussian id */
+    sannip_real *tf, *tdf, *tg;                   /* those of r_jk (G4) */
+    sannip_real *T, *dc, *dij, *dik, *djk;        /* a term's value and dT/d(cos, r_ij, r_ik, r_jk) */
+    sannip_real *A, *B, *Cc, *D;                  /* contraction accumulators (g mode) */
+    sannip_real *gq;                              /* a radial group's factor and its 3 derivatives */
+    sannip_real *ang;                             /* angular factors A, dA/dcos per angular id */
+    sannip_real *Sa, *Sd;                         /* a radial group's sum_f g_f A_f, sum_f g_f dA_f/dcos (g mode) */
+    sannip_real *vj, *vk;                         /* the chain rule's vectors for j (x, y, z rows) and k (3 reals per pair) */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
-   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 3 n reals. */
-typedef struct sannip__envcache { sannip_real *u, *fc, *dfc, *gs, *spin; } sannip__envcache;
+   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 5 n reals. */
+typedef struct sannip__envcache { sannip_real *u, *ir, *fc, *dfc, *gs, *spin; } sannip__envcache;
 static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs, int naid)
 {
-    size_t nn = (size_t)n;
-    k->u = SANNIP__TAKE(a, 3 * nn, sannip_real);
+    size_t nn = (size_t)n, B = SANNIP__PAIRS, nc = B * (size_t)ncut, ng = B * (size_t)ngs;
+    k->u = SANNIP__TAKE(a, 3 * nn, sannip_real); k->ir = SANNIP__TAKE(a, nn, sannip_real);
     k->fc = SANNIP__TAKE(a, nn * ncut, sannip_real); k->dfc = SANNIP__TAKE(a, nn * ncut, sannip_real);
     k->gs = SANNIP__TAKE(a, nn * ngs, sannip_real);
-    R->rjk = SANNIP__TAKE(a, nn, sannip_real); R->cs = SANNIP__TAKE(a, nn, sannip_real);
-    R->ux = SANNIP__TAKE(a, nn, sannip_real); R->uy = SANNIP__TAKE(a, nn, sannip_real); R->uz = SANNIP__TAKE(a, nn, sannip_real);
-    R->T = SANNIP__TAKE(a, nn, sannip_real); R->dc = SANNIP__TAKE(a, nn, sannip_real);
-    R->dij = SANNIP__TAKE(a, nn, sannip_real); R->dik = SANNIP__TAKE(a, nn, sannip_real); R->djk = SANNIP__TAKE(a, nn, sannip_real);
-    R->A = SANNIP__TAKE(a, nn, sannip_real); R->B = SANNIP__TAKE(a, nn, sannip_real);
-    R->Cc = SANNIP__TAKE(a, nn, sannip_real); R->D = SANNIP__TAKE(a, nn, sannip_real);
-    R->tf = SANNIP__TAKE(a, nn * ncut, sannip_real); R->tdf = SANNIP__TAKE(a, nn * ncut, sannip_real);
-    R->tg = SANNIP__TAKE(a, nn * ngs, sannip_real);
-    R->gq = SANNIP__TAKE(a, 16 * nn, sannip_real);
-    R->a3 = SANNIP__TAKE(a, 3 * nn, sannip_real); R->d3 = SANNIP__TAKE(a, 3 * nn, sannip_real);
-    R->ang = SANNIP__TAKE(a, 2 * nn * naid, sannip_real);
-    R->Sa = SANNIP__TAKE(a, nn, sannip_real); R->Sd = SANNIP__TAKE(a, nn, sannip_real);
-    k->spin = SANNIP__TAKE(a, 3 * nn, sannip_real);
+    R->sk = SANNIP__TAKE(a, B, int); R->sj = SANNIP__TAKE(a, B, int); R->s0 = SANNIP__TAKE(a, B + 1, int);
+    R->rij = SANNIP__TAKE(a, B, sannip_real); R->rik = SANNIP__TAKE(a, B, sannip_real); R->rjk = SANNIP__TAKE(a, B, sannip_real);
+    R->irij = SANNIP__TAKE(a, B, sannip_real); R->irik = SANNIP__TAKE(a, B, sannip_real);
+    R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real); R->one = SANNIP__TAKE(a, B, sannip_real);
+    R->ui = SANNIP__TAKE(a, 3 * B, sannip_real); R->uk = SANNIP__TAKE(a, 3 * B, sannip_real); R->ujk = SANNIP__TAKE(a, 3 * B, sannip_real);
+    R->fj = SANNIP__TAKE(a, nc, sannip_real); R->dfj = SANNIP__TAKE(a, nc, sannip_real);
+    R->fk = SANNIP__TAKE(a, nc, sannip_real); R->dfk = SANNIP__TAKE(a, nc, sannip_real);
+    R->gj = SANNIP__TAKE(a, ng, sannip_real); R->gk = SANNIP__TAKE(a, ng, sannip_real);
+    R->pf = SANNIP__TAKE(a, nc, sannip_real); R->pfj = SANNIP__TAKE(a, nc, sannip_real); R->pfk = SANNIP__TAKE(a, nc, sannip_real);
+    R->pg = SANNIP__TAKE(a, ng, sannip_real);
+    R->tf = SANNIP__TAKE(a, nc, sannip_real); R->tdf = SANNIP__TAKE(a, nc, sannip_real); R->tg = SANNIP__TAKE(a, ng, sannip_real);
+    R->T = SANNIP__TAKE(a, B, sannip_real); R->dc = SANNIP__TAKE(a, B, sannip_real);
+    R->dij = SANNIP__TAKE(a, B, sannip_real); R->dik = SANNIP__TAKE(a, B, sannip_real); R->djk = SANNIP__TAKE(a, B, sannip_real);
+    R->A = SANNIP__TAKE(a, B, sannip_real); R->B = SANNIP__TAKE(a, B, sannip_real);
+    R->Cc = SANNIP__TAKE(a, B, sannip_real); R->D = SANNIP__TAKE(a, B, sannip_real);
+    R->gq = SANNIP__TAKE(a, 4 * B, sannip_real);
+    R->ang = SANNIP__TAKE(a, 2 * B * (size_t)naid, sannip_real);
+    R->Sa = SANNIP__TAKE(a, B, sannip_real); R->Sd = SANNIP__TAKE(a, B, sannip_real);
+    R->vj = SANNIP__TAKE(a, 3 * B, sannip_real); R->vk = SANNIP__TAKE(a, 3 * B, sannip_real);
+    k->spin = SANNIP__TAKE(a, 5 * nn, sannip_real);
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
@@ -2983,6 +3013,79 @@ static void sannip__envplan_angular(sannip__envplan *p)
     }
     p->ra_off[CC] = k;
 }
+/* Id sets of the per-class-pair lists (sannip__envplan_ids): the cutoffs and Gaussians of r_jk
+   (G4 entries); the products f_c(r_ij) f_c(r_ik), g(r_ij) g(r_ik) of G4/G5 entries (one cutoff
+   and one Gaussian each); the cutoffs and Gaussians of r_ij and r_ik apart (Gauss-Fourier
+   entries: cut[0], cut[1], both Gaussians, in either orientation). */
+enum { SANNIP__IDS_JKCUT, SANNIP__IDS_JKGAUSS, SANNIP__IDS_PCUT, SANNIP__IDS_PGAUSS, SANNIP__IDS_CUT, SANNIP__IDS_GAUSS, SANNIP__IDS };
+static int sannip__tterm_ids(const sannip__tterm *t, int set, int *id)
+{
+    int g45 = t->kind == SANNIP_G4 || t->kind == SANNIP_G5;
+    switch (set) {
+    case SANNIP__IDS_JKCUT: id[0] = t->cid; return t->kind == SANNIP_G4;
+    case SANNIP__IDS_JKGAUSS: id[0] = t->gid; return t->kind == SANNIP_G4;
+    case SANNIP__IDS_PCUT: id[0] = t->cid; return g45;
+    case SANNIP__IDS_PGAUSS: id[0] = t->gid; return g45;
+    case SANNIP__IDS_CUT: id[0] = t->cid; id[1] = t->cid2; return g45 ? 0 : 2;
+    default: id[0] = t->gid; id[1] = t->gid2; return g45 ? 0 : 2;
+    }
+}
+/* Largest power m of exp(-eta (r - rs)^2) taken for exp(-m eta (r - rs)^2) (sannip__envplan_powers):
+   t^m by squaring has m ulp of error at most (double); float builds keep their exps. */
+#ifdef SANNIP_FLOAT
+#define SANNIP__JK_POW_MAX 1
+#else
+#define SANNIP__JK_POW_MAX 32
+#endif
+/* The r_jk Gaussians of each class pair's list whose eta is an integer multiple m of another's
+   (same rs; m eta to 4 ulp): water's 0.01, 0.03, 0.07, 0.2 are one exp and three powers. Sorts
+   each list by (rs, eta) so that bases come first; sets jkm, jkb (sannip__tri_block). */
+static void sannip__envplan_powers(sannip__envplan *p)
+{
+    int cp, q, l, CC = p->C * p->C, *ids = p->ids[SANNIP__IDS_JKGAUSS], *off = p->id_off[SANNIP__IDS_JKGAUSS];
+    for (cp = 0; cp < CC; cp++)
+        for (q = off[cp]; q < off[cp + 1]; q++) {
+            int g = ids[q];
+            for (l = q; l > off[cp] && (p->grs[ids[l - 1]] > p->grs[g] || (p->grs[ids[l - 1]] == p->grs[g] && p->geta[ids[l - 1]] > p->geta[g])); l--)
+                ids[l] = ids[l - 1];
+            ids[l] = g;
+        }
+    for (cp = 0; cp < CC; cp++)
+        for (q = off[cp]; q < off[cp + 1]; q++) {
+            sannip_real e = p->geta[ids[q]];
+            p->jkm[q] = 0; p->jkb[q] = -1;
+            for (l = off[cp]; l < q && !p->jkm[q]; l++) {
+                sannip_real b = p->geta[ids[l]];
+                double m = floor((double)(e / b) + 0.5);
+                if (p->jkm[l] || p->grs[ids[l]] != p->grs[ids[q]] || !(b > 0) || m < 2 || m > SANNIP__JK_POW_MAX) continue;
+                if (fabs((double)m * b - e) <= 4 * DBL_EPSILON * e) { p->jkm[q] = (int)m; p->jkb[q] = l; }
+            }
+        }
+}
+/* Per class pair cp and id set s, the distinct ids its list needs (negative: none),
+   ids[s][id_off[s][cp]..id_off[s][cp+1]). Runs after the lists are made. */
+static void sannip__envplan_ids(sannip__envplan *p)
+{
+    int s, cp, q, l, m, k, id[2], CC = p->C * p->C;
+    for (s = 0; s < SANNIP__IDS; s++) {
+        int *off = p->id_off[s], *ids = p->ids[s];
+        for (cp = 0, k = 0; cp < CC; cp++) {
+            off[cp] = k;
+            for (q = p->tri_off[cp]; q < p->tri_off[cp + 1]; q++) {
+                int c = sannip__tterm_ids(&p->tt[p->tri[q] >> 1], s, id);
+                for (m = 0; m < c; m++) {
+                    int seen = id[m] < 0;
+                    for (l = off[cp]; l < k; l++) seen |= ids[l] == id[m];
+                    if (!seen) ids[k++] = id[m];
+                }
+            }
+        }
+        off[CC] = k;
+    }
+    for (cp = 0; cp < CC; cp++)
+        for (q = p->tri_off[cp], p->cpzw[cp] = 0; q < p->tri_off[cp + 1]; q++) p->cpzw[cp] |= p->tt[p->tri[q] >> 1].zw;
+    sannip__envplan_powers(p);
+}
 /* Carves the plan out of the arena and fills it. */
 static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
                                  int nf, int n_neighbors, sannip__arena *a, int **cls, int **runs)
@@ -3047,24 +3150,9 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             }
         }
         p->tri_off[C * C] = k;
-        /* ids of the r_jk cutoffs and Gaussians that the G4 entries of each list need */
-        {
-            int kc = 0, kg = 0, q, l, seen;
-            for (cj = 0; cj < C * C; cj++) {
-                p->rc_off[cj] = kc; p->rg_off[cj] = kg;
-                for (q = p->tri_off[cj]; q < p->tri_off[cj + 1]; q++) {
-                    int ff = p->tri[q] >> 1;
-                    if (set->b[idx[ff]].kind != SANNIP_G4) continue;
-                    for (l = p->rc_off[cj], seen = 0; l < kc; l++) seen |= p->rcid[l] == p->cid[ff];
-                    if (!seen) p->rcid[kc++] = p->cid[ff];
-                    for (l = p->rg_off[cj], seen = 0; l < kg; l++) seen |= p->rgid[l] == p->gid[ff];
-                    if (!seen) p->rgid[kg++] = p->gid[ff];
-                }
-            }
-            p->rc_off[C * C] = kc; p->rg_off[C * C] = kg;
-        }
     }
     sannip__envplan_angular(p);
+    sannip__envplan_ids(p);
 }
 
 
@@ -3144,6 +3232,37 @@ static void sannip__fc_array(const sannip_cutoff *c, const sannip_real *r, int n
     for (i = 0; i < n; i++) f[i] = sannip__fc(c, r[i], &df[i]);
 }
 
+/* x^m over n reals into y by squaring, m < 2^nb (nb a constant at each call, so that the loop
+   vectorises); the same products in the same order as sannip__ipow. */
+SANNIP__INLINE void sannip__pow_array_nb(const sannip_real *x, int m, int nb, int n, sannip_real *SANNIP__RESTRICT y)
+{
+    int i, l;
+    for (i = 0; i < n; i++) {
+        sannip_real r = 1, v = x[i];
+        for (l = 0; l < nb; l++) { r *= ((m >> l) & 1) ? v : 1; v *= v; }
+        y[i] = r;
+    }
+}
+static void sannip__pow_array(const sannip_real *x, int m, int n, sannip_real *y)
+{
+    if (m < 8) sannip__pow_array_nb(x, m, 3, n, y);
+    else if (m < 64) sannip__pow_array_nb(x, m, 6, n, y);
+    else { int i; for (i = 0; i < n; i++) y[i] = sannip__ipow(x[i], m); }
+}
+/* sqrt over an array, in place: IEEE-754 square roots (correctly rounded, so the same bits on
+   every target and in every lane), with AVX four (float: eight) at a time; GCC keeps sqrt
+   loops scalar for libm's errno unless the whole program is built with -fno-math-errno. */
+static void sannip__sqrt_array(sannip_real *x, int n)
+{
+    int i = 0;
+#if defined(SANNIP__AVX) && defined(SANNIP_FLOAT)
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_sqrt_ps(_mm256_loadu_ps(x + i)));
+#elif defined(SANNIP__AVX)
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, _mm256_sqrt_pd(_mm256_loadu_pd(x + i)));
+#endif
+    for (; i < n; i++) x[i] = (sannip_real)sqrt(x[i]);
+}
+
 /* Sum of x[0..n) with four partial sums (a fixed order: results do not depend on SIMD). */
 static sannip_real sannip__sum4(const sannip_real *x, int n)
 {
@@ -3175,8 +3294,6 @@ static sannip_real sannip__dot(const sannip_real *x, const sannip_real *y, int n
     for (k = 0; k < 8; k++) a[k] += a[k + 8];
     return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
-
-/* Scratch arrays of one run of neighbours k (same element) against neighbour j. */
 
 /* The angular factor of G4/G5 member b over a run with an integer zeta whose zeta - 1 has nb
    bits (nb a constant at each call, so the loop over k vectorises): see sannip__tri_angular. */
@@ -3215,48 +3332,51 @@ static void sannip__tri_angular(const sannip__tterm *b, int K, const sannip_real
     default: sannip__tri_angular_nb(b, K, 6, cs, A, dA); break;
     }
 }
-/* A G4/G5 member's part of a run from its angular factor A, dA and the group's radial factor
-   R->gq: with weight gw (g mode, gw != 0) gw A, gw dA added to the group's sums R->Sa, Sd
-   (that start with the group's first member: first);
-   unless wz = 0 (dense rows), wz A and wz dA three times per k into R->a3, d3. Its value,
-   sum_k A Rg, is sannip__dot4(A, R->gq, K). */
-static void sannip__tri_member(int K, const sannip_real *A, const sannip_real *dA, sannip_real gw, sannip_real wz, int first,
-                               sannip__runbuf *R)
+/* Members of a G4/G5 radial group whose g-weighted sums sannip__tri_group makes in one loop. */
+#define SANNIP__MEMBERS 4
+/* M members' part of their radial group's sums in g mode over np pairs (M a constant at each
+   call, so that the loop vectorises): sum_m g_m A_m and sum_m g_m dA_m/dcos (A[m], A[m] + n2:
+   member m's angular factor and its derivative) into Sa, Sd, or onto them (add: earlier
+   members there), in member order. */
+SANNIP__INLINE void sannip__tri_members_m(int M, int add, int np, const sannip_real *const *A, size_t n2, const sannip_real *g,
+                                          sannip_real *SANNIP__RESTRICT Sa, sannip_real *SANNIP__RESTRICT Sd)
 {
-    sannip_real *SANNIP__RESTRICT Sa = R->Sa, *SANNIP__RESTRICT Sd = R->Sd;
-    sannip_real *SANNIP__RESTRICT a3 = R->a3, *SANNIP__RESTRICT d3 = R->d3;
-    int kk;
-    if (first)
-        for (kk = 0; kk < K; kk++) { Sa[kk] = gw * A[kk]; Sd[kk] = gw * dA[kk]; }
-    else if (gw != 0)
-        for (kk = 0; kk < K; kk++) { Sa[kk] += gw * A[kk]; Sd[kk] += gw * dA[kk]; }
-    if (wz != 0)   /* for the dense rows */
-        for (kk = 0; kk < K; kk++) {
-            sannip_real a = wz * A[kk], d = wz * dA[kk];
-            a3[3 * kk] = a3[3 * kk + 1] = a3[3 * kk + 2] = a;
-            d3[3 * kk] = d3[3 * kk + 1] = d3[3 * kk + 2] = d;
-        }
+    int p, m;
+    for (p = 0; p < np; p++) {
+        sannip_real a = add ? Sa[p] + g[0] * A[0][p] : g[0] * A[0][p], d = add ? Sd[p] + g[0] * A[0][n2 + p] : g[0] * A[0][n2 + p];
+        for (m = 1; m < M; m++) { a += g[m] * A[m][p]; d += g[m] * A[m][n2 + p]; }
+        Sa[p] = a; Sd[p] = d;
+    }
+}
+static void sannip__tri_members(int M, int add, int np, const sannip_real *const *A, size_t n2, const sannip_real *g, sannip__runbuf *R)
+{
+    switch (M) {
+    case 1: sannip__tri_members_m(1, add, np, A, n2, g, R->Sa, R->Sd); break;
+    case 2: sannip__tri_members_m(2, add, np, A, n2, g, R->Sa, R->Sd); break;
+    case 3: sannip__tri_members_m(3, add, np, A, n2, g, R->Sa, R->Sd); break;
+    default: sannip__tri_members_m(4, add, np, A, n2, g, R->Sa, R->Sd); break;
+    }
 }
 
 /* Values and scalar derivatives (cos, r_ij, r_ik, r_jk) of Gauss-Fourier three-body term b
-   for neighbour j against the K neighbours k0..k0+K-1 (all of one element), into R->T, dc,
-   dij, dik, djk. */
-static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int K, int n, const sannip_real *r,
-                            const sannip_real *fcT, const sannip_real *dfcT, const sannip_real *gsT,
-                            sannip__runbuf *R, int deriv)
+   over the block's pairs (j, k), into R->T, dc, dij, dik, djk. (These kinds are never
+   Z-weighted.) */
+static void sannip__tri_run(const sannip__tterm *b, int swap, sannip__runbuf *R, int deriv)
 {
-    int kk;
+    size_t B = SANNIP__PAIRS, ca = (size_t)b->cid * B, cb = (size_t)b->cid2 * B;
     /* Gauss-Fourier three-body (T C.9, C.31, C.37): alpha(theta) R(r_a) Q(r_b) with (a, b) =
        (j, k), or (k, j) for the swapped orientation of the ordered sum */
-    for (kk = 0; kk < K; kk++) {
-        int k = k0 + kk, a = swap ? k : j, bb = swap ? j : k;
-        sannip_real fa = fcT[(size_t)b->cid * n + a], dfa = dfcT[(size_t)b->cid * n + a];
-        sannip_real fb = fcT[(size_t)b->cid2 * n + bb], dfb = dfcT[(size_t)b->cid2 * n + bb];
-        sannip_real Ra = fa, dRa = dfa, Qb = fb, dQb = dfb, al = 1, dal = 0, cs = R->cs[kk];
+    const sannip_real *fa = (swap ? R->fk : R->fj) + ca, *dfa = (swap ? R->dfk : R->dfj) + ca;
+    const sannip_real *fb = (swap ? R->fj : R->fk) + cb, *dfb = (swap ? R->dfj : R->dfk) + cb;
+    const sannip_real *ra = swap ? R->rik : R->rij, *rb = swap ? R->rij : R->rik;
+    const sannip_real *ga = b->gid < 0 ? NULL : (swap ? R->gk : R->gj) + (size_t)b->gid * B;
+    const sannip_real *gb = b->gid2 < 0 ? NULL : (swap ? R->gj : R->gk) + (size_t)b->gid2 * B;
+    int p;
+    for (p = 0; p < R->np; p++) {
+        sannip_real Ra = fa[p], dRa = dfa[p], Qb = fb[p], dQb = dfb[p], al = 1, dal = 0, cs = R->cs[p];
         if (b->kind != SANNIP_GF_ANGULAR2) {
-            sannip_real ga = gsT[(size_t)b->gid * n + a], gb = gsT[(size_t)b->gid2 * n + bb];
-            dRa = ga * (dfa - 2 * b->eta * (r[a] - b->rs) * fa); Ra = ga * fa;
-            dQb = gb * (dfb - 2 * b->eta2 * (r[bb] - b->rs2) * fb); Qb = gb * fb;
+            dRa = ga[p] * (dfa[p] - 2 * b->eta * (ra[p] - b->rs) * fa[p]); Ra = ga[p] * fa[p];
+            dQb = gb[p] * (dfb[p] - 2 * b->eta2 * (rb[p] - b->rs2) * fb[p]); Qb = gb[p] * fb[p];
         }
         if (b->kind != SANNIP_GF_BIRADIAL) {
             /* alpha = exp(-eta_t (1 - cos th cos ts - sin th sin ts)) (T C.32); sin th has a kink
@@ -3265,12 +3385,12 @@ static void sannip__tri_run(const sannip__tterm *b, int swap, int j, int k0, int
             al = (sannip_real)sannip__exp(-b->eta_t * (1 - cs * b->cts - sn * b->sts));
             dal = al * b->eta_t * (b->cts + b->sts * dsn);
         }
-        R->T[kk] = al * Ra * Qb;
+        R->T[p] = al * Ra * Qb;
         if (!deriv) continue;
-        R->dc[kk] = dal * Ra * Qb;
-        R->dij[kk] = swap ? al * Ra * dQb : al * dRa * Qb;
-        R->dik[kk] = swap ? al * dRa * Qb : al * Ra * dQb;
-        R->djk[kk] = 0;
+        R->dc[p] = dal * Ra * Qb;
+        R->dij[p] = swap ? al * Ra * dQb : al * dRa * Qb;
+        R->dik[p] = swap ? al * dRa * Qb : al * Ra * dQb;
+        R->djk[p] = 0;
     }
 }
 
@@ -3311,6 +3431,7 @@ typedef struct sannip__spin_out {
     int n;
     sannip_real gf;                 /* contraction weight g_f (0 when no contraction) */
     sannip_real *dG, *dGs, *c, *cs; /* rows of f (stride 3(n+1)), or NULL */
+    int fuse;                       /* contraction only: pair sums go through the cache's group sums */
 } sannip__spin_out;
 static void sannip__spin_put_pos(const sannip__spin_out *o, int j, sannip_real s, const sannip_real *v)
 {
@@ -3340,6 +3461,11 @@ typedef struct sannip__spin_cache {
     sannip_real sn_eps, fs_eps;   /* eps of sn; of fs's A */
     const sannip_cutoff *fs_cut;  /* key of fs with fs_nbr, fs_center, fs_a, fs_eps (NULL: none) */
     sannip_real fs[5];            /* M (3), A, W of sannip__spin_fsums */
+    /* contraction of pair sums that share bracket, cutoff and neighbour element (the group
+       key): per neighbour ga = sum_f g_f dT_f, gb = sum_f g_f T_f (sannip__spin_pair_flush) */
+    sannip_real *ga, *gb;
+    const sannip_real *g_fc, *g_dfc;
+    int g_open, g_bk, g_nbr;
 } sannip__spin_cache;
 
 static sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u)
@@ -3367,6 +3493,44 @@ static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *en
     if (deriv) sannip__spin_put_spin(o, env->n, 1, g);
     return T;
 }
+/* The contraction of the open pair-sum group into c and cs: every member's derivative is
+   g_f dT_f fc (bracket gradients) + g_f T_f fc' u, so the group needs one bracket gradient
+   per neighbour (the sums ga, gb), not one per member and neighbour. */
+static void sannip__spin_pair_flush(sannip__spin_cache *C, const sannip_env *env, const sannip_real *u, sannip_real *c, sannip_real *cs)
+{
+    sannip_real da[3], db[3], du[3], sa[3] = { 0, 0, 0 };
+    int j, x;
+    if (!C->g_open) return;
+    C->g_open = 0;
+    for (j = 0; j < env->n; j++) {
+        const sannip_real *uj = u + 3 * j;
+        sannip_real A = C->ga[j] * C->g_fc[j], B = C->gb[j] * C->g_dfc[j], ud;
+        if (A == 0 && B == 0) continue;
+        sannip__spin_bracket(C->g_bk, env->Sc, env->Sn + 3 * j, uj, da, db, du);
+        ud = sannip__dot3(uj, du);
+        /* d/dd_j: A (I - u u^T) du / r + B u, as in sannip__spin_pairsum */
+        if (c) for (x = 0; x < 3; x++) c[3 * j + x] += A * (du[x] - ud * uj[x]) / env->r[j] + B * uj[x];
+        if (cs) for (x = 0; x < 3; x++) { cs[3 * j + x] += A * db[x]; sa[x] += A * da[x]; }
+    }
+    if (cs) for (x = 0; x < 3; x++) cs[3 * env->n + x] += sa[x];
+}
+/* Adds g_f T_j and g_f dT_j of one pair-sum basis (bracket bk, transform in C->x) to its
+   group's sums, flushing the open group first when the key differs. */
+static void sannip__spin_pair_gather(const sannip_basis *b, int bk, const sannip_env *env, const sannip_real *u,
+                                     sannip__spin_cache *C, const sannip__spin_out *o)
+{
+    int j, n = env->n, gauss = sannip__has(b, SANNIP_BASIS_GAUSSIAN);
+    if (C->g_open && (C->g_bk != bk || C->g_fc != C->fc || C->g_nbr != b->nbr[0])) sannip__spin_pair_flush(C, env, u, o->c, o->cs);
+    if (!C->g_open) {
+        C->g_open = 1; C->g_bk = bk; C->g_fc = C->fc; C->g_dfc = C->dfc; C->g_nbr = b->nbr[0];
+        for (j = 0; j < n; j++) C->ga[j] = C->gb[j] = 0;
+    }
+    for (j = 0; j < n; j++) {
+        sannip_real T = C->x[j], dT = gauss ? -2 * b->eta * (C->v[j] - b->rs) * T : b->zeta * sannip__ipow(C->v[j], (int)b->zeta - 1);
+        if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
+        C->ga[j] += o->gf * dT; C->gb[j] += o->gf * T;
+    }
+}
 /* Pair-sum kinds S2..S5, S2G..S5G: sum_j T(bracket) fc. */
 static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                         sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
@@ -3383,6 +3547,7 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
         for (j = 0; j < n; j++) { sannip_real e = C->v[j] - b->rs; C->x[j] = -b->eta * e * e; }
         sannip__exp_array(C->x, n);
     } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
+    if (deriv && o->fuse) { sannip__spin_pair_gather(b, bk, env, u, C, o); deriv = 0; }
     for (j = 0; j < n; j++) {
         const sannip_real *uj = u + 3 * j;
         sannip_real fc = fcv[j], dfc = dfcv[j], T = C->x[j], dT, ud;
@@ -3574,18 +3739,19 @@ static void sannip__spin_cutoffs(const sannip_basis *b, int f, const sannip_env 
     C->fc = C->ofc; C->dfc = C->odfc;
 }
 /* The spin bases among idx, with the outputs of sannip__env_eval plus the spin derivatives
-   dGs and their contraction cs; work holds 3 n reals with pre, else 8 n. */
+   dGs and their contraction cs; work holds 5 n reals with pre, else 8 n. With pre, a pure
+   contraction (g without dense rows) sums the pair bases by group (sannip__spin_pair_flush). */
 static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                              sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
                              sannip_real *dGs, sannip_real *cs, sannip_real *work, const sannip__spin_pre *pre)
 {
     size_t stride = 3 * ((size_t)env->n + 1), nn = (size_t)env->n;
-    int f, j, deriv = dG || dGs || (g && (c || cs));
+    int f, j, deriv = dG || dGs || (g && (c || cs)), fuse = pre && g && !dG && !dGs;
     const sannip_real *u;
     sannip__spin_cache C;
     memset(&C, 0, sizeof C);
     C.v = work; C.x = C.v + nn; C.sn = C.x + nn;
-    if (pre) u = pre->u;
+    if (pre) { u = pre->u; C.ga = C.sn + nn; C.gb = C.ga + nn; }
     else {   /* the unit vectors and cutoff values of sannip__env_setup, here */
         sannip_real *w = C.sn + nn;
         C.ofc = w + 3 * nn; C.odfc = C.ofc + nn;
@@ -3605,8 +3771,10 @@ static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int 
         o.dGs = dGs ? dGs + (size_t)f * stride : NULL;
         o.c = g ? c : NULL;
         o.cs = g ? cs : NULL;
+        o.fuse = fuse;
         G[f] += sannip__kind(b->kind)->eval(b, env, u, &C, &o, deriv);
     }
+    if (fuse) sannip__spin_pair_flush(&C, env, u, c, cs);
 }
 SANNIP__COLD void sannip__spin_eval(const sannip_descriptors *set, const int *idx, int nf, const sannip_env *env,
                               sannip_real *G, sannip_real *dG, const sannip_real *g, sannip_real *c,
@@ -3663,6 +3831,7 @@ static void sannip__env_setup(sannip__envrun *E)
         int z = env->Zn[j];
         E->cls[j] = P->cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
         u[0] = env->d[3 * j] / r; u[1] = env->d[3 * j + 1] / r; u[2] = env->d[3 * j + 2] / r;
+        E->K.ir[j] = 1 / r;
     }
     for (q = 0; q < P->ncut; q++) sannip__fc_array(P->cuts[q], env->r, n, E->K.fc + nn * q, E->K.dfc + nn * q);
     for (q = 0; q < P->ngs; q++) {
@@ -3670,6 +3839,7 @@ static void sannip__env_setup(sannip__envrun *E)
         for (j = 0; j < n; j++) { sannip_real x = env->r[j] - P->grs[q]; o[j] = -P->geta[q] * x * x; }
         sannip__exp_array(o, n);
     }
+    for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
     E->nrun = 0;
     for (j = 0; j < n; j++) if (j == 0 || env->Zn[j] != env->Zn[j - 1]) E->runs[E->nrun++] = j;
     E->runs[E->nrun] = n;
@@ -3706,271 +3876,303 @@ static void sannip__env_pairs(sannip__envrun *E)
     }
 }
 
-/* u_jk = (d_k - d_j)/r_jk and cos(theta_ijk) = u_ij . u_ik over a run (d, u: three reals per k). */
-static void sannip__tri_units(int K, const sannip_real *dj, const sannip_real *d, const sannip_real *uij, const sannip_real *u,
-        const sannip_real *rjk, sannip_real *SANNIP__RESTRICT ux, sannip_real *SANNIP__RESTRICT uy, sannip_real *SANNIP__RESTRICT uz,
-        sannip_real *SANNIP__RESTRICT cs)
+/* Geometry of a segment's pairs p0..p0+K-1 (one j against K consecutive k; dj, uj: j's
+   3 reals, d, u, r, ir = 1/r: the first k's): r_ij, r_ik, r_jk, the unit vectors u_ij, u_ik and
+   u_jk = (d_k - d_j)/r_jk, 1/r_ij, 1/r_ik (these five only with vectors: a pass with derivatives),
+   cos(theta_ijk) = u_ij . u_ik. */
+static void sannip__tri_geometry(sannip__runbuf *R, int p0, int K, const sannip_real *dj, const sannip_real *d,
+                                 const sannip_real *uj, const sannip_real *u, sannip_real rj, const sannip_real *r,
+                                 sannip_real irj, const sannip_real *ir, int vectors)
 {
-    sannip_real x0 = dj[0], y0 = dj[1], z0 = dj[2], a = uij[0], b = uij[1], c = uij[2];
+    size_t B = SANNIP__PAIRS;
+    sannip_real *SANNIP__RESTRICT rjk = R->rjk + p0, *SANNIP__RESTRICT rij = R->rij + p0, *SANNIP__RESTRICT rik = R->rik + p0;
+    sannip_real *SANNIP__RESTRICT cs = R->cs + p0, *SANNIP__RESTRICT ix = R->ui + p0, *SANNIP__RESTRICT iy = ix + B, *SANNIP__RESTRICT iz = iy + B;
+    sannip_real *SANNIP__RESTRICT kx = R->uk + p0, *SANNIP__RESTRICT ky = kx + B, *SANNIP__RESTRICT kz = ky + B;
+    sannip_real *SANNIP__RESTRICT ux = R->ujk + p0, *SANNIP__RESTRICT uy = ux + B, *SANNIP__RESTRICT uz = uy + B;
+    sannip_real *SANNIP__RESTRICT irij = R->irij + p0, *SANNIP__RESTRICT irik = R->irik + p0;
+    sannip_real x0 = dj[0], y0 = dj[1], z0 = dj[2], a = uj[0], b = uj[1], c = uj[2];
     int kk;
     for (kk = 0; kk < K; kk++) {
-        sannip_real rr = rjk[kk];
-        ux[kk] = (d[3 * kk] - x0) / rr; uy[kk] = (d[3 * kk + 1] - y0) / rr; uz[kk] = (d[3 * kk + 2] - z0) / rr;
+        sannip_real x = d[3 * kk] - x0, y = d[3 * kk + 1] - y0, z = d[3 * kk + 2] - z0;
+        rjk[kk] = x * x + y * y + z * z;
         cs[kk] = a * u[3 * kk] + b * u[3 * kk + 1] + c * u[3 * kk + 2];
+        rij[kk] = rj; rik[kk] = r[kk];
+    }
+    sannip__sqrt_array(rjk, K);
+    if (!vectors) return;
+    for (kk = 0; kk < K; kk++) {
+        sannip_real it = 1 / rjk[kk];
+        ux[kk] = (d[3 * kk] - x0) * it; uy[kk] = (d[3 * kk + 1] - y0) * it; uz[kk] = (d[3 * kk + 2] - z0) * it;
+        kx[kk] = u[3 * kk]; ky[kk] = u[3 * kk + 1]; kz[kk] = u[3 * kk + 2];
+        ix[kk] = a; iy[kk] = b; iz[kk] = c;
+        irij[kk] = irj; irik[kk] = ir[kk];
     }
 }
-/* Geometry of the pairs (j, k) of one run k0..k0+K-1: r_jk, u_jk, cos(theta_ijk), and the
-   r_jk cutoffs and Gaussians that the run's list cp needs. */
-static void sannip__tri_geometry(sannip__envrun *E, int j, int k0, int K, int cp)
+/* x[j] K times into xj, x[k0..k0+K) into xk. */
+static void sannip__tri_gather(int K, const sannip_real *x, int j, int k0, sannip_real *SANNIP__RESTRICT xj, sannip_real *SANNIP__RESTRICT xk)
+{
+    sannip_real v = x[j];
+    int kk;
+    for (kk = 0; kk < K; kk++) { xj[kk] = v; xk[kk] = x[k0 + kk]; }
+}
+/* x_j x_k for k = k0..k0+K-1 into xx, and with dx (derivatives) dx_j x_k, x_j dx_k into dj, dk. */
+static void sannip__tri_products(int K, const sannip_real *x, const sannip_real *dx, int j, int k0,
+        sannip_real *SANNIP__RESTRICT xx, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk)
+{
+    sannip_real v = x[j];
+    int kk;
+    for (kk = 0; kk < K; kk++) xx[kk] = v * x[k0 + kk];
+    if (dx) {
+        sannip_real dv = dx[j];
+        for (kk = 0; kk < K; kk++) { dj[kk] = dv * x[k0 + kk]; dk[kk] = v * dx[k0 + kk]; }
+    }
+}
+/* Appends the pairs (j, k), k = k0..k0+K-1, to the block as one segment: their geometry,
+   Z_j Z_k (when cp's list is Z-weighted), and the cutoffs and Gaussians of r_ij and r_ik that it needs. */
+static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
 {
     const sannip__envplan *P = &E->P;
+    const sannip_env *env = E->env;
     sannip__runbuf *R = &E->R;
-    const sannip_real *uij = E->K.u + 3 * j, *dj = E->env->d + 3 * j;
-    int kk, q;
-    for (kk = 0; kk < K; kk++) {   /* sqrt alone: libm's errno keeps this loop scalar */
-        const sannip_real *dk = E->env->d + 3 * (k0 + kk);
-        sannip_real x = dk[0] - dj[0], y = dk[1] - dj[1], z = dk[2] - dj[2];
-        R->rjk[kk] = sqrt(x * x + y * y + z * z);
+    size_t B = SANNIP__PAIRS, nn = E->nn;
+    int p0 = R->np, kk, q;
+    sannip__tri_geometry(R, p0, K, env->d + 3 * j, env->d + 3 * k0, E->K.u + 3 * j, E->K.u + 3 * k0, env->r[j], env->r + k0,
+                         E->K.ir[j], E->K.ir + k0, E->deriv);
+    if (P->cpzw[cp]) for (kk = 0; kk < K; kk++) R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0 + kk];
+    for (q = P->id_off[SANNIP__IDS_CUT][cp]; q < P->id_off[SANNIP__IDS_CUT][cp + 1]; q++) {
+        size_t c = (size_t)P->ids[SANNIP__IDS_CUT][q];
+        sannip__tri_gather(K, E->K.fc + c * nn, j, k0, R->fj + c * B + p0, R->fk + c * B + p0);
+        if (E->deriv) sannip__tri_gather(K, E->K.dfc + c * nn, j, k0, R->dfj + c * B + p0, R->dfk + c * B + p0);
     }
-    sannip__tri_units(K, dj, E->env->d + 3 * k0, uij, E->K.u + 3 * k0, R->rjk, R->ux, R->uy, R->uz, R->cs);
-    for (q = P->rc_off[cp]; q < P->rc_off[cp + 1]; q++) {
-        int ci = P->rcid[q];
-        sannip__fc_array(P->cuts[ci], R->rjk, K, R->tf + E->nn * ci, R->tdf + E->nn * ci);
+    for (q = P->id_off[SANNIP__IDS_GAUSS][cp]; q < P->id_off[SANNIP__IDS_GAUSS][cp + 1]; q++) {
+        size_t c = (size_t)P->ids[SANNIP__IDS_GAUSS][q];
+        sannip__tri_gather(K, E->K.gs + c * nn, j, k0, R->gj + c * B + p0, R->gk + c * B + p0);
     }
-    for (q = P->rg_off[cp]; q < P->rg_off[cp + 1]; q++) {
-        int gi = P->rgid[q];
-        sannip_real *o = R->tg + E->nn * gi;
-        for (kk = 0; kk < K; kk++) { sannip_real x = R->rjk[kk] - P->grs[gi]; o[kk] = -P->geta[gi] * x * x; }
-        sannip__exp_array(o, K);
+    for (q = P->id_off[SANNIP__IDS_PCUT][cp]; q < P->id_off[SANNIP__IDS_PCUT][cp + 1]; q++) {
+        size_t c = (size_t)P->ids[SANNIP__IDS_PCUT][q];
+        sannip__tri_products(K, E->K.fc + c * nn, E->deriv ? E->K.dfc + c * nn : NULL, j, k0, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
+    }
+    for (q = P->id_off[SANNIP__IDS_PGAUSS][cp]; q < P->id_off[SANNIP__IDS_PGAUSS][cp + 1]; q++) {
+        size_t c = (size_t)P->ids[SANNIP__IDS_PGAUSS][q];
+        sannip__tri_products(K, E->K.gs + c * nn, NULL, j, k0, R->pg + c * B + p0, NULL, NULL);
+    }
+    R->sj[R->nseg] = j; R->sk[R->nseg] = k0; R->s0[R->nseg++] = p0; R->np += K;
+}
+
+/* The chain rule's vectors of the block's pairs (sannip__tri_chain) into R->vj, vk. */
+static void sannip__tri_chain_vectors(sannip__runbuf *R, const sannip_real *a, const sannip_real *bj, const sannip_real *bk,
+                                      const sannip_real *dt)
+{
+    size_t B = SANNIP__PAIRS;
+    const sannip_real *ui = R->ui, *uk = R->uk, *ujk = R->ujk, *irij = R->irij, *irik = R->irik, *cs = R->cs;
+    sannip_real *SANNIP__RESTRICT jx = R->vj, *SANNIP__RESTRICT jy = jx + B, *SANNIP__RESTRICT jz = jy + B;
+    sannip_real *SANNIP__RESTRICT vk = R->vk;
+    int p;
+    for (p = 0; p < R->np; p++) {
+        sannip_real c = cs[p], aj = a[p] * irij[p], ak = a[p] * irik[p];
+        sannip_real ix = ui[p], iy = ui[B + p], iz = ui[2 * B + p], qx = uk[p], qy = uk[B + p], qz = uk[2 * B + p];
+        sannip_real tx = ujk[p], ty = ujk[B + p], tz = ujk[2 * B + p];
+        jx[p] = aj * (qx - c * ix) + bj[p] * ix - dt[p] * tx;
+        jy[p] = aj * (qy - c * iy) + bj[p] * iy - dt[p] * ty;
+        jz[p] = aj * (qz - c * iz) + bj[p] * iz - dt[p] * tz;
+        vk[3 * p] = ak * (ix - c * qx) + bk[p] * qx + dt[p] * tx;
+        vk[3 * p + 1] = ak * (iy - c * qy) + bk[p] * qy + dt[p] * ty;
+        vk[3 * p + 2] = ak * (iz - c * qz) + bk[p] * qz + dt[p] * tz;
+    }
+}
+/* The chain rule of the block's pairs from scalar derivatives a = dT/dcos, bj = dT/dr_ij,
+   bk = dT/dr_ik, dt = dT/dr_jk, added to out (three reals per neighbour: one term's dense row,
+   or the contraction c):
+   dT/dd_ik = a (u_ij - cos u_ik)/r_ik + bk u_ik + dt u_jk,
+   dT/dd_ij = a (u_ik - cos u_ij)/r_ij + bj u_ij - dt u_jk, summed over each segment in order. */
+static void sannip__tri_chain(sannip__runbuf *R, const sannip_real *a, const sannip_real *bj, const sannip_real *bk,
+                              const sannip_real *dt, sannip_real *out)
+{
+    size_t B = SANNIP__PAIRS;
+    const sannip_real *vj = R->vj, *vk = R->vk;
+    int s, p;
+    sannip__tri_chain_vectors(R, a, bj, bk, dt);
+    for (s = 0; s < R->nseg; s++) {   /* a segment's k are consecutive: its k rows one contiguous range */
+        int p0 = R->s0[s], n3 = 3 * (R->s0[s + 1] - p0);
+        sannip_real sx = 0, sy = 0, sz = 0, *SANNIP__RESTRICT o = out + 3 * (size_t)R->sk[s];
+        const sannip_real *v = vk + 3 * (size_t)p0;
+        for (p = 0; p < n3; p++) o[p] += v[p];
+        for (p = p0; p < R->s0[s + 1]; p++) { sx += vj[p]; sy += vj[B + p]; sz += vj[2 * B + p]; }
+        o = out + 3 * (size_t)R->sj[s];
+        o[0] += sx; o[1] += sy; o[2] += sz;
     }
 }
 
-/* The radial factor of a G4/G5 triplet at one k and its derivatives (sannip__tri_radial):
-   with e = g_j g_k [g_jk] (Gaussians) and F = f_j f_k [f_jk] (cutoffs; [] for G4 only),
-   v = (Rg = e F, dRg/dr_ij, dRg/dr_ik, dRg/dr_jk); xj = r_ij - rs, te = 2 eta. */
-SANNIP__INLINE void sannip__tri_rad1(int g4, sannip_real gj, sannip_real fj, sannip_real dfj, sannip_real xj, sannip_real te, sannip_real rs,
-        sannip_real gk, sannip_real fk, sannip_real dfk, sannip_real rk, sannip_real tg, sannip_real tf, sannip_real tdf, sannip_real rjk,
-        sannip_real *v)
+/* The radial factor of a G4/G5 triplet at one pair and its derivatives (sannip__tri_radial):
+   with e = w g_j g_k [g_jk] (Gaussians, gg = g_j g_k; w the pair's Z weight, or 1) and
+   F = f_j f_k [f_jk] (cutoffs, ff = f_j f_k, fj = f_j' f_k, fk = f_j f_k'; [] for G4 only),
+   v = (Rg = e F, dRg/dr_ij, dRg/dr_ik, dRg/dr_jk); te = 2 eta. */
+SANNIP__INLINE void sannip__tri_rad1(int g4, sannip_real w, sannip_real gg, sannip_real ff, sannip_real fj, sannip_real fk,
+        sannip_real rj, sannip_real rk, sannip_real tg, sannip_real tf, sannip_real tdf, sannip_real rjk,
+        sannip_real te, sannip_real rs, sannip_real *v)
 {
-    sannip_real e = g4 ? gj * gk * tg : gj * gk, F = g4 ? fj * fk * tf : fj * fk;
+    sannip_real e = (g4 ? gg * tg : gg) * w, F = g4 ? ff * tf : ff;
     v[0] = e * F;
-    v[1] = e * ((g4 ? dfj * fk * tf : dfj * fk) - te * xj * F);
-    v[2] = e * ((g4 ? fj * dfk * tf : fj * dfk) - te * (rk - rs) * F);
-    v[3] = g4 ? e * (fj * fk * tdf - te * (rjk - rs) * F) : 0;
+    v[1] = e * ((g4 ? fj * tf : fj) - te * (rj - rs) * F);
+    v[2] = e * ((g4 ? fk * tf : fk) - te * (rk - rs) * F);
+    v[3] = g4 ? e * (ff * tdf - te * (rjk - rs) * F) : 0;
 }
-/* sannip__tri_rad1 over a run (g4 and acc constants at each call, so the loops vectorise):
-   with acc = 0 into Rg, dj, dk, dt (only Rg unless deriv); with acc = 1 straight into the
-   contraction accumulators, A += Sd Rg, B += Sa dj, C += Sa dk, D += Sa dt
-   (sannip__tri_accumulate_radial without the arrays). tg, tf, tdf: the r_jk terms (G4). */
-SANNIP__INLINE void sannip__tri_radial_loop(int g4, int acc, int deriv, int K, const sannip_real *jv, sannip_real rs,
-        const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
-        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
-        const sannip_real *Sa, const sannip_real *Sd,
+/* The per-pair inputs of sannip__tri_rad1. */
+typedef struct sannip__radin { const sannip_real *w, *gg, *ff, *fj, *fk, *rj, *rk, *tg, *tf, *tdf, *rjk, *Sa, *Sd; } sannip__radin;
+/* sannip__tri_rad1 over np pairs (g4, acc and deriv constants at each call, so the loop
+   vectorises): with acc = 0 into Rg, dj, dk, dt (only Rg unless deriv); with acc = 1 straight
+   into the contraction accumulators, Rg += Sd Rg, dj += Sa dRg/dr_ij, dk += Sa dRg/dr_ik,
+   dt += Sa dRg/dr_jk. */
+SANNIP__INLINE void sannip__tri_radial_loop(int g4, int acc, int deriv, int np, const sannip__radin *in, sannip_real te, sannip_real rs,
         sannip_real *SANNIP__RESTRICT Rg, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk, sannip_real *SANNIP__RESTRICT dt)
 {
-    int kk;
-    for (kk = 0; kk < K; kk++) {
+    const sannip_real *w = in->w, *gg = in->gg, *ff = in->ff, *fj = in->fj, *fk = in->fk, *rj = in->rj, *rk = in->rk;
+    const sannip_real *tg = in->tg, *tf = in->tf, *tdf = in->tdf, *rjk = in->rjk, *Sa = in->Sa, *Sd = in->Sd;
+    int p;
+    for (p = 0; p < np; p++) {
         sannip_real v[4];
-        sannip__tri_rad1(g4, jv[0], jv[1], jv[2], jv[3], jv[4], rs, gk[kk], fk[kk], dfk[kk], rk[kk],
-                         g4 ? tg[kk] : 1, g4 ? tf[kk] : 1, g4 ? tdf[kk] : 0, g4 ? rjk[kk] : 0, v);
-        if (acc) { Rg[kk] += Sd[kk] * v[0]; dj[kk] += Sa[kk] * v[1]; dk[kk] += Sa[kk] * v[2]; dt[kk] += Sa[kk] * v[3]; }
-        else if (!deriv) Rg[kk] = v[0];
-        else { Rg[kk] = v[0]; dj[kk] = v[1]; dk[kk] = v[2]; dt[kk] = v[3]; }
+        sannip__tri_rad1(g4, w[p], gg[p], ff[p], deriv ? fj[p] : 0, deriv ? fk[p] : 0, rj[p], rk[p],
+                         g4 ? tg[p] : 1, g4 ? tf[p] : 1, g4 ? tdf[p] : 0, g4 ? rjk[p] : 0, te, rs, v);
+        if (acc) { Rg[p] += Sd[p] * v[0]; dj[p] += Sa[p] * v[1]; dk[p] += Sa[p] * v[2]; dt[p] += Sa[p] * v[3]; }
+        else if (!deriv) Rg[p] = v[0];
+        else { Rg[p] = v[0]; dj[p] = v[1]; dk[p] = v[2]; dt[p] = v[3]; }
     }
 }
-static void sannip__tri_radial_terms(int g4, int acc, int deriv, int K, const sannip_real *jv, sannip_real rs,
-        const sannip_real *gk, const sannip_real *fk, const sannip_real *dfk, const sannip_real *rk,
-        const sannip_real *tg, const sannip_real *tf, const sannip_real *tdf, const sannip_real *rjk,
-        const sannip_real *Sa, const sannip_real *Sd, sannip_real *Rg, sannip_real *dj, sannip_real *dk, sannip_real *dt)
+/* The radial factor of the G4/G5 group of b over the block, shared by the group's members
+   (they differ in lambda and zeta only): Rg = e^{-eta sum (r - rs)^2} f_c(r_ij) f_c(r_ik)
+   [f_c(r_jk), G4] (T2.21 without its angular factor), times Z_j Z_k when Z-weighted; with
+   acc = 0 into R->gq (Rg, then dRg/dr_ij, dr_ik, dr_jk when dense rows are wanted, rows of
+   SANNIP__PAIRS), with acc = 1 (g mode, the group's sums done) into the accumulators. */
+static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int acc)
 {
-#define SANNIP__RADIAL(g, a, d) sannip__tri_radial_loop(g, a, d, K, jv, rs, gk, fk, dfk, rk, tg, tf, tdf, rjk, Sa, Sd, Rg, dj, dk, dt)
+    sannip__runbuf *R = &E->R;
+    size_t B = SANNIP__PAIRS, ci = (size_t)b->cid * B, gi = (size_t)b->gid * B;   /* cid2 = cid, gid2 = gid */
+    sannip_real *Q = acc ? R->A : R->gq, *Q1 = acc ? R->B : Q + B, *Q2 = acc ? R->Cc : Q + 2 * B, *Q3 = acc ? R->D : Q + 3 * B;
+    sannip__radin in;
+    int g4 = b->kind == SANNIP_G4, d = E->dG != NULL;
+    in.w = b->zw ? R->wz : R->one; in.gg = R->pg + gi; in.ff = R->pf + ci; in.fj = R->pfj + ci; in.fk = R->pfk + ci;
+    in.rj = R->rij; in.rk = R->rik;
+    in.tg = R->tg + gi; in.tf = R->tf + ci; in.tdf = R->tdf + ci; in.rjk = R->rjk; in.Sa = R->Sa; in.Sd = R->Sd;
+#define SANNIP__RADIAL(g, a, dd) sannip__tri_radial_loop(g, a, dd, R->np, &in, 2 * b->eta, b->rs, Q, Q1, Q2, Q3)
     if (acc) { if (g4) SANNIP__RADIAL(1, 1, 1); else SANNIP__RADIAL(0, 1, 1); }
-    else if (!deriv) { if (g4) SANNIP__RADIAL(1, 0, 0); else SANNIP__RADIAL(0, 0, 0); }
+    else if (!d) { if (g4) SANNIP__RADIAL(1, 0, 0); else SANNIP__RADIAL(0, 0, 0); }
     else { if (g4) SANNIP__RADIAL(1, 0, 1); else SANNIP__RADIAL(0, 0, 1); }
 #undef SANNIP__RADIAL
 }
-/* The row vectors of sannip__tri_radial, three reals per k (see there). */
-static void sannip__tri_radial_vectors(int K, const sannip_real *uij, sannip_real rij, const sannip_real *uk, const sannip_real *rk,
-        const sannip_real *cs, const sannip_real *ux, const sannip_real *uy, const sannip_real *uz,
-        const sannip_real *Rg, const sannip_real *dj, const sannip_real *dk, const sannip_real *dt,
-        sannip_real *SANNIP__RESTRICT V, sannip_real *SANNIP__RESTRICT W, sannip_real *SANNIP__RESTRICT X, sannip_real *SANNIP__RESTRICT Y)
-{
-    int kk, x;
-    for (kk = 0; kk < K; kk++) {
-        sannip_real ujk[3], c = cs[kk], ak = Rg[kk] / rk[kk], aj = Rg[kk] / rij;
-        ujk[0] = ux[kk]; ujk[1] = uy[kk]; ujk[2] = uz[kk];
-        for (x = 0; x < 3; x++) {
-            V[3 * kk + x] = ak * (uij[x] - c * uk[3 * kk + x]);
-            W[3 * kk + x] = dk[kk] * uk[3 * kk + x] + dt[kk] * ujk[x];
-            X[3 * kk + x] = aj * (uk[3 * kk + x] - c * uij[x]);
-            Y[3 * kk + x] = dj[kk] * uij[x] - dt[kk] * ujk[x];
-        }
-    }
-}
-/* The radial factor of the G4/G5 group of b for neighbour j against the run k0..k0+K-1,
-   shared by the group's members (they differ in lambda and zeta only), into R->gq:
-   Rg = e^{-eta sum (r - rs)^2} f_c(r_ij) f_c(r_ik) [f_c(r_jk), G4] (T2.21 without its angular
-   factor) and dRg/dr_ij, dr_ik, dr_jk (arrays 0-3, stride nn), then the vectors of the rows,
-   three reals per k from 4 nn on (sannip__tri_rows_radial): with a member's A and A' = dA/dcos,
-   dT/dd_ik = A' V + A W, V = Rg (u_ij - cos u_ik)/r_ik, W = dRg/dr_ik u_ik + dRg/dr_jk u_jk;
-   dT/dd_ij = A' X + A Y, X = Rg (u_ik - cos u_ij)/r_ij, Y = dRg/dr_ij u_ij - dRg/dr_jk u_jk. */
-static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int j, int k0, int K, int acc)
+
+/* Dense derivative row of G4/G5 member f (angular factor A, dA/dcos) from its group's
+   radial arrays in R->gq. */
+static void sannip__tri_member_rows(sannip__envrun *E, int f, const sannip_real *A, const sannip_real *dA)
 {
     sannip__runbuf *R = &E->R;
-    size_t nn = E->nn, ci = (size_t)b->cid * nn, ck = (size_t)b->cid2 * nn, gi = (size_t)b->gid * nn;
-    const sannip_real *r = E->env->r, *u = E->K.u;
-    sannip_real *Q = R->gq, jv[5];
-    jv[0] = E->K.gs[gi + j]; jv[1] = E->K.fc[ci + j]; jv[2] = E->K.dfc[ci + j]; jv[3] = r[j] - b->rs; jv[4] = 2 * b->eta;
-    if (acc) {   /* g mode without values or rows: straight into the accumulators */
-        sannip__tri_radial_terms(b->kind == SANNIP_G4, 1, 1, K, jv, b->rs, E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0,
-                                 r + k0, R->tg + gi, R->tf + ci, R->tdf + ci, R->rjk, R->Sa, R->Sd, R->A, R->B, R->Cc, R->D);
-        return;
-    }
-    sannip__tri_radial_terms(b->kind == SANNIP_G4, 0, E->dG != NULL, K, jv, b->rs, E->K.gs + gi + k0, E->K.fc + ck + k0, E->K.dfc + ck + k0,
-                             r + k0, R->tg + gi, R->tf + ci, R->tdf + ci, R->rjk, NULL, NULL, Q, Q + nn, Q + 2 * nn, Q + 3 * nn);
-    if (E->dG)
-        sannip__tri_radial_vectors(K, u + 3 * j, r[j], u + 3 * k0, r + k0, R->cs, R->ux, R->uy, R->uz, Q, Q + nn, Q + 2 * nn, Q + 3 * nn,
-                                   Q + 4 * nn, Q + 7 * nn, Q + 10 * nn, Q + 13 * nn);
+    size_t B = SANNIP__PAIRS;
+    const sannip_real *Q = R->gq;
+    sannip_real *SANNIP__RESTRICT dc = R->dc, *SANNIP__RESTRICT dij = R->dij, *SANNIP__RESTRICT dik = R->dik, *SANNIP__RESTRICT djk = R->djk;
+    int p;
+    for (p = 0; p < R->np; p++) { dc[p] = dA[p] * Q[p]; dij[p] = A[p] * Q[B + p]; dik[p] = A[p] * Q[2 * B + p]; djk[p] = A[p] * Q[3 * B + p]; }
+    sannip__tri_chain(R, dc, dij, dik, djk, E->dG + (size_t)f * E->stride);
 }
-
-/* Dense derivative rows of G4/G5 member f (wz A, wz A' in R->a3, d3) from the group arrays of
-   sannip__tri_radial; the row of j in twelve partial sums, lane l taking component l mod 3
-   (a fixed order). */
-static void sannip__tri_rows_radial(sannip__envrun *E, int f, int j, int k0, int K)
-{
-    const sannip__runbuf *R = &E->R;
-    const sannip_real *V = R->gq + 4 * E->nn, *W = V + 3 * E->nn, *X = W + 3 * E->nn, *Y = X + 3 * E->nn, *a = R->d3, *t = R->a3;
-    sannip_real *o = E->dG + (size_t)f * E->stride, *ok = o + 3 * (size_t)k0, s[12] = { 0 };
-    int i, l, m, n3 = 3 * K;
-    for (i = 0; i + 12 <= n3; i += 12)
-        for (l = 0; l < 12; l++) {
-            ok[i + l] += a[i + l] * V[i + l] + t[i + l] * W[i + l];
-            s[l] += a[i + l] * X[i + l] + t[i + l] * Y[i + l];
-        }
-    for (m = 0; m < 9; m += 3)   /* the last K mod 4 neighbours into lanes 0-8 (constant indices) */
-        if (i + m < n3)
-            for (l = 0; l < 3; l++) {
-                ok[i + m + l] += a[i + m + l] * V[i + m + l] + t[i + m + l] * W[i + m + l];
-                s[m + l] += a[i + m + l] * X[i + m + l] + t[i + m + l] * Y[i + m + l];
-            }
-    for (l = 0; l < 3; l++) o[3 * j + l] += (s[l] + s[l + 3]) + (s[l + 6] + s[l + 9]);
-}
-
-/* Dense derivative rows of basis f from one run, weighted by wz:
-   dT/dd_ij = dc (u_ik - cs u_ij)/r_ij + dij u_ij - djk u_jk, summed over the run;
-   dT/dd_ik = dc (u_ij - cs u_ik)/r_ik + dik u_ik + djk u_jk, per k. */
-static void sannip__tri_rows(sannip__envrun *E, int f, int j, int k0, int K, sannip_real wz)
-{
-    const sannip__runbuf *R = &E->R;
-    const sannip_real *u = E->K.u, *uij = u + 3 * j, rij = E->env->r[j];
-    sannip_real *o = E->dG + (size_t)f * E->stride, s1x = 0, s1y = 0, s1z = 0, s2, s3, s4x, s4y, s4z;
-    int kk;
-    for (kk = 0; kk < K; kk++) { const sannip_real *uk = u + 3 * (k0 + kk); s1x += R->dc[kk] * uk[0]; s1y += R->dc[kk] * uk[1]; s1z += R->dc[kk] * uk[2]; }
-    s2 = sannip__dot(R->dc, R->cs, K); s3 = sannip__sum4(R->dij, K);
-    s4x = sannip__dot(R->djk, R->ux, K); s4y = sannip__dot(R->djk, R->uy, K); s4z = sannip__dot(R->djk, R->uz, K);
-    o[3 * j]     += wz * ((s1x - s2 * uij[0]) / rij + s3 * uij[0] - s4x);
-    o[3 * j + 1] += wz * ((s1y - s2 * uij[1]) / rij + s3 * uij[1] - s4y);
-    o[3 * j + 2] += wz * ((s1z - s2 * uij[2]) / rij + s3 * uij[2] - s4z);
-    for (kk = 0; kk < K; kk++) {
-        int k = k0 + kk;
-        const sannip_real *uk = u + 3 * k;
-        sannip_real a = R->dc[kk] / E->env->r[k], cs = R->cs[kk], dk = R->dik[kk], dj = R->djk[kk];
-        o[3 * k]     += wz * (a * (uij[0] - cs * uk[0]) + dk * uk[0] + dj * R->ux[kk]);
-        o[3 * k + 1] += wz * (a * (uij[1] - cs * uk[1]) + dk * uk[1] + dj * R->uy[kk]);
-        o[3 * k + 2] += wz * (a * (uij[2] - cs * uk[2]) + dk * uk[2] + dj * R->uz[kk]);
-    }
-}
-
-/* The contracted derivatives of one run: one chain rule per triplet from the accumulated
-   sum_f g_f dT_f/d(cos, r_ij, r_ik, r_jk) in R->A, B, Cc, D. */
-static void sannip__tri_contract(sannip__envrun *E, int j, int k0, int K)
-{
-    const sannip__runbuf *R = &E->R;
-    const sannip_real *u = E->K.u, *uij = u + 3 * j, rij = E->env->r[j];
-    sannip_real *c = E->c, sjx = 0, sjy = 0, sjz = 0;
-    int kk;
-    for (kk = 0; kk < K; kk++) {
-        int k = k0 + kk;
-        const sannip_real *uk = u + 3 * k;
-        sannip_real cs = R->cs[kk], aj = R->A[kk] / rij, ak = R->A[kk] / E->env->r[k];
-        sjx += aj * (uk[0] - cs * uij[0]) + R->B[kk] * uij[0] - R->D[kk] * R->ux[kk];
-        sjy += aj * (uk[1] - cs * uij[1]) + R->B[kk] * uij[1] - R->D[kk] * R->uy[kk];
-        sjz += aj * (uk[2] - cs * uij[2]) + R->B[kk] * uij[2] - R->D[kk] * R->uz[kk];
-        c[3 * k]     += ak * (uij[0] - cs * uk[0]) + R->Cc[kk] * uk[0] + R->D[kk] * R->ux[kk];
-        c[3 * k + 1] += ak * (uij[1] - cs * uk[1]) + R->Cc[kk] * uk[1] + R->D[kk] * R->uy[kk];
-        c[3 * k + 2] += ak * (uij[2] - cs * uk[2]) + R->Cc[kk] * uk[2] + R->D[kk] * R->uz[kk];
-    }
-    c[3 * j] += sjx; c[3 * j + 1] += sjy; c[3 * j + 2] += sjz;
-}
-
-/* G4/G5 entry q (list end l1, previous entry's radial group grp) for neighbour j against the
-   run k0..k0+K-1: the radial group's arrays at its first member (values, rows), the member's
-   values, rows and g-weighted angular sums, and at the group's last member (g mode) its
-   radial factor straight into the contraction accumulators. Returns the entry's group. */
-static int sannip__tri_g45(sannip__envrun *E, int q, int l1, int grp, int j, int k0, int K, sannip_real wz)
+/* The G4/G5 radial group whose members start at entry q of a list ending at l1, over the
+   block: its radial factor (values, rows), the members' values and rows four at a time, and in
+   g mode their g-weighted angular sums, then the group's radial factor straight into the
+   contraction accumulators. Returns the entry after the group. */
+static int sannip__tri_group(sannip__envrun *E, int q, int l1)
 {
     const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
-    int f = P->tri[q] >> 1;
-    const sannip__tterm *b = &P->tt[f];
-    const sannip_real *A = R->ang + 2 * (size_t)b->aid * E->nn;
-    if (b->grp != grp && (E->vals || E->dG)) sannip__tri_radial(E, b, j, k0, K, 0);   /* once per radial group */
-    sannip__tri_member(K, A, A + E->nn, E->g ? E->g[f] * wz : 0, E->dG ? wz : 0, E->g && b->grp != grp, R);
-    if (E->vals) E->G[f] += wz * sannip__dot4(A, R->gq, K);
-    if (E->dG) sannip__tri_rows_radial(E, f, j, k0, K);
-    if (E->g && (q + 1 == l1 || P->tt[P->tri[q + 1] >> 1].grp != b->grp)) sannip__tri_radial(E, b, j, k0, K, 1);   /* group done */
-    return b->grp;
+    const sannip__tterm *b = &P->tt[P->tri[q] >> 1];
+    const sannip_real *A[SANNIP__MEMBERS];
+    sannip_real gw[SANNIP__MEMBERS];
+    size_t B = SANNIP__PAIRS;
+    int e, m0, m, M, f[SANNIP__MEMBERS];
+    for (e = q; e < l1 && P->tt[P->tri[e] >> 1].grp == b->grp; e++) {}
+    if (E->vals || E->dG) sannip__tri_radial(E, b, 0);
+    for (m0 = q; m0 < e; m0 += M) {
+        M = SANNIP__MIN(SANNIP__MEMBERS, e - m0);
+        for (m = 0; m < M; m++) {
+            f[m] = P->tri[m0 + m] >> 1;
+            A[m] = R->ang + 2 * (size_t)P->tt[f[m]].aid * B; gw[m] = E->g ? E->g[f[m]] : 0;
+        }
+        if (E->g) sannip__tri_members(M, m0 > q, R->np, A, B, gw, R);
+        if (E->vals) for (m = 0; m < M; m++) E->G[f[m]] += sannip__dot4(A[m], R->gq, R->np);
+        if (E->dG) for (m = 0; m < M; m++) sannip__tri_member_rows(E, f[m], A[m], A[m] + B);
+    }
+    if (E->g) sannip__tri_radial(E, b, 1);
+    return e;
 }
 
-/* Three-body terms of neighbour j against the run k0..k0+K-1 (one element): the geometry once,
-   then each basis of the (class j, class k) list over the run. */
-static void sannip__env_triplet_run(sannip__envrun *E, int j, int k0, int K)
+/* The three-body terms of the block's pairs (all of class pair cp): the r_jk cutoffs and
+   Gaussians and the angular factors, then each basis of cp's list over the block, and in g
+   mode one chain rule per pair for all of them. Empties the block. */
+static void sannip__tri_block(sannip__envrun *E, int cp)
 {
     const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
     const sannip_real *g = E->g;
-    int cp = E->cls[j] * P->C + E->cls[k0], l0 = P->tri_off[cp], l1 = P->tri_off[cp + 1], q, kk, grp = -1;
-    if (l0 == l1) return;
-    sannip__tri_geometry(E, j, k0, K, cp);
-    if (g) for (kk = 0; kk < K; kk++) R->A[kk] = R->B[kk] = R->Cc[kk] = R->D[kk] = 0;
-    for (q = P->ra_off[cp]; q < P->ra_off[cp + 1]; q++) {   /* the run's angular factors, once each */
+    size_t B = SANNIP__PAIRS;
+    int np = R->np, q, p;
+    if (np == 0) return;
+    R->s0[R->nseg] = np;
+    for (q = P->id_off[SANNIP__IDS_JKCUT][cp]; q < P->id_off[SANNIP__IDS_JKCUT][cp + 1]; q++) {
+        size_t ci = (size_t)P->ids[SANNIP__IDS_JKCUT][q];
+        sannip__fc_array(P->cuts[ci], R->rjk, np, R->tf + ci * B, R->tdf + ci * B);
+    }
+    for (q = P->id_off[SANNIP__IDS_JKGAUSS][cp]; q < P->id_off[SANNIP__IDS_JKGAUSS][cp + 1]; q++) {
+        int gi = P->ids[SANNIP__IDS_JKGAUSS][q];
+        sannip_real *o = R->tg + (size_t)gi * B;
+        if (P->jkm[q]) { sannip__pow_array(R->tg + (size_t)P->ids[SANNIP__IDS_JKGAUSS][P->jkb[q]] * B, P->jkm[q], np, o); continue; }
+        for (p = 0; p < np; p++) { sannip_real x = R->rjk[p] - P->grs[gi]; o[p] = -P->geta[gi] * x * x; }
+        sannip__exp_array(o, np);
+    }
+    for (q = P->ra_off[cp]; q < P->ra_off[cp + 1]; q++) {   /* the block's angular factors, once each */
         int a = P->raid[q];
-        sannip__tri_angular(&P->tt[P->arep[a]], K, R->cs, R->ang + 2 * (size_t)a * E->nn, R->ang + (2 * (size_t)a + 1) * E->nn);
+        sannip__tri_angular(&P->tt[P->arep[a]], np, R->cs, R->ang + 2 * (size_t)a * B, R->ang + (2 * (size_t)a + 1) * B);
     }
-    for (q = l0; q < l1; q++) {
-        int swap = P->tri[q] & 1, f = P->tri[q] >> 1;
+    if (g) for (p = 0; p < np; p++) R->A[p] = R->B[p] = R->Cc[p] = R->D[p] = 0;
+    for (q = P->tri_off[cp]; q < P->tri_off[cp + 1]; q++) {
+        int f = P->tri[q] >> 1;
         const sannip__tterm *b = &P->tt[f];
-        sannip_real wz = b->zw ? (sannip_real)E->env->Zn[j] * (sannip_real)E->env->Zn[k0] : 1;   /* one element per run */
-        if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) {
-            grp = sannip__tri_g45(E, q, l1, grp, j, k0, K, wz);
-            continue;
-        }
-        sannip__tri_run(b, swap, j, k0, K, E->n, E->env->r, E->K.fc, E->K.dfc, E->K.gs, R, E->deriv);
-        E->G[f] += wz * sannip__sum4(R->T, K);
+        if (b->kind == SANNIP_G4 || b->kind == SANNIP_G5) { q = sannip__tri_group(E, q, P->tri_off[cp + 1]) - 1; continue; }
+        sannip__tri_run(b, P->tri[q] & 1, R, E->deriv);
+        E->G[f] += sannip__sum4(R->T, np);
         if (!E->deriv) continue;
-        if (g) {
-            sannip_real gw = g[f] * wz;
-            for (kk = 0; kk < K; kk++) { R->A[kk] += gw * R->dc[kk]; R->B[kk] += gw * R->dij[kk]; R->Cc[kk] += gw * R->dik[kk]; R->D[kk] += gw * R->djk[kk]; }
-        }
-        if (E->dG) sannip__tri_rows(E, f, j, k0, K, wz);
+        if (g)
+            for (p = 0; p < np; p++) { R->A[p] += g[f] * R->dc[p]; R->B[p] += g[f] * R->dij[p]; R->Cc[p] += g[f] * R->dik[p]; R->D[p] += g[f] * R->djk[p]; }
+        if (E->dG) sannip__tri_chain(R, R->dc, R->dij, R->dik, R->djk, E->dG + (size_t)f * E->stride);
     }
-    if (g) sannip__tri_contract(E, j, k0, K);
+    if (g) sannip__tri_chain(R, R->A, R->B, R->Cc, R->D, E->c);
+    R->np = R->nseg = 0;
 }
 
-/* Three-body loop: every neighbour j within the largest three-body radius against each run of
-   neighbours k > j. G4/G5 sum over unordered pairs (n2p2); the Gauss-Fourier lists hold both
-   orientations of their ordered sums (T2.21, T C.9, C.31, C.37). */
+/* Three-body loop: per class pair (cj, ck) with bases, every neighbour j of class cj within
+   the largest three-body radius against each run of class-ck neighbours k > j, gathered into
+   blocks of SANNIP__PAIRS pairs. G4/G5 sum over unordered pairs (n2p2); the Gauss-Fourier
+   lists hold both orientations of their ordered sums (T2.21, T C.9, C.31, C.37). */
 static void sannip__env_triplets(sannip__envrun *E)
 {
-    int j, ir;
-    if (E->P.tri_off[E->P.C * E->P.C] == 0) return;
-    for (j = 0; j < E->n; j++) {
-        if (E->env->r[j] >= E->P.rtri) continue;
-        for (ir = 0; ir < E->nrun; ir++) {
-            int k0 = E->runs[ir] > j + 1 ? E->runs[ir] : j + 1, K = E->runs[ir + 1] - k0;
-            if (K > 0) sannip__env_triplet_run(E, j, k0, K);
+    const sannip__envplan *P = &E->P;
+    int cj, ck, j, ir, C = P->C;
+    if (P->tri_off[C * C] == 0) return;
+    E->R.np = E->R.nseg = 0;
+    for (cj = 0; cj < C; cj++)
+        for (ck = 0; ck < C; ck++) {
+            int cp = cj * C + ck;
+            if (P->tri_off[cp] == P->tri_off[cp + 1]) continue;
+            for (j = 0; j < E->n; j++) {
+                if (E->cls[j] != cj || E->env->r[j] >= P->rtri) continue;
+                for (ir = 0; ir < E->nrun; ir++) {
+                    int k0 = E->runs[ir] > j + 1 ? E->runs[ir] : j + 1, K = E->runs[ir + 1] - k0;
+                    if (K <= 0 || E->cls[E->runs[ir]] != ck) continue;
+                    while (K > 0) {   /* a run longer than the block's room continues in the next block */
+                        int m = SANNIP__MIN(K, SANNIP__PAIRS - E->R.np);
+                        sannip__tri_segment(E, cp, j, k0, m);
+                        k0 += m; K -= m;
+                        if (E->R.np == SANNIP__PAIRS) sannip__tri_block(E, cp);
+                    }
+                }
+            }
+            sannip__tri_block(E, cp);
         }
-    }
 }
 
 /* Derivative with respect to the central atom: minus the sum over neighbours (every basis

@@ -450,7 +450,10 @@ SANNIP_API sannip_result sannip_committee_train(sannip_committee *c, const sanni
    energies and forces of one system. Optional outputs may be NULL. ws: one workspace.
    [in] c, sys; [in, out] ws; [out, optional] energy, energy_spread (energy units),
    atom_spread (n), forces, force_spread (n x 3, energy/length). The mean and spread are the
-   committee's aggregate prediction (T4.5) and its uncertainty. One ws per thread. */
+   committee's aggregate prediction (T4.5) and its uncertainty. One ws per thread. With
+   ws->extrapolation set, every member is tested against its own training ranges (members
+   train on different splits) and the member with the most atoms outside (then the largest
+   excess) is reported: the committee extrapolates where any member does. */
 SANNIP_API sannip_result sannip_committee_predict(const sannip_committee *c, sannip_workspace *ws, const sannip_system *sys,
         sannip_real *energy, sannip_real *energy_spread, sannip_real *atom_spread,
         sannip_real *forces, sannip_real *force_spread, sannip_error *err);
@@ -2660,7 +2663,9 @@ SANNIP_API sannip_result sannip_committee_predict(const sannip_committee *c, san
     double e1 = 0, e2 = 0;
     double *a1 = NULL, *a2 = NULL, *f1 = NULL, *f2 = NULL;
     sannip_real *ea = NULL, *F = NULL, E;
+    sannip_extrapolation *xo = ws ? ws->extrapolation : NULL, xk, xw;
     if (!c || c->n < 1 || !ws || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "empty committee or NULL argument");
+    if (xo) ws->extrapolation = &xk;   /* each member's test, the most extrapolating kept in xw */
     a1 = (double *)sannip__calloc(&c->alloc, 4 * (size_t)n + 1, sizeof(double));
     f1 = (double *)sannip__calloc(&c->alloc, 6 * (size_t)n + 1, sizeof(double));
     ea = (sannip_real *)sannip__calloc(&c->alloc, (size_t)n + 1, sizeof(sannip_real));
@@ -2669,6 +2674,7 @@ SANNIP_API sannip_result sannip_committee_predict(const sannip_committee *c, san
     a2 = a1 + n; f2 = f1 + 3 * (size_t)n;
     for (k = 0; k < c->n; k++) {
         if ((r = sannip_model_compute(&c->m[k], ws, sys, &E, ea, (forces || force_spread) ? F : NULL, NULL, err)) != SANNIP_SUCCESS) goto done;
+        if (xo && (k == 0 || xk.n_atoms > xw.n_atoms || (xk.n_atoms == xw.n_atoms && xk.excess > xw.excess))) xw = xk;
         e1 += E; e2 += (double)E * E;
         for (i = 0; i < n; i++) { a1[i] += ea[i]; a2[i] += (double)ea[i] * ea[i]; }
         if (forces || force_spread) for (i = 0; i < 3 * n; i++) { f1[i] += F[i]; f2[i] += (double)F[i] * F[i]; }
@@ -2681,8 +2687,10 @@ SANNIP_API sannip_result sannip_committee_predict(const sannip_committee *c, san
     if (forces) for (i = 0; i < 3 * n; i++) forces[i] = (sannip_real)(f1[i] / c->n);
     if (force_spread) for (i = 0; i < 3 * n; i++) force_spread[i] = (sannip_real)SANNIP__SD(f1[i], f2[i]);
 #undef SANNIP__SD
+    if (xo) *xo = xw;
     r = SANNIP_SUCCESS;
 done:
+    if (xo) ws->extrapolation = xo;
     sannip_free(&c->alloc, a1); sannip_free(&c->alloc, f1); sannip_free(&c->alloc, ea); sannip_free(&c->alloc, F);
     return r;
 }

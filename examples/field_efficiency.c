@@ -2,7 +2,7 @@
    iron (issue 14). For each seed, a pool of toy-iron structures (examples/toyiron_data.h:
    bcc 2x2x2 geometries in FM, perturbed-FM, PM and AFM states, with energies, forces and the
    field heff = -dE/dS) is shuffled; a fixed test set is held out, and a spin-aware model is
-   trained on the first N of the rest, for every N of --sizes, with the field term (the
+   trained on the first N of the rest drawn by spin state (fe_stratify), for every N of --sizes, with the field term (the
    default weight) and without it (--field-weight 0), from the same start. Printed: the test
    energy, force and field RMSE, mean +- standard deviation over the seeds; written: the
    per-seed values as CSV.
@@ -159,6 +159,37 @@ static fe_errs fe_run(const fe_opts *o, const sannip_dataset *pool, const int *t
     return r;
 }
 
+/* The training order after the test set: the structures of perm (shuffled) drawn by spin
+   state in the pool's proportions, blocks of FM, pFM, PM, pFM, AFM, pFM, pFM (1 : 4 : 1 : 1),
+   each state's structures in their shuffled order. Every N >= 5 then sees every state (a
+   plain random draw left seed 2's first 16 without a PM structure, and the model
+   extrapolated on the PM test states), and each N's set is a prefix of the next one's. */
+static void fe_stratify(const sannip_dataset *pool, const int *perm, int n, int *out)
+{
+    static const int block[7] = { TOYIRON_FM, TOYIRON_PFM, TOYIRON_PM, TOYIRON_PFM, TOYIRON_AFM, TOYIRON_PFM, TOYIRON_PFM };
+    int *st = (int *)malloc(sizeof(int) * 2 * (size_t)n + 1), *next = st + n, i, k, got = 0;
+    for (i = 0; i < n; i++) {   /* the state named by the frame's state= entry (-1: another) */
+        const char *q = strstr(pool->s[perm[i]].comment, "state=");
+        st[i] = -1;
+        for (k = 0; q && k < TOYIRON_STATE_COUNT; k++) {
+            size_t l = strlen(toyiron_state_names[k]);
+            if (strncmp(q + 6, toyiron_state_names[k], l) == 0 && (q[6 + l] == ' ' || q[6 + l] == 0)) st[i] = k;
+        }
+    }
+    for (k = 0; k < 7; k++) next[k] = 0;   /* per block slot: where its state's search resumes */
+    while (got < n) {
+        int before = got;
+        for (k = 0; k < 7 && got < n; k++) {
+            int j = next[k];
+            while (j < n && (st[j] != block[k] || st[j] == -2)) j++;
+            if (j < n) { out[got++] = perm[j]; st[j] = -2; }
+            next[k] = j;
+        }
+        if (got == before) for (i = 0; i < n; i++) if (st[i] != -2) { out[got++] = perm[i]; st[i] = -2; }   /* other states last */
+    }
+    free(st);
+}
+
 static void fe_stats(const double *v, int n, double *mean, double *sd)
 {
     int i;
@@ -182,14 +213,16 @@ int main(int argc, char **argv)
     for (seed = 1; seed <= o.seeds; seed++) {
         sannip_dataset pool;
         sannip_rng rng;
-        int *perm, i;
+        int *perm, *order, i;
         fe_pool(&o, seed, &pool);
-        perm = (int *)malloc(sizeof(int) * (size_t)pool.n);
+        perm = (int *)malloc(sizeof(int) * 2 * (size_t)pool.n);
+        order = perm + pool.n;
         for (i = 0; i < pool.n; i++) perm[i] = i;
         sannip_rng_seed(&rng, (uint64_t)seed);
         for (i = pool.n - 1; i > 0; i--) { int j = (int)(sannip_rng_next(&rng) % (uint64_t)(i + 1)), t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
+        fe_stratify(&pool, perm + o.test, pool.n - o.test, order);
         for (k = 0; k < o.n_sizes; k++) for (w = 0; w < 2; w++) {
-            fe_errs r = fe_run(&o, &pool, perm + o.test, o.sizes[k], perm, seed, w);
+            fe_errs r = fe_run(&o, &pool, order, o.sizes[k], perm, seed, w);
             E[w][k][seed - 1] = r.e; Fo[w][k][seed - 1] = r.f; Hf[w][k][seed - 1] = r.h; cpu += r.seconds;
             fprintf(csv, "%d,%d,%d,%.6g,%.6g,%.6g,%.3f\n", seed, o.sizes[k], w, r.e, r.f, r.h, r.seconds);
             fflush(csv);

@@ -17,7 +17,7 @@ for t in 1 2; do
         --hidden 4 --optimizer ekf --ekf-rows 2 --ekf-force-fraction 0.01 --epochs 2 --learning-curve $dir/c$t.csv > $dir/train$t.txt 2>&1
     check "ekf train ($t threads) exits 0: $(tail -n 2 $dir/train$t.txt)" [ $? -eq 0 ]
 done
-check "training on 20 structures with EKF" grep -q "training on 20 structures.*EKF, 2 epochs" $dir/train1.txt
+check "training on the 15, validating on the 5, with EKF" grep -q "training on 15 structures of $dir/tr.data (validating on 5 of $dir/va.data).*EKF, 2 epochs" $dir/train1.txt
 check "validation columns filled" awk -F, '!/^#/ && $1 != "epoch" { if ($6 == "" || $6 < 0 || $7 < 0) exit 1; n++ } END { exit n != 2 }' $dir/c1.csv
 check "1 and 2 threads: the same model file" cmp -s $dir/m1.sannip $dir/m2.sannip
 # refusals name the option

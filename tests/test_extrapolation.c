@@ -4,7 +4,7 @@
    compressed cell are, with the right count and worst value; the moment ranges survive
    save -> load, an older file without them loads with no moment test; bad input gets its
    code; the Monte Carlo cache and the opt-in test of a compute call give the same answer as
-   a standalone feature pass. */
+   a standalone feature pass; a committee reports its most extrapolating member. */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
@@ -297,6 +297,42 @@ static void test_compute_hook(void)
     free(F); free(H); free(S); free(P); free(mask);
 }
 
+/* A committee whose members fitted their ranges on different frames: sannip_committee_predict
+   reports its most extrapolating member (most atoms outside, then the largest excess) in
+   either member order, and leaves ws->extrapolation pointing where it did. */
+static void test_committee(void)
+{
+    sannip_committee cm;
+    sannip_workspace ws;
+    sannip_extrapolation x, xa, xb, *want;
+    sannip_error err;
+    sannip_real E;
+    int order, f, seen = 0;
+    sannip_committee_init(&cm, NULL);
+    CHECK(sannip_committee_create(&cm, &model, 2, &err) == SANNIP_SUCCESS, "committee: %s", err.message);
+    sannip_workspace_init(&ws, NULL);
+    for (order = 0; order < 2 && test_failed == 0; order++) {
+        sannip_model *a = &cm.m[order], *b = &cm.m[1 - order];   /* a: the first NTRAIN frames, b: the next 8 */
+        CHECK(sannip_model_fit_scaling(a, data.s, NTRAIN, &err) == SANNIP_SUCCESS && sannip_model_fit_scaling(b, data.s + NTRAIN, 8, &err) == SANNIP_SUCCESS, "fit: %s", err.message);
+        for (f = 0; f < 4; f++) {
+            sannip_system sys = sannip_structure_view(&data.s[f]);
+            xa = check(a, &data.s[f], SANNIP_EXTRAPOLATION_TOL); xb = check(b, &data.s[f], SANNIP_EXTRAPOLATION_TOL);
+            {   /* the first member in committee order unless the second has strictly more */
+                sannip_extrapolation *x0 = order == 0 ? &xa : &xb, *x1 = order == 0 ? &xb : &xa;
+                want = (x1->n_atoms > x0->n_atoms || (x1->n_atoms == x0->n_atoms && x1->excess > x0->excess)) ? x1 : x0;
+            }
+            ws.extrapolation = &x;
+            CHECK(sannip_committee_predict(&cm, &ws, &sys, &E, NULL, NULL, NULL, NULL, &err) == SANNIP_SUCCESS, "predict: %s", err.message);
+            CHECK(ws.extrapolation == &x, "the workspace's extrapolation pointer is restored");
+            CHECK(same_result(&x, want), "order %d frame %d: committee %d atoms, members %d (first NTRAIN) and %d (next 8)", order, f, x.n_atoms, xa.n_atoms, xb.n_atoms);
+            seen += xa.n_atoms == 0 && xb.n_atoms > 0;
+        }
+    }
+    CHECK(seen > 0, "some training frame lies outside the other member's ranges only (%d)", seen);
+    sannip_workspace_uninit(&ws);
+    sannip_committee_uninit(&cm);
+}
+
 int main(void)
 {
     if (setup()) {
@@ -310,6 +346,7 @@ int main(void)
         test_bad_input();
         test_mc_cache();
         test_compute_hook();
+        test_committee();
     }
     sannip_model_uninit(&model);
     sannip_dataset_uninit(&data);

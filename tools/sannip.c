@@ -121,8 +121,8 @@ static const help_entry HELP[] = {
       "  --per-structure FILE.csv  rows: structure,atoms,energy error per atom,force RMSE,spread\n"
       HELP_EXTRAPOLATION
       "A warning line (stderr) for each of the first 10 structures with atoms outside the\n"
-      "training range names the worst value; the report counts them (a committee: the ranges\n"
-      "of its last member).\n" },
+      "training range names the worst value; the report counts them (a committee: its most\n"
+      "extrapolating member, each with its own ranges).\n" },
     { "predict", "sannip predict MODEL STRUCTURES -o OUT [--format n2p2|xyz] [--atom-energies] [--extrapolation-tol X]",
       "Predicts energy, forces and virial of every structure in STRUCTURES (n2p2 input.data\n"
       "or extended XYZ, detected from the content) and writes them to OUT. With a committee\n"
@@ -138,8 +138,8 @@ static const help_entry HELP[] = {
       HELP_EXTRAPOLATION
       "Extrapolation warnings as n2p2's: a line (stderr) for each of the first 10 structures\n"
       "with atoms outside the training range (atom, element, feature or |S|, value, range,\n"
-      "excess in widths of the range), then a count on stdout (a committee: the ranges of its\n"
-      "last member). The test reuses the features of the prediction: it costs no extra pass.\n" },
+      "excess in widths of the range), then a count on stdout (a committee: its most\n"
+      "extrapolating member). The test reuses the features of the prediction: it costs no extra pass.\n" },
     { "info", "sannip info MODEL",
       "Prints the elements, descriptor counts per class (radial, angular, spin), network\n"
       "shapes and activations, parameter counts and trainable parameters per input (T3.25);\n"
@@ -462,7 +462,7 @@ static void to_ase_units(sannip_structure *s, double fl, double fe, sannip_real 
 
 /* ---- extrapolation warnings (predict, evaluate, mc) ---- */
 /* The tolerance of --extrapolation-tol (off: tol < 0), the test of the last compute call (the
-   workspace's opt-in test: a committee's last member, with its ranges) and the tallies. */
+   workspace's opt-in test: a committee's most extrapolating member) and the tallies. */
 typedef struct extrap_log { const char *cmd; double tol; int checked, structures, atoms; sannip_extrapolation x; } extrap_log;
 #define EXTRAP_LINES 10   /* per-structure warning lines before the summary */
 static int extrap_of(const opts *o, const char *cmd, extrap_log *L)
@@ -1016,7 +1016,10 @@ static int cmd_train(int argc, char **argv)
     if (open_learning_curve(&o, &tmpl, curve_path, sizeof curve_path, &pctx.curve) != 0) return 1;
     c.progress = print_progress; c.user = &pctx; c.stop = &interrupted;
     signal(SIGINT, on_sigint);   /* from here on Ctrl-C stops training instead of the process */
-    printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
+    if (c.validation_last > 0)   /* the --val-file structures only validate */
+        printf("training on %d structures of %s (validating on %d of %s): %d elements, %d bases, network", d.n - c.validation_last,
+               o.pos[0], c.validation_last, opt(&o, "--val-file", NULL), nz, tmpl.desc.n);
+    else printf("training on %d structures of %s: %d elements, %d bases, network", d.n, o.pos[0], nz, tmpl.desc.n);
     for (i = 0; i < nh; i++) printf(" %d", hidden[i]);
     printf(" %s, %zu parameters, %s, %d epochs, batch %d, committee %d\n", sannip_activation_name(act), sannip_model_n_params(&tmpl),
            c.optimizer == SANNIP_OPT_ADAM ? "Adam" : c.optimizer == SANNIP_OPT_EKF ? "EKF" : "SGD", c.epochs, c.batch_size, (int)M);
