@@ -294,8 +294,8 @@ typedef struct sannip_train_config {
     double spread_floor;      /* kappa of sannip_model_floor_spreads (length units of the data),
                                  applied when the scalers are fitted; 0: 0.1 with Adam and SGD,
                                  none with the EKF (its measurement noise lambda/eta is in the
-                                 data's units: NiO's floored force rows are too small against it
-                                 for the filter to move in 6 epochs); SANNIP_OFF: none */
+                                 data's units: with the floor, test_ekf's NiO model stayed at the
+                                 zero-force predictor for 6 epochs); SANNIP_OFF: none */
     int recompute_derivatives;/* 1: recompute dG per structure (less memory); 0: store them */
     size_t cache_limit;       /* bytes: when the stored derivatives would take more (estimate),
                                  they are recomputed instead; 0 = no limit */
