@@ -51,6 +51,7 @@
    1. DATA SETS (the data set type and its readers are in sannip.h, 11. FILES)
      sannip_dataset_check            every structure has the references training needs
      sannip_model_fit_scaling        feature statistics and scalers from structures
+     sannip_model_floor_spreads      the spread floor of training's scalers (gradient-aware)
      sannip_model_fit_energy         per-element energy offsets and scale (T F.24-F.28)
    2. FEATURE CACHES
      sannip_feature_cache_init       empty cache (uninit: sannip_feature_cache_uninit)
@@ -151,6 +152,21 @@ SANNIP_API sannip_result sannip_dataset_check(const sannip_dataset *d, int need_
    element's |S_i| range (sannip_model_moment_range_add), for the extrapolation warnings. */
 SANNIP_API sannip_result sannip_model_fit_scaling(sannip_model *m, const sannip_structure *s, int n,
                                                   sannip_error *err);
+/* The spread floor that training applies after sannip_model_fit_scaling: every feature's
+   spreads (stats dev and sigma, the divisors of the modified, standard and scalesigma
+   scalings, T3.21-3.24 and T F.20-F.23) are raised to at least kappa x g_f, where g_f is the
+   RMS over the atoms of s[0..n) of |dG_f/dR|, the norm of the feature's gradient with respect
+   to all atomic positions; then sannip_model_finalize. A displacement of kappa then moves no
+   scaled feature by much more than one: a feature whose spread over the data is far below
+   what its gradient allows (a geometry that hardly varies, as NiO's, whose features spread
+   by 1e-3 relative) is not amplified by 1/spread into huge forces that training must undo.
+   Features without position gradients (on-site spin terms) and constant ones (a = 0) keep
+   their spreads; min and max keep the data's range (min-max scalings, extrapolation
+   warnings). [in, out] m (statistics fitted), [in] s[0..n), kappa (length units, > 0);
+   [out, optional] floored: the number of features raised (all elements). Sums run in
+   structure and atom order: the result does not depend on threads. */
+SANNIP_API sannip_result sannip_model_floor_spreads(sannip_model *m, const sannip_structure *s, int n, double kappa,
+                                                    int *floored, sannip_error *err);
 /* Per-element energy offsets by least squares, E_s ~ sum_e N_e,s mu_e (T F.28), and the
    energy scale as the spread of the per-atom residual (T F.24-F.27): energy_offset = mu_e,
    energy_scale = sigma. idx selects the structures (NULL: all).
@@ -241,6 +257,8 @@ typedef struct sannip_train_progress {
     double train_rmse_h, val_rmse_h;          /* field RMSE per component (-1: no field term) */
     double train_rmse_w, val_rmse_w;          /* virial RMSE per atom and component (-1: none) */
     double loss_weight_h, loss_weight_w;      /* effective field and virial weights (0: none) */
+    int spread_floored;                       /* features the spread floor raised (sannip_model_floor_spreads) */
+    double spread_floor;                      /* its kappa (0: none) */
 } sannip_train_progress;
 
 /* Returning non-zero from the callback stops training (the best model so far is kept).
@@ -273,6 +291,11 @@ typedef struct sannip_train_config {
     int keep_weights;         /* 1: start from the model's parameters instead of a fresh init */
     int keep_scaling;         /* 1: keep the model's feature scalers and energy map; 0: fit them
                                  on the training split */
+    double spread_floor;      /* kappa of sannip_model_floor_spreads (length units of the data),
+                                 applied when the scalers are fitted; 0: 0.1 with Adam and SGD,
+                                 none with the EKF (its measurement noise lambda/eta is in the
+                                 data's units: with the floor, test_ekf's NiO model stayed at the
+                                 zero-force predictor for 6 epochs); SANNIP_OFF: none */
     int recompute_derivatives;/* 1: recompute dG per structure (less memory); 0: store them */
     size_t cache_limit;       /* bytes: when the stored derivatives would take more (estimate),
                                  they are recomputed instead; 0 = no limit */
@@ -316,6 +339,7 @@ typedef struct sannip_train_report {
     double train_rmse_h, val_rmse_h, train_rmse_w, val_rmse_w;   /* field per component, virial per
                                               atom and component; -1 without the term */
     double loss_weight_h, loss_weight_w;   /* effective field and virial weights (0: none) */
+    int spread_floored;       /* features the spread floor raised (sannip_model_floor_spreads) */
     int *val_index;           /* validation structures (owned, allocated with alloc;
                                  sannip_train_report_uninit) */
     sannip_allocator alloc;   /* the model's allocator (zero: the default) */
@@ -912,6 +936,113 @@ SANNIP_API sannip_result sannip_feature_cache_build(sannip_feature_cache *c, con
         const sannip_dataset *d, int with_derivatives, sannip_error *err)
 {
     return sannip__cache_build(c, m, d, with_derivatives, NULL, err);
+}
+
+/* ---- spread floor of the scalers (sannip_model_floor_spreads) ---- */
+/* Structure s's sums of |dG_f/dR|^2 over its atoms into g2[e fm + f] (fm: the largest
+   feature count). A row of the entry holds dG/dd_j for its neighbour slots (radial rows as
+   dG/dr_j . u_ij) and dG/dr_i; the slots of periodic images of one atom add up in acc (3 n
+   reals, zero on entry and on return) before the squares: the gradient with respect to the
+   atoms' positions, as forces see it. */
+static sannip_result sannip__gradient_sums(const sannip_model *m, const sannip_structure *s, int fm, double *g2,
+                                           double *acc, sannip_workspace *ws, sannip_error *err)
+{
+    sannip_cache_entry e;
+    sannip_result r = sannip__entry_build(m, s, 1, &e, ws, &m->alloc, err);
+    int a, f, x;
+    if (r != SANNIP_SUCCESS) return r;
+    for (a = 0; a < e.n; a++) {
+        int q = sannip_model_element_index(m, s->Z[a]);
+        for (f = 0; f < m->el[q].n_features; f++) {
+            size_t row = e.frow[a] + (size_t)f, k = e.row_off[row], p;
+            double t = 0;
+            for (p = e.nb_start[a] + (size_t)e.row_lo[row]; p < e.nb_start[a] + (size_t)e.row_hi[row]; p++) {
+                double *c = acc + 3 * (size_t)e.nb[p];
+                if (e.row_rad[row]) { for (x = 0; x < 3; x++) c[x] += (double)e.dG[k] * e.U[3 * p + x]; k++; }
+                else for (x = 0; x < 3; x++) c[x] += e.dG[k++];
+            }
+            for (x = 0; x < 3; x++) acc[3 * (size_t)a + x] += e.dG[k + x];
+            for (p = e.nb_start[a] + (size_t)e.row_lo[row]; p < e.nb_start[a] + (size_t)e.row_hi[row] + 1; p++) {
+                double *c = acc + 3 * (size_t)(p < e.nb_start[a] + (size_t)e.row_hi[row] ? e.nb[p] : a);
+                t += c[0] * c[0] + c[1] * c[1] + c[2] * c[2];   /* each atom once: zeroed as read */
+                c[0] = c[1] = c[2] = 0;
+            }
+            g2[(size_t)q * fm + f] += t;
+        }
+    }
+    sannip__entry_free(&m->alloc, &e);
+    return SANNIP_SUCCESS;
+}
+/* Raises el's spreads to kappa x sqrt(g2[f] / atoms); returns how many dev were raised. */
+static int sannip__floor_element(sannip_element_model *el, const double *g2, long atoms, double kappa)
+{
+    int f, raised = 0;
+    for (f = 0; f < el->n_features && atoms > 0; f++) {
+        sannip_feature_stats *st = &el->stats[f];
+        sannip_real a, c, d, fl = (sannip_real)(kappa * sqrt(g2[f] / (double)atoms));
+        sannip_scaling_affine(SANNIP_SCALE_MODIFIED, st, 0, 0, &a, &c, &d);
+        if (a == 0) continue;                   /* constant: stays constant */
+        if (st->dev < fl) { st->dev = fl; raised++; }
+        if (st->sigma < fl) st->sigma = fl;
+    }
+    return raised;
+}
+SANNIP_API sannip_result sannip_model_floor_spreads(sannip_model *m, const sannip_structure *s, int n, double kappa,
+                                                    int *floored, sannip_error *err)
+{
+    sannip_result r = SANNIP_SUCCESS;
+    int e, i, fm, bad = -1, raised = 0;
+    long count[SANNIP_MAX_ELEMENTS] = { 0 };
+    double *part, *g2;
+    sannip_error e1;
+    if (!m || (n > 0 && !s)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "spread floor: NULL model or structures");
+    if (!(kappa > 0 && kappa < 1e30)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "spread floor: kappa %g must be a length > 0", kappa);
+    fm = sannip__model_fmax(m) + 1;
+    /* one row of sums per structure, added in structure order: the same bits for any threads */
+    part = (double *)sannip__calloc(&m->alloc, ((size_t)n + 1) * m->n_elements * fm, sizeof(double));
+    if (!part) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "spread floor: gradient sums of %d structures", n);
+    memset(&e1, 0, sizeof e1);
+#ifdef SANNIP__OMP
+#pragma omp parallel
+#endif
+    {
+        sannip_workspace ws;
+        sannip_error le;
+        sannip_workspace_init(&ws, &m->alloc);
+#ifdef SANNIP__OMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (i = 0; i < n; i++) {
+            sannip_result rr = SANNIP_OUT_OF_MEMORY;
+            double *acc = (double *)sannip__calloc(&m->alloc, 3 * (size_t)s[i].n + 3, sizeof(double));
+            if (acc) rr = sannip__gradient_sums(m, &s[i], fm, part + ((size_t)i + 1) * m->n_elements * fm, acc, &ws, &le);
+            else sannip__fail(&le, rr, 0, 0, "spread floor: %d atoms", s[i].n);
+            sannip_free(&m->alloc, acc);
+            if (rr != SANNIP_SUCCESS) {
+#ifdef SANNIP__OMP
+#pragma omp critical(sannip_floor_err)
+#endif
+                if (bad < 0 || i < bad) { bad = i; r = rr; e1 = le; }
+            }
+        }
+        sannip_workspace_uninit(&ws);
+    }
+    if (bad >= 0) {
+        char pre[64];
+        sannip_free(&m->alloc, part);
+        if (err) { *err = e1; snprintf(pre, sizeof pre, "spread floor: structure %d: ", bad + 1); sannip__err_prefix(err, pre); }
+        return r;
+    }
+    g2 = part;   /* row 0: the total */
+    for (i = 0; i < n; i++) {
+        size_t k, len = (size_t)m->n_elements * fm;
+        for (k = 0; k < len; k++) g2[k] += part[((size_t)i + 1) * len + k];
+        for (k = 0; k < (size_t)s[i].n; k++) count[sannip_model_element_index(m, s[i].Z[k])]++;
+    }
+    for (e = 0; e < m->n_elements; e++) raised += sannip__floor_element(&m->el[e], g2 + (size_t)e * fm, count[e], kappa);
+    sannip_free(&m->alloc, part);
+    if (floored) *floored = raised;
+    return sannip_model_finalize(m, err);
 }
 
 /* ---- 3. TRAINING ---------------------------------------------------------------------- */
@@ -1616,6 +1747,7 @@ SANNIP_API sannip_train_config sannip_train_config_init(void)
     c.ekf_epsilon = 0.01; c.ekf_q0 = 0.01; c.ekf_qtau = 2.302; c.ekf_qmin = 1e-6;
     c.ekf_eta = 0.01; c.ekf_etatau = 2.302; c.ekf_etamax = 1;
     c.ekf_lambda = 1; c.ekf_nu = 1; c.ekf_force_fraction = 0.02; c.ekf_rows = 1;
+    c.spread_floor = 0;       /* by the optimizer: 0.1, or none with the EKF */
     return c;
 }
 /* The configuration a run uses: zero fields take the defaults of sannip_train_config_init,
@@ -1637,6 +1769,7 @@ static sannip_train_config sannip__train_resolve(const sannip_train_config *cfg)
     c.field_weight = sannip__or_default(c.field_weight, d.field_weight);
     c.stress_weight = sannip__or_default(c.stress_weight, d.stress_weight);
     c.validation_fraction = sannip__or_default(c.validation_fraction, d.validation_fraction);
+    c.spread_floor = sannip__or_default(c.spread_floor, c.optimizer == SANNIP_OPT_EKF ? 0 : 0.1);
     c.ekf_epsilon = sannip__or_default(c.ekf_epsilon, d.ekf_epsilon);
     c.ekf_q0 = sannip__or_default(c.ekf_q0, d.ekf_q0);
     c.ekf_qtau = sannip__or_default(c.ekf_qtau, d.ekf_qtau);
@@ -1880,6 +2013,8 @@ static sannip_result sannip__train_check(const sannip_model *m, const sannip_dat
     if (c->epochs < 0 || c->batch_size < 1 || !(c->learning_rate > 0) || !(c->validation_fraction >= 0 && c->validation_fraction < 1)
         || !(c->energy_weight >= 0) || !(c->force_weight >= 0) || !(c->field_weight >= 0) || !(c->stress_weight >= 0) || !(c->l2 >= 0))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "training configuration out of range");
+    if (!(c->spread_floor >= 0 && c->spread_floor < 1e30))
+        return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "spread_floor %g: a length >= 0 (0: the default 0.1, SANNIP_OFF: none)", c->spread_floor);
     if (c->validation_last < 0 || (c->validation_last > 0 && c->validation_last >= d->n))
         return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "validation_last %d: the data set has %d structures (at least one must train)", c->validation_last, d->n);
     if (c->optimizer < SANNIP_OPT_ADAM || c->optimizer > SANNIP_OPT_EKF)
@@ -1942,6 +2077,8 @@ static sannip_result sannip__train_fit_scaling(sannip__train_state *S, sannip_er
     for (i = 0; i < S->ntr; i++) trs[i] = S->d->s[S->tr[i]];    /* shallow views */
     for (k = 0; k < m->n_elements; k++) if (m->el[k].scaling == SANNIP_SCALE_NONE) { m->el[k].scaling = SANNIP_SCALE_MODIFIED; }
     r = sannip__fit_scaling(m, trs, S->ntr, S->c.stop, err);
+    if (r == SANNIP_SUCCESS && S->c.spread_floor > 0 && !sannip__train_stopped(S))
+        r = sannip_model_floor_spreads(m, trs, S->ntr, S->c.spread_floor, &S->rep.spread_floored, err);
     sannip_free(&m->alloc, trs);
     if (r) return r;
     return sannip_model_fit_energy(m, S->d, S->tr, S->ntr, err);
@@ -2270,6 +2407,7 @@ static void sannip__train_progress(const sannip__train_state *S, int epoch, cons
     pr->train_rmse_h = sannip__rms_or(etr->sh, etr->nh); pr->val_rmse_h = S->nva ? sannip__rms_or(eva->sh, eva->nh) : -1;
     pr->train_rmse_w = sannip__rms_or(etr->sw, etr->nw); pr->val_rmse_w = S->nva ? sannip__rms_or(eva->sw, eva->nw) : -1;
     pr->loss_weight_h = S->rep.loss_weight_h; pr->loss_weight_w = S->rep.loss_weight_w;
+    pr->spread_floored = S->rep.spread_floored; pr->spread_floor = S->c.keep_scaling ? 0 : S->c.spread_floor;
 }
 /* After an epoch: validation errors (the training errors ran along with the updates), the
    progress callback, and the best model so far, judged on the validation loss (the training

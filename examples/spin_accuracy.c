@@ -911,13 +911,14 @@ static void part_nio(const settings *st, sannip_text *md, sannip_text *csv, sann
     }
     sannip_text_printf(md, "\n## NiO (DFT, %d frames of %d atoms), %d-fold cross-validation, energies and forces\n\n"
                            "One model per fold and method, trained as `bin/sannip train --descriptors bp|bp+spin` with every other flag\n"
-                           "at its default (%d epochs, Adam %g, batch %d, 20 %% validation, rc 6 A, 2 x 25 tanh, modified scaling,\n"
-                           "balanced loss: effective energy weight %.0f); SANNIP = bp+spin (the thesis's spin preset, T A.2, moments\n"
+                           "at its default (%d epochs, Adam %g, batch %d, 20 %% validation, rc 6 A, 2 x 25 tanh, modified scaling\n"
+                           "with spreads floored at %g A x RMS |dG/dR|, balanced loss: effective energy weight %.0f); SANNIP = bp+spin (the thesis's spin preset, T A.2, moments\n"
                            "in mu_B). RMSEs pooled over the held-out folds; mean ± sd over %d seeds (split, initialisation).\n"
                            "Ratio: energy RMSE / SANNIP's; force ratio: SANNIP's force RMSE / the predictor's (< 1: SANNIP's forces better).\n\n"
                            "| | energy RMSE (meV/atom) | / SANNIP | force RMSE (eV/A) | SANNIP / it |\n|---|---|---|---|---|\n",
                        nr[0].n, nr[0].atoms, nr[0].folds, st->quick ? st->epochs_nio : sannip_train_config_init().epochs,
-                       st->quick ? 3e-3 : sannip_train_config_init().learning_rate, sannip_train_config_init().batch_size, ew, st->seeds);
+                       st->quick ? 3e-3 : sannip_train_config_init().learning_rate, sannip_train_config_init().batch_size,
+                       0.1, ew, st->seeds);
     nio_summary(st, nr, md, csv);
     if (st->quick) sannip_text_printf(md, "\n(quick run: %d epochs at learning rate 3e-3, not the defaults)\n", st->epochs_nio);
     sannip_text_printf(md, "\n%d seeds x %d folds: %.0f s.\n", st->seeds, nr[0].folds, now() - t0);

@@ -10,8 +10,10 @@
 # for the default batch of 2 (issue 14, NiO defaults: --batch 8 on bp, spin_cnn and committee
 # reproduced the bytes before it), and for the triplet loop over blocks of pairs (issue 16: descriptors
 # move by <= 1.9e-15 relative, the stored models' energies by <= 1.7e-16, forces by <= 1e-11 eV/A),
-# and for the spin pair sums contracted by group in the force pass (issue 16: predictions of the
-# spin models move by <= 1.2e-13 absolute; the trained models are unchanged).
+# for the spin pair sums contracted by group in the force pass (issue 16: predictions of the
+# spin models move by <= 1.2e-13 absolute; the trained models are unchanged), and for the
+# scalers' spread floor (issue 14: spreads raised to 0.1 A x each feature's RMS |dG/dR|;
+# --spread-floor 0 reproduces the bytes before it).
 # A refactor that changes any arithmetic changes these bytes.
 # Regenerate only on purpose: SANNIP_GOLDEN_WRITE=1 tests/test_golden.sh
 cd "$(dirname "$0")/.." || exit 1

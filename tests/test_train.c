@@ -249,6 +249,138 @@ static void table_3_1(void)
     sannip_network_uninit(&net);
 }
 
+/* RMS over the atoms of d of |dG_f/dR| (all positions) by central differences, per element
+   and feature: g[e * fm + f]. */
+static void fd_gradient_rms(const sannip_model *m, const sannip_dataset *d, int fm, double *g)
+{
+    sannip_workspace ws; sannip_error err; int i, k, a, f, e; long cnt[2] = { 0, 0 };
+    const double h = 1e-4;
+    sannip_workspace_init(&ws, NULL);
+    for (k = 0; k < 2 * fm; k++) g[k] = 0;
+    for (i = 0; i < d->n; i++) {
+        const sannip_structure *s = &d->s[i];
+        sannip_real *pos = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)s->n);
+        sannip_real *Gp = (sannip_real *)malloc(sizeof(sannip_real) * 2 * (size_t)s->n * fm), *Gm = Gp + (size_t)s->n * fm;
+        sannip_system sys = sannip_structure_view(s);
+        memcpy(pos, s->pos, sizeof(sannip_real) * 3 * (size_t)s->n);
+        sys.pos = pos;
+        for (k = 0; k < 3 * s->n; k++) {
+            sannip_real x = pos[k];
+            pos[k] = x + (sannip_real)h; sannip_model_features(m, &ws, &sys, Gp, fm, &err);
+            pos[k] = x - (sannip_real)h; sannip_model_features(m, &ws, &sys, Gm, fm, &err);
+            pos[k] = x;
+            for (a = 0; a < s->n; a++) {
+                e = sannip_model_element_index(m, s->Z[a]);
+                for (f = 0; f < m->el[e].n_features; f++) {
+                    double q = ((double)Gp[(size_t)a * fm + f] - Gm[(size_t)a * fm + f]) / (2 * h);
+                    g[e * fm + f] += q * q;
+                }
+            }
+        }
+        for (a = 0; a < s->n; a++) cnt[sannip_model_element_index(m, s->Z[a])]++;
+        free(pos); free(Gp);
+    }
+    for (e = 0; e < 2; e++) for (f = 0; f < fm; f++) g[e * fm + f] = cnt[e] ? sqrt(g[e * fm + f] / cnt[e]) : 0;
+    sannip_workspace_uninit(&ws);
+}
+
+/* Whether every feature's dev (max |G - mean|) in m agrees with st[e] to rel, beyond the
+   rounding of the mean (sums in another order); sigma, from sum G^2 / n - mean^2, cancels
+   digits on near-constant features and is not compared. */
+static int spreads_near(const sannip_model *m, sannip_feature_stats st[][32], double rel)
+{
+    int e, f, ok = 1;
+    for (e = 0; e < m->n_elements; e++) for (f = 0; f < m->el[e].n_features; f++) {
+        const sannip_feature_stats *p = &st[e][f], *q = &m->el[e].stats[f];
+        ok &= fabs((double)q->dev - p->dev) <= rel * (fabs((double)p->dev) + fabs((double)p->mean));
+    }
+    return ok;
+}
+
+/* The spread floor (sannip_model_floor_spreads): every non-constant feature's dev and sigma
+   become max(spread, kappa x RMS |dG/dR|), the gradient checked by central differences; the
+   count, min/max untouched, bit-identical with 1 and 2 threads, bad kappa refused, and
+   sannip_train's default floor and SANNIP_OFF. */
+static void spread_floor(const sannip_dataset *d)
+{
+    enum { FM = 32 };
+    sannip_model a, b; sannip_error err; sannip_feature_stats st0[2][FM], st1[2][FM];
+    double g[2 * FM], kappa = 0.1; int e, f, raised = -1, r1 = -2, expect = 0, same = 1;
+    small_model_arch(&a, SANNIP_ACT_TANH, 4);
+    a.el[0].scaling = a.el[1].scaling = SANNIP_SCALE_MODIFIED;   /* as sannip_train sets it */
+    CHECK(a.el[0].n_features <= FM && a.el[1].n_features <= FM && a.el[0].Z == 8, "spread floor: model shape");
+    CHECK(sannip_model_fit_scaling(&a, d->s, d->n, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (e = 0; e < 2; e++) memcpy(st0[e], a.el[e].stats, sizeof(sannip_feature_stats) * a.el[e].n_features);
+    fd_gradient_rms(&a, d, FM, g);
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    CHECK(sannip_model_floor_spreads(&a, d->s, d->n, kappa, &raised, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (e = 0; e < 2; e++) for (f = 0; f < a.el[e].n_features; f++) {
+        const sannip_feature_stats *p = &st0[e][f], *q = &a.el[e].stats[f];
+        sannip_real sa, sc, sd;
+        double fl = kappa * g[e * FM + f];
+        sannip_scaling_affine(SANNIP_SCALE_MODIFIED, p, 0, 0, &sa, &sc, &sd);
+        CHECK(q->min == p->min && q->max == p->max && q->mean == p->mean, "spread floor: el %d feature %d: min/max/mean kept", e, f);
+        if (sa == 0) { CHECK(q->dev == p->dev && q->sigma == p->sigma, "spread floor: constant feature %d/%d kept", e, f); continue; }
+        expect += p->dev < fl;
+        CHECK_NEAR(q->dev, p->dev > fl ? p->dev : fl, TOL(1e-6, 2e-2) * (fl + p->dev), "spread floor: el %d feature %d dev (was %g, floor %g)", e, f, (double)p->dev, fl);
+        CHECK_NEAR(q->sigma, p->sigma > fl ? p->sigma : fl, TOL(1e-6, 2e-2) * (fl + p->sigma), "spread floor: el %d feature %d sigma", e, f);
+        CHECK(q->dev >= p->dev && q->sigma >= p->sigma, "spread floor never lowers a spread");
+    }
+    CHECK(raised == expect && raised > 0, "spread floor: %d raised, %d expected (NiO's geometry hardly varies)", raised, expect);
+    for (e = 0; e < 2; e++) for (f = 0; f < a.el[e].n_features; f++)   /* the scaler divides by the raised spread */
+        if (a.el[e].scale_a[f] != 0) CHECK_NEAR(a.el[e].scale_a[f] * a.el[e].stats[f].dev, 1, 1e-6, "scale_a = 1/dev");
+    /* two threads: the same bits */
+    small_model_arch(&b, SANNIP_ACT_TANH, 4);
+    b.el[0].scaling = b.el[1].scaling = SANNIP_SCALE_MODIFIED;
+    sannip_model_fit_scaling(&b, d->s, d->n, &err);
+#ifdef _OPENMP
+    omp_set_num_threads(2);
+#endif
+    CHECK(sannip_model_floor_spreads(&b, d->s, d->n, kappa, &r1, &err) == SANNIP_SUCCESS, "%s", err.message);
+    for (e = 0; e < 2; e++) same &= memcmp(a.el[e].stats, b.el[e].stats, sizeof(sannip_feature_stats) * a.el[e].n_features) == 0;
+    CHECK(same && r1 == raised, "spread floor: bit-identical with 1 and 2 threads");
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    CHECK(sannip_model_floor_spreads(&b, d->s, d->n, 0, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "kappa"), "kappa 0 refused");
+    CHECK(sannip_model_floor_spreads(&b, d->s, d->n, -1, NULL, &err) == SANNIP_BAD_PARAMETER, "kappa < 0 refused");
+    CHECK(sannip_model_floor_spreads(NULL, d->s, d->n, 0.1, NULL, &err) == SANNIP_INVALID_ARGS, "NULL model refused");
+    sannip_model_uninit(&b);
+    {   /* sannip_train: the default floor 0.1 (reported), SANNIP_OFF (the plain T3.21 spreads), a bad value */
+        sannip_train_config c = sannip_train_config_init();
+        sannip_train_report rp;
+        CHECK(c.spread_floor == 0, "default spread floor: by the optimizer");
+        c.epochs = 1; c.validation_fraction = SANNIP_OFF; c.field_weight = SANNIP_OFF;
+        small_model_arch(&b, SANNIP_ACT_TANH, 4);
+        memset(&rp, 0, sizeof rp);
+        CHECK(sannip_train(&b, d, &c, &rp, &err) == SANNIP_SUCCESS, "%s", err.message);
+        for (e = 0; e < 2; e++) memcpy(st1[e], a.el[e].stats, sizeof(sannip_feature_stats) * a.el[e].n_features);
+        /* (its split's order: sums in another order, equal to rounding) */
+        CHECK(spreads_near(&b, st1, TOL(1e-9, 1e-4)) && rp.spread_floored == raised && kappa == 0.1, "sannip_train floors as sannip_model_floor_spreads (%d raised)", rp.spread_floored);
+        sannip_train_report_uninit(&rp); sannip_model_uninit(&b);
+        c.optimizer = SANNIP_OPT_EKF;   /* the EKF's default: no floor */
+        small_model_arch(&b, SANNIP_ACT_TANH, 4);
+        memset(&rp, 0, sizeof rp);
+        CHECK(sannip_train(&b, d, &c, &rp, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(spreads_near(&b, st0, TOL(1e-9, 1e-4)) && rp.spread_floored == 0, "EKF: no spread floor by default");
+        sannip_train_report_uninit(&rp); sannip_model_uninit(&b);
+        c.optimizer = SANNIP_OPT_ADAM;
+        c.spread_floor = SANNIP_OFF;
+        small_model_arch(&b, SANNIP_ACT_TANH, 4);
+        memset(&rp, 0, sizeof rp);
+        CHECK(sannip_train(&b, d, &c, &rp, &err) == SANNIP_SUCCESS, "%s", err.message);
+        CHECK(spreads_near(&b, st0, TOL(1e-9, 1e-4)) && rp.spread_floored == 0, "spread_floor SANNIP_OFF: the plain statistics");
+        sannip_train_report_uninit(&rp); sannip_model_uninit(&b);
+        c.spread_floor = -3;
+        small_model_arch(&b, SANNIP_ACT_TANH, 4);
+        CHECK(sannip_train(&b, d, &c, NULL, &err) == SANNIP_BAD_PARAMETER && strstr(err.message, "spread_floor"), "spread_floor -3 refused");
+        sannip_model_uninit(&b);
+    }
+    sannip_model_uninit(&a);
+}
+
 int main(void)
 {
     char path[1024]; sannip_dataset d, small; sannip_error err; int i;
@@ -290,6 +422,7 @@ int main(void)
     gradient_check_terms(&small, 6, "mt+spin");
     table_3_1();
     field_training();
+    spread_floor(&small);
     {   /* symmetric eigen-decomposition: A v = w v, descending, orthonormal */
         double A[9] = { 4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 1 }, B[9], w[3], V[9];
         int i, j, k2;

@@ -73,6 +73,7 @@ static const help_entry HELP[] = {
       "                      the scaled training features (T3.2.2; dense first layers)\n"
       "  --activation A      tanh (default), sigmoid, softplus, relu, swish, ssp, ...\n"
       "  --scaling S         feature scaling: modified (default, T3.21), minmax, standard, none\n"
+      "  --spread-floor K    scaler spreads >= K x RMS |dG/dR| (0.1; ekf, 0: none)\n"
       "  --optimizer O       adam (default), sgd, or ekf (options below)\n"
       "  --lr X              learning rate (default 1e-3)\n"
       "  --lr-decay X        learning rate factor per epoch (default 1)\n"
@@ -96,19 +97,18 @@ static const help_entry HELP[] = {
       "  --cache-limit MB    store them only when they take at most MB megabytes (estimated\n"
       "                      first), else recompute them (default 0: no limit)\n"
       "  --parity FILE.csv   reference vs predicted energies and forces of every structure\n"
-      "  --learning-curve F  CSV, one row per epoch: epoch, seconds, loss, training and validation\n"
-      "                      energy (per atom) and force RMSE (default: MODEL without its\n"
-      "                      extension + .learning-curve.csv; 'none': no file). Plot it with\n"
-      "                      python3 examples/plot_accuracy.py curves F -o F.png\n"
+      "  --learning-curve F  CSV, a row per epoch: epoch, seconds, loss, training and validation\n"
+      "                      energy (per atom) and force RMSE (default: MODEL minus its\n"
+      "                      extension + .learning-curve.csv; 'none': no file); plot it:\n"
+      "                      examples/plot_accuracy.py curves F -o F.png\n"
       "  --quiet             no progress lines\n"
       "The best model (lowest validation error) is written at the end, also when training\n"
-      "stops early, a non-finite loss stops it, or Ctrl-C interrupts it (the best of the\n"
-      "completed epochs); while a single model trains, each new best is also written (the\n"
-      "first at once, then at most every 10 s; a failed write is reported and training goes\n"
-      "on). MODEL is written only once an epoch has completed: a run that fails or is\n"
+      "stops early, a non-finite loss stops it or Ctrl-C interrupts it; while a single\n"
+      "model trains, each new best is also written (the first at once, then at most every\n"
+      "10 s; a failed write is reported and training goes on). MODEL is written only once an epoch has completed: a run that fails or is\n"
       "interrupted before that (bad data, a bad option) leaves an existing MODEL unchanged.\n"
       "All structures are checked (energies, forces, spins for spin bases, geometry) before\n"
-      "the descriptors are computed; errors name the structure and the file.\n" },
+      "the descriptors are computed; errors name the structure and file.\n" },
     { "evaluate", "sannip evaluate MODEL DATA [--parity FILE.csv] [--per-structure FILE.csv] [--plot FILE.png] [--extrapolation-tol X]",
       "Energy and force RMSE/MAE of MODEL (or a committee: its mean prediction) on DATA,\n"
       "(and of the field -dE/dS and the virial where DATA has magnetic_forces/heff, virial),\n"
@@ -291,7 +291,7 @@ static const char *const VALUED[] = { "--descriptors", "--rc", "--hidden", "--ac
     "--seed", "--committee", "--parity", "--per-structure", "--plot", "--learning-curve", "--architecture", "--pca", "--cache-limit",
     "--temperature", "--units", "--to", "--init", "--sweeps", "--equil", "--accepted", "--move", "--step", "--magnitude", "--walkers", "--a",
     "--series", "--field-sweep", "--save", "--save-every", "--restart", "--dt", "--steps", "--every", "--gamma", "--lambda", "--spin-temperature", "--velocities", "--traj", "--traj-every", "--field",
-    "--extrapolation-tol", "--ekf-force-fraction", "--ekf-lambda", "--ekf-nu", "--ekf-epsilon", "--ekf-rows", "--val-file", NULL };
+    "--extrapolation-tol", "--spread-floor", "--ekf-force-fraction", "--ekf-lambda", "--ekf-nu", "--ekf-epsilon", "--ekf-rows", "--val-file", NULL };
 static const char *const FLAGS[] = { "--no-cache", "--raw-loss", "--quiet", "--collinear", "--no-carry", "--frozen", "--no-extrapolation-warnings", NULL };
 static int in_list(const char *const *l, const char *s) { for (; *l; l++) if (strcmp(*l, s) == 0) return 1; return 0; }
 static int parse_opts(int argc, char **argv, opts *o, const char *cmd)
@@ -633,6 +633,9 @@ static int print_progress(const sannip_train_progress *p, void *user)
         if (p->loss_weight_h > 0) printf(", per (%s/spin unit)^2", unit_e(m));
         if (p->loss_weight_w > 0) printf(", per (%s/atom)^2", unit_e(m));
         printf(")\n");
+        if (p->spread_floor > 0)
+            printf("feature scaling: spreads floored at %g %s x RMS |dG/dR| (sannip_model_floor_spreads): %d features raised\n",
+                   p->spread_floor, unit_l(m), p->spread_floored);
         ctx->weights_said = 1;
     }
     if (!ctx->quiet) {
@@ -837,6 +840,8 @@ static int train_config_of(opts *o, sannip_train_config *c, double *rc, double *
     c->raw_loss = opt(o, "--raw-loss", NULL) != NULL;
     if (!opt_num(o, "train", "--cache-limit", 0, 0, 1e9, &v)) return 0;
     c->cache_limit = (size_t)(v * 1e6);
+    if (!opt_num(o, "train", "--spread-floor", 0, 0, 1e6, &v)) return 0;
+    if (opt(o, "--spread-floor", NULL)) c->spread_floor = SANNIP_EXACTLY(v);   /* 0: none; absent: the default */
     if (strcmp(opt(o, "--optimizer", "adam"), "adam") == 0) c->optimizer = SANNIP_OPT_ADAM;
     else if (strcmp(opt(o, "--optimizer", "adam"), "sgd") == 0) c->optimizer = SANNIP_OPT_SGD;
     else if (strcmp(opt(o, "--optimizer", "adam"), "ekf") == 0) c->optimizer = SANNIP_OPT_EKF;
