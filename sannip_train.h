@@ -884,19 +884,17 @@ SANNIP_API size_t sannip_feature_cache_estimate(const sannip_model *m, const san
     sannip_neighbors_uninit(&nl);
     return b;
 }
-/* sannip_feature_cache_build; once *stop (may be NULL) is set the remaining structures are
-   skipped and the cache is left empty (the caller, seeing *stop, does not use it). */
-static sannip_result sannip__cache_build(sannip_feature_cache *c, const sannip_model *m, const sannip_dataset *d,
-                                         int with_derivatives, const volatile sig_atomic_t *stop, sannip_error *err)
+/* Runs fn(ctx, i, ws, err) for i in [0, n) over the threads, each thread with its own
+   workspace (from alloc). Returns the result of the lowest failing i, its message in *err
+   prefixed with "WHAT structure i: " (1-based), else SANNIP_SUCCESS: the same error whatever
+   the threads. */
+typedef sannip_result (*sannip__structure_fn)(void *ctx, int i, sannip_workspace *ws, sannip_error *err);
+static sannip_result sannip__each_structure(int n, sannip__structure_fn fn, void *ctx, const sannip_allocator *alloc,
+                                            const char *what, sannip_error *err)
 {
     sannip_result r = SANNIP_SUCCESS;
-    int i, bad = -1, skipped = 0;
+    int i, bad = -1;
     sannip_error e1;
-    if (!c || !m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
-    sannip_feature_cache_uninit(c);
-    c->e = (sannip_cache_entry *)sannip__calloc(&c->alloc, (size_t)d->n + 1, sizeof(sannip_cache_entry));
-    if (!c->e) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache");
-    c->n = d->n; c->fmax = sannip__model_fmax(m); c->with_derivatives = with_derivatives;
     memset(&e1, 0, sizeof e1);
 #ifdef SANNIP__OMP
 #pragma omp parallel
@@ -904,30 +902,57 @@ static sannip_result sannip__cache_build(sannip_feature_cache *c, const sannip_m
     {
         sannip_workspace ws;
         sannip_error le;
-        sannip_workspace_init(&ws, &c->alloc);
+        sannip_workspace_init(&ws, alloc);
 #ifdef SANNIP__OMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-        for (i = 0; i < d->n; i++) {
-            sannip_result rr;
-            if (stop && *stop) { skipped = 1; continue; }   /* (a shared flag: a benign race) */
-            rr = sannip__entry_build(m, &d->s[i], with_derivatives, &c->e[i], &ws, &c->alloc, &le);
+        for (i = 0; i < n; i++) {
+            sannip_result rr = fn(ctx, i, &ws, &le);
             if (rr != SANNIP_SUCCESS) {
 #ifdef SANNIP__OMP
-#pragma omp critical(sannip_cache_err)
+#pragma omp critical(sannip_each_err)
 #endif
                 if (bad < 0 || i < bad) { bad = i; r = rr; e1 = le; }
             }
         }
         sannip_workspace_uninit(&ws);
     }
-    if (bad >= 0) {
-        char pre[48];
-        if (err) { *err = e1; snprintf(pre, sizeof pre, "structure %d: ", bad + 1); sannip__err_prefix(err, pre); }
+    if (bad >= 0 && err) {
+        char pre[80];
+        *err = e1; snprintf(pre, sizeof pre, "%sstructure %d: ", what, bad + 1); sannip__err_prefix(err, pre);
+    }
+    return r;
+}
+/* One cache entry per structure (the context of sannip__each_structure). */
+typedef struct sannip__cache_job {
+    sannip_feature_cache *c; const sannip_model *m; const sannip_dataset *d;
+    int with_derivatives, skipped; const volatile sig_atomic_t *stop;
+} sannip__cache_job;
+static sannip_result sannip__cache_entry_job(void *ctx, int i, sannip_workspace *ws, sannip_error *err)
+{
+    sannip__cache_job *J = (sannip__cache_job *)ctx;
+    if (J->stop && *J->stop) { J->skipped = 1; return SANNIP_SUCCESS; }   /* (a shared flag: a benign race) */
+    return sannip__entry_build(J->m, &J->d->s[i], J->with_derivatives, &J->c->e[i], ws, &J->c->alloc, err);
+}
+/* sannip_feature_cache_build; once *stop (may be NULL) is set the remaining structures are
+   skipped and the cache is left empty (the caller, seeing *stop, does not use it). */
+static sannip_result sannip__cache_build(sannip_feature_cache *c, const sannip_model *m, const sannip_dataset *d,
+                                         int with_derivatives, const volatile sig_atomic_t *stop, sannip_error *err)
+{
+    sannip_result r;
+    sannip__cache_job J;
+    int i;
+    if (!c || !m || !d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
+    sannip_feature_cache_uninit(c);
+    c->e = (sannip_cache_entry *)sannip__calloc(&c->alloc, (size_t)d->n + 1, sizeof(sannip_cache_entry));
+    if (!c->e) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "feature cache");
+    c->n = d->n; c->fmax = sannip__model_fmax(m); c->with_derivatives = with_derivatives;
+    J.c = c; J.m = m; J.d = d; J.with_derivatives = with_derivatives; J.skipped = 0; J.stop = stop;
+    if ((r = sannip__each_structure(d->n, sannip__cache_entry_job, &J, &c->alloc, "", err)) != SANNIP_SUCCESS) {
         sannip_feature_cache_uninit(c);
         return r;
     }
-    if (skipped) { sannip_feature_cache_uninit(c); return SANNIP_SUCCESS; }
+    if (J.skipped) { sannip_feature_cache_uninit(c); return SANNIP_SUCCESS; }
     c->bytes = 0;
     for (i = 0; i < c->n; i++) c->bytes += sannip__entry_bytes(&c->e[i], c->fmax);
     return SANNIP_SUCCESS;
@@ -987,50 +1012,35 @@ static int sannip__floor_element(sannip_element_model *el, const double *g2, lon
     }
     return raised;
 }
+/* The gradient sums of one structure (the context of sannip__each_structure). */
+typedef struct sannip__floor_job { const sannip_model *m; const sannip_structure *s; int fm; double *part; } sannip__floor_job;
+static sannip_result sannip__floor_job_run(void *ctx, int i, sannip_workspace *ws, sannip_error *err)
+{
+    sannip__floor_job *J = (sannip__floor_job *)ctx;
+    sannip_result r = SANNIP_OUT_OF_MEMORY;
+    double *acc = (double *)sannip__calloc(&J->m->alloc, 3 * (size_t)J->s[i].n + 3, sizeof(double));
+    if (acc) r = sannip__gradient_sums(J->m, &J->s[i], J->fm, J->part + ((size_t)i + 1) * J->m->n_elements * J->fm, acc, ws, err);
+    else sannip__fail(err, r, 0, 0, "%d atoms", J->s[i].n);
+    sannip_free(&J->m->alloc, acc);
+    return r;
+}
 SANNIP_API sannip_result sannip_model_floor_spreads(sannip_model *m, const sannip_structure *s, int n, double kappa,
                                                     int *floored, sannip_error *err)
 {
-    sannip_result r = SANNIP_SUCCESS;
-    int e, i, fm, bad = -1, raised = 0;
+    sannip_result r;
+    int e, i, fm, raised = 0;
     long count[SANNIP_MAX_ELEMENTS] = { 0 };
     double *part, *g2;
-    sannip_error e1;
+    sannip__floor_job J;
     if (!m || (n > 0 && !s)) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "spread floor: NULL model or structures");
     if (!(kappa > 0 && kappa < 1e30)) return sannip__fail(err, SANNIP_BAD_PARAMETER, 0, 0, "spread floor: kappa %g must be a length > 0", kappa);
     fm = sannip__model_fmax(m) + 1;
     /* one row of sums per structure, added in structure order: the same bits for any threads */
     part = (double *)sannip__calloc(&m->alloc, ((size_t)n + 1) * m->n_elements * fm, sizeof(double));
     if (!part) return sannip__fail(err, SANNIP_OUT_OF_MEMORY, 0, 0, "spread floor: gradient sums of %d structures", n);
-    memset(&e1, 0, sizeof e1);
-#ifdef SANNIP__OMP
-#pragma omp parallel
-#endif
-    {
-        sannip_workspace ws;
-        sannip_error le;
-        sannip_workspace_init(&ws, &m->alloc);
-#ifdef SANNIP__OMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (i = 0; i < n; i++) {
-            sannip_result rr = SANNIP_OUT_OF_MEMORY;
-            double *acc = (double *)sannip__calloc(&m->alloc, 3 * (size_t)s[i].n + 3, sizeof(double));
-            if (acc) rr = sannip__gradient_sums(m, &s[i], fm, part + ((size_t)i + 1) * m->n_elements * fm, acc, &ws, &le);
-            else sannip__fail(&le, rr, 0, 0, "spread floor: %d atoms", s[i].n);
-            sannip_free(&m->alloc, acc);
-            if (rr != SANNIP_SUCCESS) {
-#ifdef SANNIP__OMP
-#pragma omp critical(sannip_floor_err)
-#endif
-                if (bad < 0 || i < bad) { bad = i; r = rr; e1 = le; }
-            }
-        }
-        sannip_workspace_uninit(&ws);
-    }
-    if (bad >= 0) {
-        char pre[64];
+    J.m = m; J.s = s; J.fm = fm; J.part = part;
+    if ((r = sannip__each_structure(n, sannip__floor_job_run, &J, &m->alloc, "spread floor: ", err)) != SANNIP_SUCCESS) {
         sannip_free(&m->alloc, part);
-        if (err) { *err = e1; snprintf(pre, sizeof pre, "spread floor: structure %d: ", bad + 1); sannip__err_prefix(err, pre); }
         return r;
     }
     g2 = part;   /* row 0: the total */
