@@ -7,8 +7,8 @@
    error over RW_NBLK blocks of every series.
    Energies in eV, temperatures in K (beta = 1 / (SANNIP_KB_EV_PER_K T)). Functions that can
    fail return a sannip_result and fill the optional sannip_error; nothing here exits.
-   RW_MAXT (temperatures, default 64) and RW_WALKERS (walkers per temperature, default 2) may
-   be defined before the include. Not library API: for examples/curie.c and
+   RW_MAXT (temperatures, default 64), RW_WALKERS (walkers per temperature, default 2) and
+   RW_NBLK (jackknife blocks, default 8) may be defined before the include. Not library API: for examples/curie.c and
    tests/test_reweight.c; include after sannip_spin.h (sannip_mc_sample, SANNIP_KB_EV_PER_K). */
 #ifndef REWEIGHT_H
 #define REWEIGHT_H
@@ -25,7 +25,9 @@
 #ifndef RW_WALKERS
 #define RW_WALKERS 2
 #endif
+#ifndef RW_NBLK
 #define RW_NBLK 8
+#endif
 
 static sannip_result rw_fail(sannip_error *err, sannip_result code, const char *fmt, ...)
 {
@@ -128,8 +130,8 @@ static void wham_solve(wham *h, const double *Et)
     wham_denominators(h);
 }
 /* [out] h (wham_alloc'd with room for all of r's samples), [in] r, T[r->nT] (K, > 0), skip
-   (block left out, -1: none). SANNIP_INVALID_ARGS when h is too small, SANNIP_BAD_PARAMETER
-   for a temperature not > 0, SANNIP_ERROR when a temperature has no samples (left). */
+   (block left out, -1: none). SANNIP_INVALID_ARGS when h is too small or a temperature has
+   no samples (left), SANNIP_BAD_PARAMETER for a temperature not > 0; err says which. */
 static sannip_result wham_build(wham *h, const series_rec *r, const double *T, int skip, sannip_error *err)
 {
     double Et[RW_MAXT];
@@ -158,7 +160,7 @@ static sannip_result wham_build(wham *h, const series_rec *r, const double *T, i
                 Et[t] += h->x[n]; n++; nt++;
             }
         }
-        if (nt == 0) return rw_fail(err, SANNIP_ERROR, "reweighting: temperature %d (%g K) has no samples%s", t, T[t], skip >= 0 ? " outside the jackknife block" : "");
+        if (nt == 0) return rw_fail(err, SANNIP_INVALID_ARGS, "reweighting: temperature %d (%g K) has no samples%s", t, T[t], skip >= 0 ? " outside the jackknife block" : "");
         Et[t] /= nt; h->lnN[t] = log((double)nt);
     }
     h->n = n;
