@@ -42,6 +42,7 @@ build/bench_%: bench/bench_%.c bench/bench_util.h $(HEADERS) | build
 # programs that include the examples' headers (no program includes another's .c file)
 bin/curie bin/sannip build/test_toyiron build/test_toyiron_f build/test_sld build/test_sld_f build/bench_sld: examples/toyiron.h
 build/test_sld build/test_sld_f build/bench_sld: examples/heisenberg_binder.h
+bin/curie build/test_reweight build/test_reweight_f: examples/reweight.h
 bin/gen_toyiron bin/spin_accuracy bin/field_efficiency build/bench_spin build/test_train build/test_train_f: examples/toyiron_data.h examples/toyiron.h
 bin/rsc_fig3 build/test_rsc build/test_rsc_f: examples/dimer_ring.h
 bin/fit_sin bin/lj_dimer bin/rsc_fig3: examples/tutorial.h examples/plotting.h

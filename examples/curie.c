@@ -207,159 +207,10 @@ static int on_train_progress(const sannip_train_progress *p, void *user)
     if (t - tp->last >= 10 && p->epoch < p->epochs) { printf("   training %s: epoch %d/%d, ETA %.0f s\n", tp->label, p->epoch, p->epochs, p->eta_seconds); tp->last = t; }
     return 0;
 }
-/* ---- T_c from Binder cumulants reweighted between the temperatures of a scan ----------
-   Multiple-histogram reweighting (Ferrenberg & Swendsen, PRL 63, 1195 (1989)): the
-   production samples (E, m) of every temperature and walker give the free energies f_t of
-   the scan's temperatures, and from them <m^2>, <m^4> and U4 at any temperature in between.
-   Then T_c is where U4 of the two sizes cross (the first crossing, from below, of the smaller
-   size's curve over the larger's), with a jackknife error over NBLK blocks of every series.
-   The same analysis for the truth and the model. */
-#define NBLK 8
-typedef struct series_rec { int nT, cap, count[MAXT][WALKERS]; double *E, *m; } series_rec;   /* [(t WALKERS + w) cap + s] */
-static void rec_init(series_rec *r, int nT, int cap)
-{
-    memset(r, 0, sizeof *r);
-    r->nT = nT; r->cap = cap;
-    r->E = (double *)malloc(sizeof(double) * (size_t)nT * WALKERS * (size_t)cap);
-    r->m = (double *)malloc(sizeof(double) * (size_t)nT * WALKERS * (size_t)cap);
-    if (!r->E || !r->m) die("out of memory", NULL);
-}
-static void rec_free(series_rec *r) { free(r->E); free(r->m); }
-static void on_rec_sample(void *user, const sannip_mc_sample *smp)
-{
-    series_rec *r = (series_rec *)user;
-    int *c = &r->count[smp->temp_index][smp->walker];
-    size_t o = ((size_t)smp->temp_index * WALKERS + (size_t)smp->walker) * (size_t)r->cap;
-    if (smp->phase != 1 || *c >= r->cap) return;
-    r->E[o + (size_t)*c] = smp->E; r->m[o + (size_t)*c] = smp->m;
-    (*c)++;
-}
-/* The samples of a scan without block `skip` (-1: all): x[s] = E_s - E0, m2, m4, and per
-   temperature the counts N[t]; then the free energies f[t] (f[0] = 0) by iterating the
-   self-consistent equations in log-sum-exp form from a thermodynamic-integration start. */
-typedef struct wham { int n, nT; double *x, *m2, *m4, *D, *a, beta[MAXT], lnN[MAXT], f[MAXT], E0; } wham;
-/* ln sum_i exp(a_i), i < n */
-static double logsumexp(const double *a, int n)
-{
-    double top = -INFINITY, sum = 0;
-    int i;
-    for (i = 0; i < n; i++) if (a[i] > top) top = a[i];
-    for (i = 0; i < n; i++) sum += exp(a[i] - top);
-    return top + log(sum);
-}
-/* D_s = ln sum_t N_t exp(-beta_t x_s + f_t), the denominator of every sample's weight */
-static void wham_denominators(wham *h)
-{
-    double a[MAXT];
-    int s, t;
-    for (s = 0; s < h->n; s++) {
-        for (t = 0; t < h->nT; t++) a[t] = h->lnN[t] - h->beta[t] * h->x[s] + h->f[t];
-        h->D[s] = logsumexp(a, h->nT);
-    }
-}
-/* f from the mean energies Et (thermodynamic integration, d f / d beta = <E>), then the
-   iteration f_t = -ln sum_s exp(-beta_t x_s - D_s) to a change below 1e-8 */
-static void wham_solve(wham *h, const double *Et)
-{
-    double fn[MAXT], d = 1;
-    int s, t, it;
-    h->f[0] = 0;
-    for (t = 1; t < h->nT; t++) h->f[t] = h->f[t - 1] + (h->beta[t] - h->beta[t - 1]) * 0.5 * (Et[t] + Et[t - 1]);
-    for (it = 0; it < 20000 && d > 1e-8; it++) {
-        wham_denominators(h);
-        for (t = 0; t < h->nT; t++) {
-            for (s = 0; s < h->n; s++) h->a[s] = -h->beta[t] * h->x[s] - h->D[s];
-            fn[t] = -logsumexp(h->a, h->n);
-        }
-        for (d = 0, t = h->nT - 1; t >= 0; t--) {
-            fn[t] -= fn[0];
-            if (fabs(fn[t] - h->f[t]) > d) d = fabs(fn[t] - h->f[t]);
-            h->f[t] = fn[t];
-        }
-    }
-    wham_denominators(h);
-}
-static void wham_build(wham *h, const series_rec *r, const double *T, int skip)
-{
-    double Et[MAXT];
-    int t, w, s, n = 0;
-    h->nT = r->nT; h->E0 = INFINITY;
-    for (t = 0; t < r->nT; t++) {
-        h->beta[t] = 1 / (SANNIP_KB_EV_PER_K * T[t]);
-        for (w = 0; w < WALKERS; w++) for (s = 0; s < r->count[t][w]; s++) {
-            double E = r->E[((size_t)t * WALKERS + (size_t)w) * (size_t)r->cap + (size_t)s];
-            if (E < h->E0) h->E0 = E;
-        }
-    }
-    for (t = 0; t < r->nT; t++) {
-        int nt = 0;
-        Et[t] = 0;
-        for (w = 0; w < WALKERS; w++) {
-            int c = r->count[t][w];
-            size_t o = ((size_t)t * WALKERS + (size_t)w) * (size_t)r->cap;
-            for (s = 0; s < c; s++) {
-                double m2 = r->m[o + (size_t)s] * r->m[o + (size_t)s];
-                if (skip >= 0 && s * NBLK / c == skip) continue;
-                h->x[n] = r->E[o + (size_t)s] - h->E0; h->m2[n] = m2; h->m4[n] = m2 * m2;
-                Et[t] += h->x[n]; n++; nt++;
-            }
-        }
-        if (nt == 0) die("reweighting: a temperature without samples", NULL);
-        Et[t] /= nt; h->lnN[t] = log((double)nt);
-    }
-    h->n = n;
-    wham_solve(h, Et);
-}
-/* U4 at temperature T from the reweighted samples. */
-static double wham_u4(const wham *h, double T)
-{
-    double beta = 1 / (SANNIP_KB_EV_PER_K * T), top = -INFINITY, w, s0 = 0, s2 = 0, s4 = 0;
-    int s;
-    for (s = 0; s < h->n; s++) if (-beta * h->x[s] - h->D[s] > top) top = -beta * h->x[s] - h->D[s];
-    for (s = 0; s < h->n; s++) { w = exp(-beta * h->x[s] - h->D[s] - top); s0 += w; s2 += w * h->m2[s]; s4 += w * h->m4[s]; }
-    return 1 - (s4 / s0) / (3 * (s2 / s0) * (s2 / s0));
-}
-/* The first crossing from below of U4_a - U4_b through 0 in [T0, T1] (5 K steps, then
-   bisection to 0.01 K); NaN when there is none. */
-static double wham_crossing(const wham *a, const wham *b, double T0, double T1)
-{
-    double lo = T0, dlo = wham_u4(a, T0) - wham_u4(b, T0), hi, dhi;
-    int k;
-    for (hi = T0 + 5; hi <= T1 + 1e-9; lo = hi, dlo = dhi, hi += 5) {
-        dhi = wham_u4(a, hi) - wham_u4(b, hi);
-        if (dlo < 0 && dhi >= 0) {
-            for (k = 0; k < 40 && hi - lo > 0.01; k++) {
-                double mid = 0.5 * (lo + hi), dm = wham_u4(a, mid) - wham_u4(b, mid);
-                if (dm < 0) lo = mid; else hi = mid;
-            }
-            return 0.5 * (lo + hi);
-        }
-    }
-    return NAN;
-}
-/* T_c of two sizes' scans (same grid T[0..nT)) and its jackknife error over NBLK blocks. */
-static double reweighted_tc(const series_rec *ra, const series_rec *rb, const double *T, double *err)
-{
-    wham h[2];
-    double tc, tj[NBLK], mean = 0, var = 0;
-    int k, b, cap = ra->nT * WALKERS * (ra->cap > rb->cap ? ra->cap : rb->cap);
-    for (k = 0; k < 2; k++) {
-        h[k].x = (double *)malloc(sizeof(double) * 5 * (size_t)cap);
-        if (!h[k].x) die("out of memory", NULL);
-        h[k].m2 = h[k].x + cap; h[k].m4 = h[k].m2 + cap; h[k].D = h[k].m4 + cap; h[k].a = h[k].D + cap;
-    }
-    wham_build(&h[0], ra, T, -1); wham_build(&h[1], rb, T, -1);
-    tc = wham_crossing(&h[0], &h[1], T[0], T[ra->nT - 1]);
-    for (b = 0; b < NBLK; b++) {
-        wham_build(&h[0], ra, T, b); wham_build(&h[1], rb, T, b);
-        tj[b] = wham_crossing(&h[0], &h[1], T[0], T[ra->nT - 1]);
-        mean += tj[b] / NBLK;
-    }
-    for (b = 0; b < NBLK; b++) var += (tj[b] - mean) * (tj[b] - mean);
-    *err = sqrt(var * (NBLK - 1) / NBLK);
-    for (k = 0; k < 2; k++) free(h[k].x);
-    return tc;
-}
+/* ---- T_c from Binder cumulants reweighted between the temperatures of a scan (reweight.h) ---- */
+#define RW_MAXT MAXT
+#define RW_WALKERS WALKERS
+#include "reweight.h"
 
 /* Curie scan of model[0..WALKERS) on temps, FM start; stats[n_T] */
 static void scan(const sannip_mc_model *models, int n, int nT, const double *temps, const sannip_mc_config *cfg,
@@ -373,7 +224,7 @@ static void scan(const sannip_mc_model *models, int n, int nT, const double *tem
     int i;
     mc_progress_begin(&p, label, "temperature", nT, cfg);
     c.on_sample = on_progress_sample; c.sample_user = &p;
-    if (rec) { rec_init(rec, nT, (int)cfg->length); p.chain = on_rec_sample; p.chain_user = rec; }   /* the samples for reweighting */
+    if (rec) { if (rec_init(rec, nT, (int)cfg->length, &err) != SANNIP_SUCCESS) die("reweighting", &err); p.chain = on_rec_sample; p.chain_user = rec; }   /* the samples for reweighting */
     for (i = 0; i < n; i++) init[3 * i + 2] = (sannip_real)SMAG;
     if (sannip_mc_curie_scan(models, WALKERS, init, nT, temps, 1, &c, seed, st, NULL, &err) != SANNIP_SUCCESS) die("Curie scan", &err);
     printf("   %s: done (%.1f s)\n", label, wall() - t0);
@@ -665,8 +516,8 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
             }
             tc_toy = binder_tc(nw, Tw, toyw[0], toyw[1], &tc_toy_err);
             tc_nn = binder_tc(nw, Tw, nnw[0], nnw[1], &tc_nn_err);
-            res->rw_toy = reweighted_tc(&rtoy[0], &rtoy[1], Tw, &res->rw_toy_err);
-            res->rw_nn = reweighted_tc(&rnn[0], &rnn[1], Tw, &res->rw_nn_err);
+            if (reweighted_tc(&rtoy[0], &rtoy[1], Tw, &res->rw_toy, &res->rw_toy_err, &err) != SANNIP_SUCCESS
+                || reweighted_tc(&rnn[0], &rnn[1], Tw, &res->rw_nn, &res->rw_nn_err, &err) != SANNIP_SUCCESS) die("reweighting", &err);
             for (L = 0; L < 2; L++) { rec_free(&rtoy[L]); rec_free(&rnn[L]); }
             write_csv(&o, "toy_L1.csv", nw, toyw[0]); write_csv(&o, "toy_L2.csv", nw, toyw[1]);
             write_csv(&o, "sannip_L1.csv", nw, nnw[0]); write_csv(&o, "sannip_L2.csv", nw, nnw[1]);
