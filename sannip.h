@@ -3493,6 +3493,11 @@ static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *en
     if (deriv) sannip__spin_put_spin(o, env->n, 1, g);
     return T;
 }
+/* dT/dv of a pair sum's transform T(v) of the bracket v: exp(-eta (v - shift)^2) or v^xi. */
+static sannip_real sannip__spin_slope(const sannip_basis *b, int gauss, sannip_real v, sannip_real T)
+{
+    return gauss ? -2 * b->eta * (v - b->rs) * T : b->zeta * sannip__ipow(v, (int)b->zeta - 1);
+}
 /* The contraction of the open pair-sum group into c and cs: every member's derivative is
    g_f dT_f fc (bracket gradients) + g_f T_f fc' u, so the group needs one bracket gradient
    per neighbour (the sums ga, gb), not one per member and neighbour. */
@@ -3526,7 +3531,7 @@ static void sannip__spin_pair_gather(const sannip_basis *b, int bk, const sannip
         for (j = 0; j < n; j++) C->ga[j] = C->gb[j] = 0;
     }
     for (j = 0; j < n; j++) {
-        sannip_real T = C->x[j], dT = gauss ? -2 * b->eta * (C->v[j] - b->rs) * T : b->zeta * sannip__ipow(C->v[j], (int)b->zeta - 1);
+        sannip_real T = C->x[j], dT = sannip__spin_slope(b, gauss, C->v[j], T);
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
         C->ga[j] += o->gf * dT; C->gb[j] += o->gf * T;
     }
@@ -3556,7 +3561,7 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
         G += T * fc;
         if (!deriv) continue;
         sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, uj, da, db, du);
-        dT = gauss ? -2 * b->eta * (C->v[j] - b->rs) * T : b->zeta * sannip__ipow(C->v[j], (int)b->zeta - 1);
+        dT = sannip__spin_slope(b, gauss, C->v[j], T);
         /* d/dd_j: dT fc (I - u u^T) du / r + T fc' u */
         ud = sannip__dot3(uj, du);
         for (x = 0; x < 3; x++) pd[x] = dT * fc * (du[x] - ud * uj[x]) / env->r[j] + T * dfc * uj[x];
