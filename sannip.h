@@ -2909,16 +2909,23 @@ typedef struct sannip__runbuf {
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
    (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 5 n reals. */
 typedef struct sannip__envcache { sannip_real *u, *ir, *fc, *dfc, *gs, *spin; } sannip__envcache;
-static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs, int naid)
+static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, int n, int ncut, int ngs)
 {
-    size_t nn = (size_t)n, B = SANNIP__PAIRS, nc = B * (size_t)ncut, ng = B * (size_t)ngs;
+    size_t nn = (size_t)n;
     k->u = SANNIP__TAKE(a, 3 * nn, sannip_real); k->ir = SANNIP__TAKE(a, nn, sannip_real);
     k->fc = SANNIP__TAKE(a, nn * ncut, sannip_real); k->dfc = SANNIP__TAKE(a, nn * ncut, sannip_real);
     k->gs = SANNIP__TAKE(a, nn * ngs, sannip_real);
+    k->spin = SANNIP__TAKE(a, 5 * nn, sannip_real);
+}
+/* A block's per-pair inputs (segments, geometry, cutoffs and Gaussians of r_ij, r_ik, r_jk,
+   angular factors): what a contraction pass reads back from a kept block. */
+static void sannip__runbuf_inputs(sannip__arena *a, sannip__runbuf *R, int ncut, int ngs, int naid)
+{
+    size_t B = SANNIP__PAIRS, nc = B * (size_t)ncut, ng = B * (size_t)ngs;
     R->sk = SANNIP__TAKE(a, B, int); R->sj = SANNIP__TAKE(a, B, int); R->s0 = SANNIP__TAKE(a, B + 1, int);
     R->rij = SANNIP__TAKE(a, B, sannip_real); R->rik = SANNIP__TAKE(a, B, sannip_real); R->rjk = SANNIP__TAKE(a, B, sannip_real);
     R->irij = SANNIP__TAKE(a, B, sannip_real); R->irik = SANNIP__TAKE(a, B, sannip_real);
-    R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real); R->one = SANNIP__TAKE(a, B, sannip_real);
+    R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real);
     R->ui = SANNIP__TAKE(a, 3 * B, sannip_real); R->uk = SANNIP__TAKE(a, 3 * B, sannip_real); R->ujk = SANNIP__TAKE(a, 3 * B, sannip_real);
     R->fj = SANNIP__TAKE(a, nc, sannip_real); R->dfj = SANNIP__TAKE(a, nc, sannip_real);
     R->fk = SANNIP__TAKE(a, nc, sannip_real); R->dfk = SANNIP__TAKE(a, nc, sannip_real);
@@ -2926,15 +2933,21 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->pf = SANNIP__TAKE(a, nc, sannip_real); R->pfj = SANNIP__TAKE(a, nc, sannip_real); R->pfk = SANNIP__TAKE(a, nc, sannip_real);
     R->pg = SANNIP__TAKE(a, ng, sannip_real);
     R->tf = SANNIP__TAKE(a, nc, sannip_real); R->tdf = SANNIP__TAKE(a, nc, sannip_real); R->tg = SANNIP__TAKE(a, ng, sannip_real);
+    R->ang = SANNIP__TAKE(a, 2 * B * (size_t)naid, sannip_real);
+}
+/* The whole block buffer: its inputs, then the per-term scratch that kept blocks share. */
+static void sannip__runbuf_layout(sannip__arena *a, sannip__runbuf *R, int ncut, int ngs, int naid)
+{
+    size_t B = SANNIP__PAIRS;
+    sannip__runbuf_inputs(a, R, ncut, ngs, naid);
+    R->one = SANNIP__TAKE(a, B, sannip_real);
     R->T = SANNIP__TAKE(a, B, sannip_real); R->dc = SANNIP__TAKE(a, B, sannip_real);
     R->dij = SANNIP__TAKE(a, B, sannip_real); R->dik = SANNIP__TAKE(a, B, sannip_real); R->djk = SANNIP__TAKE(a, B, sannip_real);
     R->A = SANNIP__TAKE(a, B, sannip_real); R->B = SANNIP__TAKE(a, B, sannip_real);
     R->Cc = SANNIP__TAKE(a, B, sannip_real); R->D = SANNIP__TAKE(a, B, sannip_real);
     R->gq = SANNIP__TAKE(a, 4 * B, sannip_real);
-    R->ang = SANNIP__TAKE(a, 2 * B * (size_t)naid, sannip_real);
     R->Sa = SANNIP__TAKE(a, B, sannip_real); R->Sd = SANNIP__TAKE(a, B, sannip_real);
     R->vj = SANNIP__TAKE(a, 3 * B, sannip_real); R->vk = SANNIP__TAKE(a, 3 * B, sannip_real);
-    k->spin = SANNIP__TAKE(a, 5 * nn, sannip_real);
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
@@ -2945,7 +2958,8 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     sannip__runbuf R;
     int *cls, *runs;
     sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs);
-    sannip__envcache_layout(&a, &k, &R, n_neighbors, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
+    sannip__runbuf_layout(&a, &R, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
+    sannip__envcache_layout(&a, &k, n_neighbors, 2 * nf, 2 * nf);
     return sannip__arena_reals(&a);
 }
 
@@ -3802,6 +3816,12 @@ typedef struct sannip__envrun {
     int *cls, *runs, nrun, nf, n, deriv;
     int vals;              /* three-body values wanted (0: a g-mode pass whose values are known) */
     size_t stride, nn;
+    /* Kept blocks (sannip__env_keep_begin): a values pass with keep = 1 leaves each triplet
+       block's inputs in kb[0..nkb) (class pair kcp[b]), and a contraction pass with replay = 1
+       reads them back instead of recomputing geometry, cutoffs, Gaussians and angular factors.
+       nkb = -1: the atom's blocks did not fit (its contraction pass recomputes them). */
+    sannip__runbuf Rs, *kb;    /* Rs: the block buffer of a pass that keeps nothing */
+    int *kcp, nkb, capkb, keep, replay;
 } sannip__envrun;
 
 /* The plan of the bases idx for environments of up to nmax neighbours, carved at the start of
@@ -3809,12 +3829,38 @@ typedef struct sannip__envrun {
    sannip__env_run calls (a block of atoms of one element). */
 static void sannip__env_begin(sannip__envrun *E, const sannip_descriptors *set, const int *idx, int nf, int nmax, sannip_real *work)
 {
+    int j;
     E->set = set; E->idx = idx; E->nf = nf;
     /* work holds sannip_env_work_size reals (the contract): that measure uses the upper bounds
        of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
        again here saves a plan walk */
     E->A = sannip__arena_begin(work, (size_t)-1 / 2);
     sannip__envplan_make(&E->P, set, idx, nf, nmax, &E->A, &E->cls, &E->runs);
+    sannip__runbuf_layout(&E->A, &E->R, E->P.ncut, E->P.ngs, E->P.naid);
+    for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
+    E->Rs = E->R;
+    E->kb = NULL; E->kcp = NULL; E->nkb = -1; E->capkb = 0; E->keep = E->replay = 0;
+}
+/* Reals of one kept block of the plan's triplet loop. */
+static size_t sannip__env_keep_block(const sannip__envrun *E)
+{
+    sannip__arena a = sannip__arena_begin(NULL, 0);
+    sannip__runbuf R;
+    sannip__runbuf_inputs(&a, &R, E->P.ncut, E->P.ngs, E->P.naid);
+    return sannip__arena_reals(&a) + 1 + (sizeof(sannip__runbuf) + sizeof(int)) / sizeof(sannip_real);
+}
+/* Room for kept blocks in buf (reals of it): as many as fit, each with the shared scratch of
+   E->R; none when fewer than two fit. */
+static void sannip__env_keep_begin(sannip__envrun *E, sannip_real *buf, size_t reals)
+{
+    size_t per = sannip__env_keep_block(E), n = buf ? reals / per : 0;
+    sannip__arena a = sannip__arena_begin(buf, reals * sizeof(sannip_real));
+    int b;
+    E->capkb = n >= 2 ? (int)SANNIP__MIN(n - 1, 4096) : 0;
+    if (E->capkb == 0) return;
+    E->kb = SANNIP__TAKE(&a, (size_t)E->capkb, sannip__runbuf);
+    E->kcp = SANNIP__TAKE(&a, (size_t)E->capkb, int);
+    for (b = 0; b < E->capkb; b++) { E->kb[b] = E->R; sannip__runbuf_inputs(&a, &E->kb[b], E->P.ncut, E->P.ngs, E->P.naid); }
 }
 
 /* Setup of one environment: caches carved after the plan, outputs zeroed, and per neighbour
@@ -3827,7 +3873,7 @@ static void sannip__env_setup(sannip__envrun *E)
     int j, f, q, n = E->n;
     size_t nn = E->nn;
     sannip__arena A = E->A;
-    sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs, P->naid);
+    sannip__envcache_layout(&A, &E->K, n, P->ncut, P->ngs);
     for (f = 0; f < E->nf; f++) E->G[f] = 0;
     if (E->dG) memset(E->dG, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
     if (E->c) memset(E->c, 0, sizeof(sannip_real) * 3 * nn);
@@ -3844,7 +3890,6 @@ static void sannip__env_setup(sannip__envrun *E)
         for (j = 0; j < n; j++) { sannip_real x = env->r[j] - P->grs[q]; o[j] = -P->geta[q] * x * x; }
         sannip__exp_array(o, n);
     }
-    for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
     E->nrun = 0;
     for (j = 0; j < n; j++) if (j == 0 || env->Zn[j] != env->Zn[j - 1]) E->runs[E->nrun++] = j;
     E->runs[E->nrun] = n;
@@ -3940,14 +3985,14 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
     const sannip_env *env = E->env;
     sannip__runbuf *R = &E->R;
     size_t B = SANNIP__PAIRS, nn = E->nn;
-    int p0 = R->np, kk, q;
+    int p0 = R->np, kk, q, d = E->deriv || E->keep;   /* a kept block serves a pass with derivatives */
     sannip__tri_geometry(R, p0, K, env->d + 3 * j, env->d + 3 * k0, E->K.u + 3 * j, E->K.u + 3 * k0, env->r[j], env->r + k0,
-                         E->K.ir[j], E->K.ir + k0, E->deriv);
+                         E->K.ir[j], E->K.ir + k0, d);
     if (P->cpzw[cp]) for (kk = 0; kk < K; kk++) R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0 + kk];
     for (q = P->id_off[SANNIP__IDS_CUT][cp]; q < P->id_off[SANNIP__IDS_CUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_CUT][q];
         sannip__tri_gather(K, E->K.fc + c * nn, j, k0, R->fj + c * B + p0, R->fk + c * B + p0);
-        if (E->deriv) sannip__tri_gather(K, E->K.dfc + c * nn, j, k0, R->dfj + c * B + p0, R->dfk + c * B + p0);
+        if (d) sannip__tri_gather(K, E->K.dfc + c * nn, j, k0, R->dfj + c * B + p0, R->dfk + c * B + p0);
     }
     for (q = P->id_off[SANNIP__IDS_GAUSS][cp]; q < P->id_off[SANNIP__IDS_GAUSS][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_GAUSS][q];
@@ -3955,7 +4000,7 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
     }
     for (q = P->id_off[SANNIP__IDS_PCUT][cp]; q < P->id_off[SANNIP__IDS_PCUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_PCUT][q];
-        sannip__tri_products(K, E->K.fc + c * nn, E->deriv ? E->K.dfc + c * nn : NULL, j, k0, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
+        sannip__tri_products(K, E->K.fc + c * nn, d ? E->K.dfc + c * nn : NULL, j, k0, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
     }
     for (q = P->id_off[SANNIP__IDS_PGAUSS][cp]; q < P->id_off[SANNIP__IDS_PGAUSS][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_PGAUSS][q];
@@ -4106,17 +4151,13 @@ static int sannip__tri_group(sannip__envrun *E, int q, int l1)
     return e;
 }
 
-/* The three-body terms of the block's pairs (all of class pair cp): the r_jk cutoffs and
-   Gaussians and the angular factors, then each basis of cp's list over the block, and in g
-   mode one chain rule per pair for all of them. Empties the block. */
-static void sannip__tri_block(sannip__envrun *E, int cp)
+/* The block's r_jk cutoffs and Gaussians and its angular factors (all pairs of class pair cp). */
+static void sannip__tri_prep(sannip__envrun *E, int cp)
 {
     const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
-    const sannip_real *g = E->g;
     size_t B = SANNIP__PAIRS;
     int np = R->np, q, p;
-    if (np == 0) return;
     R->s0[R->nseg] = np;
     for (q = P->id_off[SANNIP__IDS_JKCUT][cp]; q < P->id_off[SANNIP__IDS_JKCUT][cp + 1]; q++) {
         size_t ci = (size_t)P->ids[SANNIP__IDS_JKCUT][q];
@@ -4133,6 +4174,15 @@ static void sannip__tri_block(sannip__envrun *E, int cp)
         int a = P->raid[q];
         sannip__tri_angular(&P->tt[P->arep[a]], np, R->cs, R->ang + 2 * (size_t)a * B, R->ang + (2 * (size_t)a + 1) * B);
     }
+}
+/* Each basis of cp's list over the block (its inputs made by sannip__tri_prep), and in g mode
+   one chain rule per pair for all of them. */
+static void sannip__tri_terms(sannip__envrun *E, int cp)
+{
+    const sannip__envplan *P = &E->P;
+    sannip__runbuf *R = &E->R;
+    const sannip_real *g = E->g;
+    int np = R->np, q, p;
     if (g) for (p = 0; p < np; p++) R->A[p] = R->B[p] = R->Cc[p] = R->D[p] = 0;
     for (q = P->tri_off[cp]; q < P->tri_off[cp + 1]; q++) {
         int f = P->tri[q] >> 1;
@@ -4146,7 +4196,27 @@ static void sannip__tri_block(sannip__envrun *E, int cp)
         if (E->dG) sannip__tri_chain(R, R->dc, R->dij, R->dik, R->djk, E->dG + (size_t)f * E->stride);
     }
     if (g) sannip__tri_chain(R, R->A, R->B, R->Cc, R->D, E->c);
-    R->np = R->nseg = 0;
+}
+/* The block's three-body terms (sannip__tri_prep, sannip__tri_terms), then a fresh block: the
+   next kept one while keeping (none left: keeping stops, nkb = -1), else the same emptied. */
+static void sannip__tri_block(sannip__envrun *E, int cp)
+{
+    if (E->R.np == 0) return;
+    sannip__tri_prep(E, cp);
+    sannip__tri_terms(E, cp);
+    if (E->keep) {
+        E->kb[E->nkb] = E->R; E->kcp[E->nkb++] = cp;
+        if (E->nkb < E->capkb) E->R = E->kb[E->nkb];
+        else { E->R = E->Rs; E->keep = 0; E->nkb = -1; }
+    }
+    E->R.np = E->R.nseg = 0;
+}
+/* The contraction of the kept blocks (a replay pass: their inputs are the values pass's). */
+static void sannip__tri_replay(sannip__envrun *E)
+{
+    int b;
+    for (b = 0; b < E->nkb; b++) { E->R = E->kb[b]; sannip__tri_terms(E, E->kcp[b]); }
+    E->R = E->Rs;
 }
 
 /* Three-body loop: per class pair (cj, ck) with bases, every neighbour j of class cj within
@@ -4158,6 +4228,8 @@ static void sannip__env_triplets(sannip__envrun *E)
     const sannip__envplan *P = &E->P;
     int cj, ck, j, ir, C = P->C;
     if (P->tri_off[C * C] == 0) return;
+    if (E->replay) { sannip__tri_replay(E); return; }
+    E->R = E->keep ? E->kb[0] : E->Rs;
     E->R.np = E->R.nseg = 0;
     for (cj = 0; cj < C; cj++)
         for (ck = 0; ck < C; ck++) {
@@ -5492,11 +5564,15 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
 }
 
 #define SANNIP__BLOCK 8    /* atoms per network batch */
+/* Reals per thread for one atom's kept triplet blocks (sannip__block_compute): 2 MB, what a
+   core's L2 holds on the machines measured (Cu2S: ~20 blocks of 70 kB). */
+#define SANNIP__KEEP ((size_t)(1 << 21) / sizeof(sannip_real))
 
 /* Per-thread scratch of the compute loop (gw, Gt, cs: one atom's weights dE/dG a, values
    and spin contractions in the contracted force pass). */
 typedef struct sannip__scratch {
     sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *Sn, *gw, *Gt, *cs;
+    sannip_real *keep;     /* SANNIP__KEEP reals for kept triplet blocks (passes with derivatives) */
     int *Zn;
 } sannip__scratch;
 
@@ -5508,6 +5584,7 @@ static void sannip__scratch_layout(sannip__arena *a, sannip__scratch *s, size_t 
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
     s->gw = SANNIP__TAKE(a, (size_t)fmax, sannip_real); s->Gt = SANNIP__TAKE(a, (size_t)fmax, sannip_real);
     s->cs = with_dg > 1 ? SANNIP__TAKE(a, 3 * (size_t)nmax + 3, sannip_real) : NULL;
+    s->keep = with_dg ? SANNIP__TAKE(a, SANNIP__KEEP, sannip_real) : NULL;
     s->env_work = SANNIP__TAKE(a, env_w, sannip_real);
     s->G = SANNIP__TAKE(a, blk, sannip_real); s->X = SANNIP__TAKE(a, blk, sannip_real);
     s->Y = SANNIP__TAKE(a, blk, sannip_real); s->dX = SANNIP__TAKE(a, blk, sannip_real);
@@ -5692,55 +5769,97 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     return SANNIP_SUCCESS;
 }
 
-/* Raw descriptors of the atoms of block b into s->G (rows of ld); E gets the block's
-   descriptor plan (in s->env_work). */
+/* Raw descriptors of the atoms a0.. of block b into s->G (rows of ld from 0); E gets the
+   block's descriptor plan (in s->env_work). */
 static void sannip__block_features(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                                   const sannip__run *run, int b, sannip__scratch *s, int ld, sannip__envrun *E)
+                                   const sannip__run *run, int b, int a0, sannip__scratch *s, int ld, sannip__envrun *E)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     int a;
     sannip__env_begin(E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
-    for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
-        int i = run->order[a], k = a - run->bstart[b];
+    for (a = run->bstart[b] + a0; a < run->bstart[b + 1]; a++) {
+        int i = run->order[a], k = a - run->bstart[b] - a0;
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
         sannip__env_run(E, &env, s->G + (size_t)k * ld, NULL, NULL, NULL, NULL, NULL, 1);
     }
 }
-/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
-   c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): descriptor
-   values, the batched network, then a second descriptor pass that contracts each term's
-   derivatives with g as it goes (no dense dG). */
-static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                                  const sannip__run *run, int b, sannip__scratch *s)
+/* The network part of nb atoms (block b's a0..a0+nb-1, raw features in s->G): range check,
+   scaling, forward, atomic energies, and with forces dE_i/dG = energy_scale dNN/dX a (the
+   scaler's Jacobian, T2.45-2.47) in s->dX. Each row's sums do not depend on nb (the kernels). */
+static void sannip__block_network(const sannip_model *m, const sannip_system *sys, const sannip__run *run, int b, int a0, int nb,
+                                  sannip__scratch *s)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     const sannip_network *net = sannip_model_network(m, run->belem[b]);
-    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f, no = net->sizes[net->n_layers];
-    sannip__envrun E;
-    sannip__block_features(m, ws, sys, run, b, s, nf, &E);
-    for (a = 0; run->ax && a < nb; a++) {
-        int i = run->order[run->bstart[b] + a];
-        run->ax[i] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)i : NULL, run->xtol);
-    }
+    const int *order = run->order + run->bstart[b] + a0;
+    int nf = el->n_features, a, no = net->sizes[net->n_layers];
+    for (a = 0; run->ax && a < nb; a++)
+        run->ax[order[a]] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)order[a] : NULL, run->xtol);
     sannip_element_scale(el, nb, s->G, (size_t)nf, NULL, s->X);
     sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
-    sannip_element_energies(el, nb, s->Y, no, run->order + run->bstart[b], run->eat);
+    sannip_element_energies(el, nb, s->Y, no, order, run->eat);
     if (!run->pairc) return;
-    /* dE_i/dG = energy_scale * dNN/dX * a (the scaler's Jacobian, T2.45-2.47) */
     for (a = 0; a < nb * no; a++) s->Y[a] = (a % no == el->output) ? el->energy_scale : 0;
     sannip_network_backward_input(net, nb, s->Y, s->dX, s->net_work);
+}
+/* The contraction pass of atom i (row a of s->dX): c_ij = sum_f g_f dG_f/dd_ij into run->pairc
+   (and the spin contractions into run->spinc); E->replay: from its kept triplet blocks. */
+static void sannip__atom_contract(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                                  const sannip__run *run, int b, int i, int a, sannip__scratch *s, sannip__envrun *E)
+{
+    const sannip_element_model *el = &m->el[run->belem[b]];
+    size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]);
+    const sannip_real *g = s->dX + (size_t)a * el->n_features;
+    sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
+    int f;
+    for (f = 0; f < el->n_features; f++) s->gw[f] = g[f] * el->scale_a[f];
+    sannip__env_run(E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, s->cs, 0);
+    if (run->spinc) {   /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
+        memcpy(run->spinc + 3 * ws->nl.start[i], s->cs, sizeof(sannip_real) * n3);
+        memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), s->cs + n3, 3 * sizeof(sannip_real));
+    }
+}
+/* Block b atom by atom while each atom's triplet blocks fit in s->keep: its values pass keeps
+   them, its network runs alone, its contraction pass reads them back (no second pass over
+   geometry, cutoffs, Gaussians, angular factors). Returns the number of atoms done: the first
+   atom that did not fit is left (with the rest) to the batched passes. */
+static int sannip__block_fused(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                               const sannip__run *run, int b, sannip__scratch *s, sannip__envrun *E)
+{
+    const sannip_element_model *el = &m->el[run->belem[b]];
+    int a, nb = run->bstart[b + 1] - run->bstart[b];
+    sannip__env_begin(E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
+    sannip__env_keep_begin(E, s->keep, SANNIP__KEEP);
+    if (E->capkb == 0) return 0;
     for (a = 0; a < nb; a++) {
         int i = run->order[run->bstart[b] + a];
-        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]);
-        const sannip_real *g = s->dX + (size_t)a * nf;
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
-        for (f = 0; f < nf; f++) s->gw[f] = g[f] * el->scale_a[f];
-        sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, s->cs, 0);
-        if (run->spinc) {   /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
-            memcpy(run->spinc + 3 * ws->nl.start[i], s->cs, sizeof(sannip_real) * n3);
-            memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), s->cs + n3, 3 * sizeof(sannip_real));
-        }
+        E->keep = 1; E->nkb = 0;
+        sannip__env_run(E, &env, s->G, NULL, NULL, NULL, NULL, NULL, 1);
+        E->keep = 0;
+        if (E->nkb < 0) break;
+        sannip__block_network(m, sys, run, b, a, 1, s);
+        E->replay = 1;
+        sannip__atom_contract(m, ws, sys, run, b, i, 0, s, E);
+        E->replay = 0;
     }
+    return a;
+}
+/* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
+   c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): atoms whose triplet
+   blocks fit in the scratch fused (sannip__block_fused), the others by descriptor values, the
+   batched network, then a second descriptor pass that contracts each term's derivatives with
+   g as it goes (no dense dG). The results are the same either way. */
+static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                                  const sannip__run *run, int b, sannip__scratch *s)
+{
+    int nb = run->bstart[b + 1] - run->bstart[b], a0 = 0, a;
+    sannip__envrun E;
+    if (run->pairc && s->keep && (a0 = sannip__block_fused(m, ws, sys, run, b, s, &E)) == nb) return;
+    sannip__block_features(m, ws, sys, run, b, a0, s, m->el[run->belem[b]].n_features, &E);
+    sannip__block_network(m, sys, run, b, a0, nb - a0, s);
+    if (!run->pairc) return;
+    for (a = a0; a < nb; a++) sannip__atom_contract(m, ws, sys, run, b, run->order[run->bstart[b] + a], a - a0, s, &E);
 }
 
 /* The fixed-order reductions of a compute call (results do not depend on threads): energy
@@ -5878,7 +5997,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #endif
         for (bb = 0; bb < run.nblocks; bb++) {
             int nf = m->el[run.belem[bb]].n_features;
-            sannip__block_features(m, ws, sys, &run, bb, &s, nf, &E);
+            sannip__block_features(m, ws, sys, &run, bb, 0, &s, nf, &E);
             for (a = run.bstart[bb]; a < run.bstart[bb + 1]; a++)
                 memcpy(G + (size_t)run.order[a] * stride, s.G + (size_t)(a - run.bstart[bb]) * nf, sizeof(sannip_real) * (size_t)nf);
         }
