@@ -1425,6 +1425,7 @@ SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const cha
 #include <stdio.h>     /* snprintf/vsnprintf only under SANNIP_NO_STDIO: no FILE* is used */
 #include <locale.h>
 #include <float.h>
+#include <limits.h>
 #if !defined(SANNIP_NO_STDIO) && (defined(__unix__) || defined(__APPLE__))
 #include <errno.h>
 #include <fcntl.h>
@@ -3816,12 +3817,12 @@ typedef struct sannip__envrun {
     int *cls, *runs, nrun, nf, n, deriv;
     int vals;              /* three-body values wanted (0: a g-mode pass whose values are known) */
     size_t stride, nn;
-    /* Kept blocks (sannip__env_keep_begin): a values pass with keep = 1 leaves each triplet
-       block's inputs in kb[0..nkb) (class pair kcp[b]), and a contraction pass with replay = 1
-       reads them back instead of recomputing geometry, cutoffs, Gaussians and angular factors.
-       nkb = -1: the atom's blocks did not fit (its contraction pass recomputes them). */
+    /* Kept blocks (sannip__env_keep_begin): a values pass with keep = 1 appends each triplet
+       block's inputs to kb[..nkb) (class pair kcp[b]), and a contraction pass with replay = 1
+       reads kb[kb0..kb1) back instead of recomputing geometry, cutoffs, Gaussians and angular
+       factors. kfull: a values pass ran out of kept blocks (its atom was not kept whole). */
     sannip__runbuf Rs, *kb;    /* Rs: the block buffer of a pass that keeps nothing */
-    int *kcp, nkb, capkb, keep, replay;
+    int *kcp, nkb, capkb, kb0, kb1, kfull, keep, replay;
 } sannip__envrun;
 
 /* The plan of the bases idx for environments of up to nmax neighbours, carved at the start of
@@ -3839,7 +3840,7 @@ static void sannip__env_begin(sannip__envrun *E, const sannip_descriptors *set, 
     sannip__runbuf_layout(&E->A, &E->R, E->P.ncut, E->P.ngs, E->P.naid);
     for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
     E->Rs = E->R;
-    E->kb = NULL; E->kcp = NULL; E->nkb = -1; E->capkb = 0; E->keep = E->replay = 0;
+    E->kb = NULL; E->kcp = NULL; E->nkb = E->capkb = E->kb0 = E->kb1 = E->kfull = E->keep = E->replay = 0;
 }
 /* Reals of one kept block of the plan's triplet loop. */
 static size_t sannip__env_keep_block(const sannip__envrun *E)
@@ -3861,6 +3862,25 @@ static void sannip__env_keep_begin(sannip__envrun *E, sannip_real *buf, size_t r
     E->kb = SANNIP__TAKE(&a, (size_t)E->capkb, sannip__runbuf);
     E->kcp = SANNIP__TAKE(&a, (size_t)E->capkb, int);
     for (b = 0; b < E->capkb; b++) { E->kb[b] = E->R; sannip__runbuf_inputs(&a, &E->kb[b], E->P.ncut, E->P.ngs, E->P.naid); }
+}
+/* Triplet blocks of one environment (sannip__env_triplets fills each class pair's blocks to
+   SANNIP__PAIRS pairs): per class pair with bases, the pairs j < k of its classes with
+   r_ij < rtri; INT_MAX when the plan has more than 8 classes (not counted). */
+static int sannip__env_keep_need(const sannip__envrun *E, const sannip_env *env)
+{
+    const sannip__envplan *P = &E->P;
+    int after[8] = { 0 }, C = P->C, j, c, ck, need = 0;
+    long pairs[64] = { 0 };
+    if (C > 8) return INT_MAX;
+    for (j = env->n - 1; j >= 0; j--) {
+        int z = env->Zn[j];
+        c = P->cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
+        if (env->r[j] < P->rtri) for (ck = 0; ck < C; ck++) pairs[c * C + ck] += after[ck];
+        after[c]++;
+    }
+    for (c = 0; c < C * C; c++)
+        if (P->tri_off[c] < P->tri_off[c + 1]) need += (int)((pairs[c] + SANNIP__PAIRS - 1) / SANNIP__PAIRS);
+    return need;
 }
 
 /* Setup of one environment: caches carved after the plan, outputs zeroed, and per neighbour
@@ -4198,24 +4218,26 @@ static void sannip__tri_terms(sannip__envrun *E, int cp)
     if (g) sannip__tri_chain(R, R->A, R->B, R->Cc, R->D, E->c);
 }
 /* The block's three-body terms (sannip__tri_prep, sannip__tri_terms), then a fresh block: the
-   next kept one while keeping (none left: keeping stops, nkb = -1), else the same emptied. */
+   next kept one while keeping (a block made with no room left ends keeping: kfull), else the
+   same emptied. */
 static void sannip__tri_block(sannip__envrun *E, int cp)
 {
     if (E->R.np == 0) return;
     sannip__tri_prep(E, cp);
     sannip__tri_terms(E, cp);
-    if (E->keep) {
+    if (E->keep && E->nkb == E->capkb) { E->keep = 0; E->kfull = 1; }   /* made in Rs: no room left */
+    else if (E->keep) {
         E->kb[E->nkb] = E->R; E->kcp[E->nkb++] = cp;
-        if (E->nkb < E->capkb) E->R = E->kb[E->nkb];
-        else { E->R = E->Rs; E->keep = 0; E->nkb = -1; }
+        E->R = E->nkb < E->capkb ? E->kb[E->nkb] : E->Rs;
     }
     E->R.np = E->R.nseg = 0;
 }
-/* The contraction of the kept blocks (a replay pass: their inputs are the values pass's). */
+/* The contraction of the kept blocks kb0..kb1 (a replay pass: their inputs are the values
+   pass's). */
 static void sannip__tri_replay(sannip__envrun *E)
 {
     int b;
-    for (b = 0; b < E->nkb; b++) { E->R = E->kb[b]; sannip__tri_terms(E, E->kcp[b]); }
+    for (b = E->kb0; b < E->kb1; b++) { E->R = E->kb[b]; sannip__tri_terms(E, E->kcp[b]); }
     E->R = E->Rs;
 }
 
@@ -4229,7 +4251,7 @@ static void sannip__env_triplets(sannip__envrun *E)
     int cj, ck, j, ir, C = P->C;
     if (P->tri_off[C * C] == 0) return;
     if (E->replay) { sannip__tri_replay(E); return; }
-    E->R = E->keep ? E->kb[0] : E->Rs;
+    E->R = E->keep && E->nkb < E->capkb ? E->kb[E->nkb] : E->Rs;
     E->R.np = E->R.nseg = 0;
     for (cj = 0; cj < C; cj++)
         for (ck = 0; ck < C; ck++) {
@@ -5566,7 +5588,7 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
 #define SANNIP__BLOCK 8    /* atoms per network batch */
 /* Reals per thread for one atom's kept triplet blocks (sannip__block_compute): 2 MB, what a
    core's L2 holds on the machines measured (Cu2S: ~20 blocks of 70 kB). */
-#define SANNIP__KEEP ((size_t)(1 << 21) / sizeof(sannip_real))
+#define SANNIP__KEEP ((size_t)2048 * 1024 / sizeof(sannip_real))
 
 /* Per-thread scratch of the compute loop (gw, Gt, cs: one atom's weights dE/dG a, values
    and spin contractions in the contracted force pass). */
@@ -5769,21 +5791,21 @@ static sannip_result sannip__run_setup(const sannip_model *m, sannip_workspace *
     return SANNIP_SUCCESS;
 }
 
-/* Raw descriptors of the atoms a0.. of block b into s->G (rows of ld from 0); E gets the
-   block's descriptor plan (in s->env_work). */
+/* Raw descriptors of the atoms of block b into s->G (rows of ld); E gets the block's
+   descriptor plan (in s->env_work). */
 static void sannip__block_features(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                                   const sannip__run *run, int b, int a0, sannip__scratch *s, int ld, sannip__envrun *E)
+                                   const sannip__run *run, int b, sannip__scratch *s, int ld, sannip__envrun *E)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
     int a;
     sannip__env_begin(E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
-    for (a = run->bstart[b] + a0; a < run->bstart[b + 1]; a++) {
-        int i = run->order[a], k = a - run->bstart[b] - a0;
+    for (a = run->bstart[b]; a < run->bstart[b + 1]; a++) {
+        int i = run->order[a], k = a - run->bstart[b];
         sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
         sannip__env_run(E, &env, s->G + (size_t)k * ld, NULL, NULL, NULL, NULL, NULL, 1);
     }
 }
-/* The network part of nb atoms (block b's a0..a0+nb-1, raw features in s->G): range check,
+/* The network part of nb atoms of block b from its a0-th (raw features in s->G from row a0): range check,
    scaling, forward, atomic energies, and with forces dE_i/dG = energy_scale dNN/dX a (the
    scaler's Jacobian, T2.45-2.47) in s->dX. Each row's sums do not depend on nb (the kernels). */
 static void sannip__block_network(const sannip_model *m, const sannip_system *sys, const sannip__run *run, int b, int a0, int nb,
@@ -5793,9 +5815,10 @@ static void sannip__block_network(const sannip_model *m, const sannip_system *sy
     const sannip_network *net = sannip_model_network(m, run->belem[b]);
     const int *order = run->order + run->bstart[b] + a0;
     int nf = el->n_features, a, no = net->sizes[net->n_layers];
+    const sannip_real *G = s->G + (size_t)a0 * nf;
     for (a = 0; run->ax && a < nb; a++)
-        run->ax[order[a]] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)order[a] : NULL, run->xtol);
-    sannip_element_scale(el, nb, s->G, (size_t)nf, NULL, s->X);
+        run->ax[order[a]] = sannip__atom_range(el, G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)order[a] : NULL, run->xtol);
+    sannip_element_scale(el, nb, G, (size_t)nf, NULL, s->X);
     sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
     sannip_element_energies(el, nb, s->Y, no, order, run->eat);
     if (!run->pairc) return;
@@ -5819,47 +5842,52 @@ static void sannip__atom_contract(const sannip_model *m, const sannip_workspace 
         memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), s->cs + n3, 3 * sizeof(sannip_real));
     }
 }
-/* Block b atom by atom while each atom's triplet blocks fit in s->keep: its values pass keeps
-   them, its network runs alone, its contraction pass reads them back (no second pass over
-   geometry, cutoffs, Gaussians, angular factors). Returns the number of atoms done: the first
-   atom that did not fit is left (with the rest) to the batched passes. */
-static int sannip__block_fused(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
-                               const sannip__run *run, int b, sannip__scratch *s, sannip__envrun *E)
+/* The network of block b's atoms a0..a1-1 (values in s->G), then their contraction passes;
+   those with kept[a] from their kept triplet blocks kb[start[a]..start[a + 1]). */
+static void sannip__block_group(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                                const sannip__run *run, int b, int a0, int a1, const int *kept, const int *start,
+                                sannip__scratch *s, sannip__envrun *E)
 {
-    const sannip_element_model *el = &m->el[run->belem[b]];
-    int a, nb = run->bstart[b + 1] - run->bstart[b];
-    sannip__env_begin(E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
-    sannip__env_keep_begin(E, s->keep, SANNIP__KEEP);
-    if (E->capkb == 0) return 0;
-    for (a = 0; a < nb; a++) {
-        int i = run->order[run->bstart[b] + a];
-        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
-        E->keep = 1; E->nkb = 0;
-        sannip__env_run(E, &env, s->G, NULL, NULL, NULL, NULL, NULL, 1);
-        E->keep = 0;
-        if (E->nkb < 0) break;
-        sannip__block_network(m, sys, run, b, a, 1, s);
-        E->replay = 1;
-        sannip__atom_contract(m, ws, sys, run, b, i, 0, s, E);
-        E->replay = 0;
+    int a;
+    sannip__block_network(m, sys, run, b, a0, a1 - a0, s);
+    for (a = a0; run->pairc && a < a1; a++) {
+        E->replay = kept[a]; E->kb0 = start[a]; E->kb1 = kept[a] ? start[a + 1] : 0;
+        sannip__atom_contract(m, ws, sys, run, b, run->order[run->bstart[b] + a], a - a0, s, E);
     }
-    return a;
+    E->replay = 0; E->nkb = 0; E->kfull = 0;
 }
 /* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
-   c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): atoms whose triplet
-   blocks fit in the scratch fused (sannip__block_fused), the others by descriptor values, the
-   batched network, then a second descriptor pass that contracts each term's derivatives with
-   g as it goes (no dense dG). The results are the same either way. */
+   c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): descriptor
+   values, the network, then per atom a second descriptor pass that contracts each term's
+   derivatives with g as it goes (no dense dG). With forces, the atoms go in groups whose
+   triplet blocks fit in s->keep (a core's L2; Cu2S: 2-3 atoms of ~16 blocks): the values pass
+   keeps the blocks and the contraction passes read them back (sannip__tri_replay), so
+   geometry, cutoffs, Gaussians and angular factors are made once. The numbers do not depend
+   on the grouping (the network's rows are independent; the same terms in the same order). */
 static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
                                   const sannip__run *run, int b, sannip__scratch *s)
 {
-    int nb = run->bstart[b + 1] - run->bstart[b], a0 = 0, a;
+    const sannip_element_model *el = &m->el[run->belem[b]];
+    int nb = run->bstart[b + 1] - run->bstart[b], a, a0 = 0, kept[SANNIP__BLOCK], start[SANNIP__BLOCK + 1];
     sannip__envrun E;
-    if (run->pairc && s->keep && (a0 = sannip__block_fused(m, ws, sys, run, b, s, &E)) == nb) return;
-    sannip__block_features(m, ws, sys, run, b, a0, s, m->el[run->belem[b]].n_features, &E);
-    sannip__block_network(m, sys, run, b, a0, nb - a0, s);
-    if (!run->pairc) return;
-    for (a = a0; a < nb; a++) sannip__atom_contract(m, ws, sys, run, b, run->order[run->bstart[b] + a], a - a0, s, &E);
+    sannip__env_begin(&E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
+    if (run->pairc) sannip__env_keep_begin(&E, s->keep, SANNIP__KEEP);
+    for (a = 0; a < nb; a++) {
+        sannip_env env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
+        int need = E.capkb > 0 ? sannip__env_keep_need(&E, &env) : INT_MAX;
+        if (need > E.capkb - E.nkb && E.nkb > 0) {   /* the group's passes reuse s->Zn, s->Sn: env again after them */
+            sannip__block_group(m, ws, sys, run, b, a0, a, kept, start, s, &E);
+            a0 = a;
+            env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
+        }
+        start[a] = E.nkb;
+        E.keep = need <= E.capkb - E.nkb;
+        sannip__env_run(&E, &env, s->G + (size_t)a * el->n_features, NULL, NULL, NULL, NULL, NULL, 1);
+        kept[a] = E.keep && !E.kfull;
+        E.keep = 0;
+        start[a + 1] = E.nkb;
+    }
+    sannip__block_group(m, ws, sys, run, b, a0, nb, kept, start, s, &E);
 }
 
 /* The fixed-order reductions of a compute call (results do not depend on threads): energy
@@ -5997,7 +6025,7 @@ SANNIP_API sannip_result sannip_model_features(const sannip_model *m, sannip_wor
 #endif
         for (bb = 0; bb < run.nblocks; bb++) {
             int nf = m->el[run.belem[bb]].n_features;
-            sannip__block_features(m, ws, sys, &run, bb, 0, &s, nf, &E);
+            sannip__block_features(m, ws, sys, &run, bb, &s, nf, &E);
             for (a = run.bstart[bb]; a < run.bstart[bb + 1]; a++)
                 memcpy(G + (size_t)run.order[a] * stride, s.G + (size_t)(a - run.bstart[bb]) * nf, sizeof(sannip_real) * (size_t)nf);
         }
