@@ -3296,6 +3296,40 @@ static sannip_real sannip__dot4(const sannip_real *x, const sannip_real *y, int 
     for (; i < n; i++) a0 += x[i] * y[i];
     return (a0 + a1) + (a2 + a3);
 }
+/* dots[m] += sannip__dot4(x[m], y, n) for m < M <= 4, the same bits: with GCC vector types
+   (their products contract to FMAs exactly when the scalar loop's do) the M sums run as
+   independent chains instead of one latency-bound chain per member. */
+#if defined(__GNUC__) && !defined(SANNIP_NO_SIMD)
+typedef sannip_real sannip__v4 __attribute__((vector_size(4 * sizeof(sannip_real)), aligned(sizeof(sannip_real)), may_alias));
+SANNIP__INLINE void sannip__dot4_m(int M, const sannip_real *const *x, const sannip_real *y, int n, sannip_real *dots)
+{
+    sannip__v4 a[4] = { { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 0, 0, 0, 0 } };
+    int i, m, k;
+    for (i = 0; i + 4 <= n; i += 4) {
+        sannip__v4 yv = *(const sannip__v4 *)(y + i);
+        for (m = 0; m < M; m++) a[m] += *(const sannip__v4 *)(x[m] + i) * yv;
+    }
+    for (m = 0; m < M; m++) {
+        sannip_real a0 = a[m][0];
+        for (k = i; k < n; k++) a0 += x[m][k] * y[k];
+        dots[m] += (a0 + a[m][1]) + (a[m][2] + a[m][3]);
+    }
+}
+#endif
+static void sannip__dot4_multi(int M, const sannip_real *const *x, const sannip_real *y, int n, sannip_real *dots)
+{
+#if defined(__GNUC__) && !defined(SANNIP_NO_SIMD)
+    switch (M) {
+    case 1: dots[0] += sannip__dot4(x[0], y, n); break;
+    case 2: sannip__dot4_m(2, x, y, n, dots); break;
+    case 3: sannip__dot4_m(3, x, y, n, dots); break;
+    default: sannip__dot4_m(4, x, y, n, dots); break;
+    }
+#else
+    int m;
+    for (m = 0; m < M; m++) dots[m] += sannip__dot4(x[m], y, n);
+#endif
+}
 /* Dot product of x and y in sixteen partial sums, lane k taking the terms i = k mod 16 (a
    fixed order, so results do not depend on the SIMD width; sixteen independent sums keep
    the adds from waiting on each other on long rows). */
@@ -4164,7 +4198,11 @@ static int sannip__tri_group(sannip__envrun *E, int q, int l1)
             A[m] = R->ang + 2 * (size_t)P->tt[f[m]].aid * B; gw[m] = E->g ? E->g[f[m]] : 0;
         }
         if (E->g) sannip__tri_members(M, m0 > q, R->np, A, B, gw, R);
-        if (E->vals) for (m = 0; m < M; m++) E->G[f[m]] += sannip__dot4(A[m], R->gq, R->np);
+        if (E->vals) {
+            sannip_real d[SANNIP__MEMBERS] = { 0 };
+            sannip__dot4_multi(M, A, R->gq, R->np, d);
+            for (m = 0; m < M; m++) E->G[f[m]] += d[m];
+        }
         if (E->dG) for (m = 0; m < M; m++) sannip__tri_member_rows(E, f[m], A[m], A[m] + B);
     }
     if (E->g) sannip__tri_radial(E, b, 1);
