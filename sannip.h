@@ -5624,9 +5624,10 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
 }
 
 #define SANNIP__BLOCK 8    /* atoms per network batch */
-/* Reals per thread for one atom's kept triplet blocks (sannip__block_compute): 2 MB, what a
-   core's L2 holds on the machines measured (Cu2S: ~20 blocks of 70 kB). */
-#define SANNIP__KEEP ((size_t)2048 * 1024 / sizeof(sannip_real))
+/* Reals per thread for kept triplet blocks (sannip__block_compute): 4 MB; a group of atoms
+   fills at most half of it (a core's L2 on the machine measured: Cu2S 2 atoms of 15 blocks
+   of 64 kB), one atom alone all of it (water: ~3 MB). */
+#define SANNIP__KEEP ((size_t)4096 * 1024 / sizeof(sannip_real))
 
 /* Per-thread scratch of the compute loop (gw, Gt, cs: one atom's weights dE/dG a, values
    and spin contractions in the contracted force pass). */
@@ -5913,7 +5914,7 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     for (a = 0; a < nb; a++) {
         sannip_env env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
         int need = E.capkb > 0 ? sannip__env_keep_need(&E, &env) : INT_MAX;
-        if (need > E.capkb - E.nkb && E.nkb > 0) {   /* the group's passes reuse s->Zn, s->Sn: env again after them */
+        if (E.nkb > 0 && E.nkb + need > E.capkb / 2) {   /* the group's passes reuse s->Zn, s->Sn: env again after them */
             sannip__block_group(m, ws, sys, run, b, a0, a, kept, start, s, &E);
             a0 = a;
             env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
