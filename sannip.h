@@ -1009,7 +1009,8 @@ typedef struct sannip_extrapolation {
     sannip_real excess;          /* distance outside [min, max] in units of w (see above) */
 } sannip_extrapolation;
 
-/* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand.
+/* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand (calls
+   with forces hold 4 MB per OpenMP thread more, for the kept triplet blocks of the force pass).
    One model may be shared read-only by many threads, each with its own workspace.
    [out] ws, [in, optional] alloc; uninit frees the buffers.
    Extrapolation test, opt-in: with ws->extrapolation set (caller-owned), every compute call
