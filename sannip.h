@@ -5845,9 +5845,12 @@ static void sannip__block_features(const sannip_model *m, const sannip_workspace
         sannip__env_run(E, &env, s->G + (size_t)k * ld, NULL, NULL, NULL, NULL, NULL, 1);
     }
 }
-/* The network part of nb atoms of block b from its a0-th (raw features in s->G from row a0): range check,
-   scaling, forward, atomic energies, and with forces dE_i/dG = energy_scale dNN/dX a (the
-   scaler's Jacobian, T2.45-2.47) in s->dX. Each row's sums do not depend on nb (the kernels). */
+/* The network part of nb atoms of block b from its a0-th (raw features in s->G from row a0):
+   range check, scaling, forward, atomic energies, and with forces dE_i/dG = energy_scale
+   dNN/dX a (the scaler's Jacobian, T2.45-2.47) in s->dX. Each row's sums do not depend on nb
+   (the kernels), as long as nb is a run-time value: a literal 1 lets GCC clone the kernels
+   and share the products of their tile rows, which are then one row (a mul and an add for an
+   FMA). */
 static void sannip__block_network(const sannip_model *m, const sannip_system *sys, const sannip__run *run, int b, int a0, int nb,
                                   sannip__scratch *s)
 {
@@ -5900,7 +5903,8 @@ static void sannip__block_group(const sannip_model *m, const sannip_workspace *w
    c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): descriptor
    values, the network, then per atom a second descriptor pass that contracts each term's
    derivatives with g as it goes (no dense dG). With forces, the atoms go in groups whose
-   triplet blocks fit in s->keep (a core's L2; Cu2S: 2-3 atoms of ~16 blocks): the values pass
+   triplet blocks fit in half of s->keep (a core's L2; Cu2S: 2 atoms of 15 blocks; an atom
+   alone may fill all of it, as water's do): the values pass
    keeps the blocks and the contraction passes read them back (sannip__tri_replay), so
    geometry, cutoffs, Gaussians and angular factors are made once. The numbers do not depend
    on the grouping (the network's rows are independent; the same terms in the same order). */
@@ -5915,7 +5919,7 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     for (a = 0; a < nb; a++) {
         sannip_env env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
         int need = E.capkb > 0 ? sannip__env_keep_need(&E, &env) : INT_MAX;
-        if (E.nkb > 0 && E.nkb + need > E.capkb / 2) {   /* the group's passes reuse s->Zn, s->Sn: env again after them */
+        if (E.nkb > 0 && need > E.capkb / 2 - E.nkb) {   /* the group's passes reuse s->Zn, s->Sn: env again after them */
             sannip__block_group(m, ws, sys, run, b, a0, a, kept, start, s, &E);
             a0 = a;
             env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
