@@ -1009,7 +1009,8 @@ typedef struct sannip_extrapolation {
     sannip_real excess;          /* distance outside [min, max] in units of w (see above) */
 } sannip_extrapolation;
 
-/* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand.
+/* Per-thread evaluation state: neighbour list and scratch buffers, grown on demand (calls
+   with forces hold 4 MB per OpenMP thread more, for the kept triplet blocks of the force pass).
    One model may be shared read-only by many threads, each with its own workspace.
    [out] ws, [in, optional] alloc; uninit frees the buffers.
    Extrapolation test, opt-in: with ws->extrapolation set (caller-owned), every compute call
@@ -1425,6 +1426,7 @@ SANNIP_API sannip_result sannip_n2p2_export_dir(const sannip_model *m, const cha
 #include <stdio.h>     /* snprintf/vsnprintf only under SANNIP_NO_STDIO: no FILE* is used */
 #include <locale.h>
 #include <float.h>
+#include <limits.h>
 #if !defined(SANNIP_NO_STDIO) && (defined(__unix__) || defined(__APPLE__))
 #include <errno.h>
 #include <fcntl.h>
@@ -2909,16 +2911,23 @@ typedef struct sannip__runbuf {
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
    (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 5 n reals. */
 typedef struct sannip__envcache { sannip_real *u, *ir, *fc, *dfc, *gs, *spin; } sannip__envcache;
-static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sannip__runbuf *R, int n, int ncut, int ngs, int naid)
+static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, int n, int ncut, int ngs)
 {
-    size_t nn = (size_t)n, B = SANNIP__PAIRS, nc = B * (size_t)ncut, ng = B * (size_t)ngs;
+    size_t nn = (size_t)n;
     k->u = SANNIP__TAKE(a, 3 * nn, sannip_real); k->ir = SANNIP__TAKE(a, nn, sannip_real);
     k->fc = SANNIP__TAKE(a, nn * ncut, sannip_real); k->dfc = SANNIP__TAKE(a, nn * ncut, sannip_real);
     k->gs = SANNIP__TAKE(a, nn * ngs, sannip_real);
+    k->spin = SANNIP__TAKE(a, 5 * nn, sannip_real);
+}
+/* A block's per-pair inputs (segments, geometry, cutoffs and Gaussians of r_ij, r_ik, r_jk,
+   angular factors): what a contraction pass reads back from a kept block. */
+static void sannip__runbuf_inputs(sannip__arena *a, sannip__runbuf *R, int ncut, int ngs, int naid)
+{
+    size_t B = SANNIP__PAIRS, nc = B * (size_t)ncut, ng = B * (size_t)ngs;
     R->sk = SANNIP__TAKE(a, B, int); R->sj = SANNIP__TAKE(a, B, int); R->s0 = SANNIP__TAKE(a, B + 1, int);
     R->rij = SANNIP__TAKE(a, B, sannip_real); R->rik = SANNIP__TAKE(a, B, sannip_real); R->rjk = SANNIP__TAKE(a, B, sannip_real);
     R->irij = SANNIP__TAKE(a, B, sannip_real); R->irik = SANNIP__TAKE(a, B, sannip_real);
-    R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real); R->one = SANNIP__TAKE(a, B, sannip_real);
+    R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real);
     R->ui = SANNIP__TAKE(a, 3 * B, sannip_real); R->uk = SANNIP__TAKE(a, 3 * B, sannip_real); R->ujk = SANNIP__TAKE(a, 3 * B, sannip_real);
     R->fj = SANNIP__TAKE(a, nc, sannip_real); R->dfj = SANNIP__TAKE(a, nc, sannip_real);
     R->fk = SANNIP__TAKE(a, nc, sannip_real); R->dfk = SANNIP__TAKE(a, nc, sannip_real);
@@ -2926,15 +2935,21 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, sanni
     R->pf = SANNIP__TAKE(a, nc, sannip_real); R->pfj = SANNIP__TAKE(a, nc, sannip_real); R->pfk = SANNIP__TAKE(a, nc, sannip_real);
     R->pg = SANNIP__TAKE(a, ng, sannip_real);
     R->tf = SANNIP__TAKE(a, nc, sannip_real); R->tdf = SANNIP__TAKE(a, nc, sannip_real); R->tg = SANNIP__TAKE(a, ng, sannip_real);
+    R->ang = SANNIP__TAKE(a, 2 * B * (size_t)naid, sannip_real);
+}
+/* The whole block buffer: its inputs, then the per-term scratch that kept blocks share. */
+static void sannip__runbuf_layout(sannip__arena *a, sannip__runbuf *R, int ncut, int ngs, int naid)
+{
+    size_t B = SANNIP__PAIRS;
+    sannip__runbuf_inputs(a, R, ncut, ngs, naid);
+    R->one = SANNIP__TAKE(a, B, sannip_real);
     R->T = SANNIP__TAKE(a, B, sannip_real); R->dc = SANNIP__TAKE(a, B, sannip_real);
     R->dij = SANNIP__TAKE(a, B, sannip_real); R->dik = SANNIP__TAKE(a, B, sannip_real); R->djk = SANNIP__TAKE(a, B, sannip_real);
     R->A = SANNIP__TAKE(a, B, sannip_real); R->B = SANNIP__TAKE(a, B, sannip_real);
     R->Cc = SANNIP__TAKE(a, B, sannip_real); R->D = SANNIP__TAKE(a, B, sannip_real);
     R->gq = SANNIP__TAKE(a, 4 * B, sannip_real);
-    R->ang = SANNIP__TAKE(a, 2 * B * (size_t)naid, sannip_real);
     R->Sa = SANNIP__TAKE(a, B, sannip_real); R->Sd = SANNIP__TAKE(a, B, sannip_real);
     R->vj = SANNIP__TAKE(a, 3 * B, sannip_real); R->vk = SANNIP__TAKE(a, 3 * B, sannip_real);
-    k->spin = SANNIP__TAKE(a, 5 * nn, sannip_real);
 }
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
@@ -2945,7 +2960,8 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     sannip__runbuf R;
     int *cls, *runs;
     sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs);
-    sannip__envcache_layout(&a, &k, &R, n_neighbors, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
+    sannip__runbuf_layout(&a, &R, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
+    sannip__envcache_layout(&a, &k, n_neighbors, 2 * nf, 2 * nf);
     return sannip__arena_reals(&a);
 }
 
@@ -3280,6 +3296,40 @@ static sannip_real sannip__dot4(const sannip_real *x, const sannip_real *y, int 
     for (i = 0; i + 4 <= n; i += 4) { a0 += x[i] * y[i]; a1 += x[i + 1] * y[i + 1]; a2 += x[i + 2] * y[i + 2]; a3 += x[i + 3] * y[i + 3]; }
     for (; i < n; i++) a0 += x[i] * y[i];
     return (a0 + a1) + (a2 + a3);
+}
+/* dots[m] += sannip__dot4(x[m], y, n) for m < M <= 4, the same bits: with GCC vector types
+   (their products contract to FMAs exactly when the scalar loop's do) the M sums run as
+   independent chains instead of one latency-bound chain per member. */
+#if defined(__GNUC__) && !defined(SANNIP_NO_SIMD)
+typedef sannip_real sannip__v4 __attribute__((vector_size(4 * sizeof(sannip_real)), aligned(sizeof(sannip_real)), may_alias));
+SANNIP__INLINE void sannip__dot4_m(int M, const sannip_real *const *x, const sannip_real *y, int n, sannip_real *dots)
+{
+    sannip__v4 a[4] = { { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 0, 0, 0, 0 }, { 0, 0, 0, 0 } };
+    int i, m, k;
+    for (i = 0; i + 4 <= n; i += 4) {
+        sannip__v4 yv = *(const sannip__v4 *)(y + i);
+        for (m = 0; m < M; m++) a[m] += *(const sannip__v4 *)(x[m] + i) * yv;
+    }
+    for (m = 0; m < M; m++) {
+        sannip_real a0 = a[m][0];
+        for (k = i; k < n; k++) a0 += x[m][k] * y[k];
+        dots[m] += (a0 + a[m][1]) + (a[m][2] + a[m][3]);
+    }
+}
+#endif
+static void sannip__dot4_multi(int M, const sannip_real *const *x, const sannip_real *y, int n, sannip_real *dots)
+{
+#if defined(__GNUC__) && !defined(SANNIP_NO_SIMD)
+    switch (M) {
+    case 1: dots[0] += sannip__dot4(x[0], y, n); break;
+    case 2: sannip__dot4_m(2, x, y, n, dots); break;
+    case 3: sannip__dot4_m(3, x, y, n, dots); break;
+    default: sannip__dot4_m(4, x, y, n, dots); break;
+    }
+#else
+    int m;
+    for (m = 0; m < M; m++) dots[m] += sannip__dot4(x[m], y, n);
+#endif
 }
 /* Dot product of x and y in sixteen partial sums, lane k taking the terms i = k mod 16 (a
    fixed order, so results do not depend on the SIMD width; sixteen independent sums keep
@@ -3802,6 +3852,12 @@ typedef struct sannip__envrun {
     int *cls, *runs, nrun, nf, n, deriv;
     int vals;              /* three-body values wanted (0: a g-mode pass whose values are known) */
     size_t stride, nn;
+    /* Kept blocks (sannip__env_keep_begin): a values pass with keep = 1 appends each triplet
+       block's inputs to kb[..nkb) (class pair kcp[b]), and a contraction pass with replay = 1
+       reads kb[kb0..kb1) back instead of recomputing geometry, cutoffs, Gaussians and angular
+       factors. kfull: a values pass ran out of kept blocks (its atom was not kept whole). */
+    sannip__runbuf Rs, *kb;    /* Rs: the block buffer of a pass that keeps nothing */
+    int *kcp, nkb, capkb, kb0, kb1, kfull, keep, replay;
 } sannip__envrun;
 
 /* The plan of the bases idx for environments of up to nmax neighbours, carved at the start of
@@ -3809,12 +3865,57 @@ typedef struct sannip__envrun {
    sannip__env_run calls (a block of atoms of one element). */
 static void sannip__env_begin(sannip__envrun *E, const sannip_descriptors *set, const int *idx, int nf, int nmax, sannip_real *work)
 {
+    int j;
     E->set = set; E->idx = idx; E->nf = nf;
     /* work holds sannip_env_work_size reals (the contract): that measure uses the upper bounds
        of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
        again here saves a plan walk */
     E->A = sannip__arena_begin(work, (size_t)-1 / 2);
     sannip__envplan_make(&E->P, set, idx, nf, nmax, &E->A, &E->cls, &E->runs);
+    sannip__runbuf_layout(&E->A, &E->R, E->P.ncut, E->P.ngs, E->P.naid);
+    for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
+    E->Rs = E->R;
+    E->kb = NULL; E->kcp = NULL; E->nkb = E->capkb = E->kb0 = E->kb1 = E->kfull = E->keep = E->replay = 0;
+}
+/* Reals of one kept block of the plan's triplet loop. */
+static size_t sannip__env_keep_block(const sannip__envrun *E)
+{
+    sannip__arena a = sannip__arena_begin(NULL, 0);
+    sannip__runbuf R;
+    sannip__runbuf_inputs(&a, &R, E->P.ncut, E->P.ngs, E->P.naid);
+    return sannip__arena_reals(&a) + 1 + (sizeof(sannip__runbuf) + sizeof(int)) / sizeof(sannip_real);
+}
+/* Room for kept blocks in buf (reals of it): as many as fit, each with the shared scratch of
+   E->R; none when fewer than two fit. */
+static void sannip__env_keep_begin(sannip__envrun *E, sannip_real *buf, size_t reals)
+{
+    size_t per = sannip__env_keep_block(E), n = buf ? reals / per : 0;
+    sannip__arena a = sannip__arena_begin(buf, reals * sizeof(sannip_real));
+    int b;
+    E->capkb = n >= 2 ? (int)SANNIP__MIN(n - 1, 4096) : 0;
+    if (E->capkb == 0) return;
+    E->kb = SANNIP__TAKE(&a, (size_t)E->capkb, sannip__runbuf);
+    E->kcp = SANNIP__TAKE(&a, (size_t)E->capkb, int);
+    for (b = 0; b < E->capkb; b++) { E->kb[b] = E->R; sannip__runbuf_inputs(&a, &E->kb[b], E->P.ncut, E->P.ngs, E->P.naid); }
+}
+/* Triplet blocks of one environment (sannip__env_triplets fills each class pair's blocks to
+   SANNIP__PAIRS pairs): per class pair with bases, the pairs j < k of its classes with
+   r_ij < rtri; INT_MAX when the plan has more than 8 classes (not counted). */
+static int sannip__env_keep_need(const sannip__envrun *E, const sannip_env *env)
+{
+    const sannip__envplan *P = &E->P;
+    int after[8] = { 0 }, C = P->C, j, c, ck, need = 0;
+    long pairs[64] = { 0 };
+    if (C > 8) return INT_MAX;
+    for (j = env->n - 1; j >= 0; j--) {
+        int z = env->Zn[j];
+        c = P->cls_of_z[(z >= 0 && z <= SANNIP_MAX_Z) ? z : 0];
+        if (env->r[j] < P->rtri) for (ck = 0; ck < C; ck++) pairs[c * C + ck] += after[ck];
+        after[c]++;
+    }
+    for (c = 0; c < C * C; c++)
+        if (P->tri_off[c] < P->tri_off[c + 1]) need += (int)((pairs[c] + SANNIP__PAIRS - 1) / SANNIP__PAIRS);
+    return need;
 }
 
 /* Setup of one environment: caches carved after the plan, outputs zeroed, and per neighbour
@@ -3827,7 +3928,7 @@ static void sannip__env_setup(sannip__envrun *E)
     int j, f, q, n = E->n;
     size_t nn = E->nn;
     sannip__arena A = E->A;
-    sannip__envcache_layout(&A, &E->K, &E->R, n, P->ncut, P->ngs, P->naid);
+    sannip__envcache_layout(&A, &E->K, n, P->ncut, P->ngs);
     for (f = 0; f < E->nf; f++) E->G[f] = 0;
     if (E->dG) memset(E->dG, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
     if (E->c) memset(E->c, 0, sizeof(sannip_real) * 3 * nn);
@@ -3844,7 +3945,6 @@ static void sannip__env_setup(sannip__envrun *E)
         for (j = 0; j < n; j++) { sannip_real x = env->r[j] - P->grs[q]; o[j] = -P->geta[q] * x * x; }
         sannip__exp_array(o, n);
     }
-    for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
     E->nrun = 0;
     for (j = 0; j < n; j++) if (j == 0 || env->Zn[j] != env->Zn[j - 1]) E->runs[E->nrun++] = j;
     E->runs[E->nrun] = n;
@@ -3940,14 +4040,14 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
     const sannip_env *env = E->env;
     sannip__runbuf *R = &E->R;
     size_t B = SANNIP__PAIRS, nn = E->nn;
-    int p0 = R->np, kk, q;
+    int p0 = R->np, kk, q, d = E->deriv || E->keep;   /* a kept block serves a pass with derivatives */
     sannip__tri_geometry(R, p0, K, env->d + 3 * j, env->d + 3 * k0, E->K.u + 3 * j, E->K.u + 3 * k0, env->r[j], env->r + k0,
-                         E->K.ir[j], E->K.ir + k0, E->deriv);
+                         E->K.ir[j], E->K.ir + k0, d);
     if (P->cpzw[cp]) for (kk = 0; kk < K; kk++) R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0 + kk];
     for (q = P->id_off[SANNIP__IDS_CUT][cp]; q < P->id_off[SANNIP__IDS_CUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_CUT][q];
         sannip__tri_gather(K, E->K.fc + c * nn, j, k0, R->fj + c * B + p0, R->fk + c * B + p0);
-        if (E->deriv) sannip__tri_gather(K, E->K.dfc + c * nn, j, k0, R->dfj + c * B + p0, R->dfk + c * B + p0);
+        if (d) sannip__tri_gather(K, E->K.dfc + c * nn, j, k0, R->dfj + c * B + p0, R->dfk + c * B + p0);
     }
     for (q = P->id_off[SANNIP__IDS_GAUSS][cp]; q < P->id_off[SANNIP__IDS_GAUSS][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_GAUSS][q];
@@ -3955,7 +4055,7 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
     }
     for (q = P->id_off[SANNIP__IDS_PCUT][cp]; q < P->id_off[SANNIP__IDS_PCUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_PCUT][q];
-        sannip__tri_products(K, E->K.fc + c * nn, E->deriv ? E->K.dfc + c * nn : NULL, j, k0, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
+        sannip__tri_products(K, E->K.fc + c * nn, d ? E->K.dfc + c * nn : NULL, j, k0, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
     }
     for (q = P->id_off[SANNIP__IDS_PGAUSS][cp]; q < P->id_off[SANNIP__IDS_PGAUSS][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_PGAUSS][q];
@@ -4099,24 +4199,24 @@ static int sannip__tri_group(sannip__envrun *E, int q, int l1)
             A[m] = R->ang + 2 * (size_t)P->tt[f[m]].aid * B; gw[m] = E->g ? E->g[f[m]] : 0;
         }
         if (E->g) sannip__tri_members(M, m0 > q, R->np, A, B, gw, R);
-        if (E->vals) for (m = 0; m < M; m++) E->G[f[m]] += sannip__dot4(A[m], R->gq, R->np);
+        if (E->vals) {
+            sannip_real d[SANNIP__MEMBERS] = { 0 };
+            sannip__dot4_multi(M, A, R->gq, R->np, d);
+            for (m = 0; m < M; m++) E->G[f[m]] += d[m];
+        }
         if (E->dG) for (m = 0; m < M; m++) sannip__tri_member_rows(E, f[m], A[m], A[m] + B);
     }
     if (E->g) sannip__tri_radial(E, b, 1);
     return e;
 }
 
-/* The three-body terms of the block's pairs (all of class pair cp): the r_jk cutoffs and
-   Gaussians and the angular factors, then each basis of cp's list over the block, and in g
-   mode one chain rule per pair for all of them. Empties the block. */
-static void sannip__tri_block(sannip__envrun *E, int cp)
+/* The block's r_jk cutoffs and Gaussians and its angular factors (all pairs of class pair cp). */
+static void sannip__tri_prep(sannip__envrun *E, int cp)
 {
     const sannip__envplan *P = &E->P;
     sannip__runbuf *R = &E->R;
-    const sannip_real *g = E->g;
     size_t B = SANNIP__PAIRS;
     int np = R->np, q, p;
-    if (np == 0) return;
     R->s0[R->nseg] = np;
     for (q = P->id_off[SANNIP__IDS_JKCUT][cp]; q < P->id_off[SANNIP__IDS_JKCUT][cp + 1]; q++) {
         size_t ci = (size_t)P->ids[SANNIP__IDS_JKCUT][q];
@@ -4133,6 +4233,15 @@ static void sannip__tri_block(sannip__envrun *E, int cp)
         int a = P->raid[q];
         sannip__tri_angular(&P->tt[P->arep[a]], np, R->cs, R->ang + 2 * (size_t)a * B, R->ang + (2 * (size_t)a + 1) * B);
     }
+}
+/* Each basis of cp's list over the block (its inputs made by sannip__tri_prep), and in g mode
+   one chain rule per pair for all of them. */
+static void sannip__tri_terms(sannip__envrun *E, int cp)
+{
+    const sannip__envplan *P = &E->P;
+    sannip__runbuf *R = &E->R;
+    const sannip_real *g = E->g;
+    int np = R->np, q, p;
     if (g) for (p = 0; p < np; p++) R->A[p] = R->B[p] = R->Cc[p] = R->D[p] = 0;
     for (q = P->tri_off[cp]; q < P->tri_off[cp + 1]; q++) {
         int f = P->tri[q] >> 1;
@@ -4146,7 +4255,29 @@ static void sannip__tri_block(sannip__envrun *E, int cp)
         if (E->dG) sannip__tri_chain(R, R->dc, R->dij, R->dik, R->djk, E->dG + (size_t)f * E->stride);
     }
     if (g) sannip__tri_chain(R, R->A, R->B, R->Cc, R->D, E->c);
-    R->np = R->nseg = 0;
+}
+/* The block's three-body terms (sannip__tri_prep, sannip__tri_terms), then a fresh block: the
+   next kept one while keeping (a block made with no room left ends keeping: kfull), else the
+   same emptied. */
+static void sannip__tri_block(sannip__envrun *E, int cp)
+{
+    if (E->R.np == 0) return;
+    sannip__tri_prep(E, cp);
+    sannip__tri_terms(E, cp);
+    if (E->keep && E->nkb == E->capkb) { E->keep = 0; E->kfull = 1; }   /* made in Rs: no room left */
+    else if (E->keep) {
+        E->kb[E->nkb] = E->R; E->kcp[E->nkb++] = cp;
+        E->R = E->nkb < E->capkb ? E->kb[E->nkb] : E->Rs;
+    }
+    E->R.np = E->R.nseg = 0;
+}
+/* The contraction of the kept blocks kb0..kb1 (a replay pass: their inputs are the values
+   pass's). */
+static void sannip__tri_replay(sannip__envrun *E)
+{
+    int b;
+    for (b = E->kb0; b < E->kb1; b++) { E->R = E->kb[b]; sannip__tri_terms(E, E->kcp[b]); }
+    E->R = E->Rs;
 }
 
 /* Three-body loop: per class pair (cj, ck) with bases, every neighbour j of class cj within
@@ -4158,6 +4289,8 @@ static void sannip__env_triplets(sannip__envrun *E)
     const sannip__envplan *P = &E->P;
     int cj, ck, j, ir, C = P->C;
     if (P->tri_off[C * C] == 0) return;
+    if (E->replay) { sannip__tri_replay(E); return; }
+    E->R = E->keep && E->nkb < E->capkb ? E->kb[E->nkb] : E->Rs;
     E->R.np = E->R.nseg = 0;
     for (cj = 0; cj < C; cj++)
         for (ck = 0; ck < C; ck++) {
@@ -5492,11 +5625,16 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
 }
 
 #define SANNIP__BLOCK 8    /* atoms per network batch */
+/* Reals per thread for kept triplet blocks (sannip__block_compute): 4 MB; a group of atoms
+   fills at most half of it (a core's L2 on the machine measured: Cu2S 2 atoms of 15 blocks
+   of 64 kB), one atom alone all of it (water: ~3 MB). */
+#define SANNIP__KEEP ((size_t)4096 * 1024 / sizeof(sannip_real))
 
 /* Per-thread scratch of the compute loop (gw, Gt, cs: one atom's weights dE/dG a, values
    and spin contractions in the contracted force pass). */
 typedef struct sannip__scratch {
     sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *Sn, *gw, *Gt, *cs;
+    sannip_real *keep;     /* SANNIP__KEEP reals for kept triplet blocks (passes with derivatives) */
     int *Zn;
 } sannip__scratch;
 
@@ -5508,6 +5646,7 @@ static void sannip__scratch_layout(sannip__arena *a, sannip__scratch *s, size_t 
     size_t blk = (size_t)SANNIP__BLOCK * (fmax + 1 + SANNIP_MAX_ELEMENTS);   /* multi-task outputs fit too */
     s->gw = SANNIP__TAKE(a, (size_t)fmax, sannip_real); s->Gt = SANNIP__TAKE(a, (size_t)fmax, sannip_real);
     s->cs = with_dg > 1 ? SANNIP__TAKE(a, 3 * (size_t)nmax + 3, sannip_real) : NULL;
+    s->keep = with_dg ? SANNIP__TAKE(a, SANNIP__KEEP, sannip_real) : NULL;
     s->env_work = SANNIP__TAKE(a, env_w, sannip_real);
     s->G = SANNIP__TAKE(a, blk, sannip_real); s->X = SANNIP__TAKE(a, blk, sannip_real);
     s->Y = SANNIP__TAKE(a, blk, sannip_real); s->dX = SANNIP__TAKE(a, blk, sannip_real);
@@ -5706,41 +5845,93 @@ static void sannip__block_features(const sannip_model *m, const sannip_workspace
         sannip__env_run(E, &env, s->G + (size_t)k * ld, NULL, NULL, NULL, NULL, NULL, 1);
     }
 }
+/* The network part of nb atoms of block b from its a0-th (raw features in s->G from row a0):
+   range check, scaling, forward, atomic energies, and with forces dE_i/dG = energy_scale
+   dNN/dX a (the scaler's Jacobian, T2.45-2.47) in s->dX. Each row's sums do not depend on nb
+   (the kernels), as long as nb is a run-time value: a literal 1 lets GCC clone the kernels
+   and share the products of their tile rows, which are then one row (a mul and an add for an
+   FMA). */
+static void sannip__block_network(const sannip_model *m, const sannip_system *sys, const sannip__run *run, int b, int a0, int nb,
+                                  sannip__scratch *s)
+{
+    const sannip_element_model *el = &m->el[run->belem[b]];
+    const sannip_network *net = sannip_model_network(m, run->belem[b]);
+    const int *order = run->order + run->bstart[b] + a0;
+    int nf = el->n_features, a, no = net->sizes[net->n_layers];
+    const sannip_real *G = s->G + (size_t)a0 * nf;
+    for (a = 0; run->ax && a < nb; a++)
+        run->ax[order[a]] = sannip__atom_range(el, G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)order[a] : NULL, run->xtol);
+    sannip_element_scale(el, nb, G, (size_t)nf, NULL, s->X);
+    sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
+    sannip_element_energies(el, nb, s->Y, no, order, run->eat);
+    if (!run->pairc) return;
+    for (a = 0; a < nb * no; a++) s->Y[a] = (a % no == el->output) ? el->energy_scale : 0;
+    sannip_network_backward_input(net, nb, s->Y, s->dX, s->net_work);
+}
+/* The contraction pass of atom i (row a of s->dX): c_ij = sum_f g_f dG_f/dd_ij into run->pairc
+   (and the spin contractions into run->spinc); E->replay: from its kept triplet blocks. */
+static void sannip__atom_contract(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                                  const sannip__run *run, int b, int i, int a, sannip__scratch *s, sannip__envrun *E)
+{
+    const sannip_element_model *el = &m->el[run->belem[b]];
+    size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]);
+    const sannip_real *g = s->dX + (size_t)a * el->n_features;
+    sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
+    int f;
+    for (f = 0; f < el->n_features; f++) s->gw[f] = g[f] * el->scale_a[f];
+    sannip__env_run(E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, s->cs, 0);
+    if (run->spinc) {   /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
+        memcpy(run->spinc + 3 * ws->nl.start[i], s->cs, sizeof(sannip_real) * n3);
+        memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), s->cs + n3, 3 * sizeof(sannip_real));
+    }
+}
+/* The network of block b's atoms a0..a1-1 (values in s->G), then their contraction passes;
+   those with kept[a] from their kept triplet blocks kb[start[a]..start[a + 1]). */
+static void sannip__block_group(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
+                                const sannip__run *run, int b, int a0, int a1, const int *kept, const int *start,
+                                sannip__scratch *s, sannip__envrun *E)
+{
+    int a;
+    sannip__block_network(m, sys, run, b, a0, a1 - a0, s);
+    for (a = a0; run->pairc && a < a1; a++) {
+        E->replay = kept[a]; E->kb0 = start[a]; E->kb1 = kept[a] ? start[a + 1] : 0;
+        sannip__atom_contract(m, ws, sys, run, b, run->order[run->bstart[b] + a], a - a0, s, E);
+    }
+    E->replay = 0; E->nkb = 0; E->kfull = 0;
+}
 /* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
    c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): descriptor
-   values, the batched network, then a second descriptor pass that contracts each term's
-   derivatives with g as it goes (no dense dG). */
+   values, the network, then per atom a second descriptor pass that contracts each term's
+   derivatives with g as it goes (no dense dG). With forces, the atoms go in groups whose
+   triplet blocks fit in half of s->keep (a core's L2; Cu2S: 2 atoms of 15 blocks; an atom
+   alone may fill all of it, as water's do): the values pass
+   keeps the blocks and the contraction passes read them back (sannip__tri_replay), so
+   geometry, cutoffs, Gaussians and angular factors are made once. The numbers do not depend
+   on the grouping (the network's rows are independent; the same terms in the same order). */
 static void sannip__block_compute(const sannip_model *m, const sannip_workspace *ws, const sannip_system *sys,
                                   const sannip__run *run, int b, sannip__scratch *s)
 {
     const sannip_element_model *el = &m->el[run->belem[b]];
-    const sannip_network *net = sannip_model_network(m, run->belem[b]);
-    int nb = run->bstart[b + 1] - run->bstart[b], nf = el->n_features, a, f, no = net->sizes[net->n_layers];
+    int nb = run->bstart[b + 1] - run->bstart[b], a, a0 = 0, kept[SANNIP__BLOCK], start[SANNIP__BLOCK + 1];
     sannip__envrun E;
-    sannip__block_features(m, ws, sys, run, b, s, nf, &E);
-    for (a = 0; run->ax && a < nb; a++) {
-        int i = run->order[run->bstart[b] + a];
-        run->ax[i] = sannip__atom_range(el, s->G + (size_t)a * nf, sys->spins ? sys->spins + 3 * (size_t)i : NULL, run->xtol);
-    }
-    sannip_element_scale(el, nb, s->G, (size_t)nf, NULL, s->X);
-    sannip_network_forward(net, nb, s->X, s->Y, s->net_work);
-    sannip_element_energies(el, nb, s->Y, no, run->order + run->bstart[b], run->eat);
-    if (!run->pairc) return;
-    /* dE_i/dG = energy_scale * dNN/dX * a (the scaler's Jacobian, T2.45-2.47) */
-    for (a = 0; a < nb * no; a++) s->Y[a] = (a % no == el->output) ? el->energy_scale : 0;
-    sannip_network_backward_input(net, nb, s->Y, s->dX, s->net_work);
+    sannip__env_begin(&E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
+    if (run->pairc) sannip__env_keep_begin(&E, s->keep, SANNIP__KEEP);
     for (a = 0; a < nb; a++) {
-        int i = run->order[run->bstart[b] + a];
-        size_t n3 = 3 * (ws->nl.start[i + 1] - ws->nl.start[i]);
-        const sannip_real *g = s->dX + (size_t)a * nf;
-        sannip_env env = sannip__env_of(&ws->nl, sys, i, s->Zn, s->Sn);
-        for (f = 0; f < nf; f++) s->gw[f] = g[f] * el->scale_a[f];
-        sannip__env_run(&E, &env, s->Gt, NULL, s->gw, run->pairc + 3 * ws->nl.start[i], NULL, s->cs, 0);
-        if (run->spinc) {   /* spin contractions: the neighbour slots, then the self slot (n3..n3+2) */
-            memcpy(run->spinc + 3 * ws->nl.start[i], s->cs, sizeof(sannip_real) * n3);
-            memcpy(run->spinc + 3 * (ws->nl.n_pairs + (size_t)i), s->cs + n3, 3 * sizeof(sannip_real));
+        sannip_env env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
+        int need = E.capkb > 0 ? sannip__env_keep_need(&E, &env) : INT_MAX;
+        if (E.nkb > 0 && need > E.capkb / 2 - E.nkb) {   /* the group's passes reuse s->Zn, s->Sn: env again after them */
+            sannip__block_group(m, ws, sys, run, b, a0, a, kept, start, s, &E);
+            a0 = a;
+            env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
         }
+        start[a] = E.nkb;
+        E.keep = need <= E.capkb - E.nkb;
+        sannip__env_run(&E, &env, s->G + (size_t)a * el->n_features, NULL, NULL, NULL, NULL, NULL, 1);
+        kept[a] = E.keep && !E.kfull;
+        E.keep = 0;
+        start[a + 1] = E.nkb;
     }
+    sannip__block_group(m, ws, sys, run, b, a0, nb, kept, start, s, &E);
 }
 
 /* The fixed-order reductions of a compute call (results do not depend on threads): energy

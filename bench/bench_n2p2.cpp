@@ -88,12 +88,13 @@ static void write_supercell(const sannip_structure *s, int k, const std::string 
    structure (the first 256 centres: a periodic supercell has the same per-atom counts) and
    the model, with the kernel's operation counts per term, both passes (values, then the
    contraction with dE/dG; bench/README.md): a radial basis per neighbour 10 flops; per
-   neighbour pair j < k within the three-body radius that some basis uses, 64 (geometry in
-   both passes 34, the contraction's chain rule 30), 16 per distinct angular factor (lambda,
-   zeta) of its G4/G5 bases, 35 per G4/G5 radial group (bases differing only in lambda and
-   zeta: value 5, derivatives and accumulation 30) and 6 per member (value 2, weighted
-   angular sums 4), other three-body bases 90; the network 4 flops per weight (forward,
-   backward). */
+   neighbour pair j < k within the three-body radius that some basis uses, 47 (geometry 17,
+   made once: the values pass keeps each atom's triplet blocks for the contraction pass, as
+   it does for both potentials here; the contraction's chain rule 30), 8 per distinct angular
+   factor (lambda, zeta) of its G4/G5 bases (made once, kept), 35 per G4/G5 radial group
+   (bases differing only in lambda and zeta: value 5, derivatives and accumulation 30) and
+   6 per member (value 2, weighted angular sums 4), other three-body bases 90; the network
+   4 flops per weight (forward, backward). */
 static bool restr(int e, int Z) { return e == SANNIP_ANY || e == SANNIP_ZWEIGHT || e == Z; }
 static double count_flops(const sannip_model *m, const sannip_system *sys, sannip_neighbors *nl)
 {
@@ -131,7 +132,7 @@ static double count_flops(const sannip_model *m, const sannip_system *sys, sanni
                         const sannip_basis *c = &m->desc.b[el->feature[angular[q]]];
                         seen = c->lambda == b->lambda && c->zeta == b->zeta;
                     }
-                    if (!seen) { angular.push_back(f); fl += 16; }
+                    if (!seen) { angular.push_back(f); fl += 8; }
                     seen = false;
                     for (size_t q = 0; q < leaders.size() && !seen; q++) {
                         const sannip_basis *c = &m->desc.b[el->feature[leaders[q]]];
@@ -140,7 +141,7 @@ static double count_flops(const sannip_model *m, const sannip_system *sys, sanni
                     }
                     if (!seen) { leaders.push_back(f); fl += 35; }
                 }
-                if (used) fl += 64;
+                if (used) fl += 47;
             }
     }
     return fl / nc;

@@ -4,7 +4,8 @@
      four knots of the Fourier-spline window);
    - sannip_env_eval: G of every basis kind against a direct (double) reference sum, the
      per-atom dG (neighbour slots and the self slot n) against central finite differences,
-     and the g/c force contraction against sum_f g_f dG_f;
+     and the g/c force contraction against sum_f g_f dG_f; the engine's kept triplet
+     blocks (values pass keeps, contraction pass reads back) bit for bit against plain passes;
    - sannip_model_compute: forces and virial against central finite differences of the
      energy (positions, and a homogeneous strain of positions and cell) for all basis kinds
      (G2, G4, G5 with element-restricted, any and Z-weighted neighbours; the four
@@ -541,6 +542,46 @@ static int env_check_basis(const char *name, const sannip_descriptors *set, int 
 
 /* All bases of set (applicable to the centre) at atom i of a: the whole-set evaluation,
    the g/c contraction, then each basis alone against the reference and FD. */
+/* The engine's kept triplet blocks (what sannip_model_compute does with forces): a values pass
+   that keeps its blocks and a contraction pass that reads them back give the same bits as the
+   plain passes (G3: values only, c: the g contraction), with room for every block (counted
+   beforehand by sannip__env_keep_need) and with room for one block only (keeping stops,
+   the contraction recomputes). kept_need_max: the most blocks an environment needed. */
+static int kept_need_max = 0;
+static void kept_check(const char *name, const sannip_descriptors *set, const int *idx, int nf, const sannip_env *v,
+                       const sannip_real *G3, const sannip_real *g, const sannip_real *c)
+{
+    size_t nw = sannip_env_work_size(set, idx, nf, v->n), st = 3 * (size_t)(v->n + 1), room[2];
+    sannip_real *work = (sannip_real *)malloc(sizeof(sannip_real) * (nw + 1)), *keep;
+    sannip_real *G = (sannip_real *)malloc(sizeof(sannip_real) * 2 * (size_t)nf), *ck = (sannip_real *)malloc(sizeof(sannip_real) * st);
+    sannip__envrun E;
+    int t, need, kept;
+    sannip__env_begin(&E, set, idx, nf, v->n, work);
+    need = sannip__env_keep_need(&E, v);
+    if (need > kept_need_max) kept_need_max = need;
+    room[0] = (size_t)(need + 2) * sannip__env_keep_block(&E);   /* all blocks; one block */
+    room[1] = 2 * sannip__env_keep_block(&E);
+    keep = (sannip_real *)malloc(sizeof(sannip_real) * room[0]);
+    for (t = 0; t < 2; t++) {
+        sannip__env_keep_begin(&E, keep, room[t]);
+        CHECK(E.capkb >= 1 && (t == 0 || E.capkb == 1), "%s: room for %d kept blocks", name, E.capkb);
+        E.keep = 1; E.nkb = 0; E.kfull = 0;
+        sannip__env_run(&E, v, G, NULL, NULL, NULL, NULL, NULL, 1);
+        kept = E.keep && !E.kfull;
+        E.keep = 0;
+        CHECK(kept == (need <= E.capkb), "%s: blocks kept %d with room for %d, needing %d", name, kept, E.capkb, need);
+        CHECK(!kept || E.nkb == need, "%s: %d blocks kept, %d counted", name, E.nkb, need);
+        CHECK(t == 1 || kept, "%s: %d blocks do not fit in room for %d", name, need, E.capkb);
+        CHECK(memcmp(G, G3, sizeof(sannip_real) * (size_t)nf) == 0, "%s: values of the keeping pass differ from a plain pass", name);
+        E.replay = kept; E.kb0 = 0; E.kb1 = kept ? E.nkb : 0;
+        sannip__env_run(&E, v, G + nf, NULL, g, ck, NULL, NULL, 0);
+        E.replay = 0;
+        CHECK(memcmp(ck, c, sizeof(sannip_real) * 3 * (size_t)v->n) == 0, "%s: contraction from %s blocks differs from a plain pass",
+              name, kept ? "kept" : "unkept");
+    }
+    free(work); free(keep); free(G); free(ck);
+}
+
 static void env_check(const char *name, const sannip_descriptors *set, const atoms *a, int i, sannip_rng *rng)
 {
     envbuf e;
@@ -579,6 +620,7 @@ static void env_check(const char *name, const sannip_descriptors *set, const ato
         if (sa > cscale) cscale = sa;
     }
     CHECK(cerr <= TOL(1e-12, 1e-5) * (cscale + 1e-12), "%s: g/c contraction differs from sum_f g_f dG_f by %g (scale %g)", name, cerr, cscale);
+    kept_check(name, set, idx, nf, &v, G3, g, c);
     /* the self slot is minus the sum of the neighbour slots (translation invariance) */
     {
         double serr = 0, sc = 0;
@@ -897,6 +939,7 @@ int main(void)
         build_model(&m[s], d, &sys[s], s, &rng);
         fd_model(names[s], &m[s], &sys[s]);
     }
+    CHECK(kept_need_max > 1, "kept blocks: at most %d triplet block per environment (vacuous)", kept_need_max);
     test_invariance(names[0], &m[0], &sys[0], &rng);
     test_invariance(names[3], &m[3], &sys[3], &rng);
     test_invariance(names[4], &m[4], &sys[4], &rng);
