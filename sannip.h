@@ -115,6 +115,7 @@
      sannip_descriptors_preset_sannip         the thesis's SANNIP set for Fe (T sec. A.2)
      sannip_descriptors_preset_spin_thesis    only its 20 spin bases (T A.8-A.11)
      sannip_descriptors_preset_spin_scaled    spin bases scaled to a spin magnitude
+     sannip_descriptors_preset_spin_shells    S2 pair sums on a ladder of cutoffs (radial resolution)
      sannip_env_work_size            scratch size of sannip_env_eval
      sannip_env_eval                 bases of one atom's environment, and d/dpositions
      sannip_env_eval_spin            the same plus d/dspins
@@ -664,6 +665,13 @@ SANNIP_API sannip_result sannip_descriptors_preset_spin_thesis(sannip_descriptor
    Appended to d (for element Z). SANNIP_BAD_PARAMETER unless smag > 0. */
 SANNIP_API sannip_result sannip_descriptors_preset_spin_scaled(sannip_descriptors *d, int Z, sannip_real rc, sannip_real smag,
                                                                sannip_error *err);
+/* Radial resolution for the spin pair terms: the plain S2 sums (T3.2, 3.13) with xi = 1
+   (Heisenberg, S_i.S_j) and xi = 2 (biquadratic) at the 8 cosine cutoffs rc k/12,
+   k = 5..12 (2.5, 3, ..., 6 A at rc = 6), neighbours of any element; 16 bases appended to d
+   for element Z. The presets above give every spin pair basis one cutoff, so they see one
+   fixed radial mix of the neighbour shells; differences of these nested sums separate the
+   shells (exchange constants differ from shell to shell). No units assumed. */
+SANNIP_API sannip_result sannip_descriptors_preset_spin_shells(sannip_descriptors *d, int Z, sannip_real rc, sannip_error *err);
 
 /* The neighbourhood of one atom, as the descriptor engine sees it (exposed so that host
    codes and the sibling headers can drive it): n neighbours with element Zn[k], relative
@@ -4801,6 +4809,18 @@ SANNIP_API sannip_result sannip_descriptors_preset_spin_scaled(sannip_descriptor
     if (r == SANNIP_SUCCESS) r = sannip__spin_add(d, SANNIP_SPIN_F4, Z, rc, 0, 0, 1, err);
     if (r == SANNIP_SUCCESS) r = sannip__spin_add(d, SANNIP_SPIN_F5, Z, rc, 0, 0, 1, err);
     if (r == SANNIP_SUCCESS) r = sannip__spin_add(d, SANNIP_SPIN_F6, Z, rc, 0, 0, 1, err);
+    if (r != SANNIP_SUCCESS) d->n = n0;
+    return r;
+}
+SANNIP_API sannip_result sannip_descriptors_preset_spin_shells(sannip_descriptors *d, int Z, sannip_real rc, sannip_error *err)
+{
+    sannip_result r = SANNIP_SUCCESS;
+    int k, xi, n0;
+    if (!d) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "descriptor set is NULL");
+    if (!(rc > 0) || !isfinite(rc)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "spin shell ladder: cutoff %g must be > 0", (double)rc);
+    n0 = d->n;
+    for (k = 5; k <= 12; k++) for (xi = 1; xi <= 2 && r == SANNIP_SUCCESS; xi++)
+        r = sannip__spin_add(d, SANNIP_SPIN_S2, Z, rc * (sannip_real)k / 12, 0, 0, (sannip_real)xi, err);
     if (r != SANNIP_SUCCESS) d->n = n0;
     return r;
 }

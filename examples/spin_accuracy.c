@@ -295,6 +295,7 @@ typedef struct model_spec {
     int spin, cnn;
     double rc, rc_spin, smag;
     int thesis_preset, scaling;           /* scaling: sannip_scaling of every element */
+    int shells;                           /* 1: also sannip_descriptors_preset_spin_shells (bp+spin) */
 } model_spec;
 
 /* The template of one case: BP bases (T A.1 grid) for every element, spin bases if asked,
@@ -309,6 +310,7 @@ static void make_template(sannip_model *m, const sannip_dataset *d, const model_
     for (i = 0; ms->spin && i < nz; i++) {
         if (ms->thesis_preset) check(sannip_descriptors_preset_spin_thesis(&m->desc, Zs[i], (sannip_real)ms->rc_spin, &err), &err, "thesis spin preset");
         else check(sannip_descriptors_preset_spin_scaled(&m->desc, Zs[i], (sannip_real)ms->rc_spin, (sannip_real)ms->smag, &err), &err, "scaled spin preset");
+        if (ms->shells) check(sannip_descriptors_preset_spin_shells(&m->desc, Zs[i], (sannip_real)ms->rc_spin, &err), &err, "spin shell ladder");
     }
     for (i = 0; i < nz; i++) {
         check(ms->cnn ? sannip_model_add_element_cnn(m, Zs[i], 0, 2, hidden, act, &err)
@@ -574,7 +576,7 @@ static void test_errors(const sannip_model *m, double e0, const sannip_dataset *
 
 /* One model trained on tv as `sannip train --descriptors bp|bp+spin` with every other flag at
    its default would train it (bp preset and the thesis's spin preset at rc 6 A, moments in
-   mu_B, 2 x 25 tanh, modified scaling, sannip_train_config_init: Adam 1e-3, 300 epochs,
+   mu_B, with the S2 shell ladder, 2 x 25 tanh, modified scaling, sannip_train_config_init: Adam 1e-3, 300 epochs,
    batch 2, 20 % validation, balanced loss), then tested on te[0..nte) of d. */
 static void nio_fit_test(const settings *st, const sannip_dataset *tv, const sannip_dataset *d, const int *te, int nte, int spin,
                          uint64_t seed, const char *label, sannip_workspace *ws, double *se, double *sf, long *nf)
@@ -588,7 +590,7 @@ static void nio_fit_test(const settings *st, const sannip_dataset *tv, const san
     if (st->quick) { cfg.epochs = st->epochs_nio; cfg.learning_rate = 3e-3; }   /* 30 epochs at 1e-3 leave forces worse than zero */
     stage_begin(&sp, label);
     memset(&ms, 0, sizeof ms);
-    ms.spin = spin; ms.rc = 6; ms.rc_spin = 6; ms.thesis_preset = 1; ms.scaling = SANNIP_SCALE_MODIFIED;
+    ms.spin = spin; ms.rc = 6; ms.rc_spin = 6; ms.thesis_preset = 1; ms.shells = 1; ms.scaling = SANNIP_SCALE_MODIFIED;
     make_template(&m, tv, &ms);
     check(sannip_train(&m, tv, &cfg, NULL, &err), &err, "NiO training");
     test_errors(&m, 0, d, te, nte, ws, se, sf, nf);

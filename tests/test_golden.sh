@@ -13,7 +13,9 @@
 # for the spin pair sums contracted by group in the force pass (issue 16: predictions of the
 # spin models move by <= 1.2e-13 absolute; the trained models are unchanged), and for the
 # scalers' spread floor (issue 14: spreads raised to 0.1 A x each feature's RMS |dG/dR|;
-# --spread-floor 0 reproduces the bytes before it).
+# --spread-floor 0 reproduces the bytes before it), and for the S2 shell ladder in bp+spin
+# (issue 14: committee and sgd_raw gain 16 spin_s2 bases per element, the file's other basis
+# lines are unchanged; bp, spin_cnn and mc are byte-identical).
 # A refactor that changes any arithmetic changes these bytes.
 # Regenerate only on purpose: SANNIP_GOLDEN_WRITE=1 tests/test_golden.sh
 cd "$(dirname "$0")/.." || exit 1

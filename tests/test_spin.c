@@ -19,6 +19,11 @@
      energies to 1e-10 relative (to |dE| + |E|/n), vector and collinear spins, with accepted
      moves in between, for every basis kind, the T A.2 preset and a class-convolution network;
    - the T A.2 preset has 24 G2 + 18 G4 + 8 S1G + 12 S2G;
+   - the S2 shell ladder (sannip_descriptors_preset_spin_shells): 16 bases on the documented
+     cutoffs, a bad cutoff refused with d left as it was; on a perfect bcc 3x3x3 cell with
+     random spins, the energy of first- and second-shell exchange of opposite sign is a linear
+     function of the ladder's per-structure sums (residual ~0), but not of the T A.2 spin
+     bases' (one cutoff: one fixed mix of the shells);
    - the training cache stores radial bases (sannip_basis_is_radial) as one number per
      neighbour: for every basis kind (spin and geometric, one at a time, and all together behind
      a network, periodic) the force loss of sannip_structure_gradient, which reads that cache,
@@ -808,6 +813,103 @@ static void test_shared_caches(void)
     sannip_descriptors_uninit(&set);
 }
 
+/* RMS residual of the least-squares fit of y[0..m) by the columns of A (m x n, row-major,
+   overwritten) and a constant, by modified Gram-Schmidt; columns that are (numerically) in
+   the span of earlier ones are dropped. */
+static double lsq_residual(double *A, int m, int n, double *y)
+{
+    double q[64], nrm, dot, r = 0;
+    int i, j, k;
+    for (i = 0; i < m; i++) q[i] = 1 / sqrt((double)m);
+    for (dot = 0, i = 0; i < m; i++) dot += q[i] * y[i];
+    for (i = 0; i < m; i++) y[i] -= dot * q[i];
+    for (j = 0; j < n; j++) {
+        double n0 = 0;
+        for (i = 0; i < m; i++) { q[i] = A[i * n + j]; n0 += q[i] * q[i]; }
+        for (i = 0; i < m; i++) A[i * n + j] = 0;   /* re-used below as the basis so far */
+        for (dot = 0, i = 0; i < m; i++) dot += q[i] / sqrt((double)m);
+        for (i = 0; i < m; i++) q[i] -= dot / sqrt((double)m);
+        for (k = 0; k < j; k++) {
+            for (dot = 0, i = 0; i < m; i++) dot += q[i] * A[i * n + k];
+            for (i = 0; i < m; i++) q[i] -= dot * A[i * n + k];
+        }
+        for (nrm = 0, i = 0; i < m; i++) nrm += q[i] * q[i];
+        if (!(nrm > TOL(1e-20, 1e-8) * n0)) continue;
+        for (dot = 0, i = 0; i < m; i++) { A[i * n + j] = q[i] / sqrt(nrm); dot += A[i * n + j] * y[i]; }
+        for (i = 0; i < m; i++) y[i] -= dot * A[i * n + j];
+    }
+    for (i = 0; i < m; i++) r += y[i] * y[i];
+    return sqrt(r / m);
+}
+/* Per-structure sums of the bases of d, and the truth E = sum over first-shell pairs of
+   S_i.S_j - 0.5 x that over second-shell pairs, for random spins of magnitude 2.2 on a
+   perfect bcc 3x3x3 Fe cell; returns the residual of the linear fit over the spread of E. */
+static double shell_fit(const sannip_descriptors *d, int nconf)
+{
+    static sannip_real G[54 * 80];
+    static double A[48 * 80], E[48];
+    sannip_workspace ws;
+    sannip_error err;
+    sannip_rng rng;
+    sannip_system s;
+    cfg c;
+    double mean = 0, var = 0;
+    int t, i, j, x, f, nf = d->n;
+    sannip_rng_seed(&rng, 11);
+    make_bcc(&c, 3, 0, &rng);
+    for (i = 0; i < c.n; i++) {   /* perfect lattice, one element */
+        c.Z[i] = FE;
+        for (x = 0; x < 3; x++) c.pos[3 * i + x] = (sannip_real)(2.87 * (((i >> 1) / (x == 0 ? 9 : x == 1 ? 3 : 1)) % 3 + 0.5 * (i & 1)));
+    }
+    c.cell[3] = 0;
+    sannip_workspace_init(&ws, NULL);
+    for (t = 0; t < nconf; t++) {
+        for (i = 0; i < c.n; i++) {
+            double ct = 1 - 2 * sannip_rng_uniform(&rng), ph = 6.283185307179586 * sannip_rng_uniform(&rng), st = sqrt(1 - ct * ct);
+            c.spins[3 * i] = (sannip_real)(2.2 * st * cos(ph)); c.spins[3 * i + 1] = (sannip_real)(2.2 * st * sin(ph)); c.spins[3 * i + 2] = (sannip_real)(2.2 * ct);
+        }
+        s = view(&c);
+        CHECK(sannip_descriptors_compute(d, &ws, &s, G, &err) == SANNIP_SUCCESS, "shell ladder: %s", err.message);
+        for (f = 0; f < nf; f++) for (A[t * nf + f] = 0, i = 0; i < c.n; i++) A[t * nf + f] += G[i * nf + f];
+        for (E[t] = 0, i = 0; i < c.n; i++) for (j = i + 1; j < c.n; j++) {
+            double r2 = 0, ss = 0;
+            for (x = 0; x < 3; x++) {
+                double dx = (double)c.pos[3 * j + x] - (double)c.pos[3 * i + x];
+                dx -= 8.61 * floor(dx / 8.61 + 0.5);
+                r2 += dx * dx; ss += (double)c.spins[3 * i + x] * (double)c.spins[3 * j + x];
+            }
+            if (fabs(sqrt(r2) - 2.4855) < 0.01) E[t] += ss;
+            else if (fabs(sqrt(r2) - 2.87) < 0.01) E[t] -= 0.5 * ss;
+        }
+        mean += E[t] / nconf;
+    }
+    for (t = 0; t < nconf; t++) var += (E[t] - mean) * (E[t] - mean) / nconf;
+    sannip_workspace_uninit(&ws);
+    return lsq_residual(A, nconf, nf, E) / sqrt(var);
+}
+static void test_shell_ladder(void)
+{
+    sannip_descriptors d;
+    sannip_error err;
+    int k;
+    double res;
+    sannip_descriptors_init(&d, NULL);
+    CHECK(sannip_descriptors_preset_spin_shells(&d, FE, 6, &err) == SANNIP_SUCCESS && d.n == 16, "ladder: %d bases (%s)", d.n, err.message);
+    for (k = 0; k < d.n && k < 16; k++)
+        CHECK(d.b[k].kind == SANNIP_SPIN_S2 && d.b[k].zeta == 1 + k % 2 && d.b[k].cut[0].type == SANNIP_CUT_COS
+              && fabs(d.b[k].cut[0].rc - 0.5 * (5 + k / 2)) < 1e-6 && d.b[k].nbr[0] == SANNIP_ANY, "ladder basis %d", k);
+    CHECK(sannip_descriptors_preset_spin_shells(&d, FE, -1, &err) == SANNIP_BAD_CUTOFF && d.n == 16 && strstr(err.message, "ladder"), "bad cutoff: %s", err.message);
+    res = shell_fit(&d, 40);
+    printf("two-shell exchange, linear in per-structure sums: S2 ladder residual %.2g of the spread, ", res);
+    CHECK(res < TOL(1e-6, 1e-3), "two-shell exchange through the ladder: relative residual %g", res);
+    d.n = 0;
+    CHECK(sannip_descriptors_preset_spin_thesis(&d, FE, 6, &err) == SANNIP_SUCCESS, "%s", err.message);
+    res = shell_fit(&d, 40);
+    printf("T A.2 spin bases %.2g\n", res);
+    CHECK(res > 0.05, "two-shell exchange through T A.2's one-cutoff bases: relative residual %g", res);
+    sannip_descriptors_uninit(&d);
+}
+
 int main(void)
 {
     test_each_basis();
@@ -816,6 +918,7 @@ int main(void)
     test_contraction();
     test_invariance();
     test_fm_vs_pm();
+    test_shell_ladder();
     test_bad_parameters();
     test_files();
     test_local();

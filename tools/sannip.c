@@ -58,11 +58,10 @@ static const help_entry HELP[] = {
       "Trains a model (or a committee) on DATA (extended XYZ or n2p2 input.data with\n"
       "energies and, unless --force-weight 0, forces). Prints one progress line per epoch.\n"
       "  -o MODEL            output model (a committee file when --committee > 1)\n"
-      "  --descriptors D     bp (thesis grid T A.1 for every element, neighbours of any\n"
-      "                      element; default), bp+spin (bp and the thesis's spin bases,\n"
-      "                      T A.2: 8 Gaussian S1 + 12 Gaussian S2, moments in mu_B),\n"
-      "                      bp+spin-scaled (bp, 8 S1G + 12 S2G scaled to the data's mean\n"
-      "                      |S|, and F4-F6), bp-fe (Fe only), or a definition file\n"
+      "  --descriptors D     bp (T A.1 grid for every element, neighbours of any element;\n"
+      "                      default), bp+spin (bp, the thesis's 8 S1G + 12 S2G, T A.2, mu_B,\n"
+      "                      and 16 S2 on cutoffs rc*5/12..rc), bp+spin-scaled (bp, 8 S1G +\n"
+      "                      12 S2G scaled to the data's mean |S|, F4-F6), bp-fe, or a file\n"
       "  --rc R              cutoff of the bp preset (default 6)\n"
       "  --hidden 25,25      hidden layer widths (default 25,25)\n"
       "  --architecture A    bp (per-element MLPs, default), cnn (class convolution, T3.2.3:\n"
@@ -886,7 +885,10 @@ static sannip_result train_descriptors(opts *o, sannip_model *tmpl, const sannip
         int mt = strcmp(opt(o, "--architecture", "bp"), "multitask") == 0, ne = mt ? 1 : nz;
         r = sannip_descriptors_preset_bp(&tmpl->desc, Zs, ne, (sannip_real)rc, err);
         for (i = 0; r == SANNIP_SUCCESS && desc[2] && i < ne; i++) {
-            if (strcmp(desc + 2, "+spin") == 0) r = sannip_descriptors_preset_spin_thesis(&tmpl->desc, Zs[i], (sannip_real)rc, err);
+            if (strcmp(desc + 2, "+spin") == 0) {
+                r = sannip_descriptors_preset_spin_thesis(&tmpl->desc, Zs[i], (sannip_real)rc, err);
+                if (r == SANNIP_SUCCESS) r = sannip_descriptors_preset_spin_shells(&tmpl->desc, Zs[i], (sannip_real)rc, err);
+            }
             else r = sannip_descriptors_preset_spin_scaled(&tmpl->desc, Zs[i], (sannip_real)rc, (sannip_real)sannip_spin_mean_magnitude(d->s, d->n), err);
         }
         if (mt)   /* one featurisation for all elements */
