@@ -701,8 +701,9 @@ static void mean_sd(int n, const double *x, double *m, double *sd)
     *sd = n > 1 ? sqrt(s2 / (n - 1)) : 0;
 }
 
-/* The per-seed table (seeds.csv) and the mean +- sd over seeds (stdout, summary.txt). */
-static void report_seeds(const opts *o, int n, const result *r)
+/* The per-seed table (seeds.csv, rewritten after every seed, so a run stopped early keeps
+   the seeds it finished) and, when print, the mean +- sd over seeds (stdout, summary.txt). */
+static void report_seeds(const opts *o, int n, const result *r, int print)
 {
 #define NFIG 15
     static const char *const names[NFIG] = { "rmse_bp_meV", "rmse_sannip_meV", "ratio_bp_over_sannip", "tc_toy_K", "tc_sannip_K", "tc_dev_percent",
@@ -730,6 +731,7 @@ static void report_seeds(const opts *o, int n, const result *r)
         fprintf(f, ",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", r[i].tc_toy_err, r[i].tc_nn_err, r[i].chi_toy, r[i].chi_nn, r[i].rw_toy_err, r[i].rw_nn_err);
     }
     if (fclose(f) != 0) die(path, NULL);
+    if (!print) return;
     snprintf(path, sizeof path, "%s/summary.txt", o->out);
     f = n > 1 ? fopen(path, "w") : NULL;
     printf("over %d seed%s (%lu..%lu) of the whole pipeline, mean +- sd:\n", n, n > 1 ? "s" : "", o->seed, o->seed + (unsigned long)n - 1);
@@ -796,8 +798,9 @@ int main(int argc, char **argv)
             printf("== seed %lu (%d of %d)\n", os.seed, s + 1, o.seeds);
         }
         pipeline(&os, argv[0], s == 0, &res[s]);
+        if (o.seeds > 1) report_seeds(&o, s + 1, res, 0);
     }
-    report_seeds(&o, o.seeds, res);
+    report_seeds(&o, o.seeds, res, 1);
     printf("done in %.1f s; tables in %s/\n", wall() - t0, o.out);
     return 0;
 }
