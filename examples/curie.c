@@ -13,7 +13,9 @@
       from the crossing of the Binder cumulants of the two sizes (and the susceptibility peaks).
    2. A SANNIP model and a spin-agnostic BP model are trained on those spin configurations
       (every other one on a lattice vibrating by --rattle, the truth evaluated there), plus
-      FM, AFM and PM states: energies, tanh networks. Held-out energy RMSEs are printed.
+      FM, AFM and PM states: energies (--labels fields|all: + effective fields, + forces),
+      tanh networks. Held-out RMSEs are printed, and what Metropolis sees is checked: dE of
+      single-spin moves on held-out states near T_c, model against truth (--fit-only: stop).
    3. The same Curie protocol on the trained SANNIP (local energy changes, sannip_spin_local)
       gives its T_c, printed next to the truth's: Binder crossings from straight lines near
       the sign change and from cumulants reweighted between the temperatures (multiple
