@@ -13,7 +13,9 @@
       from the crossing of the Binder cumulants of the two sizes (and the susceptibility peaks).
    2. A SANNIP model and a spin-agnostic BP model are trained on those spin configurations
       (every other one on a lattice vibrating by --rattle, the truth evaluated there), plus
-      FM, AFM and PM states: energies, tanh networks. Held-out energy RMSEs are printed.
+      FM, AFM and PM states: energies (--labels fields|all: + effective fields, + forces),
+      tanh networks. Held-out RMSEs are printed, and what Metropolis sees is checked: dE of
+      single-spin moves on held-out states near T_c, model against truth (--fit-only: stop).
    3. The same Curie protocol on the trained SANNIP (local energy changes, sannip_spin_local)
       gives its T_c, printed next to the truth's: Binder crossings from straight lines near
       the sign change and from cumulants reweighted between the temperatures (multiple
@@ -27,7 +29,8 @@
    Magnitudes are fixed (|S| = 1.1) in every run, so the comparison is between the exchange
    energetics of the two models; the on-site (Landau) terms are then constants.
    Usage: curie [--out DIR] [--seed N] [--seeds K] [--quick] [--sizes L1,L2] [--sweeps N]
-                [--truth extended|plain] [--tuned] [--rattle A] [--help] */
+                [--truth extended|plain] [--tuned] [--rattle A] [--labels all|fields|energy]
+                [--epochs N] [--batch N] [--fit-only] [--help] */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
 #include "../sannip_spin.h"
@@ -48,7 +51,12 @@
 #define MAXT 64
 #define WALKERS 2
 
-typedef struct opts { const char *out; unsigned long seed; int quick, L[2], sweeps, seeds, extended, tuned; double rattle; } opts;
+typedef struct opts {
+    const char *out; unsigned long seed; int quick, L[2], sweeps, seeds, extended, tuned; double rattle;
+    int labels, fit_only, epochs, batch;   /* labels: 0 energies, 1 + fields, 2 + forces and fields */
+} opts;
+/* what Metropolis sees: single-spin dE, model against truth (single_moves) */
+typedef struct move_fit { int n; double slope, rmse, rms_truth; } move_fit;
 /* What one run of the whole pipeline (data, training, MC) measures. */
 typedef struct result {
     int n_train;
@@ -57,6 +65,8 @@ typedef struct result {
     double chi_toy, chi_nn;                           /* susceptibility peaks of the larger size, K */
     double hyst[3];                                   /* magnetisation ratio at 300 K: FM, PM, AFM starts */
     double rw_toy, rw_toy_err, rw_nn, rw_nn_err;      /* reweighted Binder crossings, K (jackknife errors) */
+    double rmse_h, rmse_f;                            /* SANNIP's held-out field (eV/hbar) and force (eV/A) RMSE, -1: none */
+    move_fit mv;                                      /* single-spin moves near T_c, held-out states */
 } result;
 
 static double wall(void)
@@ -259,11 +269,13 @@ static void write_csv(const opts *o, const char *name, int nT, const sannip_mc_s
     sannip_text_uninit(&t);
 }
 
-/* ---- the data set: toy energies of sampled configurations, plus FM / AFM / PM states ---- */
+/* ---- the data set: the truth's energies, forces and effective fields of sampled
+   configurations, plus FM / AFM / PM states ---- */
 static void add_structure(sannip_dataset *d, const lattice *lat, const toyiron *t, const double *spins, const double *pos)
 {
     sannip_structure *s;
     sannip_error err;
+    double *fh = (double *)malloc(sizeof(double) * 6 * (size_t)lat->n);
     int i;
     if (d->n == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 256;
@@ -271,15 +283,60 @@ static void add_structure(sannip_dataset *d, const lattice *lat, const toyiron *
         if (!d->s) die("out of memory", NULL);
     }
     s = &d->s[d->n];
-    sannip_structure_init(s, NULL);
-    if (sannip_structure_resize(s, lat->n, 0, 1, &err) != SANNIP_SUCCESS) die("structure", &err);
+    sannip_structure_init(s, NULL);   /* the default allocator: fields come from calloc */
+    if (!fh || sannip_structure_resize(s, lat->n, 1, 1, &err) != SANNIP_SUCCESS) die("structure", fh ? &err : NULL);
+    if (!(s->fields = (sannip_real *)calloc(3 * (size_t)lat->n, sizeof(sannip_real)))) die("out of memory", NULL);
     for (i = 0; i < 3 * lat->n; i++) s->pos[i] = (sannip_real)pos[i];
     memcpy(s->Z, lat->Z, sizeof(int) * (size_t)lat->n);
     memcpy(s->cell, lat->rcell, sizeof s->cell); memcpy(s->pbc, lat->pbc, sizeof s->pbc);
     for (i = 0; i < 3 * lat->n; i++) s->spins[i] = (sannip_real)spins[i];
-    s->energy = (sannip_real)toyiron_compute(t, spins, NULL, NULL, NULL, NULL);
+    /* the truth's exact labels: forces -dE/dr and the effective field H = -dE/dS (eV/hbar),
+       which is what a Monte Carlo move sees to first order */
+    s->energy = (sannip_real)toyiron_compute(t, spins, NULL, fh, fh + 3 * lat->n, NULL);
+    for (i = 0; i < 3 * lat->n; i++) { s->forces[i] = (sannip_real)fh[i]; s->fields[i] = (sannip_real)fh[3 * lat->n + i]; }
     s->has_energy = 1;
     d->n++;
+    free(fh);
+}
+
+/* ---- what Metropolis sees: energy changes of single-spin moves, model against truth ---- */
+/* On the held-out states of the ideal lattice sampled within 200 K of tc (val[0..nval),
+   their temperatures T[] and rattle flags rat[] by structure), one first-order move of every
+   spin with the Monte Carlo's default step (S' ~ S/|S| + 0.5 u, u uniform on the sphere):
+   dE of the trained model (sannip_spin_local) against the truth's. slope = sum xy / sum x^2
+   (x truth, y model): below 1, the model's landscape is flatter and its T_c lower. */
+static move_fit single_moves(const sannip_model *m, const sannip_dataset *d, const int *val, int nval, const double *T,
+                             const int *rat, double tc, const lattice *lat, const toyiron *truth, unsigned long seed)
+{
+    move_fit f = { 0, NAN, NAN, NAN };
+    sannip_spin_local loc;
+    sannip_system sys = lattice_system(lat, d->s[0].spins);
+    sannip_error err;
+    sannip_rng rng;
+    double *sd = (double *)malloc(sizeof(double) * 3 * (size_t)lat->n), sxy = 0, sxx = 0, see = 0;
+    int v, k, a;
+    if (sannip_spin_local_init(&loc, m, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
+    sannip_rng_seed(&rng, seed);
+    for (v = 0; v < nval; v++) {
+        const sannip_structure *s = &d->s[val[v]];
+        if (rat[val[v]] || fabs(T[val[v]] - tc) > 200) continue;
+        if (sannip_spin_local_set_spins(&loc, s->spins, &err) != SANNIP_SUCCESS) die("local model", &err);
+        for (a = 0; a < 3 * lat->n; a++) sd[a] = s->spins[a];
+        for (k = 0; k < lat->n; k++) {
+            double u[3], x, y, nu = 0, ns = 0, dn[3];
+            sannip_real sn[3];
+            do { for (a = 0, nu = 0; a < 3; a++) { u[a] = sannip_rng_normal(&rng); nu += u[a] * u[a]; } } while (nu == 0);
+            for (a = 0; a < 3; a++) { dn[a] = sd[3 * k + a] / SMAG + 0.5 * u[a] / sqrt(nu); ns += dn[a] * dn[a]; }
+            for (a = 0; a < 3; a++) { dn[a] *= SMAG / sqrt(ns); sn[a] = (sannip_real)dn[a]; }
+            x = toyiron_spin_delta(truth, sd, k, dn);
+            if (sannip_spin_local_delta(&loc, k, sn, &y) != SANNIP_SUCCESS) die("local model", NULL);
+            sxy += x * y; sxx += x * x; see += (y - x) * (y - x); f.n++;
+        }
+    }
+    if (f.n) { f.slope = sxy / sxx; f.rmse = sqrt(see / f.n); f.rms_truth = sqrt(sxx / f.n); }
+    sannip_spin_local_uninit(&loc);
+    free(sd);
+    return f;
 }
 
 /* Definition lines of the demo's SANNIP: geometric G2 (constant on the fixed lattice, kept
@@ -324,7 +381,8 @@ static void build_model(sannip_model *m, int with_spin, int tuned)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: curie [--out DIR] [--seed N] [--seeds K] [--quick] [--sizes L1,L2] [--sweeps N]\n"
-               "             [--truth extended|plain] [--tuned] [--rattle A]\n"
+               "             [--truth extended|plain] [--tuned] [--rattle A] [--labels all|fields|energy]\n"
+               "             [--epochs N] [--batch N] [--fit-only]\n"
                "Curie temperature and hysteresis of toy iron: its own Monte Carlo T_c against that of a\n"
                "SANNIP model trained on it (bcc L^3 cells, a = 2.87 A, |S| = 1.1 hbar, first-order moves).\n"
                "  --out DIR      output directory (default curie_out): CSV tables, summary.txt, seeds.csv, plots\n"
@@ -339,7 +397,12 @@ static void usage(FILE *f)
                "  --tuned        shell-matched spin bases (S2 sums at 2.7 and 3.3 A) instead of the generic\n"
                "                 T A.1 BP Fe set + scaled spin preset at rc = 6 A\n"
                "  --rattle A     sd of the displacements of the vibrating training geometries, 0..0.3 A\n"
-               "                 (default 0.03; every other sampled state)\n");
+               "                 (default 0.03; every other sampled state)\n"
+               "  --labels L     training labels: energy (default: energies only, raw loss, lr 3e-3),\n"
+               "                 fields (energies and effective fields, the library's balanced loss),\n"
+               "                 all (energies, forces and fields)\n"
+               "  --epochs N, --batch N  override the training's epochs and batch size\n"
+               "  --fit-only     stop after training: held-out RMSEs and the single-spin-move check only\n");
 }
 
 /* The figures (plotting.h, examples/plot_mc.py): M(T), chi(T), U4(T) of both models and both
@@ -369,6 +432,25 @@ static void draw_plots(const char *argv0, const opts *o, const lattice *lat, dou
     plot_run(argv0, "plot_mc.py", args, png, "hysteresis (magnetisation against sweeps from three starts)");
 }
 
+/* The training of both models: 150 epochs of batch 16 (250 without --quick). Default
+   (--labels energy): energies only, raw loss, lr 3e-3 decaying by 0.995. --labels fields:
+   the library's loss (sannip_train_config_init: Adam, balanced weights) on the energies and
+   the truth's effective fields -dE/dS (SANNIP only: BP has no spins); with the generic bases
+   it made the models worse (README, Spin Monte Carlo), so it is not the default.
+   --labels all adds the forces. --epochs, --batch override. */
+static void train_setup(sannip_train_config *tc, const opts *o)
+{
+    *tc = sannip_train_config_init();
+    tc->seed = o->seed; tc->validation_fraction = 0.2;
+    tc->epochs = o->quick ? 150 : 250; tc->batch_size = 16;
+    if (o->labels == 0) {
+        tc->learning_rate = 3e-3; tc->lr_decay = 0.995;
+        tc->raw_loss = 1; tc->force_weight = tc->field_weight = tc->stress_weight = SANNIP_OFF;
+    } else if (o->labels == 1) tc->force_weight = SANNIP_OFF;
+    if (o->epochs) tc->epochs = o->epochs;
+    if (o->batch) tc->batch_size = o->batch;
+}
+
 /* One run of the whole pipeline with seed o->seed into o->out: the truth's scans, the data,
    training of BP and SANNIP, the model's scans, hysteresis; plots when asked. */
 static void pipeline(const opts *op, const char *argv0, int plots, result *res)
@@ -381,7 +463,7 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
     static snaps per[WALKERS];
     static series_rec rtoy[2], rnn[2];
     sampler sp;
-    double Tb[MAXT], Tw[MAXT], t0 = wall(), tc_toy, tc_toy_err, tc_nn, tc_nn_err, tc_guess;
+    double Tb[MAXT], Tw[MAXT], t0 = wall(), tc_toy = NAN, tc_toy_err = NAN, tc_nn = NAN, tc_nn_err = NAN, tc_guess;
     int nb = 0, nw = 0, i, L, w;
     FILE *sum;
     toyiron_params truth;
@@ -435,6 +517,8 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
         sannip_error err;
         sannip_rng rng;
         double *sp3 = (double *)malloc(sizeof(double) * 3 * (size_t)lat[0].n), *rp = (double *)malloc(sizeof(double) * 3 * (size_t)lat[0].n);
+        static double dT[MAXSNAP + 64];
+        static int drat[MAXSNAP + 64];
         int k, nsamp = 0, nrat = 0;
         toyiron tr;
         sannip_rng vib;
@@ -452,6 +536,7 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
                 if (toyiron_set_geometry(&tr, lat[0].n, rp, lat[0].cell, lat[0].pbc, &err) != SANNIP_SUCCESS) die("rattled geometry", &err);
                 pos = rp; t = &tr; nrat++;
             }
+            dT[d.n] = per[w].T[k]; drat[d.n] = pos != lat[0].pos;
             add_structure(&d, &lat[0], t, per[w].spins + (size_t)k * 3 * lat[0].n, pos);
             nsamp++;
         }
@@ -466,20 +551,21 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
             else if (k < 10) { sannip_spin_sublattice(lat[0].n, lat[0].rpos, lat[0].rcell, (sannip_real)ALAT, SANNIP_SUBLATTICE_BCC, sub, &err); sannip_spin_afm(lat[0].n, sub, &mag, &rng, s, &err); }
             else sannip_spin_pm(lat[0].n, &mag, &rng, s, &err);
             for (i = 0; i < 3 * lat[0].n; i++) sp3[i] = s[i];
+            dT[d.n] = NAN; drat[d.n] = 0;
             add_structure(&d, &lat[0], &toy[0][0].t, sp3, lat[0].pos);
         }
         free(sp3);
-        tc.epochs = o.quick ? 150 : 250; tc.batch_size = 16; tc.force_weight = SANNIP_OFF; tc.learning_rate = 3e-3; tc.lr_decay = 0.995;
-        tc.raw_loss = 1;   /* the figures in README were measured with the raw loss */
-        tc.field_weight = tc.stress_weight = SANNIP_OFF;   /* energies only, as measured */
-        tc.seed = o.seed; tc.validation_fraction = 0.2;
+        train_setup(&tc, &o);
         tc.progress = on_train_progress; tc.user = &tp;
-        printf("2. training on %d configurations of the %d-atom cell (%d sampled, %d of them on a lattice vibrating by %.2f A; FM/AFM/PM 60),\n"
-               "   energies, %d epochs, %s bases\n", d.n, lat[0].n, nsamp, nrat, o.rattle, tc.epochs, o.tuned ? "shell-tuned" : "generic (T A.1 BP Fe + scaled spin preset)");
+        printf("2. training on %d configurations of the %d-atom cell (%d sampled at %.0f-%.0f K, %d of them on a lattice vibrating by %.2f A;\n"
+               "   FM/AFM/PM 60), %s, %d epochs of batch %d, %s bases\n", d.n, lat[0].n, nsamp, Tb[0], Tb[nb - 1], nrat, o.rattle,
+               o.labels == 0 ? "energies only (raw loss)" : o.labels == 1 ? "energies + effective fields (balanced loss)" : "energies + forces + effective fields (balanced loss)",
+               tc.epochs, tc.batch_size, o.tuned ? "shell-tuned" : "generic (T A.1 BP Fe + scaled spin preset)");
         res->n_train = d.n;
         build_model(&mb, 0, o.tuned);
         tp.t0 = tp.last = wall();
-        if (sannip_train(&mb, &d, &tc, &rb, &err) != SANNIP_SUCCESS) die("training BP", &err);
+        memset(&rb, 0, sizeof rb); rb.val_rmse_e = NAN;   /* --fit-only: SANNIP alone */
+        if (!o.fit_only && sannip_train(&mb, &d, &tc, &rb, &err) != SANNIP_SUCCESS) die("training BP", &err);
         {
             sannip_model *ms = (sannip_model *)malloc(sizeof *ms);
             sannip_spin_local loc[2][WALKERS];
@@ -490,109 +576,117 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
             if (sannip_train(ms, &d, &tc, &rs, &err) != SANNIP_SUCCESS) die("training SANNIP", &err);
             printf("   held-out energy RMSE (meV/atom):  BP %.3f   SANNIP %.3f   (BP sees no spins: %.0fx)  %.1f s\n",
                    rb.val_rmse_e * 1000, rs.val_rmse_e * 1000, rb.val_rmse_e / rs.val_rmse_e, wall() - t0);
+            res->mv = single_moves(ms, &d, rs.val_index, rs.n_val, dT, drat, tc_guess, &lat[0], &toy[0][0].t, o.seed + 66);
+            res->rmse_h = rs.val_rmse_h; res->rmse_f = rs.val_rmse_f;
+            printf("   SANNIP held-out field RMSE %.4f eV/hbar, force RMSE %.4f eV/A (-1: not trained on)\n"
+                   "   single-spin moves (step 0.5) on %d held-out states within 200 K of %.0f K: dE model vs truth slope %.3f,\n"
+                   "   RMSE %.2f meV (truth's dE rms %.2f meV)\n", rs.val_rmse_h, rs.val_rmse_f, res->mv.n / lat[0].n, tc_guess,
+                   res->mv.slope, 1e3 * res->mv.rmse, 1e3 * res->mv.rms_truth);
             snprintf(path, sizeof path, "%s/sannip_toyiron.model", o.out);
             if (sannip_model_save_file(ms, path, &err) != SANNIP_SUCCESS) die(path, &err);
 
-            /* ---- 3. Curie scans of both models on the same window around the toy T_c ---- */
-            nw = o.quick ? 9 : 13;
-            for (i = 0; i < nw; i++) Tw[i] = 50 * floor(tc_guess / 50 + 0.5) + 50 * (i - nw / 2);
-            for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) {
-                sannip_real *s0 = (sannip_real *)calloc(3 * (size_t)lat[L].n, sizeof(sannip_real));
-                sannip_system sys;
-                for (i = 0; i < lat[L].n; i++) s0[3 * i + 2] = (sannip_real)SMAG;
-                sys = lattice_system(&lat[L], s0);
-                if (sannip_spin_local_init(&loc[L][w], ms, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
-                nm[L][w] = sannip_spin_local_mc_model(&loc[L][w]);
-                free(s0);
-            }
-            printf("3. Curie scans of the toy Hamiltonian and of the trained SANNIP, %d temperatures %.0f-%.0f K, %d walkers x %d sweeps\n",
-                   nw, Tw[0], Tw[nw - 1], WALKERS, o.sweeps);
-            for (L = 0; L < 2; L++) {
-                char lab[96];
-                snprintf(lab, sizeof lab, "toy iron, L = %d (%d atoms)", o.L[L], lat[L].n);
-                scan(tm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, toyw[L], lab, &rtoy[L]);
-                snprintf(lab, sizeof lab, "SANNIP, L = %d (%d atoms)", o.L[L], lat[L].n);
-                scan(nm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, nnw[L], lab, &rnn[L]);
-            }
-            tc_toy = binder_tc(nw, Tw, toyw[0], toyw[1], &tc_toy_err);
-            tc_nn = binder_tc(nw, Tw, nnw[0], nnw[1], &tc_nn_err);
-            if (reweighted_tc(&rtoy[0], &rtoy[1], Tw, &res->rw_toy, &res->rw_toy_err, &err) != SANNIP_SUCCESS
-                || reweighted_tc(&rnn[0], &rnn[1], Tw, &res->rw_nn, &res->rw_nn_err, &err) != SANNIP_SUCCESS) die("reweighting", &err);
-            for (L = 0; L < 2; L++) { rec_free(&rtoy[L]); rec_free(&rnn[L]); }
-            write_csv(&o, "toy_L1.csv", nw, toyw[0]); write_csv(&o, "toy_L2.csv", nw, toyw[1]);
-            write_csv(&o, "sannip_L1.csv", nw, nnw[0]); write_csv(&o, "sannip_L2.csv", nw, nnw[1]);
-            printf("   T_c (Binder crossing of L = %d, %d):  toy iron %.0f +- %.0f K   SANNIP %.0f +- %.0f K   (%+.1f%%)\n",
-                   o.L[0], o.L[1], tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
-            printf("   T_c (reweighted Binder crossing):    toy iron %.0f +- %.0f K   SANNIP %.0f +- %.0f K   (%+.1f%%)\n",
-                   res->rw_toy, res->rw_toy_err, res->rw_nn, res->rw_nn_err, 100 * (res->rw_nn - res->rw_toy) / res->rw_toy);
-            printf("   susceptibility peaks (L = %d):       toy iron %.0f K          SANNIP %.0f K   (%.1f s)\n",
-                   o.L[1], chi_tc(nw, Tw, toyw[1]), chi_tc(nw, Tw, nnw[1]), wall() - t0);
-
-            /* ---- 4. hysteresis at 300 K: FM, PM and AFM starts (T4.3.2) ---- */
-            {
-                static const char *names[3] = { "FM", "PM", "AFM" };
-                sannip_real *starts[3];
-                sannip_spin_local hl[3];
-                sannip_mc_model hm[3];
-                sannip_mc_config hc = sannip_mc_config_init(300);
-                static series hs;
-                mc_progress hp;
-                sannip_spin_magnitude mag = { (sannip_real)SMAG, 0 };
-                int sub[2 * 8 * 8 * 8];
-                /* as T4.3.1-4.3.2: a fixed run of small-angle moves from each start, no
-                   equilibration phase: averages over the run show how far each start gets */
-                hc.equil = SANNIP_OFF; hc.length = o.quick ? 100 : 200; hc.no_adapt = 1; hc.step = 0.2;
-                sannip_rng_seed(&rng, o.seed + 303);
-                for (k = 0; k < 3; k++) {
-                    sannip_system sys;
-                    starts[k] = (sannip_real *)calloc(3 * (size_t)lat[1].n, sizeof(sannip_real));
-                    if (k == 0) sannip_spin_fm(lat[1].n, &mag, &rng, starts[k], &err);
-                    else if (k == 1) sannip_spin_pm(lat[1].n, &mag, &rng, starts[k], &err);
-                    else { sannip_spin_sublattice(lat[1].n, lat[1].rpos, lat[1].rcell, (sannip_real)ALAT, SANNIP_SUBLATTICE_BCC, sub, &err); sannip_spin_afm(lat[1].n, sub, &mag, &rng, starts[k], &err); }
-                    sys = lattice_system(&lat[1], starts[k]);
-                    if (sannip_spin_local_init(&hl[k], ms, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
-                    hm[k] = sannip_spin_local_mc_model(&hl[k]);
-                }
-                mc_progress_begin(&hp, "hysteresis at 300 K", "run", 1, &hc);
-                hp.chain = on_series_sample; hp.chain_user = &hs;
-                memset(hs.n, 0, sizeof hs.n);
-                hc.on_sample = on_progress_sample; hc.sample_user = &hp;
-                if (sannip_mc_hysteresis(hm, 3, (const sannip_real *const *)starts, &hc, o.seed + 404, hyst, &err) != SANNIP_SUCCESS) die("hysteresis", &err);
-                write_series(&o, "hysteresis_300K_series.csv", &hs, names);
-                printf("4. hysteresis on the trained SANNIP at 300 K (%d atoms, %d sweeps from each start, step %.1f):\n"
-                       "   magnetisation ratio (T4.1) and <|M|>/N over the run\n", lat[1].n, (int)hc.length, hc.step);
-                for (k = 0; k < 3; k++) printf("   %-3s start: %.3f +- %.3f   %.3f hbar\n", names[k], hyst[k].ratio.mean, hyst[k].ratio.err, hyst[k].m.mean);
-                write_csv(&o, "hysteresis_300K.csv", 3, hyst);
-                for (k = 0; k < 3; k++) { sannip_spin_local_uninit(&hl[k]); free(starts[k]); }
-            }
-            sum = NULL;
-            {
-                char p2[1024];
-                snprintf(p2, sizeof p2, "%s/summary.txt", o.out);
-                sum = fopen(p2, "w");
-            }
-            if (sum) {
-                fprintf(sum, "bcc %d^3/%d^3, |S| = %.1f, seed %lu, %d sweeps x %d walkers per temperature, %s truth, %s bases, rattle %.2f A\n", o.L[0], o.L[1], SMAG, o.seed, o.sweeps, WALKERS,
-                        o.extended ? "extended" : "plain", o.tuned ? "tuned" : "generic", o.rattle);
-                fprintf(sum, "held_out_rmse_meV_per_atom BP %.4f SANNIP %.4f\n", rb.val_rmse_e * 1000, rs.val_rmse_e * 1000);
-                fprintf(sum, "Tc_binder_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
-                fprintf(sum, "Tc_reweighted_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", res->rw_toy, res->rw_toy_err, res->rw_nn, res->rw_nn_err,
-                        100 * (res->rw_nn - res->rw_toy) / res->rw_toy);
-                fprintf(sum, "hysteresis_300K_ratio FM %.4f PM %.4f AFM %.4f\n", hyst[0].ratio.mean, hyst[1].ratio.mean, hyst[2].ratio.mean);
-                fclose(sum);
-            }
             res->rmse_bp = rb.val_rmse_e; res->rmse_nn = rs.val_rmse_e;
-            res->tc_toy = tc_toy; res->tc_toy_err = tc_toy_err; res->tc_nn = tc_nn; res->tc_nn_err = tc_nn_err;
-            res->chi_toy = chi_tc(nw, Tw, toyw[1]); res->chi_nn = chi_tc(nw, Tw, nnw[1]);
-            for (k = 0; k < 3; k++) res->hyst[k] = hyst[k].ratio.mean;
-            for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) sannip_spin_local_uninit(&loc[L][w]);
+            if (!o.fit_only) {
+                /* ---- 3. Curie scans of both models on the same window around the toy T_c ---- */
+                nw = o.quick ? 9 : 13;
+                for (i = 0; i < nw; i++) Tw[i] = 50 * floor(tc_guess / 50 + 0.5) + 50 * (i - nw / 2);
+                for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) {
+                    sannip_real *s0 = (sannip_real *)calloc(3 * (size_t)lat[L].n, sizeof(sannip_real));
+                    sannip_system sys;
+                    for (i = 0; i < lat[L].n; i++) s0[3 * i + 2] = (sannip_real)SMAG;
+                    sys = lattice_system(&lat[L], s0);
+                    if (sannip_spin_local_init(&loc[L][w], ms, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
+                    nm[L][w] = sannip_spin_local_mc_model(&loc[L][w]);
+                    free(s0);
+                }
+                printf("3. Curie scans of the toy Hamiltonian and of the trained SANNIP, %d temperatures %.0f-%.0f K, %d walkers x %d sweeps\n",
+                       nw, Tw[0], Tw[nw - 1], WALKERS, o.sweeps);
+                for (L = 0; L < 2; L++) {
+                    char lab[96];
+                    snprintf(lab, sizeof lab, "toy iron, L = %d (%d atoms)", o.L[L], lat[L].n);
+                    scan(tm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, toyw[L], lab, &rtoy[L]);
+                    snprintf(lab, sizeof lab, "SANNIP, L = %d (%d atoms)", o.L[L], lat[L].n);
+                    scan(nm[L], lat[L].n, nw, Tw, &cfg, o.seed + 101 + L, nnw[L], lab, &rnn[L]);
+                }
+                tc_toy = binder_tc(nw, Tw, toyw[0], toyw[1], &tc_toy_err);
+                tc_nn = binder_tc(nw, Tw, nnw[0], nnw[1], &tc_nn_err);
+                if (reweighted_tc(&rtoy[0], &rtoy[1], Tw, &res->rw_toy, &res->rw_toy_err, &err) != SANNIP_SUCCESS
+                    || reweighted_tc(&rnn[0], &rnn[1], Tw, &res->rw_nn, &res->rw_nn_err, &err) != SANNIP_SUCCESS) die("reweighting", &err);
+                for (L = 0; L < 2; L++) { rec_free(&rtoy[L]); rec_free(&rnn[L]); }
+                write_csv(&o, "toy_L1.csv", nw, toyw[0]); write_csv(&o, "toy_L2.csv", nw, toyw[1]);
+                write_csv(&o, "sannip_L1.csv", nw, nnw[0]); write_csv(&o, "sannip_L2.csv", nw, nnw[1]);
+                printf("   T_c (Binder crossing of L = %d, %d):  toy iron %.0f +- %.0f K   SANNIP %.0f +- %.0f K   (%+.1f%%)\n",
+                       o.L[0], o.L[1], tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
+                printf("   T_c (reweighted Binder crossing):    toy iron %.0f +- %.0f K   SANNIP %.0f +- %.0f K   (%+.1f%%)\n",
+                       res->rw_toy, res->rw_toy_err, res->rw_nn, res->rw_nn_err, 100 * (res->rw_nn - res->rw_toy) / res->rw_toy);
+                printf("   susceptibility peaks (L = %d):       toy iron %.0f K          SANNIP %.0f K   (%.1f s)\n",
+                       o.L[1], chi_tc(nw, Tw, toyw[1]), chi_tc(nw, Tw, nnw[1]), wall() - t0);
+
+                /* ---- 4. hysteresis at 300 K: FM, PM and AFM starts (T4.3.2) ---- */
+                {
+                    static const char *names[3] = { "FM", "PM", "AFM" };
+                    sannip_real *starts[3];
+                    sannip_spin_local hl[3];
+                    sannip_mc_model hm[3];
+                    sannip_mc_config hc = sannip_mc_config_init(300);
+                    static series hs;
+                    mc_progress hp;
+                    sannip_spin_magnitude mag = { (sannip_real)SMAG, 0 };
+                    int sub[2 * 8 * 8 * 8];
+                    /* as T4.3.1-4.3.2: a fixed run of small-angle moves from each start, no
+                       equilibration phase: averages over the run show how far each start gets */
+                    hc.equil = SANNIP_OFF; hc.length = o.quick ? 100 : 200; hc.no_adapt = 1; hc.step = 0.2;
+                    sannip_rng_seed(&rng, o.seed + 303);
+                    for (k = 0; k < 3; k++) {
+                        sannip_system sys;
+                        starts[k] = (sannip_real *)calloc(3 * (size_t)lat[1].n, sizeof(sannip_real));
+                        if (k == 0) sannip_spin_fm(lat[1].n, &mag, &rng, starts[k], &err);
+                        else if (k == 1) sannip_spin_pm(lat[1].n, &mag, &rng, starts[k], &err);
+                        else { sannip_spin_sublattice(lat[1].n, lat[1].rpos, lat[1].rcell, (sannip_real)ALAT, SANNIP_SUBLATTICE_BCC, sub, &err); sannip_spin_afm(lat[1].n, sub, &mag, &rng, starts[k], &err); }
+                        sys = lattice_system(&lat[1], starts[k]);
+                        if (sannip_spin_local_init(&hl[k], ms, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
+                        hm[k] = sannip_spin_local_mc_model(&hl[k]);
+                    }
+                    mc_progress_begin(&hp, "hysteresis at 300 K", "run", 1, &hc);
+                    hp.chain = on_series_sample; hp.chain_user = &hs;
+                    memset(hs.n, 0, sizeof hs.n);
+                    hc.on_sample = on_progress_sample; hc.sample_user = &hp;
+                    if (sannip_mc_hysteresis(hm, 3, (const sannip_real *const *)starts, &hc, o.seed + 404, hyst, &err) != SANNIP_SUCCESS) die("hysteresis", &err);
+                    write_series(&o, "hysteresis_300K_series.csv", &hs, names);
+                    printf("4. hysteresis on the trained SANNIP at 300 K (%d atoms, %d sweeps from each start, step %.1f):\n"
+                           "   magnetisation ratio (T4.1) and <|M|>/N over the run\n", lat[1].n, (int)hc.length, hc.step);
+                    for (k = 0; k < 3; k++) printf("   %-3s start: %.3f +- %.3f   %.3f hbar\n", names[k], hyst[k].ratio.mean, hyst[k].ratio.err, hyst[k].m.mean);
+                    write_csv(&o, "hysteresis_300K.csv", 3, hyst);
+                    for (k = 0; k < 3; k++) { sannip_spin_local_uninit(&hl[k]); free(starts[k]); }
+                }
+                sum = NULL;
+                {
+                    char p2[1024];
+                    snprintf(p2, sizeof p2, "%s/summary.txt", o.out);
+                    sum = fopen(p2, "w");
+                }
+                if (sum) {
+                    fprintf(sum, "bcc %d^3/%d^3, |S| = %.1f, seed %lu, %d sweeps x %d walkers per temperature, %s truth, %s bases, rattle %.2f A\n", o.L[0], o.L[1], SMAG, o.seed, o.sweeps, WALKERS,
+                            o.extended ? "extended" : "plain", o.tuned ? "tuned" : "generic", o.rattle);
+                    fprintf(sum, "held_out_rmse_meV_per_atom BP %.4f SANNIP %.4f\n", rb.val_rmse_e * 1000, rs.val_rmse_e * 1000);
+                    fprintf(sum, "Tc_binder_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
+                    fprintf(sum, "Tc_reweighted_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", res->rw_toy, res->rw_toy_err, res->rw_nn, res->rw_nn_err,
+                            100 * (res->rw_nn - res->rw_toy) / res->rw_toy);
+                    fprintf(sum, "hysteresis_300K_ratio FM %.4f PM %.4f AFM %.4f\n", hyst[0].ratio.mean, hyst[1].ratio.mean, hyst[2].ratio.mean);
+                    fclose(sum);
+                }
+                res->tc_toy = tc_toy; res->tc_toy_err = tc_toy_err; res->tc_nn = tc_nn; res->tc_nn_err = tc_nn_err;
+                res->chi_toy = chi_tc(nw, Tw, toyw[1]); res->chi_nn = chi_tc(nw, Tw, nnw[1]);
+                for (k = 0; k < 3; k++) res->hyst[k] = hyst[k].ratio.mean;
+                for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) sannip_spin_local_uninit(&loc[L][w]);
+            }
             sannip_model_uninit(ms); free(ms);
         }
         sannip_model_uninit(&mb);
         sannip_train_report_uninit(&rs); sannip_train_report_uninit(&rb);
         sannip_dataset_uninit(&d);
     }
-    if (plots) draw_plots(argv0, &o, lat, tc_toy, tc_nn);
+    if (plots && !o.fit_only) draw_plots(argv0, &o, lat, tc_toy, tc_nn);
     printf("seed %lu done in %.1f s; tables in %s/\n", o.seed, wall() - t0, o.out);
     for (L = 0; L < 2; L++) for (w = 0; w < WALKERS; w++) { toyiron_uninit(&toy[L][w].t); free(toy[L][w].s); }
     for (w = 0; w < WALKERS; w++) free(per[w].spins);
@@ -609,12 +703,14 @@ static void mean_sd(int n, const double *x, double *m, double *sd)
     *sd = n > 1 ? sqrt(s2 / (n - 1)) : 0;
 }
 
-/* The per-seed table (seeds.csv) and the mean +- sd over seeds (stdout, summary.txt). */
-static void report_seeds(const opts *o, int n, const result *r)
+/* The per-seed table (seeds.csv, rewritten after every seed, so a run stopped early keeps
+   the seeds it finished) and, when print, the mean +- sd over seeds (stdout, summary.txt). */
+static void report_seeds(const opts *o, int n, const result *r, int print)
 {
-#define NFIG 11
+#define NFIG 15
     static const char *const names[NFIG] = { "rmse_bp_meV", "rmse_sannip_meV", "ratio_bp_over_sannip", "tc_toy_K", "tc_sannip_K", "tc_dev_percent",
-                                             "hyst_fm", "hyst_pm", "tc_rw_toy_K", "tc_rw_sannip_K", "tc_rw_dev_percent" };
+                                             "hyst_fm", "hyst_pm", "tc_rw_toy_K", "tc_rw_sannip_K", "tc_rw_dev_percent",
+                                             "field_rmse_sannip_meV_per_hbar", "force_rmse_sannip_meV_per_A", "move_dE_slope", "move_dE_rmse_meV" };
     double v[NFIG][64], m, sd;
     char path[1100];
     FILE *f;
@@ -624,6 +720,7 @@ static void report_seeds(const opts *o, int n, const result *r)
         v[3][i] = r[i].tc_toy; v[4][i] = r[i].tc_nn; v[5][i] = 100 * (r[i].tc_nn - r[i].tc_toy) / r[i].tc_toy;
         v[6][i] = r[i].hyst[0]; v[7][i] = r[i].hyst[1];
         v[8][i] = r[i].rw_toy; v[9][i] = r[i].rw_nn; v[10][i] = 100 * (r[i].rw_nn - r[i].rw_toy) / r[i].rw_toy;
+        v[11][i] = r[i].rmse_h >= 0 ? 1e3 * r[i].rmse_h : NAN; v[12][i] = r[i].rmse_f >= 0 ? 1e3 * r[i].rmse_f : NAN; v[13][i] = r[i].mv.slope; v[14][i] = 1e3 * r[i].mv.rmse;
     }
     snprintf(path, sizeof path, "%s/seeds.csv", o->out);
     if (!(f = fopen(path, "w"))) die(path, NULL);
@@ -636,6 +733,7 @@ static void report_seeds(const opts *o, int n, const result *r)
         fprintf(f, ",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", r[i].tc_toy_err, r[i].tc_nn_err, r[i].chi_toy, r[i].chi_nn, r[i].rw_toy_err, r[i].rw_nn_err);
     }
     if (fclose(f) != 0) die(path, NULL);
+    if (!print) return;
     snprintf(path, sizeof path, "%s/summary.txt", o->out);
     f = n > 1 ? fopen(path, "w") : NULL;
     printf("over %d seed%s (%lu..%lu) of the whole pipeline, mean +- sd:\n", n, n > 1 ? "s" : "", o->seed, o->seed + (unsigned long)n - 1);
@@ -651,7 +749,7 @@ static void report_seeds(const opts *o, int n, const result *r)
 
 int main(int argc, char **argv)
 {
-    opts o = { "curie_out", 1, 0, { 4, 6 }, 0, 0, 1, 0, 0.03 };
+    opts o = { "curie_out", 1, 0, { 4, 6 }, 0, 0, 1, 0, 0.03, 0, 0, 0, 0 };
     static result res[64];
     char cmd[2048], dir[1100];
     double t0 = wall();
@@ -673,6 +771,16 @@ int main(int argc, char **argv)
             else { usage(stderr); return 2; }
         }
         else if (!strcmp(argv[i], "--tuned")) o.tuned = 1;
+        else if (!strcmp(argv[i], "--fit-only")) o.fit_only = 1;
+        else if (!strcmp(argv[i], "--labels") && i + 1 < argc) {
+            i++;
+            if (!strcmp(argv[i], "energy")) o.labels = 0;
+            else if (!strcmp(argv[i], "fields")) o.labels = 1;
+            else if (!strcmp(argv[i], "all")) o.labels = 2;
+            else { usage(stderr); return 2; }
+        }
+        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) { o.epochs = atoi(argv[++i]); if (o.epochs < 1 || o.epochs > 100000) { usage(stderr); return 2; } }
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc) { o.batch = atoi(argv[++i]); if (o.batch < 1 || o.batch > 4096) { usage(stderr); return 2; } }
         else if (!strcmp(argv[i], "--rattle") && i + 1 < argc) { o.rattle = atof(argv[++i]); if (!(o.rattle >= 0 && o.rattle <= 0.3)) { usage(stderr); return 2; } }
         else { fprintf(stderr, "curie: unknown or incomplete option '%s'\n", argv[i]); usage(stderr); return 2; }
     }
@@ -692,8 +800,9 @@ int main(int argc, char **argv)
             printf("== seed %lu (%d of %d)\n", os.seed, s + 1, o.seeds);
         }
         pipeline(&os, argv[0], s == 0, &res[s]);
+        if (o.seeds > 1) report_seeds(&o, s + 1, res, 0);
     }
-    report_seeds(&o, o.seeds, res);
+    report_seeds(&o, o.seeds, res, 1);
     printf("done in %.1f s; tables in %s/\n", wall() - t0, o.out);
     return 0;
 }
