@@ -29,7 +29,7 @@
    Magnitudes are fixed (|S| = 1.1) in every run, so the comparison is between the exchange
    energetics of the two models; the on-site (Landau) terms are then constants.
    Usage: curie [--out DIR] [--seed N] [--seeds K] [--quick] [--sizes L1,L2] [--sweeps N]
-                [--truth extended|plain] [--tuned] [--rattle A] [--labels all|fields|energy]
+                [--truth extended|plain] [--tuned|--shells] [--rattle A] [--labels all|fields|energy]
                 [--epochs N] [--batch N] [--fit-only] [--help] */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
@@ -355,7 +355,16 @@ static const char *SANNIP_DEFS =
 /* The default bases are generic, tuned to nothing in the truth: the thesis's BP Fe set (T
    sec. A.1: 24 G2 + 18 G4, rc = 6 A) and, for SANNIP, the scaled spin preset at the same
    cutoff (8 S1G and 12 S2G spread over |S| = 1.1, and F4-F6; sannip_descriptors_preset_spin_scaled).
+   --shells adds the generic shell ladder (sannip_descriptors_preset_spin_shells: plain S2
+   sums, xi 1 and 2, at the cutoffs 6 A k/12, k = 5..12; what `train --descriptors bp+spin`
+   adds), which gives the pair terms a radial resolution the single-cutoff preset lacks.
    --tuned takes SANNIP_DEFS instead (the shell-matched sums of the first version). */
+enum { BASES_GENERIC, BASES_TUNED, BASES_SHELLS };
+static const char *bases_name(int b)
+{
+    return b == BASES_TUNED ? "shell-tuned" : b == BASES_SHELLS ? "generic + shell ladder (T A.1 BP Fe + scaled spin preset + preset_spin_shells)"
+                                                                  : "generic (T A.1 BP Fe + scaled spin preset)";
+}
 static void build_model(sannip_model *m, int with_spin, int tuned)
 {
     sannip_error err;
@@ -363,9 +372,10 @@ static void build_model(sannip_model *m, int with_spin, int tuned)
     const char *defs = SANNIP_DEFS;
     char geo[512];
     sannip_model_init(m, NULL);
-    if (!tuned) {
+    if (tuned != BASES_TUNED) {
         if (sannip_descriptors_preset_bp_fe(&m->desc, FE, &err) != SANNIP_SUCCESS
-            || (with_spin && sannip_descriptors_preset_spin_scaled(&m->desc, FE, 6, (sannip_real)SMAG, &err) != SANNIP_SUCCESS))
+            || (with_spin && sannip_descriptors_preset_spin_scaled(&m->desc, FE, 6, (sannip_real)SMAG, &err) != SANNIP_SUCCESS)
+            || (with_spin && tuned == BASES_SHELLS && sannip_descriptors_preset_spin_shells(&m->desc, FE, 6, &err) != SANNIP_SUCCESS))
             die("descriptors", &err);
     } else {
         if (!with_spin) {   /* the geometric lines only */
@@ -381,7 +391,7 @@ static void build_model(sannip_model *m, int with_spin, int tuned)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: curie [--out DIR] [--seed N] [--seeds K] [--quick] [--sizes L1,L2] [--sweeps N]\n"
-               "             [--truth extended|plain] [--tuned] [--rattle A] [--labels all|fields|energy]\n"
+               "             [--truth extended|plain] [--tuned|--shells] [--rattle A] [--labels all|fields|energy]\n"
                "             [--epochs N] [--batch N] [--fit-only]\n"
                "Curie temperature and hysteresis of toy iron: its own Monte Carlo T_c against that of a\n"
                "SANNIP model trained on it (bcc L^3 cells, a = 2.87 A, |S| = 1.1 hbar, first-order moves).\n"
@@ -396,6 +406,7 @@ static void usage(FILE *f)
                "                 is built from; toyiron_params_extended) or plain (the bilinear toy)\n"
                "  --tuned        shell-matched spin bases (S2 sums at 2.7 and 3.3 A) instead of the generic\n"
                "                 T A.1 BP Fe set + scaled spin preset at rc = 6 A\n"
+               "  --shells       the generic set plus the shell ladder (S2 sums at rc 6 A k/12, k = 5..12)\n"
                "  --rattle A     sd of the displacements of the vibrating training geometries, 0..0.3 A\n"
                "                 (default 0.03; every other sampled state)\n"
                "  --labels L     training labels: energy (default: energies only, raw loss, lr 3e-3),\n"
@@ -560,7 +571,7 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
         printf("2. training on %d configurations of the %d-atom cell (%d sampled at %.0f-%.0f K, %d of them on a lattice vibrating by %.2f A;\n"
                "   FM/AFM/PM 60), %s, %d epochs of batch %d, %s bases\n", d.n, lat[0].n, nsamp, Tb[0], Tb[nb - 1], nrat, o.rattle,
                o.labels == 0 ? "energies only (raw loss)" : o.labels == 1 ? "energies + effective fields (balanced loss)" : "energies + forces + effective fields (balanced loss)",
-               tc.epochs, tc.batch_size, o.tuned ? "shell-tuned" : "generic (T A.1 BP Fe + scaled spin preset)");
+               tc.epochs, tc.batch_size, bases_name(o.tuned));
         res->n_train = d.n;
         build_model(&mb, 0, o.tuned);
         tp.t0 = tp.last = wall();
@@ -667,7 +678,7 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
                 }
                 if (sum) {
                     fprintf(sum, "bcc %d^3/%d^3, |S| = %.1f, seed %lu, %d sweeps x %d walkers per temperature, %s truth, %s bases, rattle %.2f A\n", o.L[0], o.L[1], SMAG, o.seed, o.sweeps, WALKERS,
-                            o.extended ? "extended" : "plain", o.tuned ? "tuned" : "generic", o.rattle);
+                            o.extended ? "extended" : "plain", o.tuned == BASES_TUNED ? "tuned" : o.tuned == BASES_SHELLS ? "generic+shells" : "generic", o.rattle);
                     fprintf(sum, "held_out_rmse_meV_per_atom BP %.4f SANNIP %.4f\n", rb.val_rmse_e * 1000, rs.val_rmse_e * 1000);
                     fprintf(sum, "Tc_binder_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
                     fprintf(sum, "Tc_reweighted_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", res->rw_toy, res->rw_toy_err, res->rw_nn, res->rw_nn_err,
@@ -737,7 +748,7 @@ static void report_seeds(const opts *o, int n, const result *r, int print)
     snprintf(path, sizeof path, "%s/summary.txt", o->out);
     f = n > 1 ? fopen(path, "w") : NULL;
     printf("over %d seed%s (%lu..%lu) of the whole pipeline, mean +- sd:\n", n, n > 1 ? "s" : "", o->seed, o->seed + (unsigned long)n - 1);
-    if (f) fprintf(f, "seeds %d first %lu; %s truth, %s bases; mean sd over seeds\n", n, o->seed, o->extended ? "extended" : "plain", o->tuned ? "tuned" : "generic");
+    if (f) fprintf(f, "seeds %d first %lu; %s truth, %s bases; mean sd over seeds\n", n, o->seed, o->extended ? "extended" : "plain", o->tuned == BASES_TUNED ? "tuned" : o->tuned == BASES_SHELLS ? "generic+shells" : "generic");
     for (k = 0; k < NFIG; k++) {
         mean_sd(n, v[k], &m, &sd);
         if (n > 1) printf("   %-22s %10.4g +- %.3g\n", names[k], m, sd);
@@ -770,7 +781,8 @@ int main(int argc, char **argv)
             else if (!strcmp(argv[i], "plain")) o.extended = 0;
             else { usage(stderr); return 2; }
         }
-        else if (!strcmp(argv[i], "--tuned")) o.tuned = 1;
+        else if (!strcmp(argv[i], "--tuned")) o.tuned = BASES_TUNED;
+        else if (!strcmp(argv[i], "--shells")) o.tuned = BASES_SHELLS;
         else if (!strcmp(argv[i], "--fit-only")) o.fit_only = 1;
         else if (!strcmp(argv[i], "--labels") && i + 1 < argc) {
             i++;
