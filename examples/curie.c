@@ -3,9 +3,11 @@
 
    The truth is the extended toy iron by default (toyiron_params_extended: bilinear exchange
    plus biquadratic and three-spin terms, which no spin basis is built from), and the models
-   use generic bases only (the thesis's BP Fe set, T sec. A.1, and the scaled spin preset at
-   the same 6 A cutoff), so agreement is a result rather than an identity. --truth plain and
-   --tuned give the first version (bilinear truth, S2 sums matched to the two bcc shells).
+   use generic bases only (the thesis's BP Fe set, T sec. A.1, the scaled spin preset at the
+   same 6 A cutoff and the shell ladder of S2 sums at the cutoffs 6 A k/12, as `train
+   --descriptors bp+spin`), so agreement is a result rather than an identity. --thesis drops
+   the ladder (the thesis's presets alone); --truth plain and --tuned give the first version
+   (bilinear truth, S2 sums matched to the two bcc shells).
 
    1. Monte Carlo on the truth on bcc L x L x L supercells (a = 2.87 A, |S| = 1.1 fixed,
       first-order moves): a broad Curie scan from an FM start (the state carried up in
@@ -29,7 +31,7 @@
    Magnitudes are fixed (|S| = 1.1) in every run, so the comparison is between the exchange
    energetics of the two models; the on-site (Landau) terms are then constants.
    Usage: curie [--out DIR] [--seed N] [--seeds K] [--quick] [--sizes L1,L2] [--sweeps N]
-                [--truth extended|plain] [--tuned|--shells] [--rattle A] [--labels all|fields|energy]
+                [--truth extended|plain] [--shells|--thesis|--tuned] [--rattle A] [--labels all|fields|energy]
                 [--epochs N] [--batch N] [--fit-only] [--help] */
 #define SANNIP_IMPLEMENTATION
 #include "../sannip_train.h"
@@ -355,11 +357,12 @@ static const char *SANNIP_DEFS =
 /* The default bases are generic, tuned to nothing in the truth: the thesis's BP Fe set (T
    sec. A.1: 24 G2 + 18 G4, rc = 6 A) and, for SANNIP, the scaled spin preset at the same
    cutoff (8 S1G and 12 S2G spread over |S| = 1.1, and F4-F6; sannip_descriptors_preset_spin_scaled).
-   --shells adds the generic shell ladder (sannip_descriptors_preset_spin_shells: plain S2
-   sums, xi 1 and 2, at the cutoffs 6 A k/12, k = 5..12; what `train --descriptors bp+spin`
-   adds), which gives the pair terms a radial resolution the single-cutoff preset lacks.
+   By default the generic shell ladder follows (sannip_descriptors_preset_spin_shells: plain
+   S2 sums, xi 1 and 2, at the cutoffs 6 A k/12, k = 5..12, fixed by the cutoff alone; what
+   `train --descriptors bp+spin` adds), which gives the pair terms a radial resolution the
+   single-cutoff preset lacks; --thesis leaves it out.
    --tuned takes SANNIP_DEFS instead (the shell-matched sums of the first version). */
-enum { BASES_GENERIC, BASES_TUNED, BASES_SHELLS };
+enum { BASES_THESIS, BASES_TUNED, BASES_SHELLS };
 static const char *bases_name(int b)
 {
     return b == BASES_TUNED ? "shell-tuned" : b == BASES_SHELLS ? "generic + shell ladder (T A.1 BP Fe + scaled spin preset + preset_spin_shells)"
@@ -391,7 +394,7 @@ static void build_model(sannip_model *m, int with_spin, int tuned)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: curie [--out DIR] [--seed N] [--seeds K] [--quick] [--sizes L1,L2] [--sweeps N]\n"
-               "             [--truth extended|plain] [--tuned|--shells] [--rattle A] [--labels all|fields|energy]\n"
+               "             [--truth extended|plain] [--shells|--thesis|--tuned] [--rattle A] [--labels all|fields|energy]\n"
                "             [--epochs N] [--batch N] [--fit-only]\n"
                "Curie temperature and hysteresis of toy iron: its own Monte Carlo T_c against that of a\n"
                "SANNIP model trained on it (bcc L^3 cells, a = 2.87 A, |S| = 1.1 hbar, first-order moves).\n"
@@ -405,8 +408,9 @@ static void usage(FILE *f)
                "  --truth T      extended (default: biquadratic and three-spin terms, which no spin basis\n"
                "                 is built from; toyiron_params_extended) or plain (the bilinear toy)\n"
                "  --tuned        shell-matched spin bases (S2 sums at 2.7 and 3.3 A) instead of the generic\n"
-               "                 T A.1 BP Fe set + scaled spin preset at rc = 6 A\n"
-               "  --shells       the generic set plus the shell ladder (S2 sums at rc 6 A k/12, k = 5..12)\n"
+               "                 sets (T A.1 BP Fe set + scaled spin preset at rc = 6 A, with or without the ladder)\n"
+               "  --shells       (default) the generic set plus the shell ladder (S2 sums at 6 A k/12, k = 5..12)\n"
+               "  --thesis       the generic set without the ladder (the thesis's presets alone)\n"
                "  --rattle A     sd of the displacements of the vibrating training geometries, 0..0.3 A\n"
                "                 (default 0.03; every other sampled state)\n"
                "  --labels L     training labels: energy (default: energies only, raw loss, lr 3e-3),\n"
@@ -678,7 +682,7 @@ static void pipeline(const opts *op, const char *argv0, int plots, result *res)
                 }
                 if (sum) {
                     fprintf(sum, "bcc %d^3/%d^3, |S| = %.1f, seed %lu, %d sweeps x %d walkers per temperature, %s truth, %s bases, rattle %.2f A\n", o.L[0], o.L[1], SMAG, o.seed, o.sweeps, WALKERS,
-                            o.extended ? "extended" : "plain", o.tuned == BASES_TUNED ? "tuned" : o.tuned == BASES_SHELLS ? "generic+shells" : "generic", o.rattle);
+                            o.extended ? "extended" : "plain", o.tuned == BASES_TUNED ? "tuned" : o.tuned == BASES_SHELLS ? "generic+shells" : "thesis", o.rattle);
                     fprintf(sum, "held_out_rmse_meV_per_atom BP %.4f SANNIP %.4f\n", rb.val_rmse_e * 1000, rs.val_rmse_e * 1000);
                     fprintf(sum, "Tc_binder_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", tc_toy, tc_toy_err, tc_nn, tc_nn_err, 100 * (tc_nn - tc_toy) / tc_toy);
                     fprintf(sum, "Tc_reweighted_K toy %.1f %.1f SANNIP %.1f %.1f deviation_percent %.2f\n", res->rw_toy, res->rw_toy_err, res->rw_nn, res->rw_nn_err,
@@ -748,7 +752,7 @@ static void report_seeds(const opts *o, int n, const result *r, int print)
     snprintf(path, sizeof path, "%s/summary.txt", o->out);
     f = n > 1 ? fopen(path, "w") : NULL;
     printf("over %d seed%s (%lu..%lu) of the whole pipeline, mean +- sd:\n", n, n > 1 ? "s" : "", o->seed, o->seed + (unsigned long)n - 1);
-    if (f) fprintf(f, "seeds %d first %lu; %s truth, %s bases; mean sd over seeds\n", n, o->seed, o->extended ? "extended" : "plain", o->tuned == BASES_TUNED ? "tuned" : o->tuned == BASES_SHELLS ? "generic+shells" : "generic");
+    if (f) fprintf(f, "seeds %d first %lu; %s truth, %s bases; mean sd over seeds\n", n, o->seed, o->extended ? "extended" : "plain", o->tuned == BASES_TUNED ? "tuned" : o->tuned == BASES_SHELLS ? "generic+shells" : "thesis");
     for (k = 0; k < NFIG; k++) {
         mean_sd(n, v[k], &m, &sd);
         if (n > 1) printf("   %-22s %10.4g +- %.3g\n", names[k], m, sd);
@@ -760,7 +764,7 @@ static void report_seeds(const opts *o, int n, const result *r, int print)
 
 int main(int argc, char **argv)
 {
-    opts o = { "curie_out", 1, 0, { 4, 6 }, 0, 0, 1, 0, 0.03, 0, 0, 0, 0 };
+    opts o = { "curie_out", 1, 0, { 4, 6 }, 0, 0, 1, BASES_SHELLS, 0.03, 0, 0, 0, 0 };
     static result res[64];
     char cmd[2048], dir[1100];
     double t0 = wall();
@@ -783,6 +787,7 @@ int main(int argc, char **argv)
         }
         else if (!strcmp(argv[i], "--tuned")) o.tuned = BASES_TUNED;
         else if (!strcmp(argv[i], "--shells")) o.tuned = BASES_SHELLS;
+        else if (!strcmp(argv[i], "--thesis")) o.tuned = BASES_THESIS;
         else if (!strcmp(argv[i], "--fit-only")) o.fit_only = 1;
         else if (!strcmp(argv[i], "--labels") && i + 1 < argc) {
             i++;
