@@ -2834,6 +2834,7 @@ typedef struct sannip__envplan {
     sannip_real *geta, *grs;
     sannip_real *pre;      /* 2^(1-zeta) per position (G4/G5) */
     sannip_real rtri;      /* largest three-body radius */
+    sannip_real *jkr2;     /* per class pair: its list vanishes for r_jk^2 >= jkr2 (all G4), or 0 (no such radius) */
     struct sannip__tterm *tt;  /* packed parameters per position (three-body) */
     int *id_off[6], *ids[6];  /* per class pair and id set (SANNIP__IDS_*): the ids its list needs */
     int *cpzw;             /* per class pair: its list has Z-weighted entries */
@@ -2874,7 +2875,7 @@ static int sannip__env_classes(const sannip_descriptors *set, const int *idx, in
 }
 /* The plan's arrays for C neighbour classes and nf bases, and the class and run starts of n
    neighbours. */
-static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf, int C, int n, int **cls, int **runs)
+static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf, int C, int n, int **cls, int **runs, int **kix)
 {
     size_t cc = (size_t)C * C, f = (size_t)nf;
     int s;
@@ -2883,7 +2884,7 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->cid = SANNIP__TAKE(a, f, int); p->cid2 = SANNIP__TAKE(a, f, int);
     p->gid = SANNIP__TAKE(a, f, int); p->gid2 = SANNIP__TAKE(a, f, int);
     for (s = 0; s < 6; s++) { p->id_off[s] = SANNIP__TAKE(a, cc + 1, int); p->ids[s] = SANNIP__TAKE(a, cc * 2 * f, int); }
-    p->cpzw = SANNIP__TAKE(a, cc, int);
+    p->cpzw = SANNIP__TAKE(a, cc, int); p->jkr2 = SANNIP__TAKE(a, cc, sannip_real);
     p->jkm = SANNIP__TAKE(a, cc * 2 * f, int); p->jkb = SANNIP__TAKE(a, cc * 2 * f, int);
     p->cuts = SANNIP__TAKE(a, 2 * f, const sannip_cutoff *);
     p->geta = SANNIP__TAKE(a, 2 * f, sannip_real); p->grs = SANNIP__TAKE(a, 2 * f, sannip_real);
@@ -2891,7 +2892,7 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->tt = SANNIP__TAKE(a, f, sannip__tterm);
     p->perm = SANNIP__TAKE(a, f, int);
     p->arep = SANNIP__TAKE(a, f, int); p->ra_off = SANNIP__TAKE(a, cc + 1, int); p->raid = SANNIP__TAKE(a, cc * 2 * f, int);
-    *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int);
+    *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int); *kix = SANNIP__TAKE(a, n, int);
 }
 /* Pairs (j, k) per block of the triplet loop: long enough that its loops run over hundreds of
    pairs rather than one j's run of 15-30 neighbours, short enough that a block's arrays stay
@@ -2902,7 +2903,8 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
    Gaussian id, and the x, y, z of vectors, in rows of SANNIP__PAIRS (x[id SANNIP__PAIRS + p]). */
 typedef struct sannip__runbuf {
     int np, nseg;                                 /* pairs and segments in the block */
-    int *sk, *sj, *s0;                            /* first k, j and first pair of each segment */
+    int *sk, *sj, *s0;                            /* first k (-1: not consecutive), j and first pair of each segment */
+    int *kx;                                      /* k of each pair */
     sannip_real *rij, *rik, *rjk, *cs, *wz, *one; /* distances, cos(theta_ijk), Z_j Z_k, ones */
     sannip_real *irij, *irik;                     /* 1/r_ij, 1/r_ik */
     sannip_real *ui, *uk, *ujk;                   /* unit vectors i->j, i->k, j->k */
@@ -2933,6 +2935,7 @@ static void sannip__runbuf_inputs(sannip__arena *a, sannip__runbuf *R, int ncut,
 {
     size_t B = SANNIP__PAIRS, nc = B * (size_t)ncut, ng = B * (size_t)ngs;
     R->sk = SANNIP__TAKE(a, B, int); R->sj = SANNIP__TAKE(a, B, int); R->s0 = SANNIP__TAKE(a, B + 1, int);
+    R->kx = SANNIP__TAKE(a, B, int);
     R->rij = SANNIP__TAKE(a, B, sannip_real); R->rik = SANNIP__TAKE(a, B, sannip_real); R->rjk = SANNIP__TAKE(a, B, sannip_real);
     R->irij = SANNIP__TAKE(a, B, sannip_real); R->irik = SANNIP__TAKE(a, B, sannip_real);
     R->cs = SANNIP__TAKE(a, B, sannip_real); R->wz = SANNIP__TAKE(a, B, sannip_real);
@@ -2966,8 +2969,8 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     sannip__envplan p;
     sannip__envcache k;
     sannip__runbuf R;
-    int *cls, *runs;
-    sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs);
+    int *cls, *runs, *kix;
+    sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs, &kix);
     sannip__runbuf_layout(&a, &R, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
     sannip__envcache_layout(&a, &k, n_neighbors, 2 * nf, 2 * nf);
     return sannip__arena_reals(&a);
@@ -3086,6 +3089,24 @@ static void sannip__envplan_powers(sannip__envplan *p)
             }
         }
 }
+/* Per class pair, the r_jk beyond which its whole list vanishes: when every entry is a G4,
+   whose f_c(r_jk) factor is exactly 0 from r_c on (sannip__fc_array), the triplet loop skips
+   the pairs (j, k) farther apart (about half of them in a sphere of neighbours: the CDF of the
+   distance of two uniform points in a ball at its radius is 15/32). jkr2 = r_c^2 widened by
+   64 float ulps, so that every pair whose sqrt falls below r_c is kept; 0: no radius. */
+static void sannip__envplan_jk_radius(sannip__envplan *p)
+{
+    int cp, q, CC = p->C * p->C;
+    for (cp = 0; cp < CC; cp++) {
+        sannip_real r = 0;
+        for (q = p->tri_off[cp]; q < p->tri_off[cp + 1]; q++) {
+            const sannip__tterm *t = &p->tt[p->tri[q] >> 1];
+            if (t->kind != SANNIP_G4) { r = 0; break; }
+            r = SANNIP__MAX(r, p->cuts[t->cid]->rc);
+        }
+        p->jkr2[cp] = r * r * (sannip_real)(1 + 64 * FLT_EPSILON);
+    }
+}
 /* Per class pair cp and id set s, the distinct ids its list needs (negative: none),
    ids[s][id_off[s][cp]..id_off[s][cp+1]). Runs after the lists are made. */
 static void sannip__envplan_ids(sannip__envplan *p)
@@ -3108,15 +3129,16 @@ static void sannip__envplan_ids(sannip__envplan *p)
     }
     for (cp = 0; cp < CC; cp++)
         for (q = p->tri_off[cp], p->cpzw[cp] = 0; q < p->tri_off[cp + 1]; q++) p->cpzw[cp] |= p->tt[p->tri[q] >> 1].zw;
+    sannip__envplan_jk_radius(p);
     sannip__envplan_powers(p);
 }
 /* Carves the plan out of the arena and fills it. */
 static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
-                                 int nf, int n_neighbors, sannip__arena *a, int **cls, int **runs)
+                                 int nf, int n_neighbors, sannip__arena *a, int **cls, int **runs, int **kix)
 {
     int f, named[2 * SANNIP_MAX_Z + 2], nn, c, cj, ck, C, z, na, pq;
     C = sannip__env_classes(set, idx, nf);
-    sannip__envplan_layout(a, p, nf, C, n_neighbors, cls, runs);
+    sannip__envplan_layout(a, p, nf, C, n_neighbors, cls, runs, kix);
     p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0; p->nspin = 0;
     nn = sannip__named_elements(set, idx, nf, named);
     for (z = 0; z <= SANNIP_MAX_Z; z++) p->cls_of_z[z] = nn;          /* "other" */
@@ -3858,6 +3880,7 @@ typedef struct sannip__envrun {
     sannip__envcache K;
     sannip__arena A;       /* the work buffer after the plan: each environment's caches follow it */
     int *cls, *runs, nrun, nf, n, deriv;
+    int *kix;              /* the k of one j's run that the triplet loop visits */
     int vals;              /* three-body values wanted (0: a g-mode pass whose values are known) */
     size_t stride, nn;
     /* Kept blocks (sannip__env_keep_begin): a values pass with keep = 1 appends each triplet
@@ -3879,7 +3902,7 @@ static void sannip__env_begin(sannip__envrun *E, const sannip_descriptors *set, 
        of the plan's counts, this carve the actual ones, so it cannot overrun; not measuring
        again here saves a plan walk */
     E->A = sannip__arena_begin(work, (size_t)-1 / 2);
-    sannip__envplan_make(&E->P, set, idx, nf, nmax, &E->A, &E->cls, &E->runs);
+    sannip__envplan_make(&E->P, set, idx, nf, nmax, &E->A, &E->cls, &E->runs, &E->kix);
     sannip__runbuf_layout(&E->A, &E->R, E->P.ncut, E->P.ngs, E->P.naid);
     for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
     E->Rs = E->R;
@@ -3989,11 +4012,11 @@ static void sannip__env_pairs(sannip__envrun *E)
     }
 }
 
-/* Geometry of a segment's pairs p0..p0+K-1 (one j against K consecutive k; dj, uj: j's
-   3 reals, d, u, r, ir = 1/r: the first k's): r_ij, r_ik, r_jk, the unit vectors u_ij, u_ik and
+/* Geometry of a segment's pairs p0..p0+K-1 (one j against the K neighbours ks; dj, uj: j's
+   3 reals, d, u, r, ir = 1/r: every neighbour's): r_ij, r_ik, r_jk, the unit vectors u_ij, u_ik and
    u_jk = (d_k - d_j)/r_jk, 1/r_ij, 1/r_ik (these five only with vectors: a pass with derivatives),
    cos(theta_ijk) = u_ij . u_ik. */
-static void sannip__tri_geometry(sannip__runbuf *R, int p0, int K, const sannip_real *dj, const sannip_real *d,
+static void sannip__tri_geometry(sannip__runbuf *R, int p0, int K, const int *ks, const sannip_real *dj, const sannip_real *d,
                                  const sannip_real *uj, const sannip_real *u, sannip_real rj, const sannip_real *r,
                                  sannip_real irj, const sannip_real *ir, int vectors)
 {
@@ -4006,70 +4029,73 @@ static void sannip__tri_geometry(sannip__runbuf *R, int p0, int K, const sannip_
     sannip_real x0 = dj[0], y0 = dj[1], z0 = dj[2], a = uj[0], b = uj[1], c = uj[2];
     int kk;
     for (kk = 0; kk < K; kk++) {
-        sannip_real x = d[3 * kk] - x0, y = d[3 * kk + 1] - y0, z = d[3 * kk + 2] - z0;
+        int k = ks[kk];
+        sannip_real x = d[3 * k] - x0, y = d[3 * k + 1] - y0, z = d[3 * k + 2] - z0;
         rjk[kk] = x * x + y * y + z * z;
-        cs[kk] = a * u[3 * kk] + b * u[3 * kk + 1] + c * u[3 * kk + 2];
-        rij[kk] = rj; rik[kk] = r[kk];
+        cs[kk] = a * u[3 * k] + b * u[3 * k + 1] + c * u[3 * k + 2];
+        rij[kk] = rj; rik[kk] = r[k];
     }
     sannip__sqrt_array(rjk, K);
     if (!vectors) return;
     for (kk = 0; kk < K; kk++) {
+        int k = ks[kk];
         sannip_real it = 1 / rjk[kk];
-        ux[kk] = (d[3 * kk] - x0) * it; uy[kk] = (d[3 * kk + 1] - y0) * it; uz[kk] = (d[3 * kk + 2] - z0) * it;
-        kx[kk] = u[3 * kk]; ky[kk] = u[3 * kk + 1]; kz[kk] = u[3 * kk + 2];
+        ux[kk] = (d[3 * k] - x0) * it; uy[kk] = (d[3 * k + 1] - y0) * it; uz[kk] = (d[3 * k + 2] - z0) * it;
+        kx[kk] = u[3 * k]; ky[kk] = u[3 * k + 1]; kz[kk] = u[3 * k + 2];
         ix[kk] = a; iy[kk] = b; iz[kk] = c;
-        irij[kk] = irj; irik[kk] = ir[kk];
+        irij[kk] = irj; irik[kk] = ir[k];
     }
 }
-/* x[j] K times into xj, x[k0..k0+K) into xk. */
-static void sannip__tri_gather(int K, const sannip_real *x, int j, int k0, sannip_real *SANNIP__RESTRICT xj, sannip_real *SANNIP__RESTRICT xk)
+/* x[j] K times into xj, x[ks[0..K)] into xk. */
+static void sannip__tri_gather(int K, const sannip_real *x, int j, const int *ks, sannip_real *SANNIP__RESTRICT xj, sannip_real *SANNIP__RESTRICT xk)
 {
     sannip_real v = x[j];
     int kk;
-    for (kk = 0; kk < K; kk++) { xj[kk] = v; xk[kk] = x[k0 + kk]; }
+    for (kk = 0; kk < K; kk++) { xj[kk] = v; xk[kk] = x[ks[kk]]; }
 }
-/* x_j x_k for k = k0..k0+K-1 into xx, and with dx (derivatives) dx_j x_k, x_j dx_k into dj, dk. */
-static void sannip__tri_products(int K, const sannip_real *x, const sannip_real *dx, int j, int k0,
+/* x_j x_k for k in ks[0..K) into xx, and with dx (derivatives) dx_j x_k, x_j dx_k into dj, dk. */
+static void sannip__tri_products(int K, const sannip_real *x, const sannip_real *dx, int j, const int *ks,
         sannip_real *SANNIP__RESTRICT xx, sannip_real *SANNIP__RESTRICT dj, sannip_real *SANNIP__RESTRICT dk)
 {
     sannip_real v = x[j];
     int kk;
-    for (kk = 0; kk < K; kk++) xx[kk] = v * x[k0 + kk];
+    for (kk = 0; kk < K; kk++) xx[kk] = v * x[ks[kk]];
     if (dx) {
         sannip_real dv = dx[j];
-        for (kk = 0; kk < K; kk++) { dj[kk] = dv * x[k0 + kk]; dk[kk] = v * dx[k0 + kk]; }
+        for (kk = 0; kk < K; kk++) { dj[kk] = dv * x[ks[kk]]; dk[kk] = v * dx[ks[kk]]; }
     }
 }
 /* Appends the pairs (j, k), k = k0..k0+K-1, to the block as one segment: their geometry,
    Z_j Z_k (when cp's list is Z-weighted), and the cutoffs and Gaussians of r_ij and r_ik that it needs. */
-static void sannip__tri_segment(sannip__envrun *E, int cp, int j, int k0, int K)
+static void sannip__tri_segment(sannip__envrun *E, int cp, int j, const int *ks, int K)
 {
     const sannip__envplan *P = &E->P;
     const sannip_env *env = E->env;
     sannip__runbuf *R = &E->R;
     size_t B = SANNIP__PAIRS, nn = E->nn;
     int p0 = R->np, kk, q, d = E->deriv || E->keep;   /* a kept block serves a pass with derivatives */
-    sannip__tri_geometry(R, p0, K, env->d + 3 * j, env->d + 3 * k0, E->K.u + 3 * j, E->K.u + 3 * k0, env->r[j], env->r + k0,
-                         E->K.ir[j], E->K.ir + k0, d);
-    if (P->cpzw[cp]) for (kk = 0; kk < K; kk++) R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[k0 + kk];
+    sannip__tri_geometry(R, p0, K, ks, env->d + 3 * j, env->d, E->K.u + 3 * j, E->K.u, env->r[j], env->r,
+                         E->K.ir[j], E->K.ir, d);
+    if (P->cpzw[cp]) for (kk = 0; kk < K; kk++) R->wz[p0 + kk] = (sannip_real)env->Zn[j] * (sannip_real)env->Zn[ks[kk]];
     for (q = P->id_off[SANNIP__IDS_CUT][cp]; q < P->id_off[SANNIP__IDS_CUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_CUT][q];
-        sannip__tri_gather(K, E->K.fc + c * nn, j, k0, R->fj + c * B + p0, R->fk + c * B + p0);
-        if (d) sannip__tri_gather(K, E->K.dfc + c * nn, j, k0, R->dfj + c * B + p0, R->dfk + c * B + p0);
+        sannip__tri_gather(K, E->K.fc + c * nn, j, ks, R->fj + c * B + p0, R->fk + c * B + p0);
+        if (d) sannip__tri_gather(K, E->K.dfc + c * nn, j, ks, R->dfj + c * B + p0, R->dfk + c * B + p0);
     }
     for (q = P->id_off[SANNIP__IDS_GAUSS][cp]; q < P->id_off[SANNIP__IDS_GAUSS][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_GAUSS][q];
-        sannip__tri_gather(K, E->K.gs + c * nn, j, k0, R->gj + c * B + p0, R->gk + c * B + p0);
+        sannip__tri_gather(K, E->K.gs + c * nn, j, ks, R->gj + c * B + p0, R->gk + c * B + p0);
     }
     for (q = P->id_off[SANNIP__IDS_PCUT][cp]; q < P->id_off[SANNIP__IDS_PCUT][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_PCUT][q];
-        sannip__tri_products(K, E->K.fc + c * nn, d ? E->K.dfc + c * nn : NULL, j, k0, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
+        sannip__tri_products(K, E->K.fc + c * nn, d ? E->K.dfc + c * nn : NULL, j, ks, R->pf + c * B + p0, R->pfj + c * B + p0, R->pfk + c * B + p0);
     }
     for (q = P->id_off[SANNIP__IDS_PGAUSS][cp]; q < P->id_off[SANNIP__IDS_PGAUSS][cp + 1]; q++) {
         size_t c = (size_t)P->ids[SANNIP__IDS_PGAUSS][q];
-        sannip__tri_products(K, E->K.gs + c * nn, NULL, j, k0, R->pg + c * B + p0, NULL, NULL);
+        sannip__tri_products(K, E->K.gs + c * nn, NULL, j, ks, R->pg + c * B + p0, NULL, NULL);
     }
-    R->sj[R->nseg] = j; R->sk[R->nseg] = k0; R->s0[R->nseg++] = p0; R->np += K;
+    for (kk = 0; kk < K; kk++) R->kx[p0 + kk] = ks[kk];
+    R->sj[R->nseg] = j; R->sk[R->nseg] = ks[K - 1] - ks[0] == K - 1 ? ks[0] : -1; R->s0[R->nseg++] = p0; R->np += K;
 }
 
 /* The chain rule's vectors of the block's pairs (sannip__tri_chain) into R->vj, vk. */
@@ -4105,11 +4131,16 @@ static void sannip__tri_chain(sannip__runbuf *R, const sannip_real *a, const san
     const sannip_real *vj = R->vj, *vk = R->vk;
     int s, p;
     sannip__tri_chain_vectors(R, a, bj, bk, dt);
-    for (s = 0; s < R->nseg; s++) {   /* a segment's k are consecutive: its k rows one contiguous range */
+    for (s = 0; s < R->nseg; s++) {   /* consecutive k: the k rows one contiguous range */
         int p0 = R->s0[s], n3 = 3 * (R->s0[s + 1] - p0);
-        sannip_real sx = 0, sy = 0, sz = 0, *SANNIP__RESTRICT o = out + 3 * (size_t)R->sk[s];
+        sannip_real sx = 0, sy = 0, sz = 0, *SANNIP__RESTRICT o;
         const sannip_real *v = vk + 3 * (size_t)p0;
-        for (p = 0; p < n3; p++) o[p] += v[p];
+        if (R->sk[s] >= 0) { o = out + 3 * (size_t)R->sk[s]; for (p = 0; p < n3; p++) o[p] += v[p]; }
+        else
+            for (p = p0; p < R->s0[s + 1]; p++) {
+                sannip_real *ok = out + 3 * (size_t)R->kx[p];
+                ok[0] += vk[3 * p]; ok[1] += vk[3 * p + 1]; ok[2] += vk[3 * p + 2];
+            }
         for (p = p0; p < R->s0[s + 1]; p++) { sx += vj[p]; sy += vj[B + p]; sz += vj[2 * B + p]; }
         o = out + 3 * (size_t)R->sj[s];
         o[0] += sx; o[1] += sy; o[2] += sz;
@@ -4288,6 +4319,21 @@ static void sannip__tri_replay(sannip__envrun *E)
     E->R = E->Rs;
 }
 
+/* The k = k0..k0+K-1 that j pairs with into E->kix, their count returned: all of them, or
+   with jkr2 > 0 those with r_jk^2 < jkr2 (sannip__envplan_jk_radius). */
+static int sannip__tri_partners(sannip__envrun *E, int j, int k0, int K, sannip_real jkr2)
+{
+    const sannip_real *d = E->env->d, *dj = d + 3 * j;
+    int kk, m = 0;
+    if (jkr2 <= 0) { for (kk = 0; kk < K; kk++) E->kix[kk] = k0 + kk; return K; }
+    for (kk = k0; kk < k0 + K; kk++) {
+        sannip_real x = d[3 * kk] - dj[0], y = d[3 * kk + 1] - dj[1], z = d[3 * kk + 2] - dj[2];
+        E->kix[m] = kk;
+        m += x * x + y * y + z * z < jkr2;
+    }
+    return m;
+}
+
 /* Three-body loop: per class pair (cj, ck) with bases, every neighbour j of class cj within
    the largest three-body radius against each run of class-ck neighbours k > j, gathered into
    blocks of SANNIP__PAIRS pairs. G4/G5 sum over unordered pairs (n2p2); the Gauss-Fourier
@@ -4308,11 +4354,13 @@ static void sannip__env_triplets(sannip__envrun *E)
                 if (E->cls[j] != cj || E->env->r[j] >= P->rtri) continue;
                 for (ir = 0; ir < E->nrun; ir++) {
                     int k0 = E->runs[ir] > j + 1 ? E->runs[ir] : j + 1, K = E->runs[ir + 1] - k0;
+                    const int *ks = E->kix;
                     if (K <= 0 || E->cls[E->runs[ir]] != ck) continue;
+                    K = sannip__tri_partners(E, j, k0, K, P->jkr2[cp]);
                     while (K > 0) {   /* a run longer than the block's room continues in the next block */
                         int m = SANNIP__MIN(K, SANNIP__PAIRS - E->R.np);
-                        sannip__tri_segment(E, cp, j, k0, m);
-                        k0 += m; K -= m;
+                        sannip__tri_segment(E, cp, j, ks, m);
+                        ks += m; K -= m;
                         if (E->R.np == SANNIP__PAIRS) sannip__tri_block(E, cp);
                     }
                 }
