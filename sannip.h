@@ -2842,7 +2842,44 @@ typedef struct sannip__envplan {
     int *perm;             /* three-body positions, the members of each radial group adjacent */
     int naid;              /* distinct angular factors (lambda, zeta) of the G4/G5 positions */
     int *arep, *ra_off, *raid;  /* a position of each; per class pair the ids its list needs */
+    /* G5 sums by moments (sannip__env_moments): nmom terms over nmid radial weights
+       w = g(r) f_c(r) (Gaussian mgid, cutoff mcid), monomials of degree <= mdeg (mnc of them);
+       per weight and class slot (the C classes, then "all") the moments S, sum w^2 D, and the
+       derivative weights T, Dc they take */
+    int nmom, nmid, mdeg, mnc;
+    struct sannip__mterm *mt;
+    int *mgid, *mcid, *mbad;   /* mbad: per term, summed pair by pair in this environment */
+    sannip_real *mS, *mD, *mT, *mDc;
+    /* the monomials x^a y^b z^c (sannip__mom_table): degree, multinomial n!/(a! b! c!), the
+       monomial in each of its three derivatives and its factor, a x^(a-1) y^b z^c etc.
+       (mdq[ax NC + q], mde; none: mnc) */
+    int *mdg, *mdq, *mpar;     /* mpar: the monomial each is made from times coordinate mpar[NC + q] */
+    sannip_real *mmul, *mde;
+    sannip_real *mm;           /* the monomials of every neighbour, rows of sannip__mom_stride(n) (mm[q ns + j]; made by sannip__mom_sums) */
+    sannip_real *mw, *mdw;     /* every neighbour's radial weights and their derivatives, per weight (mw[mid n + j]) */
+    sannip_real *mo;           /* the chain rule's P, grad P per neighbour and weight */
+    sannip_real *mkeep;        /* SANNIP__MOM_SLOTS atoms' S and mbad (mkeep_n reals each), kept from a values pass for its contraction pass */
+    size_t mkeep_n;
 } sannip__envplan;
+
+/* Wide three-body sums (G5, n2p2 type 9) have no r_jk factor, so that with an integer zeta
+   sum_{j<k} (1 + lambda cos)^zeta w_j w_k = 1/2 sum_n C(zeta, n) lambda^n <M_n, M_n> - diagonal,
+   with the moment tensors M_n = sum_j w_j u_j^(x)n (u_j the unit vector to j; <., .> the full
+   contraction, sum over the monomials x^a y^b z^c of degree n of n!/(a! b! c!) S_abc^2):
+   O(neighbours) instead of O(neighbours^2). The binomial sum alternates for lambda < 0, so a
+   result carries rounding of up to (1 + |lambda|)^zeta ulps of sum w_j w_k: zeta <= 8 and
+   |lambda| <= 1 keep it below 1e-13 relative in double; float builds keep the triplet loop. */
+#define SANNIP__MOM_ZMAX 8
+#define SANNIP__MOM_SLOTS 8    /* atoms whose moments a values pass keeps: SANNIP__BLOCK, a network batch */
+#define SANNIP__MOM_NC 165     /* monomials of degree <= 8 in three variables: C(11, 3) */
+/* One G5 term by moments: basis position f, radial weight mid, class slots c1, c2 (C: all
+   neighbours), zeta = deg; cn[n] = 2^(1-zeta) C(zeta, n) lambda^n (halved for one set),
+   diag = 2^(1-zeta) (1 + lambda)^zeta / 2 for one set (the j = k terms), else 0. */
+typedef struct sannip__mterm {
+    int f, mid, c1, c2, deg;
+    sannip_real cn[SANNIP__MOM_ZMAX + 1], diag;
+} sannip__mterm;
+
 
 /* Parameters of one three-body basis, packed for the triplet loop. */
 typedef struct sannip__tterm {
@@ -2875,7 +2912,46 @@ static int sannip__env_classes(const sannip_descriptors *set, const int *idx, in
 }
 /* The plan's arrays for C neighbour classes and nf bases, and the class and run starts of n
    neighbours. */
-static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf, int C, int n, int **cls, int **runs, int **kix)
+/* A G5 basis summed by moments: integer 1 <= zeta <= SANNIP__MOM_ZMAX, |lambda| <= 1 (so that
+   1 + lambda cos >= 0 and no clamping differs from the polynomial), both neighbours of named
+   elements or both of any element (not Z-weighted); double builds only. */
+static int sannip__mom_ok(const sannip_basis *b)
+{
+#ifdef SANNIP_FLOAT
+    (void)b;
+    return 0;
+#else
+    int n0 = b->nbr[0] >= 1 && b->nbr[0] <= SANNIP_MAX_Z, n1 = b->nbr[1] >= 1 && b->nbr[1] <= SANNIP_MAX_Z;
+    int a0 = b->nbr[0] == SANNIP_ANY, a1 = b->nbr[1] == SANNIP_ANY;
+    return b->kind == SANNIP_G5 && b->zeta == floor(b->zeta) && b->zeta >= 1 && b->zeta <= SANNIP__MOM_ZMAX
+        && b->lambda >= -1 && b->lambda <= 1 && ((n0 && n1) || (a0 && a1));
+#endif
+}
+/* The sizes of the moment arrays of the bases idx: terms, distinct radial weights (eta, rs,
+   cutoff) and monomials (up to the largest zeta). */
+typedef struct sannip__momshape { int nm, nmid, nc; } sannip__momshape;
+static sannip__momshape sannip__mom_shape(const sannip_descriptors *set, const int *idx, int nf)
+{
+    sannip__momshape h;
+    int f, g, deg = 0;
+    h.nm = h.nmid = h.nc = 0;
+    for (f = 0; f < nf; f++) {
+        const sannip_basis *b = &set->b[idx[f]];
+        if (!sannip__mom_ok(b)) continue;
+        for (g = 0; g < f; g++) {
+            const sannip_basis *o = &set->b[idx[g]];
+            if (sannip__mom_ok(o) && o->eta == b->eta && o->rs == b->rs && sannip__cutoff_equal(&o->cut[0], &b->cut[0])) break;
+        }
+        h.nmid += g == f;
+        h.nm++;
+        deg = SANNIP__MAX(deg, (int)b->zeta);
+    }
+    h.nc = h.nm ? (deg + 1) * (deg + 2) * (deg + 3) / 6 : 0;
+    return h;
+}
+/* Row length of the monomial table for n neighbours: whole blocks of 8 (sannip__mom_eval). */
+static int sannip__mom_stride(int n) { return (n + 7) / 8 * 8; }
+static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf, int C, int n, sannip__momshape h, int **cls, int **runs, int **kix)
 {
     size_t cc = (size_t)C * C, f = (size_t)nf;
     int s;
@@ -2893,6 +2969,20 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
     p->perm = SANNIP__TAKE(a, f, int);
     p->arep = SANNIP__TAKE(a, f, int); p->ra_off = SANNIP__TAKE(a, cc + 1, int); p->raid = SANNIP__TAKE(a, cc * 2 * f, int);
     *cls = SANNIP__TAKE(a, n, int); *runs = SANNIP__TAKE(a, (size_t)n + 1, int); *kix = SANNIP__TAKE(a, n, int);
+    {   /* moments (sannip__mom_shape); slots per weight C + 1; the tables have room for degree SANNIP__MOM_ZMAX */
+        size_t m = (size_t)h.nm, w = (size_t)h.nmid, sl = w * (size_t)(C + 1), nc = (size_t)h.nc, tc = m ? SANNIP__MOM_NC : 0;
+        p->mt = SANNIP__TAKE(a, m, sannip__mterm);
+        p->mdg = SANNIP__TAKE(a, tc, int); p->mdq = SANNIP__TAKE(a, 3 * tc, int); p->mpar = SANNIP__TAKE(a, 2 * tc, int);
+        p->mmul = SANNIP__TAKE(a, tc, sannip_real); p->mde = SANNIP__TAKE(a, 3 * tc, sannip_real);
+        p->mgid = SANNIP__TAKE(a, m, int); p->mcid = SANNIP__TAKE(a, m, int); p->mbad = SANNIP__TAKE(a, m, int);
+        p->mS = SANNIP__TAKE(a, sl * nc, sannip_real); p->mT = SANNIP__TAKE(a, 4 * sl * nc, sannip_real);
+        p->mD = SANNIP__TAKE(a, sl, sannip_real); p->mDc = SANNIP__TAKE(a, sl, sannip_real);
+        p->mm = SANNIP__TAKE(a, nc * (size_t)sannip__mom_stride(n), sannip_real);
+        p->mw = SANNIP__TAKE(a, w * (size_t)n, sannip_real); p->mdw = SANNIP__TAKE(a, w * (size_t)n, sannip_real);
+        p->mo = SANNIP__TAKE(a, 4 * w * (size_t)n, sannip_real);
+        p->mkeep = SANNIP__TAKE(a, SANNIP__MOM_SLOTS * (sl * nc + m), sannip_real);
+        p->mkeep_n = sl * nc + m;
+    }
 }
 /* Pairs (j, k) per block of the triplet loop: long enough that its loops run over hundreds of
    pairs rather than one j's run of 15-30 neighbours, short enough that a block's arrays stay
@@ -2963,6 +3053,7 @@ static void sannip__runbuf_layout(sannip__arena *a, sannip__runbuf *R, int ncut,
     R->vj = SANNIP__TAKE(a, 3 * B, sannip_real); R->vk = SANNIP__TAKE(a, 3 * B, sannip_real);
 }
 
+
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
 {
     sannip__arena a = sannip__arena_begin(NULL, 0);
@@ -2970,7 +3061,8 @@ SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int 
     sannip__envcache k;
     sannip__runbuf R;
     int *cls, *runs, *kix;
-    sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, &cls, &runs, &kix);
+    sannip__envplan_layout(&a, &p, nf, sannip__env_classes(set, idx, nf), n_neighbors, sannip__mom_shape(set, idx, nf),
+                           &cls, &runs, &kix);
     sannip__runbuf_layout(&a, &R, 2 * nf, 2 * nf, nf);   /* at most two of each per basis */
     sannip__envcache_layout(&a, &k, n_neighbors, 2 * nf, 2 * nf);
     return sannip__arena_reals(&a);
@@ -3132,13 +3224,73 @@ static void sannip__envplan_ids(sannip__envplan *p)
     sannip__envplan_jk_radius(p);
     sannip__envplan_powers(p);
 }
+static double sannip__factorial(int n) { double f = 1; while (n > 1) f *= n--; return f; }
+/* Position of x^a y^b z^c among the monomials ordered by degree n, then a and b descending. */
+static int sannip__mom_index(int a, int b, int c)
+{
+    int n = a + b + c, m = n - a;
+    return n * (n + 1) * (n + 2) / 6 + m * (m + 1) / 2 + (m - b);
+}
+/* The plan's monomial tables up to degree deg (sannip__envplan: mdg ... mde), their count
+   returned. */
+static int sannip__mom_table(sannip__envplan *p, int deg)
+{
+    int n, a, b, ax, q, nc = (deg + 1) * (deg + 2) * (deg + 3) / 6, NC = SANNIP__MOM_NC;
+    for (n = 0, q = 0; n <= deg; n++)
+        for (a = n; a >= 0; a--)
+            for (b = n - a; b >= 0; b--, q++) {
+                int e[3];
+                e[0] = a; e[1] = b; e[2] = n - a - b;
+                p->mdg[q] = n; p->mpar[q] = p->mpar[NC + q] = 0;
+                p->mmul[q] = (sannip_real)(sannip__factorial(n) / (sannip__factorial(e[0]) * sannip__factorial(e[1]) * sannip__factorial(e[2])));
+                for (ax = 0; ax < 3; ax++) {
+                    p->mdq[ax * NC + q] = nc; p->mde[ax * NC + q] = (sannip_real)e[ax];
+                    if (e[ax] == 0) continue;
+                    e[ax]--;
+                    p->mdq[ax * NC + q] = sannip__mom_index(e[0], e[1], e[2]);
+                    e[ax]++;
+                    if (p->mpar[q] == 0 && q > 0) { p->mpar[q] = p->mdq[ax * NC + q]; p->mpar[NC + q] = ax; }
+                }
+            }
+    return nc;
+}
+/* The G5 terms summed by moments (sannip__mom_ok): their radial weights and class slots. */
+static void sannip__envplan_moments(sannip__envplan *p, const sannip_descriptors *set, const int *idx, int nf)
+{
+    int f, n, q, C = p->C;
+    p->nmom = p->nmid = p->mdeg = p->mnc = 0;
+    for (f = 0; f < nf; f++) {
+        const sannip_basis *b = &set->b[idx[f]];
+        sannip__mterm *t = &p->mt[p->nmom];
+        sannip_real lp = 1, half;
+        if (!sannip__mom_ok(b)) continue;
+        for (q = 0; q < p->nmid && !(p->mgid[q] == p->gid[f] && p->mcid[q] == p->cid[f]); q++) {}
+        if (q == p->nmid) { p->mgid[q] = p->gid[f]; p->mcid[q] = p->cid[f]; p->nmid++; }
+        t->f = f; t->mid = q; t->deg = (int)b->zeta;
+        t->c1 = b->nbr[0] == SANNIP_ANY ? C : p->cls_of_z[b->nbr[0]];
+        t->c2 = b->nbr[1] == SANNIP_ANY ? C : p->cls_of_z[b->nbr[1]];
+        half = t->c1 == t->c2 ? (sannip_real)0.5 : 1;
+        for (n = 0; n <= t->deg; n++) {
+            t->cn[n] = half * p->pre[f] * (sannip_real)(sannip__factorial(t->deg) / (sannip__factorial(n) * sannip__factorial(t->deg - n))) * lp;
+            lp *= b->lambda;
+        }
+        t->diag = t->c1 == t->c2 ? half * p->pre[f] * (sannip_real)sannip__pow(1 + b->lambda, b->zeta) : 0;
+        p->mdeg = SANNIP__MAX(p->mdeg, t->deg);
+        p->nmom++;
+    }
+    if (p->nmom == 0) return;
+    p->mnc = sannip__mom_table(p, p->mdeg);
+    memset(p->mT, 0, sizeof(sannip_real) * 4 * (size_t)p->nmid * (size_t)(C + 1) * (size_t)p->mnc);   /* sannip__mom_chain leaves them zero */
+    memset(p->mDc, 0, sizeof(sannip_real) * (size_t)p->nmid * (size_t)(C + 1));
+}
+
 /* Carves the plan out of the arena and fills it. */
 static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *set, const int *idx,
                                  int nf, int n_neighbors, sannip__arena *a, int **cls, int **runs, int **kix)
 {
     int f, named[2 * SANNIP_MAX_Z + 2], nn, c, cj, ck, C, z, na, pq;
     C = sannip__env_classes(set, idx, nf);
-    sannip__envplan_layout(a, p, nf, C, n_neighbors, cls, runs, kix);
+    sannip__envplan_layout(a, p, nf, C, n_neighbors, sannip__mom_shape(set, idx, nf), cls, runs, kix);
     p->nf = nf; p->ncut = p->ngs = 0; p->C = C; p->rtri = 0; p->nspin = 0;
     nn = sannip__named_elements(set, idx, nf, named);
     for (z = 0; z <= SANNIP_MAX_Z; z++) p->cls_of_z[z] = nn;          /* "other" */
@@ -3168,6 +3320,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
         }
     }
     na = sannip__envplan_groups(p, set, idx, nf);
+    sannip__envplan_moments(p, set, idx, nf);
     /* lists per neighbour class; a class stands for its element (or any other element) */
     {
         int k = 0;
@@ -3187,6 +3340,7 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             for (pq = 0; pq < na; pq++) {   /* three-body positions, radial groups adjacent */
                 const sannip_basis *b = &set->b[idx[f = p->perm[pq]]];
                 int fw, bw;
+                if (sannip__mom_ok(b)) continue;   /* summed by moments */
                 fw = sannip__restr_match(b->nbr[0], zj) && sannip__restr_match(b->nbr[1], zk);
                 bw = sannip__restr_match(b->nbr[0], zk) && sannip__restr_match(b->nbr[1], zj);
                 if (sannip__has(b, SANNIP__K_ORDERED)) {   /* ordered: (j, k) and (k, j) */
@@ -3881,6 +4035,7 @@ typedef struct sannip__envrun {
     sannip__arena A;       /* the work buffer after the plan: each environment's caches follow it */
     int *cls, *runs, nrun, nf, n, deriv;
     int *kix;              /* the k of one j's run that the triplet loop visits */
+    int mslot, mload;      /* moments: the atom's slot in P.mkeep (-1: none); mload: read it instead of summing */
     int vals;              /* three-body values wanted (0: a g-mode pass whose values are known) */
     size_t stride, nn;
     /* Kept blocks (sannip__env_keep_begin): a values pass with keep = 1 appends each triplet
@@ -3907,6 +4062,7 @@ static void sannip__env_begin(sannip__envrun *E, const sannip_descriptors *set, 
     for (j = 0; j < SANNIP__PAIRS; j++) E->R.one[j] = 1;
     E->Rs = E->R;
     E->kb = NULL; E->kcp = NULL; E->nkb = E->capkb = E->kb0 = E->kb1 = E->kfull = E->keep = E->replay = 0;
+    E->mslot = -1; E->mload = 0;
 }
 /* Reals of one kept block of the plan's triplet loop. */
 static size_t sannip__env_keep_block(const sannip__envrun *E)
@@ -4369,6 +4525,335 @@ static void sannip__env_triplets(sannip__envrun *E)
         }
 }
 
+/* The monomials of every neighbour's unit vector into P->mm (monomial-major: each a row over
+   the neighbours, made from an earlier row times x, y or z, so that every loop runs along the
+   neighbours; the rows' padding to whole blocks of 8 is the monomials of u = 0). */
+static void sannip__mom_monomials(sannip__envrun *E)
+{
+    const sannip__envplan *P = &E->P;
+    size_t ns = (size_t)sannip__mom_stride(E->n);
+    int j, q;
+    sannip_real *m = P->mm;
+    for (j = 0; j < (int)ns; j++) {
+        int in = j < E->n;
+        m[j] = 1;
+        m[ns + (size_t)j] = in ? E->K.u[3 * j] : 0; m[2 * ns + (size_t)j] = in ? E->K.u[3 * j + 1] : 0; m[3 * ns + (size_t)j] = in ? E->K.u[3 * j + 2] : 0;
+    }
+    for (q = 4; q < P->mnc; q++) {
+        const sannip_real *a = m + (size_t)P->mpar[q] * ns, *b = m + (size_t)(1 + P->mpar[SANNIP__MOM_NC + q]) * ns;
+        sannip_real *SANNIP__RESTRICT o = m + (size_t)q * ns;
+        for (j = 0; j < (int)ns; j++) o[j] = a[j] * b[j];
+    }
+}
+/* P and grad P of weight mid's four rows T (P's over nc monomials, the gradient's over the
+   ng of lower degree) at neighbours j0..j0+len-1 of the monomial table m (rows of ns), into
+   o[r len + j - j0], r = 0..3: blocks of 8 neighbours, each sum in q order (8 lanes, no
+   reduction across them; with GCC vector types two of 4 per row, the same bits). */
+static void sannip__mom_eval(const sannip_real *T, int nc, int ng, const sannip_real *m, size_t ns, int j0, int len, sannip_real *o)
+{
+    int jb, q, l, r;
+    for (jb = j0; jb < j0 + len; jb += 8) {
+        sannip_real acc[4][8];
+        int L = SANNIP__MIN(8, j0 + len - jb);
+#if defined(__GNUC__) && !defined(SANNIP_NO_SIMD)
+        sannip__v4 a[4][2] = { { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }, { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } },
+                               { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }, { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } } };
+        for (q = 0; q < nc; q++) {
+            const sannip_real *mq = m + (size_t)q * ns + (size_t)jb;
+            sannip__v4 lo = *(const sannip__v4 *)mq, hi = *(const sannip__v4 *)(mq + 4);
+            a[0][0] += T[q] * lo; a[0][1] += T[q] * hi;
+            if (q >= ng) continue;
+            for (r = 1; r < 4; r++) { a[r][0] += T[r * nc + q] * lo; a[r][1] += T[r * nc + q] * hi; }
+        }
+        for (r = 0; r < 4; r++) for (l = 0; l < 4; l++) { acc[r][l] = a[r][0][l]; acc[r][4 + l] = a[r][1][l]; }
+#else
+        memset(acc, 0, sizeof acc);
+        for (q = 0; q < nc; q++)
+            for (r = 0; r < (q < ng ? 4 : 1); r++)
+                for (l = 0; l < 8; l++) acc[r][l] += T[r * nc + q] * m[(size_t)q * ns + (size_t)(jb + l)];
+#endif
+        for (r = 0; r < 4; r++) for (l = 0; l < L; l++) o[(size_t)r * (size_t)len + (size_t)(jb - j0 + l)] = acc[r][l];
+    }
+}
+/* S[mid ldS + q] += sannip__dot4(w + mid ww, m + q ns, len) for mid < M <= 4 and q < nc, the
+   same bits: with GCC vector types four monomial rows and M weights at a time (16 chains of
+   4 lanes), instead of one short dot product per pair. */
+static void sannip__mom_sum_rows(const sannip_real *w, size_t ww, int M, const sannip_real *m, size_t ns, int nc, int len,
+                                 sannip_real *S, size_t ldS)
+{
+    int q, mid;
+#if defined(__GNUC__) && !defined(SANNIP_NO_SIMD)
+    int q0, i, k, r;
+    for (q0 = 0; q0 + 4 <= nc; q0 += 4) {
+        sannip__v4 a[4][4];
+        memset(a, 0, sizeof a);
+        for (i = 0; i + 4 <= len; i += 4) {
+            sannip__v4 mv[4], wv;
+            for (r = 0; r < 4; r++) mv[r] = *(const sannip__v4 *)(m + (size_t)(q0 + r) * ns + (size_t)i);
+            for (mid = 0; mid < M; mid++) {
+                wv = *(const sannip__v4 *)(w + (size_t)mid * ww + (size_t)i);
+                for (r = 0; r < 4; r++) a[mid][r] += wv * mv[r];
+            }
+        }
+        for (mid = 0; mid < M; mid++)
+            for (r = 0; r < 4; r++) {
+                const sannip_real *x = w + (size_t)mid * ww, *y = m + (size_t)(q0 + r) * ns;
+                sannip_real a0 = a[mid][r][0];
+                for (k = i; k < len; k++) a0 += x[k] * y[k];
+                S[(size_t)mid * ldS + (size_t)(q0 + r)] += (a0 + a[mid][r][1]) + (a[mid][r][2] + a[mid][r][3]);
+            }
+    }
+    for (q = q0; q < nc; q++)
+#else
+    for (q = 0; q < nc; q++)
+#endif
+        for (mid = 0; mid < M; mid++) S[(size_t)mid * ldS + (size_t)q] += sannip__dot4(w + (size_t)mid * ww, m + (size_t)q * ns, len);
+}
+/* Radial weight mid of neighbour j, w = g(r) f_c(r), and dw/dr from the neighbour caches. */
+static sannip_real sannip__mom_weight(const sannip__envrun *E, int mid, int j, sannip_real *dw)
+{
+    const sannip__envplan *P = &E->P;
+    size_t g = (size_t)P->mgid[mid] * E->nn + (size_t)j, c = (size_t)P->mcid[mid] * E->nn + (size_t)j;
+    sannip_real gs = E->K.gs[g], fc = E->K.fc[c], x = E->env->r[j] - P->grs[P->mgid[mid]];
+    *dw = gs * (E->K.dfc[c] - 2 * P->geta[P->mgid[mid]] * x * fc);
+    return gs * fc;
+}
+/* Moments of the environment: per radial weight and class slot S = sum_j w_j u_j^abc and
+   D = sum_j w_j^2 (slot C: all neighbours, the sum of the class slots), with the weights and
+   monomials of every neighbour kept in P->mw, mdw, mm (sannip__mom_prepare: all but S); per
+   run of one element the sums are a product (weights x neighbours) (neighbours x monomials). */
+static void sannip__mom_prepare(sannip__envrun *E)
+{
+    const sannip__envplan *P = &E->P;
+    int C = P->C, n = E->n, j, mid, c;
+    size_t sl = (size_t)P->nmid * (size_t)(C + 1), nn = (size_t)n;
+    memset(P->mD, 0, sizeof(sannip_real) * sl);
+    sannip__mom_monomials(E);
+    for (j = 0; j < n; j++) {
+        for (mid = 0; mid < P->nmid; mid++) {
+            sannip_real w = P->mw[(size_t)mid * nn + (size_t)j] = sannip__mom_weight(E, mid, j, P->mdw + (size_t)mid * nn + (size_t)j);
+            P->mD[(size_t)mid * (size_t)(C + 1) + (size_t)E->cls[j]] += w * w;
+        }
+    }
+    for (mid = 0; mid < P->nmid; mid++) {
+        size_t a = (size_t)mid * (size_t)(C + 1) + (size_t)C;
+        for (c = 0; c < C; c++) P->mD[a] += P->mD[a - (size_t)(C - c)];
+    }
+}
+static void sannip__mom_sums(sannip__envrun *E)
+{
+    const sannip__envplan *P = &E->P;
+    int C = P->C, nc = P->mnc, n = E->n, mid, c, q, r;
+    size_t sl = (size_t)P->nmid * (size_t)(C + 1), nn = (size_t)n;
+    memset(P->mS, 0, sizeof(sannip_real) * sl * (size_t)nc);
+    sannip__mom_prepare(E);
+    for (r = 0; r < E->nrun; r++) {
+        int j0 = E->runs[r], len = E->runs[r + 1] - j0;
+        size_t ns = (size_t)sannip__mom_stride(n), ldS = (size_t)(C + 1) * (size_t)nc;
+        int m0;
+        for (m0 = 0; m0 < P->nmid; m0 += 4)   /* up to four weights against four monomial rows at a time */
+            sannip__mom_sum_rows(P->mw + (size_t)m0 * nn + (size_t)j0, nn, SANNIP__MIN(4, P->nmid - m0), P->mm + (size_t)j0, ns, nc, len,
+                                 P->mS + ((size_t)m0 * (size_t)(C + 1) + (size_t)E->cls[j0]) * (size_t)nc, ldS);
+    }
+    for (mid = 0; mid < P->nmid; mid++) {
+        size_t a = (size_t)mid * (size_t)(C + 1) + (size_t)C;
+        for (c = 0; c < C; c++) {
+            const sannip_real *S = P->mS + (a - (size_t)(C - c)) * (size_t)nc;
+            for (q = 0; q < nc; q++) P->mS[a * (size_t)nc + (size_t)q] += S[q];
+        }
+    }
+}
+/* Slot of term t's class c (c1 or c2) in the moment arrays. */
+static size_t sannip__mom_slot(const sannip__envplan *P, const sannip__mterm *t, int c)
+{
+    return (size_t)t->mid * (size_t)(P->C + 1) + (size_t)c;
+}
+/* Offset of degree n among the monomials (sannip__mom_index). */
+static int sannip__mom_off(int n) { return n * (n + 1) * (n + 2) / 6; }
+/* The contractions of slots k1, k2 per degree, A[n] = sum_{degree n} mul S1 S2 = <M_n, M_n'>,
+   for n <= deg. */
+static void sannip__mom_contract(const sannip__envplan *P, size_t k1, size_t k2, int deg, sannip_real *A)
+{
+    const sannip_real *S1 = P->mS + k1 * (size_t)P->mnc, *S2 = P->mS + k2 * (size_t)P->mnc;
+    sannip_real t[SANNIP__MOM_NC];
+    int n, q, nq = sannip__mom_off(deg + 1);
+    for (q = 0; q < nq; q++) t[q] = P->mmul[q] * S1[q] * S2[q];
+    for (n = 0; n <= deg; n++) A[n] = sannip__sum4(t + sannip__mom_off(n), (n + 1) * (n + 2) / 2);
+}
+/* Adds the derivative with respect to the moments of sum_n K[n] A[n] - Dk D (A of slots k1,
+   k2 up to degree deg; D of k1) to the weights T (per slot and monomial) and Dc (per slot). */
+static void sannip__mom_weights(const sannip__envplan *P, size_t k1, size_t k2, int deg, const sannip_real *K, sannip_real Dk)
+{
+    size_t nc = (size_t)P->mnc, C1 = (size_t)P->C + 1, nm = (size_t)P->nmid;
+    const sannip_real *S1 = P->mS + k1 * nc, *S2 = P->mS + k2 * nc;
+    sannip_real *T1 = P->mT + 4 * nc * ((k1 % C1) * nm + k1 / C1), *T2 = P->mT + 4 * nc * ((k2 % C1) * nm + k2 / C1);   /* class-major */
+    int n, q;
+    for (n = 0; n <= deg; n++)
+        for (q = sannip__mom_off(n); q < sannip__mom_off(n + 1); q++) {
+            sannip_real k = K[n] * P->mmul[q];
+            T1[q] += k * S2[q]; T2[q] += k * S1[q];
+        }
+    P->mDc[k1] -= Dk;
+}
+/* The chain rule of the weights T, Dc (zeroed afterwards) to every neighbour, added to out
+   (three reals per neighbour): with P(u) = sum T u^abc of j's class (the "all" slot folded in),
+   d/dd_j [w P(u) + Dc w^2] = (w' P + 2 Dc w w') u + w (grad P - (u . grad P) u) / r. T is kept
+   per class, then weight (class-major), each followed by those of dP/dx, dP/dy, dP/dz
+   (T_(a+1)bc (a+1) at x^a y^b z^c, etc.), so that per run of one element P and grad P of all
+   weights are one product (neighbours x monomials) (monomials x 4 weights)^T. */
+static void sannip__mom_chain(sannip__envrun *E, sannip_real *out)
+{
+    const sannip__envplan *P = &E->P;
+    int C = P->C, nc = P->mnc, nm = P->nmid, n = E->n, j, mid, c, q, ax, r;
+    size_t sl = (size_t)nm * (size_t)(C + 1), n4 = 4 * (size_t)nc, nn = (size_t)n;
+    for (mid = 0; mid < nm; mid++) {
+        size_t a = (size_t)mid * (size_t)(C + 1) + (size_t)C;
+        const sannip_real *Ta = P->mT + ((size_t)C * (size_t)nm + (size_t)mid) * n4;
+        for (c = 0; c < C; c++) {   /* fold the "all" slot into each class slot, then the gradient's */
+            sannip_real *T = P->mT + ((size_t)c * (size_t)nm + (size_t)mid) * n4;
+            for (q = 0; q < nc; q++) T[q] += Ta[q];
+            P->mDc[a - (size_t)(C - c)] += P->mDc[a];
+            for (q = 0; q < nc; q++)
+                for (ax = 0; ax < 3; ax++) {
+                    int d = P->mdq[ax * SANNIP__MOM_NC + q];
+                    if (d < nc) T[(size_t)(ax + 1) * (size_t)nc + (size_t)d] = T[q] * P->mde[ax * SANNIP__MOM_NC + q];
+                }
+        }
+    }
+    for (r = 0; r < E->nrun; r++) {
+        int j0 = E->runs[r], len = E->runs[r + 1] - j0;
+        c = E->cls[j0];
+        for (mid = 0; mid < nm; mid++)
+            sannip__mom_eval(P->mT + ((size_t)c * (size_t)nm + (size_t)mid) * n4, nc, sannip__mom_off(P->mdeg), P->mm,
+                             (size_t)sannip__mom_stride(n), j0, len, P->mo + 4 * (size_t)mid * (size_t)len);
+        for (j = j0; j < j0 + len; j++) {
+            const sannip_real *u = E->K.u + 3 * j;
+            sannip_real vr = 0, vg[3] = { 0, 0, 0 }, ug, d[4];
+            for (mid = 0; mid < nm; mid++) {
+                for (q = 0; q < 4; q++) d[q] = P->mo[(size_t)(4 * mid + q) * (size_t)len + (size_t)(j - j0)];   /* P, dP/dx, dP/dy, dP/dz */
+                sannip_real w = P->mw[(size_t)mid * nn + (size_t)j], dw = P->mdw[(size_t)mid * nn + (size_t)j];
+                vr += dw * (d[0] + 2 * P->mDc[(size_t)mid * (size_t)(C + 1) + (size_t)c] * w);
+                for (ax = 0; ax < 3; ax++) vg[ax] += w * d[ax + 1];
+            }
+            ug = u[0] * vg[0] + u[1] * vg[1] + u[2] * vg[2];
+            for (ax = 0; ax < 3; ax++) out[3 * j + ax] += vr * u[ax] + (vg[ax] - ug * u[ax]) * E->K.ir[j];
+        }
+    }
+    memset(P->mT, 0, sizeof(sannip_real) * sl * n4);
+    memset(P->mDc, 0, sizeof(sannip_real) * sl);
+}
+/* Is neighbour j in class slot c (C: all)? */
+static int sannip__mom_in(const sannip__envrun *E, int c, int j) { return c == E->P.C || E->cls[j] == c; }
+/* Term t summed pair by pair (T2.21 without r_jk), for an environment where its moments would
+   cancel (sannip__env_moments); with out, gw times its derivatives added (three reals per
+   neighbour). Returns the value. */
+static sannip_real sannip__mom_direct(sannip__envrun *E, const sannip__mterm *t, sannip_real gw, sannip_real *out)
+{
+    const sannip_basis *b = &E->set->b[E->idx[t->f]];
+    const sannip_real *u = E->K.u;
+    sannip_real pre = E->P.pre[t->f], lam = b->lambda, v = 0;
+    int j, k, ax;
+    for (j = 0; j < E->n; j++) {
+        sannip_real dwj, wj = sannip__mom_weight(E, t->mid, j, &dwj);
+        if (wj == 0 && dwj == 0) continue;
+        for (k = 0; k < E->n; k++) {
+            sannip_real dwk, wk, cs, p, pz = 1, A, dA;
+            int e;
+            if (k == j || (t->c1 == t->c2 && k < j)) continue;
+            if (!((sannip__mom_in(E, t->c1, j) && sannip__mom_in(E, t->c2, k)) || (t->c1 != t->c2 && sannip__mom_in(E, t->c2, j) && sannip__mom_in(E, t->c1, k)))) continue;
+            wk = sannip__mom_weight(E, t->mid, k, &dwk);
+            cs = u[3 * j] * u[3 * k] + u[3 * j + 1] * u[3 * k + 1] + u[3 * j + 2] * u[3 * k + 2];
+            p = 1 + lam * cs; p = p > 0 ? p : 0;
+            for (e = 1; e < t->deg; e++) pz *= p;
+            A = pre * pz * p; dA = pre * t->deg * lam * pz;
+            v += A * wj * wk;
+            if (!out) continue;
+            for (ax = 0; ax < 3; ax++) {
+                sannip_real aj = dA * (u[3 * k + ax] - cs * u[3 * j + ax]) * E->K.ir[j], ak = dA * (u[3 * j + ax] - cs * u[3 * k + ax]) * E->K.ir[k];
+                out[3 * j + ax] += gw * ((aj * wj + A * dwj * u[3 * j + ax]) * wk);
+                out[3 * k + ax] += gw * ((ak * wk + A * dwk * u[3 * k + ax]) * wj);
+            }
+        }
+    }
+    return v;
+}
+/* Rounding of term t's moment sum, relative to its value v: the sum has terms up to
+   (1 + |lambda|)^zeta 2^(1-zeta) W1 W2 (W = sum w over a slot: the degree-0 moment), while
+   every pair adds (1 + lambda cos)^zeta >= 0; moments are used where v is at least 1e-2 of
+   that scale (a sphere of neighbours: 0.1 for lambda = -1, zeta = 8), a handful of aligned
+   neighbours go pair by pair. */
+static int sannip__mom_sound(const sannip__envrun *E, const sannip__mterm *t, sannip_real v)
+{
+    const sannip__envplan *P = &E->P;
+    const sannip_basis *b = &E->set->b[E->idx[t->f]];
+    sannip_real W1 = P->mS[sannip__mom_slot(P, t, t->c1) * (size_t)P->mnc], W2 = P->mS[sannip__mom_slot(P, t, t->c2) * (size_t)P->mnc];
+    return v >= (sannip_real)1e-3 * P->pre[t->f] * (sannip_real)sannip__pow(1 + fabs((double)b->lambda), b->zeta) * W1 * W2;
+}
+/* G5 terms by moments (sannip__mterm): values, the g-weighted contraction into c, dense rows;
+   a term whose moments would cancel (sannip__mom_sound) pair by pair. Consecutive terms of one
+   radial weight and class pair (n2p2 lists them so) share their contractions A[n] and, in g
+   mode, one pass of weights with K[n] = sum_f g_f cn_f[n]. */
+static void sannip__env_moments(sannip__envrun *E)
+{
+    const sannip__envplan *P = &E->P;
+    sannip_real A[SANNIP__MOM_ZMAX + 1], K[SANNIP__MOM_ZMAX + 1], Dk = 0;
+    sannip_real *keep = E->mslot >= 0 ? P->mkeep + (size_t)E->mslot * P->mkeep_n : NULL;
+    size_t k1 = 0, k2 = 0, g1 = 0, g2 = 0, nS = P->mkeep_n - (size_t)P->nmom;
+    int i, n, nd = 0, have = 0, gdeg = -1;
+    if (P->nmom == 0) return;
+    if (E->mload && keep) {   /* a contraction pass after a values pass that kept the atom's moments */
+        sannip__mom_prepare(E);
+        memcpy(P->mS, keep, sizeof(sannip_real) * nS);
+        for (i = 0; i < P->nmom; i++) {
+            P->mbad[i] = keep[nS + (size_t)i] != 0;
+            if (P->mbad[i]) { sannip__mom_direct(E, &P->mt[i], E->g ? E->g[P->mt[i].f] : 0, E->g ? E->c : NULL); nd++; }
+        }
+    } else {
+        sannip__mom_sums(E);
+        for (i = 0; i < P->nmom; i++) {
+            const sannip__mterm *t = &P->mt[i];
+            sannip_real v = 0;
+            size_t s1 = sannip__mom_slot(P, t, t->c1), s2 = sannip__mom_slot(P, t, t->c2);
+            if (!have || s1 != k1 || s2 != k2) { k1 = s1; k2 = s2; sannip__mom_contract(P, k1, k2, P->mdeg, A); have = 1; }
+            for (n = 0; n <= t->deg; n++) v += t->cn[n] * A[n];
+            v -= t->diag * P->mD[k1];
+            P->mbad[i] = !sannip__mom_sound(E, t, v);
+            if (P->mbad[i]) {
+                v = sannip__mom_direct(E, t, E->g ? E->g[t->f] : 0, E->g ? E->c : NULL);
+                if (E->dG) sannip__mom_direct(E, t, 1, E->dG + (size_t)t->f * E->stride);
+                nd++;
+            }
+            if (E->vals) E->G[t->f] += v;
+        }
+        if (keep) {
+            memcpy(keep, P->mS, sizeof(sannip_real) * nS);
+            for (i = 0; i < P->nmom; i++) keep[nS + (size_t)i] = (sannip_real)P->mbad[i];
+        }
+    }
+    if (nd == P->nmom) return;
+    if (E->g) {
+        for (i = 0; i < P->nmom; i++) {
+            const sannip__mterm *t = &P->mt[i];
+            size_t s1 = sannip__mom_slot(P, t, t->c1), s2 = sannip__mom_slot(P, t, t->c2);
+            if (P->mbad[i]) continue;
+            if (gdeg >= 0 && (s1 != g1 || s2 != g2)) { sannip__mom_weights(P, g1, g2, gdeg, K, Dk); gdeg = -1; }
+            if (gdeg < 0) { g1 = s1; g2 = s2; Dk = 0; for (n = 0; n <= SANNIP__MOM_ZMAX; n++) K[n] = 0; }
+            for (n = 0; n <= t->deg; n++) K[n] += E->g[t->f] * t->cn[n];
+            Dk += E->g[t->f] * t->diag;
+            gdeg = SANNIP__MAX(gdeg, t->deg);
+        }
+        if (gdeg >= 0) sannip__mom_weights(P, g1, g2, gdeg, K, Dk);
+        sannip__mom_chain(E, E->c);
+    }
+    if (E->dG)
+        for (i = 0; i < P->nmom; i++) {
+            const sannip__mterm *t = &P->mt[i];
+            if (P->mbad[i]) continue;
+            sannip__mom_weights(P, sannip__mom_slot(P, t, t->c1), sannip__mom_slot(P, t, t->c2), t->deg, t->cn, t->diag);
+            sannip__mom_chain(E, E->dG + (size_t)t->f * E->stride);
+        }
+}
+
 /* Derivative with respect to the central atom: minus the sum over neighbours (every basis
    depends on positions only through d_ij = r_j - r_i). */
 static void sannip__env_center(sannip__envrun *E)
@@ -4393,6 +4878,7 @@ static void sannip__env_run(sannip__envrun *E, const sannip_env *env, sannip_rea
     sannip__env_setup(E);
     sannip__env_pairs(E);
     sannip__env_triplets(E);
+    sannip__env_moments(E);
     /* spin bases: the same outputs, plus spin derivatives */
     if (dGs) memset(dGs, 0, sizeof(sannip_real) * E->stride * (size_t)E->nf);
     if (cs) memset(cs, 0, sizeof(sannip_real) * 3 * (E->nn + 1));
@@ -5693,6 +6179,7 @@ SANNIP_API void sannip_workspace_uninit(sannip_workspace *ws)
 }
 
 #define SANNIP__BLOCK 8    /* atoms per network batch */
+typedef char sannip__mom_slots_check[SANNIP__BLOCK == SANNIP__MOM_SLOTS ? 1 : -1];   /* a block's atoms keep their moments */
 /* Reals per thread for kept triplet blocks (sannip__block_compute): 4 MB; a group of atoms
    fills at most half of it (a core's L2 on the machine measured: Cu2S 2 atoms of 15 blocks
    of 64 kB), one atom alone all of it (water: ~3 MB). */
@@ -5963,9 +6450,10 @@ static void sannip__block_group(const sannip_model *m, const sannip_workspace *w
     sannip__block_network(m, sys, run, b, a0, a1 - a0, s);
     for (a = a0; run->pairc && a < a1; a++) {
         E->replay = kept[a]; E->kb0 = start[a]; E->kb1 = kept[a] ? start[a + 1] : 0;
+        E->mslot = a; E->mload = 1;   /* the moments its values pass kept */
         sannip__atom_contract(m, ws, sys, run, b, run->order[run->bstart[b] + a], a - a0, s, E);
     }
-    E->replay = 0; E->nkb = 0; E->kfull = 0;
+    E->replay = 0; E->nkb = 0; E->kfull = 0; E->mslot = -1; E->mload = 0;
 }
 /* Energies of block b and, if run->pairc, the force contractions of its atoms' pairs
    c_ij = sum_f g_f dG_f/dd_ij (and, if run->spinc, the spin contractions): descriptor
@@ -5994,9 +6482,10 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
         }
         start[a] = E.nkb;
         E.keep = need <= E.capkb - E.nkb;
+        E.mslot = run->pairc ? a : -1;
         sannip__env_run(&E, &env, s->G + (size_t)a * el->n_features, NULL, NULL, NULL, NULL, NULL, 1);
         kept[a] = E.keep && !E.kfull;
-        E.keep = 0;
+        E.keep = 0; E.mslot = -1;
         start[a + 1] = E.nkb;
     }
     sannip__block_group(m, ws, sys, run, b, a0, nb, kept, start, s, &E);
