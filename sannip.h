@@ -2849,6 +2849,7 @@ typedef struct sannip__envplan {
     int nmom, nmid, mdeg, mnc;
     struct sannip__mterm *mt;
     int *mgid, *mcid, *mbad;   /* mbad: per term, summed pair by pair in this environment */
+    int *mtt;                  /* per class and weight (class-major, as mT): its T, Dc hold weights (sannip__mom_weights) */
     sannip_real *mS, *mD, *mT, *mDc;
     /* the monomials x^a y^b z^c (sannip__mom_table): degree, multinomial n!/(a! b! c!), the
        monomial in each of its three derivatives and its factor, a x^(a-1) y^b z^c etc.
@@ -2975,6 +2976,7 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
         p->mdg = SANNIP__TAKE(a, tc, int); p->mdq = SANNIP__TAKE(a, 3 * tc, int); p->mpar = SANNIP__TAKE(a, 2 * tc, int);
         p->mmul = SANNIP__TAKE(a, tc, sannip_real); p->mde = SANNIP__TAKE(a, 3 * tc, sannip_real);
         p->mgid = SANNIP__TAKE(a, m, int); p->mcid = SANNIP__TAKE(a, m, int); p->mbad = SANNIP__TAKE(a, m, int);
+        p->mtt = SANNIP__TAKE(a, sl, int);
         p->mS = SANNIP__TAKE(a, sl * nc, sannip_real); p->mT = SANNIP__TAKE(a, 4 * sl * nc, sannip_real);
         p->mD = SANNIP__TAKE(a, sl, sannip_real); p->mDc = SANNIP__TAKE(a, sl, sannip_real);
         p->mm = SANNIP__TAKE(a, nc * (size_t)sannip__mom_stride(n), sannip_real);
@@ -3282,6 +3284,7 @@ static void sannip__envplan_moments(sannip__envplan *p, const sannip_descriptors
     p->mnc = sannip__mom_table(p, p->mdeg);
     memset(p->mT, 0, sizeof(sannip_real) * 4 * (size_t)p->nmid * (size_t)(C + 1) * (size_t)p->mnc);   /* sannip__mom_chain leaves them zero */
     memset(p->mDc, 0, sizeof(sannip_real) * (size_t)p->nmid * (size_t)(C + 1));
+    memset(p->mtt, 0, sizeof(int) * (size_t)p->nmid * (size_t)(C + 1));
 }
 
 /* Carves the plan out of the arena and fills it. */
@@ -3316,7 +3319,8 @@ static void sannip__envplan_make(sannip__envplan *p, const sannip_descriptors *s
             t->zw = b->nbr[0] == SANNIP_ZWEIGHT;
             t->lambda = b->lambda; t->zeta = b->zeta; t->pre = p->pre[f]; t->eta = b->eta; t->rs = b->rs;
             t->eta2 = b->eta2; t->rs2 = b->rs2; t->eta_t = b->eta_t;
-            { double sn, cs; sannip__sincos(b->theta_s, &sn, &cs); t->cts = (sannip_real)cs; t->sts = (sannip_real)sn; }
+            t->cts = 1; t->sts = 0;   /* cos, sin theta_s: only the Gauss-Fourier angular kinds have it */
+            if (sannip__keys(b, SANNIP__P_ANGLE)) { double sn, cs; sannip__sincos(b->theta_s, &sn, &cs); t->cts = (sannip_real)cs; t->sts = (sannip_real)sn; }
         }
     }
     na = sannip__envplan_groups(p, set, idx, nf);
@@ -4686,8 +4690,10 @@ static void sannip__mom_weights(const sannip__envplan *P, size_t k1, size_t k2, 
 {
     size_t nc = (size_t)P->mnc, C1 = (size_t)P->C + 1, nm = (size_t)P->nmid;
     const sannip_real *S1 = P->mS + k1 * nc, *S2 = P->mS + k2 * nc;
-    sannip_real *T1 = P->mT + 4 * nc * ((k1 % C1) * nm + k1 / C1), *T2 = P->mT + 4 * nc * ((k2 % C1) * nm + k2 / C1);   /* class-major */
+    size_t t1 = (k1 % C1) * nm + k1 / C1, t2 = (k2 % C1) * nm + k2 / C1;   /* class-major */
+    sannip_real *T1 = P->mT + 4 * nc * t1, *T2 = P->mT + 4 * nc * t2;
     int n, q;
+    P->mtt[t1] = P->mtt[t2] = 1;
     for (n = 0; n <= deg; n++)
         for (q = sannip__mom_off(n); q < sannip__mom_off(n + 1); q++) {
             sannip_real k = K[n] * P->mmul[q];
@@ -4704,15 +4710,19 @@ static void sannip__mom_weights(const sannip__envplan *P, size_t k1, size_t k2, 
 static void sannip__mom_chain(sannip__envrun *E, sannip_real *out)
 {
     const sannip__envplan *P = &E->P;
-    int C = P->C, nc = P->mnc, nm = P->nmid, n = E->n, j, mid, c, q, ax, r;
-    size_t sl = (size_t)nm * (size_t)(C + 1), n4 = 4 * (size_t)nc, nn = (size_t)n;
+    int C = P->C, nc = P->mnc, nm = P->nmid, n = E->n, j, mid, c, q, ax, r, any;
+    size_t n4 = 4 * (size_t)nc, nn = (size_t)n;
     for (mid = 0; mid < nm; mid++) {
-        size_t a = (size_t)mid * (size_t)(C + 1) + (size_t)C;
-        const sannip_real *Ta = P->mT + ((size_t)C * (size_t)nm + (size_t)mid) * n4;
+        size_t a = (size_t)mid * (size_t)(C + 1) + (size_t)C, ta = (size_t)C * (size_t)nm + (size_t)mid;
         for (c = 0; c < C; c++) {   /* fold the "all" slot into each class slot, then the gradient's */
-            sannip_real *T = P->mT + ((size_t)c * (size_t)nm + (size_t)mid) * n4;
-            for (q = 0; q < nc; q++) T[q] += Ta[q];
-            P->mDc[a - (size_t)(C - c)] += P->mDc[a];
+            size_t tc = (size_t)c * (size_t)nm + (size_t)mid;
+            sannip_real *T = P->mT + tc * n4;
+            if (P->mtt[ta]) {
+                for (q = 0; q < nc; q++) T[q] += P->mT[ta * n4 + (size_t)q];
+                P->mDc[a - (size_t)(C - c)] += P->mDc[a];
+                P->mtt[tc] = 1;
+            }
+            if (!P->mtt[tc]) continue;
             for (q = 0; q < nc; q++)
                 for (ax = 0; ax < 3; ax++) {
                     int d = P->mdq[ax * SANNIP__MOM_NC + q];
@@ -4723,15 +4733,21 @@ static void sannip__mom_chain(sannip__envrun *E, sannip_real *out)
     for (r = 0; r < E->nrun; r++) {
         int j0 = E->runs[r], len = E->runs[r + 1] - j0;
         c = E->cls[j0];
-        for (mid = 0; mid < nm; mid++)
-            sannip__mom_eval(P->mT + ((size_t)c * (size_t)nm + (size_t)mid) * n4, nc, sannip__mom_off(P->mdeg), P->mm,
-                             (size_t)sannip__mom_stride(n), j0, len, P->mo + 4 * (size_t)mid * (size_t)len);
+        for (mid = 0, any = 0; mid < nm; mid++) {
+            size_t tc = (size_t)c * (size_t)nm + (size_t)mid;
+            if (!P->mtt[tc]) continue;
+            any = 1;
+            sannip__mom_eval(P->mT + tc * n4, nc, sannip__mom_off(P->mdeg), P->mm, (size_t)sannip__mom_stride(n), j0, len,
+                             P->mo + 4 * (size_t)mid * (size_t)len);
+        }
+        if (!any) continue;
         for (j = j0; j < j0 + len; j++) {
             const sannip_real *u = E->K.u + 3 * j;
             sannip_real vr = 0, vg[3] = { 0, 0, 0 }, ug, d[4];
             for (mid = 0; mid < nm; mid++) {
-                for (q = 0; q < 4; q++) d[q] = P->mo[(size_t)(4 * mid + q) * (size_t)len + (size_t)(j - j0)];   /* P, dP/dx, dP/dy, dP/dz */
                 sannip_real w = P->mw[(size_t)mid * nn + (size_t)j], dw = P->mdw[(size_t)mid * nn + (size_t)j];
+                if (!P->mtt[(size_t)c * (size_t)nm + (size_t)mid]) continue;
+                for (q = 0; q < 4; q++) d[q] = P->mo[(size_t)(4 * mid + q) * (size_t)len + (size_t)(j - j0)];   /* P, dP/dx, dP/dy, dP/dz */
                 vr += dw * (d[0] + 2 * P->mDc[(size_t)mid * (size_t)(C + 1) + (size_t)c] * w);
                 for (ax = 0; ax < 3; ax++) vg[ax] += w * d[ax + 1];
             }
@@ -4739,8 +4755,14 @@ static void sannip__mom_chain(sannip__envrun *E, sannip_real *out)
             for (ax = 0; ax < 3; ax++) out[3 * j + ax] += vr * u[ax] + (vg[ax] - ug * u[ax]) * E->K.ir[j];
         }
     }
-    memset(P->mT, 0, sizeof(sannip_real) * sl * n4);
-    memset(P->mDc, 0, sizeof(sannip_real) * sl);
+    for (c = 0; c <= C; c++)   /* leave T, Dc zero */
+        for (mid = 0; mid < nm; mid++) {
+            size_t tc = (size_t)c * (size_t)nm + (size_t)mid;
+            if (!P->mtt[tc]) continue;
+            memset(P->mT + tc * n4, 0, sizeof(sannip_real) * n4);
+            P->mDc[(size_t)mid * (size_t)(C + 1) + (size_t)c] = 0;
+            P->mtt[tc] = 0;
+        }
 }
 /* Is neighbour j in class slot c (C: all)? */
 static int sannip__mom_in(const sannip__envrun *E, int c, int j) { return c == E->P.C || E->cls[j] == c; }
@@ -6191,6 +6213,8 @@ typedef struct sannip__scratch {
     sannip_real *env_work, *G, *X, *Y, *dX, *net_work, *Sn, *gw, *Gt, *cs;
     sannip_real *keep;     /* SANNIP__KEEP reals for kept triplet blocks (passes with derivatives) */
     int *Zn;
+    sannip__envrun plan;   /* the descriptor plan in env_work as sannip__env_begin left it, for element plan_el (-1: none) */
+    int plan_el;
 } sannip__scratch;
 
 /* One thread's scratch of a compute call (measured and carved by the same code);
@@ -6221,6 +6245,7 @@ static void sannip__scratch_carve(sannip__scratch *s, sannip_real *p, size_t rea
 {
     sannip__arena a = sannip__arena_begin(p, reals * sizeof(sannip_real));
     sannip__scratch_layout(&a, s, env_w, fmax, net_work, nmax, with_dg);
+    s->plan_el = -1;
 }
 
 /* The environment of atom i from the neighbour list (Zn filled into scratch). */
@@ -6470,7 +6495,11 @@ static void sannip__block_compute(const sannip_model *m, const sannip_workspace 
     const sannip_element_model *el = &m->el[run->belem[b]];
     int nb = run->bstart[b + 1] - run->bstart[b], a, a0 = 0, kept[SANNIP__BLOCK], start[SANNIP__BLOCK + 1];
     sannip__envrun E;
-    sannip__env_begin(&E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
+    if (s->plan_el == run->belem[b]) E = s->plan;   /* the plan of the thread's previous block: made once per element */
+    else {
+        sannip__env_begin(&E, &m->desc, el->feature, el->n_features, run->nmax, s->env_work);
+        s->plan = E; s->plan_el = run->belem[b];
+    }
     if (run->pairc) sannip__env_keep_begin(&E, s->keep, SANNIP__KEEP);
     for (a = 0; a < nb; a++) {
         sannip_env env = sannip__env_of(&ws->nl, sys, run->order[run->bstart[b] + a], s->Zn, s->Sn);
