@@ -88,14 +88,29 @@ static void write_supercell(const sannip_structure *s, int k, const std::string 
    structure (the first 256 centres: a periodic supercell has the same per-atom counts) and
    the model, with the kernel's operation counts per term, both passes (values, then the
    contraction with dE/dG; bench/README.md): a radial basis per neighbour 10 flops; per
-   neighbour pair j < k within the three-body radius that some basis uses, 47 (geometry 17,
-   made once: the values pass keeps each atom's triplet blocks for the contraction pass, as
-   it does for both potentials here; the contraction's chain rule 30), 8 per distinct angular
-   factor (lambda, zeta) of its G4/G5 bases (made once, kept), 35 per G4/G5 radial group
-   (bases differing only in lambda and zeta: value 5, derivatives and accumulation 30) and
-   6 per member (value 2, weighted angular sums 4), other three-body bases 90; the network
-   4 flops per weight (forward, backward). */
+   neighbour pair j < k within the three-body radius that some basis of the triplet loop uses
+   (G4 bases only where r_jk < r_c: lists of G4 alone skip the rest), 47 (geometry 17, made
+   once: the values pass keeps each atom's triplet blocks for the contraction pass; the
+   contraction's chain rule 30), 8 per distinct angular factor (lambda, zeta) of its G4/G5
+   bases (made once, kept), 35 per G4/G5 radial group (bases differing only in lambda and
+   zeta: value 5, derivatives and accumulation 30) and 6 per member (value 2, weighted angular
+   sums 4), other three-body bases 90; G5 bases summed by moments (integer zeta <= 8,
+   |lambda| <= 1, named or any neighbours) with nc monomials of degree <= zeta_max (ng of lower
+   degree): per neighbour 2 nc (monomials, both passes) + 10, per neighbour and radial weight
+   2 nc (the sums) + 2 (nc + 3 ng) (P and grad P) + 12, per radial weight, class and element
+   pair 7 nc (contraction, weights) + 3 nc (gradient rows); the network 4 flops per weight
+   (forward, backward). */
 static bool restr(int e, int Z) { return e == SANNIP_ANY || e == SANNIP_ZWEIGHT || e == Z; }
+static bool by_moments(const sannip_basis *b)
+{
+    bool n0 = b->nbr[0] >= 1 && b->nbr[0] <= SANNIP_MAX_Z, n1 = b->nbr[1] >= 1 && b->nbr[1] <= SANNIP_MAX_Z;
+    return b->kind == SANNIP_G5 && b->zeta == std::floor(b->zeta) && b->zeta >= 1 && b->zeta <= 8 && b->lambda >= -1 && b->lambda <= 1
+        && ((n0 && n1) || (b->nbr[0] == SANNIP_ANY && b->nbr[1] == SANNIP_ANY));
+}
+static bool same_weight(const sannip_basis *a, const sannip_basis *b)
+{
+    return a->eta == b->eta && a->rs == b->rs && a->cut[0].type == b->cut[0].type && a->cut[0].rc == b->cut[0].rc && a->cut[0].alpha == b->cut[0].alpha;
+}
 static double count_flops(const sannip_model *m, const sannip_system *sys, sannip_neighbors *nl)
 {
     sannip_error err;
@@ -107,22 +122,43 @@ static double count_flops(const sannip_model *m, const sannip_system *sys, sanni
         const sannip_element_model *el = &m->el[e];
         const sannip_network *net = sannip_model_network(m, e);
         size_t s0 = nl->start[i], n = nl->start[i + 1] - s0;
+        std::vector<int> weights, groups;   /* moment terms: one per radial weight; one per weight and element pair */
+        int deg = 0;
         for (int l = 0; l < net->n_layers; l++) fl += 4.0 * net->sizes[l] * net->sizes[l + 1];
         for (int f = 0; f < el->n_features; f++) {
             const sannip_basis *b = &m->desc.b[el->feature[f]];
             double rc = sannip_basis_cutoff(b);
+            if (by_moments(b)) {
+                bool w = false, g = false;
+                for (size_t q = 0; q < weights.size(); q++) w = w || same_weight(&m->desc.b[el->feature[weights[q]]], b);
+                for (size_t q = 0; q < groups.size(); q++) {
+                    const sannip_basis *c = &m->desc.b[el->feature[groups[q]]];
+                    g = g || (same_weight(c, b) && c->nbr[0] == b->nbr[0] && c->nbr[1] == b->nbr[1]);
+                }
+                if (!w) weights.push_back(f);
+                if (!g) groups.push_back(f);
+                deg = std::max(deg, (int)b->zeta);
+            }
             if (sannip_basis_is_angular(b)) continue;
             for (size_t p = s0; p < s0 + n; p++) if (nl->r[p] < rc && restr(b->nbr[0], sys->Z[nl->j[p]])) fl += 10;
+        }
+        if (!weights.empty()) {
+            double mc = (deg + 1.0) * (deg + 2) * (deg + 3) / 6, mg = deg * (deg + 1.0) * (deg + 2) / 6;
+            fl += n * (2 * mc + 10) + n * weights.size() * (2 * mc + 2 * (mc + 3 * mg) + 12) + groups.size() * 10 * mc;
         }
         for (size_t pj = s0; pj < s0 + n; pj++)
             for (size_t pk = pj + 1; pk < s0 + n; pk++) {
                 int zj = sys->Z[nl->j[pj]], zk = sys->Z[nl->j[pk]];
+                double rjk = 0;
+                for (int a = 0; a < 3; a++) rjk += (nl->d[3 * pk + a] - nl->d[3 * pj + a]) * (nl->d[3 * pk + a] - nl->d[3 * pj + a]);
+                rjk = std::sqrt(rjk);
                 std::vector<int> leaders, angular;   /* features heading a radial group, an angular factor */
                 bool used = false;
                 for (int f = 0; f < el->n_features; f++) {
                     const sannip_basis *b = &m->desc.b[el->feature[f]];
                     double rc = sannip_basis_cutoff(b);
-                    if (!sannip_basis_is_angular(b) || nl->r[pj] >= rc || nl->r[pk] >= rc) continue;
+                    if (!sannip_basis_is_angular(b) || by_moments(b) || nl->r[pj] >= rc || nl->r[pk] >= rc) continue;
+                    if (b->kind == SANNIP_G4 && rjk >= rc) continue;
                     if (!((restr(b->nbr[0], zj) && restr(b->nbr[1], zk)) || (restr(b->nbr[0], zk) && restr(b->nbr[1], zj)))) continue;
                     used = true;
                     if (b->kind != SANNIP_G4 && b->kind != SANNIP_G5) { fl += 90; continue; }
