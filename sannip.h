@@ -222,6 +222,10 @@
    Three-body sums: G4/G5 (and n2p2 types 3, 9, 13) sum over unordered neighbour pairs
    {j,k} (n2p2's convention, half the thesis's ordered sum T2.21); the Gauss-Fourier
    three-body bases (T C.9, C.31, C.37) sum over ordered pairs (j,k), j != k, as written.
+   Double builds sum G5 with an integer zeta <= 8, |lambda| <= 1 and named (or any)
+   neighbours by moment tensors, O(neighbours) rather than O(pairs): the same function, with
+   rounding of up to ~1e-13 of its value where the terms' expansion in powers of cos cancels
+   (a few aligned neighbours fall back to the pair sum; see sannip__env_moments).
 
    PER-FUNCTION NOTES
    [in] / [out] / [in, out] / [in, optional] / [out, optional] mark parameters; a const
@@ -2861,6 +2865,8 @@ typedef struct sannip__envplan {
     sannip_real *mo;           /* the chain rule's P, grad P per neighbour and weight */
     sannip_real *mkeep;        /* SANNIP__MOM_SLOTS atoms' S and mbad (mkeep_n reals each), kept from a values pass for its contraction pass */
     size_t mkeep_n;
+    sannip_real *skeep;        /* as mkeep for the spin Gaussian pair sums' transforms (sannip__spin_pre.tkeep; skeep_n reals per atom) */
+    size_t skeep_n;
 } sannip__envplan;
 
 /* Wide three-body sums (G5, n2p2 type 9) have no r_jk factor, so that with an integer zeta
@@ -2930,14 +2936,15 @@ static int sannip__mom_ok(const sannip_basis *b)
 }
 /* The sizes of the moment arrays of the bases idx: terms, distinct radial weights (eta, rs,
    cutoff) and monomials (up to the largest zeta). */
-typedef struct sannip__momshape { int nm, nmid, nc; } sannip__momshape;
+typedef struct sannip__momshape { int nm, nmid, nc, nsg; } sannip__momshape;   /* nsg: spin Gaussian pair sums (sannip__spin_pre.tkeep) */
 static sannip__momshape sannip__mom_shape(const sannip_descriptors *set, const int *idx, int nf)
 {
     sannip__momshape h;
     int f, g, deg = 0;
-    h.nm = h.nmid = h.nc = 0;
+    h.nm = h.nmid = h.nc = h.nsg = 0;
     for (f = 0; f < nf; f++) {
         const sannip_basis *b = &set->b[idx[f]];
+        h.nsg += sannip__kind(b->kind)->eval == sannip__spin_pairsum && sannip__has(b, SANNIP_BASIS_GAUSSIAN);
         if (!sannip__mom_ok(b)) continue;
         for (g = 0; g < f; g++) {
             const sannip_basis *o = &set->b[idx[g]];
@@ -2984,6 +2991,8 @@ static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf,
         p->mo = SANNIP__TAKE(a, 4 * w * (size_t)n, sannip_real);
         p->mkeep = SANNIP__TAKE(a, SANNIP__MOM_SLOTS * (sl * nc + m), sannip_real);
         p->mkeep_n = sl * nc + m;
+        p->skeep_n = (size_t)h.nsg * (size_t)n;
+        p->skeep = SANNIP__TAKE(a, SANNIP__MOM_SLOTS * p->skeep_n, sannip_real);
     }
 }
 /* Pairs (j, k) per block of the triplet loop: long enough that its loops run over hundreds of
@@ -3704,6 +3713,8 @@ typedef struct sannip__spin_cache {
     sannip_real *ga, *gb;
     const sannip_real *g_fc, *g_dfc;
     int g_open, g_bk, g_nbr;
+    sannip_real *tkeep;           /* sannip__spin_pre's, and the next basis's place in it */
+    int tload, tk, novals;
 } sannip__spin_cache;
 
 static sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_real *Si, const sannip_real *Sj, const sannip_real *u)
@@ -3768,6 +3779,14 @@ static void sannip__spin_pair_gather(const sannip_basis *b, int bk, const sannip
         C->g_open = 1; C->g_bk = bk; C->g_fc = C->fc; C->g_dfc = C->dfc; C->g_nbr = b->nbr[0];
         for (j = 0; j < n; j++) C->ga[j] = C->gb[j] = 0;
     }
+    if (gauss) {   /* branch-free, so that it vectorises: neighbours of other elements add g = 0 */
+        sannip_real m2 = -2 * b->eta;
+        for (j = 0; j < n; j++) {
+            sannip_real T = C->x[j], w = (b->nbr[0] == SANNIP_ANY || env->Zn[j] == b->nbr[0]) ? o->gf : 0;
+            C->ga[j] += w * (m2 * (C->v[j] - b->rs) * T); C->gb[j] += w * T;
+        }
+        return;
+    }
     for (j = 0; j < n; j++) {
         sannip_real T = C->x[j], dT = sannip__spin_slope(b, gauss, C->v[j], T);
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
@@ -3785,19 +3804,30 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
         for (j = 0; j < n; j++) C->v[j] = sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, u + 3 * j, da, db, du);
         C->bracket = bk;
     }
-    /* the transform of every bracket at once: one vectorised exp for the Gaussians */
-    if (gauss) {
+    /* the transform of every bracket at once: one vectorised exp for the Gaussians (or those
+       a values pass kept for its contraction pass) */
+    if (gauss && C->tkeep && C->tload) memcpy(C->x, C->tkeep + (size_t)C->tk++ * (size_t)n, sizeof(sannip_real) * (size_t)n);
+    else if (gauss) {
         for (j = 0; j < n; j++) { sannip_real e = C->v[j] - b->rs; C->x[j] = -b->eta * e * e; }
         sannip__exp_array(C->x, n);
+        if (C->tkeep) memcpy(C->tkeep + (size_t)C->tk++ * (size_t)n, C->x, sizeof(sannip_real) * (size_t)n);
     } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
-    if (deriv && o->fuse) { sannip__spin_pair_gather(b, bk, env, u, C, o); deriv = 0; }
-    for (j = 0; j < n; j++) {
+    if (deriv && o->fuse) {
+        sannip__spin_pair_gather(b, bk, env, u, C, o);
+        if (C->novals) return 0;
+        deriv = 0;
+    }
+    {   /* the value: sum_j T fc over the neighbours of b's element, in sannip__sum4's order (a loop that vectorises) */
+        sannip_real *t = C->sn;
+        for (j = 0; j < n; j++) t[j] = (b->nbr[0] == SANNIP_ANY || env->Zn[j] == b->nbr[0]) ? C->x[j] * fcv[j] : 0;
+        C->sn_ok = 0;   /* the scratch held the smoothed norms */
+        G = sannip__sum4(t, n);
+    }
+    for (j = 0; deriv && j < n; j++) {
         const sannip_real *uj = u + 3 * j;
         sannip_real fc = fcv[j], dfc = dfcv[j], T = C->x[j], dT, ud;
         if (b->nbr[0] != SANNIP_ANY && env->Zn[j] != b->nbr[0]) continue;
         if (fc == 0 && dfc == 0) continue;
-        G += T * fc;
-        if (!deriv) continue;
         sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, uj, da, db, du);
         dT = sannip__spin_slope(b, gauss, C->v[j], T);
         /* d/dd_j: dT fc (I - u u^T) du / r + T fc' u */
@@ -3969,7 +3999,11 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
 /* Unit vectors and cutoff values of the neighbours from the descriptor engine's caches: u
    (3 per neighbour) and fc, dfc (id-major, n per id) with cid, the plan's cutoff id of each
    basis, so that the spin bases share them with the geometric bases of the same cutoff. */
-typedef struct sannip__spin_pre { const sannip_real *u, *fc, *dfc; const int *cid; } sannip__spin_pre;
+/* The engine's per-neighbour caches for the spin bases; tkeep: room for the transforms of the
+   Gaussian pair sums of one atom (n per basis, in basis order), filled by a values pass and
+   read back by its contraction pass when tload (NULL: none); novals: a contraction pass whose
+   values are known (the pair sums' values are not made). */
+typedef struct sannip__spin_pre { const sannip_real *u, *fc, *dfc; const int *cid; sannip_real *tkeep; int tload, novals; } sannip__spin_pre;
 
 /* The cutoff values of basis b (position f) into C->fc, dfc: the engine's cache (pre), or,
    when the spin bases are evaluated alone, computed as the engine does (sannip__fc_array)
@@ -3994,7 +4028,7 @@ static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int 
     sannip__spin_cache C;
     memset(&C, 0, sizeof C);
     C.v = work; C.x = C.v + nn; C.sn = C.x + nn;
-    if (pre) { u = pre->u; C.ga = C.sn + nn; C.gb = C.ga + nn; }
+    if (pre) { u = pre->u; C.ga = C.sn + nn; C.gb = C.ga + nn; C.tkeep = pre->tkeep; C.tload = pre->tload; C.novals = pre->novals; }
     else {   /* the unit vectors and cutoff values of sannip__env_setup, here */
         sannip_real *w = C.sn + nn;
         C.ofc = w + 3 * nn; C.odfc = C.ofc + nn;
@@ -4907,6 +4941,7 @@ static void sannip__env_run(sannip__envrun *E, const sannip_env *env, sannip_rea
     if (E->P.nspin > 0) {
         sannip__spin_pre pre;
         pre.u = E->K.u; pre.fc = E->K.fc; pre.dfc = E->K.dfc; pre.cid = E->P.cid;
+        pre.tkeep = E->mslot >= 0 && E->P.skeep_n ? E->P.skeep + (size_t)E->mslot * E->P.skeep_n : NULL; pre.tload = E->mload; pre.novals = !E->vals;
         sannip__spin_run(E->set, E->idx, E->nf, env, G, dG, g, c, dGs, cs, E->K.spin, &pre);
     }
     if (dG) sannip__env_center(E);
