@@ -1,6 +1,6 @@
 /* Inference benchmark of sannip.h: microseconds per atom for energy (+ forces), on
    (a) the n2p2 RPBE-D3 water potential and a 1080-atom liquid, checked against n2p2's own
-       prediction and compared with n2p2's reference figure;
+       prediction (the speed ratio against n2p2 is bench_n2p2's, measured in the same run);
    (b) bcc Fe, 2000 atoms, the thesis's BP descriptor preset (24 G2 + 18 G4, rc = 6 A) and a
        2x25 tanh network with random parameters;
    (c) the same Fe model at 1k, 8k, 27k and 64k atoms (time per atom should stay flat);
@@ -29,8 +29,6 @@
 #define BUSY_SHARE 0.9             /* CPU share below which a figure is flagged */
 #define BENCH_PROG "bench_inference"
 #include "bench_util.h"
-#define N2P2_REF_US_PER_ATOM 300.0 /* n2p2, one thread, symmetry functions + networks + forces,
-                                      neighbour list excluded (figure quoted in the issue) */
 
 /* Sections to run (command-line selection; all by default). */
 static int do_water = 1, do_fe = 1, do_scaling = 1, do_omp = 1;
@@ -178,17 +176,12 @@ static int bench_water(const char *shared)
     printf("    descriptor values only (+ neighbour list)  %8.2f us/atom (sannip_model_features)%s\n", feat.t * us, busy(feat.share));
     printf("    neighbour list alone                       %8.2f us/atom (sannip_neighbors_build)%s\n", nlf.t * us, busy(nlf.share));
     printf("    descriptors + networks + forces            %8.2f us/atom (= total - neighbour list)\n", nn);
-    printf("    n2p2 (reference, same machine type): ~%.0f us/atom for symmetry functions + networks + forces, one thread, neighbour list excluded\n",
-           N2P2_REF_US_PER_ATOM);
-    printf("    n2p2 / sannip (neighbour list excluded): %.2fx %s\n", N2P2_REF_US_PER_ATOM / nn,
-           N2P2_REF_US_PER_ATOM / nn >= 1 ? "(sannip faster)" : "(sannip slower)");
+    printf("    (against n2p2: make bench-n2p2, both timed in one run)\n");
     record("water E+F, 1 thread", ef.t * us, "us/atom", ef.share);
     record("water E only, 1 thread", e.t * us, "us/atom", e.share);
     record("water descriptor values + NL, 1 thread", feat.t * us, "us/atom", feat.share);
     record("water neighbour list, 1 thread", nlf.t * us, "us/atom", nlf.share);
     record("water E+F minus neighbour list", nn, "us/atom", nn_share);
-    record("n2p2 reference, E+F minus NL", N2P2_REF_US_PER_ATOM, "us/atom", 1);
-    record("n2p2 reference / sannip", N2P2_REF_US_PER_ATOM / nn, "x", nn_share);
 
     /* (d) water with 2 threads */
     if (do_omp && n_procs() >= 2) {
