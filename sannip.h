@@ -2887,7 +2887,6 @@ typedef struct sannip__mterm {
     sannip_real cn[SANNIP__MOM_ZMAX + 1], diag;
 } sannip__mterm;
 
-
 /* Parameters of one three-body basis, packed for the triplet loop. */
 typedef struct sannip__tterm {
     int kind, cid, cid2, gid, gid2, izeta, zw;   /* izeta: integer zeta or -1; zw: Z-weighted */
@@ -2917,8 +2916,6 @@ static int sannip__env_classes(const sannip_descriptors *set, const int *idx, in
     int named[2 * SANNIP_MAX_Z + 2];
     return sannip__named_elements(set, idx, nf, named) + 1;
 }
-/* The plan's arrays for C neighbour classes and nf bases, and the class and run starts of n
-   neighbours. */
 /* A G5 basis summed by moments: integer 1 <= zeta <= SANNIP__MOM_ZMAX, |lambda| <= 1 (so that
    1 + lambda cos >= 0 and no clamping differs from the polynomial), both neighbours of named
    elements or both of any element (not Z-weighted); double builds only. */
@@ -2959,6 +2956,8 @@ static sannip__momshape sannip__mom_shape(const sannip_descriptors *set, const i
 }
 /* Row length of the monomial table for n neighbours: whole blocks of 8 (sannip__mom_eval). */
 static int sannip__mom_stride(int n) { return (n + 7) / 8 * 8; }
+/* The plan's arrays for C neighbour classes and nf bases (h: its G5 moments), and the class,
+   run starts and triplet partners of n neighbours. */
 static void sannip__envplan_layout(sannip__arena *a, sannip__envplan *p, int nf, int C, int n, sannip__momshape h, int **cls, int **runs, int **kix)
 {
     size_t cc = (size_t)C * C, f = (size_t)nf;
@@ -3063,7 +3062,6 @@ static void sannip__runbuf_layout(sannip__arena *a, sannip__runbuf *R, int ncut,
     R->Sa = SANNIP__TAKE(a, B, sannip_real); R->Sd = SANNIP__TAKE(a, B, sannip_real);
     R->vj = SANNIP__TAKE(a, 3 * B, sannip_real); R->vk = SANNIP__TAKE(a, 3 * B, sannip_real);
 }
-
 
 SANNIP_API size_t sannip_env_work_size(const sannip_descriptors *set, const int *idx, int nf, int n_neighbors)
 {
@@ -3250,7 +3248,7 @@ static int sannip__mom_table(sannip__envplan *p, int deg)
     for (n = 0, q = 0; n <= deg; n++)
         for (a = n; a >= 0; a--)
             for (b = n - a; b >= 0; b--, q++) {
-                int e[3];
+                int e[3], made = 0;
                 e[0] = a; e[1] = b; e[2] = n - a - b;
                 p->mdg[q] = n; p->mpar[q] = p->mpar[NC + q] = 0;
                 p->mmul[q] = (sannip_real)(sannip__factorial(n) / (sannip__factorial(e[0]) * sannip__factorial(e[1]) * sannip__factorial(e[2])));
@@ -3260,7 +3258,7 @@ static int sannip__mom_table(sannip__envplan *p, int deg)
                     e[ax]--;
                     p->mdq[ax * NC + q] = sannip__mom_index(e[0], e[1], e[2]);
                     e[ax]++;
-                    if (p->mpar[q] == 0 && q > 0) { p->mpar[q] = p->mdq[ax * NC + q]; p->mpar[NC + q] = ax; }
+                    if (!made) { p->mpar[q] = p->mdq[ax * NC + q]; p->mpar[NC + q] = ax; made = 1; }   /* x^a y^b z^c = (lower) x, y or z */
                 }
             }
     return nc;
@@ -3998,11 +3996,10 @@ static sannip_real sannip__spin_f456(const sannip_basis *b, const sannip_env *en
 
 /* Unit vectors and cutoff values of the neighbours from the descriptor engine's caches: u
    (3 per neighbour) and fc, dfc (id-major, n per id) with cid, the plan's cutoff id of each
-   basis, so that the spin bases share them with the geometric bases of the same cutoff. */
-/* The engine's per-neighbour caches for the spin bases; tkeep: room for the transforms of the
-   Gaussian pair sums of one atom (n per basis, in basis order), filled by a values pass and
-   read back by its contraction pass when tload (NULL: none); novals: a contraction pass whose
-   values are known (the pair sums' values are not made). */
+   basis, so that the spin bases share them with the geometric bases of the same cutoff;
+   tkeep: room for the transforms of one atom's Gaussian pair sums (n per basis, in basis
+   order), filled by a values pass and read back by its contraction pass when tload (NULL:
+   none); novals: a contraction pass whose values are known (pair sums make no values). */
 typedef struct sannip__spin_pre { const sannip_real *u, *fc, *dfc; const int *cid; sannip_real *tkeep; int tload, novals; } sannip__spin_pre;
 
 /* The cutoff values of basis b (position f) into C->fc, dfc: the engine's cache (pre), or,
@@ -4656,10 +4653,9 @@ static sannip_real sannip__mom_weight(const sannip__envrun *E, int mid, int j, s
     *dw = gs * (E->K.dfc[c] - 2 * P->geta[P->mgid[mid]] * x * fc);
     return gs * fc;
 }
-/* Moments of the environment: per radial weight and class slot S = sum_j w_j u_j^abc and
-   D = sum_j w_j^2 (slot C: all neighbours, the sum of the class slots), with the weights and
-   monomials of every neighbour kept in P->mw, mdw, mm (sannip__mom_prepare: all but S); per
-   run of one element the sums are a product (weights x neighbours) (neighbours x monomials). */
+/* The environment's per-neighbour part of its moments: every neighbour's monomials and
+   radial weights (P->mm, mw, mdw) and per radial weight and class slot D = sum_j w_j^2 (slot
+   C: all neighbours, the sum of the class slots). */
 static void sannip__mom_prepare(sannip__envrun *E)
 {
     const sannip__envplan *P = &E->P;
@@ -4678,6 +4674,9 @@ static void sannip__mom_prepare(sannip__envrun *E)
         for (c = 0; c < C; c++) P->mD[a] += P->mD[a - (size_t)(C - c)];
     }
 }
+/* The moments of the environment: sannip__mom_prepare, then per radial weight and class slot
+   S = sum_j w_j u_j^abc, per run of one element a product (weights x neighbours) (neighbours x
+   monomials). */
 static void sannip__mom_sums(sannip__envrun *E)
 {
     const sannip__envplan *P = &E->P;
