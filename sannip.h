@@ -4814,8 +4814,8 @@ static sannip_real sannip__mom_direct(sannip__envrun *E, const sannip__mterm *t,
         for (k = 0; k < E->n; k++) {
             sannip_real dwk, wk, cs, p, pz = 1, A, dA;
             int e;
-            if (k == j || (t->c1 == t->c2 && k < j)) continue;
-            if (!((sannip__mom_in(E, t->c1, j) && sannip__mom_in(E, t->c2, k)) || (t->c1 != t->c2 && sannip__mom_in(E, t->c2, j) && sannip__mom_in(E, t->c1, k)))) continue;
+            /* one set: pairs j < k in it; two (distinct elements): every j of the first with every k of the second */
+            if (k == j || (t->c1 == t->c2 && k < j) || !sannip__mom_in(E, t->c1, j) || !sannip__mom_in(E, t->c2, k)) continue;
             wk = sannip__mom_weight(E, t->mid, k, &dwk);
             cs = u[3 * j] * u[3 * k] + u[3 * j + 1] * u[3 * k + 1] + u[3 * j + 2] * u[3 * k + 2];
             p = 1 + lam * cs; p = p > 0 ? p : 0;
