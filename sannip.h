@@ -4593,12 +4593,14 @@ static void sannip__mom_eval(const sannip_real *T, int nc, int ng, const sannip_
 #if defined(__GNUC__) && !defined(SANNIP_NO_SIMD)
         sannip__v4 a[4][2] = { { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }, { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } },
                                { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } }, { { 0, 0, 0, 0 }, { 0, 0, 0, 0 } } };
-        for (q = 0; q < nc; q++) {
+        for (q = 0; q < nc; q++) {   /* splats by initialiser: a scalar operand would be a double where float math runs in double (s390x) */
             const sannip_real *mq = m + (size_t)q * ns + (size_t)jb;
             sannip__v4 lo = *(const sannip__v4 *)mq, hi = *(const sannip__v4 *)(mq + 4);
-            a[0][0] += T[q] * lo; a[0][1] += T[q] * hi;
-            if (q >= ng) continue;
-            for (r = 1; r < 4; r++) { a[r][0] += T[r * nc + q] * lo; a[r][1] += T[r * nc + q] * hi; }
+            for (r = 0; r < (q < ng ? 4 : 1); r++) {
+                sannip_real t = T[r * nc + q];
+                sannip__v4 tv = { t, t, t, t };
+                a[r][0] += tv * lo; a[r][1] += tv * hi;
+            }
         }
         for (r = 0; r < 4; r++) for (l = 0; l < 4; l++) { acc[r][l] = a[r][0][l]; acc[r][4 + l] = a[r][1][l]; }
 #else
