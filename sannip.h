@@ -2435,30 +2435,62 @@ static double sannip__exp(double x)
     q = sannip__exp_reduce_d(x, &sc);
     return sc + q * sc;
 }
-/* ln x: x = 2^k m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f/(2 + f) and
+/* ln x for a positive normal finite x, times 2^-k0 (the scaling of a subnormal): x = 2^k m
+   with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f/(2 + f) and
    ln(1 + f) = 2 atanh(s) = f - s (f - R), R = sum_k 2 s^(2k)/(2k + 1) (ten terms, |s| < 0.172),
    so that the rounding of s enters only the small correction; k ln 2 in two parts (ln2_hi
-   has 21 trailing zero bits: k ln2_hi is exact). */
-static double sannip__log(double x)
+   has 21 trailing zero bits: k ln2_hi is exact). Branch-free, so that a loop over it
+   vectorises (sannip__softplus_array). */
+SANNIP__INLINE double sannip__log_normal(double x, int k0)
 {
-    static const double c[10] = { 2.0 / 3, 2.0 / 5, 2.0 / 7, 2.0 / 9, 2.0 / 11, 2.0 / 13, 2.0 / 15, 2.0 / 17, 2.0 / 19, 2.0 / 21 };
     uint64_t bits;
     double m, f, s, z, R;
-    int k = 0, i;
+    int k, hi;
+    memcpy(&bits, &x, sizeof bits);
+    k = k0 + (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+    memcpy(&m, &bits, sizeof m);
+    hi = m > 1.4142135623730951;
+    m = hi ? m * 0.5 : m; k += hi;
+    f = m - 1; s = f / (2 + f); z = s * s;
+    R = 2.0 / 21;
+    R = R * z + 2.0 / 19; R = R * z + 2.0 / 17; R = R * z + 2.0 / 15; R = R * z + 2.0 / 13; R = R * z + 2.0 / 11;
+    R = R * z + 2.0 / 9;  R = R * z + 2.0 / 7;  R = R * z + 2.0 / 5;  R = R * z + 2.0 / 3;
+    R *= z;
+    return k * 0.6931471803691238 + ((f - s * (f - R)) + k * 1.9082149292705877e-10);
+}
+/* ln x for any x (sannip__log_normal after the special cases). */
+static double sannip__log(double x)
+{
     if (x != x || x < 0) return (double)NAN;
     if (x == 0) return -HUGE_VAL;
     if (x == HUGE_VAL) return x;
-    if (x < 2.2250738585072014e-308) { x *= 18014398509481984.0; k = -54; }   /* subnormal: x 2^54 */
-    memcpy(&bits, &x, sizeof bits);
-    k += (int)((bits >> 52) & 0x7ff) - 1023;
-    bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-    memcpy(&m, &bits, sizeof m);
-    if (m > 1.4142135623730951) { m *= 0.5; k++; }
-    f = m - 1; s = f / (2 + f); z = s * s;
-    R = c[9];
-    for (i = 8; i >= 0; i--) R = R * z + c[i];
-    R *= z;
-    return k * 0.6931471803691238 + ((f - s * (f - R)) + k * 1.9082149292705877e-10);
+    if (x < 2.2250738585072014e-308) return sannip__log_normal(x * 18014398509481984.0, -54);   /* subnormal: x 2^54 */
+    return sannip__log_normal(x, 0);
+}
+/* softplus ln(1 + e^z) in place and its derivative, the logistic e^z/(1 + e^z), over an array
+   (shifted by -ln 2 when ssp); n2p2's limits (NeuralNetwork.cpp, EXP_LIMIT = 35): z itself
+   above 35, 0 below -35. The one softplus of the library, with the bits of sannip__exp and
+   sannip__log (double e^z in both builds); it vectorises (gcc 12 needs e^z and the log in two
+   loops, and the limits as arithmetic: a select of the log becomes a branch). */
+static void sannip__softplus_array(sannip_real *z, sannip_real *dz, size_t n, int ssp)
+{
+    size_t i0, i;
+    for (i0 = 0; i0 < n; i0 += 64) {
+        size_t m = n - i0 < 64 ? n - i0 : 64;
+        sannip_real e[64], *SANNIP__RESTRICT x = z + i0, *SANNIP__RESTRICT d = dz + i0;
+        for (i = 0; i < m; i++) {
+            double sc, q = sannip__exp_reduce_d(x[i] < -35 ? -35 : x[i] > 35 ? 35 : x[i], &sc);
+            e[i] = (sannip_real)(sc + q * sc);
+        }
+        for (i = 0; i < m; i++) {
+            sannip_real y = (sannip_real)sannip__log_normal((double)(1 + e[i]), 0), g = e[i] / (1 + e[i]);
+            sannip_real lo = x[i] < -35, hi = x[i] > 35, in = 1 - lo - hi, big = x[i] > 35 ? x[i] : 0;
+            y = big + in * y + (e[i] - e[i]);   /* e - e: NaN in, NaN out (0 otherwise: e is finite) */
+            g = hi + in * g;
+            x[i] = ssp ? y - (sannip_real)0.6931471805599453 : y; d[i] = g;
+        }
+    }
 }
 /* sin(pi y) and cos(pi y) for |y| <= 1/4 by Taylor polynomials in t = pi y (to t^17 and t^18:
    the next terms are below 1e-19 relative), accurate relative to their values near 0. */
@@ -5533,11 +5565,7 @@ SANNIP_API sannip_real sannip_activation_eval(int act, sannip_real x, sannip_rea
         if (x > 35) { y = 1; d = 0; } else if (x < -35) { y = 0; d = 0; }
         else { y = 1 / (1 + (sannip_real)sannip__exp(-x)); d = y * (1 - y); }
         break;
-    case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP:
-        if (x > 35) { y = x; d = 1; } else if (x < -35) { y = 0; d = 0; }
-        else { e = (sannip_real)sannip__exp(x); y = (sannip_real)sannip__log(1 + e); d = e / (1 + e); }
-        if (act == SANNIP_ACT_SSP) y -= (sannip_real)0.6931471805599453;
-        break;
+    case SANNIP_ACT_SOFTPLUS: case SANNIP_ACT_SSP: y = x; sannip__softplus_array(&y, &d, 1, act == SANNIP_ACT_SSP); break;
     case SANNIP_ACT_RELU: y = x > 0 ? x : 0; d = x > 0 ? 1 : 0; break;
     case SANNIP_ACT_SWISH:
         if (x < -700) { y = 0; d = 0; break; }
@@ -5577,6 +5605,7 @@ static void sannip__activate(int act, size_t n, sannip_real *z, sannip_real *dz)
     size_t i;
     if (act == SANNIP_ACT_LINEAR) { for (i = 0; i < n; i++) dz[i] = 1; return; }
     if (act == SANNIP_ACT_TANH) { sannip__tanh_array(z, dz, n); return; }
+    if (act == SANNIP_ACT_SOFTPLUS || act == SANNIP_ACT_SSP) { sannip__softplus_array(z, dz, n, act == SANNIP_ACT_SSP); return; }
     for (i = 0; i < n; i++) z[i] = sannip_activation_eval(act, z[i], &dz[i]);
 }
 

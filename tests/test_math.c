@@ -86,15 +86,56 @@ static void special_values(void)
     CHECK(sannip__pow(-2, 0.5) != sannip__pow(-2, 0.5) && sannip__pow(0, -1.5) == HUGE_VAL, "pow domain");
 }
 
+/* The softplus kernel (activations 'p' and ssp): the array gives the bits of the formula it
+   replaced, log(1 + e^x) by sannip__log and sannip__exp, element by element whatever the array
+   length (vector body and scalar tail alike); n2p2's limits; NaN and infinities; accuracy. */
+static void softplus(void)
+{
+    sannip_real x[203], y[203], d[203], y1, d1;
+    double worst = 0, worst_abs = 0;   /* below 0, log(1 + e^x) is accurate to the rounding of 1 + e^x */
+    int i, same = 1, formula = 1, ssp;
+    for (ssp = 0; ssp < 2; ssp++) {
+        for (i = 0; i < 203; i++) x[i] = y[i] = (sannip_real)(-40 + 80.0 * i / 202 + 0.013 * (i % 7));
+        x[0] = y[0] = 35; x[1] = y[1] = -35; x[2] = y[2] = (sannip_real)35.0001; x[3] = y[3] = (sannip_real)-35.0001;
+        sannip__softplus_array(y, d, 203, ssp);
+        for (i = 0; i < 203; i++) {
+            y1 = x[i]; sannip__softplus_array(&y1, &d1, 1, ssp);
+            same &= memcmp(&y1, &y[i], sizeof y1) == 0 && memcmp(&d1, &d[i], sizeof d1) == 0;
+            if (x[i] >= -35 && x[i] <= 35) {
+                sannip_real e = (sannip_real)sannip__exp(x[i]), r = (sannip_real)sannip__log(1 + e), g = e / (1 + e);
+                if (ssp) r -= (sannip_real)0.6931471805599453;
+                formula &= r == y[i] && g == d[i];
+#ifndef SANNIP_FLOAT
+                if (!ssp && x[i] >= 0) worst = fmax(worst, ulps(y[i], log1pl(expl((long double)x[i]))));
+                if (!ssp && x[i] < 0) worst_abs = fmax(worst_abs, fabs((double)((long double)y[i] - log1pl(expl((long double)x[i])))));
+#endif
+            } else formula &= x[i] > 35 ? y[i] == x[i] - (ssp ? (sannip_real)0.6931471805599453 : 0) && d[i] == 1
+                                        : y[i] == (ssp ? -(sannip_real)0.6931471805599453 : 0) && d[i] == 0;
+        }
+    }
+    CHECK(same, "softplus: an array element differs from the same value alone");
+    CHECK(formula, "softplus: differs from log(1 + e^x), x itself above 35, 0 below -35");
+#ifndef SANNIP_FLOAT
+    if (LDBL_MANT_DIG > 53) CHECK(worst <= 2 && worst_abs <= 1.2e-16, "softplus within %.2f ulp of log1p(exp(x)) from 0, %.2g below", worst, worst_abs);
+#else
+    (void)worst; (void)worst_abs;
+#endif
+    x[0] = (sannip_real)NAN; x[1] = (sannip_real)HUGE_VAL; x[2] = (sannip_real)-HUGE_VAL;
+    sannip__softplus_array(x, d, 3, 0);
+    CHECK(x[0] != x[0] && d[0] != d[0], "softplus(NaN) is NaN (%g, %g)", (double)x[0], (double)d[0]);
+    CHECK(x[1] == (sannip_real)HUGE_VAL && d[1] == 1 && x[2] == 0 && d[2] == 0, "softplus at +-inf: (%g, %g), (%g, %g)",
+          (double)x[1], (double)d[1], (double)x[2], (double)d[2]);
+}
+
 /* The recorded bits: change these only with a change of the functions, on x86-64. The
-   double functions give the same bits in both builds; the sannip_real kernels (exp, tanh and
-   sincospi arrays) in a float build only where float arithmetic is float (FLT_EVAL_METHOD 0:
+   double functions give the same bits in both builds; the sannip_real kernels (exp, tanh,
+   sincospi and softplus arrays) in a float build only where float arithmetic is float (FLT_EVAL_METHOD 0:
    s390x's gcc evaluates float in double under -std=c99, so its float build differs). */
 #define HASH_DOUBLE 0x5042081c09511f99ull
 #ifdef SANNIP_FLOAT
-#define HASH_KERNELS 0x6593dd0cf63be603ull
+#define HASH_KERNELS 0x9f426b386c337903ull
 #else
-#define HASH_KERNELS 0x2d3a67b814837446ull
+#define HASH_KERNELS 0x859ec68436d23c04ull
 #endif
 static void bits(void)
 {
@@ -115,6 +156,7 @@ static void bits(void)
         sannip__exp_array(a, 3); k = fnv(k, a[0]); k = fnv(k, a[1]); k = fnv(k, a[2]);
         a[0] = (sannip_real)((u - 0.5) * 6); sannip__tanh_array(a, d, 1); k = fnv(k, a[0]); k = fnv(k, d[0]);
         a[0] = (sannip_real)u; sannip__sincospi_array(a, 1, a + 1, a + 2); k = fnv(k, a[1]); k = fnv(k, a[2]);
+        a[0] = (sannip_real)((u - 0.5) * 80); sannip__softplus_array(a, d, 1, 0); k = fnv(k, a[0]); k = fnv(k, d[0]);
     }
     printf("bits: double functions %016llx, kernels %016llx (FLT_EVAL_METHOD %d)\n", (unsigned long long)h,
            (unsigned long long)k, (int)FLT_EVAL_METHOD);
@@ -129,6 +171,7 @@ int main(void)
 {
     accuracy();
     special_values();
+    softplus();
     bits();
     return test_report("test_math");
 }
