@@ -2029,8 +2029,11 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
         if (g->per[a] && h < 1e-8 && sys->n > 0)
             return sannip__fail(err, SANNIP_ATOMS_OVERLAP, 0, 0, "atoms 1 and 1 (its periodic image) are on top of each other: cell thickness %g along lattice vector %d", (double)h, a + 1);
         w = g->span[a] * h;                       /* extent in Angstrom */
-        {   /* (NaN fails both tests: one bin, never an int cast of NaN) */
-            double q = (double)(w / rc);
+        {   /* bins of at least rc/2: a search of 5 x 5 x 5 bins covers 15.6 rc^3 instead of 3 x 3 x 3
+               bins' 27 rc^3, and a small periodic cell (Cu2S, 144 atoms) is scanned about once
+               instead of three times along each short vector (NaN fails both tests: one bin,
+               never an int cast of NaN) */
+            double q = (double)(2 * w / rc);
             g->nb[a] = q >= 1 ? (int)SANNIP__MIN(q, 1e6) : 1;
         }
         g->m[a] = 0;
@@ -2087,6 +2090,19 @@ static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
     return (b3[2] * g->nb[1] + b3[1]) * g->nb[0] + b3[0];
 }
 
+/* The first bin searched along axis a from bin b: index b - m, wrapped into the cell when
+   periodic (c), and the image it lies in (s). */
+static void sannip__bin_start(const sannip__grid *g, int a, int b, int *c, int *s)
+{
+    int x = b - g->m[a];
+    *s = g->per[a] ? (int)floor((double)x / g->nb[a]) : 0;
+    *c = x - *s * g->nb[a];
+}
+/* The next bin along axis a (c[a], s[a]): one up, into the next image past the cell's end. */
+static void sannip__bin_step(const sannip__grid *g, int a, int *c, int *s)
+{
+    if (++c[a] == g->nb[a] && g->per[a]) { c[a] = 0; s[a]++; }
+}
 /* Pairs of atom i: visits every atom in the bins around i's bin, with the periodic image
    shift implied by wrapping. count_only: just count. Positions are wrapped into the cell
    (wrapped = pos + shift_i) so bins and images agree. Counting (jout NULL) stops once the
@@ -2095,23 +2111,23 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, 
                                const int *head, const int *next, int i, sannip_real rc2,
                                int *jout, sannip_real *dout, sannip_real *rout, int *overlap)
 {
-    int b3[3], d0, d1, d2;
+    int b3[3], c[3], s[3], d0, d1, d2;
     size_t cnt = 0;
     const sannip_real *xi = wrapped + 3 * i;
     sannip__bin_of(g, xi, b3);
-    for (d2 = -g->m[2]; d2 <= g->m[2]; d2++) {
-        int c2 = b3[2] + d2, s2 = 0;
-        if (g->per[2]) { s2 = (int)floor((double)c2 / g->nb[2]); c2 -= s2 * g->nb[2]; }
-        else if (c2 < 0 || c2 >= g->nb[2]) continue;
-        for (d1 = -g->m[1]; d1 <= g->m[1]; d1++) {
-            int c1 = b3[1] + d1, s1 = 0;
-            if (g->per[1]) { s1 = (int)floor((double)c1 / g->nb[1]); c1 -= s1 * g->nb[1]; }
-            else if (c1 < 0 || c1 >= g->nb[1]) continue;
-            for (d0 = -g->m[0]; d0 <= g->m[0]; d0++) {
-                int c0 = b3[0] + d0, s0 = 0, j;
+    for (d0 = 0; d0 < 3; d0++) sannip__bin_start(g, d0, b3[d0], c + d0, s + d0);
+    for (d2 = -g->m[2]; d2 <= g->m[2]; d2++, sannip__bin_step(g, 2, c, s)) {
+        int c2 = c[2], s2 = s[2];
+        if (!g->per[2] && (c2 < 0 || c2 >= g->nb[2])) continue;
+        sannip__bin_start(g, 1, b3[1], c + 1, s + 1);
+        for (d1 = -g->m[1]; d1 <= g->m[1]; d1++, sannip__bin_step(g, 1, c, s)) {
+            int c1 = c[1], s1 = s[1];
+            if (!g->per[1] && (c1 < 0 || c1 >= g->nb[1])) continue;
+            sannip__bin_start(g, 0, b3[0], c, s);
+            for (d0 = -g->m[0]; d0 <= g->m[0]; d0++, sannip__bin_step(g, 0, c, s)) {
+                int c0 = c[0], s0 = s[0], j;
                 sannip_real sh[3];
-                if (g->per[0]) { s0 = (int)floor((double)c0 / g->nb[0]); c0 -= s0 * g->nb[0]; }
-                else if (c0 < 0 || c0 >= g->nb[0]) continue;
+                if (!g->per[0] && (c0 < 0 || c0 >= g->nb[0])) continue;
                 sh[0] = s0 * g->cell[0] + s1 * g->cell[3] + s2 * g->cell[6];
                 sh[1] = s0 * g->cell[1] + s1 * g->cell[4] + s2 * g->cell[7];
                 sh[2] = s0 * g->cell[2] + s1 * g->cell[5] + s2 * g->cell[8];
@@ -4761,11 +4777,14 @@ static void sannip__mom_weights(const sannip__envplan *P, size_t k1, size_t k2, 
     sannip_real *T1 = P->mT + 4 * nc * t1, *T2 = P->mT + 4 * nc * t2;
     int n, q;
     P->mtt[t1] = P->mtt[t2] = 1;
-    for (n = 0; n <= deg; n++)
-        for (q = sannip__mom_off(n); q < sannip__mom_off(n + 1); q++) {
-            sannip_real k = K[n] * P->mmul[q];
-            T1[q] += k * S2[q]; T2[q] += k * S1[q];
-        }
+    for (n = 0; n <= deg; n++) {
+        int q0 = sannip__mom_off(n), q1 = sannip__mom_off(n + 1);
+        sannip_real Kn = K[n], *SANNIP__RESTRICT U1 = T1, *SANNIP__RESTRICT U2 = T2;
+        if (t1 == t2)   /* one slot (then S1 = S2): both terms onto it, in the same order */
+            for (q = q0; q < q1; q++) { sannip_real k = Kn * P->mmul[q]; U1[q] = (U1[q] + k * S2[q]) + k * S1[q]; }
+        else
+            for (q = q0; q < q1; q++) { sannip_real k = Kn * P->mmul[q]; U1[q] += k * S2[q]; U2[q] += k * S1[q]; }
+    }
     P->mDc[k1] -= Dk;
 }
 /* The chain rule of the weights T, Dc (zeroed afterwards) to every neighbour, added to out

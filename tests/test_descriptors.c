@@ -442,6 +442,75 @@ static void fd_model(const char *name, const sannip_model *m, const atoms *a0)
 }
 
 /* ---- sannip_env_eval against the reference sums and finite differences ----------------------- */
+/* ---- neighbour list against brute force ------------------------------------------------ */
+/* Distance between the lattice planes of axis a (V / |b x c|). */
+static double plane_gap(const sannip_real *c, int a)
+{
+    const sannip_real *p = c + 3 * ((a + 1) % 3), *q = c + 3 * ((a + 2) % 3);
+    double x[3] = { p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2], p[0] * q[1] - p[1] * q[0] };
+    double V = fabs(c[0] * (c[4] * c[8] - c[5] * c[7]) - c[1] * (c[3] * c[8] - c[5] * c[6]) + c[2] * (c[3] * c[7] - c[4] * c[6]));
+    return V / sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+}
+/* Every pair (j, d = x_j + image - x_i) the list holds is one of the brute-force enumeration
+   over all images within rc + tol, and every brute-force pair within rc - tol is in the list,
+   once (tol: the rounding of the wrapped coordinates). */
+static void nl_versus_brute(const char *name, const atoms *a, double rc)
+{
+    sannip_neighbors nl;
+    sannip_system s = view(a);
+    sannip_error err;
+    double tol = sizeof(sannip_real) == 4 ? 1e-4 : 1e-9;
+    int i, j, N[3], k, bad_missing = 0, bad_extra = 0, bad_twice = 0, bad_r = 0;
+    for (k = 0; k < 3; k++) N[k] = a->pbc[k] ? (int)ceil(rc / plane_gap(a->cell, k)) + 1 : 0;
+    sannip_neighbors_init(&nl, NULL);
+    CHECK(sannip_neighbors_build(&nl, &s, (sannip_real)rc, &err) == SANNIP_SUCCESS, "%s: neighbours: %s", name, err.message);
+    for (i = 0; i < a->n; i++) {
+        size_t p0 = nl.start[i], np = nl.start[i + 1] - p0, p;
+        char *used = (char *)calloc(np + 1, 1);
+        int s0, s1, s2;
+        for (j = 0; j < a->n; j++)
+            for (s0 = -N[0]; s0 <= N[0]; s0++) for (s1 = -N[1]; s1 <= N[1]; s1++) for (s2 = -N[2]; s2 <= N[2]; s2++) {
+                double d[3], r;
+                int found = 0;
+                for (k = 0; k < 3; k++)
+                    d[k] = (double)a->pos[3 * j + k] - (double)a->pos[3 * i + k] + s0 * (double)a->cell[k] + s1 * (double)a->cell[3 + k] + s2 * (double)a->cell[6 + k];
+                r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+                if (r >= rc + tol || (j == i && !s0 && !s1 && !s2)) continue;
+                for (p = 0; p < np; p++) {
+                    const sannip_real *q = nl.d + 3 * (p0 + p);
+                    if (nl.j[p0 + p] != j || fabs(q[0] - d[0]) > 10 * tol || fabs(q[1] - d[1]) > 10 * tol || fabs(q[2] - d[2]) > 10 * tol) continue;
+                    bad_twice += used[p]++ > 0;
+                    found = 1;
+                    bad_r += !(fabs((double)nl.r[p0 + p] - r) < 10 * tol);
+                }
+                bad_missing += !found && r < rc - tol;
+            }
+        for (p = 0; p < np; p++) bad_extra += !used[p];
+        free(used);
+    }
+    CHECK(bad_missing == 0 && bad_extra == 0 && bad_twice == 0 && bad_r == 0,
+          "%s (rc %g): %d pairs missing, %d not in the brute force, %d matched twice, %d distances off", name, rc, bad_missing, bad_extra, bad_twice, bad_r);
+    sannip_neighbors_uninit(&nl);
+}
+static void test_neighbor_list(sannip_rng *rng)
+{
+    static const double tric[9] = { 9.1, 0, 0, 2.3, 8.2, 0, -1.7, 1.9, 7.4 };
+    static const double thin[9] = { 2.9, 0, 0, 0.4, 9.5, 0, 0.3, -0.6, 10.2 };
+    static const double cu2s[9] = { 15.246, 0, 0, 0, 11.884, 0, -5.989357159, 0, 12.091965796 };
+    static const int all[3] = { 1, 1, 1 }, slab[3] = { 1, 0, 1 }, wire[3] = { 0, 0, 1 }, none[3] = { 0, 0, 0 };
+    static const double rcs[4] = { 2.5, 4.1, 6.0, 9.3 };
+    const double *cells[6] = { tric, tric, tric, tric, thin, cu2s };
+    const int *pbcs[6] = { all, slab, wire, none, all, all };
+    const char *names[6] = { "triclinic", "triclinic slab", "triclinic wire", "triclinic cluster", "thin cell", "Cu2S cell" };
+    int c, r;
+    for (c = 0; c < 6; c++) {
+        atoms a;
+        random_atoms(&a, c == 5 ? 80 : 40, cells[c], pbcs[c], 1.2, rng);
+        for (r = 0; r < 4; r++) nl_versus_brute(names[c], &a, rcs[r]);
+        atoms_free(&a);
+    }
+}
+
 typedef struct envbuf { int n, Zc; int *Zn; sannip_real *d, *r; } envbuf;
 
 static void env_from(envbuf *e, const atoms *a, sannip_real rc, int i)
@@ -975,6 +1044,7 @@ int main(void)
 
     sannip_rng_seed(&rng, 20240917);
     test_cutoffs();
+    test_neighbor_list(&rng);
 
     sannip_descriptors_init(&set, NULL);
     sannip_descriptors_init(&set6, NULL);
