@@ -2103,17 +2103,21 @@ static void sannip__bin_step(const sannip__grid *g, int a, int *c, int *s)
 {
     if (++c[a] == g->nb[a] && g->per[a]) { c[a] = 0; s[a]++; }
 }
+/* The atoms binned: per bin (index (c2 nb1 + c1) nb0 + c0) the range start[b]..start[b+1] of
+   atom (their indices, ascending) and x (their wrapped positions, 3 each, contiguous so that
+   a bin is scanned without chasing links); wrapped: every atom's wrapped position by index,
+   bin: its bin. */
+typedef struct sannip__bins { int *start, *atom, *bin; sannip_real *x, *wrapped; } sannip__bins;
 /* Pairs of atom i: visits every atom in the bins around i's bin, with the periodic image
    shift implied by wrapping. count_only: just count. Positions are wrapped into the cell
    (wrapped = pos + shift_i) so bins and images agree. Counting (jout NULL) stops once the
    count exceeds SANNIP_MAX_NEIGHBORS: the caller refuses such an atom anyway. */
-static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
-                               const int *head, const int *next, int i, sannip_real rc2,
+static size_t sannip__pairs_of(const sannip__grid *g, const sannip__bins *B, int i, sannip_real rc2,
                                int *jout, sannip_real *dout, sannip_real *rout, int *overlap)
 {
     int b3[3], c[3], s[3], d0, d1, d2;
     size_t cnt = 0;
-    const sannip_real *xi = wrapped + 3 * i;
+    const sannip_real *xi = B->wrapped + 3 * i;
     sannip__bin_of(g, xi, b3);
     for (d0 = 0; d0 < 3; d0++) sannip__bin_start(g, d0, b3[d0], c + d0, s + d0);
     for (d2 = -g->m[2]; d2 <= g->m[2]; d2++, sannip__bin_step(g, 2, c, s)) {
@@ -2125,17 +2129,20 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, 
             if (!g->per[1] && (c1 < 0 || c1 >= g->nb[1])) continue;
             sannip__bin_start(g, 0, b3[0], c, s);
             for (d0 = -g->m[0]; d0 <= g->m[0]; d0++, sannip__bin_step(g, 0, c, s)) {
-                int c0 = c[0], s0 = s[0], j;
+                int c0 = c[0], s0 = s[0], bin, k;
                 sannip_real sh[3];
                 if (!g->per[0] && (c0 < 0 || c0 >= g->nb[0])) continue;
                 sh[0] = s0 * g->cell[0] + s1 * g->cell[3] + s2 * g->cell[6];
                 sh[1] = s0 * g->cell[1] + s1 * g->cell[4] + s2 * g->cell[7];
                 sh[2] = s0 * g->cell[2] + s1 * g->cell[5] + s2 * g->cell[8];
-                for (j = head[(c2 * g->nb[1] + c1) * g->nb[0] + c0]; j >= 0; j = next[j]) {
-                    const sannip_real *xj = wrapped + 3 * j;
+                bin = (c2 * g->nb[1] + c1) * g->nb[0] + c0;
+                for (k = B->start[bin]; k < B->start[bin + 1]; k++) {
+                    const sannip_real *xj = B->x + 3 * (size_t)k;
                     sannip_real dx = xj[0] + sh[0] - xi[0], dy = xj[1] + sh[1] - xi[1], dz = xj[2] + sh[2] - xi[2];
                     sannip_real r2 = dx * dx + dy * dy + dz * dz;
+                    int j;
                     if (r2 >= rc2) continue;
+                    j = B->atom[k];
                     if (r2 < SANNIP__OVERLAP2) { if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue; *overlap = j; continue; }
                     if (jout) { jout[cnt] = j; dout[3 * cnt] = dx; dout[3 * cnt + 1] = dy; dout[3 * cnt + 2] = dz; rout[cnt] = sqrt(r2); }
                     cnt++;
@@ -2144,7 +2151,6 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip_system *sys, 
             }
         }
     }
-    (void)sys;
     return cnt;
 }
 
@@ -2174,36 +2180,46 @@ static void sannip__order_by_element(const int *Z, int *j, sannip_real *d, sanni
     }
 }
 
-/* Scratch of a neighbour-list build: bin heads, the chain of atoms per bin and the wrapped
-   positions (measured and carved by this one function). */
-static void sannip__nl_layout(sannip__arena *a, int nbins, int n, int **head, int **next, sannip_real **wrapped)
+/* Scratch of a neighbour-list build: the bins (sannip__bins; measured and carved by this one
+   function). */
+static void sannip__nl_layout(sannip__arena *a, int nbins, int n, sannip__bins *B)
 {
-    *head = SANNIP__TAKE(a, nbins, int);
-    *next = SANNIP__TAKE(a, n, int);
-    *wrapped = SANNIP__TAKE(a, 3 * (size_t)n, sannip_real);
+    B->start = SANNIP__TAKE(a, (size_t)nbins + 1, int);
+    B->atom = SANNIP__TAKE(a, n, int);
+    B->bin = SANNIP__TAKE(a, n, int);
+    B->x = SANNIP__TAKE(a, 3 * (size_t)n, sannip_real);
+    B->wrapped = SANNIP__TAKE(a, 3 * (size_t)n, sannip_real);
 }
-/* Periodic coordinates wrapped into the cell, and the atoms binned (inserted in reverse so
-   that each bin's chain runs in index order). */
-static void sannip__nl_bin_atoms(const sannip__grid *g, const sannip_system *sys, int nbins, int *head, int *next, sannip_real *wrapped)
+/* Periodic coordinates wrapped into the cell, and the atoms sorted by bin (a counting sort:
+   index order within a bin). */
+static void sannip__nl_bin_atoms(const sannip__grid *g, const sannip_system *sys, int nbins, sannip__bins *B)
 {
     int i, a, n = sys->n;
-    for (i = 0; i < nbins; i++) head[i] = -1;
+    sannip_real *wrapped = B->wrapped;
+    for (i = 0; i <= nbins; i++) B->start[i] = 0;
     for (i = 0; i < n; i++) {
         sannip_real u[3];
+        int b3[3];
         sannip__frac(g, sys->pos + 3 * i, u);
         for (a = 0; a < 3; a++) if (g->per[a]) u[a] -= floor(u[a]);
         for (a = 0; a < 3; a++) wrapped[3 * i + a] = u[0] * g->cell[a] + u[1] * g->cell[3 + a] + u[2] * g->cell[6 + a];
         for (a = 0; a < 3; a++) if (!g->per[0] && !g->per[1] && !g->per[2]) wrapped[3 * i + a] = sys->pos[3 * i + a];
+        B->bin[i] = sannip__bin_of(g, wrapped + 3 * i, b3);
+        B->start[B->bin[i] + 1]++;
     }
-    for (i = n - 1; i >= 0; i--) {
-        int b3[3], b = sannip__bin_of(g, wrapped + 3 * i, b3);
-        next[i] = head[b]; head[b] = i;
+    for (i = 0; i < nbins; i++) B->start[i + 1] += B->start[i];
+    for (i = 0; i < n; i++) {   /* start[b] runs ahead as bin b fills ... */
+        int k = B->start[B->bin[i]]++;
+        B->atom[k] = i;
+        for (a = 0; a < 3; a++) B->x[3 * k + a] = wrapped[3 * i + a];
     }
+    for (i = nbins; i > 0; i--) B->start[i] = B->start[i - 1];   /* ... and is moved back */
+    B->start[0] = 0;
 }
 /* Pass 1: the neighbour count of every atom into start[i + 1], refusing overlapping atoms
    and atoms with more than SANNIP_MAX_NEIGHBORS neighbours before any pair is stored. */
-static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
-                                      const int *head, const int *next, sannip_real cutoff, const int *mask, sannip_error *err)
+static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip__bins *B,
+                                      sannip_real cutoff, const int *mask, sannip_error *err)
 {
     int i, n = sys->n, bad = -1, badj = -1;
 #ifdef SANNIP__OMP
@@ -2211,7 +2227,7 @@ static sannip_result sannip__nl_count(sannip_neighbors *nl, const sannip__grid *
 #endif
     for (i = 0; i < n; i++) {
         int ov = -1;
-        nl->start[i + 1] = (mask && !mask[i]) ? 0 : sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
+        nl->start[i + 1] = (mask && !mask[i]) ? 0 : sannip__pairs_of(g, B, i, cutoff * cutoff, NULL, NULL, NULL, &ov);
         if (ov >= 0) {
 #ifdef SANNIP__OMP
 #pragma omp critical(sannip_overlap)
@@ -2253,8 +2269,8 @@ static sannip_result sannip__nl_reserve(sannip_neighbors *nl, int n, size_t tota
     return SANNIP_SUCCESS;
 }
 /* Pass 2: every atom's pairs stored, ordered by neighbour element (one buffer per thread). */
-static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip_real *wrapped,
-                            const int *head, const int *next, sannip_real cutoff, size_t maxc, const int *mask)
+static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const sannip_system *sys, const sannip__bins *B,
+                            sannip_real cutoff, size_t maxc, const int *mask)
 {
     int n = sys->n;
 #ifdef SANNIP__OMP
@@ -2274,7 +2290,7 @@ static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const s
             int ov = -1;
             size_t s = nl->start[i], cnt;
             if (mask && !mask[i]) continue;
-            cnt = sannip__pairs_of(g, sys, wrapped, head, next, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
+            cnt = sannip__pairs_of(g, B, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
             sannip__order_by_element(sys->Z, nl->j + s, nl->d + 3 * s, nl->r + s, cnt, tmp);
         }
     }
@@ -2287,9 +2303,9 @@ static sannip_result sannip__neighbors_build(sannip_neighbors *nl, const sannip_
     sannip__grid g;
     sannip__arena a;
     sannip_result r;
-    int n, nbins, *head, *next;
+    sannip__bins B;
+    int n, nbins;
     size_t cap, maxc = 0;
-    sannip_real *wrapped;
     void *p;
     if (!nl || !sys) return sannip__fail(err, SANNIP_INVALID_ARGS, 0, 0, "NULL argument");
     if (!(cutoff > 0) || !isfinite(cutoff)) return sannip__fail(err, SANNIP_BAD_CUTOFF, 0, 0, "cutoff %g must be positive and finite", (double)cutoff);
@@ -2298,19 +2314,19 @@ static sannip_result sannip__neighbors_build(sannip_neighbors *nl, const sannip_
     if ((r = sannip__grid_setup(&g, sys, cutoff, err)) != SANNIP_SUCCESS) return r;
     nbins = g.nb[0] * g.nb[1] * g.nb[2];
     a = sannip__arena_begin(NULL, 0);
-    sannip__nl_layout(&a, nbins, n, &head, &next, &wrapped);
+    sannip__nl_layout(&a, nbins, n, &B);
     p = nl->scratch; cap = nl->cap_scratch;
     if ((r = sannip__grow(&nl->alloc, &p, &cap, sannip__arena_reals(&a), sizeof(sannip_real))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list scratch (%d atoms)", n);
     nl->scratch = (sannip_real *)p; nl->cap_scratch = cap;
     a = sannip__arena_begin(nl->scratch, cap * sizeof(sannip_real));
-    sannip__nl_layout(&a, nbins, n, &head, &next, &wrapped);
-    sannip__nl_bin_atoms(&g, sys, nbins, head, next, wrapped);
+    sannip__nl_layout(&a, nbins, n, &B);
+    sannip__nl_bin_atoms(&g, sys, nbins, &B);
     p = nl->start; cap = nl->cap_atoms;
     if ((r = sannip__grow(&nl->alloc, &p, &cap, (size_t)n + 1, sizeof(size_t))) != SANNIP_SUCCESS) return sannip__fail(err, r, 0, 0, "neighbour list offsets");
     nl->start = (size_t *)p; nl->cap_atoms = cap;
-    if ((r = sannip__nl_count(nl, &g, sys, wrapped, head, next, cutoff, mask, err)) != SANNIP_SUCCESS) return r;
+    if ((r = sannip__nl_count(nl, &g, sys, &B, cutoff, mask, err)) != SANNIP_SUCCESS) return r;
     if ((r = sannip__nl_reserve(nl, n, nl->start[n], &maxc, err)) != SANNIP_SUCCESS) return r;
-    sannip__nl_fill(nl, &g, sys, wrapped, head, next, cutoff, maxc, mask);
+    sannip__nl_fill(nl, &g, sys, &B, cutoff, maxc, mask);
     nl->n_atoms = n; nl->n_pairs = nl->start[n]; nl->cutoff = cutoff;
     return SANNIP_SUCCESS;
 }
