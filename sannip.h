@@ -3083,8 +3083,9 @@ typedef struct sannip__runbuf {
     sannip_real *vj, *vk;                         /* the chain rule's vectors for j (x, y, z rows) and k (3 reals per pair) */
 } sannip__runbuf;
 /* Per-neighbour caches of sannip__env_eval for ncut cutoffs and ngs Gaussians, id-major
-   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 5 n reals. */
-typedef struct sannip__envcache { sannip_real *u, *ir, *fc, *dfc, *gs, *spin; } sannip__envcache;
+   (fc[q n + j]) so that runs of k are contiguous; spin: the spin evaluator's 5 n reals; pw: the
+   pair loop's 2 n. */
+typedef struct sannip__envcache { sannip_real *u, *ir, *fc, *dfc, *gs, *spin, *pw; } sannip__envcache;
 static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, int n, int ncut, int ngs)
 {
     size_t nn = (size_t)n;
@@ -3092,6 +3093,7 @@ static void sannip__envcache_layout(sannip__arena *a, sannip__envcache *k, int n
     k->fc = SANNIP__TAKE(a, nn * ncut, sannip_real); k->dfc = SANNIP__TAKE(a, nn * ncut, sannip_real);
     k->gs = SANNIP__TAKE(a, nn * ngs, sannip_real);
     k->spin = SANNIP__TAKE(a, 5 * nn, sannip_real);
+    k->pw = SANNIP__TAKE(a, 2 * nn, sannip_real);   /* sannip__env_pairs */
 }
 /* A block's per-pair inputs (segments, geometry, cutoffs and Gaussians of r_ij, r_ik, r_jk,
    angular factors): what a contraction pass reads back from a kept block. */
@@ -4236,35 +4238,41 @@ static void sannip__env_setup(sannip__envrun *E)
     E->runs[E->nrun] = n;
 }
 
-/* Pair loop: G2 and gf_radial (T2.18, T C.5/C.6). */
+/* Pair loop: G2 and gf_radial (T2.18, T C.5/C.6), per run of one element and basis along the
+   run's neighbours, so that the loops vectorise: G_f += Z sum_j g_j f_c(r_j) (Z the run's
+   element when Z-weighted, else 1) and dT_j = Z g_j (f_c'(r_j) - 2 eta (r_j - rs) f_c(r_j));
+   in g mode acc_j = sum_f g_f dT_j, then one chain rule per neighbour into c; dense rows
+   dT_j u_j. */
 static void sannip__env_pairs(sannip__envrun *E)
 {
     const sannip_env *env = E->env;
     const sannip__envplan *P = &E->P;
-    const sannip_real *u = E->K.u, *fc = E->K.fc, *dfc = E->K.dfc, *gs = E->K.gs, *g = E->g;
-    sannip_real *G = E->G, *dG = E->dG, *c = E->c;
-    size_t nn = E->nn, stride = E->stride;
-    int j, q, f;
-    for (j = 0; j < E->n; j++) {
-        sannip_real r = env->r[j], acc = 0;
-        const sannip_real *uj = u + 3 * j;
-        int e0 = P->rad_off[E->cls[j]], e1 = P->rad_off[E->cls[j] + 1];
-        for (q = e0; q < e1; q++) {
-            const sannip_basis *b;
-            sannip_real fv, dfv, e, dT;
-            f = P->rad[q]; b = &E->set->b[E->idx[f]];
-            fv = fc[nn * P->cid[f] + j]; dfv = dfc[nn * P->cid[f] + j];
-            if (fv == 0 && dfv == 0) continue;
-            e = gs[nn * P->gid[f] + j];
-            if (b->nbr[0] == SANNIP_ZWEIGHT) e *= (sannip_real)env->Zn[j];
-            G[f] += e * fv;
+    const sannip_real *u = E->K.u, *g = E->g;
+    sannip_real *SANNIP__RESTRICT acc = E->K.pw, *SANNIP__RESTRICT dT = E->K.pw + E->nn;
+    size_t nn = E->nn;
+    int r, j, q;
+    if (g && E->deriv) for (j = 0; j < E->n; j++) acc[j] = 0;
+    for (r = 0; r < E->nrun; r++) {
+        int j0 = E->runs[r], len = E->runs[r + 1] - j0, cl = E->cls[j0];
+        const sannip_real *rr = env->r + j0;
+        for (q = P->rad_off[cl]; q < P->rad_off[cl + 1]; q++) {
+            int f = P->rad[q];
+            const sannip_basis *b = &E->set->b[E->idx[f]];
+            const sannip_real *fc = E->K.fc + nn * P->cid[f] + j0, *dfc = E->K.dfc + nn * P->cid[f] + j0, *gs = E->K.gs + nn * P->gid[f] + j0;
+            sannip_real zw = b->nbr[0] == SANNIP_ZWEIGHT ? (sannip_real)env->Zn[j0] : 1, te = 2 * b->eta, rs = b->rs;
+            E->G[f] += zw * sannip__dot4(gs, fc, len);
             if (!E->deriv) continue;
-            dT = e * (dfv - 2 * b->eta * (r - b->rs) * fv);
-            if (g) acc += g[f] * dT;
-            if (dG) { sannip_real *o = dG + (size_t)f * stride + 3 * (size_t)j; o[0] += dT * uj[0]; o[1] += dT * uj[1]; o[2] += dT * uj[2]; }
+            for (j = 0; j < len; j++) dT[j] = zw * gs[j] * (dfc[j] - te * (rr[j] - rs) * fc[j]);
+            if (g) { sannip_real gf = g[f]; sannip_real *SANNIP__RESTRICT a = acc + j0; for (j = 0; j < len; j++) a[j] += gf * dT[j]; }
+            if (E->dG) {
+                sannip_real *o = E->dG + (size_t)f * E->stride + 3 * (size_t)j0;
+                const sannip_real *uj = u + 3 * (size_t)j0;
+                for (j = 0; j < 3 * len; j++) o[j] += dT[j / 3] * uj[j];
+            }
         }
-        if (c && acc != 0) { c[3 * j] += acc * uj[0]; c[3 * j + 1] += acc * uj[1]; c[3 * j + 2] += acc * uj[2]; }
     }
+    if (g && E->deriv)
+        for (j = 0; j < 3 * E->n; j++) E->c[j] += acc[j / 3] * u[j];
 }
 
 /* Geometry of a segment's pairs p0..p0+K-1 (one j against the K neighbours ks; dj, uj: j's

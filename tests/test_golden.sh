@@ -21,7 +21,11 @@
 # predictions by <= 1.8e-13 eV, the MC energies' variances by <= 7e-5 relative of their tiny
 # values; the MC trajectory, its acceptances and magnetisations are unchanged), and for the
 # spin pair sums' values summed in sannip__sum4's order (one vectorised loop: the spin models'
-# parameters move by <= 6.3e-13, their predictions by <= 2.3e-13 eV; bp is byte-identical).
+# parameters move by <= 6.3e-13, their predictions by <= 2.3e-13 eV; bp is byte-identical), and
+# for the radial pair loop run per element and basis along the neighbours (issue 16, sixth
+# round: each G2 sum in sannip__dot4's order; parameters move by <= 4.2e-13, predictions by
+# <= 1.8e-13 eV, the MC energies' variances by <= 7.3e-5 relative of their tiny values; the MC
+# trajectory, energies, acceptances and magnetisations are unchanged).
 # A refactor that changes any arithmetic changes these bytes.
 # Regenerate only on purpose: SANNIP_GOLDEN_WRITE=1 tests/test_golden.sh
 cd "$(dirname "$0")/.." || exit 1
