@@ -2109,11 +2109,12 @@ static void sannip__bin_step(const sannip__grid *g, int a, int *c, int *s)
    bin: its bin. */
 typedef struct sannip__bins { int *start, *atom, *bin; sannip_real *x, *wrapped; } sannip__bins;
 /* Pairs of atom i: visits every atom in the bins around i's bin, with the periodic image
-   shift implied by wrapping. count_only: just count. Positions are wrapped into the cell
-   (wrapped = pos + shift_i) so bins and images agree. Counting (jout NULL) stops once the
-   count exceeds SANNIP_MAX_NEIGHBORS: the caller refuses such an atom anyway. */
+   shift implied by wrapping; with jout, the pairs' j, d (3 each) and r^2 into jout, dout, r2out
+   (one slot beyond the count is written: room for count + 1). Positions are wrapped into the
+   cell (wrapped = pos + shift_i) so bins and images agree. Counting (jout NULL) stops once
+   the count exceeds SANNIP_MAX_NEIGHBORS: the caller refuses such an atom anyway. */
 static size_t sannip__pairs_of(const sannip__grid *g, const sannip__bins *B, int i, sannip_real rc2,
-                               int *jout, sannip_real *dout, sannip_real *rout, int *overlap)
+                               int *jout, sannip_real *dout, sannip_real *r2out, int *overlap)
 {
     int b3[3], c[3], s[3], d0, d1, d2;
     size_t cnt = 0;
@@ -2136,44 +2137,46 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip__bins *B, int
                 sh[1] = s0 * g->cell[1] + s1 * g->cell[4] + s2 * g->cell[7];
                 sh[2] = s0 * g->cell[2] + s1 * g->cell[5] + s2 * g->cell[8];
                 bin = (c2 * g->nb[1] + c1) * g->nb[0] + c0;
-                for (k = B->start[bin]; k < B->start[bin + 1]; k++) {
+                for (k = B->start[bin]; k < B->start[bin + 1]; k++) {   /* branch-free: every candidate written, kept ones counted */
                     const sannip_real *xj = B->x + 3 * (size_t)k;
                     sannip_real dx = xj[0] + sh[0] - xi[0], dy = xj[1] + sh[1] - xi[1], dz = xj[2] + sh[2] - xi[2];
                     sannip_real r2 = dx * dx + dy * dy + dz * dz;
-                    int j;
-                    if (r2 >= rc2) continue;
-                    j = B->atom[k];
-                    if (r2 < SANNIP__OVERLAP2) { if (j == i && s0 == 0 && s1 == 0 && s2 == 0) continue; *overlap = j; continue; }
-                    if (jout) { jout[cnt] = j; dout[3 * cnt] = dx; dout[3 * cnt + 1] = dy; dout[3 * cnt + 2] = dz; rout[cnt] = sqrt(r2); }
-                    cnt++;
-                    if (!jout && cnt > (size_t)SANNIP_MAX_NEIGHBORS) return cnt;
+                    if (r2 < SANNIP__OVERLAP2) {   /* the atom itself, or an overlap: never a pair */
+                        if (!(B->atom[k] == i && s0 == 0 && s1 == 0 && s2 == 0)) *overlap = B->atom[k];
+                        r2 = rc2;
+                    }
+                    if (jout) { jout[cnt] = B->atom[k]; dout[3 * cnt] = dx; dout[3 * cnt + 1] = dy; dout[3 * cnt + 2] = dz; r2out[cnt] = r2; }
+                    cnt += r2 < rc2;
                 }
+                if (!jout && cnt > (size_t)SANNIP_MAX_NEIGHBORS) return cnt;
             }
         }
     }
     return cnt;
 }
 
-/* Stable reordering of one atom's pairs by ascending neighbour Z, so that each element's
-   neighbours are contiguous (the descriptor engine runs its inner loops over such runs).
-   tmp holds 5 (cnt + 1) reals. */
-static void sannip__order_by_element(const int *Z, int *j, sannip_real *d, sannip_real *r, size_t cnt, sannip_real *tmp)
+/* One atom's pairs (tj, td: 3 each, tr2: r^2) into j, d, r (r = sqrt(r^2)), stably ordered by
+   ascending neighbour Z so that each element's neighbours are contiguous (the descriptor
+   engine runs its inner loops over such runs). */
+static void sannip__order_by_element(const int *Z, const int *tj, const sannip_real *td, const sannip_real *tr2, size_t cnt,
+                                     int *j, sannip_real *d, sannip_real *r)
 {
     size_t p, o = 0;
-    int *tj = (int *)(void *)(tmp + 4 * cnt), zlast = 0;
-    for (p = 1; p < cnt && Z[j[p]] >= Z[j[p - 1]]; p++) {}
-    if (p >= cnt) return;                       /* already ordered */
-    for (p = 0; p < cnt; p++) {
-        tmp[4 * p] = d[3 * p]; tmp[4 * p + 1] = d[3 * p + 1]; tmp[4 * p + 2] = d[3 * p + 2];
-        tmp[4 * p + 3] = r[p]; tj[p] = j[p];
+    int zlast = 0;
+    for (p = 1; p < cnt && Z[tj[p]] >= Z[tj[p - 1]]; p++) {}
+    if (p >= cnt) {   /* already ordered */
+        memcpy(j, tj, sizeof(int) * cnt);
+        memcpy(d, td, sizeof(sannip_real) * 3 * cnt);
+        for (p = 0; p < cnt; p++) r[p] = (sannip_real)sqrt(tr2[p]);
+        return;
     }
     for (;;) {
         int zmin = SANNIP_MAX_Z + 1;
         for (p = 0; p < cnt; p++) { int z = Z[tj[p]]; if (z > zlast && z < zmin) zmin = z; }
         if (zmin > SANNIP_MAX_Z) break;
         for (p = 0; p < cnt; p++) if (Z[tj[p]] == zmin) {
-            d[3 * o] = tmp[4 * p]; d[3 * o + 1] = tmp[4 * p + 1]; d[3 * o + 2] = tmp[4 * p + 2];
-            r[o] = tmp[4 * p + 3]; j[o] = tj[p];
+            d[3 * o] = td[3 * p]; d[3 * o + 1] = td[3 * p + 1]; d[3 * o + 2] = td[3 * p + 2];
+            r[o] = (sannip_real)sqrt(tr2[p]); j[o] = tj[p];
             o++;
         }
         zlast = zmin;
@@ -2277,12 +2280,13 @@ static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const s
 #pragma omp parallel if (n > 256)
 #endif
     {
-        int t = 0, i;
+        int t = 0, i, *tj;
         sannip_real *tmp;
 #ifdef SANNIP__OMP
         t = omp_get_thread_num();
 #endif
-        tmp = nl->sort + 5 * (maxc + 1) * (size_t)t;
+        tmp = nl->sort + 5 * (maxc + 1) * (size_t)t;   /* d (3), r^2 (1), j (1: an int in a real's room) per pair */
+        tj = (int *)(void *)(tmp + 4 * (maxc + 1));
 #ifdef SANNIP__OMP
 #pragma omp for schedule(static)
 #endif
@@ -2290,8 +2294,8 @@ static void sannip__nl_fill(sannip_neighbors *nl, const sannip__grid *g, const s
             int ov = -1;
             size_t s = nl->start[i], cnt;
             if (mask && !mask[i]) continue;
-            cnt = sannip__pairs_of(g, B, i, cutoff * cutoff, nl->j + s, nl->d + 3 * s, nl->r + s, &ov);
-            sannip__order_by_element(sys->Z, nl->j + s, nl->d + 3 * s, nl->r + s, cnt, tmp);
+            cnt = sannip__pairs_of(g, B, i, cutoff * cutoff, tj, tmp, tmp + 3 * (maxc + 1), &ov);
+            sannip__order_by_element(sys->Z, tj, tmp, tmp + 3 * (maxc + 1), cnt, nl->j + s, nl->d + 3 * s, nl->r + s);
         }
     }
 }
