@@ -4365,22 +4365,22 @@ static void sannip__tri_segment(sannip__envrun *E, int cp, int j, const int *ks,
     R->sj[R->nseg] = j; R->sk[R->nseg] = ks[K - 1] - ks[0] == K - 1 ? ks[0] : -1; R->s0[R->nseg++] = p0; R->np += K;
 }
 
-/* The chain rule's vectors of the block's pairs (sannip__tri_chain) into R->vj, vk. */
-static void sannip__tri_chain_vectors(sannip__runbuf *R, const sannip_real *a, const sannip_real *bj, const sannip_real *bk,
-                                      const sannip_real *dt)
+/* The chain rule's vectors of np pairs (sannip__tri_chain) from the block's geometry R into
+   vj (three rows of SANNIP__PAIRS) and vk (3 per pair); the outputs are restrict parameters
+   so that gcc vectorises without its ~27 run-time alias checks. */
+static void sannip__tri_chain_vectors(const sannip__runbuf *R, const sannip_real *a, const sannip_real *bj, const sannip_real *bk,
+                                      const sannip_real *dt, sannip_real *SANNIP__RESTRICT vj, sannip_real *SANNIP__RESTRICT vk)
 {
     size_t B = SANNIP__PAIRS;
     const sannip_real *ui = R->ui, *uk = R->uk, *ujk = R->ujk, *irij = R->irij, *irik = R->irik, *cs = R->cs;
-    sannip_real *SANNIP__RESTRICT jx = R->vj, *SANNIP__RESTRICT jy = jx + B, *SANNIP__RESTRICT jz = jy + B;
-    sannip_real *SANNIP__RESTRICT vk = R->vk;
-    int p;
-    for (p = 0; p < R->np; p++) {
+    int p, np = R->np;
+    for (p = 0; p < np; p++) {
         sannip_real c = cs[p], aj = a[p] * irij[p], ak = a[p] * irik[p];
         sannip_real ix = ui[p], iy = ui[B + p], iz = ui[2 * B + p], qx = uk[p], qy = uk[B + p], qz = uk[2 * B + p];
         sannip_real tx = ujk[p], ty = ujk[B + p], tz = ujk[2 * B + p];
-        jx[p] = aj * (qx - c * ix) + bj[p] * ix - dt[p] * tx;
-        jy[p] = aj * (qy - c * iy) + bj[p] * iy - dt[p] * ty;
-        jz[p] = aj * (qz - c * iz) + bj[p] * iz - dt[p] * tz;
+        vj[p] = aj * (qx - c * ix) + bj[p] * ix - dt[p] * tx;
+        vj[B + p] = aj * (qy - c * iy) + bj[p] * iy - dt[p] * ty;
+        vj[2 * B + p] = aj * (qz - c * iz) + bj[p] * iz - dt[p] * tz;
         vk[3 * p] = ak * (ix - c * qx) + bk[p] * qx + dt[p] * tx;
         vk[3 * p + 1] = ak * (iy - c * qy) + bk[p] * qy + dt[p] * ty;
         vk[3 * p + 2] = ak * (iz - c * qz) + bk[p] * qz + dt[p] * tz;
@@ -4397,7 +4397,7 @@ static void sannip__tri_chain(sannip__runbuf *R, const sannip_real *a, const san
     size_t B = SANNIP__PAIRS;
     const sannip_real *vj = R->vj, *vk = R->vk;
     int s, p;
-    sannip__tri_chain_vectors(R, a, bj, bk, dt);
+    sannip__tri_chain_vectors(R, a, bj, bk, dt, R->vj, R->vk);
     for (s = 0; s < R->nseg; s++) {   /* consecutive k: the k rows one contiguous range */
         int p0 = R->s0[s], n3 = 3 * (R->s0[s + 1] - p0);
         sannip_real sx = 0, sy = 0, sz = 0, *SANNIP__RESTRICT o;
@@ -4471,6 +4471,18 @@ static void sannip__tri_radial(sannip__envrun *E, const sannip__tterm *b, int ac
 #undef SANNIP__RADIAL
 }
 
+/* y = a b and y += alpha x over n pairs (restrict parameters: gcc vectorises these where the
+   block's arrays, reached through R, would need too many run-time alias checks). */
+static void sannip__tri_mul(int n, const sannip_real *a, const sannip_real *b, sannip_real *SANNIP__RESTRICT y)
+{
+    int p;
+    for (p = 0; p < n; p++) y[p] = a[p] * b[p];
+}
+static void sannip__tri_axpy(int n, sannip_real alpha, const sannip_real *x, sannip_real *SANNIP__RESTRICT y)
+{
+    int p;
+    for (p = 0; p < n; p++) y[p] += alpha * x[p];
+}
 /* Dense derivative row of G4/G5 member f (angular factor A, dA/dcos) from its group's
    radial arrays in R->gq. */
 static void sannip__tri_member_rows(sannip__envrun *E, int f, const sannip_real *A, const sannip_real *dA)
@@ -4478,10 +4490,9 @@ static void sannip__tri_member_rows(sannip__envrun *E, int f, const sannip_real 
     sannip__runbuf *R = &E->R;
     size_t B = SANNIP__PAIRS;
     const sannip_real *Q = R->gq;
-    sannip_real *SANNIP__RESTRICT dc = R->dc, *SANNIP__RESTRICT dij = R->dij, *SANNIP__RESTRICT dik = R->dik, *SANNIP__RESTRICT djk = R->djk;
-    int p;
-    for (p = 0; p < R->np; p++) { dc[p] = dA[p] * Q[p]; dij[p] = A[p] * Q[B + p]; dik[p] = A[p] * Q[2 * B + p]; djk[p] = A[p] * Q[3 * B + p]; }
-    sannip__tri_chain(R, dc, dij, dik, djk, E->dG + (size_t)f * E->stride);
+    sannip__tri_mul(R->np, dA, Q, R->dc); sannip__tri_mul(R->np, A, Q + B, R->dij);
+    sannip__tri_mul(R->np, A, Q + 2 * B, R->dik); sannip__tri_mul(R->np, A, Q + 3 * B, R->djk);
+    sannip__tri_chain(R, R->dc, R->dij, R->dik, R->djk, E->dG + (size_t)f * E->stride);
 }
 /* The G4/G5 radial group whose members start at entry q of a list ending at l1, over the
    block: its radial factor (values, rows), the members' values and rows four at a time, and in
@@ -4557,7 +4568,7 @@ static void sannip__tri_terms(sannip__envrun *E, int cp)
         E->G[f] += sannip__sum4(R->T, np);
         if (!E->deriv) continue;
         if (g)
-            for (p = 0; p < np; p++) { R->A[p] += g[f] * R->dc[p]; R->B[p] += g[f] * R->dij[p]; R->Cc[p] += g[f] * R->dik[p]; R->D[p] += g[f] * R->djk[p]; }
+            { sannip__tri_axpy(np, g[f], R->dc, R->A); sannip__tri_axpy(np, g[f], R->dij, R->B); sannip__tri_axpy(np, g[f], R->dik, R->Cc); sannip__tri_axpy(np, g[f], R->djk, R->D); }
         if (E->dG) sannip__tri_chain(R, R->dc, R->dij, R->dik, R->djk, E->dG + (size_t)f * E->stride);
     }
     if (g) sannip__tri_chain(R, R->A, R->B, R->Cc, R->D, E->c);
