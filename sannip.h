@@ -2070,17 +2070,16 @@ static sannip_result sannip__grid_setup(sannip__grid *g, const sannip_system *sy
 #else
 #define SANNIP__OVERLAP2 1e-16
 #endif
-/* Bin of atom i and its wrapped fractional coordinate shift (integer image of the atom). */
-static int sannip__bin_of(const sannip__grid *g, const sannip_real *x, int *b3)
+/* Bin of fractional coordinates u (wrapped into [0, 1] along periodic axes by the caller: the
+   bin is never worked out again from a Cartesian position, whose fractional coordinate can
+   round to just past the cell's edge and wrap to the other side, so that an atom's bin and
+   its wrapped position always agree); b3 its three indices. */
+static int sannip__bin_of(const sannip__grid *g, const sannip_real *u, int *b3)
 {
     int a;
-    sannip_real u[3];
-    sannip__frac(g, x, u);
     for (a = 0; a < 3; a++) {
-        sannip_real t = (u[a] - g->lo[a]) / g->span[a], x;
+        sannip_real t = g->per[a] ? u[a] : (u[a] - g->lo[a]) / g->span[a], x = t * g->nb[a];
         int b;
-        if (g->per[a]) t -= floor(t);
-        x = t * g->nb[a];
         /* clamp before the cast: a NaN or out-of-range value never reaches (int) */
         if (!(x >= 0)) b = 0;
         else if (x >= g->nb[a]) b = g->nb[a] - 1;
@@ -2119,7 +2118,7 @@ static size_t sannip__pairs_of(const sannip__grid *g, const sannip__bins *B, int
     int b3[3], c[3], s[3], d0, d1, d2;
     size_t cnt = 0;
     const sannip_real *xi = B->wrapped + 3 * i;
-    sannip__bin_of(g, xi, b3);
+    b3[0] = B->bin[i] % g->nb[0]; b3[1] = B->bin[i] / g->nb[0] % g->nb[1]; b3[2] = B->bin[i] / g->nb[0] / g->nb[1];
     for (d0 = 0; d0 < 3; d0++) sannip__bin_start(g, d0, b3[d0], c + d0, s + d0);
     for (d2 = -g->m[2]; d2 <= g->m[2]; d2++, sannip__bin_step(g, 2, c, s)) {
         int c2 = c[2], s2 = s[2];
@@ -2207,7 +2206,7 @@ static void sannip__nl_bin_atoms(const sannip__grid *g, const sannip_system *sys
         for (a = 0; a < 3; a++) if (g->per[a]) u[a] -= floor(u[a]);
         for (a = 0; a < 3; a++) wrapped[3 * i + a] = u[0] * g->cell[a] + u[1] * g->cell[3 + a] + u[2] * g->cell[6 + a];
         for (a = 0; a < 3; a++) if (!g->per[0] && !g->per[1] && !g->per[2]) wrapped[3 * i + a] = sys->pos[3 * i + a];
-        B->bin[i] = sannip__bin_of(g, wrapped + 3 * i, b3);
+        B->bin[i] = sannip__bin_of(g, u, b3);
         B->start[B->bin[i] + 1]++;
     }
     for (i = 0; i < nbins; i++) B->start[i + 1] += B->start[i];

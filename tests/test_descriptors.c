@@ -502,13 +502,32 @@ static void test_neighbor_list(sannip_rng *rng)
     const double *cells[6] = { tric, tric, tric, tric, thin, cu2s };
     const int *pbcs[6] = { all, slab, wire, none, all, all };
     const char *names[6] = { "triclinic", "triclinic slab", "triclinic wire", "triclinic cluster", "thin cell", "Cu2S cell" };
-    int c, r;
+    /* NiO's rhombohedral cell (../shared/data/nio_train.xyz) with atoms on a 4 x 4 x 4 grid of
+       fractional coordinates, some nudged by +-1e-9 across the cell's faces: in a float build
+       their fractional coordinates round onto the faces (a bin worked out again from the
+       wrapped position put such an atom on the wrong side and lost pairs) */
+    static const double nio[9] = { 10.2461409612, -0.0009798617, -0.0002685396, 8.5353847529, 5.6680804917, 0.0004170420,
+                                   8.5352762557, 2.5740669493, 5.0502452935 };
+    static const double nio_rc[3] = { 4.6, 3.1, 2.2 };
+    int c, r, i, k;
+    atoms a;
     for (c = 0; c < 6; c++) {
-        atoms a;
         random_atoms(&a, c == 5 ? 80 : 40, cells[c], pbcs[c], 1.2, rng);
         for (r = 0; r < 4; r++) nl_versus_brute(names[c], &a, rcs[r]);
         atoms_free(&a);
     }
+    atoms_alloc(&a, 64);
+    for (k = 0; k < 9; k++) a.cell[k] = (sannip_real)nio[k];
+    a.pbc[0] = a.pbc[1] = a.pbc[2] = 1;
+    for (i = 0; i < 64; i++) {
+        double u[3] = { (i % 4) / 4.0, (i / 4 % 4) / 4.0, (i / 16) / 4.0 };
+        if (i % 5 == 0) u[i % 3] -= 1e-9;
+        if (i % 7 == 0) u[(i + 1) % 3] += 1e-9;
+        for (k = 0; k < 3; k++) a.pos[3 * i + k] = (sannip_real)(u[0] * nio[k] + u[1] * nio[3 + k] + u[2] * nio[6 + k]);
+        a.Z[i] = (i + i / 4 + i / 16) % 2 ? NI : FE;
+    }
+    for (r = 0; r < 3; r++) nl_versus_brute("NiO cell, atoms on its faces", &a, nio_rc[r]);
+    atoms_free(&a);
 }
 
 typedef struct envbuf { int n, Zc; int *Zn; sannip_real *d, *r; } envbuf;
