@@ -3770,7 +3770,10 @@ typedef struct sannip__spin_cache {
     const sannip_cutoff *cut;     /* cutoff of ofc/odfc (NULL: none yet) */
     sannip_real *ofc, *odfc;      /* own cutoff values (NULL: the engine's cache serves) */
     int bracket;                  /* kind (S2..S5) of v (0: none yet) */
-    sannip_real *v, *x, *sn;      /* per neighbour: bracket, its transform, |S_j|_e */
+    sannip_real *v, *x, *sn;      /* per neighbour: bracket, its transform (own scratch xs, or the kept slot), |S_j|_e */
+    sannip_real *xs;
+    sannip_real pw[8][2];         /* powers |S_i|^(2 y) of the central spin: (y, value), pw_n of them */
+    int pw_n;
     int sn_ok, fs_nbr, fs_center, fs_a;
     sannip_real sn_eps, fs_eps;   /* eps of sn; of fs's A */
     const sannip_cutoff *fs_cut;  /* key of fs with fs_nbr, fs_center, fs_a, fs_eps (NULL: none) */
@@ -3789,21 +3792,36 @@ static sannip_real sannip__spin_pair_value(const sannip_basis *b, const sannip_r
     sannip_real da[3], db[3], du[3];
     return sannip__spin_bracket(sannip__kind(b->kind)->bracket, Si, Sj, u, da, db, du);
 }
-/* The self bases S1 (T3.1, 3.11, 3.12) and S1G (T3.17) of the central spin a = S_i. */
+/* v^y of v = S_i.S_i, the central spin's squared length: the S1 and S1G bases of one atom
+   share a few exponents (the thesis's 8 S1G take v^(1/2), v^(-1/2), v and 1), so each is
+   computed once per atom (sannip__pow is exp(y log v) for fractional y). */
+static sannip_real sannip__spin_vpow(sannip__spin_cache *C, sannip_real v, sannip_real y)
+{
+    sannip_real r;
+    int k;
+    for (k = 0; k < C->pw_n; k++) if (C->pw[k][0] == y) return C->pw[k][1];
+    r = (sannip_real)sannip__pow(v, y);
+    if (C->pw_n < 8) { C->pw[C->pw_n][0] = y; C->pw[C->pw_n][1] = r; C->pw_n++; }
+    return r;
+}
+/* The self bases S1 (T3.1, 3.11, 3.12) and S1G (T3.17) of the central spin a = S_i. They have
+   no position derivative: a contraction pass without spin outputs and whose values are known
+   has nothing to do. */
 static sannip_real sannip__spin_self(const sannip_basis *b, const sannip_env *env, const sannip_real *u,
                                      sannip__spin_cache *C, const sannip__spin_out *o, int deriv)
 {
     const sannip_real *a = env->Sc;
     sannip_real v = sannip__dot3(a, a), T, dv, g[3];
     int x;
-    (void)u; (void)C;
+    (void)u;
+    if (C->novals && !o->dGs && !o->cs) return 0;
     if (!sannip__has(b, SANNIP_BASIS_GAUSSIAN)) {        /* v^xi, dv = 2 xi v^(xi-1) a */
-        T = b->zeta == 1 ? v : (sannip_real)sannip__pow(v, b->zeta);
-        dv = v > 0 ? 2 * b->zeta * (b->zeta == 1 ? 1 : (sannip_real)sannip__pow(v, b->zeta - 1)) : 0;
+        T = b->zeta == 1 ? v : sannip__spin_vpow(C, v, b->zeta);
+        dv = v > 0 ? 2 * b->zeta * (b->zeta == 1 ? 1 : sannip__spin_vpow(C, v, b->zeta - 1)) : 0;
     } else {                                             /* exp(-eta (v^(xi/2) - shift)^2) */
-        sannip_real s = v > 0 ? (sannip_real)sannip__pow(v, b->zeta / 2) : 0, e = s - b->rs;
+        sannip_real s = v > 0 ? sannip__spin_vpow(C, v, b->zeta / 2) : 0, e = s - b->rs;
         T = (sannip_real)sannip__exp(-b->eta * e * e);
-        dv = v > 0 ? -2 * b->eta * e * T * b->zeta * (sannip_real)sannip__pow(v, b->zeta / 2 - 1) : 0;   /* d/da = dv a */
+        dv = v > 0 ? -2 * b->eta * e * T * b->zeta * sannip__spin_vpow(C, v, b->zeta / 2 - 1) : 0;   /* d/da = dv a */
     }
     for (x = 0; x < 3; x++) g[x] = dv * a[x];
     if (deriv) sannip__spin_put_spin(o, env->n, 1, g);
@@ -3814,6 +3832,28 @@ static sannip_real sannip__spin_slope(const sannip_basis *b, int gauss, sannip_r
 {
     return gauss ? -2 * b->eta * (v - b->rs) * T : b->zeta * sannip__ipow(v, (int)b->zeta - 1);
 }
+/* The bracket values v[j] of kind bk for the n neighbours (S2's S_i.S_j as a loop that
+   vectorises; the same sums as sannip__spin_bracket). */
+static void sannip__spin_brackets(int bk, const sannip_real *a, const sannip_real *SANNIP__RESTRICT Sn, const sannip_real *u, int n,
+                                  sannip_real *SANNIP__RESTRICT v)
+{
+    sannip_real da[3], db[3], du[3];
+    int j;
+    if (bk == SANNIP_SPIN_S2) {
+        const sannip_real a0 = a[0], a1 = a[1], a2 = a[2];
+        for (j = 0; j < n; j++) v[j] = a0 * Sn[3 * j] + a1 * Sn[3 * j + 1] + a2 * Sn[3 * j + 2];
+        return;
+    }
+    for (j = 0; j < n; j++) v[j] = sannip__spin_bracket(bk, a, Sn + 3 * j, u + 3 * j, da, db, du);
+}
+/* w[j] = s for the neighbours of element nbr (SANNIP_ANY: all), else 0: a pair basis's
+   neighbour selection as weights, so that its loops have no branch. */
+static void sannip__spin_select(int n, const int *SANNIP__RESTRICT Zn, int nbr, sannip_real s, sannip_real *SANNIP__RESTRICT w)
+{
+    int j;
+    if (nbr == SANNIP_ANY) { for (j = 0; j < n; j++) w[j] = s; return; }
+    for (j = 0; j < n; j++) w[j] = Zn[j] == nbr ? s : 0;
+}
 /* The contraction of the open pair-sum group into c and cs: every member's derivative is
    g_f dT_f fc (bracket gradients) + g_f T_f fc' u, so the group needs one bracket gradient
    per neighbour (the sums ga, gb), not one per member and neighbour. */
@@ -3823,6 +3863,27 @@ static void sannip__spin_pair_flush(sannip__spin_cache *C, const sannip_env *env
     int j, x;
     if (!C->g_open) return;
     C->g_open = 0;
+    if (C->g_bk == SANNIP_SPIN_S2) {   /* S_i.S_j: du = 0 and da = S_j, db = S_i, in loops that vectorise */
+        const sannip_real *SANNIP__RESTRICT ga = C->ga, *SANNIP__RESTRICT gb = C->gb, *SANNIP__RESTRICT fc = C->g_fc, *SANNIP__RESTRICT dfc = C->g_dfc;
+        const sannip_real *SANNIP__RESTRICT U = u, *SANNIP__RESTRICT Sn = env->Sn;
+        if (c) {
+            sannip_real *SANNIP__RESTRICT cc = c;
+            for (j = 0; j < env->n; j++) {
+                sannip_real B = gb[j] * dfc[j];
+                cc[3 * j] += B * U[3 * j]; cc[3 * j + 1] += B * U[3 * j + 1]; cc[3 * j + 2] += B * U[3 * j + 2];
+            }
+        }
+        if (cs) {
+            sannip_real *SANNIP__RESTRICT cc = cs, s0 = 0, s1 = 0, s2 = 0, a0 = env->Sc[0], a1 = env->Sc[1], a2 = env->Sc[2];
+            for (j = 0; j < env->n; j++) {
+                sannip_real A = ga[j] * fc[j];
+                cc[3 * j] += A * a0; cc[3 * j + 1] += A * a1; cc[3 * j + 2] += A * a2;
+                s0 += A * Sn[3 * j]; s1 += A * Sn[3 * j + 1]; s2 += A * Sn[3 * j + 2];
+            }
+            cs[3 * env->n] += s0; cs[3 * env->n + 1] += s1; cs[3 * env->n + 2] += s2;
+        }
+        return;
+    }
     for (j = 0; j < env->n; j++) {
         const sannip_real *uj = u + 3 * j;
         sannip_real A = C->ga[j] * C->g_fc[j], B = C->gb[j] * C->g_dfc[j], ud;
@@ -3847,11 +3908,11 @@ static void sannip__spin_pair_gather(const sannip_basis *b, int bk, const sannip
         for (j = 0; j < n; j++) C->ga[j] = C->gb[j] = 0;
     }
     if (gauss) {   /* branch-free, so that it vectorises: neighbours of other elements add g = 0 */
-        sannip_real m2 = -2 * b->eta;
-        for (j = 0; j < n; j++) {
-            sannip_real T = C->x[j], w = (b->nbr[0] == SANNIP_ANY || env->Zn[j] == b->nbr[0]) ? o->gf : 0;
-            C->ga[j] += w * (m2 * (C->v[j] - b->rs) * T); C->gb[j] += w * T;
-        }
+        const sannip_real m2 = -2 * b->eta, rs = b->rs, *SANNIP__RESTRICT x = C->x, *SANNIP__RESTRICT v = C->v, *SANNIP__RESTRICT w = C->sn;
+        sannip_real *SANNIP__RESTRICT ga = C->ga, *SANNIP__RESTRICT gb = C->gb;
+        sannip__spin_select(n, env->Zn, b->nbr[0], o->gf, C->sn);
+        C->sn_ok = 0;   /* the scratch held the smoothed norms */
+        for (j = 0; j < n; j++) { ga[j] += w[j] * (m2 * (v[j] - rs) * x[j]); gb[j] += w[j] * x[j]; }
         return;
     }
     for (j = 0; j < n; j++) {
@@ -3868,25 +3929,28 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
     sannip_real G = 0, da[3], db[3], du[3], pd[3];
     int j, x, n = env->n, bk = sannip__kind(b->kind)->bracket, gauss = sannip__has(b, SANNIP_BASIS_GAUSSIAN);
     if (C->bracket != bk) {
-        for (j = 0; j < n; j++) C->v[j] = sannip__spin_bracket(bk, env->Sc, env->Sn + 3 * j, u + 3 * j, da, db, du);
+        sannip__spin_brackets(bk, env->Sc, env->Sn, u, n, C->v);
         C->bracket = bk;
     }
-    /* the transform of every bracket at once: one vectorised exp for the Gaussians (or those
-       a values pass kept for its contraction pass) */
-    if (gauss && C->tkeep && C->tload) memcpy(C->x, C->tkeep + (size_t)C->tk++ * (size_t)n, sizeof(sannip_real) * (size_t)n);
-    else if (gauss) {
-        for (j = 0; j < n; j++) { sannip_real e = C->v[j] - b->rs; C->x[j] = -b->eta * e * e; }
-        sannip__exp_array(C->x, n);
-        if (C->tkeep) memcpy(C->tkeep + (size_t)C->tk++ * (size_t)n, C->x, sizeof(sannip_real) * (size_t)n);
-    } else for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
+    /* the transform of every bracket at once: one vectorised exp for the Gaussians, made in
+       (or, by a contraction pass, read from) the slot a values pass keeps for its atom */
+    C->x = gauss && C->tkeep ? C->tkeep + (size_t)C->tk++ * (size_t)n : C->xs;
+    if (gauss && !(C->tkeep && C->tload)) {
+        const sannip_real eta = b->eta, rs = b->rs, *SANNIP__RESTRICT v = C->v;
+        sannip_real *SANNIP__RESTRICT x = C->x;
+        for (j = 0; j < n; j++) { sannip_real e = v[j] - rs; x[j] = -eta * e * e; }
+        sannip__exp_array(x, n);
+    } else if (!gauss) for (j = 0; j < n; j++) C->x[j] = sannip__ipow(C->v[j], (int)b->zeta);
     if (deriv && o->fuse) {
         sannip__spin_pair_gather(b, bk, env, u, C, o);
         if (C->novals) return 0;
         deriv = 0;
     }
     {   /* the value: sum_j T fc over the neighbours of b's element, in sannip__sum4's order (a loop that vectorises) */
-        sannip_real *t = C->sn;
-        for (j = 0; j < n; j++) t[j] = (b->nbr[0] == SANNIP_ANY || env->Zn[j] == b->nbr[0]) ? C->x[j] * fcv[j] : 0;
+        sannip_real *SANNIP__RESTRICT t = C->sn;
+        const sannip_real *SANNIP__RESTRICT x = C->x, *SANNIP__RESTRICT fc = fcv;
+        sannip__spin_select(n, env->Zn, b->nbr[0], 1, t);
+        for (j = 0; j < n; j++) t[j] = t[j] != 0 ? x[j] * fc[j] : 0;
         C->sn_ok = 0;   /* the scratch held the smoothed norms */
         G = sannip__sum4(t, n);
     }
@@ -4093,7 +4157,7 @@ static void sannip__spin_run(const sannip_descriptors *set, const int *idx, int 
     const sannip_real *u;
     sannip__spin_cache C;
     memset(&C, 0, sizeof C);
-    C.v = work; C.x = C.v + nn; C.sn = C.x + nn;
+    C.v = work; C.xs = C.x = C.v + nn; C.sn = C.xs + nn;
     if (pre) { u = pre->u; C.ga = C.sn + nn; C.gb = C.ga + nn; C.tkeep = pre->tkeep; C.tload = pre->tload; C.novals = pre->novals; }
     else {   /* the unit vectors and cutoff values of sannip__env_setup, here */
         sannip_real *w = C.sn + nn;
