@@ -3908,11 +3908,13 @@ static void sannip__spin_pair_gather(const sannip_basis *b, int bk, const sannip
         for (j = 0; j < n; j++) C->ga[j] = C->gb[j] = 0;
     }
     if (gauss) {   /* branch-free, so that it vectorises: neighbours of other elements add g = 0 */
-        const sannip_real m2 = -2 * b->eta, rs = b->rs, *SANNIP__RESTRICT x = C->x, *SANNIP__RESTRICT v = C->v, *SANNIP__RESTRICT w = C->sn;
-        sannip_real *SANNIP__RESTRICT ga = C->ga, *SANNIP__RESTRICT gb = C->gb;
         sannip__spin_select(n, env->Zn, b->nbr[0], o->gf, C->sn);
         C->sn_ok = 0;   /* the scratch held the smoothed norms */
-        for (j = 0; j < n; j++) { ga[j] += w[j] * (m2 * (v[j] - rs) * x[j]); gb[j] += w[j] * x[j]; }
+        {
+            const sannip_real m2 = -2 * b->eta, rs = b->rs, *SANNIP__RESTRICT x = C->x, *SANNIP__RESTRICT v = C->v, *SANNIP__RESTRICT w = C->sn;
+            sannip_real *SANNIP__RESTRICT ga = C->ga, *SANNIP__RESTRICT gb = C->gb;
+            for (j = 0; j < n; j++) { ga[j] += w[j] * (m2 * (v[j] - rs) * x[j]); gb[j] += w[j] * x[j]; }
+        }
         return;
     }
     for (j = 0; j < n; j++) {
@@ -3949,8 +3951,7 @@ static sannip_real sannip__spin_pairsum(const sannip_basis *b, const sannip_env 
     {   /* the value: sum_j T fc over the neighbours of b's element, in sannip__sum4's order (a loop that vectorises) */
         sannip_real *SANNIP__RESTRICT t = C->sn;
         const sannip_real *SANNIP__RESTRICT x = C->x, *SANNIP__RESTRICT fc = fcv;
-        sannip__spin_select(n, env->Zn, b->nbr[0], 1, t);
-        for (j = 0; j < n; j++) t[j] = t[j] != 0 ? x[j] * fc[j] : 0;
+        for (j = 0; j < n; j++) t[j] = (b->nbr[0] == SANNIP_ANY || env->Zn[j] == b->nbr[0]) ? x[j] * fc[j] : 0;
         C->sn_ok = 0;   /* the scratch held the smoothed norms */
         G = sannip__sum4(t, n);
     }
