@@ -15,7 +15,8 @@
        toy-iron `spin` subset (bin/gen_toyiron's generator, 330 structures, spins x 2 -> mu_B),
        energies only (as the thesis's tables), and energies + forces on its first 66
        structures; the median epoch time of BENCH_EPOCHS epochs, and the ratios.
-   Every inference figure is the best of BENCH_RUNS runs of >= BENCH_MIN_RUN s of CPU time.
+   Every inference figure is the best of BENCH_RUNS runs of >= BENCH_MIN_RUN s of CPU time, the
+   ops' runs interleaved (run 1 of every op, then run 2, ...).
    Usage: bench_spin [fe] [train]   (default: both)
    Prints figures and a final "name: value unit" list; exits non-zero when a call fails,
    never because of a time. */
@@ -110,22 +111,27 @@ static void job_run(job *j, int op)
     if (r != SANNIP_SUCCESS) die("timed call failed", &err);
 }
 
-/* Best CPU seconds per call over BENCH_RUNS runs of >= BENCH_MIN_RUN s of CPU time (after one
-   warm-up call) and the CPU share of that run (CPU time / wall time; well below 1: a busy
-   machine, whose caches and memory bandwidth are shared too). */
+/* One run of op: CPU seconds per call over >= BENCH_MIN_RUN s of CPU time (after one warm-up
+   call), kept in *best when lower, with the CPU share of that run (CPU time / wall time; well
+   below 1: a busy machine, whose caches and memory bandwidth are shared too). */
 typedef struct fig { double t, share; } fig;
-static fig measure(job *j, int op)
+static void measure_run(job *j, int op, fig *best)
 {
-    fig best = { 1e300, 1 };
-    int run;
+    double t0 = now(), c0, t;
+    long calls = 0;
     job_run(j, op);
-    for (run = 0; run < BENCH_RUNS; run++) {
-        double t0 = now(), c0 = cpu_now(), t;
-        long calls = 0;
-        do { job_run(j, op); calls++; t = cpu_now() - c0; } while (t < BENCH_MIN_RUN);
-        if (t / (double)calls < best.t) { best.t = t / (double)calls; best.share = t / (now() - t0); }
-    }
-    return best;
+    c0 = cpu_now();
+    do { job_run(j, op); calls++; t = cpu_now() - c0; } while (t < BENCH_MIN_RUN);
+    if (t / (double)calls < best->t) { best->t = t / (double)calls; best->share = t / (now() - t0); }
+}
+/* The best of BENCH_RUNS runs of every op, the ops interleaved run by run, so that a busy
+   spell of the machine touches the runs of every op alike and the ratios stay same-run. */
+static void measure_all(job *j, fig *f)
+{
+    int run, op;
+    for (op = 0; op < N_OPS; op++) { f[op].t = 1e300; f[op].share = 1; }
+    for (run = 0; run < BENCH_RUNS; run++)
+        for (op = 0; op < N_OPS; op++) measure_run(j, op, &f[op]);
 }
 static double min2(double a, double b) { return a < b ? a : b; }
 
@@ -173,7 +179,7 @@ static void bench_fe(void)
            bp.el[0].n_features, sannip_model_n_params(&bp), sn.el[0].n_features, sannip_model_n_params(&sn));
     printf("    BP+F: BP + F1-F3 (3 shifts each) + F4, F5, F6 (T5.1-5.6, rc 6 A, eps 0.01): %d bases\n", sf.el[0].n_features);
     printf("    CPU time per call (the best of %d runs)\n", BENCH_RUNS);
-    for (k = 0; k < N_OPS; k++) f[k] = measure(&j, k);
+    measure_all(&j, f);
     printf("    BP energy+forces                 %8.2f us/atom%s\n", f[OP_BP_EF].t * us, busy(f[OP_BP_EF].share));
     printf("    BP energy only                   %8.2f us/atom%s\n", f[OP_BP_E].t * us, busy(f[OP_BP_E].share));
     printf("    SANNIP energy+forces             %8.2f us/atom%s\n", f[OP_S_EF].t * us, busy(f[OP_S_EF].share));
