@@ -141,31 +141,41 @@ static void bench_binder(const char *dir)
 
 /* ---- (b) moves per second ------------------------------------------------------------- */
 /* Attempted moves per CPU second: best of 3 runs of >= SPEED_SECONDS of CPU time, one thread. */
+/* One timed run of a chain: attempted moves per CPU second over >= seconds of CPU time, kept in
+   *best when higher, with the CPU share of that run. */
+static void moves_run(sannip_mc *mc, double seconds, double *best, double *share)
+{
+    sannip_error err;
+    double t0 = now(), c0 = cpu_now(), t;
+    int64_t a0 = mc->attempted;
+    int chunk = 1;   /* grows while the moves are fast, so slow models stop on time */
+    do {
+        int i;
+        for (i = 0; i < chunk; i++)
+            if (sannip_mc_attempt(mc, NULL, &err) != SANNIP_SUCCESS) die("move", &err);
+        t = cpu_now() - c0;   /* CPU time: the machine may be shared */
+        if (chunk < 256 && t < 0.01 * seconds) chunk *= 2;
+    } while (t < seconds);
+    if ((double)(mc->attempted - a0) / t > *best) { *best = (double)(mc->attempted - a0) / t; *share = t / (now() - t0); }
+}
+static void chain_init(sannip_mc *mc, const sannip_mc_model *model, const sannip_real *s, const sannip_mc_config *c)
+{
+    sannip_rng rng;
+    sannip_error err;
+    sannip_mc_config cfg = *c;
+    sannip_mc_rng_stream(7, 0, &rng);
+    if (sannip_mc_init(mc, model, s, &cfg, &rng, NULL, &err) != SANNIP_SUCCESS) die("chain", &err);
+}
+/* Attempted moves per second: the best of 3 runs. */
 static double moves_per_second_cfg(const sannip_mc_model *model, const sannip_real *s, const sannip_mc_config *c,
                                    double seconds, double *share)
 {
     sannip_mc mc;
-    sannip_rng rng;
-    sannip_error err;
-    sannip_mc_config cfg = *c;
     double best = 0;
     int run;
-    sannip_mc_rng_stream(7, 0, &rng);
-    if (sannip_mc_init(&mc, model, s, &cfg, &rng, NULL, &err) != SANNIP_SUCCESS) die("chain", &err);
+    chain_init(&mc, model, s, c);
     *share = 1;
-    for (run = 0; run < 3; run++) {
-        double t0 = now(), c0 = cpu_now(), t;
-        int64_t a0 = mc.attempted;
-        int chunk = 1;   /* grows while the moves are fast, so slow models stop on time */
-        do {
-            int i;
-            for (i = 0; i < chunk; i++)
-                if (sannip_mc_attempt(&mc, NULL, &err) != SANNIP_SUCCESS) die("move", &err);
-            t = cpu_now() - c0;   /* CPU time: the machine may be shared */
-            if (chunk < 256 && t < 0.01 * seconds) chunk *= 2;
-        } while (t < seconds);
-        if ((double)(mc.attempted - a0) / t > best) { best = (double)(mc.attempted - a0) / t; *share = t / (now() - t0); }
-    }
+    for (run = 0; run < 3; run++) moves_run(&mc, seconds, &best, share);
     sannip_mc_uninit(&mc);
     return best;
 }
@@ -247,8 +257,17 @@ static void bench_sannip(void)
     sannip_model m;
     sannip_error err;
     sannip_rng rng;
-    int h[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH }, c;
+    int h[2] = { 25, 25 }, act[2] = { SANNIP_ACT_TANH, SANNIP_ACT_TANH }, c, run;
     double v[3], sh[3], vfull = 0, shfull = 1;
+    struct {
+        sannip_real *pos, *sp, cell[9];
+        int *Z;
+        sannip_system sys;
+        sannip_spin_local loc;
+        sannip_mc_model mm;
+        sannip_mc mc;
+        double built;
+    } sz[3];
     sannip_mc_config cfg = sannip_mc_config_init(1000);   /* kelvin, eV */
 #ifdef _OPENMP
     int nt0 = omp_get_max_threads();
@@ -261,37 +280,48 @@ static void bench_sannip(void)
     sannip_model_init_weights(&m, &rng);
     printf("\n(d) SANNIP model (T A.2: 24 G2 + 18 G4 + 8 S1G + 12 S2G, r_c = 6 A, 62-25-25-1 tanh), bcc Fe,\n"
            "    first-order moves with magnitude draws at 1000 K, 1 thread\n");
+    /* the three sizes' local states and chains side by side, their timed runs interleaved
+       (run 1 of each size, then run 2, ...), so a busy spell of the machine touches every
+       size alike and the 16000 / 128 ratio stays same-run */
     for (c = 0; c < 3; c++) {
         int L = Ls[c], n = 2 * L * L * L;
-        sannip_real *pos = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n), *sp = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n), cell[9];
-        int *Z = (int *)malloc(sizeof(int) * (size_t)n);
-        sannip_system sys;
-        sannip_spin_local loc;
-        sannip_mc_model mm;
         double t0;
-        if (!pos || !sp || !Z) die("memory", NULL);
-        bcc_fe(L, pos, Z, sp, cell, &rng);
-        memset(&sys, 0, sizeof sys);
-        sys.n = n; sys.pos = pos; sys.Z = Z; sys.spins = sp; sys.pbc[0] = sys.pbc[1] = sys.pbc[2] = 1;
-        memcpy(sys.cell, cell, sizeof cell);
+        sz[c].pos = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n); sz[c].sp = (sannip_real *)malloc(sizeof(sannip_real) * 3 * (size_t)n);
+        sz[c].Z = (int *)malloc(sizeof(int) * (size_t)n);
+        if (!sz[c].pos || !sz[c].sp || !sz[c].Z) die("memory", NULL);
+        bcc_fe(L, sz[c].pos, sz[c].Z, sz[c].sp, sz[c].cell, &rng);
+        memset(&sz[c].sys, 0, sizeof sz[c].sys);
+        sz[c].sys.n = n; sz[c].sys.pos = sz[c].pos; sz[c].sys.Z = sz[c].Z; sz[c].sys.spins = sz[c].sp;
+        sz[c].sys.pbc[0] = sz[c].sys.pbc[1] = sz[c].sys.pbc[2] = 1;
+        memcpy(sz[c].sys.cell, sz[c].cell, sizeof sz[c].cell);
         t0 = now();
-        if (sannip_spin_local_init(&loc, &m, &sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
-        printf("    %5d atoms: local state built in %.2f s", n, now() - t0);
-        mm = sannip_spin_local_mc_model(&loc);
-        v[c] = moves_per_second_cfg(&mm, sp, &cfg, quick ? 0.3 : SPEED_SECONDS, &sh[c]);
-        printf(", %10.4g attempted moves/s (%.1f us/move)%s\n", v[c], 1e6 / v[c], busy(sh[c]));
+        if (sannip_spin_local_init(&sz[c].loc, &m, &sz[c].sys, NULL, &err) != SANNIP_SUCCESS) die("local model", &err);
+        sz[c].built = now() - t0;
+        sz[c].mm = sannip_spin_local_mc_model(&sz[c].loc);
+        chain_init(&sz[c].mc, &sz[c].mm, sz[c].sp, &cfg);
+        v[c] = 0; sh[c] = 1;
+    }
+    for (run = 0; run < 3; run++)
+        for (c = 0; c < 3; c++) moves_run(&sz[c].mc, quick ? 0.3 : SPEED_SECONDS, &v[c], &sh[c]);
+    for (c = 0; c < 3; c++) {
+        int n = sz[c].sys.n;
+        printf("    %5d atoms: local state built in %.2f s, %10.4g attempted moves/s (%.1f us/move)%s\n", n, sz[c].built, v[c], 1e6 / v[c], busy(sh[c]));
         if (n == 2000) {
             full_fe f;
             sannip_mc_full naive;
-            f.m = &m; f.sys = sys; sannip_workspace_init(&f.ws, NULL);
-            if (sannip_mc_full_init(&naive, n, sp, full_fe_energy, &f, NULL, &err) != SANNIP_SUCCESS) die("adapter", &err);
+            sannip_mc_model mm;
+            f.m = &m; f.sys = sz[c].sys; sannip_workspace_init(&f.ws, NULL);
+            if (sannip_mc_full_init(&naive, n, sz[c].sp, full_fe_energy, &f, NULL, &err) != SANNIP_SUCCESS) die("adapter", &err);
             mm = sannip_mc_full_model(&naive);
-            vfull = moves_per_second_cfg(&mm, sp, &cfg, quick ? 0.3 : SPEED_SECONDS, &shfull);
+            vfull = moves_per_second_cfg(&mm, sz[c].sp, &cfg, quick ? 0.3 : SPEED_SECONDS, &shfull);
             printf("           recomputing the energy per move: %10.4g moves/s (%.1f ms/move)%s\n", vfull, 1e3 / vfull, busy(shfull));
             sannip_mc_full_uninit(&naive); sannip_workspace_uninit(&f.ws);
         }
-        sannip_spin_local_uninit(&loc);
-        free(pos); free(sp); free(Z);
+    }
+    for (c = 0; c < 3; c++) {
+        sannip_mc_uninit(&sz[c].mc);
+        sannip_spin_local_uninit(&sz[c].loc);
+        free(sz[c].pos); free(sz[c].sp); free(sz[c].Z);
     }
     printf("    rate 16000 / 128 atoms: %.2f (target >= 0.8); local / full recompute at 2000 atoms: %.0fx (target >= 100x)\n", v[2] / v[0], v[1] / vfull);
     record("SANNIP MC moves/s 128 atoms", v[0], "1/s", sh[0]);
