@@ -3846,14 +3846,6 @@ static void sannip__spin_brackets(int bk, const sannip_real *a, const sannip_rea
     }
     for (j = 0; j < n; j++) v[j] = sannip__spin_bracket(bk, a, Sn + 3 * j, u + 3 * j, da, db, du);
 }
-/* w[j] = s for the neighbours of element nbr (SANNIP_ANY: all), else 0: a pair basis's
-   neighbour selection as weights, so that its loops have no branch. */
-static void sannip__spin_select(int n, const int *SANNIP__RESTRICT Zn, int nbr, sannip_real s, sannip_real *SANNIP__RESTRICT w)
-{
-    int j;
-    if (nbr == SANNIP_ANY) { for (j = 0; j < n; j++) w[j] = s; return; }
-    for (j = 0; j < n; j++) w[j] = Zn[j] == nbr ? s : 0;
-}
 /* The contraction of the open pair-sum group into c and cs: every member's derivative is
    g_f dT_f fc (bracket gradients) + g_f T_f fc' u, so the group needs one bracket gradient
    per neighbour (the sums ga, gb), not one per member and neighbour. */
@@ -3908,12 +3900,12 @@ static void sannip__spin_pair_gather(const sannip_basis *b, int bk, const sannip
         for (j = 0; j < n; j++) C->ga[j] = C->gb[j] = 0;
     }
     if (gauss) {   /* branch-free, so that it vectorises: neighbours of other elements add g = 0 */
-        sannip__spin_select(n, env->Zn, b->nbr[0], o->gf, C->sn);
-        C->sn_ok = 0;   /* the scratch held the smoothed norms */
-        {
-            const sannip_real m2 = -2 * b->eta, rs = b->rs, *SANNIP__RESTRICT x = C->x, *SANNIP__RESTRICT v = C->v, *SANNIP__RESTRICT w = C->sn;
-            sannip_real *SANNIP__RESTRICT ga = C->ga, *SANNIP__RESTRICT gb = C->gb;
-            for (j = 0; j < n; j++) { ga[j] += w[j] * (m2 * (v[j] - rs) * x[j]); gb[j] += w[j] * x[j]; }
+        const sannip_real m2 = -2 * b->eta, rs = b->rs, gf = o->gf, *SANNIP__RESTRICT x = C->x, *SANNIP__RESTRICT v = C->v;
+        sannip_real *SANNIP__RESTRICT ga = C->ga, *SANNIP__RESTRICT gb = C->gb;
+        const int *SANNIP__RESTRICT Zn = env->Zn, nbr = b->nbr[0];
+        for (j = 0; j < n; j++) {
+            sannip_real w = (nbr == SANNIP_ANY || Zn[j] == nbr) ? gf : 0;
+            ga[j] += w * (m2 * (v[j] - rs) * x[j]); gb[j] += w * x[j];
         }
         return;
     }
